@@ -1,0 +1,66 @@
+"""needleplan: suggest an explained, safety-first dry-needling course.
+
+Library use (no CLI needed)::
+
+    from needleplan import load_profile, load_rules, plan
+
+    rules = load_rules()                      # the shipped rule set
+    profile = load_profile("plans/neck-chronic.yaml", rules)
+    result = plan(profile, rules)             # pure and deterministic
+    print(result.decision, result.sessions.suggested)
+
+needleplan informs a licensed clinician's judgement; it never diagnoses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConditionProfile",
+    "InputError",
+    "Plan",
+    "Problem",
+    "RuleSet",
+    "RulesError",
+    "__version__",
+    "load_profile",
+    "load_rules",
+    "plan",
+    "profile_from_text",
+]
+
+if TYPE_CHECKING:
+    from .errors import InputError, Problem, RulesError
+    from .loading import load_profile, profile_from_text
+    from .plan import Plan
+    from .planner import plan
+    from .profile import ConditionProfile
+    from .rules import RuleSet, load_rules
+
+_LAZY = {
+    "ConditionProfile": "profile",
+    "InputError": "errors",
+    "Plan": "plan",
+    "Problem": "errors",
+    "RuleSet": "rules",
+    "RulesError": "errors",
+    "load_profile": "loading",
+    "load_rules": "rules",
+    "plan": "planner",
+    "profile_from_text": "loading",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Imports are lazy so that `needleplan --version` and shell completion stay fast.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'needleplan' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,3 @@
+from needleplan.cli import main
+
+main()

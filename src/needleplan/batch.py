@@ -1,0 +1,139 @@
+"""Batches: expand paths, plan each profile, keep results in input order.
+
+A broken file is a value (an :class:`Outcome` with problems), never an
+exception that stops the batch. With ``jobs > 1`` profiles are loaded,
+validated, planned and rendered in worker processes; results come back in
+input order, so output is byte-identical to ``jobs=1``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from .plan import Plan
+    from .rules import RuleSet
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One profile to plan: ``path`` is None for stdin."""
+
+    source: str
+    path: Path | None
+    root: Path | None = None  # the directory it was found under, for output names
+
+
+@dataclass
+class Outcome:
+    index: int
+    source: str
+    plan: Plan | None = None
+    text: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def expand(paths: Sequence[str]) -> list[Input]:
+    """Files as given, directories walked for *.yaml/*.yml (sorted), '-' for stdin."""
+    inputs: list[Input] = []
+    stdin_seen = False
+    for raw in paths:
+        if raw == "-":
+            if stdin_seen:
+                raise UsageError("'-' (stdin) given more than once")
+            stdin_seen = True
+            inputs.append(Input("<stdin>", None))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                (p for p in path.rglob("*") if p.suffix.lower() in YAML_SUFFIXES and p.is_file()),
+                key=lambda p: p.relative_to(path).parts,
+            )
+            inputs += [Input(str(p), p, path) for p in found]
+        elif path.is_file():
+            if not os.access(path, os.R_OK):
+                raise UsageError(f"cannot read '{raw}': permission denied")
+            inputs.append(Input(str(path), path))
+        elif path.exists():
+            raise UsageError(f"'{raw}' is not a regular file or directory")
+        else:
+            raise UsageError(f"no such file or directory: '{raw}'",
+                             hint="check the path; '-' reads a profile from stdin")
+    return inputs
+
+
+def plan_one(inp: Input, index: int, rules: RuleSet, start_date: dt.date | None,
+             render: Callable[[Plan], str] | None = None, keep_plan: bool = True) -> Outcome:
+    """Load, validate and plan one input; problems are returned, never raised."""
+    from .loading import load_profile
+    from .planner import plan
+
+    try:
+        profile = load_profile(inp.path if inp.path is not None else "-", rules)
+    except InputError as exc:
+        return Outcome(index, inp.source, problems=exc.problems)
+    except OSError as exc:
+        return Outcome(index, inp.source, problems=[Problem(
+            inp.source, f"cannot read the file: {exc.strerror or exc}")])
+    if start_date is not None:
+        profile = profile.model_copy(update={"start_date": start_date})
+    result = plan(profile, rules, source=inp.source)
+    text = render(result) if render is not None else None
+    return Outcome(index, inp.source, result if keep_plan else None, text)
+
+
+# -- worker processes --------------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(rules_path: str | None, start_date: dt.date | None,
+                 render_factory: Callable[[], Callable[[Plan], str] | None],
+                 keep_plan: bool) -> None:
+    import signal
+
+    from .rules import load_rules
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _WORKER.update(rules=load_rules(rules_path), start_date=start_date,
+                   render=render_factory(), keep_plan=keep_plan)
+
+
+def _work(job: tuple[int, Input]) -> Outcome:
+    index, inp = job
+    return plan_one(inp, index, _WORKER["rules"], _WORKER["start_date"], _WORKER["render"],
+                    _WORKER["keep_plan"])
+
+
+def run(inputs: Sequence[Input], rules: RuleSet, *, rules_path: str | None,
+        start_date: dt.date | None, jobs: int,
+        render_factory: Callable[[], Callable[[Plan], str] | None],
+        keep_plan: bool = True) -> Iterator[Outcome]:
+    """Plan every input, yielding outcomes in input order."""
+    workers = (os.cpu_count() or 1) if jobs == 0 else jobs
+    workers = min(workers, len(inputs))
+    if workers <= 1 or any(i.path is None for i in inputs):
+        render = render_factory()
+        for index, inp in enumerate(inputs):
+            yield plan_one(inp, index, rules, start_date, render, keep_plan)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    chunk = max(1, min(64, len(inputs) // (workers * 8) or 1))
+    with ctx.Pool(workers, _init_worker,
+                  (rules_path, start_date, render_factory, keep_plan)) as pool:
+        yield from pool.imap(_work, enumerate(inputs), chunksize=chunk)

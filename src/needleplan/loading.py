@@ -1,0 +1,48 @@
+"""From a file (or text) to a validated :class:`ConditionProfile`.
+
+The one place that combines the YAML loader, the profile model and the rule
+set's ids. Problems come back as :class:`InputError` with located messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from pydantic import ValidationError
+
+from . import yamlio
+from .errors import InputError, Problem
+from .profile import FIELDS, ConditionProfile
+from .validation import problems_from
+
+if TYPE_CHECKING:
+    from .rules import RuleSet
+
+
+def profile_from_text(text: str, source: str = "<string>",
+                      rules: RuleSet | None = None) -> ConditionProfile:
+    """Parse and validate profile text; ids are checked against ``rules`` (default rules)."""
+    if rules is None:
+        from .rules import load_rules
+
+        rules = load_rules()
+    doc = yamlio.parse(text, source)
+    if not isinstance(doc.data, dict):
+        kind = "a list" if isinstance(doc.data, list) else "a single value"
+        raise InputError([Problem(source, f"a profile must be a mapping of 'key: value' lines, "
+                                  f"not {kind}", 1, 1,
+                                  "start from 'needleplan new' for a template")])
+    try:
+        return ConditionProfile.model_validate(doc.data, context={"rules": rules})
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, doc, FIELDS)) from None
+
+
+def load_profile(path: str | Path, rules: RuleSet | None = None, *,
+                 stdin: BinaryIO | None = None) -> ConditionProfile:
+    """Load one profile file (``"-"`` reads stdin) and validate it against ``rules``."""
+    source = yamlio.STDIN_NAME if str(path) == "-" else str(path)
+    file = None if str(path) == "-" else Path(path)
+    text = yamlio.read_text(file, source, yamlio.MAX_PROFILE_BYTES, stdin=stdin)
+    return profile_from_text(text, source, rules)

@@ -1,0 +1,141 @@
+"""``needleplan suggest``: plan a batch and write it to stdout or to files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .batch import Outcome, expand, run
+from .errors import Problem, UsageError
+
+if TYPE_CHECKING:
+    from .plan import Plan
+    from .rules import RuleSet
+
+#: Show a progress bar (on a terminal's stderr) for batches larger than this.
+PROGRESS_MIN_FILES = 20
+
+
+@dataclass
+class SuggestOptions:
+    paths: list[str]
+    rules_path: Path | None
+    rules: RuleSet
+    fmt: str
+    output_dir: Path | None
+    force: bool
+    start_date: dt.date | None
+    jobs: int
+    tty: bool
+
+
+def _stderr(text: str) -> None:
+    sys.stderr.write(text.rstrip("\n") + "\n")
+
+
+def _progress(total: int, to_file: bool, tty_out: bool) -> Any:
+    """A Rich progress bar on stderr, only on a terminal and only for real batches."""
+    if total <= PROGRESS_MIN_FILES or not sys.stderr.isatty() or (tty_out and not to_file):
+        return None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    progress = Progress(console=Console(stderr=True), transient=True)
+    progress.start()
+    progress.add_task("planning", total=total)
+    return progress
+
+
+def run_suggest(opts: SuggestOptions) -> int:
+    from .writers import get_writer, renderer
+
+    inputs = expand(opts.paths)
+    if not inputs:
+        raise UsageError("no profiles found (*.yaml or *.yml)", hint="check the paths given")
+    width = shutil.get_terminal_size((100, 24)).columns if opts.tty else 100
+    options: dict[str, Any] = {"color": opts.tty and opts.output_dir is None, "width": width}
+    writer = get_writer(opts.fmt, **options)
+    single = len(opts.paths) == 1 and len(inputs) == 1 and (
+        opts.paths[0] == "-" or Path(opts.paths[0]).is_file())
+    many = not single
+    options["_many"] = many
+    to_files = opts.output_dir is not None
+    names: list[str] = []
+    if opts.output_dir is not None:
+        names = [str(opts.output_dir / n) for n in _names(inputs, writer.extension)]
+        if not opts.force:
+            existing = [n for n in names if Path(n).exists()]
+            if existing:
+                raise UsageError(f"{len(existing)} output file(s) exist, e.g. '{existing[0]}'; "
+                                 "nothing was written", hint="pass --force to replace them")
+    mode = "file" if to_files else "item"
+    factory = functools.partial(renderer, opts.fmt, mode, options)
+    keep_plan = not writer.streaming
+    outcomes = run(inputs, opts.rules, rules_path=str(opts.rules_path) if opts.rules_path else None,
+                   start_date=opts.start_date, jobs=opts.jobs, render_factory=factory,
+                   keep_plan=keep_plan)
+    progress = _progress(len(inputs), to_files, opts.tty)
+    failed = False
+    collected: list[Plan] = []
+    out = sys.stdout
+    written = 0
+    try:
+        if writer.streaming and not to_files:
+            out.write(writer.begin(many))
+        for outcome in outcomes:
+            if progress is not None:
+                progress.advance(0)
+            if not outcome.ok:
+                failed = True
+                _report(outcome)
+                continue
+            if not writer.streaming:
+                assert outcome.plan is not None
+                if to_files:
+                    _write_file(names[outcome.index], writer.file_text(outcome.plan), opts.force)
+                else:
+                    collected.append(outcome.plan)
+            elif to_files:
+                assert outcome.text is not None
+                _write_file(names[outcome.index], outcome.text, opts.force)
+            else:
+                if written:
+                    out.write(writer.separator(many))
+                out.write(outcome.text or "")
+            written += 1
+        if not to_files:
+            if writer.streaming:
+                out.write(writer.end(many) if written or many else "")
+            elif collected or many:
+                out.write(writer.document(collected, many))
+        out.flush()
+    finally:
+        if progress is not None:
+            progress.stop()
+    for note in writer.notes:
+        _stderr(f"needleplan: note: {note}")
+    if to_files:
+        _stderr(f"needleplan: wrote {written} file(s) to {opts.output_dir}")
+    return 1 if failed else 0
+
+
+def _names(inputs: Any, extension: str) -> list[str]:
+    from .outfiles import output_names
+
+    return output_names(inputs, extension)
+
+
+def _write_file(name: str, text: str, force: bool) -> None:
+    from .outfiles import write_atomic
+
+    write_atomic(Path(name), text, force=force)
+
+
+def _report(outcome: Outcome) -> None:
+    for p in outcome.problems:
+        _stderr(Problem.format(p))

@@ -1,0 +1,134 @@
+"""Turn pydantic validation errors into located, plain-language problems.
+
+Each error's ``loc`` is walked down the document's position tree (falling
+back to the nearest existing ancestor): an unknown key points at the key, a
+missing key at the mapping that lacks it, anything else at the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import Problem, did_you_mean, quote
+from .yamlio import Document, Loc
+
+EXAMPLES = {
+    "condition": "condition: neck_pain",
+    "severity": "severity: 6   (pain NRS 0-10, or mild | moderate | severe)",
+    "duration": "duration: 6 weeks",
+}
+
+
+def _clean(loc: Sequence[Any]) -> Loc:
+    # union and function-validator segments are not YAML keys
+    return tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "profile"
+
+
+def _value_at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "text"
+
+
+def problems_from(
+    exc: ValidationError, doc: Document, messages: tuple[str, ...] | None
+) -> list[Problem]:
+    """Located problems for every error in ``exc``.
+
+    ``messages`` is the tuple of allowed top-level keys (for "did you mean")
+    when the document is a profile, ``None`` for a rule set.
+    """
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = _clean(err["loc"])
+        etype = err["type"]
+        ctx = err.get("ctx") or {}
+        field = _dotted(loc)
+        value = _value_at(doc.data, loc)
+        hint: str | None = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
+        at = doc.positions.value(loc)
+        if etype == "missing":
+            at = doc.positions.value(loc[:-1])
+            message = f"missing required key '{loc[-1]}'" if loc else "missing value"
+            if messages is not None and str(loc[-1]) in EXAMPLES:
+                hint = f"add a line such as '{EXAMPLES[str(loc[-1])]}'"
+        elif etype == "extra_forbidden":
+            at = doc.positions.key(loc)
+            message = f"unknown key {quote(loc[-1])}"
+            if messages is not None and len(loc) == 1:
+                hint = did_you_mean(str(loc[-1]), messages) or (
+                    "allowed keys: " + ", ".join(messages))
+        elif etype in ("model_type", "dict_type", "model_attributes_type"):
+            what = "a profile" if messages is not None and not loc else field
+            message = f"{what} must be a mapping of 'key: value' lines, not {_kind(value)}"
+        elif etype in ("string_type", "str_type"):
+            message = f"{field} must be text, not {_kind(value)}"
+        elif etype in ("int_type", "int_parsing", "int_from_float"):
+            message = f"{field} must be a whole number, not {_kind(value)}"
+        elif etype in ("float_type", "float_parsing"):
+            message = f"{field} must be a number, not {_kind(value)}"
+        elif etype in ("bool_type", "bool_parsing"):
+            message = f"{field} must be true or false"
+        elif etype in ("list_type", "tuple_type"):
+            message = f"{field} must be a list such as [a, b], not {_kind(value)}"
+        elif etype == "literal_error":
+            expected = str(ctx.get("expected", "")).replace("'", "")
+            message = f"{field} must be one of: {expected}"
+            if isinstance(value, str):
+                hint = did_you_mean(value, [e.strip() for e in expected.replace(" or ", ",")
+                                            .split(",")])
+        elif etype == "string_pattern_mismatch":
+            message = (f"{field} {quote(value)} is not a valid id: use lower-case letters, "
+                       "digits and '_'")
+        elif etype == "string_too_long":
+            message = f"{field} is longer than {ctx.get('max_length')} characters"
+        elif etype == "string_too_short":
+            message = f"{field} must not be empty"
+        elif etype == "too_long":
+            message = f"{field} has more than {ctx.get('max_length')} items"
+        elif etype == "too_short":
+            message = f"{field} needs at least {ctx.get('min_length')} item(s)"
+        elif etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            message = f"{field} {quote(value)} is out of range: " + err["msg"].replace(
+                "Input should be", "must be")
+        elif etype == "value_error":
+            message = str(ctx.get("error") or err["msg"])
+            message = message.removeprefix("Value error, ")
+            if loc:
+                message = f"{field}: {message}"
+        elif etype in ("severity", "duration", "unknown_id", "wrong_type", "whole_number",
+                       "duplicate_item", "date"):
+            message = err["msg"]
+            if etype in ("unknown_id", "duplicate_item") and loc:
+                message = f"{field}: {message}"
+        else:
+            message = f"{field}: " + err["msg"].replace("Input should be", "must be")
+        problems.append(Problem(doc.source, message, at[0], at[1], hint))
+    return sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))

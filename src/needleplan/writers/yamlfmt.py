@@ -1,0 +1,20 @@
+"""``yaml``: one YAML document per plan (``---`` between documents)."""
+
+from __future__ import annotations
+
+import yaml
+
+from ..plan import Plan
+from . import Writer
+
+
+class YamlWriter(Writer):
+    name = "yaml"
+    extension = ".yaml"
+
+    def separator(self, many: bool) -> str:
+        return ""
+
+    def item(self, plan: Plan, many: bool) -> str:
+        body = yaml.safe_dump(plan.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        return "---\n" + body
