@@ -30,8 +30,9 @@ def profile_from_text(text: str, source: str = "<string>",
     doc = yamlio.parse(text, source)
     if not isinstance(doc.data, dict):
         kind = "a list" if isinstance(doc.data, list) else "a single value"
+        line, col = doc.positions.value(())
         raise InputError([Problem(source, f"a profile must be a mapping of 'key: value' lines, "
-                                  f"not {kind}", 1, 1,
+                                  f"not {kind}", line, col,
                                   "start from 'needleplan new' for a template")])
     try:
         return ConditionProfile.model_validate(doc.data, context={"rules": rules})

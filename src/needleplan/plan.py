@@ -35,6 +35,7 @@ class CompanionItem(_Part):
     label: str
     reason: str
     source: str
+    patient_text: str = ""
 
 
 class Flag(_Part):
@@ -43,6 +44,7 @@ class Flag(_Part):
     label: str
     message: str
     source: str
+    patient_message: str = ""
 
 
 class Step(_Part):

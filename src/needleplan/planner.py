@@ -39,18 +39,20 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
         hf = rules.health_factors[fid]
         if hf.level != "prognostic":
             flags.append(Flag(id=fid, level=hf.level, label=hf.label, message=hf.message,
-                              source=rules.cite(hf.sources)))
+                              source=rules.cite(hf.sources), patient_message=hf.patient_message))
     if profile.age is not None:
         for age_rule in rules.age_rules:
             if age_rule.level == "precaution" and age_rule.matches(profile.age):
                 flags.append(Flag(id=age_rule.id, level="precaution", label=age_rule.label,
-                                  message=age_rule.message, source=rules.cite(age_rule.sources)))
+                                  message=age_rule.message, source=rules.cite(age_rule.sources),
+                                  patient_message=age_rule.patient_message))
     if profile.region:
         region = profile.region.lower()
         for rc in rules.region_cautions:
             if any(k.lower() in region for k in rc.keywords):
                 flags.append(Flag(id=rc.id, level="precaution", label=rc.label,
-                                  message=rc.message, source=rules.cite(rc.sources)))
+                                  message=rc.message, source=rules.cite(rc.sources),
+                                  patient_message=rc.patient_message))
     return sorted(flags, key=lambda f: _LEVEL_ORDER[f.level])
 
 
@@ -164,7 +166,8 @@ def _companions(profile: ConditionProfile, rules: RuleSet, condition: Condition,
             if reason not in reasons.setdefault(cid, []):
                 reasons[cid].append(reason)
     return [CompanionItem(id=cid, label=rules.companions[cid].label, reason="; ".join(why),
-                          source=rules.cite(rules.companions[cid].sources))
+                          source=rules.cite(rules.companions[cid].sources),
+                          patient_text=rules.companions[cid].patient_text)
             for cid, why in reasons.items()]
 
 

@@ -148,6 +148,17 @@ def normalise_id(value: Any) -> Any:
     return value
 
 
+def _suggest(rules: Any, kind: str, value: str) -> str | None:
+    """'did you mean' naming the canonical id, even when the closest match is an alias."""
+    import difflib
+
+    names = rules.names(kind)
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{rules.resolve(kind, close[0])}'?"
+    return did_you_mean(value, names)
+
+
 def _checker(kind: str, label: str, listing: str) -> Any:
     def check(value: str, info: ValidationInfo) -> str:
         rules = info.context.get("rules") if info.context else None
@@ -155,8 +166,7 @@ def _checker(kind: str, label: str, listing: str) -> Any:
             return value
         canonical = rules.resolve(kind, value)
         if canonical is None:
-            names = rules.names(kind)
-            hint = did_you_mean(value, names) or f"run '{listing}' to list them"
+            hint = _suggest(rules, kind, value) or f"run '{listing}' to list them"
             raise PydanticCustomError(
                 "unknown_id", "unknown {label} {value}", {"label": label, "value": quote(value),
                                                           "hint": hint})

@@ -235,12 +235,37 @@ def _key_value(node: ScalarNode) -> str | int:
     return str(node.value)
 
 
+def _may_nest_deeply(text: str) -> bool:
+    # Each level of nesting needs a new line, a bracket or a '-'/'?' indicator: a document
+    # with fewer of those than MAX_DEPTH cannot nest deeper than MAX_DEPTH.
+    return sum(text.count(c) for c in "\n[{-?") >= MAX_DEPTH
+
+
+def _check_depth_by_events(loader_class: Any, text: str, source: str) -> None:
+    """Find over-deep nesting from the event stream (no recursion, stops at the limit)."""
+    from .errors import InputError
+
+    events = loader_class(text)
+    try:
+        depth = 0
+        while events.check_event():
+            event = events.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise InputError([Problem(source, f"nesting deeper than {MAX_DEPTH} levels "
+                                              "(limit MAX_DEPTH)", mark.line + 1,
+                                              mark.column + 1)])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        events.dispose()
+
+
 def _check_shape(node: Node, source: str, text: str) -> Problem | None:
     """Depth, alias uses and expanded size, computed once per distinct node."""
-    # Each level of nesting needs a new line, a bracket or a '-'/'?' indicator: a document
-    # with fewer of those than MAX_DEPTH and no alias cannot break a limit, so skip the walk.
-    bound = sum(text.count(c) for c in "\n[{-?")
-    if "*" not in text and bound < MAX_DEPTH:
+    if "*" not in text and not _may_nest_deeply(text):
         return None
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
@@ -316,8 +341,11 @@ def parse(text: str, source: str, *, pure_python: bool = False) -> Document:
     """Parse YAML text into plain data, or raise :class:`InputError` with located problems."""
     from .errors import InputError
 
-    loader = _PurePythonLoader(text) if pure_python else _Loader(text)
+    loader_class = _PurePythonLoader if pure_python else _Loader
+    loader = loader_class(text)
     try:
+        if _may_nest_deeply(text):
+            _check_depth_by_events(loader_class, text, source)
         node = loader.get_single_node()
         if node is None:
             raise InputError([Problem(source, "the file is empty: expected a profile mapping "

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from needleplan import load_rules
+from needleplan.rules import RuleSet
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANS = ROOT / "plans"
+CASES = Path(__file__).resolve().parent / "profiles"
+
+os.environ.pop("FORCE_COLOR", None)
+os.environ["COLUMNS"] = "100"
+os.environ["TERMINAL_WIDTH"] = "100"
+
+
+@pytest.fixture(scope="session")
+def rules() -> RuleSet:
+    return load_rules()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1", "FORCE_COLOR": None})
+
+
+def invoke(runner: CliRunner, *args: str, input: str | None = None):  # noqa: A002
+    from needleplan.cli import app
+
+    return runner.invoke(app, list(args), input=input)

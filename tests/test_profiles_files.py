@@ -1,0 +1,80 @@
+"""Per-case profile files: every valid one plans, every invalid one fails where it says."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import CASES, PLANS, invoke
+
+INVALID = sorted((CASES / "invalid").glob("*.yaml"))
+VALID = sorted((CASES / "valid").glob("*.yaml")) + sorted(PLANS.glob("*.yaml"))
+
+
+def _expectation(path: Path) -> tuple[str, str]:
+    first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")
+    m = re.match(r"# expect: (\S+): (.*)$", first)
+    assert m, f"{path.name} needs a '# expect: LINE:COL: text' first line"
+    return m.group(1), m.group(2)
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_profile_is_located(runner, path: Path) -> None:
+    where, text = _expectation(path)
+    result = invoke(runner, "suggest", "--format", "json", str(path))
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr) < 4096
+    prefix = f"{path}:{where}: error: " if where != "-" else f"{path}: error: "
+    lines = [line for line in result.stderr.splitlines() if " error: " in line]
+    assert any(line.startswith(prefix) and text in line for line in lines), result.stderr
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_valid_profile_plans(runner, path: Path) -> None:
+    result = invoke(runner, "suggest", "--format", "json", str(path))
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["source"] == str(path)
+    assert plan["decision"] in ("needle", "needle_with_caution", "do_not_needle", "refer")
+    assert plan["rationale"], "every plan explains itself"
+
+
+def test_shipped_examples_cover_the_cases(runner) -> None:
+    result = invoke(runner, "suggest", "--format", "jsonl", str(PLANS))
+    plans = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(plans) >= 8
+    decisions = {p["decision"] for p in plans}
+    assert {"needle", "needle_with_caution", "do_not_needle", "refer"} <= decisions
+    assert len({p["condition"] for p in plans}) >= 6
+    assert any(line.lstrip().startswith("#") for f in PLANS.glob("*.yaml")
+               for line in f.read_text().splitlines()[:3])
+
+
+def test_hint_suggests_the_key(runner) -> None:
+    path = CASES / "invalid" / "unknown-key.yaml"
+    result = invoke(runner, "validate", str(path))
+    assert "hint: did you mean 'condition'?" in result.stderr
+    assert result.exit_code == 1
+
+
+def test_hint_suggests_the_canonical_id(runner) -> None:
+    path = CASES / "invalid" / "unknown-health-factor.yaml"
+    result = invoke(runner, "validate", str(path))
+    assert "hint: did you mean 'anticoagulants'?" in result.stderr
+
+
+def test_every_problem_in_a_file_is_reported_at_once(runner, tmp_path: Path) -> None:
+    p = tmp_path / "many.yaml"
+    p.write_text("conditon: neck_pain\nseverity: 12\nduration: soon\nage: -4\n")
+    result = invoke(runner, "validate", str(p))
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) >= 4
+    assert any(":1:1: error: unknown key 'conditon'" in e for e in errors)
+    assert any(":2:11: error: severity 12" in e for e in errors)
+    assert any(":3:11: error: duration 'soon'" in e for e in errors)
+    assert any(":4:6: error: age" in e for e in errors)
