@@ -63,7 +63,7 @@ def parse_severity(value: Any) -> int | str:
                 "or mild, moderate or severe")
         value = int(value)
     if isinstance(value, str):
-        word = value.strip().lower()
+        word = value.strip()
         if word in SEVERITY_WORDS:
             return word
         if word.isdigit():
@@ -142,10 +142,8 @@ def parse_identifier(value: Any) -> Any:
 
 
 def normalise_id(value: Any) -> Any:
-    """'Neck pain', 'neck-pain' and 'NECK_PAIN' all mean ``neck_pain``."""
-    if isinstance(value, str):
-        return re.sub(r"[\s\-]+", "_", value.strip().lower())
-    return value
+    """Ids are exact (so the JSON Schema agrees); surrounding blanks are ignored."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _suggest(rules: Any, kind: str, value: str) -> str | None:
@@ -153,6 +151,9 @@ def _suggest(rules: Any, kind: str, value: str) -> str | None:
     import difflib
 
     names = rules.names(kind)
+    value = re.sub(r"[\s\-]+", "_", value.strip().lower())
+    if value in names:
+        return f"did you mean '{rules.resolve(kind, value)}'?"
     close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{rules.resolve(kind, close[0])}'?"
@@ -175,8 +176,7 @@ def _checker(kind: str, label: str, listing: str) -> Any:
     return check
 
 
-IdText = Annotated[str, BeforeValidator(normalise_id), Field(pattern=r"^[a-z][a-z0-9_]*$",
-                                                               max_length=64)]
+IdText = Annotated[str, BeforeValidator(normalise_id), Field(min_length=1, max_length=64)]
 ConditionId = Annotated[
     IdText, AfterValidator(_checker("condition", "condition", "needleplan rules"))]
 HealthFactorId = Annotated[
@@ -187,6 +187,14 @@ UnderlyingFactorId = Annotated[
 Severity = Annotated[
     Annotated[int, Field(ge=0, le=10)] | Literal["mild", "moderate", "severe"],
     BeforeValidator(parse_severity),
+    WithJsonSchema({
+        "description": "Pain NRS 0-10 (a whole number), or mild | moderate | severe.",
+        "anyOf": [
+            {"type": "integer", "minimum": 0, "maximum": 10},
+            {"type": "string", "pattern": "^\\s*(10|[0-9])\\s*$"},
+            {"enum": list(SEVERITY_WORDS)},
+        ],
+    }),
 ]
 Weeks = Annotated[
     float,
@@ -221,12 +229,14 @@ class ConditionProfile(BaseModel):
     )
 
     patient: Annotated[
-        str | None,
+        Annotated[str, Field(max_length=64)] | None,
         BeforeValidator(parse_identifier),
-        Field(max_length=64, description="Optional identifier; no names needed."),
+        WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 64}, {"type": "integer"},
+                                  {"type": "null"}]}),
+        Field(description="Optional identifier; no names needed."),
     ] = None
     condition: Annotated[ConditionId, Field(description="An id the rule set knows.")]
-    region: Annotated[str | None, Field(max_length=200)] = None
+    region: Annotated[str, Field(max_length=200)] | None = None
     severity: Annotated[Severity, Field(
         description="Pain NRS 0-10, or mild | moderate | severe.")]
     duration: Annotated[Weeks, Field(description="How long the pain has lasted.")]
@@ -234,16 +244,17 @@ class ConditionProfile(BaseModel):
         list[HealthFactorId], AfterValidator(_unique), Field(max_length=50)] = []
     underlying_factors: Annotated[
         list[UnderlyingFactorId], AfterValidator(_unique), Field(max_length=50)] = []
-    age: Annotated[int | None, BeforeValidator(parse_whole), Field(ge=0, le=120)] = None
+    age: Annotated[Annotated[int, Field(ge=0, le=120)] | None, BeforeValidator(parse_whole)] = None
     previous_response: Literal["good", "partial", "none", "unknown"] = "unknown"
     sessions_per_week: Annotated[
-        int | None, BeforeValidator(parse_whole), Field(ge=1, le=7,
-                                                        description="The most the patient can attend.")
+        Annotated[int, Field(ge=1, le=7)] | None,
+        BeforeValidator(parse_whole),
+        Field(description="The most the patient can attend."),
     ] = None
     start_date: Annotated[
         dt.date | None, BeforeValidator(parse_date), Field(description="First session, YYYY-MM-DD.")
     ] = None
-    notes: Annotated[str | None, Field(max_length=4000)] = None
+    notes: Annotated[str, Field(max_length=4000)] | None = None
 
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)

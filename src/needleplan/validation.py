@@ -126,7 +126,7 @@ def problems_from(
         elif etype in ("severity", "duration", "unknown_id", "wrong_type", "whole_number",
                        "duplicate_item", "date"):
             message = err["msg"]
-            if etype in ("unknown_id", "duplicate_item") and loc:
+            if etype in ("unknown_id", "duplicate_item") and len(loc) > 1:
                 message = f"{field}: {message}"
         else:
             message = f"{field}: " + err["msg"].replace("Input should be", "must be")

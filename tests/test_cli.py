@@ -1,0 +1,249 @@
+"""The CLI as a therapist or a script uses it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from needleplan import __version__
+
+from .conftest import CASES, PLANS, ROOT, invoke
+
+NECK = PLANS / "neck-chronic.yaml"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_version(runner) -> None:
+    result = invoke(runner, "--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"needleplan {__version__}"
+
+
+def test_golden_json(runner) -> None:
+    result = invoke(runner, "suggest", "--format", "json", str(NECK.relative_to(ROOT)))
+    expected = (GOLDEN / "neck-chronic.json").read_text(encoding="utf-8")
+    assert result.stdout == expected
+
+
+def test_golden_table(runner) -> None:
+    result = invoke(runner, "suggest", "--format", "table", str(NECK.relative_to(ROOT)))
+    expected = (GOLDEN / "neck-chronic.txt").read_text(encoding="utf-8")
+    assert result.stdout == expected
+    assert result.stdout.index("NEEDLE") < result.stdout.index("Sessions")
+
+
+def test_table_puts_refer_first(runner) -> None:
+    result = invoke(runner, "suggest", "-f", "table", str(PLANS / "back-red-flag.yaml"))
+    lines = [line for line in result.stdout.splitlines() if line.strip("│╭╮╰╯─ ")]
+    assert "REFER" in lines[1]
+    assert "RED FLAG" in result.stdout
+
+
+def test_batch_plans_good_and_reports_bad(runner, tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(NECK.read_text())
+    (tmp_path / "b.yaml").write_text("condition: neck_pain\nseverity: 99\nduration: 1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.yml").write_text("condition: shoulder_pain\nseverity: 3\nduration: 2\n")
+    (tmp_path / "ignored.txt").write_text("not a profile")
+    result = invoke(runner, "suggest", "--format", "json", str(tmp_path))
+    assert result.exit_code == 1
+    plans = json.loads(result.stdout)
+    assert [Path(p["source"]).name for p in plans] == ["a.yaml", "c.yml"]
+    assert f"{tmp_path / 'b.yaml'}:2:11: error:" in result.stderr
+
+
+def test_jsonl_and_csv_one_per_profile(runner) -> None:
+    n = len(list(PLANS.glob("*.yaml")))
+    jl = invoke(runner, "suggest", "-f", "jsonl", str(PLANS))
+    assert jl.exit_code == 0
+    assert len(jl.stdout.splitlines()) == n
+    assert all(json.loads(line)["decision"] for line in jl.stdout.splitlines())
+    cs = invoke(runner, "suggest", "-f", "csv", str(PLANS))
+    rows = list(csv.DictReader(io.StringIO(cs.stdout)))
+    assert len(rows) == n
+    assert list(rows[0])[:4] == ["source", "patient", "condition", "decision"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv", "yaml", "markdown", "fhir",
+                                 "ics"])
+def test_every_format_prints_something(runner, fmt: str) -> None:
+    result = invoke(runner, "suggest", "-f", fmt, "--start-date", "2026-12-01", str(PLANS))
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout) > 200
+    assert "Traceback" not in result.stderr
+
+
+def test_yaml_output_loads_back(runner) -> None:
+    result = invoke(runner, "suggest", "-f", "yaml", str(PLANS))
+    docs = list(yaml.safe_load_all(result.stdout))
+    assert len(docs) == len(list(PLANS.glob("*.yaml")))
+
+
+def test_stdin(runner) -> None:
+    result = invoke(runner, "suggest", "-f", "json", "-", input=NECK.read_text())
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["source"] == "<stdin>"
+    bad = invoke(runner, "validate", "-", input="condition: neck_pain\n")
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith("<stdin>:1:1: error: missing required key")
+
+
+def test_usage_errors_exit_2(runner, tmp_path: Path) -> None:
+    missing = invoke(runner, "suggest", str(tmp_path / "nope.yaml"))
+    assert missing.exit_code == 2
+    assert "no such file" in missing.stderr
+    badfmt = invoke(runner, "suggest", "-f", "pdf", str(NECK))
+    assert badfmt.exit_code == 2
+    assert "markdown" in badfmt.stderr  # names the valid formats
+    baddate = invoke(runner, "suggest", "--start-date", "tomorrow", str(NECK))
+    assert baddate.exit_code == 2
+    assert baddate.stdout == ""
+
+
+def test_output_dir_and_force(runner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = invoke(runner, "suggest", "-f", "json", "-o", str(out), str(PLANS))
+    assert first.exit_code == 0
+    files = sorted(out.iterdir())
+    assert len(files) == len(list(PLANS.glob("*.yaml")))
+    assert first.stdout == ""
+    before = {f: f.read_bytes() for f in files}
+    (out / "neck-chronic.json").write_text("edited")
+    second = invoke(runner, "suggest", "-f", "json", "-o", str(out), str(PLANS))
+    assert second.exit_code == 2
+    assert "--force" in second.stderr
+    assert (out / "neck-chronic.json").read_text() == "edited"
+    assert sorted(out.iterdir()) == files
+    third = invoke(runner, "suggest", "-f", "json", "-o", str(out), "--force", str(PLANS))
+    assert third.exit_code == 0
+    assert {f: f.read_bytes() for f in files} == before
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_output_names_collide_by_folder(runner, tmp_path: Path) -> None:
+    for folder in ("clinic_a", "clinic_b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "p.yaml").write_text(NECK.read_text())
+    out = tmp_path / "out"
+    result = invoke(runner, "suggest", "-f", "csv", "-o", str(out), str(tmp_path / "clinic_a"),
+                    str(tmp_path / "clinic_b"))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["clinic_a__p.csv", "clinic_b__p.csv"]
+
+
+def test_validate_json_report(runner) -> None:
+    result = invoke(runner, "validate", "-f", "json", str(CASES / "invalid" / "age-range.yaml"),
+                    str(NECK))
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [r["valid"] for r in report] == [False, True]
+    assert report[0]["problems"][0]["line"] == 5
+
+
+def test_new_template_validates(runner, tmp_path: Path) -> None:
+    result = invoke(runner, "new", "--condition", "plantar_heel_pain")
+    assert result.exit_code == 0
+    assert "condition: plantar_heel_pain" in result.stdout
+    for word in ("red flags", "precautions", "mild | moderate | severe", "good | partial"):
+        assert word in result.stdout
+    target = tmp_path / "t.yaml"
+    target.write_text(result.stdout)
+    assert invoke(runner, "validate", str(target)).exit_code == 0
+    assert invoke(runner, "new", "-o", str(target)).exit_code == 2
+    assert invoke(runner, "new", "--condition", "nek").exit_code == 2
+
+
+def test_schema_with_check_jsonschema(runner, tmp_path: Path) -> None:
+    schema = tmp_path / "profile.schema.json"
+    schema.write_text(invoke(runner, "schema", "profile").stdout)
+    assert json.loads(schema.read_text())["$schema"].endswith("2020-12/schema")
+    valid = sorted((CASES / "valid").glob("*.yaml")) + sorted(PLANS.glob("*.yaml"))
+    ok = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema),
+                         *map(str, valid)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    for name in ("severity-range", "unknown-key", "age-range", "factors-not-list",
+                 "unknown-condition", "duration-words", "notes-not-text"):
+        bad = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile",
+                              str(schema), str(CASES / "invalid" / f"{name}.yaml")],
+                             capture_output=True, text=True)
+        assert bad.returncode == 1, name
+    for kind in ("rules", "plan"):
+        assert "properties" in json.loads(invoke(runner, "schema", kind).stdout)
+
+
+def test_rules_export_loads_back(runner, tmp_path: Path, rules) -> None:
+    exported = tmp_path / "clinic.yaml"
+    exported.write_text(invoke(runner, "rules", "--format", "yaml").stdout)
+    from needleplan.rules import load_rules
+
+    assert load_rules(exported).model_dump() == rules.model_dump()
+    a = json.loads(invoke(runner, "suggest", "-f", "json", str(NECK)).stdout)
+    b = json.loads(invoke(runner, "suggest", "-f", "json", "--rules", str(exported),
+                          str(NECK)).stdout)
+    a.pop("rules"), b.pop("rules")
+    assert a == b
+    table = invoke(runner, "rules")
+    assert table.exit_code == 0 and "neck_pain" in table.stdout
+
+
+def test_broken_rules_exit_2_with_position(runner, tmp_path: Path) -> None:
+    text = invoke(runner, "rules", "--format", "yaml").stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace("max_per_week: 2", "max_per_week: 9", 1))
+    result = invoke(runner, "suggest", "--rules", str(broken), str(NECK))
+    assert result.exit_code == 2
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "max_per_week" in t)
+    assert f"{broken}:{line}:" in result.stderr
+    assert result.stdout == ""
+
+
+def test_ids_checked_against_rules_in_use(runner, tmp_path: Path) -> None:
+    data = yaml.safe_load(invoke(runner, "rules", "--format", "yaml").stdout)
+    del data["conditions"]["shoulder_pain"]
+    custom = tmp_path / "custom.yaml"
+    custom.write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = invoke(runner, "validate", "--rules", str(custom),
+                    str(PLANS / "shoulder-subacromial.yaml"))
+    assert result.exit_code == 1
+    assert "unknown condition 'shoulder_pain'" in result.stderr
+
+
+def test_injection_is_inert(runner, tmp_path: Path) -> None:
+    p = tmp_path / "evil.yaml"
+    p.write_text('patient: "=HYPERLINK(\\"http://x\\")"\ncondition: neck_pain\nseverity: 5\n'
+                 'duration: 6 weeks\nregion: "[bold red]x[/] \\e[31mred\\e[0m \\u202e"\n'
+                 'notes: "@SUM(A1)"\n')
+    cs = invoke(runner, "suggest", "-f", "csv", str(p))
+    row = next(csv.DictReader(io.StringIO(cs.stdout)))
+    assert row["patient"].startswith("'=")
+    for fmt in ("table", "markdown"):
+        out = invoke(runner, "suggest", "-f", fmt, str(p)).stdout
+        assert "\x1b" not in out and "\u202e" not in out
+    colour = subprocess.run(
+        [sys.executable, "-c", "from needleplan.cli import main; main()", "suggest", "-f",
+         "table", str(p)], capture_output=True, text=True,
+        env={"FORCE_COLOR": "1", "COLUMNS": "100", "PATH": ""})
+    assert "\x1b[31mred" not in colour.stdout
+    assert "=HYPERLINK" in colour.stdout  # shown, as plain text
+
+
+def test_jobs_output_identical(runner, tmp_path: Path) -> None:
+    for i in range(40):
+        src = sorted(PLANS.glob("*.yaml"))[i % 11]
+        (tmp_path / f"p{i:03}.yaml").write_text(src.read_text())
+    (tmp_path / "p999.yaml").write_text("severity: 3\n")
+    one = subprocess.run([sys.executable, "-m", "needleplan", "suggest", "-f", "jsonl",
+                          str(tmp_path)], capture_output=True)
+    two = subprocess.run([sys.executable, "-m", "needleplan", "suggest", "-f", "jsonl", "-j", "2",
+                          str(tmp_path)], capture_output=True)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+    assert one.stderr == two.stderr
+    assert len(one.stdout.splitlines()) == 40
