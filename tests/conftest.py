@@ -28,7 +28,7 @@ def runner() -> CliRunner:
     return CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1", "FORCE_COLOR": None})
 
 
-def invoke(runner: CliRunner, *args: str, input: str | None = None):  # noqa: A002
+def invoke(runner: CliRunner, *args: str, input: str | None = None):
     from needleplan.cli import app
 
     return runner.invoke(app, list(args), input=input)

@@ -71,8 +71,9 @@ def test_jsonl_and_csv_one_per_profile(runner) -> None:
     assert list(rows[0])[:4] == ["source", "patient", "condition", "decision"]
 
 
-@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv", "yaml", "markdown", "fhir",
-                                 "ics"])
+@pytest.mark.parametrize(
+    "fmt", ["table", "json", "jsonl", "csv", "yaml", "markdown", "fhir", "ics"]
+)
 def test_every_format_prints_something(runner, fmt: str) -> None:
     result = invoke(runner, "suggest", "-f", fmt, "--start-date", "2026-12-01", str(PLANS))
     assert result.exit_code == 0, result.stderr
@@ -132,15 +133,24 @@ def test_output_names_collide_by_folder(runner, tmp_path: Path) -> None:
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "p.yaml").write_text(NECK.read_text())
     out = tmp_path / "out"
-    result = invoke(runner, "suggest", "-f", "csv", "-o", str(out), str(tmp_path / "clinic_a"),
-                    str(tmp_path / "clinic_b"))
+    result = invoke(
+        runner,
+        "suggest",
+        "-f",
+        "csv",
+        "-o",
+        str(out),
+        str(tmp_path / "clinic_a"),
+        str(tmp_path / "clinic_b"),
+    )
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["clinic_a__p.csv", "clinic_b__p.csv"]
 
 
 def test_validate_json_report(runner) -> None:
-    result = invoke(runner, "validate", "-f", "json", str(CASES / "invalid" / "age-range.yaml"),
-                    str(NECK))
+    result = invoke(
+        runner, "validate", "-f", "json", str(CASES / "invalid" / "age-range.yaml"), str(NECK)
+    )
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert [r["valid"] for r in report] == [False, True]
@@ -165,14 +175,33 @@ def test_schema_with_check_jsonschema(runner, tmp_path: Path) -> None:
     schema.write_text(invoke(runner, "schema", "profile").stdout)
     assert json.loads(schema.read_text())["$schema"].endswith("2020-12/schema")
     valid = sorted((CASES / "valid").glob("*.yaml")) + sorted(PLANS.glob("*.yaml"))
-    ok = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema),
-                         *map(str, valid)], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema), *map(str, valid)],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    for name in ("severity-range", "unknown-key", "age-range", "factors-not-list",
-                 "unknown-condition", "duration-words", "notes-not-text"):
-        bad = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile",
-                              str(schema), str(CASES / "invalid" / f"{name}.yaml")],
-                             capture_output=True, text=True)
+    for name in (
+        "severity-range",
+        "unknown-key",
+        "age-range",
+        "factors-not-list",
+        "unknown-condition",
+        "duration-words",
+        "notes-not-text",
+    ):
+        bad = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "check_jsonschema",
+                "--schemafile",
+                str(schema),
+                str(CASES / "invalid" / f"{name}.yaml"),
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert bad.returncode == 1, name
     for kind in ("rules", "plan"):
         assert "properties" in json.loads(invoke(runner, "schema", kind).stdout)
@@ -185,8 +214,9 @@ def test_rules_export_loads_back(runner, tmp_path: Path, rules) -> None:
 
     assert load_rules(exported).model_dump() == rules.model_dump()
     a = json.loads(invoke(runner, "suggest", "-f", "json", str(NECK)).stdout)
-    b = json.loads(invoke(runner, "suggest", "-f", "json", "--rules", str(exported),
-                          str(NECK)).stdout)
+    b = json.loads(
+        invoke(runner, "suggest", "-f", "json", "--rules", str(exported), str(NECK)).stdout
+    )
     a.pop("rules"), b.pop("rules")
     assert a == b
     table = invoke(runner, "rules")
@@ -209,17 +239,20 @@ def test_ids_checked_against_rules_in_use(runner, tmp_path: Path) -> None:
     del data["conditions"]["shoulder_pain"]
     custom = tmp_path / "custom.yaml"
     custom.write_text(yaml.safe_dump(data, allow_unicode=True))
-    result = invoke(runner, "validate", "--rules", str(custom),
-                    str(PLANS / "shoulder-subacromial.yaml"))
+    result = invoke(
+        runner, "validate", "--rules", str(custom), str(PLANS / "shoulder-subacromial.yaml")
+    )
     assert result.exit_code == 1
     assert "unknown condition 'shoulder_pain'" in result.stderr
 
 
 def test_injection_is_inert(runner, tmp_path: Path) -> None:
     p = tmp_path / "evil.yaml"
-    p.write_text('patient: "=HYPERLINK(\\"http://x\\")"\ncondition: neck_pain\nseverity: 5\n'
-                 'duration: 6 weeks\nregion: "[bold red]x[/] \\e[31mred\\e[0m \\u202e"\n'
-                 'notes: "@SUM(A1)"\n')
+    p.write_text(
+        'patient: "=HYPERLINK(\\"http://x\\")"\ncondition: neck_pain\nseverity: 5\n'
+        'duration: 6 weeks\nregion: "[bold red]x[/] \\e[31mred\\e[0m \\u202e"\n'
+        'notes: "@SUM(A1)"\n'
+    )
     cs = invoke(runner, "suggest", "-f", "csv", str(p))
     row = next(csv.DictReader(io.StringIO(cs.stdout)))
     assert row["patient"].startswith("'=")
@@ -227,9 +260,19 @@ def test_injection_is_inert(runner, tmp_path: Path) -> None:
         out = invoke(runner, "suggest", "-f", fmt, str(p)).stdout
         assert "\x1b" not in out and "\u202e" not in out
     colour = subprocess.run(
-        [sys.executable, "-c", "from needleplan.cli import main; main()", "suggest", "-f",
-         "table", str(p)], capture_output=True, text=True,
-        env={"FORCE_COLOR": "1", "COLUMNS": "100", "PATH": ""})
+        [
+            sys.executable,
+            "-c",
+            "from needleplan.cli import main; main()",
+            "suggest",
+            "-f",
+            "table",
+            str(p),
+        ],
+        capture_output=True,
+        text=True,
+        env={"FORCE_COLOR": "1", "COLUMNS": "100", "PATH": ""},
+    )
     assert "\x1b[31mred" not in colour.stdout
     assert "=HYPERLINK" in colour.stdout  # shown, as plain text
 
@@ -239,10 +282,14 @@ def test_jobs_output_identical(runner, tmp_path: Path) -> None:
         src = sorted(PLANS.glob("*.yaml"))[i % 11]
         (tmp_path / f"p{i:03}.yaml").write_text(src.read_text())
     (tmp_path / "p999.yaml").write_text("severity: 3\n")
-    one = subprocess.run([sys.executable, "-m", "needleplan", "suggest", "-f", "jsonl",
-                          str(tmp_path)], capture_output=True)
-    two = subprocess.run([sys.executable, "-m", "needleplan", "suggest", "-f", "jsonl", "-j", "2",
-                          str(tmp_path)], capture_output=True)
+    one = subprocess.run(
+        [sys.executable, "-m", "needleplan", "suggest", "-f", "jsonl", str(tmp_path)],
+        capture_output=True,
+    )
+    two = subprocess.run(
+        [sys.executable, "-m", "needleplan", "suggest", "-f", "jsonl", "-j", "2", str(tmp_path)],
+        capture_output=True,
+    )
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout
     assert one.stderr == two.stderr

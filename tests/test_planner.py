@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,18 +19,58 @@ PRECAUTIONS = sorted(k for k, v in RULES.health_factors.items() if v.level == "p
 UNDERLYING = sorted(RULES.underlying_factors)
 
 DESIGN_IDS = {
-    "condition": ["neck_pain", "low_back_pain", "shoulder_pain", "lateral_elbow_pain",
-                  "knee_osteoarthritis", "patellofemoral_pain", "plantar_heel_pain",
-                  "tension_type_headache", "lateral_hip_pain", "myofascial_pain"],
-    "red_flag": ["cauda_equina_signs", "unexplained_weight_loss", "night_pain",
-                 "history_of_cancer", "fever", "major_trauma", "progressive_neurological_deficit"],
-    "contraindication": ["needle_phobia", "unable_to_consent", "previous_adverse_reaction",
-                         "lymphoedema", "acute_medical_illness"],
-    "precaution": ["anticoagulants", "bleeding_disorder", "immunocompromised", "diabetes",
-                   "vascular_disease", "lymph_node_removal", "pregnancy", "epilepsy",
-                   "metal_allergy", "local_infection", "frailty"],
-    "prognostic": ["smoker", "poor_sleep", "depression", "anxiety", "fear_avoidance", "obesity",
-                   "previous_episodes", "heavy_physical_work", "regular_exercise"],
+    "condition": [
+        "neck_pain",
+        "low_back_pain",
+        "shoulder_pain",
+        "lateral_elbow_pain",
+        "knee_osteoarthritis",
+        "patellofemoral_pain",
+        "plantar_heel_pain",
+        "tension_type_headache",
+        "lateral_hip_pain",
+        "myofascial_pain",
+    ],
+    "red_flag": [
+        "cauda_equina_signs",
+        "unexplained_weight_loss",
+        "night_pain",
+        "history_of_cancer",
+        "fever",
+        "major_trauma",
+        "progressive_neurological_deficit",
+    ],
+    "contraindication": [
+        "needle_phobia",
+        "unable_to_consent",
+        "previous_adverse_reaction",
+        "lymphoedema",
+        "acute_medical_illness",
+    ],
+    "precaution": [
+        "anticoagulants",
+        "bleeding_disorder",
+        "immunocompromised",
+        "diabetes",
+        "vascular_disease",
+        "lymph_node_removal",
+        "pregnancy",
+        "epilepsy",
+        "metal_allergy",
+        "local_infection",
+        "frailty",
+    ],
+    "prognostic": [
+        "smoker",
+        "poor_sleep",
+        "depression",
+        "anxiety",
+        "fear_avoidance",
+        "obesity",
+        "previous_episodes",
+        "heavy_physical_work",
+        "regular_exercise",
+    ],
     "underlying": ["poor_posture", "muscle_imbalance", "repetitive_strain"],
 }
 
@@ -63,7 +104,7 @@ def test_red_flag_refers_even_with_other_findings() -> None:
     assert p.decision == "refer"
     assert p.sessions.suggested == p.sessions.low == p.sessions.high == 0
     assert p.companions == []
-    assert [f.level for f in p.flags][0] == "red_flag"
+    assert next(f.level for f in p.flags) == "red_flag"
 
 
 def test_contraindication_keeps_companions() -> None:
@@ -92,12 +133,22 @@ def test_no_findings_needle() -> None:
 
 
 def test_companions_follow_condition_and_factors() -> None:
-    neck = plan(make(underlying_factors=["poor_posture", "repetitive_strain",
-                                         "muscle_imbalance"],
-                     health_factors=["fear_avoidance", "poor_sleep"]), RULES)
+    neck = plan(
+        make(
+            underlying_factors=["poor_posture", "repetitive_strain", "muscle_imbalance"],
+            health_factors=["fear_avoidance", "poor_sleep"],
+        ),
+        RULES,
+    )
     ids = {c.id for c in neck.companions}
-    assert {"stretching", "postural_training", "ergonomic_modification",
-            "muscle_imbalance_correction", "pain_education", "sleep_hygiene"} <= ids
+    assert {
+        "stretching",
+        "postural_training",
+        "ergonomic_modification",
+        "muscle_imbalance_correction",
+        "pain_education",
+        "sleep_hygiene",
+    } <= ids
     assert all(c.reason for c in neck.companions)
     elbow = plan(make(condition="lateral_elbow_pain"), RULES)
     assert "eccentric_exercise" in {c.id for c in elbow.companions}
@@ -116,8 +167,14 @@ def test_expectations_in_every_plan() -> None:
         text = " ".join(plan(make(**fields), RULES).expectations)
         assert "does not replace" in text
     text = " ".join(plan(make(), RULES).expectations)
-    for phrase in ("straight after", "Several sessions", "a day or two", "72 hours",
-                   "not a treatment on its own", "shortness of breath"):
+    for phrase in (
+        "straight after",
+        "Several sessions",
+        "a day or two",
+        "72 hours",
+        "not a treatment on its own",
+        "shortness of breath",
+    ):
         assert phrase in text
 
 
@@ -125,8 +182,14 @@ def test_rationale_traces_every_change() -> None:
     p = plan(make(severity=9, duration="2 years", health_factors=["smoker"], age=70), RULES)
     rules = [s.rule for s in p.rationale]
     assert rules[0] == "conditions.neck_pain.sessions"
-    for r in ("severity.severe", "duration.chronic", "health_factors.smoker",
-              "age_rules.older_age", "cadence", "reassess"):
+    for r in (
+        "severity.severe",
+        "duration.chronic",
+        "health_factors.smoker",
+        "age_rules.older_age",
+        "cadence",
+        "reassess",
+    ):
         assert r in rules
     assert all(s.source for s in p.rationale)
 
@@ -134,8 +197,9 @@ def test_rationale_traces_every_change() -> None:
 profiles = st.fixed_dictionaries(
     {
         "condition": st.sampled_from(CONDITIONS),
-        "health_factors": st.lists(st.sampled_from(PROGNOSTIC + PRECAUTIONS), unique=True,
-                                   max_size=5),
+        "health_factors": st.lists(
+            st.sampled_from(PROGNOSTIC + PRECAUTIONS), unique=True, max_size=5
+        ),
         "underlying_factors": st.lists(st.sampled_from(UNDERLYING), unique=True),
         "age": st.none() | st.integers(0, 120),
         "sessions_per_week": st.none() | st.integers(1, 7),
@@ -157,8 +221,11 @@ def test_worse_or_longer_never_means_fewer_sessions(fields, s1, s2, d1, d2) -> N
 
 
 @settings(max_examples=300, deadline=None)
-@given(profiles, st.integers(0, 10) | st.sampled_from(["mild", "moderate", "severe"]),
-       st.floats(0, 500))
+@given(
+    profiles,
+    st.integers(0, 10) | st.sampled_from(["mild", "moderate", "severe"]),
+    st.floats(0, 500),
+)
 def test_course_is_inside_evidence_and_cadence_rules(fields, severity, weeks) -> None:
     profile = make(severity=severity, duration=weeks, **fields)
     p = plan(profile, RULES)
@@ -176,7 +243,7 @@ def test_course_is_inside_evidence_and_cadence_rules(fields, severity, weeks) ->
         assert p.schedule is not None and len(p.schedule) == s.suggested
         dates = [x.date for x in p.schedule]
         assert dates[0] == profile.start_date
-        assert all((b - a).days >= 2 for a, b in zip(dates, dates[1:], strict=False))
+        assert all((b - a).days >= 2 for a, b in itertools.pairwise(dates))
         for i, d in enumerate(dates):  # never more than per_week in any 7-day window
             assert sum(1 for e in dates[i:] if (e - d).days < 7) <= p.cadence.per_week
         assert [x.reassess for x in p.schedule].count(True) == 1

@@ -51,8 +51,11 @@ def test_shipped_examples_cover_the_cases(runner) -> None:
     decisions = {p["decision"] for p in plans}
     assert {"needle", "needle_with_caution", "do_not_needle", "refer"} <= decisions
     assert len({p["condition"] for p in plans}) >= 6
-    assert any(line.lstrip().startswith("#") for f in PLANS.glob("*.yaml")
-               for line in f.read_text().splitlines()[:3])
+    assert any(
+        line.lstrip().startswith("#")
+        for f in PLANS.glob("*.yaml")
+        for line in f.read_text().splitlines()[:3]
+    )
 
 
 def test_hint_suggests_the_key(runner) -> None:

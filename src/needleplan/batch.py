@@ -71,13 +71,21 @@ def expand(paths: Sequence[str]) -> list[Input]:
         elif path.exists():
             raise UsageError(f"'{raw}' is not a regular file or directory")
         else:
-            raise UsageError(f"no such file or directory: '{raw}'",
-                             hint="check the path; '-' reads a profile from stdin")
+            raise UsageError(
+                f"no such file or directory: '{raw}'",
+                hint="check the path; '-' reads a profile from stdin",
+            )
     return inputs
 
 
-def plan_one(inp: Input, index: int, rules: RuleSet, start_date: dt.date | None,
-             render: Callable[[Plan], str] | None = None, keep_plan: bool = True) -> Outcome:
+def plan_one(
+    inp: Input,
+    index: int,
+    rules: RuleSet,
+    start_date: dt.date | None,
+    render: Callable[[Plan], str] | None = None,
+    keep_plan: bool = True,
+) -> Outcome:
     """Load, validate and plan one input; problems are returned, never raised."""
     from .loading import load_profile
     from .planner import plan
@@ -87,8 +95,11 @@ def plan_one(inp: Input, index: int, rules: RuleSet, start_date: dt.date | None,
     except InputError as exc:
         return Outcome(index, inp.source, problems=exc.problems)
     except OSError as exc:
-        return Outcome(index, inp.source, problems=[Problem(
-            inp.source, f"cannot read the file: {exc.strerror or exc}")])
+        return Outcome(
+            index,
+            inp.source,
+            problems=[Problem(inp.source, f"cannot read the file: {exc.strerror or exc}")],
+        )
     if start_date is not None:
         profile = profile.model_copy(update={"start_date": start_date})
     result = plan(profile, rules, source=inp.source)
@@ -100,28 +111,42 @@ def plan_one(inp: Input, index: int, rules: RuleSet, start_date: dt.date | None,
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(rules_path: str | None, start_date: dt.date | None,
-                 render_factory: Callable[[], Callable[[Plan], str] | None],
-                 keep_plan: bool) -> None:
+def _init_worker(
+    rules_path: str | None,
+    start_date: dt.date | None,
+    render_factory: Callable[[], Callable[[Plan], str] | None],
+    keep_plan: bool,
+) -> None:
     import signal
 
     from .rules import load_rules
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _WORKER.update(rules=load_rules(rules_path), start_date=start_date,
-                   render=render_factory(), keep_plan=keep_plan)
+    _WORKER.update(
+        rules=load_rules(rules_path),
+        start_date=start_date,
+        render=render_factory(),
+        keep_plan=keep_plan,
+    )
 
 
 def _work(job: tuple[int, Input]) -> Outcome:
     index, inp = job
-    return plan_one(inp, index, _WORKER["rules"], _WORKER["start_date"], _WORKER["render"],
-                    _WORKER["keep_plan"])
+    return plan_one(
+        inp, index, _WORKER["rules"], _WORKER["start_date"], _WORKER["render"], _WORKER["keep_plan"]
+    )
 
 
-def run(inputs: Sequence[Input], rules: RuleSet, *, rules_path: str | None,
-        start_date: dt.date | None, jobs: int,
-        render_factory: Callable[[], Callable[[Plan], str] | None],
-        keep_plan: bool = True) -> Iterator[Outcome]:
+def run(
+    inputs: Sequence[Input],
+    rules: RuleSet,
+    *,
+    rules_path: str | None,
+    start_date: dt.date | None,
+    jobs: int,
+    render_factory: Callable[[], Callable[[Plan], str] | None],
+    keep_plan: bool = True,
+) -> Iterator[Outcome]:
     """Plan every input, yielding outcomes in input order."""
     workers = (os.cpu_count() or 1) if jobs == 0 else jobs
     workers = min(workers, len(inputs))
@@ -134,6 +159,7 @@ def run(inputs: Sequence[Input], rules: RuleSet, *, rules_path: str | None,
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     chunk = max(1, min(64, len(inputs) // (workers * 8) or 1))
-    with ctx.Pool(workers, _init_worker,
-                  (rules_path, start_date, render_factory, keep_plan)) as pool:
+    with ctx.Pool(
+        workers, _init_worker, (rules_path, start_date, render_factory, keep_plan)
+    ) as pool:
         yield from pool.imap(_work, enumerate(inputs), chunksize=chunk)

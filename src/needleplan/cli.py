@@ -110,16 +110,29 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """needleplan: dry-needling course suggestions for licensed clinicians."""
 
 
-RulesOpt = Annotated[Path | None, typer.Option(
-    "--rules", metavar="FILE", help="A custom rule set (YAML). Default: the shipped rules.")]
-PathsArg = Annotated[list[str], typer.Argument(
-    metavar="PATH...", help="Profile files, directories (walked for *.yaml/*.yml) or '-' for stdin.")]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules", metavar="FILE", help="A custom rule set (YAML). Default: the shipped rules."
+    ),
+]
+PathsArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="PATH...",
+        help="Profile files, directories (walked for *.yaml/*.yml) or '-' for stdin.",
+    ),
+]
 
 
 def _load_rules(path: Path | None) -> RuleSet:
@@ -138,8 +151,10 @@ def _parse_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--start-date must be a date written YYYY-MM-DD, not '{value[:20]}'",
-                         hint="e.g. --start-date 2026-12-01") from None
+        raise UsageError(
+            f"--start-date must be a date written YYYY-MM-DD, not '{value[:20]}'",
+            hint="e.g. --start-date 2026-12-01",
+        ) from None
 
 
 def _stdout_is_tty() -> bool:
@@ -154,25 +169,51 @@ def _stdout_is_tty() -> bool:
 def suggest(
     paths: PathsArg,
     rules: RulesOpt = None,
-    format: Annotated[Format | None, typer.Option(
-        "--format", "-f", help="Output format. Default: table on a terminal, json otherwise.",
-        show_default=False)] = None,
-    output_dir: Annotated[Path | None, typer.Option(
-        "--output-dir", "-o", metavar="DIR", help="Write one file per profile into DIR.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
-    start_date: Annotated[str | None, typer.Option(
-        "--start-date", metavar="YYYY-MM-DD", help="First session date (overrides start_date).")
+    format: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format. Default: table on a terminal, json otherwise.",
+            show_default=False,
+        ),
     ] = None,
-    jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=0, help="Worker processes; 0 = all cores.")] = 1,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir", "-o", metavar="DIR", help="Write one file per profile into DIR."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing output files.")
+    ] = False,
+    start_date: Annotated[
+        str | None,
+        typer.Option(
+            "--start-date", metavar="YYYY-MM-DD", help="First session date (overrides start_date)."
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = all cores.")
+    ] = 1,
 ) -> None:
     """Suggest a course for each profile (invalid profiles are reported; the rest are planned)."""
     from .suggest import SuggestOptions, run_suggest
 
     fmt = format.value if format else ("table" if _stdout_is_tty() else "json")
-    code = run_suggest(SuggestOptions(
-        paths=paths, rules_path=rules, rules=_load_rules(rules), fmt=fmt, output_dir=output_dir,
-        force=force, start_date=_parse_date(start_date), jobs=jobs, tty=_stdout_is_tty()))
+    code = run_suggest(
+        SuggestOptions(
+            paths=paths,
+            rules_path=rules,
+            rules=_load_rules(rules),
+            fmt=fmt,
+            output_dir=output_dir,
+            force=force,
+            start_date=_parse_date(start_date),
+            jobs=jobs,
+            tty=_stdout_is_tty(),
+        )
+    )
     raise typer.Exit(code)
 
 
@@ -181,8 +222,9 @@ def suggest(
 def validate(
     paths: PathsArg,
     rules: RulesOpt = None,
-    format: Annotated[CheckFormat, typer.Option(
-        "--format", "-f", help="text: problems on stderr; json: a report on stdout.")
+    format: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", help="text: problems on stderr; json: a report on stdout."),
     ] = CheckFormat.text,
 ) -> None:
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
@@ -203,8 +245,13 @@ def validate(
             problems = [Problem(inp.source, f"cannot read the file: {exc.strerror or exc}")]
         invalid += bool(problems)
         if format is CheckFormat.json:
-            report.append({"source": inp.source, "valid": not problems,
-                           "problems": [p.to_dict() for p in problems]})
+            report.append(
+                {
+                    "source": inp.source,
+                    "valid": not problems,
+                    "problems": [p.to_dict() for p in problems],
+                }
+            )
         else:
             _report(problems)
     if format is CheckFormat.json:
@@ -219,10 +266,14 @@ def validate(
 @app.command()
 @_guard
 def new(
-    condition: Annotated[str | None, typer.Option(
-        "--condition", "-c", metavar="ID", help="Condition id to fill in.")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="FILE", help="Write the template to FILE instead of stdout.")
+    condition: Annotated[
+        str | None, typer.Option("--condition", "-c", metavar="ID", help="Condition id to fill in.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the template to FILE instead of stdout."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
     rules: RulesOpt = None,
@@ -252,16 +303,20 @@ def schema(
     from .schema import json_schema
 
     rule_set = _load_rules(rules) if kind is SchemaKind.profile else None
-    sys.stdout.write(json.dumps(json_schema(kind.value, rule_set), indent=2,
-                                ensure_ascii=False) + "\n")
+    sys.stdout.write(
+        json.dumps(json_schema(kind.value, rule_set), indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 @app.command("rules")
 @_guard
 def rules_cmd(
     rules: RulesOpt = None,
-    format: Annotated[RulesFormat, typer.Option(
-        "--format", "-f", help="table: a readable summary; yaml: an export for --rules.")
+    format: Annotated[
+        RulesFormat,
+        typer.Option(
+            "--format", "-f", help="table: a readable summary; yaml: an export for --rules."
+        ),
     ] = RulesFormat.table,
 ) -> None:
     """Show the rule set in use, or export it as YAML to keep a clinic's own protocol."""

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from .rules import RuleSet
 
 
-def profile_from_text(text: str, source: str = "<string>",
-                      rules: RuleSet | None = None) -> ConditionProfile:
+def profile_from_text(
+    text: str, source: str = "<string>", rules: RuleSet | None = None
+) -> ConditionProfile:
     """Parse and validate profile text; ids are checked against ``rules`` (default rules)."""
     if rules is None:
         from .rules import load_rules
@@ -31,17 +32,26 @@ def profile_from_text(text: str, source: str = "<string>",
     if not isinstance(doc.data, dict):
         kind = "a list" if isinstance(doc.data, list) else "a single value"
         line, col = doc.positions.value(())
-        raise InputError([Problem(source, f"a profile must be a mapping of 'key: value' lines, "
-                                  f"not {kind}", line, col,
-                                  "start from 'needleplan new' for a template")])
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"a profile must be a mapping of 'key: value' lines, not {kind}",
+                    line,
+                    col,
+                    "start from 'needleplan new' for a template",
+                )
+            ]
+        )
     try:
         return ConditionProfile.model_validate(doc.data, context={"rules": rules})
     except ValidationError as exc:
         raise InputError(problems_from(exc, doc, FIELDS)) from None
 
 
-def load_profile(path: str | Path, rules: RuleSet | None = None, *,
-                 stdin: BinaryIO | None = None) -> ConditionProfile:
+def load_profile(
+    path: str | Path, rules: RuleSet | None = None, *, stdin: BinaryIO | None = None
+) -> ConditionProfile:
     """Load one profile file (``"-"`` reads stdin) and validate it against ``rules``."""
     source = yamlio.STDIN_NAME if str(path) == "-" else str(path)
     file = None if str(path) == "-" else Path(path)

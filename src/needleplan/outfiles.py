@@ -21,7 +21,9 @@ def write_atomic(target: Path, text: str, *, force: bool) -> None:
     partial file.
     """
     if target.exists() and not force:
-        raise UsageError(f"'{target}' exists; not overwriting it", hint="pass --force to replace it")
+        raise UsageError(
+            f"'{target}' exists; not overwriting it", hint="pass --force to replace it"
+        )
     parent = target.parent if str(target.parent) else Path()
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -39,8 +41,10 @@ def write_atomic(target: Path, text: str, *, force: bool) -> None:
             try:
                 os.link(tmp, target)
             except FileExistsError:
-                raise UsageError(f"'{target}' appeared while writing; not overwriting it",
-                                 hint="pass --force to replace it") from None
+                raise UsageError(
+                    f"'{target}' appeared while writing; not overwriting it",
+                    hint="pass --force to replace it",
+                ) from None
             except OSError:  # file systems without hard links
                 if target.exists():
                     raise UsageError(f"'{target}' exists; not overwriting it") from None

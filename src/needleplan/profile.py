@@ -34,23 +34,38 @@ WEEKS_PER_UNIT = {
     "year": 52.1775,
 }
 _UNIT_ALIASES = {
-    "d": "day", "day": "day", "days": "day",
-    "w": "week", "wk": "week", "wks": "week", "week": "week", "weeks": "week",
-    "m": "month", "mo": "month", "mos": "month", "month": "month", "months": "month",
-    "y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
+    "d": "day",
+    "day": "day",
+    "days": "day",
+    "w": "week",
+    "wk": "week",
+    "wks": "week",
+    "week": "week",
+    "weeks": "week",
+    "m": "month",
+    "mo": "month",
+    "mos": "month",
+    "month": "month",
+    "months": "month",
+    "y": "year",
+    "yr": "year",
+    "yrs": "year",
+    "year": "year",
+    "years": "year",
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
-DURATION_PATTERN = (
-    r"^\s*\d+(\.\d+)?\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)?\s*$"
-)
+DURATION_PATTERN = r"^\s*\d+(\.\d+)?\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)?\s*$"
 #: The longest duration accepted (weeks): 100 years.
 MAX_DURATION_WEEKS = 100 * 52.1775
 
 
 def _not_bool(value: Any, what: str) -> None:
     if isinstance(value, bool):
-        raise PydanticCustomError("wrong_type", "{what} must be {expected}, not true/false",
-                                  {"what": what, "expected": "a number"})
+        raise PydanticCustomError(
+            "wrong_type",
+            "{what} must be {expected}, not true/false",
+            {"what": what, "expected": "a number"},
+        )
 
 
 def parse_severity(value: Any) -> int | str:
@@ -59,8 +74,10 @@ def parse_severity(value: Any) -> int | str:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")) or not value.is_integer():
             raise PydanticCustomError(
-                "severity", "severity must be a whole number from 0 to 10 (pain NRS) "
-                "or mild, moderate or severe")
+                "severity",
+                "severity must be a whole number from 0 to 10 (pain NRS) "
+                "or mild, moderate or severe",
+            )
         value = int(value)
     if isinstance(value, str):
         word = value.strip()
@@ -71,16 +88,22 @@ def parse_severity(value: Any) -> int | str:
         else:
             hint = did_you_mean(word, SEVERITY_WORDS)
             raise PydanticCustomError(
-                "severity", "severity {value} is not a pain score: use a whole number from "
-                "0 to 10 or mild, moderate or severe", {"value": quote(value), "hint": hint})
+                "severity",
+                "severity {value} is not a pain score: use a whole number from "
+                "0 to 10 or mild, moderate or severe",
+                {"value": quote(value), "hint": hint},
+            )
     if isinstance(value, int):
         if not 0 <= value <= 10:
             raise PydanticCustomError(
-                "severity", "severity {value} is out of range: pain NRS runs from 0 to 10",
-                {"value": value})
+                "severity",
+                "severity {value} is out of range: pain NRS runs from 0 to 10",
+                {"value": value},
+            )
         return value
     raise PydanticCustomError(
-        "severity", "severity must be a whole number from 0 to 10 or mild, moderate or severe")
+        "severity", "severity must be a whole number from 0 to 10 or mild, moderate or severe"
+    )
 
 
 def parse_duration(value: Any) -> float:
@@ -93,16 +116,18 @@ def parse_duration(value: Any) -> float:
         unit = _UNIT_ALIASES.get(m.group(2).lower()) if m and m.group(2) else "week"
         if m is None or unit is None:
             raise PydanticCustomError(
-                "duration", "duration {value} is not a length of time: write e.g. "
+                "duration",
+                "duration {value} is not a length of time: write e.g. "
                 "'10 days', '6 weeks', '4 months', '2 years' or a number of weeks",
-                {"value": quote(value)})
+                {"value": quote(value)},
+            )
         weeks = float(m.group(1)) * WEEKS_PER_UNIT[unit]
     else:
         raise PydanticCustomError(
-            "duration", "duration must be text such as '6 weeks' or a number of weeks")
+            "duration", "duration must be text such as '6 weeks' or a number of weeks"
+        )
     if weeks != weeks or weeks < 0 or weeks > MAX_DURATION_WEEKS:
-        raise PydanticCustomError(
-            "duration", "duration must be between 0 and 100 years")
+        raise PydanticCustomError("duration", "duration must be between 0 and 100 years")
     return round(weeks, 4)
 
 
@@ -130,8 +155,9 @@ def parse_date(value: Any) -> Any:
 
 
 def _bad_date() -> Any:
-    raise PydanticCustomError("date", "start_date must be a real date written YYYY-MM-DD, "
-                              "e.g. 2026-12-01")
+    raise PydanticCustomError(
+        "date", "start_date must be a real date written YYYY-MM-DD, e.g. 2026-12-01"
+    )
 
 
 def parse_identifier(value: Any) -> Any:
@@ -169,8 +195,10 @@ def _checker(kind: str, label: str, listing: str) -> Any:
         if canonical is None:
             hint = _suggest(rules, kind, value) or f"run '{listing}' to list them"
             raise PydanticCustomError(
-                "unknown_id", "unknown {label} {value}", {"label": label, "value": quote(value),
-                                                          "hint": hint})
+                "unknown_id",
+                "unknown {label} {value}",
+                {"label": label, "value": quote(value), "hint": hint},
+            )
         return str(canonical)
 
     return check
@@ -178,35 +206,42 @@ def _checker(kind: str, label: str, listing: str) -> Any:
 
 IdText = Annotated[str, BeforeValidator(normalise_id), Field(min_length=1, max_length=64)]
 ConditionId = Annotated[
-    IdText, AfterValidator(_checker("condition", "condition", "needleplan rules"))]
+    IdText, AfterValidator(_checker("condition", "condition", "needleplan rules"))
+]
 HealthFactorId = Annotated[
-    IdText, AfterValidator(_checker("health_factor", "health factor", "needleplan rules"))]
+    IdText, AfterValidator(_checker("health_factor", "health factor", "needleplan rules"))
+]
 UnderlyingFactorId = Annotated[
-    IdText, AfterValidator(_checker("underlying_factor", "underlying factor", "needleplan rules"))]
+    IdText, AfterValidator(_checker("underlying_factor", "underlying factor", "needleplan rules"))
+]
 
 Severity = Annotated[
     Annotated[int, Field(ge=0, le=10)] | Literal["mild", "moderate", "severe"],
     BeforeValidator(parse_severity),
-    WithJsonSchema({
-        "description": "Pain NRS 0-10 (a whole number), or mild | moderate | severe.",
-        "anyOf": [
-            {"type": "integer", "minimum": 0, "maximum": 10},
-            {"type": "string", "pattern": "^\\s*(10|[0-9])\\s*$"},
-            {"enum": list(SEVERITY_WORDS)},
-        ],
-    }),
+    WithJsonSchema(
+        {
+            "description": "Pain NRS 0-10 (a whole number), or mild | moderate | severe.",
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": 10},
+                {"type": "string", "pattern": "^\\s*(10|[0-9])\\s*$"},
+                {"enum": list(SEVERITY_WORDS)},
+            ],
+        }
+    ),
 ]
 Weeks = Annotated[
     float,
     BeforeValidator(parse_duration),
-    WithJsonSchema({
-        "description": "How long the pain has lasted: '10 days', '6 weeks', '4 months', "
-                       "'2 years', or a bare number of weeks.",
-        "anyOf": [
-            {"type": "string", "pattern": DURATION_PATTERN},
-            {"type": "number", "minimum": 0, "maximum": MAX_DURATION_WEEKS},
-        ],
-    }),
+    WithJsonSchema(
+        {
+            "description": "How long the pain has lasted: '10 days', '6 weeks', '4 months', "
+            "'2 years', or a bare number of weeks.",
+            "anyOf": [
+                {"type": "string", "pattern": DURATION_PATTERN},
+                {"type": "number", "minimum": 0, "maximum": MAX_DURATION_WEEKS},
+            ],
+        }
+    ),
 ]
 
 
@@ -214,8 +249,11 @@ def _unique(values: list[str]) -> list[str]:
     seen: set[str] = set()
     for i, v in enumerate(values):
         if v in seen:
-            raise PydanticCustomError("duplicate_item", "{value} is listed twice (item {index})",
-                                      {"value": quote(v), "index": i + 1})
+            raise PydanticCustomError(
+                "duplicate_item",
+                "{value} is listed twice (item {index})",
+                {"value": quote(v), "index": i + 1},
+            )
         seen.add(v)
     return values
 
@@ -224,26 +262,31 @@ class ConditionProfile(BaseModel):
     """A patient's condition profile. Unknown keys are errors, never ignored."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, hide_input_in_errors=True, str_strip_whitespace=True,
+        extra="forbid",
+        frozen=True,
+        hide_input_in_errors=True,
+        str_strip_whitespace=True,
         json_schema_extra={"additionalProperties": False},
     )
 
     patient: Annotated[
         Annotated[str, Field(max_length=64)] | None,
         BeforeValidator(parse_identifier),
-        WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 64}, {"type": "integer"},
-                                  {"type": "null"}]}),
+        WithJsonSchema(
+            {"anyOf": [{"type": "string", "maxLength": 64}, {"type": "integer"}, {"type": "null"}]}
+        ),
         Field(description="Optional identifier; no names needed."),
     ] = None
     condition: Annotated[ConditionId, Field(description="An id the rule set knows.")]
     region: Annotated[str, Field(max_length=200)] | None = None
-    severity: Annotated[Severity, Field(
-        description="Pain NRS 0-10, or mild | moderate | severe.")]
+    severity: Annotated[Severity, Field(description="Pain NRS 0-10, or mild | moderate | severe.")]
     duration: Annotated[Weeks, Field(description="How long the pain has lasted.")]
     health_factors: Annotated[
-        list[HealthFactorId], AfterValidator(_unique), Field(max_length=50)] = []
+        list[HealthFactorId], AfterValidator(_unique), Field(max_length=50)
+    ] = []
     underlying_factors: Annotated[
-        list[UnderlyingFactorId], AfterValidator(_unique), Field(max_length=50)] = []
+        list[UnderlyingFactorId], AfterValidator(_unique), Field(max_length=50)
+    ] = []
     age: Annotated[Annotated[int, Field(ge=0, le=120)] | None, BeforeValidator(parse_whole)] = None
     previous_response: Literal["good", "partial", "none", "unknown"] = "unknown"
     sessions_per_week: Annotated[

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -68,8 +68,15 @@ class Adjust(_Model):
         return self.suggested == self.low == self.high == 0
 
     def describe(self) -> str:
-        parts = [f"{name} {value:+d}" for name, value in
-                 (("suggested", self.suggested), ("low", self.low), ("high", self.high)) if value]
+        parts = [
+            f"{name} {value:+d}"
+            for name, value in (
+                ("suggested", self.suggested),
+                ("low", self.low),
+                ("high", self.high),
+            )
+            if value
+        ]
         return ", ".join(parts) or "no change"
 
 
@@ -233,13 +240,18 @@ class RuleSet(_Model):
             return self
         problems = list(self.reference_problems())
         if problems:
-            raise ValueError("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
+            raise ValueError(
+                "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems)
+            )
         return self
 
     def model_post_init(self, context: Any, /) -> None:
         self._citations = {s.id: s.citation for s in self.sources}
-        for kind, table in (("condition", self.conditions), ("health_factor", self.health_factors),
-                            ("underlying_factor", self.underlying_factors)):
+        for kind, table in (
+            ("condition", self.conditions),
+            ("health_factor", self.health_factors),
+            ("underlying_factor", self.underlying_factors),
+        ):
             index: dict[str, str] = {}
             for key, entry in table.items():
                 index[key] = key
@@ -262,8 +274,9 @@ class RuleSet(_Model):
     @property
     def sha256(self) -> str:
         if self._sha256 is None:
-            canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True,
-                                   ensure_ascii=False).encode()
+            canonical = json.dumps(
+                self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False
+            ).encode()
             self._sha256 = hashlib.sha256(canonical).hexdigest()
         return self._sha256
 
@@ -282,7 +295,9 @@ class RuleSet(_Model):
                 if sid not in known_sources:
                     yield (*loc, "sources", j), f"unknown source '{sid}': add it under 'sources'"
 
-        def companions(loc: tuple[str | int, ...], ids: dict[str, str]) -> Iterator[tuple[Any, str]]:
+        def companions(
+            loc: tuple[str | int, ...], ids: dict[str, str]
+        ) -> Iterator[tuple[Any, str]]:
             for cid in ids:
                 if cid not in self.companions:
                     yield (*loc, "companions", cid), f"unknown companion '{cid}'"
@@ -296,17 +311,24 @@ class RuleSet(_Model):
             yield ("severity", "moderate_max"), "must be greater than mild_max"
         if self.duration.chronic_above_weeks < self.duration.acute_below_weeks:
             yield ("duration", "chronic_above_weeks"), "must not be less than acute_below_weeks"
-        for band_loc, bands, adjust in (("severity", SEVERITY_BANDS, self.severity.adjust),
-                                        ("duration", DURATION_BANDS, self.duration.adjust)):
+        for band_loc, bands, adjust in (
+            ("severity", SEVERITY_BANDS, self.severity.adjust),
+            ("duration", DURATION_BANDS, self.duration.adjust),
+        ):
             for band in bands:
                 if band not in adjust:
                     yield (band_loc, "adjust"), f"missing band '{band}'"
             for field in ("suggested", "low", "high"):
-                values = [getattr(adjust[b], field) for b in bands if b in adjust]
+                by_band = cast("dict[str, Adjust]", adjust)
+                values = [getattr(by_band[b], field) for b in bands if b in by_band]
                 if values != sorted(values):
-                    yield (band_loc, "adjust"), (
-                        f"'{field}' must not decrease from {bands[0]} to {bands[-1]}: "
-                        "more severe or longer-lasting pain never means fewer sessions")
+                    yield (
+                        (band_loc, "adjust"),
+                        (
+                            f"'{field}' must not decrease from {bands[0]} to {bands[-1]}: "
+                            "more severe or longer-lasting pain never means fewer sessions"
+                        ),
+                    )
         for band, comps in self.duration.companions.items():
             yield from companions(("duration", "companions", band), comps)
         for key, c in self.conditions.items():
@@ -320,8 +342,11 @@ class RuleSet(_Model):
                 yield (*loc, "evidence_min"), "must not exceed evidence_max"
             if not (c.evidence_min <= r.low and r.high <= c.evidence_max):
                 yield (*loc, "sessions"), "must lie inside evidence_min..evidence_max"
-        for kind, table in (("health_factors", self.health_factors),
-                            ("underlying_factors", self.underlying_factors)):
+        factors: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("health_factors", self.health_factors),
+            ("underlying_factors", self.underlying_factors),
+        )
+        for kind, table in factors:
             for key, entry in table.items():
                 yield from sources((kind, key), entry.sources)
                 yield from companions((kind, key), entry.companions)
@@ -333,14 +358,15 @@ class RuleSet(_Model):
             yield from sources(("region_cautions", i), rc.sources)
         for i, e in enumerate(self.expectations):
             yield from sources(("expectations", i), e.sources)
-        for kind, table in (("conditions", self.conditions), ("health_factors", self.health_factors),
-                            ("underlying_factors", self.underlying_factors)):
+        for kind, table in (("conditions", self.conditions), *factors):
             owners: dict[str, str] = {k: k for k in table}
             for key, entry in table.items():
                 for j, alias in enumerate(entry.aliases):
                     if alias in owners and owners[alias] != key:
-                        yield (kind, key, "aliases", j), (
-                            f"'{alias}' already names '{owners[alias]}'")
+                        yield (
+                            (kind, key, "aliases", j),
+                            f"'{alias}' already names '{owners[alias]}'",
+                        )
                     owners.setdefault(alias, key)
 
 
@@ -359,8 +385,15 @@ def parse_rules(raw: bytes, source: str) -> RuleSet:
     from .validation import problems_from
 
     if len(raw) > yamlio.MAX_RULES_BYTES:
-        raise RulesError([Problem(source, f"the rule set is larger than "
-                                  f"{yamlio.MAX_RULES_BYTES // 1024} KiB (limit MAX_RULES_BYTES)")])
+        raise RulesError(
+            [
+                Problem(
+                    source,
+                    f"the rule set is larger than "
+                    f"{yamlio.MAX_RULES_BYTES // 1024} KiB (limit MAX_RULES_BYTES)",
+                )
+            ]
+        )
     try:
         doc = yamlio.parse(yamlio.decode(raw, source), source)
     except InputError as exc:  # the loader's problems, reported as a rules error
@@ -398,8 +431,15 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     try:
         size = p.stat().st_size
         if size > yamlio.MAX_RULES_BYTES:
-            raise RulesError([Problem(str(p), "the rule set is larger than "
-                                      f"{yamlio.MAX_RULES_BYTES // 1024} KiB (limit MAX_RULES_BYTES)")])
+            raise RulesError(
+                [
+                    Problem(
+                        str(p),
+                        "the rule set is larger than "
+                        f"{yamlio.MAX_RULES_BYTES // 1024} KiB (limit MAX_RULES_BYTES)",
+                    )
+                ]
+            )
         raw = p.read_bytes()
     except OSError as exc:
         from .errors import UsageError

@@ -22,10 +22,15 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
         if rules is not None:
             props = schema["properties"]
             props["condition"] = {**props["condition"], "enum": rules.names("condition")}
-            for key, kind_name in (("health_factors", "health_factor"),
-                                   ("underlying_factors", "underlying_factor")):
-                props[key] = {**props[key], "items": {"enum": rules.names(kind_name)},
-                              "uniqueItems": True}
+            for key, kind_name in (
+                ("health_factors", "health_factor"),
+                ("underlying_factors", "underlying_factor"),
+            ):
+                props[key] = {
+                    **props[key],
+                    "items": {"enum": rules.names(kind_name)},
+                    "uniqueItems": True,
+                }
         title = "needleplan condition profile"
     elif kind == "rules":
         schema = RuleSet.model_json_schema()
@@ -37,5 +42,9 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
         title = "needleplan plan"
     else:  # pragma: no cover - the CLI offers only the three
         raise ValueError(f"unknown schema kind {kind!r}")
-    return {"$schema": DRAFT, "$id": f"https://needleplan.invalid/schema/{kind}.json",
-            **schema, "title": title}
+    return {
+        "$schema": DRAFT,
+        "$id": f"https://needleplan.invalid/schema/{kind}.json",
+        **schema,
+        "title": title,
+    }

@@ -60,8 +60,11 @@ def run_suggest(opts: SuggestOptions) -> int:
     width = shutil.get_terminal_size((100, 24)).columns if opts.tty else 100
     options: dict[str, Any] = {"color": opts.tty and opts.output_dir is None, "width": width}
     writer = get_writer(opts.fmt, **options)
-    single = len(opts.paths) == 1 and len(inputs) == 1 and (
-        opts.paths[0] == "-" or Path(opts.paths[0]).is_file())
+    single = (
+        len(opts.paths) == 1
+        and len(inputs) == 1
+        and (opts.paths[0] == "-" or Path(opts.paths[0]).is_file())
+    )
     many = not single
     options["_many"] = many
     to_files = opts.output_dir is not None
@@ -71,14 +74,23 @@ def run_suggest(opts: SuggestOptions) -> int:
         if not opts.force:
             existing = [n for n in names if Path(n).exists()]
             if existing:
-                raise UsageError(f"{len(existing)} output file(s) exist, e.g. '{existing[0]}'; "
-                                 "nothing was written", hint="pass --force to replace them")
+                raise UsageError(
+                    f"{len(existing)} output file(s) exist, e.g. '{existing[0]}'; "
+                    "nothing was written",
+                    hint="pass --force to replace them",
+                )
     mode = "file" if to_files else "item"
     factory = functools.partial(renderer, opts.fmt, mode, options)
     keep_plan = not writer.streaming
-    outcomes = run(inputs, opts.rules, rules_path=str(opts.rules_path) if opts.rules_path else None,
-                   start_date=opts.start_date, jobs=opts.jobs, render_factory=factory,
-                   keep_plan=keep_plan)
+    outcomes = run(
+        inputs,
+        opts.rules,
+        rules_path=str(opts.rules_path) if opts.rules_path else None,
+        start_date=opts.start_date,
+        jobs=opts.jobs,
+        render_factory=factory,
+        keep_plan=keep_plan,
+    )
     progress = _progress(len(inputs), to_files, opts.tty)
     failed = False
     collected: list[Plan] = []

@@ -9,8 +9,9 @@ from .rules import RuleSet
 
 
 def _wrap(label: str, items: list[str]) -> str:
-    body = textwrap.fill(", ".join(items), width=76, initial_indent="#   ",
-                         subsequent_indent="#   ")
+    body = textwrap.fill(
+        ", ".join(items), width=76, initial_indent="#   ", subsequent_indent="#   "
+    )
     return f"# {label}:\n{body}\n"
 
 
@@ -18,9 +19,11 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
     if condition is not None:
         canonical = rules.resolve("condition", condition.strip().lower().replace(" ", "_"))
         if canonical is None:
-            raise UsageError(f"unknown condition '{condition[:40]}'",
-                             hint=did_you_mean(condition, rules.names("condition"))
-                             or "run 'needleplan rules' to list them")
+            raise UsageError(
+                f"unknown condition '{condition[:40]}'",
+                hint=did_you_mean(condition, rules.names("condition"))
+                or "run 'needleplan rules' to list them",
+            )
         condition = canonical
     else:
         condition = "neck_pain" if "neck_pain" in rules.conditions else next(iter(rules.conditions))
@@ -29,7 +32,8 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         by_level.setdefault(hf.level, []).append(key)
     parts = [
         "# needleplan condition profile. Check it with: needleplan validate FILE\n",
-        "# Plan it with: needleplan suggest FILE   (informs a licensed clinician; never diagnoses)\n",
+        "# Plan it with: needleplan suggest FILE\n",
+        "# (needleplan informs a licensed clinician; it never diagnoses)\n",
         "# Unknown keys are errors. Remove the '#' to use an optional line.\n\n",
         "# Optional identifier (no names needed):\n",
         "patient: P-0001\n\n",
@@ -44,10 +48,12 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         "duration: 8 weeks\n\n",
         "# Optional list. Each id is classified by the rule set:\n",
     ]
-    for level, title in (("red_flag", "red flags (refer, no needling)"),
-                         ("contraindication", "contraindications (do not needle)"),
-                         ("precaution", "precautions (needle with caution)"),
-                         ("prognostic", "prognostic (change the count or range)")):
+    for level, title in (
+        ("red_flag", "red flags (refer, no needling)"),
+        ("contraindication", "contraindications (do not needle)"),
+        ("precaution", "precautions (needle with caution)"),
+        ("prognostic", "prognostic (change the count or range)"),
+    ):
         if by_level.get(level):
             parts.append(_wrap(title, sorted(by_level[level])))
     parts += [

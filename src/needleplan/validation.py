@@ -7,6 +7,7 @@ missing key at the mapping that lacks it, anything else at the value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,9 +23,23 @@ EXAMPLES = {
 }
 
 
-def _clean(loc: Sequence[Any]) -> Loc:
-    # union and function-validator segments are not YAML keys
-    return tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
+_INTERNAL = re.compile(r"^[a-z][a-z-]*\[")
+
+
+def _clean(loc: Sequence[Any], data: Any) -> Loc:
+    """Walk ``loc`` down the data, dropping pydantic's own segments (unions, validators)."""
+    out: list[str | int] = []
+    for part in loc:
+        in_dict = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if in_dict or in_list:
+            data = data[part]
+        elif isinstance(part, str) and _INTERNAL.match(part):
+            continue
+        else:
+            data = None
+        out.append(part)
+    return tuple(out)
 
 
 def _dotted(loc: Loc) -> str:
@@ -67,7 +82,7 @@ def problems_from(
     """
     problems: list[Problem] = []
     for err in exc.errors(include_url=False, include_input=False):
-        loc = _clean(err["loc"])
+        loc = _clean(err["loc"], doc.data)
         etype = err["type"]
         ctx = err.get("ctx") or {}
         field = _dotted(loc)
@@ -81,10 +96,11 @@ def problems_from(
                 hint = f"add a line such as '{EXAMPLES[str(loc[-1])]}'"
         elif etype == "extra_forbidden":
             at = doc.positions.key(loc)
-            message = f"unknown key {quote(loc[-1])}"
+            message = f"unknown key {quote(loc[-1])}" if loc else "unknown key"
             if messages is not None and len(loc) == 1:
                 hint = did_you_mean(str(loc[-1]), messages) or (
-                    "allowed keys: " + ", ".join(messages))
+                    "allowed keys: " + ", ".join(messages)
+                )
         elif etype in ("model_type", "dict_type", "model_attributes_type"):
             what = "a profile" if messages is not None and not loc else field
             message = f"{what} must be a mapping of 'key: value' lines, not {_kind(value)}"
@@ -102,11 +118,13 @@ def problems_from(
             expected = str(ctx.get("expected", "")).replace("'", "")
             message = f"{field} must be one of: {expected}"
             if isinstance(value, str):
-                hint = did_you_mean(value, [e.strip() for e in expected.replace(" or ", ",")
-                                            .split(",")])
+                hint = did_you_mean(
+                    value, [e.strip() for e in expected.replace(" or ", ",").split(",")]
+                )
         elif etype == "string_pattern_mismatch":
-            message = (f"{field} {quote(value)} is not a valid id: use lower-case letters, "
-                       "digits and '_'")
+            message = (
+                f"{field} {quote(value)} is not a valid id: use lower-case letters, digits and '_'"
+            )
         elif etype == "string_too_long":
             message = f"{field} is longer than {ctx.get('max_length')} characters"
         elif etype == "string_too_short":
@@ -117,14 +135,22 @@ def problems_from(
             message = f"{field} needs at least {ctx.get('min_length')} item(s)"
         elif etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             message = f"{field} {quote(value)} is out of range: " + err["msg"].replace(
-                "Input should be", "must be")
+                "Input should be", "must be"
+            )
         elif etype == "value_error":
             message = str(ctx.get("error") or err["msg"])
             message = message.removeprefix("Value error, ")
             if loc:
                 message = f"{field}: {message}"
-        elif etype in ("severity", "duration", "unknown_id", "wrong_type", "whole_number",
-                       "duplicate_item", "date"):
+        elif etype in (
+            "severity",
+            "duration",
+            "unknown_id",
+            "wrong_type",
+            "whole_number",
+            "duplicate_item",
+            "date",
+        ):
             message = err["msg"]
             if etype in ("unknown_id", "duplicate_item") and len(loc) > 1:
                 message = f"{field}: {message}"

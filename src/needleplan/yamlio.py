@@ -20,7 +20,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -80,7 +80,7 @@ _ALLOWED_TAGS = {
 class _Constructor(SafeConstructor):
     """Plain data only; duplicate keys and unhashable keys are errors."""
 
-    yaml_constructors: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's registry idiom
+    yaml_constructors: ClassVar[dict[Any, Any]] = {}
 
     def construct_undefined(self, node: Node) -> Any:
         raise ConstructorError(
@@ -98,21 +98,25 @@ class _Constructor(SafeConstructor):
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str | int | float | bool | None):
                 raise ConstructorError(
-                    None, None, "a key must be a plain word, not a list or mapping",
+                    None,
+                    None,
+                    "a key must be a plain word, not a list or mapping",
                     key_node.start_mark,
                 )
             if key in mapping:
                 raise ConstructorError(
-                    None, None, f"duplicate key {quote(key)}: each key may appear once",
+                    None,
+                    None,
+                    f"duplicate key {quote(key)}: each key may appear once",
                     key_node.start_mark,
                 )
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
-    def construct_yaml_float(self, node: ScalarNode) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: ScalarNode) -> float:
         return float(self.construct_scalar(node))
 
-    def construct_yaml_int(self, node: ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: ScalarNode) -> int:
         return int(self.construct_scalar(node))
 
 
@@ -126,7 +130,7 @@ for _tag, _fn in {
     "tag:yaml.org,2002:map": SafeConstructor.construct_yaml_map,
     None: _Constructor.construct_undefined,
 }.items():
-    _Constructor.add_constructor(_tag, _fn)
+    _Constructor.add_constructor(_tag, _fn)  # type: ignore[type-var]
 
 _CParser: Any = getattr(yaml, "CParser", None)
 HAVE_LIBYAML = _CParser is not None and bool(getattr(yaml, "__with_libyaml__", False))
@@ -254,9 +258,17 @@ def _check_depth_by_events(loader_class: Any, text: str, source: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    raise InputError([Problem(source, f"nesting deeper than {MAX_DEPTH} levels "
-                                              "(limit MAX_DEPTH)", mark.line + 1,
-                                              mark.column + 1)])
+                    assert mark is not None
+                    raise InputError(
+                        [
+                            Problem(
+                                source,
+                                f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)",
+                                mark.line + 1,
+                                mark.column + 1,
+                            )
+                        ]
+                    )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     finally:
@@ -287,18 +299,24 @@ def _check_shape(node: Node, source: str, text: str) -> Problem | None:
             size[key] = 1 + sum(size[id(c)] for c in children)
             depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
             if size[key] > MAX_NODES:
-                return _limit(source, current, f"the document expands to more than {MAX_NODES:,} "
-                              "values once aliases are expanded (limit MAX_NODES)")
+                return _limit(
+                    source,
+                    current,
+                    f"the document expands to more than {MAX_NODES:,} "
+                    "values once aliases are expanded (limit MAX_NODES)",
+                )
             if depth[key] > MAX_DEPTH:
-                return _limit(source, current, f"nesting deeper than {MAX_DEPTH} levels "
-                              "(limit MAX_DEPTH)")
+                return _limit(
+                    source, current, f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
+                )
             continue
         if key in size:
             uses[key] = uses.get(key, 0) + 1
             aliases += 1
             if aliases > MAX_ALIASES:
-                return _limit(source, current, f"more than {MAX_ALIASES} alias uses "
-                              "(limit MAX_ALIASES)")
+                return _limit(
+                    source, current, f"more than {MAX_ALIASES} alias uses (limit MAX_ALIASES)"
+                )
             continue
         if key in on_path:
             return _limit(source, current, "an alias refers to a value that contains it")
@@ -309,8 +327,9 @@ def _check_shape(node: Node, source: str, text: str) -> Problem | None:
             if cid in size:
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    return _limit(source, child, f"more than {MAX_ALIASES} alias uses "
-                                  "(limit MAX_ALIASES)")
+                    return _limit(
+                        source, child, f"more than {MAX_ALIASES} alias uses (limit MAX_ALIASES)"
+                    )
             else:
                 stack.append((child, False))
     return None
@@ -342,27 +361,54 @@ def parse(text: str, source: str, *, pure_python: bool = False) -> Document:
     from .errors import InputError
 
     loader_class = _PurePythonLoader if pure_python else _Loader
-    loader = loader_class(text)
+    loader = None
     try:
+        loader = loader_class(text)
         if _may_nest_deeply(text):
             _check_depth_by_events(loader_class, text, source)
         node = loader.get_single_node()
         if node is None:
-            raise InputError([Problem(source, "the file is empty: expected a profile mapping "
-                                      "(run 'needleplan new' for a template)", 1, 1)])
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        "the file is empty: expected a profile mapping "
+                        "(run 'needleplan new' for a template)",
+                        1,
+                        1,
+                    )
+                ]
+            )
         problem = _check_shape(node, source, text)
         if problem is not None:
             raise InputError([problem])
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         raise InputError([_from_marked(exc, source)]) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"the file holds the control character "
+                    f"#x{exc.character if isinstance(exc.character, int) else 0:04x}"
+                    ": is it a binary file?",
+                    line,
+                    col,
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(source, f"not valid YAML: {_first_line(str(exc))}")]) from None
     except RecursionError:
-        raise InputError([Problem(source, f"nesting deeper than {MAX_DEPTH} levels "
-                                  "(limit MAX_DEPTH)")]) from None
+        raise InputError(
+            [Problem(source, f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)")]
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Document(source, data, node)
 
 
@@ -402,8 +448,15 @@ def read_text(path: Path | None, source: str, limit: int, stdin: BinaryIO | None
         with path.open("rb") as fh:
             raw = fh.read(limit + 1)
     if len(raw) > limit:
-        raise InputError([Problem(source, f"the file is larger than {limit // 1024} KiB "
-                                  "(limit MAX_PROFILE_BYTES): is it really a profile?")])
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"the file is larger than {limit // 1024} KiB "
+                    "(limit MAX_PROFILE_BYTES): is it really a profile?",
+                )
+            ]
+        )
     return decode(raw, source)
 
 
@@ -412,15 +465,30 @@ def decode(raw: bytes, source: str) -> str:
 
     if b"\x00" in raw:
         line, col = _line_col(raw, raw.index(b"\x00"))
-        raise InputError([Problem(source, "the file holds NUL bytes: it looks like a binary "
-                                  "file, not a YAML profile", line, col)])
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "the file holds NUL bytes: it looks like a binary file, not a YAML profile",
+                    line,
+                    col,
+                )
+            ]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _line_col(raw, exc.start)
-        raise InputError([Problem(
-            source, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8",
-            line, col)]) from None
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8",
+                    line,
+                    col,
+                )
+            ]
+        ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 

@@ -9,17 +9,31 @@ from __future__ import annotations
 import csv
 import io
 
-from ..plan import Plan
+from needleplan.plan import Plan
+
 from . import Writer
 
 #: The column order is part of the contract (see README).
 COLUMNS = (
-    "source", "patient", "condition", "decision",
-    "sessions_suggested", "sessions_low", "sessions_high",
-    "per_week", "weeks", "reassess_after",
-    "severity_band", "duration_band",
-    "flags", "companions", "first_session", "last_session",
-    "rules_name", "rules_version", "rules_sha256",
+    "source",
+    "patient",
+    "condition",
+    "decision",
+    "sessions_suggested",
+    "sessions_low",
+    "sessions_high",
+    "per_week",
+    "weeks",
+    "reassess_after",
+    "severity_band",
+    "duration_band",
+    "flags",
+    "companions",
+    "first_session",
+    "last_session",
+    "rules_name",
+    "rules_version",
+    "rules_sha256",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,15 +46,25 @@ def neutralise(cell: str) -> str:
 def row(plan: Plan) -> list[str]:
     schedule = plan.schedule or []
     values: list[object] = [
-        plan.source or "", plan.patient or "", plan.condition, plan.decision,
-        plan.sessions.suggested, plan.sessions.low, plan.sessions.high,
-        plan.cadence.per_week, plan.cadence.weeks, plan.reassess_after,
-        plan.bands.severity, plan.bands.duration,
+        plan.source or "",
+        plan.patient or "",
+        plan.condition,
+        plan.decision,
+        plan.sessions.suggested,
+        plan.sessions.low,
+        plan.sessions.high,
+        plan.cadence.per_week,
+        plan.cadence.weeks,
+        plan.reassess_after,
+        plan.bands.severity,
+        plan.bands.duration,
         " | ".join(f"{f.level}:{f.id}" for f in plan.flags),
         " | ".join(c.id for c in plan.companions),
         schedule[0].date.isoformat() if schedule else "",
         schedule[-1].date.isoformat() if schedule else "",
-        plan.rules.name, plan.rules.version, plan.rules.sha256,
+        plan.rules.name,
+        plan.rules.version,
+        plan.rules.sha256,
     ]
     return [neutralise(str(v)) for v in values]
 

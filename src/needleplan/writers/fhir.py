@@ -16,7 +16,8 @@ import json
 import uuid
 from typing import Any
 
-from ..plan import Plan
+from needleplan.plan import Plan
+
 from . import Writer
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
@@ -31,13 +32,17 @@ DECISION_TEXT = {
     "do_not_needle": "Do not needle: a contraindication was found. Non-needling therapies remain.",
     "refer": "Refer for medical assessment: a red flag was found. No needling is proposed.",
 }
-LEVEL_TEXT = {"red_flag": "Red flag", "contraindication": "Contraindication",
-              "precaution": "Precaution"}
+LEVEL_TEXT = {
+    "red_flag": "Red flag",
+    "contraindication": "Contraindication",
+    "precaution": "Precaution",
+}
 
 
 def _key(plan: Plan) -> str:
-    basis = json.dumps([plan.source, plan.patient, plan.condition, plan.rules.sha256],
-                       ensure_ascii=False)
+    basis = json.dumps(
+        [plan.source, plan.patient, plan.condition, plan.rules.sha256], ensure_ascii=False
+    )
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
@@ -46,8 +51,10 @@ def care_plan(plan: Plan) -> dict[str, Any]:
     needling = plan.decision in ("needle", "needle_with_caution")
     flags_text = [f"{LEVEL_TEXT[f.level]} ({f.label}): {f.message}" for f in plan.flags]
     if needling:
-        dose = (f"{s.suggested} dry needling sessions (range {s.low}-{s.high}), {c.per_week} a "
-                f"week for {c.weeks} weeks; reassess after session {plan.reassess_after}.")
+        dose = (
+            f"{s.suggested} dry needling sessions (range {s.low}-{s.high}), {c.per_week} a "
+            f"week for {c.weeks} weeks; reassess after session {plan.reassess_after}."
+        )
     elif plan.decision == "refer":
         dose = "Refer for medical assessment before any needling; no needling is proposed."
     else:
@@ -55,58 +62,92 @@ def care_plan(plan: Plan) -> dict[str, Any]:
     description = " ".join([DECISION_TEXT[plan.decision], dose, plan.disclaimer])
     needling_detail: dict[str, Any] = {
         "kind": "ServiceRequest",
-        "code": {"coding": [{"system": CS_ACTIVITY, "code": "dry_needling",
-                             "display": "Dry needling"}], "text": "Dry needling"},
+        "code": {
+            "coding": [{"system": CS_ACTIVITY, "code": "dry_needling", "display": "Dry needling"}],
+            "text": "Dry needling",
+        },
         "reasonCode": [{"text": plan.condition_label}]
-        + [{"coding": [{"system": CS_FLAG, "code": f.id, "display": f.label}],
-            "text": f"{LEVEL_TEXT[f.level]}: {f.label}"} for f in plan.flags],
+        + [
+            {
+                "coding": [{"system": CS_FLAG, "code": f.id, "display": f.label}],
+                "text": f"{LEVEL_TEXT[f.level]}: {f.label}",
+            }
+            for f in plan.flags
+        ],
         "status": "not-started",
         "doNotPerform": not needling,
         "description": " ".join([dose, *flags_text]),
     }
     if needling:
-        repeat: dict[str, Any] = {"count": s.suggested, "frequency": c.per_week, "period": 1,
-                                  "periodUnit": "wk"}
+        repeat: dict[str, Any] = {
+            "count": s.suggested,
+            "frequency": c.per_week,
+            "period": 1,
+            "periodUnit": "wk",
+        }
         if plan.schedule:
-            repeat["boundsPeriod"] = {"start": plan.schedule[0].date.isoformat(),
-                                      "end": plan.schedule[-1].date.isoformat()}
+            repeat["boundsPeriod"] = {
+                "start": plan.schedule[0].date.isoformat(),
+                "end": plan.schedule[-1].date.isoformat(),
+            }
         needling_detail["scheduledTiming"] = {"repeat": repeat}
     activities: list[dict[str, Any]] = [{"detail": needling_detail}]
     for comp in plan.companions:
-        activities.append({"detail": {
-            "kind": "ServiceRequest",
-            "code": {"coding": [{"system": CS_COMPANION, "code": comp.id, "display": comp.label}],
-                     "text": comp.label},
-            "reasonCode": [{"text": comp.reason}],
-            "status": "not-started",
-            "doNotPerform": False,
-            "description": comp.patient_text or comp.label,
-        }})
+        activities.append(
+            {
+                "detail": {
+                    "kind": "ServiceRequest",
+                    "code": {
+                        "coding": [
+                            {"system": CS_COMPANION, "code": comp.id, "display": comp.label}
+                        ],
+                        "text": comp.label,
+                    },
+                    "reasonCode": [{"text": comp.reason}],
+                    "status": "not-started",
+                    "doNotPerform": False,
+                    "description": comp.patient_text or comp.label,
+                }
+            }
+        )
     notes = [{"text": f"Decision: {plan.decision}. {DECISION_TEXT[plan.decision]}"}]
     notes += [{"text": t} for t in flags_text]
     notes += [{"text": f"Expectation: {e}"} for e in plan.expectations]
-    notes.append({"text": f"Rule set {plan.rules.name} v{plan.rules.version} "
-                          f"(sha256 {plan.rules.sha256})."})
+    notes.append(
+        {"text": f"Rule set {plan.rules.name} v{plan.rules.version} (sha256 {plan.rules.sha256})."}
+    )
     notes.append({"text": plan.disclaimer})
     subject: dict[str, Any] = (
-        {"identifier": {"value": plan.patient}, "display": plan.patient} if plan.patient
-        else {"display": "Patient not identified in the profile"})
+        {"identifier": {"value": plan.patient}, "display": plan.patient}
+        if plan.patient
+        else {"display": "Patient not identified in the profile"}
+    )
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": "needleplan-" + _key(plan)[:32],
-        "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>'
-                 + html.escape(f"{plan.condition_label}: {description}") + "</p></div>"},
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>'
+            + html.escape(f"{plan.condition_label}: {description}")
+            + "</p></div>",
+        },
         "status": "draft",
         "intent": "proposal",
-        "category": [{"coding": [{"system": CS_DECISION, "code": plan.decision}],
-                      "text": DECISION_TEXT[plan.decision]}],
+        "category": [
+            {
+                "coding": [{"system": CS_DECISION, "code": plan.decision}],
+                "text": DECISION_TEXT[plan.decision],
+            }
+        ],
         "title": f"Dry needling course suggestion: {plan.condition_label}",
         "description": description,
         "subject": subject,
     }
     if plan.schedule:
-        resource["period"] = {"start": plan.schedule[0].date.isoformat(),
-                              "end": plan.schedule[-1].date.isoformat()}
+        resource["period"] = {
+            "start": plan.schedule[0].date.isoformat(),
+            "end": plan.schedule[-1].date.isoformat(),
+        }
     resource["activity"] = activities
     resource["note"] = notes
     return resource
@@ -126,7 +167,9 @@ class FhirWriter(Writer):
         bundle = {
             "resourceType": "Bundle",
             "type": "collection",
-            "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid5(_NAMESPACE, _key(p))}",
-                       "resource": care_plan(p)} for p in plans],
+            "entry": [
+                {"fullUrl": f"urn:uuid:{uuid.uuid5(_NAMESPACE, _key(p))}", "resource": care_plan(p)}
+                for p in plans
+            ],
         }
         return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"

@@ -14,18 +14,28 @@ import json
 
 from icalendar import Calendar, Event
 
-from .. import __version__
-from ..errors import UsageError
-from ..plan import Plan
+from needleplan import __version__
+from needleplan.errors import UsageError
+from needleplan.plan import Plan
+
 from . import Writer
 
 
 def _events(plan: Plan) -> list[Event]:
     if not plan.schedule:
         return []
-    key = hashlib.sha256(json.dumps(
-        [plan.source, plan.patient, plan.condition, plan.rules.sha256,
-         plan.schedule[0].date.isoformat()], ensure_ascii=False).encode()).hexdigest()[:24]
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                plan.source,
+                plan.patient,
+                plan.condition,
+                plan.rules.sha256,
+                plan.schedule[0].date.isoformat(),
+            ],
+            ensure_ascii=False,
+        ).encode()
+    ).hexdigest()[:24]
     stamp = dt.datetime.combine(plan.schedule[0].date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     total = len(plan.schedule)
     aftercare = "\n".join(f"- {e}" for e in plan.expectations)
@@ -39,8 +49,10 @@ def _events(plan: Plan) -> list[Event]:
             summary = f"{plan.patient}: {summary}"
         description = f"{plan.condition_label}. "
         if s.reassess:
-            description += ("Reassess at this session: no meaningful change (2 points on the "
-                            "pain scale) means review the plan. ")
+            description += (
+                "Reassess at this session: no meaningful change (2 points on the "
+                "pain scale) means review the plan. "
+            )
         description += f"\n\nWhat to expect and aftercare:\n{aftercare}"
         if cautions:
             description += f"\n\nPrecautions:\n{cautions}"
@@ -75,10 +87,13 @@ class IcsWriter(Writer):
                 raise UsageError(
                     f"'{plan.source or 'the profile'}' has no start date, so there is no "
                     "schedule to put in a calendar",
-                    hint="pass --start-date YYYY-MM-DD or set start_date in the profile")
+                    hint="pass --start-date YYYY-MM-DD or set start_date in the profile",
+                )
             if not plan.sessions.suggested:
-                self.notes.append(f"{plan.source or 'profile'}: no sessions in the calendar "
-                                  f"(decision: {plan.decision})")
+                self.notes.append(
+                    f"{plan.source or 'profile'}: no sessions in the calendar "
+                    f"(decision: {plan.decision})"
+                )
             for ev in _events(plan):
                 cal.add_component(ev)
         text: str = cal.to_ical().decode("utf-8")

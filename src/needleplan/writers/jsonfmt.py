@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..plan import Plan
+from needleplan.plan import Plan
+
 from . import Writer
 
 

@@ -6,8 +6,9 @@ US grade 8 on the Flesch-Kincaid scale). Text from the profile is inert.
 
 from __future__ import annotations
 
-from ..errors import inert
-from ..plan import Plan
+from needleplan.errors import inert
+from needleplan.plan import Plan
+
 from . import Writer
 
 WHAT_IT_IS = (
@@ -53,21 +54,30 @@ class MarkdownWriter(Writer):
         out.append("## Your plan\n")
         s, c = plan.sessions, plan.cadence
         if plan.decision == "refer":
-            out.append("Your therapist wants a doctor to check you before any needling. "
-                       "No needling is planned for now.\n")
+            out.append(
+                "Your therapist wants a doctor to check you before any needling. "
+                "No needling is planned for now.\n"
+            )
         elif plan.decision == "do_not_needle":
-            out.append("Needling is not the right choice for you right now. "
-                       "The other steps below can still help.\n")
+            out.append(
+                "Needling is not the right choice for you right now. "
+                "The other steps below can still help.\n"
+            )
         else:
-            out.append(f"You will have about {_plural(s.suggested, 'session')}: "
-                       f"{c.per_week} each week, for about {_plural(c.weeks, 'week')}. "
-                       f"Some people need as few as {s.low} or as many as {s.high}. "
-                       f"After session {plan.reassess_after}, your therapist will check how "
-                       "you are doing. The plan may change then.\n")
+            out.append(
+                f"You will have about {_plural(s.suggested, 'session')}: "
+                f"{c.per_week} each week, for about {_plural(c.weeks, 'week')}. "
+                f"Some people need as few as {s.low} or as many as {s.high}. "
+                f"After session {plan.reassess_after}, your therapist will check how "
+                "you are doing. The plan may change then.\n"
+            )
             if plan.schedule:
                 out.append("Your session dates:\n")
-                out += [f"- Session {x.session}: {x.date.strftime('%A %d %B %Y')}"
-                        + (" (check-in)" if x.reassess else "") for x in plan.schedule]
+                out += [
+                    f"- Session {x.session}: {x.date.strftime('%A %d %B %Y')}"
+                    + (" (check-in)" if x.reassess else "")
+                    for x in plan.schedule
+                ]
                 out.append("")
         messages = [f.patient_message for f in plan.flags if f.patient_message]
         if messages:

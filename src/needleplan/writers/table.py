@@ -14,19 +14,26 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import inert
-from ..plan import Plan
+from needleplan.errors import inert
+from needleplan.plan import Plan
+
 from . import Writer
 
 DECISION_TEXT = {
     "refer": ("REFER: do not needle; refer for medical assessment", "bold white on red"),
     "do_not_needle": ("DO NOT NEEDLE: contraindication found", "bold white on red"),
-    "needle_with_caution": ("NEEDLE WITH CAUTION: see the precautions below", "bold black on yellow"),
+    "needle_with_caution": (
+        "NEEDLE WITH CAUTION: see the precautions below",
+        "bold black on yellow",
+    ),
     "needle": ("NEEDLE: no safety finding in this profile", "bold black on green"),
 }
 LEVEL_STYLE = {"red_flag": "bold red", "contraindication": "bold red", "precaution": "yellow"}
-LEVEL_NAME = {"red_flag": "RED FLAG", "contraindication": "CONTRAINDICATION",
-              "precaution": "PRECAUTION"}
+LEVEL_NAME = {
+    "red_flag": "RED FLAG",
+    "contraindication": "CONTRAINDICATION",
+    "precaution": "PRECAUTION",
+}
 
 
 def _t(text: str, style: str = "") -> Text:
@@ -39,9 +46,16 @@ class TableWriter(Writer):
 
     def _console(self, buf: io.StringIO) -> Console:
         color = bool(self.options.get("color", False))
-        return Console(file=buf, force_terminal=color, no_color=not color, markup=False,
-                       highlight=False, emoji=False, width=int(self.options.get("width") or 100),
-                       soft_wrap=False)
+        return Console(
+            file=buf,
+            force_terminal=color,
+            no_color=not color,
+            markup=False,
+            highlight=False,
+            emoji=False,
+            width=int(self.options.get("width") or 100),
+            soft_wrap=False,
+        )
 
     def separator(self, many: bool) -> str:
         return "\n"
@@ -60,51 +74,83 @@ class TableWriter(Writer):
             flags.add_column(no_wrap=True)
             flags.add_column(ratio=1)
             for f in plan.flags:
-                flags.add_row(_t(LEVEL_NAME[f.level], LEVEL_STYLE[f.level]),
-                              Text.assemble(_t(f.label, "bold"), ": ", _t(f.message)))
+                flags.add_row(
+                    _t(LEVEL_NAME[f.level], LEVEL_STYLE[f.level]),
+                    Text.assemble(_t(f.label, "bold"), ": ", _t(f.message)),
+                )
             parts += [Text(""), flags]
         parts.append(Text(""))
         s, c = plan.sessions, plan.cadence
         if s.suggested:
             dosing = Text.assemble(
-                ("Sessions ", "bold"), f"{s.suggested} suggested (range {s.low}-{s.high})   ",
-                ("Cadence ", "bold"), f"{c.per_week} a week for {c.weeks} weeks   ",
-                ("Reassess ", "bold"), f"after session {plan.reassess_after}")
+                ("Sessions ", "bold"),
+                f"{s.suggested} suggested (range {s.low}-{s.high})   ",
+                ("Cadence ", "bold"),
+                f"{c.per_week} a week for {c.weeks} weeks   ",
+                ("Reassess ", "bold"),
+                f"after session {plan.reassess_after}",
+            )
         else:
             dosing = Text.assemble(("Sessions ", "bold"), "0: no needling course is suggested")
         parts.append(dosing)
         if plan.schedule:
-            dates = ", ".join(f"{x.session}: {x.date.isoformat()}" + (" (reassess)" if x.reassess
-                                                                      else "")
-                              for x in plan.schedule)
+            dates = ", ".join(
+                f"{x.session}: {x.date.isoformat()}" + (" (reassess)" if x.reassess else "")
+                for x in plan.schedule
+            )
             parts.append(Text.assemble(("Schedule ", "bold"), dates))
         if plan.companions:
-            comp = Table(title="Companion therapies", title_justify="left", box=None,
-                         show_header=False, expand=True, pad_edge=False)
+            comp = Table(
+                title="Companion therapies",
+                title_justify="left",
+                box=None,
+                show_header=False,
+                expand=True,
+                pad_edge=False,
+            )
             comp.add_column(no_wrap=True, style="bold")
             comp.add_column(ratio=1)
             for x in plan.companions:
                 comp.add_row(_t(x.label), _t(x.reason))
             parts += [Text(""), comp]
-        expect = Table(title="What to expect", title_justify="left", box=None,
-                       show_header=False, expand=True, pad_edge=False)
+        expect = Table(
+            title="What to expect",
+            title_justify="left",
+            box=None,
+            show_header=False,
+            expand=True,
+            pad_edge=False,
+        )
         expect.add_column(no_wrap=True)
         expect.add_column(ratio=1)
         for e in plan.expectations:
             expect.add_row("-", _t(e))
         parts += [Text(""), expect]
         if plan.rationale:
-            why = Table(title="Why these numbers", title_justify="left", box=None, expand=True,
-                        pad_edge=False, show_header=True, header_style="dim")
+            why = Table(
+                title="Why these numbers",
+                title_justify="left",
+                box=None,
+                expand=True,
+                pad_edge=False,
+                show_header=True,
+                header_style="dim",
+            )
             why.add_column("rule", no_wrap=True, style="cyan")
             why.add_column("change", no_wrap=True)
             why.add_column("reason and source", ratio=1)
             for r in plan.rationale:
-                why.add_row(_t(r.rule), _t(r.change),
-                            Text.assemble(_t(r.reason), "\n", _t(r.source, "dim")))
+                why.add_row(
+                    _t(r.rule), _t(r.change), Text.assemble(_t(r.reason), "\n", _t(r.source, "dim"))
+                )
             parts += [Text(""), why]
-        parts += [Text(""), _t(plan.disclaimer, "italic"),
-                  _t(f"rules: {plan.rules.name} v{plan.rules.version} "
-                     f"(sha256 {plan.rules.sha256[:12]})", "dim")]
+        parts += [
+            Text(""),
+            _t(plan.disclaimer, "italic"),
+            _t(
+                f"rules: {plan.rules.name} v{plan.rules.version} (sha256 {plan.rules.sha256[:12]})",
+                "dim",
+            ),
+        ]
         title = " · ".join(x for x in (plan.patient, plan.condition_label, plan.source) if x)
         return Panel(Group(*parts), title=_t(title, "bold"), title_align="left")  # type: ignore[arg-type]

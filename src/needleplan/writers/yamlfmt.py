@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from ..plan import Plan
+from needleplan.plan import Plan
+
 from . import Writer
 
 

@@ -1,0 +1,143 @@
+"""The loader under hostile and random input: a plan or a located error, nothing else."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from needleplan import InputError, profile_from_text, yamlio
+from needleplan.rules import load_rules
+
+from .conftest import PLANS
+
+RULES = load_rules()
+VALID_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(PLANS.glob("*.yaml"))]
+
+
+def _outcome(text: str) -> str:
+    try:
+        profile_from_text(text, "t.yaml", RULES)
+        return "ok"
+    except InputError as exc:
+        assert exc.problems
+        for p in exc.problems:
+            assert p.source == "t.yaml"
+            assert p.line is None or p.line >= 1
+            assert len(p.format()) < 1000
+        return "error"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_random_bytes(data: bytes) -> None:
+    try:
+        text = yamlio.decode(data, "t.yaml")
+    except InputError:
+        return
+    _outcome(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+        lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=12), c, max_size=5),
+        max_leaves=20,
+    )
+)
+def test_random_documents(value: object) -> None:
+    _outcome(json.dumps(value))  # JSON is YAML
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(VALID_TEXTS), st.data())
+def test_mutated_profiles(text: str, data: st.DataObject) -> None:
+    pos = data.draw(st.integers(0, len(text)))
+    cut = data.draw(st.integers(0, 12))
+    insert = data.draw(st.text(alphabet="-:[]{}&*!|>'\"#\n ,?0123456789abcnoy", max_size=8))
+    _outcome(text[:pos] + insert + text[pos + cut :])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "condition: neck_pain\nseverity: 5\nduration: 6 weeks\nnotes: no\nregion: 1:30\n",
+        "condition: neck_pain\nseverity: 5\nduration: 14\npatient: 0123\nnotes: 2026-12-01\n",
+    ],
+)
+def test_c_and_pure_python_loaders_agree(text: str) -> None:
+    fast = yamlio.parse(text, "x").data
+    slow = yamlio.parse(text, "x", pure_python=True).data
+    assert fast == slow
+    assert all(isinstance(v, str) for k, v in fast.items() if k in ("notes", "region", "patient"))
+
+
+def test_traps_stay_text() -> None:
+    data = yamlio.parse("a: no\nb: 1:30\nc: 0123\nd: .inf\ne: 2026-12-01\nf: on\n", "x").data
+    assert data == {"a": "no", "b": "1:30", "c": "0123", "d": ".inf", "e": "2026-12-01", "f": "on"}
+
+
+HOSTILE = {
+    "bomb-in-notes.yaml": "a: &a ["
+    + ",".join(["lol"] * 10)
+    + "]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n"
+        for i in range(8)
+    )
+    + "condition: neck_pain\nnotes: *i\n",
+    "deep.yaml": "notes: " + "[" * 50000 + "]" * 50000 + "\n",
+    "deep-block.yaml": "".join(" " * i + "- \n" for i in range(3000)),
+    "tag.yaml": "condition: !!python/object/apply:os.system ['touch PWNED']\n",
+    "big.yaml": "notes: '" + "x" * (60 * 1024 * 1024) + "'\n",
+    "binary.yaml": bytes(range(256)) * 100,
+    "latin1.yaml": "condition: caf\xe9\n".encode("latin-1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_files_are_refused_fast_and_small(tmp_path: Path, name: str) -> None:
+    content = HOSTILE[name]
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    start = time.monotonic()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import resource,sys;from needleplan.cli import main;main();",
+            "suggest",
+            "-f",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        cwd=tmp_path,
+        preexec_fn=limit,
+        timeout=30,
+    )
+    elapsed = time.monotonic() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == b""
+    assert elapsed < 3
+    assert usage.ru_maxrss < 200 * 1024
+    assert len(proc.stderr) < 4096
+    assert b"Traceback" not in proc.stderr
+    assert proc.stderr.startswith(str(path).encode() + b":")
+    assert b" error: " in proc.stderr
+    assert not (tmp_path / "PWNED").exists()
+    assert not os.path.exists("PWNED")
