@@ -103,7 +103,7 @@ def test_red_flag_refers_even_with_other_findings() -> None:
     p = plan(make(health_factors=["needle_phobia", "night_pain", "diabetes"]), RULES)
     assert p.decision == "refer"
     assert p.sessions.suggested == p.sessions.low == p.sessions.high == 0
-    assert p.companions == []
+    assert p.companions == ()
     assert next(f.level for f in p.flags) == "red_flag"
 
 

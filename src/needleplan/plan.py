@@ -1,36 +1,37 @@
 """The plan: what ``plan(profile, rules)`` returns and every writer reads.
 
 Its JSON shape is the contract in DESIGN.md; ``needleplan schema plan``
-prints the JSON Schema generated from these models.
+prints the JSON Schema generated from these classes. They are plain frozen
+dataclasses: the planner builds them from values it has already checked, so
+they cost nothing to import or create (pydantic reads them only for the schema).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
 
 Decision = Literal["needle", "needle_with_caution", "do_not_needle", "refer"]
 FlagLevel = Literal["red_flag", "contraindication", "precaution"]
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class Sessions(_Part):
+@dataclass(frozen=True, slots=True)
+class Sessions:
     suggested: int
     low: int
     high: int
 
 
-class Cadence(_Part):
+@dataclass(frozen=True, slots=True)
+class Cadence:
     per_week: int
     weeks: int
 
 
-class CompanionItem(_Part):
+@dataclass(frozen=True, slots=True)
+class CompanionItem:
     id: str
     label: str
     reason: str
@@ -38,7 +39,8 @@ class CompanionItem(_Part):
     patient_text: str = ""
 
 
-class Flag(_Part):
+@dataclass(frozen=True, slots=True)
+class Flag:
     id: str
     level: FlagLevel
     label: str
@@ -47,7 +49,8 @@ class Flag(_Part):
     patient_message: str = ""
 
 
-class Step(_Part):
+@dataclass(frozen=True, slots=True)
+class Step:
     """One entry of the rationale: which rule changed what, why, on whose evidence."""
 
     rule: str
@@ -56,24 +59,28 @@ class Step(_Part):
     source: str
 
 
-class ScheduledSession(_Part):
+@dataclass(frozen=True, slots=True)
+class ScheduledSession:
     session: int
     date: dt.date
     reassess: bool
 
 
-class Bands(_Part):
+@dataclass(frozen=True, slots=True)
+class Bands:
     severity: Literal["mild", "moderate", "severe"]
     duration: Literal["acute", "subacute", "chronic"]
 
 
-class RulesRef(_Part):
+@dataclass(frozen=True, slots=True)
+class RulesRef:
     name: str
     version: str
     sha256: str
 
 
-class Plan(_Part):
+@dataclass(frozen=True, slots=True)
+class Plan:
     """A suggested course for one profile. ``refer``/``do_not_needle`` suggest 0 sessions."""
 
     source: str | None
@@ -84,18 +91,49 @@ class Plan(_Part):
     sessions: Sessions
     cadence: Cadence
     reassess_after: int
-    companions: list[CompanionItem]
-    flags: list[Flag]
-    expectations: list[str]
-    rationale: list[Step]
-    schedule: list[ScheduledSession] | None = None
+    companions: tuple[CompanionItem, ...]
+    flags: tuple[Flag, ...]
+    expectations: tuple[str, ...]
+    rationale: tuple[Step, ...]
+    schedule: tuple[ScheduledSession, ...] | None
     bands: Bands
     disclaimer: str
     rules: RulesRef
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready contract: ``schedule`` is present only when a start date is known."""
-        data = self.model_dump(mode="json")
-        if data["schedule"] is None:
-            del data["schedule"]
+        s, c, b, r = self.sessions, self.cadence, self.bands, self.rules
+        data: dict[str, Any] = {
+            "source": self.source,
+            "patient": self.patient,
+            "condition": self.condition,
+            "condition_label": self.condition_label,
+            "decision": self.decision,
+            "sessions": {"suggested": s.suggested, "low": s.low, "high": s.high},
+            "cadence": {"per_week": c.per_week, "weeks": c.weeks},
+            "reassess_after": self.reassess_after,
+            "companions": [
+                {"id": x.id, "label": x.label, "reason": x.reason, "source": x.source,
+                 "patient_text": x.patient_text}
+                for x in self.companions
+            ],
+            "flags": [
+                {"id": f.id, "level": f.level, "label": f.label, "message": f.message,
+                 "source": f.source, "patient_message": f.patient_message}
+                for f in self.flags
+            ],
+            "expectations": list(self.expectations),
+            "rationale": [
+                {"rule": x.rule, "change": x.change, "reason": x.reason, "source": x.source}
+                for x in self.rationale
+            ],
+        }
+        if self.schedule is not None:
+            data["schedule"] = [
+                {"session": x.session, "date": x.date.isoformat(), "reassess": x.reassess}
+                for x in self.schedule
+            ]
+        data["bands"] = {"severity": b.severity, "duration": b.duration}
+        data["disclaimer"] = self.disclaimer
+        data["rules"] = {"name": r.name, "version": r.version, "sha256": r.sha256}
         return data

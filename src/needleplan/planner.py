@@ -18,6 +18,7 @@ import math
 
 from .plan import (
     Bands,
+    Decision,
     Cadence,
     CompanionItem,
     Flag,
@@ -78,7 +79,7 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
     return sorted(flags, key=lambda f: _LEVEL_ORDER[f.level])
 
 
-def _decision(flags: list[Flag]) -> str:
+def _decision(flags: list[Flag]) -> Decision:
     levels = {f.level for f in flags}
     if "red_flag" in levels:
         return "refer"
@@ -339,15 +340,15 @@ def plan(profile: ConditionProfile, rules: RuleSet, *, source: str | None = None
         patient=profile.patient,
         condition=profile.condition,
         condition_label=condition.label,
-        decision=decision,  # type: ignore[arg-type]
+        decision=decision,
         sessions=sessions,
         cadence=cadence,
         reassess_after=reassess_after,
-        companions=companions,
-        flags=flags,
-        expectations=expectations,
-        rationale=rationale,
-        schedule=schedule,
+        companions=tuple(companions),
+        flags=tuple(flags),
+        expectations=tuple(expectations),
+        rationale=tuple(rationale),
+        schedule=None if schedule is None else tuple(schedule),
         bands=bands,
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),

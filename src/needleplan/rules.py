@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -45,7 +46,11 @@ Delta = Annotated[int, Field(ge=-6, le=6)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    # defer_build: the shipped rules are rebuilt from a validated snapshot without
+    # validation, so the schemas are built only when a custom rule set is validated.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, hide_input_in_errors=True, defer_build=True
+    )
 
 
 class Source(_Model):
@@ -233,6 +238,7 @@ class RuleSet(_Model):
     _sha256: str | None = PrivateAttr(default=None)
     _index: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
     _citations: dict[str, str] = PrivateAttr(default_factory=dict)
+    _cited: dict[tuple[str, ...], str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_references(self, info: ValidationInfo) -> RuleSet:
@@ -262,14 +268,23 @@ class RuleSet(_Model):
     # -- look-ups ---------------------------------------------------------
     def resolve(self, kind: str, name: str) -> str | None:
         """The canonical id for ``name`` (an id or alias) of ``kind``, or None."""
-        return self._index[kind].get(name)
+        # __pydantic_private__ directly: the attribute route is slow on a hot path
+        index: dict[str, dict[str, str]] = self.__pydantic_private__["_index"]  # type: ignore[index]
+        return index[kind].get(name)
 
     def names(self, kind: str) -> list[str]:
         """Every accepted spelling (ids and aliases) of ``kind``."""
         return sorted(self._index[kind])
 
     def cite(self, source_ids: list[str]) -> str:
-        return "; ".join(self._citations.get(s, s) for s in source_ids)
+        """The citations of ``source_ids``, joined (memoised: plans cite the same lists)."""
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        key = tuple(source_ids)
+        text: str | None = private["_cited"].get(key)
+        if text is None:
+            citations = private["_citations"]
+            text = private["_cited"][key] = "; ".join(citations.get(s, s) for s in key)
+        return text
 
     @property
     def sha256(self) -> str:
@@ -370,8 +385,62 @@ class RuleSet(_Model):
                     owners.setdefault(alias, key)
 
 
+DEFAULT_SOURCE = "needleplan:rules/default.yaml"
+#: A validated copy of rules/default.yaml (see :func:`write_snapshot`); used only while
+#: its sha256 matches the YAML file, otherwise the YAML is validated as usual.
+SNAPSHOT = "rules/default.validated.json"
+SNAPSHOT_FORMAT = 1
+
+
 def _default_text() -> bytes:
     return resources.files("needleplan").joinpath("rules/default.yaml").read_bytes()
+
+
+def _construct(tp: Any, value: Any) -> Any:
+    """Rebuild validated data into models without validating it again."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _construct(get_args(tp)[0], value)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        fields = tp.model_fields
+        return tp.model_construct(
+            **{k: _construct(fields[k].annotation, v) for k, v in value.items()}
+        )
+    if origin is list:
+        return [_construct(get_args(tp)[0], v) for v in value]
+    if origin is dict:
+        return {k: _construct(get_args(tp)[1], v) for k, v in value.items()}
+    if origin in (Union, UnionType) and value is not None:
+        models = [a for a in get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
+        return _construct(models[0], value) if models and isinstance(value, dict) else value
+    return value
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> RuleSet:
+    package = resources.files("needleplan")
+    raw = package.joinpath("rules/default.yaml").read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        snapshot = json.loads(package.joinpath(SNAPSHOT).read_text(encoding="utf-8"))
+        if snapshot["format"] == SNAPSHOT_FORMAT and snapshot["sha256"] == digest:
+            rules: RuleSet = _construct(RuleSet, snapshot["rules"])
+            rules._sha256 = digest
+            return rules
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return parse_rules(raw, DEFAULT_SOURCE)
+
+
+def write_snapshot(target: Path | None = None) -> Path:
+    """Validate rules/default.yaml and write its snapshot (run after editing the YAML)."""
+    raw = _default_text()
+    rules = parse_rules(raw, DEFAULT_SOURCE)
+    target = target or Path(str(resources.files("needleplan").joinpath(SNAPSHOT)))
+    data = {"format": SNAPSHOT_FORMAT, "sha256": hashlib.sha256(raw).hexdigest(),
+            "rules": rules.model_dump(mode="json")}
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return target
 
 
 @lru_cache(maxsize=8)
@@ -424,7 +493,7 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
 def load_rules(path: str | Path | None = None) -> RuleSet:
     """The shipped rule set (``path=None``) or a custom one; cached per content."""
     if path is None:
-        return _load_cached(_default_text(), "needleplan:rules/default.yaml")
+        return _load_default()
     from . import yamlio
 
     p = Path(path)

@@ -36,9 +36,11 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
         schema = RuleSet.model_json_schema()
         title = "needleplan rule set"
     elif kind == "plan":
+        from pydantic import TypeAdapter
+
         from .plan import Plan
 
-        schema = Plan.model_json_schema(mode="serialization")
+        schema = TypeAdapter(Plan).json_schema(mode="serialization")
         title = "needleplan plan"
     else:  # pragma: no cover - the CLI offers only the three
         raise ValueError(f"unknown schema kind {kind!r}")

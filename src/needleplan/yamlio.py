@@ -132,12 +132,16 @@ for _tag, _fn in {
 }.items():
     _Constructor.add_constructor(_tag, _fn)  # type: ignore[type-var]
 
-_CParser: Any = getattr(yaml, "CParser", None)
-HAVE_LIBYAML = _CParser is not None and bool(getattr(yaml, "__with_libyaml__", False))
+try:
+    from yaml._yaml import CParser as _CParser
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    HAVE_LIBYAML = False
 
 if HAVE_LIBYAML:
 
-    class _Loader(_CParser, _Constructor, _Resolver):  # type: ignore[misc]
+    class _Loader(_CParser, _Constructor, _Resolver):
         def __init__(self, stream: str) -> None:
             _CParser.__init__(self, stream)
             _Constructor.__init__(self)
@@ -245,59 +249,60 @@ def _may_nest_deeply(text: str) -> bool:
     return sum(text.count(c) for c in "\n[{-?") >= MAX_DEPTH
 
 
-def _check_depth_by_events(loader_class: Any, text: str, source: str) -> None:
-    """Find over-deep nesting from the event stream (no recursion, stops at the limit)."""
+def _check_depth_by_events(text: str, source: str) -> None:
+    """Raise a located MAX_DEPTH error if the event stream nests too deep.
+
+    Only called once a parser has already failed on depth. The pure-Python
+    parser is used: it is lazy and has no limit of its own, so it reaches
+    level MAX_DEPTH + 1 and stops there.
+    """
     from .errors import InputError
 
-    events = loader_class(text)
+    events = _PurePythonLoader(text)
+    depth = 0
     try:
-        depth = 0
         while events.check_event():
-            event = events.get_event()
+            event = events.get_event()  # type: ignore[no-untyped-call]
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
-                if depth > MAX_DEPTH:
+                if depth > MAX_DEPTH and event.start_mark is not None:
                     mark = event.start_mark
-                    assert mark is not None
-                    raise InputError(
-                        [
-                            Problem(
-                                source,
-                                f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)",
-                                mark.line + 1,
-                                mark.column + 1,
-                            )
-                        ]
-                    )
+                    message = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
+                    raise InputError([Problem(source, message, mark.line + 1, mark.column + 1)])
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+    except yaml.YAMLError:
+        return  # a syntax error comes first: the caller reports its own error
     finally:
         events.dispose()
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
 def _check_shape(node: Node, source: str, text: str) -> Problem | None:
-    """Depth, alias uses and expanded size, computed once per distinct node."""
+    """Depth from the top, alias uses and expanded size; each distinct node is walked once."""
     if "*" not in text and not _may_nest_deeply(text):
         return None
     size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    uses: dict[int, int] = {}
-    stack: list[tuple[Node, bool]] = [(node, False)]
-    aliases = 0
+    height: dict[int, int] = {}
     on_path: set[int] = set()
+    aliases = 0
+    too_deep = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
+    stack: list[tuple[Node, int, bool]] = [(node, 1, False)]
     while stack:
-        current, done = stack.pop()
+        current, depth, done = stack.pop()
         key = id(current)
-        children: list[Node] = []
-        if isinstance(current, MappingNode):
-            for k, v in current.value:
-                children += (k, v)
-        elif isinstance(current, SequenceNode):
-            children = list(current.value)
         if done:
             on_path.discard(key)
-            size[key] = 1 + sum(size[id(c)] for c in children)
-            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            kids = _children(current)
+            size[key] = 1 + sum(size[id(c)] for c in kids)
+            height[key] = 1 + max((height[id(c)] for c in kids), default=0)
             if size[key] > MAX_NODES:
                 return _limit(
                     source,
@@ -305,33 +310,23 @@ def _check_shape(node: Node, source: str, text: str) -> Problem | None:
                     f"the document expands to more than {MAX_NODES:,} "
                     "values once aliases are expanded (limit MAX_NODES)",
                 )
-            if depth[key] > MAX_DEPTH:
-                return _limit(
-                    source, current, f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
-                )
             continue
-        if key in size:
-            uses[key] = uses.get(key, 0) + 1
+        if key in size:  # met again: an alias of an anchored value
             aliases += 1
             if aliases > MAX_ALIASES:
                 return _limit(
                     source, current, f"more than {MAX_ALIASES} alias uses (limit MAX_ALIASES)"
                 )
+            if depth + height[key] - 1 > MAX_DEPTH:
+                return _limit(source, current, too_deep)
             continue
         if key in on_path:
             return _limit(source, current, "an alias refers to a value that contains it")
+        if depth > MAX_DEPTH:
+            return _limit(source, current, too_deep)
         on_path.add(key)
-        stack.append((current, True))
-        for child in reversed(children):
-            cid = id(child)
-            if cid in size:
-                aliases += 1
-                if aliases > MAX_ALIASES:
-                    return _limit(
-                        source, child, f"more than {MAX_ALIASES} alias uses (limit MAX_ALIASES)"
-                    )
-            else:
-                stack.append((child, False))
+        stack.append((current, depth, True))
+        stack += [(child, depth + 1, False) for child in reversed(_children(current))]
     return None
 
 
@@ -364,9 +359,12 @@ def parse(text: str, source: str, *, pure_python: bool = False) -> Document:
     loader = None
     try:
         loader = loader_class(text)
-        if _may_nest_deeply(text):
-            _check_depth_by_events(loader_class, text, source)
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            # too deep for the composer: find where with the (flat) event stream
+            _check_depth_by_events(text, source)
+            raise
         if node is None:
             raise InputError(
                 [
@@ -384,6 +382,8 @@ def parse(text: str, source: str, *, pure_python: bool = False) -> Document:
             raise InputError([problem])
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):
+            _check_depth_by_events(text, source)  # names MAX_DEPTH and where
         raise InputError([_from_marked(exc, source)]) from None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]

@@ -44,7 +44,7 @@ def neutralise(cell: str) -> str:
 
 
 def row(plan: Plan) -> list[str]:
-    schedule = plan.schedule or []
+    schedule = plan.schedule or ()
     values: list[object] = [
         plan.source or "",
         plan.patient or "",

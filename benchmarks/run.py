@@ -1,0 +1,180 @@
+"""Measure needleplan's four performance ratios against their floors, in one run.
+
+    python benchmarks/run.py            # everything (a few minutes)
+    python benchmarks/run.py --quick    # fewer repetitions
+
+It generates profiles into a temporary folder, writes the two reference
+programs (an empty two-command Typer app, and the batch floor: PyYAML's C
+loader plus a small pydantic model), then times them interleaved with
+needleplan, so a noisy machine affects both sides alike. Peak memory comes
+from ``/usr/bin/time -v`` when it exists (else ``resource.getrusage``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EMPTY_TYPER = """\
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def suggest(path: str, format: str = "json") -> None:
+    print(path, format)
+
+
+@app.command()
+def validate(path: str) -> None:
+    print(path)
+
+
+app()
+"""
+
+FLOOR = """\
+import datetime
+import sys
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    patient: str | None = None
+    condition: str
+    region: str | None = None
+    severity: int | str
+    duration: str | int
+    health_factors: list[str] = []
+    underlying_factors: list[str] = []
+    age: int | None = None
+    previous_response: str = "unknown"
+    sessions_per_week: int | None = None
+    start_date: datetime.date | None = None
+    notes: str | None = None
+
+
+for path in sorted(Path(sys.argv[1]).rglob("*.yaml")):
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    Profile.model_validate(data)
+"""
+
+CONDITIONS = ["neck_pain", "low_back_pain", "shoulder_pain", "lateral_elbow_pain",
+              "knee_osteoarthritis", "patellofemoral_pain", "plantar_heel_pain",
+              "tension_type_headache", "lateral_hip_pain", "myofascial_pain"]
+FACTORS = ["smoker", "poor_sleep", "depression", "anxiety", "fear_avoidance", "obesity",
+           "previous_episodes", "heavy_physical_work", "regular_exercise", "diabetes",
+           "anticoagulants", "pregnancy", "frailty"]
+UNDERLYING = ["poor_posture", "muscle_imbalance", "repetitive_strain"]
+
+
+def make_profiles(folder: Path, count: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        factors = rng.sample(FACTORS, rng.randint(0, 3))
+        under = rng.sample(UNDERLYING, rng.randint(0, 2))
+        unit = rng.choice(["days", "weeks", "months", "years"])
+        text = (
+            f"patient: P-{i:05d}\n"
+            f"condition: {rng.choice(CONDITIONS)}\n"
+            f"region: side {rng.randint(1, 9)}\n"
+            f"severity: {rng.randint(0, 10)}\n"
+            f"duration: {rng.randint(1, 20)} {unit}\n"
+            f"health_factors: [{', '.join(factors)}]\n"
+            f"underlying_factors: [{', '.join(under)}]\n"
+            f"age: {rng.randint(18, 90)}\n"
+            f"sessions_per_week: {rng.randint(1, 3)}\n"
+            f"start_date: 2026-12-{rng.randint(1, 28):02d}\n"
+        )
+        (folder / f"p{i:05d}.yaml").write_text(text, encoding="utf-8")
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one run, output discarded; it must succeed."""
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists()
+                                        else None)
+    if gnu_time:
+        with tempfile.NamedTemporaryFile("r") as report:
+            start = time.perf_counter()
+            subprocess.run([gnu_time, "-v", "-o", report.name, *cmd], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wall = time.perf_counter() - start
+            peak = next((int(line.split(":")[1]) for line in report.read().splitlines()
+                         if "Maximum resident set size" in line), 0)
+        return wall, peak
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def interleaved(commands: dict[str, list[str]], repeat: int) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, cmd in commands.items():
+            results[name].append(timed(cmd)[0])
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    py = sys.executable
+    needleplan = [py, "-m", "needleplan"]
+    exe = shutil.which("needleplan")
+    if exe:
+        needleplan = [exe]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "empty_typer.py").write_text(EMPTY_TYPER)
+        (work / "floor.py").write_text(FLOOR)
+        make_profiles(work / "one", 1)
+        make_profiles(work / "p5k", 5000)
+        make_profiles(work / "p10k", 10000)
+        one = str(next((work / "one").iterdir()))
+
+        startup = interleaved({
+            "typer": [py, str(work / "empty_typer.py"), "suggest", one],
+            "needleplan": [*needleplan, "suggest", "--format", "json", one],
+        }, 8 if args.quick else 30)
+        batch = interleaved({
+            "floor": [py, str(work / "floor.py"), str(work / "p5k")],
+            "jobs1": [*needleplan, "suggest", "--format", "jsonl", str(work / "p5k")],
+            "jobs2": [*needleplan, "suggest", "--format", "jsonl", "-j", "2", str(work / "p5k")],
+        }, 3 if args.quick else 7)
+        same = (subprocess.run([*needleplan, "suggest", "-f", "jsonl", str(work / "p5k")],
+                               capture_output=True).stdout
+                == subprocess.run([*needleplan, "suggest", "-f", "jsonl", "-j", "2",
+                                   str(work / "p5k")], capture_output=True).stdout)
+        _, peak = timed([*needleplan, "suggest", "--format", "jsonl", str(work / "p10k")])
+
+    med = {k: statistics.median(v) for d in (startup, batch) for k, v in d.items()}
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores")
+    print(f"empty Typer app          {med['typer'] * 1000:7.1f} ms (median)")
+    print(f"needleplan suggest json  {med['needleplan'] * 1000:7.1f} ms")
+    print(f"1. start-up ratio        {med['needleplan'] / med['typer']:7.2f}  (target <= 1.15)")
+    print(f"floor, 5,000 profiles    {med['floor']:7.2f} s")
+    print(f"needleplan --jobs 1      {med['jobs1']:7.2f} s")
+    print(f"2. batch ratio           {med['jobs1'] / med['floor']:7.2f}  (target <= 1.5)")
+    print(f"needleplan --jobs 2      {med['jobs2']:7.2f} s   identical output: {same}")
+    print(f"3. jobs-2 ratio          {med['jobs2'] / med['floor']:7.2f}  (target < 1.0)")
+    print(f"4. peak RSS, 10,000      {peak / 1024:7.1f} MiB (target <= 100)")
+
+
+if __name__ == "__main__":
+    main()
