@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import InputError, Problem, UsageError
 
@@ -24,26 +22,45 @@ if TYPE_CHECKING:
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
     """One profile to plan: ``path`` is None for stdin."""
 
     source: str
-    path: Path | None
-    root: Path | None = None  # the directory it was found under, for output names
+    path: str | None
+    root: str | None = None  # the directory it was found under, for output names
 
 
-@dataclass
-class Outcome:
-    index: int
+class Outcome(NamedTuple):
+    """What became of one input: a plan (and its rendered text), or its problems."""
+
+    position: int
     source: str
     plan: Plan | None = None
     text: str | None = None
-    problems: list[Problem] = field(default_factory=list)
+    problems: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def _walk(root: str) -> list[str]:
+    """Every *.yaml / *.yml file under ``root``, sorted by their path parts."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        folder, parts = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise UsageError(f"cannot read the folder '{folder}': {exc.strerror or exc}") from None
+        for entry in entries:
+            if entry.is_dir():
+                pending.append((entry.path, (*parts, entry.name)))
+            elif entry.name.lower().endswith(YAML_SUFFIXES) and entry.is_file():
+                found.append(((*parts, entry.name), entry.path))
+    found.sort()
+    return [path for _, path in found]
 
 
 def expand(paths: Sequence[str]) -> list[Input]:
@@ -56,19 +73,13 @@ def expand(paths: Sequence[str]) -> list[Input]:
                 raise UsageError("'-' (stdin) given more than once")
             stdin_seen = True
             inputs.append(Input("<stdin>", None))
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                (p for p in path.rglob("*") if p.suffix.lower() in YAML_SUFFIXES and p.is_file()),
-                key=lambda p: p.relative_to(path).parts,
-            )
-            inputs += [Input(str(p), p, path) for p in found]
-        elif path.is_file():
-            if not os.access(path, os.R_OK):
+        elif os.path.isdir(raw):
+            inputs += [Input(p, p, raw) for p in _walk(raw)]
+        elif os.path.isfile(raw):
+            if not os.access(raw, os.R_OK):
                 raise UsageError(f"cannot read '{raw}': permission denied")
-            inputs.append(Input(str(path), path))
-        elif path.exists():
+            inputs.append(Input(raw, raw))
+        elif os.path.exists(raw):
             raise UsageError(f"'{raw}' is not a regular file or directory")
         else:
             raise UsageError(
@@ -93,13 +104,10 @@ def plan_one(
     try:
         profile = load_profile(inp.path if inp.path is not None else "-", rules)
     except InputError as exc:
-        return Outcome(index, inp.source, problems=exc.problems)
+        return Outcome(index, inp.source, problems=tuple(exc.problems))
     except OSError as exc:
-        return Outcome(
-            index,
-            inp.source,
-            problems=[Problem(inp.source, f"cannot read the file: {exc.strerror or exc}")],
-        )
+        message = f"cannot read the file: {exc.strerror or exc}"
+        return Outcome(index, inp.source, problems=(Problem(inp.source, message),))
     if start_date is not None:
         profile = profile.model_copy(update={"start_date": start_date})
     result = plan(profile, rules, source=inp.source)
@@ -130,11 +138,13 @@ def _init_worker(
     )
 
 
-def _work(job: tuple[int, Input]) -> Outcome:
-    index, inp = job
-    return plan_one(
-        inp, index, _WORKER["rules"], _WORKER["start_date"], _WORKER["render"], _WORKER["keep_plan"]
-    )
+def _work(job: tuple[int, Sequence[Input]]) -> list[Outcome]:
+    start, chunk = job
+    w = _WORKER
+    return [
+        plan_one(inp, start + k, w["rules"], w["start_date"], w["render"], w["keep_plan"])
+        for k, inp in enumerate(chunk)
+    ]
 
 
 def run(
@@ -147,7 +157,11 @@ def run(
     render_factory: Callable[[], Callable[[Plan], str] | None],
     keep_plan: bool = True,
 ) -> Iterator[Outcome]:
-    """Plan every input, yielding outcomes in input order."""
+    """Plan every input, yielding outcomes in input order.
+
+    With several workers, each task is a run of consecutive inputs, so one
+    message carries many plans and the output order is the input order.
+    """
     workers = (os.cpu_count() or 1) if jobs == 0 else jobs
     workers = min(workers, len(inputs))
     if workers <= 1 or any(i.path is None for i in inputs):
@@ -158,8 +172,10 @@ def run(
     import multiprocessing as mp
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    chunk = max(1, min(64, len(inputs) // (workers * 8) or 1))
+    size = max(8, min(256, len(inputs) // (workers * 8) or 1))
+    tasks = [(i, inputs[i : i + size]) for i in range(0, len(inputs), size)]
     with ctx.Pool(
         workers, _init_worker, (rules_path, start_date, render_factory, keep_plan)
     ) as pool:
-        yield from pool.imap(_work, enumerate(inputs), chunksize=chunk)
+        for outcomes in pool.imap(_work, tasks):
+            yield from outcomes

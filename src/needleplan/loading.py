@@ -6,6 +6,7 @@ set's ids. Problems come back as :class:`InputError` with located messages.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -53,7 +54,10 @@ def load_profile(
     path: str | Path, rules: RuleSet | None = None, *, stdin: BinaryIO | None = None
 ) -> ConditionProfile:
     """Load one profile file (``"-"`` reads stdin) and validate it against ``rules``."""
-    source = yamlio.STDIN_NAME if str(path) == "-" else str(path)
-    file = None if str(path) == "-" else Path(path)
-    text = yamlio.read_text(file, source, yamlio.MAX_PROFILE_BYTES, stdin=stdin)
+    name = os.fspath(path)
+    stdin_wanted = name == "-"
+    source = yamlio.STDIN_NAME if stdin_wanted else name
+    text = yamlio.read_text(
+        None if stdin_wanted else name, source, yamlio.MAX_PROFILE_BYTES, stdin=stdin
+    )
     return profile_from_text(text, source, rules)

@@ -59,16 +59,18 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
     """One file name per input, named after the profile; collisions get their folder."""
-    stems = [i.path.stem if i.path is not None else "stdin" for i in inputs]
+    stems = [Path(i.path).stem if i.path is not None else "stdin" for i in inputs]
     counts = Counter(stems)
     names: list[str] = []
     for inp, stem in zip(inputs, stems, strict=True):
         if counts[stem] > 1 and inp.path is not None:
+            path = Path(inp.path)
             if inp.root is not None:
-                rel = inp.path.relative_to(inp.root)
-                parts = [inp.root.resolve().name, *rel.parent.parts, rel.stem]
+                root = Path(inp.root)
+                rel = path.relative_to(root)
+                parts = [root.resolve().name, *rel.parent.parts, rel.stem]
             else:
-                parts = [inp.path.resolve().parent.name, stem]
+                parts = [path.resolve().parent.name, stem]
             stem = "__".join(p for p in parts if p)
         names.append(_UNSAFE.sub("_", stem).lstrip(".") or "profile")
     seen: Counter[str] = Counter()

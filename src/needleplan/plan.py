@@ -1,37 +1,33 @@
 """The plan: what ``plan(profile, rules)`` returns and every writer reads.
 
 Its JSON shape is the contract in DESIGN.md; ``needleplan schema plan``
-prints the JSON Schema generated from these classes. They are plain frozen
-dataclasses: the planner builds them from values it has already checked, so
-they cost nothing to import or create (pydantic reads them only for the schema).
+prints the JSON Schema generated from these classes. They are named tuples:
+immutable, hashable and nearly free to define and create, which matters on
+every start-up and in every batch (the planner builds them from values it has
+already checked; ``schema.py`` turns them into models only for the schema).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Decision = Literal["needle", "needle_with_caution", "do_not_needle", "refer"]
 FlagLevel = Literal["red_flag", "contraindication", "precaution"]
 
 
-
-@dataclass(frozen=True, slots=True)
-class Sessions:
+class Sessions(NamedTuple):
     suggested: int
     low: int
     high: int
 
 
-@dataclass(frozen=True, slots=True)
-class Cadence:
+class Cadence(NamedTuple):
     per_week: int
     weeks: int
 
 
-@dataclass(frozen=True, slots=True)
-class CompanionItem:
+class CompanionItem(NamedTuple):
     id: str
     label: str
     reason: str
@@ -39,8 +35,7 @@ class CompanionItem:
     patient_text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     id: str
     level: FlagLevel
     label: str
@@ -49,8 +44,7 @@ class Flag:
     patient_message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One entry of the rationale: which rule changed what, why, on whose evidence."""
 
     rule: str
@@ -59,28 +53,24 @@ class Step:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduledSession:
+class ScheduledSession(NamedTuple):
     session: int
     date: dt.date
     reassess: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Bands:
+class Bands(NamedTuple):
     severity: Literal["mild", "moderate", "severe"]
     duration: Literal["acute", "subacute", "chronic"]
 
 
-@dataclass(frozen=True, slots=True)
-class RulesRef:
+class RulesRef(NamedTuple):
     name: str
     version: str
     sha256: str
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     """A suggested course for one profile. ``refer``/``do_not_needle`` suggest 0 sessions."""
 
     source: str | None
@@ -113,13 +103,24 @@ class Plan:
             "cadence": {"per_week": c.per_week, "weeks": c.weeks},
             "reassess_after": self.reassess_after,
             "companions": [
-                {"id": x.id, "label": x.label, "reason": x.reason, "source": x.source,
-                 "patient_text": x.patient_text}
+                {
+                    "id": x.id,
+                    "label": x.label,
+                    "reason": x.reason,
+                    "source": x.source,
+                    "patient_text": x.patient_text,
+                }
                 for x in self.companions
             ],
             "flags": [
-                {"id": f.id, "level": f.level, "label": f.label, "message": f.message,
-                 "source": f.source, "patient_message": f.patient_message}
+                {
+                    "id": f.id,
+                    "level": f.level,
+                    "label": f.label,
+                    "message": f.message,
+                    "source": f.source,
+                    "patient_message": f.patient_message,
+                }
                 for f in self.flags
             ],
             "expectations": list(self.expectations),

@@ -9,18 +9,26 @@ the same plan. Order of work:
    by the severity and duration bands, age and prognostic factors, then held
    inside the condition's evidence range - every step in the rationale;
 3. cadence, reassessment point, companions, expectations, schedule.
+
+The parts of a plan (flags, rationale steps, companions, expectations) are
+frozen values that depend only on the rule set and a few profile fields, so
+they are built once per rule set and reused (:class:`_Memo`). That changes
+how fast a batch runs, never what a plan says.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .plan import (
     Bands,
-    Decision,
     Cadence,
     CompanionItem,
+    Decision,
     Flag,
     Plan,
     RulesRef,
@@ -32,34 +40,75 @@ from .profile import ConditionProfile
 from .rules import Adjust, Condition, RuleSet
 
 _LEVEL_ORDER = {"red_flag": 0, "contraindication": 1, "precaution": 2}
+#: Entries a memo table may hold before it is emptied (bounds memory in huge batches).
+MEMO_LIMIT = 20_000
+
+T = TypeVar("T")
 
 
-def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
+class _Memo:
+    """Plan parts already built under one rule set, keyed by what they depend on."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.owner = weakref.ref(rules)
+        self.table: dict[tuple[Any, ...], Any] = {}
+        self.ref = RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256)
+        flagged = {e.when_flag for e in rules.expectations if e.when_flag}
+        self.expectation_flags = frozenset(flagged)
+
+    def get(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+        try:
+            value: T = self.table[key]
+        except KeyError:
+            if len(self.table) >= MEMO_LIMIT:
+                self.table.clear()
+            value = self.table[key] = build()
+        return value
+
+
+_MEMOS: dict[int, _Memo] = {}
+
+
+def _memo(rules: RuleSet) -> _Memo:
+    memo = _MEMOS.get(id(rules))
+    if memo is None or memo.owner() is not rules:
+        memo = _MEMOS[id(rules)] = _Memo(rules)
+        weakref.finalize(rules, _MEMOS.pop, id(rules), None)
+    return memo
+
+
+def _flags(profile: ConditionProfile, rules: RuleSet, memo: _Memo) -> list[Flag]:
     flags: list[Flag] = []
     for fid in profile.health_factors:
         hf = rules.health_factors[fid]
         if hf.level != "prognostic":
             flags.append(
-                Flag(
-                    id=fid,
-                    level=hf.level,
-                    label=hf.label,
-                    message=hf.message,
-                    source=rules.cite(hf.sources),
-                    patient_message=hf.patient_message,
+                memo.get(
+                    ("flag", fid),
+                    lambda hf=hf, fid=fid: Flag(  # type: ignore[misc]
+                        id=fid,
+                        level=hf.level,
+                        label=hf.label,
+                        message=hf.message,
+                        source=rules.cite(hf.sources),
+                        patient_message=hf.patient_message,
+                    ),
                 )
             )
     if profile.age is not None:
-        for age_rule in rules.age_rules:
-            if age_rule.level == "precaution" and age_rule.matches(profile.age):
+        for rule in rules.age_rules:
+            if rule.level == "precaution" and rule.matches(profile.age):
                 flags.append(
-                    Flag(
-                        id=age_rule.id,
-                        level="precaution",
-                        label=age_rule.label,
-                        message=age_rule.message,
-                        source=rules.cite(age_rule.sources),
-                        patient_message=age_rule.patient_message,
+                    memo.get(
+                        ("age_flag", rule.id),
+                        lambda r=rule: Flag(  # type: ignore[misc]
+                            id=r.id,
+                            level="precaution",
+                            label=r.label,
+                            message=r.message,
+                            source=rules.cite(r.sources),
+                            patient_message=r.patient_message,
+                        ),
                     )
                 )
     if profile.region:
@@ -67,16 +116,20 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
         for rc in rules.region_cautions:
             if any(k.lower() in region for k in rc.keywords):
                 flags.append(
-                    Flag(
-                        id=rc.id,
-                        level="precaution",
-                        label=rc.label,
-                        message=rc.message,
-                        source=rules.cite(rc.sources),
-                        patient_message=rc.patient_message,
+                    memo.get(
+                        ("region_flag", rc.id),
+                        lambda rc=rc: Flag(  # type: ignore[misc]
+                            id=rc.id,
+                            level="precaution",
+                            label=rc.label,
+                            message=rc.message,
+                            source=rules.cite(rc.sources),
+                            patient_message=rc.patient_message,
+                        ),
                     )
                 )
-    return sorted(flags, key=lambda f: _LEVEL_ORDER[f.level])
+    flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
+    return flags
 
 
 def _decision(flags: list[Flag]) -> Decision:
@@ -101,42 +154,61 @@ def _duration_text(weeks: float) -> str:
 
 
 def _dose(
-    profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands
+    profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands, memo: _Memo
 ) -> tuple[Sessions, list[Step]]:
     base = condition.sessions
     steps = [
-        Step(
-            rule=f"conditions.{profile.condition}.sessions",
-            change=f"base {base.suggested} (range {base.low}-{base.high})",
-            reason=condition.note,
-            source=rules.cite(condition.sources),
+        memo.get(
+            ("base", profile.condition),
+            lambda: Step(
+                rule=f"conditions.{profile.condition}.sessions",
+                change=f"base {base.suggested} (range {base.low}-{base.high})",
+                reason=condition.note,
+                source=rules.cite(condition.sources),
+            ),
         )
     ]
-    moves: list[tuple[str, Adjust, str, str]] = [
+    moves: list[tuple[Adjust, tuple[Any, ...], Callable[[], Step]]] = []
+    sev, dur = bands.severity, bands.duration
+    duration_text = _duration_text(profile.duration)
+    moves.append(
         (
-            f"severity.{bands.severity}",
-            rules.severity.adjust[bands.severity],
-            f"{_severity_text(profile.severity)} is in the {bands.severity} band: "
-            f"{rules.severity.reasons[bands.severity]}",
-            rules.cite(rules.severity.sources),
-        ),
+            rules.severity.adjust[sev],
+            ("severity", sev, profile.severity),
+            lambda: Step(
+                rule=f"severity.{sev}",
+                change=rules.severity.adjust[sev].describe(),
+                reason=f"{_severity_text(profile.severity)} is in the {sev} band: "
+                f"{rules.severity.reasons[sev]}",
+                source=rules.cite(rules.severity.sources),
+            ),
+        )
+    )
+    moves.append(
         (
-            f"duration.{bands.duration}",
-            rules.duration.adjust[bands.duration],
-            f"pain for {_duration_text(profile.duration)} is {bands.duration}: "
-            f"{rules.duration.reasons[bands.duration]}",
-            rules.cite(rules.duration.sources),
-        ),
-    ]
+            rules.duration.adjust[dur],
+            ("duration", dur, duration_text),
+            lambda: Step(
+                rule=f"duration.{dur}",
+                change=rules.duration.adjust[dur].describe(),
+                reason=f"pain for {duration_text} is {dur}: {rules.duration.reasons[dur]}",
+                source=rules.cite(rules.duration.sources),
+            ),
+        )
+    )
     if profile.age is not None:
-        for age_rule in rules.age_rules:
-            if age_rule.adjust and age_rule.matches(profile.age):
+        for rule in rules.age_rules:
+            if rule.adjust and rule.matches(profile.age):
                 moves.append(
                     (
-                        f"age_rules.{age_rule.id}",
-                        age_rule.adjust,
-                        f"age {profile.age}: {age_rule.message}",
-                        rules.cite(age_rule.sources),
+                        rule.adjust,
+                        ("age", rule.id, profile.age),
+                        lambda r=rule, a=rule.adjust: Step(  # type: ignore[misc]
+                            rule=f"age_rules.{r.id}",
+                            change=a.describe(),
+                            reason=f"age {profile.age}: {r.message}",
+                            source=rules.cite(r.sources),
+                        ),
                     )
                 )
     for fid in profile.health_factors:
@@ -144,10 +216,14 @@ def _dose(
         if hf.adjust:
             moves.append(
                 (
-                    f"health_factors.{fid}",
                     hf.adjust,
-                    f"{hf.label}: {hf.message}",
-                    rules.cite(hf.sources),
+                    ("health_factor", fid),
+                    lambda hf=hf, fid=fid: Step(  # type: ignore[misc]
+                        rule=f"health_factors.{fid}",
+                        change=hf.adjust.describe(),
+                        reason=f"{hf.label}: {hf.message}",
+                        source=rules.cite(hf.sources),
+                    ),
                 )
             )
     for uid in profile.underlying_factors:
@@ -155,71 +231,105 @@ def _dose(
         if uf.adjust:
             moves.append(
                 (
-                    f"underlying_factors.{uid}",
                     uf.adjust,
-                    f"{uf.label}: {uf.reason}",
-                    rules.cite(uf.sources),
+                    ("underlying_factor", uid),
+                    lambda uf=uf, uid=uid: Step(  # type: ignore[misc]
+                        rule=f"underlying_factors.{uid}",
+                        change=uf.adjust.describe(),
+                        reason=f"{uf.label}: {uf.reason}",
+                        source=rules.cite(uf.sources),
+                    ),
                 )
             )
     suggested, low, high = base.suggested, base.low, base.high
-    for rule, adjust, reason, source in moves:
+    for adjust, key, build in moves:
         suggested += adjust.suggested
         low += adjust.low
         high += adjust.high
-        steps.append(Step(rule=rule, change=adjust.describe(), reason=reason, source=source))
+        steps.append(memo.get(key, build))
     lo_e, hi_e = condition.evidence_min, condition.evidence_max
     clamped = [min(max(v, lo_e), hi_e) for v in (suggested, low, high)]
     if clamped != [suggested, low, high]:
         steps.append(
-            Step(
-                rule=f"conditions.{profile.condition}.evidence_max",
-                change=f"held within {lo_e}-{hi_e}",
-                reason=f"trials for {condition.label.lower()} used {lo_e} to {hi_e} sessions; "
-                "the plan does not go beyond the evidence",
-                source=rules.cite(condition.sources),
+            memo.get(
+                ("cap", profile.condition),
+                lambda: Step(
+                    rule=f"conditions.{profile.condition}.evidence_max",
+                    change=f"held within {lo_e}-{hi_e}",
+                    reason=f"trials for {condition.label.lower()} used {lo_e} to {hi_e} sessions; "
+                    "the plan does not go beyond the evidence",
+                    source=rules.cite(condition.sources),
+                ),
             )
         )
     suggested, low, high = clamped
     return Sessions(suggested=suggested, low=min(low, suggested), high=max(high, suggested)), steps
 
 
-def _per_week(profile: ConditionProfile, rules: RuleSet, condition: Condition) -> tuple[int, str]:
+def _cadence(
+    profile: ConditionProfile, rules: RuleSet, condition: Condition, suggested: int, memo: _Memo
+) -> tuple[Cadence, Step]:
     spacing_cap = (7 * 24) // rules.cadence.min_hours_between
     per_week = min(condition.per_week, rules.cadence.max_per_week, spacing_cap)
-    why = (
-        f"{condition.label}: {condition.per_week} a week in the evidence; at most "
-        f"{rules.cadence.max_per_week} a week, {rules.cadence.min_hours_between} h apart"
-    )
+    limited_by = None
     if profile.sessions_per_week is not None and profile.sessions_per_week < per_week:
-        per_week = profile.sessions_per_week
-        why += f"; the patient can attend {profile.sessions_per_week} a week"
-    return per_week, why
+        per_week = limited_by = profile.sessions_per_week
+    weeks = math.ceil(suggested / per_week)
+
+    def build() -> Step:
+        why = (
+            f"{condition.label}: {condition.per_week} a week in the evidence; at most "
+            f"{rules.cadence.max_per_week} a week, {rules.cadence.min_hours_between} h apart"
+        )
+        if limited_by is not None:
+            why += f"; the patient can attend {limited_by} a week"
+        return Step(
+            rule="cadence",
+            change=f"{per_week} a week for {weeks} weeks",
+            reason=why,
+            source=rules.cite(rules.cadence.sources),
+        )
+
+    step = memo.get(("cadence", profile.condition, per_week, weeks, limited_by), build)
+    return Cadence(per_week=per_week, weeks=weeks), step
 
 
-def _reassess(profile: ConditionProfile, rules: RuleSet, suggested: int) -> tuple[int, Step]:
+def _reassess(
+    profile: ConditionProfile, rules: RuleSet, suggested: int, memo: _Memo
+) -> tuple[int, Step]:
     r = rules.reassess
     after = min(r.after_sessions, max(1, math.ceil(suggested * r.fraction_of_course)), suggested)
-    reason = (
-        f"reassess after {r.after_sessions} sessions or "
-        f"{round(r.fraction_of_course * 100)}% of the course, whichever comes first; "
-        "no meaningful change (NRS 2 points) by then means review the plan"
-    )
-    sources = r.sources
-    if profile.previous_response == "none":
+    no_response = profile.previous_response == "none"
+    if no_response:
         after = min(after, r.after_no_previous_response)
-        reason = (
-            "no response to needling before predicts a poor response and more "
-            f"soreness, so reassess earlier, after session {after}"
+
+    def build() -> Step:
+        if no_response:
+            reason = (
+                "no response to needling before predicts a poor response and more "
+                f"soreness, so reassess earlier, after session {after}"
+            )
+            sources = r.no_previous_response_sources
+        else:
+            reason = (
+                f"reassess after {r.after_sessions} sessions or "
+                f"{round(r.fraction_of_course * 100)}% of the course, whichever comes "
+                "first; no meaningful change (NRS 2 points) by then means review the plan"
+            )
+            sources = r.sources
+        return Step(
+            rule="reassess",
+            change=f"after session {after}",
+            reason=reason,
+            source=rules.cite(sources),
         )
-        sources = r.no_previous_response_sources
-    return after, Step(
-        rule="reassess", change=f"after session {after}", reason=reason, source=rules.cite(sources)
-    )
+
+    return after, memo.get(("reassess", after, no_response), build)
 
 
 def _companions(
     profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands
-) -> list[CompanionItem]:
+) -> tuple[CompanionItem, ...]:
     reasons: dict[str, list[str]] = {}
     links: list[dict[str, str]] = [
         condition.companions,
@@ -231,7 +341,7 @@ def _companions(
         for cid, reason in link.items():
             if reason not in reasons.setdefault(cid, []):
                 reasons[cid].append(reason)
-    return [
+    return tuple(
         CompanionItem(
             id=cid,
             label=rules.companions[cid].label,
@@ -240,7 +350,22 @@ def _companions(
             patient_text=rules.companions[cid].patient_text,
         )
         for cid, why in reasons.items()
-    ]
+    )
+
+
+def _expectations(
+    profile: ConditionProfile, rules: RuleSet, decision: Decision, flag_ids: frozenset[str]
+) -> tuple[str, ...]:
+    return tuple(
+        e.text
+        for e in rules.expectations
+        if decision in e.decisions
+        and (e.when_flag is None or e.when_flag in flag_ids)
+        and (
+            e.when_previous_response is None
+            or e.when_previous_response == profile.previous_response
+        )
+    )
 
 
 def schedule_dates(start: dt.date, count: int, per_week: int) -> list[dt.date]:
@@ -251,8 +376,7 @@ def schedule_dates(start: dt.date, count: int, per_week: int) -> list[dt.date]:
     ]
 
 
-def plan(profile: ConditionProfile, rules: RuleSet, *, source: str | None = None) -> Plan:
-    """Suggest a course for ``profile`` under ``rules``. Pure and deterministic."""
+def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:
     condition = rules.conditions.get(profile.condition)
     if condition is None:
         raise ValueError(
@@ -265,76 +389,69 @@ def plan(profile: ConditionProfile, rules: RuleSet, *, source: str | None = None
     for uid in profile.underlying_factors:
         if uid not in rules.underlying_factors:
             raise ValueError(f"unknown underlying factor '{uid}' for rule set '{rules.name}'")
+    return condition
 
-    flags = _flags(profile, rules)
+
+def plan(profile: ConditionProfile, rules: RuleSet, *, source: str | None = None) -> Plan:
+    """Suggest a course for ``profile`` under ``rules``. Pure and deterministic."""
+    condition = _check_ids(profile, rules)
+    memo = _memo(rules)
+    flags = _flags(profile, rules, memo)
     decision = _decision(flags)
     bands = Bands(
         severity=rules.severity.band(profile.severity),
         duration=rules.duration.band(profile.duration),
     )
-    needling = decision in ("needle", "needle_with_caution")
-    if needling:
-        sessions, rationale = _dose(profile, rules, condition, bands)
-        per_week, why = _per_week(profile, rules, condition)
-        weeks = math.ceil(sessions.suggested / per_week)
-        rationale.append(
-            Step(
-                rule="cadence",
-                change=f"{per_week} a week for {weeks} weeks",
-                reason=why,
-                source=rules.cite(rules.cadence.sources),
-            )
-        )
-        reassess_after, step = _reassess(profile, rules, sessions.suggested)
-        rationale.append(step)
-        cadence = Cadence(per_week=per_week, weeks=weeks)
+    if decision in ("needle", "needle_with_caution"):
+        sessions, rationale = _dose(profile, rules, condition, bands, memo)
+        cadence, cadence_step = _cadence(profile, rules, condition, sessions.suggested, memo)
+        reassess_after, reassess_step = _reassess(profile, rules, sessions.suggested, memo)
+        rationale += (cadence_step, reassess_step)
     else:
-        sessions, cadence, reassess_after = (
-            Sessions(suggested=0, low=0, high=0),
-            Cadence(per_week=0, weeks=0),
-            0,
-        )
-        stopping = [
-            f
-            for f in flags
-            if f.level != "precaution" and (f.level == "red_flag" or decision == "do_not_needle")
-        ]
+        sessions, cadence, reassess_after = Sessions(0, 0, 0), Cadence(0, 0), 0
         rationale = [
-            Step(
-                rule=f"{'health_factors' if f.id in rules.health_factors else 'safety'}.{f.id}",
-                change="0 sessions",
-                reason=(
-                    (
+            memo.get(
+                ("stop", decision, f.id),
+                lambda f=f: Step(  # type: ignore[misc]
+                    rule=f"{'health_factors' if f.id in rules.health_factors else 'safety'}.{f.id}",
+                    change="0 sessions",
+                    reason=(
                         "red flag: refer for medical assessment before any needling"
                         if decision == "refer"
                         else "contraindication: do not needle"
                     )
-                    + f" ({f.label})"
+                    + f" ({f.label})",
+                    source=f.source,
                 ),
-                source=f.source,
             )
-            for f in stopping
+            for f in flags
+            if f.level == "red_flag" or (f.level == "contraindication" and decision != "refer")
         ]
-
-    companions = [] if decision == "refer" else _companions(profile, rules, condition, bands)
-    flag_ids = {f.id for f in flags}
-    expectations = [
-        e.text
-        for e in rules.expectations
-        if decision in e.decisions
-        and (e.when_flag is None or e.when_flag in flag_ids)
-        and (
-            e.when_previous_response is None
-            or e.when_previous_response == profile.previous_response
+    if decision == "refer":
+        companions: tuple[CompanionItem, ...] = ()
+    else:
+        companions = memo.get(
+            (
+                "companions",
+                profile.condition,
+                bands.duration,
+                tuple(profile.underlying_factors),
+                tuple(profile.health_factors),
+            ),
+            lambda: _companions(profile, rules, condition, bands),
         )
-    ]
+    flag_ids = memo.expectation_flags.intersection(f.id for f in flags)
+    expectations = memo.get(
+        ("expectations", decision, flag_ids, profile.previous_response),
+        lambda: _expectations(profile, rules, decision, flag_ids),
+    )
     schedule = None
     if profile.start_date is not None:
         dates = schedule_dates(profile.start_date, sessions.suggested, max(cadence.per_week, 1))
-        schedule = [
+        schedule = tuple(
             ScheduledSession(session=i + 1, date=d, reassess=i + 1 == reassess_after)
             for i, d in enumerate(dates)
-        ]
+        )
     return Plan(
         source=source,
         patient=profile.patient,
@@ -344,12 +461,12 @@ def plan(profile: ConditionProfile, rules: RuleSet, *, source: str | None = None
         sessions=sessions,
         cadence=cadence,
         reassess_after=reassess_after,
-        companions=tuple(companions),
+        companions=companions,
         flags=tuple(flags),
-        expectations=tuple(expectations),
+        expectations=expectations,
         rationale=tuple(rationale),
-        schedule=None if schedule is None else tuple(schedule),
+        schedule=schedule,
         bands=bands,
         disclaimer=rules.disclaimer,
-        rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
+        rules=memo.ref,
     )

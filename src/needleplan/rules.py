@@ -437,8 +437,11 @@ def write_snapshot(target: Path | None = None) -> Path:
     raw = _default_text()
     rules = parse_rules(raw, DEFAULT_SOURCE)
     target = target or Path(str(resources.files("needleplan").joinpath(SNAPSHOT)))
-    data = {"format": SNAPSHOT_FORMAT, "sha256": hashlib.sha256(raw).hexdigest(),
-            "rules": rules.model_dump(mode="json")}
+    data = {
+        "format": SNAPSHOT_FORMAT,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "rules": rules.model_dump(mode="json"),
+    }
     target.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return target
 

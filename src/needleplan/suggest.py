@@ -109,12 +109,12 @@ def run_suggest(opts: SuggestOptions) -> int:
             if not writer.streaming:
                 assert outcome.plan is not None
                 if to_files:
-                    _write_file(names[outcome.index], writer.file_text(outcome.plan), opts.force)
+                    _write_file(names[outcome.position], writer.file_text(outcome.plan), opts.force)
                 else:
                     collected.append(outcome.plan)
             elif to_files:
                 assert outcome.text is not None
-                _write_file(names[outcome.index], outcome.text, opts.force)
+                _write_file(names[outcome.position], outcome.text, opts.force)
             else:
                 if written:
                     out.write(writer.separator(many))

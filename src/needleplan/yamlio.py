@@ -16,14 +16,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO
 
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
@@ -45,92 +46,113 @@ PARSER_DEPTH_LIMIT = 1000
 STDIN_NAME = "<stdin>"
 
 
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+#: The implicit (untagged, unquoted) scalar types; everything else is text.
+_IMPLICIT = re.compile(
+    r"(?P<null>~|null|Null|NULL|)"
+    r"|(?P<bool>true|True|TRUE|false|False|FALSE)"
+    r"|(?P<int>[-+]?(?:0|[1-9][0-9]*))"
+    r"|(?P<float>[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+)
+_IMPLICIT_FIRST = frozenset("~nNtTfF-+0123456789.")
+
+
 class _Resolver(BaseResolver):
-    """Implicit types: only null, true/false, decimal whole numbers and decimals."""
+    """Implicit types: only null, true/false, decimal whole numbers and decimals.
+
+    The parser calls these three methods for every node, so they are kept
+    small: there are no path resolvers to descend into.
+    """
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if implicit[0] and (not value or value[0] in _IMPLICIT_FIRST):
+                match = _IMPLICIT.fullmatch(value)
+                if match is not None:
+                    return f"tag:yaml.org,2002:{match.lastgroup}"
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
 
 
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
-    list("-+0123456789."),
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
+def _bool(value: str) -> bool:
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    raise ValueError(value)
 
-_ALLOWED_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:map",
+
+def _null(value: str) -> None:
+    if value not in ("", "~", "null", "Null", "NULL"):
+        raise ValueError(value)
+
+
+#: The only scalar types a profile can hold, by tag.
+_SCALARS: dict[str, Callable[[str], Any]] = {
+    _STR: str,
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:bool": _bool,
+    "tag:yaml.org,2002:null": _null,
 }
 
 
-class _Constructor(SafeConstructor):
-    """Plain data only; duplicate keys and unhashable keys are errors."""
+class _NodeError(Exception):
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
 
-    yaml_constructors: ClassVar[dict[Any, Any]] = {}
 
-    def construct_undefined(self, node: Node) -> Any:
-        raise ConstructorError(
-            None,
-            None,
-            f"the tag {quote(node.tag)} is not allowed: profiles hold plain data only",
-            node.start_mark,
-        )
+def _build(node: Node, shared: dict[int, Any]) -> Any:
+    """Plain data from a composed node tree (its depth is already bounded).
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if not isinstance(node, MappingNode):  # pragma: no cover - guarded by the tag
-            raise ConstructorError(None, None, "expected a mapping", node.start_mark)
+    Only str, int, float, bool, None, lists and mappings are made; every other
+    tag is refused. An aliased value is built once and shared, as PyYAML does.
+    """
+    kind = type(node)
+    if kind is ScalarNode:
+        convert = _SCALARS.get(node.tag)
+        if convert is None:
+            raise _NodeError(
+                f"the tag {quote(node.tag)} is not allowed: profiles hold plain data only", node
+            )
+        try:
+            return convert(node.value)
+        except ValueError:
+            raise _NodeError(
+                f"{quote(node.value)} is not a valid {node.tag.rsplit(':', 1)[-1]}", node
+            ) from None
+    key = id(node)
+    if key in shared:
+        return shared[key]
+    if kind is SequenceNode and node.tag == _SEQ:
+        items: list[Any] = []
+        shared[key] = items
+        for child in node.value:
+            items.append(_build(child, shared))
+        return items
+    if kind is MappingNode and node.tag == _MAP:
         mapping: dict[Any, Any] = {}
+        shared[key] = mapping
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float | bool | None):
-                raise ConstructorError(
-                    None,
-                    None,
-                    "a key must be a plain word, not a list or mapping",
-                    key_node.start_mark,
-                )
-            if key in mapping:
-                raise ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {quote(key)}: each key may appear once",
-                    key_node.start_mark,
-                )
-            mapping[key] = self.construct_object(value_node, deep=deep)
+            if type(key_node) is not ScalarNode:
+                raise _NodeError("a key must be a plain word, not a list or mapping", key_node)
+            name = _build(key_node, shared)
+            if name in mapping:
+                raise _NodeError(f"duplicate key {quote(name)}: each key may appear once", key_node)
+            mapping[name] = _build(value_node, shared)
         return mapping
+    raise _NodeError(
+        f"the tag {quote(node.tag)} is not allowed: profiles hold plain data only", node
+    )
 
-    def construct_yaml_float(self, node: ScalarNode) -> float:
-        return float(self.construct_scalar(node))
-
-    def construct_yaml_int(self, node: ScalarNode) -> int:
-        return int(self.construct_scalar(node))
-
-
-for _tag, _fn in {
-    "tag:yaml.org,2002:str": SafeConstructor.construct_yaml_str,
-    "tag:yaml.org,2002:int": _Constructor.construct_yaml_int,
-    "tag:yaml.org,2002:float": _Constructor.construct_yaml_float,
-    "tag:yaml.org,2002:bool": SafeConstructor.construct_yaml_bool,
-    "tag:yaml.org,2002:null": SafeConstructor.construct_yaml_null,
-    "tag:yaml.org,2002:seq": SafeConstructor.construct_yaml_seq,
-    "tag:yaml.org,2002:map": SafeConstructor.construct_yaml_map,
-    None: _Constructor.construct_undefined,
-}.items():
-    _Constructor.add_constructor(_tag, _fn)  # type: ignore[type-var]
 
 try:
     from yaml._yaml import CParser as _CParser
@@ -139,48 +161,35 @@ try:
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     HAVE_LIBYAML = False
 
-if HAVE_LIBYAML:
 
-    class _Loader(_CParser, _Constructor, _Resolver):
-        def __init__(self, stream: str) -> None:
-            _CParser.__init__(self, stream)
-            _Constructor.__init__(self)
-            _Resolver.__init__(self)
-
-else:  # pragma: no cover - exercised where libyaml is missing
-
-    class _Loader(  # type: ignore[no-redef]
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        yaml.composer.Composer,
-        _Constructor,
-        _Resolver,
-    ):
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            _Constructor.__init__(self)
-            _Resolver.__init__(self)
-
-
-class _PurePythonLoader(  # used by tests to prove both paths agree
+class _PurePythonLoader(
     yaml.reader.Reader,
     yaml.scanner.Scanner,
     yaml.parser.Parser,
     yaml.composer.Composer,
-    _Constructor,
     _Resolver,
 ):
+    """PyYAML's pure-Python parser: the fallback, and the tests' second opinion."""
+
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
-        _Constructor.__init__(self)
         _Resolver.__init__(self)
+
+
+if HAVE_LIBYAML:
+
+    class _Loader(_CParser, _Resolver):
+        """libyaml's parser and composer (C), with needleplan's resolver."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+else:  # pragma: no cover - exercised where libyaml is missing
+    _Loader = _PurePythonLoader  # type: ignore[misc,assignment]
 
 
 Loc = tuple[str | int, ...]
@@ -380,7 +389,12 @@ def parse(text: str, source: str, *, pure_python: bool = False) -> Document:
         problem = _check_shape(node, source, text)
         if problem is not None:
             raise InputError([problem])
-        data = loader.construct_document(node)
+        data = _build(node, {})
+    except _NodeError as exc:
+        mark = exc.node.start_mark
+        raise InputError(
+            [Problem(source, f"not valid YAML: {exc.message}", mark.line + 1, mark.column + 1)]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         if "maximum nesting depth" in str(exc.problem):
             _check_depth_by_events(text, source)  # names MAX_DEPTH and where
@@ -437,7 +451,9 @@ def _from_marked(exc: yaml.MarkedYAMLError, source: str) -> Problem:
     return Problem(source, message, mark.line + 1, mark.column + 1)
 
 
-def read_text(path: Path | None, source: str, limit: int, stdin: BinaryIO | None = None) -> str:
+def read_text(
+    path: str | Path | None, source: str, limit: int, stdin: BinaryIO | None = None
+) -> str:
     """Read a UTF-8 text file of at most ``limit`` bytes; ``path=None`` reads stdin."""
     from .errors import InputError
 
@@ -445,8 +461,13 @@ def read_text(path: Path | None, source: str, limit: int, stdin: BinaryIO | None
         stream = stdin if stdin is not None else sys.stdin.buffer
         raw = stream.read(limit + 1)
     else:
-        with path.open("rb") as fh:
-            raw = fh.read(limit + 1)
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            # a regular file is read at its size (read(limit + 1) would allocate the whole
+            # limit for every small profile); pipes and special files report 0 or lie
+            raw = fh.read(size + 1) if 0 < size <= limit else fh.read(limit + 1)
+            if len(raw) > size and size > 0 and len(raw) <= limit:
+                raw += fh.read(limit + 1 - len(raw))
     if len(raw) > limit:
         raise InputError(
             [

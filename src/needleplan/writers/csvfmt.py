@@ -10,8 +10,7 @@ import csv
 import io
 
 from needleplan.plan import Plan
-
-from . import Writer
+from needleplan.writers import Writer
 
 #: The column order is part of the contract (see README).
 COLUMNS = (

@@ -17,8 +17,7 @@ import uuid
 from typing import Any
 
 from needleplan.plan import Plan
-
-from . import Writer
+from needleplan.writers import Writer
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"

@@ -17,8 +17,7 @@ from icalendar import Calendar, Event
 from needleplan import __version__
 from needleplan.errors import UsageError
 from needleplan.plan import Plan
-
-from . import Writer
+from needleplan.writers import Writer
 
 
 def _events(plan: Plan) -> list[Event]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from needleplan.errors import inert
 from needleplan.plan import Plan
-
-from . import Writer
+from needleplan.writers import Writer
 
 WHAT_IT_IS = (
     "Your therapist puts very thin needles into tight or sore muscles. "

@@ -16,8 +16,7 @@ from rich.text import Text
 
 from needleplan.errors import inert
 from needleplan.plan import Plan
-
-from . import Writer
+from needleplan.writers import Writer
 
 DECISION_TEXT = {
     "refer": ("REFER: do not needle; refer for medical assessment", "bold white on red"),

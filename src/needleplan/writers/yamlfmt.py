@@ -5,8 +5,7 @@ from __future__ import annotations
 import yaml
 
 from needleplan.plan import Plan
-
-from . import Writer
+from needleplan.writers import Writer
 
 
 class YamlWriter(Writer):
