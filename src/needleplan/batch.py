@@ -119,11 +119,23 @@ def plan_one(
 _WORKER: dict[str, Any] = {}
 
 
+class _Turns:
+    """Lets workers write finished chunks straight to stdout/stderr in input order."""
+
+    def __init__(self, ctx: Any, separator: str, encoding: str) -> None:
+        self.cond = ctx.Condition()
+        self.turn = ctx.Value("q", 0, lock=False)
+        self.written = ctx.Value("q", 0, lock=False)
+        self.separator = separator
+        self.encoding = encoding
+
+
 def _init_worker(
     rules_path: str | None,
     start_date: dt.date | None,
     render_factory: Callable[[], Callable[[Plan], str] | None],
     keep_plan: bool,
+    turns: _Turns | None = None,
 ) -> None:
     import signal
 
@@ -135,16 +147,85 @@ def _init_worker(
         start_date=start_date,
         render=render_factory(),
         keep_plan=keep_plan,
+        turns=turns,
     )
 
 
-def _work(job: tuple[int, Sequence[Input]]) -> list[Outcome]:
-    start, chunk = job
+def _outcomes(start: int, chunk: Sequence[Input]) -> list[Outcome]:
     w = _WORKER
     return [
         plan_one(inp, start + k, w["rules"], w["start_date"], w["render"], w["keep_plan"])
         for k, inp in enumerate(chunk)
     ]
+
+
+def _work(job: tuple[int, Sequence[Input]]) -> list[Outcome]:
+    return _outcomes(*job)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _work_and_write(job: tuple[int, int, Sequence[Input]]) -> tuple[int, int, bool]:
+    """Plan a chunk, then, at its turn, write its plans to stdout and problems to stderr."""
+    number, start, chunk = job
+    turns: _Turns = _WORKER["turns"]
+    texts: list[str] = []
+    problems: list[str] = []
+    for outcome in _outcomes(start, chunk):
+        if outcome.problems:
+            problems += [p.format() for p in outcome.problems]
+        else:
+            texts.append(outcome.text or "")
+    with turns.cond:
+        turns.cond.wait_for(lambda: turns.turn.value == number)
+        try:
+            if problems:
+                _write_all(2, ("\n".join(problems) + "\n").encode(turns.encoding, "replace"))
+            if texts:
+                body = turns.separator.join(texts)
+                if turns.written.value and turns.separator:
+                    body = turns.separator + body
+                _write_all(1, body.encode(turns.encoding))
+                turns.written.value += len(texts)
+        finally:
+            turns.turn.value += 1
+            turns.cond.notify_all()
+    return len(chunk), len(texts), bool(problems)
+
+
+def _workers(jobs: int, inputs: Sequence[Input]) -> int:
+    wanted = (os.cpu_count() or 1) if jobs == 0 else jobs
+    if any(i.path is None for i in inputs):
+        return 1  # stdin is read once, by this process
+    return max(1, min(wanted, len(inputs)))
+
+
+def _pool(workers: int, initargs: tuple[Any, ...]) -> Any:
+    import gc
+    import multiprocessing as mp
+
+    # Import what the workers run, and freeze this process's objects, before forking:
+    # each worker then starts warm and the GC does not touch (and copy) shared pages.
+    from . import loading, planner  # noqa: F401
+
+    ctx = mp.get_context("fork")
+    gc.collect()
+    gc.freeze()
+    return ctx.Pool(workers, _init_worker, initargs)
+
+
+def _chunk_size(count: int, workers: int) -> int:
+    return max(8, min(256, count // (workers * 16) or 1))
+
+
+def can_stream_in_parallel(jobs: int, inputs: Sequence[Input]) -> bool:
+    import multiprocessing as mp
+
+    return _workers(jobs, inputs) > 1 and "fork" in mp.get_all_start_methods()
 
 
 def run(
@@ -162,20 +243,47 @@ def run(
     With several workers, each task is a run of consecutive inputs, so one
     message carries many plans and the output order is the input order.
     """
-    workers = (os.cpu_count() or 1) if jobs == 0 else jobs
-    workers = min(workers, len(inputs))
-    if workers <= 1 or any(i.path is None for i in inputs):
+    workers = _workers(jobs, inputs)
+    if workers <= 1 or not can_stream_in_parallel(jobs, inputs):
         render = render_factory()
         for index, inp in enumerate(inputs):
             yield plan_one(inp, index, rules, start_date, render, keep_plan)
         return
-    import multiprocessing as mp
-
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    size = max(8, min(256, len(inputs) // (workers * 8) or 1))
+    size = _chunk_size(len(inputs), workers)
     tasks = [(i, inputs[i : i + size]) for i in range(0, len(inputs), size)]
-    with ctx.Pool(
-        workers, _init_worker, (rules_path, start_date, render_factory, keep_plan)
-    ) as pool:
+    with _pool(workers, (rules_path, start_date, render_factory, keep_plan)) as pool:
         for outcomes in pool.imap(_work, tasks):
             yield from outcomes
+
+
+def stream(
+    inputs: Sequence[Input],
+    *,
+    rules_path: str | None,
+    start_date: dt.date | None,
+    jobs: int,
+    render_factory: Callable[[], Callable[[Plan], str] | None],
+    separator: str,
+    encoding: str,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, bool]:
+    """Plan in worker processes that write plans to fd 1 and problems to fd 2 themselves.
+
+    Chunks are written strictly in input order (each waits for its turn), so
+    the bytes are those a single process would write. Returns (plans written,
+    any input invalid). The caller flushes its own streams first.
+    """
+    import multiprocessing as mp
+
+    workers = _workers(jobs, inputs)
+    turns = _Turns(mp.get_context("fork"), separator, encoding)
+    size = _chunk_size(len(inputs), workers)
+    tasks = [(n, i, inputs[i : i + size]) for n, i in enumerate(range(0, len(inputs), size))]
+    written, failed = 0, False
+    with _pool(workers, (rules_path, start_date, render_factory, False, turns)) as pool:
+        for done, count, bad in pool.imap_unordered(_work_and_write, tasks):
+            written += count
+            failed = failed or bad
+            if progress is not None:
+                progress(done)
+    return written, failed

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -55,6 +56,10 @@ class _Memo:
         self.ref = RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256)
         flagged = {e.when_flag for e in rules.expectations if e.when_flag}
         self.expectation_flags = frozenset(flagged)
+        self.region_keywords = [
+            (rc, re.compile("|".join(re.escape(k.lower()) for k in rc.keywords)))
+            for rc in rules.region_cautions
+        ]
 
     def get(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
         try:
@@ -113,8 +118,8 @@ def _flags(profile: ConditionProfile, rules: RuleSet, memo: _Memo) -> list[Flag]
                 )
     if profile.region:
         region = profile.region.lower()
-        for rc in rules.region_cautions:
-            if any(k.lower() in region for k in rc.keywords):
+        for rc, keywords in memo.region_keywords:
+            if keywords.search(region):
                 flags.append(
                     memo.get(
                         ("region_flag", rc.id),
@@ -440,17 +445,24 @@ def plan(profile: ConditionProfile, rules: RuleSet, *, source: str | None = None
             ),
             lambda: _companions(profile, rules, condition, bands),
         )
-    flag_ids = memo.expectation_flags.intersection(f.id for f in flags)
+    flag_ids = (
+        memo.expectation_flags.intersection([f.id for f in flags])
+        if flags and memo.expectation_flags
+        else frozenset()
+    )
     expectations = memo.get(
         ("expectations", decision, flag_ids, profile.previous_response),
         lambda: _expectations(profile, rules, decision, flag_ids),
     )
     schedule = None
     if profile.start_date is not None:
-        dates = schedule_dates(profile.start_date, sessions.suggested, max(cadence.per_week, 1))
-        schedule = tuple(
-            ScheduledSession(session=i + 1, date=d, reassess=i + 1 == reassess_after)
-            for i, d in enumerate(dates)
+        start, count, per_week = profile.start_date, sessions.suggested, cadence.per_week
+        schedule = memo.get(
+            ("schedule", start, count, per_week, reassess_after),
+            lambda: tuple(
+                ScheduledSession(session=i + 1, date=d, reassess=i + 1 == reassess_after)
+                for i, d in enumerate(schedule_dates(start, count, max(per_week, 1)))
+            ),
         )
     return Plan(
         source=source,

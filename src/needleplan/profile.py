@@ -167,11 +167,6 @@ def parse_identifier(value: Any) -> Any:
     return value
 
 
-def normalise_id(value: Any) -> Any:
-    """Ids are exact (so the JSON Schema agrees); surrounding blanks are ignored."""
-    return value.strip() if isinstance(value, str) else value
-
-
 def _suggest(rules: Any, kind: str, value: str) -> str | None:
     """'did you mean' naming the canonical id, even when the closest match is an alias."""
     import difflib
@@ -204,7 +199,8 @@ def _checker(kind: str, label: str, listing: str) -> Any:
     return check
 
 
-IdText = Annotated[str, BeforeValidator(normalise_id), Field(min_length=1, max_length=64)]
+# Ids are exact, so the JSON Schema agrees (surrounding blanks go: str_strip_whitespace).
+IdText = Annotated[str, Field(min_length=1, max_length=64)]
 ConditionId = Annotated[
     IdText, AfterValidator(_checker("condition", "condition", "needleplan rules"))
 ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import Outcome, expand, run
+from .batch import Input, Outcome, can_stream_in_parallel, expand, run, stream
 from .errors import Problem, UsageError
 
 if TYPE_CHECKING:
@@ -82,6 +82,8 @@ def run_suggest(opts: SuggestOptions) -> int:
     mode = "file" if to_files else "item"
     factory = functools.partial(renderer, opts.fmt, mode, options)
     keep_plan = not writer.streaming
+    if writer.streaming and not to_files and can_stream_in_parallel(opts.jobs, inputs):
+        return _stream_in_parallel(opts, inputs, writer, factory, many)
     outcomes = run(
         inputs,
         opts.rules,
@@ -133,6 +135,34 @@ def run_suggest(opts: SuggestOptions) -> int:
         _stderr(f"needleplan: note: {note}")
     if to_files:
         _stderr(f"needleplan: wrote {written} file(s) to {opts.output_dir}")
+    return 1 if failed else 0
+
+
+def _stream_in_parallel(
+    opts: SuggestOptions, inputs: list[Input], writer: Any, factory: Any, many: bool
+) -> int:
+    """Workers write plans to stdout themselves, in input order (see batch.stream)."""
+    out = sys.stdout
+    out.write(writer.begin(many))
+    out.flush()
+    sys.stderr.flush()
+    progress = _progress(len(inputs), False, opts.tty)
+    try:
+        written, failed = stream(
+            inputs,
+            rules_path=str(opts.rules_path) if opts.rules_path else None,
+            start_date=opts.start_date,
+            jobs=opts.jobs,
+            render_factory=factory,
+            separator=writer.separator(many),
+            encoding=out.encoding or "utf-8",
+            progress=(lambda n: progress.advance(0, n)) if progress is not None else None,
+        )
+    finally:
+        if progress is not None:
+            progress.stop()
+    out.write(writer.end(many) if written or many else "")
+    out.flush()
     return 1 if failed else 0
 
 

@@ -255,7 +255,12 @@ def _key_value(node: ScalarNode) -> str | int:
 def _may_nest_deeply(text: str) -> bool:
     # Each level of nesting needs a new line, a bracket or a '-'/'?' indicator: a document
     # with fewer of those than MAX_DEPTH cannot nest deeper than MAX_DEPTH.
-    return sum(text.count(c) for c in "\n[{-?") >= MAX_DEPTH
+    if len(text) < MAX_DEPTH:
+        return False
+    return (
+        text.count("\n") + text.count("[") + text.count("{") + text.count("-") + text.count("?")
+        >= MAX_DEPTH
+    )
 
 
 def _check_depth_by_events(text: str, source: str) -> None:
