@@ -141,3 +141,38 @@ def test_hostile_files_are_refused_fast_and_small(tmp_path: Path, name: str) -> 
     assert b" error: " in proc.stderr
     assert not (tmp_path / "PWNED").exists()
     assert not os.path.exists("PWNED")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!int 0x1F\n", "is not a valid int"),
+        ("a: !!bool yes\n", "is not a valid bool"),
+        ("a: !!null nothing\n", "is not a valid null"),
+        ("a: !!float many\n", "is not a valid float"),
+        ("a: !!set {x}\n", "is not allowed"),
+        ("a: !!binary aGk=\n", "is not allowed"),
+        ("a: &x [1, *x]\n", "an alias refers to a value that contains it"),
+        ("a: &x [1]\nb: [" + ", ".join(["*x"] * 70) + "]\n", "limit MAX_ALIASES"),
+    ],
+)
+def test_explicit_tags_and_aliases(text: str, message: str) -> None:
+    for pure in (False, True):
+        with pytest.raises(InputError) as info:
+            yamlio.parse(text, "t.yaml", pure_python=pure)
+        assert message in info.value.problems[0].message
+        assert info.value.problems[0].line is not None
+
+
+def test_explicit_plain_tags_are_fine() -> None:
+    data = yamlio.parse(
+        "a: !!str 5\nb: !!int '7'\nc: !!float 1e3\nd: !!bool TRUE\n"
+        "e: !!null ''\nf: &s [1]\ng: *s\n",
+        "t",
+    ).data
+    assert data == {"a": "5", "b": 7, "c": 1000.0, "d": True, "e": None, "f": [1], "g": [1]}
+
+
+def test_library_without_rules_uses_the_shipped_ones() -> None:
+    profile = profile_from_text("condition: lbp\nseverity: 4\nduration: 3 weeks\n")
+    assert profile.condition == "low_back_pain"

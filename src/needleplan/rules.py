@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
@@ -68,9 +67,6 @@ class Adjust(_Model):
     suggested: Delta = 0
     low: Delta = 0
     high: Delta = 0
-
-    def is_zero(self) -> bool:
-        return self.suggested == self.low == self.high == 0
 
     def describe(self) -> str:
         parts = [
@@ -518,7 +514,3 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 
         raise UsageError(f"cannot read rules file '{p}': {exc.strerror or exc}") from None
     return _load_cached(raw, str(p))
-
-
-def weeks_for(count: int, per_week: int) -> int:
-    return math.ceil(count / per_week) if count and per_week else 0

@@ -1,0 +1,58 @@
+"""Ctrl-C: exit 130, and every output file is either whole or absent."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import PLANS
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_interrupt_leaves_no_partial_file(tmp_path: Path, jobs: str) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    text = (PLANS / "neck-chronic.yaml").read_text()
+    for i in range(6000):
+        (source / f"p{i:05}.yaml").write_text(text)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "needleplan",
+            "suggest",
+            "-f",
+            "json",
+            "-j",
+            jobs,
+            "-o",
+            str(out),
+            str(source),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not (out.is_dir() and any(not f.name.startswith(".") for f in out.iterdir())):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        os.sched_yield()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert b"interrupted" in stderr
+    assert b"Traceback" not in stderr
+    assert stdout == b""
+    files = sorted(out.iterdir())
+    assert 0 < len(files) < 6000
+    assert not [f.name for f in files if f.name.startswith(".")]  # no temporary files left
+    for f in files:
+        assert json.loads(f.read_text())["condition"] == "neck_pain"  # each file is whole

@@ -1,0 +1,197 @@
+"""The rule-set loader: the shipped rules, the snapshot, and every way a custom file fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from needleplan import RulesError
+from needleplan import rules as rules_module
+from needleplan.errors import UsageError
+from needleplan.rules import RuleSet, load_rules, parse_rules
+
+from .conftest import PLANS, invoke
+
+DEFAULT = rules_module._default_text()
+
+
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(DEFAULT)
+    return data
+
+
+def _problems(data: Any) -> list[str]:
+    raw = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
+    with pytest.raises(RulesError) as info:
+        parse_rules(raw, "clinic.yaml")
+    problems = info.value.problems
+    assert all(p.source == "clinic.yaml" for p in problems)
+    assert all(p.line is not None and p.line >= 1 for p in problems)
+    return [p.message for p in problems]
+
+
+def test_snapshot_matches_the_yaml(tmp_path: Path) -> None:
+    """rules/default.validated.json must be regenerated after editing default.yaml:
+    python -c "from needleplan.rules import write_snapshot; write_snapshot()"
+    """
+    shipped = Path(rules_module.__file__).parent / "rules" / "default.validated.json"
+    fresh = rules_module.write_snapshot(tmp_path / "snapshot.json")
+    assert fresh.read_bytes() == shipped.read_bytes(), "regenerate the snapshot (see docstring)"
+    assert json.loads(shipped.read_text())["sha256"] == load_rules().sha256
+    assert load_rules().model_dump() == parse_rules(DEFAULT, "x").model_dump()
+
+
+def test_rule_set_built_in_python() -> None:
+    built = RuleSet.model_validate(_data())
+    assert built.model_dump() == load_rules().model_dump()
+    assert len(built.sha256) == 64  # hashed from its content when no file is behind it
+    assert built.sha256 == RuleSet.model_validate(_data()).sha256
+
+
+def test_stale_snapshot_falls_back_to_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules_module._load_default.cache_clear()
+    monkeypatch.setattr(rules_module, "SNAPSHOT", "rules/missing.json")
+    try:
+        rebuilt = rules_module._load_default()
+        assert rebuilt.model_dump() == parse_rules(DEFAULT, "x").model_dump()
+    finally:
+        rules_module._load_default.cache_clear()
+
+
+def _mutate(path: str, value: Any) -> dict[str, Any]:
+    data = _data()
+    *parents, last = path.split(".")
+    node: Any = data
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if value is _DELETE:
+        del node[last]
+    else:
+        node[int(last) if isinstance(node, list) else last] = value
+    return data
+
+
+_DELETE = object()
+
+REFERENCE_CASES = [
+    ("conditions.neck_pain.sources", ["nobody-2020"], "unknown source 'nobody-2020'"),
+    ("conditions.neck_pain.companions", {"yoga": "fits"}, "unknown companion 'yoga'"),
+    ("duration.companions", {"chronic": {"yoga": "x"}}, "unknown companion 'yoga'"),
+    ("severity.moderate_max", 3, "must be greater than mild_max"),
+    ("duration.chronic_above_weeks", 2, "must not be less than acute_below_weeks"),
+    ("severity.adjust", {"mild": {}, "moderate": {}}, "missing band 'severe'"),
+    (
+        "severity.adjust",
+        {"mild": {"suggested": 2}, "moderate": {}, "severe": {}},
+        "'suggested' must not decrease",
+    ),
+    (
+        "duration.adjust",
+        {"acute": {"high": 1}, "subacute": {}, "chronic": {}},
+        "'high' must not decrease",
+    ),
+    (
+        "conditions.neck_pain.sessions",
+        {"suggested": 5, "low": 2, "high": 4},
+        "needs low <= suggested <= high",
+    ),
+    ("conditions.neck_pain.evidence_min", 6, "must not exceed evidence_max"),
+    ("conditions.neck_pain.evidence_max", 3, "must lie inside evidence_min..evidence_max"),
+    ("conditions.low_back_pain.aliases", ["neck"], "'neck' already names 'neck_pain'"),
+    ("health_factors.smoker.sources", ["x-1"], "unknown source 'x-1'"),
+    ("underlying_factors.poor_posture.companions", {"yoga": "x"}, "unknown companion 'yoga'"),
+    ("companions.stretching.sources", ["x-2"], "unknown source 'x-2'"),
+    ("age_rules.0.sources", ["x-3"], "unknown source 'x-3'"),
+    ("region_cautions.0.sources", ["x-4"], "unknown source 'x-4'"),
+    ("expectations.0.sources", ["x-5"], "unknown source 'x-5'"),
+    ("reassess.no_previous_response_sources", ["x-6"], "unknown source 'x-6'"),
+    ("cadence.sources", ["x-7"], "unknown source 'x-7'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    REFERENCE_CASES,
+    ids=[c[0] + ":" + c[2][:20] for c in REFERENCE_CASES],
+)
+def test_reference_problems_are_located(path: str, value: Any, message: str) -> None:
+    messages = _problems(_mutate(path, value))
+    assert any(message in m for m in messages), messages
+
+
+def test_duplicate_source_id() -> None:
+    data = _data()
+    data["sources"].append(dict(data["sources"][0]))
+    assert any("defined twice" in m for m in _problems(data))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("cadence.max_per_week", 9, "cadence.max_per_week"),
+        ("conditions.neck_pain.per_week", "twice", "conditions.neck_pain.per_week"),
+        ("conditions.neck_pain.colour", "red", "unknown key 'colour'"),
+        ("health_factors.smoker.level", "worrying", "must be one of"),
+        ("name", _DELETE, "missing required key 'name'"),
+        ("conditions.neck_pain.sources", [], "needs at least 1 item"),
+    ],
+)
+def test_field_problems_are_located(path: str, value: Any, message: str) -> None:
+    messages = _problems(_mutate(path, value))
+    assert any(message in m for m in messages), messages
+
+
+def test_not_a_mapping_and_not_yaml(tmp_path: Path) -> None:
+    with pytest.raises(RulesError, match="must be a mapping"):
+        parse_rules(b"- a\n- b\n", "r.yaml")
+    with pytest.raises(RulesError, match="not valid YAML"):
+        parse_rules(b"name: [x\n", "r.yaml")
+    with pytest.raises(RulesError, match="NUL bytes"):
+        parse_rules(b"\x00\x01", "r.yaml")
+
+
+def test_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from needleplan import yamlio
+
+    monkeypatch.setattr(yamlio, "MAX_RULES_BYTES", 1000)
+    with pytest.raises(RulesError, match="MAX_RULES_BYTES"):
+        parse_rules(DEFAULT, "big.yaml")
+    big = tmp_path / "big.yaml"
+    big.write_bytes(DEFAULT)
+    with pytest.raises(RulesError, match="MAX_RULES_BYTES"):
+        load_rules(big)
+
+
+def test_unreadable_rules_file(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot read rules file"):
+        load_rules(tmp_path / "missing.yaml")
+    with pytest.raises(UsageError, match="cannot read rules file"):
+        load_rules(tmp_path)  # a directory
+
+
+def test_cli_reports_broken_rules_with_exit_2(runner, tmp_path: Path) -> None:
+    broken = tmp_path / "clinic.yaml"
+    broken.write_text(yaml.safe_dump(_mutate("conditions.neck_pain.sources", ["nobody"])))
+    for args in (
+        ["suggest", str(PLANS / "neck-chronic.yaml")],
+        ["validate", str(PLANS)],
+        ["rules"],
+        ["new"],
+    ):
+        result = invoke(runner, *args, "--rules", str(broken))
+        assert result.exit_code == 2, args
+        assert f"{broken}:" in result.stderr and "unknown source 'nobody'" in result.stderr
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+    missing = invoke(runner, "suggest", "--rules", str(tmp_path / "nope.yaml"), str(PLANS))
+    assert missing.exit_code == 2 and "cannot read rules file" in missing.stderr
+
+
+def test_model_built_in_python_checks_references() -> None:
+    data = _mutate("conditions.neck_pain.sources", ["nobody"])
+    with pytest.raises(ValueError, match="unknown source 'nobody'"):
+        RuleSet.model_validate(data)
