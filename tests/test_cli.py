@@ -294,3 +294,56 @@ def test_jobs_output_identical(runner, tmp_path: Path) -> None:
     assert one.stdout == two.stdout
     assert one.stderr == two.stderr
     assert len(one.stdout.splitlines()) == 40
+
+
+def test_every_plan_matches_the_plan_schema(runner) -> None:
+    import jsonschema
+
+    schema = json.loads(invoke(runner, "schema", "plan").stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    for start in (None, "2026-12-01"):
+        args = ["suggest", "-f", "jsonl", str(PLANS), str(CASES / "valid")]
+        out = invoke(runner, *args, *(["--start-date", start] if start else [])).stdout
+        for line in out.splitlines():
+            errors = list(validator.iter_errors(json.loads(line)))
+            assert not errors, errors[0].message
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    for i in range(30):
+        (tmp_path / f"p{i:02}.yaml").write_text(NECK.read_text())
+    cmd = [sys.executable, "-m", "needleplan", "suggest", "-f", "jsonl", str(tmp_path)]
+    env = {**os.environ, "COLUMNS": "80", "TERM": "xterm"}
+    env.pop("NO_COLOR", None)
+    import select
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=secondary, env=env)
+    os.close(secondary)
+    shown = b""
+    out = b""
+    assert proc.stdout is not None
+    streams = {primary, proc.stdout.fileno()}
+    while streams:  # read both as they come, so neither fills up
+        for fd in select.select(list(streams), [], [], 30)[0]:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the terminal closed
+                chunk = b""
+            if not chunk:
+                streams.discard(fd)
+            elif fd == primary:
+                shown += chunk
+            else:
+                out += chunk
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    os.close(primary)
+    assert proc.returncode == 0
+    assert len(out.splitlines()) == 30  # stdout stays pure data
+    assert b"planning" in shown  # the bar was drawn on the terminal
+    piped = subprocess.run(cmd, capture_output=True, env=env, check=False)
+    assert piped.stderr == b""  # no bar when stderr is not a terminal

@@ -249,3 +249,27 @@ def test_course_is_inside_evidence_and_cadence_rules(fields, severity, weeks) ->
         assert [x.reassess for x in p.schedule].count(True) == 1
     # deterministic: the same inputs give the same plan
     assert plan(profile, RULES) == p
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    profiles,
+    st.integers(0, 10) | st.sampled_from(["mild", "moderate", "severe"]),
+    st.floats(0, 500),
+    st.sampled_from([None, "left rhomboid", "neck"]),
+    st.sampled_from([None, "P-1", "=1+2", "é\x1b[31m"]),
+)
+def test_jsonl_fragments_equal_plain_json(fields, severity, weeks, region, patient) -> None:
+    import json
+
+    from needleplan.writers.jsonfmt import JsonLinesWriter
+
+    p = plan(
+        make(severity=severity, duration=weeks, region=region, patient=patient, **fields),
+        RULES,
+        source="s.yaml",
+    )
+    writer = JsonLinesWriter()
+    expected = json.dumps(p.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert writer.item(p, True) == expected
+    assert writer.item(p, True) == expected  # and again, from the fragment cache

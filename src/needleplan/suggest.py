@@ -45,7 +45,10 @@ def _progress(total: int, to_file: bool, tty_out: bool) -> Any:
     from rich.console import Console
     from rich.progress import Progress
 
-    progress = Progress(console=Console(stderr=True), transient=True)
+    # redirect_stdout=False: Rich would otherwise route the plans into the bar's terminal
+    progress = Progress(
+        console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False
+    )
     progress.start()
     progress.add_task("planning", total=total)
     return progress
