@@ -92,49 +92,17 @@ class Plan(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready contract: ``schedule`` is present only when a start date is known."""
-        s, c, b, r = self.sessions, self.cadence, self.bands, self.rules
-        data: dict[str, Any] = {
-            "source": self.source,
-            "patient": self.patient,
-            "condition": self.condition,
-            "condition_label": self.condition_label,
-            "decision": self.decision,
-            "sessions": {"suggested": s.suggested, "low": s.low, "high": s.high},
-            "cadence": {"per_week": c.per_week, "weeks": c.weeks},
-            "reassess_after": self.reassess_after,
-            "companions": [
-                {
-                    "id": x.id,
-                    "label": x.label,
-                    "reason": x.reason,
-                    "source": x.source,
-                    "patient_text": x.patient_text,
-                }
-                for x in self.companions
-            ],
-            "flags": [
-                {
-                    "id": f.id,
-                    "level": f.level,
-                    "label": f.label,
-                    "message": f.message,
-                    "source": f.source,
-                    "patient_message": f.patient_message,
-                }
-                for f in self.flags
-            ],
-            "expectations": list(self.expectations),
-            "rationale": [
-                {"rule": x.rule, "change": x.change, "reason": x.reason, "source": x.source}
-                for x in self.rationale
-            ],
-        }
-        if self.schedule is not None:
+        data = self._asdict()
+        for key in ("sessions", "cadence", "bands", "rules"):
+            data[key] = data[key]._asdict()
+        for key in ("companions", "flags", "rationale"):
+            data[key] = [part._asdict() for part in data[key]]
+        data["expectations"] = list(self.expectations)
+        if self.schedule is None:
+            del data["schedule"]
+        else:
             data["schedule"] = [
                 {"session": x.session, "date": x.date.isoformat(), "reassess": x.reassess}
                 for x in self.schedule
             ]
-        data["bands"] = {"severity": b.severity, "duration": b.duration}
-        data["disclaimer"] = self.disclaimer
-        data["rules"] = {"name": r.name, "version": r.version, "sha256": r.sha256}
         return data

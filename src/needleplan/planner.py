@@ -23,7 +23,7 @@ import math
 import re
 import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .plan import (
     Bands,
@@ -31,6 +31,7 @@ from .plan import (
     CompanionItem,
     Decision,
     Flag,
+    FlagLevel,
     Plan,
     RulesRef,
     ScheduledSession,
@@ -82,57 +83,50 @@ def _memo(rules: RuleSet) -> _Memo:
     return memo
 
 
+class _Flagged(Protocol):
+    """What health factors, age rules and region cautions share as flag sources."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def patient_message(self) -> str: ...
+    @property
+    def sources(self) -> list[str]: ...
+
+
+def _flag(
+    memo: _Memo, rules: RuleSet, kind: str, fid: str, level: FlagLevel, item: _Flagged
+) -> Flag:
+    return memo.get(
+        ("flag", kind, fid),
+        lambda: Flag(
+            id=fid,
+            level=level,
+            label=item.label,
+            message=item.message,
+            source=rules.cite(item.sources),
+            patient_message=item.patient_message,
+        ),
+    )
+
+
 def _flags(profile: ConditionProfile, rules: RuleSet, memo: _Memo) -> list[Flag]:
     flags: list[Flag] = []
     for fid in profile.health_factors:
         hf = rules.health_factors[fid]
         if hf.level != "prognostic":
-            flags.append(
-                memo.get(
-                    ("flag", fid),
-                    lambda hf=hf, fid=fid: Flag(  # type: ignore[misc]
-                        id=fid,
-                        level=hf.level,
-                        label=hf.label,
-                        message=hf.message,
-                        source=rules.cite(hf.sources),
-                        patient_message=hf.patient_message,
-                    ),
-                )
-            )
+            flags.append(_flag(memo, rules, "health_factor", fid, hf.level, hf))
     if profile.age is not None:
         for rule in rules.age_rules:
             if rule.level == "precaution" and rule.matches(profile.age):
-                flags.append(
-                    memo.get(
-                        ("age_flag", rule.id),
-                        lambda r=rule: Flag(  # type: ignore[misc]
-                            id=r.id,
-                            level="precaution",
-                            label=r.label,
-                            message=r.message,
-                            source=rules.cite(r.sources),
-                            patient_message=r.patient_message,
-                        ),
-                    )
-                )
+                flags.append(_flag(memo, rules, "age", rule.id, "precaution", rule))
     if profile.region:
         region = profile.region.lower()
         for rc, keywords in memo.region_keywords:
             if keywords.search(region):
-                flags.append(
-                    memo.get(
-                        ("region_flag", rc.id),
-                        lambda rc=rc: Flag(  # type: ignore[misc]
-                            id=rc.id,
-                            level="precaution",
-                            label=rc.label,
-                            message=rc.message,
-                            source=rules.cite(rc.sources),
-                            patient_message=rc.patient_message,
-                        ),
-                    )
-                )
+                flags.append(_flag(memo, rules, "region", rc.id, "precaution", rc))
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
 

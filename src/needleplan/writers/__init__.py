@@ -60,6 +60,15 @@ class Writer:
         return self.document([plan], many=False)
 
 
+def plan_key(plan: Plan, *extra: str) -> str:
+    """A stable hex key for a plan (file, patient, condition, rule set, extras): ids and UIDs."""
+    import hashlib
+    import json
+
+    basis = [plan.source, plan.patient, plan.condition, plan.rules.sha256, *extra]
+    return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()
+
+
 def get_writer(name: str, **options: Any) -> Writer:
     module, cls = FORMATS[name]
     writer: Writer = getattr(importlib.import_module(f".{module}", __name__), cls)(**options)

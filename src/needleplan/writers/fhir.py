@@ -10,14 +10,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import uuid
 from typing import Any
 
 from needleplan.plan import Plan
-from needleplan.writers import Writer
+from needleplan.writers import Writer, plan_key
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -36,13 +35,6 @@ LEVEL_TEXT = {
     "contraindication": "Contraindication",
     "precaution": "Precaution",
 }
-
-
-def _key(plan: Plan) -> str:
-    basis = json.dumps(
-        [plan.source, plan.patient, plan.condition, plan.rules.sha256], ensure_ascii=False
-    )
-    return hashlib.sha256(basis.encode()).hexdigest()
 
 
 def care_plan(plan: Plan) -> dict[str, Any]:
@@ -123,7 +115,7 @@ def care_plan(plan: Plan) -> dict[str, Any]:
     )
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
-        "id": "needleplan-" + _key(plan)[:32],
+        "id": "needleplan-" + plan_key(plan)[:32],
         "text": {
             "status": "generated",
             "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>'
@@ -167,7 +159,10 @@ class FhirWriter(Writer):
             "resourceType": "Bundle",
             "type": "collection",
             "entry": [
-                {"fullUrl": f"urn:uuid:{uuid.uuid5(_NAMESPACE, _key(p))}", "resource": care_plan(p)}
+                {
+                    "fullUrl": f"urn:uuid:{uuid.uuid5(_NAMESPACE, plan_key(p))}",
+                    "resource": care_plan(p),
+                }
                 for p in plans
             ],
         }

@@ -9,32 +9,19 @@ plan always gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 
 from icalendar import Calendar, Event
 
 from needleplan import __version__
 from needleplan.errors import UsageError
 from needleplan.plan import Plan
-from needleplan.writers import Writer
+from needleplan.writers import Writer, plan_key
 
 
 def _events(plan: Plan) -> list[Event]:
     if not plan.schedule:
         return []
-    key = hashlib.sha256(
-        json.dumps(
-            [
-                plan.source,
-                plan.patient,
-                plan.condition,
-                plan.rules.sha256,
-                plan.schedule[0].date.isoformat(),
-            ],
-            ensure_ascii=False,
-        ).encode()
-    ).hexdigest()[:24]
+    key = plan_key(plan, plan.schedule[0].date.isoformat())[:24]
     stamp = dt.datetime.combine(plan.schedule[0].date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     total = len(plan.schedule)
     aftercare = "\n".join(f"- {e}" for e in plan.expectations)

@@ -45,33 +45,8 @@ class JsonWriter(Writer):
         return super().document(plans, many)
 
 
-def _companion(c: CompanionItem) -> str:
-    return _encode(
-        {
-            "id": c.id,
-            "label": c.label,
-            "reason": c.reason,
-            "source": c.source,
-            "patient_text": c.patient_text,
-        }
-    )
-
-
-def _flag(f: Flag) -> str:
-    return _encode(
-        {
-            "id": f.id,
-            "level": f.level,
-            "label": f.label,
-            "message": f.message,
-            "source": f.source,
-            "patient_message": f.patient_message,
-        }
-    )
-
-
-def _step(x: Step) -> str:
-    return _encode({"rule": x.rule, "change": x.change, "reason": x.reason, "source": x.source})
+def _part(part: CompanionItem | Flag | Step) -> str:
+    return _encode(part._asdict())
 
 
 class JsonLinesWriter(Writer):
@@ -119,16 +94,16 @@ class JsonLinesWriter(Writer):
             f',"reassess_after":{plan.reassess_after}',
             ',"companions":',
             self._fragment(
-                ("companions", plan.companions), lambda: self._array(plan.companions, _companion)
+                ("companions", plan.companions), lambda: self._array(plan.companions, _part)
             ),
             ',"flags":',
-            self._array(plan.flags, _flag),
+            self._array(plan.flags, _part),
             ',"expectations":',
             self._fragment(
                 ("expectations", plan.expectations), lambda: _encode(list(plan.expectations))
             ),
             ',"rationale":',
-            self._array(plan.rationale, _step),
+            self._array(plan.rationale, _part),
         ]
         if plan.schedule is not None:
             parts += [

@@ -39,6 +39,19 @@ def _t(text: str, style: str = "") -> Text:
     return Text(inert(text), style=style)
 
 
+def _grid(title: str | None = None, *, header: bool = False) -> Table:
+    """A borderless, full-width table with a left-aligned title."""
+    return Table(
+        title=title,
+        title_justify="left",
+        box=None,
+        expand=True,
+        pad_edge=False,
+        show_header=header,
+        header_style="dim",
+    )
+
+
 class TableWriter(Writer):
     name = "table"
     extension = ".txt"
@@ -69,7 +82,7 @@ class TableWriter(Writer):
         text, style = DECISION_TEXT[plan.decision]
         parts.append(Text(f" {text} ", style=style))
         if plan.flags:
-            flags = Table(show_header=False, box=None, pad_edge=False, expand=True)
+            flags = _grid()
             flags.add_column(no_wrap=True)
             flags.add_column(ratio=1)
             for f in plan.flags:
@@ -99,42 +112,20 @@ class TableWriter(Writer):
             )
             parts.append(Text.assemble(("Schedule ", "bold"), dates))
         if plan.companions:
-            comp = Table(
-                title="Companion therapies",
-                title_justify="left",
-                box=None,
-                show_header=False,
-                expand=True,
-                pad_edge=False,
-            )
+            comp = _grid("Companion therapies")
             comp.add_column(no_wrap=True, style="bold")
             comp.add_column(ratio=1)
             for x in plan.companions:
                 comp.add_row(_t(x.label), _t(x.reason))
             parts += [Text(""), comp]
-        expect = Table(
-            title="What to expect",
-            title_justify="left",
-            box=None,
-            show_header=False,
-            expand=True,
-            pad_edge=False,
-        )
+        expect = _grid("What to expect")
         expect.add_column(no_wrap=True)
         expect.add_column(ratio=1)
         for e in plan.expectations:
             expect.add_row("-", _t(e))
         parts += [Text(""), expect]
         if plan.rationale:
-            why = Table(
-                title="Why these numbers",
-                title_justify="left",
-                box=None,
-                expand=True,
-                pad_edge=False,
-                show_header=True,
-                header_style="dim",
-            )
+            why = _grid("Why these numbers", header=True)
             why.add_column("rule", no_wrap=True, style="cyan")
             why.add_column("change", no_wrap=True)
             why.add_column("reason and source", ratio=1)
