@@ -17,6 +17,7 @@ from .errors import InputError, Problem, UsageError
 
 if TYPE_CHECKING:
     from .plan import Plan
+    from .profile import ConditionProfile
     from .rules import RuleSet
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -89,6 +90,19 @@ def expand(paths: Sequence[str]) -> list[Input]:
     return inputs
 
 
+def check_one(inp: Input, rules: RuleSet) -> tuple[ConditionProfile | None, tuple[Problem, ...]]:
+    """Load and validate one input: the profile, or why there is none (never raised)."""
+    from .loading import load_profile
+
+    try:
+        return load_profile(inp.path if inp.path is not None else "-", rules), ()
+    except InputError as exc:
+        return None, tuple(exc.problems)
+    except OSError as exc:
+        message = f"cannot read the file: {exc.strerror or exc}"
+        return None, (Problem(inp.source, message),)
+
+
 def plan_one(
     inp: Input,
     index: int,
@@ -98,16 +112,11 @@ def plan_one(
     keep_plan: bool = True,
 ) -> Outcome:
     """Load, validate and plan one input; problems are returned, never raised."""
-    from .loading import load_profile
     from .planner import plan
 
-    try:
-        profile = load_profile(inp.path if inp.path is not None else "-", rules)
-    except InputError as exc:
-        return Outcome(index, inp.source, problems=tuple(exc.problems))
-    except OSError as exc:
-        message = f"cannot read the file: {exc.strerror or exc}"
-        return Outcome(index, inp.source, problems=(Problem(inp.source, message),))
+    profile, problems = check_one(inp, rules)
+    if profile is None:
+        return Outcome(index, inp.source, problems=problems)
     if start_date is not None:
         profile = profile.model_copy(update={"start_date": start_date})
     result = plan(profile, rules, source=inp.source)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .errors import InputError, NeedleplanError, Problem, RulesError, UsageError
+from .errors import NeedleplanError, Problem, RulesError, UsageError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -68,7 +68,7 @@ def _err(text: str) -> None:
     sys.stderr.write(text.rstrip("\n") + "\n")
 
 
-def _report(problems: list[Problem]) -> None:
+def _report(problems: Sequence[Problem]) -> None:
     for p in problems:
         _err(p.format())
 
@@ -228,21 +228,14 @@ def validate(
     ] = CheckFormat.text,
 ) -> None:
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
-    from .batch import expand
-    from .loading import load_profile
+    from .batch import check_one, expand
 
     rule_set = _load_rules(rules)
     inputs = expand(paths)
     report: list[dict[str, object]] = []
     invalid = 0
     for inp in inputs:
-        problems: list[Problem] = []
-        try:
-            load_profile(inp.path if inp.path is not None else "-", rule_set)
-        except InputError as exc:
-            problems = exc.problems
-        except OSError as exc:
-            problems = [Problem(inp.source, f"cannot read the file: {exc.strerror or exc}")]
+        _, problems = check_one(inp, rule_set)
         invalid += bool(problems)
         if format is CheckFormat.json:
             report.append(

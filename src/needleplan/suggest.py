@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batch import Input, Outcome, can_stream_in_parallel, expand, run, stream
-from .errors import Problem, UsageError
+from .errors import UsageError
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -183,4 +183,4 @@ def _write_file(name: str, text: str, force: bool) -> None:
 
 def _report(outcome: Outcome) -> None:
     for p in outcome.problems:
-        _stderr(Problem.format(p))
+        _stderr(p.format())
