@@ -129,7 +129,7 @@ RulesOpt = Annotated[
 PathsArg = Annotated[
     list[str],
     typer.Argument(
-        metavar="PATH...",
+        metavar="PATH",
         help="Profile files, directories (walked for *.yaml/*.yml) or '-' for stdin.",
     ),
 ]
