@@ -73,12 +73,33 @@ for path in sorted(Path(sys.argv[1]).rglob("*.yaml")):
     Profile.model_validate(data)
 """
 
-CONDITIONS = ["neck_pain", "low_back_pain", "shoulder_pain", "lateral_elbow_pain",
-              "knee_osteoarthritis", "patellofemoral_pain", "plantar_heel_pain",
-              "tension_type_headache", "lateral_hip_pain", "myofascial_pain"]
-FACTORS = ["smoker", "poor_sleep", "depression", "anxiety", "fear_avoidance", "obesity",
-           "previous_episodes", "heavy_physical_work", "regular_exercise", "diabetes",
-           "anticoagulants", "pregnancy", "frailty"]
+CONDITIONS = [
+    "neck_pain",
+    "low_back_pain",
+    "shoulder_pain",
+    "lateral_elbow_pain",
+    "knee_osteoarthritis",
+    "patellofemoral_pain",
+    "plantar_heel_pain",
+    "tension_type_headache",
+    "lateral_hip_pain",
+    "myofascial_pain",
+]
+FACTORS = [
+    "smoker",
+    "poor_sleep",
+    "depression",
+    "anxiety",
+    "fear_avoidance",
+    "obesity",
+    "previous_episodes",
+    "heavy_physical_work",
+    "regular_exercise",
+    "diabetes",
+    "anticoagulants",
+    "pregnancy",
+    "frailty",
+]
 UNDERLYING = ["poor_posture", "muscle_imbalance", "repetitive_strain"]
 
 
@@ -106,16 +127,25 @@ def make_profiles(folder: Path, count: int, seed: int = 7) -> None:
 
 def timed(cmd: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one run, output discarded; it must succeed."""
-    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists()
-                                        else None)
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
     if gnu_time:
         with tempfile.NamedTemporaryFile("r") as report:
             start = time.perf_counter()
-            subprocess.run([gnu_time, "-v", "-o", report.name, *cmd], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [gnu_time, "-v", "-o", report.name, *cmd],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             wall = time.perf_counter() - start
-            peak = next((int(line.split(":")[1]) for line in report.read().splitlines()
-                         if "Maximum resident set size" in line), 0)
+            peak = next(
+                (
+                    int(line.split(":")[1])
+                    for line in report.read().splitlines()
+                    if "Maximum resident set size" in line
+                ),
+                0,
+            )
         return wall, peak
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -148,19 +178,38 @@ def main() -> None:
         make_profiles(work / "p10k", 10000)
         one = str(next((work / "one").iterdir()))
 
-        startup = interleaved({
-            "typer": [py, str(work / "empty_typer.py"), "suggest", one],
-            "needleplan": [*needleplan, "suggest", "--format", "json", one],
-        }, 8 if args.quick else 30)
-        batch = interleaved({
-            "floor": [py, str(work / "floor.py"), str(work / "p5k")],
-            "jobs1": [*needleplan, "suggest", "--format", "jsonl", str(work / "p5k")],
-            "jobs2": [*needleplan, "suggest", "--format", "jsonl", "-j", "2", str(work / "p5k")],
-        }, 3 if args.quick else 7)
-        same = (subprocess.run([*needleplan, "suggest", "-f", "jsonl", str(work / "p5k")],
-                               capture_output=True).stdout
-                == subprocess.run([*needleplan, "suggest", "-f", "jsonl", "-j", "2",
-                                   str(work / "p5k")], capture_output=True).stdout)
+        startup = interleaved(
+            {
+                "typer": [py, str(work / "empty_typer.py"), "suggest", one],
+                "needleplan": [*needleplan, "suggest", "--format", "json", one],
+            },
+            8 if args.quick else 30,
+        )
+        batch = interleaved(
+            {
+                "floor": [py, str(work / "floor.py"), str(work / "p5k")],
+                "jobs1": [*needleplan, "suggest", "--format", "jsonl", str(work / "p5k")],
+                "jobs2": [
+                    *needleplan,
+                    "suggest",
+                    "--format",
+                    "jsonl",
+                    "-j",
+                    "2",
+                    str(work / "p5k"),
+                ],
+            },
+            3 if args.quick else 7,
+        )
+        same = (
+            subprocess.run(
+                [*needleplan, "suggest", "-f", "jsonl", str(work / "p5k")], capture_output=True
+            ).stdout
+            == subprocess.run(
+                [*needleplan, "suggest", "-f", "jsonl", "-j", "2", str(work / "p5k")],
+                capture_output=True,
+            ).stdout
+        )
         _, peak = timed([*needleplan, "suggest", "--format", "jsonl", str(work / "p10k")])
 
     med = {k: statistics.median(v) for d in (startup, batch) for k, v in d.items()}
