@@ -56,3 +56,16 @@ def test_interrupt_leaves_no_partial_file(tmp_path: Path, jobs: str) -> None:
     assert not [f.name for f in files if f.name.startswith(".")]  # no temporary files left
     for f in files:
         assert json.loads(f.read_text())["condition"] == "neck_pain"  # each file is whole
+
+
+def test_ctrl_c_is_held_until_the_file_is_written(tmp_path: Path) -> None:
+    from needleplan.outfiles import _interrupts_deferred, write_atomic
+
+    reached_end = False
+    with pytest.raises(KeyboardInterrupt), _interrupts_deferred():
+        os.kill(os.getpid(), signal.SIGINT)  # arrives in the middle of a write
+        write_atomic(tmp_path / "plan.json", "{}", force=False)
+        reached_end = True
+    assert reached_end  # the interrupt waited for the block to finish
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -4,13 +4,41 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .batch import Input
 from .errors import UsageError
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block ends, then act on it.
+
+    A file is then either written whole or not at all: an interrupt cannot
+    land between creating the temporary file and removing or renaming it.
+    The Python-level handler is swapped rather than the signal masked, so it
+    holds whichever thread the signal is delivered to.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught and previous is not signal.SIG_IGN:
+            if callable(previous):
+                previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
+            else:
+                raise KeyboardInterrupt
 
 
 def write_atomic(target: Path, text: str, *, force: bool) -> None:
@@ -18,40 +46,45 @@ def write_atomic(target: Path, text: str, *, force: bool) -> None:
 
     Without ``force`` an existing file is never replaced (the final step is a
     hard link, which fails if the name exists); an interrupted write leaves no
-    partial file.
+    partial file and no temporary file.
     """
     if target.exists() and not force:
         raise UsageError(
             f"'{target}' exists; not overwriting it", hint="pass --force to replace it"
         )
     parent = target.parent if str(target.parent) else Path()
+    with _interrupts_deferred():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        except OSError as exc:
+            raise UsageError(f"cannot write to '{parent}': {exc.strerror or exc}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            _place(tmp, target, force)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _place(tmp: str, target: Path, force: bool) -> None:
+    if force:
+        os.replace(tmp, target)
+        return
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise UsageError(f"cannot write to '{parent}': {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if force:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                raise UsageError(
-                    f"'{target}' appeared while writing; not overwriting it",
-                    hint="pass --force to replace it",
-                ) from None
-            except OSError:  # file systems without hard links
-                if target.exists():
-                    raise UsageError(f"'{target}' exists; not overwriting it") from None
-                os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        os.link(tmp, target)
+    except FileExistsError:
+        raise UsageError(
+            f"'{target}' appeared while writing; not overwriting it",
+            hint="pass --force to replace it",
+        ) from None
+    except OSError:  # file systems without hard links
+        if target.exists():
+            raise UsageError(f"'{target}' exists; not overwriting it") from None
+        os.replace(tmp, target)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -1,0 +1,132 @@
+"""Read flat ``key: value`` YAML directly, or decline.
+
+Nearly every profile is a column of top-level ``key: value`` lines with
+plain, simply quoted or ``[a, b]`` values, blank lines and comments. For
+such a file :func:`parse_flat` returns exactly the data PyYAML (with
+needleplan's resolver) would, without importing PyYAML. For anything else
+(indentation, block lists, anchors, tags, escapes, colons in plain values,
+a repeated key, an unusual character) it returns None and the caller uses
+the full reader. It never raises and never guesses: when in doubt, it declines.
+``tests/test_flat.py`` holds it to PyYAML's answers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: The implicit (untagged, unquoted) scalar types; everything else is text.
+IMPLICIT = re.compile(
+    r"(?P<null>~|null|Null|NULL|)"
+    r"|(?P<bool>true|True|TRUE|false|False|FALSE)"
+    r"|(?P<int>[-+]?(?:0|[1-9][0-9]*))"
+    r"|(?P<float>[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+)
+IMPLICIT_FIRST = frozenset("~nNtTfF-+0123456789.")
+
+
+def to_bool(value: str) -> bool:
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    raise ValueError(value)
+
+
+def to_null(value: str) -> None:
+    if value not in ("", "~", "null", "Null", "NULL"):
+        raise ValueError(value)
+
+
+def implicit(text: str) -> Any:
+    """An unquoted scalar's value: null, bool, int, float, or the text itself."""
+    if not text or text[0] in IMPLICIT_FIRST:
+        match = IMPLICIT.fullmatch(text)
+        if match is not None:
+            kind = match.lastgroup
+            if kind == "int":
+                return int(text)
+            if kind == "float":
+                return float(text)
+            if kind == "bool":
+                return to_bool(text)
+            return None
+    return text
+
+
+# Characters outside this set (controls, tabs, line separators other than \n
+# and \r\n, byte-order marks, surrogates) send the file to the full reader.
+_UNUSUAL = re.compile(
+    r"[^\n\r\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]|\r(?!\n)"
+)
+# Keys that YAML reads as null or true/false rather than as text (keys start with a letter).
+_WORD_KEYS = frozenset(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"])
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +(.*))?")
+_COMMENT = r"(?: *| +#.*)"
+# Plain scalars: no ':' '#' quotes brackets braces '*' '|' '>' '@' '`' or tabs anywhere,
+# and a first character that is not a YAML indicator ('-' only before a non-space).
+_PLAIN = r"(?:[\w./(+~]|-(?=[\w.]))[\w .,;+\-/()'%!?&~]*"
+_PLAIN_ONLY = re.compile(_PLAIN)
+_PLAIN_VALUE = re.compile(rf"({_PLAIN}?){_COMMENT}")
+_DOUBLE = re.compile(rf'"([^"\\]*)"{_COMMENT}')
+_SINGLE = re.compile(rf"'([^']*)'{_COMMENT}")
+_FLOW_ITEM = re.compile(r"(?:[\w./(+~]|-(?=[\w.]))[\w .;+\-/()%!?&~]*")
+_AFTER = re.compile(_COMMENT)
+
+
+def _value(text: str) -> tuple[bool, Any]:
+    first = text[:1]
+    if first == '"':
+        m = _DOUBLE.fullmatch(text)
+        return (True, m.group(1)) if m else (False, None)
+    if first == "'":
+        m = _SINGLE.fullmatch(text)
+        return (True, m.group(1)) if m else (False, None)
+    if first == "[":
+        end = text.find("]")
+        if end < 0 or not _AFTER.fullmatch(text, end + 1):
+            return False, None
+        inner = text[1:end]
+        if not inner.strip(" "):
+            return True, []
+        items = []
+        for item in inner.split(","):
+            item = item.strip(" ")
+            if not _FLOW_ITEM.fullmatch(item):
+                return False, None  # nested, quoted, empty or unusual items: the full reader
+            items.append(implicit(item))
+        return True, items
+    if "#" not in text:
+        text = text.rstrip(" ")
+        return (True, implicit(text)) if not text or _PLAIN_ONLY.fullmatch(text) else (False, None)
+    m = _PLAIN_VALUE.fullmatch(text)
+    if m is None:
+        return False, None
+    return True, implicit(m.group(1).rstrip(" "))
+
+
+def parse_flat(text: str) -> dict[str, Any] | None:
+    """The mapping a flat profile holds, or None to ask the full reader."""
+    if _UNUSUAL.search(text):
+        return None
+    data: dict[str, Any] = {}
+    for line in text.split("\n"):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if not line or line[0] == "#" or line.isspace():
+            continue
+        m = _KEY_LINE.fullmatch(line)
+        if m is None:
+            return None
+        key = m.group(1)
+        if key in data or key in _WORD_KEYS:
+            return None  # a repeated key is an error, and 'true:' is not a text key
+        rest = m.group(2)
+        if rest is None or rest.startswith("#"):
+            data[key] = None
+            continue
+        ok, value = _value(rest)
+        if not ok:
+            return None
+        data[key] = value
+    return data or None
