@@ -347,3 +347,17 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     assert b"planning" in shown  # the bar was drawn on the terminal
     piped = subprocess.run(cmd, capture_output=True, env=env, check=False)
     assert piped.stderr == b""  # no bar when stderr is not a terminal
+
+
+def test_a_pipe_is_read_like_a_file(runner, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "profile.yaml"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(NECK.read_text()))
+    writer.start()
+    result = invoke(runner, "suggest", "-f", "json", str(fifo))
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["patient"] == "P-0042"  # one object: a single PATH

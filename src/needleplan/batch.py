@@ -76,12 +76,10 @@ def expand(paths: Sequence[str]) -> list[Input]:
             inputs.append(Input("<stdin>", None))
         elif os.path.isdir(raw):
             inputs += [Input(p, p, raw) for p in _walk(raw)]
-        elif os.path.isfile(raw):
+        elif os.path.exists(raw):  # a file, or a pipe such as <(...): read with the same bounds
             if not os.access(raw, os.R_OK):
                 raise UsageError(f"cannot read '{raw}': permission denied")
             inputs.append(Input(raw, raw))
-        elif os.path.exists(raw):
-            raise UsageError(f"'{raw}' is not a regular file or directory")
         else:
             raise UsageError(
                 f"no such file or directory: '{raw}'",

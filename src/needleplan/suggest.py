@@ -66,7 +66,7 @@ def run_suggest(opts: SuggestOptions) -> int:
     single = (
         len(opts.paths) == 1
         and len(inputs) == 1
-        and (opts.paths[0] == "-" or Path(opts.paths[0]).is_file())
+        and (opts.paths[0] == "-" or not Path(opts.paths[0]).is_dir())
     )
     many = not single
     options["_many"] = many

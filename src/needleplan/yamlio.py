@@ -19,6 +19,7 @@ whose errors must be located) goes through PyYAML in
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,13 +113,7 @@ def read_text(
         stream = stdin if stdin is not None else sys.stdin.buffer
         raw = stream.read(limit + 1)
     else:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            # a regular file is read at its size (read(limit + 1) would allocate the whole
-            # limit for every small profile); pipes and special files report 0 or lie
-            raw = fh.read(size + 1) if 0 < size <= limit else fh.read(limit + 1)
-            if len(raw) > size and size > 0 and len(raw) <= limit:
-                raw += fh.read(limit + 1 - len(raw))
+        raw = _read_bounded(path, limit)
     if len(raw) > limit:
         raise InputError(
             [
@@ -130,6 +125,34 @@ def read_text(
             ]
         )
     return decode(raw, source)
+
+
+def _read_bounded(path: str | Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a file (one more than allowed shows it is too big).
+
+    A regular file is read at its size in one call; pipes and special files,
+    whose size says nothing, in chunks. Plain ``os`` calls: this runs once per
+    profile in a batch.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        regular = stat.S_ISREG(info.st_mode) and 0 < info.st_size <= limit
+        step = info.st_size + 1 if regular else 65536
+        parts: list[bytes] = []
+        total = 0
+        while total <= limit:
+            asked = min(step, limit + 1 - total)
+            chunk = os.read(fd, asked)
+            if not chunk:
+                break
+            parts.append(chunk)
+            total += len(chunk)
+            if regular and len(chunk) < asked:
+                break  # a short read of a regular file is its end
+    finally:
+        os.close(fd)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def decode(raw: bytes, source: str) -> str:
