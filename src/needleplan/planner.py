@@ -19,6 +19,7 @@ how fast a batch runs, never what a plan says.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import weakref
@@ -152,6 +153,16 @@ def _duration_text(weeks: float) -> str:
     return f"{weeks / 4.348:.3g} months"
 
 
+def _factor_step(rules: RuleSet, rule: str, item: Any, why: str) -> Step:
+    """The rationale step of a health or underlying factor that moves the count."""
+    return Step(
+        rule=rule,
+        change=item.adjust.describe(),
+        reason=f"{item.label}: {why}",
+        source=rules.cite(item.sources),
+    )
+
+
 def _dose(
     profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands, memo: _Memo
 ) -> tuple[Sessions, list[Step]]:
@@ -210,36 +221,18 @@ def _dose(
                         ),
                     )
                 )
-    for fid in profile.health_factors:
-        hf = rules.health_factors[fid]
-        if hf.adjust:
-            moves.append(
-                (
-                    hf.adjust,
-                    ("health_factor", fid),
-                    lambda hf=hf, fid=fid: Step(  # type: ignore[misc]
-                        rule=f"health_factors.{fid}",
-                        change=hf.adjust.describe(),
-                        reason=f"{hf.label}: {hf.message}",
-                        source=rules.cite(hf.sources),
-                    ),
+    factors: tuple[tuple[str, list[str], Any, str], ...] = (
+        ("health_factors", profile.health_factors, rules.health_factors, "message"),
+        ("underlying_factors", profile.underlying_factors, rules.underlying_factors, "reason"),
+    )
+    for table_name, ids, table, text in factors:
+        for fid in ids:
+            item = table[fid]
+            if item.adjust:
+                build = functools.partial(
+                    _factor_step, rules, f"{table_name}.{fid}", item, getattr(item, text)
                 )
-            )
-    for uid in profile.underlying_factors:
-        uf = rules.underlying_factors[uid]
-        if uf.adjust:
-            moves.append(
-                (
-                    uf.adjust,
-                    ("underlying_factor", uid),
-                    lambda uf=uf, uid=uid: Step(  # type: ignore[misc]
-                        rule=f"underlying_factors.{uid}",
-                        change=uf.adjust.describe(),
-                        reason=f"{uf.label}: {uf.reason}",
-                        source=rules.cite(uf.sources),
-                    ),
-                )
-            )
+                moves.append((item.adjust, (table_name, fid), build))
     suggested, low, high = base.suggested, base.low, base.high
     for adjust, key, build in moves:
         suggested += adjust.suggested
