@@ -229,10 +229,10 @@ def _dose(
         for fid in ids:
             item = table[fid]
             if item.adjust:
-                build = functools.partial(
+                step = functools.partial(
                     _factor_step, rules, f"{table_name}.{fid}", item, getattr(item, text)
                 )
-                moves.append((item.adjust, (table_name, fid), build))
+                moves.append((item.adjust, (table_name, fid), step))
     suggested, low, high = base.suggested, base.low, base.high
     for adjust, key, build in moves:
         suggested += adjust.suggested
