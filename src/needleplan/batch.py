@@ -29,6 +29,7 @@ class Input(NamedTuple):
     source: str
     path: str | None
     root: str | None = None  # the directory it was found under, for output names
+    target: str | None = None  # the file its plan is written to (--output-dir), if any
 
 
 class Outcome(NamedTuple):
@@ -108,8 +109,13 @@ def plan_one(
     start_date: dt.date | None,
     render: Callable[[Plan], str] | None = None,
     keep_plan: bool = True,
+    force: bool = False,
 ) -> Outcome:
-    """Load, validate and plan one input; problems are returned, never raised."""
+    """Load, validate and plan one input; problems are returned, never raised.
+
+    With ``inp.target`` set, the rendered plan is written to that file here
+    (so worker processes write their own files) and not returned.
+    """
     from .planner import plan
 
     profile, problems = check_one(inp, rules)
@@ -119,6 +125,13 @@ def plan_one(
         profile = profile.model_copy(update={"start_date": start_date})
     result = plan(profile, rules, source=inp.source)
     text = render(result) if render is not None else None
+    if inp.target is not None and text is not None:
+        from pathlib import Path
+
+        from .outfiles import write_atomic
+
+        write_atomic(Path(inp.target), text, force=force)
+        return Outcome(index, inp.source)
     return Outcome(index, inp.source, result if keep_plan else None, text)
 
 
@@ -137,31 +150,44 @@ class _Turns:
         self.encoding = encoding
 
 
+def _exit_on_term(signum: int, frame: Any) -> None:
+    # os._exit, as the default action would: unwinding a pool worker can deadlock.
+    # A file being written holds this until it is whole or removed (outfiles).
+    os._exit(128 + signum)
+
+
 def _init_worker(
     rules_path: str | None,
     start_date: dt.date | None,
     render_factory: Callable[[], Callable[[Plan], str] | None],
     keep_plan: bool,
     turns: _Turns | None = None,
+    force: bool = False,
 ) -> None:
     import signal
 
     from .rules import load_rules
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    # Stopped by the parent (Pool.terminate sends SIGTERM): a Python-level handler,
+    # so that a file being written is finished or removed before the worker goes.
+    signal.signal(signal.SIGTERM, _exit_on_term)
     _WORKER.update(
         rules=load_rules(rules_path),
         start_date=start_date,
         render=render_factory(),
         keep_plan=keep_plan,
         turns=turns,
+        force=force,
     )
 
 
 def _outcomes(start: int, chunk: Sequence[Input]) -> list[Outcome]:
     w = _WORKER
     return [
-        plan_one(inp, start + k, w["rules"], w["start_date"], w["render"], w["keep_plan"])
+        plan_one(
+            inp, start + k, w["rules"], w["start_date"], w["render"], w["keep_plan"], w["force"]
+        )
         for k, inp in enumerate(chunk)
     ]
 
@@ -244,6 +270,7 @@ def run(
     jobs: int,
     render_factory: Callable[[], Callable[[Plan], str] | None],
     keep_plan: bool = True,
+    force: bool = False,
 ) -> Iterator[Outcome]:
     """Plan every input, yielding outcomes in input order.
 
@@ -254,11 +281,12 @@ def run(
     if workers <= 1 or not can_stream_in_parallel(jobs, inputs):
         render = render_factory()
         for index, inp in enumerate(inputs):
-            yield plan_one(inp, index, rules, start_date, render, keep_plan)
+            yield plan_one(inp, index, rules, start_date, render, keep_plan, force)
         return
     size = _chunk_size(len(inputs), workers)
     tasks = [(i, inputs[i : i + size]) for i in range(0, len(inputs), size)]
-    with _pool(workers, (rules_path, start_date, render_factory, keep_plan)) as pool:
+    initargs = (rules_path, start_date, render_factory, keep_plan, None, force)
+    with _pool(workers, initargs) as pool:
         for outcomes in pool.imap(_work, tasks):
             yield from outcomes
 

@@ -15,30 +15,36 @@ from pathlib import Path
 from .batch import Input
 from .errors import UsageError
 
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
 
 @contextmanager
 def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) until the block ends, then act on it.
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends, then act on them.
 
     A file is then either written whole or not at all: an interrupt cannot
     land between creating the temporary file and removing or renaming it.
-    The Python-level handler is swapped rather than the signal masked, so it
-    holds whichever thread the signal is delivered to.
+    The Python-level handlers are swapped rather than the signals masked, so
+    they hold whichever thread a signal is delivered to.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in _HELD
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught and previous is not signal.SIG_IGN:
-            if callable(previous):
-                previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
-            else:
-                raise KeyboardInterrupt
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in dict.fromkeys(caught):
+            handler = previous[signal.Signals(signum)]
+            if callable(handler):
+                handler(signum, None)  # e.g. Python's SIGINT handler raises KeyboardInterrupt
+            elif handler is signal.SIG_DFL:
+                os.kill(os.getpid(), signum)  # the default action, now that the file is safe
 
 
 def write_atomic(target: Path, text: str, *, force: bool) -> None:

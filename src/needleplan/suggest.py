@@ -84,7 +84,9 @@ def run_suggest(opts: SuggestOptions) -> int:
                 )
     mode = "file" if to_files else "item"
     factory = functools.partial(renderer, opts.fmt, mode, options)
-    keep_plan = not writer.streaming
+    keep_plan = not writer.streaming and not to_files
+    if to_files:  # each plan is written to its file where it is made (in a worker, with --jobs)
+        inputs = [inp._replace(target=name) for inp, name in zip(inputs, names, strict=True)]
     if writer.streaming and not to_files and can_stream_in_parallel(opts.jobs, inputs):
         return _stream_in_parallel(opts, inputs, writer, factory, many)
     outcomes = run(
@@ -95,6 +97,7 @@ def run_suggest(opts: SuggestOptions) -> int:
         jobs=opts.jobs,
         render_factory=factory,
         keep_plan=keep_plan,
+        force=opts.force,
     )
     progress = _progress(len(inputs), to_files, opts.tty)
     failed = False
@@ -111,15 +114,11 @@ def run_suggest(opts: SuggestOptions) -> int:
                 failed = True
                 _report(outcome)
                 continue
-            if not writer.streaming:
+            if to_files:
+                pass  # already written, by plan_one
+            elif not writer.streaming:
                 assert outcome.plan is not None
-                if to_files:
-                    _write_file(names[outcome.position], writer.file_text(outcome.plan), opts.force)
-                else:
-                    collected.append(outcome.plan)
-            elif to_files:
-                assert outcome.text is not None
-                _write_file(names[outcome.position], outcome.text, opts.force)
+                collected.append(outcome.plan)
             else:
                 if written:
                     out.write(writer.separator(many))
@@ -173,12 +172,6 @@ def _names(inputs: Any, extension: str) -> list[str]:
     from .outfiles import output_names
 
     return output_names(inputs, extension)
-
-
-def _write_file(name: str, text: str, force: bool) -> None:
-    from .outfiles import write_atomic
-
-    write_atomic(Path(name), text, force=force)
 
 
 def _report(outcome: Outcome) -> None:

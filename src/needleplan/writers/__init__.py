@@ -78,8 +78,8 @@ def get_writer(name: str, **options: Any) -> Writer:
 def renderer(name: str, mode: str, options: dict[str, Any]) -> Any:
     """A picklable-by-reference factory for worker processes: item or file renderer."""
     writer = get_writer(name, **options)
-    if not writer.streaming:
-        return None
     if mode == "file":
         return writer.file_text
+    if not writer.streaming:
+        return None
     return lambda plan: writer.item(plan, options.get("_many", True))
