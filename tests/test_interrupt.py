@@ -69,3 +69,34 @@ def test_ctrl_c_is_held_until_the_file_is_written(tmp_path: Path) -> None:
     assert reached_end  # the interrupt waited for the block to finish
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_output_dir_with_jobs_keeps_memory_flat(tmp_path: Path) -> None:
+    """Each worker writes its own files, so nothing piles up in the parent."""
+    from .measure import run_measured
+
+    source = tmp_path / "in"
+    source.mkdir()
+    text = (PLANS / "neck-chronic.yaml").read_text()
+    for i in range(4000):
+        (source / f"p{i:05}.yaml").write_text(text)
+    out = tmp_path / "out"
+    returncode, _, stderr, peak_kib = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "needleplan",
+            "suggest",
+            "-f",
+            "json",
+            "-j",
+            "2",
+            "-o",
+            str(out),
+            str(source),
+        ],
+        tmp_path,
+    )
+    assert returncode == 0, stderr
+    assert len(list(out.iterdir())) == 4000
+    assert peak_kib < 60 * 1024, f"peak {peak_kib // 1024} MiB"

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ from needleplan import InputError, profile_from_text, yamlio
 from needleplan.rules import load_rules
 
 from .conftest import PLANS
+from .measure import run_measured
 
 RULES = load_rules()
 VALID_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(PLANS.glob("*.yaml"))]
@@ -88,19 +86,6 @@ def test_traps_stay_text() -> None:
     assert data == {"a": "no", "b": "1:30", "c": "0123", "d": ".inf", "e": "2026-12-01", "f": "on"}
 
 
-def _run_measured(
-    cmd: list[str], cwd: Path, preexec: Callable[[], None]
-) -> tuple[int, bytes, bytes, int]:
-    """Run ``cmd``; its exit code, output, and its own peak RSS in KiB (via wait4)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, preexec_fn=preexec)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return proc.returncode, out.read(), err.read(), usage.ru_maxrss
-
-
 HOSTILE = {
     "bomb-in-notes.yaml": "a: &a ["
     + ",".join(["lol"] * 10)
@@ -125,12 +110,8 @@ def test_hostile_files_are_refused_fast_and_small(tmp_path: Path, name: str) -> 
     path = tmp_path / name
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
 
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-        resource.setrlimit(resource.RLIMIT_CPU, (20, 20))  # a hang ends, and fails the test
-
     start = time.monotonic()
-    returncode, stdout, stderr, peak_kib = _run_measured(
+    returncode, stdout, stderr, peak_kib = run_measured(
         [
             sys.executable,
             "-c",
@@ -141,7 +122,8 @@ def test_hostile_files_are_refused_fast_and_small(tmp_path: Path, name: str) -> 
             str(path),
         ],
         tmp_path,
-        limit,
+        address_space=1 << 30,
+        cpu_seconds=20,
     )
     elapsed = time.monotonic() - start
     proc = subprocess.CompletedProcess([], returncode, stdout, stderr)
