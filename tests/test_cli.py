@@ -361,3 +361,65 @@ def test_a_pipe_is_read_like_a_file(runner, tmp_path: Path) -> None:
     writer.join(timeout=10)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["patient"] == "P-0042"  # one object: a single PATH
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
+    """What needleplan prints when its stdout is a terminal."""
+    import os
+    import pty
+    import select
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "needleplan", *args],
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    os.close(secondary)
+    shown = b""
+    while select.select([primary], [], [], 30)[0]:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    proc.wait(timeout=30)
+    os.close(primary)
+    return shown
+
+
+def test_colour_on_a_terminal_unless_no_color() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(COLUMNS="100", TERM="xterm-256color")
+    args = ["suggest", str(PLANS / "back-red-flag.yaml")]
+    coloured = _on_a_terminal(args, env)
+    assert b"REFER" in coloured and b"\x1b[" in coloured  # table by default, in colour
+    plain = _on_a_terminal(args, {**env, "NO_COLOR": "1"})
+    assert b"REFER" in plain and b"\x1b[" not in plain
+    piped = subprocess.run(
+        [sys.executable, "-m", "needleplan", *args, "-f", "table"],
+        capture_output=True,
+        env={**env, "FORCE_COLOR": "1"},
+        check=False,
+    )
+    assert b"\x1b[" in piped.stdout  # FORCE_COLOR colours a pipe too
+
+
+def test_shell_completion_offers_formats() -> None:
+    import os
+
+    env = {
+        **os.environ,
+        "_NEEDLEPLAN_COMPLETE": "complete_bash",
+        "COMP_WORDS": "needleplan suggest --format ",
+        "COMP_CWORD": "3",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "needleplan"], capture_output=True, text=True, env=env, check=False
+    ).stdout.split()
+    assert {"table", "json", "jsonl", "csv", "yaml", "markdown", "fhir", "ics"} <= set(out)

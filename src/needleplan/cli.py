@@ -157,6 +157,13 @@ def _parse_date(value: str | None) -> dt.date | None:
         ) from None
 
 
+def colour_wanted(tty: bool) -> bool:
+    """Colour on a terminal or with FORCE_COLOR; NO_COLOR (any non-empty value) always wins."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return tty or bool(os.environ.get("FORCE_COLOR"))
+
+
 def _stdout_is_tty() -> bool:
     try:
         return sys.stdout.isatty()
@@ -319,13 +326,13 @@ def rules_cmd(
     if format is RulesFormat.yaml:
         sys.stdout.write(rules_yaml(rule_set))
     else:
-        sys.stdout.write(rules_table(rule_set, color=_stdout_is_tty()))
+        sys.stdout.write(rules_table(rule_set, color=colour_wanted(_stdout_is_tty())))
 
 
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        app(prog_name="needleplan")  # also under `python -m needleplan` (help, completion)
     except KeyboardInterrupt:  # pragma: no cover - interrupted outside a command
         _err("needleplan: interrupted")
         sys.exit(EXIT_INTERRUPTED)

@@ -61,7 +61,10 @@ def run_suggest(opts: SuggestOptions) -> int:
     if not inputs:
         raise UsageError("no profiles found (*.yaml or *.yml)", hint="check the paths given")
     width = shutil.get_terminal_size((100, 24)).columns if opts.tty else 100
-    options: dict[str, Any] = {"color": opts.tty and opts.output_dir is None, "width": width}
+    from .cli import colour_wanted
+
+    colour = colour_wanted(opts.tty) and opts.output_dir is None
+    options: dict[str, Any] = {"color": colour, "width": width}
     writer = get_writer(opts.fmt, **options)
     single = (
         len(opts.paths) == 1
