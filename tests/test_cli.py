@@ -423,3 +423,31 @@ def test_shell_completion_offers_formats() -> None:
         [sys.executable, "-m", "needleplan"], capture_output=True, text=True, env=env, check=False
     ).stdout.split()
     assert {"table", "json", "jsonl", "csv", "yaml", "markdown", "fhir", "ics"} <= set(out)
+
+
+def test_a_flat_profile_is_planned_without_pyyaml_or_rich() -> None:
+    """Start-up stays small: the single-profile JSON path imports neither."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "needleplan",
+            "suggest",
+            "-f",
+            "json",
+            str(NECK),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "needleplan.planner" in imported  # the measurement works
+    assert not {"yaml", "rich", "icalendar"} & imported
