@@ -65,7 +65,8 @@ class MarkdownWriter(Writer):
         else:
             out.append(
                 f"You will have about {_plural(s.suggested, 'session')}: "
-                f"{c.per_week} each week, for about {_plural(c.weeks, 'week')}. "
+                f"{_plural(c.per_week, 'session')} each week, "
+                f"for about {_plural(c.weeks, 'week')}. "
                 f"Some people need as few as {s.low} or as many as {s.high}. "
                 f"After session {plan.reassess_after}, your therapist will check how "
                 "you are doing. The plan may change then.\n"
