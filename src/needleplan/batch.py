@@ -256,9 +256,11 @@ def _chunk_size(count: int, workers: int) -> int:
 
 
 def can_stream_in_parallel(jobs: int, inputs: Sequence[Input]) -> bool:
+    if _workers(jobs, inputs) <= 1:
+        return False  # without importing multiprocessing, for the common one-process run
     import multiprocessing as mp
 
-    return _workers(jobs, inputs) > 1 and "fork" in mp.get_all_start_methods()
+    return "fork" in mp.get_all_start_methods()
 
 
 def run(

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: The longest piece of user input ever quoted back in a message.
 MAX_QUOTED_CHARS = 40
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 def inert(text: str) -> str:
     """Make text safe for a terminal: control, escape and bidi characters become visible."""
-    return _CONTROL.sub(
+    return re.sub(  # compiled on first use (and cached by re), not at every start-up
+        _CONTROL,
         lambda m: (
             f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
         ),
@@ -35,8 +36,7 @@ def quote(value: object) -> str:
     return f"'{text}'"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One located problem in one input file (1-based line and column)."""
 
     source: str

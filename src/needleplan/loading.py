@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from . import yamlio
 from .errors import InputError, Problem
 from .profile import FIELDS, ConditionProfile
-from .validation import problems_from
 
 if TYPE_CHECKING:
     from .rules import RuleSet
@@ -47,6 +46,8 @@ def profile_from_text(
     try:
         return ConditionProfile.model_validate(doc.data, context={"rules": rules})
     except ValidationError as exc:
+        from .validation import problems_from  # only when there is something to report
+
         raise InputError(problems_from(exc, doc, FIELDS)) from None
 
 
