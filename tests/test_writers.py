@@ -140,6 +140,8 @@ def test_ics_zero_sessions_is_an_empty_calendar(runner) -> None:
     assert result.exit_code == 0
     cal = icalendar.Calendar.from_ical(result.stdout)
     assert cal.walk("VEVENT") == []
+    assert getattr(vobject.readOne(result.stdout), "vevent_list", []) == []
+    assert recurring_ical_events.of(cal).between(dt.date(2020, 1, 1), dt.date(2035, 1, 1)) == []
     assert "no sessions" in result.stderr
 
 
