@@ -15,13 +15,18 @@ import pytest
 from .conftest import PLANS
 
 
+def _copies(folder: Path, count: int) -> Path:
+    """A folder of ``count`` copies of one example profile."""
+    folder.mkdir()
+    text = (PLANS / "neck-chronic.yaml").read_text()
+    for i in range(count):
+        (folder / f"p{i:05}.yaml").write_text(text)
+    return folder
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_interrupt_leaves_no_partial_file(tmp_path: Path, jobs: str) -> None:
-    source = tmp_path / "in"
-    source.mkdir()
-    text = (PLANS / "neck-chronic.yaml").read_text()
-    for i in range(6000):
-        (source / f"p{i:05}.yaml").write_text(text)
+    source = _copies(tmp_path / "in", 6000)
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [
@@ -75,11 +80,7 @@ def test_output_dir_with_jobs_keeps_memory_flat(tmp_path: Path) -> None:
     """Each worker writes its own files, so nothing piles up in the parent."""
     from .measure import run_measured
 
-    source = tmp_path / "in"
-    source.mkdir()
-    text = (PLANS / "neck-chronic.yaml").read_text()
-    for i in range(4000):
-        (source / f"p{i:05}.yaml").write_text(text)
+    source = _copies(tmp_path / "in", 4000)
     out = tmp_path / "out"
     returncode, _, stderr, peak_kib = run_measured(
         [
