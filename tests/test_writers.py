@@ -164,3 +164,26 @@ def test_handout_reads_at_grade_8_or_below(runner, name: str) -> None:
         assert phrase in text
     decision = json.loads(_suggest(runner, "json", str(PLANS / name)))["decision"]
     assert ("a day or two" in text) is (decision in ("needle", "needle_with_caution"))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_empty_calendar_note_also_with_output_dir(runner, tmp_path, jobs: str) -> None:
+    out = tmp_path / "out"
+    args = [
+        "suggest",
+        "-f",
+        "ics",
+        "-j",
+        jobs,
+        "-o",
+        str(out),
+        "--start-date",
+        "2026-12-01",
+        str(PLANS / "back-red-flag.yaml"),
+        str(PLANS / "neck-chronic.yaml"),
+    ]
+    result = invoke(runner, *args)
+    assert result.exit_code == 0, result.stderr
+    assert "back-red-flag.yaml: no sessions in the calendar" in result.stderr
+    assert "neck-chronic.yaml: no sessions" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["back-red-flag.ics", "neck-chronic.ics"]

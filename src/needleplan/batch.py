@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .profile import ConditionProfile
     from .rules import RuleSet
+    from .writers import Render
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -40,6 +41,7 @@ class Outcome(NamedTuple):
     plan: Plan | None = None
     text: str | None = None
     problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()  # what the writer had to say of it (for stderr)
 
     @property
     def ok(self) -> bool:
@@ -107,7 +109,7 @@ def plan_one(
     index: int,
     rules: RuleSet,
     start_date: dt.date | None,
-    render: Callable[[Plan], str] | None = None,
+    render: Render | None = None,
     keep_plan: bool = True,
     force: bool = False,
 ) -> Outcome:
@@ -124,15 +126,18 @@ def plan_one(
     if start_date is not None:
         profile = profile.model_copy(update={"start_date": start_date})
     result = plan(profile, rules, source=inp.source)
-    text = render(result) if render is not None else None
-    if inp.target is not None and text is not None:
+    if render is None:
+        return Outcome(index, inp.source, result if keep_plan else None)
+    text = render(result)
+    notes = render.take_notes()
+    if inp.target is not None:
         from pathlib import Path
 
         from .outfiles import write_atomic
 
         write_atomic(Path(inp.target), text, force=force)
-        return Outcome(index, inp.source)
-    return Outcome(index, inp.source, result if keep_plan else None, text)
+        return Outcome(index, inp.source, notes=notes)
+    return Outcome(index, inp.source, result if keep_plan else None, text, notes=notes)
 
 
 # -- worker processes --------------------------------------------------------
@@ -159,7 +164,7 @@ def _exit_on_term(signum: int, frame: Any) -> None:
 def _init_worker(
     rules_path: str | None,
     start_date: dt.date | None,
-    render_factory: Callable[[], Callable[[Plan], str] | None],
+    render_factory: Callable[[], Render | None],
     keep_plan: bool,
     turns: _Turns | None = None,
     force: bool = False,
@@ -203,21 +208,23 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _work_and_write(job: tuple[int, int, Sequence[Input]]) -> tuple[int, int, bool]:
-    """Plan a chunk, then, at its turn, write its plans to stdout and problems to stderr."""
+    """Plan a chunk, then, at its turn, write its plans to stdout and problems/notes to stderr."""
     number, start, chunk = job
     turns: _Turns = _WORKER["turns"]
     texts: list[str] = []
-    problems: list[str] = []
+    messages: list[str] = []  # for stderr: problems, then notes, in input order
+    invalid = False
     for outcome in _outcomes(start, chunk):
-        if outcome.problems:
-            problems += [p.format() for p in outcome.problems]
-        else:
+        invalid = invalid or bool(outcome.problems)
+        messages += [p.format() for p in outcome.problems]
+        messages += [f"needleplan: note: {note}" for note in outcome.notes]
+        if not outcome.problems:
             texts.append(outcome.text or "")
     with turns.cond:
         turns.cond.wait_for(lambda: turns.turn.value == number)
         try:
-            if problems:
-                _write_all(2, ("\n".join(problems) + "\n").encode(turns.encoding, "replace"))
+            if messages:
+                _write_all(2, ("\n".join(messages) + "\n").encode(turns.encoding, "replace"))
             if texts:
                 body = turns.separator.join(texts)
                 if turns.written.value and turns.separator:
@@ -227,7 +234,7 @@ def _work_and_write(job: tuple[int, int, Sequence[Input]]) -> tuple[int, int, bo
         finally:
             turns.turn.value += 1
             turns.cond.notify_all()
-    return len(chunk), len(texts), bool(problems)
+    return len(chunk), len(texts), invalid
 
 
 def _workers(jobs: int, inputs: Sequence[Input]) -> int:
@@ -270,7 +277,7 @@ def run(
     rules_path: str | None,
     start_date: dt.date | None,
     jobs: int,
-    render_factory: Callable[[], Callable[[Plan], str] | None],
+    render_factory: Callable[[], Render | None],
     keep_plan: bool = True,
     force: bool = False,
 ) -> Iterator[Outcome]:
@@ -299,7 +306,7 @@ def stream(
     rules_path: str | None,
     start_date: dt.date | None,
     jobs: int,
-    render_factory: Callable[[], Callable[[Plan], str] | None],
+    render_factory: Callable[[], Render | None],
     separator: str,
     encoding: str,
     progress: Callable[[int], None] | None = None,

@@ -72,7 +72,6 @@ def run_suggest(opts: SuggestOptions) -> int:
         and (opts.paths[0] == "-" or not Path(opts.paths[0]).is_dir())
     )
     many = not single
-    options["_many"] = many
     to_files = opts.output_dir is not None
     names: list[str] = []
     if opts.output_dir is not None:
@@ -86,7 +85,7 @@ def run_suggest(opts: SuggestOptions) -> int:
                     hint="pass --force to replace them",
                 )
     mode = "file" if to_files else "item"
-    factory = functools.partial(renderer, opts.fmt, mode, options)
+    factory = functools.partial(renderer, opts.fmt, mode, options, many)
     keep_plan = not writer.streaming and not to_files
     if to_files:  # each plan is written to its file where it is made (in a worker, with --jobs)
         inputs = [inp._replace(target=name) for inp, name in zip(inputs, names, strict=True)]
@@ -113,9 +112,9 @@ def run_suggest(opts: SuggestOptions) -> int:
         for outcome in outcomes:
             if progress is not None:
                 progress.advance(0)
+            _report(outcome)
             if not outcome.ok:
                 failed = True
-                _report(outcome)
                 continue
             if to_files:
                 pass  # already written, by plan_one
@@ -180,3 +179,5 @@ def _names(inputs: Any, extension: str) -> list[str]:
 def _report(outcome: Outcome) -> None:
     for p in outcome.problems:
         _stderr(p.format())
+    for note in outcome.notes:
+        _stderr(f"needleplan: note: {note}")

@@ -75,11 +75,33 @@ def get_writer(name: str, **options: Any) -> Writer:
     return writer
 
 
-def renderer(name: str, mode: str, options: dict[str, Any]) -> Any:
-    """A picklable-by-reference factory for worker processes: item or file renderer."""
+class Render:
+    """Renders one plan as a stream item or as a whole file, and hands on the writer's notes.
+
+    Made once per process (a factory is what crosses to worker processes), so
+    every note a writer makes while rendering leaves with the outcome it
+    belongs to, wherever it was rendered.
+    """
+
+    def __init__(self, writer: Writer, *, as_file: bool, many: bool) -> None:
+        self.writer = writer
+        self.as_file = as_file
+        self.many = many
+
+    def __call__(self, plan: Plan) -> str:
+        if self.as_file:
+            return self.writer.file_text(plan)
+        return self.writer.item(plan, self.many)
+
+    def take_notes(self) -> tuple[str, ...]:
+        notes = tuple(self.writer.notes)
+        self.writer.notes.clear()
+        return notes
+
+
+def renderer(name: str, mode: str, options: dict[str, Any], many: bool) -> Render | None:
+    """A factory for worker processes: renders files, stream items, or (None) nothing."""
     writer = get_writer(name, **options)
-    if mode == "file":
-        return writer.file_text
-    if not writer.streaming:
-        return None
-    return lambda plan: writer.item(plan, options.get("_many", True))
+    if mode != "file" and not writer.streaming:
+        return None  # a whole document: the caller renders it from the collected plans
+    return Render(writer, as_file=mode == "file", many=many)
