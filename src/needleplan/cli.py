@@ -207,7 +207,8 @@ def suggest(
     """Suggest a course for each profile (invalid profiles are reported; the rest are planned)."""
     from .suggest import SuggestOptions, run_suggest
 
-    fmt = format.value if format else ("table" if _stdout_is_tty() else "json")
+    tty = _stdout_is_tty()
+    fmt = format.value if format else ("table" if tty else "json")
     code = run_suggest(
         SuggestOptions(
             paths=paths,
@@ -218,7 +219,8 @@ def suggest(
             force=force,
             start_date=_parse_date(start_date),
             jobs=jobs,
-            tty=_stdout_is_tty(),
+            tty=tty,
+            colour=colour_wanted(tty),
         )
     )
     raise typer.Exit(code)

@@ -32,6 +32,7 @@ class SuggestOptions:
     start_date: dt.date | None
     jobs: int
     tty: bool
+    colour: bool
 
 
 def _stderr(text: str) -> None:
@@ -61,10 +62,7 @@ def run_suggest(opts: SuggestOptions) -> int:
     if not inputs:
         raise UsageError("no profiles found (*.yaml or *.yml)", hint="check the paths given")
     width = shutil.get_terminal_size((100, 24)).columns if opts.tty else 100
-    from .cli import colour_wanted
-
-    colour = colour_wanted(opts.tty) and opts.output_dir is None
-    options: dict[str, Any] = {"color": colour, "width": width}
+    options: dict[str, Any] = {"color": opts.colour and opts.output_dir is None, "width": width}
     writer = get_writer(opts.fmt, **options)
     single = (
         len(opts.paths) == 1
@@ -116,15 +114,14 @@ def run_suggest(opts: SuggestOptions) -> int:
             if not outcome.ok:
                 failed = True
                 continue
-            if to_files:
-                pass  # already written, by plan_one
-            elif not writer.streaming:
-                assert outcome.plan is not None
-                collected.append(outcome.plan)
-            else:
-                if written:
-                    out.write(writer.separator(many))
-                out.write(outcome.text or "")
+            if not to_files:  # with --output-dir, plan_one has written the file
+                if writer.streaming:
+                    if written:
+                        out.write(writer.separator(many))
+                    out.write(outcome.text or "")
+                else:
+                    assert outcome.plan is not None
+                    collected.append(outcome.plan)
             written += 1
         if not to_files:
             if writer.streaming:
