@@ -95,13 +95,20 @@ AWKWARD = [
     "[a, [b]]",
     "[a,]",
 ]
-scalar = st.one_of(
-    plain,
-    plain.map(lambda s: f'"{s}"'),
-    plain.map(lambda s: f"'{s}'"),
-    st.lists(plain, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
-    st.sampled_from(WORDS + AWKWARD),
-)
+
+
+def scalars(text: st.SearchStrategy[str], words: list[str]) -> st.SearchStrategy[str]:
+    """Values as written after 'key: ': plain, quoted, a flow list, or a chosen word."""
+    return st.one_of(
+        text,
+        text.map(lambda s: f'"{s}"'),
+        text.map(lambda s: f"'{s}'"),
+        st.lists(text, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+        st.sampled_from(words),
+    )
+
+
+scalar = scalars(plain, WORDS + AWKWARD)
 line = st.one_of(
     st.tuples(
         keys,
@@ -125,13 +132,7 @@ line = st.one_of(
         ]
     ),
 )
-safe_scalar = st.one_of(
-    safe,
-    safe.map(lambda s: f'"{s}"'),
-    safe.map(lambda s: f"'{s}'"),
-    st.lists(safe, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
-    st.sampled_from([*WORDS, "P-0042", "right side"]),
-)
+safe_scalar = scalars(safe, [*WORDS, "P-0042", "right side"])
 flat_documents = st.tuples(
     st.dictionaries(
         st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True),

@@ -24,24 +24,29 @@ def _copies(folder: Path, count: int) -> Path:
     return folder
 
 
+def _plan_into(out: Path, source: Path, jobs: str) -> list[str]:
+    """The command that plans ``source`` into one JSON file per profile in ``out``."""
+    return [
+        sys.executable,
+        "-m",
+        "needleplan",
+        "suggest",
+        "-f",
+        "json",
+        "-j",
+        jobs,
+        "-o",
+        str(out),
+        str(source),
+    ]
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_interrupt_leaves_no_partial_file(tmp_path: Path, jobs: str) -> None:
     source = _copies(tmp_path / "in", 6000)
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "needleplan",
-            "suggest",
-            "-f",
-            "json",
-            "-j",
-            jobs,
-            "-o",
-            str(out),
-            str(source),
-        ],
+        _plan_into(out, source, jobs),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -83,19 +88,7 @@ def test_output_dir_with_jobs_keeps_memory_flat(tmp_path: Path) -> None:
     source = _copies(tmp_path / "in", 4000)
     out = tmp_path / "out"
     returncode, _, stderr, peak_kib = run_measured(
-        [
-            sys.executable,
-            "-m",
-            "needleplan",
-            "suggest",
-            "-f",
-            "json",
-            "-j",
-            "2",
-            "-o",
-            str(out),
-            str(source),
-        ],
+        _plan_into(out, source, "2"),
         tmp_path,
     )
     assert returncode == 0, stderr
