@@ -29,6 +29,7 @@ def runner() -> CliRunner:
 
 
 def invoke(runner: CliRunner, *args: str, input: str | None = None):
-    from needleplan.cli import app
+    from needleplan.cli import app_for
 
-    return runner.invoke(app, list(args), input=input)
+    # as the console script runs: only the named command is built
+    return runner.invoke(app_for(args), list(args), input=input)

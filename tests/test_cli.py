@@ -26,6 +26,32 @@ def test_version(runner) -> None:
     assert result.stdout.strip() == f"needleplan {__version__}"
 
 
+@pytest.mark.parametrize("command", ["suggest", "validate", "new", "schema", "rules"])
+def test_one_command_app_behaves_as_the_whole_app(runner, command: str) -> None:
+    from needleplan.cli import app, app_for
+
+    only = app_for([command, "--help"])
+    assert only is not app
+    assert [c.callback for c in only.registered_commands] == [
+        c.callback for c in app.registered_commands if (c.name or c.callback.__name__) == command
+    ]
+    for args in ([command, "--help"], [command, "--no-such-option"]):
+        lazy = runner.invoke(only, args)
+        full = runner.invoke(app, args)
+        assert (lazy.exit_code, lazy.stdout, lazy.stderr) == (
+            full.exit_code,
+            full.stdout,
+            full.stderr,
+        )
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["sugest"], ["--", "suggest"]])
+def test_anything_but_a_command_name_gets_the_whole_app(args: list[str]) -> None:
+    from needleplan.cli import app, app_for
+
+    assert app_for(args) is app
+
+
 def test_golden_json(runner) -> None:
     result = invoke(runner, "suggest", "--format", "json", str(NECK.relative_to(ROOT)))
     expected = (GOLDEN / "neck-chronic.json").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ else is imported inside the command that needs it.
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import sys
@@ -331,10 +332,34 @@ def rules_cmd(
         sys.stdout.write(rules_table(rule_set, color=colour_wanted(_stdout_is_tty())))
 
 
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """The app to run for ``args``: only the named command when the first argument names one.
+
+    Typer turns every registered command into a Click command before it parses
+    anything; building the other four costs a few milliseconds at every start.
+    Help, completion and anything else that is not a plain command name get the
+    whole app.
+    """
+    if not args:
+        return app
+    chosen = [c for c in app.registered_commands if _command_name(c) == args[0]]
+    if not chosen:
+        return app
+    only = copy.copy(app)
+    only.registered_commands = chosen
+    return only
+
+
+def _command_name(info: Any) -> str:
+    name = info.name or info.callback.__name__
+    return str(name).lower().replace("_", "-")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
-        app(prog_name="needleplan")  # also under `python -m needleplan` (help, completion)
+        # prog_name: also under `python -m needleplan` (help, completion)
+        app_for(sys.argv[1:])(prog_name="needleplan")
     except KeyboardInterrupt:  # pragma: no cover - interrupted outside a command
         _err("needleplan: interrupted")
         sys.exit(EXIT_INTERRUPTED)
