@@ -477,3 +477,45 @@ def test_a_flat_profile_is_planned_without_pyyaml_or_rich() -> None:
     }
     assert "needleplan.planner" in imported  # the measurement works
     assert not {"yaml", "rich", "icalendar"} & imported
+
+
+BUILT_AFTER = """\
+import sys
+from needleplan.cli import main
+from needleplan.profile import ConditionProfile
+sys.argv = ["needleplan", "suggest", "-f", "json", sys.argv[1]]
+try:
+    main()
+except SystemExit as exc:
+    sys.stderr.write(f"exit={exc.code} built={ConditionProfile.__pydantic_complete__}")
+"""
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        ("condition: neck_pain\nseverity: 7\nduration: 14 weeks\n", "exit=0 built=False"),
+        ("condition: neck_pain\nseverity: 77\nduration: 14 weeks\n", "exit=1 built=True"),
+    ],
+)
+def test_one_plain_profile_does_not_build_the_validator(
+    tmp_path: Path, profile: str, expected: str
+) -> None:
+    """The quick path plans a plain profile; the model's validator is built for errors only."""
+    path = tmp_path / "p.yaml"
+    path.write_text(profile)
+    proc = subprocess.run(
+        [sys.executable, "-c", BUILT_AFTER, str(path)], capture_output=True, text=True, check=False
+    )
+    assert proc.stderr.endswith(expected)
+
+
+def test_big_batches_build_the_validator_first() -> None:
+    code = (
+        "from needleplan.loading import BUILD_VALIDATOR_AT as N, build_validator\n"
+        "from needleplan.profile import ConditionProfile as P\n"
+        "build_validator(N - 1); print(P.__pydantic_complete__)\n"
+        "build_validator(N); print(P.__pydantic_complete__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["False", "True"]

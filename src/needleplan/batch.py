@@ -286,6 +286,9 @@ def run(
     With several workers, each task is a run of consecutive inputs, so one
     message carries many plans and the output order is the input order.
     """
+    from .loading import build_validator
+
+    build_validator(len(inputs))  # before any fork: the workers share it
     workers = _workers(jobs, inputs)
     if workers <= 1 or not can_stream_in_parallel(jobs, inputs):
         render = render_factory()
@@ -319,6 +322,9 @@ def stream(
     """
     import multiprocessing as mp
 
+    from .loading import build_validator
+
+    build_validator(len(inputs))  # before the fork: the workers share it
     workers = _workers(jobs, inputs)
     turns = _Turns(mp.get_context("fork"), separator, encoding)
     size = _chunk_size(len(inputs), workers)

@@ -239,9 +239,11 @@ def validate(
 ) -> None:
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
     from .batch import check_one, expand
+    from .loading import build_validator
 
     rule_set = _load_rules(rules)
     inputs = expand(paths)
+    build_validator(len(inputs))
     report: list[dict[str, object]] = []
     invalid = 0
     for inp in inputs:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from . import yamlio
 from .errors import InputError, Problem
-from .profile import FIELDS, ConditionProfile
+from .profile import FIELDS, ConditionProfile, quick_profile
 
 if TYPE_CHECKING:
     from .rules import RuleSet
@@ -43,12 +43,29 @@ def profile_from_text(
                 )
             ]
         )
+    if not ConditionProfile.__pydantic_complete__:
+        # Until the model's validator is built (by a first error, or by build_validator),
+        # the quick path spares building it; once built, the validator is the faster.
+        quick = quick_profile(doc.data, rules)
+        if quick is not None:
+            return quick
     try:
         return ConditionProfile.model_validate(doc.data, context={"rules": rules})
     except ValidationError as exc:
         from .validation import problems_from  # only when there is something to report
 
         raise InputError(problems_from(exc, doc, FIELDS)) from None
+
+
+#: Batches at least this large build the profile validator up front: it costs
+#: about as much to build as the quick path loses to it over this many profiles.
+BUILD_VALIDATOR_AT = 1000
+
+
+def build_validator(count: int) -> None:
+    """Build the profile model's validator before loading ``count`` profiles, if worth it."""
+    if count >= BUILD_VALIDATOR_AT:
+        ConditionProfile.model_rebuild()
 
 
 def load_profile(

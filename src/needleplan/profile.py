@@ -263,6 +263,8 @@ class ConditionProfile(BaseModel):
         hide_input_in_errors=True,
         str_strip_whitespace=True,
         json_schema_extra={"additionalProperties": False},
+        # Built on first use: a plain profile never needs it (see quick_profile).
+        defer_build=True,
     )
 
     patient: Annotated[
@@ -297,3 +299,88 @@ class ConditionProfile(BaseModel):
 
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
+_REQUIRED = frozenset(("condition", "severity", "duration"))
+_KNOWN = frozenset(FIELDS)
+_TEXT_LIMITS = {"patient": 64, "region": 200, "notes": 4000}
+_ID_LISTS = {"health_factors": "health_factor", "underlying_factors": "underlying_factor"}
+_WHOLE_RANGES = {"age": (0, 120), "sessions_per_week": (1, 7)}
+
+
+def _plain_text(value: Any, limit: int) -> bool:
+    """Text the model would keep as it is: no surrounding blanks to strip, within ``limit``."""
+    return (
+        type(value) is str
+        and len(value) <= limit
+        and not value[:1].isspace()
+        and not value[-1:].isspace()
+    )
+
+
+def _known_id(rules: Any, kind: str, value: Any) -> str | None:
+    if not _plain_text(value, 64) or not value:
+        return None
+    canonical: str | None = rules.resolve(kind, value)
+    return canonical
+
+
+def quick_profile(data: dict[str, Any], rules: Any) -> ConditionProfile | None:
+    """The profile the model would validate from ``data``, when that is plain to see; else None.
+
+    A short cut for the usual profile (known keys, whole numbers in range, known
+    ids, text without surrounding blanks): it builds the model without building
+    its validator, which costs several milliseconds at every start. It uses the
+    model's own field parsers and declines anything else (any error, any value
+    that needs converting or stripping), so the model stays the one definition
+    of a valid profile. ``tests/test_profile_quick.py`` holds it to the model's answer.
+    """
+    if rules is None or not _REQUIRED.issubset(data) or not _KNOWN.issuperset(data):
+        return None
+    values: dict[str, Any] = {}
+    try:
+        for key, value in data.items():
+            if value is None and key not in _REQUIRED and key not in _ID_LISTS:
+                if key == "previous_response":
+                    return None
+                values[key] = None
+            elif key == "condition":
+                canonical = _known_id(rules, "condition", value)
+                if canonical is None:
+                    return None
+                values[key] = canonical
+            elif key == "severity":
+                if type(value) is not int and type(value) is not str:
+                    return None
+                values[key] = parse_severity(value)
+            elif key == "duration":
+                if type(value) is not int and type(value) is not float and type(value) is not str:
+                    return None
+                values[key] = parse_duration(value)
+            elif key in _TEXT_LIMITS:
+                if key == "patient" and type(value) is int:
+                    value = str(value)
+                if not _plain_text(value, _TEXT_LIMITS[key]):
+                    return None
+                values[key] = value
+            elif key in _ID_LISTS:
+                if type(value) is not list or len(value) > 50:
+                    return None
+                ids = [_known_id(rules, _ID_LISTS[key], item) for item in value]
+                if None in ids or len(set(ids)) != len(ids):
+                    return None
+                values[key] = ids
+            elif key in _WHOLE_RANGES:
+                low, high = _WHOLE_RANGES[key]
+                if type(value) is not int or not low <= value <= high:
+                    return None
+                values[key] = value
+            elif key == "previous_response":
+                if value not in PREVIOUS_RESPONSES or type(value) is not str:
+                    return None
+                values[key] = value
+            else:  # start_date
+                if type(value) is not str:
+                    return None
+                values[key] = parse_date(value)
+    except PydanticCustomError:
+        return None  # the model reports it, with its position
+    return ConditionProfile.model_construct(**values)
