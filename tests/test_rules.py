@@ -42,14 +42,14 @@ def test_snapshot_matches_the_yaml(tmp_path: Path) -> None:
     fresh = rules_module.write_snapshot(tmp_path / "snapshot.json")
     assert fresh.read_bytes() == shipped.read_bytes(), "regenerate the snapshot (see docstring)"
     assert json.loads(shipped.read_text())["sha256"] == load_rules().sha256
-    assert load_rules().model_dump() == parse_rules(DEFAULT, "x").model_dump()
+    assert load_rules().to_data() == parse_rules(DEFAULT, "x").to_data()
 
 
 def test_rule_set_built_in_python() -> None:
-    built = RuleSet.model_validate(_data())
-    assert built.model_dump() == load_rules().model_dump()
+    built = RuleSet.from_data(_data())
+    assert built.to_data() == load_rules().to_data()
     assert len(built.sha256) == 64  # hashed from its content when no file is behind it
-    assert built.sha256 == RuleSet.model_validate(_data()).sha256
+    assert built.sha256 == RuleSet.from_data(_data()).sha256
 
 
 def test_stale_snapshot_falls_back_to_validation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,7 +57,7 @@ def test_stale_snapshot_falls_back_to_validation(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(rules_module, "SNAPSHOT", "rules/missing.json")
     try:
         rebuilt = rules_module._load_default()
-        assert rebuilt.model_dump() == parse_rules(DEFAULT, "x").model_dump()
+        assert rebuilt.to_data() == parse_rules(DEFAULT, "x").to_data()
     finally:
         rules_module._load_default.cache_clear()
 
@@ -138,6 +138,10 @@ def test_duplicate_source_id() -> None:
         ("health_factors.smoker.level", "worrying", "must be one of"),
         ("name", _DELETE, "missing required key 'name'"),
         ("conditions.neck_pain.sources", [], "needs at least 1 item"),
+        # entries are mappings: a list is not read as the fields in order
+        ("conditions.neck_pain.sessions", [6, 4, 8], "sessions must be a mapping"),
+        ("severity.adjust.mild", [0, 0, 0], "must be a mapping"),
+        ("cadence", 2, "cadence must be a mapping"),
     ],
 )
 def test_field_problems_are_located(path: str, value: Any, message: str) -> None:
@@ -194,4 +198,4 @@ def test_cli_reports_broken_rules_with_exit_2(runner, tmp_path: Path) -> None:
 def test_model_built_in_python_checks_references() -> None:
     data = _mutate("conditions.neck_pain.sources", ["nobody"])
     with pytest.raises(ValueError, match="unknown source 'nobody'"):
-        RuleSet.model_validate(data)
+        RuleSet.from_data(data)

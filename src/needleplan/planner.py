@@ -22,7 +22,6 @@ import datetime as dt
 import functools
 import math
 import re
-import weakref
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -53,7 +52,6 @@ class _Memo:
     """Plan parts already built under one rule set, keyed by what they depend on."""
 
     def __init__(self, rules: RuleSet) -> None:
-        self.owner = weakref.ref(rules)
         self.table: dict[tuple[Any, ...], Any] = {}
         self.ref = RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256)
         flagged = {e.when_flag for e in rules.expectations if e.when_flag}
@@ -73,14 +71,11 @@ class _Memo:
         return value
 
 
-_MEMOS: dict[int, _Memo] = {}
-
-
 def _memo(rules: RuleSet) -> _Memo:
-    memo = _MEMOS.get(id(rules))
-    if memo is None or memo.owner() is not rules:
-        memo = _MEMOS[id(rules)] = _Memo(rules)
-        weakref.finalize(rules, _MEMOS.pop, id(rules), None)
+    """The memo of ``rules``, kept on the rule set itself (it lives as long as they do)."""
+    memo: _Memo | None = rules.__dict__.get("_plan_memo")
+    if memo is None:
+        memo = rules.__dict__["_plan_memo"] = _Memo(rules)
     return memo
 
 

@@ -5,29 +5,34 @@ may keep its own (``--rules FILE``); it is validated the same way and a
 broken one is refused with located errors (exit code 2).
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Callable, Iterator
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
-
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    StringConstraints,
-    ValidationError,
-    ValidationInfo,
-    model_validator,
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NamedTuple,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
 )
 
+from pydantic import Field, StringConstraints
+
 from .errors import InputError, Problem, RulesError
+
+# Rule-set entries are named tuples: cheap to define and to rebuild from the validated
+# snapshot at every start. Pydantic validates them (custom rule sets, and the shipped one
+# when its snapshot is stale) through a TypeAdapter; the field annotations carry the
+# constraints. `from __future__ import annotations` is left out here on purpose: the
+# snapshot loader reads the evaluated annotations.
 
 Level = Literal["red_flag", "contraindication", "precaution", "prognostic"]
 Decision = Literal["needle", "needle_with_caution", "do_not_needle", "refer"]
@@ -42,17 +47,28 @@ SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", m
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 Sources = Annotated[list[SourceId], Field(min_length=1)]
 Delta = Annotated[int, Field(ge=-6, le=6)]
+Sessions = Annotated[int, Field(ge=1, le=24)]
+PerWeek = Annotated[int, Field(ge=1, le=3)]
+Age = Annotated[int, Field(ge=0, le=120)]
+Response = Literal["good", "partial", "none", "unknown"]
 
 
-class _Model(BaseModel):
-    # defer_build: the shipped rules are rebuilt from a validated snapshot without
-    # validation, so the schemas are built only when a custom rule set is validated.
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, hide_input_in_errors=True, defer_build=True
-    )
+def _mapping_only(value: Any) -> Any:
+    if not isinstance(value, dict):
+        from pydantic_core import PydanticCustomError
+
+        raise PydanticCustomError("dict_type", "Input should be a mapping")
+    return value
 
 
-class Source(_Model):
+def _entry_schema(cls: type, source: Any, handler: Any) -> Any:
+    """Entries validate from mappings only."""
+    from pydantic_core import core_schema
+
+    return core_schema.no_info_before_validator_function(_mapping_only, handler(source))
+
+
+class Source(NamedTuple):
     """A citation the rules point at; ``kind`` tells evidence from opinion."""
 
     id: SourceId
@@ -61,7 +77,7 @@ class Source(_Model):
     note: str = ""
 
 
-class Adjust(_Model):
+class Adjust(NamedTuple):
     """A change to the session count: to the suggestion and/or the ends of the range."""
 
     suggested: Delta = 0
@@ -81,21 +97,21 @@ class Adjust(_Model):
         return ", ".join(parts) or "no change"
 
 
-class SessionRange(_Model):
-    suggested: int = Field(ge=1, le=24)
-    low: int = Field(ge=1, le=24)
-    high: int = Field(ge=1, le=24)
+class SessionRange(NamedTuple):
+    suggested: Sessions
+    low: Sessions
+    high: Sessions
 
 
-class SeverityRules(_Model):
+class SeverityRules(NamedTuple):
     """NRS 0..mild_max is mild, ..moderate_max moderate, above that severe."""
 
-    mild_max: int = Field(ge=0, le=9)
-    moderate_max: int = Field(ge=1, le=9)
-    note: str = ""
+    mild_max: Annotated[int, Field(ge=0, le=9)]
+    moderate_max: Annotated[int, Field(ge=1, le=9)]
     sources: Sources
     adjust: dict[SeverityBand, Adjust]
     reasons: dict[SeverityBand, Text]
+    note: str = ""
 
     def band(self, value: int | str) -> SeverityBand:
         if isinstance(value, str):
@@ -105,15 +121,15 @@ class SeverityRules(_Model):
         return "moderate" if value <= self.moderate_max else "severe"
 
 
-class DurationRules(_Model):
+class DurationRules(NamedTuple):
     """Below ``acute_below_weeks`` acute; above ``chronic_above_weeks`` chronic."""
 
-    acute_below_weeks: float = Field(gt=0, le=104)
-    chronic_above_weeks: float = Field(gt=0, le=520)
-    note: str = ""
+    acute_below_weeks: Annotated[float, Field(gt=0, le=104)]
+    chronic_above_weeks: Annotated[float, Field(gt=0, le=520)]
     sources: Sources
     adjust: dict[DurationBand, Adjust]
     reasons: dict[DurationBand, Text]
+    note: str = ""
     companions: dict[DurationBand, dict[Id, Text]] = {}
 
     def band(self, weeks: float) -> DurationBand:
@@ -122,70 +138,70 @@ class DurationRules(_Model):
         return "chronic" if weeks > self.chronic_above_weeks else "subacute"
 
 
-class CadenceRules(_Model):
-    max_per_week: int = Field(ge=1, le=3)
-    min_hours_between: int = Field(ge=24, le=168)
-    note: str = ""
+class CadenceRules(NamedTuple):
+    max_per_week: PerWeek
+    min_hours_between: Annotated[int, Field(ge=24, le=168)]
     sources: Sources
-
-
-class ReassessRules(_Model):
-    after_sessions: int = Field(ge=1, le=12)
-    fraction_of_course: float = Field(gt=0, le=1)
-    after_no_previous_response: int = Field(ge=1, le=12)
     note: str = ""
+
+
+class ReassessRules(NamedTuple):
+    after_sessions: Annotated[int, Field(ge=1, le=12)]
+    fraction_of_course: Annotated[float, Field(gt=0, le=1)]
+    after_no_previous_response: Annotated[int, Field(ge=1, le=12)]
     sources: Sources
     no_previous_response_sources: Sources
+    note: str = ""
 
 
-class Condition(_Model):
+class Condition(NamedTuple):
     label: Text
-    aliases: list[Id] = []
     sessions: SessionRange
-    evidence_min: int = Field(ge=1, le=24)
-    evidence_max: int = Field(ge=1, le=24)
-    per_week: int = Field(ge=1, le=3)
+    evidence_min: Sessions
+    evidence_max: Sessions
+    per_week: PerWeek
     note: Text
     sources: Sources
+    aliases: list[Id] = []
     companions: dict[Id, Text] = {}
 
 
-class HealthFactor(_Model):
+class HealthFactor(NamedTuple):
     label: Text
     level: Level
-    aliases: list[Id] = []
     message: Text
+    sources: Sources
+    aliases: list[Id] = []
     patient_message: str = ""
     adjust: Adjust | None = None
     companions: dict[Id, Text] = {}
-    sources: Sources
 
 
-class UnderlyingFactor(_Model):
+class UnderlyingFactor(NamedTuple):
     label: Text
-    aliases: list[Id] = []
     reason: Text
+    sources: Sources
+    aliases: list[Id] = []
     adjust: Adjust | None = None
     companions: dict[Id, Text] = {}
-    sources: Sources
 
 
-class Companion(_Model):
+class Companion(NamedTuple):
     label: Text
     patient_text: Text
     sources: Sources
 
 
-class AgeRule(_Model):
+class AgeRule(NamedTuple):
     id: Id
     label: Text
-    min_age: int | None = Field(default=None, ge=0, le=120)
-    max_age: int | None = Field(default=None, ge=0, le=120)
     level: Literal["precaution", "prognostic"]
     message: Text
+    sources: Sources
+    min_age: Age | None = None
+    max_age: Age | None = None
     patient_message: str = ""
     adjust: Adjust | None = None
-    sources: Sources
 
     def matches(self, age: int) -> bool:
         return (self.min_age is None or age >= self.min_age) and (
@@ -193,62 +209,89 @@ class AgeRule(_Model):
         )
 
 
-class RegionCaution(_Model):
+class RegionCaution(NamedTuple):
     id: Id
     label: Text
     keywords: Annotated[list[Annotated[str, StringConstraints(min_length=3)]], Field(min_length=1)]
     message: Text
-    patient_message: str = ""
     sources: Sources
+    patient_message: str = ""
 
 
-class Expectation(_Model):
+class Expectation(NamedTuple):
     id: Id
     text: Text
     decisions: Annotated[list[Decision], Field(min_length=1)]
-    when_flag: Id | None = None
-    when_previous_response: Literal["good", "partial", "none", "unknown"] | None = None
     sources: Sources
+    when_flag: Id | None = None
+    when_previous_response: Response | None = None
 
 
-class RuleSet(_Model):
-    """The whole rule set. ``needleplan schema rules`` prints its JSON Schema."""
-
+class _RuleSetFields(NamedTuple):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    description: str = ""
     disclaimer: Text
     sources: list[Source]
     severity: SeverityRules
     duration: DurationRules
     cadence: CadenceRules
     reassess: ReassessRules
+    conditions: Annotated[dict[Id, Condition], Field(min_length=1)]
+    description: str = ""
     age_rules: list[AgeRule] = []
     region_cautions: list[RegionCaution] = []
-    conditions: Annotated[dict[Id, Condition], Field(min_length=1)]
     health_factors: dict[Id, HealthFactor] = {}
     underlying_factors: dict[Id, UnderlyingFactor] = {}
     companions: dict[Id, Companion] = {}
     expectations: list[Expectation] = []
 
-    _sha256: str | None = PrivateAttr(default=None)
-    _index: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
-    _citations: dict[str, str] = PrivateAttr(default_factory=dict)
-    _cited: dict[tuple[str, ...], str] = PrivateAttr(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _check_references(self, info: ValidationInfo) -> RuleSet:
-        if info.context and info.context.get("defer_references"):
-            return self
-        problems = list(self.reference_problems())
+# Pydantic would also take a named tuple's fields as a list; rule-set files use mappings.
+for _entry in (
+    Source,
+    Adjust,
+    SessionRange,
+    SeverityRules,
+    DurationRules,
+    CadenceRules,
+    ReassessRules,
+    Condition,
+    HealthFactor,
+    UnderlyingFactor,
+    Companion,
+    AgeRule,
+    RegionCaution,
+    Expectation,
+    _RuleSetFields,
+):
+    setattr(_entry, "__get_pydantic_core_schema__", classmethod(_entry_schema))  # noqa: B010
+
+
+class RuleSet(_RuleSetFields):
+    """The whole rule set. ``needleplan schema rules`` prints its JSON Schema.
+
+    Build one with :func:`load_rules`, :func:`parse_rules` or :meth:`from_data`
+    (all validate it); derived look-ups are cached on the instance.
+    """
+
+    @classmethod
+    def from_data(cls, data: Any) -> "RuleSet":
+        """Validate plain data (e.g. a parsed YAML mapping) into a rule set.
+
+        Raises pydantic's ``ValidationError`` for a field problem and ``ValueError``
+        for a broken cross-reference (use :func:`parse_rules` for located messages).
+        """
+        rules: RuleSet = _adapter().validate_python(data)
+        problems = list(rules.reference_problems())
         if problems:
             raise ValueError(
                 "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems)
             )
-        return self
+        return rules
 
-    def model_post_init(self, context: Any, /) -> None:
-        self._citations = {s.id: s.citation for s in self.sources}
+    @cached_property
+    def _index(self) -> dict[str, dict[str, str]]:
+        indexes: dict[str, dict[str, str]] = {}
         for kind, table in (
             ("condition", self.conditions),
             ("health_factor", self.health_factors),
@@ -259,14 +302,21 @@ class RuleSet(_Model):
                 index[key] = key
                 for alias in entry.aliases:
                     index.setdefault(alias, key)
-            self._index[kind] = index
+            indexes[kind] = index
+        return indexes
+
+    @cached_property
+    def _citations(self) -> dict[str, str]:
+        return {s.id: s.citation for s in self.sources}
+
+    @cached_property
+    def _cited(self) -> dict[tuple[str, ...], str]:
+        return {}
 
     # -- look-ups ---------------------------------------------------------
     def resolve(self, kind: str, name: str) -> str | None:
         """The canonical id for ``name`` (an id or alias) of ``kind``, or None."""
-        # __pydantic_private__ directly: the attribute route is slow on a hot path
-        index: dict[str, dict[str, str]] = self.__pydantic_private__["_index"]  # type: ignore[index]
-        return index[kind].get(name)
+        return self._index[kind].get(name)
 
     def names(self, kind: str) -> list[str]:
         """Every accepted spelling (ids and aliases) of ``kind``."""
@@ -274,22 +324,26 @@ class RuleSet(_Model):
 
     def cite(self, source_ids: list[str]) -> str:
         """The citations of ``source_ids``, joined (memoised: plans cite the same lists)."""
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
         key = tuple(source_ids)
-        text: str | None = private["_cited"].get(key)
+        text = self._cited.get(key)
         if text is None:
-            citations = private["_citations"]
-            text = private["_cited"][key] = "; ".join(citations.get(s, s) for s in key)
+            citations = self._citations
+            text = self._cited[key] = "; ".join(citations.get(s, s) for s in key)
         return text
 
     @property
     def sha256(self) -> str:
-        if self._sha256 is None:
-            canonical = json.dumps(
-                self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False
-            ).encode()
-            self._sha256 = hashlib.sha256(canonical).hexdigest()
-        return self._sha256
+        """The sha256 of the file it came from, or of its content when built in Python."""
+        digest: str | None = self.__dict__.get("_sha256")
+        if digest is None:
+            canonical = json.dumps(to_data(self), sort_keys=True, ensure_ascii=False).encode()
+            digest = self.__dict__["_sha256"] = hashlib.sha256(canonical).hexdigest()
+        return digest
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data (mappings, lists, text, numbers) that loads back into this rule set."""
+        data: dict[str, Any] = to_data(self)
+        return data
 
     # -- consistency ------------------------------------------------------
     def reference_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -385,31 +439,77 @@ DEFAULT_SOURCE = "needleplan:rules/default.yaml"
 #: A validated copy of rules/default.yaml (see :func:`write_snapshot`); used only while
 #: its sha256 matches the YAML file, otherwise the YAML is validated as usual.
 SNAPSHOT = "rules/default.validated.json"
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 
 
 def _default_text() -> bytes:
     return resources.files("needleplan").joinpath("rules/default.yaml").read_bytes()
 
 
-def _construct(tp: Any, value: Any) -> Any:
-    """Rebuild validated data into models without validating it again."""
-    origin = get_origin(tp)
+def _is_entry(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
+
+
+_Build = Callable[[Any], Any]
+_BUILDERS: dict[Any, _Build | None] = {}
+
+
+def _builder(tp: Any) -> _Build | None:
+    """How to rebuild validated plain data of type ``tp`` into entries (None: as it is)."""
+    if tp in _BUILDERS:
+        return _BUILDERS[tp]
+    origin, args = get_origin(tp), get_args(tp)
+    build: _Build | None = None
     if origin is Annotated:
-        return _construct(get_args(tp)[0], value)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        fields = tp.model_fields
-        return tp.model_construct(
-            **{k: _construct(fields[k].annotation, v) for k, v in value.items()}
-        )
-    if origin is list:
-        return [_construct(get_args(tp)[0], v) for v in value]
-    if origin is dict:
-        return {k: _construct(get_args(tp)[1], v) for k, v in value.items()}
-    if origin in (Union, UnionType) and value is not None:
-        models = [a for a in get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
-        return _construct(models[0], value) if models and isinstance(value, dict) else value
+        build = _builder(args[0])
+    elif _is_entry(tp):
+        hints = get_type_hints(tp, include_extras=True)
+        nested = {name: b for name in tp._fields if (b := _builder(hints[name])) is not None}
+
+        def build(value: Any, tp: Any = tp, nested: dict[str, _Build] = nested) -> Any:
+            return tp(**{k: (nested[k](v) if k in nested else v) for k, v in value.items()})
+
+    elif origin is list:
+        item = _builder(args[0])
+        if item is not None:
+            build = lambda value, item=item: [item(v) for v in value]  # noqa: E731
+    elif origin is dict:
+        item = _builder(args[1])
+        if item is not None:
+            build = lambda value, item=item: {k: item(v) for k, v in value.items()}  # noqa: E731
+    elif origin in (Union, UnionType):
+        options = [b for a in args if (b := _builder(a)) is not None]
+        if options:
+            build = lambda value, one=options[0]: None if value is None else one(value)  # noqa: E731
+    _BUILDERS[tp] = build
+    return build
+
+
+def _construct(data: dict[str, Any]) -> RuleSet:
+    """Rebuild a validated rule set's plain data without validating it again."""
+    build = _builder(RuleSet)
+    assert build is not None
+    rules: RuleSet = build(data)
+    return rules
+
+
+def to_data(value: Any) -> Any:
+    """Entries as mappings, all the way down: what a rule-set file holds."""
+    if _is_entry(value.__class__):
+        return {name: to_data(v) for name, v in zip(value._fields, value, strict=True)}
+    if isinstance(value, list):
+        return [to_data(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_data(v) for k, v in value.items()}
     return value
+
+
+@lru_cache(maxsize=1)
+def _adapter() -> Any:
+    """The validator of rule sets (built on first use: the shipped rules rarely need it)."""
+    from pydantic import ConfigDict, TypeAdapter
+
+    return TypeAdapter(RuleSet, config=ConfigDict(hide_input_in_errors=True))
 
 
 @lru_cache(maxsize=1)
@@ -420,8 +520,8 @@ def _load_default() -> RuleSet:
     try:
         snapshot = json.loads(package.joinpath(SNAPSHOT).read_text(encoding="utf-8"))
         if snapshot["format"] == SNAPSHOT_FORMAT and snapshot["sha256"] == digest:
-            rules: RuleSet = _construct(RuleSet, snapshot["rules"])
-            rules._sha256 = digest
+            rules = _construct(snapshot["rules"])
+            rules.__dict__["_sha256"] = digest
             return rules
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
@@ -436,7 +536,7 @@ def write_snapshot(target: Path | None = None) -> Path:
     data = {
         "format": SNAPSHOT_FORMAT,
         "sha256": hashlib.sha256(raw).hexdigest(),
-        "rules": rules.model_dump(mode="json"),
+        "rules": to_data(rules),
     }
     target.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return target
@@ -449,6 +549,8 @@ def _load_cached(raw: bytes, source: str) -> RuleSet:
 
 def parse_rules(raw: bytes, source: str) -> RuleSet:
     """Validate rule set bytes; raise :class:`RulesError` with located problems."""
+    from pydantic import ValidationError
+
     from . import yamlio
     from .validation import problems_from
 
@@ -469,7 +571,7 @@ def parse_rules(raw: bytes, source: str) -> RuleSet:
     if not isinstance(doc.data, dict):
         raise RulesError([Problem(source, "a rule set must be a mapping of keys to values", 1, 1)])
     try:
-        rules = RuleSet.model_validate(doc.data, context={"defer_references": True})
+        rules: RuleSet = _adapter().validate_python(doc.data)
     except ValidationError as exc:
         raise RulesError(problems_from(exc, doc, messages=None)) from None
     located = []
@@ -478,7 +580,7 @@ def parse_rules(raw: bytes, source: str) -> RuleSet:
         located.append(Problem(source, f"{_dotted(loc)}: {message}", line, col))
     if located:
         raise RulesError(located)
-    rules._sha256 = hashlib.sha256(raw).hexdigest()
+    rules.__dict__["_sha256"] = hashlib.sha256(raw).hexdigest()
     return rules
 
 

@@ -7,7 +7,7 @@ import io
 import yaml
 
 from .errors import inert
-from .rules import RuleSet
+from .rules import RuleSet, to_data
 
 
 def rules_yaml(rules: RuleSet) -> str:
@@ -17,9 +17,7 @@ def rules_yaml(rules: RuleSet) -> str:
         "'needleplan rules --format yaml'.\n# Edit and use with --rules FILE. Every number "
         "needs sources.\n"
     )
-    return header + yaml.safe_dump(
-        rules.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100
-    )
+    return header + yaml.safe_dump(to_data(rules), sort_keys=False, allow_unicode=True, width=100)
 
 
 def rules_table(rules: RuleSet, color: bool = False) -> str:

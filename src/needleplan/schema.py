@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import typing
-from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from types import GenericAlias, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from .rules import RuleSet
 
@@ -35,12 +35,12 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
                 }
         title = "needleplan condition profile"
     elif kind == "rules":
-        schema = RuleSet.model_json_schema()
+        schema = _as_model(RuleSet, {}, forbid_extra=True).model_json_schema()
         title = "needleplan rule set"
     elif kind == "plan":
         from .plan import Plan
 
-        schema = _as_model(Plan).model_json_schema(mode="serialization")
+        schema = _as_model(Plan, {}).model_json_schema(mode="serialization")
         title = "needleplan plan"
     else:  # pragma: no cover - the CLI offers only the three
         raise ValueError(f"unknown schema kind {kind!r}")
@@ -56,29 +56,47 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
 _OPTIONAL = {"schedule"}
 
 
-def _as_model(tp: Any) -> Any:
-    """A pydantic model mirroring a plan named tuple, for its JSON Schema (objects, not arrays)."""
-    from pydantic import create_model
+def _as_model(tp: Any, made: dict[Any, Any], *, forbid_extra: bool = False) -> Any:
+    """A pydantic model mirroring a named tuple, for its JSON Schema (objects, not arrays).
+
+    Rule-set entries and plan parts are named tuples; their annotations (with
+    any constraints) are carried over, ``made`` keeps one model per tuple.
+    """
+    if tp in made:
+        return made[tp]
+    from pydantic import ConfigDict, create_model
 
     fields: dict[str, Any] = {}
-    for name, annotation in typing.get_type_hints(tp).items():
+    for name, annotation in typing.get_type_hints(tp, include_extras=True).items():
+        if name not in tp._fields:
+            continue
         default = tp._field_defaults.get(name, None if name in _OPTIONAL else ...)
-        fields[name] = (_convert(annotation), default)
-    doc = None if (tp.__doc__ or "").startswith(f"{tp.__name__}(") else tp.__doc__
-    model: Any = create_model(tp.__name__, __doc__=doc, **fields)
+        fields[name] = (_convert(annotation, made, forbid_extra), default)
+    doc = (tp.__doc__ or "").split("\n\n")[0] or None
+    if doc and doc.startswith(f"{tp.__name__}("):
+        doc = None
+    config = ConfigDict(extra="forbid") if forbid_extra else None
+    model: Any = create_model(tp.__name__, __doc__=doc, __config__=config, **fields)
+    made[tp] = model
     return model
 
 
-def _convert(annotation: Any) -> Any:
+def _convert(annotation: Any, made: dict[Any, Any], forbid_extra: bool) -> Any:
     origin, args = get_origin(annotation), get_args(annotation)
     if (
         isinstance(annotation, type)
         and issubclass(annotation, tuple)
         and hasattr(annotation, "_fields")
     ):
-        return _as_model(annotation)
+        return _as_model(annotation, made, forbid_extra=forbid_extra)
+    if origin is Annotated:
+        return Annotated[(_convert(args[0], made, forbid_extra), *annotation.__metadata__)]
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        return list[_convert(args[0])]  # type: ignore[misc]
+        return list[_convert(args[0], made, forbid_extra)]  # type: ignore[misc]
+    if origin is list:
+        return list[_convert(args[0], made, forbid_extra)]  # type: ignore[misc]
+    if origin is dict:
+        return GenericAlias(dict, (args[0], _convert(args[1], made, forbid_extra)))
     if origin in (Union, UnionType):
-        return Union[tuple(_convert(a) for a in args)]  # noqa: UP007
+        return Union[tuple(_convert(a, made, forbid_extra) for a in args)]  # noqa: UP007
     return annotation
