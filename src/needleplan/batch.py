@@ -6,8 +6,6 @@ validated, planned and rendered in worker processes; results come back in
 input order, so output is byte-identical to ``jobs=1``.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -38,7 +36,7 @@ class Outcome(NamedTuple):
 
     position: int
     source: str
-    plan: Plan | None = None
+    plan: "Plan | None" = None
     text: str | None = None
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()  # what the writer had to say of it (for stderr)
@@ -91,7 +89,9 @@ def expand(paths: Sequence[str]) -> list[Input]:
     return inputs
 
 
-def check_one(inp: Input, rules: RuleSet) -> tuple[ConditionProfile | None, tuple[Problem, ...]]:
+def check_one(
+    inp: Input, rules: "RuleSet"
+) -> "tuple[ConditionProfile | None, tuple[Problem, ...]]":
     """Load and validate one input: the profile, or why there is none (never raised)."""
     from .loading import load_profile
 
@@ -107,9 +107,9 @@ def check_one(inp: Input, rules: RuleSet) -> tuple[ConditionProfile | None, tupl
 def plan_one(
     inp: Input,
     index: int,
-    rules: RuleSet,
+    rules: "RuleSet",
     start_date: dt.date | None,
-    render: Render | None = None,
+    render: "Render | None" = None,
     keep_plan: bool = True,
     force: bool = False,
 ) -> Outcome:
@@ -164,7 +164,7 @@ def _exit_on_term(signum: int, frame: Any) -> None:
 def _init_worker(
     rules_path: str | None,
     start_date: dt.date | None,
-    render_factory: Callable[[], Render | None],
+    render_factory: "Callable[[], Render | None]",
     keep_plan: bool,
     turns: _Turns | None = None,
     force: bool = False,
@@ -272,12 +272,12 @@ def can_stream_in_parallel(jobs: int, inputs: Sequence[Input]) -> bool:
 
 def run(
     inputs: Sequence[Input],
-    rules: RuleSet,
+    rules: "RuleSet",
     *,
     rules_path: str | None,
     start_date: dt.date | None,
     jobs: int,
-    render_factory: Callable[[], Render | None],
+    render_factory: "Callable[[], Render | None]",
     keep_plan: bool = True,
     force: bool = False,
 ) -> Iterator[Outcome]:
@@ -309,7 +309,7 @@ def stream(
     rules_path: str | None,
     start_date: dt.date | None,
     jobs: int,
-    render_factory: Callable[[], Render | None],
+    render_factory: "Callable[[], Render | None]",
     separator: str,
     encoding: str,
     progress: Callable[[int], None] | None = None,

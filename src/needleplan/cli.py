@@ -4,8 +4,6 @@ Only Typer and the standard library are imported at start-up; everything
 else is imported inside the command that needs it.
 """
 
-from __future__ import annotations
-
 import copy
 import functools
 import os
@@ -136,7 +134,7 @@ PathsArg = Annotated[
 ]
 
 
-def _load_rules(path: Path | None) -> RuleSet:
+def _load_rules(path: Path | None) -> "RuleSet":
     from .rules import load_rules
 
     if path is not None and not path.is_file():
@@ -144,7 +142,7 @@ def _load_rules(path: Path | None) -> RuleSet:
     return load_rules(path)
 
 
-def _parse_date(value: str | None) -> dt.date | None:
+def _parse_date(value: str | None) -> "dt.date | None":
     if value is None:
         return None
     import datetime as dt

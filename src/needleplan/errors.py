@@ -4,8 +4,6 @@ Nothing here imports pydantic or YAML; every other module reports through
 :class:`Problem`, so the CLI prints one format whatever went wrong.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple

@@ -7,8 +7,6 @@ every start-up and in every batch (the planner builds them from values it has
 already checked; ``schema.py`` turns them into models only for the schema).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any, Literal, NamedTuple
 
