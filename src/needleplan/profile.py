@@ -5,11 +5,9 @@ set passed in the validation context (``context={"rules": rules}``); without
 one only their spelling is checked.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +21,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .errors import did_you_mean, quote
+
+if TYPE_CHECKING:
+    from .rules import RuleSet
 
 SEVERITY_WORDS = ("mild", "moderate", "severe")
 PREVIOUS_RESPONSES = ("good", "partial", "none", "unknown")
@@ -316,14 +317,14 @@ def _plain_text(value: Any, limit: int) -> bool:
     )
 
 
-def _known_id(rules: Any, kind: str, value: Any) -> str | None:
+def _known_id(rules: "RuleSet", kind: str, value: Any) -> str | None:
     if not _plain_text(value, 64) or not value:
         return None
     canonical: str | None = rules.resolve(kind, value)
     return canonical
 
 
-def quick_profile(data: dict[str, Any], rules: Any) -> ConditionProfile | None:
+def quick_profile(data: dict[str, Any], rules: "RuleSet | None") -> ConditionProfile | None:
     """The profile the model would validate from ``data``, when that is plain to see; else None.
 
     A short cut for the usual profile (known keys, whole numbers in range, known
