@@ -55,6 +55,19 @@ def test_real_profiles_take_the_flat_path() -> None:
         assert parse_flat(path.read_text(encoding="utf-8")) is not None, path.name
 
 
+def test_block_lists_take_the_flat_path() -> None:
+    text = (
+        "condition: neck_pain   # required\nseverity: 6\nduration: 10 weeks\n"
+        "health_factors:\n  - poor_sleep\n  - smoker  # since 2010\n"
+        "underlying_factors:\n- poor_posture\n"
+    )
+    data = parse_flat(text)
+    assert data is not None
+    assert data["health_factors"] == ["poor_sleep", "smoker"]
+    assert data["underlying_factors"] == ["poor_posture"]
+    check(text)
+
+
 TRICKY = "abcxyz ABC019_-.:#'\"[]{},?!&*|>%@~/()+;\\\t\r\u00e9\u2028\x85"
 SAFE = "abcxyz ABC019_-.,;()'%!?&~/+\u00e9"  # what the flat reader accepts in plain text
 keys = st.sampled_from(["condition", "notes", "a", "b_2", "true", "null", "yes", "x-y", "key"])
@@ -125,6 +138,15 @@ line = st.one_of(
             "---",
             "...",
             "- item",
+            "  - item",
+            "  - 7  # c",
+            "    - x",
+            " - 'q r'",
+            "  -",
+            "  -x",
+            "  - [a]",
+            "  - a: b",
+            "  - - a",
             "\t",
             "key",
             "%YAML 1.1",
@@ -133,16 +155,31 @@ line = st.one_of(
     ),
 )
 safe_scalar = scalars(safe, [*WORDS, "P-0042", "right side"])
+comment = st.sampled_from(["", " ", "  # note", "   "])
+# a value on the key's line, or a block list under a bare 'key:' (one indentation per list)
+block_list = st.tuples(
+    comment,
+    st.sampled_from(["", "  ", "    "]),
+    st.lists(st.tuples(safe_scalar, comment), min_size=1, max_size=4),
+    st.lists(st.sampled_from(["", "# between"]), max_size=1),
+).map(lambda t: [f":{t[0]}", *t[3], *(f"{t[1]}- {v}{c}" for v, c in t[2])])
+value_lines = st.one_of(
+    st.tuples(safe_scalar, comment).map(lambda t: [f": {t[0]}{t[1]}"]), block_list
+)
 flat_documents = st.tuples(
     st.dictionaries(
         st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True),
-        st.tuples(safe_scalar, st.sampled_from(["", " ", "  # note", "   "])),
+        value_lines,
         min_size=1,
         max_size=8,
     ),
     st.lists(st.sampled_from(["", "# comment", "   "]), max_size=3),
     st.sampled_from(["\n", "\r\n"]),
-).map(lambda t: t[2].join([*t[1], *(f"{k}: {v}{c}" for k, (v, c) in t[0].items())]))
+).map(
+    lambda t: t[2].join(
+        [*t[1], *(line for k, lines in t[0].items() for line in [k + lines[0], *lines[1:]])]
+    )
+)
 documents = st.one_of(
     st.tuples(st.lists(line, max_size=8), st.sampled_from(["\n", "\r\n", "\r"])).map(
         lambda t: t[1].join(t[0])
@@ -159,5 +196,7 @@ documents = st.one_of(
 @example("a: -\n")
 @example("a: b\rc: d\n")
 @example('a: "b\rc"\n')
+@example("a:\n  - x\n  - 7  # c\n# between\n\n  - 'q r'\nb:\n- [y]\n")
+@example('a: # c\n- x\n- "y z"\nb: 2\n')
 def test_flat_agrees_with_pyyaml(text: str) -> None:
     check(text)

@@ -1,10 +1,11 @@
 """Read flat ``key: value`` YAML directly, or decline.
 
 Nearly every profile is a column of top-level ``key: value`` lines with
-plain, simply quoted or ``[a, b]`` values, blank lines and comments. For
-such a file :func:`parse_flat` returns exactly the data PyYAML (with
-needleplan's resolver) would, without importing PyYAML. For anything else
-(indentation, block lists, anchors, tags, escapes, colons in plain values,
+plain, simply quoted or ``[a, b]`` values (or a block list of such values
+under a bare ``key:``), blank lines and comments. For such a file
+:func:`parse_flat` returns exactly the data PyYAML (with needleplan's
+resolver) would, without importing PyYAML. For anything else (other
+indentation, nested lists, anchors, tags, escapes, colons in plain values,
 a repeated key, an unusual character) it returns None and the caller uses
 the full reader. It never raises and never guesses: when in doubt, it declines.
 ``tests/test_flat.py`` holds it to PyYAML's answers.
@@ -81,6 +82,8 @@ _DOUBLE = re.compile(rf'"([^"\\]*)"{_COMMENT}')
 _SINGLE = re.compile(rf"'([^']*)'{_COMMENT}")
 _FLOW_ITEM = re.compile(r"(?:[\w./(+~]|-(?=[\w.]))[\w .;+\-/()%!?&~]*")
 _AFTER = re.compile(_COMMENT)
+# The most common line, in one match: a key and a plain value (or none), no comment.
+_KEY_PLAIN = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*):(?: +({_PLAIN})?)?")
 
 
 def _value(text: str) -> tuple[bool, Any]:
@@ -114,15 +117,55 @@ def _value(text: str) -> tuple[bool, Any]:
     return True, implicit(m.group(1).rstrip(" "))
 
 
+def _item(line: str) -> tuple[int, Any] | None:
+    """A block-list item line ``  - value``: its indentation and value, or None to decline."""
+    stripped = line.lstrip(" ")
+    if not stripped.startswith("- "):
+        return None
+    text = stripped[2:].lstrip(" ")
+    if not text or text[0] == "#":
+        return None  # an empty item
+    ok, value = _value(text)
+    if not ok or isinstance(value, list):
+        return None  # nested lists go to the full reader
+    return len(line) - len(stripped), value
+
+
 def parse_flat(text: str) -> dict[str, Any] | None:
     """The mapping a flat profile holds, or None to ask the full reader."""
     if _unusual(text):
         return None
     data: dict[str, Any] = {}
+    open_key: str | None = None  # a key with no value yet: a block list may follow
+    items: list[Any] | None = None
+    indent = 0
     for line in text.split("\n"):
         if line.endswith("\r"):
             line = line[:-1]
         if not line or line[0] == "#" or line.isspace():
+            continue
+        if line[0] in " -":
+            item = _item(line) if open_key is not None else None
+            if item is None:
+                return None
+            if items is None:
+                items = data[open_key] = []  # type: ignore[index]
+                indent = item[0]
+            elif item[0] != indent:
+                return None
+            items.append(item[1])
+            continue
+        open_key, items = None, None
+        m = _KEY_PLAIN.fullmatch(line)
+        if m is not None:
+            key, plain = m.group(1, 2)
+            if key in data or key in _WORD_KEYS:
+                return None
+            if plain is None or not (plain := plain.rstrip(" ")):
+                data[key] = None
+                open_key = key
+            else:
+                data[key] = implicit(plain)
             continue
         m = _KEY_LINE.fullmatch(line)
         if m is None:
@@ -131,8 +174,9 @@ def parse_flat(text: str) -> dict[str, Any] | None:
         if key in data or key in _WORD_KEYS:
             return None  # a repeated key is an error, and 'true:' is not a text key
         rest = m.group(2)
-        if rest is None or rest.startswith("#"):
+        if rest is None or rest.startswith("#") or not rest.strip(" "):
             data[key] = None
+            open_key = key
             continue
         ok, value = _value(rest)
         if not ok:

@@ -253,8 +253,7 @@ def _pool(workers: int, initargs: tuple[Any, ...]) -> Any:
     from . import loading, planner  # noqa: F401
 
     ctx = mp.get_context("fork")
-    gc.collect()
-    gc.freeze()
+    gc.freeze()  # (no gc.collect() first: it cost ~8 ms, for a little garbage kept)
     return ctx.Pool(workers, _init_worker, initargs)
 
 

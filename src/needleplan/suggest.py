@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import shutil
 import sys
 from dataclasses import dataclass
@@ -87,6 +88,11 @@ def run_suggest(opts: SuggestOptions) -> int:
     keep_plan = not writer.streaming and not to_files
     if to_files:  # each plan is written to its file where it is made (in a worker, with --jobs)
         inputs = [inp._replace(target=name) for inp, name in zip(inputs, names, strict=True)]
+    if len(inputs) > 1:
+        # What exists now (modules, Typer's and pydantic's objects, the rules) lives until
+        # exit: frozen, the collector stops walking it every few thousand allocations
+        # (9 to 24 ms per 5,000 profiles), and forked workers share its pages untouched.
+        gc.freeze()
     if writer.streaming and not to_files and can_stream_in_parallel(opts.jobs, inputs):
         return _stream_in_parallel(opts, inputs, writer, factory, many)
     outcomes = run(
