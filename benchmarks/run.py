@@ -108,24 +108,34 @@ FACTORS = [
 UNDERLYING = ["poor_posture", "muscle_imbalance", "repetitive_strain"]
 
 
+def _ids(key: str, ids: list[str], block: bool) -> str:
+    if block and ids:
+        return f"{key}:\n" + "".join(f"  - {i}\n" for i in ids)
+    return f"{key}: [{', '.join(ids)}]\n"
+
+
 def make_profiles(folder: Path, count: int, seed: int = 7) -> None:
+    """Profiles as therapists write them: mostly flow lists, a third with block lists,
+    some with comments and quoted text."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
         factors = rng.sample(FACTORS, rng.randint(0, 3))
         under = rng.sample(UNDERLYING, rng.randint(0, 2))
         unit = rng.choice(["days", "weeks", "months", "years"])
+        block = rng.random() < 1 / 3
         text = (
-            f"patient: P-{i:05d}\n"
-            f"condition: {rng.choice(CONDITIONS)}\n"
-            f"region: side {rng.randint(1, 9)}\n"
-            f"severity: {rng.randint(0, 10)}\n"
-            f"duration: {rng.randint(1, 20)} {unit}\n"
-            f"health_factors: [{', '.join(factors)}]\n"
-            f"underlying_factors: [{', '.join(under)}]\n"
-            f"age: {rng.randint(18, 90)}\n"
-            f"sessions_per_week: {rng.randint(1, 3)}\n"
-            f"start_date: 2026-12-{rng.randint(1, 28):02d}\n"
+            ("# intake profile\n" if rng.random() < 0.5 else "")
+            + (f'patient: "P-{i:05d}"\n' if rng.random() < 0.3 else f"patient: P-{i:05d}\n")
+            + f"condition: {rng.choice(CONDITIONS)}\n"
+            + f"region: side {rng.randint(1, 9)}\n"
+            + f"severity: {rng.randint(0, 10)}   # pain NRS\n"
+            + f"duration: {rng.randint(1, 20)} {unit}\n"
+            + _ids("health_factors", factors, block)
+            + _ids("underlying_factors", under, block)
+            + f"age: {rng.randint(18, 90)}\n"
+            + f"sessions_per_week: {rng.randint(1, 3)}\n"
+            + f"start_date: 2026-12-{rng.randint(1, 28):02d}\n"
         )
         (folder / f"p{i:05d}.yaml").write_text(text, encoding="utf-8")
 
