@@ -94,3 +94,52 @@ def test_output_dir_with_jobs_keeps_memory_flat(tmp_path: Path) -> None:
     assert returncode == 0, stderr
     assert len(list(out.iterdir())) == 4000
     assert peak_kib < 60 * 1024, f"peak {peak_kib // 1024} MiB"
+
+
+def test_workers_die_at_once_on_sigterm() -> None:
+    """Workers keep SIGTERM's default action (outfiles holds it only while a file is written).
+
+    A Python-level handler could lose the signal: one arriving just before a worker
+    blocks on the task queue's lock would run only once the lock is acquired, and
+    Pool.terminate() then waited for that worker for ever.
+    """
+    code = (
+        "import signal\n"
+        "from needleplan.batch import _init_worker\n"
+        "_init_worker(None, None, lambda: None, False)\n"
+        "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "True"
+
+
+def test_finished_batches_close_the_pool(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Finished work ends with close() and join(), never terminate() and its signals."""
+    import multiprocessing.pool
+
+    from needleplan.batch import expand, run
+    from needleplan.rules import load_rules
+
+    calls: list[str] = []
+    for name in ("close", "terminate"):
+        original = getattr(multiprocessing.pool.Pool, name)
+
+        def record(self: object, _name: str = name, _original: object = original) -> None:
+            calls.append(_name)
+            _original(self)  # type: ignore[operator]
+
+        monkeypatch.setattr(multiprocessing.pool.Pool, name, record)
+    inputs = expand([str(_copies(tmp_path / "in", 40))])
+    outcomes = list(
+        run(
+            inputs,
+            load_rules(),
+            rules_path=None,
+            start_date=None,
+            jobs=2,
+            render_factory=lambda: None,
+            keep_plan=False,
+        )
+    )
+    assert [o.position for o in outcomes] == list(range(40))
+    assert calls[:1] == ["close"]  # (a finalizer may call terminate() later, a no-op)

@@ -9,6 +9,7 @@ input order, so output is byte-identical to ``jobs=1``.
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import InputError, Problem, UsageError
@@ -155,12 +156,6 @@ class _Turns:
         self.encoding = encoding
 
 
-def _exit_on_term(signum: int, frame: Any) -> None:
-    # os._exit, as the default action would: unwinding a pool worker can deadlock.
-    # A file being written holds this until it is whole or removed (outfiles).
-    os._exit(128 + signum)
-
-
 def _init_worker(
     rules_path: str | None,
     start_date: dt.date | None,
@@ -174,9 +169,12 @@ def _init_worker(
     from .rules import load_rules
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    # Stopped by the parent (Pool.terminate sends SIGTERM): a Python-level handler,
-    # so that a file being written is finished or removed before the worker goes.
-    signal.signal(signal.SIGTERM, _exit_on_term)
+    # Stopped by the parent on an interrupt (Pool.terminate sends SIGTERM): the default
+    # action, which the kernel carries out at once. While a file is being written,
+    # outfiles holds SIGTERM and re-sends it once the file is whole or removed. (A Python
+    # handler here could lose the signal: one arriving just before the worker blocks on
+    # the task queue's lock runs only when that lock is acquired, which can be never.)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER.update(
         rules=load_rules(rules_path),
         start_date=start_date,
@@ -244,7 +242,13 @@ def _workers(jobs: int, inputs: Sequence[Input]) -> int:
     return max(1, min(wanted, len(inputs)))
 
 
-def _pool(workers: int, initargs: tuple[Any, ...]) -> Any:
+@contextmanager
+def _pool(workers: int, initargs: tuple[Any, ...]) -> Iterator[Any]:
+    """A fork pool of ``workers``; closed and joined when done, terminated on an error.
+
+    Finished work ends with close() and join(): each worker takes a last sentinel
+    and exits by itself. terminate() (and its SIGTERMs) is kept for interrupts.
+    """
     import gc
     import multiprocessing as mp
 
@@ -254,7 +258,16 @@ def _pool(workers: int, initargs: tuple[Any, ...]) -> Any:
 
     ctx = mp.get_context("fork")
     gc.freeze()  # (no gc.collect() first: it cost ~8 ms, for a little garbage kept)
-    return ctx.Pool(workers, _init_worker, initargs)
+    pool = ctx.Pool(workers, _init_worker, initargs)
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
 
 
 def _chunk_size(count: int, workers: int) -> int:
