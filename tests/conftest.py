@@ -33,3 +33,13 @@ def invoke(runner: CliRunner, *args: str, input: str | None = None):
 
     # as the console script runs: only the named command is built
     return runner.invoke(app_for(args), list(args), input=input)
+
+
+def python_says(*lines: str) -> list[str]:
+    """What a fresh Python process running ``lines`` prints, word by word."""
+    import subprocess
+    import sys
+
+    code = "\n".join(lines)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return proc.stdout.split()

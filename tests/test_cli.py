@@ -14,7 +14,7 @@ import yaml
 
 from needleplan import __version__
 
-from .conftest import CASES, PLANS, ROOT, invoke
+from .conftest import CASES, PLANS, ROOT, invoke, python_says
 
 NECK = PLANS / "neck-chronic.yaml"
 GOLDEN = Path(__file__).parent / "golden"
@@ -522,11 +522,9 @@ def test_one_plain_profile_does_not_build_the_validator(
 
 
 def test_big_batches_build_the_validator_first() -> None:
-    code = (
-        "from needleplan.loading import BUILD_VALIDATOR_AT as N, build_validator\n"
-        "from needleplan.profile import ConditionProfile as P\n"
-        "build_validator(N - 1); print(P.__pydantic_complete__)\n"
-        "build_validator(N); print(P.__pydantic_complete__)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert proc.stdout.split() == ["False", "True"]
+    assert python_says(
+        "from needleplan.loading import BUILD_VALIDATOR_AT as N, build_validator",
+        "from needleplan.profile import ConditionProfile as P",
+        "build_validator(N - 1); print(P.__pydantic_complete__)",
+        "build_validator(N); print(P.__pydantic_complete__)",
+    ) == ["False", "True"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PLANS
+from .conftest import PLANS, python_says
 
 
 def _copies(folder: Path, count: int) -> Path:
@@ -103,14 +103,12 @@ def test_workers_die_at_once_on_sigterm() -> None:
     blocks on the task queue's lock would run only once the lock is acquired, and
     Pool.terminate() then waited for that worker for ever.
     """
-    code = (
-        "import signal\n"
-        "from needleplan.batch import _init_worker\n"
-        "_init_worker(None, None, lambda: None, False)\n"
-        "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert proc.stdout.strip() == "True"
+    assert python_says(
+        "import signal",
+        "from needleplan.batch import _init_worker",
+        "_init_worker(None, None, lambda: None, False)",
+        "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)",
+    ) == ["True"]
 
 
 def test_finished_batches_close_the_pool(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
