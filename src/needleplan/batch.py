@@ -46,6 +46,14 @@ class Outcome(NamedTuple):
     def ok(self) -> bool:
         return not self.problems
 
+    def messages(self) -> list[str]:
+        """Its lines for stderr: problems, then the writer's notes."""
+        return [p.format() for p in self.problems] + [note_line(n) for n in self.notes]
+
+
+def note_line(note: str) -> str:
+    return f"needleplan: note: {note}"
+
 
 def _walk(root: str) -> list[str]:
     """Every *.yaml / *.yml file under ``root``, sorted by their path parts."""
@@ -214,8 +222,7 @@ def _work_and_write(job: tuple[int, int, Sequence[Input]]) -> tuple[int, int, bo
     invalid = False
     for outcome in _outcomes(start, chunk):
         invalid = invalid or bool(outcome.problems)
-        messages += [p.format() for p in outcome.problems]
-        messages += [f"needleplan: note: {note}" for note in outcome.notes]
+        messages += outcome.messages()
         if not outcome.problems:
             texts.append(outcome.text or "")
     with turns.cond:
@@ -298,9 +305,6 @@ def run(
     With several workers, each task is a run of consecutive inputs, so one
     message carries many plans and the output order is the input order.
     """
-    from .loading import build_validator
-
-    build_validator(len(inputs))  # before any fork: the workers share it
     workers = _workers(jobs, inputs)
     if workers <= 1 or not can_stream_in_parallel(jobs, inputs):
         render = render_factory()
@@ -334,9 +338,6 @@ def stream(
     """
     import multiprocessing as mp
 
-    from .loading import build_validator
-
-    build_validator(len(inputs))  # before the fork: the workers share it
     workers = _workers(jobs, inputs)
     turns = _Turns(mp.get_context("fork"), separator, encoding)
     size = _chunk_size(len(inputs), workers)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import Input, Outcome, can_stream_in_parallel, expand, run, stream
+from .batch import Input, Outcome, can_stream_in_parallel, expand, note_line, run, stream
 from .errors import UsageError
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def _progress(total: int, to_file: bool, tty_out: bool) -> Any:
 
 
 def run_suggest(opts: SuggestOptions) -> int:
+    from .loading import build_validator
     from .writers import get_writer, renderer
 
     inputs = expand(opts.paths)
@@ -89,9 +90,11 @@ def run_suggest(opts: SuggestOptions) -> int:
     if to_files:  # each plan is written to its file where it is made (in a worker, with --jobs)
         inputs = [inp._replace(target=name) for inp, name in zip(inputs, names, strict=True)]
     if len(inputs) > 1:
-        # What exists now (modules, Typer's and pydantic's objects, the rules) lives until
-        # exit: frozen, the collector stops walking it every few thousand allocations
-        # (9 to 24 ms per 5,000 profiles), and forked workers share its pages untouched.
+        build_validator(len(inputs))
+        # What exists now (modules, Typer's and pydantic's objects, the rules, the profile
+        # validator) lives until exit: frozen, the collector stops walking it every few
+        # thousand allocations (9 to 24 ms per 5,000 profiles), and forked workers share
+        # its pages untouched.
         gc.freeze()
     if writer.streaming and not to_files and can_stream_in_parallel(opts.jobs, inputs):
         return _stream_in_parallel(opts, inputs, writer, factory, many)
@@ -139,7 +142,7 @@ def run_suggest(opts: SuggestOptions) -> int:
         if progress is not None:
             progress.stop()
     for note in writer.notes:
-        _stderr(f"needleplan: note: {note}")
+        _stderr(note_line(note))
     if to_files:
         _stderr(f"needleplan: wrote {written} file(s) to {opts.output_dir}")
     return 1 if failed else 0
@@ -180,7 +183,5 @@ def _names(inputs: Any, extension: str) -> list[str]:
 
 
 def _report(outcome: Outcome) -> None:
-    for p in outcome.problems:
-        _stderr(p.format())
-    for note in outcome.notes:
-        _stderr(f"needleplan: note: {note}")
+    for line in outcome.messages():
+        _stderr(line)
