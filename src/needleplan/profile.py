@@ -200,8 +200,14 @@ def _checker(kind: str, label: str, listing: str) -> Any:
     return check
 
 
+# Bounds, each written once: the model's fields and quick_profile both read them.
+TEXT_LIMITS = {"patient": 64, "region": 200, "notes": 4000}
+WHOLE_RANGES = {"age": (0, 120), "sessions_per_week": (1, 7)}
+MAX_ID_LENGTH = 64
+MAX_IDS = 50
+
 # Ids are exact, so the JSON Schema agrees (surrounding blanks go: str_strip_whitespace).
-IdText = Annotated[str, Field(min_length=1, max_length=64)]
+IdText = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 ConditionId = Annotated[
     IdText, AfterValidator(_checker("condition", "condition", "needleplan rules"))
 ]
@@ -269,7 +275,7 @@ class ConditionProfile(BaseModel):
     )
 
     patient: Annotated[
-        Annotated[str, Field(max_length=64)] | None,
+        Annotated[str, Field(max_length=TEXT_LIMITS["patient"])] | None,
         BeforeValidator(parse_identifier),
         WithJsonSchema(
             {"anyOf": [{"type": "string", "maxLength": 64}, {"type": "integer"}, {"type": "null"}]}
@@ -277,34 +283,39 @@ class ConditionProfile(BaseModel):
         Field(description="Optional identifier; no names needed."),
     ] = None
     condition: Annotated[ConditionId, Field(description="An id the rule set knows.")]
-    region: Annotated[str, Field(max_length=200)] | None = None
+    region: Annotated[str, Field(max_length=TEXT_LIMITS["region"])] | None = None
     severity: Annotated[Severity, Field(description="Pain NRS 0-10, or mild | moderate | severe.")]
     duration: Annotated[Weeks, Field(description="How long the pain has lasted.")]
     health_factors: Annotated[
-        list[HealthFactorId], AfterValidator(_unique), Field(max_length=50)
+        list[HealthFactorId], AfterValidator(_unique), Field(max_length=MAX_IDS)
     ] = []
     underlying_factors: Annotated[
-        list[UnderlyingFactorId], AfterValidator(_unique), Field(max_length=50)
+        list[UnderlyingFactorId], AfterValidator(_unique), Field(max_length=MAX_IDS)
     ] = []
-    age: Annotated[Annotated[int, Field(ge=0, le=120)] | None, BeforeValidator(parse_whole)] = None
+    age: Annotated[
+        Annotated[int, Field(ge=WHOLE_RANGES["age"][0], le=WHOLE_RANGES["age"][1])] | None,
+        BeforeValidator(parse_whole),
+    ] = None
     previous_response: Literal["good", "partial", "none", "unknown"] = "unknown"
     sessions_per_week: Annotated[
-        Annotated[int, Field(ge=1, le=7)] | None,
+        Annotated[
+            int,
+            Field(ge=WHOLE_RANGES["sessions_per_week"][0], le=WHOLE_RANGES["sessions_per_week"][1]),
+        ]
+        | None,
         BeforeValidator(parse_whole),
         Field(description="The most the patient can attend."),
     ] = None
     start_date: Annotated[
         dt.date | None, BeforeValidator(parse_date), Field(description="First session, YYYY-MM-DD.")
     ] = None
-    notes: Annotated[str, Field(max_length=4000)] | None = None
+    notes: Annotated[str, Field(max_length=TEXT_LIMITS["notes"])] | None = None
 
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
 _REQUIRED = frozenset(("condition", "severity", "duration"))
 _KNOWN = frozenset(FIELDS)
-_TEXT_LIMITS = {"patient": 64, "region": 200, "notes": 4000}
 _ID_LISTS = {"health_factors": "health_factor", "underlying_factors": "underlying_factor"}
-_WHOLE_RANGES = {"age": (0, 120), "sessions_per_week": (1, 7)}
 
 
 def _plain_text(value: Any, limit: int) -> bool:
@@ -318,7 +329,7 @@ def _plain_text(value: Any, limit: int) -> bool:
 
 
 def _known_id(rules: "RuleSet", kind: str, value: Any) -> str | None:
-    if not _plain_text(value, 64) or not value:
+    if not _plain_text(value, MAX_ID_LENGTH) or not value:
         return None
     canonical: str | None = rules.resolve(kind, value)
     return canonical
@@ -356,21 +367,21 @@ def quick_profile(data: dict[str, Any], rules: "RuleSet | None") -> ConditionPro
                 if type(value) is not int and type(value) is not float and type(value) is not str:
                     return None
                 values[key] = parse_duration(value)
-            elif key in _TEXT_LIMITS:
+            elif key in TEXT_LIMITS:
                 if key == "patient" and type(value) is int:
                     value = str(value)
-                if not _plain_text(value, _TEXT_LIMITS[key]):
+                if not _plain_text(value, TEXT_LIMITS[key]):
                     return None
                 values[key] = value
             elif key in _ID_LISTS:
-                if type(value) is not list or len(value) > 50:
+                if type(value) is not list or len(value) > MAX_IDS:
                     return None
                 ids = [_known_id(rules, _ID_LISTS[key], item) for item in value]
                 if None in ids or len(set(ids)) != len(ids):
                     return None
                 values[key] = ids
-            elif key in _WHOLE_RANGES:
-                low, high = _WHOLE_RANGES[key]
+            elif key in WHOLE_RANGES:
+                low, high = WHOLE_RANGES[key]
                 if type(value) is not int or not low <= value <= high:
                     return None
                 values[key] = value
