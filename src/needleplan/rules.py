@@ -442,11 +442,17 @@ SNAPSHOT = "rules/default.validated.json"
 SNAPSHOT_FORMAT = 2
 
 
+def _package_file(name: str) -> Any:
+    return resources.files("needleplan").joinpath(name)
+
+
 def _default_text() -> bytes:
-    return resources.files("needleplan").joinpath("rules/default.yaml").read_bytes()
+    data: bytes = _package_file("rules/default.yaml").read_bytes()
+    return data
 
 
-def _is_entry(tp: Any) -> bool:
+def is_named_tuple(tp: Any) -> bool:
+    """Rule-set entries and plan parts are named tuples."""
     return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
 
 
@@ -462,7 +468,7 @@ def _builder(tp: Any) -> _Build | None:
     build: _Build | None = None
     if origin is Annotated:
         build = _builder(args[0])
-    elif _is_entry(tp):
+    elif is_named_tuple(tp):
         hints = get_type_hints(tp, include_extras=True)
         nested = {name: b for name in tp._fields if (b := _builder(hints[name])) is not None}
 
@@ -495,7 +501,7 @@ def _construct(data: dict[str, Any]) -> RuleSet:
 
 def to_data(value: Any) -> Any:
     """Entries as mappings, all the way down: what a rule-set file holds."""
-    if _is_entry(value.__class__):
+    if is_named_tuple(value.__class__):
         return {name: to_data(v) for name, v in zip(value._fields, value, strict=True)}
     if isinstance(value, list):
         return [to_data(v) for v in value]
@@ -514,11 +520,10 @@ def _adapter() -> Any:
 
 @lru_cache(maxsize=1)
 def _load_default() -> RuleSet:
-    package = resources.files("needleplan")
-    raw = package.joinpath("rules/default.yaml").read_bytes()
+    raw = _default_text()
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        snapshot = json.loads(package.joinpath(SNAPSHOT).read_text(encoding="utf-8"))
+        snapshot = json.loads(_package_file(SNAPSHOT).read_text(encoding="utf-8"))
         if snapshot["format"] == SNAPSHOT_FORMAT and snapshot["sha256"] == digest:
             rules = _construct(snapshot["rules"])
             rules.__dict__["_sha256"] = digest
@@ -532,7 +537,7 @@ def write_snapshot(target: Path | None = None) -> Path:
     """Validate rules/default.yaml and write its snapshot (run after editing the YAML)."""
     raw = _default_text()
     rules = parse_rules(raw, DEFAULT_SOURCE)
-    target = target or Path(str(resources.files("needleplan").joinpath(SNAPSHOT)))
+    target = target or Path(str(_package_file(SNAPSHOT)))
     data = {
         "format": SNAPSHOT_FORMAT,
         "sha256": hashlib.sha256(raw).hexdigest(),
@@ -552,18 +557,10 @@ def parse_rules(raw: bytes, source: str) -> RuleSet:
     from pydantic import ValidationError
 
     from . import yamlio
-    from .validation import problems_from
+    from .validation import dotted, problems_from
 
     if len(raw) > yamlio.MAX_RULES_BYTES:
-        raise RulesError(
-            [
-                Problem(
-                    source,
-                    f"the rule set is larger than "
-                    f"{yamlio.MAX_RULES_BYTES // 1024} KiB (limit MAX_RULES_BYTES)",
-                )
-            ]
-        )
+        raise _too_large(source)
     try:
         doc = yamlio.parse(yamlio.decode(raw, source), source)
     except InputError as exc:  # the loader's problems, reported as a rules error
@@ -577,18 +574,18 @@ def parse_rules(raw: bytes, source: str) -> RuleSet:
     located = []
     for loc, message in rules.reference_problems():
         line, col = doc.positions.value(loc)
-        located.append(Problem(source, f"{_dotted(loc)}: {message}", line, col))
+        located.append(Problem(source, f"{dotted(loc)}: {message}", line, col))
     if located:
         raise RulesError(located)
     rules.__dict__["_sha256"] = hashlib.sha256(raw).hexdigest()
     return rules
 
 
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+def _too_large(source: str) -> RulesError:
+    from .yamlio import MAX_RULES_BYTES
+
+    message = f"the rule set is larger than {MAX_RULES_BYTES // 1024} KiB (limit MAX_RULES_BYTES)"
+    return RulesError([Problem(source, message)])
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
@@ -601,15 +598,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     try:
         size = p.stat().st_size
         if size > yamlio.MAX_RULES_BYTES:
-            raise RulesError(
-                [
-                    Problem(
-                        str(p),
-                        "the rule set is larger than "
-                        f"{yamlio.MAX_RULES_BYTES // 1024} KiB (limit MAX_RULES_BYTES)",
-                    )
-                ]
-            )
+            raise _too_large(str(p))  # before reading it
         raw = p.read_bytes()
     except OSError as exc:
         from .errors import UsageError

@@ -6,7 +6,7 @@ import typing
 from types import GenericAlias, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from .rules import RuleSet
+from .rules import RuleSet, is_named_tuple
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -83,11 +83,7 @@ def _as_model(tp: Any, made: dict[Any, Any], *, forbid_extra: bool = False) -> A
 
 def _convert(annotation: Any, made: dict[Any, Any], forbid_extra: bool) -> Any:
     origin, args = get_origin(annotation), get_args(annotation)
-    if (
-        isinstance(annotation, type)
-        and issubclass(annotation, tuple)
-        and hasattr(annotation, "_fields")
-    ):
+    if is_named_tuple(annotation):
         return _as_model(annotation, made, forbid_extra=forbid_extra)
     if origin is Annotated:
         return Annotated[(_convert(args[0], made, forbid_extra), *annotation.__metadata__)]

@@ -42,11 +42,12 @@ def _clean(loc: Sequence[Any], data: Any) -> Loc:
     return tuple(out)
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Sequence[str | int]) -> str:
+    """A location as written in messages: ``conditions.neck_pain.sources[0]``."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "profile"
+    return out
 
 
 def _value_at(data: Any, loc: Loc) -> Any:
@@ -85,7 +86,7 @@ def problems_from(
         loc = _clean(err["loc"], doc.data)
         etype = err["type"]
         ctx = err.get("ctx") or {}
-        field = _dotted(loc)
+        field = dotted(loc) or "profile"
         value = _value_at(doc.data, loc)
         hint: str | None = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
         at = doc.positions.value(loc)
