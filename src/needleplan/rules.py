@@ -17,6 +17,7 @@ from typing import (
     Any,
     Literal,
     NamedTuple,
+    TypeVar,
     Union,
     cast,
     get_args,
@@ -62,12 +63,22 @@ def _mapping_only(value: Any) -> Any:
 
 
 def _entry_schema(cls: type, source: Any, handler: Any) -> Any:
-    """Entries validate from mappings only."""
     from pydantic_core import core_schema
 
     return core_schema.no_info_before_validator_function(_mapping_only, handler(source))
 
 
+_T = TypeVar("_T", bound=type)
+
+
+def _entry(cls: _T) -> _T:
+    """A rule-set entry: validated from a mapping only (pydantic would also take a
+    named tuple's fields as a list)."""
+    setattr(cls, "__get_pydantic_core_schema__", classmethod(_entry_schema))  # noqa: B010
+    return cls
+
+
+@_entry
 class Source(NamedTuple):
     """A citation the rules point at; ``kind`` tells evidence from opinion."""
 
@@ -77,6 +88,7 @@ class Source(NamedTuple):
     note: str = ""
 
 
+@_entry
 class Adjust(NamedTuple):
     """A change to the session count: to the suggestion and/or the ends of the range."""
 
@@ -97,12 +109,14 @@ class Adjust(NamedTuple):
         return ", ".join(parts) or "no change"
 
 
+@_entry
 class SessionRange(NamedTuple):
     suggested: Sessions
     low: Sessions
     high: Sessions
 
 
+@_entry
 class SeverityRules(NamedTuple):
     """NRS 0..mild_max is mild, ..moderate_max moderate, above that severe."""
 
@@ -121,6 +135,7 @@ class SeverityRules(NamedTuple):
         return "moderate" if value <= self.moderate_max else "severe"
 
 
+@_entry
 class DurationRules(NamedTuple):
     """Below ``acute_below_weeks`` acute; above ``chronic_above_weeks`` chronic."""
 
@@ -138,6 +153,7 @@ class DurationRules(NamedTuple):
         return "chronic" if weeks > self.chronic_above_weeks else "subacute"
 
 
+@_entry
 class CadenceRules(NamedTuple):
     max_per_week: PerWeek
     min_hours_between: Annotated[int, Field(ge=24, le=168)]
@@ -145,6 +161,7 @@ class CadenceRules(NamedTuple):
     note: str = ""
 
 
+@_entry
 class ReassessRules(NamedTuple):
     after_sessions: Annotated[int, Field(ge=1, le=12)]
     fraction_of_course: Annotated[float, Field(gt=0, le=1)]
@@ -154,6 +171,7 @@ class ReassessRules(NamedTuple):
     note: str = ""
 
 
+@_entry
 class Condition(NamedTuple):
     label: Text
     sessions: SessionRange
@@ -166,6 +184,7 @@ class Condition(NamedTuple):
     companions: dict[Id, Text] = {}
 
 
+@_entry
 class HealthFactor(NamedTuple):
     label: Text
     level: Level
@@ -177,6 +196,7 @@ class HealthFactor(NamedTuple):
     companions: dict[Id, Text] = {}
 
 
+@_entry
 class UnderlyingFactor(NamedTuple):
     label: Text
     reason: Text
@@ -186,12 +206,14 @@ class UnderlyingFactor(NamedTuple):
     companions: dict[Id, Text] = {}
 
 
+@_entry
 class Companion(NamedTuple):
     label: Text
     patient_text: Text
     sources: Sources
 
 
+@_entry
 class AgeRule(NamedTuple):
     id: Id
     label: Text
@@ -209,6 +231,7 @@ class AgeRule(NamedTuple):
         )
 
 
+@_entry
 class RegionCaution(NamedTuple):
     id: Id
     label: Text
@@ -218,6 +241,7 @@ class RegionCaution(NamedTuple):
     patient_message: str = ""
 
 
+@_entry
 class Expectation(NamedTuple):
     id: Id
     text: Text
@@ -227,6 +251,7 @@ class Expectation(NamedTuple):
     when_previous_response: Response | None = None
 
 
+@_entry
 class _RuleSetFields(NamedTuple):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
@@ -246,27 +271,6 @@ class _RuleSetFields(NamedTuple):
     expectations: list[Expectation] = []
 
 
-# Pydantic would also take a named tuple's fields as a list; rule-set files use mappings.
-for _entry in (
-    Source,
-    Adjust,
-    SessionRange,
-    SeverityRules,
-    DurationRules,
-    CadenceRules,
-    ReassessRules,
-    Condition,
-    HealthFactor,
-    UnderlyingFactor,
-    Companion,
-    AgeRule,
-    RegionCaution,
-    Expectation,
-    _RuleSetFields,
-):
-    setattr(_entry, "__get_pydantic_core_schema__", classmethod(_entry_schema))  # noqa: B010
-
-
 class RuleSet(_RuleSetFields):
     """The whole rule set. ``needleplan schema rules`` prints its JSON Schema.
 
@@ -284,9 +288,9 @@ class RuleSet(_RuleSetFields):
         rules: RuleSet = _adapter().validate_python(data)
         problems = list(rules.reference_problems())
         if problems:
-            raise ValueError(
-                "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems)
-            )
+            from .validation import dotted
+
+            raise ValueError("; ".join(f"{dotted(loc)}: {msg}" for loc, msg in problems))
         return rules
 
     @cached_property
