@@ -351,8 +351,8 @@ def app_for(args: Sequence[str]) -> typer.Typer:
 
 
 def _command_name(info: Any) -> str:
-    name = info.name or info.callback.__name__
-    return str(name).lower().replace("_", "-")
+    """The name Typer gives a registered command."""
+    return str(info.name or typer.main.get_command_name(info.callback.__name__))
 
 
 def main() -> None:
