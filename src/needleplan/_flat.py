@@ -71,7 +71,8 @@ def _unusual(text: str) -> bool:
 
 # Keys that YAML reads as null or true/false rather than as text (keys start with a letter).
 _WORD_KEYS = frozenset(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"])
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +(.*))?")
+_KEY = r"([A-Za-z_][A-Za-z0-9_]*):"
+_KEY_LINE = re.compile(rf"{_KEY}(?: +(.*))?")
 _COMMENT = r"(?: *| +#.*)"
 # Plain scalars: no ':' '#' quotes brackets braces '*' '|' '>' '@' '`' or tabs anywhere,
 # and a first character that is not a YAML indicator ('-' only before a non-space).
@@ -83,7 +84,7 @@ _SINGLE = re.compile(rf"'([^']*)'{_COMMENT}")
 _FLOW_ITEM = re.compile(r"(?:[\w./(+~]|-(?=[\w.]))[\w .;+\-/()%!?&~]*")
 _AFTER = re.compile(_COMMENT)
 # The most common line, in one match: a key and a plain value (or none), no comment.
-_KEY_PLAIN = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*):(?: +({_PLAIN})?)?")
+_KEY_PLAIN = re.compile(rf"{_KEY}(?: +({_PLAIN})?)?")
 
 
 def _value(text: str) -> tuple[bool, Any]:
@@ -156,30 +157,21 @@ def parse_flat(text: str) -> dict[str, Any] | None:
             items.append(item[1])
             continue
         open_key, items = None, None
-        m = _KEY_PLAIN.fullmatch(line)
-        if m is not None:
-            key, plain = m.group(1, 2)
-            if key in data or key in _WORD_KEYS:
-                return None
-            if plain is None or not (plain := plain.rstrip(" ")):
-                data[key] = None
-                open_key = key
-            else:
-                data[key] = implicit(plain)
-            continue
-        m = _KEY_LINE.fullmatch(line)
+        plain = _KEY_PLAIN.fullmatch(line)
+        m = plain or _KEY_LINE.fullmatch(line)
         if m is None:
             return None
-        key = m.group(1)
+        key, rest = m.group(1, 2)
         if key in data or key in _WORD_KEYS:
             return None  # a repeated key is an error, and 'true:' is not a text key
-        rest = m.group(2)
-        if rest is None or rest.startswith("#") or not rest.strip(" "):
+        if rest is None or rest[:1] == "#" or not rest.strip(" "):
             data[key] = None
             open_key = key
-            continue
-        ok, value = _value(rest)
-        if not ok:
-            return None
-        data[key] = value
+        elif plain is not None:
+            data[key] = implicit(rest.rstrip(" "))  # a plain value, read by the same match
+        else:
+            ok, value = _value(rest)
+            if not ok:
+                return None
+            data[key] = value
     return data or None
