@@ -66,12 +66,11 @@ def _as_model(tp: Any, made: dict[Any, Any], *, forbid_extra: bool = False) -> A
         return made[tp]
     from pydantic import ConfigDict, create_model
 
+    hints = typing.get_type_hints(tp, include_extras=True)
     fields: dict[str, Any] = {}
-    for name, annotation in typing.get_type_hints(tp, include_extras=True).items():
-        if name not in tp._fields:
-            continue
+    for name in tp._fields:
         default = tp._field_defaults.get(name, None if name in _OPTIONAL else ...)
-        fields[name] = (_convert(annotation, made, forbid_extra), default)
+        fields[name] = (_convert(hints[name], made, forbid_extra), default)
     doc = (tp.__doc__ or "").split("\n\n")[0] or None
     if doc and doc.startswith(f"{tp.__name__}("):
         doc = None
