@@ -78,34 +78,17 @@ NO_FREEZE = (
     "import sys; from needleplan.cli import app_for; app_for(sys.argv[1:])(prog_name='needleplan')"
 )
 
-CONDITIONS = [
-    "neck_pain",
-    "low_back_pain",
-    "shoulder_pain",
-    "lateral_elbow_pain",
-    "knee_osteoarthritis",
-    "patellofemoral_pain",
-    "plantar_heel_pain",
-    "tension_type_headache",
-    "lateral_hip_pain",
-    "myofascial_pain",
-]
-FACTORS = [
-    "smoker",
-    "poor_sleep",
-    "depression",
-    "anxiety",
-    "fear_avoidance",
-    "obesity",
-    "previous_episodes",
-    "heavy_physical_work",
-    "regular_exercise",
-    "diabetes",
-    "anticoagulants",
-    "pregnancy",
-    "frailty",
-]
-UNDERLYING = ["poor_posture", "muscle_imbalance", "repetitive_strain"]
+
+def plannable_ids() -> tuple[list[str], list[str], list[str]]:
+    """Conditions, health factors and underlying factors of the installed rule set,
+    leaving out the factors that stop a course (red flags and contraindications)."""
+    from needleplan import load_rules
+
+    rules = load_rules()
+    factors = [
+        k for k, f in rules.health_factors.items() if f.level in ("prognostic", "precaution")
+    ]
+    return sorted(rules.conditions), sorted(factors), sorted(rules.underlying_factors)
 
 
 def _ids(key: str, ids: list[str], block: bool) -> str:
@@ -118,16 +101,17 @@ def make_profiles(folder: Path, count: int, seed: int = 7) -> None:
     """Profiles as therapists write them: mostly flow lists, a third with block lists,
     some with comments and quoted text."""
     rng = random.Random(seed)
+    conditions, all_factors, underlying = plannable_ids()
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
-        factors = rng.sample(FACTORS, rng.randint(0, 3))
-        under = rng.sample(UNDERLYING, rng.randint(0, 2))
+        factors = rng.sample(all_factors, rng.randint(0, 3))
+        under = rng.sample(underlying, rng.randint(0, 2))
         unit = rng.choice(["days", "weeks", "months", "years"])
         block = rng.random() < 1 / 3
         text = (
             ("# intake profile\n" if rng.random() < 0.5 else "")
             + (f'patient: "P-{i:05d}"\n' if rng.random() < 0.3 else f"patient: P-{i:05d}\n")
-            + f"condition: {rng.choice(CONDITIONS)}\n"
+            + f"condition: {rng.choice(conditions)}\n"
             + f"region: side {rng.randint(1, 9)}\n"
             + f"severity: {rng.randint(0, 10)}   # pain NRS\n"
             + f"duration: {rng.randint(1, 20)} {unit}\n"
