@@ -35,6 +35,11 @@ class SuggestOptions:
     tty: bool
     colour: bool
 
+    @property
+    def rules_file(self) -> str | None:
+        """The custom rule set's path, as worker processes load it again."""
+        return str(self.rules_path) if self.rules_path else None
+
 
 def _stderr(text: str) -> None:
     sys.stderr.write(text.rstrip("\n") + "\n")
@@ -101,7 +106,7 @@ def run_suggest(opts: SuggestOptions) -> int:
     outcomes = run(
         inputs,
         opts.rules,
-        rules_path=str(opts.rules_path) if opts.rules_path else None,
+        rules_path=opts.rules_file,
         start_date=opts.start_date,
         jobs=opts.jobs,
         render_factory=factory,
@@ -160,7 +165,7 @@ def _stream_in_parallel(
     try:
         written, failed = stream(
             inputs,
-            rules_path=str(opts.rules_path) if opts.rules_path else None,
+            rules_path=opts.rules_file,
             start_date=opts.start_date,
             jobs=opts.jobs,
             render_factory=factory,
