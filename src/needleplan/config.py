@@ -1,0 +1,594 @@
+"""Clinic settings: ``needleplan.toml``.
+
+Which file (:func:`find_config`), first match wins:
+
+1. the path given with ``--config`` (``explicit``);
+2. the path in the ``NEEDLEPLAN_CONFIG`` environment variable (ignored when empty);
+3. ``needleplan.toml`` in the current folder, then in each parent folder up to the root;
+4. ``needleplan.toml`` in the user config folder
+   (``platformdirs.user_config_dir("needleplan")``, e.g. ``~/.config/needleplan`` on Linux).
+
+A relative path from 1 or 2 is taken from the current folder. A file named by 1 or 2
+must exist; a missing one is an error, never a silent fall-back to the defaults.
+
+The file (every key optional)::
+
+    [clinic]
+    name = "Harbour Street Physiotherapy"   # printed on handouts and calendar entries
+    phone = "01632 960 123"
+    address = "1 Harbour Street"
+
+    [schedule]
+    days = ["mon", "wed", "fri"]     # working days; sessions are only booked on these
+    hours = "09:00-17:00"            # sessions are put at the start of the hours
+    session_minutes = 45             # 5 to 480
+    timezone = "Europe/London"       # IANA name; default: the machine's (local_timezone_name)
+    holidays = [2027-01-06]          # TOML dates or "YYYY-MM-DD" strings; never booked
+
+    [defaults]
+    rules = "clinic-rules.yaml"      # relative to the folder of this file
+    format = "table"                 # table, json, jsonl, csv, yaml, markdown, html, fhir, ics
+
+Read with the standard library's ``tomllib`` (``tomli`` on Python 3.10). A file over
+64 KiB is refused. Every problem is reported as ``FILE:LINE:COL`` through
+:class:`ConfigError` (an :class:`~needleplan.errors.InputError`; the command line
+treats it as a usage error, exit 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from needleplan.errors import InputError, Problem, did_you_mean, quote
+from needleplan.schedule import (
+    DAY_NAMES,
+    DEFAULT_END,
+    DEFAULT_SESSION_MINUTES,
+    DEFAULT_START,
+)
+
+FILENAME = "needleplan.toml"
+ENV_VAR = "NEEDLEPLAN_CONFIG"
+#: The largest config file read (a clinic's settings are a few hundred bytes).
+MAX_BYTES = 64 * 1024
+FORMATS = ("table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics")
+Format = Literal["table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics"]
+
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HOURS = re.compile(r"([0-2]?\d):([0-5]\d)\s*-\s*([0-2]?\d):([0-5]\d)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class ConfigError(InputError):
+    """The clinic settings file is invalid or unreadable (a usage error: exit 2)."""
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _parse_hours(value: str) -> tuple[dt.time, dt.time]:
+    m = _HOURS.fullmatch(value.strip())
+    if not m:
+        raise ValueError(f'{quote(value)} is not opening hours; write them as "09:00-17:00"')
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or h2 > 23:
+        raise ValueError(f"{quote(value)}: hours run from 00 to 23")
+    start, end = dt.time(h1, m1), dt.time(h2, m2)
+    if end <= start:
+        raise ValueError(f"{quote(value)}: the hours must end after they start")
+    return start, end
+
+
+def _zone_exists(name: str) -> bool:
+    import zoneinfo
+
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _text(value: str, *, multiline: bool = False) -> str:
+    value = value.strip()
+    bad = _CONTROL.search(value if multiline else value.replace("\n", "\x0b"))
+    if bad:
+        raise ValueError("contains a control character; write plain text")
+    return value
+
+
+def _day_name(item: object) -> str:
+    if not isinstance(item, str):
+        raise ValueError(f"{quote(item)} is not a day: use mon, tue, wed, thu, fri, sat, sun")
+    word = item.strip().lower()
+    if word in _FULL_DAY_NAMES:
+        return DAY_NAMES[_FULL_DAY_NAMES.index(word)]
+    if word not in DAY_NAMES:
+        hint = did_you_mean(word, DAY_NAMES) or "use mon, tue, wed, thu, fri, sat, sun"
+        raise ValueError(f"{quote(item)} is not a day; {hint}")
+    return word
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClinicSettings(_Section):
+    """Who the clinic is: printed on handouts and calendar entries."""
+
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=100)
+    address: str | None = Field(default=None, max_length=500)
+
+    @field_validator("name", "phone")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return None if value is None else _text(value) or None
+
+    @field_validator("address")
+    @classmethod
+    def _lines(cls, value: str | None) -> str | None:
+        return None if value is None else _text(value, multiline=True) or None
+
+
+class ScheduleSettings(_Section):
+    """When the clinic books sessions."""
+
+    days: tuple[Annotated[str, BeforeValidator(_day_name)], ...] = DAY_NAMES[:5]
+    hours: str = f"{DEFAULT_START:%H:%M}-{DEFAULT_END:%H:%M}"
+    session_minutes: int = Field(default=DEFAULT_SESSION_MINUTES, ge=5, le=480, strict=True)
+    timezone: str | None = None
+    holidays: tuple[dt.date, ...] = Field(default=(), max_length=2000)
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days_list(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValueError('write the working days as a list, e.g. ["mon", "wed", "fri"]')
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one working day is needed to book sessions")
+        return tuple(d for d in DAY_NAMES if d in value)  # week order, each once
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        start, end = _parse_hours(value)
+        return f"{start:%H:%M}-{end:%H:%M}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not _zone_exists(value):
+            import zoneinfo
+
+            hint = did_you_mean(value, zoneinfo.available_timezones())
+            raise ValueError(
+                f"{quote(value)} is not a time zone this machine knows; "
+                + (hint or "use an IANA name such as 'Europe/London'")
+            )
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
+        return tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _session_fits(self) -> ScheduleSettings:
+        start, end = _parse_hours(self.hours)
+        span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        if self.session_minutes > span:
+            raise ValueError(
+                f"a {self.session_minutes}-minute session does not fit in the hours {self.hours}"
+            )
+        return self
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The working days as weekday numbers (0 = Monday)."""
+        return frozenset(DAY_NAMES.index(d) for d in self.days)
+
+    @property
+    def start(self) -> dt.time:
+        """The start of the clinic's hours: the time sessions are put at."""
+        return _parse_hours(self.hours)[0]
+
+    @property
+    def end(self) -> dt.time:
+        return _parse_hours(self.hours)[1]
+
+
+class DefaultSettings(_Section):
+    """Defaults for command-line options (an option given on the command line wins)."""
+
+    rules: Path | None = None
+    format: Format | None = None
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rules(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            raise ValueError("write the rules file as a path in quotes")
+        if not value.strip():
+            raise ValueError("the rules file is empty; remove the key to use the shipped rules")
+        path = Path(value.strip()).expanduser()
+        base = (info.context or {}).get("base")
+        if not path.is_absolute() and isinstance(base, Path):
+            path = base / path
+        return path
+
+
+class Config(BaseModel):
+    """A clinic's settings; ``path`` is the file they came from (None: built-in defaults)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    clinic: ClinicSettings = ClinicSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    defaults: DefaultSettings = DefaultSettings()
+    path: Path | None = Field(default=None, exclude=True)
+
+
+# --------------------------------------------------------------------------- the machine's zone
+
+
+def local_timezone_name(
+    env: Mapping[str, str] | None = None, localtime: Path = Path("/etc/localtime")
+) -> str:
+    """The machine's IANA time zone name, used when the settings name none.
+
+    The rule: the ``TZ`` environment variable when it names a zone zoneinfo knows
+    (``Europe/London``, ``:Europe/London``, or a path ending in
+    ``zoneinfo/Europe/London``); else the zone ``/etc/localtime`` links to; else
+    ``UTC``. (``datetime.now().astimezone()`` gives only an offset and an
+    abbreviation, which a calendar cannot use.)
+    """
+    env = os.environ if env is None else env
+    tz = env.get("TZ", "").strip().lstrip(":")
+    if tz:
+        name = tz.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in tz else tz
+        if _zone_exists(name):
+            return name
+    try:
+        target = os.readlink(localtime)
+    except OSError:
+        target = ""
+    if "/zoneinfo/" in target:
+        name = target.split("/zoneinfo/", 1)[1]
+        if _zone_exists(name):
+            return name
+    return "UTC"
+
+
+# --------------------------------------------------------------------------- finding
+
+
+def user_config_file() -> Path:
+    """``needleplan.toml`` in the user config folder (platformdirs)."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("needleplan")) / FILENAME
+
+
+def find_config(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Path | None:
+    """The settings file to use, or None: ``explicit``, then ``$NEEDLEPLAN_CONFIG``,
+    then ``needleplan.toml`` in ``cwd`` or a parent, then in the user config folder.
+
+    An explicit or environment path is returned as named (joined to ``cwd`` when
+    relative) even if it does not exist, so that :func:`load_config` reports it.
+    """
+    if explicit is not None:
+        return explicit if explicit.is_absolute() else cwd / explicit
+    named = env.get(ENV_VAR, "").strip()
+    if named:
+        path = Path(named).expanduser()
+        return path if path.is_absolute() else cwd / path
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / FILENAME
+        if candidate.is_file():
+            return candidate
+    candidate = user_config_file()
+    return candidate if candidate.is_file() else None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read(path: Path) -> str:
+    source = str(path)
+    try:
+        if path.is_dir():
+            raise ConfigError([Problem(source, "this is a folder, not a config file")])
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    source,
+                    f"cannot read the config file: {exc.strerror or exc}",
+                    hint=f"check the path given with --config or {ENV_VAR}",
+                )
+            ]
+        ) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(
+            [
+                Problem(
+                    source,
+                    "the config file is larger than 64 KiB; it is not read",
+                    hint="a clinic's settings take a few lines; is this the right file?",
+                )
+            ]
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            [Problem(source, "the config file is not UTF-8 text", line, col)]
+        ) from None
+
+
+def _toml_problem(source: str, text: str, exc: ValueError) -> Problem:
+    message = str(exc)
+    line: int | None = None
+    col: int | None = None
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
+    if m:
+        line, col = int(m.group(1)), int(m.group(2))
+        message = message[: m.start()]
+    elif message.endswith("(at end of document)"):
+        message = message.removesuffix("(at end of document)").rstrip()
+        line = text.count("\n") + 1
+        col = len(text.rsplit("\n", 1)[-1]) + 1
+    message = message[:1].lower() + message[1:] if message else "invalid TOML"
+    return Problem(
+        source,
+        f"not valid TOML: {message}",
+        line,
+        col,
+        hint="settings are written key = value under [clinic], [schedule] or [defaults]; "
+        'text goes in "double quotes"',
+    )
+
+
+def load_config(path: Path | None) -> Config:
+    """The settings in ``path``, or the built-in defaults when ``path`` is None.
+
+    Raises :class:`ConfigError` with ``FILE:LINE:COL`` problems.
+    """
+    if path is None:
+        return Config()
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    source = str(path)
+    text = _read(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_toml_problem(source, text, exc)]) from None
+    try:
+        config = Config.model_validate(data, context={"base": path.parent})
+    except ValidationError as exc:
+        raise ConfigError(_problems(source, text, exc)) from None
+    return config.model_copy(update={"path": path})
+
+
+def _known_keys(loc: Sequence[str | int]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            break
+    return [k for k in model.model_fields if not (model is Config and k == "path")]
+
+
+def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = list(err["loc"])
+        where = _locate(text, loc)
+        keys = [str(p) for p in loc if isinstance(p, str)]
+        hint: str | None = None
+        if err["type"] == "extra_forbidden":
+            parent, name = keys[:-1], keys[-1]
+            known = _known_keys(parent)
+            if parent:
+                message = f"unknown key {quote(name)} in [{'.'.join(parent)}]"
+            else:
+                message = (
+                    f"unknown section [{name}]"
+                    if isinstance(err["input"], dict)
+                    else (f"unknown key {quote(name)} outside any section")
+                )
+            hint = did_you_mean(name, known) or "known here: " + ", ".join(known)
+        else:
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "literal_error" and isinstance(err["input"], str):
+                hint = did_you_mean(err["input"], FORMATS)
+            elif err["type"] == "model_type":
+                msg = "this must be a section, written [" + ".".join(keys) + "]"
+            message = f"{'.'.join(keys) or 'settings'}: {msg}" if keys else msg
+        problems.append(Problem(source, message, where[0], where[1], hint))
+    return problems
+
+
+# --------------------------------------------------------------------------- positions
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _key_pattern(key: str) -> str:
+    return rf"(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')"
+
+
+def _locate(text: str, loc: Sequence[str | int]) -> tuple[int | None, int | None]:
+    """Line and column (1-based) of a key in TOML text, by a simple scan.
+
+    tomllib gives no positions, so the line is found by looking for ``key =``
+    under its ``[table]`` (or ``table.key =`` at the top). An index into a list
+    is looked for among the list's items. None when it cannot be found.
+    """
+    keys = [str(p) for p in loc if isinstance(p, str)]
+    index = next((p for p in loc if isinstance(p, int)), None)
+    if not keys:
+        return None, None
+    lines = text.splitlines()
+    table = ""
+    table_line: tuple[int, int] | None = None
+    for n, raw in enumerate(lines):
+        header = _HEADER.match(raw)
+        if header:
+            table = re.sub(r"\s*\.\s*", ".", header.group(1)).replace('"', "").replace("'", "")
+            if len(keys) == 1 and table == keys[0]:
+                return n + 1, raw.index("[") + 1
+            if len(keys) > 1 and table == keys[0] and table_line is None:
+                table_line = (n + 1, raw.index("[") + 1)
+            continue
+        if len(keys) == 1 and table == "":
+            pattern = rf"^\s*{_key_pattern(keys[0])}\s*[.=]"
+        elif len(keys) >= 2 and table == keys[0]:
+            pattern = rf"^\s*({_key_pattern(keys[1])})\s*="
+        elif len(keys) >= 2 and table == "":
+            pattern = rf"^\s*({_key_pattern(keys[0])}\s*\.\s*{_key_pattern(keys[1])})\s*="
+        else:
+            continue
+        m = re.match(pattern, raw)
+        if m:
+            col = len(raw) - len(raw.lstrip()) + 1
+            if index is not None:
+                found = _item_position(lines, n, raw.index("=", m.end() - 1) + 1, index)
+                if found:
+                    return found
+            return n + 1, col
+    return table_line or (None, None)
+
+
+def _item_position(lines: list[str], n: int, col: int, index: int) -> tuple[int, int] | None:
+    """Where item ``index`` of the array that starts after column ``col`` of line ``n`` begins."""
+    depth = 0
+    count = -1
+    expecting = False
+    for ln in range(n, min(len(lines), n + 200)):
+        raw = lines[ln]
+        i = col if ln == n else 0
+        while i < len(raw):
+            ch = raw[i]
+            if ch == "#":
+                break
+            if ch in " \t":
+                i += 1
+                continue
+            if depth == 1 and expecting and ch not in ",]":
+                count += 1
+                expecting = False
+                if count == index:
+                    return ln + 1, i + 1
+            if ch in "\"'":
+                end = raw.find(ch, i + 1)
+                while ch == '"' and end > 0 and raw[end - 1] == "\\":
+                    end = raw.find(ch, end + 1)
+                i = len(raw) if end < 0 else end + 1
+                continue
+            if ch in "[{":
+                depth += 1
+                if depth == 1:
+                    expecting = True
+            elif ch in "]}":
+                depth -= 1
+                if depth <= 0:
+                    return None
+            elif ch == "," and depth == 1:
+                expecting = True
+            i += 1
+    return None
+
+
+# --------------------------------------------------------------------------- describing
+
+
+def _show(value: object) -> str:
+    from needleplan.errors import inert
+
+    if value is None:
+        return "(not set)"
+    if isinstance(value, str | Path):
+        import json
+
+        return inert(json.dumps(str(value), ensure_ascii=False))
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def describe(config: Config) -> str:
+    """What ``needleplan config`` prints: the file in use (or none) and every value.
+
+    Values left at their default are marked ``# default``; the output is TOML-like,
+    so a line can be copied into a settings file. Plain text (no markup).
+    """
+    lines: list[str] = []
+    if config.path is not None:
+        lines.append(f"# settings from {_show(str(config.path))[1:-1]}")
+    else:
+        lines.append(
+            f"# no settings file in use: none named by --config or {ENV_VAR}, no {FILENAME} "
+            "in this folder or its parents, none at "
+            f"{_show(str(user_config_file()))[1:-1]}; built-in defaults"
+        )
+    notes = {
+        ("schedule", "days"): "Monday to Friday",
+        ("schedule", "hours"): "sessions start at the start of the hours",
+        ("schedule", "timezone"): f"the machine's: {local_timezone_name()}",
+        ("defaults", "rules"): "the shipped rule set",
+        ("defaults", "format"): "table on a terminal, json otherwise",
+    }
+    for section_name in ("clinic", "schedule", "defaults"):
+        section: BaseModel = getattr(config, section_name)
+        lines.append("")
+        lines.append(f"[{section_name}]")
+        for key in type(section).model_fields:
+            value = getattr(section, key)
+            line = f"{key} = {_show(value)}"
+            if key not in section.model_fields_set:
+                note = notes.get((section_name, key))
+                line += "  # default" + (f" ({note})" if note else "")
+            lines.append(line)
+    return "\n".join(lines) + "\n"
