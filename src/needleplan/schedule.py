@@ -17,8 +17,11 @@ Rules every schedule keeps (tested as properties in ``tests/test_schedule.py``):
   between sessions of CLINICAL.md);
 - never more than ``per_week`` sessions in any seven days in a row, so never
   more than ``per_week`` in any Monday-Sunday week;
-- sessions are spread evenly: each aims at ``7 / per_week`` days after the
-  one before, taking the nearest bookable day (the earlier one on a tie);
+- sessions are spread evenly: session *k* aims at ``k * 7 / per_week`` days
+  after the first and takes the nearest bookable day (the earlier one on a
+  tie); a session pushed a day or more past its aim (a closure, a holiday)
+  restarts the count from itself, so the rest keep the spacing instead of
+  crowding in to catch up;
 - it always ends: with no bookable weekday it says so, and a schedule that
   would run past the end of the calendar (31 December 9999) is refused.
 """
@@ -67,9 +70,10 @@ def session_dates(
     clinic's settings name those days). ``holidays`` are never booked.
     Sessions are at least ``min_gap_days`` apart, never more than
     ``per_week`` fall in any seven consecutive days (hence in any
-    Monday-Sunday week), and they are spread evenly, each aiming at
-    ``7 / per_week`` days after the previous one and taking the nearest
-    bookable day (the earlier one on a tie). The first is on the first
+    Monday-Sunday week), and they are spread evenly: session *k* aims at
+    ``k * 7 / per_week`` days after the first and takes the nearest bookable
+    day (the earlier one on a tie); one pushed a day or more past its aim
+    restarts the count from itself. The first is on the first
     bookable day on or after ``start``.
 
     Raises ValueError, in plain words, when the request cannot be met: no
@@ -115,6 +119,10 @@ def session_dates(
 
     interval = 7 / per_week
     placed: list[int] = [next_open(first_ordinal)]
+    # Targets are counted from an anchor session (the first, at first), so rounding
+    # to whole days never accumulates; a session pushed later than its target by a
+    # day or more (a closure, a holiday, the weekly limit) becomes the new anchor.
+    anchor, since = placed[0], 0
     while len(placed) < count:
         prev = placed[-1]
         earliest = prev + min_gap_days
@@ -123,17 +131,14 @@ def session_dates(
             earliest = max(earliest, placed[-per_week] + 7)
         if earliest > last:
             raise ValueError(_PAST_9999)
-        target = prev + interval
+        target = anchor + (since + 1) * interval
         chosen = next_open(earliest)
         # Move on to a later bookable day while it is strictly nearer the target.
         # Every later day also meets the gap and the weekly limit, which only
         # look backwards; the loop stops once a day is on or past the target.
         while chosen < target:
-            after = chosen + 1
-            if after > last:
-                break
             try:
-                candidate = next_open(after)
+                candidate = next_open(chosen + 1)
             except ValueError:
                 break
             if abs(candidate - target) < abs(chosen - target):
@@ -141,6 +146,10 @@ def session_dates(
             else:
                 break
         placed.append(chosen)
+        if chosen - target >= 1:
+            anchor, since = chosen, 0
+        else:
+            since += 1
     return [_day(o) for o in placed]
 
 
