@@ -1,31 +1,83 @@
-"""The plan: what ``plan(profile, rules)`` returns and every writer reads.
+"""The plan and the review: what ``plan()`` and ``review()`` return and every writer reads.
 
-Its JSON shape is the contract in DESIGN.md; ``needleplan schema plan``
-prints the JSON Schema generated from these classes. They are named tuples:
-immutable, hashable and nearly free to define and create, which matters on
-every start-up and in every batch (the planner builds them from values it has
-already checked; ``schema.py`` turns them into models only for the schema).
+Their JSON shape is the contract in DESIGN.md (``to_dict()``);
+``needleplan schema plan`` prints the JSON Schema generated from these
+classes. They are frozen dataclasses: built by the planner from values it has
+already checked, never changed afterwards.
 """
 
+import dataclasses
 import datetime as dt
-from typing import Any, Literal, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any
 
-Decision = Literal["needle", "needle_with_caution", "do_not_needle", "refer"]
-FlagLevel = Literal["red_flag", "contraindication", "precaution"]
+from .vocab import (
+    Audience,
+    Decision,
+    DurationBand,
+    Effect,
+    FlagLevel,
+    ReviewVerdict,
+    SeverityBand,
+    Side,
+    Urgency,
+    Verdict,
+)
+
+frozen = dataclass(frozen=True)
 
 
-class Sessions(NamedTuple):
+@frozen
+class Sessions:
     suggested: int
     low: int
     high: int
 
 
-class Cadence(NamedTuple):
+@frozen
+class Course:
+    """The course as a trial: the initial block, its review point, the practice ceiling."""
+
+    initial_block: int
+    reassess_after: int
+    ceiling: int
+
+
+@frozen
+class Cadence:
     per_week: int
     weeks: int
 
 
-class CompanionItem(NamedTuple):
+@frozen
+class Reason:
+    """Why a site is ``caution`` or ``avoid``."""
+
+    flag: str
+    message: str
+    patient_message: str
+    source: str
+
+
+@frozen
+class SiteVerdict:
+    id: str
+    label: str
+    side: Side
+    verdict: Verdict
+    reasons: tuple[Reason, ...] = ()
+
+
+@frozen
+class UncheckedSite:
+    """A site check that could not be made (no ``sites:`` given)."""
+
+    check: str
+    message: str
+
+
+@frozen
+class CompanionItem:
     id: str
     label: str
     reason: str
@@ -33,74 +85,181 @@ class CompanionItem(NamedTuple):
     patient_text: str = ""
 
 
-class Flag(NamedTuple):
+@frozen
+class Flag:
     id: str
     level: FlagLevel
     label: str
     message: str
     source: str
     patient_message: str = ""
+    urgency: Urgency = "none"
 
 
-class Step(NamedTuple):
-    """One entry of the rationale: which rule changed what, why, on whose evidence."""
+@frozen
+class Warning:
+    """Something the clinician should check, which does not change the decision by itself."""
+
+    kind: str
+    message: str
+
+
+@frozen
+class Step:
+    """One entry of the rationale: which rule changed what, with what real effect, why."""
 
     rule: str
     change: str
+    effect: Effect
     reason: str
     source: str
 
 
-class ScheduledSession(NamedTuple):
+@frozen
+class ScheduledSession:
     session: int
     date: dt.date
     reassess: bool
 
 
-class Bands(NamedTuple):
-    severity: Literal["mild", "moderate", "severe"]
-    duration: Literal["acute", "subacute", "chronic"]
+@frozen
+class Bands:
+    severity: SeverityBand
+    duration: DurationBand
 
 
-class RulesRef(NamedTuple):
+@frozen
+class RulesRef:
     name: str
     version: str
     sha256: str
 
 
-class Plan(NamedTuple):
-    """A suggested course for one profile. ``refer``/``do_not_needle`` suggest 0 sessions."""
+@frozen
+class AdviceSection:
+    id: str
+    heading: str
+    items: tuple[str, ...]
+
+
+@frozen
+class Advice:
+    """The patient's page, fitted to the decision: plain words, no ids."""
+
+    title: str
+    lead: str
+    sections: tuple[AdviceSection, ...]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@frozen
+class Plan:
+    """A suggested course for one profile. Only needling decisions suggest sessions."""
 
     source: str | None
     patient: str | None
     condition: str
     condition_label: str
     decision: Decision
+    urgency: Urgency
     sessions: Sessions
+    course: Course
     cadence: Cadence
     reassess_after: int
-    companions: tuple[CompanionItem, ...]
+    sites: tuple[SiteVerdict, ...]
+    unchecked: tuple[UncheckedSite, ...]
     flags: tuple[Flag, ...]
+    warnings: tuple[Warning, ...]
+    companions: tuple[CompanionItem, ...]
     expectations: tuple[str, ...]
     rationale: tuple[Step, ...]
-    schedule: tuple[ScheduledSession, ...] | None
     bands: Bands
+    audience: Audience
+    advice: Advice
     disclaimer: str
     rules: RulesRef
+    schedule: tuple[ScheduledSession, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready contract: ``schedule`` is present only when a start date is known."""
-        data = self._asdict()
-        for key in ("sessions", "cadence", "bands", "rules"):
-            data[key] = data[key]._asdict()
-        for key in ("companions", "flags", "rationale"):
-            data[key] = [part._asdict() for part in data[key]]
-        data["expectations"] = list(self.expectations)
+        data: dict[str, Any] = _plain(self)
         if self.schedule is None:
             del data["schedule"]
-        else:
-            data["schedule"] = [
-                {"session": x.session, "date": x.date.isoformat(), "reassess": x.reassess}
-                for x in self.schedule
-            ]
+        return data
+
+    @property
+    def avoided(self) -> tuple[SiteVerdict, ...]:
+        return tuple(s for s in self.sites if s.verdict == "avoid")
+
+
+@frozen
+class Change:
+    points: int
+    percent: float | None
+    meaningful: bool
+    worse: bool
+
+
+@frozen
+class Next:
+    sessions: int
+    reassess_after: int
+    avoid_sites: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+
+
+@frozen
+class Point:
+    session: int
+    date: dt.date
+    nrs: int
+    groc: int | None = None
+    events: tuple[str, ...] = ()
+
+
+@frozen
+class ReviewStep:
+    rule: str
+    reason: str
+    source: str
+
+
+@frozen
+class Review:
+    """What to do next, from the session log (``review(profile, rules, today)``)."""
+
+    source: str | None
+    patient: str | None
+    condition: str
+    condition_label: str
+    verdict: ReviewVerdict
+    urgency: Urgency
+    sessions_done: int
+    baseline_nrs: int | None
+    latest_nrs: int | None
+    change: Change | None
+    next: Next
+    ceiling: int
+    progress_note_due: bool
+    trajectory: tuple[Point, ...]
+    rationale: tuple[ReviewStep, ...]
+    audience: Audience
+    advice: Advice
+    disclaimer: str
+    rules: RulesRef
+    mcid_line: float | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = _plain(self)
         return data

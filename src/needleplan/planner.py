@@ -1,139 +1,425 @@
 """``plan(profile, rules) -> Plan``: pure, deterministic, safety first.
 
-No files, no printing, no clock: the same profile and rule set always give
-the same plan. Order of work:
+No files, no printing, no clock: the same profile, rule set and clinic
+calendar always give the same plan. Order of work:
 
-1. safety: red flags -> ``refer``; contraindications -> ``do_not_needle``;
-   precautions -> ``needle_with_caution``; otherwise ``needle``;
-2. dosing (only when needling is planned): the condition's base range, moved
-   by the severity and duration bands, age and prognostic factors, then held
-   inside the condition's evidence range - every step in the rationale;
-3. cadence, reassessment point, companions, expectations, schedule.
-
-The parts of a plan (flags, rationale steps, companions, expectations) are
-frozen values that depend only on the rule set and a few profile fields, so
-they are built once per rule set and reused (:class:`_Memo`). That changes
-how fast a batch runs, never what a plan says.
+1. screening: red flags -> ``refer`` (with an urgency); contraindications ->
+   ``do_not_needle``; a fresh injury or no pain -> ``not_indicated``;
+2. sites: each listed site gets ``ok``, ``caution`` or ``avoid`` from the
+   anatomy table and the site rules (lung fields, no pressure possible with a
+   bleeding risk, pregnancy zones, a factor's place); if every site is
+   ``avoid`` the plan does not needle; without sites, the checks that could
+   not be made are listed;
+3. dose (needling only): the initial block is a dose the condition's trials
+   tested; severity and duration choose within that range; a good previous
+   response shortens the road to the first review; prognostic factors move
+   the expected course towards the practice ceiling, never past it. Every
+   step says its real effect (``applied``, ``capped`` or ``none``);
+4. cadence, reassessment point, companions, expectations, warnings, the
+   patient's advice and (with a start date) the dated schedule.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import math
 import re
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING
 
+from . import advice as advice_mod
 from .plan import (
     Bands,
     Cadence,
     CompanionItem,
-    Decision,
+    Course,
     Flag,
-    FlagLevel,
     Plan,
+    Reason,
     RulesRef,
     ScheduledSession,
     Sessions,
+    SiteVerdict,
     Step,
+    UncheckedSite,
+    Warning,
 )
-from .profile import ConditionProfile
-from .rules import Adjust, Condition, RuleSet
+from .profile import PREGNANCY, ConditionProfile
+from .rules import Condition, RuleSet, Site
+from .vocab import FIRST_TRIMESTER_WEEKS, NEEDLING, URGENCIES, Decision, Effect, Place, Urgency
 
-_LEVEL_ORDER = {"red_flag": 0, "contraindication": 1, "precaution": 2}
-#: Entries a memo table may hold before it is emptied (bounds memory in huge batches).
-MEMO_LIMIT = 20_000
+if TYPE_CHECKING:
+    from .schedule import ClinicCalendar
 
-T = TypeVar("T")
-
-
-class _Memo:
-    """Plan parts already built under one rule set, keyed by what they depend on."""
-
-    def __init__(self, rules: RuleSet) -> None:
-        self.table: dict[tuple[Any, ...], Any] = {}
-        self.ref = RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256)
-        flagged = {e.when_flag for e in rules.expectations if e.when_flag}
-        self.expectation_flags = frozenset(flagged)
-        self.region_keywords = [
-            (rc, re.compile("|".join(re.escape(k.lower()) for k in rc.keywords)))
-            for rc in rules.region_cautions
-        ]
-
-    def get(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
-        try:
-            value: T = self.table[key]
-        except KeyError:
-            if len(self.table) >= MEMO_LIMIT:
-                self.table.clear()
-            value = self.table[key] = build()
-        return value
+_LEVEL_ORDER = {"red_flag": 0, "contraindication": 1, "not_indicated": 2, "precaution": 3}
+_VERDICT_ORDER = {"ok": 0, "caution": 1, "avoid": 2}
 
 
-def _memo(rules: RuleSet) -> _Memo:
-    """The memo of ``rules``, kept on the rule set itself (it lives as long as they do)."""
-    memo: _Memo | None = rules.__dict__.get("_plan_memo")
-    if memo is None:
-        memo = rules.__dict__["_plan_memo"] = _Memo(rules)
-    return memo
+# -- screening --------------------------------------------------------------------
 
-
-class _Flagged(Protocol):
-    """What health factors, age rules and region cautions share as flag sources."""
-
-    @property
-    def label(self) -> str: ...
-    @property
-    def message(self) -> str: ...
-    @property
-    def patient_message(self) -> str: ...
-    @property
-    def sources(self) -> list[str]: ...
-
-
-def _flag(
-    memo: _Memo, rules: RuleSet, kind: str, fid: str, level: FlagLevel, item: _Flagged
-) -> Flag:
-    return memo.get(
-        ("flag", kind, fid),
-        lambda: Flag(
-            id=fid,
-            level=level,
-            label=item.label,
-            message=item.message,
-            source=rules.cite(item.sources),
-            patient_message=item.patient_message,
-        ),
-    )
-
-
-def _flags(profile: ConditionProfile, rules: RuleSet, memo: _Memo) -> list[Flag]:
+def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
     flags: list[Flag] = []
-    for fid in profile.health_factors:
-        hf = rules.health_factors[fid]
-        if hf.level != "prognostic":
-            flags.append(_flag(memo, rules, "health_factor", fid, hf.level, hf))
+    for factor in profile.health_factors:
+        hf = rules.health_factors[factor.id]
+        if hf.level == "prognostic":
+            continue
+        source = rules.cite(hf.sources)
+        if hf.place:
+            if not factor.places:
+                # cannot be checked without its place: do not needle until it is named
+                flags.append(
+                    Flag(
+                        factor.id,
+                        "contraindication",
+                        hf.label,
+                        f"{hf.label} without a place: needleplan cannot tell which sites it "
+                        "rules out. Name the place (e.g. '- "
+                        f"{factor.id}: left_arm') and plan again. {hf.message}",
+                        source,
+                        hf.patient_message,
+                    )
+                )
+                continue
+            places = ", ".join(p.replace("_", " ") for p in factor.places)
+            flags.append(
+                Flag(
+                    factor.id,
+                    "precaution",
+                    f"{hf.label} ({places})",
+                    f"{hf.message} Applies at the {places} only.",
+                    source,
+                    hf.patient_message,
+                )
+            )
+            continue
+        flags.append(
+            Flag(factor.id, hf.level, hf.label, hf.message, source, hf.patient_message, hf.urgency)
+        )
+        if factor.id == PREGNANCY:
+            flags += _pregnancy_flags(profile, rules)
     if profile.age is not None:
         for rule in rules.age_rules:
             if rule.level == "precaution" and rule.matches(profile.age):
-                flags.append(_flag(memo, rules, "age", rule.id, "precaution", rule))
-    if profile.region:
-        region = profile.region.lower()
-        for rc, keywords in memo.region_keywords:
-            if keywords.search(region):
-                flags.append(_flag(memo, rules, "region", rc.id, "precaution", rc))
+                flags.append(
+                    Flag(
+                        rule.id,
+                        "precaution",
+                        rule.label,
+                        rule.message,
+                        rules.cite(rule.sources),
+                        rule.patient_message,
+                    )
+                )
+    if profile.severity == 0:
+        flags.append(
+            Flag(
+                "no_pain",
+                "not_indicated",
+                "No pain (NRS 0)",
+                "Pain NRS 0: a pain-driven needling course is not indicated, and its "
+                f"reassessment test (a {rules.review.nrs_points}-point or "
+                f"{rules.review.nrs_percent:g}% fall) could never be met.",
+                rules.cite(rules.review.sources),
+                "You have no pain at the moment, so needling is not needed now.",
+            )
+        )
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
 
 
-def _decision(flags: list[Flag]) -> Decision:
+def _pregnancy_flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
+    hf = rules.health_factors[PREGNANCY]
+    weeks = profile.pregnancy_weeks()
+    if weeks is None or weeks >= FIRST_TRIMESTER_WEEKS:
+        return []
+    return [
+        Flag(
+            "first_trimester",
+            "precaution",
+            f"First trimester ({weeks} weeks)",
+            f"Pregnant {weeks} weeks (first trimester, under {FIRST_TRIMESTER_WEEKS} weeks): "
+            "miscarriage is most common now, and most clinicians would not start "
+            "dry needling until the second trimester. Consider deferring needling and "
+            "using the other therapies meanwhile; if needling goes ahead, obtain written "
+            "informed consent.",
+            rules.cite(hf.sources),
+            "Many therapists wait until after the first 3 months of pregnancy to start "
+            "needling. Talk this through with your therapist.",
+        )
+    ]
+
+
+def _urgency(flags: list[Flag]) -> Urgency:
+    found = [f.urgency for f in flags if f.level == "red_flag"]
+    return max(found, key=URGENCIES.index) if found else "none"
+
+
+# -- sites ------------------------------------------------------------------------
+
+def site_places(site: Site, side: str) -> frozenset[Place]:
+    """The places a site on ``side`` lies in (an arm or leg site on both sides: both limbs)."""
+    places: set[str] = set()
+    for part in (site.body_part, *site.also):
+        if part in ("arm", "leg"):
+            sides = ("left", "right") if side == "both" else (side,)
+            places.update(f"{s}_{part}" for s in sides)
+        else:
+            places.add(part)
+    return frozenset(places)  # type: ignore[arg-type]
+
+
+def _site_verdicts(profile: ConditionProfile, rules: RuleSet) -> tuple[SiteVerdict, ...]:
+    have = profile.factor_ids
+    verdicts = []
+    for sid, side in profile.sites.items():
+        site = rules.sites[sid]
+        places = site_places(site, side)
+        reasons: list[Reason] = []
+        verdict = "ok"
+        covered: set[str] = set()  # factors already answered by a rule at this site
+        for rule in rules.site_rules:
+            factors = set(rule.factors_any)
+            if rule.in_place_of is not None:
+                factor = profile.factor(rule.in_place_of)
+                if factor is None or not places.intersection(factor.places):
+                    continue
+            elif rule.risk is not None:
+                if rule.risk not in site.risks or (factors and not factors & have):
+                    continue
+            elif not factors & have or factors & covered:
+                continue  # a general rule, already answered more strictly here
+            covered |= factors & have
+            stronger = bool(set(rule.stronger_with) & have) and rule.message_stronger
+            reasons.append(
+                Reason(
+                    rule.id,
+                    rule.message_stronger if stronger else rule.message,
+                    rule.patient_message,
+                    rules.cite(rule.sources),
+                )
+            )
+            if _VERDICT_ORDER[rule.verdict] > _VERDICT_ORDER[verdict]:
+                verdict = rule.verdict
+        verdicts.append(SiteVerdict(sid, site.label, side, verdict, tuple(reasons)))  # type: ignore[arg-type]
+    # avoided sites first, then cautions, each in the order given
+    return tuple(sorted(verdicts, key=lambda v: -_VERDICT_ORDER[v.verdict]))
+
+
+def _unchecked(profile: ConditionProfile, rules: RuleSet) -> tuple[UncheckedSite, ...]:
+    if profile.sites:
+        return ()
+    have = profile.factor_ids
+    return tuple(
+        UncheckedSite(check, u.message)
+        for check, u in rules.unchecked.items()
+        if not u.when_factors_any or set(u.when_factors_any) & have
+    )
+
+
+# -- decision ---------------------------------------------------------------------
+
+def _decision(
+    flags: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSet
+) -> tuple[Decision, list[Flag]]:
     levels = {f.level for f in flags}
     if "red_flag" in levels:
-        return "refer"
+        return "refer", flags
     if "contraindication" in levels:
-        return "do_not_needle"
-    return "needle_with_caution" if "precaution" in levels else "needle"
+        return "do_not_needle", flags
+    if "not_indicated" in levels:
+        return "not_indicated", flags
+    if sites and all(s.verdict == "avoid" for s in sites):
+        names = ", ".join(s.label for s in sites)
+        flag = Flag(
+            "every_site_avoided",
+            "contraindication",
+            "Every planned site must be avoided",
+            f"Every site listed must be avoided ({names}): do not needle as planned. "
+            "Reconsider the sites, or use the other therapies.",
+            "; ".join(dict.fromkeys(r.source for s in sites for r in s.reasons)),
+            "The places your therapist planned to needle are not safe to needle for you.",
+        )
+        return "do_not_needle", [flag, *flags]
+    if "precaution" in levels or any(s.verdict != "ok" for s in sites):
+        return "needle_with_caution", flags
+    return "needle", flags
+
+
+# -- dose -------------------------------------------------------------------------
+
+def _move(value: int, step: int, low: int, high: int) -> tuple[int, Effect]:
+    """``value + step`` held inside ``low..high``, and whether the step took effect."""
+    if step == 0:
+        return value, "none"
+    moved = min(max(value + step, low), high)
+    if moved == value + step:
+        return moved, "applied"
+    return moved, "capped"
+
+
+def _signed(n: int) -> str:
+    return f"{n:+d}"
+
+
+def _dose(
+    profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands
+) -> tuple[Sessions, Course, list[Step]]:
+    low, high = condition.initial_block.low, condition.initial_block.high
+    ceiling = rules.ceiling(profile.condition)
+    doses = ", ".join(str(d) for d in condition.trial_doses)
+    steps = [
+        Step(
+            f"conditions.{profile.condition}.initial_block",
+            f"initial block {low}" if low == high else f"initial block {low} (range {low}-{high})",
+            "applied",
+            f"{condition.label}: trials tested {doses} session(s) ({condition.note}); the "
+            f"initial block stays within {low}-{high}",
+            rules.cite(condition.sources),
+        )
+    ]
+    block = low
+    sev, dur = bands.severity, bands.duration
+    for rule, step, why, sources in (
+        (
+            f"severity.{sev}",
+            rules.severity.block_step.get(sev, 0),
+            f"{_severity_text(profile.severity)} is in the {sev} band",
+            rules.severity.sources,
+        ),
+        (
+            f"duration.{dur}",
+            rules.duration.block_step.get(dur, 0),
+            f"pain for {_duration_text(profile.duration)} is {dur}",
+            rules.duration.sources,
+        ),
+    ):
+        block, effect = _move(block, step, low, high)
+        reason = why + (
+            f": {_signed(step)} to the initial block"
+            + (f", held at the trials' largest dose ({high})" if effect == "capped" else "")
+            if step
+            else ": no change to the initial block"
+        )
+        steps.append(Step(rule, _signed(step) if step else "0", effect, reason, rules.cite(sources)))
+    course_rules = rules.course
+    if profile.previous_response == "good":
+        step = course_rules.good_response_block_step
+        block, effect = _move(block, step, low, high)
+        steps.append(
+            Step(
+                "previous_response.good",
+                _signed(step) if step else "0",
+                effect,
+                "needling helped before, so the first review can come sooner"
+                + (f"; held at the trials' smallest dose ({low})" if effect == "capped" else ""),
+                rules.cite(course_rules.good_response_sources),
+            )
+        )
+    # the expected course: the block, moved towards the ceiling by slow-recovery factors
+    expected = block
+    for rule, step, why, sources in _prognostic(profile, rules):
+        expected, effect = _move(expected, step, block, ceiling)
+        if step > 0 and effect == "capped":
+            why += f"; the course is already at the practice ceiling ({ceiling})"
+        steps.append(Step(rule, _signed(step) if step else "0", effect, why, rules.cite(sources)))
+    reassess = min(
+        course_rules.reassess_after_at_most,
+        max(1, math.ceil(block * course_rules.reassess_fraction)),
+        block,
+    )
+    reason = (
+        f"reassess after {course_rules.reassess_after_at_most} sessions or "
+        f"{course_rules.reassess_fraction:.0%} of the initial block, whichever comes first: "
+        f"no meaningful change (NRS {rules.review.nrs_points} points or "
+        f"{rules.review.nrs_percent:g}%) by then means review the plan, not add sessions"
+    )
+    sources = course_rules.reassess_sources
+    if profile.previous_response == "none":
+        earlier = min(reassess, course_rules.no_response_reassess_after)
+        reason = (
+            "needling did not help before, which predicts a poor response and more "
+            f"soreness: reassess after session {earlier}; the count is not raised"
+        )
+        reassess, sources = earlier, course_rules.no_response_sources
+    steps.append(
+        Step("reassess", f"after session {reassess}", "applied", reason, rules.cite(sources))
+    )
+    steps.append(
+        Step(
+            "course.ceiling",
+            f"at most {ceiling}",
+            "applied",
+            f"extend one block at a time only while each block keeps improving, to at most "
+            f"{ceiling} sessions (practice ceiling); a progress note every "
+            f"{course_rules.progress_note_every} sessions",
+            rules.cite((*course_rules.ceiling_sources, *course_rules.progress_note_sources)),
+        )
+    )
+    return (
+        Sessions(suggested=expected, low=block, high=ceiling),
+        Course(initial_block=block, reassess_after=reassess, ceiling=ceiling),
+        steps,
+    )
+
+
+def _prognostic(
+    profile: ConditionProfile, rules: RuleSet
+) -> list[tuple[str, int, str, tuple[str, ...]]]:
+    """Every factor that changes the expected course: (rule, step, reason, sources)."""
+    found: list[tuple[str, int, str, tuple[str, ...]]] = []
+    for factor in profile.health_factors:
+        hf = rules.health_factors[factor.id]
+        if hf.prognostic_step or hf.level == "prognostic":
+            found.append(
+                (
+                    f"health_factors.{factor.id}",
+                    hf.prognostic_step,
+                    f"{hf.label}: {_course_effect(hf.prognostic_step)}",
+                    hf.sources,
+                )
+            )
+    for uid in profile.underlying_factors:
+        uf = rules.underlying_factors[uid]
+        found.append(
+            (
+                f"underlying_factors.{uid}",
+                uf.prognostic_step,
+                f"{uf.label}: {uf.reason}",
+                uf.sources,
+            )
+        )
+    if profile.age is not None:
+        for rule in rules.age_rules:
+            if rule.level == "prognostic" and rule.matches(profile.age):
+                found.append(
+                    (
+                        f"age_rules.{rule.id}",
+                        rule.prognostic_step,
+                        f"age {profile.age}: {rule.message}",
+                        rule.sources,
+                    )
+                )
+    risk = _start_back_risk(profile, rules)
+    if risk is not None and rules.start_back is not None:
+        sb = rules.start_back
+        why = sb.reasons.get(risk, f"STarT Back {risk} risk")
+        found.append((f"start_back.{risk}", sb.prognostic_step.get(risk, 0), why, sb.sources))
+    return found
+
+
+def _course_effect(step: int) -> str:
+    if step > 0:
+        return "linked to slower recovery, so the expected course is longer"
+    if step < 0:
+        return "linked to faster recovery"
+    return "a good sign for recovery; the expected course is unchanged"
+
+
+def _start_back_risk(profile: ConditionProfile, rules: RuleSet) -> str | None:
+    sb = rules.start_back
+    if sb is None or profile.start_back is None:
+        return None
+    if sb.applies_to and profile.condition not in sb.applies_to:
+        return None
+    return sb.risk(profile.start_back.total, profile.start_back.psychosocial)
 
 
 def _severity_text(value: int | str) -> str:
@@ -142,190 +428,65 @@ def _severity_text(value: int | str) -> str:
 
 def _duration_text(weeks: float) -> str:
     if weeks < 2:
-        return f"{round(weeks * 7)} days"
+        days = round(weeks * 7)
+        return f"{days} day" + ("" if days == 1 else "s")
     if weeks < 17:
         return f"{weeks:.3g} weeks"
     return f"{weeks / 4.348:.3g} months"
 
 
-def _factor_step(rules: RuleSet, rule: str, item: Any, why: str) -> Step:
-    """The rationale step of a health or underlying factor that moves the count."""
-    return Step(
-        rule=rule,
-        change=item.adjust.describe(),
-        reason=f"{item.label}: {why}",
-        source=rules.cite(item.sources),
-    )
-
-
-def _dose(
-    profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands, memo: _Memo
-) -> tuple[Sessions, list[Step]]:
-    base = condition.sessions
-    steps = [
-        memo.get(
-            ("base", profile.condition),
-            lambda: Step(
-                rule=f"conditions.{profile.condition}.sessions",
-                change=f"base {base.suggested} (range {base.low}-{base.high})",
-                reason=condition.note,
-                source=rules.cite(condition.sources),
-            ),
-        )
-    ]
-    moves: list[tuple[Adjust, tuple[Any, ...], Callable[[], Step]]] = []
-    sev, dur = bands.severity, bands.duration
-    duration_text = _duration_text(profile.duration)
-    moves.append(
-        (
-            rules.severity.adjust[sev],
-            ("severity", sev, profile.severity),
-            lambda: Step(
-                rule=f"severity.{sev}",
-                change=rules.severity.adjust[sev].describe(),
-                reason=f"{_severity_text(profile.severity)} is in the {sev} band: "
-                f"{rules.severity.reasons[sev]}",
-                source=rules.cite(rules.severity.sources),
-            ),
-        )
-    )
-    moves.append(
-        (
-            rules.duration.adjust[dur],
-            ("duration", dur, duration_text),
-            lambda: Step(
-                rule=f"duration.{dur}",
-                change=rules.duration.adjust[dur].describe(),
-                reason=f"pain for {duration_text} is {dur}: {rules.duration.reasons[dur]}",
-                source=rules.cite(rules.duration.sources),
-            ),
-        )
-    )
-    if profile.age is not None:
-        for rule in rules.age_rules:
-            if rule.adjust and rule.matches(profile.age):
-                moves.append(
-                    (
-                        rule.adjust,
-                        ("age", rule.id, profile.age),
-                        lambda r=rule, a=rule.adjust: Step(  # type: ignore[misc]
-                            rule=f"age_rules.{r.id}",
-                            change=a.describe(),
-                            reason=f"age {profile.age}: {r.message}",
-                            source=rules.cite(r.sources),
-                        ),
-                    )
-                )
-    factors: tuple[tuple[str, list[str], Any, str], ...] = (
-        ("health_factors", profile.health_factors, rules.health_factors, "message"),
-        ("underlying_factors", profile.underlying_factors, rules.underlying_factors, "reason"),
-    )
-    for table_name, ids, table, text in factors:
-        for fid in ids:
-            item = table[fid]
-            if item.adjust:
-                step = functools.partial(
-                    _factor_step, rules, f"{table_name}.{fid}", item, getattr(item, text)
-                )
-                moves.append((item.adjust, (table_name, fid), step))
-    suggested, low, high = base.suggested, base.low, base.high
-    for adjust, key, build in moves:
-        suggested += adjust.suggested
-        low += adjust.low
-        high += adjust.high
-        steps.append(memo.get(key, build))
-    lo_e, hi_e = condition.evidence_min, condition.evidence_max
-    clamped = [min(max(v, lo_e), hi_e) for v in (suggested, low, high)]
-    if clamped != [suggested, low, high]:
-        steps.append(
-            memo.get(
-                ("cap", profile.condition),
-                lambda: Step(
-                    rule=f"conditions.{profile.condition}.evidence_max",
-                    change=f"held within {lo_e}-{hi_e}",
-                    reason=f"trials for {condition.label.lower()} used {lo_e} to {hi_e} sessions; "
-                    "the plan does not go beyond the evidence",
-                    source=rules.cite(condition.sources),
-                ),
-            )
-        )
-    suggested, low, high = clamped
-    return Sessions(suggested=suggested, low=min(low, suggested), high=max(high, suggested)), steps
-
-
 def _cadence(
-    profile: ConditionProfile, rules: RuleSet, condition: Condition, suggested: int, memo: _Memo
+    profile: ConditionProfile, rules: RuleSet, condition: Condition, block: int
 ) -> tuple[Cadence, Step]:
     spacing_cap = (7 * 24) // rules.cadence.min_hours_between
     per_week = min(condition.per_week, rules.cadence.max_per_week, spacing_cap)
-    limited_by = None
-    if profile.sessions_per_week is not None and profile.sessions_per_week < per_week:
-        per_week = limited_by = profile.sessions_per_week
-    weeks = math.ceil(suggested / per_week)
-
-    def build() -> Step:
-        why = (
-            f"{condition.label}: {condition.per_week} a week in the evidence; at most "
-            f"{rules.cadence.max_per_week} a week, {rules.cadence.min_hours_between} h apart"
-        )
-        if limited_by is not None:
-            why += f"; the patient can attend {limited_by} a week"
-        return Step(
-            rule="cadence",
-            change=f"{per_week} a week for {weeks} weeks",
-            reason=why,
-            source=rules.cite(rules.cadence.sources),
-        )
-
-    step = memo.get(("cadence", profile.condition, per_week, weeks, limited_by), build)
+    limited = profile.sessions_per_week is not None and profile.sessions_per_week < per_week
+    if limited:
+        assert profile.sessions_per_week is not None
+        per_week = profile.sessions_per_week
+    weeks = math.ceil(block / per_week)
+    why = (
+        f"{condition.label}: {condition.per_week} a week in the trials; at most "
+        f"{rules.cadence.max_per_week} a week, {rules.cadence.min_hours_between} h apart"
+    )
+    if limited:
+        why += f"; the patient can attend {per_week} a week"
+    step = Step(
+        "cadence",
+        f"{per_week} a week for {weeks} week" + ("" if weeks == 1 else "s"),
+        "applied",
+        why,
+        rules.cite(rules.cadence.sources),
+    )
     return Cadence(per_week=per_week, weeks=weeks), step
 
 
-def _reassess(
-    profile: ConditionProfile, rules: RuleSet, suggested: int, memo: _Memo
-) -> tuple[int, Step]:
-    r = rules.reassess
-    after = min(r.after_sessions, max(1, math.ceil(suggested * r.fraction_of_course)), suggested)
-    no_response = profile.previous_response == "none"
-    if no_response:
-        after = min(after, r.after_no_previous_response)
-
-    def build() -> Step:
-        if no_response:
-            reason = (
-                "no response to needling before predicts a poor response and more "
-                f"soreness, so reassess earlier, after session {after}"
-            )
-            sources = r.no_previous_response_sources
-        else:
-            reason = (
-                f"reassess after {r.after_sessions} sessions or "
-                f"{round(r.fraction_of_course * 100)}% of the course, whichever comes "
-                "first; no meaningful change (NRS 2 points) by then means review the plan"
-            )
-            sources = r.sources
-        return Step(
-            rule="reassess",
-            change=f"after session {after}",
-            reason=reason,
-            source=rules.cite(sources),
-        )
-
-    return after, memo.get(("reassess", after, no_response), build)
-
+# -- companions, expectations, warnings ---------------------------------------------
 
 def _companions(
-    profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands
+    profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands, decision: str
 ) -> tuple[CompanionItem, ...]:
-    reasons: dict[str, list[str]] = {}
-    links: list[dict[str, str]] = [
-        condition.companions,
-        rules.duration.companions.get(bands.duration, {}),
+    if decision == "refer":
+        return ()
+    injury = [
+        rules.health_factors[f.id].companions
+        for f in profile.health_factors
+        if rules.health_factors[f.id].level == "not_indicated"
     ]
-    links += [rules.underlying_factors[u].companions for u in profile.underlying_factors]
-    links += [rules.health_factors[h].companions for h in profile.health_factors]
+    links: list[dict[str, str] | object] = []
+    if injury:
+        # a fresh injury: protection and graded load first, not the condition's usual programme
+        links = list(injury)
+    else:
+        links = [condition.companions, rules.duration.companions.get(bands.duration, {})]
+        links += [rules.underlying_factors[u].companions for u in profile.underlying_factors]
+        links += [rules.health_factors[f.id].companions for f in profile.health_factors]
+        risk = _start_back_risk(profile, rules)
+        if risk is not None and rules.start_back is not None:
+            links.append(rules.start_back.companions.get(risk, {}))  # type: ignore[call-overload]
+    reasons: dict[str, list[str]] = {}
     for link in links:
-        for cid, reason in link.items():
+        for cid, reason in link.items():  # type: ignore[attr-defined]
             if reason not in reasons.setdefault(cid, []):
                 reasons[cid].append(reason)
     return tuple(
@@ -341,7 +502,7 @@ def _companions(
 
 
 def _expectations(
-    profile: ConditionProfile, rules: RuleSet, decision: Decision, flag_ids: frozenset[str]
+    profile: ConditionProfile, rules: RuleSet, decision: str, flag_ids: set[str]
 ) -> tuple[str, ...]:
     return tuple(
         e.text
@@ -355,112 +516,195 @@ def _expectations(
     )
 
 
-def schedule_dates(start: dt.date, count: int, per_week: int) -> list[dt.date]:
-    """Session dates: ``per_week`` a week, spread evenly, the first on ``start``."""
-    offsets = [round(k * 7 / per_week) for k in range(per_week)]
+def note_topics(notes: str | None, rules: RuleSet) -> list[tuple[str, list[str]]]:
+    """Red-flag topics whose words appear in ``notes``: (topic, the rule set's words found)."""
+    if not notes:
+        return []
+    text = notes.lower()
+    found = []
+    for group in rules.note_words:
+        hits = [w for w in group.words if re.search(r"(?<![a-z])" + re.escape(w.lower()), text)]
+        if hits:
+            found.append((group.topic, hits))
+    return found
+
+
+def _warnings(
+    profile: ConditionProfile, rules: RuleSet, unchecked: tuple[UncheckedSite, ...]
+) -> tuple[Warning, ...]:
+    warnings: list[Warning] = []
+    topics = note_topics(profile.notes, rules)
+    if topics:
+        said = "; ".join(f"{topic} ({', '.join(repr(w) for w in hits)})" for topic, hits in topics)
+        warnings.append(
+            Warning(
+                "notes_red_flag_words",
+                f"The notes mention words linked to red flags: {said}. Check whether a red "
+                "flag applies and, if so, add its id to health_factors. needleplan does not "
+                "decide from free text.",
+            )
+        )
+    consent = [
+        rules.health_factors[f.id].label
+        for f in profile.health_factors
+        if rules.health_factors[f.id].consent_prompt
+    ]
+    if profile.age is not None:
+        consent += [r.label for r in rules.age_rules if r.level == "consent" and r.matches(profile.age)]
+    if consent:
+        warnings.append(
+            Warning(
+                "consent",
+                f"Consent and capacity ({', '.join(consent)}): check that the patient "
+                "understands needling, its risks and the alternatives, and can agree to it; "
+                "involve a carer or advocate where needed, and record it.",
+            )
+        )
+    if unchecked:
+        checks = ", ".join(u.check.replace("_", " ") for u in unchecked)
+        warnings.append(
+            Warning(
+                "sites_not_given",
+                f"No sites listed: these checks could not be made: {checks}. Add "
+                "'sites:' (e.g. 'upper_trapezius: right') to check each site.",
+            )
+        )
+    pregnancy = profile.factor(PREGNANCY)
+    if pregnancy is not None and pregnancy.weeks is None:
+        warnings.append(
+            Warning(
+                "pregnancy_weeks_not_given",
+                "Pregnancy without weeks: the first-trimester check could not be made. "
+                "Write '- pregnancy: N weeks'.",
+            )
+        )
+    return tuple(warnings)
+
+
+def _stop_steps(flags: list[Flag], decision: str) -> list[Step]:
+    stopping = {
+        "refer": ("red_flag",),
+        "do_not_needle": ("contraindication",),
+        "not_indicated": ("not_indicated",),
+    }[decision]
+    what = {
+        "refer": "red flag: refer for medical assessment before any needling",
+        "do_not_needle": "contraindication: do not needle",
+        "not_indicated": "needling is not indicated now",
+    }[decision]
     return [
-        start + dt.timedelta(days=7 * (i // per_week) + offsets[i % per_week]) for i in range(count)
+        Step(f"safety.{f.id}", "0 sessions", "applied", f"{what} ({f.label})", f.source)
+        for f in flags
+        if f.level in stopping
     ]
 
 
+def _schedule(
+    profile: ConditionProfile,
+    count: int,
+    per_week: int,
+    min_hours: int,
+    calendar: ClinicCalendar | None,
+) -> tuple[ScheduledSession, ...] | None:
+    if profile.start_date is None or count == 0:
+        return None
+    from .schedule import session_dates
+
+    kwargs: dict[str, object] = {"min_gap_days": math.ceil(min_hours / 24)}
+    if calendar is not None:
+        kwargs.update(days=calendar.days, holidays=calendar.holidays)
+    dates = session_dates(profile.start_date, count, per_week, **kwargs)  # type: ignore[arg-type]
+    return tuple(ScheduledSession(i + 1, d, False) for i, d in enumerate(dates))
+
+
+def plan(
+    profile: ConditionProfile,
+    rules: RuleSet,
+    *,
+    source: str | None = None,
+    calendar: ClinicCalendar | None = None,
+) -> Plan:
+    """Suggest a course for ``profile`` under ``rules``. Pure and deterministic."""
+    condition = _check_ids(profile, rules)
+    sites = _site_verdicts(profile, rules)
+    unchecked = _unchecked(profile, rules)
+    decision, flags = _decision(_flags(profile, rules), sites, rules)
+    bands = Bands(
+        severity=rules.severity.band(profile.severity),
+        duration=rules.duration.band(profile.duration),
+    )
+    if decision in NEEDLING:
+        sessions, course, rationale = _dose(profile, rules, condition, bands)
+        cadence, cadence_step = _cadence(profile, rules, condition, course.initial_block)
+        rationale.insert(len(rationale) - 2, cadence_step)
+    else:
+        sessions, course, cadence = Sessions(0, 0, 0), Course(0, 0, 0), Cadence(0, 0)
+        rationale = _stop_steps(flags, decision)
+    companions = _companions(profile, rules, condition, bands, decision)
+    flag_ids = {f.id for f in flags}
+    expectations = _expectations(profile, rules, decision, flag_ids)
+    schedule = None
+    if decision in NEEDLING:
+        schedule = _schedule(
+            profile,
+            course.initial_block,
+            cadence.per_week,
+            rules.cadence.min_hours_between,
+            calendar,
+        )
+        if schedule is not None:
+            schedule = tuple(
+                s.__class__(s.session, s.date, s.session == course.reassess_after)
+                for s in schedule
+            )
+    audience = "parent" if profile.age is not None and profile.age < 18 else "patient"
+    result = Plan(
+        source=source,
+        patient=profile.patient,
+        condition=profile.condition,
+        condition_label=condition.label,
+        decision=decision,
+        urgency=_urgency(flags) if decision == "refer" else "none",
+        sessions=sessions,
+        course=course,
+        cadence=cadence,
+        reassess_after=course.reassess_after,
+        sites=sites,
+        unchecked=unchecked,
+        flags=tuple(flags),
+        warnings=_warnings(profile, rules, unchecked),
+        companions=companions,
+        expectations=expectations,
+        rationale=tuple(rationale),
+        bands=bands,
+        audience=audience,
+        advice=advice_mod.EMPTY,
+        disclaimer=rules.disclaimer,
+        rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
+        schedule=schedule,
+    )
+    return advice_mod.with_advice(result, profile, rules)
+
+
 def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:
+    """Profiles validated against another rule set are refused, never half-planned."""
     condition = rules.conditions.get(profile.condition)
     if condition is None:
         raise ValueError(
             f"the rule set '{rules.name}' does not know the condition "
             f"'{profile.condition}': validate the profile against it first"
         )
-    for fid in profile.health_factors:
-        if fid not in rules.health_factors:
-            raise ValueError(f"unknown health factor '{fid}' for rule set '{rules.name}'")
-    for uid in profile.underlying_factors:
-        if uid not in rules.underlying_factors:
-            raise ValueError(f"unknown underlying factor '{uid}' for rule set '{rules.name}'")
+    for kind, ids in (
+        ("health factor", [f.id for f in profile.health_factors]),
+        ("underlying factor", list(profile.underlying_factors)),
+        ("site", list(profile.sites)),
+    ):
+        table = {
+            "health factor": rules.health_factors,
+            "underlying factor": rules.underlying_factors,
+            "site": rules.sites,
+        }[kind]
+        for fid in ids:
+            if fid not in table:
+                raise ValueError(f"unknown {kind} '{fid}' for rule set '{rules.name}'")
     return condition
-
-
-def plan(profile: ConditionProfile, rules: RuleSet, *, source: str | None = None) -> Plan:
-    """Suggest a course for ``profile`` under ``rules``. Pure and deterministic."""
-    condition = _check_ids(profile, rules)
-    memo = _memo(rules)
-    flags = _flags(profile, rules, memo)
-    decision = _decision(flags)
-    bands = Bands(
-        severity=rules.severity.band(profile.severity),
-        duration=rules.duration.band(profile.duration),
-    )
-    if decision in ("needle", "needle_with_caution"):
-        sessions, rationale = _dose(profile, rules, condition, bands, memo)
-        cadence, cadence_step = _cadence(profile, rules, condition, sessions.suggested, memo)
-        reassess_after, reassess_step = _reassess(profile, rules, sessions.suggested, memo)
-        rationale += (cadence_step, reassess_step)
-    else:
-        sessions, cadence, reassess_after = Sessions(0, 0, 0), Cadence(0, 0), 0
-        rationale = [
-            memo.get(
-                ("stop", decision, f.id),
-                lambda f=f: Step(  # type: ignore[misc]
-                    rule=f"{'health_factors' if f.id in rules.health_factors else 'safety'}.{f.id}",
-                    change="0 sessions",
-                    reason=(
-                        "red flag: refer for medical assessment before any needling"
-                        if decision == "refer"
-                        else "contraindication: do not needle"
-                    )
-                    + f" ({f.label})",
-                    source=f.source,
-                ),
-            )
-            for f in flags
-            if f.level == "red_flag" or (f.level == "contraindication" and decision != "refer")
-        ]
-    if decision == "refer":
-        companions: tuple[CompanionItem, ...] = ()
-    else:
-        companions = memo.get(
-            (
-                "companions",
-                profile.condition,
-                bands.duration,
-                tuple(profile.underlying_factors),
-                tuple(profile.health_factors),
-            ),
-            lambda: _companions(profile, rules, condition, bands),
-        )
-    flag_ids = (
-        memo.expectation_flags.intersection([f.id for f in flags])
-        if flags and memo.expectation_flags
-        else frozenset()
-    )
-    expectations = memo.get(
-        ("expectations", decision, flag_ids, profile.previous_response),
-        lambda: _expectations(profile, rules, decision, flag_ids),
-    )
-    schedule = None
-    if profile.start_date is not None:
-        start, count, per_week = profile.start_date, sessions.suggested, cadence.per_week
-        schedule = memo.get(
-            ("schedule", start, count, per_week, reassess_after),
-            lambda: tuple(
-                ScheduledSession(session=i + 1, date=d, reassess=i + 1 == reassess_after)
-                for i, d in enumerate(schedule_dates(start, count, max(per_week, 1)))
-            ),
-        )
-    return Plan(
-        source=source,
-        patient=profile.patient,
-        condition=profile.condition,
-        condition_label=condition.label,
-        decision=decision,
-        sessions=sessions,
-        cadence=cadence,
-        reassess_after=reassess_after,
-        companions=companions,
-        flags=tuple(flags),
-        expectations=expectations,
-        rationale=tuple(rationale),
-        schedule=schedule,
-        bands=bands,
-        disclaimer=rules.disclaimer,
-        rules=memo.ref,
-    )

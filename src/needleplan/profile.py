@@ -1,12 +1,17 @@
-"""The condition profile a therapist writes, and its field parsing.
+"""The condition profile a therapist writes: the one definition of a valid profile.
 
-Ids (condition, health and underlying factors) are checked against the rule
-set passed in the validation context (``context={"rules": rules}``); without
-one only their spelling is checked.
+Ids (condition, sites, health and underlying factors, log events) are
+checked against the rule set passed in the validation context
+(``context={"rules": rules, "today": date}``); without one only their
+spelling is checked. Every field's JSON Schema is written beside its parser
+and says exactly what the parser accepts (``tests/test_schema_agreement.py``
+holds the two together), so an editor and needleplan never disagree.
 """
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -15,384 +20,725 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     ValidationInfo,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from .errors import did_you_mean, quote
+from .vocab import (
+    AGE_RANGE,
+    FIRST_TRIMESTER_WEEKS,
+    GROC_RANGE,
+    ID_PATTERN,
+    MAX_DIGITS,
+    MAX_ID_LENGTH,
+    MAX_IDS,
+    MAX_LOG,
+    NRS_RANGE,
+    PLACES,
+    PREGNANCY_WEEKS_RANGE,
+    SESSIONS_PER_WEEK_RANGE,
+    SEVERITY_WORDS,
+    SIDES,
+    START_BACK_PSYCHOSOCIAL,
+    START_BACK_TOTAL,
+    TEXT_LIMITS,
+    WEEKS_PER_UNIT,
+    Place,
+    Response,
+    Side,
+    words,
+)
 
 if TYPE_CHECKING:
     from .rules import RuleSet
 
-SEVERITY_WORDS = ("mild", "moderate", "severe")
-PREVIOUS_RESPONSES = ("good", "partial", "none", "unknown")
+# -- scalar parsers, each with the JSON Schema of exactly what it accepts ----------
 
-WEEKS_PER_UNIT = {
-    "day": 1 / 7,
-    "week": 1.0,
-    "month": 52.1775 / 12,
-    "year": 52.1775,
+_UNITS = {
+    "day": ("d", "day", "days"),
+    "week": ("w", "wk", "wks", "week", "weeks"),
+    "month": ("m", "mo", "mos", "month", "months"),
+    "year": ("y", "yr", "yrs", "year", "years"),
 }
-_UNIT_ALIASES = {
-    "d": "day",
-    "day": "day",
-    "days": "day",
-    "w": "week",
-    "wk": "week",
-    "wks": "week",
-    "week": "week",
-    "weeks": "week",
-    "m": "month",
-    "mo": "month",
-    "mos": "month",
-    "month": "month",
-    "months": "month",
-    "y": "year",
-    "yr": "year",
-    "yrs": "year",
-    "year": "year",
-    "years": "year",
-}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
-DURATION_PATTERN = r"^\s*\d+(\.\d+)?\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)?\s*$"
-#: The longest duration accepted (weeks): 100 years.
-MAX_DURATION_WEEKS = 100 * 52.1775
+_UNIT_OF = {spelling: unit for unit, spellings in _UNITS.items() for spelling in spellings}
+_UNIT_WORDS = sorted(
+    {s for spellings in _UNITS.values() for s in spellings}
+    | {s.capitalize() for spellings in _UNITS.values() for s in spellings if len(s) > 1},
+    key=lambda s: (-len(s), s),
+)
+#: A duration in text: up to 4 ASCII digits (and 2 decimals), optional spaces, a unit.
+DURATION_PATTERN = r"^([0-9]{1,4}(?:\.[0-9]{1,2})?)(?: *(" + "|".join(_UNIT_WORDS) + "))?$"
+_DURATION = re.compile(DURATION_PATTERN)
+MAX_DURATION_NUMBER = 9999
+_WHOLE_TEXT = r"^(10|[0-9])$"
+DATE_PATTERN = (
+    r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+)
+_DATE = re.compile(DATE_PATTERN)
+_PREGNANCY_PATTERN = r"^([0-9]|[1-3][0-9]|4[0-2])( *(weeks?|wks?|w))?$"
+_PREGNANCY = re.compile(_PREGNANCY_PATTERN)
+_MAX_WHOLE = 10**MAX_DIGITS - 1
 
 
-def _not_bool(value: Any, what: str) -> None:
-    if isinstance(value, bool):
-        raise PydanticCustomError(
-            "wrong_type",
-            "{what} must be {expected}, not true/false",
-            {"what": what, "expected": "a number"},
-        )
+def _error(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, ctx or None)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _whole(value: Any, what: str, low: int, high: int) -> int:
+    """A whole number in ``low..high`` (2.0 is 2; 2.5, true and text are errors)."""
+    if isinstance(value, bool) or not _is_number(value):
+        raise _error("whole_number", "{what} must be a whole number from {low} to {high}",
+                     what=what, low=low, high=high)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise _error("whole_number", "{what} must be a whole number, not {value}",
+                         what=what, value=quote(value))
+        value = int(value)
+    if not low <= value <= high:
+        raise _error("out_of_range", "{what} {value} is out of range: use {low} to {high}",
+                     what=what, value=quote(value), low=low, high=high)
+    return int(value)
+
+
+def _whole_schema(low: int, high: int, description: str) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high, "description": description}
 
 
 def parse_severity(value: Any) -> int | str:
-    """NRS 0-10 as a whole number, or one of mild | moderate | severe."""
-    _not_bool(value, "severity")
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")) or not value.is_integer():
-            raise PydanticCustomError(
-                "severity",
-                "severity must be a whole number from 0 to 10 (pain NRS) "
-                "or mild, moderate or severe",
-            )
-        value = int(value)
+    """Pain NRS 0-10 as a whole number (or its digits as text), or mild | moderate | severe."""
     if isinstance(value, str):
-        word = value.strip()
-        if word in SEVERITY_WORDS:
-            return word
-        if word.isdigit():
-            value = int(word)
-        else:
-            hint = did_you_mean(word, SEVERITY_WORDS)
-            raise PydanticCustomError(
-                "severity",
-                "severity {value} is not a pain score: use a whole number from "
-                "0 to 10 or mild, moderate or severe",
-                {"value": quote(value), "hint": hint},
-            )
-    if isinstance(value, int):
-        if not 0 <= value <= 10:
-            raise PydanticCustomError(
-                "severity",
-                "severity {value} is out of range: pain NRS runs from 0 to 10",
-                {"value": value},
-            )
-        return value
-    raise PydanticCustomError(
-        "severity", "severity must be a whole number from 0 to 10 or mild, moderate or severe"
-    )
+        if value in SEVERITY_WORDS:
+            return value
+        if re.fullmatch(_WHOLE_TEXT, value):
+            return int(value)
+        hint = did_you_mean(value, SEVERITY_WORDS) if not value.strip().isdigit() else None
+        if value.strip().isascii() and value.strip().isdigit():
+            hint = "write the number alone, without spaces or leading zeros"
+        raise _error(
+            "severity",
+            "severity {value} is not a pain score: use a whole number from 0 to 10 "
+            "or mild, moderate or severe",
+            value=quote(value),
+            hint=hint or "ASCII digits only, e.g. severity: 6",
+        )
+    return _whole(value, "severity", *NRS_RANGE)
+
+
+SEVERITY_SCHEMA = {
+    "description": "Pain NRS 0-10 (a whole number), or mild | moderate | severe.",
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": 10},
+        {"type": "string", "pattern": _WHOLE_TEXT},
+        {"enum": list(SEVERITY_WORDS)},
+    ],
+}
 
 
 def parse_duration(value: Any) -> float:
     """How long the pain has lasted, in weeks ("10 days", "6 weeks", "4 months", 14)."""
-    _not_bool(value, "duration")
-    if isinstance(value, int | float):
-        weeks = float(value)
-    elif isinstance(value, str):
-        m = _DURATION.match(value)
-        unit = _UNIT_ALIASES.get(m.group(2).lower()) if m and m.group(2) else "week"
-        if m is None or unit is None:
-            raise PydanticCustomError(
-                "duration",
-                "duration {value} is not a length of time: write e.g. "
-                "'10 days', '6 weeks', '4 months', '2 years' or a number of weeks",
-                {"value": quote(value)},
-            )
-        weeks = float(m.group(1)) * WEEKS_PER_UNIT[unit]
-    else:
-        raise PydanticCustomError(
-            "duration", "duration must be text such as '6 weeks' or a number of weeks"
-        )
-    if weeks != weeks or weeks < 0 or weeks > MAX_DURATION_WEEKS:
-        raise PydanticCustomError("duration", "duration must be between 0 and 100 years")
-    return round(weeks, 4)
-
-
-def parse_whole(value: Any, info: ValidationInfo) -> Any:
-    """Whole numbers only: 2.0 is 2, 2.5 and true are errors."""
-    what = info.field_name or "value"
-    _not_bool(value, what)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, float):
-        raise PydanticCustomError("whole_number", "{what} must be a whole number", {"what": what})
-    return value
-
-
-def parse_date(value: Any) -> Any:
-    """A calendar date written YYYY-MM-DD (a bare number is never a timestamp here)."""
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
     if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m is None:
+            raise _error(
+                "duration",
+                "duration {value} is not a length of time: write e.g. '10 days', "
+                "'6 weeks', '4 months', '2 years' or a number of weeks",
+                value=quote(value),
+            )
+        number = float(m.group(1))
+        unit = _UNIT_OF[m.group(2).lower()] if m.group(2) else "week"
+        return round(number * WEEKS_PER_UNIT[unit], 4)
+    if isinstance(value, bool) or not _is_number(value):
+        raise _error("duration", "duration must be text such as '6 weeks' or a number of weeks")
+    if not 0 <= value <= MAX_DURATION_NUMBER:
+        raise _error("duration", "duration {value} is out of range: use 0 to {high} weeks",
+                     value=quote(value), high=MAX_DURATION_NUMBER)
+    return round(float(value), 4)
+
+
+DURATION_SCHEMA = {
+    "description": "How long the pain has lasted: '10 days', '6 weeks', '4 months', "
+    "'2 years', or a bare number of weeks.",
+    "anyOf": [
+        {"type": "string", "pattern": DURATION_PATTERN},
+        {"type": "number", "minimum": 0, "maximum": MAX_DURATION_NUMBER},
+    ],
+}
+
+
+def parse_date(value: Any, what: str = "date") -> dt.date:
+    """A calendar date written YYYY-MM-DD, from the year 1900 to 2199."""
+    if isinstance(value, str) and _DATE.match(value):
         try:
-            return dt.date.fromisoformat(value.strip()) if len(value.strip()) == 10 else _bad_date()
+            return dt.date.fromisoformat(value)
         except ValueError:
-            _bad_date()
-    _bad_date()
-
-
-def _bad_date() -> Any:
-    raise PydanticCustomError(
-        "date", "start_date must be a real date written YYYY-MM-DD, e.g. 2026-12-01"
+            pass
+    raise _error(
+        "date",
+        "{what} must be a real date written YYYY-MM-DD (years 1900 to 2199), e.g. 2026-12-01",
+        what=what,
     )
 
 
-def parse_identifier(value: Any) -> Any:
-    """Patient identifiers may be written as numbers (``patient: 42``)."""
+DATE_SCHEMA = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
+
+
+def parse_identifier(value: Any) -> str | None:
+    """Patient identifiers may be written as whole numbers (``patient: 42``)."""
+    if value is None:
+        return None
     if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > _MAX_WHOLE:
+            raise _error("patient", "patient must be text or a whole number of at most "
+                         "{digits} digits", digits=MAX_DIGITS)
         return str(value)
+    if isinstance(value, str):
+        return _text(value, "patient")
+    raise _error("patient", "patient must be text or a whole number")
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise _error("text", "{what} must be text", what=what)
+    limit = TEXT_LIMITS[what]
+    if len(value) > limit:
+        raise _error("text", "{what} is longer than {limit} characters", what=what, limit=limit)
     return value
 
 
-def _suggest(rules: Any, kind: str, value: str) -> str | None:
+def _text_field(what: str) -> Any:
+    return Annotated[
+        str | None,
+        BeforeValidator(lambda v: None if v is None else _text(v, what)),
+        WithJsonSchema({"type": ["string", "null"], "maxLength": TEXT_LIMITS[what]}),
+    ]
+
+
+# -- ids ------------------------------------------------------------------------
+
+def _rules(info: ValidationInfo) -> "RuleSet | None":
+    return info.context.get("rules") if info.context else None
+
+
+def _id_text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise _error("id_type", "{what} must be an id (text), not {kind}", what=what,
+                     kind=_kind(value))
+    if not value or len(value) > MAX_ID_LENGTH:
+        raise _error("id_length", "{what} must be an id of 1 to {n} characters",
+                     what=what, n=MAX_ID_LENGTH)
+    return value
+
+
+def suggest_id(rules: "RuleSet", kind: str, value: str) -> str | None:
     """'did you mean' naming the canonical id, even when the closest match is an alias."""
     import difflib
 
     names = rules.names(kind)
-    value = re.sub(r"[\s\-]+", "_", value.strip().lower())
-    if value in names:
-        return f"did you mean '{rules.resolve(kind, value)}'?"
-    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    folded = re.sub(r"[\s\-]+", "_", value.strip().lower())
+    if folded in names:
+        return f"did you mean '{rules.resolve(kind, folded)}'?"
+    close = difflib.get_close_matches(folded, names, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{rules.resolve(kind, close[0])}'?"
-    return did_you_mean(value, names)
+    return did_you_mean(folded, names)
 
 
-def _checker(kind: str, label: str, listing: str) -> Any:
-    def check(value: str, info: ValidationInfo) -> str:
-        rules = info.context.get("rules") if info.context else None
-        if rules is None:
-            return value
-        canonical = rules.resolve(kind, value)
-        if canonical is None:
-            hint = _suggest(rules, kind, value) or f"run '{listing}' to list them"
-            raise PydanticCustomError(
-                "unknown_id",
-                "unknown {label} {value}",
-                {"label": label, "value": quote(value), "hint": hint},
-            )
-        return str(canonical)
+_LABELS = {
+    "condition": "condition",
+    "health_factor": "health factor",
+    "underlying_factor": "underlying factor",
+    "site": "site",
+}
+
+
+def resolve_id(rules: "RuleSet | None", kind: str, value: Any) -> str:
+    """The canonical id of ``value``, or a located error with a hint."""
+    label = _LABELS[kind]
+    text = _id_text(value, label)
+    if rules is None:
+        if not re.fullmatch(ID_PATTERN, text):
+            raise _error("unknown_id", "{label} {value} is not an id", label=label,
+                         value=quote(text), hint="ids are lower-case words joined by '_'")
+        return text
+    canonical = rules.resolve(kind, text)
+    if canonical is not None:
+        return canonical
+    if kind == "health_factor" and text in rules.retired_ids:
+        raise _error("retired_id", "health factor {value} is retired", value=quote(text),
+                     hint=rules.retired_ids[text])
+    raise _error(
+        "unknown_id",
+        "unknown {label} {value}",
+        label=label,
+        value=quote(text),
+        hint=suggest_id(rules, kind, text) or "run 'needleplan rules' to list them",
+    )
+
+
+def _checked(kind: str) -> Any:
+    def check(value: Any, info: ValidationInfo) -> str:
+        return resolve_id(_rules(info), kind, value)
 
     return check
 
 
-# Bounds, each written once: the model's fields and quick_profile both read them.
-TEXT_LIMITS = {"patient": 64, "region": 200, "notes": 4000}
-WHOLE_RANGES = {"age": (0, 120), "sessions_per_week": (1, 7)}
-MAX_ID_LENGTH = 64
-MAX_IDS = 50
-
-# Ids are exact, so the JSON Schema agrees (surrounding blanks go: str_strip_whitespace).
-IdText = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
-ConditionId = Annotated[
-    IdText, AfterValidator(_checker("condition", "condition", "needleplan rules"))
-]
-HealthFactorId = Annotated[
-    IdText, AfterValidator(_checker("health_factor", "health factor", "needleplan rules"))
-]
-UnderlyingFactorId = Annotated[
-    IdText, AfterValidator(_checker("underlying_factor", "underlying factor", "needleplan rules"))
-]
-
-Severity = Annotated[
-    Annotated[int, Field(ge=0, le=10)] | Literal["mild", "moderate", "severe"],
-    BeforeValidator(parse_severity),
-    WithJsonSchema(
-        {
-            "description": "Pain NRS 0-10 (a whole number), or mild | moderate | severe.",
-            "anyOf": [
-                {"type": "integer", "minimum": 0, "maximum": 10},
-                {"type": "string", "pattern": "^\\s*(10|[0-9])\\s*$"},
-                {"enum": list(SEVERITY_WORDS)},
-            ],
-        }
-    ),
-]
-Weeks = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    WithJsonSchema(
-        {
-            "description": "How long the pain has lasted: '10 days', '6 weeks', '4 months', "
-            "'2 years', or a bare number of weeks.",
-            "anyOf": [
-                {"type": "string", "pattern": DURATION_PATTERN},
-                {"type": "number", "minimum": 0, "maximum": MAX_DURATION_WEEKS},
-            ],
-        }
-    ),
-]
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if _is_number(value):
+        return "a number"
+    return "text"
 
 
-def _unique(values: list[str]) -> list[str]:
+ID_SCHEMA = {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH}
+
+
+def _unique(values: tuple[str, ...], what: str) -> tuple[str, ...]:
     seen: set[str] = set()
     for i, v in enumerate(values):
         if v in seen:
-            raise PydanticCustomError(
-                "duplicate_item",
-                "{value} is listed twice (item {index})",
-                {"value": quote(v), "index": i + 1},
-            )
+            raise _error("duplicate_item", "{value} is listed twice in {what} (item {index})",
+                         value=quote(v), what=what, index=i + 1)
         seen.add(v)
     return values
 
 
-class ConditionProfile(BaseModel):
+def _id_list(kind: str, what: str) -> Any:
+    def parse(value: Any, info: ValidationInfo) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise _error("not_a_list", "{what} must be a list such as [a, b], not {kind}",
+                         what=what, kind=_kind(value))
+        if len(value) > MAX_IDS:
+            raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
+        return _unique(tuple(_item(kind, v, info, i) for i, v in enumerate(value)), what)
+
+    return parse
+
+
+def _item(kind: str, value: Any, info: ValidationInfo, index: int) -> str:
+    try:
+        return resolve_id(_rules(info), kind, value)
+    except PydanticCustomError as exc:
+        raise _at(exc, index) from None
+
+
+def _at(exc: PydanticCustomError, *loc: str | int) -> PydanticCustomError:
+    """The same error, remembering where inside the field it happened (for its position)."""
+    ctx = dict(exc.context or {})
+    ctx["at"] = (*loc, *ctx.get("at", ()))
+    return PydanticCustomError(exc.type, exc.message_template, ctx)
+
+
+# -- health factors: an id, or `- lymphoedema: left_arm`, or `- pregnancy: 10 weeks` ----
+
+@dataclass(frozen=True)
+class Factor:
+    """One health factor of a profile: its id, the places it is tied to, pregnancy weeks."""
+
+    id: str
+    places: tuple[Place, ...] = ()
+    weeks: int | None = None
+
+    def to_data(self) -> Any:
+        if self.places:
+            return {self.id: list(self.places) if len(self.places) > 1 else self.places[0]}
+        if self.weeks is not None:
+            return {self.id: f"{self.weeks} weeks"}
+        return self.id
+
+
+PREGNANCY = "pregnancy"
+
+
+def _parse_places(value: Any, fid: str) -> tuple[Place, ...]:
+    items = value if isinstance(value, list) else [value]
+    if not items or len(items) > len(PLACES):
+        raise _error("place", "{factor} needs one or more places: {places}", factor=fid,
+                     places=words(PLACES))
+    places: list[Place] = []
+    for item in items:
+        if item not in PLACES:
+            raise _error(
+                "place",
+                "{value} is not a place for {factor}: use {places}",
+                value=quote(item),
+                factor=fid,
+                places=words(PLACES),
+                hint=did_you_mean(str(item), PLACES) if isinstance(item, str) else None,
+            )
+        if item in places:
+            raise _error("place", "{value} is given twice for {factor}", value=quote(item),
+                         factor=fid)
+        places.append(item)
+    return tuple(places)
+
+
+def _parse_weeks(value: Any) -> int:
+    if isinstance(value, str):
+        m = _PREGNANCY.match(value)
+        if m is None:
+            raise _error("pregnancy", "pregnancy takes how far along it is, e.g. "
+                         "'pregnancy: 10 weeks' (0 to 42 weeks)")
+        return int(m.group(1))
+    return _whole(value, "pregnancy weeks", *PREGNANCY_WEEKS_RANGE)
+
+
+def parse_factor(value: Any, rules: "RuleSet | None") -> Factor:
+    if isinstance(value, dict):
+        if len(value) != 1:
+            raise _error("factor", "a health factor with a value is one 'id: value' pair, "
+                         "e.g. '- lymphoedema: left_arm'")
+        ((key, detail),) = value.items()
+        fid = resolve_id(rules, "health_factor", key)
+        hf = rules.health_factors.get(fid) if rules is not None else None
+        if fid == PREGNANCY:
+            return Factor(fid, weeks=_parse_weeks(detail))
+        if hf is not None and not hf.place:
+            raise _error("factor", "{factor} takes no value: write it as '- {factor}'",
+                         factor=fid)
+        return Factor(fid, places=_parse_places(detail, fid))
+    return Factor(resolve_id(rules, "health_factor", value))
+
+
+def _factor_list(value: Any, info: ValidationInfo, what: str = "health_factors") -> Any:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _error("not_a_list", "{what} must be a list, not {kind}", what=what,
+                     kind=_kind(value))
+    if len(value) > MAX_IDS:
+        raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
+    factors = []
+    for i, item in enumerate(value):
+        try:
+            factors.append(parse_factor(item, _rules(info)))
+        except PydanticCustomError as exc:
+            raise _at(exc, i) from None
+    _unique(tuple(f.id for f in factors), what)
+    return tuple(factors)
+
+
+def factor_item_schema(rules: "RuleSet | None") -> dict[str, Any]:
+    """The JSON Schema of one health-factor item (with the ids of ``rules`` when given)."""
+    places = {"enum": list(PLACES)}
+    place_value = {
+        "anyOf": [
+            places,
+            {"type": "array", "items": places, "minItems": 1, "maxItems": len(PLACES),
+             "uniqueItems": True},
+        ]
+    }
+    weeks = {
+        "anyOf": [
+            {"type": "string", "pattern": _PREGNANCY_PATTERN},
+            {"type": "integer", "minimum": PREGNANCY_WEEKS_RANGE[0],
+             "maximum": PREGNANCY_WEEKS_RANGE[1]},
+        ]
+    }
+    if rules is None:
+        return {
+            "anyOf": [
+                ID_SCHEMA,
+                {"type": "object", "minProperties": 1, "maxProperties": 1,
+                 "propertyNames": ID_SCHEMA},
+            ]
+        }
+    properties: dict[str, Any] = {}
+    for name in rules.names("health_factor"):
+        canonical = rules.resolve("health_factor", name)
+        hf = rules.health_factors[canonical or name]
+        if canonical == PREGNANCY:
+            properties[name] = weeks
+        elif hf.place:
+            properties[name] = place_value
+    return {
+        "anyOf": [
+            {"enum": rules.names("health_factor")},
+            {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "properties": properties,
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
+# -- sites: `upper_trapezius: right` -------------------------------------------
+
+def _sites(value: Any, info: ValidationInfo) -> Mapping[str, Side]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _error("sites", "sites must be a mapping of site ids to sides, e.g. "
+                     "'upper_trapezius: right', not {kind}", kind=_kind(value))
+    if len(value) > MAX_IDS:
+        raise _error("too_many", "sites has more than {n} entries", n=MAX_IDS)
+    sites: dict[str, Side] = {}
+    for key, side in value.items():
+        try:
+            site = resolve_id(_rules(info), "site", key)
+        except PydanticCustomError as exc:
+            raise _at(exc, key) from None
+        if side not in SIDES:
+            raise _at(
+                _error("side", "the side of {site} must be {sides}", site=quote(key),
+                       sides=words(SIDES),
+                       hint=did_you_mean(side, SIDES) if isinstance(side, str) else None),
+                key,
+            )
+        before = sites.get(site)
+        # the same muscle named twice (an id and its alias): both sides it was named with
+        sites[site] = side if before in (None, side) else "both"
+    return sites
+
+
+def sites_schema(rules: "RuleSet | None") -> dict[str, Any]:
+    names = {"enum": rules.names("site")} if rules is not None else ID_SCHEMA
+    return {
+        "description": "Where you plan to needle: site ids, each with its side.",
+        "type": "object",
+        "propertyNames": names,
+        "additionalProperties": {"enum": list(SIDES)},
+        "maxProperties": MAX_IDS,
+    }
+
+
+# -- the session log ------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+
+def _nrs(value: Any) -> int:
+    return _whole(value, "nrs", *NRS_RANGE)
+
+
+def _groc(value: Any) -> int | None:
+    return None if value is None else _whole(value, "groc", *GROC_RANGE)
+
+
+def _measures(value: Any, info: ValidationInfo) -> Mapping[str, float]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _error("measure", "measure must be a mapping such as 'ndi: 14', not {kind}",
+                     kind=_kind(value))
+    rules = _rules(info)
+    out: dict[str, float] = {}
+    for key, score in value.items():
+        known = rules.review.measures if rules is not None else None
+        if known is not None and key not in known:
+            raise _at(_error("measure", "unknown measure {value}", value=quote(key),
+                             hint=did_you_mean(str(key), known) or
+                             "use " + words(tuple(known))), key)
+        top = known[key].max if known is not None else 100
+        if isinstance(score, bool) or not _is_number(score) or not 0 <= score <= top:
+            raise _at(_error("measure", "{name} must be a score from 0 to {top}",
+                             name=quote(key), top=quote(top)), key)
+        out[key] = float(score)
+    return out
+
+
+def _events(value: Any, info: ValidationInfo) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _error("not_a_list", "events must be a list, not {kind}", kind=_kind(value))
+    rules = _rules(info)
+    known = rules.review.events if rules is not None else None
+    out = []
+    for i, item in enumerate(value):
+        text = _id_text(item, "event")
+        if known is not None and text not in known:
+            raise _at(_error("unknown_id", "unknown event {value}", value=quote(text),
+                             hint=did_you_mean(text, known) or "use " + words(tuple(known))), i)
+        out.append(text)
+    return _unique(tuple(out), "events")
+
+
+class LogEntry(_Strict):
+    """One session: the date, the pain score, and what else was recorded."""
+
+    date: Annotated[dt.date, PlainValidator(parse_date), WithJsonSchema(DATE_SCHEMA)]
+    nrs: Annotated[int, PlainValidator(_nrs), WithJsonSchema(_whole_schema(0, 10, "Pain NRS"))]
+    groc: Annotated[
+        int | None,
+        PlainValidator(_groc),
+        WithJsonSchema({"type": ["integer", "null"], "minimum": -7, "maximum": 7,
+                        "description": "Global rating of change, -7..+7."}),
+    ] = None
+    measure: Annotated[
+        Mapping[str, float],
+        PlainValidator(_measures),
+        WithJsonSchema({"type": ["object", "null"]}),
+    ] = Field(default_factory=dict)
+    needled: Annotated[
+        tuple[str, ...] | None,
+        PlainValidator(lambda v, info: None if v is None else _id_list("site", "needled")(v, info)),
+        WithJsonSchema({"type": ["array", "null"], "items": ID_SCHEMA, "uniqueItems": True,
+                        "maxItems": MAX_IDS}),
+    ] = None
+    events: Annotated[
+        tuple[str, ...],
+        PlainValidator(_events),
+        WithJsonSchema({"type": ["array", "null"], "items": ID_SCHEMA, "uniqueItems": True}),
+    ] = ()
+    new_health_factors: Annotated[
+        tuple[Factor, ...],
+        PlainValidator(lambda v, info: _factor_list(v, info, "new_health_factors")),
+        WithJsonSchema({"type": ["array", "null"], "maxItems": MAX_IDS}),
+    ] = ()
+    notes: _text_field("notes") = None  # type: ignore[valid-type]
+
+
+def _log_order(entries: tuple[LogEntry, ...], info: ValidationInfo) -> tuple[LogEntry, ...]:
+    """Sessions in date order, one a day, none after today (``context['today']``)."""
+    today = info.context.get("today") if info.context else None
+    for i, entry in enumerate(entries):
+        if i and entry.date <= entries[i - 1].date:
+            raise _error("log_order", "log dates must be in order, one session a day: "
+                         "{date} does not come after {before}", date=entry.date.isoformat(),
+                         before=entries[i - 1].date.isoformat(), at=(i, "date"))
+        if today is not None and entry.date > today:
+            raise _error("log_future", "the session of {date} is after today ({today})",
+                         date=entry.date.isoformat(), today=today.isoformat(),
+                         hint="check the date, or pass --today", at=(i, "date"))
+    return entries
+
+
+# -- the profile ------------------------------------------------------------------
+
+class StartBackScore(_Strict):
+    """STarT Back Screening Tool scores."""
+
+    total: Annotated[int, PlainValidator(lambda v: _whole(v, "total", *START_BACK_TOTAL)),
+                     WithJsonSchema(_whole_schema(*START_BACK_TOTAL, "Total score 0-9."))]
+    psychosocial: Annotated[
+        int,
+        PlainValidator(lambda v: _whole(v, "psychosocial", *START_BACK_PSYCHOSOCIAL)),
+        WithJsonSchema(_whole_schema(*START_BACK_PSYCHOSOCIAL, "Psychosocial subscore 0-5.")),
+    ]
+
+
+def _optional_whole(what: str, low: int, high: int) -> Any:
+    return Annotated[
+        int | None,
+        PlainValidator(lambda v: None if v is None else _whole(v, what, low, high)),
+        WithJsonSchema({"type": ["integer", "null"], "minimum": low, "maximum": high}),
+    ]
+
+
+class ConditionProfile(_Strict):
     """A patient's condition profile. Unknown keys are errors, never ignored."""
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         hide_input_in_errors=True,
-        str_strip_whitespace=True,
         json_schema_extra={"additionalProperties": False},
-        # Built on first use: a plain profile never needs it (see quick_profile).
-        defer_build=True,
     )
 
     patient: Annotated[
-        Annotated[str, Field(max_length=TEXT_LIMITS["patient"])] | None,
-        BeforeValidator(parse_identifier),
+        str | None,
+        PlainValidator(parse_identifier),
         WithJsonSchema(
-            {"anyOf": [{"type": "string", "maxLength": 64}, {"type": "integer"}, {"type": "null"}]}
+            {
+                "description": "Optional identifier; no names needed.",
+                "anyOf": [
+                    {"type": "string", "maxLength": TEXT_LIMITS["patient"]},
+                    {"type": "integer", "minimum": -_MAX_WHOLE, "maximum": _MAX_WHOLE},
+                    {"type": "null"},
+                ],
+            }
         ),
-        Field(description="Optional identifier; no names needed."),
     ] = None
-    condition: Annotated[ConditionId, Field(description="An id the rule set knows.")]
-    region: Annotated[str, Field(max_length=TEXT_LIMITS["region"])] | None = None
-    severity: Annotated[Severity, Field(description="Pain NRS 0-10, or mild | moderate | severe.")]
-    duration: Annotated[Weeks, Field(description="How long the pain has lasted.")]
+    condition: Annotated[
+        str, PlainValidator(_checked("condition")), WithJsonSchema(ID_SCHEMA)
+    ]
+    sites: Annotated[
+        Mapping[str, Side], PlainValidator(_sites), WithJsonSchema(sites_schema(None))
+    ] = Field(default_factory=dict)
+    region: _text_field("region") = None  # type: ignore[valid-type]
+    severity: Annotated[int | str, PlainValidator(parse_severity), WithJsonSchema(SEVERITY_SCHEMA)]
+    duration: Annotated[float, PlainValidator(parse_duration), WithJsonSchema(DURATION_SCHEMA)]
     health_factors: Annotated[
-        list[HealthFactorId], AfterValidator(_unique), Field(max_length=MAX_IDS)
-    ] = []
+        tuple[Factor, ...],
+        PlainValidator(_factor_list),
+        WithJsonSchema({"type": ["array", "null"], "items": factor_item_schema(None),
+                        "maxItems": MAX_IDS}),
+    ] = ()
     underlying_factors: Annotated[
-        list[UnderlyingFactorId], AfterValidator(_unique), Field(max_length=MAX_IDS)
-    ] = []
-    age: Annotated[
-        Annotated[int, Field(ge=WHOLE_RANGES["age"][0], le=WHOLE_RANGES["age"][1])] | None,
-        BeforeValidator(parse_whole),
-    ] = None
-    previous_response: Literal["good", "partial", "none", "unknown"] = "unknown"
-    sessions_per_week: Annotated[
-        Annotated[
-            int,
-            Field(ge=WHOLE_RANGES["sessions_per_week"][0], le=WHOLE_RANGES["sessions_per_week"][1]),
-        ]
-        | None,
-        BeforeValidator(parse_whole),
-        Field(description="The most the patient can attend."),
-    ] = None
+        tuple[str, ...],
+        PlainValidator(_id_list("underlying_factor", "underlying_factors")),
+        WithJsonSchema({"type": ["array", "null"], "items": ID_SCHEMA, "uniqueItems": True,
+                        "maxItems": MAX_IDS}),
+    ] = ()
+    age: _optional_whole("age", *AGE_RANGE) = None  # type: ignore[valid-type]
+    previous_response: Response = "unknown"
+    start_back: StartBackScore | None = None
+    sessions_per_week: _optional_whole(  # type: ignore[valid-type]
+        "sessions_per_week", *SESSIONS_PER_WEEK_RANGE
+    ) = None
     start_date: Annotated[
-        dt.date | None, BeforeValidator(parse_date), Field(description="First session, YYYY-MM-DD.")
+        dt.date | None,
+        PlainValidator(lambda v: None if v is None else parse_date(v, "start_date")),
+        WithJsonSchema({"anyOf": [DATE_SCHEMA, {"type": "null"}],
+                        "description": "First session, YYYY-MM-DD."}),
     ] = None
-    notes: Annotated[str, Field(max_length=TEXT_LIMITS["notes"])] | None = None
+    notes: _text_field("notes") = None  # type: ignore[valid-type]
+    log: Annotated[
+        tuple[LogEntry, ...], Field(max_length=MAX_LOG), AfterValidator(_log_order)
+    ] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mapping(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise _error("profile_type", "a profile must be a mapping of 'key: value' lines, "
+                         "not {kind}", kind=_kind(data), hint="start from 'needleplan new'")
+        return data
+
+    # -- derived views used by the planner ---------------------------------
+    def factor(self, fid: str) -> Factor | None:
+        return next((f for f in self.health_factors if f.id == fid), None)
+
+    @property
+    def factor_ids(self) -> frozenset[str]:
+        return frozenset(f.id for f in self.health_factors)
+
+    def pregnancy_weeks(self) -> int | None:
+        f = self.factor(PREGNANCY)
+        return f.weeks if f is not None else None
+
+    def first_trimester(self) -> bool:
+        weeks = self.pregnancy_weeks()
+        return weeks is not None and weeks < FIRST_TRIMESTER_WEEKS
 
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
-_REQUIRED = frozenset(("condition", "severity", "duration"))
-_KNOWN = frozenset(FIELDS)
-_ID_LISTS = {"health_factors": "health_factor", "underlying_factors": "underlying_factor"}
-
-
-def _plain_text(value: Any, limit: int) -> bool:
-    """Text the model would keep as it is: no surrounding blanks to strip, within ``limit``."""
-    return (
-        type(value) is str
-        and len(value) <= limit
-        and not value[:1].isspace()
-        and not value[-1:].isspace()
-    )
-
-
-def _known_id(rules: "RuleSet", kind: str, value: Any) -> str | None:
-    if not _plain_text(value, MAX_ID_LENGTH) or not value:
-        return None
-    canonical: str | None = rules.resolve(kind, value)
-    return canonical
-
-
-def quick_profile(data: dict[str, Any], rules: "RuleSet | None") -> ConditionProfile | None:
-    """The profile the model would validate from ``data``, when that is plain to see; else None.
-
-    A short cut for the usual profile (known keys, whole numbers in range, known
-    ids, text without surrounding blanks): it builds the model without building
-    its validator, which costs several milliseconds at every start. It uses the
-    model's own field parsers and declines anything else (any error, any value
-    that needs converting or stripping), so the model stays the one definition
-    of a valid profile. ``tests/test_profile_quick.py`` holds it to the model's answer.
-    """
-    if rules is None or not _REQUIRED.issubset(data) or not _KNOWN.issuperset(data):
-        return None
-    values: dict[str, Any] = {}
-    try:
-        for key, value in data.items():
-            if value is None and key not in _REQUIRED and key not in _ID_LISTS:
-                if key == "previous_response":
-                    return None
-                values[key] = None
-            elif key == "condition":
-                canonical = _known_id(rules, "condition", value)
-                if canonical is None:
-                    return None
-                values[key] = canonical
-            elif key == "severity":
-                if type(value) is not int and type(value) is not str:
-                    return None
-                values[key] = parse_severity(value)
-            elif key == "duration":
-                if type(value) is not int and type(value) is not float and type(value) is not str:
-                    return None
-                values[key] = parse_duration(value)
-            elif key in TEXT_LIMITS:
-                if key == "patient" and type(value) is int:
-                    value = str(value)
-                if not _plain_text(value, TEXT_LIMITS[key]):
-                    return None
-                values[key] = value
-            elif key in _ID_LISTS:
-                if type(value) is not list or len(value) > MAX_IDS:
-                    return None
-                ids = [_known_id(rules, _ID_LISTS[key], item) for item in value]
-                if None in ids or len(set(ids)) != len(ids):
-                    return None
-                values[key] = ids
-            elif key in WHOLE_RANGES:
-                low, high = WHOLE_RANGES[key]
-                if type(value) is not int or not low <= value <= high:
-                    return None
-                values[key] = value
-            elif key == "previous_response":
-                if value not in PREVIOUS_RESPONSES or type(value) is not str:
-                    return None
-                values[key] = value
-            else:  # start_date
-                if type(value) is not str:
-                    return None
-                values[key] = parse_date(value)
-    except PydanticCustomError:
-        return None  # the model reports it, with its position
-    return ConditionProfile.model_construct(**values)
+#: The error kinds raised above: their messages are written for people already.
+ERROR_KINDS = frozenset(['date', 'duplicate_item', 'duration', 'factor', 'id_length', 'id_type', 'log_future', 'log_order', 'measure', 'not_a_list', 'out_of_range', 'patient', 'place', 'pregnancy', 'profile_type', 'retired_id', 'severity', 'side', 'sites', 'text', 'too_many', 'unknown_id', 'whole_number'])
+REQUIRED: tuple[str, ...] = tuple(
+    name for name, f in ConditionProfile.model_fields.items() if f.is_required()
+)
+LOG_FIELDS: tuple[str, ...] = tuple(LogEntry.model_fields)
+Kind = Literal["condition", "health_factor", "underlying_factor", "site"]

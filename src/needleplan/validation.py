@@ -81,11 +81,21 @@ def problems_from(
     ``messages`` is the tuple of allowed top-level keys (for "did you mean")
     when the document is a profile, ``None`` for a rule set.
     """
+    from .profile import ERROR_KINDS
+
     problems: list[Problem] = []
-    for err in exc.errors(include_url=False, include_input=False):
-        loc = _clean(err["loc"], doc.data)
-        etype = err["type"]
+    errors = exc.errors(include_url=False, include_input=False)
+    unknown_keys = [
+        str(e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden" and len(e["loc"]) == 1
+    ]
+    for err in errors:
         ctx = err.get("ctx") or {}
+        loc = _clean((*err["loc"], *ctx.get("at", ())), doc.data)
+        etype = err["type"]
+        if etype == "missing" and messages is not None and len(loc) == 1:
+            near = did_you_mean(str(loc[0]), unknown_keys) if unknown_keys else None
+            if near is not None:
+                continue  # one typo, one error: the unknown key's message names this key
         field = dotted(loc) or "profile"
         value = _value_at(doc.data, loc)
         hint: str | None = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
@@ -143,18 +153,12 @@ def problems_from(
             message = message.removeprefix("Value error, ")
             if loc:
                 message = f"{field}: {message}"
-        elif etype in (
-            "severity",
-            "duration",
-            "unknown_id",
-            "wrong_type",
-            "whole_number",
-            "duplicate_item",
-            "date",
-        ):
+        elif etype in ERROR_KINDS:
             message = err["msg"]
-            if etype in ("unknown_id", "duplicate_item") and len(loc) > 1:
+            if len(loc) > 1:
                 message = f"{field}: {message}"
+            if etype == "profile_type":
+                at = (1, 1)
         else:
             message = f"{field}: " + err["msg"].replace("Input should be", "must be")
         problems.append(Problem(doc.source, message, at[0], at[1], hint))

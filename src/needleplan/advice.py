@@ -1,0 +1,125 @@
+"""The patient's page: what the patient (or parent) is told, fitted to the decision.
+
+A referral says where to go and how soon, and nothing about needling; a
+patient who is not to be needled gets the other therapies only; a needling
+plan gets the sessions, what to expect, site care, aftercare and the warning
+signs. Every text comes from the rule set's ``advice`` (plain words, no ids);
+each warning appears once. Pure: built from the plan and the rule set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from .plan import Advice, AdviceSection
+from .vocab import NEEDLING
+
+if TYPE_CHECKING:
+    from .plan import Plan, Review
+    from .profile import ConditionProfile
+    from .rules import RuleSet
+
+EMPTY = Advice(title="", lead="", sections=())
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i.strip() for i in items if i and i.strip()))
+
+
+def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
+    kept = _unique(items)
+    return [AdviceSection(sid, heading, kept)] if kept else []
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _other_therapies(plan: Plan, rules: RuleSet) -> list[AdviceSection]:
+    items = [rules.advice.other_therapies_lead] if plan.companions else []
+    items += [c.patient_text for c in plan.companions]
+    return _section("other_therapies", "What helps alongside", items)
+
+
+def plan_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Advice:
+    text = rules.advice
+    lead = text.leads[plan.decision]
+    if plan.audience == "parent":
+        lead = f"{text.parent_note} {lead}"
+    sections: list[AdviceSection] = []
+    if plan.decision == "refer":
+        urgency = plan.urgency if plan.urgency != "none" else "routine"
+        go = text.referral[urgency]  # type: ignore[index]
+        sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
+        sections += _section(
+            "watch_for",
+            "Why",
+            [f.patient_message for f in plan.flags if f.level == "red_flag"],
+        )
+    elif plan.decision in ("do_not_needle", "not_indicated"):
+        stopping = "contraindication" if plan.decision == "do_not_needle" else "not_indicated"
+        sections += _section(
+            "why", "Why", [f.patient_message for f in plan.flags if f.level == stopping]
+        )
+        sections += _other_therapies(plan, rules)
+        reconsider = [
+            rules.health_factors[f.id].reconsider
+            for f in profile.health_factors
+            if rules.health_factors[f.id].level == "not_indicated"
+        ]
+        if profile.severity == 0:
+            reconsider.append("If pain comes back, talk to your therapist again.")
+        sections += _section("when_to_reconsider", "When to think again", reconsider)
+    else:
+        c = plan.cadence
+        sessions = [
+            f"{_plural(plan.course.initial_block, 'session')} to start, about "
+            f"{_plural(c.per_week, 'session')} a week.",
+            f"After session {plan.course.reassess_after}, you and your therapist check "
+            "how it is going and decide together whether to go on.",
+        ]
+        sections += _section("your_sessions", "Your sessions", [text.what_it_is, *sessions])
+        care = [r.patient_message for s in plan.sites for r in s.reasons if s.verdict != "avoid"]
+        care += [f.patient_message for f in plan.flags if f.level == "precaution"]
+        avoided = [s.label for s in plan.sites if s.verdict == "avoid"]
+        if avoided:
+            care.insert(0, "Some places will not be needled, to keep you safe.")
+        sections += _section("site_care", "Extra care for you", care)
+        sections += _section("what_to_expect", "What to expect", list(text.what_to_expect))
+        sections += _other_therapies(plan, rules)
+        sections += _section("aftercare", "After each session", list(text.aftercare))
+        sections += _section("warning_signs", "Get help straight away if", list(text.warning_signs))
+    return Advice(title=text.titles[plan.decision], lead=lead, sections=tuple(sections))
+
+
+def with_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Plan:
+    return dataclasses.replace(plan, advice=plan_advice(plan, profile, rules))
+
+
+def review_advice(review: Review, rules: RuleSet, needling: bool = True) -> Advice:
+    """The patient's page after a review: how the pain has changed and what comes next."""
+    from .review import patient_summary
+
+    lead, items, heading = patient_summary(review, rules)
+    sections = _section("your_progress", heading, items)
+    if review.verdict in ("continue", "extend") and needling:
+        sections += _section("aftercare", "After each session", list(rules.advice.aftercare))
+        sections += _section(
+            "warning_signs", "Get help straight away if", list(rules.advice.warning_signs)
+        )
+    return Advice(title=_review_title(review.verdict), lead=lead, sections=tuple(sections))
+
+
+def _review_title(verdict: str) -> str:
+    return {
+        "continue": "Your progress: keep going",
+        "extend": "Your progress: a few more sessions",
+        "discharge": "Your progress: time to manage on your own",
+        "stop_needling": "Your progress: a change of plan",
+        "refer": "You need a medical check first",
+        "emergency": "Get emergency help now",
+    }[verdict]
+
+
+__all__ = ["EMPTY", "NEEDLING", "plan_advice", "review_advice", "with_advice"]

@@ -1,0 +1,316 @@
+"""``review(profile, rules, today) -> Review``: what to do next, from the session log.
+
+A course is a trial, then a decision. Safety first: breathlessness or chest
+pain after needling is an emergency; a new red flag refers; infection or
+nerve signs, a new contraindication, or pain worse by the worsening threshold
+stop needling. Then: pain at or below the discharge level for the last
+sessions -> discharge; before the review point -> continue; at and after it,
+a meaningful fall (2 points or 30 %, or a global rating of change of +3) ->
+continue to the end of the block, then extend one block at a time only while
+each block keeps improving, never past the ceiling; no meaningful change once
+the initial block is done -> stop needling and review the diagnosis and plan.
+
+Pure and deterministic: ``today`` is given, never read from a clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from .advice import review_advice
+from .plan import Change, Next, Plan, Point, Review, ReviewStep, RulesRef
+from .planner import plan as make_plan
+from .profile import ConditionProfile, Factor, LogEntry
+from .rules import RuleSet
+from .vocab import NEEDLING, URGENCIES, ReviewVerdict, Urgency
+
+
+class NothingToReview(ValueError):
+    """The profile has no ``log:`` entries."""
+
+
+def meaningful_fall(baseline: int, latest: int, rules: RuleSet) -> bool:
+    """A fall of ``nrs_points`` or ``nrs_percent`` % from baseline (Farrar 2001)."""
+    fall = baseline - latest
+    if fall <= 0:
+        return False
+    return fall >= rules.review.nrs_points or fall * 100 >= rules.review.nrs_percent * baseline
+
+
+def mcid_line(baseline: int, rules: RuleSet) -> float:
+    """The NRS at or below which the fall from ``baseline`` is meaningful."""
+    return round(
+        baseline - min(rules.review.nrs_points, baseline * rules.review.nrs_percent / 100), 2
+    )
+
+
+def _merged(profile: ConditionProfile) -> ConditionProfile:
+    """The profile with the health factors that appeared during the course."""
+    factors: dict[str, Factor] = {f.id: f for f in profile.health_factors}
+    for entry in profile.log:
+        for f in entry.new_health_factors:
+            factors[f.id] = f
+    return profile.model_copy(update={"health_factors": tuple(factors.values())})
+
+
+def review(
+    profile: ConditionProfile, rules: RuleSet, today: dt.date, *, source: str | None = None
+) -> Review:
+    """What to do next for ``profile``'s logged course. Pure and deterministic."""
+    if not profile.log:
+        raise NothingToReview("the profile has no 'log:' entries to review")
+    log = profile.log
+    current = _merged(profile)
+    the_plan = make_plan(current, rules, source=source)
+    steps: list[ReviewStep] = []
+    r = rules.review
+    n = len(log)
+    baseline, latest = log[0].nrs, log[-1].nrs
+    points = latest - baseline
+    percent = round(points * 100 / baseline, 1) if baseline else None
+    improved = meaningful_fall(baseline, latest, rules) or (
+        log[-1].groc is not None and log[-1].groc >= r.groc_better
+    )
+    worse = points >= r.worse_points
+    change = Change(points=points, percent=percent, meaningful=improved, worse=worse)
+    cite = rules.cite
+    block = the_plan.course.initial_block
+    review_at = the_plan.course.reassess_after
+    ceiling = rules.ceiling(profile.condition)
+    actions: list[str] = []
+    avoid: list[str] = [s.id for s in the_plan.sites if s.verdict == "avoid"]
+    verdict: ReviewVerdict
+    urgency: Urgency = "none"
+
+    # adverse events: what they change, and whether they stop the course
+    stop_event: tuple[str, LogEntry, bool] | None = None
+    for i, entry in enumerate(log):
+        for eid in entry.events:
+            event = r.events[eid]
+            latest_entry = i == n - 1
+            if event.avoid_site:
+                needled = entry.needled if entry.needled is not None else tuple(profile.sites)
+                avoid += [s for s in needled if s not in avoid]
+            if latest_entry or event.verdict is not None:
+                actions.append(f"{event.label} (session {i + 1}, {entry.date}): {event.action}")
+            if event.verdict is not None and (stop_event is None or latest_entry):
+                stop_event = (eid, entry, latest_entry)
+            if event.urgency != "none" and latest_entry:
+                urgency = _max_urgency(urgency, event.urgency)
+            steps.append(
+                ReviewStep(f"review.events.{eid}", f"{event.label}: {event.action}",
+                           cite(event.sources))
+            )
+
+    red = [f for f in the_plan.flags if f.level == "red_flag"]
+    stops = [f for f in the_plan.flags if f.level in ("contraindication", "not_indicated")]
+    if stop_event is not None and r.events[stop_event[0]].verdict == "emergency":
+        eid, entry, is_latest = stop_event
+        if is_latest:
+            verdict, urgency = "emergency", "emergency"
+            why = (f"{r.events[eid].label} after needling (session {n}): possible "
+                   "pneumothorax or other serious event; emergency services now")
+        else:
+            verdict = "stop_needling"
+            why = (f"{r.events[eid].label} was logged on {entry.date}: needling does not "
+                   "resume until the patient has been medically cleared")
+        steps.insert(0, ReviewStep("review.emergency", why, cite(r.events[eid].sources)))
+    elif red:
+        verdict, urgency = "refer", max((f.urgency for f in red), key=URGENCIES.index)
+        steps.insert(0, ReviewStep(
+            "review.red_flag",
+            "new red flag: " + ", ".join(f.label for f in red)
+            + ": refer for medical assessment; no more needling until cleared",
+            "; ".join(dict.fromkeys(f.source for f in red)),
+        ))
+    elif stop_event is not None:
+        eid, entry, _ = stop_event
+        verdict = "stop_needling"
+        steps.insert(0, ReviewStep("review.adverse_event",
+                                   f"{r.events[eid].label} ({entry.date}): {r.events[eid].action}",
+                                   cite(r.events[eid].sources)))
+    elif stops or the_plan.decision not in NEEDLING:
+        verdict = "stop_needling"
+        steps.insert(0, ReviewStep(
+            "review.do_not_needle",
+            "the profile now rules needling out: " + ", ".join(f.label for f in stops),
+            "; ".join(dict.fromkeys(f.source for f in stops)) or cite(r.sources),
+        ))
+    else:
+        verdict = _course_verdict(log, rules, block, review_at, ceiling, improved, worse, steps)
+
+    # what comes next
+    if verdict == "continue":
+        to_go = (block - n) if n < block else max(0, min(block, ceiling - n))
+        to_go = to_go or 1
+        review_in = max(1, review_at - n) if n < review_at else to_go
+        nxt = Next(to_go, min(review_in, to_go), tuple(avoid), tuple(actions))
+    elif verdict == "extend":
+        more = min(block, ceiling - n)
+        nxt = Next(more, more, tuple(avoid), tuple(actions))
+    else:
+        nxt = Next(0, 0, tuple(avoid), tuple(actions))
+    every = rules.course.progress_note_every
+    note_due = n % every == 0
+    if note_due:
+        steps.append(ReviewStep(
+            "course.progress_note_every",
+            f"{n} sessions done: write a progress note (at least every {every} sessions)",
+            cite(rules.course.progress_note_sources),
+        ))
+    result = Review(
+        source=source,
+        patient=profile.patient,
+        condition=profile.condition,
+        condition_label=the_plan.condition_label,
+        verdict=verdict,
+        urgency=urgency if verdict in ("refer", "emergency", "stop_needling") else "none",
+        sessions_done=n,
+        baseline_nrs=baseline,
+        latest_nrs=latest,
+        change=change,
+        next=nxt,
+        ceiling=ceiling,
+        progress_note_due=note_due,
+        trajectory=tuple(
+            Point(i + 1, e.date, e.nrs, e.groc, e.events) for i, e in enumerate(log)
+        ),
+        rationale=tuple(steps),
+        audience=the_plan.audience,
+        advice=the_plan.advice,
+        disclaimer=rules.disclaimer,
+        rules=RulesRef(rules.name, rules.version, rules.sha256),
+        mcid_line=mcid_line(baseline, rules),
+    )
+    return dataclasses.replace(result, advice=review_advice(result, rules))
+
+
+def _max_urgency(a: Urgency, b: Urgency) -> Urgency:
+    return a if URGENCIES.index(a) >= URGENCIES.index(b) else b
+
+
+def _course_verdict(
+    log: tuple[LogEntry, ...],
+    rules: RuleSet,
+    block: int,
+    review_at: int,
+    ceiling: int,
+    improved: bool,
+    worse: bool,
+    steps: list[ReviewStep],
+) -> ReviewVerdict:
+    r = rules.review
+    n = len(log)
+    cite = rules.cite(r.sources)
+    last = log[-r.discharge_sessions :]
+    if len(last) == r.discharge_sessions and all(e.nrs <= r.discharge_nrs for e in last):
+        steps.insert(0, ReviewStep(
+            "review.discharge",
+            f"pain at or below {r.discharge_nrs}/10 at the last {r.discharge_sessions} "
+            "sessions: discharge to self-management with the exercises",
+            cite,
+        ))
+        return "discharge"
+    if worse:
+        steps.insert(0, ReviewStep(
+            "review.worse",
+            f"pain is {log[-1].nrs - log[0].nrs} points worse than at the start "
+            f"({r.worse_points} or more is a meaningful worsening): stop needling and reassess",
+            cite,
+        ))
+        return "stop_needling"
+    if n < review_at:
+        steps.insert(0, ReviewStep(
+            "review.before_review_point",
+            f"{n} of {block} sessions done; the review comes after session {review_at}",
+            rules.cite(rules.course.reassess_sources),
+        ))
+        return "continue"
+    if not improved:
+        if n < block:
+            steps.insert(0, ReviewStep(
+                "review.no_change_yet",
+                f"no meaningful change at the review point (session {n}): finish the initial "
+                f"block of {block}; if there is still none, needling stops",
+                cite,
+            ))
+            return "continue"
+        steps.insert(0, ReviewStep(
+            "review.no_change",
+            f"no meaningful change after the initial block ({n} sessions): stop needling and "
+            "review the diagnosis and plan; do not simply add sessions",
+            cite,
+        ))
+        return "stop_needling"
+    if n < block:
+        steps.insert(0, ReviewStep(
+            "review.improving",
+            f"meaningful improvement by session {n}: continue to the end of the block ({block})",
+            cite,
+        ))
+        return "continue"
+    if n >= ceiling:
+        steps.insert(0, ReviewStep(
+            "review.ceiling",
+            f"{n} sessions reached the ceiling of {ceiling}: discharge to self-management "
+            "with the exercises; no course past the ceiling",
+            rules.cite(rules.course.ceiling_sources),
+        ))
+        return "discharge"
+    # each block must keep improving: compare with the end of the previous block
+    done_blocks = n // block if block else 0
+    before = log[(done_blocks - 1) * block - 1].nrs if done_blocks > 1 else log[0].nrs
+    if log[-1].nrs < before:
+        steps.insert(0, ReviewStep(
+            "review.extend",
+            f"still improving over the last block ({before} to {log[-1].nrs}): extend by one "
+            f"block, up to the ceiling of {ceiling}",
+            cite,
+        ))
+        return "extend"
+    steps.insert(0, ReviewStep(
+        "review.plateau",
+        f"improved overall but not over the last block ({before} to {log[-1].nrs}): "
+        "discharge to self-management with the exercises",
+        cite,
+    ))
+    return "discharge"
+
+
+def patient_summary(review: Review, rules: RuleSet) -> tuple[str, list[str], str]:
+    """(lead, items, heading) in plain words for the patient's page."""
+    b, latest = review.baseline_nrs, review.latest_nrs
+    items: list[str] = []
+    if b is not None and latest is not None:
+        if review.change is not None and review.change.meaningful:
+            items.append(f"Your pain went from {b} to {latest} out of 10: a real improvement.")
+        elif latest < b:
+            items.append(f"Your pain went from {b} to {latest} out of 10: a small change.")
+        elif latest == b:
+            items.append(f"Your pain is the same as at the start: {b} out of 10.")
+        else:
+            items.append(f"Your pain went up from {b} to {latest} out of 10.")
+    verdict = review.verdict
+    text = rules.advice
+    if verdict == "emergency":
+        go = text.referral["emergency"]
+        lead = "You may have a serious problem from needling."
+        items = [go.where, go.when, *items]
+    elif verdict == "refer":
+        urgency = review.urgency if review.urgency in text.referral else "routine"
+        go = text.referral[urgency]  # type: ignore[index]
+        lead = "Some of your symptoms need a doctor to check them before more treatment."
+        items = [go.where, go.when, *items]
+    elif verdict == "continue":
+        lead = "Your treatment goes on as planned."
+        items.append(f"Next: {review.next.sessions} more session(s), then another check.")
+    elif verdict == "extend":
+        lead = "You are still getting better, so a few more sessions are planned."
+        items.append(f"Next: {review.next.sessions} more session(s), then another check.")
+    elif verdict == "discharge":
+        lead = "You can now look after this yourself."
+        items.append("Keep doing your exercises. Come back if the pain returns or gets worse.")
+    else:
+        lead = "Needling stops for now. Your therapist will talk with you about what comes next."
+    return lead, items, "Your progress"

@@ -1,0 +1,79 @@
+"""needleplan's vocabulary, each term defined once.
+
+Decisions, urgencies, levels, verdicts, bands, response values, sides,
+places, body parts and the bounds of a profile live here; models, the
+planner, the review, the schema and the writers import them from here.
+"""
+
+from typing import Literal, get_args
+
+Decision = Literal["needle", "needle_with_caution", "do_not_needle", "refer", "not_indicated"]
+DECISIONS: tuple[Decision, ...] = get_args(Decision)
+NEEDLING: frozenset[str] = frozenset(("needle", "needle_with_caution"))
+
+Urgency = Literal["none", "routine", "same_day", "emergency"]
+URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
+
+#: How a health factor is classified by the rule set.
+Level = Literal["red_flag", "contraindication", "not_indicated", "precaution", "prognostic"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+#: The levels a plan's flag can have (prognostic factors change the course, not the decision).
+FlagLevel = Literal["red_flag", "contraindication", "not_indicated", "precaution"]
+FLAG_LEVELS: tuple[FlagLevel, ...] = get_args(FlagLevel)
+
+Verdict = Literal["ok", "caution", "avoid"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+
+SeverityWord = Literal["mild", "moderate", "severe"]
+SEVERITY_WORDS: tuple[SeverityWord, ...] = get_args(SeverityWord)
+SeverityBand = SeverityWord
+DurationBand = Literal["acute", "subacute", "chronic"]
+DURATION_BANDS: tuple[DurationBand, ...] = get_args(DurationBand)
+
+Response = Literal["good", "partial", "none", "unknown"]
+RESPONSES: tuple[Response, ...] = get_args(Response)
+
+Side = Literal["left", "right", "both"]
+SIDES: tuple[Side, ...] = get_args(Side)
+Place = Literal["left_arm", "right_arm", "left_leg", "right_leg", "trunk", "head_neck"]
+PLACES: tuple[Place, ...] = get_args(Place)
+BodyPart = Literal["head_neck", "trunk", "arm", "leg"]
+BODY_PARTS: tuple[BodyPart, ...] = get_args(BodyPart)
+
+ReviewVerdict = Literal["continue", "extend", "discharge", "stop_needling", "refer", "emergency"]
+REVIEW_VERDICTS: tuple[ReviewVerdict, ...] = get_args(ReviewVerdict)
+
+Effect = Literal["applied", "capped", "none"]
+Audience = Literal["patient", "parent"]
+
+#: Ids: lower-case letters, digits and '_', starting with a letter.
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+MAX_ID_LENGTH = 64
+#: Most ids in one list (health factors, sites, ...).
+MAX_IDS = 50
+#: Most entries in a session log.
+MAX_LOG = 200
+#: Longest texts kept from a profile.
+TEXT_LIMITS = {"patient": 64, "region": 200, "notes": 4000}
+#: Whole-number fields and their ranges.
+AGE_RANGE = (0, 120)
+SESSIONS_PER_WEEK_RANGE = (1, 7)
+NRS_RANGE = (0, 10)
+GROC_RANGE = (-7, 7)
+START_BACK_TOTAL = (0, 9)
+START_BACK_PSYCHOSOCIAL = (0, 5)
+#: Pregnancy weeks accepted (0-42) and the end of the first trimester.
+PREGNANCY_WEEKS_RANGE = (0, 42)
+FIRST_TRIMESTER_WEEKS = 13
+#: The longest duration accepted, in weeks (100 years).
+WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "month": 52.1775 / 12, "year": 52.1775}
+MAX_DURATION_WEEKS = 100 * 52.1775
+#: Dates a profile may name (schedules must stay inside the calendar).
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+#: The most digits a number in a profile may have (bounded work, no huge integers).
+MAX_DIGITS = 12
+
+
+def words(values: tuple[str, ...]) -> str:
+    """'a, b or c' for messages."""
+    return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]
