@@ -21,6 +21,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("csvfmt", "CsvWriter"),
     "yaml": ("yamlfmt", "YamlWriter"),
     "markdown": ("markdown", "MarkdownWriter"),
+    "html": ("html", "HtmlWriter"),
     "fhir": ("fhir", "FhirWriter"),
     "ics": ("ics", "IcsWriter"),
 }

@@ -1,41 +1,226 @@
-"""``markdown``: a plain-language handout for the patient.
+"""``markdown``: the patient's page as Markdown, with the same sections as ``html``.
 
-No ids and no jargon; short sentences (the tests hold its prose at or below
-US grade 8 on the Flesch-Kincaid scale). Text from the profile is inert.
+Both handouts are built from one view (:func:`handout`) made from the plan's (or
+review's) ``to_dict()``: the title, lead and sections come from ``advice`` in
+order, the dated schedule goes under ``your_sessions``, the disclaimer once at
+the end. Every piece of text is made inert here (:func:`md_text`): a profile
+whose notes hold ``#``, ``1.``, ``===``, ``<script>`` or ``[x](javascript:...)``
+prints those characters and never builds headings, lists, links or tags.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
 from needleplan.errors import inert
-from needleplan.plan import Plan
 from needleplan.writers import Writer
 
-WHAT_IT_IS = (
-    "Your therapist puts very thin needles into tight or sore muscles. "
-    "This can ease pain and help you move. It works best with exercise, so it is "
-    "not used on its own."
+PARENT_LINE = "This sheet is for the parent or guardian of the young person."
+NAME_LINE = "Name: ______________________________"
+SCORES_HEADING = "Your pain scores"
+SCHEDULE_SECTION = "your_sessions"
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
-GET_HELP = [
-    "You feel short of breath, or have chest pain or a dry cough in the first 2 days.",
-    "The skin where a needle went in gets red, hot or swollen, or you get a fever.",
-    "Your pain gets much worse, or you get new weakness or numbness.",
-]
-CLOSING = (
-    "This plan helps your therapist. It does not replace their advice, and it does not "
-    "diagnose. Ask your therapist if you have any questions."
-)
+#: characters escaped wherever they stand: they open emphasis, code, links, images,
+#: raw HTML, entities, tables or strikethrough
+_INLINE = "\\`*_[]<>&|~!#"
+#: a block marker at the start of a line: list bullets, setext/heading/quote marks, "1." "1)"
+_BLOCK_START = re.compile(r"([-+=:>]|\d{1,9}(?=[.)]))")
 
 
-def _md(text: str) -> str:
-    """Inert text that cannot open Markdown or HTML structure."""
-    text = inert(text)
-    for ch in "\\`*_[]<>#|":
-        text = text.replace(ch, "\\" + ch)
+class HasDict(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def clean(text: object) -> str:
+    """One line of visible text: whitespace runs (newlines included) become one space,
+    and control, escape and bidi characters are shown, not obeyed."""
+    return inert(re.sub(r"\s+", " ", str(text)).strip())
+
+
+def md_text(text: object) -> str:
+    """Text that stays text in Markdown (CommonMark and GFM), on one line.
+
+    Inline syntax is backslash-escaped everywhere; a block marker at the start
+    (``-``, ``+``, ``=``, ``>``, ``1.``) is escaped too, since the text may stand
+    at the start of a line or of a list item.
+    """
+    text = clean(text)
+    text = "".join("\\" + ch if ch in _INLINE else ch for ch in text)
+    m = _BLOCK_START.match(text)
+    if m:
+        end = m.end()
+        text = text[:end] + "\\" + text[end:] if m.group(1)[0].isdigit() else "\\" + text
     return text
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def long_date(iso: str) -> str:
+    """``2026-12-01`` -> ``Tuesday 1 December 2026`` (English whatever the locale)."""
+    d = dt.date.fromisoformat(iso)
+    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def to_data(obj: HasDict | Mapping[str, Any]) -> dict[str, Any]:
+    return dict(obj) if isinstance(obj, Mapping) else obj.to_dict()
+
+
+def clinic_info(option: Any) -> dict[str, str] | None:
+    """The clinic header from the ``clinic`` writer option (a mapping or an object
+    with ``name``/``phone``/``address``; "" for one missing), or None for a neutral header."""
+    if option is None:
+        return None
+    info = {
+        k: clean((option.get(k) if isinstance(option, Mapping) else getattr(option, k, None)) or "")
+        for k in ("name", "phone", "address")
+    }
+    return info if any(info.values()) else None
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+
+
+def meaningful_line(data: Mapping[str, Any], baseline: float) -> float:
+    """The score at or below which the fall from ``baseline`` is meaningful: the review's
+    ``mcid_line`` when it gives one, else a fall of 2 points or 30%, whichever comes first."""
+    given = data.get("mcid_line")
+    return float(given) if given is not None else round(baseline - min(2.0, 0.3 * baseline), 2)
+
+
+def scores_summary(data: Mapping[str, Any]) -> str:
+    """The pain scores in words: the chart's caption, and the Markdown handout's summary."""
+    points = [t for t in data.get("trajectory") or [] if t.get("nrs") is not None]
+    if not points:
+        return "No pain scores were recorded yet."
+    first, last = points[0], points[-1]
+    baseline = data.get("baseline_nrs")
+    base = first["nrs"] if baseline is None else baseline
+    words = [f"At the start your pain was {_number(base)} out of 10."]
+    if len(points) > 1:
+        words.append(f"At session {last['session']} it was {_number(last['nrs'])}.")
+    change = data.get("change") or {}
+    if change.get("worse"):
+        words.append("Your pain is worse than at the start.")
+    elif change.get("meaningful"):
+        words.append("That is a real improvement.")
+    else:
+        words.append("That is not yet a real change.")
+    line = _number(meaningful_line(data, base))
+    words.append(f"A real change means a score of {line} or lower.")
+    return " ".join(words)
+
+
+def handout(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The patient's page as plain values, every string cleaned (not yet escaped).
+
+    Items are kept once across the page (the first time they appear) and the
+    disclaimer only at the end, so a warning the advice repeats prints once.
+    """
+    advice = data["advice"]
+    disclaimer = clean(advice.get("disclaimer") or data.get("disclaimer") or "")
+    seen = {disclaimer}
+    sections = []
+    for part in advice.get("sections") or []:
+        items = []
+        for raw in part.get("items") or []:
+            item = clean(raw)
+            if item and item not in seen:
+                seen.add(item)
+                items.append(item)
+        schedule = []
+        if part.get("id") == SCHEDULE_SECTION:
+            schedule = [
+                {
+                    "session": int(x["session"]),
+                    "date": long_date(x["date"]),
+                    "reassess": bool(x.get("reassess")),
+                }
+                for x in data.get("schedule") or []
+            ]
+        if items or schedule:
+            heading = clean(part.get("heading", ""))
+            sections.append({"heading": heading, "items": items, "schedule": schedule})
+    review = "trajectory" in data
+    scores = [
+        {
+            "session": int(t["session"]),
+            "date": long_date(t["date"]) if t.get("date") else "",
+            "nrs": t.get("nrs"),
+        }
+        for t in data.get("trajectory") or []
+    ]
+    return {
+        "review": review,
+        "title": clean(advice.get("title") or "Your plan"),
+        "lead": clean(advice.get("lead") or ""),
+        "parent": data.get("audience") == "parent",
+        "ref": clean(data["patient"]) if data.get("patient") else "",
+        "sections": sections,
+        "scores": scores,
+        "scores_summary": scores_summary(data) if review else "",
+        "disclaimer": disclaimer,
+    }
+
+
+# -- the writer ---------------------------------------------------------------------------
+
+
+def _scores_md(view: Mapping[str, Any]) -> list[str]:
+    out = [f"## {SCORES_HEADING}", "", md_text(view["scores_summary"]), ""]
+    for s in view["scores"]:
+        when = f" ({md_text(s['date'])})" if s["date"] else ""
+        score = "not recorded" if s["nrs"] is None else f"{_number(s['nrs'])} out of 10"
+        out.append(f"- Session {s['session']}{when}: {score}")
+    return [*out, ""]
+
+
+def render_markdown(view: Mapping[str, Any], clinic: Mapping[str, str] | None) -> str:
+    out: list[str] = []
+    if clinic:
+        if clinic.get("name"):
+            out += [f"**{md_text(clinic['name'])}**", ""]
+        contact = [md_text(clinic[k]) for k in ("address", "phone") if clinic.get(k)]
+        if contact:
+            out += ["  \n".join(contact), ""]
+    out += [f"# {md_text(view['title'])}", "", NAME_LINE, ""]  # underscores after text: no emphasis
+    if view["ref"]:
+        out += [f"Ref: {md_text(view['ref'])}", ""]
+    if view["parent"]:
+        out += [md_text(PARENT_LINE), ""]
+    if view["lead"]:
+        out += [md_text(view["lead"]), ""]
+    if view["review"]:
+        out += _scores_md(view)
+    for section in view["sections"]:
+        out += [f"## {md_text(section['heading'])}", ""]
+        out += [f"- {md_text(item)}" for item in section["items"]]
+        if section["items"]:
+            out.append("")
+        for row in section["schedule"]:
+            mark = " (check-in)" if row["reassess"] else ""
+            out.append(f"- Session {row['session']}: {md_text(row['date'] + mark)}")
+        if section["schedule"]:
+            out.append("")
+    if view["disclaimer"]:
+        out += [md_text(view["disclaimer"]), ""]
+    return "\n".join(out)
 
 
 class MarkdownWriter(Writer):
@@ -45,55 +230,6 @@ class MarkdownWriter(Writer):
     def separator(self, many: bool) -> str:
         return "\n---\n\n"
 
-    def item(self, plan: Plan, many: bool) -> str:
-        out = ["# Your dry needling plan\n"]
-        if plan.patient:
-            out.append(f"Plan for: {_md(plan.patient)}\n")
-        out += ["## What is dry needling?\n", WHAT_IT_IS + "\n"]
-        out.append("## Your plan\n")
-        s, c = plan.sessions, plan.cadence
-        if plan.decision == "refer":
-            out.append(
-                "Your therapist wants a doctor to check you before any needling. "
-                "No needling is planned for now.\n"
-            )
-        elif plan.decision == "do_not_needle":
-            out.append(
-                "Needling is not the right choice for you right now. "
-                "The other steps below can still help.\n"
-            )
-        else:
-            out.append(
-                f"You will have about {_plural(s.suggested, 'session')}: "
-                f"{_plural(c.per_week, 'session')} each week, "
-                f"for about {_plural(c.weeks, 'week')}. "
-                f"Some people need as few as {s.low} or as many as {s.high}. "
-                f"After session {plan.reassess_after}, your therapist will check how "
-                "you are doing. The plan may change then.\n"
-            )
-            if plan.schedule:
-                out.append("Your session dates:\n")
-                out += [
-                    f"- Session {x.session}: {x.date.strftime('%A %d %B %Y')}"
-                    + (" (check-in)" if x.reassess else "")
-                    for x in plan.schedule
-                ]
-                out.append("")
-        messages = [f.patient_message for f in plan.flags if f.patient_message]
-        if messages:
-            if plan.decision == "needle_with_caution":
-                out.append("To keep you safe:\n")
-            out += [f"- {_md(m)}" for m in dict.fromkeys(messages)]
-            out.append("")
-        if plan.companions:
-            out.append("## Things that help\n")
-            out += [f"- {_md(x.patient_text or x.label)}" for x in plan.companions]
-            out.append("")
-        out.append("## What to expect\n")
-        out += [f"- {_md(e)}" for e in plan.expectations]
-        out.append("")
-        out.append("## When to get help\n")
-        out.append("Call your therapist or get medical help at once if:\n")
-        out += [f"- {line}" for line in GET_HELP]
-        out += ["", CLOSING, ""]
-        return "\n".join(out)
+    def item(self, plan: HasDict, many: bool) -> str:
+        view = handout(to_data(plan))
+        return render_markdown(view, clinic_info(self.options.get("clinic")))

@@ -1,0 +1,766 @@
+"""The patient's page (``--format markdown`` and ``--format html``).
+
+The writers read only ``to_dict()``; the fixtures below follow the plan and
+review shapes of the team contract, one per decision, so the handout is tested
+whatever the planner says today. When the planner's plans carry ``advice``, the
+shipped examples are checked the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import textstat
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from needleplan.errors import inert
+from needleplan.writers import FORMATS, get_writer
+from needleplan.writers.markdown import md_text
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANS = ROOT / "plans"
+CLINIC = {
+    "name": "Harbour Street Physiotherapy",
+    "phone": "01632 960 123",
+    "address": "12 Harbour Street, Portsmouth PO1 2AB",
+}
+DISCLAIMER = (
+    "This sheet helps your therapist. It does not replace their advice, and it does not "
+    "diagnose. Ask your therapist if you have any questions."
+)
+RULES = {"name": "needleplan-default", "version": "2", "sha256": "0" * 64}
+LUNG_MESSAGE = (
+    "The muscle at the top of your shoulder lies over the top of your lung. "
+    "In rare cases a needle here can cause a collapsed lung. Your therapist will "
+    "keep the needle short and angle it away from your chest."
+)
+CALL_999 = (
+    "Call emergency services (999 or 911) at once if you are short of breath or have "
+    "chest pain in the first 2 days."
+)
+SCHEDULE = [
+    {"session": 1, "date": "2026-12-01", "reassess": False},
+    {"session": 2, "date": "2026-12-03", "reassess": True},
+    {"session": 3, "date": "2026-12-08", "reassess": False},
+    {"session": 4, "date": "2026-12-10", "reassess": False},
+]
+DATES = ["Tuesday 1 December 2026", "Thursday 3 December 2026", "Thursday 10 December 2026"]
+#: the ids a handout must never show (the decisions and section ids among them)
+RAW_ID = re.compile(r"^[a-z]+_[a-z_]+$")
+
+
+class Stand(dict[str, Any]):
+    """A stand-in for Plan and Review: all a writer may use is ``to_dict()``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self))
+
+
+def _section(sid: str, heading: str, *items: str) -> dict[str, Any]:
+    return {"id": sid, "heading": heading, "items": list(items)}
+
+
+NEEDLING_SECTIONS = [
+    _section(
+        "your_sessions",
+        "Your sessions",
+        "You will have 4 sessions, 2 each week.",
+        "At session 2 your therapist will check how you are doing. The plan may change then.",
+    ),
+    _section(
+        "what_to_expect",
+        "What to expect",
+        "Some people feel better straight away, but many do not. It can take a few sessions.",
+        "The spot where the needle went in is often sore for a day or two.",
+        "A small bruise or a drop of blood happens after about 1 in 8 treatments.",
+        "You may feel faint or light-headed during a session, or sleepy after it. "
+        "Tell your therapist, and lie down until it passes.",
+    ),
+    _section(
+        "aftercare",
+        "After each session",
+        "Keep moving gently. Stay active.",
+        "Do the home exercises your therapist gave you.",
+    ),
+    _section(
+        "warning_signs",
+        "When to get help",
+        CALL_999,
+        "Call your therapist if the skin where a needle went in gets red, hot or swollen, "
+        "or if you get a fever.",
+    ),
+]
+
+
+def _plan(decision: str, **over: Any) -> Stand:
+    needling = decision in ("needle", "needle_with_caution")
+    data: dict[str, Any] = {
+        "source": f"plans/{decision}.yaml",
+        "patient": "P-0042",
+        "condition": "neck_pain",
+        "condition_label": "Neck pain",
+        "decision": decision,
+        "urgency": "none",
+        "sessions": {"suggested": 4, "low": 2, "high": 6}
+        if needling
+        else dict.fromkeys(("suggested", "low", "high"), 0),
+        "course": {"initial_block": 4, "reassess_after": 2, "ceiling": 6}
+        if needling
+        else dict.fromkeys(("initial_block", "reassess_after", "ceiling"), 0),
+        "cadence": {"per_week": 2, "weeks": 2} if needling else {"per_week": 0, "weeks": 0},
+        "reassess_after": 2 if needling else 0,
+        "sites": [],
+        "unchecked": [],
+        "flags": [],
+        "warnings": [],
+        "companions": [
+            {
+                "id": "strengthening",
+                "label": "Strengthening",
+                "reason": "exercise was part of the trials",
+                "source": "Fernández-de-las-Peñas 2021",
+                "patient_text": "Exercises that slowly make your muscles stronger.",
+            }
+        ],
+        "expectations": ["clinician-facing line"],
+        "rationale": [],
+        "bands": {"severity": "moderate", "duration": "chronic"},
+        "audience": "patient",
+        "advice": {
+            "title": "Your dry needling plan",
+            "lead": "Your therapist suggests a short course of dry needling with exercise.",
+            "sections": copy.deepcopy(NEEDLING_SECTIONS),
+        },
+        "disclaimer": DISCLAIMER,
+        "rules": RULES,
+    }
+    if needling:
+        data["schedule"] = copy.deepcopy(SCHEDULE)
+    data.update(over)
+    return Stand(data)
+
+
+def needle() -> Stand:
+    return _plan("needle")
+
+
+def needle_with_caution() -> Stand:
+    plan = _plan(
+        "needle_with_caution",
+        sites=[
+            {
+                "id": "upper_trapezius",
+                "label": "Upper trapezius",
+                "side": "right",
+                "verdict": "caution",
+                "reasons": [
+                    {
+                        "flag": "lung_field",
+                        "message": "lung field: pneumothorax risk; use a perpendicular pincer grip",
+                        "patient_message": LUNG_MESSAGE,
+                        "source": "Boyce 2020, IJSPT 15:103",
+                    }
+                ],
+            }
+        ],
+    )
+    sections = plan["advice"]["sections"]
+    care = _section("site_care", "Where the needles go", LUNG_MESSAGE)
+    sections.insert(2, care)
+    # the same warning given twice by the advice still prints once
+    sections[-1]["items"].append(CALL_999)
+    return plan
+
+
+def do_not_needle() -> Stand:
+    return _plan(
+        "do_not_needle",
+        advice={
+            "title": "Other ways to ease your pain",
+            "lead": "Needling is not safe for you right now. Other care can still help.",
+            "sections": [
+                _section(
+                    "other_therapies",
+                    "What can help",
+                    "Exercises that slowly make your muscles stronger.",
+                    "Hands-on care from your therapist to ease stiff joints.",
+                ),
+                _section(
+                    "when_to_reconsider",
+                    "When to ask again",
+                    "Ask your therapist again if your health changes.",
+                ),
+            ],
+        },
+    )
+
+
+def not_indicated() -> Stand:
+    return _plan(
+        "not_indicated",
+        advice={
+            "title": "Other ways to help you heal",
+            "lead": "Your injury is new. Needling is not the right care for it now.",
+            "sections": [
+                _section(
+                    "other_therapies",
+                    "What can help",
+                    "Rest the sore part for a few days, then start to move it gently.",
+                    "Your therapist will show you safe exercises.",
+                ),
+                _section(
+                    "when_to_reconsider",
+                    "When to ask again",
+                    "Ask your therapist again in 4 to 6 weeks if you still have pain.",
+                ),
+            ],
+        },
+    )
+
+
+def refer(urgency: str = "emergency") -> Stand:
+    go = {
+        "emergency": "Go to the emergency department now. Do not wait. Do not drive yourself.",
+        "same_day": "See a doctor today. Call your doctor's office or go to urgent care.",
+    }[urgency]
+    return _plan(
+        "refer",
+        urgency=urgency,
+        flags=[
+            {
+                "id": "cauda_equina_signs",
+                "level": "red_flag",
+                "label": "Cauda equina signs",
+                "message": "possible cauda equina syndrome: emergency referral",
+                "patient_message": "",
+                "source": "Finucane 2020, JOSPT 50:350",
+                "urgency": urgency,
+            }
+        ],
+        advice={
+            "title": "You need a medical check first",
+            "lead": "Some of your signs need a doctor to look at them. No needling is planned.",
+            "sections": [
+                _section("where_to_go", "Where to go and how soon", go),
+                _section(
+                    "watch_for",
+                    "What to watch for",
+                    "Call emergency services if you cannot pass urine, or if your legs get weak.",
+                ),
+            ],
+        },
+    )
+
+
+def child() -> Stand:
+    plan = _plan("needle", audience="parent", patient="P-0107")
+    plan["advice"]["title"] = "Your child's dry needling plan"
+    plan["advice"]["lead"] = "The therapist suggests a short course of needling with exercise."
+    return plan
+
+
+def review() -> Stand:
+    return Stand(
+        {
+            "source": "plans/neck-log.yaml",
+            "patient": "P-0042",
+            "condition": "neck_pain",
+            "condition_label": "Neck pain",
+            "verdict": "continue",
+            "urgency": "none",
+            "sessions_done": 3,
+            "baseline_nrs": 7,
+            "latest_nrs": 4,
+            "change": {"points": -3, "percent": -42.9, "meaningful": True, "worse": False},
+            "next": {"sessions": 1, "reassess_after": 4, "avoid_sites": [], "actions": []},
+            "ceiling": 6,
+            "progress_note_due": False,
+            "trajectory": [
+                {"session": 1, "date": "2026-12-01", "nrs": 7, "groc": None, "events": []},
+                {"session": 2, "date": "2026-12-03", "nrs": 6, "groc": 1, "events": []},
+                {"session": 3, "date": "2026-12-08", "nrs": 4, "groc": 3, "events": ["bruise"]},
+            ],
+            "rationale": [],
+            "advice": {
+                "title": "How your course is going",
+                "lead": "Your pain went from 7 to 4. That is a real improvement.",
+                "sections": [
+                    _section(
+                        "next_steps",
+                        "What happens next",
+                        "You will have 1 more session, then your therapist will check again.",
+                    ),
+                    _section("warning_signs", "When to get help", CALL_999),
+                ],
+            },
+            "disclaimer": DISCLAIMER,
+            "rules": RULES,
+        }
+    )
+
+
+CASES = {
+    "needle": needle,
+    "needle_with_caution": needle_with_caution,
+    "do_not_needle": do_not_needle,
+    "not_indicated": not_indicated,
+    "refer_emergency": refer,
+    "refer_same_day": lambda: refer("same_day"),
+    "child": child,
+    "review": review,
+}
+NEEDLING_WORDS = ("needle went in", "needles go", "bruise", "drop of blood", "sore for a day")
+
+HOSTILE = (
+    "P-9<script>alert(1)</script>\n# Heading\n===\n- item\n1. one\n"
+    "[click](javascript:alert(1)) <img src=x onerror=alert(1)> ![i](http://x/y.png)"
+)
+
+
+def hostile() -> Stand:
+    plan = needle_with_caution()
+    plan["patient"] = HOSTILE
+    plan["advice"]["sections"][0]["items"].append("Your notes: " + HOSTILE)
+    plan["advice"]["lead"] = HOSTILE
+    return plan
+
+
+# -- reading a handout back -------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """Tags, attributes and the text a reader sees (style and title left out)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("style", "title", "script"):
+            self._hidden += 1
+        if tag in ("li", "p", "h1", "h2", "tr", "div", "figcaption", "footer"):
+            self.text.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "title", "script"):
+            self._hidden -= 1
+        if tag in ("td", "th"):
+            self.text.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.text.append(data)
+
+
+def page(doc: str) -> _Page:
+    parser = _Page()
+    parser.feed(doc)
+    parser.close()
+    return parser
+
+
+def render(fmt: str, *plans: Stand, clinic: Any = CLINIC) -> str:
+    writer = get_writer(fmt, clinic=clinic)
+    return writer.document(list(plans), many=len(plans) > 1)
+
+
+def visible_html(doc: str) -> str:
+    return re.sub(r"[ \t]+", " ", "".join(page(doc).text))
+
+
+def visible_md(doc: str) -> str:
+    """The Markdown as a reader sees it: markers dropped, escapes undone."""
+    html_text = MarkdownIt("commonmark").render(doc)
+    return visible_html(html_text)
+
+
+def sentences(text: str) -> str:
+    """Each visible line a sentence, for the readability score."""
+    lines = [x.strip() for x in text.splitlines() if x.strip()]
+    return " ".join(x if x.endswith((".", "?", "!", ":")) else x + "." for x in lines)
+
+
+FORMATS_UNDER_TEST = ("markdown", "html")
+
+
+def visible(fmt: str, doc: str) -> str:
+    return visible_html(doc) if fmt == "html" else visible_md(doc)
+
+
+# -- the tests ----------------------------------------------------------------------------
+
+
+def test_html_is_a_registered_format() -> None:
+    assert FORMATS["html"] == ("html", "HtmlWriter")
+    assert get_writer("html").extension == ".html"
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_sections_in_order_with_their_titles(fmt: str, case: str) -> None:
+    plan = CASES[case]()
+    text = visible(fmt, render(fmt, plan))
+    advice = plan["advice"]
+    assert advice["title"] in text
+    assert advice["lead"] in text
+    at = [text.index(s["heading"]) for s in advice["sections"]]
+    assert at == sorted(at), "sections print in the advice's order"
+    for section in advice["sections"]:
+        for item in section["items"]:
+            assert item in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+@pytest.mark.parametrize("urgency", ["emergency", "same_day"])
+def test_a_referral_sheet_says_where_to_go_and_has_no_needling_leaflet(
+    fmt: str, urgency: str
+) -> None:
+    text = visible(fmt, render(fmt, refer(urgency)))
+    assert "You need a medical check first" in text
+    assert "dry needling plan" not in text
+    where = text.index("Where to go and how soon")
+    assert where < text.index("What to watch for")
+    if urgency == "emergency":
+        assert "emergency department now" in text
+    else:
+        assert "See a doctor today" in text
+    for word in (*NEEDLING_WORDS, "Session 1", "check-in", "collapsed lung"):
+        assert word not in text, word
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+@pytest.mark.parametrize("case", ["do_not_needle", "not_indicated"])
+def test_no_needling_gives_other_therapies_only(fmt: str, case: str) -> None:
+    text = visible(fmt, render(fmt, CASES[case]()))
+    assert "What can help" in text
+    assert "When to ask again" in text
+    for word in (*NEEDLING_WORDS, "Session 1", "check-in", "collapsed lung", "When to get help"):
+        assert word not in text, word
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+def test_needling_sheet_has_dated_schedule_and_check_in(fmt: str) -> None:
+    doc = render(fmt, needle())
+    text = visible(fmt, doc)
+    for date in DATES:
+        assert date in text
+    assert text.count("check-in") == 1
+    # the schedule sits under "Your sessions", before "What to expect"
+    assert text.index("Your sessions") < text.index(DATES[0]) < text.index("What to expect")
+    check_in_line = next(line for line in text.splitlines() if "check-in" in line)
+    assert "Thursday 3 December 2026" in check_in_line
+    assert "emergency services" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+def test_lung_field_caution_names_a_collapsed_lung_once(fmt: str) -> None:
+    text = visible(fmt, render(fmt, needle_with_caution()))
+    assert text.count("collapsed lung") == 1
+    assert text.count(CALL_999) == 1
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_disclaimer_and_each_warning_once(fmt: str, case: str) -> None:
+    plan = CASES[case]()
+    text = visible(fmt, render(fmt, plan))
+    assert text.count("does not diagnose") == 1
+    assert text.rstrip().endswith("any questions."), "the disclaimer closes the page"
+    for section in plan["advice"]["sections"]:
+        for item in section["items"]:
+            assert text.count(item) == 1, item
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_no_raw_ids(fmt: str, case: str) -> None:
+    text = visible(fmt, render(fmt, CASES[case]()))
+    tokens = re.findall(r"[A-Za-z_]+", text)
+    assert [t for t in tokens if RAW_ID.match(t)] == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_reads_at_grade_8_or_below(fmt: str, case: str) -> None:
+    text = sentences(visible(fmt, render(fmt, CASES[case]())))
+    grade = textstat.flesch_kincaid_grade(text)
+    assert grade <= 8.0, (grade, text)
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+def test_clinic_header_name_line_and_small_ref(fmt: str) -> None:
+    doc = render(fmt, needle())
+    text = visible(fmt, doc)
+    for value in CLINIC.values():
+        assert value in text
+    assert text.index(CLINIC["name"]) < text.index("Your dry needling plan")
+    assert re.search(r"Name: _{10,}", text)
+    assert "Ref: P-0042" in text
+    assert "Plan for" not in text
+    assert not re.search(r"20\d\d-\d\d-\d\d", text), "no ISO dates, no date of printing"
+    if fmt == "html":
+        assert '<div class="ref">Ref: P-0042</div>' in doc
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+@pytest.mark.parametrize("clinic", [None, {}, {"name": ""}])
+def test_no_clinic_gives_a_neutral_header(fmt: str, clinic: Any) -> None:
+    text = visible(fmt, render(fmt, needle(), clinic=clinic))
+    assert "Harbour" not in text
+    assert "None" not in text
+    assert re.search(r"Name: _{10,}", text)
+
+
+def test_clinic_may_be_an_object_with_attributes() -> None:
+    class Clinic:
+        name = "Quay Clinic"
+        phone = "01632 960 999"
+        address = ""
+
+    text = visible_html(render("html", needle(), clinic=Clinic()))
+    assert "Quay Clinic" in text
+    assert "01632 960 999" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+def test_a_childs_sheet_speaks_to_the_parent(fmt: str) -> None:
+    text = visible(fmt, render(fmt, child()))
+    assert text.count("This sheet is for the parent or guardian of the young person.") == 1
+    assert "parent or guardian" not in visible(fmt, render(fmt, needle()))
+
+
+def test_output_is_deterministic() -> None:
+    for fmt in FORMATS_UNDER_TEST:
+        plans = [CASES[c]() for c in sorted(CASES)]
+        assert render(fmt, *plans) == render(fmt, *plans)
+
+
+def test_several_plans_make_one_html_document_one_page_each() -> None:
+    doc = render("html", needle(), refer(), review())
+    assert doc.count("<!DOCTYPE html>") == 1
+    assert doc.count("</html>") == 1
+    assert doc.count('<article class="sheet">') == 3
+    assert re.search(r"\.sheet \+ \.sheet \{[^}]*break-before: page", doc)
+    assert doc.count("<html") == 1
+
+
+def test_html_streams_as_begin_items_end() -> None:
+    writer = get_writer("html", clinic=CLINIC)
+    streamed = writer.begin(True) + writer.item(needle(), True) + writer.item(refer(), True)
+    assert streamed + writer.end(True) == writer.document([needle(), refer()], many=True)
+    assert writer.file_text(needle()) == render("html", needle())
+
+
+def test_html_has_print_css_and_nothing_from_outside() -> None:
+    doc = render("html", *(CASES[c]() for c in sorted(CASES)))
+    assert "@page { size: A4;" in doc
+    assert "break-inside: avoid" in doc
+    assert "font-size: 12pt" in doc
+    assert "default-src 'none'" in doc
+    assert not re.search(r"https?://|@import|url\(|<link|<script", doc)
+    for tag, attrs in page(doc).tags:
+        for name in ("src", "href"):
+            value = attrs.get(name)
+            assert value is None or value.startswith("data:image/png;base64,"), (tag, name)
+
+
+# -- the review ---------------------------------------------------------------------------
+
+
+def test_review_sheet_has_the_chart_inline_with_alt_text() -> None:
+    doc = render("html", review())
+    imgs = [attrs for tag, attrs in page(doc).tags if tag == "img"]
+    assert len(imgs) == 1
+    src, alt = imgs[0]["src"] or "", imgs[0]["alt"] or ""
+    assert src.startswith("data:image/png;base64,")
+    assert "Chart of your pain scores" in alt
+    assert "At the start your pain was 7" in alt
+    assert "At session 3 it was 4" in alt
+    assert "real improvement" in alt
+    assert "5 or lower" in alt  # a fall of 2 points or 30%, whichever comes first
+    assert doc == render("html", review()), "the same log gives the same bytes"
+
+
+def test_review_chart_png_is_plain_and_fixed_size() -> None:
+    import base64
+    import struct
+
+    from needleplan.writers.html import CHART_DPI, CHART_SIZE, chart_png
+
+    png = chart_png(review()["trajectory"], 7, 5)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (round(CHART_SIZE[0] * CHART_DPI), round(CHART_SIZE[1] * CHART_DPI))
+    assert b"Software" not in png
+    assert b"matplotlib" not in png.lower()
+    assert base64.b64encode(png) == base64.b64encode(chart_png(review()["trajectory"], 7, 5))
+
+
+def test_review_chart_shows_baseline_and_meaningful_change_line() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure
+
+    from needleplan.writers import html as html_writer
+
+    made: list[Figure] = []
+    real = Figure.add_subplot
+
+    def spy(self: Figure, *a: Any, **k: Any) -> Any:
+        made.append(self)
+        return real(self, *a, **k)
+
+    Figure.add_subplot = spy  # type: ignore[method-assign]
+    try:
+        html_writer.chart_png(review()["trajectory"], 7, 5)
+    finally:
+        Figure.add_subplot = real  # type: ignore[method-assign]
+    ax = made[0].axes[0]
+    levels = sorted(
+        {
+            round(float(line.get_ydata()[0]), 2)
+            for line in ax.get_lines()
+            if len(set(line.get_ydata())) == 1
+        }
+    )
+    assert 7.0 in levels and 5.0 in levels
+    assert ax.get_ylim() == (0.0, 10.0)
+    assert [int(t) for t in ax.get_xticks()] == [1, 2, 3]
+
+
+def test_review_markdown_lists_the_scores_in_words() -> None:
+    text = visible_md(render("markdown", review()))
+    assert "Your pain scores" in text
+    assert "Session 3 (Tuesday 8 December 2026): 4 out of 10" in text
+    assert "real improvement" in text
+
+
+def test_review_uses_the_reviews_own_line_when_given() -> None:
+    given = review()
+    given["mcid_line"] = 4.5
+    assert "A real change means a score of 4.5 or lower." in visible_html(render("html", given))
+
+
+def test_review_with_a_low_baseline_uses_thirty_percent() -> None:
+    low = review()
+    low["baseline_nrs"] = 3
+    low["trajectory"] = [
+        {"session": 1, "date": "2026-12-01", "nrs": 3, "groc": None, "events": []},
+        {"session": 2, "date": "2026-12-03", "nrs": None, "groc": None, "events": []},
+    ]
+    low["change"] = {"points": 0, "percent": 0.0, "meaningful": False, "worse": False}
+    doc = render("html", low)
+    assert "A real change means a score of 2.1 or lower." in visible_html(doc)  # 30% of 3
+    assert "not yet a real change" in visible_html(doc)
+    md = visible_md(render("markdown", low))
+    assert "Session 2 (Thursday 3 December 2026): not recorded" in md
+
+
+# -- text from a profile stays text -------------------------------------------------------
+
+TEMPLATE_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "article", "header", "div", "h1", "h2",
+    "p", "section", "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "span", "footer",
+    "figure", "img", "figcaption",
+}  # fmt: skip
+
+
+def test_html_injection_is_inert() -> None:
+    doc = render("html", hostile(), review())
+    parsed = page(doc)
+    assert {tag for tag, _ in parsed.tags} <= TEMPLATE_TAGS
+    assert all(tag != "img" or a["src"].startswith("data:") for tag, a in parsed.tags)  # type: ignore[union-attr]
+    assert not any(k.startswith("on") for _, attrs in parsed.tags for k in attrs)
+    assert "<script" not in doc and "<img src=x" not in doc
+    text = visible_html(doc)
+    assert "<script>alert(1)</script>" in text, "shown as text"
+    assert "[click](javascript:alert(1))" in text
+
+
+def test_markdown_injection_is_inert() -> None:
+    doc = render("markdown", hostile())
+    tokens = MarkdownIt("commonmark").parse(doc)
+    headings = [t for t in tokens if t.type == "heading_open"]
+    heads = {t.tag for t in headings}
+    assert heads <= {"h1", "h2"}
+    assert len([t for t in headings if t.tag == "h1"]) == 1
+    inline = [c for t in tokens if t.type == "inline" for c in t.children or []]
+    assert {c.type for c in inline} <= {
+        "text",
+        "softbreak",
+        "strong_open",
+        "strong_close",
+        "hardbreak",
+    }
+    assert "ordered_list_open" not in {t.type for t in tokens}
+    html_out = MarkdownIt("commonmark").render(doc)
+    assert "<script" not in html_out and "<a " not in html_out and "<img" not in html_out
+    assert "[click](javascript:alert(1))" in visible_md(doc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.lists(
+    st.sampled_from(["#", "=", "-", "*", "+", "1.", "2)", ">", "<", "[", "]", "(", ")", "!",
+                     "`", "_", "~", "|", "\\", "&amp;", "&#60;", "\n", "\r", " ", "    ", "x",
+                     "<script>", "javascript:", "http://x.y", ":", "---", "==="]),
+    max_size=20).map("".join))  # fmt: skip
+def test_md_text_is_always_one_plain_paragraph(text: str) -> None:
+    escaped = md_text(text)
+    assert "\n" not in escaped and "\r" not in escaped
+    for doc in (escaped, f"- {escaped}", f"## {escaped}"):
+        tokens = MarkdownIt("commonmark").enable("table").enable("strikethrough").parse(doc)
+        blocks = [t.type for t in tokens if t.type.endswith("_open")]
+        item = ["bullet_list_open", "list_item_open"]
+        allowed = ([], ["paragraph_open"], item, [*item, "paragraph_open"], ["heading_open"])
+        assert blocks in allowed, (doc, blocks)
+        for t in tokens:
+            for c in t.children or []:
+                assert c.type in ("text", "softbreak"), (doc, c.type)
+    # and the reader sees the text as it was: whitespace runs as one space, control
+    # characters shown, not obeyed
+    assert visible_md(escaped).strip() == inert(re.sub(r"\s+", " ", text).strip())
+
+
+# -- the planner's own plans, once they carry advice --------------------------------------
+
+
+def _shipped() -> tuple[list[dict[str, Any]], str]:
+    """The shipped examples' plans as JSON, or why they cannot be checked yet."""
+    import needleplan
+
+    try:
+        rules = needleplan.load_rules()
+        found = [
+            needleplan.plan(needleplan.load_profile(path, rules), rules).to_dict()
+            for path in sorted(PLANS.glob("*.yaml"))
+        ]
+    except Exception as exc:  # the planner is being reworked: report, do not fail here
+        return [], f"the shipped examples do not plan: {exc!r:.200}"
+    if not all("advice" in got for got in found):
+        return [], "the planner's plans do not carry advice yet"
+    return [json.loads(json.dumps(got, default=str)) for got in found], ""
+
+
+def test_shipped_examples_when_plans_carry_advice() -> None:
+    plans, why = _shipped()
+    if not plans:
+        pytest.skip(why)
+    for data in plans:
+        for fmt in FORMATS_UNDER_TEST:
+            text = visible(fmt, render(fmt, Stand(data)))
+            assert text.count(data["disclaimer"].split(".")[0]) == 1
+            assert textstat.flesch_kincaid_grade(sentences(text)) <= 8.0, data["source"]
+            tokens = re.findall(r"[A-Za-z_]+", text)
+            assert [t for t in tokens if RAW_ID.match(t)] == [], data["source"]
