@@ -1,0 +1,155 @@
+"""The HTML handout printed by a real browser: headless Chromium to PDF, read back
+with poppler's ``pdfinfo`` and ``pdftotext``.
+
+Skipped where the tools are missing, except in CI (``CI=true``), where ``.ci/run``
+installs them and their absence is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.test_handout import (
+    CALL_999,
+    CASES,
+    CLINIC,
+    DATES,
+    LUNG_MESSAGE,
+    Stand,
+    hostile,
+    render,
+)
+
+BROWSER_TIMEOUT = 90
+
+
+def _tools() -> tuple[str, str, str] | None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    pdftotext, pdfinfo = shutil.which("pdftotext"), shutil.which("pdfinfo")
+    if browser and pdftotext and pdfinfo:
+        return browser, pdftotext, pdfinfo
+    return None
+
+
+@pytest.fixture(scope="module")
+def tools() -> tuple[str, str, str]:
+    found = _tools()
+    if found is None:
+        message = (
+            "headless Chromium and poppler-utils are needed to print the handout: "
+            "`chromium` (or `chromium-browser`), `pdftotext` and `pdfinfo` must be on PATH "
+            "(Debian: apt-get install -y chromium poppler-utils; .ci/run does this)"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+class Printed:
+    def __init__(self, pdf: Path, pages: int, text: str) -> None:
+        self.pdf = pdf
+        self.pages = pages
+        self.text = text
+        self.flat = _one_line(text)
+
+
+def print_pdf(tools: tuple[str, str, str], tmp: Path, name: str, doc: str) -> Printed:
+    browser, pdftotext, pdfinfo = tools
+    page = tmp / f"{name}.html"
+    page.write_text(doc, encoding="utf-8")
+    pdf = tmp / f"{name}.pdf"
+    profile = tmp / f"{name}-profile"
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+        page.as_uri(),
+    ]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=BROWSER_TIMEOUT)
+    assert pdf.exists() and pdf.stat().st_size > 0, (run.returncode, run.stderr[-2000:])
+    info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))  # type: ignore[union-attr]
+    text = subprocess.run(
+        [pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return Printed(pdf, pages, text)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_handout_prints_on_one_or_two_pages(
+    tools: tuple[str, str, str], tmp_path: Path, case: str
+) -> None:
+    plan = CASES[case]()
+    printed = print_pdf(tools, tmp_path, case, render("html", plan))
+    assert 1 <= printed.pages <= 2, printed.pages
+    assert CLINIC["name"] in printed.flat
+    assert CLINIC["phone"] in printed.flat
+    assert "Name: ____" in printed.flat
+    assert _one_line(plan["advice"]["title"]) in printed.flat
+    assert printed.flat.count("does not diagnose") == 1
+    for section in plan["advice"]["sections"]:
+        assert _one_line(section["heading"]) in printed.flat
+    if "schedule" in plan:
+        for date in DATES:
+            assert date in printed.flat
+        assert "check-in" in printed.flat
+    if case.startswith("needle") or case == "child":
+        assert _one_line(CALL_999) in printed.flat
+        assert "When to get help" in printed.flat
+    if case == "needle_with_caution":
+        assert _one_line(LUNG_MESSAGE) in printed.flat
+    if case.startswith("refer"):
+        assert "Where to go and how soon" in printed.flat
+        assert "check-in" not in printed.flat
+
+
+def test_several_plans_print_each_on_its_own_page(
+    tools: tuple[str, str, str], tmp_path: Path
+) -> None:
+    names = ["needle", "refer_emergency", "do_not_needle"]
+    printed = print_pdf(tools, tmp_path, "many", render("html", *(CASES[n]() for n in names)))
+    pages = printed.text.split("\f")
+    titles = [CASES[n]()["advice"]["title"] for n in names]
+    starts = [next(i for i, p in enumerate(pages) if t in _one_line(p)) for t in titles]
+    assert starts == sorted(set(starts)), "each plan starts a new page"
+    assert printed.pages <= 2 * len(names)
+
+
+def test_review_prints_with_its_chart(tools: tuple[str, str, str], tmp_path: Path) -> None:
+    printed = print_pdf(tools, tmp_path, "review", render("html", CASES["review"]()))
+    assert 1 <= printed.pages <= 2
+    assert "Your pain scores" in printed.flat
+    assert "real improvement" in printed.flat
+
+
+@pytest.mark.parametrize("make", [hostile])
+def test_script_and_links_from_a_profile_stay_inert(
+    tools: tuple[str, str, str], tmp_path: Path, make: Callable[[], Stand]
+) -> None:
+    printed = print_pdf(tools, tmp_path, "hostile", render("html", make()))
+    # printed as text, so the browser neither ran nor hid them
+    assert "<script>alert(1)</script>" in printed.flat
+    assert "[click](javascript:alert(1))" in printed.flat
+    assert "<img src=x onerror=alert(1)>" in printed.flat
+    pdf = printed.pdf.read_bytes()
+    assert b"/URI" not in pdf and b"/JavaScript" not in pdf and b"/JS" not in pdf
