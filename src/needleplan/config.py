@@ -35,8 +35,6 @@ Read with the standard library's ``tomllib`` (``tomli`` on Python 3.10). A file 
 treats it as a usage error, exit 2).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 import re
@@ -71,9 +69,10 @@ MAX_BYTES = 64 * 1024
 FORMATS = ("table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics")
 Format = Literal["table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics"]
 
+# patterns are compiled on first use (re caches them), not at every start
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_HOURS = re.compile(r"([0-2]?\d):([0-5]\d)\s*-\s*([0-2]?\d):([0-5]\d)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_HOURS = r"([0-2]?\d):([0-5]\d)\s*-\s*([0-2]?\d):([0-5]\d)"
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 class ConfigError(InputError):
@@ -84,7 +83,7 @@ class ConfigError(InputError):
 
 
 def _parse_hours(value: str) -> tuple[dt.time, dt.time]:
-    m = _HOURS.fullmatch(value.strip())
+    m = re.fullmatch(_HOURS, value.strip())
     if not m:
         raise ValueError(f'{quote(value)} is not opening hours; write them as "09:00-17:00"')
     h1, m1, h2, m2 = (int(g) for g in m.groups())
@@ -110,7 +109,7 @@ def _zone_exists(name: str) -> bool:
 
 def _text(value: str, *, multiline: bool = False) -> str:
     value = value.strip()
-    bad = _CONTROL.search(value if multiline else value.replace("\n", "\x0b"))
+    bad = re.search(_CONTROL, value if multiline else value.replace("\n", "\x0b"))
     if bad:
         raise ValueError("contains a control character; write plain text")
     return value
@@ -129,7 +128,7 @@ def _day_name(item: object) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ClinicSettings(_Section):
@@ -201,7 +200,7 @@ class ScheduleSettings(_Section):
         return tuple(sorted(set(value)))
 
     @model_validator(mode="after")
-    def _session_fits(self) -> ScheduleSettings:
+    def _session_fits(self) -> "ScheduleSettings":
         start, end = _parse_hours(self.hours)
         span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
         if self.session_minutes > span:
@@ -248,12 +247,17 @@ class DefaultSettings(_Section):
 class Config(BaseModel):
     """A clinic's settings; ``path`` is the file they came from (None: built-in defaults)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
-    clinic: ClinicSettings = ClinicSettings()
-    schedule: ScheduleSettings = ScheduleSettings()
-    defaults: DefaultSettings = DefaultSettings()
+    # defaults made without validation: the validators are built on first use only
+    clinic: ClinicSettings = ClinicSettings.model_construct()
+    schedule: ScheduleSettings = ScheduleSettings.model_construct()
+    defaults: DefaultSettings = DefaultSettings.model_construct()
     path: Path | None = Field(default=None, exclude=True)
+
+
+#: The built-in defaults (no settings file), made without building any validator.
+_DEFAULTS = Config.model_construct()
 
 
 # --------------------------------------------------------------------------- the machine's zone
@@ -387,7 +391,7 @@ def load_config(path: Path | None) -> Config:
     Raises :class:`ConfigError` with ``FILE:LINE:COL`` problems.
     """
     if path is None:
-        return Config()
+        return _DEFAULTS
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -450,7 +454,7 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
 
 # --------------------------------------------------------------------------- positions
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_HEADER = r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$"
 
 
 def _key_pattern(key: str) -> str:
@@ -472,7 +476,7 @@ def _locate(text: str, loc: Sequence[str | int]) -> tuple[int | None, int | None
     table = ""
     table_line: tuple[int, int] | None = None
     for n, raw in enumerate(lines):
-        header = _HEADER.match(raw)
+        header = re.match(_HEADER, raw)
         if header:
             table = re.sub(r"\s*\.\s*", ".", header.group(1)).replace('"', "").replace("'", "")
             if len(keys) == 1 and table == keys[0]:
