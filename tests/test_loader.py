@@ -162,11 +162,20 @@ def test_explicit_tags_and_aliases(text: str, message: str) -> None:
 
 def test_explicit_plain_tags_are_fine() -> None:
     data = yamlio.parse(
-        "a: !!str 5\nb: !!int '7'\nc: !!float 1e3\nd: !!bool TRUE\n"
-        "e: !!null ''\nf: &s [1]\ng: *s\n",
+        "a: !!str 5\nb: !!int '7'\nc: !!float 1.5e3\nd: !!bool TRUE\n"
+        "e: !!null ''\nf: &s [1]\ng: *s\nh: !<tag:yaml.org,2002:str> 7\n",
         "t",
     ).data
-    assert data == {"a": "5", "b": 7, "c": 1000.0, "d": True, "e": None, "f": [1], "g": [1]}
+    assert data == {
+        "a": "5",
+        "b": 7,
+        "c": 1500.0,
+        "d": True,
+        "e": None,
+        "f": [1],
+        "g": [1],
+        "h": "7",
+    }
 
 
 def test_library_without_rules_uses_the_shipped_ones() -> None:

@@ -1,48 +1,90 @@
-"""Safe, bounded YAML loading with source positions.
+"""Reading YAML: safe, bounded, plain data only, with source positions.
+
+This is the one module that reads YAML (profiles and rule sets alike).
 
 * Only plain data: strings, whole numbers, decimals, true/false, null,
-  lists and mappings. Every explicit tag other than those (``!!python/...``,
-  ``!!binary``, ``!custom``) is refused; nothing is ever constructed from a tag.
+  lists and mappings. The accepted tags are exactly the core ones that
+  name those types (``!!str``, ``!!int``, ``!!float``, ``!!bool``,
+  ``!!null``, ``!!seq``, ``!!map``, also written ``!<tag:yaml.org,2002:...>``)
+  and the non-specific ``!``, which makes a scalar text. Every other tag
+  (``!!python/...``, ``!!binary``, ``!!timestamp``, ``!!set``, ``!custom``)
+  is refused; nothing is ever constructed from a tag.
 * YAML 1.1 traps are closed on purpose: ``no``/``yes``/``on``/``off`` stay
   text, ``1:30`` stays text (not 90), ``0123`` stays text (not octal 83),
-  ``.nan``/``.inf`` stay text, and a date stays text for the models to parse.
-* Bounded: file size, nesting depth, alias uses and the size of the document
-  once aliases are expanded are named limits, each with its own message.
-* Duplicate keys are errors, not "last one wins".
+  ``.nan``/``.inf`` stay text, a date stays text for the models to parse,
+  and ``<<`` is a plain key (no merges). Numbers are ASCII digits only:
+  ``[-+]?(0|[1-9][0-9]*)`` for whole numbers, with a ``.`` for decimals
+  (an optional exponent after it). An explicitly tagged scalar must be
+  written the same way (``!!int 0x1F`` and ``!!int ٣`` are refused).
+* Bounded before anything is built: file size, read time for pipes, nesting
+  depth, alias uses, and the number of values (counted while the document is
+  composed, and again with every alias expanded). A whole number of more than
+  :data:`MAX_INT_DIGITS` digits, or a decimal that overflows, is an error.
+* Duplicate keys are errors, not "last one wins". Keys are text: ``1: x``
+  has the key ``"1"``.
 
-Two readers give the same data. Most profiles are flat ``key: value`` lines,
-which :mod:`needleplan._flat` reads directly; anything else (and every file
-whose errors must be located) goes through PyYAML in
-:mod:`needleplan._pyyaml`, which is imported only then.
+libyaml's parser and composer (C) read a document when PyYAML has them;
+PyYAML's pure-Python parser, with a composer that counts as it goes, reads
+the same documents to the same data and stops at the same value when a
+limit is passed.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import select
 import stat
 import sys
+import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import Problem
+import yaml  # noqa: TID253 - reading YAML is what this module is for
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode  # noqa: TID253
+
+from .errors import InputError, Problem, quote
 
 #: Largest profile file read, in bytes (a real profile is well under 4 KiB).
 MAX_PROFILE_BYTES = 256 * 1024
 #: Largest rule set file read, in bytes.
 MAX_RULES_BYTES = 4 * 1024 * 1024
-#: Deepest nesting of lists and mappings accepted in a profile.
+#: Deepest nesting of lists and mappings accepted in a document.
 MAX_DEPTH = 32
 #: Most alias uses (``*name``) accepted in one document.
 MAX_ALIASES = 64
-#: Most nodes in a document once every alias is expanded.
+#: Most values (scalars, lists, mappings) in a profile, once every alias is expanded.
 MAX_NODES = 20_000
-#: Deeper nesting than this is refused by the parser itself (libyaml's own limit).
+#: Most values in a rule set, once every alias is expanded.
+MAX_RULES_NODES = 50_000
+#: Most digits in a whole number (``int()`` of longer text is slow, or refused by Python).
+MAX_INT_DIGITS = 18
+#: Longest decimal, in characters.
+MAX_FLOAT_CHARS = 40
+#: Longest wait, in seconds, for a pipe, FIFO or device to deliver a whole file.
+READ_TIMEOUT_SECONDS = 10.0
+#: libyaml's own nesting limit: deeper documents fail in its parser.
 PARSER_DEPTH_LIMIT = 1000
 
 STDIN_NAME = "<stdin>"
 
 Loc = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+_INT, _FLOAT, _BOOL, _NULL = _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null"
+
+#: The implicit (untagged, unquoted) scalar types; everything else is text.
+_IMPLICIT = re.compile(
+    r"(?P<null>~|null|Null|NULL|)"
+    r"|(?P<bool>true|True|TRUE|false|False|FALSE)"
+    r"|(?P<int>[-+]?(?:0|[1-9][0-9]*))"
+    r"|(?P<float>[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+)
+_IMPLICIT_FIRST = frozenset("~nNtTfF-+0123456789.")
+_TRUE = frozenset(("true", "True", "TRUE"))
+#: A key is its text, whichever of these types its text would otherwise be.
+_KEY_TAGS = frozenset((_STR, _INT, _FLOAT, _BOOL, _NULL))
 
 
 @dataclass
@@ -68,96 +110,122 @@ class Positions:
 class Document:
     """A loaded YAML document: plain data, and where each value came from.
 
-    Positions are built on first use only (by PyYAML, from ``node`` or by
-    parsing ``text`` again): a valid profile never needs them.
+    Positions are built from the composed nodes on first use only: a valid
+    profile never needs them.
     """
 
     source: str
     data: Any
-    node: Any = None
-    text: str | None = None
+    node: Node | None = None
     _positions: Positions | None = None
 
     @property
     def positions(self) -> Positions:
         if self._positions is None:
-            from . import _pyyaml
-
-            node = self.node
-            if node is None and self.text is not None:
-                node = _pyyaml.parse(self.text, self.source).node
-            self._positions = _pyyaml.positions_of(node)
+            self._positions = positions_of(self.node)
         return self._positions
 
 
-def parse(text: str, source: str, *, pure_python: bool = False) -> Document:
-    """Parse YAML text into plain data, or raise :class:`InputError` with located problems."""
-    if not pure_python:
-        from ._flat import parse_flat
+# -- reading bytes -----------------------------------------------------------
 
-        data = parse_flat(text)
-        if data is not None:
-            return Document(source, data, text=text)
-    from . import _pyyaml
-
-    return _pyyaml.parse(text, source, pure_python=pure_python)
+_LIMIT_NAMES = {MAX_PROFILE_BYTES: "MAX_PROFILE_BYTES", MAX_RULES_BYTES: "MAX_RULES_BYTES"}
 
 
 def read_text(
-    path: str | Path | None, source: str, limit: int, stdin: BinaryIO | None = None
+    path: str | os.PathLike[str] | None,
+    source: str,
+    limit: int = MAX_PROFILE_BYTES,
+    stdin: BinaryIO | None = None,
 ) -> str:
-    """Read a UTF-8 text file of at most ``limit`` bytes; ``path=None`` reads stdin."""
-    from .errors import InputError
+    """Read a UTF-8 text file of at most ``limit`` bytes; ``path=None`` reads stdin.
 
-    if path is None:
-        stream = stdin if stdin is not None else sys.stdin.buffer
-        raw = stream.read(limit + 1)
+    Regular files are read at their size. Pipes, FIFOs and devices are read
+    as data comes, for at most :data:`READ_TIMEOUT_SECONDS` in all (a FIFO
+    whose writer never writes is an error, not a hang); a terminal is read
+    until end of input, as a person types.
+    """
+    if path is not None:
+        raw = _read_path(os.fspath(path), source, limit)
+    elif stdin is not None:
+        raw = stdin.read(limit + 1)
     else:
-        raw = _read_bounded(path, limit)
+        try:
+            fd = sys.stdin.buffer.fileno()
+        except (AttributeError, OSError, ValueError):  # a replaced stdin (tests, embedding)
+            raw = sys.stdin.buffer.read(limit + 1)
+        else:
+            raw = _read_fd(fd, source, limit, timed=not os.isatty(fd))
     if len(raw) > limit:
+        name = _LIMIT_NAMES.get(limit, "the size limit")
         raise InputError(
             [
                 Problem(
                     source,
-                    f"the file is larger than {limit // 1024} KiB "
-                    "(limit MAX_PROFILE_BYTES): is it really a profile?",
+                    f"the file is larger than {limit // 1024} KiB (limit {name}): "
+                    "is it really a profile?",
                 )
             ]
         )
     return decode(raw, source)
 
 
-def _read_bounded(path: str | Path, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes of a file (one more than allowed shows it is too big).
-
-    A regular file is read at its size in one call; pipes and special files,
-    whose size says nothing, in chunks. Plain ``os`` calls: this runs once per
-    profile in a batch.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+def _read_path(path: str, source: str, limit: int) -> bytes:
+    # O_NONBLOCK: opening a FIFO does not wait for a writer (the read below does, timed)
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
     try:
-        info = os.fstat(fd)
-        regular = stat.S_ISREG(info.st_mode) and 0 < info.st_size <= limit
-        step = info.st_size + 1 if regular else 65536
+        return _read_fd(fd, source, limit, timed=True)
+    finally:
+        os.close(fd)
+
+
+def _read_fd(fd: int, source: str, limit: int, *, timed: bool) -> bytes:
+    """At most ``limit + 1`` bytes (one more than allowed shows the file is too big)."""
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode):
         parts: list[bytes] = []
         total = 0
         while total <= limit:
-            asked = min(step, limit + 1 - total)
-            chunk = os.read(fd, asked)
+            chunk = os.read(fd, max(1, min(info.st_size + 1, limit + 1 - total)))
             if not chunk:
                 break
             parts.append(chunk)
             total += len(chunk)
-            if regular and len(chunk) < asked:
-                break  # a short read of a regular file is its end
-    finally:
-        os.close(fd)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    return _read_stream(fd, source, limit, timed)
+
+
+def _read_stream(fd: int, source: str, limit: int, timed: bool) -> bytes:
+    deadline = time.monotonic() + READ_TIMEOUT_SECONDS
+    parts: list[bytes] = []
+    total = 0
+    while total <= limit:
+        if timed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise InputError(
+                    [
+                        Problem(
+                            source,
+                            f"no complete file after {READ_TIMEOUT_SECONDS:g} s "
+                            "(limit READ_TIMEOUT_SECONDS): a pipe or device must deliver "
+                            "the whole profile and close",
+                        )
+                    ]
+                )
+        try:
+            chunk = os.read(fd, min(65536, limit + 1 - total))
+        except BlockingIOError:
+            continue
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
 
 
 def decode(raw: bytes, source: str) -> str:
-    from .errors import InputError
-
+    """UTF-8 text without a leading byte-order mark; NUL bytes and bad bytes are located errors."""
     if b"\x00" in raw:
         line, col = _line_col(raw, raw.index(b"\x00"))
         raise InputError(
@@ -192,3 +260,393 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
     line = before.count(b"\n") + 1
     col = offset - (before.rfind(b"\n") + 1) + 1
     return line, col
+
+
+# -- composing ---------------------------------------------------------------
+
+
+class _NodeError(Exception):
+    """A problem at a node (or event) of the document: becomes a located Problem."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """Implicit types: only null, true/false, decimal whole numbers and decimals.
+
+    The parser calls these three methods for every node, so they are kept
+    small: there are no path resolvers to descend into.
+    """
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if implicit[0] and (not value or value[0] in _IMPLICIT_FIRST):
+                match = _IMPLICIT.fullmatch(value)
+                if match is not None:
+                    return _TAG + str(match.lastgroup)
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
+
+
+class _CountingComposer(yaml.composer.Composer):
+    """PyYAML's composer, stopping at the first value over a limit (count or depth)."""
+
+    max_nodes = MAX_NODES
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes = 0
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self.nodes += 1
+        self.depth += 1
+        try:
+            if self.nodes > self.max_nodes:
+                raise _NodeError(_too_many(self.max_nodes), self.peek_event().start_mark)  # type: ignore[attr-defined]
+            if self.depth > MAX_DEPTH:
+                raise _NodeError(_TOO_DEEP, self.peek_event().start_mark)  # type: ignore[attr-defined]
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _PurePythonLoader(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _CountingComposer, _Resolver
+):
+    """PyYAML's pure-Python parser with the counting composer: the reference reader."""
+
+    def __init__(self, stream: str, max_nodes: int) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _CountingComposer.__init__(self)
+        _Resolver.__init__(self)
+        self.max_nodes = max_nodes
+
+
+try:
+    from yaml._yaml import CParser as _CParser
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    HAVE_LIBYAML = False
+
+if HAVE_LIBYAML:
+
+    class _CLoader(_CParser, _Resolver):
+        """libyaml's parser and composer (C), with needleplan's resolver."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+
+def _too_many(max_nodes: int) -> str:
+    name = "MAX_RULES_NODES" if max_nodes == MAX_RULES_NODES else "MAX_NODES"
+    return f"the document holds more than {max_nodes:,} values (limit {name})"
+
+
+def _compose_c(text: str, max_nodes: int) -> Node | None:
+    """Compose with libyaml, never more than ``max_nodes`` values or MAX_DEPTH levels.
+
+    Counting events first costs no Python objects (libyaml alone, a few
+    microseconds for a profile). Only a document with more events than
+    ``max_nodes`` values could give, or one nested beyond libyaml's own limit,
+    has its events walked one by one to find where a limit is passed.
+    """
+    try:
+        events = _CLoader(text).raw_parse()
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in str(exc.problem):
+            raise
+        # deeper than libyaml goes, which it may see before any event: the pure-Python
+        # reader is lazy, and stops at MAX_DEPTH
+        return _compose_pure(text, max_nodes)
+    if events > max_nodes + 4:  # stream and document start and end, then one per value at least
+        _scan_events(text, max_nodes)
+    loader = _CLoader(text)
+    try:
+        node: Node | None = loader.get_single_node()
+    finally:
+        loader.dispose()
+    if node is not None:
+        problem = _check_shape(node, max_nodes)
+        if problem is not None:
+            raise problem
+    return node
+
+
+def _scan_events(text: str, max_nodes: int) -> None:
+    """Raise at the first value past ``max_nodes`` or MAX_DEPTH, as the counting composer does."""
+    loader = _CLoader(text)
+    nodes, open_collections = 0, 0
+    node_events = (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, node_events):
+                nodes += 1
+                if nodes > max_nodes:
+                    raise _NodeError(_too_many(max_nodes), event.start_mark)
+                if open_collections + 1 > MAX_DEPTH:
+                    raise _NodeError(_TOO_DEEP, event.start_mark)
+                if isinstance(event, yaml.CollectionStartEvent):
+                    open_collections += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                open_collections -= 1
+    finally:
+        loader.dispose()
+
+
+def _compose_pure(text: str, max_nodes: int) -> Node | None:
+    loader = _PurePythonLoader(text, max_nodes)
+    try:
+        node: Node | None = loader.get_single_node()
+    finally:
+        loader.dispose()
+    if node is not None:
+        problem = _check_shape(node, max_nodes)
+        if problem is not None:
+            raise problem
+    return node
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_shape(node: Node, max_nodes: int) -> _NodeError | None:
+    """Depth from the top, alias uses and size with aliases expanded (each node walked once).
+
+    Runs on every composed document, whatever its text, before any data is built.
+    """
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    on_path: set[int] = set()
+    aliases = 0
+    stack: list[tuple[Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        current, depth, done = stack.pop()
+        key = id(current)
+        if done:
+            on_path.discard(key)
+            kids = _children(current)
+            size[key] = 1 + sum(size[id(c)] for c in kids)
+            height[key] = 1 + max((height[id(c)] for c in kids), default=0)
+            if size[key] > max_nodes:
+                return _NodeError(
+                    _too_many(max_nodes) + " once aliases are expanded", current.start_mark
+                )
+            continue
+        if key in size:  # met again: an alias of an anchored value
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                message = f"more than {MAX_ALIASES} alias uses (limit MAX_ALIASES)"
+                return _NodeError(message, current.start_mark)
+            if depth + height[key] - 1 > MAX_DEPTH:
+                return _NodeError(_TOO_DEEP, current.start_mark)
+            continue
+        if key in on_path:
+            return _NodeError("an alias refers to a value that contains it", current.start_mark)
+        if depth > MAX_DEPTH:
+            return _NodeError(_TOO_DEEP, current.start_mark)
+        on_path.add(key)
+        stack.append((current, depth, True))
+        stack += [(child, depth + 1, False) for child in reversed(_children(current))]
+    return None
+
+
+# -- building plain data -------------------------------------------------------
+
+
+def _scalar(node: ScalarNode) -> Any:
+    """The value of a scalar node: text, or a number/bool/null written as YAML's core schema."""
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    kind = tag[len(_TAG) :] if tag.startswith(_TAG) else None
+    match = _IMPLICIT.fullmatch(value) if kind in ("int", "float", "bool", "null") else None
+    if match is None or (match.lastgroup != kind and (kind, match.lastgroup) != ("float", "int")):
+        if kind in ("int", "float", "bool", "null"):
+            raise _NodeError(f"{quote(value)} is not a valid {kind}", node.start_mark)
+        raise _NodeError(
+            f"the tag {quote(tag)} is not allowed: only plain data (text, numbers, "
+            "true/false, null, lists and mappings)",
+            node.start_mark,
+        )
+    if kind == "int":
+        if len(value.lstrip("+-")) > MAX_INT_DIGITS:
+            raise _NodeError(
+                f"a whole number of more than {MAX_INT_DIGITS} digits (limit MAX_INT_DIGITS)",
+                node.start_mark,
+            )
+        return int(value)
+    if kind == "float":
+        number = float(value) if len(value) <= MAX_FLOAT_CHARS else float("inf")
+        if number in (float("inf"), float("-inf")):
+            raise _NodeError(
+                f"the number {quote(value)} is too large or too long "
+                f"(at most {MAX_FLOAT_CHARS} characters, and finite)",
+                node.start_mark,
+            )
+        return number
+    if kind == "bool":
+        return value in _TRUE
+    return None
+
+
+def _build(node: Node, shared: dict[int, Any]) -> Any:
+    """Plain data from a composed node tree (its depth and size are already bounded).
+
+    An aliased list or mapping is built once and shared, as PyYAML does.
+    """
+    if type(node) is ScalarNode:
+        return _scalar(node)
+    key = id(node)
+    if key in shared:
+        return shared[key]
+    if type(node) is SequenceNode and node.tag == _SEQ:
+        items: list[Any] = []
+        shared[key] = items
+        for child in node.value:
+            items.append(_build(child, shared))
+        return items
+    if type(node) is MappingNode and node.tag == _MAP:
+        mapping: dict[str, Any] = {}
+        shared[key] = mapping
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode:
+                raise _NodeError(
+                    "a key must be a plain word, not a list or mapping", key_node.start_mark
+                )
+            if key_node.tag not in _KEY_TAGS:
+                _scalar(key_node)  # refuses the tag
+            name = key_node.value
+            if name in mapping:
+                raise _NodeError(
+                    f"duplicate key {quote(name)}: each key may appear once", key_node.start_mark
+                )
+            mapping[name] = _build(value_node, shared)
+        return mapping
+    raise _NodeError(
+        f"the tag {quote(node.tag)} is not allowed: only plain data (text, numbers, "
+        "true/false, null, lists and mappings)",
+        node.start_mark,
+    )
+
+
+def positions_of(node: Node | None) -> Positions:
+    """The position tree of a composed document (iteratively; no recursion)."""
+    pos = Positions()
+    if node is None:
+        return pos
+    stack: list[tuple[Node, Loc]] = [(node, ())]
+    seen: set[int] = set()
+    while stack:
+        current, loc = stack.pop()
+        mark = current.start_mark
+        pos.values.setdefault(loc, (mark.line + 1, mark.column + 1))
+        if id(current) in seen:  # an alias: its contents were placed where it is anchored
+            continue
+        seen.add(id(current))
+        if isinstance(current, MappingNode):
+            for key_node, value_node in current.value:
+                if isinstance(key_node, ScalarNode):
+                    child = (*loc, str(key_node.value))
+                    km = key_node.start_mark
+                    pos.keys.setdefault(child, (km.line + 1, km.column + 1))
+                    stack.append((value_node, child))
+        elif isinstance(current, SequenceNode):
+            stack += [(item, (*loc, i)) for i, item in enumerate(current.value)]
+    return pos
+
+
+# -- the entry point -----------------------------------------------------------
+
+
+def parse(
+    text: str, source: str, *, pure_python: bool = False, max_nodes: int = MAX_NODES
+) -> Document:
+    """Parse YAML text into plain data, or raise :class:`InputError` with located problems.
+
+    ``max_nodes`` is :data:`MAX_NODES` for a profile, :data:`MAX_RULES_NODES` for a rule set.
+    """
+    try:
+        if pure_python or not HAVE_LIBYAML:
+            node = _compose_pure(text, max_nodes)
+        else:
+            node = _compose_c(text, max_nodes)
+        if node is None:
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        "the file is empty: expected a mapping of 'key: value' lines "
+                        "(run 'needleplan new' for a template)",
+                        1,
+                        1,
+                    )
+                ]
+            )
+        data = _build(node, {})
+    except _NodeError as exc:
+        raise InputError([_located(source, f"not valid YAML: {exc.message}", exc.mark)]) from None
+    except yaml.MarkedYAMLError as exc:
+        raise InputError([_from_marked(exc, source)]) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else 0
+        message = f"the file holds the control character U+{code:04X}: is it a binary file?"
+        raise InputError([Problem(source, message, line, col)]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(source, f"not valid YAML: {_first_line(str(exc))}")]) from None
+    except RecursionError:  # pragma: no cover - depth is bounded before any recursion
+        raise InputError([Problem(source, _TOO_DEEP)]) from None
+    return Document(source, data, node)
+
+
+def _located(source: str, message: str, mark: Any) -> Problem:
+    if mark is None:
+        return Problem(source, message)
+    return Problem(source, message, mark.line + 1, mark.column + 1)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "unknown error"
+
+
+def _from_marked(exc: yaml.MarkedYAMLError, source: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    problem = (exc.problem or exc.context or "not valid YAML").strip()
+    context = (exc.context or "").strip()
+    if "maximum nesting depth" in problem:
+        problem = f"nesting deeper than {PARSER_DEPTH_LIMIT} levels (the YAML parser's limit)"
+    elif "expected a single document" in problem or "expected a single document" in context:
+        problem = "more than one YAML document ('---'): put one profile in each file"
+        context = ""
+    elif "found character" in problem and "that cannot start any token" in problem:
+        problem = problem.replace("found character", "found the character")
+    elif "control characters are not allowed" in problem or "special characters" in problem:
+        problem = "the file holds control characters: is it a binary file?"
+    message = f"not valid YAML: {problem}"
+    if context and exc.problem:
+        message += f" ({context})"
+    return _located(source, message, mark)
