@@ -23,6 +23,7 @@ from tests.test_handout import (
     DATES,
     LUNG_MESSAGE,
     Stand,
+    _shipped,
     hostile,
     render,
 )
@@ -153,3 +154,17 @@ def test_script_and_links_from_a_profile_stay_inert(
     assert "<img src=x onerror=alert(1)>" in printed.flat
     pdf = printed.pdf.read_bytes()
     assert b"/URI" not in pdf and b"/JavaScript" not in pdf and b"/JS" not in pdf
+
+
+def test_shipped_examples_print_on_one_or_two_pages(
+    tools: tuple[str, str, str], tmp_path: Path
+) -> None:
+    plans, why = _shipped()
+    if not plans:
+        pytest.skip(why)
+    for data in plans:
+        name = Path(data["source"] or "stdin").stem
+        printed = print_pdf(tools, tmp_path, name, render("html", Stand(data)))
+        assert 1 <= printed.pages <= 2, (name, printed.pages)
+        assert CLINIC["name"] in printed.flat, name
+        assert _one_line(data["advice"]["title"]) in printed.flat, name
