@@ -29,10 +29,19 @@ def runner() -> CliRunner:
 
 
 def invoke(runner: CliRunner, *args: str, input: str | None = None):
-    from needleplan.cli import app_for
+    from needleplan.cli import app
 
-    # as the console script runs: only the named command is built
-    return runner.invoke(app_for(args), list(args), input=input)
+    return runner.invoke(app, list(args), input=input)
+
+
+def needleplan(*args: str, **kwargs):
+    """Run the console command in a fresh process (bytes in, bytes out)."""
+    import subprocess
+    import sys
+
+    kwargs.setdefault("capture_output", True)
+    kwargs.setdefault("timeout", 120)
+    return subprocess.run([sys.executable, "-m", "needleplan", *args], check=False, **kwargs)
 
 
 def python_says(*lines: str) -> list[str]:

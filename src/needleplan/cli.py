@@ -4,11 +4,12 @@ Only Typer and the standard library are imported at start-up; everything
 else is imported inside the command that needs it.
 """
 
-import copy
+import contextlib
 import functools
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -16,14 +17,23 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .errors import NeedleplanError, Problem, RulesError, UsageError
+from .errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    Failure,
+    NeedleplanError,
+    RulesError,
+    Terminated,
+    UsageError,
+    inert,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from .rules import RuleSet
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 app = typer.Typer(
     name="needleplan",
@@ -67,9 +77,11 @@ def _err(text: str) -> None:
     sys.stderr.write(text.rstrip("\n") + "\n")
 
 
-def _report(problems: Sequence[Problem]) -> None:
-    for p in problems:
-        _err(p.format())
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's last flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):  # a replaced stdout (tests)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,20 +95,30 @@ def _guard(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except RulesError as exc:
-            _report(exc.problems)
+            for problem in exc.problems:
+                _err(problem.format())
             _err("needleplan: error: the rule set is invalid; nothing was planned")
             raise typer.Exit(EXIT_USAGE) from None
-        except UsageError as exc:
+        except Failure as exc:
             _err(exc.format())
+            raise typer.Exit(EXIT_USAGE) from None
+        except NeedleplanError as exc:  # any other error of needleplan's own (e.g. a writer's)
+            _err(f"needleplan: error: {inert(str(exc))}")
             raise typer.Exit(EXIT_USAGE) from None
         except KeyboardInterrupt:
             _err("needleplan: interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Terminated:
+            _err("needleplan: terminated")
+            raise typer.Exit(EXIT_TERMINATED) from None
         except BrokenPipeError:
             # the reader went away (e.g. `| head`): stop quietly
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _quiet_stdout()
             raise typer.Exit(EXIT_OK) from None
+        except OSError as exc:  # writing stdout failed: disk full, a closed device...
+            _quiet_stdout()
+            _err(f"needleplan: error: cannot write the output: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -211,7 +233,6 @@ def suggest(
     code = run_suggest(
         SuggestOptions(
             paths=paths,
-            rules_path=rules,
             rules=_load_rules(rules),
             fmt=fmt,
             output_dir=output_dir,
@@ -236,34 +257,9 @@ def validate(
     ] = CheckFormat.text,
 ) -> None:
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
-    from .batch import check_one, expand
-    from .loading import build_validator
+    from .check import run_validate
 
-    rule_set = _load_rules(rules)
-    inputs = expand(paths)
-    build_validator(len(inputs))
-    report: list[dict[str, object]] = []
-    invalid = 0
-    for inp in inputs:
-        _, problems = check_one(inp, rule_set)
-        invalid += bool(problems)
-        if format is CheckFormat.json:
-            report.append(
-                {
-                    "source": inp.source,
-                    "valid": not problems,
-                    "problems": [p.to_dict() for p in problems],
-                }
-            )
-        else:
-            _report(problems)
-    if format is CheckFormat.json:
-        import json
-
-        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    else:
-        _err(f"needleplan: {len(inputs)} profile(s) checked, {invalid} invalid")
-    raise typer.Exit(EXIT_INVALID if invalid else EXIT_OK)
+    raise typer.Exit(run_validate(paths, _load_rules(rules), format.value))
 
 
 @app.command()
@@ -332,39 +328,28 @@ def rules_cmd(
         sys.stdout.write(rules_table(rule_set, color=colour_wanted(_stdout_is_tty())))
 
 
-def app_for(args: Sequence[str]) -> typer.Typer:
-    """The app to run for ``args``: only the named command when the first argument names one.
-
-    Typer turns every registered command into a Click command before it parses
-    anything; building the other four costs a few milliseconds at every start.
-    Help, completion and anything else that is not a plain command name get the
-    whole app.
-    """
-    if not args:
-        return app
-    chosen = [c for c in app.registered_commands if _command_name(c) == args[0]]
-    if not chosen:
-        return app
-    only = copy.copy(app)
-    only.registered_commands = chosen
-    return only
-
-
-def _command_name(info: Any) -> str:
-    """The name Typer gives a registered command."""
-    return str(info.name or typer.main.get_command_name(info.callback.__name__))
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def main() -> None:
     """Console-script entry point: runs one command, then the process exits."""
+    # SIGTERM ends a run as Ctrl-C does (workers stopped, no partial file), with exit 143
+    signal.signal(signal.SIGTERM, _terminated)
+    if hasattr(sys.stdout, "reconfigure"):
+        # a file name that is not UTF-8 must not stop the output half-way
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         # prog_name: also under `python -m needleplan` (help, completion)
-        app_for(sys.argv[1:])(prog_name="needleplan")
+        app(prog_name="needleplan")
     except KeyboardInterrupt:  # pragma: no cover - interrupted outside a command
         _err("needleplan: interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated:  # pragma: no cover - terminated outside a command
+        _err("needleplan: terminated")
+        sys.exit(EXIT_TERMINATED)
     except NeedleplanError as exc:  # pragma: no cover - every command guards its own
-        _err(f"needleplan: error: {exc}")
+        _err(f"needleplan: error: {inert(str(exc))}")
         sys.exit(EXIT_USAGE)
     finally:
         # The process ends here. Python's last garbage collections at exit walk every

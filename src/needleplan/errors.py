@@ -1,34 +1,53 @@
 """Problems a person can act on: ``FILE:LINE:COL: error: message`` plus a hint.
 
 Nothing here imports pydantic or YAML; every other module reports through
-:class:`Problem`, so the CLI prints one format whatever went wrong.
+:class:`Problem` or a :class:`Failure`, so the CLI prints one format whatever
+went wrong. The exit codes of DESIGN.md are defined here, once.
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 #: The longest piece of user input ever quoted back in a message.
 MAX_QUOTED_CHARS = 40
 
-_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+#: Exit codes (DESIGN.md): every profile planned; some invalid; usage, rules or OS
+#: error; interrupted (Ctrl-C); terminated (SIGTERM).
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _visible(char: str) -> str:
+    if char == " " or char.isprintable():
+        return char
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def inert(text: str) -> str:
-    """Make text safe for a terminal: control, escape and bidi characters become visible."""
-    return re.sub(  # compiled on first use (and cached by re), not at every start-up
-        _CONTROL,
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
-        ),
-        text,
-    )
+    """Text safe for a terminal, a table cell or one line of a message.
+
+    Every character Python does not call printable is shown as an escape:
+    controls (newline and tab included, so a file name cannot start a second
+    message line), format characters (bidi overrides, U+061C, U+2060, U+FEFF),
+    line and paragraph separators (U+2028, U+2029; U+0085 is a control),
+    spaces other than the ASCII space, surrogates, private-use and unassigned
+    code points.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_visible(c) for c in text)
 
 
 def quote(value: object) -> str:
     """A short, inert rendering of a user value for use inside a message."""
-    text = value if isinstance(value, str) else repr(value)
-    text = inert(text.replace("\n", "\\n").replace("\t", "\\t"))
+    text = inert(value if isinstance(value, str) else repr(value))
     if len(text) > MAX_QUOTED_CHARS:
         text = text[: MAX_QUOTED_CHARS - 3] + "..."
     return f"'{text}'"
@@ -52,10 +71,7 @@ class Problem(NamedTuple):
         return where
 
     def format(self) -> str:
-        text = f"{self.location()}: error: {inert(self.message)}"
-        if self.hint:
-            text += f"\n  hint: {inert(self.hint)}"
-        return text
+        return _lines(f"{self.location()}: error: {inert(self.message)}", self.hint)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -65,6 +81,15 @@ class Problem(NamedTuple):
             "message": self.message,
             "hint": self.hint,
         }
+
+
+def _lines(first: str, hint: str | None) -> str:
+    return f"{first}\n  hint: {inert(hint)}" if hint else first
+
+
+def note_line(note: str) -> str:
+    """A note for stderr (what a writer had to say), on one inert line."""
+    return f"needleplan: note: {inert(note)}"
 
 
 class NeedleplanError(Exception):
@@ -78,24 +103,46 @@ class InputError(NeedleplanError):
         self.problems = list(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        return (type(self), (self.problems,))
+
 
 class RulesError(InputError):
     """The rule set is invalid (exit code 2: nothing can be planned with it)."""
 
 
-class UsageError(NeedleplanError):
-    """A usage or set-up problem: bad option, unreadable path, refused overwrite (exit 2)."""
+class Failure(NeedleplanError):
+    """A problem with the run itself, not with one profile: exit code 2.
+
+    Printed as ``needleplan: error: message`` and an optional hint line.
+    """
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         self.message = message
         self.hint = hint
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
+        return (type(self), (self.message, self.hint))
+
     def format(self) -> str:
-        text = f"needleplan: error: {inert(self.message)}"
-        if self.hint:
-            text += f"\n  hint: {inert(self.hint)}"
-        return text
+        return _lines(f"needleplan: error: {inert(self.message)}", self.hint)
+
+
+class UsageError(Failure):
+    """A usage or set-up problem: bad option, unreadable path, refused overwrite."""
+
+
+class WriterError(Failure):
+    """A writer cannot render what it was given (e.g. a calendar without dates)."""
+
+
+class OutputError(Failure):
+    """An output file or stream could not be written (disk full, permissions...)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM reached the command (exit code 143); not an ``Exception``, like Ctrl-C."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

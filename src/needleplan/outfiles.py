@@ -1,10 +1,12 @@
-"""Output files: atomic writes, no overwrite without ``--force``, stable names."""
+"""Output files: names unique by construction, checked before anything is written,
+written atomically, never through a symlink, never over a file without ``--force``."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 from collections import Counter
@@ -12,10 +14,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .batch import Input
-from .errors import UsageError
+from .errors import OutputError, UsageError
+from .inputs import Input
 
 _HELD = (signal.SIGINT, signal.SIGTERM)
+#: Longest output file name stem, in characters (file systems allow 255 bytes in all).
+MAX_STEM_CHARS = 100
 
 
 @contextmanager
@@ -42,43 +46,71 @@ def _interrupts_deferred() -> Iterator[None]:
         for signum in dict.fromkeys(caught):
             handler = previous[signal.Signals(signum)]
             if callable(handler):
-                handler(signum, None)  # e.g. Python's SIGINT handler raises KeyboardInterrupt
+                handler(signum, None)  # Ctrl-C raises KeyboardInterrupt; SIGTERM, Terminated
             elif handler is signal.SIG_DFL:
                 os.kill(os.getpid(), signum)  # the default action, now that the file is safe
+
+
+def refusal(target: Path, force: bool) -> str | None:
+    """Why ``target`` may not be written, or None.
+
+    Symlinks (dangling or not), folders and special files are never replaced;
+    a regular file only with ``force``.
+    """
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot check '{target}': {exc.strerror or exc}"
+    if stat.S_ISLNK(mode):
+        return f"'{target}' is a symbolic link; needleplan never writes through one"
+    if stat.S_ISDIR(mode):
+        return f"'{target}' is a folder"
+    if not stat.S_ISREG(mode):
+        return f"'{target}' is not a regular file"
+    if not force:
+        return f"'{target}' exists; not overwriting it"
+    return None
 
 
 def write_atomic(target: Path, text: str, *, force: bool) -> None:
     """Write ``text`` to ``target`` via a temporary file in the same folder.
 
     Without ``force`` an existing file is never replaced (the final step is a
-    hard link, which fails if the name exists); an interrupted write leaves no
-    partial file and no temporary file.
+    hard link, which fails if the name exists). An interrupted or failed write
+    (disk full...) leaves no partial file and no temporary file; a failure
+    raises :class:`OutputError`.
     """
-    if target.exists() and not force:
-        raise UsageError(
-            f"'{target}' exists; not overwriting it", hint="pass --force to replace it"
-        )
+    why = refusal(target, force)
+    if why is not None:
+        hint = "pass --force to replace it" if why.endswith("not overwriting it") else None
+        raise UsageError(why, hint=hint)
     parent = target.parent if str(target.parent) else Path()
     with _interrupts_deferred():
         try:
             parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
         except OSError as exc:
-            raise UsageError(f"cannot write to '{parent}': {exc.strerror or exc}") from None
+            raise OutputError(f"cannot write to '{parent}': {exc.strerror or exc}") from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
             _place(tmp, target, force)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write '{target}': {exc.strerror or exc}; nothing was left half-written"
+            ) from None
         finally:
-            if os.path.exists(tmp):
+            if os.path.lexists(tmp):
                 os.unlink(tmp)
 
 
 def _place(tmp: str, target: Path, force: bool) -> None:
     if force:
-        os.replace(tmp, target)
+        os.replace(tmp, target)  # replaces a name, never writes through a link
         return
     try:
         os.link(tmp, target)
@@ -88,7 +120,7 @@ def _place(tmp: str, target: Path, force: bool) -> None:
             hint="pass --force to replace it",
         ) from None
     except OSError:  # file systems without hard links
-        if target.exists():
+        if os.path.lexists(target):
             raise UsageError(f"'{target}' exists; not overwriting it") from None
         os.replace(tmp, target)
 
@@ -96,25 +128,80 @@ def _place(tmp: str, target: Path, force: bool) -> None:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def _stem(inp: Input, qualify: bool) -> str:
+    if inp.path is None:
+        return "stdin"
+    path = Path(inp.path)
+    if not qualify:
+        return path.stem
+    if inp.root is not None:
+        root = Path(inp.root)
+        rel = path.relative_to(root)
+        parts = [root.resolve().name, *rel.parent.parts, rel.stem]
+    else:
+        parts = [path.resolve().parent.name, path.stem]
+    return "__".join(p for p in parts if p)
+
+
 def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
-    """One file name per input, named after the profile; collisions get their folder."""
-    stems = [Path(i.path).stem if i.path is not None else "stdin" for i in inputs]
-    counts = Counter(stems)
-    names: list[str] = []
-    for inp, stem in zip(inputs, stems, strict=True):
-        if counts[stem] > 1 and inp.path is not None:
-            path = Path(inp.path)
-            if inp.root is not None:
-                root = Path(inp.root)
-                rel = path.relative_to(root)
-                parts = [root.resolve().name, *rel.parent.parts, rel.stem]
-            else:
-                parts = [path.resolve().parent.name, stem]
-            stem = "__".join(p for p in parts if p)
-        names.append(_UNSAFE.sub("_", stem).lstrip(".") or "profile")
-    seen: Counter[str] = Counter()
-    unique: list[str] = []
-    for name in names:
-        seen[name] += 1
-        unique.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
-    return [n + extension for n in unique]
+    """One file name per input, named after the profile, unique by construction.
+
+    Profiles of the same name in different folders get their folder in the
+    name. Names are made of ASCII letters, digits, '.', '_' and '-', and
+    compared without case (as macOS and Windows file systems do). A profile
+    whose name needs no change keeps it; the others take their cleaned name
+    if it is free, else the first ``-2``, ``-3``... suffix that is neither
+    taken nor the name of any other profile in the run. So no plan is ever
+    written under another profile's name, and none is lost.
+    """
+    counts = Counter(
+        (Path(i.path).stem if i.path is not None else "stdin").casefold() for i in inputs
+    )
+    wanted: list[tuple[str, bool]] = []  # (cleaned name, whether it is the name as given)
+    for inp in inputs:
+        own = Path(inp.path).stem if inp.path is not None else "stdin"
+        raw = _stem(inp, counts[own.casefold()] > 1)
+        base = (_UNSAFE.sub("_", raw).lstrip(".") or "profile")[:MAX_STEM_CHARS]
+        wanted.append((base, base == raw))
+    reserved = {base.casefold() for base, _ in wanted}
+    taken: set[str] = set()
+    names: list[str | None] = [None] * len(wanted)
+    for i, (base, as_given) in enumerate(wanted):
+        if as_given and base.casefold() not in taken:
+            names[i] = base
+            taken.add(base.casefold())
+    for i, (base, _) in enumerate(wanted):
+        if names[i] is not None:
+            continue
+        name, n = base, 1
+        while name.casefold() in taken or (name != base and name.casefold() in reserved):
+            n += 1
+            name = f"{base}-{n}"
+        names[i] = name
+        taken.add(name.casefold())
+    return [f"{name}{extension}" for name in names]
+
+
+def output_paths(
+    inputs: Sequence[Input], folder: Path, extension: str, *, force: bool
+) -> list[Path]:
+    """The file each input's plan goes to, every one checked before anything is written.
+
+    Refuses (:class:`UsageError`) when ``folder`` is not a folder, or when any
+    name is a symlink, a folder or a special file, or an existing file without
+    ``force``. Creates ``folder`` when it is missing.
+    """
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise UsageError(f"'{folder}' is not a folder", hint="--output-dir names a folder")
+    paths = [folder / name for name in output_names(inputs, extension)]
+    refused = [why for why in (refusal(p, force) for p in paths) if why is not None]
+    if refused:
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        existing = any(why.endswith("not overwriting it") for why in refused)
+        hint = "pass --force to replace existing files" if existing else None
+        raise UsageError(f"{refused[0]}{more}; nothing was written", hint=hint)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder '{folder}': {exc.strerror or exc}") from None
+    return paths

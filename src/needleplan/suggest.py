@@ -1,4 +1,9 @@
-"""``needleplan suggest``: plan a batch and write it to stdout or to files."""
+"""``needleplan suggest``: plan a batch and write it to stdout or to files.
+
+The one place that writes plans: stdout, stderr and output files are
+written here, in input order, from the outcomes :mod:`needleplan.batch`
+returns (from worker processes too).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ import functools
 import gc
 import shutil
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import Input, Outcome, can_stream_in_parallel, expand, note_line, run, stream
-from .errors import UsageError
+from .batch import Outcome, run
+from .errors import EXIT_INVALID, EXIT_OK, UsageError, inert, note_line
+from .inputs import expand
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -25,7 +32,6 @@ PROGRESS_MIN_FILES = 20
 @dataclass
 class SuggestOptions:
     paths: list[str]
-    rules_path: Path | None
     rules: RuleSet
     fmt: str
     output_dir: Path | None
@@ -34,11 +40,6 @@ class SuggestOptions:
     jobs: int
     tty: bool
     colour: bool
-
-    @property
-    def rules_file(self) -> str | None:
-        """The custom rule set's path, as worker processes load it again."""
-        return str(self.rules_path) if self.rules_path else None
 
 
 def _stderr(text: str) -> None:
@@ -62,7 +63,7 @@ def _progress(total: int, to_file: bool, tty_out: bool) -> Any:
 
 
 def run_suggest(opts: SuggestOptions) -> int:
-    from .loading import build_validator
+    """Plan every profile named in ``opts``; the exit code (0, or 1 if any was invalid)."""
     from .writers import get_writer, renderer
 
     inputs = expand(opts.paths)
@@ -77,116 +78,87 @@ def run_suggest(opts: SuggestOptions) -> int:
         and (opts.paths[0] == "-" or not Path(opts.paths[0]).is_dir())
     )
     many = not single
-    to_files = opts.output_dir is not None
-    names: list[str] = []
+    targets: list[Path] = []
     if opts.output_dir is not None:
-        names = [str(opts.output_dir / n) for n in _names(inputs, writer.extension)]
-        if not opts.force:
-            existing = [n for n in names if Path(n).exists()]
-            if existing:
-                raise UsageError(
-                    f"{len(existing)} output file(s) exist, e.g. '{existing[0]}'; "
-                    "nothing was written",
-                    hint="pass --force to replace them",
-                )
-    mode = "file" if to_files else "item"
-    factory = functools.partial(renderer, opts.fmt, mode, options, many)
-    keep_plan = not writer.streaming and not to_files
-    if to_files:  # each plan is written to its file where it is made (in a worker, with --jobs)
-        inputs = [inp._replace(target=name) for inp, name in zip(inputs, names, strict=True)]
+        from .outfiles import output_paths
+
+        # every name checked (and refused, if need be) before the first file is written
+        targets = output_paths(inputs, opts.output_dir, writer.extension, force=opts.force)
+    to_files = opts.output_dir is not None
+    factory = functools.partial(renderer, opts.fmt, "file" if to_files else "item", options, many)
     if len(inputs) > 1:
-        build_validator(len(inputs))
-        # What exists now (modules, Typer's and pydantic's objects, the rules, the profile
-        # validator) lives until exit: frozen, the collector stops walking it every few
-        # thousand allocations (9 to 24 ms per 5,000 profiles), and forked workers share
-        # its pages untouched.
+        # What exists now (modules, Typer's and pydantic's objects, the rules) lives until
+        # exit: frozen, the collector stops walking it every few thousand allocations, and
+        # forked workers share its pages untouched.
         gc.freeze()
-    if writer.streaming and not to_files and can_stream_in_parallel(opts.jobs, inputs):
-        return _stream_in_parallel(opts, inputs, writer, factory, many)
     outcomes = run(
         inputs,
         opts.rules,
-        rules_path=opts.rules_file,
         start_date=opts.start_date,
         jobs=opts.jobs,
         render_factory=factory,
-        keep_plan=keep_plan,
-        force=opts.force,
+        keep_plan=not writer.streaming and not to_files,
     )
     progress = _progress(len(inputs), to_files, opts.tty)
-    failed = False
-    collected: list[Plan] = []
-    out = sys.stdout
-    written = 0
     try:
-        if writer.streaming and not to_files:
-            out.write(writer.begin(many))
-        for outcome in outcomes:
-            if progress is not None:
-                progress.advance(0)
-            _report(outcome)
-            if not outcome.ok:
-                failed = True
-                continue
-            if not to_files:  # with --output-dir, plan_one has written the file
-                if writer.streaming:
-                    if written:
-                        out.write(writer.separator(many))
-                    out.write(outcome.text or "")
-                else:
-                    assert outcome.plan is not None
-                    collected.append(outcome.plan)
-            written += 1
-        if not to_files:
-            if writer.streaming:
-                out.write(writer.end(many) if written or many else "")
-            elif collected or many:
-                out.write(writer.document(collected, many))
-        out.flush()
+        with closing(outcomes):
+            if to_files:
+                failed, written = _to_files(outcomes, targets, opts.force, progress)
+            else:
+                failed, written = _to_stdout(outcomes, writer, many, progress)
     finally:
         if progress is not None:
             progress.stop()
     for note in writer.notes:
         _stderr(note_line(note))
     if to_files:
-        _stderr(f"needleplan: wrote {written} file(s) to {opts.output_dir}")
-    return 1 if failed else 0
+        _stderr(f"needleplan: wrote {written} file(s) to {inert(str(opts.output_dir))}")
+    return EXIT_INVALID if failed else EXIT_OK
 
 
-def _stream_in_parallel(
-    opts: SuggestOptions, inputs: list[Input], writer: Any, factory: Any, many: bool
-) -> int:
-    """Workers write plans to stdout themselves, in input order (see batch.stream)."""
-    out = sys.stdout
-    out.write(writer.begin(many))
-    out.flush()
-    sys.stderr.flush()
-    progress = _progress(len(inputs), False, opts.tty)
-    try:
-        written, failed = stream(
-            inputs,
-            rules_path=opts.rules_file,
-            start_date=opts.start_date,
-            jobs=opts.jobs,
-            render_factory=factory,
-            separator=writer.separator(many),
-            encoding=out.encoding or "utf-8",
-            progress=(lambda n: progress.advance(0, n)) if progress is not None else None,
-        )
-    finally:
-        if progress is not None:
-            progress.stop()
-    out.write(writer.end(many) if written or many else "")
-    out.flush()
-    return 1 if failed else 0
-
-
-def _names(inputs: Any, extension: str) -> list[str]:
-    from .outfiles import output_names
-
-    return output_names(inputs, extension)
-
-
-def _report(outcome: Outcome) -> None:
+def _report(outcome: Outcome, progress: Any) -> None:
+    if progress is not None:
+        progress.advance(0)
     for line in outcome.messages():
         _stderr(line)
+
+
+def _to_files(outcomes: Any, targets: list[Path], force: bool, progress: Any) -> tuple[bool, int]:
+    from .outfiles import write_atomic
+
+    failed, written = False, 0
+    for outcome in outcomes:
+        _report(outcome, progress)
+        if not outcome.ok:
+            failed = True
+            continue
+        write_atomic(targets[outcome.position], outcome.text or "", force=force)
+        written += 1
+    return failed, written
+
+
+def _to_stdout(outcomes: Any, writer: Any, many: bool, progress: Any) -> tuple[bool, int]:
+    out = sys.stdout
+    failed, written = False, 0
+    collected: list[Plan] = []
+    if writer.streaming:
+        out.write(writer.begin(many))
+    for outcome in outcomes:
+        _report(outcome, progress)
+        if not outcome.ok:
+            failed = True
+            continue
+        if writer.streaming:
+            if written:
+                out.write(writer.separator(many))
+            out.write(outcome.text or "")
+        else:
+            assert outcome.plan is not None
+            collected.append(outcome.plan)
+        written += 1
+    if writer.streaming:
+        out.write(writer.end(many) if written or many else "")
+    elif collected or many:
+        out.write(writer.document(collected, many))
+    out.flush()
+    return failed, written
