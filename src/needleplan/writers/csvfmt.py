@@ -1,13 +1,21 @@
 """``csv``: one row per plan, lists joined with ' | ' in one cell.
 
-Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``,
-``-``, ``@``, tab or carriage return) are prefixed with ``'`` as OWASP advises.
+Every cell is safe to open in a spreadsheet, whatever the locale's separator:
+
+* a cell that a spreadsheet would read as a formula (starting with ``=``,
+  ``+``, ``-``, ``@``, tab or carriage return, or their full-width forms)
+  gets a leading ``'``, as OWASP advises;
+* a cell holding ``,``, ``;``, a quote, a tab, a line break or a leading
+  ``'`` is quoted (``"``, with quotes doubled), so neither comma nor
+  semicolon locales split it and no line break starts a row.
+
+Rendered from ``plan.to_dict()`` only.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import re
+from typing import Any
 
 from needleplan.plan import Plan
 from needleplan.writers import Writer
@@ -34,7 +42,8 @@ COLUMNS = (
     "rules_version",
     "rules_sha256",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NEEDS_QUOTES = re.compile(r"[,;\"'\t\r\n\u0085\u2028\u2029]")
 
 
 def neutralise(cell: str) -> str:
@@ -42,43 +51,53 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
-def row(plan: Plan) -> list[str]:
-    schedule = plan.schedule or ()
+def cell(value: object) -> str:
+    """One CSV cell: neutralised, and quoted when it holds anything a reader could split on."""
+    text = neutralise("" if value is None else str(value))
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def row(data: dict[str, Any]) -> list[str]:
+    """The cells of one plan, from its ``to_dict()``."""
+    schedule = data.get("schedule") or []
+    sessions, cadence, bands, rules = (
+        data["sessions"],
+        data["cadence"],
+        data["bands"],
+        data["rules"],
+    )
     values: list[object] = [
-        plan.source or "",
-        plan.patient or "",
-        plan.condition,
-        plan.decision,
-        plan.sessions.suggested,
-        plan.sessions.low,
-        plan.sessions.high,
-        plan.cadence.per_week,
-        plan.cadence.weeks,
-        plan.reassess_after,
-        plan.bands.severity,
-        plan.bands.duration,
-        " | ".join(f"{f.level}:{f.id}" for f in plan.flags),
-        " | ".join(c.id for c in plan.companions),
-        schedule[0].date.isoformat() if schedule else "",
-        schedule[-1].date.isoformat() if schedule else "",
-        plan.rules.name,
-        plan.rules.version,
-        plan.rules.sha256,
+        data.get("source"),
+        data.get("patient"),
+        data["condition"],
+        data["decision"],
+        sessions["suggested"],
+        sessions["low"],
+        sessions["high"],
+        cadence["per_week"],
+        cadence["weeks"],
+        data["reassess_after"],
+        bands["severity"],
+        bands["duration"],
+        " | ".join(f"{f['level']}:{f['id']}" for f in data["flags"]),
+        " | ".join(c["id"] for c in data["companions"]),
+        schedule[0]["date"] if schedule else "",
+        schedule[-1]["date"] if schedule else "",
+        rules["name"],
+        rules["version"],
+        rules["sha256"],
     ]
-    return [neutralise(str(v)) for v in values]
+    return [cell(v) for v in values]
 
 
 class CsvWriter(Writer):
     name = "csv"
     extension = ".csv"
 
-    def _line(self, cells: list[str] | tuple[str, ...]) -> str:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\r\n").writerow(cells)
-        return buf.getvalue()
-
     def begin(self, many: bool) -> str:
-        return self._line(COLUMNS)
+        return ",".join(COLUMNS) + "\r\n"
 
     def item(self, plan: Plan, many: bool) -> str:
-        return self._line(row(plan))
+        return ",".join(row(plan.to_dict())) + "\r\n"
