@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import yaml
 from needleplan import RulesError
 from needleplan import rules as rules_module
 from needleplan.errors import UsageError
-from needleplan.rules import RuleSet, load_rules, parse_rules
+from needleplan.rules import load_rules, parse_rules, rules_from_data
 
 from .conftest import PLANS, invoke
 
@@ -35,29 +36,43 @@ def _problems(data: Any) -> list[str]:
 
 
 def test_snapshot_matches_the_yaml(tmp_path: Path) -> None:
-    """rules/default.validated.json must be regenerated after editing default.yaml:
+    """rules/default.validated.pickle must be regenerated after editing default.yaml:
     python -c "from needleplan.rules import write_snapshot; write_snapshot()"
     """
-    shipped = Path(rules_module.__file__).parent / "rules" / "default.validated.json"
-    fresh = rules_module.write_snapshot(tmp_path / "snapshot.json")
-    assert fresh.read_bytes() == shipped.read_bytes(), "regenerate the snapshot (see docstring)"
-    assert json.loads(shipped.read_text())["sha256"] == load_rules().sha256
+    shipped = Path(rules_module.__file__).parent / "rules" / "default.validated.pickle"
+    key, snapshot = pickle.loads(shipped.read_bytes())
+    expected = (hashlib.sha256(DEFAULT).hexdigest(), rules_module._fingerprint())
+    assert key == expected, "regenerate the snapshot (see docstring)"
+    assert snapshot.to_data() == parse_rules(DEFAULT, "x").to_data()
+    assert load_rules().sha256 == hashlib.sha256(DEFAULT).hexdigest()
     assert load_rules().to_data() == parse_rules(DEFAULT, "x").to_data()
 
 
 def test_rule_set_built_in_python() -> None:
-    built = RuleSet.from_data(_data())
+    built = rules_from_data(_data())
     assert built.to_data() == load_rules().to_data()
     assert len(built.sha256) == 64  # hashed from its content when no file is behind it
-    assert built.sha256 == RuleSet.from_data(_data()).sha256
+    assert built.sha256 == rules_from_data(_data()).sha256
 
 
-def test_stale_snapshot_falls_back_to_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("snapshot", ["rules/missing.pickle", "rules/default.yaml"])
+def test_stale_snapshot_falls_back_to_validation(
+    monkeypatch: pytest.MonkeyPatch, snapshot: str
+) -> None:
     rules_module._load_default.cache_clear()
-    monkeypatch.setattr(rules_module, "SNAPSHOT", "rules/missing.json")
+    monkeypatch.setattr(rules_module, "SNAPSHOT", snapshot)
     try:
         rebuilt = rules_module._load_default()
         assert rebuilt.to_data() == parse_rules(DEFAULT, "x").to_data()
+    finally:
+        rules_module._load_default.cache_clear()
+
+
+def test_snapshot_of_other_classes_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules_module._load_default.cache_clear()
+    monkeypatch.setattr(rules_module, "_fingerprint", lambda: "other classes")
+    try:
+        assert rules_module._load_default().to_data() == parse_rules(DEFAULT, "x").to_data()
     finally:
         rules_module._load_default.cache_clear()
 
@@ -83,33 +98,28 @@ REFERENCE_CASES = [
     ("duration.companions", {"chronic": {"yoga": "x"}}, "unknown companion 'yoga'"),
     ("severity.moderate_max", 3, "must be greater than mild_max"),
     ("duration.chronic_above_weeks", 2, "must not be less than acute_below_weeks"),
-    ("severity.adjust", {"mild": {}, "moderate": {}}, "missing band 'severe'"),
-    (
-        "severity.adjust",
-        {"mild": {"suggested": 2}, "moderate": {}, "severe": {}},
-        "'suggested' must not decrease",
-    ),
-    (
-        "duration.adjust",
-        {"acute": {"high": 1}, "subacute": {}, "chronic": {}},
-        "'high' must not decrease",
-    ),
-    (
-        "conditions.neck_pain.sessions",
-        {"suggested": 5, "low": 2, "high": 4},
-        "needs low <= suggested <= high",
-    ),
-    ("conditions.neck_pain.evidence_min", 6, "must not exceed evidence_max"),
-    ("conditions.neck_pain.evidence_max", 3, "must lie inside evidence_min..evidence_max"),
+    ("severity.block_step", {"mild": 1, "moderate": 0, "severe": 0}, "must not decrease"),
+    ("duration.block_step", {"acute": 1, "subacute": 0, "chronic": 1}, "must not decrease"),
+    ("conditions.neck_pain.initial_block", {"low": 4, "high": 2}, "needs low <= high"),
+    ("conditions.shoulder_pain.initial_block", {"low": 1, "high": 2}, "smallest dose a trial"),
+    ("conditions.neck_pain.initial_block", {"low": 2, "high": 5}, "largest dose a trial"),
+    ("conditions.neck_pain.ceiling", 3, "must not be below the initial block"),
+    ("health_factors.fever.urgency", "none", "a red flag needs an urgency"),
+    ("health_factors.smoker.urgency", "same_day", "only red flags carry an urgency"),
+    ("sites.psoas.risks", ["made_up"], "unknown site risk 'made_up'"),
+    ("site_rules.0.factors_any", ["nobody"], "unknown health factor 'nobody'"),
+    ("unchecked.pressure.when_factors_any", ["nobody"], "unknown health factor 'nobody'"),
+    ("retired_ids", {"smoker": "gone"}, "must not also be a health factor"),
     ("conditions.low_back_pain.aliases", ["neck"], "'neck' already names 'neck_pain'"),
     ("health_factors.smoker.sources", ["x-1"], "unknown source 'x-1'"),
     ("underlying_factors.poor_posture.companions", {"yoga": "x"}, "unknown companion 'yoga'"),
     ("companions.stretching.sources", ["x-2"], "unknown source 'x-2'"),
     ("age_rules.0.sources", ["x-3"], "unknown source 'x-3'"),
-    ("region_cautions.0.sources", ["x-4"], "unknown source 'x-4'"),
+    ("site_rules.0.sources", ["x-4"], "unknown source 'x-4'"),
     ("expectations.0.sources", ["x-5"], "unknown source 'x-5'"),
-    ("reassess.no_previous_response_sources", ["x-6"], "unknown source 'x-6'"),
+    ("course.no_response_sources", ["x-6"], "unknown source 'x-6'"),
     ("cadence.sources", ["x-7"], "unknown source 'x-7'"),
+    ("review.events.bruising.sources", ["x-8"], "unknown source 'x-8'"),
 ]
 
 
@@ -138,10 +148,9 @@ def test_duplicate_source_id() -> None:
         ("health_factors.smoker.level", "worrying", "must be one of"),
         ("name", _DELETE, "missing required key 'name'"),
         ("conditions.neck_pain.sources", [], "needs at least 1 item"),
-        # entries are mappings: a list is not read as the fields in order
-        ("conditions.neck_pain.sessions", [6, 4, 8], "sessions must be a mapping"),
-        ("severity.adjust.mild", [0, 0, 0], "must be a mapping"),
-        ("cadence", 2, "cadence must be a mapping"),
+        ("conditions.neck_pain.initial_block", [2, 4], "initial_block"),
+        ("sites.psoas.body_part", "tail", "sites.psoas.body_part"),
+        ("cadence", 2, "cadence"),
     ],
 )
 def test_field_problems_are_located(path: str, value: Any, message: str) -> None:
@@ -198,4 +207,4 @@ def test_cli_reports_broken_rules_with_exit_2(runner, tmp_path: Path) -> None:
 def test_model_built_in_python_checks_references() -> None:
     data = _mutate("conditions.neck_pain.sources", ["nobody"])
     with pytest.raises(ValueError, match="unknown source 'nobody'"):
-        RuleSet.from_data(data)
+        rules_from_data(data)

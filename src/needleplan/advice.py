@@ -42,6 +42,19 @@ def _other_therapies(plan: Plan, rules: RuleSet) -> list[AdviceSection]:
     return _section("other_therapies", "What helps alongside", items)
 
 
+def _site_care(plan: Plan) -> list[str]:
+    """Each site's plain-words caution once, naming the sites it applies to."""
+    where: dict[str, list[str]] = {}
+    for site in plan.sites:
+        if site.verdict == "avoid":
+            continue
+        name = site.label if site.side == "both" else f"{site.label} ({site.side})"
+        for reason in site.reasons:
+            if reason.patient_message:
+                where.setdefault(reason.patient_message, []).append(name)
+    return [f"{' and '.join(names)}: {message}" for message, names in where.items()]
+
+
 def plan_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Advice:
     text = rules.advice
     lead = text.leads[plan.decision]
@@ -80,7 +93,7 @@ def plan_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Advice
             "how it is going and decide together whether to go on.",
         ]
         sections += _section("your_sessions", "Your sessions", [text.what_it_is, *sessions])
-        care = [r.patient_message for s in plan.sites for r in s.reasons if s.verdict != "avoid"]
+        care = _site_care(plan)
         care += [f.patient_message for f in plan.flags if f.level == "precaution"]
         avoided = [s.label for s in plan.sites if s.verdict == "avoid"]
         if avoided:

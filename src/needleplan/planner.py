@@ -136,8 +136,9 @@ def _pregnancy_flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
             "precaution",
             f"First trimester ({weeks} weeks)",
             f"Pregnant {weeks} weeks (first trimester, under {FIRST_TRIMESTER_WEEKS} weeks): "
-            "miscarriage is most common now, and most clinicians would not start "
-            "dry needling until the second trimester. Consider deferring needling and "
+            "miscarriage is most common now, and most clinicians would not start dry "
+            "needling now (in one survey only 48% of needling physiotherapists would needle "
+            "in pregnancy at all). Consider deferring needling and "
             "using the other therapies meanwhile; if needling goes ahead, obtain written "
             "informed consent.",
             rules.cite(hf.sources),

@@ -1,48 +1,38 @@
-"""JSON Schemas (draft 2020-12) generated from the models."""
+"""JSON Schemas (draft 2020-12) generated from the models.
+
+``profile``: the profile model's schema; with a rule set, its ids (and
+aliases) are listed as enums so that an editor can complete them and a
+validator refuses unknown ones. ``rules``, ``plan`` and ``review`` come from
+their dataclasses through pydantic.
+"""
 
 from __future__ import annotations
 
-import typing
-from types import GenericAlias, UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
-from .rules import RuleSet, is_named_tuple
+from .rules import RuleSet
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
+KINDS = ("profile", "rules", "plan", "review")
 
 
 def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
-    """The schema of ``profile``, ``rules`` or ``plan``.
+    """The schema of ``profile``, ``rules``, ``plan`` or ``review``."""
+    from pydantic import TypeAdapter
 
-    For profiles, the ids of ``rules`` (with their aliases) are listed as
-    enums, so an editor can complete them and a validator rejects unknown ones.
-    """
     if kind == "profile":
-        from .profile import ConditionProfile
-
-        schema = ConditionProfile.model_json_schema()
-        if rules is not None:
-            props = schema["properties"]
-            props["condition"] = {**props["condition"], "enum": rules.names("condition")}
-            for key, kind_name in (
-                ("health_factors", "health_factor"),
-                ("underlying_factors", "underlying_factor"),
-            ):
-                props[key] = {
-                    **props[key],
-                    "items": {"enum": rules.names(kind_name)},
-                    "uniqueItems": True,
-                }
+        schema = profile_schema(rules)
         title = "needleplan condition profile"
     elif kind == "rules":
-        schema = _as_model(RuleSet, {}, forbid_extra=True).model_json_schema()
+        schema = TypeAdapter(RuleSet).json_schema()
         title = "needleplan rule set"
-    elif kind == "plan":
-        from .plan import Plan
+    elif kind in ("plan", "review"):
+        from .plan import Plan, Review
 
-        schema = _as_model(Plan, {}).model_json_schema(mode="serialization")
-        title = "needleplan plan"
-    else:  # pragma: no cover - the CLI offers only the three
+        model = Plan if kind == "plan" else Review
+        schema = TypeAdapter(model).json_schema(mode="serialization")
+        title = f"needleplan {kind}"
+    else:
         raise ValueError(f"unknown schema kind {kind!r}")
     return {
         "$schema": DRAFT,
@@ -52,46 +42,35 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
     }
 
 
-#: Plan fields that ``Plan.to_dict`` leaves out when empty.
-_OPTIONAL = {"schedule"}
+def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
+    from .profile import ID_SCHEMA, ConditionProfile, factor_item_schema, sites_schema
 
-
-def _as_model(tp: Any, made: dict[Any, Any], *, forbid_extra: bool = False) -> Any:
-    """A pydantic model mirroring a named tuple, for its JSON Schema (objects, not arrays).
-
-    Rule-set entries and plan parts are named tuples; their annotations (with
-    any constraints) are carried over, ``made`` keeps one model per tuple.
-    """
-    if tp in made:
-        return made[tp]
-    from pydantic import ConfigDict, create_model
-
-    hints = typing.get_type_hints(tp, include_extras=True)
-    fields: dict[str, Any] = {}
-    for name in tp._fields:
-        default = tp._field_defaults.get(name, None if name in _OPTIONAL else ...)
-        fields[name] = (_convert(hints[name], made, forbid_extra), default)
-    doc = (tp.__doc__ or "").split("\n\n")[0] or None
-    if doc and doc.startswith(f"{tp.__name__}("):
-        doc = None
-    config = ConfigDict(extra="forbid") if forbid_extra else None
-    model: Any = create_model(tp.__name__, __doc__=doc, __config__=config, **fields)
-    made[tp] = model
-    return model
-
-
-def _convert(annotation: Any, made: dict[Any, Any], forbid_extra: bool) -> Any:
-    origin, args = get_origin(annotation), get_args(annotation)
-    if is_named_tuple(annotation):
-        return _as_model(annotation, made, forbid_extra=forbid_extra)
-    if origin is Annotated:
-        return Annotated[(_convert(args[0], made, forbid_extra), *annotation.__metadata__)]
-    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        return list[_convert(args[0], made, forbid_extra)]  # type: ignore[misc]
-    if origin is list:
-        return list[_convert(args[0], made, forbid_extra)]  # type: ignore[misc]
-    if origin is dict:
-        return GenericAlias(dict, (args[0], _convert(args[1], made, forbid_extra)))
-    if origin in (Union, UnionType):
-        return Union[tuple(_convert(a, made, forbid_extra) for a in args)]  # noqa: UP007
-    return annotation
+    schema = ConditionProfile.model_json_schema()
+    if rules is None:
+        return schema
+    props = schema["properties"]
+    props["condition"] = {**ID_SCHEMA, "enum": rules.names("condition")}
+    props["sites"] = sites_schema(rules)
+    factors = {
+        "type": ["array", "null"],
+        "items": factor_item_schema(rules),
+        "maxItems": props["health_factors"].get("maxItems"),
+    }
+    props["health_factors"] = factors
+    props["underlying_factors"] = {
+        **props["underlying_factors"],
+        "items": {"enum": rules.names("underlying_factor")},
+    }
+    entry = schema["$defs"]["LogEntry"]["properties"]
+    entry["needled"] = {**entry["needled"], "items": {"enum": rules.names("site")}}
+    entry["events"] = {**entry["events"], "items": {"enum": sorted(rules.review.events)}}
+    entry["new_health_factors"] = factors
+    entry["measure"] = {
+        "type": ["object", "null"],
+        "properties": {
+            key: {"type": "number", "minimum": 0, "maximum": m.max}
+            for key, m in rules.review.measures.items()
+        },
+        "additionalProperties": False,
+    }
+    return schema

@@ -86,7 +86,7 @@ def problems_from(
     problems: list[Problem] = []
     errors = exc.errors(include_url=False, include_input=False)
     unknown_keys = [
-        str(e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden" and len(e["loc"]) == 1
+        str(e["loc"][-1]) for e in errors if e["type"] in ("extra_forbidden", "unexpected_keyword_argument") and len(e["loc"]) == 1
     ]
     for err in errors:
         ctx = err.get("ctx") or {}
@@ -100,12 +100,12 @@ def problems_from(
         value = _value_at(doc.data, loc)
         hint: str | None = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
         at = doc.positions.value(loc)
-        if etype == "missing":
+        if etype in ("missing", "missing_argument"):
             at = doc.positions.value(loc[:-1])
             message = f"missing required key '{loc[-1]}'" if loc else "missing value"
             if messages is not None and str(loc[-1]) in EXAMPLES:
                 hint = f"add a line such as '{EXAMPLES[str(loc[-1])]}'"
-        elif etype == "extra_forbidden":
+        elif etype in ("extra_forbidden", "unexpected_keyword_argument"):
             at = doc.positions.key(loc)
             message = f"unknown key {quote(loc[-1])}" if loc else "unknown key"
             if messages is not None and len(loc) == 1:
