@@ -281,3 +281,14 @@ def test_any_schedule_reads_back_busy_timed_and_spaced(
     assert all((b - a) >= dt.timedelta(hours=48) for a, b in itertools.pairwise(wall))
     for i, s in enumerate(starts):
         assert sum(1 for t in starts[i:] if t - s < dt.timedelta(days=7)) <= per_week
+
+
+@pytest.mark.parametrize("days", [("9999-12-27", "9999-12-29"), ("0001-01-01", "0001-01-03")])
+def test_the_ends_of_the_calendar(days: tuple[str, str]) -> None:
+    data = plan(calendar=MWF).to_dict()
+    data["schedule"] = [
+        {"session": 1, "date": days[0], "reassess": False},
+        {"session": 2, "date": days[1], "reassess": True},
+    ]
+    text, _ = render(StandIn(data), calendar=ClinicCalendar(timezone="Europe/London"))
+    assert [e.start.date().isoformat() for e in events(text)] == list(days)

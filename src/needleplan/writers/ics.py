@@ -195,8 +195,15 @@ class IcsWriter(Writer):
             last = max(days[-1], last or days[-1])
         if first is not None and last is not None and tz is not dt.timezone.utc:
             # VTIMEZONE rules for the span of the sessions only (small and stable)
-            low = dt.date(max(first.year - 1, 1), 1, 1)
-            high = dt.date(min(last.year + 1, dt.MAXYEAR), 12, 31)
-            cal.add_missing_timezones(first_date=low, last_date=high)
+            # (a year of margin each side, kept clear of the ends of Python's calendar)
+            low = dt.date(max(first.year - 1, 2), 1, 1)
+            high = dt.date(min(last.year + 1, dt.MAXYEAR - 1), 12, 31)
+            try:
+                cal.add_missing_timezones(first_date=low, last_date=high)
+            except (OverflowError, ValueError) as exc:
+                raise CalendarError(
+                    f"cannot describe the time zone {calendar.timezone!r} for sessions "
+                    f"from {first} to {last}: {exc}"
+                ) from None
         text: str = cal.to_ical().decode("utf-8")
         return text
