@@ -18,6 +18,7 @@ from needleplan.config import (
     find_config,
     load_config,
     local_timezone_name,
+    settings_for,
 )
 from needleplan.errors import InputError
 
@@ -102,6 +103,16 @@ def test_explicit_beats_env_beats_search(tmp_path: Path) -> None:
     assert find_config(explicit, tmp_path, env) == explicit
     assert find_config(None, tmp_path, env) == env_file
     assert find_config(None, tmp_path, {"NEEDLEPLAN_CONFIG": ""}) == tmp_path / FILENAME
+
+
+def test_settings_for_finds_and_loads(tmp_path: Path) -> None:
+    path = _write(tmp_path, FULL)
+    assert settings_for(None, tmp_path, {}).path == path
+    assert settings_for(None, tmp_path / "..", {"NEEDLEPLAN_CONFIG": str(path)}).path == path
+    assert settings_for(None, tmp_path / "xdg", {}).path == path  # a parent's file
+    empty = tmp_path.parent / "empty-place"
+    empty.mkdir(exist_ok=True)
+    assert settings_for(None, empty, {}).path is None
 
 
 def test_relative_names_are_from_the_current_folder(tmp_path: Path) -> None:

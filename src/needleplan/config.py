@@ -316,10 +316,17 @@ def find_config(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Pat
         return path if path.is_absolute() else cwd / path
     for folder in (cwd, *cwd.parents):
         candidate = folder / FILENAME
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     candidate = user_config_file()
-    return candidate if candidate.is_file() else None
+    return candidate if _is_file(candidate) else None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder we may not look into is passed over
+        return False
 
 
 # --------------------------------------------------------------------------- loading
@@ -408,6 +415,11 @@ def load_config(path: Path | None) -> Config:
     except ValidationError as exc:
         raise ConfigError(_problems(source, text, exc)) from None
     return config.model_copy(update={"path": path})
+
+
+def settings_for(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Config:
+    """The settings a command uses: :func:`load_config` of :func:`find_config`."""
+    return load_config(find_config(explicit, cwd, env))
 
 
 def _known_keys(loc: Sequence[str | int]) -> list[str]:
