@@ -84,8 +84,8 @@ _PREGNANCY = re.compile(_PREGNANCY_PATTERN)
 _MAX_WHOLE = 10**MAX_DIGITS - 1
 
 
-def _error(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
-    return PydanticCustomError(kind, message, ctx or None)
+def _error(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(error_type, message, ctx or None)
 
 
 def _is_number(value: Any) -> bool:
@@ -515,7 +515,7 @@ def sites_schema(rules: "RuleSet | None") -> dict[str, Any]:
     names = {"enum": rules.names("site")} if rules is not None else ID_SCHEMA
     return {
         "description": "Where you plan to needle: site ids, each with its side.",
-        "type": "object",
+        "type": ["object", "null"],
         "propertyNames": names,
         "additionalProperties": {"enum": list(SIDES)},
         "maxProperties": MAX_IDS,
@@ -684,7 +684,7 @@ class ConditionProfile(_Strict):
         tuple[Factor, ...],
         PlainValidator(_factor_list),
         WithJsonSchema({"type": ["array", "null"], "items": factor_item_schema(None),
-                        "maxItems": MAX_IDS}),
+                        "maxItems": MAX_IDS, "uniqueItems": True}),
     ] = ()
     underlying_factors: Annotated[
         tuple[str, ...],

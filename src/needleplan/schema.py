@@ -55,6 +55,7 @@ def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
         "type": ["array", "null"],
         "items": factor_item_schema(rules),
         "maxItems": props["health_factors"].get("maxItems"),
+        "uniqueItems": True,
     }
     props["health_factors"] = factors
     props["underlying_factors"] = {
