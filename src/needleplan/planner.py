@@ -614,7 +614,10 @@ def _schedule(
     kwargs: dict[str, object] = {"min_gap_days": math.ceil(min_hours / 24)}
     if calendar is not None:
         kwargs.update(days=calendar.days, holidays=calendar.holidays)
-    dates = session_dates(profile.start_date, count, per_week, **kwargs)  # type: ignore[arg-type]
+    try:
+        dates = session_dates(profile.start_date, count, per_week, **kwargs)  # type: ignore[arg-type]
+    except ValueError:
+        return None  # no bookable day (the clinic's calendar): said in the warnings
     return tuple(ScheduledSession(i + 1, d, False) for i, d in enumerate(dates))
 
 
@@ -645,6 +648,7 @@ def plan(
     flag_ids = {f.id for f in flags}
     expectations = _expectations(profile, rules, decision, flag_ids)
     schedule = None
+    extra: tuple[Warning, ...] = ()
     if decision in NEEDLING:
         schedule = _schedule(
             profile,
@@ -653,6 +657,10 @@ def plan(
             rules.cadence.min_hours_between,
             calendar,
         )
+        if schedule is None and profile.start_date is not None:
+            extra = (Warning("schedule", "No dated schedule: the clinic's calendar has no "
+                             "bookable day for this course. Check the working days and "
+                             "holidays."),)
         if schedule is not None:
             schedule = tuple(
                 s.__class__(s.session, s.date, s.session == course.reassess_after)
@@ -673,7 +681,7 @@ def plan(
         sites=sites,
         unchecked=unchecked,
         flags=tuple(flags),
-        warnings=_warnings(profile, rules, unchecked),
+        warnings=_warnings(profile, rules, unchecked) + extra,
         companions=companions,
         expectations=expectations,
         rationale=tuple(rationale),

@@ -141,6 +141,11 @@ def review(
         verdict = _course_verdict(log, rules, block, review_at, ceiling, improved, worse, steps)
 
     # what comes next
+    if verdict in ("continue", "extend") and profile.sites and set(profile.sites) <= set(avoid):
+        actions.append(
+            "Every planned site is now to be avoided: choose other sites before the next "
+            "session, or stop needling."
+        )
     if verdict == "continue":
         to_go = (block - n) if n < block else max(0, min(block, ceiling - n))
         to_go = to_go or 1
@@ -304,13 +309,17 @@ def patient_summary(review: Review, rules: RuleSet) -> tuple[str, list[str], str
         items = [go.where, go.when, *items]
     elif verdict == "continue":
         lead = "Your treatment goes on as planned."
-        items.append(f"Next: {review.next.sessions} more session(s), then another check.")
+        items.append(f"Next: {_sessions(review.next.sessions)} more, then another check.")
     elif verdict == "extend":
         lead = "You are still getting better, so a few more sessions are planned."
-        items.append(f"Next: {review.next.sessions} more session(s), then another check.")
+        items.append(f"Next: {_sessions(review.next.sessions)} more, then another check.")
     elif verdict == "discharge":
         lead = "You can now look after this yourself."
         items.append("Keep doing your exercises. Come back if the pain returns or gets worse.")
     else:
         lead = "Needling stops for now. Your therapist will talk with you about what comes next."
     return lead, items, "Your progress"
+
+
+def _sessions(n: int) -> str:
+    return f"{n} session" + ("" if n == 1 else "s")

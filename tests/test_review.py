@@ -1,0 +1,190 @@
+"""``review``: each verdict where a course-as-a-trial puts it, safety first, deterministic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from needleplan.loading import load_profile
+from needleplan.profile import ConditionProfile
+from needleplan.review import NothingToReview, meaningful_fall, review
+from needleplan.rules import load_rules
+
+RULES = load_rules()
+TODAY = dt.date(2026, 12, 31)
+PLANS = Path(__file__).resolve().parent.parent / "plans"
+
+
+def course(*scores: int, condition: str = "neck_pain", sites: Any = None, **last: Any) -> Any:
+    """A profile whose log has one session per score, a week apart; ``last`` adds to the last."""
+    log: list[dict[str, Any]] = [
+        {"date": (dt.date(2026, 9, 1) + dt.timedelta(days=7 * i)).isoformat(), "nrs": s}
+        for i, s in enumerate(scores)
+    ]
+    log[-1].update(last)
+    data = {
+        "condition": condition,
+        "severity": scores[0],
+        "duration": "6 months",
+        "sites": sites if sites is not None else {"splenius_capitis": "left"},
+        "log": log,
+    }
+    p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
+    return review(p, RULES, TODAY)
+
+
+def test_meaningful_change_is_two_points_or_thirty_percent() -> None:
+    assert meaningful_fall(7, 5, RULES)  # 2 points
+    assert not meaningful_fall(7, 6, RULES)  # 1 point, 14%
+    assert meaningful_fall(3, 2, RULES)  # 1 point but 33% from a low baseline
+    assert not meaningful_fall(10, 9, RULES)
+    assert not meaningful_fall(4, 5, RULES)
+
+
+def test_before_the_review_point_continue() -> None:
+    r = course(7, 7)  # neck, severe and chronic: block 4, review after 2
+    assert r.verdict == "continue" and r.next.sessions >= 1
+
+
+def test_responder_continues_to_the_end_of_the_block() -> None:
+    r = course(7, 6, 5)
+    assert r.verdict == "continue"
+    assert r.change is not None and r.change.meaningful
+
+
+def test_improving_block_after_block_extends_up_to_the_ceiling() -> None:
+    r = course(8, 7, 6, 5)
+    assert r.verdict == "extend"
+    assert 1 <= r.next.sessions <= r.ceiling - r.sessions_done
+
+
+def test_never_past_the_ceiling() -> None:
+    r = course(9, 8, 7, 6, 5, 4)
+    assert r.sessions_done >= r.ceiling
+    assert r.verdict == "discharge" and r.next.sessions == 0
+
+
+def test_no_meaningful_change_after_the_block_stops_needling() -> None:
+    r = course(7, 7, 6, 7)
+    assert r.verdict == "stop_needling"
+    assert "diagnosis" in r.rationale[0].reason
+
+
+def test_no_change_at_the_review_point_finishes_the_block_only() -> None:
+    r = course(7, 7, 7)
+    assert r.verdict == "continue" and r.next.sessions == 1
+
+
+def test_worse_by_two_stops() -> None:
+    r = course(5, 7)
+    assert r.verdict == "stop_needling" and r.change is not None and r.change.worse
+
+
+def test_thirty_percent_from_a_low_baseline_counts() -> None:
+    r = course(3, 3, 2)
+    assert r.change is not None and r.change.meaningful
+
+
+def test_low_pain_twice_discharges() -> None:
+    r = course(6, 2, 1)
+    assert r.verdict == "discharge"
+    assert any("exercises" in item for s in r.advice.sections for item in s.items)
+
+
+def test_breathlessness_is_an_emergency() -> None:
+    for event in ("breathlessness", "chest_pain"):
+        r = course(7, 5, events=[event])
+        assert r.verdict == "emergency" and r.urgency == "emergency"
+        text = " ".join(i for s in r.advice.sections for i in s.items).lower()
+        assert "emergency" in text
+
+
+def test_a_new_red_flag_refers() -> None:
+    r = course(7, 5, new_health_factors=["unexplained_weight_loss"])
+    assert r.verdict == "refer" and r.urgency != "none"
+    r = course(7, 5, new_health_factors=["cauda_equina_signs"])
+    assert r.verdict == "refer" and r.urgency == "emergency"
+
+
+def test_bruising_avoids_the_site_and_rechecks_anticoagulation() -> None:
+    r = course(7, 6, events=["bruising"], needled=["splenius_capitis"],
+               sites={"splenius_capitis": "left", "suboccipitals": "left"})
+    assert "splenius_capitis" in r.next.avoid_sites
+    assert any("anticoagul" in a.lower() for a in r.next.actions)
+
+
+def test_fainting_and_soreness_change_the_next_session() -> None:
+    faint = course(7, 6, events=["fainting"])
+    assert any("lying down" in a for a in faint.next.actions)
+    sore = course(7, 6, events=["soreness_over_72h"])
+    assert any("dose" in a for a in sore.next.actions)
+
+
+def test_infection_signs_stop_needling_same_day() -> None:
+    r = course(7, 6, events=["infection_signs"])
+    assert r.verdict == "stop_needling" and r.urgency == "same_day"
+
+
+def test_progress_note_every_ten_sessions() -> None:
+    r = course(*([6] * 10), condition="lateral_hip_pain")
+    assert r.progress_note_due
+
+
+def test_no_log_is_said() -> None:
+    p = ConditionProfile.model_validate(
+        {"condition": "neck_pain", "severity": 5, "duration": 3}, context={"rules": RULES}
+    )
+    with pytest.raises(NothingToReview):
+        review(p, RULES, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict"),
+    [
+        ("review-responder.yaml", {"continue", "extend"}),
+        ("review-non-responder.yaml", {"stop_needling"}),
+        ("review-discharge.yaml", {"discharge"}),
+        ("review-adverse-event.yaml", {"continue", "extend", "stop_needling"}),
+        ("review-new-red-flag.yaml", {"refer"}),
+    ],
+)
+def test_shipped_logged_courses(name: str, verdict: set[str]) -> None:
+    p = load_profile(PLANS / name, RULES, today=TODAY)
+    assert review(p, RULES, TODAY).verdict in verdict
+
+
+scores = st.lists(st.integers(0, 10), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scores, st.integers(0, 10))
+def test_a_worse_score_never_turns_stop_into_extend(log: list[int], worse: int) -> None:
+    before = course(*log)
+    if before.verdict != "stop_needling":
+        return
+    after = course(*log[:-1], max(log[-1], worse))
+    assert after.verdict != "extend"
+
+
+@settings(max_examples=300, deadline=None)
+@given(scores)
+def test_verdicts_follow_the_evidence(log: list[int]) -> None:
+    r = course(*log)
+    again = course(*log)
+    assert r.to_dict() == again.to_dict()  # deterministic
+    assert r.sessions_done + r.next.sessions <= r.ceiling or r.next.sessions == 0
+    if r.verdict == "extend":
+        assert r.change is not None and r.change.meaningful
+    if r.change is not None and r.change.worse:
+        assert r.verdict in ("stop_needling", "discharge", "refer", "emergency")
+
+
+@settings(max_examples=100, deadline=None)
+@given(scores, st.sampled_from(["breathlessness", "chest_pain"]))
+def test_breathlessness_never_continues(log: list[int], event: str) -> None:
+    assert course(*log, events=[event]).verdict == "emergency"
