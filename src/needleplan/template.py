@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from .errors import UsageError, did_you_mean
+from .errors import UsageError
 from .rules import RuleSet
+from .vocab import PLACES, SIDES
 
 
 def _wrap(label: str, items: list[str]) -> str:
@@ -15,21 +16,29 @@ def _wrap(label: str, items: list[str]) -> str:
     return f"# {label}:\n{body}\n"
 
 
+def resolve_condition(rules: RuleSet, condition: str) -> str:
+    """The condition id for ``condition``, accepted exactly as a profile accepts it."""
+    from pydantic_core import PydanticCustomError
+
+    from .profile import resolve_id
+
+    try:
+        return resolve_id(rules, "condition", condition)
+    except PydanticCustomError as exc:
+        ctx = exc.context or {}
+        hint = ctx.get("hint")
+        raise UsageError(exc.message(), hint=str(hint) if hint else None) from None
+
+
 def template(rules: RuleSet, condition: str | None = None) -> str:
     if condition is not None:
-        canonical = rules.resolve("condition", condition.strip().lower().replace(" ", "_"))
-        if canonical is None:
-            raise UsageError(
-                f"unknown condition '{condition[:40]}'",
-                hint=did_you_mean(condition, rules.names("condition"))
-                or "run 'needleplan rules' to list them",
-            )
-        condition = canonical
+        condition = resolve_condition(rules, condition)
     else:
         condition = "neck_pain" if "neck_pain" in rules.conditions else next(iter(rules.conditions))
     by_level: dict[str, list[str]] = {}
     for key, hf in rules.health_factors.items():
         by_level.setdefault(hf.level, []).append(key)
+    place_tied = sorted(k for k, hf in rules.health_factors.items() if hf.place)
     parts = [
         "# needleplan condition profile. Check it with: needleplan validate FILE\n",
         "# Plan it with: needleplan suggest FILE\n",
@@ -39,20 +48,29 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         "patient: P-0001\n\n",
         _wrap("Required. One of", sorted(rules.conditions)),
         f"condition: {condition}\n\n",
-        "# Optional free text, e.g. the muscle or side:\n",
+        "# Where you plan to needle: site ids, each with its side (" + " | ".join(SIDES)
+        + ").\n",
+        "# Without sites, needleplan cannot check lung fields, deep sites or a factor's place.\n",
+        _wrap("Sites", sorted(rules.sites)),
+        "sites:\n  upper_trapezius: right\n\n",
+        "# Optional free text for the record (never used for safety):\n",
         "# region: right upper trapezius\n\n",
         "# Required. Pain NRS 0-10 (a whole number), or mild | moderate | severe:\n",
         "severity: 6\n\n",
         "# Required. How long the pain has lasted: '10 days', '6 weeks', '4 months',\n",
         "# '2 years', or a bare number of weeks:\n",
         "duration: 8 weeks\n\n",
-        "# Optional list. Each id is classified by the rule set:\n",
+        "# Optional list. Each id is classified by the rule set.\n",
+        "# Tied to a place (" + ", ".join(place_tied) + "): write '- lymphoedema: left_arm'\n",
+        _wrap("  places", list(PLACES)),
+        "# Pregnancy says how far along: '- pregnancy: 10 weeks'.\n",
     ]
     for level, title in (
         ("red_flag", "red flags (refer, no needling)"),
         ("contraindication", "contraindications (do not needle)"),
+        ("not_indicated", "not indicated now"),
         ("precaution", "precautions (needle with caution)"),
-        ("prognostic", "prognostic (change the count or range)"),
+        ("prognostic", "prognostic (change what to expect)"),
     ):
         if by_level.get(level):
             parts.append(_wrap(title, sorted(by_level[level])))
@@ -64,11 +82,19 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         "# age: 45\n\n",
         "# Optional. Response to needling before: good | partial | none | unknown\n",
         "previous_response: unknown\n\n",
+        "# Optional. STarT Back scores (total 0-9, psychosocial 0-5), for low back pain:\n",
+        "# start_back: {total: 5, psychosocial: 4}\n\n",
         "# Optional. The most sessions a week the patient can attend (1-7):\n",
         "# sessions_per_week: 2\n\n",
         "# Optional. First session, YYYY-MM-DD (needed for schedules and --format ics):\n",
         "# start_date: 2026-12-01\n\n",
-        "# Optional free text:\n",
-        "# notes: \n",
+        "# Optional free text (red-flag words here prompt a warning, never a decision):\n",
+        "# notes: \n\n",
+        "# Optional. One entry per session, oldest first, for 'needleplan review':\n",
+        "# log:\n",
+        "#   - date: 2026-12-01\n",
+        "#     nrs: 6            # pain 0-10 at this session\n",
+        "#     groc: 2           # optional global rating of change, -7..+7\n",
+        "#     events: []        # optional: " + ", ".join(sorted(rules.review.events)) + "\n",
     ]
     return "".join(parts)
