@@ -52,7 +52,7 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         + ").\n",
         "# Without sites, needleplan cannot check lung fields, deep sites or a factor's place.\n",
         _wrap("Sites", sorted(rules.sites)),
-        "sites:\n  upper_trapezius: right\n\n",
+        "# sites:\n#   upper_trapezius: right\n#   levator_scapulae: right\n\n",
         "# Optional free text for the record (never used for safety):\n",
         "# region: right upper trapezius\n\n",
         "# Required. Pain NRS 0-10 (a whole number), or mild | moderate | severe:\n",
