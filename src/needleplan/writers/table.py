@@ -1,146 +1,552 @@
-"""``table``: the plan for a person at a terminal (Rich).
+"""``table``: the therapist's screen, read top-down in the order a clinician decides.
 
-Decision and safety flags come first and are unmistakable. Text that came
-from a profile (patient id, file name) is rendered as plain text, never as
-markup, with control and escape characters made visible.
+A plan: the decision and its urgency on the first line; then what was not
+checked, the flags and the avoided or cautioned sites (one line each); the
+warnings; the course (initial block, expected range to the ceiling, cadence,
+reassessment point, dates); the companions (one line each); one line pointing
+to the patient's handout. A review: the verdict first, the change, what comes
+next, the progress-note prompt, and the pain trajectory as a small text chart
+with the baseline and the line of a meaningful fall.
+
+Every line is laid out here as plain text fitted to the width (labels are
+never broken; long text is cut at a word with '…' or wrapped with a hanging
+indent), then coloured, if colour is wanted, without changing a character.
+The rationale and the safety text in full come only with ``explain``. Text
+from a profile (patient id, file name) goes through :func:`inert` and is never
+read as markup.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-
-from rich.console import Console, Group
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+from typing import Any
 
 from needleplan.errors import inert
-from needleplan.plan import Plan
+from needleplan.textfit import cell_len, fit, glue, short, words, wrap
 from needleplan.writers import Writer
 
-DECISION_TEXT = {
-    "refer": ("REFER: do not needle; refer for medical assessment", "bold white on red"),
-    "do_not_needle": ("DO NOT NEEDLE: contraindication found", "bold white on red"),
-    "needle_with_caution": (
-        "NEEDLE WITH CAUTION: see the precautions below",
-        "bold black on yellow",
-    ),
-    "needle": ("NEEDLE: no safety finding in this profile", "bold black on green"),
+#: One piece of a line and its Rich style ('' for none).
+Seg = tuple[str, str]
+Line = list[Seg]
+
+#: Width of the tag column ("RED FLAG", "AVOID", "Course" ...).
+TAG = 12
+DEFAULT_WIDTH = 80
+#: The decision, the flags and the avoided sites all sit within this many lines.
+TOP = 10
+MIN_WIDTH = 40
+
+#: decision -> (marker, words, style). Each looks different without colour too.
+DECISIONS: dict[str, tuple[str, str, str]] = {
+    "refer": ("!!", "REFER", "bold white on red"),
+    "do_not_needle": ("XX", "DO NOT NEEDLE", "bold white on magenta"),
+    "not_indicated": ("--", "NOT INDICATED", "bold white on blue"),
+    "needle_with_caution": ("/!\\", "NEEDLE WITH CAUTION", "bold black on yellow"),
+    "needle": (">>", "NEEDLE", "bold black on green"),
 }
-LEVEL_STYLE = {"red_flag": "bold red", "contraindication": "bold red", "precaution": "yellow"}
-LEVEL_NAME = {
-    "red_flag": "RED FLAG",
-    "contraindication": "CONTRAINDICATION",
-    "precaution": "PRECAUTION",
+REFER_URGENCY = {
+    "emergency": ("EMERGENCY", "emergency department now; do not needle"),
+    "same_day": ("same day", "medical assessment today; do not needle"),
+    "routine": ("routine", "medical assessment before any needling"),
+    "none": ("", "medical assessment before any needling"),
+}
+DECISION_DETAIL = {
+    "do_not_needle": "contraindication; non-needling care below",
+    "not_indicated": "needling is not indicated now",
+    "needle_with_caution": "see the precautions below",
 }
 
+VERDICT_DETAIL = {
+    "emergency": "call emergency services now; no needling",
+    "refer": "medical assessment; no needling until cleared",
+    "stop_needling": "review the diagnosis and plan",
+    "discharge": "to self-management with the exercises",
+    "extend": "one more block, up to the ceiling",
+    "continue": "go on with the planned block",
+}
+VERDICTS: dict[str, tuple[str, str, str]] = {
+    "emergency": ("!!!", "EMERGENCY", "bold white on red"),
+    "refer": ("!!", "REFER", "bold white on red"),
+    "stop_needling": ("XX", "STOP NEEDLING", "bold white on magenta"),
+    "discharge": ("==", "DISCHARGE", "bold black on cyan"),
+    "extend": ("++", "EXTEND", "bold black on green"),
+    "continue": (">>", "CONTINUE", "bold black on green"),
+}
 
-def _t(text: str, style: str = "") -> Text:
-    return Text(inert(text), style=style)
+FLAG_TAGS = {
+    "red_flag": ("RED FLAG", "bold red"),
+    "contraindication": ("CONTRAIND.", "bold magenta"),
+    "not_indicated": ("NOT NOW", "bold blue"),
+    "precaution": ("PRECAUTION", "bold yellow"),
+}
+FLAG_ORDER = tuple(FLAG_TAGS)
+SITE_TAGS = {"avoid": ("AVOID", "bold red"), "caution": ("CAUTION", "yellow")}
+EFFECT_WORDS = {
+    "applied": "applied",
+    "capped": "capped: no change (already at a limit)",
+    "none": "no change",
+}
+HEAD = "bold"
+DIM = "dim"
 
 
-def _grid(title: str | None = None, *, header: bool = False) -> Table:
-    """A borderless, full-width table with a left-aligned title."""
-    return Table(
-        title=title,
-        title_justify="left",
-        box=None,
-        expand=True,
-        pad_edge=False,
-        show_header=header,
-        header_style="dim",
-    )
+def _tagged(
+    tag: str, text: str, width: int, *, tag_style: str = HEAD, style: str = "", lines: int = 1
+) -> list[Line]:
+    """``tag`` in the tag column, ``text`` beside it: one fitted line or up to ``lines`` wrapped."""
+    room = width - TAG
+    if lines == 1:
+        return [[(tag.ljust(TAG), tag_style), (fit(text, room), style)]]
+    body = wrap(text, room)
+    if len(body) > lines:
+        body = [*body[: lines - 1], fit(" ".join(body[lines - 1 :]), room)]
+    out: list[Line] = [[(tag.ljust(TAG), tag_style), (body[0], style)]]
+    out += [[(" " * TAG, ""), (b, style)] for b in body[1:]]
+    return out
+
+
+def _item(label: str, message: str) -> str:
+    """'Label: message' with the label glued, so it is never broken."""
+    label = glue(inert(label))
+    return f"{label}: {inert(message)}" if message else label
+
+
+def _block(prefix: str, text: str, width: int, indent: int = 4, style: str = "") -> list[Line]:
+    """``text`` wrapped after ``prefix`` (a number, or spaces), later lines at ``indent``."""
+    lines = wrap(text, width, indent=indent, first=width - cell_len(prefix))
+    return [[(prefix + lines[0], style)], *([(x, style)] for x in lines[1:])]
+
+
+def _date(value: str, year: int | None) -> str:
+    try:
+        d = dt.date.fromisoformat(value)
+    except ValueError:
+        return inert(value)
+    text = f"{d:%a} {d.day} {d:%b}"
+    return text if d.year == year else f"{text} {d.year}"
 
 
 class TableWriter(Writer):
     name = "table"
     extension = ".txt"
+    #: whether the last identity line held the file name (else the footer does)
+    _source_shown = True
 
-    def _console(self, buf: io.StringIO) -> Console:
-        color = bool(self.options.get("color", False))
-        return Console(
+    # -- the stream --------------------------------------------------------
+    def separator(self, many: bool) -> str:
+        return "\n" + "─" * min(self._width(), 40) + "\n\n" if many else "\n"
+
+    def item(self, plan: Any, many: bool) -> str:
+        data: dict[str, Any] = plan.to_dict()
+        lines = self.review_lines(data) if "verdict" in data else self.plan_lines(data)
+        return self.paint(lines)
+
+    # -- options -----------------------------------------------------------
+    def _width(self) -> int:
+        return max(MIN_WIDTH, int(self.options.get("width") or DEFAULT_WIDTH))
+
+    def _explain(self) -> bool:
+        return bool(self.options.get("explain", False))
+
+    def paint(self, lines: list[Line]) -> str:
+        """The lines as text; coloured with Rich styles when colour is on (same characters)."""
+        if not self.options.get("color", False):
+            return "".join("".join(t for t, _ in line).rstrip() + "\n" for line in lines)
+        from rich.console import Console
+        from rich.text import Text
+
+        buf = io.StringIO()
+        console = Console(
             file=buf,
-            force_terminal=color,
-            no_color=not color,
+            force_terminal=True,
             markup=False,
             highlight=False,
             emoji=False,
-            width=int(self.options.get("width") or 100),
-            soft_wrap=False,
+            width=max(cell_len("".join(t for t, _ in x)) for x in lines) + 1,
+            soft_wrap=True,
         )
-
-    def separator(self, many: bool) -> str:
-        return "\n"
-
-    def item(self, plan: Plan, many: bool) -> str:
-        buf = io.StringIO()
-        self._console(buf).print(self.renderable(plan))
+        for line in lines:
+            console.print(Text.assemble(*line), no_wrap=True, overflow="ignore", crop=False)
         return buf.getvalue()
 
-    def renderable(self, plan: Plan) -> Panel:
-        parts: list[object] = []
-        text, style = DECISION_TEXT[plan.decision]
-        parts.append(Text(f" {text} ", style=style))
-        if plan.flags:
-            flags = _grid()
-            flags.add_column(no_wrap=True)
-            flags.add_column(ratio=1)
-            for f in plan.flags:
-                flags.add_row(
-                    _t(LEVEL_NAME[f.level], LEVEL_STYLE[f.level]),
-                    Text.assemble(_t(f.label, "bold"), ": ", _t(f.message)),
-                )
-            parts += [Text(""), flags]
-        parts.append(Text(""))
-        s, c = plan.sessions, plan.cadence
-        if s.suggested:
-            dosing = Text.assemble(
-                ("Sessions ", "bold"),
-                f"{s.suggested} suggested (range {s.low}-{s.high})   ",
-                ("Cadence ", "bold"),
-                f"{c.per_week} a week for {c.weeks} weeks   ",
-                ("Reassess ", "bold"),
-                f"after session {plan.reassess_after}",
-            )
+    # -- shared pieces -------------------------------------------------------
+    def _identity(self, data: dict[str, Any], extra: str = "") -> Line:
+        parts = [inert(x) for x in (data.get("patient"), data.get("condition_label")) if x]
+        if extra:
+            parts.append(extra)
+        text = " · ".join(parts)
+        source = inert(data.get("source") or "")
+        self._source_shown = not source
+        if source and cell_len(text) + 3 + cell_len(source) <= self._width():
+            text = f"{text} · {source}" if text else source
+            self._source_shown = True
+        return [(fit(text, self._width()), HEAD)]
+
+    def _banner(self, marker: str, name: str, urgency: str, detail: str, style: str) -> Line:
+        head = f"{marker} {name}" + (f" — {urgency}" if urgency else "")
+        room = self._width() - cell_len(head) - 4
+        tail = f": {fit(detail, room)}" if detail and room > 12 else ""
+        return [(f" {head}{tail} ", style)]
+
+    def _footer(self, data: dict[str, Any]) -> list[Line]:
+        w = self._width()
+        r = data.get("rules") or {}
+        text = (
+            f"rule set {inert(str(r.get('name', '')))} v{inert(str(r.get('version', '')))}"
+            f" ({str(r.get('sha256', ''))[:12]}) · suggests, never diagnoses"
+        )
+        lines: list[Line] = []
+        source = inert(data.get("source") or "")
+        if source and not self._source_shown:
+            # the file name did not fit beside the patient: it stays whole, on its own line
+            lines += [[(x, DIM)] for x in wrap(f"file {source}", w, indent=5)]
+        return [*lines, [(fit(text, w), DIM)]]
+
+    # -- a plan --------------------------------------------------------------
+    def plan_lines(self, d: dict[str, Any]) -> list[Line]:
+        w = self._width()
+        decision = d["decision"]
+        marker, name, style = DECISIONS[decision]
+        if decision == "refer":
+            urgency, detail = REFER_URGENCY[d.get("urgency", "none")]
+        elif decision in ("needle", "needle_with_caution"):
+            n = d["course"]["initial_block"]
+            urgency = ""
+            detail = DECISION_DETAIL.get(decision, f"first block of {n} sessions below")
+            if decision == "needle":
+                detail = f"first block of {n} session{'s' if n != 1 else ''}; course below"
         else:
-            dosing = Text.assemble(("Sessions ", "bold"), "0: no needling course is suggested")
-        parts.append(dosing)
-        if plan.schedule:
-            dates = ", ".join(
-                f"{x.session}: {x.date.isoformat()}" + (" (reassess)" if x.reassess else "")
-                for x in plan.schedule
+            urgency, detail = "", DECISION_DETAIL[decision]
+        lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
+        bands = d.get("bands") or {}
+        extra = ", ".join(str(bands[k]) for k in ("severity", "duration") if k in bands)
+        lines.append(self._identity(d, extra))
+        unchecked = d.get("unchecked") or []
+        if unchecked:
+            checks = ", ".join(words(u["check"]) for u in unchecked)
+            lines += _tagged(
+                "NOT CHECKED",
+                f"{checks}: no sites listed; add 'sites:' to check them",
+                w,
+                tag_style="bold yellow",
+                lines=2,
             )
-            parts.append(Text.assemble(("Schedule ", "bold"), dates))
-        if plan.companions:
-            comp = _grid("Companion therapies")
-            comp.add_column(no_wrap=True, style="bold")
-            comp.add_column(ratio=1)
-            for x in plan.companions:
-                comp.add_row(_t(x.label), _t(x.reason))
-            parts += [Text(""), comp]
-        expect = _grid("What to expect")
-        expect.add_column(no_wrap=True)
-        expect.add_column(ratio=1)
-        for e in plan.expectations:
-            expect.add_row("-", _t(e))
-        parts += [Text(""), expect]
-        if plan.rationale:
-            why = _grid("Why these numbers", header=True)
-            why.add_column("rule", no_wrap=True, style="cyan")
-            why.add_column("change", no_wrap=True)
-            why.add_column("reason and source", ratio=1)
-            for r in plan.rationale:
-                why.add_row(
-                    _t(r.rule), _t(r.change), Text.assemble(_t(r.reason), "\n", _t(r.source, "dim"))
+        safety = self._safety(d, TOP - len(lines) - 1)
+        if safety:
+            lines += [[], *safety]
+        lines += self._warnings(d)
+        lines += self._course(d)
+        companions = d.get("companions") or []
+        if companions:
+            lines += [[], [("Companions", HEAD)]]
+            for c in companions:
+                text = f"{glue(inert(c['label']))} — {inert(c['reason'])}"
+                lines.append([("  " + fit(text, w - 2), "")])
+        lines.append([])
+        lines += _tagged(
+            "Handout", "for the patient: --format html (printable) or --format markdown", w
+        )
+        if self._explain():
+            lines += self._safety_in_full(d)
+            lines += self._rationale(d.get("rationale") or [], plan=True)
+        else:
+            lines += _tagged("More", "--explain: the reasons, the sources, the safety text", w)
+        lines += self._footer(d)
+        return lines
+
+    def _safety(self, d: dict[str, Any], budget: int) -> list[Line]:
+        """Flags, then avoided, then cautioned sites: one line each, two while ``budget`` allows."""
+        w = self._width()
+        items: list[tuple[str, str, str]] = []
+        flags = sorted(d.get("flags") or [], key=lambda f: FLAG_ORDER.index(f["level"]))
+        for f in flags:
+            tag, style = FLAG_TAGS[f["level"]]
+            items.append((tag, style, _item(f["label"], short(f["message"]))))
+        for verdict in ("avoid", "caution"):
+            tag, style = SITE_TAGS[verdict]
+            for s in d.get("sites") or []:
+                if s["verdict"] != verdict:
+                    continue
+                label = f"{s['label']} ({s['side']})" if s.get("side") else s["label"]
+                why = "; ".join(dict.fromkeys(short(r["message"]) for r in s.get("reasons", [])))
+                items.append((tag, style, _item(label, why)))
+        spare = budget - len(items)
+        out: list[Line] = []
+        for tag, style, text in items:
+            lines = 1
+            if spare > 0 and len(wrap(text, w - TAG)) > 1:
+                lines, spare = 2, spare - 1
+            out += _tagged(tag, text, w, tag_style=style, lines=lines)
+        return out
+
+    def _warnings(self, d: dict[str, Any]) -> list[Line]:
+        out: list[Line] = []
+        shown_unchecked = bool(d.get("unchecked"))
+        for x in d.get("warnings") or []:
+            if x["kind"] == "sites_not_given" and shown_unchecked:
+                continue  # said on the NOT CHECKED line
+            out += _tagged("CHECK", inert(x["message"]), self._width(), tag_style="bold", lines=3)
+        return out
+
+    def _course(self, d: dict[str, Any]) -> list[Line]:
+        w = self._width()
+        out: list[Line] = [[]]
+        course, sessions, cadence = d["course"], d["sessions"], d["cadence"]
+        if d["decision"] not in ("needle", "needle_with_caution"):
+            why = {
+                "refer": "none until the medical assessment",
+                "do_not_needle": "none: needling is ruled out for now",
+                "not_indicated": "none: needling is not indicated now",
+            }[d["decision"]]
+            return [*out, *_tagged("Course", why, w)]
+        n = course["initial_block"]
+        per, weeks = cadence["per_week"], cadence["weeks"]
+        out += _tagged(
+            "Course",
+            f"first block {n} · {per} a week for {weeks} week{'s' if weeks != 1 else ''}"
+            f" · reassess after session {d['reassess_after']}",
+            w,
+            lines=2,
+        )
+        low, ceiling = sessions["low"], course["ceiling"]
+        span = f"range {low}-{ceiling}; ceiling {ceiling}" if low != ceiling else "the ceiling"
+        out += _tagged(
+            "Expected",
+            f"{sessions['suggested']} sessions in all ({span}); more than the first block "
+            "only after a meaningful change",
+            w,
+            lines=2,
+        )
+        schedule = d.get("schedule")
+        if schedule:
+            first = schedule[0]["date"][:4]
+            year = int(first) if first.isdigit() else None
+            tag = f"Dates {year}" if year else "Dates"
+            shown = []
+            for s in schedule:
+                shown.append(
+                    glue(_date(s["date"], year) + (" (reassess)" if s.get("reassess") else ""))
                 )
-            parts += [Text(""), why]
-        parts += [
-            Text(""),
-            _t(plan.disclaimer, "italic"),
-            _t(
-                f"rules: {plan.rules.name} v{plan.rules.version} (sha256 {plan.rules.sha256[:12]})",
-                "dim",
-            ),
-        ]
-        title = " · ".join(x for x in (plan.patient, plan.condition_label, plan.source) if x)
-        return Panel(Group(*parts), title=_t(title, "bold"), title_align="left")  # type: ignore[arg-type]
+                y = s["date"][:4]
+                year = int(y) if y.isdigit() else year
+            dates = ", ".join(shown)
+            out += _tagged(tag, dates, w, lines=3)
+        return out
+
+    def _safety_in_full(self, d: dict[str, Any]) -> list[Line]:
+        w = self._width()
+        out: list[Line] = []
+        items: list[tuple[str, str, str]] = []
+        for f in d.get("flags") or []:
+            items.append((f["label"], f["message"], f["source"]))
+        for s in d.get("sites") or []:
+            for r in s.get("reasons", []):
+                items.append((f"{s['label']} ({s['side']})", r["message"], r["source"]))
+        for u in d.get("unchecked") or []:
+            items.append((f"Not checked: {words(u['check'])}", u["message"], ""))
+        if not items:
+            return out
+        out += [[], [("Safety in full", HEAD)]]
+        for i, (label, message, source) in enumerate(items, 1):
+            out += _block(f"{i:>2}. ", _item(label, message), w)
+            if source:
+                out += _block("    ", f"Source: {inert(source)}", w, style=DIM)
+        return out
+
+    def _rationale(self, steps: list[dict[str, Any]], *, plan: bool) -> list[Line]:
+        w = self._width()
+        if not steps:
+            return []
+        out: list[Line] = [[], [("Why these numbers" if plan else "Why this verdict", HEAD)]]
+        for i, s in enumerate(steps, 1):
+            rule = rule_words(str(s.get("rule", "")))
+            if plan:
+                change = inert(str(s.get("change", "")))
+                effect = EFFECT_WORDS.get(str(s.get("effect", "")), inert(str(s.get("effect"))))
+                head = (
+                    f"{glue(rule)}: {change} — {effect}" if change else f"{glue(rule)} — {effect}"
+                )
+            else:
+                head = glue(rule)
+            out += _block(f"{i:>2}. ", head, w, style=HEAD)
+            out += _block("    ", inert(str(s.get("reason", ""))), w)
+            if s.get("source"):
+                out += _block("    ", f"Source: {inert(str(s['source']))}", w, style=DIM)
+        return out
+
+    # -- a review ------------------------------------------------------------
+    def review_lines(self, d: dict[str, Any]) -> list[Line]:
+        w = self._width()
+        verdict = d["verdict"]
+        marker, name, style = VERDICTS[verdict]
+        urgency = ""
+        if verdict == "refer":
+            urgency = REFER_URGENCY[d.get("urgency", "none")][0]
+        steps = d.get("rationale") or []
+        headline = inert(str(steps[0]["reason"])) if steps else ""
+        detail = VERDICT_DETAIL[verdict]
+        lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
+        done = d.get("sessions_done", 0)
+        lines.append(self._identity(d, f"{done} session{'s' if done != 1 else ''} done"))
+        if headline:
+            lines += _tagged("Why", headline, w, lines=3)
+        lines.append([])
+        change = d.get("change")
+        b, latest = d.get("baseline_nrs"), d.get("latest_nrs")
+        if change is not None and b is not None:
+            pct, points = change.get("percent"), change["points"]
+            pct_text = f", {pct:+g}%" if pct else ""
+            moved = f"{points:+d} points{pct_text}" if points else "no change"
+            mean = "meaningful" if change.get("meaningful") else "not meaningful"
+            if change.get("worse"):
+                mean = "worse"
+            lines += _tagged(
+                "Change",
+                f"NRS {b} -> {latest}: {moved}; {mean}",
+                w,
+            )
+        nxt = d.get("next") or {}
+        if nxt.get("sessions"):
+            k, r = nxt["sessions"], nxt.get("reassess_after", 0)
+            text = (
+                f"{k} more session{'s' if k != 1 else ''}, review after {r}; ceiling {d['ceiling']}"
+            )
+        elif verdict == "discharge":
+            text = "no more needling: self-management with the exercises"
+        elif verdict in ("refer", "emergency"):
+            text = "no more needling until medically cleared"
+        else:
+            text = "no more needling now"
+        lines += _tagged("Next", text, w, lines=2)
+        avoid = nxt.get("avoid_sites") or []
+        if avoid:
+            lines += _tagged("Avoid", ", ".join(glue(words(inert(a))) for a in avoid), w, lines=2)
+        for i, action in enumerate(nxt.get("actions") or []):
+            lines += _tagged("Action" if i == 0 else "", inert(action), w, lines=2)
+        if d.get("progress_note_due"):
+            lines += _tagged(
+                "NOTE DUE",
+                f"progress note: {done} sessions done (one at least every 10 sessions)",
+                w,
+                tag_style="bold yellow",
+            )
+        lines.append([])
+        lines += chart(d.get("trajectory") or [], b, d.get("mcid_line"), w)
+        lines.append([])
+        lines += _tagged(
+            "Handout", "for the patient: --format html (printable) or --format markdown", w
+        )
+        if self._explain():
+            lines += self._rationale(steps, plan=False)
+        else:
+            lines += _tagged("More", "--explain: each reason and its source", w)
+        lines += self._footer(d)
+        return lines
+
+
+# -- the rationale in plain words ------------------------------------------------
+
+_RULE_PREFIX = {
+    "severity": "Severity band: {}",
+    "duration": "Duration band: {}",
+    "health_factors": "Health factor: {}",
+    "underlying_factors": "Underlying factor: {}",
+    "age_rules": "Age: {}",
+    "start_back": "STarT Back: {} risk",
+    "safety": "Safety: {}",
+    "previous_response": "Previous response: {}",
+}
+_RULE_WHOLE = {
+    "cadence": "Cadence",
+    "reassess": "Reassessment point",
+    "course.ceiling": "Practice ceiling",
+    "course.progress_note_every": "Progress note",
+    "review.emergency": "Emergency after needling",
+    "review.red_flag": "New red flag",
+    "review.adverse_event": "Adverse event",
+    "review.do_not_needle": "Needling now ruled out",
+    "review.discharge": "Discharge level reached",
+    "review.worse": "Pain worse",
+    "review.before_review_point": "Before the review point",
+    "review.no_change_yet": "No meaningful change yet",
+    "review.no_change": "No meaningful change after the block",
+    "review.improving": "Meaningful improvement",
+    "review.ceiling": "Ceiling reached",
+    "review.extend": "Still improving",
+    "review.plateau": "Improvement has levelled off",
+}
+
+
+def rule_words(rule: str) -> str:
+    """A rule id (``conditions.neck_pain.initial_block``) in plain words."""
+    if rule in _RULE_WHOLE:
+        return _RULE_WHOLE[rule]
+    parts = rule.split(".")
+    if parts[0] == "conditions" and len(parts) >= 3:
+        what = {"initial_block": "Initial block (the trials' dose)"}.get(parts[-1])
+        return what or f"Condition: {words(parts[-1])}"
+    if parts[0] == "review" and len(parts) >= 3 and parts[1] == "events":
+        return f"Adverse event: {words(parts[2])}"
+    if parts[0] in _RULE_PREFIX and len(parts) >= 2:
+        return _RULE_PREFIX[parts[0]].format(words(parts[-1]))
+    return inert(" ".join(words(p) for p in parts)).capitalize()
+
+
+# -- the pain trajectory ------------------------------------------------------------
+
+
+def chart(
+    trajectory: list[dict[str, Any]], baseline: int | None, mcid: float | None, width: int
+) -> list[Line]:
+    """Pain (NRS) by session as a small text chart; the baseline and the MCID line drawn.
+
+    One column per session (the latest sessions when there are more than fit),
+    rows for the NRS values in view (the range the scores, the baseline and the
+    MCID line need, one row of margin). ``-`` marks the baseline row, ``.`` the
+    MCID row (the highest NRS that counts as a meaningful fall), ``*`` a score,
+    ``!`` a score at a session with an adverse event.
+    """
+    if not trajectory:
+        return []
+    points = [(int(p["session"]), int(p["nrs"]), bool(p.get("events"))) for p in trajectory]
+    label_w = 14  # right-hand labels ("baseline 7", "MCID <= 4.2")
+    gutter = 5  # "10 | "
+    room = max(width - gutter - label_w, 8)
+    step = 3 if len(points) * 3 <= room else 2 if len(points) * 2 <= room else 1
+    shown = points[-(room // step) :]
+    mcid_row = int(mcid) if mcid is not None else None
+    values = [v for _, v, _ in shown]
+    marks = [v for v in (baseline, mcid_row) if v is not None]
+    top = min(10, max(values + marks) + 1)
+    bottom = max(0, min(values + marks) - 1)
+    out: list[Line] = []
+    title = "Pain (NRS 0-10) by session"
+    if len(shown) < len(points):
+        title += f", the last {len(shown)} of {len(points)}"
+    out.append([(title, HEAD)])
+    for row in range(top, bottom - 1, -1):
+        fill = "-" if row == baseline else "." if row == mcid_row else " "
+        cells = []
+        for _, v, event in shown:
+            mark = ("!" if event else "*") if v == row else fill
+            cells.append(mark.center(step) if step > 1 else mark)
+            if step > 1 and fill != " ":
+                cells[-1] = cells[-1].replace(" ", fill)
+        body = "".join(cells)
+        label = ""
+        if row == baseline:
+            label = f"baseline {baseline}"
+        elif row == mcid_row and mcid is not None:
+            label = f"MCID <= {mcid:g}"
+        seg: Line = [(f"{row:>2} | ", DIM), (body, "")]
+        if label:
+            seg.append((f"  {label}", DIM))
+        out.append(seg)
+    axis = "".join(str(s)[-step:].center(step) if step > 1 else str(s)[-1] for s, _, _ in shown)
+    out.append([("     " + axis.rstrip(), DIM)])
+    legend = "* score   - baseline   . meaningful fall at or below this line"
+    if any(e for _, _, e in shown):
+        legend += "   ! adverse event"
+    out.append([(fit(legend, width), DIM)])
+    return out

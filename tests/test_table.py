@@ -1,0 +1,203 @@
+"""The therapist's screen (``--format table``): what sits where, at 80 columns and others."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from needleplan.loading import load_profile, profile_from_text
+from needleplan.planner import plan
+from needleplan.review import review
+from needleplan.rules import RuleSet
+from needleplan.textfit import cell_len
+from needleplan.writers import get_writer
+from needleplan.writers.table import DECISIONS, VERDICTS, chart, rule_words
+
+PLANS = Path(__file__).resolve().parent.parent / "plans"
+EXAMPLES = sorted(PLANS.glob("*.yaml"))
+REVIEWS = [p for p in EXAMPLES if p.name.startswith("review-")]
+TODAY = dt.date(2027, 6, 1)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def render(obj: Any, width: int = 80, **options: Any) -> list[str]:
+    return get_writer("table", width=width, **options).item(obj, False).splitlines()
+
+
+def plan_of(path: Path, rules: RuleSet) -> Any:
+    return plan(load_profile(path, rules), rules, source=str(path.relative_to(PLANS.parent)))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_fits_80_columns_in_40_lines(path: Path, rules: RuleSet) -> None:
+    the_plan = plan_of(path, rules)
+    lines = render(the_plan)
+    assert len(lines) <= 40
+    assert max(cell_len(line) for line in lines) <= 80
+    data = the_plan.to_dict()
+    marker, name, _ = DECISIONS[data["decision"]]
+    assert lines[0].strip().startswith(f"{marker} {name}")
+    top = "\n".join(lines[:10])
+    for flag in data["flags"]:
+        assert flag["label"] in top
+    for site in data["sites"]:
+        if site["verdict"] == "avoid":
+            assert site["label"] in top
+    for check in data["unchecked"]:
+        assert check["check"].replace("_", " ") in top
+    text = "\n".join(lines).lower()
+    assert "no safety finding" not in text
+    assert "--format html" in text  # the pointer to the patient's handout
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_labels_are_never_broken(path: Path, width: int, rules: RuleSet) -> None:
+    data = plan_of(path, rules).to_dict()
+    lines = render(plan_of(path, rules), width, explain=True)
+    assert max(cell_len(line) for line in lines) <= width
+    labels = [f["label"] for f in data["flags"]]
+    labels += [s["label"] for s in data["sites"] if s["verdict"] != "ok"]
+    labels += [c["label"] for c in data["companions"]]
+    for label in labels:
+        assert any(label in line for line in lines), f"{label!r} broken at {width} columns"
+
+
+def test_decisions_differ_without_colour() -> None:
+    markers = [marker for marker, _, _ in DECISIONS.values()]
+    names = [name for _, name, _ in DECISIONS.values()]
+    assert len(set(markers)) == len(markers) and len(set(names)) == len(names)
+    verdicts = [marker for marker, _, _ in VERDICTS.values()]
+    assert len(set(verdicts)) == len(verdicts)
+
+
+def test_refer_banner_says_the_urgency(rules: RuleSet) -> None:
+    emergency = render(plan_of(PLANS / "back-red-flag.yaml", rules))
+    same_day = render(plan_of(PLANS / "refer-same-day.yaml", rules))
+    assert "REFER" in emergency[0] and "EMERGENCY" in emergency[0]
+    assert "REFER" in same_day[0] and "same day" in same_day[0]
+    dnn = render(plan_of(PLANS / "knee-oa-lymphoedema.yaml", rules))
+    assert "DO NOT NEEDLE" in dnn[0] and "REFER" not in dnn[0]
+
+
+def test_unchecked_site_checks_are_named_near_the_banner(rules: RuleSet) -> None:
+    lines = render(plan_of(PLANS / "low-back-anticoagulants.yaml", rules))
+    banner = "\n".join(lines[:4])
+    assert "NOT CHECKED" in banner and "lung fields" in banner and "pressure" in banner
+
+
+def test_avoided_sites_come_before_cautions(rules: RuleSet) -> None:
+    lines = render(plan_of(PLANS / "anticoagulants-psoas.yaml", rules))
+    avoid = next(i for i, line in enumerate(lines) if line.startswith("AVOID"))
+    caution = next(i for i, line in enumerate(lines) if line.startswith("CAUTION"))
+    assert avoid < caution < 10
+
+
+def test_course_then_companions_one_line_each(rules: RuleSet) -> None:
+    the_plan = plan_of(PLANS / "neck-chronic.yaml", rules)
+    lines = render(the_plan)
+    course = next(i for i, line in enumerate(lines) if line.startswith("Course"))
+    companions = lines.index("Companions")
+    assert course < companions
+    rows = lines[companions + 1 : companions + 1 + len(the_plan.companions)]
+    assert [r.strip().split(" — ")[0] for r in rows] == [c.label for c in the_plan.companions]
+    text = "\n".join(lines)
+    assert "reassess after session" in text and "ceiling" in text
+    if the_plan.schedule:
+        assert "reassess)" in text  # the dates, with the reassessment marked
+
+
+def test_patient_text_stays_out_of_the_therapists_view(rules: RuleSet) -> None:
+    the_plan = plan_of(PLANS / "neck-chronic.yaml", rules)
+    text = "\n".join(render(the_plan))
+    for line in the_plan.expectations[:3]:
+        assert line not in text
+    for section in the_plan.advice.sections:
+        for item in section.items:
+            assert item not in text
+
+
+def test_rationale_only_with_explain(rules: RuleSet) -> None:
+    the_plan = plan_of(PLANS / "low-back-anticoagulants.yaml", rules)
+    plain = "\n".join(render(the_plan))
+    assert "Why these numbers" not in plain and "Source:" not in plain
+    lines = render(the_plan, explain=True)
+    start = lines.index("Why these numbers")
+    steps = [line for line in lines[start:] if re.match(r"^ ?\d+\. ", line)]
+    assert len(steps) == len(the_plan.rationale)
+    sources = [line for line in lines[start:] if line.strip().startswith("Source: ")]
+    assert len(sources) == len(the_plan.rationale)  # the source on its own line, each time
+    assert "conditions.low_back_pain" not in "\n".join(lines)  # rules in plain words
+    capped = [s for s in the_plan.rationale if s.effect == "capped"]
+    assert capped and sum("capped" in line for line in lines[start:]) >= len(capped)
+
+
+def test_rule_words() -> None:
+    assert rule_words("conditions.neck_pain.initial_block").startswith("Initial block")
+    assert rule_words("health_factors.poor_sleep") == "Health factor: poor sleep"
+    assert rule_words("some.new_rule") == "Some new rule"
+
+
+def test_profile_text_is_inert_and_never_markup(rules: RuleSet) -> None:
+    profile = profile_from_text(
+        "patient: '[bold red]P-1[/]'\ncondition: neck_pain\nseverity: 5\nduration: 3 weeks\n",
+        rules=rules,
+    )
+    the_plan = plan(profile, rules, source="evil\x1b[2J\u202e.yaml")
+    for colour in (False, True):
+        text = "\n".join(render(the_plan, color=colour))
+        assert "[bold red]P-1[/]" in ANSI.sub("", text)
+        assert "\x1b[2J" not in text and "\u202e" not in text
+        assert "\\x1b[2J" in text and "\\u202e" in text
+
+
+def test_colour_changes_no_character(rules: RuleSet) -> None:
+    the_plan = plan_of(PLANS / "back-red-flag.yaml", rules)
+    plain = render(the_plan)
+    coloured = render(the_plan, color=True)
+    assert any("\x1b[" in line for line in coloured)
+    assert [ANSI.sub("", line).rstrip() for line in coloured] == plain
+
+
+# -- review ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", REVIEWS, ids=lambda p: p.stem)
+def test_review_verdict_first_then_change_next_and_chart(path: Path, rules: RuleSet) -> None:
+    result = review(load_profile(path, rules), rules, TODAY, source=str(path))
+    data = result.to_dict()
+    lines = render(result)
+    assert len(lines) <= 40 and max(cell_len(line) for line in lines) <= 80
+    marker, name, _ = VERDICTS[data["verdict"]]
+    assert lines[0].strip().startswith(f"{marker} {name}")
+    order = [
+        next(i for i, line in enumerate(lines) if line.startswith(tag))
+        for tag in ("Change", "Next", "Pain (NRS")
+    ]
+    assert order == sorted(order)
+    assert any(f"baseline {data['baseline_nrs']}" in line for line in lines)
+    assert any(f"MCID <= {data['mcid_line']:g}" in line for line in lines)
+
+
+def test_chart_draws_baseline_mcid_and_scores() -> None:
+    trajectory = [
+        {"session": 1, "nrs": 7, "events": []},
+        {"session": 2, "nrs": 6, "events": []},
+        {"session": 3, "nrs": 4, "events": ["bruising"]},
+    ]
+    rows = ["".join(t for t, _ in line) for line in chart(trajectory, 7, 4.9, 80)]
+    by_value = {int(r[:2]): r for r in rows if r[:2].strip().isdigit() and "|" in r}
+    assert "baseline 7" in by_value[7] and "-*-" in by_value[7]
+    assert "MCID <= 4.9" in by_value[4] and "!" in by_value[4]  # at or below 4.9: row 4
+    assert "*" in by_value[6]
+    assert max(by_value) == 8 and min(by_value) == 3  # compressed: one row of margin
+
+
+def test_chart_keeps_the_latest_sessions_when_narrow() -> None:
+    trajectory = [{"session": i, "nrs": 5, "events": []} for i in range(1, 201)]
+    rows = ["".join(t for t, _ in line) for line in chart(trajectory, 5, 3.5, 60)]
+    assert "the last" in rows[0] and max(cell_len(r) for r in rows) <= 60
