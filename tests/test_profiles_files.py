@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from needleplan.vocab import DECISIONS
+
 from .conftest import CASES, PLANS, invoke
 
 INVALID = sorted((CASES / "invalid").glob("*.yaml"))
@@ -40,8 +42,9 @@ def test_valid_profile_plans(runner, path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     plan = json.loads(result.stdout)
     assert plan["source"] == str(path)
-    assert plan["decision"] in ("needle", "needle_with_caution", "do_not_needle", "refer")
+    assert plan["decision"] in DECISIONS
     assert plan["rationale"], "every plan explains itself"
+    assert "no safety finding" not in result.stdout.lower()
 
 
 def test_shipped_examples_cover_the_cases(runner) -> None:
@@ -49,7 +52,8 @@ def test_shipped_examples_cover_the_cases(runner) -> None:
     plans = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(plans) >= 8
     decisions = {p["decision"] for p in plans}
-    assert {"needle", "needle_with_caution", "do_not_needle", "refer"} <= decisions
+    assert set(DECISIONS) <= decisions
+    assert {p["urgency"] for p in plans} >= {"emergency", "same_day"}
     assert len({p["condition"] for p in plans}) >= 6
     assert any(
         line.lstrip().startswith("#")
@@ -78,6 +82,6 @@ def test_every_problem_in_a_file_is_reported_at_once(runner, tmp_path: Path) -> 
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) >= 4
     assert any(":1:1: error: unknown key 'conditon'" in e for e in errors)
-    assert any(":2:11: error: severity 12" in e for e in errors)
+    assert any(":2:11: error: severity 12 is out of range" in e for e in errors)
     assert any(":3:11: error: duration 'soon'" in e for e in errors)
     assert any(":4:6: error: age" in e for e in errors)

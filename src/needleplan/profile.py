@@ -95,8 +95,8 @@ def _is_number(value: Any) -> bool:
 def _whole(value: Any, what: str, low: int, high: int) -> int:
     """A whole number in ``low..high`` (2.0 is 2; 2.5, true and text are errors)."""
     if isinstance(value, bool) or not _is_number(value):
-        raise _error("whole_number", "{what} must be a whole number from {low} to {high}",
-                     what=what, low=low, high=high)
+        raise _error("whole_number", "{what} must be a whole number from {low} to {high}, "
+                     "not {kind}", what=what, low=low, high=high, kind=_kind(value))
     if isinstance(value, float):
         if not value.is_integer():
             raise _error("whole_number", "{what} must be a whole number, not {value}",
@@ -104,7 +104,7 @@ def _whole(value: Any, what: str, low: int, high: int) -> int:
         value = int(value)
     if not low <= value <= high:
         raise _error("out_of_range", "{what} {value} is out of range: use {low} to {high}",
-                     what=what, value=quote(value), low=low, high=high)
+                     what=what, value=value, low=low, high=high)
     return int(value)
 
 
@@ -160,7 +160,7 @@ def parse_duration(value: Any) -> float:
         raise _error("duration", "duration must be text such as '6 weeks' or a number of weeks")
     if not 0 <= value <= MAX_DURATION_NUMBER:
         raise _error("duration", "duration {value} is out of range: use 0 to {high} weeks",
-                     value=quote(value), high=MAX_DURATION_NUMBER)
+                     value=value, high=MAX_DURATION_NUMBER)
     return round(float(value), 4)
 
 
@@ -339,10 +339,13 @@ def _item(kind: str, value: Any, info: ValidationInfo, index: int) -> str:
         raise _at(exc, index) from None
 
 
-def _at(exc: PydanticCustomError, *loc: str | int) -> PydanticCustomError:
-    """The same error, remembering where inside the field it happened (for its position)."""
+def _at(exc: PydanticCustomError, *loc: str | int, on_key: bool = False) -> PydanticCustomError:
+    """The same error, remembering where inside the field it happened (for its position);
+    ``on_key``: point at the mapping key itself (an unknown name), not at its value."""
     ctx = dict(exc.context or {})
     ctx["at"] = (*loc, *ctx.get("at", ()))
+    if on_key:
+        ctx["on_key"] = True
     return PydanticCustomError(exc.type, exc.message_template, ctx)
 
 
@@ -406,14 +409,20 @@ def parse_factor(value: Any, rules: "RuleSet | None") -> Factor:
             raise _error("factor", "a health factor with a value is one 'id: value' pair, "
                          "e.g. '- lymphoedema: left_arm'")
         ((key, detail),) = value.items()
-        fid = resolve_id(rules, "health_factor", key)
+        try:
+            fid = resolve_id(rules, "health_factor", key)
+        except PydanticCustomError as exc:
+            raise _at(exc, key, on_key=True) from None
         hf = rules.health_factors.get(fid) if rules is not None else None
-        if fid == PREGNANCY:
-            return Factor(fid, weeks=_parse_weeks(detail))
-        if hf is not None and not hf.place:
-            raise _error("factor", "{factor} takes no value: write it as '- {factor}'",
-                         factor=fid)
-        return Factor(fid, places=_parse_places(detail, fid))
+        if hf is not None and not hf.place and fid != PREGNANCY:
+            raise _at(_error("factor", "{factor} takes no value: write it as '- {factor}'",
+                             factor=fid), key, on_key=True)
+        try:
+            if fid == PREGNANCY:
+                return Factor(fid, weeks=_parse_weeks(detail))
+            return Factor(fid, places=_parse_places(detail, fid))
+        except PydanticCustomError as exc:
+            raise _at(exc, key) from None
     return Factor(resolve_id(rules, "health_factor", value))
 
 
@@ -497,7 +506,7 @@ def _sites(value: Any, info: ValidationInfo) -> Mapping[str, Side]:
         try:
             site = resolve_id(_rules(info), "site", key)
         except PydanticCustomError as exc:
-            raise _at(exc, key) from None
+            raise _at(exc, key, on_key=True) from None
         if side not in SIDES:
             raise _at(
                 _error("side", "the side of {site} must be {sides}", site=quote(key),

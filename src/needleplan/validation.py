@@ -99,7 +99,7 @@ def problems_from(
         field = dotted(loc) or "profile"
         value = _value_at(doc.data, loc)
         hint: str | None = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
-        at = doc.positions.value(loc)
+        at = doc.positions.key(loc) if ctx.get("on_key") else doc.positions.value(loc)
         if etype in ("missing", "missing_argument"):
             at = doc.positions.value(loc[:-1])
             message = f"missing required key '{loc[-1]}'" if loc else "missing value"
@@ -158,7 +158,7 @@ def problems_from(
             if len(loc) > 1:
                 message = f"{field}: {message}"
             if etype == "profile_type":
-                at = (1, 1)
+                at = doc.positions.value(())
         else:
             message = f"{field}: " + err["msg"].replace("Input should be", "must be")
         problems.append(Problem(doc.source, message, at[0], at[1], hint))
