@@ -4,7 +4,10 @@ Every cell is safe to open in a spreadsheet, whatever the locale's separator:
 
 * a cell that a spreadsheet would read as a formula (starting with ``=``,
   ``+``, ``-``, ``@``, tab or carriage return, or their full-width forms)
-  gets a leading ``'``, as OWASP advises;
+  gets a leading ``'``, as OWASP advises; so does any such character right
+  after a ``,``, ``;`` or tab inside a cell (where a reader using that
+  separator would start a field: ``a;=HYPERLINK(...)`` is written
+  ``"a;'=HYPERLINK(...)"``);
 * a cell holding ``,``, ``;``, a quote, a tab, a line break or a leading
   ``'`` is quoted (``"``, with quotes doubled), so neither comma nor
   semicolon locales split it and no line break starts a row.
@@ -46,8 +49,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 _NEEDS_QUOTES = re.compile(r"[,;\"'\t\r\n\u0085\u2028\u2029]")
 
 
+_FORMULA_AFTER_SEPARATOR = re.compile("([,;\t])(?=[ \"]*[=+\\-@\uff1d\uff0b\uff0d\uff20])")
+
+
 def neutralise(cell: str) -> str:
-    """Defuse spreadsheet formula injection (OWASP CSV injection guidance)."""
+    """Defuse spreadsheet formula injection (OWASP CSV injection guidance), in any locale."""
+    cell = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", cell)
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 

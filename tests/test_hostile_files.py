@@ -1,0 +1,48 @@
+"""Every file in tests/hostile/ is refused as the README promises, under hard limits.
+
+A profile: exit 1, a located ``FILE:LINE:COL: error:``, nothing on stdout. A
+rule set: exit 2. Never a traceback; stderr short and inert.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .hostile_run import assert_clean_refusal, run_limited
+
+HOSTILE = Path(__file__).parent / "hostile"
+PROFILES = sorted((HOSTILE / "profiles").glob("*.yaml"))
+RULES = sorted((HOSTILE / "rules").glob("*.yaml"))
+NECK = Path(__file__).resolve().parent.parent / "plans" / "neck-chronic.yaml"
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=[p.name for p in PROFILES])
+@pytest.mark.parametrize("command", ["suggest", "validate"])
+def test_hostile_profile_is_refused(path: Path, command: str) -> None:
+    proc = run_limited(command, str(path), *(["-f", "json"] if command == "suggest" else []))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == b""
+    assert_clean_refusal(proc.stderr, str(path))
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=[p.name for p in PROFILES])
+def test_hostile_profile_never_stops_the_batch(tmp_path: Path, path: Path) -> None:
+    """A good profile after the bad one is still planned, with one or two workers."""
+    (tmp_path / "a.yaml").write_bytes(path.read_bytes())
+    (tmp_path / "b.yaml").write_bytes(NECK.read_bytes())
+    for jobs in ("1", "2"):
+        proc = run_limited("suggest", "-f", "jsonl", "-j", jobs, str(tmp_path))
+        assert proc.returncode == 1, proc.stderr
+        assert len(proc.stdout.splitlines()) == 1
+        assert b'"source":"' + str(tmp_path / "b.yaml").encode() in proc.stdout
+        assert_clean_refusal(proc.stderr, str(tmp_path / "a.yaml"))
+
+
+@pytest.mark.parametrize("path", RULES, ids=[p.name for p in RULES])
+def test_hostile_rules_file_is_refused(path: Path) -> None:
+    proc = run_limited("suggest", "--rules", str(path), "-f", "json", str(NECK))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == b""
+    assert_clean_refusal(proc.stderr, str(path))

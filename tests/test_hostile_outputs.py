@@ -1,0 +1,139 @@
+"""Output files under attack: names, symlinks, folders, a full disk, a full stdout."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from .conftest import PLANS, invoke, needleplan
+
+NECK = (PLANS / "neck-chronic.yaml").read_text()
+
+
+def _profile(folder: Path, name: str, patient: str) -> Path:
+    path = folder / name
+    path.write_text(NECK.replace("P-0042", patient))
+    return path
+
+
+def test_colliding_names_each_keep_their_own_plan(runner, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, patient in [("a b.yaml", "P-1"), ("a_b-2.yaml", "P-2"), ("a_b.yaml", "P-3")]:
+        _profile(src, name, patient)
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "a_b.json").write_text("old")
+    refused = invoke(runner, "suggest", "-f", "json", "-o", str(out), str(src))
+    assert refused.exit_code == 2
+    assert "nothing was written" in refused.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a_b.json"]  # refused before the first file
+    assert (out / "a_b.json").read_text() == "old"
+
+    result = invoke(runner, "suggest", "-f", "json", "-o", str(out), "--force", str(src))
+    assert result.exit_code == 0, result.stderr
+    assert "wrote 3 file(s)" in result.stderr
+    files = {p.name: json.loads(p.read_text()) for p in out.iterdir()}
+    assert len(files) == 3
+    owners = {name: Path(plan["source"]).name for name, plan in files.items()}
+    assert owners["a_b.json"] == "a_b.yaml"  # a name as given is never taken by another
+    assert owners["a_b-2.json"] == "a_b-2.yaml"
+    assert sorted(owners.values()) == ["a b.yaml", "a_b-2.yaml", "a_b.yaml"]
+    for plan in files.values():
+        expected = {"a b.yaml": "P-1", "a_b-2.yaml": "P-2", "a_b.yaml": "P-3"}
+        assert plan["patient"] == expected[Path(plan["source"]).name]
+
+
+def test_names_differing_only_in_case_do_not_collide(tmp_path: Path) -> None:
+    from needleplan.inputs import Input
+    from needleplan.outfiles import output_names
+
+    names = output_names(
+        [Input(p, p) for p in ("x/A.yaml", "y/b.yaml", "z/a.yaml", "w/A-2.yaml", "v/..yaml")],
+        ".json",
+    )
+    assert len({n.casefold() for n in names}) == len(names)
+    assert "A-2.json" in names  # its own name
+
+
+@pytest.mark.parametrize("kind", ["dangling", "symlink", "folder", "fifo"])
+@pytest.mark.parametrize("force", [False, True])
+def test_unwritable_names_are_refused_up_front(
+    runner, tmp_path: Path, kind: str, force: bool
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    _profile(src, "a.yaml", "P-1")
+    _profile(src, "neck.yaml", "P-2")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "neck.json"
+    victim = tmp_path / "victim.txt"
+    if kind == "dangling":
+        target.symlink_to(victim)
+    elif kind == "symlink":
+        victim.write_text("precious")
+        target.symlink_to(victim)
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)
+    args = ["suggest", "-f", "json", "-o", str(out), str(src)]
+    result = invoke(runner, *args, *(["--force"] if force else []))
+    assert result.exit_code == 2
+    assert "nothing was written" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["neck.json"]  # a.json was not written
+    if kind == "symlink":
+        assert victim.read_text() == "precious"
+    if kind == "dangling":
+        assert not victim.exists()
+
+
+def test_disk_full_leaves_no_partial_file(runner, tmp_path: Path, monkeypatch) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        _profile(src, f"p{i}.yaml", f"P-{i}")
+    out = tmp_path / "out"
+    calls = []
+
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("needleplan.outfiles.os.fsync", fsync)
+    result = invoke(runner, "suggest", "-f", "json", "-o", str(out), str(src))
+    assert result.exit_code == 2
+    assert "No space left on device" in result.stderr
+    assert "p1.json" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["p0.json"]  # whole, and nothing else
+    json.loads((out / "p0.json").read_text())
+
+
+def test_full_stdout_is_a_clear_error() -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "wb") as full:
+        proc = needleplan(
+            "suggest", "-f", "jsonl", str(PLANS), stdout=full, capture_output=False, stderr=-1
+        )
+    assert proc.returncode == 2
+    assert b"cannot write the output: No space left on device" in proc.stderr
+    assert b"Traceback" not in proc.stderr
+    assert b"Exception ignored" not in proc.stderr
+
+
+def test_output_dir_that_is_a_file_is_refused(runner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.write_text("a file")
+    result = invoke(runner, "suggest", "-f", "json", "-o", str(out), str(PLANS))
+    assert result.exit_code == 2
+    assert "is not a folder" in result.stderr
+    assert out.read_text() == "a file"

@@ -1,0 +1,151 @@
+"""Reading under attack: pipes that never deliver, documents too big in every shape,
+file names that try to forge messages."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from needleplan import yamlio
+
+from .conftest import PLANS, invoke
+from .hostile_run import assert_clean_refusal, run_limited
+
+NECK = (PLANS / "neck-chronic.yaml").read_text()
+
+
+@pytest.mark.parametrize("writer", ["none", "silent"])
+def test_a_fifo_that_never_delivers_times_out(
+    runner, tmp_path: Path, monkeypatch, writer: str
+) -> None:
+    monkeypatch.setattr(yamlio, "READ_TIMEOUT_SECONDS", 0.5)
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    done = threading.Event()
+    if writer == "silent":  # opens the FIFO, writes nothing, never closes it (until the end)
+
+        def hold() -> None:
+            fd = os.open(fifo, os.O_WRONLY)
+            done.wait(30)
+            os.close(fd)
+
+        threading.Thread(target=hold, daemon=True).start()
+    try:
+        result = invoke(runner, "validate", str(fifo))
+    finally:
+        done.set()
+        if writer == "silent":  # unblock the holder if it never got the reader
+            with open(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK), "rb"):
+                pass
+    assert result.exit_code == 1
+    assert "READ_TIMEOUT_SECONDS" in result.stderr
+    assert result.stderr.startswith(f"{fifo}: error: no complete file after 0.5 s")
+
+
+def test_a_slow_pipe_is_bounded_in_total(runner, tmp_path: Path, monkeypatch) -> None:
+    """A writer that sends a byte now and then cannot keep the read going for ever."""
+    monkeypatch.setattr(yamlio, "READ_TIMEOUT_SECONDS", 0.5)
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        with open(fifo, "wb", buffering=0) as fh:
+            while not stop.wait(0.1):
+                try:
+                    fh.write(b"#")
+                except BrokenPipeError:
+                    return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        result = invoke(runner, "validate", str(fifo))
+    finally:
+        stop.set()
+    assert result.exit_code == 1
+    assert "READ_TIMEOUT_SECONDS" in result.stderr
+
+
+def test_a_fifo_with_a_writer_is_read(runner, tmp_path: Path) -> None:
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        time.sleep(0.2)  # the reader is waiting first
+        fifo.write_text(NECK)
+
+    threading.Thread(target=write, daemon=True).start()
+    assert invoke(runner, "validate", str(fifo)).exit_code == 0
+
+
+BIG = {
+    "flow-list-30000-ids.yaml": "condition: neck_pain\nseverity: 5\nduration: 6 weeks\n"
+    "health_factors: [" + ", ".join(["smoker"] * 30000) + "]\n",
+    "block-list-30000-ids.yaml": "condition: neck_pain\nseverity: 5\nduration: 6 weeks\n"
+    "health_factors:\n" + "- a\n" * 30000,
+    "flow-map-30000-keys.yaml": "{" + ", ".join(f"k{i}: 1" for i in range(15000)) + "}\n",
+    "sixty-mib-scalar.yaml": "notes: '" + "x" * (60 * 1024 * 1024) + "'\n",
+    "deep-flow.yaml": "notes: " + "[" * 50000 + "]" * 50000 + "\n",
+    "deep-block.yaml": "".join(" " * i + "- \n" for i in range(600)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BIG))
+def test_big_documents_of_every_shape_are_refused(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(BIG[name])
+    proc = run_limited("suggest", "-f", "json", str(path))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == b""
+    located = path.stat().st_size <= yamlio.MAX_PROFILE_BYTES  # else refused before reading
+    assert_clean_refusal(proc.stderr, str(path), located=located)
+
+
+def test_a_four_mib_rule_set_of_one_flow_list_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    items = ", ".join(["abcdef"] * ((4 * 1024 * 1024 - 64) // 8))
+    rules.write_text(f"name: x\nconditions: [{items}]\n")
+    assert rules.stat().st_size <= yamlio.MAX_RULES_BYTES
+    proc = run_limited("suggest", "--rules", str(rules), str(PLANS / "neck-chronic.yaml"))
+    assert proc.returncode == 2, proc.stderr
+    lines = assert_clean_refusal(proc.stderr, str(rules))
+    assert "MAX_RULES_NODES" in lines[0] or "MAX_NODES" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a\nother.yaml:1:1: error: forged.yaml",
+        "b\rc.yaml",
+        "d\u2028e\u2029f\u0085.yaml",
+        "g\u202eh\u061ci\u2060j\ufeff.yaml",
+        "k\x1b[31ml.yaml",
+    ],
+)
+def test_file_names_cannot_forge_or_hide_messages(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("condition: neck_pain\nseverity: 77\nduration: 1\n")
+    proc = run_limited("validate", str(path))
+    assert proc.returncode == 1
+    text = proc.stderr.decode()
+    assert all(c == "\n" or c.isprintable() for c in text), repr(text)
+    lines = text.splitlines()
+    assert [line for line in lines if "error:" in line and not line.startswith("needleplan")]
+    assert all(line.startswith((str(tmp_path), "  hint:", "needleplan:")) for line in lines)
+    assert not any(line.startswith("other.yaml") for line in lines)
+
+
+def test_loaders_agree_on_limits() -> None:
+    for text in BIG.values():
+        if len(text) > 1_000_000:
+            continue
+        problems = []
+        for pure in (False, True):
+            with pytest.raises(yamlio.InputError) as info:
+                yamlio.parse(text, "t", pure_python=pure)
+            problems.append(info.value.problems)
+        assert problems[0] == problems[1]
