@@ -77,3 +77,33 @@ def test_unknown_id_gets_did_you_mean(rules: RuleSet) -> None:
     with pytest.raises(UsageError) as caught:
         explain(rules, "zzzz\x1b[2J")
     assert "\x1b" not in caught.value.format()
+
+
+# -- needleplan rules ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 200])
+def test_rules_view_fits_any_width_without_breaking_labels(rules: RuleSet, width: int) -> None:
+    from needleplan.rulesview import rules_table
+
+    lines = rules_table(rules, width=width).splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    labels = [c.label for c in rules.conditions.values()]
+    labels += [f.label for f in rules.health_factors.values()]
+    labels += [s.label for s in rules.sites.values()]
+    for label in labels:
+        assert any(label in line for line in lines), (label, width)
+    for key, c in rules.conditions.items():
+        row = next(line for line in lines if line.split()[:1] == [key])
+        b = c.initial_block
+        assert f"{b.low}-{b.high}" in row and str(rules.ceiling(key)) in row.split()
+
+
+def test_rules_yaml_export_loads_back(rules: RuleSet, tmp_path) -> None:
+    from needleplan.rules import load_rules
+    from needleplan.rulesview import rules_yaml
+
+    path = tmp_path / "clinic-rules.yaml"
+    path.write_text(rules_yaml(rules), encoding="utf-8")
+    again = load_rules(path)
+    assert again.to_data() == rules.to_data()
