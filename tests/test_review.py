@@ -47,7 +47,7 @@ def test_meaningful_change_is_two_points_or_thirty_percent() -> None:
 
 
 def test_before_the_review_point_continue() -> None:
-    r = course(7, 7)  # neck, severe and chronic: block 4, review after 2
+    r = course(7)  # neck, severe and chronic: block 4, review after 2
     assert r.verdict == "continue" and r.next.sessions >= 1
 
 
@@ -75,9 +75,29 @@ def test_no_meaningful_change_after_the_block_stops_needling() -> None:
     assert "diagnosis" in r.rationale[0].reason
 
 
-def test_no_change_at_the_review_point_finishes_the_block_only() -> None:
+def test_no_change_at_the_review_point_stops_rather_than_continues() -> None:
     r = course(7, 7, 7)
-    assert r.verdict == "continue" and r.next.sessions == 1
+    assert r.verdict == "stop_needling"
+    assert "review the diagnosis" in r.rationale[0].reason
+
+
+def test_notes_that_may_describe_a_collapsed_lung_hold_the_course() -> None:
+    r = course(7, 5, notes="Short of breath since last night, sharp pain on breathing in.")
+    assert r.verdict == "stop_needling" and r.urgency == "same_day"
+    assert r.warnings and "pneumothorax" in r.warnings[0].message
+    text = " ".join(i for s in r.advice.sections for i in s.items)
+    assert "today" in text.lower()
+
+
+def test_red_flag_words_in_session_notes_warn() -> None:
+    r = course(7, 6, 5, notes="Night sweats, lost 6 kg since September without trying.")
+    assert any("unexplained_weight_loss" in w.message for w in r.warnings)
+
+
+def test_infection_signs_tell_the_patient_to_see_a_doctor_today() -> None:
+    r = course(7, 6, events=["infection_signs"])
+    assert r.advice.sections[0].id == "where_to_go"
+    assert "today" in " ".join(r.advice.sections[0].items).lower()
 
 
 def test_worse_by_two_stops() -> None:
@@ -149,7 +169,7 @@ def test_no_log_is_said() -> None:
         ("review-responder.yaml", {"continue", "extend"}),
         ("review-non-responder.yaml", {"stop_needling"}),
         ("review-discharge.yaml", {"discharge"}),
-        ("review-adverse-event.yaml", {"continue", "extend", "stop_needling"}),
+        ("review-adverse-event.yaml", {"continue"}),
         ("review-new-red-flag.yaml", {"refer"}),
     ],
 )

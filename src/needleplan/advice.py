@@ -58,6 +58,9 @@ def _site_care(plan: Plan) -> list[str]:
 def plan_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Advice:
     text = rules.advice
     lead = text.leads[plan.decision]
+    first = [f.patient_message for f in plan.flags if f.id == "first_trimester"]
+    if first and plan.decision in NEEDLING:
+        lead = f"{first[0]} {lead}"
     if plan.audience == "parent":
         lead = f"{text.parent_note} {lead}"
     sections: list[AdviceSection] = []
@@ -94,7 +97,11 @@ def plan_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Advice
         ]
         sections += _section("your_sessions", "Your sessions", [text.what_it_is, *sessions])
         care = _site_care(plan)
-        care += [f.patient_message for f in plan.flags if f.level == "precaution"]
+        care += [
+            f.patient_message
+            for f in plan.flags
+            if f.level == "precaution" and f.id != "first_trimester"
+        ]
         avoided = [s.label for s in plan.sites if s.verdict == "avoid"]
         if avoided:
             care.insert(0, "Some places will not be needled, to keep you safe.")
@@ -102,7 +109,7 @@ def plan_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Advice
         sections += _section("what_to_expect", "What to expect", list(text.what_to_expect))
         sections += _other_therapies(plan, rules)
         sections += _section("aftercare", "After each session", list(text.aftercare))
-        sections += _section("warning_signs", "Get help straight away if", list(text.warning_signs))
+        sections += _section("warning_signs", "When to get help", list(text.warning_signs))
     return Advice(title=text.titles[plan.decision], lead=lead, sections=tuple(sections))
 
 
@@ -115,11 +122,16 @@ def review_advice(review: Review, rules: RuleSet, needling: bool = True) -> Advi
     from .review import patient_summary
 
     lead, items, heading = patient_summary(review, rules)
-    sections = _section("your_progress", heading, items)
+    urgent = review.verdict in ("emergency", "refer") or review.urgency != "none"
+    if urgent and len(items) >= 2:
+        sections = _section("where_to_go", "Where to go, and how soon", items[:2])
+        sections += _section("your_progress", heading, items[2:])
+    else:
+        sections = _section("your_progress", heading, items)
     if review.verdict in ("continue", "extend") and needling:
         sections += _section("aftercare", "After each session", list(rules.advice.aftercare))
         sections += _section(
-            "warning_signs", "Get help straight away if", list(rules.advice.warning_signs)
+            "warning_signs", "When to get help", list(rules.advice.warning_signs)
         )
     return Advice(title=_review_title(review.verdict), lead=lead, sections=tuple(sections))
 

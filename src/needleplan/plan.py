@@ -259,6 +259,7 @@ class Review:
     disclaimer: str
     rules: RulesRef
     mcid_line: float | None = field(default=None)
+    warnings: tuple[Warning, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _plain(self)

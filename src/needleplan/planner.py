@@ -97,11 +97,11 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
             flags += _pregnancy_flags(profile, rules)
     if profile.age is not None:
         for rule in rules.age_rules:
-            if rule.level == "precaution" and rule.matches(profile.age):
+            if rule.level in ("precaution", "contraindication") and rule.matches(profile.age):
                 flags.append(
                     Flag(
                         rule.id,
-                        "precaution",
+                        rule.level,
                         rule.label,
                         rule.message,
                         rules.cite(rule.sources),
@@ -137,8 +137,7 @@ def _pregnancy_flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
             f"First trimester ({weeks} weeks)",
             f"Pregnant {weeks} weeks (first trimester, under {FIRST_TRIMESTER_WEEKS} weeks): "
             "miscarriage is most common now, and most clinicians would not start dry "
-            "needling now (in one survey only 48% of needling physiotherapists would needle "
-            "in pregnancy at all). Consider deferring needling and "
+            "needling now. Consider deferring needling and "
             "using the other therapies meanwhile; if needling goes ahead, obtain written "
             "informed consent.",
             rules.cite(hf.sources),
@@ -246,6 +245,15 @@ def _decision(
 
 # -- dose -------------------------------------------------------------------------
 
+def _dose_step(block: int, step: int, doses: list[int]) -> tuple[int, Effect]:
+    """Move ``block`` by ``step`` places along the trial ``doses`` (sorted), held at its ends."""
+    if step == 0:
+        return block, "none"
+    at = doses.index(block) + step
+    moved = doses[min(max(at, 0), len(doses) - 1)]
+    return moved, "applied" if 0 <= at < len(doses) else "capped"
+
+
 def _move(value: int, step: int, low: int, high: int) -> tuple[int, Effect]:
     """``value + step`` held inside ``low..high``, and whether the step took effect."""
     if step == 0:
@@ -276,6 +284,8 @@ def _dose(
             rules.cite(condition.sources),
         )
     ]
+    # the block is always a dose a trial tested, inside the condition's range
+    doses = sorted({d for d in condition.trial_doses if low <= d <= high} | {low, high})
     block = low
     sev, dur = bands.severity, bands.duration
     for rule, step, why, sources in (
@@ -292,9 +302,9 @@ def _dose(
             rules.duration.sources,
         ),
     ):
-        block, effect = _move(block, step, low, high)
+        block, effect = _dose_step(block, step, doses)
         reason = why + (
-            f": {_signed(step)} to the initial block"
+            ": the next larger trial dose for the initial block"
             + (f", held at the trials' largest dose ({high})" if effect == "capped" else "")
             if step
             else ": no change to the initial block"
@@ -303,7 +313,7 @@ def _dose(
     course_rules = rules.course
     if profile.previous_response == "good":
         step = course_rules.good_response_block_step
-        block, effect = _move(block, step, low, high)
+        block, effect = _dose_step(block, step, doses)
         steps.append(
             Step(
                 "previous_response.good",
@@ -509,6 +519,7 @@ def _expectations(
         e.text
         for e in rules.expectations
         if decision in e.decisions
+        and (not e.conditions or profile.condition in e.conditions)
         and (e.when_flag is None or e.when_flag in flag_ids)
         and (
             e.when_previous_response is None
@@ -519,30 +530,80 @@ def _expectations(
 
 def note_topics(notes: str | None, rules: RuleSet) -> list[tuple[str, list[str]]]:
     """Red-flag topics whose words appear in ``notes``: (topic, the rule set's words found)."""
-    if not notes:
-        return []
-    text = notes.lower()
     found = []
     for group in rules.note_words:
-        hits = [w for w in group.words if re.search(r"(?<![a-z])" + re.escape(w.lower()), text)]
+        hits = _hits(notes, group.words)
         if hits:
             found.append((group.topic, hits))
     return found
+
+
+def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
+    """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor."""
+    parts = []
+    for group in rules.note_words:
+        hits = _hits(notes, group.words)
+        if not hits:
+            continue
+        part = f"{group.topic} ({', '.join(repr(w) for w in hits)})"
+        if group.factor is not None and group.factor not in have:
+            part += f": if so, add '{group.factor}'"
+        parts.append(part)
+    if not parts:
+        return ""
+    return (
+        "The notes mention words linked to red flags: " + "; ".join(parts) + ". Check each; "
+        "needleplan does not decide from free text."
+    )
+
+
+def _hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
+    if not notes:
+        return []
+    text = notes.lower()
+    return [w for w in words if re.search(r"(?<![a-z])" + re.escape(w.lower()), text)]
 
 
 def _warnings(
     profile: ConditionProfile, rules: RuleSet, unchecked: tuple[UncheckedSite, ...]
 ) -> tuple[Warning, ...]:
     warnings: list[Warning] = []
-    topics = note_topics(profile.notes, rules)
-    if topics:
-        said = "; ".join(f"{topic} ({', '.join(repr(w) for w in hits)})" for topic, hits in topics)
+    said = notes_warning(profile.notes, rules, profile.factor_ids)
+    if said:
+        warnings.append(Warning("notes_red_flag_words", said))
+    if profile.duration < 1 and not profile.factor("acute_injury"):
         warnings.append(
             Warning(
-                "notes_red_flag_words",
-                f"The notes mention words linked to red flags: {said}. Check whether a red "
-                "flag applies and, if so, add its id to health_factors. needleplan does not "
-                "decide from free text.",
+                "fresh_pain",
+                "Pain for less than a week: if this is a fresh tear or sprain, needling is not "
+                "indicated in its first days (protection and graded load first); add "
+                "'acute_injury'.",
+            )
+        )
+    if isinstance(profile.severity, int) and 0 < profile.severity <= rules.review.discharge_nrs:
+        warnings.append(
+            Warning(
+                "low_pain",
+                f"Pain {profile.severity}/10 is already at or below the discharge level "
+                f"({rules.review.discharge_nrs}/10): a needling course may not be needed, and "
+                f"a {rules.review.nrs_points}-point fall cannot be shown.",
+            )
+        )
+    sb = profile.start_back
+    if sb is not None and sb.psychosocial > sb.total:
+        warnings.append(
+            Warning(
+                "start_back_scores",
+                "STarT Back: the psychosocial subscore cannot exceed the total; check the "
+                "scores (the risk group was read from them as written).",
+            )
+        )
+    if _start_back_risk(profile, rules) == "low":
+        warnings.append(
+            Warning(
+                "start_back_low_risk",
+                "STarT Back low risk: advice and self-management is the matched care; "
+                "consider whether needling is needed at all.",
             )
         )
     consent = [

@@ -19,7 +19,8 @@ import dataclasses
 import datetime as dt
 
 from .advice import review_advice
-from .plan import Change, Next, Plan, Point, Review, ReviewStep, RulesRef
+from .plan import Change, Next, Point, Review, ReviewStep, RulesRef, Warning
+from .planner import _hits, notes_warning
 from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
 from .rules import RuleSet
@@ -103,14 +104,24 @@ def review(
                            cite(event.sources))
             )
 
+    warnings: list[Warning] = []
+    have = current.factor_ids
+    for i, entry in enumerate(log):
+        said = notes_warning(entry.notes, rules, have)
+        if said:
+            warnings.append(Warning("notes_red_flag_words", f"Session {i + 1} ({entry.date}): "
+                                    + said))
+    holding = [
+        g for g in rules.note_words if g.holds_course and _hits(log[-1].notes, g.words)
+    ]
     red = [f for f in the_plan.flags if f.level == "red_flag"]
     stops = [f for f in the_plan.flags if f.level in ("contraindication", "not_indicated")]
     if stop_event is not None and r.events[stop_event[0]].verdict == "emergency":
         eid, entry, is_latest = stop_event
         if is_latest:
             verdict, urgency = "emergency", "emergency"
-            why = (f"{r.events[eid].label} after needling (session {n}): possible "
-                   "pneumothorax or other serious event; emergency services now")
+            why = (f"{r.events[eid].label} (session {n}): possible pneumothorax or other "
+                   "serious event; emergency services now")
         else:
             verdict = "stop_needling"
             why = (f"{r.events[eid].label} was logged on {entry.date}: needling does not "
@@ -123,6 +134,14 @@ def review(
             "new red flag: " + ", ".join(f.label for f in red)
             + ": refer for medical assessment; no more needling until cleared",
             "; ".join(dict.fromkeys(f.source for f in red)),
+        ))
+    elif holding:
+        verdict, urgency = "stop_needling", "same_day"
+        steps.insert(0, ReviewStep(
+            "review.notes",
+            f"the latest session's notes may describe {holding[0].topic}: hold needling and "
+            "check the patient today; if breathless or in chest pain now, emergency services",
+            cite(rules.note_words_sources),
         ))
     elif stop_event is not None:
         eid, entry, _ = stop_event
@@ -187,6 +206,7 @@ def review(
         disclaimer=rules.disclaimer,
         rules=RulesRef(rules.name, rules.version, rules.sha256),
         mcid_line=mcid_line(baseline, rules),
+        warnings=tuple(warnings),
     )
     return dataclasses.replace(result, advice=review_advice(result, rules))
 
@@ -233,18 +253,11 @@ def _course_verdict(
         ))
         return "continue"
     if not improved:
-        if n < block:
-            steps.insert(0, ReviewStep(
-                "review.no_change_yet",
-                f"no meaningful change at the review point (session {n}): finish the initial "
-                f"block of {block}; if there is still none, needling stops",
-                cite,
-            ))
-            return "continue"
+        when = "after the initial block" if n >= block else "at the review point"
         steps.insert(0, ReviewStep(
             "review.no_change",
-            f"no meaningful change after the initial block ({n} sessions): stop needling and "
-            "review the diagnosis and plan; do not simply add sessions",
+            f"no meaningful change {when} ({n} sessions): stop needling and review the "
+            "diagnosis and plan; do not simply add sessions",
             cite,
         ))
         return "stop_needling"
@@ -318,6 +331,9 @@ def patient_summary(review: Review, rules: RuleSet) -> tuple[str, list[str], str
         items.append("Keep doing your exercises. Come back if the pain returns or gets worse.")
     else:
         lead = "Needling stops for now. Your therapist will talk with you about what comes next."
+        if review.urgency in ("same_day", "emergency"):
+            go = text.referral[review.urgency]  # type: ignore[index]
+            items = [go.where, go.when, *items]
     return lead, items, "Your progress"
 
 

@@ -248,7 +248,7 @@ class StartBack:
 class AgeRule:
     id: Id
     label: Text
-    level: Literal["precaution", "prognostic", "consent"]
+    level: Literal["contraindication", "precaution", "prognostic", "consent"]
     message: Text
     sources: Sources
     min_age: Age | None = None
@@ -307,8 +307,14 @@ class Unchecked:
 
 @_frozen
 class NoteWords:
+    """Words in free text that prompt a warning (never a decision by themselves)."""
+
     words: Annotated[tuple[Annotated[str, StringConstraints(min_length=3)], ...], Field(min_length=1)]
     topic: Text
+    #: the health factor to add if the clinician confirms it
+    factor: Id | None = None
+    #: in a session's notes, hold the course (stop needling until checked)
+    holds_course: bool = False
 
 
 @_frozen
@@ -341,6 +347,7 @@ class Expectation:
     sources: Sources
     when_flag: Id | None = None
     when_previous_response: Response | None = None
+    conditions: tuple[Id, ...] = ()
 
 
 @_frozen
@@ -529,6 +536,13 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, fid in enumerate(u.when_factors_any):
             if fid not in rs.health_factors:
                 yield ("unchecked", key, "when_factors_any", j), f"unknown health factor '{fid}'"
+    for i, group in enumerate(rs.note_words):
+        if group.factor is not None and group.factor not in rs.health_factors:
+            yield ("note_words", i, "factor"), f"unknown health factor '{group.factor}'"
+    for i, e in enumerate(rs.expectations):
+        for j, cid in enumerate(e.conditions):
+            if cid not in rs.conditions:
+                yield ("expectations", i, "conditions", j), f"unknown condition '{cid}'"
     if rs.start_back is not None:
         for j, cid in enumerate(rs.start_back.applies_to):
             if cid not in rs.conditions:
