@@ -9,6 +9,9 @@ Library use (no CLI needed)::
     result = plan(profile, rules)             # pure and deterministic
     print(result.decision, result.sessions.suggested)
 
+    logged = load_profile("plans/review-responder.yaml", rules, today=date(2026, 12, 1))
+    print(review(logged, rules, date(2026, 12, 1)).verdict)   # pure: "now" is given
+
 needleplan informs a licensed clinician's judgement; it never diagnoses.
 """
 
@@ -23,6 +26,7 @@ __all__ = [
     "InputError",
     "Plan",
     "Problem",
+    "Review",
     "RuleSet",
     "RulesError",
     "__version__",
@@ -30,13 +34,15 @@ __all__ = [
     "load_rules",
     "plan",
     "profile_from_text",
+    "review",
 ]
 
 if TYPE_CHECKING:
     from .errors import InputError, Problem, RulesError
     from .loading import load_profile, profile_from_text
-    from .plan import Plan
+    from .plan import Plan, Review
     from .planner import plan
+    from .review import review
     from .profile import ConditionProfile
     from .rules import RuleSet, load_rules
 
@@ -45,12 +51,14 @@ _LAZY = {
     "InputError": "errors",
     "Plan": "plan",
     "Problem": "errors",
+    "Review": "plan",
     "RuleSet": "rules",
     "RulesError": "errors",
     "load_profile": "loading",
     "load_rules": "rules",
     "plan": "planner",
     "profile_from_text": "loading",
+    "review": "review",
 }
 
 
