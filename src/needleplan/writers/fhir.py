@@ -365,14 +365,15 @@ def _referral_activity(
 
 def _companion_activity(comp: Mapping[str, Any]) -> dict[str, Any]:
     label = str(comp.get("label"))
+    reason = str(comp.get("reason") or "alongside the needling")
     return {
         "detail": {
             "kind": "ServiceRequest",
             "code": _concept(CS_COMPANION, str(comp.get("id")), label),
-            "reasonCode": [{"text": str(comp.get("reason") or label)}],
+            "reasonCode": [{"text": reason}],
             "status": "not-started",
             "doNotPerform": False,
-            "description": str(comp.get("patient_text") or label),
+            "description": _sentence(f"{label}: {reason}"),
         }
     }
 
