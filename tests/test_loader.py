@@ -73,12 +73,14 @@ def _read(text: str, pure: bool) -> object:
         return [(p.line, p.message) for p in exc.problems if "limit" in p.message] or "error"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.sampled_from(VALID_TEXTS), st.data())
 def test_c_and_pure_python_loaders_read_the_same_data(text: str, data: st.DataObject) -> None:
     pos = data.draw(st.integers(0, len(text)))
+    # ('?' is left out: inside a flow list, libyaml reads 'a?b' as text where PyYAML's
+    # pure-Python scanner refuses it, a difference of the two parsers, not of needleplan)
     insert = data.draw(
-        st.text(alphabet="-:[]{}&*!|>'\"#\n ,?0123456789.eE+abcnoy~\u00a0\u3000", max_size=10)
+        st.text(alphabet="-:[]{}&*!|>'\"#\n ,0123456789.eE+abcnoy~\u00a0\u3000", max_size=10)
     )
     mutated = text[:pos] + insert + text[pos:]
     assert _read(mutated, False) == _read(mutated, True)

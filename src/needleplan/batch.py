@@ -210,13 +210,11 @@ def _in_workers(inputs: Sequence[Input], workers: int, args: tuple[Any, ...]) ->
     starts = range(0, len(inputs), size)
     sys.stdout.flush()  # a forked worker must not inherit (and one day write) buffered output
     sys.stderr.flush()
-    with _signals_held():
-        pool = ProcessPoolExecutor(
-            workers, mp_context=mp.get_context("fork"), initializer=_init_worker
-        )
-        results = pool.map(_work, starts, [inputs[s : s + size] for s in starts])
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_init_worker)
     finished = False
     try:
+        with _signals_held():  # the workers are forked as the first task is submitted
+            results = pool.map(_work, starts, [inputs[s : s + size] for s in starts])
         for outcomes in results:
             if isinstance(outcomes, str):
                 raise Failure(
@@ -224,7 +222,7 @@ def _in_workers(inputs: Sequence[Input], workers: int, args: tuple[Any, ...]) ->
                 )
             yield from outcomes
         finished = True
-    except BrokenProcessPool:
+    except BrokenProcessPool:  # a worker died (killed, out of memory) or could not start
         raise Failure(
             "a worker process stopped unexpectedly; nothing more was planned",
             hint="run again with --jobs 1 to plan in one process",

@@ -382,7 +382,9 @@ def _compose_c(text: str, max_nodes: int) -> Node | None:
         node: Node | None = loader.get_single_node()
     finally:
         loader.dispose()
-    if node is not None:
+    # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
+    # checked as the data is built. Aliases can multiply both: walk the tree for them first.
+    if node is not None and "*" in text:
         problem = _check_shape(node, max_nodes)
         if problem is not None:
             raise problem
@@ -417,7 +419,7 @@ def _compose_pure(text: str, max_nodes: int) -> Node | None:
         node: Node | None = loader.get_single_node()
     finally:
         loader.dispose()
-    if node is not None:
+    if node is not None and "*" in text:
         problem = _check_shape(node, max_nodes)
         if problem is not None:
             raise problem
@@ -435,7 +437,8 @@ def _children(node: Node) -> list[Node]:
 def _check_shape(node: Node, max_nodes: int) -> _NodeError | None:
     """Depth from the top, alias uses and size with aliases expanded (each node walked once).
 
-    Runs on every composed document, whatever its text, before any data is built.
+    Runs, before any data is built, on every document that uses an alias: only
+    aliases can make a value count twice or nest deeper than it is written.
     """
     size: dict[int, int] = {}
     height: dict[int, int] = {}
@@ -512,11 +515,15 @@ def _scalar(node: ScalarNode) -> Any:
     return None
 
 
-def _build(node: Node, shared: dict[int, Any]) -> Any:
-    """Plain data from a composed node tree (its depth and size are already bounded).
+def _build(node: Node, shared: dict[int, Any], depth: int = 1) -> Any:
+    """Plain data from a composed node tree of at most the allowed number of values.
 
-    An aliased list or mapping is built once and shared, as PyYAML does.
+    Nesting deeper than MAX_DEPTH stops the build at the first value too
+    deep (in document order, as the counting composer would). An aliased
+    list or mapping is built once and shared, as PyYAML does.
     """
+    if depth > MAX_DEPTH:
+        raise _NodeError(_TOO_DEEP, node.start_mark)
     if type(node) is ScalarNode:
         return _scalar(node)
     key = id(node)
@@ -526,11 +533,13 @@ def _build(node: Node, shared: dict[int, Any]) -> Any:
         items: list[Any] = []
         shared[key] = items
         for child in node.value:
-            items.append(_build(child, shared))
+            items.append(_build(child, shared, depth + 1))
         return items
     if type(node) is MappingNode and node.tag == _MAP:
         mapping: dict[str, Any] = {}
         shared[key] = mapping
+        if node.value and depth == MAX_DEPTH:  # its first key is a value too deep
+            raise _NodeError(_TOO_DEEP, node.value[0][0].start_mark)
         for key_node, value_node in node.value:
             if type(key_node) is not ScalarNode:
                 raise _NodeError(
@@ -543,7 +552,7 @@ def _build(node: Node, shared: dict[int, Any]) -> Any:
                 raise _NodeError(
                     f"duplicate key {quote(name)}: each key may appear once", key_node.start_mark
                 )
-            mapping[name] = _build(value_node, shared)
+            mapping[name] = _build(value_node, shared, depth + 1)
         return mapping
     raise _NodeError(
         f"the tag {quote(node.tag)} is not allowed: only plain data (text, numbers, "
