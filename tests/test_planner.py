@@ -22,49 +22,144 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: DESIGN.md's required ids, by what the rule set must make of them.
 DESIGN_IDS: dict[str, list[str]] = {
-    "red_flag": (
-        "cauda_equina_signs unexplained_weight_loss unremitting_night_pain "
-        "cancer_history_new_pain fever major_trauma progressive_neurological_deficit "
-        "new_pain_over_50 no_improvement_after_a_month iv_drug_use immunosuppressed_new_pain "
-        "minor_trauma_osteoporosis cervical_arterial_signs thunderclap_headache "
-        "new_headache_over_50 giant_cell_arteritis_signs suspected_dvt hot_swollen_joint"
-    ).split(),
-    "contraindication": (
-        "needle_phobia unable_to_consent previous_adverse_reaction acute_medical_illness "
-        "lymphoedema local_infection"
-    ).split(),
-    "precaution": (
-        "anticoagulants bleeding_disorder immunocompromised diabetes vascular_disease "
-        "pregnancy epilepsy metal_allergy frailty cancer_history low_body_weight osteoporosis "
-        "cognitive_impairment lymph_node_removal"
-    ).split(),
+    "red_flag": [
+        "cauda_equina_signs",
+        "unexplained_weight_loss",
+        "unremitting_night_pain",
+        "cancer_history_new_pain",
+        "fever",
+        "major_trauma",
+        "progressive_neurological_deficit",
+        "new_pain_over_50",
+        "no_improvement_after_a_month",
+        "iv_drug_use",
+        "immunosuppressed_new_pain",
+        "minor_trauma_osteoporosis",
+        "cervical_arterial_signs",
+        "thunderclap_headache",
+        "new_headache_over_50",
+        "giant_cell_arteritis_signs",
+        "suspected_dvt",
+        "hot_swollen_joint",
+    ],
+    "contraindication": [
+        "needle_phobia",
+        "unable_to_consent",
+        "previous_adverse_reaction",
+        "acute_medical_illness",
+        "lymphoedema",
+        "local_infection",
+    ],
+    "precaution": [
+        "anticoagulants",
+        "bleeding_disorder",
+        "immunocompromised",
+        "diabetes",
+        "vascular_disease",
+        "pregnancy",
+        "epilepsy",
+        "metal_allergy",
+        "frailty",
+        "cancer_history",
+        "low_body_weight",
+        "osteoporosis",
+        "cognitive_impairment",
+        "lymph_node_removal",
+    ],
     "not_indicated": ["acute_injury"],
-    "prognostic": (
-        "smoker poor_sleep depression anxiety fear_avoidance obesity previous_episodes "
-        "heavy_physical_work regular_exercise"
-    ).split(),
+    "prognostic": [
+        "smoker",
+        "poor_sleep",
+        "depression",
+        "anxiety",
+        "fear_avoidance",
+        "obesity",
+        "previous_episodes",
+        "heavy_physical_work",
+        "regular_exercise",
+    ],
 }
-CONDITIONS = (
-    "neck_pain low_back_pain shoulder_pain lateral_elbow_pain knee_osteoarthritis "
-    "patellofemoral_pain plantar_heel_pain tension_type_headache lateral_hip_pain "
-    "myofascial_pain"
-).split()
-SITES = (
-    "upper_trapezius middle_trapezius lower_trapezius levator_scapulae scalenes "
-    "sternocleidomastoid suboccipitals splenius_capitis cervical_multifidus masseter temporalis "
-    "rhomboids supraspinatus infraspinatus teres_major teres_minor latissimus_dorsi "
-    "serratus_anterior pectoralis_major pectoralis_minor intercostals deltoid biceps_brachii "
-    "triceps_brachii wrist_extensors wrist_flexors thoracic_paraspinals lumbar_paraspinals "
-    "lumbar_multifidus quadratus_lumborum psoas iliacus rectus_abdominis abdominal_obliques "
-    "gluteus_maximus gluteus_medius gluteus_minimus piriformis deep_hip_rotators "
-    "tensor_fasciae_latae adductors hamstrings quadriceps vastus_medialis vastus_lateralis "
-    "gastrocnemius soleus tibialis_anterior tibialis_posterior fibularis plantar_intrinsics"
-).split()
-LUNG_FIELD = (
-    "upper_trapezius middle_trapezius lower_trapezius scalenes levator_scapulae rhomboids "
-    "supraspinatus infraspinatus serratus_anterior pectoralis_major pectoralis_minor "
-    "intercostals latissimus_dorsi thoracic_paraspinals"
-).split()
+CONDITIONS = [
+    "neck_pain",
+    "low_back_pain",
+    "shoulder_pain",
+    "lateral_elbow_pain",
+    "knee_osteoarthritis",
+    "patellofemoral_pain",
+    "plantar_heel_pain",
+    "tension_type_headache",
+    "lateral_hip_pain",
+    "myofascial_pain",
+]
+SITES = [
+    "upper_trapezius",
+    "middle_trapezius",
+    "lower_trapezius",
+    "levator_scapulae",
+    "scalenes",
+    "sternocleidomastoid",
+    "suboccipitals",
+    "splenius_capitis",
+    "cervical_multifidus",
+    "masseter",
+    "temporalis",
+    "rhomboids",
+    "supraspinatus",
+    "infraspinatus",
+    "teres_major",
+    "teres_minor",
+    "latissimus_dorsi",
+    "serratus_anterior",
+    "pectoralis_major",
+    "pectoralis_minor",
+    "intercostals",
+    "deltoid",
+    "biceps_brachii",
+    "triceps_brachii",
+    "wrist_extensors",
+    "wrist_flexors",
+    "thoracic_paraspinals",
+    "lumbar_paraspinals",
+    "lumbar_multifidus",
+    "quadratus_lumborum",
+    "psoas",
+    "iliacus",
+    "rectus_abdominis",
+    "abdominal_obliques",
+    "gluteus_maximus",
+    "gluteus_medius",
+    "gluteus_minimus",
+    "piriformis",
+    "deep_hip_rotators",
+    "tensor_fasciae_latae",
+    "adductors",
+    "hamstrings",
+    "quadriceps",
+    "vastus_medialis",
+    "vastus_lateralis",
+    "gastrocnemius",
+    "soleus",
+    "tibialis_anterior",
+    "tibialis_posterior",
+    "fibularis",
+    "plantar_intrinsics",
+]
+LUNG_FIELD = [
+    "upper_trapezius",
+    "middle_trapezius",
+    "lower_trapezius",
+    "scalenes",
+    "levator_scapulae",
+    "rhomboids",
+    "supraspinatus",
+    "infraspinatus",
+    "serratus_anterior",
+    "pectoralis_major",
+    "pectoralis_minor",
+    "intercostals",
+    "latissimus_dorsi",
+    "thoracic_paraspinals",
+]
 
 
 def profile(**fields: Any) -> ConditionProfile:
@@ -104,15 +199,21 @@ def test_retired_ids_are_refused_with_their_replacements(retired: str) -> None:
     with pytest.raises(ValidationError) as info:
         profile(health_factors=[retired])
     hint = str(info.value.errors()[0]["ctx"]["hint"])
-    narrow = {"night_pain": ["unremitting_night_pain"], "history_of_cancer": [
-        "cancer_history_new_pain", "cancer_history"]}[retired]
+    narrow = {
+        "night_pain": ["unremitting_night_pain"],
+        "history_of_cancer": ["cancer_history_new_pain", "cancer_history"],
+    }[retired]
     assert all(n in hint for n in narrow)
 
 
 def test_common_site_names_resolve() -> None:
-    for alias, site in (("upper_traps", "upper_trapezius"), ("ql", "quadratus_lumborum"),
-                        ("glute_med", "gluteus_medius"), ("vmo", "vastus_medialis"),
-                        ("peroneals", "fibularis")):
+    for alias, site in (
+        ("upper_traps", "upper_trapezius"),
+        ("ql", "quadratus_lumborum"),
+        ("glute_med", "gluteus_medius"),
+        ("vmo", "vastus_medialis"),
+        ("peroneals", "fibularis"),
+    ):
         assert RULES.resolve("site", alias) == site, alias
 
 
@@ -225,8 +326,9 @@ def test_removing_a_site_never_relaxes_another(data: dict[str, Any], draw: Any) 
     if not data["sites"]:
         return
     gone = draw.draw(st.sampled_from(sorted(data["sites"])))
-    after = plan(profile(**{**data, "sites": {k: v for k, v in data["sites"].items()
-                                               if k != gone}}), RULES)
+    after = plan(
+        profile(**{**data, "sites": {k: v for k, v in data["sites"].items() if k != gone}}), RULES
+    )
     old = {s.id: s.verdict for s in before.sites}
     for s in after.sites:
         assert s.verdict == old[s.id]
@@ -278,9 +380,14 @@ def test_rationale_claims_only_what_happened(data: dict[str, Any]) -> None:
         if step.effect == "none":
             assert not re.fullmatch(r"[+-][1-9]", step.change)
     # the prognostic steps add up to what the plan shows
-    moved = [s for s in result.rationale if re.fullmatch(r"\+[1-9]", s.change)
-             and s.rule.split(".")[0] in ("health_factors", "underlying_factors", "age_rules",
-                                          "start_back") and s.effect == "applied"]
+    moved = [
+        s
+        for s in result.rationale
+        if re.fullmatch(r"\+[1-9]", s.change)
+        and s.rule.split(".")[0]
+        in ("health_factors", "underlying_factors", "age_rules", "start_back")
+        and s.effect == "applied"
+    ]
     if result.decision in ("needle", "needle_with_caution"):
         added = sum(int(s.change) for s in moved)
         assert result.sessions.suggested == result.course.initial_block + added
@@ -290,8 +397,12 @@ def test_previous_response_never_raises_the_count() -> None:
     for condition in CONDITIONS:
         base = plan(profile(condition=condition, severity=8, duration="2 years"), RULES)
         for response in ("good", "partial", "none"):
-            other = plan(profile(condition=condition, severity=8, duration="2 years",
-                                 previous_response=response), RULES)
+            other = plan(
+                profile(
+                    condition=condition, severity=8, duration="2 years", previous_response=response
+                ),
+                RULES,
+            )
             assert other.sessions.suggested <= base.sessions.suggested
             assert other.course.reassess_after <= base.course.reassess_after
         none = plan(profile(condition=condition, previous_response="none"), RULES)
@@ -299,8 +410,15 @@ def test_previous_response_never_raises_the_count() -> None:
 
 
 def test_seven_slow_recovery_factors_show_in_the_numbers_and_are_capped_honestly() -> None:
-    factors = ["smoker", "poor_sleep", "depression", "anxiety", "fear_avoidance", "obesity",
-               "heavy_physical_work"]
+    factors = [
+        "smoker",
+        "poor_sleep",
+        "depression",
+        "anxiety",
+        "fear_avoidance",
+        "obesity",
+        "heavy_physical_work",
+    ]
     plain = plan(profile(condition="low_back_pain"), RULES)
     slow = plan(profile(condition="low_back_pain", health_factors=factors), RULES)
     assert slow.sessions.suggested > plain.sessions.suggested
@@ -318,9 +436,12 @@ def test_every_cited_source_is_in_the_bibliography() -> None:
     bibliography = (ROOT / "docs" / "evidence.md").read_text(encoding="utf-8")
     for source in RULES.sources:
         assert f"`{source.id}`" in bibliography, source.id
-    for path in [ROOT / "README.md", ROOT / "docs" / "evidence.md",
-                 ROOT / "src" / "needleplan" / "rules" / "default.yaml",
-                 *(ROOT / "plans").glob("*.yaml")]:
+    for path in [
+        ROOT / "README.md",
+        ROOT / "docs" / "evidence.md",
+        ROOT / "src" / "needleplan" / "rules" / "default.yaml",
+        *(ROOT / "plans").glob("*.yaml"),
+    ]:
         assert "CLINICAL.md" not in path.read_text(encoding="utf-8"), path.name
 
 

@@ -132,8 +132,13 @@ def test_a_new_red_flag_refers() -> None:
 
 
 def test_bruising_avoids_the_site_and_rechecks_anticoagulation() -> None:
-    r = course(7, 6, events=["bruising"], needled=["splenius_capitis"],
-               sites={"splenius_capitis": "left", "suboccipitals": "left"})
+    r = course(
+        7,
+        6,
+        events=["bruising"],
+        needled=["splenius_capitis"],
+        sites={"splenius_capitis": "left", "suboccipitals": "left"},
+    )
     assert "splenius_capitis" in r.next.avoid_sites
     assert any("anticoagul" in a.lower() for a in r.next.actions)
 

@@ -44,8 +44,10 @@ def schema_accepts(data: Any) -> bool:
 
 def agree(data: Any) -> None:
     ours, theirs = needleplan_accepts(data), schema_accepts(data)
-    assert ours == theirs, f"needleplan {'accepts' if ours else 'refuses'}, schema " \
+    assert ours == theirs, (
+        f"needleplan {'accepts' if ours else 'refuses'}, schema "
         f"{'accepts' if theirs else 'refuses'}: {data!r}"
+    )
 
 
 BASE = {"condition": "neck_pain", "severity": 6, "duration": "6 weeks"}
@@ -152,8 +154,26 @@ scalars = st.one_of(
     st.integers(-20, 200),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.sampled_from(
-        ["neck_pain", "7", "07", "10 days", "6 weeks", "6 Weeks", "2026-12-01", "mild",
-         "left_arm", "right", "both", "none", "good", "diabetes", "psoas", "", " ", "٣"]
+        [
+            "neck_pain",
+            "7",
+            "07",
+            "10 days",
+            "6 weeks",
+            "6 Weeks",
+            "2026-12-01",
+            "mild",
+            "left_arm",
+            "right",
+            "both",
+            "none",
+            "good",
+            "diabetes",
+            "psoas",
+            "",
+            " ",
+            "٣",
+        ]
     ),
     st.text(max_size=8),
 )
@@ -164,8 +184,17 @@ site_maps = st.dictionaries(
 )
 factors = st.lists(
     st.one_of(
-        st.sampled_from(["diabetes", "smoker", "anticoagulants", "lymphoedema", "fever",
-                         "night_pain", "made_up"]),
+        st.sampled_from(
+            [
+                "diabetes",
+                "smoker",
+                "anticoagulants",
+                "lymphoedema",
+                "fever",
+                "night_pain",
+                "made_up",
+            ]
+        ),
         st.fixed_dictionaries({"lymphoedema": st.sampled_from(["left_arm", "trunk", "x"])}),
         st.fixed_dictionaries({"pregnancy": st.sampled_from([10, "24 weeks", 50, "x"])}),
     ),
@@ -176,10 +205,16 @@ factors = st.lists(
 )
 log_entries = st.lists(
     st.fixed_dictionaries(
-        {"date": st.sampled_from(["2026-11-01", "2026-11-05", "2026-13-01"]),
-         "nrs": st.integers(-1, 11)},
-        optional={"groc": st.integers(-8, 8), "events": st.lists(
-            st.sampled_from(["bruising", "fainting", "x"]), max_size=2, unique=True)},
+        {
+            "date": st.sampled_from(["2026-11-01", "2026-11-05", "2026-13-01"]),
+            "nrs": st.integers(-1, 11),
+        },
+        optional={
+            "groc": st.integers(-8, 8),
+            "events": st.lists(
+                st.sampled_from(["bruising", "fainting", "x"]), max_size=2, unique=True
+            ),
+        },
     ),
     max_size=1,
 )
@@ -218,17 +253,29 @@ def test_check_jsonschema_agrees_on_files(tmp_path: Path) -> None:
     schema = tmp_path / "profile.schema.json"
     schema.write_text(json.dumps(SCHEMA))
     for name, text, valid in (
-        ("ok.yaml", "condition: neck_pain\nseverity: 6\nduration: 6 weeks\n"
-         "sites: {upper_trapezius: right}\n", True),
+        (
+            "ok.yaml",
+            "condition: neck_pain\nseverity: 6\nduration: 6 weeks\n"
+            "sites: {upper_trapezius: right}\n",
+            True,
+        ),
         ("upper.yaml", "condition: neck_pain\nseverity: 6\nduration: 6 Weeks\n", True),
-        ("sites.yaml", "condition: neck_pain\nseverity: 6\nduration: 6 weeks\n"
-         "sites: {elbow: right}\n", False),
-        ("factor.yaml", "condition: neck_pain\nseverity: 6\nduration: 6 weeks\n"
-         "health_factors:\n  - lymphoedema: left arm\n", False),
+        (
+            "sites.yaml",
+            "condition: neck_pain\nseverity: 6\nduration: 6 weeks\nsites: {elbow: right}\n",
+            False,
+        ),
+        (
+            "factor.yaml",
+            "condition: neck_pain\nseverity: 6\nduration: 6 weeks\n"
+            "health_factors:\n  - lymphoedema: left arm\n",
+            False,
+        ),
     ):
         path = tmp_path / name
         path.write_text(text)
-        proc = subprocess.run([tool, "--schemafile", str(schema), str(path)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [tool, "--schemafile", str(schema), str(path)], capture_output=True, text=True
+        )
         assert (proc.returncode == 0) == valid, (name, proc.stdout, proc.stderr)
         assert needleplan_accepts(__import__("yaml").safe_load(text)) == valid, name

@@ -66,7 +66,7 @@ def plan_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Advice
     sections: list[AdviceSection] = []
     if plan.decision == "refer":
         urgency = plan.urgency if plan.urgency != "none" else "routine"
-        go = text.referral[urgency]  # type: ignore[index]
+        go = text.referral[urgency]
         sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
         sections += _section(
             "watch_for",
@@ -130,9 +130,7 @@ def review_advice(review: Review, rules: RuleSet, needling: bool = True) -> Advi
         sections = _section("your_progress", heading, items)
     if review.verdict in ("continue", "extend") and needling:
         sections += _section("aftercare", "After each session", list(rules.advice.aftercare))
-        sections += _section(
-            "warning_signs", "When to get help", list(rules.advice.warning_signs)
-        )
+        sections += _section("warning_signs", "When to get help", list(rules.advice.warning_signs))
     return Advice(title=_review_title(review.verdict), lead=lead, sections=tuple(sections))
 
 

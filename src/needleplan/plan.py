@@ -24,17 +24,15 @@ from .vocab import (
     Verdict,
 )
 
-frozen = dataclass(frozen=True)
 
-
-@frozen
+@dataclass(frozen=True)
 class Sessions:
     suggested: int
     low: int
     high: int
 
 
-@frozen
+@dataclass(frozen=True)
 class Course:
     """The course as a trial: the initial block, its review point, the practice ceiling."""
 
@@ -43,13 +41,13 @@ class Course:
     ceiling: int
 
 
-@frozen
+@dataclass(frozen=True)
 class Cadence:
     per_week: int
     weeks: int
 
 
-@frozen
+@dataclass(frozen=True)
 class Reason:
     """Why a site is ``caution`` or ``avoid``."""
 
@@ -59,7 +57,7 @@ class Reason:
     source: str
 
 
-@frozen
+@dataclass(frozen=True)
 class SiteVerdict:
     id: str
     label: str
@@ -68,7 +66,7 @@ class SiteVerdict:
     reasons: tuple[Reason, ...] = ()
 
 
-@frozen
+@dataclass(frozen=True)
 class UncheckedSite:
     """A site check that could not be made (no ``sites:`` given)."""
 
@@ -76,7 +74,7 @@ class UncheckedSite:
     message: str
 
 
-@frozen
+@dataclass(frozen=True)
 class CompanionItem:
     id: str
     label: str
@@ -85,7 +83,7 @@ class CompanionItem:
     patient_text: str = ""
 
 
-@frozen
+@dataclass(frozen=True)
 class Flag:
     id: str
     level: FlagLevel
@@ -96,7 +94,7 @@ class Flag:
     urgency: Urgency = "none"
 
 
-@frozen
+@dataclass(frozen=True)
 class Warning:
     """Something the clinician should check, which does not change the decision by itself."""
 
@@ -104,7 +102,7 @@ class Warning:
     message: str
 
 
-@frozen
+@dataclass(frozen=True)
 class Step:
     """One entry of the rationale: which rule changed what, with what real effect, why."""
 
@@ -115,34 +113,34 @@ class Step:
     source: str
 
 
-@frozen
+@dataclass(frozen=True)
 class ScheduledSession:
     session: int
     date: dt.date
     reassess: bool
 
 
-@frozen
+@dataclass(frozen=True)
 class Bands:
     severity: SeverityBand
     duration: DurationBand
 
 
-@frozen
+@dataclass(frozen=True)
 class RulesRef:
     name: str
     version: str
     sha256: str
 
 
-@frozen
+@dataclass(frozen=True)
 class AdviceSection:
     id: str
     heading: str
     items: tuple[str, ...]
 
 
-@frozen
+@dataclass(frozen=True)
 class Advice:
     """The patient's page, fitted to the decision: plain words, no ids."""
 
@@ -163,7 +161,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@frozen
+@dataclass(frozen=True)
 class Plan:
     """A suggested course for one profile. Only needling decisions suggest sessions."""
 
@@ -203,7 +201,7 @@ class Plan:
         return tuple(s for s in self.sites if s.verdict == "avoid")
 
 
-@frozen
+@dataclass(frozen=True)
 class Change:
     points: int
     percent: float | None
@@ -211,7 +209,7 @@ class Change:
     worse: bool
 
 
-@frozen
+@dataclass(frozen=True)
 class Next:
     sessions: int
     reassess_after: int
@@ -219,7 +217,7 @@ class Next:
     actions: tuple[str, ...] = ()
 
 
-@frozen
+@dataclass(frozen=True)
 class Point:
     session: int
     date: dt.date
@@ -228,14 +226,14 @@ class Point:
     events: tuple[str, ...] = ()
 
 
-@frozen
+@dataclass(frozen=True)
 class ReviewStep:
     rule: str
     reason: str
     source: str
 
 
-@frozen
+@dataclass(frozen=True)
 class Review:
     """What to do next, from the session log (``review(profile, rules, today)``)."""
 

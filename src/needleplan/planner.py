@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from . import advice as advice_mod
@@ -44,7 +45,16 @@ from .plan import (
 )
 from .profile import PREGNANCY, ConditionProfile
 from .rules import Condition, RuleSet, Site
-from .vocab import FIRST_TRIMESTER_WEEKS, NEEDLING, URGENCIES, Decision, Effect, Place, Urgency
+from .vocab import (
+    FIRST_TRIMESTER_WEEKS,
+    NEEDLING,
+    URGENCIES,
+    Audience,
+    Decision,
+    Effect,
+    Place,
+    Urgency,
+)
 
 if TYPE_CHECKING:
     from .schedule import ClinicCalendar
@@ -54,6 +64,7 @@ _VERDICT_ORDER = {"ok": 0, "caution": 1, "avoid": 2}
 
 
 # -- screening --------------------------------------------------------------------
+
 
 def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
     flags: list[Flag] = []
@@ -154,6 +165,7 @@ def _urgency(flags: list[Flag]) -> Urgency:
 
 # -- sites ------------------------------------------------------------------------
 
+
 def site_places(site: Site, side: str) -> frozenset[Place]:
     """The places a site on ``side`` lies in (an arm or leg site on both sides: both limbs)."""
     places: set[str] = set()
@@ -216,6 +228,7 @@ def _unchecked(profile: ConditionProfile, rules: RuleSet) -> tuple[UncheckedSite
 
 # -- decision ---------------------------------------------------------------------
 
+
 def _decision(
     flags: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSet
 ) -> tuple[Decision, list[Flag]]:
@@ -245,6 +258,7 @@ def _decision(
 
 # -- dose -------------------------------------------------------------------------
 
+
 def _dose_step(block: int, step: int, doses: list[int]) -> tuple[int, Effect]:
     """Move ``block`` by ``step`` places along the trial ``doses`` (sorted), held at its ends."""
     if step == 0:
@@ -273,13 +287,13 @@ def _dose(
 ) -> tuple[Sessions, Course, list[Step]]:
     low, high = condition.initial_block.low, condition.initial_block.high
     ceiling = rules.ceiling(profile.condition)
-    doses = ", ".join(str(d) for d in condition.trial_doses)
+    tested = ", ".join(str(d) for d in condition.trial_doses)
     steps = [
         Step(
             f"conditions.{profile.condition}.initial_block",
             f"initial block {low}" if low == high else f"initial block {low} (range {low}-{high})",
             "applied",
-            f"{condition.label}: trials tested {doses} session(s) ({condition.note}); the "
+            f"{condition.label}: trials tested {tested} session(s) ({condition.note}); the "
             f"initial block stays within {low}-{high}",
             rules.cite(condition.sources),
         )
@@ -309,7 +323,9 @@ def _dose(
             if step
             else ": no change to the initial block"
         )
-        steps.append(Step(rule, _signed(step) if step else "0", effect, reason, rules.cite(sources)))
+        steps.append(
+            Step(rule, _signed(step) if step else "0", effect, reason, rules.cite(sources))
+        )
     course_rules = rules.course
     if profile.previous_response == "good":
         step = course_rules.good_response_block_step
@@ -411,8 +427,9 @@ def _prognostic(
     risk = _start_back_risk(profile, rules)
     if risk is not None and rules.start_back is not None:
         sb = rules.start_back
-        why = sb.reasons.get(risk, f"STarT Back {risk} risk")
-        found.append((f"start_back.{risk}", sb.prognostic_step.get(risk, 0), why, sb.sources))
+        why = sb.reasons.get(risk, f"STarT Back {risk} risk")  # type: ignore[call-overload]
+        step: int = sb.prognostic_step.get(risk, 0)  # type: ignore[call-overload]
+        found.append((f"start_back.{risk}", step, why, sb.sources))
     return found
 
 
@@ -474,6 +491,7 @@ def _cadence(
 
 # -- companions, expectations, warnings ---------------------------------------------
 
+
 def _companions(
     profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands, decision: str
 ) -> tuple[CompanionItem, ...]:
@@ -484,7 +502,7 @@ def _companions(
         for f in profile.health_factors
         if rules.health_factors[f.id].level == "not_indicated"
     ]
-    links: list[dict[str, str] | object] = []
+    links: list[Mapping[str, str]] = []
     if injury:
         # a fresh injury: protection and graded load first, not the condition's usual programme
         links = list(injury)
@@ -497,7 +515,7 @@ def _companions(
             links.append(rules.start_back.companions.get(risk, {}))  # type: ignore[call-overload]
     reasons: dict[str, list[str]] = {}
     for link in links:
-        for cid, reason in link.items():  # type: ignore[attr-defined]
+        for cid, reason in link.items():
             if reason not in reasons.setdefault(cid, []):
                 reasons[cid].append(reason)
     return tuple(
@@ -612,7 +630,9 @@ def _warnings(
         if rules.health_factors[f.id].consent_prompt
     ]
     if profile.age is not None:
-        consent += [r.label for r in rules.age_rules if r.level == "consent" and r.matches(profile.age)]
+        consent += [
+            r.label for r in rules.age_rules if r.level == "consent" and r.matches(profile.age)
+        ]
     if consent:
         warnings.append(
             Warning(
@@ -719,15 +739,19 @@ def plan(
             calendar,
         )
         if schedule is None and profile.start_date is not None:
-            extra = (Warning("schedule", "No dated schedule: the clinic's calendar has no "
-                             "bookable day for this course. Check the working days and "
-                             "holidays."),)
+            extra = (
+                Warning(
+                    "schedule",
+                    "No dated schedule: the clinic's calendar has no "
+                    "bookable day for this course. Check the working days and "
+                    "holidays.",
+                ),
+            )
         if schedule is not None:
             schedule = tuple(
-                s.__class__(s.session, s.date, s.session == course.reassess_after)
-                for s in schedule
+                s.__class__(s.session, s.date, s.session == course.reassess_after) for s in schedule
             )
-    audience = "parent" if profile.age is not None and profile.age < 18 else "patient"
+    audience: Audience = "parent" if profile.age is not None and profile.age < 18 else "patient"
     result = Plan(
         source=source,
         patient=profile.patient,

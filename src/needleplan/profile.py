@@ -75,9 +75,7 @@ DURATION_PATTERN = r"^([0-9]{1,4}(?:\.[0-9]{1,2})?)(?: *(" + "|".join(_UNIT_WORD
 _DURATION = re.compile(DURATION_PATTERN)
 MAX_DURATION_NUMBER = 9999
 _WHOLE_TEXT = r"^(10|[0-9])$"
-DATE_PATTERN = (
-    r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-)
+DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DATE = re.compile(DATE_PATTERN)
 _PREGNANCY_PATTERN = r"^([0-9]|[1-3][0-9]|4[0-2])( *(weeks?|wks?|w))?$"
 _PREGNANCY = re.compile(_PREGNANCY_PATTERN)
@@ -95,16 +93,32 @@ def _is_number(value: Any) -> bool:
 def _whole(value: Any, what: str, low: int, high: int) -> int:
     """A whole number in ``low..high`` (2.0 is 2; 2.5, true and text are errors)."""
     if isinstance(value, bool) or not _is_number(value):
-        raise _error("whole_number", "{what} must be a whole number from {low} to {high}, "
-                     "not {kind}", what=what, low=low, high=high, kind=_kind(value))
+        raise _error(
+            "whole_number",
+            "{what} must be a whole number from {low} to {high}, not {kind}",
+            what=what,
+            low=low,
+            high=high,
+            kind=_kind(value),
+        )
     if isinstance(value, float):
         if not value.is_integer():
-            raise _error("whole_number", "{what} must be a whole number, not {value}",
-                         what=what, value=quote(value))
+            raise _error(
+                "whole_number",
+                "{what} must be a whole number, not {value}",
+                what=what,
+                value=quote(value),
+            )
         value = int(value)
     if not low <= value <= high:
-        raise _error("out_of_range", "{what} {value} is out of range: use {low} to {high}",
-                     what=what, value=value, low=low, high=high)
+        raise _error(
+            "out_of_range",
+            "{what} {value} is out of range: use {low} to {high}",
+            what=what,
+            value=value,
+            low=low,
+            high=high,
+        )
     return int(value)
 
 
@@ -159,8 +173,12 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool) or not _is_number(value):
         raise _error("duration", "duration must be text such as '6 weeks' or a number of weeks")
     if not 0 <= value <= MAX_DURATION_NUMBER:
-        raise _error("duration", "duration {value} is out of range: use 0 to {high} weeks",
-                     value=value, high=MAX_DURATION_NUMBER)
+        raise _error(
+            "duration",
+            "duration {value} is out of range: use 0 to {high} weeks",
+            value=value,
+            high=MAX_DURATION_NUMBER,
+        )
     return round(float(value), 4)
 
 
@@ -197,8 +215,11 @@ def parse_identifier(value: Any) -> str | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > _MAX_WHOLE:
-            raise _error("patient", "patient must be text or a whole number of at most "
-                         "{digits} digits", digits=MAX_DIGITS)
+            raise _error(
+                "patient",
+                "patient must be text or a whole number of at most {digits} digits",
+                digits=MAX_DIGITS,
+            )
         return str(value)
     if isinstance(value, str):
         return _text(value, "patient")
@@ -224,17 +245,20 @@ def _text_field(what: str) -> Any:
 
 # -- ids ------------------------------------------------------------------------
 
+
 def _rules(info: ValidationInfo) -> "RuleSet | None":
     return info.context.get("rules") if info.context else None
 
 
 def _id_text(value: Any, what: str) -> str:
     if not isinstance(value, str):
-        raise _error("id_type", "{what} must be an id (text), not {kind}", what=what,
-                     kind=_kind(value))
+        raise _error(
+            "id_type", "{what} must be an id (text), not {kind}", what=what, kind=_kind(value)
+        )
     if not value or len(value) > MAX_ID_LENGTH:
-        raise _error("id_length", "{what} must be an id of 1 to {n} characters",
-                     what=what, n=MAX_ID_LENGTH)
+        raise _error(
+            "id_length", "{what} must be an id of 1 to {n} characters", what=what, n=MAX_ID_LENGTH
+        )
     return value
 
 
@@ -266,15 +290,24 @@ def resolve_id(rules: "RuleSet | None", kind: str, value: Any) -> str:
     text = _id_text(value, label)
     if rules is None:
         if not re.fullmatch(ID_PATTERN, text):
-            raise _error("unknown_id", "{label} {value} is not an id", label=label,
-                         value=quote(text), hint="ids are lower-case words joined by '_'")
+            raise _error(
+                "unknown_id",
+                "{label} {value} is not an id",
+                label=label,
+                value=quote(text),
+                hint="ids are lower-case words joined by '_'",
+            )
         return text
     canonical = rules.resolve(kind, text)
     if canonical is not None:
         return canonical
     if kind == "health_factor" and text in rules.retired_ids:
-        raise _error("retired_id", "health factor {value} is retired", value=quote(text),
-                     hint=rules.retired_ids[text])
+        raise _error(
+            "retired_id",
+            "health factor {value} is retired",
+            value=quote(text),
+            hint=rules.retired_ids[text],
+        )
     raise _error(
         "unknown_id",
         "unknown {label} {value}",
@@ -312,8 +345,13 @@ def _unique(values: tuple[str, ...], what: str) -> tuple[str, ...]:
     seen: set[str] = set()
     for i, v in enumerate(values):
         if v in seen:
-            raise _error("duplicate_item", "{value} is listed twice in {what} (item {index})",
-                         value=quote(v), what=what, index=i + 1)
+            raise _error(
+                "duplicate_item",
+                "{value} is listed twice in {what} (item {index})",
+                value=quote(v),
+                what=what,
+                index=i + 1,
+            )
         seen.add(v)
     return values
 
@@ -323,8 +361,12 @@ def _id_list(kind: str, what: str) -> Any:
         if value is None:
             return ()
         if not isinstance(value, list):
-            raise _error("not_a_list", "{what} must be a list such as [a, b], not {kind}",
-                         what=what, kind=_kind(value))
+            raise _error(
+                "not_a_list",
+                "{what} must be a list such as [a, b], not {kind}",
+                what=what,
+                kind=_kind(value),
+            )
         if len(value) > MAX_IDS:
             raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
         return _unique(tuple(_item(kind, v, info, i) for i, v in enumerate(value)), what)
@@ -351,6 +393,7 @@ def _at(exc: PydanticCustomError, *loc: str | int, on_key: bool = False) -> Pyda
 
 # -- health factors: an id, or `- lymphoedema: left_arm`, or `- pregnancy: 10 weeks` ----
 
+
 @dataclass(frozen=True)
 class Factor:
     """One health factor of a profile: its id, the places it is tied to, pregnancy weeks."""
@@ -373,8 +416,9 @@ PREGNANCY = "pregnancy"
 def _parse_places(value: Any, fid: str) -> tuple[Place, ...]:
     items = value if isinstance(value, list) else [value]
     if not items or len(items) > len(PLACES):
-        raise _error("place", "{factor} needs one or more places: {places}", factor=fid,
-                     places=words(PLACES))
+        raise _error(
+            "place", "{factor} needs one or more places: {places}", factor=fid, places=words(PLACES)
+        )
     places: list[Place] = []
     for item in items:
         if item not in PLACES:
@@ -387,8 +431,9 @@ def _parse_places(value: Any, fid: str) -> tuple[Place, ...]:
                 hint=did_you_mean(str(item), PLACES) if isinstance(item, str) else None,
             )
         if item in places:
-            raise _error("place", "{value} is given twice for {factor}", value=quote(item),
-                         factor=fid)
+            raise _error(
+                "place", "{value} is given twice for {factor}", value=quote(item), factor=fid
+            )
         places.append(item)
     return tuple(places)
 
@@ -397,8 +442,10 @@ def _parse_weeks(value: Any) -> int:
     if isinstance(value, str):
         m = _PREGNANCY.match(value)
         if m is None:
-            raise _error("pregnancy", "pregnancy takes how far along it is, e.g. "
-                         "'pregnancy: 10 weeks' (0 to 42 weeks)")
+            raise _error(
+                "pregnancy",
+                "pregnancy takes how far along it is, e.g. 'pregnancy: 10 weeks' (0 to 42 weeks)",
+            )
         return int(m.group(1))
     return _whole(value, "pregnancy weeks", *PREGNANCY_WEEKS_RANGE)
 
@@ -406,8 +453,11 @@ def _parse_weeks(value: Any) -> int:
 def parse_factor(value: Any, rules: "RuleSet | None") -> Factor:
     if isinstance(value, dict):
         if len(value) != 1:
-            raise _error("factor", "a health factor with a value is one 'id: value' pair, "
-                         "e.g. '- lymphoedema: left_arm'")
+            raise _error(
+                "factor",
+                "a health factor with a value is one 'id: value' pair, "
+                "e.g. '- lymphoedema: left_arm'",
+            )
         ((key, detail),) = value.items()
         try:
             fid = resolve_id(rules, "health_factor", key)
@@ -415,8 +465,11 @@ def parse_factor(value: Any, rules: "RuleSet | None") -> Factor:
             raise _at(exc, key, on_key=True) from None
         hf = rules.health_factors.get(fid) if rules is not None else None
         if hf is not None and not hf.place and fid != PREGNANCY:
-            raise _at(_error("factor", "{factor} takes no value: write it as '- {factor}'",
-                             factor=fid), key, on_key=True)
+            raise _at(
+                _error("factor", "{factor} takes no value: write it as '- {factor}'", factor=fid),
+                key,
+                on_key=True,
+            )
         try:
             if fid == PREGNANCY:
                 return Factor(fid, weeks=_parse_weeks(detail))
@@ -430,8 +483,9 @@ def _factor_list(value: Any, info: ValidationInfo, what: str = "health_factors")
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise _error("not_a_list", "{what} must be a list, not {kind}", what=what,
-                     kind=_kind(value))
+        raise _error(
+            "not_a_list", "{what} must be a list, not {kind}", what=what, kind=_kind(value)
+        )
     if len(value) > MAX_IDS:
         raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
     factors = []
@@ -450,23 +504,35 @@ def factor_item_schema(rules: "RuleSet | None") -> dict[str, Any]:
     place_value = {
         "anyOf": [
             places,
-            {"type": "array", "items": places, "minItems": 1, "maxItems": len(PLACES),
-             "uniqueItems": True},
+            {
+                "type": "array",
+                "items": places,
+                "minItems": 1,
+                "maxItems": len(PLACES),
+                "uniqueItems": True,
+            },
         ]
     }
     weeks = {
         "anyOf": [
             {"type": "string", "pattern": _PREGNANCY_PATTERN},
-            {"type": "integer", "minimum": PREGNANCY_WEEKS_RANGE[0],
-             "maximum": PREGNANCY_WEEKS_RANGE[1]},
+            {
+                "type": "integer",
+                "minimum": PREGNANCY_WEEKS_RANGE[0],
+                "maximum": PREGNANCY_WEEKS_RANGE[1],
+            },
         ]
     }
     if rules is None:
         return {
             "anyOf": [
                 ID_SCHEMA,
-                {"type": "object", "minProperties": 1, "maxProperties": 1,
-                 "propertyNames": ID_SCHEMA},
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "propertyNames": ID_SCHEMA,
+                },
             ]
         }
     properties: dict[str, Any] = {}
@@ -493,12 +559,17 @@ def factor_item_schema(rules: "RuleSet | None") -> dict[str, Any]:
 
 # -- sites: `upper_trapezius: right` -------------------------------------------
 
+
 def _sites(value: Any, info: ValidationInfo) -> Mapping[str, Side]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise _error("sites", "sites must be a mapping of site ids to sides, e.g. "
-                     "'upper_trapezius: right', not {kind}", kind=_kind(value))
+        raise _error(
+            "sites",
+            "sites must be a mapping of site ids to sides, e.g. "
+            "'upper_trapezius: right', not {kind}",
+            kind=_kind(value),
+        )
     if len(value) > MAX_IDS:
         raise _error("too_many", "sites has more than {n} entries", n=MAX_IDS)
     sites: dict[str, Side] = {}
@@ -509,9 +580,13 @@ def _sites(value: Any, info: ValidationInfo) -> Mapping[str, Side]:
             raise _at(exc, key, on_key=True) from None
         if side not in SIDES:
             raise _at(
-                _error("side", "the side of {site} must be {sides}", site=quote(key),
-                       sides=words(SIDES),
-                       hint=did_you_mean(side, SIDES) if isinstance(side, str) else None),
+                _error(
+                    "side",
+                    "the side of {site} must be {sides}",
+                    site=quote(key),
+                    sides=words(SIDES),
+                    hint=did_you_mean(side, SIDES) if isinstance(side, str) else None,
+                ),
                 key,
             )
         before = sites.get(site)
@@ -533,6 +608,7 @@ def sites_schema(rules: "RuleSet | None") -> dict[str, Any]:
 
 # -- the session log ------------------------------------------------------------
 
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
@@ -549,20 +625,34 @@ def _measures(value: Any, info: ValidationInfo) -> Mapping[str, float]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise _error("measure", "measure must be a mapping such as 'ndi: 14', not {kind}",
-                     kind=_kind(value))
+        raise _error(
+            "measure", "measure must be a mapping such as 'ndi: 14', not {kind}", kind=_kind(value)
+        )
     rules = _rules(info)
     out: dict[str, float] = {}
     for key, score in value.items():
         known = rules.review.measures if rules is not None else None
         if known is not None and key not in known:
-            raise _at(_error("measure", "unknown measure {value}", value=quote(key),
-                             hint=did_you_mean(str(key), known) or
-                             "use " + words(tuple(known))), key)
+            raise _at(
+                _error(
+                    "measure",
+                    "unknown measure {value}",
+                    value=quote(key),
+                    hint=did_you_mean(str(key), known) or "use " + words(tuple(known)),
+                ),
+                key,
+            )
         top = known[key].max if known is not None else 100
         if isinstance(score, bool) or not _is_number(score) or not 0 <= score <= top:
-            raise _at(_error("measure", "{name} must be a score from 0 to {top}",
-                             name=quote(key), top=quote(top)), key)
+            raise _at(
+                _error(
+                    "measure",
+                    "{name} must be a score from 0 to {top}",
+                    name=quote(key),
+                    top=quote(top),
+                ),
+                key,
+            )
         out[key] = float(score)
     return out
 
@@ -578,8 +668,15 @@ def _events(value: Any, info: ValidationInfo) -> tuple[str, ...]:
     for i, item in enumerate(value):
         text = _id_text(item, "event")
         if known is not None and text not in known:
-            raise _at(_error("unknown_id", "unknown event {value}", value=quote(text),
-                             hint=did_you_mean(text, known) or "use " + words(tuple(known))), i)
+            raise _at(
+                _error(
+                    "unknown_id",
+                    "unknown event {value}",
+                    value=quote(text),
+                    hint=did_you_mean(text, known) or "use " + words(tuple(known)),
+                ),
+                i,
+            )
         out.append(text)
     return _unique(tuple(out), "events")
 
@@ -592,8 +689,14 @@ class LogEntry(_Strict):
     groc: Annotated[
         int | None,
         PlainValidator(_groc),
-        WithJsonSchema({"type": ["integer", "null"], "minimum": -7, "maximum": 7,
-                        "description": "Global rating of change, -7..+7."}),
+        WithJsonSchema(
+            {
+                "type": ["integer", "null"],
+                "minimum": -7,
+                "maximum": 7,
+                "description": "Global rating of change, -7..+7.",
+            }
+        ),
     ] = None
     measure: Annotated[
         Mapping[str, float],
@@ -603,8 +706,14 @@ class LogEntry(_Strict):
     needled: Annotated[
         tuple[str, ...] | None,
         PlainValidator(lambda v, info: None if v is None else _id_list("site", "needled")(v, info)),
-        WithJsonSchema({"type": ["array", "null"], "items": ID_SCHEMA, "uniqueItems": True,
-                        "maxItems": MAX_IDS}),
+        WithJsonSchema(
+            {
+                "type": ["array", "null"],
+                "items": ID_SCHEMA,
+                "uniqueItems": True,
+                "maxItems": MAX_IDS,
+            }
+        ),
     ] = None
     events: Annotated[
         tuple[str, ...],
@@ -624,23 +733,37 @@ def _log_order(entries: tuple[LogEntry, ...], info: ValidationInfo) -> tuple[Log
     today = info.context.get("today") if info.context else None
     for i, entry in enumerate(entries):
         if i and entry.date <= entries[i - 1].date:
-            raise _error("log_order", "log dates must be in order, one session a day: "
-                         "{date} does not come after {before}", date=entry.date.isoformat(),
-                         before=entries[i - 1].date.isoformat(), at=(i, "date"))
+            raise _error(
+                "log_order",
+                "log dates must be in order, one session a day: "
+                "{date} does not come after {before}",
+                date=entry.date.isoformat(),
+                before=entries[i - 1].date.isoformat(),
+                at=(i, "date"),
+            )
         if today is not None and entry.date > today:
-            raise _error("log_future", "the session of {date} is after today ({today})",
-                         date=entry.date.isoformat(), today=today.isoformat(),
-                         hint="check the date, or pass --today", at=(i, "date"))
+            raise _error(
+                "log_future",
+                "the session of {date} is after today ({today})",
+                date=entry.date.isoformat(),
+                today=today.isoformat(),
+                hint="check the date, or pass --today",
+                at=(i, "date"),
+            )
     return entries
 
 
 # -- the profile ------------------------------------------------------------------
 
+
 class StartBackScore(_Strict):
     """STarT Back Screening Tool scores."""
 
-    total: Annotated[int, PlainValidator(lambda v: _whole(v, "total", *START_BACK_TOTAL)),
-                     WithJsonSchema(_whole_schema(*START_BACK_TOTAL, "Total score 0-9."))]
+    total: Annotated[
+        int,
+        PlainValidator(lambda v: _whole(v, "total", *START_BACK_TOTAL)),
+        WithJsonSchema(_whole_schema(*START_BACK_TOTAL, "Total score 0-9.")),
+    ]
     psychosocial: Annotated[
         int,
         PlainValidator(lambda v: _whole(v, "psychosocial", *START_BACK_PSYCHOSOCIAL)),
@@ -680,9 +803,7 @@ class ConditionProfile(_Strict):
             }
         ),
     ] = None
-    condition: Annotated[
-        str, PlainValidator(_checked("condition")), WithJsonSchema(ID_SCHEMA)
-    ]
+    condition: Annotated[str, PlainValidator(_checked("condition")), WithJsonSchema(ID_SCHEMA)]
     sites: Annotated[
         Mapping[str, Side], PlainValidator(_sites), WithJsonSchema(sites_schema(None))
     ] = Field(default_factory=dict)
@@ -692,14 +813,26 @@ class ConditionProfile(_Strict):
     health_factors: Annotated[
         tuple[Factor, ...],
         PlainValidator(_factor_list),
-        WithJsonSchema({"type": ["array", "null"], "items": factor_item_schema(None),
-                        "maxItems": MAX_IDS, "uniqueItems": True}),
+        WithJsonSchema(
+            {
+                "type": ["array", "null"],
+                "items": factor_item_schema(None),
+                "maxItems": MAX_IDS,
+                "uniqueItems": True,
+            }
+        ),
     ] = ()
     underlying_factors: Annotated[
         tuple[str, ...],
         PlainValidator(_id_list("underlying_factor", "underlying_factors")),
-        WithJsonSchema({"type": ["array", "null"], "items": ID_SCHEMA, "uniqueItems": True,
-                        "maxItems": MAX_IDS}),
+        WithJsonSchema(
+            {
+                "type": ["array", "null"],
+                "items": ID_SCHEMA,
+                "uniqueItems": True,
+                "maxItems": MAX_IDS,
+            }
+        ),
     ] = ()
     age: _optional_whole("age", *AGE_RANGE) = None  # type: ignore[valid-type]
     previous_response: Response = "unknown"
@@ -710,20 +843,23 @@ class ConditionProfile(_Strict):
     start_date: Annotated[
         dt.date | None,
         PlainValidator(lambda v: None if v is None else parse_date(v, "start_date")),
-        WithJsonSchema({"anyOf": [DATE_SCHEMA, {"type": "null"}],
-                        "description": "First session, YYYY-MM-DD."}),
+        WithJsonSchema(
+            {"anyOf": [DATE_SCHEMA, {"type": "null"}], "description": "First session, YYYY-MM-DD."}
+        ),
     ] = None
     notes: _text_field("notes") = None  # type: ignore[valid-type]
-    log: Annotated[
-        tuple[LogEntry, ...], Field(max_length=MAX_LOG), AfterValidator(_log_order)
-    ] = ()
+    log: Annotated[tuple[LogEntry, ...], Field(max_length=MAX_LOG), AfterValidator(_log_order)] = ()
 
     @model_validator(mode="before")
     @classmethod
     def _mapping(cls, data: Any) -> Any:
         if not isinstance(data, dict):
-            raise _error("profile_type", "a profile must be a mapping of 'key: value' lines, "
-                         "not {kind}", kind=_kind(data), hint="start from 'needleplan new'")
+            raise _error(
+                "profile_type",
+                "a profile must be a mapping of 'key: value' lines, not {kind}",
+                kind=_kind(data),
+                hint="start from 'needleplan new'",
+            )
         return data
 
     # -- derived views used by the planner ---------------------------------
@@ -745,7 +881,33 @@ class ConditionProfile(_Strict):
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
 #: The error kinds raised above: their messages are written for people already.
-ERROR_KINDS = frozenset(['date', 'duplicate_item', 'duration', 'factor', 'id_length', 'id_type', 'log_future', 'log_order', 'measure', 'not_a_list', 'out_of_range', 'patient', 'place', 'pregnancy', 'profile_type', 'retired_id', 'severity', 'side', 'sites', 'text', 'too_many', 'unknown_id', 'whole_number'])
+ERROR_KINDS = frozenset(
+    [
+        "date",
+        "duplicate_item",
+        "duration",
+        "factor",
+        "id_length",
+        "id_type",
+        "log_future",
+        "log_order",
+        "measure",
+        "not_a_list",
+        "out_of_range",
+        "patient",
+        "place",
+        "pregnancy",
+        "profile_type",
+        "retired_id",
+        "severity",
+        "side",
+        "sites",
+        "text",
+        "too_many",
+        "unknown_id",
+        "whole_number",
+    ]
+)
 REQUIRED: tuple[str, ...] = tuple(
     name for name, f in ConditionProfile.model_fields.items() if f.is_required()
 )

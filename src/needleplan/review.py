@@ -100,8 +100,9 @@ def review(
             if event.urgency != "none" and latest_entry:
                 urgency = _max_urgency(urgency, event.urgency)
             steps.append(
-                ReviewStep(f"review.events.{eid}", f"{event.label}: {event.action}",
-                           cite(event.sources))
+                ReviewStep(
+                    f"review.events.{eid}", f"{event.label}: {event.action}", cite(event.sources)
+                )
             )
 
     warnings: list[Warning] = []
@@ -109,53 +110,71 @@ def review(
     for i, entry in enumerate(log):
         said = notes_warning(entry.notes, rules, have)
         if said:
-            warnings.append(Warning("notes_red_flag_words", f"Session {i + 1} ({entry.date}): "
-                                    + said))
-    holding = [
-        g for g in rules.note_words if g.holds_course and _hits(log[-1].notes, g.words)
-    ]
+            warnings.append(
+                Warning("notes_red_flag_words", f"Session {i + 1} ({entry.date}): " + said)
+            )
+    holding = [g for g in rules.note_words if g.holds_course and _hits(log[-1].notes, g.words)]
     red = [f for f in the_plan.flags if f.level == "red_flag"]
     stops = [f for f in the_plan.flags if f.level in ("contraindication", "not_indicated")]
     if stop_event is not None and r.events[stop_event[0]].verdict == "emergency":
         eid, entry, is_latest = stop_event
         if is_latest:
             verdict, urgency = "emergency", "emergency"
-            why = (f"{r.events[eid].label} (session {n}): possible pneumothorax or other "
-                   "serious event; emergency services now")
+            why = (
+                f"{r.events[eid].label} (session {n}): possible pneumothorax or other "
+                "serious event; emergency services now"
+            )
         else:
             verdict = "stop_needling"
-            why = (f"{r.events[eid].label} was logged on {entry.date}: needling does not "
-                   "resume until the patient has been medically cleared")
+            why = (
+                f"{r.events[eid].label} was logged on {entry.date}: needling does not "
+                "resume until the patient has been medically cleared"
+            )
         steps.insert(0, ReviewStep("review.emergency", why, cite(r.events[eid].sources)))
     elif red:
         verdict, urgency = "refer", max((f.urgency for f in red), key=URGENCIES.index)
-        steps.insert(0, ReviewStep(
-            "review.red_flag",
-            "new red flag: " + ", ".join(f.label for f in red)
-            + ": refer for medical assessment; no more needling until cleared",
-            "; ".join(dict.fromkeys(f.source for f in red)),
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.red_flag",
+                "new red flag: "
+                + ", ".join(f.label for f in red)
+                + ": refer for medical assessment; no more needling until cleared",
+                "; ".join(dict.fromkeys(f.source for f in red)),
+            ),
+        )
     elif holding:
         verdict, urgency = "stop_needling", "same_day"
-        steps.insert(0, ReviewStep(
-            "review.notes",
-            f"the latest session's notes may describe {holding[0].topic}: hold needling and "
-            "check the patient today; if breathless or in chest pain now, emergency services",
-            cite(rules.note_words_sources),
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.notes",
+                f"the latest session's notes may describe {holding[0].topic}: hold needling and "
+                "check the patient today; if breathless or in chest pain now, emergency services",
+                cite(rules.note_words_sources),
+            ),
+        )
     elif stop_event is not None:
         eid, entry, _ = stop_event
         verdict = "stop_needling"
-        steps.insert(0, ReviewStep("review.adverse_event",
-                                   f"{r.events[eid].label} ({entry.date}): {r.events[eid].action}",
-                                   cite(r.events[eid].sources)))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.adverse_event",
+                f"{r.events[eid].label} ({entry.date}): {r.events[eid].action}",
+                cite(r.events[eid].sources),
+            ),
+        )
     elif stops or the_plan.decision not in NEEDLING:
         verdict = "stop_needling"
-        steps.insert(0, ReviewStep(
-            "review.do_not_needle",
-            "the profile now rules needling out: " + ", ".join(f.label for f in stops),
-            "; ".join(dict.fromkeys(f.source for f in stops)) or cite(r.sources),
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.do_not_needle",
+                "the profile now rules needling out: " + ", ".join(f.label for f in stops),
+                "; ".join(dict.fromkeys(f.source for f in stops)) or cite(r.sources),
+            ),
+        )
     else:
         verdict = _course_verdict(log, rules, block, review_at, ceiling, improved, worse, steps)
 
@@ -178,11 +197,13 @@ def review(
     every = rules.course.progress_note_every
     note_due = n % every == 0
     if note_due:
-        steps.append(ReviewStep(
-            "course.progress_note_every",
-            f"{n} sessions done: write a progress note (at least every {every} sessions)",
-            cite(rules.course.progress_note_sources),
-        ))
+        steps.append(
+            ReviewStep(
+                "course.progress_note_every",
+                f"{n} sessions done: write a progress note (at least every {every} sessions)",
+                cite(rules.course.progress_note_sources),
+            )
+        )
     result = Review(
         source=source,
         patient=profile.patient,
@@ -197,9 +218,7 @@ def review(
         next=nxt,
         ceiling=ceiling,
         progress_note_due=note_due,
-        trajectory=tuple(
-            Point(i + 1, e.date, e.nrs, e.groc, e.events) for i, e in enumerate(log)
-        ),
+        trajectory=tuple(Point(i + 1, e.date, e.nrs, e.groc, e.events) for i, e in enumerate(log)),
         rationale=tuple(steps),
         audience=the_plan.audience,
         advice=the_plan.advice,
@@ -230,69 +249,94 @@ def _course_verdict(
     cite = rules.cite(r.sources)
     last = log[-r.discharge_sessions :]
     if len(last) == r.discharge_sessions and all(e.nrs <= r.discharge_nrs for e in last):
-        steps.insert(0, ReviewStep(
-            "review.discharge",
-            f"pain at or below {r.discharge_nrs}/10 at the last {r.discharge_sessions} "
-            "sessions: discharge to self-management with the exercises",
-            cite,
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.discharge",
+                f"pain at or below {r.discharge_nrs}/10 at the last {r.discharge_sessions} "
+                "sessions: discharge to self-management with the exercises",
+                cite,
+            ),
+        )
         return "discharge"
     if worse:
-        steps.insert(0, ReviewStep(
-            "review.worse",
-            f"pain is {log[-1].nrs - log[0].nrs} points worse than at the start "
-            f"({r.worse_points} or more is a meaningful worsening): stop needling and reassess",
-            cite,
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.worse",
+                f"pain is {log[-1].nrs - log[0].nrs} points worse than at the start "
+                f"({r.worse_points} or more is a meaningful worsening): stop needling and reassess",
+                cite,
+            ),
+        )
         return "stop_needling"
     if n < review_at:
-        steps.insert(0, ReviewStep(
-            "review.before_review_point",
-            f"{n} of {block} sessions done; the review comes after session {review_at}",
-            rules.cite(rules.course.reassess_sources),
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.before_review_point",
+                f"{n} of {block} sessions done; the review comes after session {review_at}",
+                rules.cite(rules.course.reassess_sources),
+            ),
+        )
         return "continue"
     if not improved:
         when = "after the initial block" if n >= block else "at the review point"
-        steps.insert(0, ReviewStep(
-            "review.no_change",
-            f"no meaningful change {when} ({n} sessions): stop needling and review the "
-            "diagnosis and plan; do not simply add sessions",
-            cite,
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.no_change",
+                f"no meaningful change {when} ({n} sessions): stop needling and review the "
+                "diagnosis and plan; do not simply add sessions",
+                cite,
+            ),
+        )
         return "stop_needling"
     if n < block:
-        steps.insert(0, ReviewStep(
-            "review.improving",
-            f"meaningful improvement by session {n}: continue to the end of the block ({block})",
-            cite,
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.improving",
+                f"meaningful improvement by session {n}: continue to the end of the block "
+                f"({block})",
+                cite,
+            ),
+        )
         return "continue"
     if n >= ceiling:
-        steps.insert(0, ReviewStep(
-            "review.ceiling",
-            f"{n} sessions reached the ceiling of {ceiling}: discharge to self-management "
-            "with the exercises; no course past the ceiling",
-            rules.cite(rules.course.ceiling_sources),
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.ceiling",
+                f"{n} sessions reached the ceiling of {ceiling}: discharge to self-management "
+                "with the exercises; no course past the ceiling",
+                rules.cite(rules.course.ceiling_sources),
+            ),
+        )
         return "discharge"
     # each block must keep improving: compare with the end of the previous block
     done_blocks = n // block if block else 0
     before = log[(done_blocks - 1) * block - 1].nrs if done_blocks > 1 else log[0].nrs
     if log[-1].nrs < before:
-        steps.insert(0, ReviewStep(
-            "review.extend",
-            f"still improving over the last block ({before} to {log[-1].nrs}): extend by one "
-            f"block, up to the ceiling of {ceiling}",
-            cite,
-        ))
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.extend",
+                f"still improving over the last block ({before} to {log[-1].nrs}): extend by one "
+                f"block, up to the ceiling of {ceiling}",
+                cite,
+            ),
+        )
         return "extend"
-    steps.insert(0, ReviewStep(
-        "review.plateau",
-        f"improved overall but not over the last block ({before} to {log[-1].nrs}): "
-        "discharge to self-management with the exercises",
-        cite,
-    ))
+    steps.insert(
+        0,
+        ReviewStep(
+            "review.plateau",
+            f"improved overall but not over the last block ({before} to {log[-1].nrs}): "
+            "discharge to self-management with the exercises",
+            cite,
+        ),
+    )
     return "discharge"
 
 
@@ -332,7 +376,7 @@ def patient_summary(review: Review, rules: RuleSet) -> tuple[str, list[str], str
     else:
         lead = "Needling stops for now. Your therapist will talk with you about what comes next."
         if review.urgency in ("same_day", "emergency"):
-            go = text.referral[review.urgency]  # type: ignore[index]
+            go = text.referral[review.urgency]
             items = [go.where, go.when, *items]
     return lead, items, "Your progress"
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, with_config
 
@@ -49,18 +49,12 @@ Step = Annotated[int, Field(ge=-3, le=3)]
 Age = Annotated[int, Field(ge=0, le=120)]
 Links = Mapping[Id, Text]  # companion id -> why it fits
 
+#: Rule-set entries are frozen dataclasses that refuse unknown keys.
 _entry = with_config(ConfigDict(extra="forbid", hide_input_in_errors=True))
 
 
-_T = TypeVar("_T")
-
-
-def _frozen(cls: type[_T]) -> type[_T]:
-    """A rule-set entry: a frozen dataclass that refuses unknown keys."""
-    return _entry(dataclass(frozen=True)(cls))
-
-
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Source:
     """A citation the rules point at; ``kind`` tells evidence from opinion."""
 
@@ -70,7 +64,8 @@ class Source:
     note: str = ""
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class SeverityRules:
     """NRS 0..mild_max is mild, ..moderate_max moderate, above that severe."""
 
@@ -88,7 +83,8 @@ class SeverityRules:
         return "moderate" if value <= self.moderate_max else "severe"
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class DurationRules:
     """Below ``acute_below_weeks`` acute; above ``chronic_above_weeks`` chronic."""
 
@@ -105,7 +101,8 @@ class DurationRules:
         return "chronic" if weeks > self.chronic_above_weeks else "subacute"
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class CadenceRules:
     max_per_week: PerWeek
     min_hours_between: Annotated[int, Field(ge=24, le=168)]
@@ -113,7 +110,8 @@ class CadenceRules:
     note: str = ""
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class CourseRules:
     """The course as a trial: practice ceiling, reassessment point, progress notes."""
 
@@ -130,7 +128,8 @@ class CourseRules:
     good_response_sources: Sources
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Measure:
     """An outcome measure a log may record, with its minimal important change."""
 
@@ -141,7 +140,8 @@ class Measure:
     sources: Sources
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Event:
     """An adverse event a log may record, and what it changes."""
 
@@ -154,7 +154,8 @@ class Event:
     patient_message: str = ""
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class ReviewRules:
     nrs_points: Annotated[int, Field(ge=1, le=10)]
     nrs_percent: Annotated[float, Field(gt=0, le=100)]
@@ -167,7 +168,8 @@ class ReviewRules:
     events: Mapping[Id, Event] = field(default_factory=dict)
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Block:
     """The initial block: the range of session counts the condition's trials tested."""
 
@@ -175,7 +177,8 @@ class Block:
     high: Count
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Condition:
     label: Text
     initial_block: Block
@@ -188,7 +191,8 @@ class Condition:
     ceiling: Count | None = None
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class HealthFactor:
     label: Text
     level: Level
@@ -206,7 +210,8 @@ class HealthFactor:
     consent_prompt: bool = False
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class UnderlyingFactor:
     label: Text
     reason: Text
@@ -216,7 +221,8 @@ class UnderlyingFactor:
     companions: Links = field(default_factory=dict)
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Companion:
     label: Text
     patient_text: Text
@@ -226,7 +232,8 @@ class Companion:
 StartBackRisk = Literal["low", "medium", "high"]
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class StartBack:
     """STarT Back risk groups (total 0-9, psychosocial subscore 0-5)."""
 
@@ -244,7 +251,8 @@ class StartBack:
         return "high" if psychosocial >= self.high_psychosocial_min else "medium"
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class AgeRule:
     id: Id
     label: Text
@@ -262,14 +270,16 @@ class AgeRule:
         )
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class SiteRisk:
     label: Text
     sources: Sources
     note: str = ""
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Site:
     """An anatomy-table entry: where it is and what makes needling it risky."""
 
@@ -281,7 +291,8 @@ class Site:
     also: tuple[BodyPart, ...] = ()
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class SiteRule:
     """What makes a site ``caution`` or ``avoid``: a risk it has, factors, a factor's place."""
 
@@ -297,7 +308,8 @@ class SiteRule:
     message_stronger: str = ""
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Unchecked:
     """A site check that cannot be made without ``sites:``, and when it matters."""
 
@@ -305,11 +317,14 @@ class Unchecked:
     when_factors_any: tuple[Id, ...] = ()
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class NoteWords:
     """Words in free text that prompt a warning (never a decision by themselves)."""
 
-    words: Annotated[tuple[Annotated[str, StringConstraints(min_length=3)], ...], Field(min_length=1)]
+    words: Annotated[
+        tuple[Annotated[str, StringConstraints(min_length=3)], ...], Field(min_length=1)
+    ]
     topic: Text
     #: the health factor to add if the clinician confirms it
     factor: Id | None = None
@@ -317,13 +332,15 @@ class NoteWords:
     holds_course: bool = False
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Referral:
     where: Text
     when: Text
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Advice:
     """Patient-facing text (plain words, US grade 8 or below)."""
 
@@ -339,7 +356,8 @@ class Advice:
     sources: Sources
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class Expectation:
     id: Id
     text: Text
@@ -350,7 +368,8 @@ class Expectation:
     conditions: tuple[Id, ...] = ()
 
 
-@_frozen
+@_entry
+@dataclass(frozen=True)
 class RuleSet:
     """The whole rule set. ``needleplan schema rules`` prints its JSON Schema.
 
@@ -458,23 +477,24 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             yield ("sources", i, "id"), f"source '{s.id}' is defined twice"
         seen.add(s.id)
     # every `sources`-like field, wherever it is
-    for loc, ids in _walk_sources(rs, ()):
+    for where, ids in _walk_sources(rs, ()):
         for j, sid in enumerate(ids):
             if sid not in known:
-                yield (*loc, j), f"unknown source '{sid}': add it under 'sources'"
-    for loc, comps in _walk_links(rs):
+                yield (*where, j), f"unknown source '{sid}': add it under 'sources'"
+    for where, comps in _walk_links(rs):
         for cid in comps:
             if cid not in rs.companions:
-                yield (*loc, cid), f"unknown companion '{cid}'"
+                yield (*where, cid), f"unknown companion '{cid}'"
     if rs.severity.moderate_max <= rs.severity.mild_max:
         yield ("severity", "moderate_max"), "must be greater than mild_max"
     if rs.duration.chronic_above_weeks < rs.duration.acute_below_weeks:
         yield ("duration", "chronic_above_weeks"), "must not be less than acute_below_weeks"
-    for band_loc, table, bands in (
+    steps_by_band: tuple[tuple[str, Mapping[Any, int], tuple[str, ...]], ...] = (
         ("severity", rs.severity.block_step, ("mild", "moderate", "severe")),
         ("duration", rs.duration.block_step, ("acute", "subacute", "chronic")),
-    ):
-        steps = [table.get(b, 0) for b in bands]  # type: ignore[call-overload]
+    )
+    for band_loc, table, bands in steps_by_band:
+        steps = [table.get(b, 0) for b in bands]
         if steps != sorted(steps):
             yield (
                 (band_loc, "block_step"),
@@ -486,13 +506,14 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         if c.initial_block.low > c.initial_block.high:
             yield (*loc, "initial_block"), "needs low <= high"
         if c.initial_block.low < min(c.trial_doses):
-            yield (*loc, "initial_block", "low"), (
-                "must not be below the smallest dose a trial tested "
-                f"({min(c.trial_doses)})"
+            yield (
+                (*loc, "initial_block", "low"),
+                (f"must not be below the smallest dose a trial tested ({min(c.trial_doses)})"),
             )
         if c.initial_block.high > max(c.trial_doses):
-            yield (*loc, "initial_block", "high"), (
-                f"must not exceed the largest dose a trial tested ({max(c.trial_doses)})"
+            yield (
+                (*loc, "initial_block", "high"),
+                (f"must not exceed the largest dose a trial tested ({max(c.trial_doses)})"),
             )
         if rs.ceiling(key) < c.initial_block.high:
             yield (*loc, "ceiling"), "must not be below the initial block"
@@ -502,9 +523,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         "underlying_factors": rs.underlying_factors,
         "sites": rs.sites,
     }
-    for kind, table in kinds.items():
-        owners: dict[str, str] = {k: k for k in table}
-        for key, entry in table.items():
+    for kind, entries in kinds.items():
+        owners: dict[str, str] = {k: k for k in entries}
+        for key, entry in entries.items():
             for j, alias in enumerate(entry.aliases):
                 if alias in owners and owners[alias] != key:
                     yield (kind, key, "aliases", j), f"'{alias}' already names '{owners[alias]}'"
@@ -529,8 +550,8 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
                 if fid not in rs.health_factors:
                     yield ("site_rules", i, name, j), f"unknown health factor '{fid}'"
         if rule.in_place_of is not None:
-            hf = rs.health_factors.get(rule.in_place_of)
-            if hf is None or not hf.place:
+            tied = rs.health_factors.get(rule.in_place_of)
+            if tied is None or not tied.place:
                 yield ("site_rules", i, "in_place_of"), "must name a health factor with place: true"
     for key, u in rs.unchecked.items():
         for j, fid in enumerate(u.when_factors_any):
@@ -636,7 +657,7 @@ def _load_default() -> RuleSet:
     digest = hashlib.sha256(raw).hexdigest()
     try:
         blob = _package_file(SNAPSHOT).read_bytes()
-        key, rules = pickle.loads(blob)  # noqa: S301 - the package's own file, keyed below
+        key, rules = pickle.loads(blob)
         if key == (digest, _fingerprint()) and isinstance(rules, RuleSet):
             object.__setattr__(rules, "_sha256", digest)
             return rules

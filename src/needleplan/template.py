@@ -48,8 +48,7 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         "patient: P-0001\n\n",
         _wrap("Required. One of", sorted(rules.conditions)),
         f"condition: {condition}\n\n",
-        "# Where you plan to needle: site ids, each with its side (" + " | ".join(SIDES)
-        + ").\n",
+        "# Where you plan to needle: site ids, each with its side (" + " | ".join(SIDES) + ").\n",
         "# Without sites, needleplan cannot check lung fields, deep sites or a factor's place.\n",
         _wrap("Sites", sorted(rules.sites)),
         "# sites:\n#   upper_trapezius: right\n#   levator_scapulae: right\n\n",

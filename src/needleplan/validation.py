@@ -86,7 +86,9 @@ def problems_from(
     problems: list[Problem] = []
     errors = exc.errors(include_url=False, include_input=False)
     unknown_keys = [
-        str(e["loc"][-1]) for e in errors if e["type"] in ("extra_forbidden", "unexpected_keyword_argument") and len(e["loc"]) == 1
+        str(e["loc"][-1])
+        for e in errors
+        if e["type"] in ("extra_forbidden", "unexpected_keyword_argument") and len(e["loc"]) == 1
     ]
     for err in errors:
         ctx = err.get("ctx") or {}
