@@ -49,7 +49,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 _NEEDS_QUOTES = re.compile(r"[,;\"'\t\r\n\u0085\u2028\u2029]")
 
 
-_FORMULA_AFTER_SEPARATOR = re.compile("([,;\t])(?=[ \"]*[=+\\-@\uff1d\uff0b\uff0d\uff20])")
+_FORMULA_AFTER_SEPARATOR = re.compile('([,;\t])(?=[ "]*[=+\\-@\uff1d\uff0b\uff0d\uff20])')
 
 
 def neutralise(cell: str) -> str:
