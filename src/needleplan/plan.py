@@ -149,13 +149,25 @@ class Advice:
     sections: tuple[AdviceSection, ...]
 
 
+_SCALARS = (str, int, float, bool, type(None))
+#: field names of each dataclass met, in order (dataclasses.fields is slow per call)
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
+    """JSON-ready data: dataclasses as mappings, tuples as lists, dates as ISO text."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    names = _NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if kind is tuple or kind is list:
+        return [_plain(v) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value

@@ -437,9 +437,17 @@ class RuleSet:
         """Every accepted spelling (ids and aliases) of ``kind``."""
         return sorted(self._index[kind])
 
+    @cached_property
+    def _cited(self) -> dict[tuple[str, ...], str]:
+        return {}
+
     def cite(self, source_ids: tuple[str, ...] | list[str]) -> str:
-        """The citations of ``source_ids``, joined."""
-        return "; ".join(self._citations.get(s, s) for s in source_ids)
+        """The citations of ``source_ids``, joined (kept: plans cite the same lists)."""
+        key = tuple(source_ids)
+        text = self._cited.get(key)
+        if text is None:
+            text = self._cited[key] = "; ".join(self._citations.get(s, s) for s in key)
+        return text
 
     def ceiling(self, condition: str) -> int:
         c = self.conditions[condition]
@@ -670,7 +678,7 @@ def write_snapshot(target: Path | None = None) -> Path:
     """Validate rules/default.yaml and write its snapshot (run after editing the YAML)."""
     raw = _default_text()
     rules = parse_rules(raw, DEFAULT_SOURCE)
-    for cached in ("_index", "_citations", "_sha256", "_plan_memo"):
+    for cached in ("_index", "_citations", "_cited", "_sha256"):
         rules.__dict__.pop(cached, None)
     target = target or Path(str(_package_file(SNAPSHOT)))
     key = (hashlib.sha256(raw).hexdigest(), _fingerprint())
@@ -693,7 +701,7 @@ def parse_rules(raw: bytes, source: str) -> RuleSet:
     if len(raw) > yamlio.MAX_RULES_BYTES:
         raise _too_large(source)
     try:
-        doc = yamlio.parse(yamlio.decode(raw, source), source)
+        doc = yamlio.parse(yamlio.decode(raw, source), source, max_nodes=yamlio.MAX_RULES_NODES)
     except InputError as exc:  # the loader's problems, reported as a rules error
         raise RulesError(exc.problems) from None
     if not isinstance(doc.data, dict):
