@@ -85,3 +85,23 @@ def test_every_problem_in_a_file_is_reported_at_once(runner, tmp_path: Path) -> 
     assert any(":2:11: error: severity 12 is out of range" in e for e in errors)
     assert any(":3:11: error: duration 'soon'" in e for e in errors)
     assert any(":4:6: error: age" in e for e in errors)
+
+
+def test_syntax_errors_show_the_line_and_a_caret(runner) -> None:
+    path = CASES / "invalid" / "yaml-missing-colon.yaml"
+    result = invoke(runner, "validate", str(path))
+    lines = result.stderr.splitlines()
+    at = next(i for i, line in enumerate(lines) if ": error: " in line)
+    assert lines[at + 2].endswith("| severity 6")
+    assert lines[at + 3].rstrip().endswith("| ^")
+    assert lines[at + 4].startswith("  hint: ")
+    assert sum(": error: " in line for line in lines) == 1
+
+
+def test_one_typo_gives_one_error(runner, tmp_path: Path) -> None:
+    p = tmp_path / "typo.yaml"
+    p.write_text("condition: neck_pain\nseverty: 6\nduration: 6 weeks\n")
+    result = invoke(runner, "validate", str(p))
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [f"{p}:2:1: error: unknown key 'severty'"]
+    assert "did you mean 'severity'?" in result.stderr

@@ -61,6 +61,8 @@ class Problem(NamedTuple):
     line: int | None = None
     column: int | None = None
     hint: str | None = None
+    #: the source line and a caret under the column (YAML syntax errors)
+    excerpt: str | None = None
 
     def location(self) -> str:
         where = inert(self.source)
@@ -71,7 +73,10 @@ class Problem(NamedTuple):
         return where
 
     def format(self) -> str:
-        return _lines(f"{self.location()}: error: {inert(self.message)}", self.hint)
+        first = f"{self.location()}: error: {inert(self.message)}"
+        if self.excerpt:
+            first += "\n" + self.excerpt
+        return _lines(first, self.hint)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -80,6 +85,7 @@ class Problem(NamedTuple):
             "column": self.column,
             "message": self.message,
             "hint": self.hint,
+            "excerpt": self.excerpt,
         }
 
 

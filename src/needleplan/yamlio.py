@@ -298,6 +298,7 @@ class _Resolver(yaml.resolver.BaseResolver):
 
 
 _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
+_TOO_DEEP_FOR_PARSER = f"nesting deeper than {PARSER_DEPTH_LIMIT} levels (the YAML parser's limit)"
 
 
 class _CountingComposer(yaml.composer.Composer):
@@ -618,7 +619,7 @@ def parse(
     except _NodeError as exc:
         raise InputError([_located(source, f"not valid YAML: {exc.message}", exc.mark)]) from None
     except yaml.MarkedYAMLError as exc:
-        raise InputError([_from_marked(exc, source)]) from None
+        raise InputError([_from_marked(exc, source, text)]) from None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
@@ -642,20 +643,99 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
 
-def _from_marked(exc: yaml.MarkedYAMLError, source: str) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
+#: YAML syntax errors in plain words: (what the parser says, whether to point at where the
+#: construct began, the message, the hint). libyaml and PyYAML word some of them apart.
+_SYNTAX: tuple[tuple[tuple[str, ...], bool, str, str | None], ...] = (
+    (
+        ("could not find expected ':'",),
+        True,
+        "a key without ':' after it",
+        "write 'key: value', with a space after the colon",
+    ),
+    (("tab character", "'\\t'"), False, "a tab where YAML needs spaces", "indent with spaces only"),
+    (
+        ("expected ',' or ']'",),
+        True,
+        "a list opened with '[' is not closed with ']'",
+        "close the list on the same line, e.g. [a, b]",
+    ),
+    (
+        ("expected ',' or '}'",),
+        True,
+        "a mapping opened with '{' is not closed with '}'",
+        "close it on the same line, e.g. {total: 5, psychosocial: 3}",
+    ),
+    (
+        ("mapping values are not allowed",),
+        False,
+        "a ':' where YAML did not expect one: is this line indented too far?",
+        "line keys up with the keys above them; put text that holds ': ' in quotes",
+    ),
+    (
+        ("did not find expected key", "expected <block end>"),
+        False,
+        "this line does not line up with the lines above it",
+        "indent list items ('- ') and keys by the same number of spaces as their neighbours",
+    ),
+    (("end of stream",), True, "a quote is opened here and never closed", "add the closing quote"),
+    (
+        ("cannot start any token",),
+        False,
+        "a value starts with a character YAML reserves",
+        "put the value in quotes",
+    ),
+    (
+        ("undefined alias",),
+        False,
+        "'*' refers to an anchor that is not defined",
+        "write the value itself, or put it in quotes",
+    ),
+    (
+        ("expected node content", "expected the node content"),
+        False,
+        "a value is missing here, or starts with a character YAML reserves",
+        "put the value in quotes",
+    ),
+)
+
+
+def _excerpt(text: str, line: int, column: int) -> str:
+    """The source line (inert, at most 76 characters around the column) and a caret."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    source = lines[line - 1].replace("\t", " ")
+    start = max(0, column - 1 - 60)
+    shown = source[start : start + 76]
+    caret = column - 1 - start
+    shown_inert = "".join(ch if ch.isprintable() else "?" for ch in shown)
+    gutter = " " * len(str(line))
+    prefix = "..." if start else ""
+    return (
+        f" {gutter} |\n {line} | {prefix}{shown_inert}\n {gutter} | {' ' * (len(prefix) + caret)}^"
+    )
+
+
+def _from_marked(exc: yaml.MarkedYAMLError, source: str, text: str = "") -> Problem:
     problem = (exc.problem or exc.context or "not valid YAML").strip()
     context = (exc.context or "").strip()
     if "maximum nesting depth" in problem:
-        problem = f"nesting deeper than {PARSER_DEPTH_LIMIT} levels (the YAML parser's limit)"
-    elif "expected a single document" in problem or "expected a single document" in context:
-        problem = "more than one YAML document ('---'): put one profile in each file"
-        context = ""
-    elif "found character" in problem and "that cannot start any token" in problem:
-        problem = problem.replace("found character", "found the character")
-    elif "control characters are not allowed" in problem or "special characters" in problem:
-        problem = "the file holds control characters: is it a binary file?"
-    message = f"not valid YAML: {problem}"
-    if context and exc.problem:
-        message += f" ({context})"
-    return _located(source, message, mark)
+        return _located(source, _TOO_DEEP_FOR_PARSER, exc.problem_mark or exc.context_mark)
+    if "expected a single document" in problem or "expected a single document" in context:
+        message = "more than one YAML document ('---'): put one profile in each file"
+        return _located(source, message, exc.problem_mark or exc.context_mark)
+    if "control characters are not allowed" in problem or "special characters" in problem:
+        message = "the file holds control characters: is it a binary file?"
+        return _located(source, message, exc.problem_mark or exc.context_mark)
+    found = next((entry for entry in _SYNTAX if any(w in problem for w in entry[0])), None)
+    hint: str | None = None
+    if found is not None:
+        _, at_start, message, hint = found
+        mark = (exc.context_mark if at_start else None) or exc.problem_mark or exc.context_mark
+    else:
+        mark = exc.problem_mark or exc.context_mark
+        message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
+    if mark is None:
+        return Problem(source, message, hint=hint)
+    line, column = mark.line + 1, mark.column + 1
+    return Problem(source, message, line, column, hint, _excerpt(text, line, column) or None)
