@@ -36,13 +36,13 @@ def test_golden_table(runner) -> None:
     result = invoke(runner, "suggest", "--format", "table", str(NECK.relative_to(ROOT)))
     expected = (GOLDEN / "neck-chronic.txt").read_text(encoding="utf-8")
     assert result.stdout == expected
-    assert result.stdout.index("NEEDLE") < result.stdout.index("Sessions")
+    assert result.stdout.index("NEEDLE") < result.stdout.index("Course")
 
 
 def test_table_puts_refer_first(runner) -> None:
     result = invoke(runner, "suggest", "-f", "table", str(PLANS / "back-red-flag.yaml"))
-    lines = [line for line in result.stdout.splitlines() if line.strip("│╭╮╰╯─ ")]
-    assert "REFER" in lines[1]
+    lines = result.stdout.splitlines()
+    assert "REFER" in lines[0] and "EMERGENCY" in lines[0]
     assert "RED FLAG" in result.stdout
 
 
@@ -456,3 +456,122 @@ def test_main_freezes_the_collector_as_it_exits(tmp_path: Path, profile: str, co
         check=False,
     )
     assert proc.stderr.endswith(f"exit={code} frozen=True")
+
+
+# -- the therapist's screen: review, explain, config, rules, --fail-on, --explain, help --------
+
+
+def test_review_table_and_json(runner) -> None:
+    path = str(PLANS / "review-responder.yaml")
+    table = invoke(runner, "review", "--today", "2026-12-31", "-f", "table", path)
+    assert table.exit_code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert "EXTEND" in lines[0] or "CONTINUE" in lines[0] or "DISCHARGE" in lines[0]
+    assert any("baseline" in line for line in lines) and any("MCID" in line for line in lines)
+    data = json.loads(invoke(runner, "review", "--today", "2026-12-31", path).stdout)
+    assert data["verdict"] in {"continue", "extend", "discharge"}
+    assert data["source"].endswith("review-responder.yaml")
+
+
+def test_review_today_bounds_the_log_and_is_checked(runner) -> None:
+    path = str(PLANS / "review-responder.yaml")
+    early = invoke(runner, "review", "--today", "2000-01-01", path)
+    assert early.exit_code == 1 and "error" in early.stderr
+    bad = invoke(runner, "review", "--today", "tomorrow", path)
+    assert bad.exit_code == 2 and "--today must be a date" in bad.stderr
+
+
+def test_review_a_folder_skips_unlogged_plans(runner) -> None:
+    result = invoke(runner, "review", "--today", "2026-12-31", "-f", "jsonl", str(PLANS))
+    assert result.exit_code == 0, result.stderr
+    verdicts = [json.loads(line)["verdict"] for line in result.stdout.splitlines()]
+    assert len(verdicts) == len(list(PLANS.glob("review-*.yaml")))
+    assert "without a 'log:' were skipped" in result.stderr
+    alone = invoke(runner, "review", "--today", "2026-12-31", str(NECK))
+    assert alone.exit_code == 1 and "no session log" in alone.stderr
+
+
+def test_fail_on_exits_3(runner) -> None:
+    refer = str(PLANS / "back-red-flag.yaml")
+    hit = invoke(runner, "suggest", "-f", "json", "--fail-on", "refer,do_not_needle", refer)
+    assert hit.exit_code == 3 and json.loads(hit.stdout)["decision"] == "refer"
+    miss = invoke(runner, "suggest", "-f", "json", "--fail-on", "refer", str(NECK))
+    assert miss.exit_code == 0
+    typo = invoke(runner, "suggest", "--fail-on", "refr", str(NECK))
+    assert typo.exit_code == 2 and "did you mean 'refer'" in typo.stderr
+    flag = str(PLANS / "review-new-red-flag.yaml")
+    review = invoke(runner, "review", "--today", "2026-12-31", "--fail-on", "refer,emergency", flag)
+    assert review.exit_code == 3
+
+
+def test_explain_flag_adds_the_rationale(runner) -> None:
+    plain = invoke(runner, "suggest", "-f", "table", str(NECK))
+    explained = invoke(runner, "suggest", "-f", "table", "--explain", str(NECK))
+    assert explained.exit_code == 0
+    assert "Why these numbers" in explained.stdout and "Why these numbers" not in plain.stdout
+    assert "Source: " in explained.stdout
+
+
+def test_explain_command(runner) -> None:
+    result = invoke(runner, "explain", "upper_traps")
+    assert result.exit_code == 0 and result.stdout.startswith("Site: Upper trapezius")
+    unknown = invoke(runner, "explain", "psoaz")
+    assert unknown.exit_code == 2 and "did you mean 'psoas'" in unknown.stderr
+
+
+def test_config_command_and_option(runner, tmp_path: Path) -> None:
+    toml = tmp_path / "needleplan.toml"
+    toml.write_text('[clinic]\nname = "Harbour Street Physiotherapy"\n', encoding="utf-8")
+    shown = invoke(runner, "config", "--config", str(toml))
+    assert shown.exit_code == 0 and "Harbour Street Physiotherapy" in shown.stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[clinic\n", encoding="utf-8")
+    bad = invoke(runner, "suggest", "--config", str(broken), str(NECK))
+    assert bad.exit_code == 2 and "broken.toml:1" in bad.stderr
+
+
+def test_settings_calendar_books_working_days(runner, tmp_path: Path) -> None:
+    import datetime as dt
+
+    toml = tmp_path / "needleplan.toml"
+    toml.write_text('[schedule]\ndays = ["mon", "wed", "fri"]\n', encoding="utf-8")
+    result = invoke(
+        runner,
+        "suggest",
+        "-f",
+        "json",
+        "--config",
+        str(toml),
+        "--start-date",
+        "2026-12-01",
+        str(NECK),
+    )
+    assert result.exit_code == 0, result.stderr
+    days = {
+        dt.date.fromisoformat(s["date"]).weekday() for s in json.loads(result.stdout)["schedule"]
+    }
+    assert days <= {0, 2, 4}
+
+
+def test_rules_fits_the_width(runner) -> None:
+    result = invoke(runner, "rules")
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+
+
+@pytest.mark.parametrize(
+    "command", ["suggest", "review", "validate", "new", "schema", "rules", "explain", "config"]
+)
+def test_help_is_plain_and_untruncated_at_80_columns(command: str) -> None:
+    from typer.testing import CliRunner
+
+    from needleplan.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1", "FORCE_COLOR": None})
+    top = runner.invoke(app, ["--help"])
+    row = next(line for line in top.stdout.splitlines() if line.split()[:1] == [command])
+    assert "..." not in row and len(row) <= 80  # a whole one-line summary
+    text = runner.invoke(app, [command, "--help"]).stdout
+    assert "Example: needleplan " + command in text
+    assert "<" not in text and "x>=" not in text and "{" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80

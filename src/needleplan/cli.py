@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.core
 
 from . import __version__
 from .errors import (
@@ -33,7 +34,45 @@ from .errors import (
 if TYPE_CHECKING:
     import datetime as dt
 
+    from .config import Config
     from .rules import RuleSet
+
+#: Exit code when a plan (or review) has a decision named by --fail-on.
+EXIT_FAIL_ON = 3
+
+
+class _PlainArgument(typer.core.TyperArgument):
+    """An argument shown by its metavar alone: ``PATH...``, ``ID`` (no ``<list[str]>``)."""
+
+    def display_type(self, ctx: Any) -> str:
+        return ""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw
+        return name if self.required else f"[{name.strip('[]')}]"
+
+
+class _PlainOption(typer.core.TyperOption):
+    """An option shown by its metavar, without Typer's range notes (``x>=0``)."""
+
+    def _get_number_range_help_str(self) -> str | None:
+        return None
+
+
+class _PlainCommand(typer.core.TyperCommand):
+    """Help with plain metavars: ``PATH...``, ``N``, ``FILE``, ``DATE``, ``ID``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is typer.core.TyperArgument:
+                param.__class__ = _PlainArgument
+            elif type(param) is typer.core.TyperOption:
+                param.__class__ = _PlainOption
+
 
 app = typer.Typer(
     name="needleplan",
@@ -53,8 +92,19 @@ class Format(str, Enum):
     csv = "csv"
     yaml = "yaml"
     markdown = "markdown"
+    html = "html"
     fhir = "fhir"
     ics = "ics"
+
+
+class ReviewFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    yaml = "yaml"
+    markdown = "markdown"
+    html = "html"
+    fhir = "fhir"
 
 
 class CheckFormat(str, Enum):
@@ -150,8 +200,41 @@ RulesOpt = Annotated[
 PathsArg = Annotated[
     list[str],
     typer.Argument(
-        metavar="PATH",
+        metavar="PATH...",
         help="Profile files, directories (walked for *.yaml/*.yml) or '-' for stdin.",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Clinic settings (TOML). Default: $NEEDLEPLAN_CONFIG, needleplan.toml here or "
+        "in a parent folder, or in the user config folder.",
+        show_default=False,
+    ),
+]
+NoPagerOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-pager",
+        help="Never page. (Long output on a terminal goes through $NEEDLEPLAN_PAGER, "
+        "$PAGER or 'less -FRX'.)",
+    ),
+]
+ExplainOpt = Annotated[
+    bool,
+    typer.Option("--explain", help="Add each rule, its real effect, its reason and source."),
+]
+FailOnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-on",
+        metavar="LIST",
+        help="Exit 3 when any result has one of these decisions, a list such as "
+        "refer,do_not_needle (for review: verdicts, such as refer,emergency).",
+        show_default=False,
     ),
 ]
 
@@ -164,7 +247,7 @@ def _load_rules(path: Path | None) -> "RuleSet":
     return load_rules(path)
 
 
-def _parse_date(value: str | None) -> "dt.date | None":
+def _parse_date(value: str | None, option: str = "--start-date") -> "dt.date | None":
     if value is None:
         return None
     import datetime as dt
@@ -173,9 +256,61 @@ def _parse_date(value: str | None) -> "dt.date | None":
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(
-            f"--start-date must be a date written YYYY-MM-DD, not '{value[:20]}'",
-            hint="e.g. --start-date 2026-12-01",
+            f"{option} must be a date written YYYY-MM-DD, not '{inert(value[:20])}'",
+            hint=f"e.g. {option} 2026-12-01",
         ) from None
+
+
+def _settings(path: Path | None) -> "Config":
+    """The clinic settings in use (--config, NEEDLEPLAN_CONFIG, found, or the defaults)."""
+    from .config import ConfigError, settings_for
+
+    try:
+        return settings_for(path, Path.cwd(), os.environ)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            _err(problem.format())
+        _err("needleplan: error: the clinic settings are invalid; nothing was done")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _rules_for(path: Path | None, settings: "Config") -> "RuleSet":
+    """--rules, else the settings' default rules, else the shipped rule set."""
+    return _load_rules(path if path is not None else settings.defaults.rules)
+
+
+def _fail_on(value: str | None, allowed: tuple[str, ...], what: str) -> frozenset[str]:
+    """The decisions (or verdicts) named by --fail-on, each checked."""
+    if not value:
+        return frozenset()
+    from .errors import did_you_mean
+
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    for name in names:
+        if name not in allowed:
+            hint = did_you_mean(name, allowed)
+            raise UsageError(
+                f"--fail-on: '{inert(name[:40])}' is not a {what}",
+                hint=(hint + " " if hint else "") + f"{what}s: {', '.join(allowed)}",
+            )
+    return frozenset(names)
+
+
+def _width(tty: bool) -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns if tty else 100
+
+
+def _clinic(settings: "Config") -> dict[str, str]:
+    c = settings.clinic
+    return {k: v for k, v in (("name", c.name), ("phone", c.phone), ("address", c.address)) if v}
+
+
+def _show(text: str, no_pager: bool) -> None:
+    from .pager import page
+
+    page(text, enabled=not no_pager)
 
 
 def colour_wanted(tty: bool) -> bool:
@@ -192,7 +327,11 @@ def _stdout_is_tty() -> bool:
         return False
 
 
-@app.command()
+@app.command(
+    cls=_PlainCommand,
+    short_help="Suggest a dry-needling course for each profile.",
+    epilog="Example: needleplan suggest plans/neck-chronic.yaml --explain",
+)
 @_guard
 def suggest(
     paths: PathsArg,
@@ -202,7 +341,9 @@ def suggest(
         typer.Option(
             "--format",
             "-f",
-            help="Output format. Default: table on a terminal, json otherwise.",
+            metavar="FMT",
+            help="table, json, jsonl, csv, yaml, markdown, html (a printable handout), fhir "
+            "or ics. Default: the settings' format, else table on a terminal, json otherwise.",
             show_default=False,
         ),
     ] = None,
@@ -218,42 +359,189 @@ def suggest(
     start_date: Annotated[
         str | None,
         typer.Option(
-            "--start-date", metavar="YYYY-MM-DD", help="First session date (overrides start_date)."
+            "--start-date", metavar="DATE", help="First session, YYYY-MM-DD (overrides start_date)."
         ),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = all cores.")
+        int,
+        typer.Option(
+            "--jobs", "-j", min=0, metavar="N", help="Worker processes; 0 = all cores."
+        ),
     ] = 1,
+    explain: ExplainOpt = False,
+    fail_on: FailOnOpt = None,
+    config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
 ) -> None:
-    """Suggest a course for each profile (invalid profiles are reported; the rest are planned)."""
-    from .suggest import SuggestOptions, run_suggest
+    """Suggest a course for each profile: decision, safety, course, companions.
 
+    Invalid profiles are reported on stderr; the others are still planned.
+    Exit codes: 0 all planned, 1 some invalid, 2 usage or settings error,
+    3 a decision named by --fail-on.
+    """
+    from .vocab import DECISIONS
+
+    failing = _fail_on(fail_on, DECISIONS, "decision")
+    settings = _settings(config)
+    rule_set = _rules_for(rules, settings)
     tty = _stdout_is_tty()
-    fmt = format.value if format else ("table" if tty else "json")
-    code = run_suggest(
-        SuggestOptions(
-            paths=paths,
-            rules=_load_rules(rules),
-            fmt=fmt,
-            output_dir=output_dir,
-            force=force,
-            start_date=_parse_date(start_date),
-            jobs=jobs,
-            tty=tty,
-            colour=colour_wanted(tty),
+    default_format = settings.defaults.format
+    fmt = format.value if format else (default_format or ("table" if tty else "json"))
+    first = _parse_date(start_date)
+    screen = tty and fmt == "table" and output_dir is None
+    if not (explain or failing or screen or settings.path is not None):
+        # the plain path: worker processes, progress bar, plans streamed as they are made
+        from .suggest import SuggestOptions, run_suggest
+
+        code = run_suggest(
+            SuggestOptions(
+                paths=paths,
+                rules=rule_set,
+                fmt=fmt,
+                output_dir=output_dir,
+                force=force,
+                start_date=first,
+                jobs=jobs,
+                tty=tty,
+                colour=colour_wanted(tty),
+            )
         )
+        raise typer.Exit(code)
+    from .running import run_plans
+
+    calendar = None
+    if settings.path is not None:
+        from .schedule import calendar_of
+
+        calendar = calendar_of(settings)
+    width = _width(tty)
+    run = run_plans(
+        paths,
+        rule_set,
+        fmt=fmt,
+        options={
+            "color": colour_wanted(tty) and output_dir is None,
+            "width": width,
+            "explain": explain,
+            "clinic": _clinic(settings),
+            "calendar": calendar,
+        },
+        start_date=first,
+        calendar=calendar,
+        output_dir=output_dir,
+        force=force,
     )
-    raise typer.Exit(code)
+    text = run.text
+    if screen and run.many:
+        from .summary import summary
+
+        text += "\n" + summary(run.dicts, run.invalid, width=width)
+    if text:
+        _show(text, no_pager or not tty)
+    hit = any(d["decision"] in failing for d in run.dicts)
+    raise typer.Exit(EXIT_FAIL_ON if hit else run.code)
 
 
-@app.command()
+@app.command(
+    cls=_PlainCommand,
+    short_help="Say what to do next from each profile's session log.",
+    epilog="Example: needleplan review plans/review-responder.yaml --today 2026-12-01",
+)
+@_guard
+def review(
+    paths: PathsArg,
+    rules: RulesOpt = None,
+    format: Annotated[
+        ReviewFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FMT",
+            help="table, json, jsonl, yaml, markdown, html or fhir. "
+            "Default: table on a terminal, json otherwise.",
+            show_default=False,
+        ),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            metavar="DATE",
+            help="The review date, YYYY-MM-DD; no session may be later. Default: today.",
+            show_default=False,
+        ),
+    ] = None,
+    explain: ExplainOpt = False,
+    fail_on: FailOnOpt = None,
+    config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """Review each logged course: continue, extend, discharge, stop, refer.
+
+    Verdicts follow the session log (NRS, GROC, adverse events, new health
+    factors). Profiles without a log found in a folder are skipped; one named
+    on its own is an error. Exit codes as for suggest (3: a verdict named by
+    --fail-on).
+    """
+    import datetime as dt
+
+    from .running import run_review
+    from .vocab import REVIEW_VERDICTS
+
+    failing = _fail_on(fail_on, REVIEW_VERDICTS, "verdict")
+    settings = _settings(config)
+    rule_set = _rules_for(rules, settings)
+    day = _parse_date(today, "--today") or dt.date.today()
+    tty = _stdout_is_tty()
+    default_format = settings.defaults.format
+    if format is not None:
+        fmt = format.value
+    elif default_format in {f.value for f in ReviewFormat}:
+        fmt = str(default_format)
+    else:
+        fmt = "table" if tty else "json"
+    width = _width(tty)
+    run = run_review(
+        paths,
+        rule_set,
+        today=day,
+        fmt=fmt,
+        options={
+            "color": colour_wanted(tty),
+            "width": width,
+            "explain": explain,
+            "clinic": _clinic(settings),
+        },
+    )
+    text = run.text
+    if tty and fmt == "table" and run.many:
+        from .summary import summary
+
+        text += "\n" + summary(run.dicts, run.invalid, width=width)
+    if text:
+        _show(text, no_pager or not tty)
+    hit = any(d["verdict"] in failing for d in run.dicts)
+    raise typer.Exit(EXIT_FAIL_ON if hit else run.code)
+
+
+@app.command(
+    cls=_PlainCommand,
+    short_help="Check profiles without planning them.",
+    epilog="Example: needleplan validate plans/",
+)
 @_guard
 def validate(
     paths: PathsArg,
     rules: RulesOpt = None,
     format: Annotated[
         CheckFormat,
-        typer.Option("--format", "-f", help="text: problems on stderr; json: a report on stdout."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FMT",
+            help="text: problems on stderr; json: a report on stdout. Default: text.",
+            show_default=False,
+        ),
     ] = CheckFormat.text,
 ) -> None:
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
@@ -262,7 +550,11 @@ def validate(
     raise typer.Exit(run_validate(paths, _load_rules(rules), format.value))
 
 
-@app.command()
+@app.command(
+    cls=_PlainCommand,
+    short_help="Print a commented template profile.",
+    epilog="Example: needleplan new --condition neck_pain --output p.yaml",
+)
 @_guard
 def new(
     condition: Annotated[
@@ -290,10 +582,21 @@ def new(
     _err(f"needleplan: wrote {output}")
 
 
-@app.command()
+@app.command(
+    cls=_PlainCommand,
+    short_help="Print a JSON Schema for editors and scripts.",
+    epilog="Example: needleplan schema profile > profile.schema.json",
+)
 @_guard
 def schema(
-    kind: Annotated[SchemaKind, typer.Argument(help="Which schema.")] = SchemaKind.profile,
+    kind: Annotated[
+        SchemaKind,
+        typer.Argument(
+            metavar="[KIND]",
+            help="profile, rules or plan. Default: profile.",
+            show_default=False,
+        ),
+    ] = SchemaKind.profile,
     rules: RulesOpt = None,
 ) -> None:
     """Print a JSON Schema (draft 2020-12) for editors and check-jsonschema."""
@@ -307,25 +610,81 @@ def schema(
     )
 
 
-@app.command("rules")
+@app.command(
+    "rules",
+    cls=_PlainCommand,
+    short_help="Show the rule set in use, or export it as YAML.",
+    epilog="Example: needleplan rules --format yaml > clinic-rules.yaml",
+)
 @_guard
 def rules_cmd(
     rules: RulesOpt = None,
     format: Annotated[
         RulesFormat,
         typer.Option(
-            "--format", "-f", help="table: a readable summary; yaml: an export for --rules."
+            "--format",
+            "-f",
+            metavar="FMT",
+            help="table: a readable summary; yaml: an export for --rules. Default: table.",
+            show_default=False,
         ),
     ] = RulesFormat.table,
+    config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Show the rule set in use, or export it as YAML to keep a clinic's own protocol."""
     from .rulesview import rules_table, rules_yaml
 
-    rule_set = _load_rules(rules)
+    rule_set = _rules_for(rules, _settings(config))
     if format is RulesFormat.yaml:
         sys.stdout.write(rules_yaml(rule_set))
-    else:
-        sys.stdout.write(rules_table(rule_set, color=colour_wanted(_stdout_is_tty())))
+        return
+    tty = _stdout_is_tty()
+    text = rules_table(rule_set, color=colour_wanted(tty), width=_width(tty))
+    _show(text, no_pager or not tty)
+
+
+@app.command(
+    "explain",
+    cls=_PlainCommand,
+    short_help="Explain one condition, factor, site, rule or source.",
+    epilog="Example: needleplan explain psoas",
+)
+@_guard
+def explain_cmd(
+    ident: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="An id or alias: condition, health or underlying factor, site, companion, "
+            "site rule, site risk, adverse event or source.",
+            show_default=False,
+        ),
+    ],
+    rules: RulesOpt = None,
+    config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """Explain one entry of the rule set: what it does, its numbers, its sources."""
+    from .explain import explain
+
+    rule_set = _rules_for(rules, _settings(config))
+    tty = _stdout_is_tty()
+    _show(explain(rule_set, ident, width=_width(tty) if tty else 80), no_pager or not tty)
+
+
+@app.command(
+    "config",
+    cls=_PlainCommand,
+    short_help="Show which clinic settings file is in use, and its values.",
+    epilog="Example: needleplan config --config clinic/needleplan.toml",
+)
+@_guard
+def config_cmd(config: ConfigOpt = None) -> None:
+    """Show which clinic settings file is in use (or none) and every value."""
+    from .config import describe
+
+    sys.stdout.write(describe(_settings(config)).rstrip("\n") + "\n")
 
 
 def _terminated(signum: int, frame: object) -> None:
