@@ -81,3 +81,4 @@ def test_a_pager_that_quits_early_is_quiet(terminal: FakeTerminal) -> None:
 
 def test_screen_rows_counts_wrapped_lines() -> None:
     assert screen_rows("a\n" + "x" * 170 + "\n", 80) == 4
+    assert screen_rows("\x1b[1;37;41m" + "x" * 80 + "\x1b[0m\n", 80) == 1  # colour takes no room

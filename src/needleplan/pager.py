@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 DEFAULT_PAGER = "less -FRX"
+_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def pager_command(env: Mapping[str, str]) -> list[str] | None:
@@ -49,7 +51,8 @@ def screen_rows(text: str, columns: int) -> int:
     from .textfit import cell_len
 
     columns = max(columns, 1)
-    return sum(max(1, -(-cell_len(line) // columns)) for line in text.splitlines())
+    plain = _ESCAPE.sub("", text)  # colour codes take no room
+    return sum(max(1, -(-cell_len(line) // columns)) for line in plain.splitlines())
 
 
 def _write(out: TextIO, text: str) -> None:
