@@ -119,8 +119,6 @@ def with_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Plan:
 
 def review_advice(review: Review, rules: RuleSet, needling: bool = True) -> Advice:
     """The patient's page after a review: how the pain has changed and what comes next."""
-    from .review import patient_summary
-
     lead, items, heading = patient_summary(review, rules)
     urgent = review.verdict in ("emergency", "refer") or review.urgency != "none"
     if urgent and len(items) >= 2:
@@ -145,4 +143,46 @@ def _review_title(verdict: str) -> str:
     }[verdict]
 
 
-__all__ = ["EMPTY", "NEEDLING", "plan_advice", "review_advice", "with_advice"]
+def patient_summary(review: Review, rules: RuleSet) -> tuple[str, list[str], str]:
+    """(lead, items, heading) in plain words for the patient's page."""
+    b, latest = review.baseline_nrs, review.latest_nrs
+    items: list[str] = []
+    if b is not None and latest is not None:
+        if review.change is not None and review.change.meaningful:
+            items.append(f"Your pain went from {b} to {latest} out of 10: a real improvement.")
+        elif latest < b:
+            items.append(f"Your pain went from {b} to {latest} out of 10: a small change.")
+        elif latest == b:
+            items.append(f"Your pain is the same as at the start: {b} out of 10.")
+        else:
+            items.append(f"Your pain went up from {b} to {latest} out of 10.")
+    verdict = review.verdict
+    text = rules.advice
+    if verdict == "emergency":
+        go = text.referral["emergency"]
+        lead = "You may have a serious problem from needling."
+        items = [go.where, go.when, *items]
+    elif verdict == "refer":
+        urgency = review.urgency if review.urgency in text.referral else "routine"
+        go = text.referral[urgency]  # type: ignore[index]
+        lead = "Some of your symptoms need a doctor to check them before more treatment."
+        items = [go.where, go.when, *items]
+    elif verdict == "continue":
+        lead = "Your treatment goes on as planned."
+        items.append(f"Next: {_sessions(review.next.sessions)} more, then another check.")
+    elif verdict == "extend":
+        lead = "You are still getting better, so a few more sessions are planned."
+        items.append(f"Next: {_sessions(review.next.sessions)} more, then another check.")
+    elif verdict == "discharge":
+        lead = "You can now look after this yourself."
+        items.append("Keep doing your exercises. Come back if the pain returns or gets worse.")
+    else:
+        lead = "Needling stops for now. Your therapist will talk with you about what comes next."
+        if review.urgency in ("same_day", "emergency"):
+            go = text.referral[review.urgency]
+            items = [go.where, go.when, *items]
+    return lead, items, "Your progress"
+
+
+def _sessions(n: int) -> str:
+    return f"{n} session" + ("" if n == 1 else "s")

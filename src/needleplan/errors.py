@@ -8,6 +8,10 @@ went wrong. The exit codes of DESIGN.md are defined here, once.
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+#: The context key marking a validation error whose message is written for people already
+#: (the profile's own parsers set it; pydantic's own errors are reworded).
+HUMAN = "needleplan"
+
 #: The longest piece of user input ever quoted back in a message.
 MAX_QUOTED_CHARS = 40
 

@@ -149,21 +149,25 @@ class Advice:
     sections: tuple[AdviceSection, ...]
 
 
-_SCALARS = (str, int, float, bool, type(None))
-#: field names of each dataclass met, in order (dataclasses.fields is slow per call)
-_NAMES: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_DATACLASSES: dict[type, bool] = {}
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready data: dataclasses as mappings, tuples as lists, dates as ISO text."""
+    """JSON-ready data: dataclasses as mappings, tuples as lists, dates as ISO text.
+
+    A plan part's fields are its instance ``__dict__`` in definition order (plain frozen
+    dataclasses, nothing else stored on them), read directly: this runs for every value
+    of every plan in a batch.
+    """
     kind = type(value)
     if kind in _SCALARS:
         return value
-    names = _NAMES.get(kind)
-    if names is None and dataclasses.is_dataclass(kind):
-        names = _NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    if names is not None:
-        return {name: _plain(getattr(value, name)) for name in names}
+    is_record = _DATACLASSES.get(kind)
+    if is_record is None:
+        is_record = _DATACLASSES[kind] = dataclasses.is_dataclass(kind)
+    if is_record:
+        return {name: _plain(v) for name, v in value.__dict__.items()}
     if kind is tuple or kind is list:
         return [_plain(v) for v in value]
     if isinstance(value, dt.date):

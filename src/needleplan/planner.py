@@ -550,7 +550,7 @@ def note_topics(notes: str | None, rules: RuleSet) -> list[tuple[str, list[str]]
     """Red-flag topics whose words appear in ``notes``: (topic, the rule set's words found)."""
     found = []
     for group in rules.note_words:
-        hits = _hits(notes, group.words)
+        hits = note_hits(notes, group.words)
         if hits:
             found.append((group.topic, hits))
     return found
@@ -560,7 +560,7 @@ def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> st
     """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor."""
     parts = []
     for group in rules.note_words:
-        hits = _hits(notes, group.words)
+        hits = note_hits(notes, group.words)
         if not hits:
             continue
         part = f"{group.topic} ({', '.join(repr(w) for w in hits)})"
@@ -575,7 +575,7 @@ def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> st
     )
 
 
-def _hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
+def note_hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
     if not notes:
         return []
     text = notes.lower()

@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .errors import did_you_mean, quote
+from .errors import HUMAN, did_you_mean, quote
 from .vocab import (
     AGE_RANGE,
     FIRST_TRIMESTER_WEEKS,
@@ -83,7 +83,7 @@ _MAX_WHOLE = 10**MAX_DIGITS - 1
 
 
 def _error(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
-    return PydanticCustomError(error_type, message, ctx or None)
+    return PydanticCustomError(error_type, message, {**ctx, HUMAN: True})
 
 
 def _is_number(value: Any) -> bool:
@@ -880,34 +880,6 @@ class ConditionProfile(_Strict):
 
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
-#: The error kinds raised above: their messages are written for people already.
-ERROR_KINDS = frozenset(
-    [
-        "date",
-        "duplicate_item",
-        "duration",
-        "factor",
-        "id_length",
-        "id_type",
-        "log_future",
-        "log_order",
-        "measure",
-        "not_a_list",
-        "out_of_range",
-        "patient",
-        "place",
-        "pregnancy",
-        "profile_type",
-        "retired_id",
-        "severity",
-        "side",
-        "sites",
-        "text",
-        "too_many",
-        "unknown_id",
-        "whole_number",
-    ]
-)
 REQUIRED: tuple[str, ...] = tuple(
     name for name, f in ConditionProfile.model_fields.items() if f.is_required()
 )

@@ -20,7 +20,7 @@ import datetime as dt
 
 from .advice import review_advice
 from .plan import Change, Next, Point, Review, ReviewStep, RulesRef, Warning
-from .planner import _hits, notes_warning
+from .planner import note_hits, notes_warning
 from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
 from .rules import RuleSet
@@ -113,7 +113,7 @@ def review(
             warnings.append(
                 Warning("notes_red_flag_words", f"Session {i + 1} ({entry.date}): " + said)
             )
-    holding = [g for g in rules.note_words if g.holds_course and _hits(log[-1].notes, g.words)]
+    holding = [g for g in rules.note_words if g.holds_course and note_hits(log[-1].notes, g.words)]
     red = [f for f in the_plan.flags if f.level == "red_flag"]
     stops = [f for f in the_plan.flags if f.level in ("contraindication", "not_indicated")]
     if stop_event is not None and r.events[stop_event[0]].verdict == "emergency":
@@ -338,48 +338,3 @@ def _course_verdict(
         ),
     )
     return "discharge"
-
-
-def patient_summary(review: Review, rules: RuleSet) -> tuple[str, list[str], str]:
-    """(lead, items, heading) in plain words for the patient's page."""
-    b, latest = review.baseline_nrs, review.latest_nrs
-    items: list[str] = []
-    if b is not None and latest is not None:
-        if review.change is not None and review.change.meaningful:
-            items.append(f"Your pain went from {b} to {latest} out of 10: a real improvement.")
-        elif latest < b:
-            items.append(f"Your pain went from {b} to {latest} out of 10: a small change.")
-        elif latest == b:
-            items.append(f"Your pain is the same as at the start: {b} out of 10.")
-        else:
-            items.append(f"Your pain went up from {b} to {latest} out of 10.")
-    verdict = review.verdict
-    text = rules.advice
-    if verdict == "emergency":
-        go = text.referral["emergency"]
-        lead = "You may have a serious problem from needling."
-        items = [go.where, go.when, *items]
-    elif verdict == "refer":
-        urgency = review.urgency if review.urgency in text.referral else "routine"
-        go = text.referral[urgency]  # type: ignore[index]
-        lead = "Some of your symptoms need a doctor to check them before more treatment."
-        items = [go.where, go.when, *items]
-    elif verdict == "continue":
-        lead = "Your treatment goes on as planned."
-        items.append(f"Next: {_sessions(review.next.sessions)} more, then another check.")
-    elif verdict == "extend":
-        lead = "You are still getting better, so a few more sessions are planned."
-        items.append(f"Next: {_sessions(review.next.sessions)} more, then another check.")
-    elif verdict == "discharge":
-        lead = "You can now look after this yourself."
-        items.append("Keep doing your exercises. Come back if the pain returns or gets worse.")
-    else:
-        lead = "Needling stops for now. Your therapist will talk with you about what comes next."
-        if review.urgency in ("same_day", "emergency"):
-            go = text.referral[review.urgency]
-            items = [go.where, go.when, *items]
-    return lead, items, "Your progress"
-
-
-def _sessions(n: int) -> str:
-    return f"{n} session" + ("" if n == 1 else "s")

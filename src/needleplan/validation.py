@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import Problem, did_you_mean, quote
+from .errors import HUMAN, Problem, did_you_mean, quote
 from .yamlio import Document, Loc
 
 EXAMPLES = {
@@ -81,8 +81,6 @@ def problems_from(
     ``messages`` is the tuple of allowed top-level keys (for "did you mean")
     when the document is a profile, ``None`` for a rule set.
     """
-    from .profile import ERROR_KINDS
-
     problems: list[Problem] = []
     errors = exc.errors(include_url=False, include_input=False)
     unknown_keys = [
@@ -155,7 +153,7 @@ def problems_from(
             message = message.removeprefix("Value error, ")
             if loc:
                 message = f"{field}: {message}"
-        elif etype in ERROR_KINDS:
+        elif ctx.get(HUMAN):
             message = err["msg"]
             if len(loc) > 1:
                 message = f"{field}: {message}"
