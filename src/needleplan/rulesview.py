@@ -90,7 +90,7 @@ class _Out:
 
         dim = (lambda x: f"\x1b[2m{x}\x1b[0m") if self.color else (lambda x: x)
         overflow = sum(cell_len(r[fixed]) > room for r in rows)
-        beside = prose or overflow <= max(2, len(rows) // 7)
+        beside = prose or overflow <= max(2, len(rows) // 5)
         if beside and room >= 16 and left_w <= self.width:
             self.lines.append(dim(f"{left(head)}  {head[fixed]}".rstrip()))
             for r in rows:
