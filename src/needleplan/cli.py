@@ -364,9 +364,7 @@ def suggest(
     ] = None,
     jobs: Annotated[
         int,
-        typer.Option(
-            "--jobs", "-j", min=0, metavar="N", help="Worker processes; 0 = all cores."
-        ),
+        typer.Option("--jobs", "-j", min=0, metavar="N", help="Worker processes; 0 = all cores."),
     ] = 1,
     explain: ExplainOpt = False,
     fail_on: FailOnOpt = None,
