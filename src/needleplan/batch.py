@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .profile import ConditionProfile
     from .rules import RuleSet
+    from .schedule import ClinicCalendar
     from .writers import Render
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -41,6 +42,8 @@ class Outcome(NamedTuple):
     text: str | None = None
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()  # what the writer had to say of it (for stderr)
+    #: a few fields of the plan, for the batch summary and --fail-on (kept small)
+    brief: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -79,6 +82,20 @@ def check(inputs: Sequence[Input], rules: RuleSet) -> Iterator[Outcome]:
         yield Outcome(index, inp.source, problems=problems)
 
 
+def brief(plan: Plan) -> dict[str, Any]:
+    """The fields of a plan that the batch summary and ``--fail-on`` read."""
+    return {
+        "source": plan.source,
+        "patient": plan.patient,
+        "decision": plan.decision,
+        "urgency": plan.urgency,
+        "sessions": {"suggested": plan.sessions.suggested},
+        "course": {"initial_block": plan.course.initial_block},
+        "flags": [{"id": f.id, "level": f.level, "label": f.label} for f in plan.flags],
+        "sites": [{"id": s.id, "verdict": s.verdict} for s in plan.sites],
+    }
+
+
 def plan_one(
     inp: Input,
     index: int,
@@ -86,6 +103,7 @@ def plan_one(
     start_date: dt.date | None,
     render: Render | None = None,
     keep_plan: bool = True,
+    calendar: ClinicCalendar | None = None,
 ) -> Outcome:
     """Load, validate, plan and render one input; problems are returned, never raised.
 
@@ -100,16 +118,21 @@ def plan_one(
     try:
         if start_date is not None:
             profile = profile.model_copy(update={"start_date": start_date})
-        result = plan(profile, rules, source=inp.source)
+        result = plan(profile, rules, source=inp.source, calendar=calendar)
         if render is None:
-            return Outcome(index, inp.source, result)
+            return Outcome(index, inp.source, result, brief=brief(result))
         text = render(result)
     except NeedleplanError:
         raise
     except Exception as exc:
         return Outcome(index, inp.source, problems=_internal(inp.source, exc))
     return Outcome(
-        index, inp.source, result if keep_plan else None, text, notes=render.take_notes()
+        index,
+        inp.source,
+        result if keep_plan else None,
+        text,
+        notes=render.take_notes(),
+        brief=brief(result),
     )
 
 
@@ -135,6 +158,7 @@ def run(
     jobs: int,
     render_factory: Callable[[], Render | None],
     keep_plan: bool = True,
+    calendar: ClinicCalendar | None = None,
 ) -> Generator[Outcome, None, None]:
     """Plan every input, yielding outcomes in input order.
 
@@ -145,9 +169,10 @@ def run(
     if workers <= 1:
         render = render_factory()
         for index, inp in enumerate(inputs):
-            yield plan_one(inp, index, rules, start_date, render, keep_plan)
+            yield plan_one(inp, index, rules, start_date, render, keep_plan, calendar)
         return
-    yield from _in_workers(inputs, workers, (rules, start_date, render_factory(), keep_plan))
+    args = (rules, start_date, render_factory(), keep_plan, calendar)
+    yield from _in_workers(inputs, workers, args)
 
 
 # -- worker processes --------------------------------------------------------
@@ -173,9 +198,9 @@ def _work(start: int, chunk: Sequence[Input]) -> list[Outcome] | str:
     broken = _STATE.get("broken")
     if broken is not None:
         return str(broken)
-    rules, start_date, render, keep_plan = _STATE["args"]
+    rules, start_date, render, keep_plan, calendar = _STATE["args"]
     return [
-        plan_one(inp, start + k, rules, start_date, render, keep_plan)
+        plan_one(inp, start + k, rules, start_date, render, keep_plan, calendar)
         for k, inp in enumerate(chunk)
     ]
 

@@ -6,6 +6,7 @@ else is imported inside the command that needs it.
 
 import contextlib
 import functools
+import io
 import os
 import signal
 import sys
@@ -387,25 +388,7 @@ def suggest(
     fmt = format.value if format else (default_format or ("table" if tty else "json"))
     first = _parse_date(start_date)
     screen = tty and fmt == "table" and output_dir is None
-    if not (explain or failing or screen or settings.path is not None):
-        # the plain path: worker processes, progress bar, plans streamed as they are made
-        from .suggest import SuggestOptions, run_suggest
-
-        code = run_suggest(
-            SuggestOptions(
-                paths=paths,
-                rules=rule_set,
-                fmt=fmt,
-                output_dir=output_dir,
-                force=force,
-                start_date=first,
-                jobs=jobs,
-                tty=tty,
-                colour=colour_wanted(tty),
-            )
-        )
-        raise typer.Exit(code)
-    from .running import run_plans
+    from .suggest import SuggestOptions, run_suggest
 
     calendar = None
     if settings.path is not None:
@@ -413,31 +396,35 @@ def suggest(
 
         calendar = calendar_of(settings)
     width = _width(tty)
-    run = run_plans(
-        paths,
-        rule_set,
-        fmt=fmt,
-        options={
-            "color": colour_wanted(tty) and output_dir is None,
-            "width": width,
-            "explain": explain,
-            "clinic": _clinic(settings),
-            "calendar": calendar,
-        },
-        start_date=first,
-        calendar=calendar,
-        output_dir=output_dir,
-        force=force,
+    buffer = io.StringIO() if screen else None  # the screen is paged once it is whole
+    done = run_suggest(
+        SuggestOptions(
+            paths=paths,
+            rules=rule_set,
+            fmt=fmt,
+            output_dir=output_dir,
+            force=force,
+            start_date=first,
+            jobs=jobs,
+            tty=tty,
+            colour=colour_wanted(tty),
+            writer_options={"explain": explain, "clinic": _clinic(settings), "calendar": calendar},
+            calendar=calendar,
+            out=buffer,
+            width=width,
+            collect=screen or bool(failing),
+        )
     )
-    text = run.text
-    if screen and run.many:
-        from .summary import summary
+    if buffer is not None:
+        text = buffer.getvalue()
+        if done.many:
+            from .summary import summary
 
-        text += "\n" + summary(run.dicts, run.invalid, width=width)
-    if text:
-        _show(text, no_pager or not tty)
-    hit = any(d["decision"] in failing for d in run.dicts)
-    raise typer.Exit(EXIT_FAIL_ON if hit else run.code)
+            text += "\n" + summary(done.briefs, done.invalid, width=width)
+        if text:
+            _show(text, no_pager or not tty)
+    hit = any(b["decision"] in failing for b in done.briefs)
+    raise typer.Exit(EXIT_FAIL_ON if hit else done.code)
 
 
 @app.command(
@@ -483,7 +470,7 @@ def review(
     """
     import datetime as dt
 
-    from .running import run_review
+    from .reviewing import run_review
     from .vocab import REVIEW_VERDICTS
 
     failing = _fail_on(fail_on, REVIEW_VERDICTS, "verdict")

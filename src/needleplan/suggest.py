@@ -13,17 +13,18 @@ import gc
 import shutil
 import sys
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .batch import Outcome, run
+from .batch import run
 from .errors import EXIT_INVALID, EXIT_OK, UsageError, inert, note_line
 from .inputs import expand
 
 if TYPE_CHECKING:
     from .plan import Plan
     from .rules import RuleSet
+    from .schedule import ClinicCalendar
 
 #: Show a progress bar (on a terminal's stderr) for batches larger than this.
 PROGRESS_MIN_FILES = 20
@@ -40,6 +41,25 @@ class SuggestOptions:
     jobs: int
     tty: bool
     colour: bool
+    #: what the writer needs besides the plans: explain, clinic, calendar
+    writer_options: dict[str, Any] = field(default_factory=dict)
+    #: the clinic's calendar for schedules (working days, holidays)
+    calendar: ClinicCalendar | None = None
+    #: where plans go (default stdout; the CLI passes a buffer when it pages)
+    out: TextIO | None = None
+    width: int | None = None
+    #: keep a brief of each plan (for the batch summary and --fail-on)
+    collect: bool = False
+
+
+@dataclass
+class Suggested:
+    """What a run did: its exit code, a brief of each plan, the invalid sources."""
+
+    code: int
+    briefs: list[dict[str, Any]]
+    invalid: list[str]
+    many: bool
 
 
 def _stderr(text: str) -> None:
@@ -62,15 +82,19 @@ def _progress(total: int, to_file: bool, tty_out: bool) -> Any:
     return progress
 
 
-def run_suggest(opts: SuggestOptions) -> int:
-    """Plan every profile named in ``opts``; the exit code (0, or 1 if any was invalid)."""
+def run_suggest(opts: SuggestOptions) -> Suggested:
+    """Plan every profile named in ``opts``; its exit code (0, or 1 if any was invalid)."""
     from .writers import get_writer, renderer
 
     inputs = expand(opts.paths)
     if not inputs:
         raise UsageError("no profiles found (*.yaml or *.yml)", hint="check the paths given")
-    width = shutil.get_terminal_size((100, 24)).columns if opts.tty else 100
-    options: dict[str, Any] = {"color": opts.colour and opts.output_dir is None, "width": width}
+    width = opts.width or (shutil.get_terminal_size((100, 24)).columns if opts.tty else 100)
+    options: dict[str, Any] = {
+        "color": opts.colour and opts.output_dir is None,
+        "width": width,
+        **opts.writer_options,
+    }
     writer = get_writer(opts.fmt, **options)
     single = (
         len(opts.paths) == 1
@@ -98,14 +122,17 @@ def run_suggest(opts: SuggestOptions) -> int:
         jobs=opts.jobs,
         render_factory=factory,
         keep_plan=not writer.streaming and not to_files,
+        calendar=opts.calendar,
     )
     progress = _progress(len(inputs), to_files, opts.tty)
+    done = Suggested(EXIT_OK, [], [], many)
     try:
         with closing(outcomes):
+            kept = _kept(outcomes, done, progress, opts.collect)
             if to_files:
-                failed, written = _to_files(outcomes, targets, opts.force, progress)
+                written = _to_files(kept, targets, opts.force)
             else:
-                failed, written = _to_stdout(outcomes, writer, many, progress)
+                written = _to_stdout(kept, writer, many, opts.out or sys.stdout)
     finally:
         if progress is not None:
             progress.stop()
@@ -113,41 +140,41 @@ def run_suggest(opts: SuggestOptions) -> int:
         _stderr(note_line(note))
     if to_files:
         _stderr(f"needleplan: wrote {written} file(s) to {inert(str(opts.output_dir))}")
-    return EXIT_INVALID if failed else EXIT_OK
+    done.code = EXIT_INVALID if done.invalid else EXIT_OK
+    return done
 
 
-def _report(outcome: Outcome, progress: Any) -> None:
-    if progress is not None:
-        progress.advance(0)
-    for line in outcome.messages():
-        _stderr(line)
+def _kept(outcomes: Any, done: Suggested, progress: Any, collect: bool) -> Any:
+    """The planned outcomes; problems and notes reported, briefs and invalid sources kept."""
+    for outcome in outcomes:
+        if progress is not None:
+            progress.advance(0)
+        for line in outcome.messages():
+            _stderr(line)
+        if not outcome.ok:
+            done.invalid.append(outcome.source)
+            continue
+        if collect and outcome.brief is not None:
+            done.briefs.append(outcome.brief)
+        yield outcome
 
 
-def _to_files(outcomes: Any, targets: list[Path], force: bool, progress: Any) -> tuple[bool, int]:
+def _to_files(outcomes: Any, targets: list[Path], force: bool) -> int:
     from .outfiles import write_atomic
 
-    failed, written = False, 0
+    written = 0
     for outcome in outcomes:
-        _report(outcome, progress)
-        if not outcome.ok:
-            failed = True
-            continue
         write_atomic(targets[outcome.position], outcome.text or "", force=force)
         written += 1
-    return failed, written
+    return written
 
 
-def _to_stdout(outcomes: Any, writer: Any, many: bool, progress: Any) -> tuple[bool, int]:
-    out = sys.stdout
-    failed, written = False, 0
+def _to_stdout(outcomes: Any, writer: Any, many: bool, out: TextIO) -> int:
+    written = 0
     collected: list[Plan] = []
     if writer.streaming:
         out.write(writer.begin(many))
     for outcome in outcomes:
-        _report(outcome, progress)
-        if not outcome.ok:
-            failed = True
-            continue
         if writer.streaming:
             if written:
                 out.write(writer.separator(many))
@@ -161,4 +188,4 @@ def _to_stdout(outcomes: Any, writer: Any, many: bool, progress: Any) -> tuple[b
     elif collected or many:
         out.write(writer.document(collected, many))
     out.flush()
-    return failed, written
+    return written
