@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from needleplan.loading import load_profile
 from needleplan.profile import ConditionProfile
-from needleplan.review import NothingToReview, meaningful_fall, review
+from needleplan.reviewer import NothingToReview, meaningful_fall, review
 from needleplan.rules import load_rules
 
 RULES = load_rules()

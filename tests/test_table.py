@@ -11,7 +11,7 @@ import pytest
 
 from needleplan.loading import load_profile, profile_from_text
 from needleplan.planner import plan
-from needleplan.review import review
+from needleplan.reviewer import review
 from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len
 from needleplan.writers import get_writer

@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from needleplan.loading import load_profile
 from needleplan.planner import plan
-from needleplan.review import review
+from needleplan.reviewer import review
 from needleplan.rules import RuleSet, load_rules
 from needleplan.writers import get_writer
 
@@ -334,7 +334,7 @@ def test_same_input_same_bytes(name: str) -> None:
     code = (
         "import datetime, sys; from pathlib import Path;"
         "from needleplan.rules import load_rules; from needleplan.loading import load_profile;"
-        "from needleplan.planner import plan; from needleplan.review import review;"
+        "from needleplan.planner import plan; from needleplan.reviewer import review;"
         "from needleplan.writers import get_writer;"
         f"p = Path({str(PLANS / name)!r}); r = load_rules(); t = datetime.date(2026, 11, 27);"
         "prof = load_profile(p, r, today=t);"

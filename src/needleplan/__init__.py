@@ -40,25 +40,25 @@ __all__ = [
 if TYPE_CHECKING:
     from .errors import InputError, Problem, RulesError
     from .loading import load_profile, profile_from_text
-    from .plan import Plan, Review
     from .planner import plan
-    from .review import review
     from .profile import ConditionProfile
+    from .results import Plan, Review
+    from .reviewer import review
     from .rules import RuleSet, load_rules
 
 _LAZY = {
     "ConditionProfile": "profile",
     "InputError": "errors",
-    "Plan": "plan",
+    "Plan": "results",
     "Problem": "errors",
-    "Review": "plan",
+    "Review": "results",
     "RuleSet": "rules",
     "RulesError": "errors",
     "load_profile": "loading",
     "load_rules": "rules",
     "plan": "planner",
     "profile_from_text": "loading",
-    "review": "review",
+    "review": "reviewer",
 }
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from .plan import Advice, AdviceSection
+from .results import Advice, AdviceSection
 from .vocab import NEEDLING
 
 if TYPE_CHECKING:
-    from .plan import Plan, Review
     from .profile import ConditionProfile
+    from .results import Plan, Review
     from .rules import RuleSet
 
 EMPTY = Advice(title="", lead="", sections=())

@@ -24,8 +24,8 @@ from .errors import Failure, InputError, NeedleplanError, Problem, note_line, qu
 from .inputs import Input
 
 if TYPE_CHECKING:
-    from .plan import Plan
     from .profile import ConditionProfile
+    from .results import Plan
     from .rules import RuleSet
     from .schedule import ClinicCalendar
     from .writers import Render

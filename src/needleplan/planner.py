@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from . import advice as advice_mod
-from .plan import (
+from .profile import PREGNANCY, ConditionProfile
+from .results import (
     Bands,
     Cadence,
     CompanionItem,
@@ -43,7 +44,6 @@ from .plan import (
     UncheckedSite,
     Warning,
 )
-from .profile import PREGNANCY, ConditionProfile
 from .rules import Condition, RuleSet, Site
 from .vocab import (
     FIRST_TRIMESTER_WEEKS,

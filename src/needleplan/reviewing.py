@@ -21,7 +21,7 @@ from .errors import EXIT_INVALID, EXIT_OK, InputError, Problem, UsageError, note
 REVIEW_FORMATS = ("table", "json", "jsonl", "yaml", "markdown", "html", "fhir")
 
 if TYPE_CHECKING:
-    from .plan import Review
+    from .results import Review
     from .rules import RuleSet
 
 
@@ -51,7 +51,7 @@ def run_review(
     """Review every profile named by ``paths``; problems go to stderr as they are met."""
     from .inputs import expand
     from .loading import load_profile
-    from .review import review
+    from .reviewer import review
     from .writers import get_writer
 
     if fmt not in REVIEW_FORMATS:

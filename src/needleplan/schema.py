@@ -27,7 +27,7 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
         schema = TypeAdapter(RuleSet).json_schema()
         title = "needleplan rule set"
     elif kind in ("plan", "review"):
-        from .plan import Plan, Review
+        from .results import Plan, Review
 
         model = Plan if kind == "plan" else Review
         schema = TypeAdapter(model).json_schema(mode="serialization")

@@ -22,7 +22,7 @@ from .errors import EXIT_INVALID, EXIT_OK, UsageError, inert, note_line
 from .inputs import expand
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .results import Plan
     from .rules import RuleSet
     from .schedule import ClinicCalendar
 

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from needleplan.plan import Plan
+    from needleplan.results import Plan
 
 #: format name -> (module, class name)
 FORMATS: dict[str, tuple[str, str]] = {

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from needleplan.plan import Plan
+from needleplan.results import Plan
 from needleplan.writers import Writer
 
 #: The column order is part of the contract (see README).

@@ -44,7 +44,7 @@ from needleplan.schedule import ClinicCalendar
 from needleplan.writers import Writer
 
 if TYPE_CHECKING:
-    from needleplan.plan import Plan
+    from needleplan.results import Plan
 
 #: Longest patient reference written into a description.
 _MAX_REFERENCE = 64

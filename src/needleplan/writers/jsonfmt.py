@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from needleplan.plan import Plan
+from needleplan.results import Plan
 from needleplan.writers import Writer
 
 _compact: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

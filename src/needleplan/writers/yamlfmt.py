@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from needleplan.plan import Plan
+from needleplan.results import Plan
 from needleplan.writers import Writer
 
 

@@ -19,10 +19,10 @@ import dataclasses
 import datetime as dt
 
 from .advice import review_advice
-from .plan import Change, Next, Point, Review, ReviewStep, RulesRef, Warning
 from .planner import note_hits, notes_warning
 from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
+from .results import Change, Next, Point, Review, ReviewStep, RulesRef, Warning
 from .rules import RuleSet
 from .vocab import NEEDLING, URGENCIES, ReviewVerdict, Urgency
 
