@@ -11,8 +11,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from needleplan.config import Config, ScheduleSettings
-from needleplan.schedule import ClinicCalendar, calendar_of, session_dates
+from needleplan.config import Config, ScheduleSettings, calendar_of
+from needleplan.schedule import ClinicCalendar, session_dates
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 

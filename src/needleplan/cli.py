@@ -392,7 +392,7 @@ def suggest(
 
     calendar = None
     if settings.path is not None:
-        from .schedule import calendar_of
+        from .config import calendar_of
 
         calendar = calendar_of(settings)
     width = _width(tty)

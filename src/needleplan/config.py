@@ -60,6 +60,7 @@ from needleplan.schedule import (
     DEFAULT_END,
     DEFAULT_SESSION_MINUTES,
     DEFAULT_START,
+    ClinicCalendar,
 )
 
 FILENAME = "needleplan.toml"
@@ -608,3 +609,16 @@ def describe(config: Config) -> str:
                 line += "  # default" + (f" ({note})" if note else "")
             lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def calendar_of(config: Config) -> ClinicCalendar:
+    """The booking calendar a clinic's settings describe (the machine's zone if none is set)."""
+    s = config.schedule
+    return ClinicCalendar(
+        days=s.weekdays,
+        holidays=frozenset(s.holidays),
+        start=s.start,
+        end=s.end,
+        session_minutes=s.session_minutes,
+        timezone=s.timezone or local_timezone_name(),
+    )

@@ -90,12 +90,14 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
                 )
                 continue
             places = ", ".join(p.replace("_", " ") for p in factor.places)
+            there = "do not needle there" if hf.level == "contraindication" else "take care there"
             flags.append(
                 Flag(
                     factor.id,
                     "precaution",
-                    f"{hf.label} ({places})",
-                    f"{hf.message} Applies at the {places} only.",
+                    f"{hf.label} ({places}): {there}",
+                    f"{hf.message} Applies at the {places} only; sites elsewhere may be "
+                    "needled.",
                     source,
                     hf.patient_message,
                 )

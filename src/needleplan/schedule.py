@@ -30,10 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from needleplan.config import Config
 
 #: Monday to Friday (``date.weekday()`` numbers: 0 is Monday). A design choice; see above.
 DEFAULT_DAYS: frozenset[int] = frozenset(range(5))
@@ -194,18 +190,3 @@ class ClinicCalendar:
     def bookable(self, day: dt.date) -> bool:
         """Whether a session may be booked on ``day`` (a working day, not a holiday)."""
         return day.weekday() in self.days and day not in self.holidays
-
-
-def calendar_of(config: Config) -> ClinicCalendar:
-    """The booking calendar a clinic's settings describe (the machine's zone if none is set)."""
-    from needleplan.config import local_timezone_name
-
-    s = config.schedule
-    return ClinicCalendar(
-        days=s.weekdays,
-        holidays=frozenset(s.holidays),
-        start=s.start,
-        end=s.end,
-        session_minutes=s.session_minutes,
-        timezone=s.timezone or local_timezone_name(),
-    )
