@@ -14,6 +14,9 @@ PLANS = ROOT / "plans"
 CASES = Path(__file__).resolve().parent / "profiles"
 
 os.environ.pop("FORCE_COLOR", None)
+# A developer's own clinic settings must not change what the tests see.
+os.environ.pop("NEEDLEPLAN_CONFIG", None)
+os.environ["XDG_CONFIG_HOME"] = str(Path(__file__).resolve().parent / "no-user-config")
 os.environ["COLUMNS"] = "100"
 os.environ["TERMINAL_WIDTH"] = "100"
 

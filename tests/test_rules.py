@@ -48,6 +48,13 @@ def test_snapshot_matches_the_yaml(tmp_path: Path) -> None:
     assert load_rules().to_data() == parse_rules(DEFAULT, "x").to_data()
 
 
+def test_written_snapshot_loads_back(tmp_path: Path) -> None:
+    written = rules_module.write_snapshot(tmp_path / "snapshot.pickle")
+    key, snapshot = pickle.loads(written.read_bytes())
+    assert key == (hashlib.sha256(DEFAULT).hexdigest(), rules_module._fingerprint())
+    assert snapshot.to_data() == load_rules().to_data()
+
+
 def test_rule_set_built_in_python() -> None:
     built = rules_from_data(_data())
     assert built.to_data() == load_rules().to_data()
@@ -120,6 +127,11 @@ REFERENCE_CASES = [
     ("course.no_response_sources", ["x-6"], "unknown source 'x-6'"),
     ("cadence.sources", ["x-7"], "unknown source 'x-7'"),
     ("review.events.bruising.sources", ["x-8"], "unknown source 'x-8'"),
+    ("site_rules.0.risk", "made_up", "unknown site risk 'made_up'"),
+    ("site_rules.4.in_place_of", "smoker", "must name a health factor with place: true"),
+    ("note_words.0.factor", "nobody", "unknown health factor 'nobody'"),
+    ("expectations.0.conditions", ["nowhere"], "unknown condition 'nowhere'"),
+    ("start_back.applies_to", ["nowhere"], "unknown condition 'nowhere'"),
 ]
 
 

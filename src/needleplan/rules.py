@@ -750,9 +750,8 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 
     p = Path(path)
     try:
-        if p.stat().st_size > yamlio.MAX_RULES_BYTES:
-            raise _too_large(str(p))  # before reading it
-        raw = p.read_bytes()
+        with p.open("rb") as fh:
+            raw = fh.read(yamlio.MAX_RULES_BYTES + 1)  # one byte more than allowed shows it
     except OSError as exc:
         from .errors import UsageError
 
