@@ -650,7 +650,7 @@ def test_review_markdown_lists_the_scores_in_words() -> None:
 def test_review_uses_the_reviews_own_line_when_given() -> None:
     given = review()
     given["mcid_line"] = 4.5
-    assert "A real change means a score of 4.5 or lower." in visible_html(render("html", given))
+    assert "A real change means a score of 4 or lower." in visible_html(render("html", given))
 
 
 def test_review_with_a_low_baseline_uses_thirty_percent() -> None:
@@ -662,7 +662,7 @@ def test_review_with_a_low_baseline_uses_thirty_percent() -> None:
     ]
     low["change"] = {"points": 0, "percent": 0.0, "meaningful": False, "worse": False}
     doc = render("html", low)
-    assert "A real change means a score of 2.1 or lower." in visible_html(doc)  # 30% of 3
+    assert "A real change means a score of 2 or lower." in visible_html(doc)  # 30% of 3
     assert "not yet a real change" in visible_html(doc)
     md = visible_md(render("markdown", low))
     assert "Session 2 (Thursday 3 December 2026): not recorded" in md

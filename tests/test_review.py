@@ -75,18 +75,29 @@ def test_no_meaningful_change_after_the_block_stops_needling() -> None:
     assert "diagnosis" in r.rationale[0].reason
 
 
-def test_no_change_at_the_review_point_stops_rather_than_continues() -> None:
-    r = course(7, 7, 7)
+def test_no_change_at_the_review_point_reviews_the_plan_and_never_adds_sessions() -> None:
+    r = course(7, 7, 7)  # neck, block 4, review after 2
+    assert r.verdict == "continue" and r.next.sessions == 1
+    assert "review the plan" in r.rationale[0].reason
+
+
+def test_the_first_session_is_compared_with_the_intake_score() -> None:
+    r = course(6, condition="shoulder_pain")  # block 2, review after 1: nothing to stop yet
+    assert r.verdict == "continue" and r.baseline_nrs == 6
+
+
+def test_no_change_after_the_block_stops_needling() -> None:
+    r = course(7, 7, 7, 7)
     assert r.verdict == "stop_needling"
     assert "review the diagnosis" in r.rationale[0].reason
 
 
 def test_notes_that_may_describe_a_collapsed_lung_hold_the_course() -> None:
     r = course(7, 5, notes="Short of breath since last night, sharp pain on breathing in.")
-    assert r.verdict == "stop_needling" and r.urgency == "same_day"
+    assert r.verdict == "stop_needling" and r.urgency == "emergency"
     assert r.warnings and "pneumothorax" in r.warnings[0].message
-    text = " ".join(i for s in r.advice.sections for i in s.items)
-    assert "today" in text.lower()
+    assert r.advice.sections[0].id == "where_to_go"
+    assert "emergency" in " ".join(r.advice.sections[0].items).lower()
 
 
 def test_red_flag_words_in_session_notes_warn() -> None:
@@ -129,6 +140,25 @@ def test_a_new_red_flag_refers() -> None:
     assert r.verdict == "refer" and r.urgency != "none"
     r = course(7, 5, new_health_factors=["cauda_equina_signs"])
     assert r.verdict == "refer" and r.urgency == "emergency"
+
+
+def test_bruising_after_several_sites_asks_which_one() -> None:
+    r = course(7, 6, events=["bruising"], needled=["splenius_capitis", "suboccipitals"],
+               sites={"splenius_capitis": "left", "suboccipitals": "left"})
+    assert not r.next.avoid_sites
+    assert any("which one" in a for a in r.next.actions)
+
+
+def test_needling_a_site_the_plan_avoids_is_warned() -> None:
+    data_sites = {"psoas": "left", "gluteus_medius": "left"}
+    log = [{"date": "2026-11-02", "nrs": 6, "needled": ["psoas"]}]
+    p = ConditionProfile.model_validate(
+        {"condition": "low_back_pain", "severity": 6, "duration": "6 months",
+         "sites": data_sites, "health_factors": ["anticoagulants"], "log": log},
+        context={"rules": RULES, "today": TODAY},
+    )
+    r = review(p, RULES, TODAY)
+    assert any(w.kind == "needled_avoided_site" for w in r.warnings)
 
 
 def test_bruising_avoids_the_site_and_rechecks_anticoagulation() -> None:

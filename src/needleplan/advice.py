@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from .results import Advice, AdviceSection
+from .results import Advice, AdviceSection, CompanionItem
 from .vocab import NEEDLING
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def _site_care(plan: Plan) -> list[str]:
     for site in plan.sites:
         if site.verdict == "avoid":
             continue
-        name = site.label if site.side == "both" else f"{site.label} ({site.side})"
+        name = f"{site.label} ({'both sides' if site.side == 'both' else site.side})"
         for reason in site.reasons:
             if reason.patient_message:
                 where.setdefault(reason.patient_message, []).append(name)
@@ -117,19 +117,53 @@ def with_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Plan:
     return dataclasses.replace(plan, advice=plan_advice(plan, profile, rules))
 
 
-def review_advice(review: Review, rules: RuleSet, needling: bool = True) -> Advice:
-    """The patient's page after a review: how the pain has changed and what comes next."""
-    lead, items, heading = patient_summary(review, rules)
-    urgent = review.verdict in ("emergency", "refer") or review.urgency != "none"
-    if urgent and len(items) >= 2:
-        sections = _section("where_to_go", "Where to go, and how soon", items[:2])
-        sections += _section("your_progress", heading, items[2:])
-    else:
-        sections = _section("your_progress", heading, items)
-    if review.verdict in ("continue", "extend") and needling:
-        sections += _section("aftercare", "After each session", list(rules.advice.aftercare))
-        sections += _section("warning_signs", "When to get help", list(rules.advice.warning_signs))
-    return Advice(title=_review_title(review.verdict), lead=lead, sections=tuple(sections))
+def review_advice(
+    review: Review, rules: RuleSet, companions: tuple[CompanionItem, ...] = ()
+) -> Advice:
+    """The patient's page after a review: where to go if it is urgent, then what comes next.
+
+    The pain scores themselves are the writers' to show (a list, a chart).
+    """
+    text = rules.advice
+    verdict = review.verdict
+    urgency = "emergency" if verdict == "emergency" else review.urgency
+    if verdict == "refer" and urgency == "none":
+        urgency = "routine"
+    sections: list[AdviceSection] = []
+    if urgency in text.referral:
+        go = text.referral[urgency]  # type: ignore[index]
+        sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
+    lead, items = _next_steps(review)
+    sections += _section("your_progress", "What happens next", items)
+    if verdict not in ("emergency", "refer"):
+        helps = [text.other_therapies_lead] if companions else []
+        helps += [c.patient_text for c in companions]
+        sections += _section("other_therapies", "What helps alongside", helps)
+    if verdict in ("continue", "extend"):
+        sections += _section("aftercare", "After each session", list(text.aftercare))
+        sections += _section("warning_signs", "When to get help", list(text.warning_signs))
+    return Advice(title=_review_title(verdict), lead=lead, sections=tuple(sections))
+
+
+def _next_steps(review: Review) -> tuple[str, list[str]]:
+    """(lead, items) in plain words: what the verdict means for the patient."""
+    verdict = review.verdict
+    more = f"Next: {_sessions(review.next.sessions)} more, then another check."
+    if verdict == "emergency":
+        return "You may have a serious problem from needling.", []
+    if verdict == "refer":
+        return "Some of your symptoms need a doctor to check them before more treatment.", []
+    if verdict == "continue":
+        return "Your treatment goes on as planned.", [more]
+    if verdict == "extend":
+        return "You are still getting better, so a few more sessions are planned.", [more]
+    if verdict == "discharge":
+        return "You can now look after this yourself.", [
+            "Keep doing your exercises. Come back if the pain returns or gets worse."
+        ]
+    if review.urgency == "emergency":
+        return "You may have a serious problem from needling. Needling stops for now.", []
+    return "Needling stops for now. Your therapist will talk with you about what comes next.", []
 
 
 def _review_title(verdict: str) -> str:
@@ -141,47 +175,6 @@ def _review_title(verdict: str) -> str:
         "refer": "You need a medical check first",
         "emergency": "Get emergency help now",
     }[verdict]
-
-
-def patient_summary(review: Review, rules: RuleSet) -> tuple[str, list[str], str]:
-    """(lead, items, heading) in plain words for the patient's page."""
-    b, latest = review.baseline_nrs, review.latest_nrs
-    items: list[str] = []
-    if b is not None and latest is not None:
-        if review.change is not None and review.change.meaningful:
-            items.append(f"Your pain went from {b} to {latest} out of 10: a real improvement.")
-        elif latest < b:
-            items.append(f"Your pain went from {b} to {latest} out of 10: a small change.")
-        elif latest == b:
-            items.append(f"Your pain is the same as at the start: {b} out of 10.")
-        else:
-            items.append(f"Your pain went up from {b} to {latest} out of 10.")
-    verdict = review.verdict
-    text = rules.advice
-    if verdict == "emergency":
-        go = text.referral["emergency"]
-        lead = "You may have a serious problem from needling."
-        items = [go.where, go.when, *items]
-    elif verdict == "refer":
-        urgency = review.urgency if review.urgency in text.referral else "routine"
-        go = text.referral[urgency]  # type: ignore[index]
-        lead = "Some of your symptoms need a doctor to check them before more treatment."
-        items = [go.where, go.when, *items]
-    elif verdict == "continue":
-        lead = "Your treatment goes on as planned."
-        items.append(f"Next: {_sessions(review.next.sessions)} more, then another check.")
-    elif verdict == "extend":
-        lead = "You are still getting better, so a few more sessions are planned."
-        items.append(f"Next: {_sessions(review.next.sessions)} more, then another check.")
-    elif verdict == "discharge":
-        lead = "You can now look after this yourself."
-        items.append("Keep doing your exercises. Come back if the pain returns or gets worse.")
-    else:
-        lead = "Needling stops for now. Your therapist will talk with you about what comes next."
-        if review.urgency in ("same_day", "emergency"):
-            go = text.referral[review.urgency]
-            items = [go.where, go.when, *items]
-    return lead, items, "Your progress"
 
 
 def _sessions(n: int) -> str:

@@ -31,6 +31,7 @@ from .errors import (
     UsageError,
     inert,
 )
+from .vocab import FORMATS, REVIEW_FORMATS, SCHEMA_KINDS
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -86,26 +87,11 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    yaml = "yaml"
-    markdown = "markdown"
-    html = "html"
-    fhir = "fhir"
-    ics = "ics"
-
-
-class ReviewFormat(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    yaml = "yaml"
-    markdown = "markdown"
-    html = "html"
-    fhir = "fhir"
+# Choices, from the one place each is defined (vocab): the names are the values.
+Format = Enum("Format", [(name, name) for name in FORMATS], type=str)  # type: ignore[misc]
+ReviewFormat = Enum(  # type: ignore[misc]
+    "ReviewFormat", [(name, name) for name in REVIEW_FORMATS], type=str
+)
 
 
 class CheckFormat(str, Enum):
@@ -118,10 +104,10 @@ class RulesFormat(str, Enum):
     yaml = "yaml"
 
 
-class SchemaKind(str, Enum):
-    profile = "profile"
-    rules = "rules"
-    plan = "plan"
+SchemaKind = Enum(  # type: ignore[misc]
+    "SchemaKind", [(name, name) for name in SCHEMA_KINDS], type=str
+)
+_PROFILE_SCHEMA = SchemaKind("profile")
 
 
 def _err(text: str) -> None:
@@ -578,10 +564,10 @@ def schema(
         SchemaKind,
         typer.Argument(
             metavar="[KIND]",
-            help="profile, rules or plan. Default: profile.",
+            help="profile, rules, plan or review. Default: profile.",
             show_default=False,
         ),
-    ] = SchemaKind.profile,
+    ] = _PROFILE_SCHEMA,
     rules: RulesOpt = None,
 ) -> None:
     """Print a JSON Schema (draft 2020-12) for editors and check-jsonschema."""
@@ -589,7 +575,7 @@ def schema(
 
     from .schema import json_schema
 
-    rule_set = _load_rules(rules) if kind is SchemaKind.profile else None
+    rule_set = _load_rules(rules) if kind.value == "profile" else None
     sys.stdout.write(
         json.dumps(json_schema(kind.value, rule_set), indent=2, ensure_ascii=False) + "\n"
     )

@@ -41,7 +41,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -62,13 +62,13 @@ from needleplan.schedule import (
     DEFAULT_START,
     ClinicCalendar,
 )
+from needleplan.vocab import FORMATS, FormatName
 
 FILENAME = "needleplan.toml"
 ENV_VAR = "NEEDLEPLAN_CONFIG"
 #: The largest config file read (a clinic's settings are a few hundred bytes).
 MAX_BYTES = 64 * 1024
-FORMATS = ("table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics")
-Format = Literal["table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics"]
+Format = FormatName
 
 # patterns are compiled on first use (re caches them), not at every start
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -96,8 +96,7 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
                     factor.id,
                     "precaution",
                     f"{hf.label} ({places}): {there}",
-                    f"{hf.message} Applies at the {places} only; sites elsewhere may be "
-                    "needled.",
+                    f"{hf.message} Applies at the {places} only; sites elsewhere may be needled.",
                     source,
                     hf.patient_message,
                 )
@@ -160,8 +159,18 @@ def _pregnancy_flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
     ]
 
 
-def _urgency(flags: list[Flag]) -> Urgency:
+def _urgency(flags: list[Flag], profile: ConditionProfile, rules: RuleSet) -> Urgency:
+    """A referral's urgency: its red flags', raised by red-flag words in the notes.
+
+    Notes never make a referral; but a referral whose notes describe a more urgent red
+    flag (cauda equina signs beside a routine one) goes at the more urgent pace.
+    """
     found = [f.urgency for f in flags if f.level == "red_flag"]
+    for group in rules.note_words:
+        if group.factor is not None and note_hits(profile.notes, group.words):
+            hf = rules.health_factors.get(group.factor)
+            if hf is not None and hf.level == "red_flag":
+                found.append(hf.urgency)
     return max(found, key=URGENCIES.index) if found else "none"
 
 
@@ -191,10 +200,18 @@ def _site_verdicts(profile: ConditionProfile, rules: RuleSet) -> tuple[SiteVerdi
         covered: set[str] = set()  # factors already answered by a rule at this site
         for rule in rules.site_rules:
             factors = set(rule.factors_any)
+            verdict_here = rule.verdict
+            note = ""
             if rule.in_place_of is not None:
                 factor = profile.factor(rule.in_place_of)
-                if factor is None or not places.intersection(factor.places):
+                hit = places.intersection(factor.places) if factor is not None else set()
+                if not hit:
                     continue
+                if side == "both" and hit != places:
+                    # one side only: that side keeps the rule; the other may be needled
+                    named = " and ".join(sorted(p.replace("_", " ") for p in hit))
+                    note = f" (the {named} side only: needle the other side alone)"
+                    verdict_here = "caution"
             elif rule.risk is not None:
                 if rule.risk not in site.risks or (factors and not factors & have):
                     continue
@@ -205,13 +222,13 @@ def _site_verdicts(profile: ConditionProfile, rules: RuleSet) -> tuple[SiteVerdi
             reasons.append(
                 Reason(
                     rule.id,
-                    rule.message_stronger if stronger else rule.message,
+                    (rule.message_stronger if stronger else rule.message) + note,
                     rule.patient_message,
                     rules.cite(rule.sources),
                 )
             )
-            if _VERDICT_ORDER[rule.verdict] > _VERDICT_ORDER[verdict]:
-                verdict = rule.verdict
+            if _VERDICT_ORDER[verdict_here] > _VERDICT_ORDER[verdict]:
+                verdict = verdict_here
         verdicts.append(SiteVerdict(sid, site.label, side, verdict, tuple(reasons)))  # type: ignore[arg-type]
     # avoided sites first, then cautions, each in the order given
     return tuple(sorted(verdicts, key=lambda v: -_VERDICT_ORDER[v.verdict]))
@@ -591,6 +608,21 @@ def _warnings(
     said = notes_warning(profile.notes, rules, profile.factor_ids)
     if said:
         warnings.append(Warning("notes_red_flag_words", said))
+    new_pain = profile.age is not None and profile.age >= 50 and profile.duration <= 12
+    new_pain_ids = ("new_pain_over_50", "new_headache_over_50")
+    if new_pain and not profile.factor_ids.intersection(new_pain_ids):
+        which = (
+            "new_headache_over_50"
+            if profile.condition == "tension_type_headache"
+            else "new_pain_over_50"
+        )
+        warnings.append(
+            Warning(
+                "new_pain_over_50",
+                f"Age {profile.age} with pain for {_duration_text(profile.duration)}: if this "
+                f"is a new, unexplained pain, it is a red flag; add '{which}'.",
+            )
+        )
     if profile.duration < 1 and not profile.factor("acute_injury"):
         warnings.append(
             Warning(
@@ -760,7 +792,7 @@ def plan(
         condition=profile.condition,
         condition_label=condition.label,
         decision=decision,
-        urgency=_urgency(flags) if decision == "refer" else "none",
+        urgency=_urgency(flags, profile, rules) if decision == "refer" else "none",
         sessions=sessions,
         course=course,
         cadence=cadence,

@@ -67,7 +67,9 @@ def review(
     steps: list[ReviewStep] = []
     r = rules.review
     n = len(log)
-    baseline, latest = log[0].nrs, log[-1].nrs
+    # the intake score is the baseline; each log entry is the score at that session
+    baseline = profile.severity if isinstance(profile.severity, int) else log[0].nrs
+    latest = log[-1].nrs
     points = latest - baseline
     percent = round(points * 100 / baseline, 1) if baseline else None
     improved = meaningful_fall(baseline, latest, rules) or (
@@ -90,11 +92,16 @@ def review(
         for eid in entry.events:
             event = r.events[eid]
             latest_entry = i == n - 1
+            action = f"{event.label} (session {i + 1}, {entry.date}): {event.action}"
             if event.avoid_site:
-                needled = entry.needled if entry.needled is not None else tuple(profile.sites)
-                avoid += [s for s in needled if s not in avoid]
-            if latest_entry or event.verdict is not None:
-                actions.append(f"{event.label} (session {i + 1}, {entry.date}): {event.action}")
+                needled = entry.needled if entry.needled is not None else ()
+                if len(needled) == 1:
+                    avoid += [s for s in needled if s not in avoid]
+                elif needled:
+                    action += " (needled that day: " + ", ".join(needled) + "; which one?)"
+                else:
+                    action += " (record which site with 'needled:')"
+            actions.append(action)
             if event.verdict is not None and (stop_event is None or latest_entry):
                 stop_event = (eid, entry, latest_entry)
             if event.urgency != "none" and latest_entry:
@@ -106,6 +113,18 @@ def review(
             )
 
     warnings: list[Warning] = []
+    ruled_out = {s.id: s for s in the_plan.sites if s.verdict == "avoid"}
+    for i, entry in enumerate(log):
+        for sid in entry.needled or ():
+            if sid in ruled_out:
+                why = "; ".join(x.message for x in ruled_out[sid].reasons)[:300]
+                warnings.append(
+                    Warning(
+                        "needled_avoided_site",
+                        f"Session {i + 1} ({entry.date}) needled {ruled_out[sid].label}, which "
+                        f"the plan says to avoid: {why}",
+                    )
+                )
     have = current.factor_ids
     for i, entry in enumerate(log):
         said = notes_warning(entry.notes, rules, have)
@@ -131,6 +150,18 @@ def review(
                 "resume until the patient has been medically cleared"
             )
         steps.insert(0, ReviewStep("review.emergency", why, cite(r.events[eid].sources)))
+    elif holding:
+        verdict, urgency = "stop_needling", "emergency"
+        group = holding[0]
+        steps.insert(
+            0,
+            ReviewStep(
+                "review.notes",
+                f"the latest session's notes may describe {group.topic}: no more needling until "
+                "the patient is checked; if breathless or in chest pain now, emergency services",
+                cite(group.sources or rules.note_words_sources),
+            ),
+        )
     elif red:
         verdict, urgency = "refer", max((f.urgency for f in red), key=URGENCIES.index)
         steps.insert(
@@ -141,17 +172,6 @@ def review(
                 + ", ".join(f.label for f in red)
                 + ": refer for medical assessment; no more needling until cleared",
                 "; ".join(dict.fromkeys(f.source for f in red)),
-            ),
-        )
-    elif holding:
-        verdict, urgency = "stop_needling", "same_day"
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.notes",
-                f"the latest session's notes may describe {holding[0].topic}: hold needling and "
-                "check the patient today; if breathless or in chest pain now, emergency services",
-                cite(rules.note_words_sources),
             ),
         )
     elif stop_event is not None:
@@ -176,7 +196,9 @@ def review(
             ),
         )
     else:
-        verdict = _course_verdict(log, rules, block, review_at, ceiling, improved, worse, steps)
+        verdict = _course_verdict(
+            log, baseline, rules, block, review_at, ceiling, improved, worse, steps
+        )
 
     # what comes next
     if verdict in ("continue", "extend") and profile.sites and set(profile.sites) <= set(avoid):
@@ -185,8 +207,8 @@ def review(
             "session, or stop needling."
         )
     if verdict == "continue":
-        to_go = (block - n) if n < block else max(0, min(block, ceiling - n))
-        to_go = to_go or 1
+        to_go = block - n if n < block else min(block - (n - block) % block, ceiling - n)
+        to_go = max(to_go, 1)
         review_in = max(1, review_at - n) if n < review_at else to_go
         nxt = Next(to_go, min(review_in, to_go), tuple(avoid), tuple(actions))
     elif verdict == "extend":
@@ -227,7 +249,7 @@ def review(
         mcid_line=mcid_line(baseline, rules),
         warnings=tuple(warnings),
     )
-    return dataclasses.replace(result, advice=review_advice(result, rules))
+    return dataclasses.replace(result, advice=review_advice(result, rules, the_plan.companions))
 
 
 def _max_urgency(a: Urgency, b: Urgency) -> Urgency:
@@ -236,6 +258,7 @@ def _max_urgency(a: Urgency, b: Urgency) -> Urgency:
 
 def _course_verdict(
     log: tuple[LogEntry, ...],
+    baseline: int,
     rules: RuleSet,
     block: int,
     review_at: int,
@@ -244,97 +267,80 @@ def _course_verdict(
     worse: bool,
     steps: list[ReviewStep],
 ) -> ReviewVerdict:
+    """The verdict of a course with no safety finding: a trial, then a decision."""
     r = rules.review
     n = len(log)
     cite = rules.cite(r.sources)
+
+    def said(rule: str, reason: str, source: str = cite) -> None:
+        steps.insert(0, ReviewStep(rule, reason, source))
+
     last = log[-r.discharge_sessions :]
     if len(last) == r.discharge_sessions and all(e.nrs <= r.discharge_nrs for e in last):
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.discharge",
-                f"pain at or below {r.discharge_nrs}/10 at the last {r.discharge_sessions} "
-                "sessions: discharge to self-management with the exercises",
-                cite,
-            ),
+        said(
+            "review.discharge",
+            f"pain at or below {r.discharge_nrs}/10 at the last {r.discharge_sessions} "
+            "sessions: discharge to self-management with the exercises",
         )
         return "discharge"
     if worse:
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.worse",
-                f"pain is {log[-1].nrs - log[0].nrs} points worse than at the start "
-                f"({r.worse_points} or more is a meaningful worsening): stop needling and reassess",
-                cite,
-            ),
+        said(
+            "review.worse",
+            f"pain is {log[-1].nrs - baseline} points worse than at the start "
+            f"({r.worse_points} or more is a meaningful worsening): stop needling and reassess",
         )
         return "stop_needling"
     if n < review_at:
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.before_review_point",
-                f"{n} of {block} sessions done; the review comes after session {review_at}",
-                rules.cite(rules.course.reassess_sources),
-            ),
+        said(
+            "review.before_review_point",
+            f"{n} of {block} sessions done; the review comes after session {review_at}",
+            rules.cite(rules.course.reassess_sources),
         )
         return "continue"
     if not improved:
-        when = "after the initial block" if n >= block else "at the review point"
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.no_change",
-                f"no meaningful change {when} ({n} sessions): stop needling and review the "
-                "diagnosis and plan; do not simply add sessions",
-                cite,
-            ),
+        if n < block:
+            said(
+                "review.no_change_yet",
+                f"no meaningful change at the review point (session {n}): review the plan with "
+                f"the patient now; finish the initial block of {block} only if you both agree, "
+                "and stop needling if there is still no change then",
+            )
+            return "continue"
+        said(
+            "review.no_change",
+            f"no meaningful change after the initial block ({n} sessions): stop needling and "
+            "review the diagnosis and plan; do not simply add sessions",
         )
         return "stop_needling"
     if n < block:
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.improving",
-                f"meaningful improvement by session {n}: continue to the end of the block "
-                f"({block})",
-                cite,
-            ),
+        said(
+            "review.improving",
+            f"meaningful improvement by session {n}: continue to the end of the block ({block})",
         )
         return "continue"
     if n >= ceiling:
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.ceiling",
-                f"{n} sessions reached the ceiling of {ceiling}: discharge to self-management "
-                "with the exercises; no course past the ceiling",
-                rules.cite(rules.course.ceiling_sources),
-            ),
+        said(
+            "review.ceiling",
+            f"{n} sessions reached the ceiling of {ceiling}: discharge to self-management "
+            "with the exercises; no course past the ceiling",
+            rules.cite(rules.course.ceiling_sources),
         )
         return "discharge"
-    # each block must keep improving: compare with the end of the previous block
-    done_blocks = n // block if block else 0
-    before = log[(done_blocks - 1) * block - 1].nrs if done_blocks > 1 else log[0].nrs
+    if (n - block) % block:
+        said("review.improving", f"improving; session {n} is inside an extra block: finish it")
+        return "continue"
+    # a block has just ended: it must have improved on the score before it began
+    before = baseline if n == block else log[n - block - 1].nrs
     if log[-1].nrs < before:
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.extend",
-                f"still improving over the last block ({before} to {log[-1].nrs}): extend by one "
-                f"block, up to the ceiling of {ceiling}",
-                cite,
-            ),
+        said(
+            "review.extend",
+            f"still improving over the last block ({before} to {log[-1].nrs}): extend by one "
+            f"block, up to the ceiling of {ceiling}",
         )
         return "extend"
-    steps.insert(
-        0,
-        ReviewStep(
-            "review.plateau",
-            f"improved overall but not over the last block ({before} to {log[-1].nrs}): "
-            "discharge to self-management with the exercises",
-            cite,
-        ),
+    said(
+        "review.plateau",
+        f"improved overall but not over the last block ({before} to {log[-1].nrs}): "
+        "discharge to self-management with the exercises",
     )
     return "discharge"

@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import EXIT_INVALID, EXIT_OK, InputError, Problem, UsageError, note_line
-
-#: The formats that show a review (a calendar or a CSV row of plan columns do not).
-REVIEW_FORMATS = ("table", "json", "jsonl", "yaml", "markdown", "html", "fhir")
+from .vocab import REVIEW_FORMATS
 
 if TYPE_CHECKING:
     from .results import Review

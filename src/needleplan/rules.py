@@ -330,6 +330,8 @@ class NoteWords:
     factor: Id | None = None
     #: in a session's notes, hold the course (stop needling until checked)
     holds_course: bool = False
+    #: what the words stand for, when more specific than ``note_words_sources``
+    sources: tuple[SourceId, ...] = ()
 
 
 @_entry

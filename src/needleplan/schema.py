@@ -13,7 +13,6 @@ from typing import Any
 from .rules import RuleSet
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-KINDS = ("profile", "rules", "plan", "review")
 
 
 def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
@@ -36,7 +35,7 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
         raise ValueError(f"unknown schema kind {kind!r}")
     return {
         "$schema": DRAFT,
-        "$id": f"https://needleplan.invalid/schema/{kind}.json",
+        "$id": f"urn:needleplan:schema:{kind}",
         **schema,
         "title": title,
     }

@@ -44,6 +44,17 @@ ReviewVerdict = Literal["continue", "extend", "discharge", "stop_needling", "ref
 REVIEW_VERDICTS: tuple[ReviewVerdict, ...] = get_args(ReviewVerdict)
 
 Effect = Literal["applied", "capped", "none"]
+#: Warnings that may point to a red flag or a fresh injury: shown right under the decision.
+RED_FLAG_PROMPTS = frozenset(
+    ("notes_red_flag_words", "new_pain_over_50", "fresh_pain", "needled_avoided_site")
+)
+
+#: Output formats, by name; a review is shown in these too, but for csv and ics.
+FormatName = Literal["table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics"]
+FORMATS: tuple[FormatName, ...] = get_args(FormatName)
+REVIEW_FORMATS: tuple[FormatName, ...] = tuple(f for f in FORMATS if f not in ("csv", "ics"))
+#: What ``needleplan schema`` prints.
+SCHEMA_KINDS = ("profile", "rules", "plan", "review")
 Audience = Literal["patient", "parent"]
 
 #: Ids: lower-case letters, digits and '_', starting with a letter.

@@ -11,6 +11,7 @@ prints those characters and never builds headings, lists, links or tags.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -122,7 +123,7 @@ def scores_summary(data: Mapping[str, Any]) -> str:
         words.append("That is a real improvement.")
     else:
         words.append("That is not yet a real change.")
-    line = _number(meaningful_line(data, base))
+    line = math.floor(meaningful_line(data, base))  # pain scores are whole numbers
     words.append(f"A real change means a score of {line} or lower.")
     return " ".join(words)
 
@@ -156,8 +157,12 @@ def handout(data: Mapping[str, Any]) -> dict[str, Any]:
             ]
         if items or schedule:
             heading = clean(part.get("heading", ""))
-            sections.append({"heading": heading, "items": items, "schedule": schedule})
+            sections.append(
+                {"id": part.get("id"), "heading": heading, "items": items, "schedule": schedule}
+            )
     review = "trajectory" in data
+    # where to go comes before everything else, the pain scores included
+    first = [x for x in sections if x["id"] == "where_to_go"]
     scores = [
         {
             "session": int(t["session"]),
@@ -172,7 +177,8 @@ def handout(data: Mapping[str, Any]) -> dict[str, Any]:
         "lead": clean(advice.get("lead") or ""),
         "parent": data.get("audience") == "parent",
         "ref": clean(data["patient"]) if data.get("patient") else "",
-        "sections": sections,
+        "first": first,
+        "sections": [x for x in sections if x not in first],
         "scores": scores,
         "scores_summary": scores_summary(data) if review else "",
         "disclaimer": disclaimer,
@@ -206,21 +212,28 @@ def render_markdown(view: Mapping[str, Any], clinic: Mapping[str, str] | None) -
         out += [md_text(PARENT_LINE), ""]
     if view["lead"]:
         out += [md_text(view["lead"]), ""]
+    for section in view["first"]:
+        out += _section_md(section)
     if view["review"]:
         out += _scores_md(view)
     for section in view["sections"]:
-        out += [f"## {md_text(section['heading'])}", ""]
-        out += [f"- {md_text(item)}" for item in section["items"]]
-        if section["items"]:
-            out.append("")
-        for row in section["schedule"]:
-            mark = " (check-in)" if row["reassess"] else ""
-            out.append(f"- Session {row['session']}: {md_text(row['date'] + mark)}")
-        if section["schedule"]:
-            out.append("")
+        out += _section_md(section)
     if view["disclaimer"]:
         out += [md_text(view["disclaimer"]), ""]
     return "\n".join(out)
+
+
+def _section_md(section: Mapping[str, Any]) -> list[str]:
+    out = [f"## {md_text(section['heading'])}", ""]
+    out += [f"- {md_text(item)}" for item in section["items"]]
+    if section["items"]:
+        out.append("")
+    for row in section["schedule"]:
+        mark = " (check-in)" if row["reassess"] else ""
+        out.append(f"- Session {row['session']}: {md_text(row['date'] + mark)}")
+    if section["schedule"]:
+        out.append("")
+    return out
 
 
 class MarkdownWriter(Writer):

@@ -24,6 +24,7 @@ from typing import Any
 
 from needleplan.errors import inert
 from needleplan.textfit import cell_len, fit, glue, short, words, wrap
+from needleplan.vocab import RED_FLAG_PROMPTS
 from needleplan.writers import Writer
 
 #: One piece of a line and its Rich style ('' for none).
@@ -232,10 +233,11 @@ class TableWriter(Writer):
                 tag_style="bold yellow",
                 lines=2,
             )
+        lines += self._warnings(d, prompts=True)
         safety = self._safety(d, TOP - len(lines) - 1)
         if safety:
             lines += [[], *safety]
-        lines += self._warnings(d)
+        lines += self._warnings(d, prompts=False)
         lines += self._course(d)
         companions = d.get("companions") or []
         if companions:
@@ -280,10 +282,13 @@ class TableWriter(Writer):
             out += _tagged(tag, text, w, tag_style=style, lines=lines)
         return out
 
-    def _warnings(self, d: dict[str, Any]) -> list[Line]:
+    def _warnings(self, d: dict[str, Any], *, prompts: bool) -> list[Line]:
+        """The warnings that may point to a red flag (``prompts``), or the others."""
         out: list[Line] = []
         shown_unchecked = bool(d.get("unchecked"))
         for x in d.get("warnings") or []:
+            if (x["kind"] in RED_FLAG_PROMPTS) != prompts:
+                continue
             if x["kind"] == "sites_not_given" and shown_unchecked:
                 continue  # said on the NOT CHECKED line
             out += _tagged("CHECK", inert(x["message"]), self._width(), tag_style="bold", lines=3)
@@ -381,16 +386,20 @@ class TableWriter(Writer):
         verdict = d["verdict"]
         marker, name, style = VERDICTS[verdict]
         urgency = ""
-        if verdict == "refer":
+        if verdict == "refer" or d.get("urgency", "none") in ("same_day", "emergency"):
             urgency = REFER_URGENCY[d.get("urgency", "none")][0]
         steps = d.get("rationale") or []
         headline = inert(str(steps[0]["reason"])) if steps else ""
         detail = VERDICT_DETAIL[verdict]
+        if verdict == "stop_needling" and urgency:
+            detail = REFER_URGENCY[d["urgency"]][1]
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
         done = d.get("sessions_done", 0)
         lines.append(self._identity(d, f"{done} session{'s' if done != 1 else ''} done"))
         if headline:
             lines += _tagged("Why", headline, w, lines=3)
+        for x in d.get("warnings") or []:
+            lines += _tagged("CHECK", inert(x["message"]), w, tag_style="bold", lines=3)
         lines.append([])
         change = d.get("change")
         b, latest = d.get("baseline_nrs"), d.get("latest_nrs")
