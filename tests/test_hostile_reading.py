@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -75,8 +74,7 @@ def test_a_fifo_with_a_writer_is_read(runner, tmp_path: Path) -> None:
     os.mkfifo(fifo)
 
     def write() -> None:
-        time.sleep(0.2)  # the reader is waiting first
-        fifo.write_text(NECK)
+        fifo.write_text(NECK)  # opening a FIFO to write waits for its reader
 
     threading.Thread(target=write, daemon=True).start()
     assert invoke(runner, "validate", str(fifo)).exit_code == 0

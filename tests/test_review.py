@@ -143,8 +143,13 @@ def test_a_new_red_flag_refers() -> None:
 
 
 def test_bruising_after_several_sites_asks_which_one() -> None:
-    r = course(7, 6, events=["bruising"], needled=["splenius_capitis", "suboccipitals"],
-               sites={"splenius_capitis": "left", "suboccipitals": "left"})
+    r = course(
+        7,
+        6,
+        events=["bruising"],
+        needled=["splenius_capitis", "suboccipitals"],
+        sites={"splenius_capitis": "left", "suboccipitals": "left"},
+    )
     assert not r.next.avoid_sites
     assert any("which one" in a for a in r.next.actions)
 
@@ -153,8 +158,14 @@ def test_needling_a_site_the_plan_avoids_is_warned() -> None:
     data_sites = {"psoas": "left", "gluteus_medius": "left"}
     log = [{"date": "2026-11-02", "nrs": 6, "needled": ["psoas"]}]
     p = ConditionProfile.model_validate(
-        {"condition": "low_back_pain", "severity": 6, "duration": "6 months",
-         "sites": data_sites, "health_factors": ["anticoagulants"], "log": log},
+        {
+            "condition": "low_back_pain",
+            "severity": 6,
+            "duration": "6 months",
+            "sites": data_sites,
+            "health_factors": ["anticoagulants"],
+            "log": log,
+        },
         context={"rules": RULES, "today": TODAY},
     )
     r = review(p, RULES, TODAY)

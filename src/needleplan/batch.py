@@ -260,9 +260,13 @@ def _in_workers(inputs: Sequence[Input], workers: int, args: tuple[Any, ...]) ->
 
 
 def _stop(pool: Any) -> None:
-    """Stop every worker now (SIGTERM, their default action), then let the pool go."""
+    """Stop every worker now (SIGTERM, their default action), then let the pool go.
+
+    The workers go first: the pool's manager thread then finds them gone and fails the
+    pending work (cancelling it first could race with a result already on its way, which
+    the manager thread would report as a traceback).
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
@@ -271,3 +275,7 @@ def _stop(pool: Any) -> None:
         if process.is_alive():  # pragma: no cover - SIGTERM is never held for long
             process.kill()
             process.join()
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False)
+    if manager is not None:
+        manager.join(timeout=5)  # it notices the workers are gone; never wait on it for ever

@@ -662,6 +662,13 @@ def _terminated(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def _leave(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 def main() -> None:
     """Console-script entry point: runs one command, then the process exits."""
     # SIGTERM ends a run as Ctrl-C does (workers stopped, no partial file), with exit 143
@@ -672,6 +679,13 @@ def main() -> None:
     try:
         # prog_name: also under `python -m needleplan` (help, completion)
         app(prog_name="needleplan")
+    except SystemExit as done:
+        if done.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+            # Stopped: every file is whole or absent and the workers are gone. Leave now,
+            # without the exit handlers, where the worker pool's helper threads could still
+            # be waiting on pipes the workers no longer read.
+            _leave(int(done.code))
+        raise
     except KeyboardInterrupt:  # pragma: no cover - interrupted outside a command
         _err("needleplan: interrupted")
         sys.exit(EXIT_INTERRUPTED)
