@@ -137,3 +137,40 @@ def test_output_dir_that_is_a_file_is_refused(runner, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "is not a folder" in result.stderr
     assert out.read_text() == "a file"
+
+
+def test_a_folder_qualified_name_never_takes_another_profiles_name(runner, tmp_path: Path) -> None:
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+    sources = [
+        _profile(tmp_path / "x", "a.yaml", "P-X"),
+        _profile(tmp_path / "y", "a.yaml", "P-Y"),
+        _profile(tmp_path, "x__a.yaml", "P-XA"),
+    ]
+    out = tmp_path / "out"
+    result = invoke(runner, "suggest", "-f", "json", "-o", str(out), *map(str, sources))
+    assert result.exit_code == 0, result.stderr
+    plans = {p.name: json.loads(p.read_text())["patient"] for p in out.iterdir()}
+    assert plans["x__a.json"] == "P-XA"  # the profile named x__a keeps its own name
+    assert sorted(plans.values()) == ["P-X", "P-XA", "P-Y"]
+
+
+def test_a_file_name_that_is_not_utf8_is_planned(tmp_path: Path) -> None:
+    name = os.fsdecode(b"bad\xff.yaml")
+    (tmp_path / name).write_text(NECK)
+    for fmt in ("json", "csv", "ics"):
+        out = tmp_path / f"out-{fmt}"
+        proc = needleplan(
+            "suggest",
+            "-f",
+            fmt,
+            "--start-date",
+            "2026-12-01",
+            "-o",
+            str(out),
+            name,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert b"Traceback" not in proc.stderr
+        assert len(list(out.iterdir())) == 1

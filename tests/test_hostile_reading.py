@@ -147,3 +147,16 @@ def test_loaders_agree_on_limits() -> None:
                 yamlio.parse(text, "t", pure_python=pure)
             problems.append(info.value.problems)
         assert problems[0] == problems[1]
+
+
+def test_settings_and_rules_from_a_silent_fifo_time_out(
+    runner, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(yamlio, "READ_TIMEOUT_SECONDS", 0.5)
+    fifo = tmp_path / "never.toml"
+    os.mkfifo(fifo)
+    for args in (["config", "--config", str(fifo)], ["rules", "--rules", str(fifo)]):
+        result = invoke(runner, *args)
+        assert result.exit_code == 2, args
+        assert "READ_TIMEOUT_SECONDS" in result.stderr
+        assert "Traceback" not in result.stderr

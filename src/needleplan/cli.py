@@ -229,9 +229,7 @@ FailOnOpt = Annotated[
 def _load_rules(path: Path | None) -> "RuleSet":
     from .rules import load_rules
 
-    if path is not None and not path.is_file():
-        raise UsageError(f"cannot read rules file '{path}': no such file")
-    return load_rules(path)
+    return load_rules(path)  # a missing or unreadable file is its UsageError
 
 
 def _parse_date(value: str | None, option: str = "--start-date") -> "dt.date | None":

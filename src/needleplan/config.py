@@ -335,11 +335,14 @@ def _is_file(path: Path) -> bool:
 
 def _read(path: Path) -> str:
     source = str(path)
+    from needleplan.yamlio import read_bounded
+
     try:
         if path.is_dir():
             raise ConfigError([Problem(source, "this is a folder, not a config file")])
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = read_bounded(path, source, MAX_BYTES)
+    except InputError as exc:  # a pipe that never ends
+        raise ConfigError(exc.problems) from None
     except OSError as exc:
         raise ConfigError(
             [

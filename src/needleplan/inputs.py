@@ -16,11 +16,21 @@ STDIN_SOURCE = "<stdin>"
 
 
 class Input(NamedTuple):
-    """One profile to read: ``path`` is None for stdin."""
+    """One profile to read: ``path`` is None for stdin; ``source`` is how it is named.
+
+    ``path`` is kept as the system gave it, to open; ``source`` is always valid text
+    (bytes of a file name that are not UTF-8 are written as ``\\xNN``), so any output
+    that names the profile can be written.
+    """
 
     source: str
     path: str | None
     root: str | None = None  # the directory it was found under, for output names
+
+
+def shown(path: str) -> str:
+    """A file name as valid text: bytes that are not UTF-8 written as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _walk(root: str) -> list[str]:
@@ -34,10 +44,13 @@ def _walk(root: str) -> list[str]:
         except OSError as exc:
             raise UsageError(f"cannot read the folder '{folder}': {exc.strerror or exc}") from None
         for entry in entries:
-            if entry.is_dir():
-                pending.append((entry.path, (*parts, entry.name)))
-            elif entry.name.lower().endswith(YAML_SUFFIXES) and entry.is_file():
-                found.append(((*parts, entry.name), entry.path))
+            try:
+                if entry.is_dir(follow_symlinks=False):  # a linked folder could loop
+                    pending.append((entry.path, (*parts, entry.name)))
+                elif entry.name.lower().endswith(YAML_SUFFIXES) and entry.is_file():
+                    found.append(((*parts, entry.name), entry.path))
+            except OSError:
+                continue  # gone, or unreadable: not a profile to plan
     found.sort()
     return [path for _, path in found]
 
@@ -53,11 +66,11 @@ def expand(paths: Sequence[str]) -> list[Input]:
             stdin_seen = True
             inputs.append(Input(STDIN_SOURCE, None))
         elif os.path.isdir(raw):
-            inputs += [Input(p, p, raw) for p in _walk(raw)]
+            inputs += [Input(shown(p), p, raw) for p in _walk(raw)]
         elif os.path.exists(raw):  # a file, or a pipe such as <(...): read with the same bounds
             if not os.access(raw, os.R_OK):
                 raise UsageError(f"cannot read '{raw}': permission denied")
-            inputs.append(Input(raw, raw))
+            inputs.append(Input(shown(raw), raw))
         else:
             raise UsageError(
                 f"no such file or directory: '{raw}'",

@@ -162,7 +162,7 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
         own = Path(inp.path).stem if inp.path is not None else "stdin"
         raw = _stem(inp, counts[own.casefold()] > 1)
         base = (_UNSAFE.sub("_", raw).lstrip(".") or "profile")[:MAX_STEM_CHARS]
-        wanted.append((base, base == raw))
+        wanted.append((base, base == raw == own))  # the profile's own name, unchanged
     reserved = {base.casefold() for base, _ in wanted}
     taken: set[str] = set()
     names: list[str | None] = [None] * len(wanted)

@@ -752,8 +752,11 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 
     p = Path(path)
     try:
-        with p.open("rb") as fh:
-            raw = fh.read(yamlio.MAX_RULES_BYTES + 1)  # one byte more than allowed shows it
+        if p.is_dir():
+            raise IsADirectoryError(21, "it is a folder")
+        raw = yamlio.read_bounded(p, str(p), yamlio.MAX_RULES_BYTES)  # bounded in size and time
+    except InputError as exc:
+        raise RulesError(exc.problems) from None
     except OSError as exc:
         from .errors import UsageError
 

@@ -169,6 +169,15 @@ def read_text(
     return decode(raw, source)
 
 
+def read_bounded(path: str | os.PathLike[str], source: str, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of any file (settings, rules, profiles), in bounded time.
+
+    A regular file is read at its size; a pipe, FIFO or device as data comes, for at most
+    :data:`READ_TIMEOUT_SECONDS` (an :class:`InputError` then). ``OSError`` is raised as is.
+    """
+    return _read_path(os.fspath(path), source, limit)
+
+
 def _read_path(path: str, source: str, limit: int) -> bytes:
     # O_NONBLOCK: opening a FIFO does not wait for a writer (the read below does, timed)
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -209,7 +218,7 @@ def _read_stream(fd: int, source: str, limit: int, timed: bool) -> bytes:
                             source,
                             f"no complete file after {READ_TIMEOUT_SECONDS:g} s "
                             "(limit READ_TIMEOUT_SECONDS): a pipe or device must deliver "
-                            "the whole profile and close",
+                            "the whole file and close",
                         )
                     ]
                 )
