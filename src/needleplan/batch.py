@@ -61,12 +61,17 @@ def _internal(source: str, exc: BaseException) -> tuple[Problem, ...]:
     return (Problem(source, message),)
 
 
-def check_one(inp: Input, rules: RuleSet) -> tuple[ConditionProfile | None, tuple[Problem, ...]]:
-    """Load and validate one input: the profile, or why there is none (never raised)."""
+def check_one(
+    inp: Input, rules: RuleSet, today: dt.date | None = None
+) -> tuple[ConditionProfile | None, tuple[Problem, ...]]:
+    """Load and validate one input: the profile, or why there is none (never raised).
+
+    ``today`` bounds the session log (no session after it).
+    """
     from .loading import load_profile
 
     try:
-        return load_profile(inp.path if inp.path is not None else "-", rules), ()
+        return load_profile(inp.path if inp.path is not None else "-", rules, today=today), ()
     except InputError as exc:
         return None, tuple(exc.problems)
     except OSError as exc:

@@ -77,3 +77,16 @@ def expand(paths: Sequence[str]) -> list[Input]:
                 hint="check the path; '-' reads a profile from stdin",
             )
     return inputs
+
+
+def profiles(paths: Sequence[str]) -> tuple[list[Input], bool]:
+    """The inputs named by ``paths`` and whether output is for several profiles.
+
+    One file (or ``-``) gives one object; a folder or several paths give a list, even
+    when they hold one profile. No profile at all is a usage error.
+    """
+    inputs = expand(paths)
+    if not inputs:
+        raise UsageError("no profiles found (*.yaml or *.yml)", hint="check the paths given")
+    one_file = len(paths) == 1 and (paths[0] == "-" or not os.path.isdir(paths[0]))
+    return inputs, not (one_file and len(inputs) == 1)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import EXIT_INVALID, EXIT_OK, InputError, Problem, UsageError, note_line
+from .errors import EXIT_INVALID, EXIT_OK, Problem, UsageError, note_line
 from .vocab import REVIEW_FORMATS
 
 if TYPE_CHECKING:
@@ -47,8 +46,8 @@ def run_review(
     options: dict[str, Any],
 ) -> Run:
     """Review every profile named by ``paths``; problems go to stderr as they are met."""
-    from .inputs import expand
-    from .loading import load_profile
+    from .batch import check_one
+    from .inputs import profiles
     from .reviewer import review
     from .writers import get_writer
 
@@ -56,44 +55,31 @@ def run_review(
         raise UsageError(
             f"the {fmt} format cannot show a review", hint=f"use {', '.join(REVIEW_FORMATS)}"
         )
-    inputs = expand(paths)
-    if not inputs:
-        raise UsageError("no profiles found (*.yaml or *.yml)", hint="check the paths given")
+    inputs, many = profiles(paths)
     writer = get_writer(fmt, **options)
-    single = (
-        len(paths) == 1 and len(inputs) == 1 and (paths[0] == "-" or not Path(paths[0]).is_dir())
-    )
     reviews: list[Review] = []
     invalid: list[str] = []
     unlogged = 0
     for inp in inputs:
-        try:
-            profile = load_profile(inp.path if inp.path is not None else "-", rules, today=today)
-        except InputError as exc:
-            for problem in exc.problems:
-                _stderr(problem.format())
-            invalid.append(inp.source)
-            continue
-        except OSError as exc:
-            _stderr(Problem(inp.source, f"cannot read the file: {exc.strerror or exc}").format())
-            invalid.append(inp.source)
-            continue
-        if not profile.log and inp.root is not None:
-            unlogged += 1  # a plan found in a folder, not yet treated: nothing to review
-            continue
-        if not profile.log:
-            _stderr(
+        profile, problems = check_one(inp, rules, today)
+        if profile is not None and not profile.log:
+            if inp.root is not None:
+                unlogged += 1  # a plan found in a folder, not yet treated: nothing to review
+                continue
+            problems = (
                 Problem(
                     inp.source,
                     "no session log to review",
                     hint="add a 'log:' entry per session (date and nrs), or plan it with "
                     "'needleplan suggest'",
-                ).format()
+                ),
             )
+        if problems or profile is None:
+            for problem in problems:
+                _stderr(problem.format())
             invalid.append(inp.source)
             continue
         reviews.append(review(profile, rules, today, source=inp.source))
-    many = not single
     if unlogged:
         _stderr(f"needleplan: note: {unlogged} profile(s) without a 'log:' were skipped")
     if not reviews and not invalid:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .batch import run
-from .errors import EXIT_INVALID, EXIT_OK, UsageError, inert, note_line
-from .inputs import expand
+from .errors import EXIT_INVALID, EXIT_OK, inert, note_line
+from .inputs import profiles
 
 if TYPE_CHECKING:
     from .results import Plan
@@ -86,9 +86,7 @@ def run_suggest(opts: SuggestOptions) -> Suggested:
     """Plan every profile named in ``opts``; its exit code (0, or 1 if any was invalid)."""
     from .writers import get_writer, renderer
 
-    inputs = expand(opts.paths)
-    if not inputs:
-        raise UsageError("no profiles found (*.yaml or *.yml)", hint="check the paths given")
+    inputs, many = profiles(opts.paths)
     width = opts.width or (shutil.get_terminal_size((100, 24)).columns if opts.tty else 100)
     options: dict[str, Any] = {
         "color": opts.colour and opts.output_dir is None,
@@ -96,12 +94,6 @@ def run_suggest(opts: SuggestOptions) -> Suggested:
         **opts.writer_options,
     }
     writer = get_writer(opts.fmt, **options)
-    single = (
-        len(opts.paths) == 1
-        and len(inputs) == 1
-        and (opts.paths[0] == "-" or not Path(opts.paths[0]).is_dir())
-    )
-    many = not single
     targets: list[Path] = []
     if opts.output_dir is not None:
         from .outfiles import output_paths
