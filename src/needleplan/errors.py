@@ -165,3 +165,18 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
         # prefix matches catch abbreviations such as 'anticoag'
         matches = [o for o in options if len(word) >= 4 and o.startswith(word.lower())][:1]
     return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def kind_of(value: object) -> str:
+    """What a value is, in a user's words: 'a list', 'a mapping', 'empty', 'a number'..."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "text"

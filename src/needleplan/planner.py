@@ -46,21 +46,25 @@ from .results import (
 )
 from .rules import Condition, RuleSet, Site
 from .vocab import (
+    ADULT_AGE,
     FIRST_TRIMESTER_WEEKS,
+    FLAG_LEVELS,
     NEEDLING,
-    URGENCIES,
+    VERDICTS,
+    WEEKS_PER_UNIT,
     Audience,
     Decision,
     Effect,
     Place,
     Urgency,
+    most_urgent,
 )
 
 if TYPE_CHECKING:
     from .schedule import ClinicCalendar
 
-_LEVEL_ORDER = {"red_flag": 0, "contraindication": 1, "not_indicated": 2, "precaution": 3}
-_VERDICT_ORDER = {"ok": 0, "caution": 1, "avoid": 2}
+_LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(FLAG_LEVELS)}
+_VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
 
 
 # -- screening --------------------------------------------------------------------
@@ -171,7 +175,7 @@ def _urgency(flags: list[Flag], profile: ConditionProfile, rules: RuleSet) -> Ur
             hf = rules.health_factors.get(group.factor)
             if hf is not None and hf.level == "red_flag":
                 found.append(hf.urgency)
-    return max(found, key=URGENCIES.index) if found else "none"
+    return most_urgent(*found)
 
 
 # -- sites ------------------------------------------------------------------------
@@ -479,7 +483,7 @@ def _duration_text(weeks: float) -> str:
         return f"{days} day" + ("" if days == 1 else "s")
     if weeks < 17:
         return f"{weeks:.3g} weeks"
-    return f"{weeks / 4.348:.3g} months"
+    return f"{weeks / WEEKS_PER_UNIT['month']:.3g} months"
 
 
 def _cadence(
@@ -563,16 +567,6 @@ def _expectations(
             or e.when_previous_response == profile.previous_response
         )
     )
-
-
-def note_topics(notes: str | None, rules: RuleSet) -> list[tuple[str, list[str]]]:
-    """Red-flag topics whose words appear in ``notes``: (topic, the rule set's words found)."""
-    found = []
-    for group in rules.note_words:
-        hits = note_hits(notes, group.words)
-        if hits:
-            found.append((group.topic, hits))
-    return found
 
 
 def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
@@ -785,7 +779,9 @@ def plan(
             schedule = tuple(
                 s.__class__(s.session, s.date, s.session == course.reassess_after) for s in schedule
             )
-    audience: Audience = "parent" if profile.age is not None and profile.age < 18 else "patient"
+    audience: Audience = (
+        "parent" if profile.age is not None and profile.age < ADULT_AGE else "patient"
+    )
     result = Plan(
         source=source,
         patient=profile.patient,

@@ -27,13 +27,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .errors import HUMAN, did_you_mean, quote
+from .errors import HUMAN, did_you_mean, kind_of, quote
 from .vocab import (
     AGE_RANGE,
     FIRST_TRIMESTER_WEEKS,
     GROC_RANGE,
     ID_PATTERN,
     MAX_DIGITS,
+    MAX_DURATION_NUMBER,
     MAX_ID_LENGTH,
     MAX_IDS,
     MAX_LOG,
@@ -73,7 +74,6 @@ _UNIT_WORDS = sorted(
 #: A duration in text: up to 4 ASCII digits (and 2 decimals), optional spaces, a unit.
 DURATION_PATTERN = r"^([0-9]{1,4}(?:\.[0-9]{1,2})?)(?: *(" + "|".join(_UNIT_WORDS) + "))?$"
 _DURATION = re.compile(DURATION_PATTERN)
-MAX_DURATION_NUMBER = 9999
 _WHOLE_TEXT = r"^(10|[0-9])$"
 DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DATE = re.compile(DATE_PATTERN)
@@ -99,7 +99,7 @@ def _whole(value: Any, what: str, low: int, high: int) -> int:
             what=what,
             low=low,
             high=high,
-            kind=_kind(value),
+            kind=kind_of(value),
         )
     if isinstance(value, float):
         if not value.is_integer():
@@ -149,7 +149,7 @@ def parse_severity(value: Any) -> int | str:
 SEVERITY_SCHEMA = {
     "description": "Pain NRS 0-10 (a whole number), or mild | moderate | severe.",
     "anyOf": [
-        {"type": "integer", "minimum": 0, "maximum": 10},
+        {"type": "integer", "minimum": NRS_RANGE[0], "maximum": NRS_RANGE[1]},
         {"type": "string", "pattern": _WHOLE_TEXT},
         {"enum": list(SEVERITY_WORDS)},
     ],
@@ -253,7 +253,7 @@ def _rules(info: ValidationInfo) -> "RuleSet | None":
 def _id_text(value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise _error(
-            "id_type", "{what} must be an id (text), not {kind}", what=what, kind=_kind(value)
+            "id_type", "{what} must be an id (text), not {kind}", what=what, kind=kind_of(value)
         )
     if not value or len(value) > MAX_ID_LENGTH:
         raise _error(
@@ -324,20 +324,6 @@ def _checked(kind: str) -> Any:
     return check
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if _is_number(value):
-        return "a number"
-    return "text"
-
-
 ID_SCHEMA = {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH}
 
 
@@ -365,7 +351,7 @@ def _id_list(kind: str, what: str) -> Any:
                 "not_a_list",
                 "{what} must be a list such as [a, b], not {kind}",
                 what=what,
-                kind=_kind(value),
+                kind=kind_of(value),
             )
         if len(value) > MAX_IDS:
             raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
@@ -484,7 +470,7 @@ def _factor_list(value: Any, info: ValidationInfo, what: str = "health_factors")
         return ()
     if not isinstance(value, list):
         raise _error(
-            "not_a_list", "{what} must be a list, not {kind}", what=what, kind=_kind(value)
+            "not_a_list", "{what} must be a list, not {kind}", what=what, kind=kind_of(value)
         )
     if len(value) > MAX_IDS:
         raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
@@ -568,7 +554,7 @@ def _sites(value: Any, info: ValidationInfo) -> Mapping[str, Side]:
             "sites",
             "sites must be a mapping of site ids to sides, e.g. "
             "'upper_trapezius: right', not {kind}",
-            kind=_kind(value),
+            kind=kind_of(value),
         )
     if len(value) > MAX_IDS:
         raise _error("too_many", "sites has more than {n} entries", n=MAX_IDS)
@@ -626,7 +612,9 @@ def _measures(value: Any, info: ValidationInfo) -> Mapping[str, float]:
         return {}
     if not isinstance(value, dict):
         raise _error(
-            "measure", "measure must be a mapping such as 'ndi: 14', not {kind}", kind=_kind(value)
+            "measure",
+            "measure must be a mapping such as 'ndi: 14', not {kind}",
+            kind=kind_of(value),
         )
     rules = _rules(info)
     out: dict[str, float] = {}
@@ -661,7 +649,7 @@ def _events(value: Any, info: ValidationInfo) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise _error("not_a_list", "events must be a list, not {kind}", kind=_kind(value))
+        raise _error("not_a_list", "events must be a list, not {kind}", kind=kind_of(value))
     rules = _rules(info)
     known = rules.review.events if rules is not None else None
     out = []
@@ -685,7 +673,7 @@ class LogEntry(_Strict):
     """One session: the date, the pain score, and what else was recorded."""
 
     date: Annotated[dt.date, PlainValidator(parse_date), WithJsonSchema(DATE_SCHEMA)]
-    nrs: Annotated[int, PlainValidator(_nrs), WithJsonSchema(_whole_schema(0, 10, "Pain NRS"))]
+    nrs: Annotated[int, PlainValidator(_nrs), WithJsonSchema(_whole_schema(*NRS_RANGE, "Pain NRS"))]
     groc: Annotated[
         int | None,
         PlainValidator(_groc),
@@ -857,7 +845,7 @@ class ConditionProfile(_Strict):
             raise _error(
                 "profile_type",
                 "a profile must be a mapping of 'key: value' lines, not {kind}",
-                kind=_kind(data),
+                kind=kind_of(data),
                 hint="start from 'needleplan new'",
             )
         return data

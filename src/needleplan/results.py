@@ -212,10 +212,6 @@ class Plan:
             del data["schedule"]
         return data
 
-    @property
-    def avoided(self) -> tuple[SiteVerdict, ...]:
-        return tuple(s for s in self.sites if s.verdict == "avoid")
-
 
 @dataclass(frozen=True)
 class Change:

@@ -24,7 +24,7 @@ from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
 from .results import Change, Next, Point, Review, ReviewStep, RulesRef, Warning
 from .rules import RuleSet
-from .vocab import NEEDLING, URGENCIES, ReviewVerdict, Urgency
+from .vocab import NEEDLING, ReviewVerdict, Urgency, most_urgent
 
 
 class NothingToReview(ValueError):
@@ -105,7 +105,7 @@ def review(
             if event.verdict is not None and (stop_event is None or latest_entry):
                 stop_event = (eid, entry, latest_entry)
             if event.urgency != "none" and latest_entry:
-                urgency = _max_urgency(urgency, event.urgency)
+                urgency = most_urgent(urgency, event.urgency)
             steps.append(
                 ReviewStep(
                     f"review.events.{eid}", f"{event.label}: {event.action}", cite(event.sources)
@@ -163,7 +163,7 @@ def review(
             ),
         )
     elif red:
-        verdict, urgency = "refer", max((f.urgency for f in red), key=URGENCIES.index)
+        verdict, urgency = "refer", most_urgent(*(f.urgency for f in red))
         steps.insert(
             0,
             ReviewStep(
@@ -250,10 +250,6 @@ def review(
         warnings=tuple(warnings),
     )
     return dataclasses.replace(result, advice=review_advice(result, rules, the_plan.companions))
-
-
-def _max_urgency(a: Urgency, b: Urgency) -> Urgency:
-    return a if URGENCIES.index(a) >= URGENCIES.index(b) else b
 
 
 def _course_verdict(

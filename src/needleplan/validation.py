@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import HUMAN, Problem, did_you_mean, quote
+from .errors import HUMAN, Problem, did_you_mean, kind_of, quote
 from .yamlio import Document, Loc
 
 EXAMPLES = {
@@ -59,20 +59,6 @@ def _value_at(data: Any, loc: Loc) -> Any:
     return data
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    return "text"
-
-
 def problems_from(
     exc: ValidationError, doc: Document, messages: tuple[str, ...] | None
 ) -> list[Problem]:
@@ -114,17 +100,17 @@ def problems_from(
                 )
         elif etype in ("model_type", "dict_type", "model_attributes_type"):
             what = "a profile" if messages is not None and not loc else field
-            message = f"{what} must be a mapping of 'key: value' lines, not {_kind(value)}"
+            message = f"{what} must be a mapping of 'key: value' lines, not {kind_of(value)}"
         elif etype in ("string_type", "str_type"):
-            message = f"{field} must be text, not {_kind(value)}"
+            message = f"{field} must be text, not {kind_of(value)}"
         elif etype in ("int_type", "int_parsing", "int_from_float"):
-            message = f"{field} must be a whole number, not {_kind(value)}"
+            message = f"{field} must be a whole number, not {kind_of(value)}"
         elif etype in ("float_type", "float_parsing"):
-            message = f"{field} must be a number, not {_kind(value)}"
+            message = f"{field} must be a number, not {kind_of(value)}"
         elif etype in ("bool_type", "bool_parsing"):
             message = f"{field} must be true or false"
         elif etype in ("list_type", "tuple_type"):
-            message = f"{field} must be a list such as [a, b], not {_kind(value)}"
+            message = f"{field} must be a list such as [a, b], not {kind_of(value)}"
         elif etype == "literal_error":
             expected = str(ctx.get("expected", "")).replace("'", "")
             message = f"{field} must be one of: {expected}"

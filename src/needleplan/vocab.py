@@ -14,6 +14,12 @@ NEEDLING: frozenset[str] = frozenset(("needle", "needle_with_caution"))
 Urgency = Literal["none", "routine", "same_day", "emergency"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
 
+
+def most_urgent(*urgencies: Urgency) -> Urgency:
+    """The most urgent of ``urgencies`` ("none" when there are none)."""
+    return max(urgencies, key=URGENCIES.index, default="none")
+
+
 #: How a health factor is classified by the rule set.
 Level = Literal["red_flag", "contraindication", "not_indicated", "precaution", "prognostic"]
 LEVELS: tuple[Level, ...] = get_args(Level)
@@ -68,6 +74,8 @@ MAX_LOG = 200
 TEXT_LIMITS = {"patient": 64, "region": 200, "notes": 4000}
 #: Whole-number fields and their ranges.
 AGE_RANGE = (0, 120)
+#: Under this age the patient's page speaks to a parent or guardian.
+ADULT_AGE = 18
 SESSIONS_PER_WEEK_RANGE = (1, 7)
 NRS_RANGE = (0, 10)
 GROC_RANGE = (-7, 7)
@@ -76,11 +84,10 @@ START_BACK_PSYCHOSOCIAL = (0, 5)
 #: Pregnancy weeks accepted (0-42) and the end of the first trimester.
 PREGNANCY_WEEKS_RANGE = (0, 42)
 FIRST_TRIMESTER_WEEKS = 13
-#: The longest duration accepted, in weeks (100 years).
+#: Weeks in each unit a duration may be written in.
 WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "month": 52.1775 / 12, "year": 52.1775}
-MAX_DURATION_WEEKS = 100 * 52.1775
-#: Dates a profile may name (schedules must stay inside the calendar).
-FIRST_YEAR, LAST_YEAR = 1900, 2199
+#: The largest number a duration may be written with (any unit).
+MAX_DURATION_NUMBER = 9999
 #: The most digits a number in a profile may have (bounded work, no huge integers).
 MAX_DIGITS = 12
 

@@ -8,6 +8,7 @@ are imported only when their format is asked for.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -61,13 +62,16 @@ class Writer:
         return self.document([plan], many=False)
 
 
-def plan_key(plan: Plan, *extra: str) -> str:
-    """A stable hex key for a plan (file, patient, condition, rule set, extras): ids and UIDs."""
+def plan_key(data: Mapping[str, Any], *extra: str) -> str:
+    """A stable hex key for a plan or review dict (file, patient, condition, rule set, extras):
+    the ids and UIDs that FHIR and iCalendar give it, the same bytes for the same inputs."""
     import hashlib
     import json
 
-    basis = [plan.source, plan.patient, plan.condition, plan.rules.sha256, *extra]
-    return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()
+    rules = data.get("rules") or {}
+    basis = [data.get("source"), data.get("patient"), data.get("condition"), rules.get("sha256")]
+    text = json.dumps([*basis, *extra], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def get_writer(name: str, **options: Any) -> Writer:

@@ -37,7 +37,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from needleplan.errors import inert
-from needleplan.writers import Writer
+from needleplan.vocab import NEEDLING
+from needleplan.writers import Writer, plan_key
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -53,7 +54,6 @@ NRS_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
 _NAMESPACE = uuid.UUID("6f1c3f52-5b0e-4d0c-9c55-2a4a3c7e9b10")
 _XHTML = "http://www.w3.org/1999/xhtml"
 
-NEEDLING = ("needle", "needle_with_caution")
 
 DECISION_LABEL = {
     "needle": "Needle",
@@ -136,20 +136,6 @@ class ToDict(Protocol):
 
 
 # -- small helpers ------------------------------------------------------------------
-
-
-def _key(data: Mapping[str, Any], *extra: str) -> str:
-    """The same basis as ``plan_key``: source, patient, condition, rule-set hash, extras."""
-    rules = data.get("rules") or {}
-    basis = [
-        data.get("source"),
-        data.get("patient"),
-        data.get("condition"),
-        rules.get("sha256"),
-        *extra,
-    ]
-    text = json.dumps(basis, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _rid(key: str, *parts: str) -> str:
@@ -380,7 +366,7 @@ def _companion_activity(comp: Mapping[str, Any]) -> dict[str, Any]:
 
 def care_plan(data: Mapping[str, Any], key: str | None = None) -> dict[str, Any]:
     """The CarePlan of a plan dict (``plan.to_dict()``)."""
-    key = key or _key(data)
+    key = key or plan_key(data)
     decision = str(data.get("decision"))
     urgency = str(data.get("urgency", "none"))
     description = _plan_description(data)
@@ -653,7 +639,7 @@ def review_care_plan(
 
 def review_entries(data: Mapping[str, Any], key: str | None = None) -> list[dict[str, Any]]:
     """Bundle entries for one review: its CarePlan, one Observation per NRS, the verdict."""
-    key = key or _key(data, "review")
+    key = key or plan_key(data, "review")
     plan_url = _full_url(key)
     trajectory = [p for p in data.get("trajectory") or [] if p.get("nrs") is not None]
     nrs = [
@@ -679,10 +665,10 @@ def _keys(items: Sequence[Mapping[str, Any]]) -> list[str]:
     keys = []
     for data in items:
         extra = ("review",) if _is_review(data) else ()
-        key = _key(data, *extra)
+        key = plan_key(data, *extra)
         n = seen.get(key, 0)
         seen[key] = n + 1
-        keys.append(key if n == 0 else _key(data, *extra, str(n)))
+        keys.append(key if n == 0 else plan_key(data, *extra, str(n)))
     return keys
 
 

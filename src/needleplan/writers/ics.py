@@ -31,8 +31,6 @@ for stderr says why.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +39,7 @@ from icalendar import Calendar, Event
 from needleplan import __version__
 from needleplan.errors import NeedleplanError, inert
 from needleplan.schedule import ClinicCalendar
-from needleplan.writers import Writer
+from needleplan.writers import Writer, plan_key
 
 if TYPE_CHECKING:
     from needleplan.results import Plan
@@ -82,12 +80,6 @@ def _clinic_field(clinic: object, key: str) -> str | None:
     return inert(", ".join(part.strip() for part in str(value).splitlines() if part.strip()))
 
 
-def _uid_key(data: Mapping[str, Any]) -> str:
-    rules = data.get("rules") or {}
-    basis = [data.get("source"), data.get("patient"), data.get("condition"), rules.get("sha256")]
-    return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()[:24]
-
-
 def _reference(patient: object) -> str | None:
     if not isinstance(patient, str) or not patient.strip():
         return None
@@ -101,7 +93,7 @@ def _events(
     schedule = data.get("schedule") or []
     if not schedule:
         return []
-    key = _uid_key(data)
+    key = plan_key(data)[:24]
     days = [dt.date.fromisoformat(s["date"]) for s in schedule]
     stamp = dt.datetime.combine(days[0], dt.time(0, 0), tzinfo=dt.timezone.utc)
     length = dt.timedelta(minutes=calendar.session_minutes)

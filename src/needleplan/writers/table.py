@@ -24,7 +24,7 @@ from typing import Any
 
 from needleplan.errors import inert
 from needleplan.textfit import cell_len, fit, glue, short, words, wrap
-from needleplan.vocab import RED_FLAG_PROMPTS
+from needleplan.vocab import NEEDLING, RED_FLAG_PROMPTS
 from needleplan.writers import Writer
 
 #: One piece of a line and its Rich style ('' for none).
@@ -211,7 +211,7 @@ class TableWriter(Writer):
         marker, name, style = DECISIONS[decision]
         if decision == "refer":
             urgency, detail = REFER_URGENCY[d.get("urgency", "none")]
-        elif decision in ("needle", "needle_with_caution"):
+        elif decision in NEEDLING:
             n = d["course"]["initial_block"]
             urgency = ""
             detail = DECISION_DETAIL.get(decision, f"first block of {n} sessions below")
@@ -298,7 +298,7 @@ class TableWriter(Writer):
         w = self._width()
         out: list[Line] = [[]]
         course, sessions, cadence = d["course"], d["sessions"], d["cadence"]
-        if d["decision"] not in ("needle", "needle_with_caution"):
+        if d["decision"] not in NEEDLING:
             why = {
                 "refer": "none until the medical assessment",
                 "do_not_needle": "none: needling is ruled out for now",
