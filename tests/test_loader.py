@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from needleplan import InputError, profile_from_text, yamlio
@@ -83,6 +84,9 @@ def test_c_and_pure_python_loaders_read_the_same_data(text: str, data: st.DataOb
         st.text(alphabet="-:[]{}&*!|>'\"#\n ,0123456789.eE+abcnoy~\u00a0\u3000", max_size=10)
     )
     mutated = text[:pos] + insert + text[pos:]
+    # likewise a block scalar's '|' or '>' with '#' right after it (no space): libyaml reads an
+    # empty text, PyYAML's scanner refuses it
+    assume(not re.search(r"[|>][-+0-9]*#", mutated))
     assert _read(mutated, False) == _read(mutated, True)
 
 

@@ -450,3 +450,11 @@ def test_plans_cite_sources_by_their_citation() -> None:
         result = plan(load_profile(path, RULES), RULES).to_dict()
         for step in result["rationale"]:
             assert step["source"] and "clinical.md" not in step["source"].lower(), (path.name, step)
+
+
+def test_to_json_is_to_dict_as_compact_json() -> None:
+    for path in sorted((ROOT / "plans").glob("*.yaml")):
+        result = plan(load_profile(path, RULES), RULES, source=str(path))
+        compact = json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        assert result.to_json() == compact
+        assert ("schedule" in result.to_dict()) == (result.schedule is not None)

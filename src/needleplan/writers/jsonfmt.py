@@ -1,19 +1,15 @@
 """``json`` (one object for one file, a list for several) and ``jsonl`` (a plan per line).
 
-Both render ``plan.to_dict()``; a ``jsonl`` line is
+Both render ``plan.to_dict()``; a ``jsonl`` line is ``plan.to_json()``, the same text as
 ``json.dumps(plan.to_dict(), ensure_ascii=False, separators=(",", ":"))``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from needleplan.results import Plan
 from needleplan.writers import Writer
-
-_compact: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class JsonWriter(Writer):
@@ -44,4 +40,4 @@ class JsonLinesWriter(Writer):
     extension = ".jsonl"
 
     def item(self, plan: Plan, many: bool) -> str:
-        return _compact(plan.to_dict()) + "\n"
+        return plan.to_json() + "\n"  # the same text as json.dumps of to_dict(), compact
