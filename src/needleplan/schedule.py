@@ -13,8 +13,8 @@ Rules every schedule keeps (tested as properties in ``tests/test_schedule.py``):
   clinic calendar the working days are Monday to Friday: **a design choice**
   (most outpatient clinics do not book weekends; a clinic that does says so
   with ``days`` in its settings);
-- two sessions are at least ``min_gap_days`` days apart (2 days: the 48 h
-  between sessions of CLINICAL.md);
+- two sessions are at least ``min_gap_days`` days apart (2 days: the rule set's
+  48 h between sessions, clinic practice);
 - never more than ``per_week`` sessions in any seven days in a row, so never
   more than ``per_week`` in any Monday-Sunday week;
 - sessions are spread evenly: session *k* aims at ``k * 7 / per_week`` days
