@@ -387,7 +387,11 @@ def _compose_c(text: str, max_nodes: int) -> Node | None:
         return _compose_pure(text, max_nodes)
     if events > max_nodes + 4:  # stream and document start and end, then one per value at least
         _scan_events(text, max_nodes)
-    loader = _CLoader(text)
+    return _composed(_CLoader(text), text, max_nodes)
+
+
+def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
+    """The loader's one document; with aliases, its expanded size and depth checked too."""
     try:
         node: Node | None = loader.get_single_node()
     finally:
@@ -424,16 +428,7 @@ def _scan_events(text: str, max_nodes: int) -> None:
 
 
 def _compose_pure(text: str, max_nodes: int) -> Node | None:
-    loader = _PurePythonLoader(text, max_nodes)
-    try:
-        node: Node | None = loader.get_single_node()
-    finally:
-        loader.dispose()
-    if node is not None and "*" in text:
-        problem = _check_shape(node, max_nodes)
-        if problem is not None:
-            raise problem
-    return node
+    return _composed(_PurePythonLoader(text, max_nodes), text, max_nodes)
 
 
 def _children(node: Node) -> list[Node]:
