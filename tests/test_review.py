@@ -254,3 +254,18 @@ def test_verdicts_follow_the_evidence(log: list[int]) -> None:
 @given(scores, st.sampled_from(["breathlessness", "chest_pain"]))
 def test_breathlessness_never_continues(log: list[int], event: str) -> None:
     assert course(*log, events=[event]).verdict == "emergency"
+
+
+def test_review_csv_has_one_row_per_review_with_numbers_as_numbers() -> None:
+    import csv
+    import io
+
+    from needleplan.writers import get_writer
+
+    p = load_profile(PLANS / "review-responder.yaml", RULES, today=TODAY)
+    writer = get_writer("csv", review=True)
+    text = writer.document([review(p, RULES, TODAY)], many=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 1
+    assert rows[0]["verdict"] in ("continue", "extend")
+    assert int(rows[0]["change_points"]) < 0

@@ -56,7 +56,7 @@ def run_review(
             f"the {fmt} format cannot show a review", hint=f"use {', '.join(REVIEW_FORMATS)}"
         )
     inputs, many = profiles(paths)
-    writer = get_writer(fmt, **options)
+    writer = get_writer(fmt, **{**options, "review": True})
     reviews: list[Review] = []
     invalid: list[str] = []
     unlogged = 0

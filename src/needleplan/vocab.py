@@ -55,10 +55,10 @@ RED_FLAG_PROMPTS = frozenset(
     ("notes_red_flag_words", "new_pain_over_50", "fresh_pain", "needled_avoided_site")
 )
 
-#: Output formats, by name; a review is shown in these too, but for csv and ics.
+#: Output formats, by name; a review is shown in all but ics (session dates are a plan's).
 FormatName = Literal["table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics"]
 FORMATS: tuple[FormatName, ...] = get_args(FormatName)
-REVIEW_FORMATS: tuple[FormatName, ...] = tuple(f for f in FORMATS if f not in ("csv", "ics"))
+REVIEW_FORMATS: tuple[FormatName, ...] = tuple(f for f in FORMATS if f != "ics")
 #: What ``needleplan schema`` prints.
 SCHEMA_KINDS = ("profile", "rules", "plan", "review")
 Audience = Literal["patient", "parent"]

@@ -1,4 +1,4 @@
-"""``csv``: one row per plan, lists joined with ' | ' in one cell.
+"""``csv``: one row per plan (or per review), lists joined with ' | ' in one cell.
 
 Every cell is safe to open in a spreadsheet, whatever the locale's separator:
 
@@ -44,6 +44,31 @@ COLUMNS = (
     "rules_name",
     "rules_version",
     "rules_sha256",
+    "urgency",
+    "initial_block",
+    "ceiling",
+    "avoid_sites",
+)
+#: A review's columns (``needleplan review --format csv``).
+REVIEW_COLUMNS = (
+    "source",
+    "patient",
+    "condition",
+    "verdict",
+    "urgency",
+    "sessions_done",
+    "baseline_nrs",
+    "latest_nrs",
+    "change_points",
+    "change_percent",
+    "meaningful",
+    "worse",
+    "next_sessions",
+    "avoid_sites",
+    "progress_note_due",
+    "rules_name",
+    "rules_version",
+    "rules_sha256",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _NEEDS_QUOTES = re.compile(r"[,;\"'\t\r\n\u0085\u2028\u2029]")
@@ -59,7 +84,12 @@ def neutralise(cell: str) -> str:
 
 
 def cell(value: object) -> str:
-    """One CSV cell: neutralised, and quoted when it holds anything a reader could split on."""
+    """One CSV cell: neutralised, and quoted when it holds anything a reader could split on.
+
+    Numbers are written as they are (a negative number is no formula); text is neutralised.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
     text = neutralise("" if value is None else str(value))
     if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
@@ -95,6 +125,37 @@ def row(data: dict[str, Any]) -> list[str]:
         rules["name"],
         rules["version"],
         rules["sha256"],
+        data["urgency"],
+        data["course"]["initial_block"],
+        data["course"]["ceiling"],
+        " | ".join(s["id"] for s in data["sites"] if s["verdict"] == "avoid"),
+    ]
+    return [cell(v) for v in values]
+
+
+def review_row(data: dict[str, Any]) -> list[str]:
+    """The cells of one review, from its ``to_dict()``."""
+    change = data.get("change") or {}
+    nxt, rules = data["next"], data["rules"]
+    values: list[object] = [
+        data.get("source"),
+        data.get("patient"),
+        data["condition"],
+        data["verdict"],
+        data["urgency"],
+        data["sessions_done"],
+        data["baseline_nrs"],
+        data["latest_nrs"],
+        change.get("points"),
+        change.get("percent"),
+        change.get("meaningful"),
+        change.get("worse"),
+        nxt["sessions"],
+        " | ".join(nxt["avoid_sites"]),
+        data["progress_note_due"],
+        rules["name"],
+        rules["version"],
+        rules["sha256"],
     ]
     return [cell(v) for v in values]
 
@@ -104,7 +165,8 @@ class CsvWriter(Writer):
     extension = ".csv"
 
     def begin(self, many: bool) -> str:
-        return ",".join(COLUMNS) + "\r\n"
+        return ",".join(REVIEW_COLUMNS if self.options.get("review") else COLUMNS) + "\r\n"
 
     def item(self, plan: Plan, many: bool) -> str:
-        return ",".join(row(plan.to_dict())) + "\r\n"
+        data = plan.to_dict()
+        return ",".join(review_row(data) if "verdict" in data else row(data)) + "\r\n"
