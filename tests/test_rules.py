@@ -220,3 +220,15 @@ def test_model_built_in_python_checks_references() -> None:
     data = _mutate("conditions.neck_pain.sources", ["nobody"])
     with pytest.raises(ValueError, match="unknown source 'nobody'"):
         rules_from_data(data)
+
+
+def test_a_rules_pipe_that_never_delivers_times_out(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from needleplan import yamlio
+
+    monkeypatch.setattr(yamlio, "READ_TIMEOUT_SECONDS", 0.2)
+    fifo = tmp_path / "rules.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(RulesError, match="READ_TIMEOUT_SECONDS"):
+        load_rules(fifo)
