@@ -15,14 +15,9 @@ from typing import Any
 from .errors import UsageError, did_you_mean, inert
 from .rules import RuleSet
 from .textfit import wrap
+from .vocab import LEVEL_MEANING
 
-LEVEL_WORDS = {
-    "red_flag": "red flag: refer for medical assessment; no needling plan",
-    "contraindication": "contraindication: do not needle",
-    "not_indicated": "not indicated now: no needling for the moment",
-    "precaution": "precaution: needle with caution",
-    "prognostic": "prognostic: changes what to expect over the episode, not the decision",
-}
+LEVEL_WORDS = {level: f"{name}: {effect}" for level, (name, effect) in LEVEL_MEANING.items()}
 VERDICT_WORDS = {"avoid": "avoid: do not needle the site", "caution": "caution at the site"}
 KIND_WORDS = {
     "trial": "trial",

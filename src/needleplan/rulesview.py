@@ -17,14 +17,13 @@ import yaml
 from .errors import inert
 from .rules import RuleSet, to_data
 from .textfit import cell_len, fit, glue, wrap
+from .vocab import LEVEL_MEANING
 
 MIN_WIDTH = 60
 LEVEL_HEADINGS = {
-    "red_flag": "Red flags: refer, no needling plan (urgency)",
-    "contraindication": "Contraindications: do not needle",
-    "not_indicated": "Not indicated now",
-    "precaution": "Precautions: needle with caution",
-    "prognostic": "Prognostic factors: change the expected course (step)",
+    level: f"{name.capitalize()}: {effect}"
+    + {"red_flag": " (urgency)", "prognostic": " (step)"}.get(level, "")
+    for level, (name, effect) in LEVEL_MEANING.items()
 }
 
 

@@ -6,7 +6,7 @@ import textwrap
 
 from .errors import UsageError
 from .rules import RuleSet
-from .vocab import PLACES, SIDES
+from .vocab import LEVEL_MEANING, PLACES, SIDES
 
 
 def _wrap(label: str, items: list[str]) -> str:
@@ -64,15 +64,9 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         _wrap("  places", list(PLACES)),
         "# Pregnancy says how far along: '- pregnancy: 10 weeks'.\n",
     ]
-    for level, title in (
-        ("red_flag", "red flags (refer, no needling)"),
-        ("contraindication", "contraindications (do not needle)"),
-        ("not_indicated", "not indicated now"),
-        ("precaution", "precautions (needle with caution)"),
-        ("prognostic", "prognostic (change what to expect)"),
-    ):
+    for level, (name, effect) in LEVEL_MEANING.items():
         if by_level.get(level):
-            parts.append(_wrap(title, sorted(by_level[level])))
+            parts.append(_wrap(f"{name} ({effect})", sorted(by_level[level])))
     parts += [
         "health_factors: []\n\n",
         _wrap("Optional list. Underlying factors", sorted(rules.underlying_factors)),
