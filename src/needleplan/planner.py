@@ -711,11 +711,13 @@ def _stop_steps(flags: list[Flag], decision: str) -> list[Step]:
 
 def _schedule(
     profile: ConditionProfile,
-    count: int,
+    course: Course,
     per_week: int,
     min_hours: int,
     calendar: ClinicCalendar | None,
 ) -> tuple[ScheduledSession, ...] | None:
+    """The initial block's dates (None without a start date, or with no bookable day)."""
+    count = course.initial_block
     if profile.start_date is None or count == 0:
         return None
     from .schedule import session_dates
@@ -727,7 +729,9 @@ def _schedule(
         dates = session_dates(profile.start_date, count, per_week, **kwargs)  # type: ignore[arg-type]
     except ValueError:
         return None  # no bookable day (the clinic's calendar): said in the warnings
-    return tuple(ScheduledSession(i + 1, d, False) for i, d in enumerate(dates))
+    return tuple(
+        ScheduledSession(i + 1, d, i + 1 == course.reassess_after) for i, d in enumerate(dates)
+    )
 
 
 def plan(
@@ -760,11 +764,7 @@ def plan(
     extra: tuple[Warning, ...] = ()
     if decision in NEEDLING:
         schedule = _schedule(
-            profile,
-            course.initial_block,
-            cadence.per_week,
-            rules.cadence.min_hours_between,
-            calendar,
+            profile, course, cadence.per_week, rules.cadence.min_hours_between, calendar
         )
         if schedule is None and profile.start_date is not None:
             extra = (
@@ -774,10 +774,6 @@ def plan(
                     "bookable day for this course. Check the working days and "
                     "holidays.",
                 ),
-            )
-        if schedule is not None:
-            schedule = tuple(
-                s.__class__(s.session, s.date, s.session == course.reassess_after) for s in schedule
             )
     audience: Audience = (
         "parent" if profile.age is not None and profile.age < ADULT_AGE else "patient"

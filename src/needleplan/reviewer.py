@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from .advice import review_advice
+from .advice import EMPTY, review_advice
 from .planner import note_hits, notes_warning
 from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
@@ -243,7 +243,7 @@ def review(
         trajectory=tuple(Point(i + 1, e.date, e.nrs, e.groc, e.events) for i, e in enumerate(log)),
         rationale=tuple(steps),
         audience=the_plan.audience,
-        advice=the_plan.advice,
+        advice=EMPTY,  # made below, from the review itself
         disclaimer=rules.disclaimer,
         rules=RulesRef(rules.name, rules.version, rules.sha256),
         mcid_line=mcid_line(baseline, rules),
