@@ -194,52 +194,58 @@ def site_places(site: Site, side: str) -> frozenset[Place]:
 
 
 def _site_verdicts(profile: ConditionProfile, rules: RuleSet) -> tuple[SiteVerdict, ...]:
-    have = profile.factor_ids
+    """Each listed site's verdict; a site on both sides is judged side by side, and listed
+    once per side when its sides differ (a lymphoedema of the right arm, say)."""
     verdicts = []
     for sid, side in profile.sites.items():
-        site = rules.sites[sid]
-        places = site_places(site, side)
-        reasons: list[Reason] = []
-        verdict = "ok"
-        covered: set[str] = set()  # factors already answered by a rule at this site
-        for rule in rules.site_rules:
-            factors = set(rule.factors_any)
-            verdict_here = rule.verdict
-            note = ""
-            if rule.in_place_of is not None:
-                factor = profile.factor(rule.in_place_of)
-                hit = places.intersection(factor.places) if factor is not None else set()
-                if not hit:
-                    continue
-                if side == "both" and hit != places:
-                    # one side only: that side keeps the rule; the other may be needled
-                    named = " and ".join(sorted(p.replace("_", " ") for p in hit))
-                    note = f" (the {named} side only: needle the other side alone)"
-                    verdict_here = "caution"
-            elif rule.risk is not None:
-                if rule.risk not in site.risks or (factors and not factors & have):
-                    continue
-            elif not factors & have or factors & covered:
-                continue  # a general rule, already answered more strictly here
-            covered |= factors & have
-            stronger = bool(set(rule.stronger_with) & have) and rule.message_stronger
-            reasons.append(
-                Reason(
-                    rule.id,
-                    (rule.message_stronger if stronger else rule.message) + note,
-                    rule.patient_message,
-                    rules.cite(rule.sources),
-                )
-            )
-            if _VERDICT_ORDER[verdict_here] > _VERDICT_ORDER[verdict]:
-                verdict = verdict_here
-        verdicts.append(SiteVerdict(sid, site.label, side, verdict, tuple(reasons)))  # type: ignore[arg-type]
+        if side == "both":
+            left, right = (_site_verdict(profile, rules, sid, s) for s in ("left", "right"))
+            if (left.verdict, left.reasons) != (right.verdict, right.reasons):
+                verdicts += [left, right]
+                continue
+        verdicts.append(_site_verdict(profile, rules, sid, side))
     # avoided sites first, then cautions, each in the order given
     return tuple(sorted(verdicts, key=lambda v: -_VERDICT_ORDER[v.verdict]))
 
 
-def _unchecked(profile: ConditionProfile, rules: RuleSet) -> tuple[UncheckedSite, ...]:
-    if profile.sites:
+def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str) -> SiteVerdict:
+    have = profile.factor_ids
+    site = rules.sites[sid]
+    places = site_places(site, side)
+    reasons: list[Reason] = []
+    verdict = "ok"
+    covered: set[str] = set()  # factors already answered by a rule at this site
+    for rule in rules.site_rules:
+        factors = set(rule.factors_any)
+        if rule.in_place_of is not None:
+            factor = profile.factor(rule.in_place_of)
+            if factor is None or not places.intersection(factor.places):
+                continue
+        elif rule.risk is not None:
+            if rule.risk not in site.risks or (factors and not factors & have):
+                continue
+        elif not factors & have or factors & covered:
+            continue  # a general rule, already answered more strictly here
+        covered |= factors & have
+        stronger = bool(set(rule.stronger_with) & have) and rule.message_stronger
+        reasons.append(
+            Reason(
+                rule.id,
+                rule.message_stronger if stronger else rule.message,
+                rule.patient_message,
+                rules.cite(rule.sources),
+            )
+        )
+        if _VERDICT_ORDER[rule.verdict] > _VERDICT_ORDER[verdict]:
+            verdict = rule.verdict
+    return SiteVerdict(sid, site.label, side, verdict, tuple(reasons))  # type: ignore[arg-type]
+
+
+def _unchecked(
+    profile: ConditionProfile, rules: RuleSet, decision: str
+) -> tuple[UncheckedSite, ...]:
+    """Site checks that could not be made: only worth saying when needling is planned."""
+    if profile.sites or decision not in NEEDLING:
         return ()
     have = profile.factor_ids
     return tuple(
@@ -497,8 +503,9 @@ def _cadence(
         per_week = profile.sessions_per_week
     weeks = math.ceil(block / per_week)
     why = (
-        f"{condition.label}: {condition.per_week} a week in the trials; at most "
-        f"{rules.cadence.max_per_week} a week, {rules.cadence.min_hours_between} h apart"
+        f"{condition.label}: {condition.per_week} a week in the rule set (from its trials; "
+        f"see the condition's note); at most {rules.cadence.max_per_week} a week, "
+        f"{rules.cadence.min_hours_between} h apart"
     )
     if limited:
         why += f"; the patient can attend {per_week} a week"
@@ -744,8 +751,8 @@ def plan(
     """Suggest a course for ``profile`` under ``rules``. Pure and deterministic."""
     condition = _check_ids(profile, rules)
     sites = _site_verdicts(profile, rules)
-    unchecked = _unchecked(profile, rules)
     decision, flags = _decision(_flags(profile, rules), sites, rules)
+    unchecked = _unchecked(profile, rules, decision)
     bands = Bands(
         severity=rules.severity.band(profile.severity),
         duration=rules.duration.band(profile.duration),

@@ -217,7 +217,8 @@ def review(
     else:
         nxt = Next(0, 0, tuple(avoid), tuple(actions))
     every = rules.course.progress_note_every
-    note_due = n % every == 0
+    # at every tenth session, and whenever a course has run past its ceiling without one
+    note_due = n % every == 0 or (n > ceiling and n >= every)
     if note_due:
         steps.append(
             ReviewStep(
@@ -315,10 +316,11 @@ def _course_verdict(
         )
         return "continue"
     if n >= ceiling:
+        past = f", {n - ceiling} past it: the course ran longer than planned" if n > ceiling else ""
         said(
             "review.ceiling",
-            f"{n} sessions reached the ceiling of {ceiling}: discharge to self-management "
-            "with the exercises; no course past the ceiling",
+            f"{n} sessions reached the ceiling of {ceiling}{past}: discharge to "
+            "self-management with the exercises; no course past the ceiling",
             rules.cite(rules.course.ceiling_sources),
         )
         return "discharge"
