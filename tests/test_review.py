@@ -269,3 +269,16 @@ def test_review_csv_has_one_row_per_review_with_numbers_as_numbers() -> None:
     assert len(rows) == 1
     assert rows[0]["verdict"] in ("continue", "extend")
     assert int(rows[0]["change_points"]) < 0
+
+
+def test_outcome_measures_are_reported_against_their_mcid() -> None:
+    log = [
+        {"date": "2026-11-02", "nrs": 7, "measure": {"ndi": 22}},
+        {"date": "2026-11-05", "nrs": 5, "measure": {"ndi": 15}},
+    ]
+    p = ConditionProfile.model_validate(
+        {"condition": "neck_pain", "severity": 7, "duration": "6 months", "log": log},
+        context={"rules": RULES, "today": TODAY},
+    )
+    steps = {s.rule: s.reason for s in review(p, RULES, TODAY).rationale}
+    assert "a meaningful improvement" in steps["review.measures.ndi"]

@@ -200,6 +200,8 @@ def review(
             log, baseline, rules, block, review_at, ceiling, improved, worse, steps
         )
 
+    steps += _measures(log, rules)
+
     # what comes next
     if verdict in ("continue", "extend") and profile.sites and set(profile.sites) <= set(avoid):
         actions.append(
@@ -342,3 +344,29 @@ def _course_verdict(
         "discharge to self-management with the exercises",
     )
     return "discharge"
+
+
+def _measures(log: tuple[LogEntry, ...], rules: RuleSet) -> list[ReviewStep]:
+    """Each outcome measure logged twice or more: its change against its MCID (information;
+    the verdict follows the pain score)."""
+    steps = []
+    for mid, measure in rules.review.measures.items():
+        scores = [e.measure[mid] for e in log if mid in e.measure]
+        if len(scores) < 2:
+            continue
+        first, last = scores[0], scores[-1]
+        gain = (first - last) if measure.better == "lower" else (last - first)
+        word = (
+            "a meaningful improvement"
+            if gain >= measure.mcid
+            else ("worse" if gain < 0 else "no meaningful change")
+        )
+        steps.append(
+            ReviewStep(
+                f"review.measures.{mid}",
+                f"{measure.label}: {first:g} to {last:g} ({word}; the minimal important "
+                f"change is {measure.mcid:g})",
+                rules.cite(measure.sources),
+            )
+        )
+    return steps
