@@ -292,6 +292,23 @@ def _clinic(settings: "Config") -> dict[str, str]:
     return {k: v for k, v in (("name", c.name), ("phone", c.phone), ("address", c.address)) if v}
 
 
+def _finish(
+    text: str,
+    done: list[dict[str, Any]],
+    invalid: list[str],
+    summarise: bool,
+    width: int,
+    paged: bool,
+) -> None:
+    """Show a run's text, with the batch summary when it is for a person, paged if long."""
+    if summarise:
+        from .summary import summary
+
+        text += "\n" + summary(done, invalid, width=width)
+    if text:
+        _show(text, not paged)
+
+
 def _show(text: str, no_pager: bool) -> None:
     from .pager import page
 
@@ -399,14 +416,8 @@ def suggest(
             collect=screen or bool(failing),
         )
     )
-    if buffer is not None:
-        text = buffer.getvalue()
-        if done.many:
-            from .summary import summary
-
-            text += "\n" + summary(done.briefs, done.invalid, width=width)
-        if text:
-            _show(text, no_pager or not tty)
+    text = buffer.getvalue() if buffer is not None else ""
+    _finish(text, done.briefs, done.invalid, done.many and screen, width, not no_pager and tty)
     hit = any(b["decision"] in failing for b in done.briefs)
     raise typer.Exit(EXIT_FAIL_ON if hit else done.code)
 
@@ -482,13 +493,8 @@ def review(
             "clinic": _clinic(settings),
         },
     )
-    text = run.text
-    if tty and fmt == "table" and run.many:
-        from .summary import summary
-
-        text += "\n" + summary(run.dicts, run.invalid, width=width)
-    if text:
-        _show(text, no_pager or not tty)
+    screen = tty and fmt == "table" and run.many
+    _finish(run.text, run.dicts, run.invalid, screen, width, not no_pager and tty)
     hit = any(d["verdict"] in failing for d in run.dicts)
     raise typer.Exit(EXIT_FAIL_ON if hit else run.code)
 
