@@ -16,7 +16,7 @@ import datetime as dt
 import os
 import signal
 import sys
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -161,7 +161,7 @@ def run(
     *,
     start_date: dt.date | None,
     jobs: int,
-    render_factory: Callable[[], Render | None],
+    render: Render | None,
     keep_plan: bool = True,
     calendar: ClinicCalendar | None = None,
 ) -> Generator[Outcome, None, None]:
@@ -172,11 +172,10 @@ def run(
     """
     workers = workers_for(jobs, inputs)
     if workers <= 1:
-        render = render_factory()
         for index, inp in enumerate(inputs):
             yield plan_one(inp, index, rules, start_date, render, keep_plan, calendar)
         return
-    args = (rules, start_date, render_factory(), keep_plan, calendar)
+    args = (rules, start_date, render, keep_plan, calendar)
     yield from _in_workers(inputs, workers, args)
 
 

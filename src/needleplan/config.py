@@ -68,7 +68,6 @@ FILENAME = "needleplan.toml"
 ENV_VAR = "NEEDLEPLAN_CONFIG"
 #: The largest config file read (a clinic's settings are a few hundred bytes).
 MAX_BYTES = 64 * 1024
-Format = FormatName
 
 # patterns are compiled on first use (re caches them), not at every start
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -229,7 +228,7 @@ class DefaultSettings(_Section):
     """Defaults for command-line options (an option given on the command line wins)."""
 
     rules: Path | None = None
-    format: Format | None = None
+    format: FormatName | None = None
 
     @field_validator("rules", mode="before")
     @classmethod

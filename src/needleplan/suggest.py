@@ -8,7 +8,6 @@ returns (from worker processes too).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gc
 import shutil
 import sys
@@ -101,7 +100,7 @@ def run_suggest(opts: SuggestOptions) -> Suggested:
         # every name checked (and refused, if need be) before the first file is written
         targets = output_paths(inputs, opts.output_dir, writer.extension, force=opts.force)
     to_files = opts.output_dir is not None
-    factory = functools.partial(renderer, opts.fmt, "file" if to_files else "item", options, many)
+    render = renderer(writer, as_file=to_files, many=many)
     if len(inputs) > 1:
         # What exists now (modules, Typer's and pydantic's objects, the rules) lives until
         # exit: frozen, the collector stops walking it every few thousand allocations, and
@@ -112,7 +111,7 @@ def run_suggest(opts: SuggestOptions) -> Suggested:
         opts.rules,
         start_date=opts.start_date,
         jobs=opts.jobs,
-        render_factory=factory,
+        render=render,
         keep_plan=not writer.streaming and not to_files,
         calendar=opts.calendar,
     )

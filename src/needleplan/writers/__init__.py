@@ -83,9 +83,9 @@ def get_writer(name: str, **options: Any) -> Writer:
 class Render:
     """Renders one plan as a stream item or as a whole file, and hands on the writer's notes.
 
-    Made once per process (a factory is what crosses to worker processes), so
-    every note a writer makes while rendering leaves with the outcome it
-    belongs to, wherever it was rendered.
+    Made once, before any worker is forked (workers inherit it), so every note
+    a writer makes while rendering leaves with the outcome it belongs to,
+    wherever it was rendered.
     """
 
     def __init__(self, writer: Writer, *, as_file: bool, many: bool) -> None:
@@ -104,9 +104,8 @@ class Render:
         return notes
 
 
-def renderer(name: str, mode: str, options: dict[str, Any], many: bool) -> Render | None:
-    """A factory for worker processes: renders files, stream items, or (None) nothing."""
-    writer = get_writer(name, **options)
-    if mode != "file" and not writer.streaming:
+def renderer(writer: Writer, *, as_file: bool, many: bool) -> Render | None:
+    """What renders each plan as it is made: whole files, stream items, or (None) nothing."""
+    if not as_file and not writer.streaming:
         return None  # a whole document: the caller renders it from the collected plans
-    return Render(writer, as_file=mode == "file", many=many)
+    return Render(writer, as_file=as_file, many=many)
