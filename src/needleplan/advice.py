@@ -9,15 +9,15 @@ each warning appears once. Pure: built from the plan and the rule set.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from typing import TYPE_CHECKING
 
-from .results import Advice, AdviceSection, CompanionItem
-from .vocab import NEEDLING
+from .results import Advice, AdviceSection, Cadence, CompanionItem, Course, Flag, SiteVerdict
+from .vocab import NEEDLING, Audience, Decision, Urgency
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
-    from .results import Plan, Review
+    from .results import Review
     from .rules import RuleSet
 
 EMPTY = Advice(title="", lead="", sections=())
@@ -36,16 +36,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _other_therapies(plan: Plan, rules: RuleSet) -> list[AdviceSection]:
-    items = [rules.advice.other_therapies_lead] if plan.companions else []
-    items += [c.patient_text for c in plan.companions]
+def _other_therapies(companions: tuple[CompanionItem, ...], rules: RuleSet) -> list[AdviceSection]:
+    items = [rules.advice.other_therapies_lead] if companions else []
+    items += [c.patient_text for c in companions]
     return _section("other_therapies", "What helps alongside", items)
 
 
-def _site_care(plan: Plan) -> list[str]:
+def _site_care(sites: tuple[SiteVerdict, ...]) -> list[str]:
     """Each site's plain-words caution once, naming the sites it applies to."""
     where: dict[str, list[str]] = {}
-    for site in plan.sites:
+    for site in sites:
         if site.verdict == "avoid":
             continue
         name = f"{site.label} ({'both sides' if site.side == 'both' else site.side})"
@@ -55,66 +55,78 @@ def _site_care(plan: Plan) -> list[str]:
     return [f"{' and '.join(names)}: {message}" for message, names in where.items()]
 
 
-def plan_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Advice:
+def reconsider(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
+    """When to think again about needling: each fresh injury's text, and no pain's."""
+    texts = [
+        rules.health_factors[f.id].reconsider
+        for f in profile.health_factors
+        if rules.health_factors[f.id].level == "not_indicated"
+    ]
+    if profile.severity == 0:
+        texts.append("If pain comes back, talk to your therapist again.")
+    return tuple(texts)
+
+
+@functools.lru_cache(maxsize=4096)
+def plan_advice(
+    rules: RuleSet,
+    decision: Decision,
+    urgency: Urgency,
+    audience: Audience,
+    flags: tuple[Flag, ...],
+    sites: tuple[SiteVerdict, ...],
+    companions: tuple[CompanionItem, ...],
+    course: Course,
+    cadence: Cadence,
+    reconsider: tuple[str, ...],
+) -> Advice:
+    """The patient's page for a plan made of these parts (``reconsider``: see above).
+
+    Made once per rule set and parts: most plans of a batch share their page.
+    """
     text = rules.advice
-    lead = text.leads[plan.decision]
-    first = [f.patient_message for f in plan.flags if f.id == "first_trimester"]
-    if first and plan.decision in NEEDLING:
+    lead = text.leads[decision]
+    first = [f.patient_message for f in flags if f.id == "first_trimester"]
+    if first and decision in NEEDLING:
         lead = f"{first[0]} {lead}"
-    if plan.audience == "parent":
+    if audience == "parent":
         lead = f"{text.parent_note} {lead}"
     sections: list[AdviceSection] = []
-    if plan.decision == "refer":
-        urgency = plan.urgency if plan.urgency != "none" else "routine"
-        go = text.referral[urgency]
+    if decision == "refer":
+        go = text.referral[urgency if urgency != "none" else "routine"]
         sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
         sections += _section(
-            "watch_for",
-            "Why",
-            [f.patient_message for f in plan.flags if f.level == "red_flag"],
+            "watch_for", "Why", [f.patient_message for f in flags if f.level == "red_flag"]
         )
-    elif plan.decision in ("do_not_needle", "not_indicated"):
-        stopping = "contraindication" if plan.decision == "do_not_needle" else "not_indicated"
+    elif decision in ("do_not_needle", "not_indicated"):
+        stopping = "contraindication" if decision == "do_not_needle" else "not_indicated"
         sections += _section(
-            "why", "Why", [f.patient_message for f in plan.flags if f.level == stopping]
+            "why", "Why", [f.patient_message for f in flags if f.level == stopping]
         )
-        sections += _other_therapies(plan, rules)
-        reconsider = [
-            rules.health_factors[f.id].reconsider
-            for f in profile.health_factors
-            if rules.health_factors[f.id].level == "not_indicated"
-        ]
-        if profile.severity == 0:
-            reconsider.append("If pain comes back, talk to your therapist again.")
-        sections += _section("when_to_reconsider", "When to think again", reconsider)
+        sections += _other_therapies(companions, rules)
+        sections += _section("when_to_reconsider", "When to think again", list(reconsider))
     else:
-        c = plan.cadence
         sessions = [
-            f"{_plural(plan.course.initial_block, 'session')} to start, about "
-            f"{_plural(c.per_week, 'session')} a week.",
-            f"After session {plan.course.reassess_after}, you and your therapist check "
+            f"{_plural(course.initial_block, 'session')} to start, about "
+            f"{_plural(cadence.per_week, 'session')} a week.",
+            f"After session {course.reassess_after}, you and your therapist check "
             "how it is going and decide together whether to go on.",
         ]
         sections += _section("your_sessions", "Your sessions", [text.what_it_is, *sessions])
-        care = _site_care(plan)
+        care = _site_care(sites)
         care += [
             f.patient_message
-            for f in plan.flags
+            for f in flags
             if f.level == "precaution" and f.id != "first_trimester"
         ]
-        avoided = [s.label for s in plan.sites if s.verdict == "avoid"]
-        if avoided:
+        if any(s.verdict == "avoid" for s in sites):
             care.insert(0, "Some places will not be needled, to keep you safe.")
         sections += _section("site_care", "Extra care for you", care)
         sections += _section("what_to_expect", "What to expect", list(text.what_to_expect))
-        sections += _other_therapies(plan, rules)
+        sections += _other_therapies(companions, rules)
         sections += _section("aftercare", "After each session", list(text.aftercare))
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))
-    return Advice(title=text.titles[plan.decision], lead=lead, sections=tuple(sections))
-
-
-def with_advice(plan: Plan, profile: ConditionProfile, rules: RuleSet) -> Plan:
-    return dataclasses.replace(plan, advice=plan_advice(plan, profile, rules))
+    return Advice(title=text.titles[decision], lead=lead, sections=tuple(sections))
 
 
 def review_advice(

@@ -21,6 +21,8 @@ calendar always give the same plan. Order of work:
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -62,6 +64,11 @@ from .vocab import (
 
 if TYPE_CHECKING:
     from .schedule import ClinicCalendar
+
+#: Plan parts that depend on a few values only are made once per rule set and those values:
+#: a batch meets the same start dates, conditions and factors again and again. Rule sets
+#: hash by identity; every key is a frozen value, every result immutable.
+_memo = functools.lru_cache(maxsize=4096)
 
 _LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(FLAG_LEVELS)}
 _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
@@ -163,7 +170,7 @@ def _pregnancy_flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
     ]
 
 
-def _urgency(flags: list[Flag], profile: ConditionProfile, rules: RuleSet) -> Urgency:
+def _urgency(flags: tuple[Flag, ...], profile: ConditionProfile, rules: RuleSet) -> Urgency:
     """A referral's urgency: its red flags', raised by red-flag words in the notes.
 
     Notes never make a referral; but a referral whose notes describe a more urgent red
@@ -522,25 +529,33 @@ def _cadence(
 # -- companions, expectations, warnings ---------------------------------------------
 
 
+@_memo
 def _companions(
-    profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands, decision: str
+    rules: RuleSet,
+    decision: str,
+    condition: str,
+    duration: str,
+    underlying: tuple[str, ...],
+    health: tuple[str, ...],
+    risk: str | None,
 ) -> tuple[CompanionItem, ...]:
+    """The other therapies, each with every reason it fits (the profile's ids given)."""
     if decision == "refer":
         return ()
     injury = [
-        rules.health_factors[f.id].companions
-        for f in profile.health_factors
-        if rules.health_factors[f.id].level == "not_indicated"
+        rules.health_factors[h].companions
+        for h in health
+        if rules.health_factors[h].level == "not_indicated"
     ]
     links: list[Mapping[str, str]] = []
     if injury:
         # a fresh injury: protection and graded load first, not the condition's usual programme
         links = list(injury)
     else:
-        links = [condition.companions, rules.duration.companions.get(bands.duration, {})]
-        links += [rules.underlying_factors[u].companions for u in profile.underlying_factors]
-        links += [rules.health_factors[f.id].companions for f in profile.health_factors]
-        risk = _start_back_risk(profile, rules)
+        links = [rules.conditions[condition].companions]
+        links.append(rules.duration.companions.get(duration, {}))  # type: ignore[call-overload]
+        links += [rules.underlying_factors[u].companions for u in underlying]
+        links += [rules.health_factors[h].companions for h in health]
         if risk is not None and rules.start_back is not None:
             links.append(rules.start_back.companions.get(risk, {}))  # type: ignore[call-overload]
     reasons: dict[str, list[str]] = {}
@@ -698,7 +713,7 @@ def _warnings(
     return tuple(warnings)
 
 
-def _stop_steps(flags: list[Flag], decision: str) -> list[Step]:
+def _stop_steps(flags: tuple[Flag, ...], decision: str) -> list[Step]:
     stopping = {
         "refer": ("red_flag",),
         "do_not_needle": ("contraindication",),
@@ -724,21 +739,39 @@ def _schedule(
     calendar: ClinicCalendar | None,
 ) -> tuple[ScheduledSession, ...] | None:
     """The initial block's dates (None without a start date, or with no bookable day)."""
-    count = course.initial_block
-    if profile.start_date is None or count == 0:
+    if profile.start_date is None or course.initial_block == 0:
         return None
+    days, holidays = (calendar.days, calendar.holidays) if calendar else (None, frozenset())
+    return _dated(
+        profile.start_date,
+        course.initial_block,
+        course.reassess_after,
+        per_week,
+        math.ceil(min_hours / 24),
+        days,
+        holidays,
+    )
+
+
+@_memo
+def _dated(
+    start: dt.date,
+    count: int,
+    reassess_after: int,
+    per_week: int,
+    min_gap_days: int,
+    days: frozenset[int] | None,
+    holidays: frozenset[dt.date],
+) -> tuple[ScheduledSession, ...] | None:
     from .schedule import session_dates
 
-    kwargs: dict[str, object] = {"min_gap_days": math.ceil(min_hours / 24)}
-    if calendar is not None:
-        kwargs.update(days=calendar.days, holidays=calendar.holidays)
     try:
-        dates = session_dates(profile.start_date, count, per_week, **kwargs)  # type: ignore[arg-type]
+        dates = session_dates(
+            start, count, per_week, days=days, holidays=holidays, min_gap_days=min_gap_days
+        )
     except ValueError:
         return None  # no bookable day (the clinic's calendar): said in the warnings
-    return tuple(
-        ScheduledSession(i + 1, d, i + 1 == course.reassess_after) for i, d in enumerate(dates)
-    )
+    return tuple(ScheduledSession(i + 1, d, i + 1 == reassess_after) for i, d in enumerate(dates))
 
 
 def plan(
@@ -751,7 +784,8 @@ def plan(
     """Suggest a course for ``profile`` under ``rules``. Pure and deterministic."""
     condition = _check_ids(profile, rules)
     sites = _site_verdicts(profile, rules)
-    decision, flags = _decision(_flags(profile, rules), sites, rules)
+    decision, found = _decision(_flags(profile, rules), sites, rules)
+    flags = tuple(found)
     unchecked = _unchecked(profile, rules, decision)
     bands = Bands(
         severity=rules.severity.band(profile.severity),
@@ -764,7 +798,15 @@ def plan(
     else:
         sessions, course, cadence = Sessions(0, 0, 0), Course(0, 0, 0), Cadence(0, 0)
         rationale = _stop_steps(flags, decision)
-    companions = _companions(profile, rules, condition, bands, decision)
+    companions = _companions(
+        rules,
+        decision,
+        profile.condition,
+        bands.duration,
+        profile.underlying_factors,
+        tuple(f.id for f in profile.health_factors),
+        _start_back_risk(profile, rules),
+    )
     flag_ids = {f.id for f in flags}
     expectations = _expectations(profile, rules, decision, flag_ids)
     schedule = None
@@ -785,32 +827,43 @@ def plan(
     audience: Audience = (
         "parent" if profile.age is not None and profile.age < ADULT_AGE else "patient"
     )
-    result = Plan(
+    urgency: Urgency = _urgency(flags, profile, rules) if decision == "refer" else "none"
+    return Plan(
         source=source,
         patient=profile.patient,
         condition=profile.condition,
         condition_label=condition.label,
         decision=decision,
-        urgency=_urgency(flags, profile, rules) if decision == "refer" else "none",
+        urgency=urgency,
         sessions=sessions,
         course=course,
         cadence=cadence,
         reassess_after=course.reassess_after,
         sites=sites,
         unchecked=unchecked,
-        flags=tuple(flags),
+        flags=flags,
         warnings=_warnings(profile, rules, unchecked) + extra,
         companions=companions,
         expectations=expectations,
         rationale=tuple(rationale),
         bands=bands,
         audience=audience,
-        advice=advice_mod.EMPTY,
+        advice=advice_mod.plan_advice(
+            rules,
+            decision,
+            urgency,
+            audience,
+            flags,
+            sites,
+            companions,
+            course,
+            cadence,
+            advice_mod.reconsider(profile, rules),
+        ),
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
         schedule=schedule,
     )
-    return advice_mod.with_advice(result, profile, rules)
 
 
 def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:

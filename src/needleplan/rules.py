@@ -371,12 +371,14 @@ class Expectation:
 
 
 @_entry
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RuleSet:
     """The whole rule set. ``needleplan schema rules`` prints its JSON Schema.
 
     Build one with :func:`load_rules` or :func:`parse_rules` (both validate it);
-    derived look-ups are cached on the instance.
+    derived look-ups are cached on the instance. A rule set is equal only to
+    itself and hashes by identity (so the planner can key its caches on it);
+    compare two by ``to_data()``.
     """
 
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
