@@ -295,7 +295,7 @@ def _decision(
 # -- dose -------------------------------------------------------------------------
 
 
-def _dose_step(block: int, step: int, doses: list[int]) -> tuple[int, Effect]:
+def _dose_step(block: int, step: int, doses: tuple[int, ...]) -> tuple[int, Effect]:
     """Move ``block`` by ``step`` places along the trial ``doses`` (sorted), held at its ends."""
     if step == 0:
         return block, "none"
@@ -319,70 +319,134 @@ def _signed(n: int) -> str:
 
 
 def _dose(
-    profile: ConditionProfile, rules: RuleSet, condition: Condition, bands: Bands
+    profile: ConditionProfile, rules: RuleSet, condition: Condition
 ) -> tuple[Sessions, Course, list[Step]]:
-    low, high = condition.initial_block.low, condition.initial_block.high
-    ceiling = rules.ceiling(profile.condition)
-    tested = ", ".join(str(d) for d in condition.trial_doses)
-    steps = [
-        Step(
-            f"conditions.{profile.condition}.initial_block",
-            f"initial block {low}" if low == high else f"initial block {low} (range {low}-{high})",
-            "applied",
-            f"{condition.label}: trials tested {tested} session(s) ({condition.note}); the "
-            f"initial block stays within {low}-{high}",
-            rules.cite(condition.sources),
-        )
-    ]
+    cid = profile.condition
+    ceiling = rules.ceiling(cid)
+    block = condition.initial_block.low
+    steps = [_initial_step(rules, cid)]
     # the block is always a dose a trial tested, inside the condition's range
-    doses = sorted({d for d in condition.trial_doses if low <= d <= high} | {low, high})
-    block = low
-    sev, dur = bands.severity, bands.duration
-    for rule, step, why, sources in (
-        (
-            f"severity.{sev}",
-            rules.severity.block_step.get(sev, 0),
-            f"{_severity_text(profile.severity)} is in the {sev} band",
-            rules.severity.sources,
-        ),
-        (
-            f"duration.{dur}",
-            rules.duration.block_step.get(dur, 0),
-            f"pain for {_duration_text(profile.duration)} is {dur}",
-            rules.duration.sources,
-        ),
-    ):
-        block, effect = _dose_step(block, step, doses)
-        reason = why + (
-            ": the next larger trial dose for the initial block"
-            + (f", held at the trials' largest dose ({high})" if effect == "capped" else "")
-            if step
-            else ": no change to the initial block"
-        )
-        steps.append(
-            Step(rule, _signed(step) if step else "0", effect, reason, rules.cite(sources))
-        )
-    course_rules = rules.course
+    block, step = _severity_step(rules, cid, block, profile.severity)
+    steps.append(step)
+    block, step = _duration_step(rules, cid, block, profile.duration)
+    steps.append(step)
     if profile.previous_response == "good":
-        step = course_rules.good_response_block_step
-        block, effect = _dose_step(block, step, doses)
-        steps.append(
-            Step(
-                "previous_response.good",
-                _signed(step) if step else "0",
-                effect,
-                "needling helped before, so the first review can come sooner"
-                + (f"; held at the trials' smallest dose ({low})" if effect == "capped" else ""),
-                rules.cite(course_rules.good_response_sources),
-            )
-        )
+        block, step = _good_response_step(rules, cid, block)
+        steps.append(step)
     # the expected course: the block, moved towards the ceiling by slow-recovery factors
     expected = block
-    for rule, step, why, sources in _prognostic(profile, rules):
-        expected, effect = _move(expected, step, block, ceiling)
-        if step > 0 and effect == "capped":
-            why += f"; the course is already at the practice ceiling ({ceiling})"
-        steps.append(Step(rule, _signed(step) if step else "0", effect, why, rules.cite(sources)))
+    for rule, change, why, sources in _prognostic(profile, rules):
+        expected, effect = _move(expected, change, block, ceiling)
+        steps.append(_course_step(rules, rule, change, effect, why, sources, ceiling))
+    reassess, step = _reassess_step(rules, block, profile.previous_response)
+    steps += [step, _ceiling_step(rules, cid)]
+    return (
+        Sessions(suggested=expected, low=block, high=ceiling),
+        Course(initial_block=block, reassess_after=reassess, ceiling=ceiling),
+        steps,
+    )
+
+
+def _doses(condition: Condition) -> tuple[int, ...]:
+    """The initial blocks the condition's trials tested, inside its range (sorted)."""
+    low, high = condition.initial_block.low, condition.initial_block.high
+    return tuple(sorted({d for d in condition.trial_doses if low <= d <= high} | {low, high}))
+
+
+@_memo
+def _initial_step(rules: RuleSet, cid: str) -> Step:
+    condition = rules.conditions[cid]
+    low, high = condition.initial_block.low, condition.initial_block.high
+    tested = ", ".join(str(d) for d in condition.trial_doses)
+    return Step(
+        f"conditions.{cid}.initial_block",
+        f"initial block {low}" if low == high else f"initial block {low} (range {low}-{high})",
+        "applied",
+        f"{condition.label}: trials tested {tested} session(s) ({condition.note}); the "
+        f"initial block stays within {low}-{high}",
+        rules.cite(condition.sources),
+    )
+
+
+def _block_step(
+    rules: RuleSet, cid: str, block: int, rule: str, step: int, why: str, sources: tuple[str, ...]
+) -> tuple[int, Step]:
+    """A severity or duration band's move of the initial block along the trial doses."""
+    condition = rules.conditions[cid]
+    block, effect = _dose_step(block, step, _doses(condition))
+    high = condition.initial_block.high
+    reason = why + (
+        ": the next larger trial dose for the initial block"
+        + (f", held at the trials' largest dose ({high})" if effect == "capped" else "")
+        if step
+        else ": no change to the initial block"
+    )
+    return block, Step(rule, _signed(step) if step else "0", effect, reason, rules.cite(sources))
+
+
+@_memo
+def _severity_step(rules: RuleSet, cid: str, block: int, severity: int | str) -> tuple[int, Step]:
+    band = rules.severity.band(severity)
+    return _block_step(
+        rules,
+        cid,
+        block,
+        f"severity.{band}",
+        rules.severity.block_step.get(band, 0),
+        f"{_severity_text(severity)} is in the {band} band",
+        rules.severity.sources,
+    )
+
+
+@_memo
+def _duration_step(rules: RuleSet, cid: str, block: int, weeks: float) -> tuple[int, Step]:
+    band = rules.duration.band(weeks)
+    return _block_step(
+        rules,
+        cid,
+        block,
+        f"duration.{band}",
+        rules.duration.block_step.get(band, 0),
+        f"pain for {_duration_text(weeks)} is {band}",
+        rules.duration.sources,
+    )
+
+
+@_memo
+def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, Step]:
+    course_rules = rules.course
+    step = course_rules.good_response_block_step
+    block, effect = _dose_step(block, step, _doses(rules.conditions[cid]))
+    low = rules.conditions[cid].initial_block.low
+    return block, Step(
+        "previous_response.good",
+        _signed(step) if step else "0",
+        effect,
+        "needling helped before, so the first review can come sooner"
+        + (f"; held at the trials' smallest dose ({low})" if effect == "capped" else ""),
+        rules.cite(course_rules.good_response_sources),
+    )
+
+
+@_memo
+def _course_step(
+    rules: RuleSet,
+    rule: str,
+    step: int,
+    effect: Effect,
+    why: str,
+    sources: tuple[str, ...],
+    ceiling: int,
+) -> Step:
+    """A prognostic factor's move of the expected course, and its real effect."""
+    if step > 0 and effect == "capped":
+        why += f"; the course is already at the practice ceiling ({ceiling})"
+    return Step(rule, _signed(step) if step else "0", effect, why, rules.cite(sources))
+
+
+@_memo
+def _reassess_step(rules: RuleSet, block: int, previous_response: str) -> tuple[int, Step]:
+    course_rules = rules.course
     reassess = min(
         course_rules.reassess_after_at_most,
         max(1, math.ceil(block * course_rules.reassess_fraction)),
@@ -395,31 +459,29 @@ def _dose(
         f"{rules.review.nrs_percent:g}%) by then means review the plan, not add sessions"
     )
     sources = course_rules.reassess_sources
-    if profile.previous_response == "none":
+    if previous_response == "none":
         earlier = min(reassess, course_rules.no_response_reassess_after)
         reason = (
             "needling did not help before, which predicts a poor response and more "
             f"soreness: reassess after session {earlier}; the count is not raised"
         )
         reassess, sources = earlier, course_rules.no_response_sources
-    steps.append(
-        Step("reassess", f"after session {reassess}", "applied", reason, rules.cite(sources))
-    )
-    steps.append(
-        Step(
-            "course.ceiling",
-            f"at most {ceiling}",
-            "applied",
-            f"extend one block at a time only while each block keeps improving, to at most "
-            f"{ceiling} sessions (practice ceiling); a progress note every "
-            f"{course_rules.progress_note_every} sessions",
-            rules.cite((*course_rules.ceiling_sources, *course_rules.progress_note_sources)),
-        )
-    )
-    return (
-        Sessions(suggested=expected, low=block, high=ceiling),
-        Course(initial_block=block, reassess_after=reassess, ceiling=ceiling),
-        steps,
+    step = Step("reassess", f"after session {reassess}", "applied", reason, rules.cite(sources))
+    return reassess, step
+
+
+@_memo
+def _ceiling_step(rules: RuleSet, cid: str) -> Step:
+    course_rules = rules.course
+    ceiling = rules.ceiling(cid)
+    return Step(
+        "course.ceiling",
+        f"at most {ceiling}",
+        "applied",
+        f"extend one block at a time only while each block keeps improving, to at most "
+        f"{ceiling} sessions (practice ceiling); a progress note every "
+        f"{course_rules.progress_note_every} sessions",
+        rules.cite((*course_rules.ceiling_sources, *course_rules.progress_note_sources)),
     )
 
 
@@ -792,7 +854,7 @@ def plan(
         duration=rules.duration.band(profile.duration),
     )
     if decision in NEEDLING:
-        sessions, course, rationale = _dose(profile, rules, condition, bands)
+        sessions, course, rationale = _dose(profile, rules, condition)
         cadence, cadence_step = _cadence(profile, rules, condition, course.initial_block)
         rationale.insert(len(rationale) - 2, cadence_step)
     else:
