@@ -28,8 +28,15 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 
 
 def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
-    kept = _unique(items)
-    return [AdviceSection(sid, heading, kept)] if kept else []
+    section = _made(sid, heading, tuple(items))
+    return [section] if section is not None else []
+
+
+@functools.lru_cache(maxsize=4096)
+def _made(sid: str, heading: str, items: tuple[str, ...]) -> AdviceSection | None:
+    """A section of the page (None when it says nothing); most plans share their sections."""
+    kept = _unique(list(items))
+    return AdviceSection(sid, heading, kept) if kept else None
 
 
 def _plural(n: int, word: str) -> str:
@@ -67,7 +74,6 @@ def reconsider(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
     return tuple(texts)
 
 
-@functools.lru_cache(maxsize=4096)
 def plan_advice(
     rules: RuleSet,
     decision: Decision,
@@ -80,10 +86,7 @@ def plan_advice(
     cadence: Cadence,
     reconsider: tuple[str, ...],
 ) -> Advice:
-    """The patient's page for a plan made of these parts (``reconsider``: see above).
-
-    Made once per rule set and parts: most plans of a batch share their page.
-    """
+    """The patient's page for a plan made of these parts (``reconsider``: see above)."""
     text = rules.advice
     lead = text.leads[decision]
     first = [f.patient_message for f in flags if f.id == "first_trimester"]

@@ -25,7 +25,7 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from . import advice as advice_mod
@@ -254,7 +254,11 @@ def _unchecked(
     """Site checks that could not be made: only worth saying when needling is planned."""
     if profile.sites or decision not in NEEDLING:
         return ()
-    have = profile.factor_ids
+    return _unchecked_for(rules, profile.factor_ids)
+
+
+@_memo
+def _unchecked_for(rules: RuleSet, have: frozenset[str]) -> tuple[UncheckedSite, ...]:
     return tuple(
         UncheckedSite(check, u.message)
         for check, u in rules.unchecked.items()
@@ -564,12 +568,20 @@ def _duration_text(weeks: float) -> str:
 def _cadence(
     profile: ConditionProfile, rules: RuleSet, condition: Condition, block: int
 ) -> tuple[Cadence, Step]:
+    return _cadence_for(rules, profile.condition, block, profile.sessions_per_week)
+
+
+@_memo
+def _cadence_for(
+    rules: RuleSet, cid: str, block: int, can_attend: int | None
+) -> tuple[Cadence, Step]:
+    condition = rules.conditions[cid]
     spacing_cap = (7 * 24) // rules.cadence.min_hours_between
     per_week = min(condition.per_week, rules.cadence.max_per_week, spacing_cap)
-    limited = profile.sessions_per_week is not None and profile.sessions_per_week < per_week
+    limited = can_attend is not None and can_attend < per_week
     if limited:
-        assert profile.sessions_per_week is not None
-        per_week = profile.sessions_per_week
+        assert can_attend is not None
+        per_week = can_attend
     weeks = math.ceil(block / per_week)
     why = (
         f"{condition.label}: {condition.per_week} a week in the rule set (from its trials; "
@@ -591,7 +603,6 @@ def _cadence(
 # -- companions, expectations, warnings ---------------------------------------------
 
 
-@_memo
 def _companions(
     rules: RuleSet,
     decision: str,
@@ -625,36 +636,46 @@ def _companions(
         for cid, reason in link.items():
             if reason not in reasons.setdefault(cid, []):
                 reasons[cid].append(reason)
-    return tuple(
-        CompanionItem(
-            id=cid,
-            label=rules.companions[cid].label,
-            reason="; ".join(why),
-            source=rules.cite(rules.companions[cid].sources),
-            patient_text=rules.companions[cid].patient_text,
-        )
-        for cid, why in reasons.items()
+    return tuple(_companion(rules, cid, tuple(why)) for cid, why in reasons.items())
+
+
+@_memo
+def _companion(rules: RuleSet, cid: str, reasons: tuple[str, ...]) -> CompanionItem:
+    companion = rules.companions[cid]
+    return CompanionItem(
+        id=cid,
+        label=companion.label,
+        reason="; ".join(reasons),
+        source=rules.cite(companion.sources),
+        patient_text=companion.patient_text,
     )
 
 
 def _expectations(
-    profile: ConditionProfile, rules: RuleSet, decision: str, flag_ids: set[str]
+    profile: ConditionProfile, rules: RuleSet, decision: str, flags: tuple[Flag, ...]
+) -> tuple[str, ...]:
+    flag_ids = frozenset(f.id for f in flags)
+    return _expected(rules, decision, profile.condition, flag_ids, profile.previous_response)
+
+
+@_memo
+def _expected(
+    rules: RuleSet, decision: str, condition: str, flag_ids: frozenset[str], previous: str
 ) -> tuple[str, ...]:
     return tuple(
         e.text
         for e in rules.expectations
         if decision in e.decisions
-        and (not e.conditions or profile.condition in e.conditions)
+        and (not e.conditions or condition in e.conditions)
         and (e.when_flag is None or e.when_flag in flag_ids)
-        and (
-            e.when_previous_response is None
-            or e.when_previous_response == profile.previous_response
-        )
+        and (e.when_previous_response is None or e.when_previous_response == previous)
     )
 
 
 def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
     """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor."""
+    if not notes:
+        return ""
     parts = []
     for group in rules.note_words:
         hits = note_hits(notes, group.words)
@@ -869,8 +890,7 @@ def plan(
         tuple(f.id for f in profile.health_factors),
         _start_back_risk(profile, rules),
     )
-    flag_ids = {f.id for f in flags}
-    expectations = _expectations(profile, rules, decision, flag_ids)
+    expectations = _expectations(profile, rules, decision, flags)
     schedule = None
     extra: tuple[Warning, ...] = ()
     if decision in NEEDLING:
@@ -936,16 +956,12 @@ def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:
             f"the rule set '{rules.name}' does not know the condition "
             f"'{profile.condition}': validate the profile against it first"
         )
-    for kind, ids in (
-        ("health factor", [f.id for f in profile.health_factors]),
-        ("underlying factor", list(profile.underlying_factors)),
-        ("site", list(profile.sites)),
-    ):
-        table = {
-            "health factor": rules.health_factors,
-            "underlying factor": rules.underlying_factors,
-            "site": rules.sites,
-        }[kind]
+    checks: tuple[tuple[str, Iterable[str], Mapping[str, object]], ...] = (
+        ("health factor", (f.id for f in profile.health_factors), rules.health_factors),
+        ("underlying factor", profile.underlying_factors, rules.underlying_factors),
+        ("site", profile.sites, rules.sites),
+    )
+    for kind, ids, table in checks:
         for fid in ids:
             if fid not in table:
                 raise ValueError(f"unknown {kind} '{fid}' for rule set '{rules.name}'")
