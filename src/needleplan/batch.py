@@ -109,6 +109,7 @@ def plan_one(
     render: Render | None = None,
     keep_plan: bool = True,
     calendar: ClinicCalendar | None = None,
+    keep_brief: bool = True,
 ) -> Outcome:
     """Load, validate, plan and render one input; problems are returned, never raised.
 
@@ -125,7 +126,7 @@ def plan_one(
             profile = profile.model_copy(update={"start_date": start_date})
         result = plan(profile, rules, source=inp.source, calendar=calendar)
         if render is None:
-            return Outcome(index, inp.source, result, brief=brief(result))
+            return Outcome(index, inp.source, result, brief=brief(result) if keep_brief else None)
         text = render(result)
     except NeedleplanError:
         raise
@@ -137,7 +138,7 @@ def plan_one(
         result if keep_plan else None,
         text,
         notes=render.take_notes(),
-        brief=brief(result),
+        brief=brief(result) if keep_brief else None,
     )
 
 
@@ -163,6 +164,7 @@ def run(
     jobs: int,
     render: Render | None,
     keep_plan: bool = True,
+    keep_brief: bool = True,
     calendar: ClinicCalendar | None = None,
 ) -> Generator[Outcome, None, None]:
     """Plan every input, yielding outcomes in input order.
@@ -173,9 +175,9 @@ def run(
     workers = workers_for(jobs, inputs)
     if workers <= 1:
         for index, inp in enumerate(inputs):
-            yield plan_one(inp, index, rules, start_date, render, keep_plan, calendar)
+            yield plan_one(inp, index, rules, start_date, render, keep_plan, calendar, keep_brief)
         return
-    args = (rules, start_date, render, keep_plan, calendar)
+    args = (rules, start_date, render, keep_plan, keep_brief, calendar)
     yield from _in_workers(inputs, workers, args)
 
 
@@ -198,13 +200,14 @@ def _init_worker() -> None:
         _STATE["broken"] = f"{type(exc).__name__}: {exc}"
 
 
-def _work(start: int, chunk: Sequence[Input]) -> list[Outcome] | str:
+def _work(start: int, chunk: Sequence[Input]) -> list[tuple[Any, ...]] | str:
+    """A run of outcomes, as plain tuples: a named tuple takes three times longer to pickle."""
     broken = _STATE.get("broken")
     if broken is not None:
         return str(broken)
-    rules, start_date, render, keep_plan, calendar = _STATE["args"]
+    rules, start_date, render, keep_plan, keep_brief, calendar = _STATE["args"]
     return [
-        plan_one(inp, start + k, rules, start_date, render, keep_plan, calendar)
+        tuple(plan_one(inp, start + k, rules, start_date, render, keep_plan, calendar, keep_brief))
         for k, inp in enumerate(chunk)
     ]
 
@@ -249,7 +252,7 @@ def _in_workers(inputs: Sequence[Input], workers: int, args: tuple[Any, ...]) ->
                 raise Failure(
                     f"a worker process could not start ({outcomes}); nothing more was planned"
                 )
-            yield from outcomes
+            yield from map(Outcome._make, outcomes)
         finished = True
     except BrokenProcessPool:  # a worker died (killed, out of memory) or could not start
         raise Failure(

@@ -604,17 +604,37 @@ def _cadence_for(
 
 
 def _companions(
+    profile: ConditionProfile, rules: RuleSet, decision: str, duration: str
+) -> tuple[CompanionItem, ...]:
+    """The other therapies, each with every reason it fits."""
+    if decision == "refer":
+        return ()
+    # only the factors that bring therapies (or rule them out) tell plans apart here
+    health = tuple(
+        f.id
+        for f in profile.health_factors
+        if rules.health_factors[f.id].companions
+        or rules.health_factors[f.id].level == "not_indicated"
+    )
+    return _companions_for(
+        rules,
+        profile.condition,
+        duration,
+        profile.underlying_factors,
+        health,
+        _start_back_risk(profile, rules),
+    )
+
+
+@_memo
+def _companions_for(
     rules: RuleSet,
-    decision: str,
     condition: str,
     duration: str,
     underlying: tuple[str, ...],
     health: tuple[str, ...],
     risk: str | None,
 ) -> tuple[CompanionItem, ...]:
-    """The other therapies, each with every reason it fits (the profile's ids given)."""
-    if decision == "refer":
-        return ()
     injury = [
         rules.health_factors[h].companions
         for h in health
@@ -870,10 +890,7 @@ def plan(
     decision, found = _decision(_flags(profile, rules), sites, rules)
     flags = tuple(found)
     unchecked = _unchecked(profile, rules, decision)
-    bands = Bands(
-        severity=rules.severity.band(profile.severity),
-        duration=rules.duration.band(profile.duration),
-    )
+    bands = _bands(rules, profile.severity, profile.duration)
     if decision in NEEDLING:
         sessions, course, rationale = _dose(profile, rules, condition)
         cadence, cadence_step = _cadence(profile, rules, condition, course.initial_block)
@@ -881,15 +898,7 @@ def plan(
     else:
         sessions, course, cadence = Sessions(0, 0, 0), Course(0, 0, 0), Cadence(0, 0)
         rationale = _stop_steps(flags, decision)
-    companions = _companions(
-        rules,
-        decision,
-        profile.condition,
-        bands.duration,
-        profile.underlying_factors,
-        tuple(f.id for f in profile.health_factors),
-        _start_back_risk(profile, rules),
-    )
+    companions = _companions(profile, rules, decision, bands.duration)
     expectations = _expectations(profile, rules, decision, flags)
     schedule = None
     extra: tuple[Warning, ...] = ()
@@ -943,9 +952,19 @@ def plan(
             advice_mod.reconsider(profile, rules),
         ),
         disclaimer=rules.disclaimer,
-        rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
+        rules=_rules_ref(rules),
         schedule=schedule,
     )
+
+
+@_memo
+def _bands(rules: RuleSet, severity: int | str, weeks: float) -> Bands:
+    return Bands(severity=rules.severity.band(severity), duration=rules.duration.band(weeks))
+
+
+@_memo
+def _rules_ref(rules: RuleSet) -> RulesRef:
+    return RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256)
 
 
 def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:

@@ -113,6 +113,7 @@ def run_suggest(opts: SuggestOptions) -> Suggested:
         jobs=opts.jobs,
         render=render,
         keep_plan=not writer.streaming and not to_files,
+        keep_brief=opts.collect,
         calendar=opts.calendar,
     )
     progress = _progress(len(inputs), to_files, opts.tty)
