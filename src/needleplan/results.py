@@ -27,6 +27,9 @@ from .vocab import (
 
 @dataclass(frozen=True)
 class Sessions:
+    """Session counts: ``low`` the initial block, ``suggested`` the expected course,
+    ``high`` the ceiling."""
+
     suggested: int
     low: int
     high: int
@@ -43,6 +46,8 @@ class Course:
 
 @dataclass(frozen=True)
 class Cadence:
+    """Sessions a week, and the weeks the initial block takes."""
+
     per_week: int
     weeks: int
 
@@ -59,6 +64,8 @@ class Reason:
 
 @dataclass(frozen=True)
 class SiteVerdict:
+    """One listed site on one side: ``ok``, ``caution`` or ``avoid``, and why."""
+
     id: str
     label: str
     side: Side
@@ -76,6 +83,8 @@ class UncheckedSite:
 
 @dataclass(frozen=True)
 class CompanionItem:
+    """A companion therapy in a plan, with every reason it fits."""
+
     id: str
     label: str
     reason: str
@@ -85,6 +94,8 @@ class CompanionItem:
 
 @dataclass(frozen=True)
 class Flag:
+    """A safety finding from a health factor, an age rule or the pain score."""
+
     id: str
     level: FlagLevel
     label: str
@@ -115,6 +126,8 @@ class Step:
 
 @dataclass(frozen=True)
 class ScheduledSession:
+    """One dated session of the initial block; ``reassess`` marks the review point."""
+
     session: int
     date: dt.date
     reassess: bool
@@ -122,12 +135,16 @@ class ScheduledSession:
 
 @dataclass(frozen=True)
 class Bands:
+    """The severity and duration bands the profile falls in."""
+
     severity: SeverityBand
     duration: DurationBand
 
 
 @dataclass(frozen=True)
 class RulesRef:
+    """The rule set that made a plan or review: name, version, content hash."""
+
     name: str
     version: str
     sha256: str
@@ -135,6 +152,8 @@ class RulesRef:
 
 @dataclass(frozen=True)
 class AdviceSection:
+    """One section of the patient's page: a heading and its lines."""
+
     id: str
     heading: str
     items: tuple[str, ...]
@@ -201,6 +220,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class Change:
+    """The change in pain from the intake score to the latest session."""
+
     points: int
     percent: float | None
     meaningful: bool
@@ -209,6 +230,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Next:
+    """What comes next: sessions, the next review point, sites to avoid."""
+
     sessions: int
     reassess_after: int
     avoid_sites: tuple[str, ...] = ()
@@ -217,6 +240,8 @@ class Next:
 
 @dataclass(frozen=True)
 class Point:
+    """One logged session on the pain trajectory."""
+
     session: int
     date: dt.date
     nrs: int
@@ -226,6 +251,8 @@ class Point:
 
 @dataclass(frozen=True)
 class ReviewStep:
+    """One step of a review's reasoning, with its source."""
+
     rule: str
     reason: str
     source: str

@@ -104,6 +104,8 @@ class DurationRules:
 @_entry
 @dataclass(frozen=True)
 class CadenceRules:
+    """How often sessions may come: at most ``max_per_week``, ``min_hours_between`` apart."""
+
     max_per_week: PerWeek
     min_hours_between: Annotated[int, Field(ge=24, le=168)]
     sources: Sources
@@ -157,6 +159,8 @@ class Event:
 @_entry
 @dataclass(frozen=True)
 class ReviewRules:
+    """What a review counts as meaningful change, worsening and discharge; the measures."""
+
     nrs_points: Annotated[int, Field(ge=1, le=10)]
     nrs_percent: Annotated[float, Field(gt=0, le=100)]
     groc_better: Annotated[int, Field(ge=1, le=7)]
@@ -180,6 +184,8 @@ class Block:
 @_entry
 @dataclass(frozen=True)
 class Condition:
+    """A condition the rule set plans for: its trials' doses, cadence and companions."""
+
     label: Text
     initial_block: Block
     trial_doses: Annotated[tuple[Count, ...], Field(min_length=1)]
@@ -194,6 +200,8 @@ class Condition:
 @_entry
 @dataclass(frozen=True)
 class HealthFactor:
+    """A health factor: its level (red flag to prognostic), messages and sources."""
+
     label: Text
     level: Level
     message: Text
@@ -213,6 +221,8 @@ class HealthFactor:
 @_entry
 @dataclass(frozen=True)
 class UnderlyingFactor:
+    """A driver such as posture or repetitive strain: its effect on the course."""
+
     label: Text
     reason: Text
     sources: Sources
@@ -224,6 +234,8 @@ class UnderlyingFactor:
 @_entry
 @dataclass(frozen=True)
 class Companion:
+    """A therapy offered alongside (or instead of) needling."""
+
     label: Text
     patient_text: Text
     sources: Sources
@@ -254,6 +266,8 @@ class StartBack:
 @_entry
 @dataclass(frozen=True)
 class AgeRule:
+    """A rule for an age range (``min_age`` to ``max_age``, inclusive)."""
+
     id: Id
     label: Text
     level: Literal["contraindication", "precaution", "prognostic", "consent"]
@@ -273,6 +287,8 @@ class AgeRule:
 @_entry
 @dataclass(frozen=True)
 class SiteRisk:
+    """A risk a site can carry (lung field, major vessel or nerve...)."""
+
     label: Text
     sources: Sources
     note: str = ""
@@ -337,6 +353,8 @@ class NoteWords:
 @_entry
 @dataclass(frozen=True)
 class Referral:
+    """Where to go, and how soon, for one urgency of referral."""
+
     where: Text
     when: Text
 
@@ -361,6 +379,8 @@ class Advice:
 @_entry
 @dataclass(frozen=True)
 class Expectation:
+    """A line of what to expect, shown for some decisions, conditions or flags."""
+
     id: Id
     text: Text
     decisions: Annotated[tuple[Decision, ...], Field(min_length=1)]

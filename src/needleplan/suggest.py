@@ -31,6 +31,8 @@ PROGRESS_MIN_FILES = 20
 
 @dataclass
 class SuggestOptions:
+    """What one ``suggest`` run was asked to do (the command's options, resolved)."""
+
     paths: list[str]
     rules: RuleSet
     fmt: str

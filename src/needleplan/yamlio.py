@@ -369,25 +369,33 @@ def _too_many(max_nodes: int) -> str:
     return f"the document holds more than {max_nodes:,} values (limit {name})"
 
 
+#: Values a text of n characters can hold, at most: 2n + 1 (a lone '?' is three: a mapping,
+#: its empty key and its empty value; tests/test_hostile_reading.py checks the bound).
+def _most_values(text: str) -> int:
+    return 2 * len(text) + 1
+
+
 def _compose_c(text: str, max_nodes: int) -> Node | None:
     """Compose with libyaml, never more than ``max_nodes`` values or MAX_DEPTH levels.
 
-    Counting events first costs no Python objects (libyaml alone, a few
-    microseconds for a profile). Only a document with more events than
-    ``max_nodes`` values could give, or one nested beyond libyaml's own limit,
-    has its events walked one by one to find where a limit is passed.
+    A text too short to hold ``max_nodes`` values (every profile of a few
+    kilobytes) is composed at once. A longer one has its events counted first,
+    which costs no Python objects (libyaml alone); only one with more events
+    than ``max_nodes`` values could give has them walked one by one to find
+    where a limit is passed.
     """
     try:
-        events = _CLoader(text).raw_parse()
+        if _most_values(text) > max_nodes:
+            events = _CLoader(text).raw_parse()
+            if events > max_nodes + 4:  # stream and document start and end, then the values
+                _scan_events(text, max_nodes)
+        return _composed(_CLoader(text), text, max_nodes)
     except yaml.MarkedYAMLError as exc:
         if "nesting depth" not in str(exc.problem):
             raise
         # deeper than libyaml goes, which it may see before any event: the pure-Python
         # reader is lazy, and stops at MAX_DEPTH
         return _compose_pure(text, max_nodes)
-    if events > max_nodes + 4:  # stream and document start and end, then one per value at least
-        _scan_events(text, max_nodes)
-    return _composed(_CLoader(text), text, max_nodes)
 
 
 def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
