@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,11 @@ CASES = Path(__file__).resolve().parent / "profiles"
 os.environ.pop("FORCE_COLOR", None)
 # A developer's own clinic settings must not change what the tests see.
 os.environ.pop("NEEDLEPLAN_CONFIG", None)
-os.environ["XDG_CONFIG_HOME"] = str(Path(__file__).resolve().parent / "no-user-config")
+# An empty user config folder, outside the repository: matplotlib and Chromium write
+# their own settings there during the handout tests.
+_NO_USER_CONFIG = tempfile.mkdtemp(prefix="needleplan-tests-config-")
+atexit.register(shutil.rmtree, _NO_USER_CONFIG, ignore_errors=True)
+os.environ["XDG_CONFIG_HOME"] = _NO_USER_CONFIG
 os.environ["COLUMNS"] = "100"
 os.environ["TERMINAL_WIDTH"] = "100"
 

@@ -195,11 +195,12 @@ def _read_fd(fd: int, source: str, limit: int, *, timed: bool) -> bytes:
         parts: list[bytes] = []
         total = 0
         while total <= limit:
-            chunk = os.read(fd, max(1, min(info.st_size + 1, limit + 1 - total)))
-            if not chunk:
-                break
+            wanted = max(1, min(info.st_size + 1, limit + 1 - total))
+            chunk = os.read(fd, wanted)
             parts.append(chunk)
             total += len(chunk)
+            if len(chunk) < wanted:  # a short read of a regular file is its end
+                break
         return parts[0] if len(parts) == 1 else b"".join(parts)
     return _read_stream(fd, source, limit, timed)
 
