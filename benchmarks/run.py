@@ -166,6 +166,12 @@ def main() -> None:
     exe = shutil.which("needleplan")
     if exe:
         needleplan = [exe]
+    # Time the program, not the compiler: an editable install run with
+    # PYTHONDONTWRITEBYTECODE set would compile every module on every start (a
+    # regular install writes the bytecode once, as this does).
+    import needleplan as package
+
+    subprocess.run([py, "-m", "compileall", "-q", str(Path(package.__file__).parent)], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "empty_typer.py").write_text(EMPTY_TYPER)
