@@ -184,3 +184,33 @@ def test_settings_and_rules_from_a_silent_fifo_time_out(
         assert result.exit_code == 2, args
         assert "READ_TIMEOUT_SECONDS" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+SETTINGS = {
+    # a line the settings' position scan once matched in cubic time (it sits in a string)
+    "long-bracket-line.toml": '[clinic]\naddress = """\n[' + " " * 60_000 + 'x\n"""\n'
+    "[schedule]\nsession_minutes = 1\n",
+    "nested-arrays.toml": "[schedule]\ndays = " + "[" * 5000 + "]" * 5000 + "\n",
+    "nested-tables.toml": "a = " + "{b = " * 3000 + "1" + "}" * 3000 + "\n",
+    "unknown-home.toml": '[defaults]\nrules = "~no-such-user-needleplan/clinic.yaml"\n',
+    "long-section.toml": "[" + "s" * 30_000 + "]\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_hostile_settings_are_refused_cleanly(tmp_path: Path, name: str) -> None:
+    settings = tmp_path / name
+    settings.write_text(SETTINGS[name])
+    for args in (["config"], ["suggest", "-f", "json", str(PLANS / "neck-chronic.yaml")]):
+        proc = run_limited(*args, "--config", str(settings))
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stdout == b""
+        lines = assert_clean_refusal(proc.stderr, str(settings), located=False)
+        assert lines[-1] == "needleplan: error: the clinic settings are invalid; nothing was done"
+
+
+def test_a_settings_variable_naming_an_unknown_home_is_a_usage_error(tmp_path: Path) -> None:
+    env = {**os.environ, "NEEDLEPLAN_CONFIG": "~no-such-user-needleplan/needleplan.toml"}
+    proc = run_limited("config", cwd=tmp_path, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert_clean_refusal(proc.stderr, "$NEEDLEPLAN_CONFIG", located=False)

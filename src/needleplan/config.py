@@ -224,6 +224,14 @@ class ScheduleSettings(_Section):
         return _parse_hours(self.hours)[1]
 
 
+def _expanded(name: str) -> Path:
+    """``name`` as a path, ``~`` and ``~user`` expanded; ValueError when no such home is known."""
+    try:
+        return Path(name).expanduser()
+    except RuntimeError:  # ~user of no known user, or no home folder
+        raise ValueError(f"cannot find the home folder in {quote(name)}") from None
+
+
 class DefaultSettings(_Section):
     """Defaults for command-line options (an option given on the command line wins)."""
 
@@ -237,7 +245,7 @@ class DefaultSettings(_Section):
             raise ValueError("write the rules file as a path in quotes")
         if not value.strip():
             raise ValueError("the rules file is empty; remove the key to use the shipped rules")
-        path = Path(value.strip()).expanduser()
+        path = _expanded(value.strip())
         base = (info.context or {}).get("base")
         if not path.is_absolute() and isinstance(base, Path):
             path = base / path
@@ -312,7 +320,10 @@ def find_config(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Pat
         return explicit if explicit.is_absolute() else cwd / explicit
     named = env.get(ENV_VAR, "").strip()
     if named:
-        path = Path(named).expanduser()
+        try:
+            path = _expanded(named)
+        except ValueError as exc:
+            raise ConfigError([Problem(f"${ENV_VAR}", str(exc))]) from None
         return path if path.is_absolute() else cwd / path
     for folder in (cwd, *cwd.parents):
         candidate = folder / FILENAME
@@ -413,6 +424,16 @@ def load_config(path: Path | None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([_toml_problem(source, text, exc)]) from None
+    except RecursionError:  # tomllib reads nested arrays and inline tables recursively
+        raise ConfigError(
+            [
+                Problem(
+                    source,
+                    "not valid TOML: arrays or inline tables nested too deeply",
+                    hint="a clinic's settings nest a list at most one level deep",
+                )
+            ]
+        ) from None
     try:
         config = Config.model_validate(data, context={"base": path.parent})
     except ValidationError as exc:
@@ -451,7 +472,7 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
                 message = f"unknown key {quote(name)} in [{'.'.join(parent)}]"
             else:
                 message = (
-                    f"unknown section [{name}]"
+                    f"unknown section [{quote(name)[1:-1]}]"
                     if isinstance(err["input"], dict)
                     else (f"unknown key {quote(name)} outside any section")
                 )
@@ -469,7 +490,9 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
 
 # --------------------------------------------------------------------------- positions
 
-_HEADER = r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$"
+#: a ``[table]`` or ``[[table]]`` line; no two parts can match the same text, so a long line
+#: is matched in linear time (the name is stripped after the match)
+_HEADER = r"^\s*\[\[?([^\]]*)\]\]?\s*(?:#.*)?$"
 
 
 def _key_pattern(key: str) -> str:
@@ -492,8 +515,10 @@ def _locate(text: str, loc: Sequence[str | int]) -> tuple[int | None, int | None
     table_line: tuple[int, int] | None = None
     for n, raw in enumerate(lines):
         header = re.match(_HEADER, raw)
-        if header:
-            table = re.sub(r"\s*\.\s*", ".", header.group(1)).replace('"', "").replace("'", "")
+        if header and header.group(1).strip():
+            name = header.group(1).strip()
+            table = ".".join(part.strip() for part in name.split("."))
+            table = table.replace('"', "").replace("'", "")
             if len(keys) == 1 and table == keys[0]:
                 return n + 1, raw.index("[") + 1
             if len(keys) > 1 and table == keys[0] and table_line is None:
