@@ -214,3 +214,19 @@ def test_a_settings_variable_naming_an_unknown_home_is_a_usage_error(tmp_path: P
     proc = run_limited("config", cwd=tmp_path, env=env)
     assert proc.returncode == 2, proc.stderr
     assert_clean_refusal(proc.stderr, "$NEEDLEPLAN_CONFIG", located=False)
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01", "9999-12-30", "2200-01-01", "20261201", "2026-W49-2", "2026-12-01\n"]
+)
+@pytest.mark.parametrize("command", ["suggest", "review"])
+def test_option_dates_are_the_profiles_dates(runner, command: str, value: str) -> None:
+    """--start-date and --today take what a profile's dates take: YYYY-MM-DD, 1900 to 2199."""
+    option = "--start-date" if command == "suggest" else "--today"
+    path = PLANS / ("neck-chronic.yaml" if command == "suggest" else "review-responder.yaml")
+    result = invoke(runner, command, "-f", "json", option, value, str(path))
+    assert result.exit_code == 2, result.stdout
+    assert result.stdout == ""
+    expected = f"needleplan: error: {option} must be a date written YYYY-MM-DD"
+    assert result.stderr.startswith(expected)
+    assert "\n" not in result.stderr.rstrip("\n").split("\n  hint:")[0]

@@ -236,12 +236,20 @@ def _parse_date(value: str | None, option: str = "--start-date") -> "dt.date | N
     if value is None:
         return None
     import datetime as dt
+    import re
+
+    from .profile import DATE_PATTERN
 
     try:
+        # the profile's own dates: YYYY-MM-DD only (fromisoformat alone also takes 20261201
+        # and 2026-W49-2), years 1900 to 2199
+        if re.fullmatch(DATE_PATTERN, value) is None:
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(
-            f"{option} must be a date written YYYY-MM-DD, not '{inert(value[:20])}'",
+            f"{option} must be a date written YYYY-MM-DD (years 1900 to 2199), "
+            f"not '{inert(value[:20])}'",
             hint=f"e.g. {option} 2026-12-01",
         ) from None
 
