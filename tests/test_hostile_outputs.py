@@ -174,3 +174,23 @@ def test_a_file_name_that_is_not_utf8_is_planned(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         assert b"Traceback" not in proc.stderr
         assert len(list(out.iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["a\nother.yaml: error: forged.yaml", "b\u202ec.yaml", "d\x1b[2J.yaml"]
+)
+def test_the_template_written_names_its_file_inertly(tmp_path: Path, name: str) -> None:
+    proc = needleplan("new", "-o", name, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stderr.decode()
+    assert text.count("\n") == 1 and text.startswith("needleplan: wrote ")
+    assert all(c == "\n" or c.isprintable() for c in text), repr(text)
+    assert (tmp_path / name).is_file()
+
+
+def test_a_name_at_the_file_system_limit_is_written(tmp_path: Path) -> None:
+    """Its temporary file must fit too: a 255-byte name is written, whole, with nothing left."""
+    name = "n" * 250 + ".yaml"
+    proc = needleplan("new", "-o", name, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [name]

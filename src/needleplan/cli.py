@@ -562,7 +562,7 @@ def new(
     from .outfiles import write_atomic
 
     write_atomic(output, text, force=force)
-    _err(f"needleplan: wrote {output}")
+    _err(f"needleplan: wrote {inert(str(output))}")
 
 
 @app.command(

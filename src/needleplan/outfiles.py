@@ -20,6 +20,8 @@ from .inputs import Input
 _HELD = (signal.SIGINT, signal.SIGTERM)
 #: Longest output file name stem, in characters (file systems allow 255 bytes in all).
 MAX_STEM_CHARS = 100
+#: Characters of the file's name in its temporary file's name (at most 4 bytes each).
+_TEMP_PREFIX_CHARS = 40
 
 
 @contextmanager
@@ -90,7 +92,9 @@ def write_atomic(target: Path, text: str, *, force: bool) -> None:
     with _interrupts_deferred():
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+            # a short prefix: a name near the file system's limit must still fit its temporary
+            prefix = f".{target.name[:_TEMP_PREFIX_CHARS]}."
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=parent)
         except OSError as exc:
             raise OutputError(f"cannot write to '{parent}': {exc.strerror or exc}") from None
         try:
