@@ -46,3 +46,13 @@ def test_hostile_rules_file_is_refused(path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == b""
     assert_clean_refusal(proc.stderr, str(path))
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv", "yaml", "markdown", "html"])
+def test_one_refused_profile_leaves_stdout_empty_in_every_format(fmt: str) -> None:
+    """No CSV header alone, no HTML head without its end: nothing, as with json."""
+    path = PROFILES[0]
+    proc = run_limited("suggest", "-f", fmt, str(path))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == b""
+    assert_clean_refusal(proc.stderr, str(path))

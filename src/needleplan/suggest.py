@@ -166,19 +166,18 @@ def _to_files(outcomes: Any, targets: list[Path], force: bool) -> int:
 def _to_stdout(outcomes: Any, writer: Any, many: bool, out: TextIO) -> int:
     written = 0
     collected: list[Plan] = []
-    if writer.streaming:
-        out.write(writer.begin(many))
     for outcome in outcomes:
         if writer.streaming:
-            if written:
-                out.write(writer.separator(many))
+            # begun with the first plan: one profile that fails leaves stdout empty in every
+            # format (no CSV header alone, no HTML head without its end)
+            out.write(writer.separator(many) if written else writer.begin(many))
             out.write(outcome.text or "")
         else:
             assert outcome.plan is not None
             collected.append(outcome.plan)
         written += 1
-    if writer.streaming:
-        out.write(writer.end(many) if written or many else "")
+    if writer.streaming and (written or many):
+        out.write((writer.begin(many) if not written else "") + writer.end(many))
     elif collected or many:
         out.write(writer.document(collected, many))
     out.flush()
