@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -200,3 +202,31 @@ def test_explicit_plain_tags_are_fine() -> None:
 def test_library_without_rules_uses_the_shipped_ones() -> None:
     profile = profile_from_text("condition: lbp\nseverity: 4\nduration: 3 weeks\n")
     assert profile.condition == "low_back_pain"
+
+
+def _values(text: str) -> int:
+    """The values libyaml reads from ``text`` before it ends or fails."""
+    loader = yamlio._CLoader(text)
+    count = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            count += isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent))
+            count += isinstance(event, yaml.CollectionStartEvent)
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return count
+
+
+def test_no_short_text_holds_more_values_than_the_reader_trusts() -> None:
+    """Every text of up to three characters over YAML's structure characters, and known
+    dense shapes, hold at most ``_most_values`` values: texts shorter than half the node
+    limit are composed without counting their events first."""
+    alphabet = "[]{}:?-,& *!a\n"
+    texts = ["".join(chars) for n in range(1, 4) for chars in itertools.product(alphabet, repeat=n)]
+    texts += ["?", "? ? ?", "[?]:", "[?:,?:]", "{?,?,?}", "?\n" * 500, "[" + "?," * 500 + "]"]
+    texts += ["? " * 300, "[?[?[?]]]", "- " * 300, "a:\n" * 300, "{a,b,c,d}", "[&a ,&b ,]"]
+    for text in texts:
+        assert _values(text) <= yamlio._most_values(text), repr(text)

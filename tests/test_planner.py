@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from needleplan.loading import load_profile
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan.rules import load_rules
+from needleplan.rules import load_rules, parse_rules
 
 RULES = load_rules()
 CASES = Path(__file__).parent / "cases"
@@ -430,6 +430,21 @@ def test_seven_slow_recovery_factors_show_in_the_numbers_and_are_capped_honestly
 def test_same_inputs_same_plan() -> None:
     p = load_profile(ROOT / "plans" / "neck-chronic.yaml", RULES)
     assert plan(p, RULES).to_dict() == plan(p, RULES).to_dict()
+
+
+def test_a_plan_does_not_depend_on_what_was_planned_before() -> None:
+    """Plan parts are made once per rule set and the values they read: another order,
+    another (equal) rule set, or a look-alike value planned first change nothing."""
+    paths = sorted((ROOT / "plans").glob("*.yaml")) + sorted(CASES.glob("*.yaml"))
+    profiles = [load_profile(path, RULES) for path in paths]
+    forward = [plan(p, RULES).to_json() for p in profiles]
+    assert [plan(p, RULES).to_json() for p in reversed(profiles)][::-1] == forward
+    again = parse_rules((ROOT / "src/needleplan/rules/default.yaml").read_bytes(), "again")
+    assert [plan(p, again).to_json() for p in profiles] == forward
+    one = profile(severity=1, duration="6.0 weeks")
+    plan(one.model_copy(update={"severity": True, "duration": 6}), RULES)  # equal, not alike
+    result = plan(one, RULES)
+    assert any(s.reason.startswith("severity 1/10") for s in result.rationale)
 
 
 def test_every_cited_source_is_in_the_bibliography() -> None:

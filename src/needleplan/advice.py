@@ -32,7 +32,7 @@ def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
     return [section] if section is not None else []
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096, typed=True)
 def _made(sid: str, heading: str, items: tuple[str, ...]) -> AdviceSection | None:
     """A section of the page (None when it says nothing); most plans share their sections."""
     kept = _unique(list(items))
@@ -62,7 +62,7 @@ def _site_care(sites: tuple[SiteVerdict, ...]) -> list[str]:
     return [f"{' and '.join(names)}: {message}" for message, names in where.items()]
 
 
-def reconsider(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
+def think_again(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
     """When to think again about needling: each fresh injury's text, and no pain's."""
     texts = [
         rules.health_factors[f.id].reconsider
@@ -76,6 +76,7 @@ def reconsider(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
 
 def plan_advice(
     rules: RuleSet,
+    *,
     decision: Decision,
     urgency: Urgency,
     audience: Audience,
@@ -84,9 +85,13 @@ def plan_advice(
     companions: tuple[CompanionItem, ...],
     course: Course,
     cadence: Cadence,
-    reconsider: tuple[str, ...],
+    reconsider: tuple[str, ...] = (),
 ) -> Advice:
-    """The patient's page for a plan made of these parts (``reconsider``: see above)."""
+    """The patient's page for a plan made of these parts.
+
+    ``reconsider`` is what the page says about when to think again (see
+    :func:`think_again`); only a plan that does not needle shows it.
+    """
     text = rules.advice
     lead = text.leads[decision]
     first = [f.patient_message for f in flags if f.id == "first_trimester"]
@@ -151,9 +156,7 @@ def review_advice(
     lead, items = _next_steps(review)
     sections += _section("your_progress", "What happens next", items)
     if verdict not in ("emergency", "refer"):
-        helps = [text.other_therapies_lead] if companions else []
-        helps += [c.patient_text for c in companions]
-        sections += _section("other_therapies", "What helps alongside", helps)
+        sections += _other_therapies(companions, rules)
     if verdict in ("continue", "extend"):
         sections += _section("aftercare", "After each session", list(text.aftercare))
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))

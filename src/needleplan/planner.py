@@ -25,8 +25,8 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from . import advice as advice_mod
 from .profile import PREGNANCY, ConditionProfile
@@ -65,10 +65,21 @@ from .vocab import (
 if TYPE_CHECKING:
     from .schedule import ClinicCalendar
 
-#: Plan parts that depend on a few values only are made once per rule set and those values:
-#: a batch meets the same start dates, conditions and factors again and again. Rule sets
-#: hash by identity; every key is a frozen value, every result immutable.
-_memo = functools.lru_cache(maxsize=4096)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _memo(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Plan parts that depend on a few values only are made once per rule set and those
+    values: a batch meets the same start dates, conditions and factors again and again.
+
+    ``functools.lru_cache``, bounded (so a process that builds many rule sets keeps at
+    most that many alive) and typed (``1`` and ``True``, ``6`` and ``6.0`` are different
+    keys). Rule sets hash by identity; every key is a frozen value and every result
+    immutable, so ``plan()`` gives the same answer whatever was planned before.
+    """
+    return cast("Callable[_P, _R]", functools.lru_cache(maxsize=4096, typed=True)(fn))
+
 
 _LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(FLAG_LEVELS)}
 _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
@@ -254,11 +265,7 @@ def _unchecked(
     """Site checks that could not be made: only worth saying when needling is planned."""
     if profile.sites or decision not in NEEDLING:
         return ()
-    return _unchecked_for(rules, profile.factor_ids)
-
-
-@_memo
-def _unchecked_for(rules: RuleSet, have: frozenset[str]) -> tuple[UncheckedSite, ...]:
+    have = profile.factor_ids
     return tuple(
         UncheckedSite(check, u.message)
         for check, u in rules.unchecked.items()
@@ -565,16 +572,9 @@ def _duration_text(weeks: float) -> str:
     return f"{weeks / WEEKS_PER_UNIT['month']:.3g} months"
 
 
-def _cadence(
-    profile: ConditionProfile, rules: RuleSet, condition: Condition, block: int
-) -> tuple[Cadence, Step]:
-    return _cadence_for(rules, profile.condition, block, profile.sessions_per_week)
-
-
 @_memo
-def _cadence_for(
-    rules: RuleSet, cid: str, block: int, can_attend: int | None
-) -> tuple[Cadence, Step]:
+def _cadence(rules: RuleSet, cid: str, block: int, can_attend: int | None) -> tuple[Cadence, Step]:
+    """Sessions a week: the condition's, within the rule set's limits and the patient's."""
     condition = rules.conditions[cid]
     spacing_cap = (7 * 24) // rules.cadence.min_hours_between
     per_week = min(condition.per_week, rules.cadence.max_per_week, spacing_cap)
@@ -674,8 +674,14 @@ def _companion(rules: RuleSet, cid: str, reasons: tuple[str, ...]) -> CompanionI
 def _expectations(
     profile: ConditionProfile, rules: RuleSet, decision: str, flags: tuple[Flag, ...]
 ) -> tuple[str, ...]:
-    flag_ids = frozenset(f.id for f in flags)
+    # only the flags some expectation asks for tell plans apart here
+    flag_ids = frozenset(f.id for f in flags if f.id in _asked_for(rules))
     return _expected(rules, decision, profile.condition, flag_ids, profile.previous_response)
+
+
+@_memo
+def _asked_for(rules: RuleSet) -> frozenset[str]:
+    return frozenset(e.when_flag for e in rules.expectations if e.when_flag is not None)
 
 
 @_memo
@@ -714,10 +720,19 @@ def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> st
 
 
 def note_hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
+    """The ``words`` found in ``notes`` (any case), each starting a word, in their order."""
     if not notes:
         return []
     text = notes.lower()
-    return [w for w in words if re.search(r"(?<![a-z])" + re.escape(w.lower()), text)]
+    if _any_of(words).search(text) is None:  # most notes hold none of a group's words
+        return []
+    return [w for w in words if _any_of((w,)).search(text)]
+
+
+@_memo
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern for any of ``words`` (lower case) where a word starts."""
+    return re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w.lower()) for w in words) + ")")
 
 
 def _warnings(
@@ -890,10 +905,15 @@ def plan(
     decision, found = _decision(_flags(profile, rules), sites, rules)
     flags = tuple(found)
     unchecked = _unchecked(profile, rules, decision)
-    bands = _bands(rules, profile.severity, profile.duration)
+    bands = Bands(
+        severity=rules.severity.band(profile.severity),
+        duration=rules.duration.band(profile.duration),
+    )
     if decision in NEEDLING:
         sessions, course, rationale = _dose(profile, rules, condition)
-        cadence, cadence_step = _cadence(profile, rules, condition, course.initial_block)
+        cadence, cadence_step = _cadence(
+            rules, profile.condition, course.initial_block, profile.sessions_per_week
+        )
         rationale.insert(len(rationale) - 2, cadence_step)
     else:
         sessions, course, cadence = Sessions(0, 0, 0), Course(0, 0, 0), Cadence(0, 0)
@@ -941,30 +961,20 @@ def plan(
         audience=audience,
         advice=advice_mod.plan_advice(
             rules,
-            decision,
-            urgency,
-            audience,
-            flags,
-            sites,
-            companions,
-            course,
-            cadence,
-            advice_mod.reconsider(profile, rules),
+            decision=decision,
+            urgency=urgency,
+            audience=audience,
+            flags=flags,
+            sites=sites,
+            companions=companions,
+            course=course,
+            cadence=cadence,
+            reconsider=() if decision in NEEDLING else advice_mod.think_again(profile, rules),
         ),
         disclaimer=rules.disclaimer,
-        rules=_rules_ref(rules),
+        rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
         schedule=schedule,
     )
-
-
-@_memo
-def _bands(rules: RuleSet, severity: int | str, weeks: float) -> Bands:
-    return Bands(severity=rules.severity.band(severity), duration=rules.duration.band(weeks))
-
-
-@_memo
-def _rules_ref(rules: RuleSet) -> RulesRef:
-    return RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256)
 
 
 def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:

@@ -195,12 +195,11 @@ def _read_fd(fd: int, source: str, limit: int, *, timed: bool) -> bytes:
         parts: list[bytes] = []
         total = 0
         while total <= limit:
-            wanted = max(1, min(info.st_size + 1, limit + 1 - total))
-            chunk = os.read(fd, wanted)
+            chunk = os.read(fd, max(1, min(info.st_size + 1, limit + 1 - total)))
+            if not chunk:
+                break
             parts.append(chunk)
             total += len(chunk)
-            if len(chunk) < wanted:  # a short read of a regular file is its end
-                break
         return parts[0] if len(parts) == 1 else b"".join(parts)
     return _read_stream(fd, source, limit, timed)
 
@@ -370,9 +369,9 @@ def _too_many(max_nodes: int) -> str:
     return f"the document holds more than {max_nodes:,} values (limit {name})"
 
 
-#: Values a text of n characters can hold, at most: 2n + 1 (a lone '?' is three: a mapping,
-#: its empty key and its empty value; tests/test_hostile_reading.py checks the bound).
 def _most_values(text: str) -> int:
+    """The most values a text of n characters can hold: 2n + 1 (a lone '?' is three: a
+    mapping, its empty key and its empty value; tests/test_hostile_reading.py checks it)."""
     return 2 * len(text) + 1
 
 
