@@ -194,3 +194,35 @@ def test_a_name_at_the_file_system_limit_is_written(tmp_path: Path) -> None:
     proc = needleplan("new", "-o", name, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def _closed(fd: int):
+    def close() -> None:
+        os.close(fd)
+
+    return close
+
+
+@pytest.mark.parametrize(
+    "args", [["suggest", "-f", "json", str(PLANS)], ["--version"], ["--help"], ["config"]]
+)
+def test_a_closed_stdout_is_a_clear_error(args: list[str]) -> None:
+    proc = needleplan(*args, stdout=None, capture_output=False, stderr=-1, preexec_fn=_closed(1))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == b"needleplan: error: cannot write the output: stdout is closed\n"
+
+
+def test_a_closed_stdin_is_that_profiles_error(tmp_path: Path) -> None:
+    proc = needleplan("suggest", "-f", "json", "-", stdin=None, preexec_fn=_closed(0))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == b"<stdin>: error: cannot read the file: stdin is closed\n"
+    assert proc.stdout == b""
+
+
+def test_a_closed_stderr_changes_nothing_but_what_is_seen(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("condition: neck_pain\nseverity: 77\nduration: 1\n")
+    good = str(PLANS / "neck-chronic.yaml")
+    proc = needleplan("suggest", "-f", "jsonl", str(bad), good, stderr=None, preexec_fn=_closed(2))
+    assert proc.returncode == 1
+    assert len(proc.stdout.splitlines()) == 1

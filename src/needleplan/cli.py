@@ -681,8 +681,46 @@ def _leave(code: int) -> None:
     os._exit(code)
 
 
+class _ClosedStream(io.TextIOBase):
+    """Stands for a standard stream the caller closed (``>&-``, ``<&-``): Python leaves it
+    None. Reading or writing it is an OS error, reported as any other (exit 2 for stdout,
+    a profile's error for stdin), never an AttributeError."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+
+    def _closed(self) -> OSError:
+        import errno
+
+        return OSError(errno.EBADF, f"{self._name} is closed")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise self._closed()
+
+
+class _ClosedStdin(_ClosedStream):
+    @property
+    def buffer(self) -> Any:  # profiles are read from stdin's bytes
+        raise self._closed()
+
+
+def _standard_streams() -> None:
+    """Stand-ins for closed standard streams; a closed stderr takes what is said nowhere."""
+    if sys.stdin is None:
+        sys.stdin = _ClosedStdin("stdin")
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("stdout")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - until exit
+
+
 def main() -> None:
     """Console-script entry point: runs one command, then the process exits."""
+    _standard_streams()
     # SIGTERM ends a run as Ctrl-C does (workers stopped, no partial file), with exit 143
     signal.signal(signal.SIGTERM, _terminated)
     if hasattr(sys.stdout, "reconfigure"):
@@ -706,6 +744,10 @@ def main() -> None:
         sys.exit(EXIT_TERMINATED)
     except NeedleplanError as exc:  # pragma: no cover - every command guards its own
         _err(f"needleplan: error: {inert(str(exc))}")
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:  # --help or --version written to a closed or full stdout
+        _quiet_stdout()
+        _err(f"needleplan: error: cannot write the output: {inert(exc.strerror or str(exc))}")
         sys.exit(EXIT_USAGE)
     finally:
         # The process ends here. Python's last garbage collections at exit walk every
