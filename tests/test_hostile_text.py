@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from needleplan.errors import MAX_QUOTED_CHARS, Problem, inert, quote
 from needleplan.writers.csvfmt import cell
+from needleplan.writers.markdown import md_text
 
 from .conftest import PLANS, invoke
 
@@ -92,3 +94,27 @@ def test_csv_injection_is_inert_in_any_locale(runner, tmp_path: Path, delimiter:
             assert not value.lstrip(' "').startswith(("=", "+", "-", "@")), value
     if delimiter == ",":
         assert rows[1][1] == 'a;\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["https://evil.example/login", "WWW.evil.example", "a@evil.example", "mailto:a@x.example"],
+)
+def test_markdown_never_starts_a_gfm_autolink(value: str) -> None:
+    """GitHub-flavoured Markdown links bare 'www.', 'scheme://' and e-mail addresses."""
+    text = md_text(f"see {value} now")
+    assert re.search(r"(?<!\\):(?=//)", text) is None
+    assert "www." not in text.casefold()
+    assert "@" not in text.replace("\\@", "")
+    assert text.replace("\\", "") == f"see {value} now"
+
+
+def test_a_url_as_patient_reference_is_no_link_in_the_markdown_handout(
+    runner, tmp_path: Path
+) -> None:
+    p = tmp_path / "url.yaml"
+    text = (PLANS / "neck-chronic.yaml").read_text()
+    p.write_text(text.replace("patient: P-0042", "patient: 'https://evil.example/x a@b.example'"))
+    result = invoke(runner, "suggest", "-f", "markdown", str(p))
+    assert result.exit_code == 0, result.stderr
+    assert "Ref: https\\://evil.example/x a\\@b.example" in result.stdout

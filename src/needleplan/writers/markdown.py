@@ -44,6 +44,9 @@ _MONTHS = (
 _INLINE = "\\`*_[]<>&|~!#"
 #: a block marker at the start of a line: list bullets, setext/heading/quote marks, "1." "1)"
 _BLOCK_START = re.compile(r"([-+=:>]|\d{1,9}(?=[.)]))")
+#: where GitHub-flavoured Markdown starts a link in plain text ("www.", "https://",
+#: "a@b.example", "mailto:a@b.example"): escaped, so no link is made
+_AUTOLINK = re.compile(r"(?<=www)\.|:(?=//)|@", re.IGNORECASE)
 
 
 class HasDict(Protocol):
@@ -59,12 +62,14 @@ def clean(text: object) -> str:
 def md_text(text: object) -> str:
     """Text that stays text in Markdown (CommonMark and GFM), on one line.
 
-    Inline syntax is backslash-escaped everywhere; a block marker at the start
+    Inline syntax is backslash-escaped everywhere, and so are the starts of GFM's
+    autolinks (``www.``, ``://``, ``@``); a block marker at the start
     (``-``, ``+``, ``=``, ``>``, ``1.``) is escaped too, since the text may stand
     at the start of a line or of a list item.
     """
     text = clean(text)
     text = "".join("\\" + ch if ch in _INLINE else ch for ch in text)
+    text = _AUTOLINK.sub(lambda m: "\\" + m.group(), text)
     m = _BLOCK_START.match(text)
     if m:
         end = m.end()
