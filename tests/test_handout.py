@@ -764,3 +764,108 @@ def test_shipped_examples_when_plans_carry_advice() -> None:
             assert textstat.flesch_kincaid_grade(sentences(text)) <= 8.0, data["source"]
             tokens = re.findall(r"[A-Za-z_]+", text)
             assert [t for t in tokens if RAW_ID.match(t)] == [], data["source"]
+
+
+# -- a patient under 18: the page speaks to the parent about the child -------------------
+
+_CHILD = """\
+patient: C-0001
+condition: {condition}
+severity: {severity}
+duration: 8 weeks
+age: {age}
+health_factors: {factors}
+sites: {sites}
+start_date: 2026-12-01
+"""
+
+#: A profile per decision, as a 15-year-old (under 18 every needling plan takes care).
+_CHILD_CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "neck": ("needle_with_caution", {"condition": "neck_pain", "severity": 6}),
+    "lung": (
+        "needle_with_caution",
+        {"condition": "neck_pain", "severity": 6, "sites": "{upper_trapezius: right}"},
+    ),
+    "phobia": (
+        "do_not_needle",
+        {"condition": "neck_pain", "severity": 6, "factors": "[needle_phobia]"},
+    ),
+    "no-pain": ("not_indicated", {"condition": "neck_pain", "severity": 0}),
+    "fever": ("refer", {"condition": "low_back_pain", "severity": 6, "factors": "[fever]"}),
+    "cauda-equina": (
+        "refer",
+        {"condition": "low_back_pain", "severity": 6, "factors": "[cauda_equina_signs]"},
+    ),
+}
+
+
+def _real_plan(age: int, fields: dict[str, Any]) -> Any:
+    from needleplan import load_rules, plan, profile_from_text
+
+    rules = load_rules()
+    text = _CHILD.format(age=age, **{"factors": "[]", "sites": "{}", **fields})
+    return plan(profile_from_text(text, "child.yaml", rules), rules), rules
+
+
+def _patient_only_texts(rules: Any, decision: str) -> list[str]:
+    """The patient's wording wherever the rule set has a parent's version of it."""
+    words = rules.advice
+    texts = [words.titles[decision], words.leads[decision], words.what_it_is]
+    texts += [*words.aftercare, *words.warning_signs, words.other_therapies_lead]
+    return [*texts, *(go.where for go in words.referral.values())]
+
+
+@pytest.mark.parametrize("case", sorted(_CHILD_CASES))
+def test_a_childs_real_page_speaks_of_the_child_at_grade_8(case: str) -> None:
+    decision, fields = _CHILD_CASES[case]
+    result, rules = _real_plan(15, fields)
+    assert (result.audience, result.decision) == ("parent", decision)
+    headings = [s.heading for s in result.advice.sections]
+    assert not {"Your sessions", "Extra care for you"} & set(headings), headings
+    data = result.to_dict()
+    for fmt in FORMATS_UNDER_TEST:
+        text = visible(fmt, render(fmt, Stand(data)))
+        for patient_text in _patient_only_texts(rules, result.decision):
+            assert patient_text not in text, (fmt, patient_text)
+        assert "your child" in text.lower()
+        assert textstat.flesch_kincaid_grade(sentences(text)) <= 8.0, (fmt, case)
+    signs = [s for s in result.advice.sections if s.id == "warning_signs"]
+    for section in signs:
+        assert all("your child" in item for item in section.items), section.items
+
+
+@pytest.mark.parametrize("case", sorted(_CHILD_CASES))
+def test_an_adults_page_never_mentions_a_child(case: str) -> None:
+    result, _ = _real_plan(40, _CHILD_CASES[case][1])
+    assert result.audience == "patient"
+    assert "child" not in json.dumps(result.to_dict()["advice"]).lower()
+
+
+def test_a_childs_review_page_speaks_of_the_child() -> None:
+    from needleplan import load_profile, load_rules, review
+
+    rules = load_rules()
+    logged = load_profile(PLANS / "review-responder.yaml", rules)
+    today = logged.log[-1].date
+    adult = review(logged, rules, today)
+    child = review(logged.model_copy(update={"age": 15}), rules, today)
+    assert child.verdict == adult.verdict
+    assert adult.advice.title.startswith("Your progress: ")
+    assert child.advice.title == adult.advice.title.replace("Your", "Your child's", 1)
+    assert child.advice.lead.startswith("Your child")
+    signs = [s for s in child.advice.sections if s.id == "warning_signs"]
+    assert signs and all("your child" in item for item in signs[0].items)
+
+
+def test_a_rule_set_without_parent_texts_uses_the_patients() -> None:
+    from needleplan import load_rules, plan, profile_from_text
+    from needleplan.rules import rules_from_data
+
+    data = load_rules().to_data()
+    data["advice"].pop("parent")
+    rules = rules_from_data(data)
+    text = _CHILD.format(age=15, factors="[]", sites="{}", **_CHILD_CASES["neck"][1])
+    result = plan(profile_from_text(text, "child.yaml", rules), rules)
+    assert result.audience == "parent"
+    assert result.advice.title == rules.advice.titles["needle_with_caution"]
+    assert result.advice.lead.startswith(rules.advice.parent_note)

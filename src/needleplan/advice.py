@@ -18,6 +18,7 @@ from .vocab import NEEDLING, Audience, Decision, Urgency
 if TYPE_CHECKING:
     from .profile import ConditionProfile
     from .results import Review
+    from .rules import Advice as AdviceText
     from .rules import RuleSet
 
 EMPTY = Advice(title="", lead="", sections=())
@@ -39,12 +40,58 @@ def _made(sid: str, heading: str, items: tuple[str, ...]) -> AdviceSection | Non
     return AdviceSection(sid, heading, kept) if kept else None
 
 
+#: What the page says in needleplan's own words, by reader: a patient reads about
+#: themself, a parent or guardian (a patient under 18) about their child. The rule set's
+#: texts have their parent versions in its ``advice.parent``.
+_WORDS: dict[str, dict[str, str]] = {
+    "patient": {
+        "your_sessions": "Your sessions",
+        "check": "After session {n}, you and your therapist check how it is going and "
+        "decide together whether to go on.",
+        "kept_safe": "Some places will not be needled, to keep you safe.",
+        "site_care": "Extra care for you",
+        "pain_back": "If pain comes back, talk to your therapist again.",
+        "emergency": "You may have a serious problem from needling.",
+        "refer": "Some of your symptoms need a doctor to check them before more treatment.",
+        "continue": "Your treatment goes on as planned.",
+        "extend": "You are still getting better, so a few more sessions are planned.",
+        "discharge": "You can now look after this yourself.",
+        "discharge_next": "Keep doing your exercises. Come back if the pain returns or gets worse.",
+        "stopped": "Needling stops for now. Your therapist will talk with you about what "
+        "comes next.",
+        "progress": "Your progress",
+        "refer_title": "You need a medical check first",
+    },
+    "parent": {
+        "your_sessions": "Your child's sessions",
+        "check": "After session {n}, you, your child and the therapist check how it is "
+        "going and decide together whether to go on.",
+        "kept_safe": "Some places will not be needled, to keep your child safe.",
+        "site_care": "Extra care for your child",
+        "pain_back": "If the pain comes back, talk to the therapist again.",
+        "emergency": "Your child may have a serious problem from needling.",
+        "refer": "Some of your child's symptoms need a doctor to check them before more treatment.",
+        "continue": "Your child's treatment goes on as planned.",
+        "extend": "Your child is still getting better, so a few more sessions are planned.",
+        "discharge": "Your child can now look after this at home.",
+        "discharge_next": "Help your child keep doing the exercises. Come back if the pain "
+        "returns or gets worse.",
+        "stopped": "Needling stops for now. The therapist will talk with you and your child "
+        "about what comes next.",
+        "progress": "Your child's progress",
+        "refer_title": "Your child needs a medical check first",
+    },
+}
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _other_therapies(companions: tuple[CompanionItem, ...], rules: RuleSet) -> list[AdviceSection]:
-    items = [rules.advice.other_therapies_lead] if companions else []
+def _other_therapies(
+    companions: tuple[CompanionItem, ...], text: AdviceText
+) -> list[AdviceSection]:
+    items = [text.other_therapies_lead] if companions else []
     items += [c.patient_text for c in companions]
     return _section("other_therapies", "What helps alongside", items)
 
@@ -62,7 +109,9 @@ def _site_care(sites: tuple[SiteVerdict, ...]) -> list[str]:
     return [f"{' and '.join(names)}: {message}" for message, names in where.items()]
 
 
-def think_again(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
+def think_again(
+    profile: ConditionProfile, rules: RuleSet, audience: Audience = "patient"
+) -> tuple[str, ...]:
     """When to think again about needling: each fresh injury's text, and no pain's."""
     texts = [
         rules.health_factors[f.id].reconsider
@@ -70,7 +119,7 @@ def think_again(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
         if rules.health_factors[f.id].level == "not_indicated"
     ]
     if profile.severity == 0:
-        texts.append("If pain comes back, talk to your therapist again.")
+        texts.append(_WORDS[audience]["pain_back"])
     return tuple(texts)
 
 
@@ -92,7 +141,8 @@ def plan_advice(
     ``reconsider`` is what the page says about when to think again (see
     :func:`think_again`); only a plan that does not needle shows it.
     """
-    text = rules.advice
+    text = rules.advice.for_reader(audience)
+    words = _WORDS[audience]
     lead = text.leads[decision]
     first = [f.patient_message for f in flags if f.id == "first_trimester"]
     if first and decision in NEEDLING:
@@ -111,16 +161,15 @@ def plan_advice(
         sections += _section(
             "why", "Why", [f.patient_message for f in flags if f.level == stopping]
         )
-        sections += _other_therapies(companions, rules)
+        sections += _other_therapies(companions, text)
         sections += _section("when_to_reconsider", "When to think again", list(reconsider))
     else:
         sessions = [
             f"{_plural(course.initial_block, 'session')} to start, about "
             f"{_plural(cadence.per_week, 'session')} a week.",
-            f"After session {course.reassess_after}, you and your therapist check "
-            "how it is going and decide together whether to go on.",
+            words["check"].format(n=course.reassess_after),
         ]
-        sections += _section("your_sessions", "Your sessions", [text.what_it_is, *sessions])
+        sections += _section("your_sessions", words["your_sessions"], [text.what_it_is, *sessions])
         care = _site_care(sites)
         care += [
             f.patient_message
@@ -128,10 +177,10 @@ def plan_advice(
             if f.level == "precaution" and f.id != "first_trimester"
         ]
         if any(s.verdict == "avoid" for s in sites):
-            care.insert(0, "Some places will not be needled, to keep you safe.")
-        sections += _section("site_care", "Extra care for you", care)
+            care.insert(0, words["kept_safe"])
+        sections += _section("site_care", words["site_care"], care)
         sections += _section("what_to_expect", "What to expect", list(text.what_to_expect))
-        sections += _other_therapies(companions, rules)
+        sections += _other_therapies(companions, text)
         sections += _section("aftercare", "After each session", list(text.aftercare))
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))
     return Advice(title=text.titles[decision], lead=lead, sections=tuple(sections))
@@ -144,7 +193,7 @@ def review_advice(
 
     The pain scores themselves are the writers' to show (a list, a chart).
     """
-    text = rules.advice
+    text = rules.advice.for_reader(review.audience)
     verdict = review.verdict
     urgency = "emergency" if verdict == "emergency" else review.urgency
     if verdict == "refer" and urgency == "none":
@@ -156,41 +205,45 @@ def review_advice(
     lead, items = _next_steps(review)
     sections += _section("your_progress", "What happens next", items)
     if verdict not in ("emergency", "refer"):
-        sections += _other_therapies(companions, rules)
+        sections += _other_therapies(companions, text)
     if verdict in ("continue", "extend"):
         sections += _section("aftercare", "After each session", list(text.aftercare))
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))
-    return Advice(title=_review_title(verdict), lead=lead, sections=tuple(sections))
+    return Advice(
+        title=_review_title(verdict, review.audience), lead=lead, sections=tuple(sections)
+    )
 
 
 def _next_steps(review: Review) -> tuple[str, list[str]]:
-    """(lead, items) in plain words: what the verdict means for the patient."""
+    """(lead, items) in plain words: what the verdict means for the patient (or child)."""
     verdict = review.verdict
+    words = _WORDS[review.audience]
     more = f"Next: {_sessions(review.next.sessions)} more, then another check."
     if verdict == "emergency":
-        return "You may have a serious problem from needling.", []
+        return words["emergency"], []
     if verdict == "refer":
-        return "Some of your symptoms need a doctor to check them before more treatment.", []
+        return words["refer"], []
     if verdict == "continue":
-        return "Your treatment goes on as planned.", [more]
+        return words["continue"], [more]
     if verdict == "extend":
-        return "You are still getting better, so a few more sessions are planned.", [more]
+        return words["extend"], [more]
     if verdict == "discharge":
-        return "You can now look after this yourself.", [
-            "Keep doing your exercises. Come back if the pain returns or gets worse."
-        ]
+        return words["discharge"], [words["discharge_next"]]
     if review.urgency == "emergency":
-        return "You may have a serious problem from needling. Needling stops for now.", []
-    return "Needling stops for now. Your therapist will talk with you about what comes next.", []
+        return f"{words['emergency']} Needling stops for now.", []
+    return words["stopped"], []
 
 
-def _review_title(verdict: str) -> str:
+def _review_title(verdict: str, audience: Audience) -> str:
+    words = _WORDS[audience]
     return {
-        "continue": "Your progress: keep going",
-        "extend": "Your progress: a few more sessions",
-        "discharge": "Your progress: time to manage on your own",
-        "stop_needling": "Your progress: a change of plan",
-        "refer": "You need a medical check first",
+        "continue": f"{words['progress']}: keep going",
+        "extend": f"{words['progress']}: a few more sessions",
+        "discharge": f"{words['progress']}: time to manage on your own"
+        if audience == "patient"
+        else f"{words['progress']}: time to manage at home",
+        "stop_needling": f"{words['progress']}: a change of plan",
+        "refer": words["refer_title"],
         "emergency": "Get emergency help now",
     }[verdict]
 

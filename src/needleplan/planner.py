@@ -969,7 +969,9 @@ def plan(
             companions=companions,
             course=course,
             cadence=cadence,
-            reconsider=() if decision in NEEDLING else advice_mod.think_again(profile, rules),
+            reconsider=()
+            if decision in NEEDLING
+            else advice_mod.think_again(profile, rules, audience),
         ),
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),

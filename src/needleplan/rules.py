@@ -361,8 +361,30 @@ class Referral:
 
 @_entry
 @dataclass(frozen=True)
+class ParentWords:
+    """The patient's texts as a parent or guardian reads them (a patient under 18).
+
+    Each text given here replaces the patient's (a title or lead per decision, a
+    referral per urgency, a list as a whole); the rest are used as they are.
+    """
+
+    referral: Mapping[Literal["routine", "same_day", "emergency"], Referral] = field(
+        default_factory=dict
+    )
+    titles: Mapping[Decision, Text] = field(default_factory=dict)
+    leads: Mapping[Decision, Text] = field(default_factory=dict)
+    what_it_is: Text | None = None
+    what_to_expect: tuple[Text, ...] = ()
+    aftercare: tuple[Text, ...] = ()
+    warning_signs: tuple[Text, ...] = ()
+    other_therapies_lead: Text | None = None
+
+
+@_entry
+@dataclass(frozen=True)
 class Advice:
-    """Patient-facing text (plain words, US grade 8 or below)."""
+    """Patient-facing text (plain words, US grade 8 or below); ``parent``: the same texts
+    for a parent or guardian, where they differ."""
 
     referral: Mapping[Literal["routine", "same_day", "emergency"], Referral]
     titles: Mapping[Decision, Text]
@@ -374,6 +396,30 @@ class Advice:
     other_therapies_lead: Text
     parent_note: Text
     sources: Sources
+    parent: ParentWords | None = None
+
+    def for_reader(self, audience: str) -> "Advice":
+        """These texts as ``audience`` (``patient`` or ``parent``) reads them."""
+        if audience != "parent" or self.parent is None:
+            return self
+        return self._for_parent
+
+    @cached_property
+    def _for_parent(self) -> "Advice":
+        words = self.parent
+        assert words is not None
+        return dataclasses.replace(
+            self,
+            referral={**self.referral, **words.referral},
+            titles={**self.titles, **words.titles},
+            leads={**self.leads, **words.leads},
+            what_it_is=words.what_it_is or self.what_it_is,
+            what_to_expect=words.what_to_expect or self.what_to_expect,
+            aftercare=words.aftercare or self.aftercare,
+            warning_signs=words.warning_signs or self.warning_signs,
+            other_therapies_lead=words.other_therapies_lead or self.other_therapies_lead,
+            parent=None,
+        )
 
 
 @_entry
