@@ -869,3 +869,31 @@ def test_a_rule_set_without_parent_texts_uses_the_patients() -> None:
     assert result.audience == "parent"
     assert result.advice.title == rules.advice.titles["needle_with_caution"]
     assert result.advice.lead.startswith(rules.advice.parent_note)
+
+
+def test_the_consent_lead_is_on_a_childs_needling_page_only() -> None:
+    rules_note = "A parent or guardian must agree before any needling"
+    for case, (decision, fields) in _CHILD_CASES.items():
+        result, _ = _real_plan(15, fields)
+        assert (rules_note in result.advice.lead) == (decision.startswith("needle")), case
+    refer, _ = _real_plan(15, _CHILD_CASES["fever"][1])
+    why = next(s for s in refer.advice.sections if s.id == "watch_for")
+    assert why.items[0] == "These notes are written to your child."
+
+
+def test_without_needling_the_other_therapies_come_instead() -> None:
+    result, _ = _real_plan(40, _CHILD_CASES["phobia"][1])
+    assert result.decision == "do_not_needle"
+    headings = {s.id: s.heading for s in result.advice.sections}
+    assert headings["other_therapies"] == "What can help instead"
+
+
+def test_a_profile_without_age_says_the_checks_by_age_were_not_made() -> None:
+    from needleplan import load_rules, plan, profile_from_text
+
+    rules = load_rules()
+    text = "condition: neck_pain\nseverity: 6\nduration: 8 weeks\n"
+    result = plan(profile_from_text(text, "p.yaml", rules), rules)
+    assert "age_not_given" in [w.kind for w in result.warnings]
+    with_age = plan(profile_from_text(text + "age: 40\n", "p.yaml", rules), rules)
+    assert "age_not_given" not in [w.kind for w in with_age.warnings]

@@ -282,3 +282,58 @@ def test_outcome_measures_are_reported_against_their_mcid() -> None:
     )
     steps = {s.rule: s.reason for s in review(p, RULES, TODAY).rationale}
     assert "a meaningful improvement" in steps["review.measures.ndi"]
+
+
+# -- the patient's page after a review -------------------------------------------------
+
+
+def _ids(r: Any) -> list[str]:
+    return [s.id for s in r.advice.sections]
+
+
+def test_the_warning_signs_are_on_every_page_but_an_emergencys() -> None:
+    """The last session may have been a day ago, whatever the verdict."""
+    pages = {
+        "continue": course(7, 7, 7),
+        "stop_needling": course(7, 7, 6, 7),
+        "discharge": course(9, 8, 7, 6, 5, 4),
+        "refer": course(7, 6, new_health_factors=["fever"]),
+    }
+    for verdict, r in pages.items():
+        assert r.verdict == verdict
+        assert "warning_signs" in _ids(r), verdict
+    emergency = course(7, 6, events=["chest_pain"])
+    assert emergency.verdict == "emergency" and "warning_signs" not in _ids(emergency)
+    assert emergency.advice.title == "Get emergency help now"
+
+
+def test_an_urgent_stop_is_titled_as_an_emergency_with_nothing_else_to_do() -> None:
+    r = course(7, 6, notes="short of breath and chest pain since last night")
+    assert (r.verdict, r.urgency) == ("stop_needling", "emergency")
+    assert r.advice.title == "Get emergency help now"
+    assert "other_therapies" not in _ids(r)
+
+
+def test_a_new_red_flag_page_says_why() -> None:
+    r = course(7, 6, new_health_factors=["fever"])
+    why = [s for s in r.advice.sections if s.id == "watch_for"]
+    assert why and RULES.health_factors["fever"].patient_message in why[0].items
+
+
+def test_no_change_at_the_review_point_is_said_to_the_patient() -> None:
+    r = course(7, 7, 7)
+    assert r.verdict == "continue"
+    assert r.advice.lead.startswith("Your pain has not changed much yet.")
+    assert course(7, 6, 5).advice.lead == "Your treatment goes on as planned."
+
+
+def test_needling_stopped_after_an_earlier_emergency_needs_a_doctor_first() -> None:
+    log = [
+        {"date": "2026-09-01", "nrs": 7, "events": ["chest_pain"]},
+        {"date": "2026-09-08", "nrs": 6},
+    ]
+    data = {"condition": "neck_pain", "severity": 7, "duration": "6 months", "log": log}
+    p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
+    r = review(p, RULES, TODAY)
+    assert r.verdict == "stop_needling"
+    assert "A doctor must check you before any more needling." in r.advice.lead

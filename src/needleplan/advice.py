@@ -10,6 +10,7 @@ each warning appears once. Pure: built from the plan and the rule set.
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 from .results import Advice, AdviceSection, Cadence, CompanionItem, Course, Flag, SiteVerdict
@@ -61,6 +62,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "comes next.",
         "progress": "Your progress",
         "refer_title": "You need a medical check first",
+        "no_change_yet": "Your pain has not changed much yet. You and your therapist will "
+        "decide together whether to finish the first sessions.",
+        "cleared_first": "A doctor must check you before any more needling.",
+        "as_you": "",
     },
     "parent": {
         "your_sessions": "Your child's sessions",
@@ -80,6 +85,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "about what comes next.",
         "progress": "Your child's progress",
         "refer_title": "Your child needs a medical check first",
+        "no_change_yet": "Your child's pain has not changed much yet. You, your child and the "
+        "therapist will decide together whether to finish the first sessions.",
+        "cleared_first": "A doctor must check your child before any more needling.",
+        "as_you": "These notes are written to your child.",
     },
 }
 
@@ -89,11 +98,24 @@ def _plural(n: int, word: str) -> str:
 
 
 def _other_therapies(
-    companions: tuple[CompanionItem, ...], text: AdviceText
+    companions: tuple[CompanionItem, ...], text: AdviceText, *, instead: bool = False
 ) -> list[AdviceSection]:
+    """The other therapies: alongside needling, or ``instead`` of it."""
     items = [text.other_therapies_lead] if companions else []
     items += [c.patient_text for c in companions]
-    return _section("other_therapies", "What helps alongside", items)
+    heading = "What can help instead" if instead else "What helps alongside"
+    return _section("other_therapies", heading, items)
+
+
+_TO_THE_PATIENT = re.compile(r"\b[Yy]ou(?:r|rs|rself)?\b")
+
+
+def _told(words: dict[str, str], messages: list[str]) -> list[str]:
+    """The rule set's messages to the patient. On a parent's page, where one of them
+    speaks to "you" (the child), a first line says so."""
+    messages = [m for m in messages if m]
+    to_child = any(_TO_THE_PATIENT.search(m) and "child" not in m for m in messages)
+    return [words["as_you"], *messages] if to_child and words["as_you"] else messages
 
 
 def _site_care(sites: tuple[SiteVerdict, ...]) -> list[str]:
@@ -147,21 +169,23 @@ def plan_advice(
     first = [f.patient_message for f in flags if f.id == "first_trimester"]
     if first and decision in NEEDLING:
         lead = f"{first[0]} {lead}"
-    if audience == "parent":
+    if audience == "parent" and decision in NEEDLING:
         lead = f"{text.parent_note} {lead}"
     sections: list[AdviceSection] = []
     if decision == "refer":
         go = text.referral[urgency if urgency != "none" else "routine"]
         sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
         sections += _section(
-            "watch_for", "Why", [f.patient_message for f in flags if f.level == "red_flag"]
+            "watch_for",
+            "Why",
+            _told(words, [f.patient_message for f in flags if f.level == "red_flag"]),
         )
     elif decision in ("do_not_needle", "not_indicated"):
         stopping = "contraindication" if decision == "do_not_needle" else "not_indicated"
         sections += _section(
-            "why", "Why", [f.patient_message for f in flags if f.level == stopping]
+            "why", "Why", _told(words, [f.patient_message for f in flags if f.level == stopping])
         )
-        sections += _other_therapies(companions, text)
+        sections += _other_therapies(companions, text, instead=True)
         sections += _section("when_to_reconsider", "When to think again", list(reconsider))
     else:
         sessions = [
@@ -176,6 +200,7 @@ def plan_advice(
             for f in flags
             if f.level == "precaution" and f.id != "first_trimester"
         ]
+        care = _told(words, care)
         if any(s.verdict == "avoid" for s in sites):
             care.insert(0, words["kept_safe"])
         sections += _section("site_care", words["site_care"], care)
@@ -187,13 +212,19 @@ def plan_advice(
 
 
 def review_advice(
-    review: Review, rules: RuleSet, companions: tuple[CompanionItem, ...] = ()
+    review: Review,
+    rules: RuleSet,
+    companions: tuple[CompanionItem, ...] = (),
+    why: tuple[str, ...] = (),
 ) -> Advice:
-    """The patient's page after a review: where to go if it is urgent, then what comes next.
+    """The patient's page after a review: where to go if it is urgent and ``why`` (the
+    new red flags' messages), what comes next, and when to get help.
 
-    The pain scores themselves are the writers' to show (a list, a chart).
+    The warning signs are on every page but an emergency's: the last session may have
+    been a day ago. The pain scores themselves are the writers' to show (a list, a chart).
     """
     text = rules.advice.for_reader(review.audience)
+    words = _WORDS[review.audience]
     verdict = review.verdict
     urgency = "emergency" if verdict == "emergency" else review.urgency
     if verdict == "refer" and urgency == "none":
@@ -202,16 +233,17 @@ def review_advice(
     if urgency in text.referral:
         go = text.referral[urgency]  # type: ignore[index]
         sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
+        sections += _section("watch_for", "Why", _told(words, list(why)))
     lead, items = _next_steps(review)
     sections += _section("your_progress", "What happens next", items)
-    if verdict not in ("emergency", "refer"):
-        sections += _other_therapies(companions, text)
+    if urgency == "none":
+        instead = verdict in ("stop_needling", "discharge")
+        sections += _other_therapies(companions, text, instead=instead)
     if verdict in ("continue", "extend"):
         sections += _section("aftercare", "After each session", list(text.aftercare))
+    if verdict != "emergency":
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))
-    return Advice(
-        title=_review_title(verdict, review.audience), lead=lead, sections=tuple(sections)
-    )
+    return Advice(title=_review_title(review), lead=lead, sections=tuple(sections))
 
 
 def _next_steps(review: Review) -> tuple[str, list[str]]:
@@ -219,11 +251,14 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
     verdict = review.verdict
     words = _WORDS[review.audience]
     more = f"Next: {_sessions(review.next.sessions)} more, then another check."
+    said = {step.rule for step in review.rationale}
     if verdict == "emergency":
         return words["emergency"], []
     if verdict == "refer":
         return words["refer"], []
     if verdict == "continue":
+        if "review.no_change_yet" in said:
+            return words["no_change_yet"], [more]
         return words["continue"], [more]
     if verdict == "extend":
         return words["extend"], [more]
@@ -231,21 +266,24 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
         return words["discharge"], [words["discharge_next"]]
     if review.urgency == "emergency":
         return f"{words['emergency']} Needling stops for now.", []
+    if "review.emergency" in said:  # an emergency at an earlier session: cleared first
+        return f"{words['stopped']} {words['cleared_first']}", []
     return words["stopped"], []
 
 
-def _review_title(verdict: str, audience: Audience) -> str:
-    words = _WORDS[audience]
+def _review_title(review: Review) -> str:
+    words = _WORDS[review.audience]
+    if review.verdict == "emergency" or review.urgency == "emergency":
+        return "Get emergency help now"
     return {
         "continue": f"{words['progress']}: keep going",
         "extend": f"{words['progress']}: a few more sessions",
         "discharge": f"{words['progress']}: time to manage on your own"
-        if audience == "patient"
+        if review.audience == "patient"
         else f"{words['progress']}: time to manage at home",
         "stop_needling": f"{words['progress']}: a change of plan",
         "refer": words["refer_title"],
-        "emergency": "Get emergency help now",
-    }[verdict]
+    }[review.verdict]
 
 
 def _sessions(n: int) -> str:

@@ -757,6 +757,14 @@ def _warnings(
                 f"is a new, unexplained pain, it is a red flag; add '{which}'.",
             )
         )
+    if profile.age is None:
+        warnings.append(
+            Warning(
+                "age_not_given",
+                "Age not given: the checks by age could not be made (under 12, under 18 "
+                "with a parent's consent and sheet, new pain over 50). Add 'age:'.",
+            )
+        )
     if profile.duration < 1 and not profile.factor("acute_injury"):
         warnings.append(
             Warning(

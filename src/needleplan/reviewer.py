@@ -252,7 +252,9 @@ def review(
         mcid_line=mcid_line(baseline, rules),
         warnings=tuple(warnings),
     )
-    return dataclasses.replace(result, advice=review_advice(result, rules, the_plan.companions))
+    flagged = tuple(f.patient_message for f in red) if verdict == "refer" else ()
+    advice = review_advice(result, rules, the_plan.companions, flagged)
+    return dataclasses.replace(result, advice=advice)
 
 
 def _course_verdict(
