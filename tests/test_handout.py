@@ -897,3 +897,31 @@ def test_a_profile_without_age_says_the_checks_by_age_were_not_made() -> None:
     assert "age_not_given" in [w.kind for w in result.warnings]
     with_age = plan(profile_from_text(text + "age: 40\n", "p.yaml", rules), rules)
     assert "age_not_given" not in [w.kind for w in with_age.warnings]
+
+
+def test_a_childs_review_sheet_shows_the_childs_pain() -> None:
+    from needleplan import load_profile, load_rules, review
+
+    rules = load_rules()
+    logged = load_profile(PLANS / "review-responder.yaml", rules)
+    child = review(logged.model_copy(update={"age": 15}), rules, logged.log[-1].date)
+    for fmt in FORMATS_UNDER_TEST:
+        text = visible(fmt, render(fmt, Stand(child.to_dict())))
+        assert "Your child's pain scores" in text and "Your pain scores" not in text, fmt
+        assert "At the start your child's pain was 7 out of 10." in text, fmt
+    doc = render("html", Stand(child.to_dict()))
+    assert (
+        'alt="Chart of your child&#39;s pain scores' in doc or "alt=\"Chart of your child's" in doc
+    )
+
+
+def test_a_pregnant_minors_plan_asks_who_may_read_the_sheet() -> None:
+    from needleplan import load_rules, plan, profile_from_text
+
+    rules = load_rules()
+    text = "condition: low_back_pain\nseverity: 6\nduration: 8 weeks\nhealth_factors:\n"
+    text += "  - pregnancy: 20 weeks\n"
+    minor = plan(profile_from_text(text + "age: 17\n", "p.yaml", rules), rules)
+    adult = plan(profile_from_text(text + "age: 30\n", "p.yaml", rules), rules)
+    assert "pregnancy_under_18" in [w.kind for w in minor.warnings]
+    assert "pregnancy_under_18" not in [w.kind for w in adult.warnings]

@@ -828,6 +828,15 @@ def _warnings(
             )
         )
     pregnancy = profile.factor(PREGNANCY)
+    if pregnancy is not None and profile.age is not None and profile.age < ADULT_AGE:
+        warnings.append(
+            Warning(
+                "pregnancy_under_18",
+                "Pregnant and under 18: the handout is written for a parent or guardian and "
+                "names the pregnancy. Decide with the young person who may be told, and follow "
+                "local consent, confidentiality and safeguarding rules.",
+            )
+        )
     if pregnancy is not None and pregnancy.weeks is None:
         warnings.append(
             Warning(

@@ -19,12 +19,12 @@ from needleplan.writers import Writer
 from needleplan.writers.markdown import (
     NAME_LINE,
     PARENT_LINE,
-    SCORES_HEADING,
     HasDict,
     clinic_info,
     handout,
     meaningful_line,
     to_data,
+    whose,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +49,9 @@ def environment() -> jinja2.Environment:
     )
 
 
-def chart_png(scores: Sequence[Mapping[str, Any]], baseline: float, target: float) -> bytes:
+def chart_png(
+    scores: Sequence[Mapping[str, Any]], baseline: float, target: float, label: str = "Your pain"
+) -> bytes:
     """The NRS over the sessions, with the baseline and the meaningful-change line."""
     import matplotlib
 
@@ -76,7 +78,7 @@ def chart_png(scores: Sequence[Mapping[str, Any]], baseline: float, target: floa
         color="#0b3d91",
         marker="o",
         linewidth=2,
-        label="Your pain",
+        label=label,
     )
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=9)
     ax.set_ylim(0, 10)
@@ -101,7 +103,8 @@ def chart_uri(data: Mapping[str, Any], scores: Sequence[Mapping[str, Any]]) -> s
         return ""
     baseline = data.get("baseline_nrs")
     base = float(recorded[0]["nrs"] if baseline is None else baseline)
-    png = chart_png(recorded, base, meaningful_line(data, base))
+    label = f"{whose(data).capitalize()} pain"
+    png = chart_png(recorded, base, meaningful_line(data, base), label)
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
@@ -131,7 +134,7 @@ class HtmlWriter(Writer):
                 chart=chart_uri(data, view["scores"]) if view["review"] else "",
                 name_line=NAME_LINE,
                 parent_line=PARENT_LINE,
-                scores_heading=SCORES_HEADING,
+                scores_heading=view["scores_heading"],
             )
         )
 

@@ -21,7 +21,17 @@ from needleplan.writers import Writer
 
 PARENT_LINE = "This sheet is for the parent or guardian of the young person."
 NAME_LINE = "Name: ______________________________"
-SCORES_HEADING = "Your pain scores"
+
+
+def whose(data: Mapping[str, Any]) -> str:
+    """Whose pain a review's page talks about: "your" (the patient's) or "your child's"."""
+    return "your child's" if data.get("audience") == "parent" else "your"
+
+
+def scores_heading(data: Mapping[str, Any]) -> str:
+    return f"{whose(data).capitalize()} pain scores"
+
+
 SCHEDULE_SECTION = "your_sessions"
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -118,12 +128,12 @@ def scores_summary(data: Mapping[str, Any]) -> str:
     first, last = points[0], points[-1]
     baseline = data.get("baseline_nrs")
     base = first["nrs"] if baseline is None else baseline
-    words = [f"At the start your pain was {_number(base)} out of 10."]
+    words = [f"At the start {whose(data)} pain was {_number(base)} out of 10."]
     if len(points) > 1:
         words.append(f"At session {last['session']} it was {_number(last['nrs'])}.")
     change = data.get("change") or {}
     if change.get("worse"):
-        words.append("Your pain is worse than at the start.")
+        words.append(f"{whose(data).capitalize()} pain is worse than at the start.")
     elif change.get("meaningful"):
         words.append("That is a real improvement.")
     else:
@@ -186,6 +196,7 @@ def handout(data: Mapping[str, Any]) -> dict[str, Any]:
         "sections": [x for x in sections if x not in first],
         "scores": scores,
         "scores_summary": scores_summary(data) if review else "",
+        "scores_heading": scores_heading(data),
         "disclaimer": disclaimer,
     }
 
@@ -194,7 +205,7 @@ def handout(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _scores_md(view: Mapping[str, Any]) -> list[str]:
-    out = [f"## {SCORES_HEADING}", "", md_text(view["scores_summary"]), ""]
+    out = [f"## {md_text(view['scores_heading'])}", "", md_text(view["scores_summary"]), ""]
     for s in view["scores"]:
         when = f" ({md_text(s['date'])})" if s["date"] else ""
         score = "not recorded" if s["nrs"] is None else f"{_number(s['nrs'])} out of 10"
