@@ -311,7 +311,7 @@ def test_an_urgent_stop_is_titled_as_an_emergency_with_nothing_else_to_do() -> N
     r = course(7, 6, notes="short of breath and chest pain since last night")
     assert (r.verdict, r.urgency) == ("stop_needling", "emergency")
     assert r.advice.title == "Get emergency help now"
-    assert "other_therapies" not in _ids(r)
+    assert _ids(r) == ["where_to_go"]
 
 
 def test_a_new_red_flag_page_says_why() -> None:
@@ -323,6 +323,7 @@ def test_a_new_red_flag_page_says_why() -> None:
 def test_no_change_at_the_review_point_is_said_to_the_patient() -> None:
     r = course(7, 7, 7)
     assert r.verdict == "continue"
+    assert r.advice.title == "Your progress: time to decide together"
     assert r.advice.lead.startswith("Your pain has not changed much yet.")
     assert course(7, 6, 5).advice.lead == "Your treatment goes on as planned."
 

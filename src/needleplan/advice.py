@@ -220,8 +220,9 @@ def review_advice(
     """The patient's page after a review: where to go if it is urgent and ``why`` (the
     new red flags' messages), what comes next, and when to get help.
 
-    The warning signs are on every page but an emergency's: the last session may have
-    been a day ago. The pain scores themselves are the writers' to show (a list, a chart).
+    The warning signs are on every page but an emergency's (which sends the patient to
+    help now): the last session may have been a day ago. The pain scores themselves are
+    the writers' to show (a list, a chart).
     """
     text = rules.advice.for_reader(review.audience)
     words = _WORDS[review.audience]
@@ -241,7 +242,7 @@ def review_advice(
         sections += _other_therapies(companions, text, instead=instead)
     if verdict in ("continue", "extend"):
         sections += _section("aftercare", "After each session", list(text.aftercare))
-    if verdict != "emergency":
+    if urgency != "emergency":
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))
     return Advice(title=_review_title(review), lead=lead, sections=tuple(sections))
 
@@ -275,6 +276,8 @@ def _review_title(review: Review) -> str:
     words = _WORDS[review.audience]
     if review.verdict == "emergency" or review.urgency == "emergency":
         return "Get emergency help now"
+    if any(step.rule == "review.no_change_yet" for step in review.rationale):
+        return f"{words['progress']}: time to decide together"
     return {
         "continue": f"{words['progress']}: keep going",
         "extend": f"{words['progress']}: a few more sessions",
