@@ -114,8 +114,10 @@ def _told(words: dict[str, str], messages: list[str]) -> list[str]:
     """The rule set's messages to the patient. On a parent's page, where one of them
     speaks to "you" (the child), a first line says so."""
     messages = [m for m in messages if m]
-    to_child = any(_TO_THE_PATIENT.search(m) and "child" not in m for m in messages)
-    return [words["as_you"], *messages] if to_child and words["as_you"] else messages
+    frame = words["as_you"]
+    if frame and any(_TO_THE_PATIENT.search(m) and "child" not in m for m in messages):
+        return [frame, *messages]
+    return messages
 
 
 def _site_care(sites: tuple[SiteVerdict, ...]) -> list[str]:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from . import advice as advice_mod
-from .profile import PREGNANCY, ConditionProfile
+from .profile import PREGNANCY, ConditionProfile, Factor
 from .results import (
     Bands,
     Cadence,
@@ -89,79 +89,88 @@ _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICT
 
 
 def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
-    flags: list[Flag] = []
-    for factor in profile.health_factors:
-        hf = rules.health_factors[factor.id]
-        if hf.level == "prognostic":
-            continue
-        source = rules.cite(hf.sources)
-        if hf.place:
-            if not factor.places:
-                # cannot be checked without its place: do not needle until it is named
-                flags.append(
-                    Flag(
-                        factor.id,
-                        "contraindication",
-                        hf.label,
-                        f"{hf.label} without a place: needleplan cannot tell which sites it "
-                        "rules out. Name the place (e.g. '- "
-                        f"{factor.id}: left_arm') and plan again. {hf.message}",
-                        source,
-                        hf.patient_message,
-                    )
-                )
-                continue
-            places = ", ".join(p.replace("_", " ") for p in factor.places)
-            there = "do not needle there" if hf.level == "contraindication" else "take care there"
-            flags.append(
-                Flag(
-                    factor.id,
-                    "precaution",
-                    f"{hf.label} ({places}): {there}",
-                    f"{hf.message} Applies at the {places} only; sites elsewhere may be needled.",
-                    source,
-                    hf.patient_message,
-                )
-            )
-            continue
-        flags.append(
-            Flag(factor.id, hf.level, hf.label, hf.message, source, hf.patient_message, hf.urgency)
-        )
-        if factor.id == PREGNANCY:
-            flags += _pregnancy_flags(profile, rules)
+    flags = [flag for factor in profile.health_factors for flag in _factor_flags(rules, factor)]
     if profile.age is not None:
-        for rule in rules.age_rules:
-            if rule.level in ("precaution", "contraindication") and rule.matches(profile.age):
-                flags.append(
-                    Flag(
-                        rule.id,
-                        rule.level,
-                        rule.label,
-                        rule.message,
-                        rules.cite(rule.sources),
-                        rule.patient_message,
-                    )
-                )
+        flags += _age_flags(rules, profile.age)
     if profile.severity == 0:
-        flags.append(
-            Flag(
-                "no_pain",
-                "not_indicated",
-                "No pain (NRS 0)",
-                "Pain NRS 0: a pain-driven needling course is not indicated, and its "
-                f"reassessment test (a {rules.review.nrs_points}-point or "
-                f"{rules.review.nrs_percent:g}% fall) could never be met.",
-                rules.cite(rules.review.sources),
-                "You have no pain at the moment, so needling is not needed now.",
-            )
-        )
+        flags.append(_no_pain_flag(rules))
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
 
 
-def _pregnancy_flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
+@_memo
+def _factor_flags(rules: RuleSet, factor: Factor) -> tuple[Flag, ...]:
+    """A health factor's flags: none for a prognostic one; a place-tied one at its places
+    (or, without a place, a contraindication until it is named)."""
+    hf = rules.health_factors[factor.id]
+    if hf.level == "prognostic":
+        return ()
+    source = rules.cite(hf.sources)
+    if hf.place:
+        if not factor.places:
+            # cannot be checked without its place: do not needle until it is named
+            return (
+                Flag(
+                    factor.id,
+                    "contraindication",
+                    hf.label,
+                    f"{hf.label} without a place: needleplan cannot tell which sites it "
+                    "rules out. Name the place (e.g. '- "
+                    f"{factor.id}: left_arm') and plan again. {hf.message}",
+                    source,
+                    hf.patient_message,
+                ),
+            )
+        places = ", ".join(p.replace("_", " ") for p in factor.places)
+        there = "do not needle there" if hf.level == "contraindication" else "take care there"
+        return (
+            Flag(
+                factor.id,
+                "precaution",
+                f"{hf.label} ({places}): {there}",
+                f"{hf.message} Applies at the {places} only; sites elsewhere may be needled.",
+                source,
+                hf.patient_message,
+            ),
+        )
+    flag = Flag(factor.id, hf.level, hf.label, hf.message, source, hf.patient_message, hf.urgency)
+    if factor.id == PREGNANCY:
+        return (flag, *_pregnancy_flags(rules, factor.weeks))
+    return (flag,)
+
+
+@_memo
+def _age_flags(rules: RuleSet, age: int) -> tuple[Flag, ...]:
+    return tuple(
+        Flag(
+            rule.id,
+            rule.level,
+            rule.label,
+            rule.message,
+            rules.cite(rule.sources),
+            rule.patient_message,
+        )
+        for rule in rules.age_rules
+        if rule.level in ("precaution", "contraindication") and rule.matches(age)
+    )
+
+
+@_memo
+def _no_pain_flag(rules: RuleSet) -> Flag:
+    return Flag(
+        "no_pain",
+        "not_indicated",
+        "No pain (NRS 0)",
+        "Pain NRS 0: a pain-driven needling course is not indicated, and its "
+        f"reassessment test (a {rules.review.nrs_points}-point or "
+        f"{rules.review.nrs_percent:g}% fall) could never be met.",
+        rules.cite(rules.review.sources),
+        "You have no pain at the moment, so needling is not needed now.",
+    )
+
+
+def _pregnancy_flags(rules: RuleSet, weeks: int | None) -> list[Flag]:
     hf = rules.health_factors[PREGNANCY]
-    weeks = profile.pregnancy_weeks()
     if weeks is None or weeks >= FIRST_TRIMESTER_WEEKS:
         return []
     return [
@@ -265,7 +274,11 @@ def _unchecked(
     """Site checks that could not be made: only worth saying when needling is planned."""
     if profile.sites or decision not in NEEDLING:
         return ()
-    have = profile.factor_ids
+    return _unchecked_for(rules, profile.factor_ids)
+
+
+@_memo
+def _unchecked_for(rules: RuleSet, have: frozenset[str]) -> tuple[UncheckedSite, ...]:
     return tuple(
         UncheckedSite(check, u.message)
         for check, u in rules.unchecked.items()
@@ -806,9 +819,7 @@ def _warnings(
         if rules.health_factors[f.id].consent_prompt
     ]
     if profile.age is not None:
-        consent += [
-            r.label for r in rules.age_rules if r.level == "consent" and r.matches(profile.age)
-        ]
+        consent += _consent_ages(rules, profile.age)
     if consent:
         warnings.append(
             Warning(
@@ -846,6 +857,12 @@ def _warnings(
             )
         )
     return tuple(warnings)
+
+
+@_memo
+def _consent_ages(rules: RuleSet, age: int) -> tuple[str, ...]:
+    """The age rules that ask for a consent and capacity check at ``age``."""
+    return tuple(r.label for r in rules.age_rules if r.level == "consent" and r.matches(age))
 
 
 def _stop_steps(flags: tuple[Flag, ...], decision: str) -> list[Step]:
