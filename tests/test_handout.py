@@ -812,6 +812,9 @@ def _patient_only_texts(rules: Any, decision: str) -> list[str]:
     words = rules.advice
     texts = [words.titles[decision], words.leads[decision], words.what_it_is]
     texts += [*words.aftercare, *words.warning_signs, words.other_therapies_lead]
+    texts += [hf.patient_message for hf in rules.health_factors.values() if hf.parent_message]
+    texts += [rule.patient_message for rule in rules.site_rules if rule.parent_message]
+    texts += [c.patient_text for c in rules.companions.values() if c.parent_text]
     return [*texts, *(go.where for go in words.referral.values())]
 
 
@@ -876,9 +879,25 @@ def test_the_consent_lead_is_on_a_childs_needling_page_only() -> None:
     for case, (decision, fields) in _CHILD_CASES.items():
         result, _ = _real_plan(15, fields)
         assert (rules_note in result.advice.lead) == (decision.startswith("needle")), case
-    refer, _ = _real_plan(15, _CHILD_CASES["fever"][1])
+    refer, rules = _real_plan(15, _CHILD_CASES["fever"][1])
     why = next(s for s in refer.advice.sections if s.id == "watch_for")
-    assert why.items[0] == "These notes are written to your child."
+    assert why.items == (rules.health_factors["fever"].parent_message,)
+
+
+def test_a_message_to_the_patient_without_a_parent_version_is_introduced_as_such() -> None:
+    from needleplan import plan, profile_from_text
+    from needleplan.rules import load_rules, rules_from_data
+
+    data = load_rules().to_data()
+    data["health_factors"]["fever"]["parent_message"] = ""
+    rules = rules_from_data(data)
+    fields = {"factors": "[]", "sites": "{}", **_CHILD_CASES["fever"][1]}
+    result = plan(profile_from_text(_CHILD.format(age=15, **fields), "c.yaml", rules), rules)
+    why = next(s for s in result.advice.sections if s.id == "watch_for")
+    assert why.items == (
+        "These notes are written to your child.",
+        rules.health_factors["fever"].patient_message,
+    )
 
 
 def test_without_needling_the_other_therapies_come_instead() -> None:

@@ -88,21 +88,28 @@ _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICT
 # -- screening --------------------------------------------------------------------
 
 
+def _reader(profile: ConditionProfile) -> Audience:
+    """Who reads the patient's page: the patient, or under 18 a parent or guardian."""
+    return "parent" if profile.age is not None and profile.age < ADULT_AGE else "patient"
+
+
 def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
-    flags = [flag for factor in profile.health_factors for flag in _factor_flags(rules, factor)]
+    reader = _reader(profile)
+    flags = [f for factor in profile.health_factors for f in _factor_flags(rules, factor, reader)]
     if profile.age is not None:
         flags += _age_flags(rules, profile.age)
     if profile.severity == 0:
-        flags.append(_no_pain_flag(rules))
+        flags.append(_no_pain_flag(rules, reader))
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
 
 
 @_memo
-def _factor_flags(rules: RuleSet, factor: Factor) -> tuple[Flag, ...]:
+def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Flag, ...]:
     """A health factor's flags: none for a prognostic one; a place-tied one at its places
     (or, without a place, a contraindication until it is named)."""
     hf = rules.health_factors[factor.id]
+    told = hf.message_for(reader)
     if hf.level == "prognostic":
         return ()
     source = rules.cite(hf.sources)
@@ -118,7 +125,7 @@ def _factor_flags(rules: RuleSet, factor: Factor) -> tuple[Flag, ...]:
                     "rules out. Name the place (e.g. '- "
                     f"{factor.id}: left_arm') and plan again. {hf.message}",
                     source,
-                    hf.patient_message,
+                    told,
                 ),
             )
         places = ", ".join(p.replace("_", " ") for p in factor.places)
@@ -130,12 +137,12 @@ def _factor_flags(rules: RuleSet, factor: Factor) -> tuple[Flag, ...]:
                 f"{hf.label} ({places}): {there}",
                 f"{hf.message} Applies at the {places} only; sites elsewhere may be needled.",
                 source,
-                hf.patient_message,
+                told,
             ),
         )
-    flag = Flag(factor.id, hf.level, hf.label, hf.message, source, hf.patient_message, hf.urgency)
+    flag = Flag(factor.id, hf.level, hf.label, hf.message, source, told, hf.urgency)
     if factor.id == PREGNANCY:
-        return (flag, *_pregnancy_flags(rules, factor.weeks))
+        return (flag, *_pregnancy_flags(rules, factor.weeks, reader))
     return (flag,)
 
 
@@ -156,7 +163,8 @@ def _age_flags(rules: RuleSet, age: int) -> tuple[Flag, ...]:
 
 
 @_memo
-def _no_pain_flag(rules: RuleSet) -> Flag:
+def _no_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
+    who = "Your child has" if reader == "parent" else "You have"
     return Flag(
         "no_pain",
         "not_indicated",
@@ -165,11 +173,11 @@ def _no_pain_flag(rules: RuleSet) -> Flag:
         f"reassessment test (a {rules.review.nrs_points}-point or "
         f"{rules.review.nrs_percent:g}% fall) could never be met.",
         rules.cite(rules.review.sources),
-        "You have no pain at the moment, so needling is not needed now.",
+        f"{who} no pain at the moment, so needling is not needed now.",
     )
 
 
-def _pregnancy_flags(rules: RuleSet, weeks: int | None) -> list[Flag]:
+def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> list[Flag]:
     hf = rules.health_factors[PREGNANCY]
     if weeks is None or weeks >= FIRST_TRIMESTER_WEEKS:
         return []
@@ -185,7 +193,8 @@ def _pregnancy_flags(rules: RuleSet, weeks: int | None) -> list[Flag]:
             "informed consent.",
             rules.cite(hf.sources),
             "Many therapists wait until after the first 3 months of pregnancy to start "
-            "needling. Talk this through with your therapist.",
+            f"needling. Talk this through with {'the' if reader == 'parent' else 'your'} "
+            "therapist.",
         )
     ]
 
@@ -259,7 +268,7 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
             Reason(
                 rule.id,
                 rule.message_stronger if stronger else rule.message,
-                rule.patient_message,
+                rule.message_for(_reader(profile)),
                 rules.cite(rule.sources),
             )
         )
@@ -636,6 +645,7 @@ def _companions(
         profile.underlying_factors,
         health,
         _start_back_risk(profile, rules),
+        _reader(profile),
     )
 
 
@@ -647,6 +657,7 @@ def _companions_for(
     underlying: tuple[str, ...],
     health: tuple[str, ...],
     risk: str | None,
+    reader: Audience,
 ) -> tuple[CompanionItem, ...]:
     injury = [
         rules.health_factors[h].companions
@@ -669,18 +680,20 @@ def _companions_for(
         for cid, reason in link.items():
             if reason not in reasons.setdefault(cid, []):
                 reasons[cid].append(reason)
-    return tuple(_companion(rules, cid, tuple(why)) for cid, why in reasons.items())
+    return tuple(_companion(rules, cid, tuple(why), reader) for cid, why in reasons.items())
 
 
 @_memo
-def _companion(rules: RuleSet, cid: str, reasons: tuple[str, ...]) -> CompanionItem:
+def _companion(
+    rules: RuleSet, cid: str, reasons: tuple[str, ...], reader: Audience
+) -> CompanionItem:
     companion = rules.companions[cid]
     return CompanionItem(
         id=cid,
         label=companion.label,
         reason="; ".join(reasons),
         source=rules.cite(companion.sources),
-        patient_text=companion.patient_text,
+        patient_text=companion.text_for(reader),
     )
 
 
@@ -969,9 +982,7 @@ def plan(
                     "holidays.",
                 ),
             )
-    audience: Audience = (
-        "parent" if profile.age is not None and profile.age < ADULT_AGE else "patient"
-    )
+    audience = _reader(profile)
     urgency: Urgency = _urgency(flags, profile, rules) if decision == "refer" else "none"
     return Plan(
         source=source,

@@ -208,6 +208,8 @@ class HealthFactor:
     sources: Sources
     aliases: tuple[Id, ...] = ()
     patient_message: str = ""
+    #: the same for a parent or guardian, about "your child" (empty: the patient's is used)
+    parent_message: str = ""
     urgency: Urgency = "none"
     #: tied to a place (``- lymphoedema: left_arm``): acts on the sites there only
     place: bool = False
@@ -216,6 +218,14 @@ class HealthFactor:
     companions: Links = field(default_factory=dict)
     reconsider: str = ""
     consent_prompt: bool = False
+
+    def message_for(self, audience: str) -> str:
+        """What the patient's page says of it, to ``audience``."""
+        return (
+            self.parent_message
+            if audience == "parent" and self.parent_message
+            else (self.patient_message)
+        )
 
 
 @_entry
@@ -239,6 +249,10 @@ class Companion:
     label: Text
     patient_text: Text
     sources: Sources
+    parent_text: str = ""  # for a parent or guardian (empty: the patient's)
+
+    def text_for(self, audience: str) -> str:
+        return self.parent_text if audience == "parent" and self.parent_text else self.patient_text
 
 
 StartBackRisk = Literal["low", "medium", "high"]
@@ -320,8 +334,17 @@ class SiteRule:
     factors_any: tuple[Id, ...] = ()
     in_place_of: Id | None = None
     patient_message: str = ""
+    parent_message: str = ""  # for a parent or guardian (empty: the patient's)
     stronger_with: tuple[Id, ...] = ()
     message_stronger: str = ""
+
+    def message_for(self, audience: str) -> str:
+        """What the patient's page says of it, to ``audience``."""
+        return (
+            self.parent_message
+            if audience == "parent" and self.parent_message
+            else (self.patient_message)
+        )
 
 
 @_entry
