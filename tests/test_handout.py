@@ -895,7 +895,7 @@ def test_a_message_to_the_patient_without_a_parent_version_is_introduced_as_such
     result = plan(profile_from_text(_CHILD.format(age=15, **fields), "c.yaml", rules), rules)
     why = next(s for s in result.advice.sections if s.id == "watch_for")
     assert why.items == (
-        "These notes are written to your child.",
+        "Where a note below says 'you', it means your child.",
         rules.health_factors["fever"].patient_message,
     )
 

@@ -54,6 +54,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "pain_back": "If pain comes back, talk to your therapist again.",
         "emergency": "You may have a serious problem from needling.",
         "refer": "Some of your symptoms need a doctor to check them before more treatment.",
+        "refer_now": "Some of your symptoms need a hospital check now.",
         "continue": "Your treatment goes on as planned.",
         "extend": "You are still getting better, so a few more sessions are planned.",
         "discharge": "You can now look after this yourself.",
@@ -76,6 +77,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "pain_back": "If the pain comes back, talk to the therapist again.",
         "emergency": "Your child may have a serious problem from needling.",
         "refer": "Some of your child's symptoms need a doctor to check them before more treatment.",
+        "refer_now": "Some of your child's symptoms need a hospital check now.",
         "continue": "Your child's treatment goes on as planned.",
         "extend": "Your child is still getting better, so a few more sessions are planned.",
         "discharge": "Your child can now look after this at home.",
@@ -88,7 +90,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_change_yet": "Your child's pain has not changed much yet. You, your child and the "
         "therapist will decide together whether to finish the first sessions.",
         "cleared_first": "A doctor must check your child before any more needling.",
-        "as_you": "These notes are written to your child.",
+        "as_you": "Where a note below says 'you', it means your child.",
     },
 }
 
@@ -258,7 +260,7 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
     if verdict == "emergency":
         return words["emergency"], []
     if verdict == "refer":
-        return words["refer"], []
+        return words["refer_now" if review.urgency == "emergency" else "refer"], []
     if verdict == "continue":
         if "review.no_change_yet" in said:
             return words["no_change_yet"], [more]

@@ -299,7 +299,7 @@ def _unchecked_for(rules: RuleSet, have: frozenset[str]) -> tuple[UncheckedSite,
 
 
 def _decision(
-    flags: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSet
+    flags: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSet, reader: Audience
 ) -> tuple[Decision, list[Flag]]:
     levels = {f.level for f in flags}
     if "red_flag" in levels:
@@ -317,7 +317,9 @@ def _decision(
             f"Every site listed must be avoided ({names}): do not needle as planned. "
             "Reconsider the sites, or use the other therapies.",
             "; ".join(dict.fromkeys(r.source for s in sites for r in s.reasons)),
-            "The places your therapist planned to needle are not safe to needle for you.",
+            "The places the therapist planned to needle are not safe to needle for your child."
+            if reader == "parent"
+            else "The places your therapist planned to needle are not safe to needle for you.",
         )
         return "do_not_needle", [flag, *flags]
     if "precaution" in levels or any(s.verdict != "ok" for s in sites):
@@ -949,7 +951,7 @@ def plan(
     """Suggest a course for ``profile`` under ``rules``. Pure and deterministic."""
     condition = _check_ids(profile, rules)
     sites = _site_verdicts(profile, rules)
-    decision, found = _decision(_flags(profile, rules), sites, rules)
+    decision, found = _decision(_flags(profile, rules), sites, rules, _reader(profile))
     flags = tuple(found)
     unchecked = _unchecked(profile, rules, decision)
     bands = Bands(
