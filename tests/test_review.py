@@ -338,3 +338,15 @@ def test_needling_stopped_after_an_earlier_emergency_needs_a_doctor_first() -> N
     r = review(p, RULES, TODAY)
     assert r.verdict == "stop_needling"
     assert "A doctor must check you before any more needling." in r.advice.lead
+
+
+def test_a_course_stopped_by_an_adverse_event_says_why_and_sends_to_a_doctor_first() -> None:
+    r = course(7, 6, events=["infection_signs"])
+    assert (r.verdict, r.urgency) == ("stop_needling", "same_day")
+    assert "doctor" in r.advice.lead
+    assert _ids(r)[0] == "where_to_go"
+    why = next(s for s in r.advice.sections if s.id == "watch_for")
+    assert why.items == (RULES.review.events["infection_signs"].patient_message,)
+    emergency = course(7, 6, events=["breathlessness"])
+    why = next(s for s in emergency.advice.sections if s.id == "watch_for")
+    assert "collapsed lung" in why.items[0]

@@ -273,6 +273,8 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
         return f"{words['emergency']} Needling stops for now.", []
     if "review.emergency" in said:  # an emergency at an earlier session: cleared first
         return f"{words['stopped']} {words['cleared_first']}", []
+    if review.urgency != "none":  # a doctor first: where to go follows
+        return f"Needling stops for now. {words['cleared_first']}", []
     return words["stopped"], []
 
 

@@ -252,7 +252,13 @@ def review(
         mcid_line=mcid_line(baseline, rules),
         warnings=tuple(warnings),
     )
-    flagged = tuple(f.patient_message for f in red) if verdict == "refer" else ()
+    if verdict == "refer":
+        flagged = tuple(f.patient_message for f in red)
+    elif stop_event is not None:  # why needling stopped, in the page's words
+        told = r.events[stop_event[0]].message_for(the_plan.audience)
+        flagged = (told,) if told else ()
+    else:
+        flagged = ()
     advice = review_advice(result, rules, the_plan.companions, flagged)
     return dataclasses.replace(result, advice=advice)
 

@@ -154,6 +154,15 @@ class Event:
     urgency: Urgency = "none"
     avoid_site: bool = False
     patient_message: str = ""
+    parent_message: str = ""  # for a parent or guardian (empty: the patient's)
+
+    def message_for(self, audience: str) -> str:
+        """Why the review stops, in the words of the patient's page, to ``audience``."""
+        return (
+            self.parent_message
+            if audience == "parent" and self.parent_message
+            else (self.patient_message)
+        )
 
 
 @_entry
