@@ -232,3 +232,26 @@ def test_a_rules_pipe_that_never_delivers_times_out(tmp_path: Path, monkeypatch)
     os.mkfifo(fifo)
     with pytest.raises(RulesError, match="READ_TIMEOUT_SECONDS"):
         load_rules(fifo)
+
+
+def test_parent_versions_replace_the_patients_only_for_a_parent() -> None:
+    rules = load_rules()
+    texts = [
+        *rules.health_factors.values(),
+        *rules.site_rules,
+        *rules.review.events.values(),
+    ]
+    with_parent = [t for t in texts if t.parent_message]
+    assert with_parent, "the shipped rules give parent versions"
+    for entry in with_parent:
+        assert entry.message_for("parent") == entry.parent_message
+        assert entry.message_for("patient") == entry.patient_message
+    for entry in (t for t in texts if not t.parent_message):
+        assert entry.message_for("parent") == entry.patient_message
+    for companion in rules.companions.values():
+        expected = companion.parent_text or companion.patient_text
+        assert companion.text_for("parent") == expected
+        assert companion.text_for("patient") == companion.patient_text
+    advice = rules.advice
+    assert advice.for_reader("patient") is advice
+    assert advice.for_reader("parent").titles != advice.titles

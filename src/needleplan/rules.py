@@ -158,11 +158,9 @@ class Event:
 
     def message_for(self, audience: str) -> str:
         """Why the review stops, in the words of the patient's page, to ``audience``."""
-        return (
-            self.parent_message
-            if audience == "parent" and self.parent_message
-            else (self.patient_message)
-        )
+        if audience == "parent" and self.parent_message:
+            return self.parent_message
+        return self.patient_message
 
 
 @_entry
@@ -230,11 +228,9 @@ class HealthFactor:
 
     def message_for(self, audience: str) -> str:
         """What the patient's page says of it, to ``audience``."""
-        return (
-            self.parent_message
-            if audience == "parent" and self.parent_message
-            else (self.patient_message)
-        )
+        if audience == "parent" and self.parent_message:
+            return self.parent_message
+        return self.patient_message
 
 
 @_entry
@@ -349,11 +345,9 @@ class SiteRule:
 
     def message_for(self, audience: str) -> str:
         """What the patient's page says of it, to ``audience``."""
-        return (
-            self.parent_message
-            if audience == "parent" and self.parent_message
-            else (self.patient_message)
-        )
+        if audience == "parent" and self.parent_message:
+            return self.parent_message
+        return self.patient_message
 
 
 @_entry
