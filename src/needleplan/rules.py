@@ -53,6 +53,20 @@ Links = Mapping[Id, Text]  # companion id -> why it fits
 _entry = with_config(ConfigDict(extra="forbid", hide_input_in_errors=True))
 
 
+class _ToPatient:
+    """An entry with a message for the patient's page, and maybe a parent's version of it
+    (for a patient under 18, about "your child")."""
+
+    patient_message: str
+    parent_message: str
+
+    def message_for(self, audience: str) -> str:
+        """Its message on the patient's page as ``audience`` reads it."""
+        if audience == "parent" and self.parent_message:
+            return self.parent_message
+        return self.patient_message
+
+
 @_entry
 @dataclass(frozen=True)
 class Source:
@@ -144,7 +158,7 @@ class Measure:
 
 @_entry
 @dataclass(frozen=True)
-class Event:
+class Event(_ToPatient):
     """An adverse event a log may record, and what it changes."""
 
     label: Text
@@ -155,12 +169,6 @@ class Event:
     avoid_site: bool = False
     patient_message: str = ""
     parent_message: str = ""  # for a parent or guardian (empty: the patient's)
-
-    def message_for(self, audience: str) -> str:
-        """Why the review stops, in the words of the patient's page, to ``audience``."""
-        if audience == "parent" and self.parent_message:
-            return self.parent_message
-        return self.patient_message
 
 
 @_entry
@@ -206,7 +214,7 @@ class Condition:
 
 @_entry
 @dataclass(frozen=True)
-class HealthFactor:
+class HealthFactor(_ToPatient):
     """A health factor: its level (red flag to prognostic), messages and sources."""
 
     label: Text
@@ -225,12 +233,6 @@ class HealthFactor:
     companions: Links = field(default_factory=dict)
     reconsider: str = ""
     consent_prompt: bool = False
-
-    def message_for(self, audience: str) -> str:
-        """What the patient's page says of it, to ``audience``."""
-        if audience == "parent" and self.parent_message:
-            return self.parent_message
-        return self.patient_message
 
 
 @_entry
@@ -328,7 +330,7 @@ class Site:
 
 @_entry
 @dataclass(frozen=True)
-class SiteRule:
+class SiteRule(_ToPatient):
     """What makes a site ``caution`` or ``avoid``: a risk it has, factors, a factor's place."""
 
     id: Id
@@ -342,12 +344,6 @@ class SiteRule:
     parent_message: str = ""  # for a parent or guardian (empty: the patient's)
     stronger_with: tuple[Id, ...] = ()
     message_stronger: str = ""
-
-    def message_for(self, audience: str) -> str:
-        """What the patient's page says of it, to ``audience``."""
-        if audience == "parent" and self.parent_message:
-            return self.parent_message
-        return self.patient_message
 
 
 @_entry
