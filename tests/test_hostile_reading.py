@@ -8,9 +8,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from needleplan import yamlio
 
@@ -140,25 +137,6 @@ def test_file_names_cannot_forge_or_hide_messages(tmp_path: Path, name: str) -> 
     assert [line for line in lines if "error:" in line and not line.startswith("needleplan")]
     assert all(line.startswith((str(tmp_path), "  hint:", "needleplan:")) for line in lines)
     assert not any(line.startswith("other.yaml") for line in lines)
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.text(alphabet="[]{}:?-,& *!a\n\t'\"#|>", max_size=40))
-def test_a_text_never_holds_more_values_than_the_bound_the_reader_trusts(text: str) -> None:
-    """Texts of up to max_nodes / 2 characters are composed without counting their events
-    first: no text may hold more values than ``_most_values`` says."""
-    loader = yamlio._CLoader(text)
-    values = 0
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            values += isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent))
-            values += isinstance(event, yaml.CollectionStartEvent)
-    except yaml.YAMLError:
-        pass  # the values before the error were counted
-    finally:
-        loader.dispose()
-    assert values <= yamlio._most_values(text)
 
 
 def test_loaders_agree_on_limits() -> None:
