@@ -93,6 +93,17 @@ def test_c_and_pure_python_loaders_read_the_same_data(text: str, data: st.DataOb
 
 
 @pytest.mark.parametrize(
+    "flow",
+    ["[b:]", "[b:, c]", "{b:}", "[b :]", "[b::]", "[b:c:]", "[b:c]", "[b: c]", '["b":]'],
+)
+def test_both_loaders_read_a_colon_in_a_flow_list_as_libyaml_does(flow: str) -> None:
+    """libyaml refuses a plain key whose ':' has ',', a bracket or a brace right after it;
+    PyYAML's scanner read ``[b:]`` as ``[{b: null}]`` (found by the test above)."""
+    text = f"condition: neck_pain\nhealth_factors: {flow}\n"
+    assert _read(text, False) == _read(text, True)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "condition: neck_pain\nseverity: 5\nduration: 6 weeks\nnotes: no\nregion: 1:30\n",

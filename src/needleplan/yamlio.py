@@ -346,6 +346,21 @@ class _PurePythonLoader(
         _Resolver.__init__(self)
         self.max_nodes = max_nodes
 
+    def fetch_value(self) -> None:
+        """As libyaml: in a flow collection, a ':' after a plain key with ',', '[', ']',
+        '{' or '}' right after it is refused (PyYAML would read ``[a:]`` as ``[{a: null}]``)."""
+        key = self.possible_simple_keys.get(self.flow_level)
+        if self.flow_level and key is not None and self.peek(1) in ",[]{}":
+            token = self.tokens[key.token_number - self.tokens_taken]
+            if isinstance(token, yaml.ScalarToken) and token.plain:
+                raise yaml.scanner.ScannerError(
+                    "while scanning a plain scalar",
+                    token.start_mark,
+                    "found unexpected ':'",
+                    self.get_mark(),
+                )
+        super().fetch_value()
+
 
 try:
     from yaml._yaml import CParser as _CParser
