@@ -66,6 +66,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_change_yet": "Your pain has not changed much yet. You and your therapist will "
         "decide together whether to finish the first sessions.",
         "cleared_first": "A doctor must check you before any more needling.",
+        "if_agreed": "If you and your therapist agree: up to {rest} more. If there is still no "
+        "real change then, needling stops.",
         "as_you": "",
     },
     "parent": {
@@ -90,6 +92,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_change_yet": "Your child's pain has not changed much yet. You, your child and the "
         "therapist will decide together whether to finish the first sessions.",
         "cleared_first": "A doctor must check your child before any more needling.",
+        "if_agreed": "If you, your child and the therapist agree: up to {rest} more. If there is "
+        "still no real change then, needling stops.",
         "as_you": "Where a note below says 'you', it means your child.",
     },
 }
@@ -262,8 +266,9 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
     if verdict == "refer":
         return words["refer_now" if review.urgency == "emergency" else "refer"], []
     if verdict == "continue":
-        if "review.no_change_yet" in said:
-            return words["no_change_yet"], [more]
+        if "review.no_change_yet" in said:  # the rest of the block only if both agree
+            rest = _sessions(review.next.sessions)
+            return words["no_change_yet"], [words["if_agreed"].format(rest=rest)]
         return words["continue"], [more]
     if verdict == "extend":
         return words["extend"], [more]

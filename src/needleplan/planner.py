@@ -187,7 +187,7 @@ def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> lis
             "precaution",
             f"First trimester ({weeks} weeks)",
             f"Pregnant {weeks} weeks (first trimester, under {FIRST_TRIMESTER_WEEKS} weeks): "
-            "miscarriage is most common now, and most clinicians would not start dry "
+            "miscarriage is most common now, and many clinicians would not start dry "
             "needling now. Consider deferring needling and "
             "using the other therapies meanwhile; if needling goes ahead, obtain written "
             "informed consent.",
