@@ -350,3 +350,28 @@ def test_a_course_stopped_by_an_adverse_event_says_why_and_sends_to_a_doctor_fir
     emergency = course(7, 6, events=["breathlessness"])
     why = next(s for s in emergency.advice.sections if s.id == "watch_for")
     assert "collapsed lung" in why.items[0]
+
+
+def _logged(*entries: dict[str, Any]) -> Any:
+    data = {
+        "condition": "neck_pain",
+        "severity": 7,
+        "duration": "6 months",
+        "sites": {"upper_trapezius": "left"},
+        "log": list(entries),
+    }
+    p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
+    return review(p, RULES, TODAY)
+
+
+@pytest.mark.parametrize("event", ["breathlessness", "chest_pain"])
+def test_needling_after_an_emergency_event_asks_for_clearance(event: str) -> None:
+    first = {"date": "2026-10-01", "nrs": 6, "events": [event]}
+    later = {"date": "2026-10-15", "nrs": 5}
+    r = _logged(first, later)
+    assert r.verdict == "stop_needling"
+    said = [w.message for w in r.warnings if w.kind == "needled_after_emergency"]
+    assert len(said) == 1 and "2026-10-15" in said[0] and "cleared" in said[0]
+    # a session logged without needling, or the event in the latest session, is not warned
+    for entries in ((first, {**later, "needled": []}), (first,), ({**first, "events": []}, later)):
+        assert not any(w.kind == "needled_after_emergency" for w in _logged(*entries).warnings)

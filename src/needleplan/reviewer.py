@@ -55,6 +55,29 @@ def _merged(profile: ConditionProfile) -> ConditionProfile:
     return profile.model_copy(update={"health_factors": tuple(factors.values())})
 
 
+def _needled_after_emergency(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warning]:
+    """A session with needling logged after an emergency event (a possible pneumothorax)."""
+    for i, entry in enumerate(log):
+        emergency = [e for e in entry.events if rules.review.events[e].verdict == "emergency"]
+        if not emergency:
+            continue
+        for j in range(i + 1, len(log)):
+            later = log[j]
+            if later.needled is not None and not later.needled:
+                continue  # 'needled: []': a session without needling
+            label = rules.review.events[emergency[0]].label
+            return [
+                Warning(
+                    "needled_after_emergency",
+                    f"Session {j + 1} ({later.date}) needled after '{label}' was logged "
+                    f"on {entry.date}: needling resumes only once the patient has been "
+                    "medically cleared. Record the clearance in that session's notes.",
+                )
+            ]
+        return []
+    return []
+
+
 def review(
     profile: ConditionProfile, rules: RuleSet, today: dt.date, *, source: str | None = None
 ) -> Review:
@@ -125,6 +148,7 @@ def review(
                         f"the plan says to avoid: {why}",
                     )
                 )
+    warnings += _needled_after_emergency(log, rules)
     have = current.factor_ids
     for i, entry in enumerate(log):
         said = notes_warning(entry.notes, rules, have)

@@ -58,9 +58,16 @@ ReviewVerdict = Literal["continue", "extend", "discharge", "stop_needling", "ref
 REVIEW_VERDICTS: tuple[ReviewVerdict, ...] = get_args(ReviewVerdict)
 
 Effect = Literal["applied", "capped", "none"]
-#: Warnings that may point to a red flag or a fresh injury: shown right under the decision.
+#: Warnings that may point to a red flag, a fresh injury or unsafe needling: shown right
+#: under the decision.
 RED_FLAG_PROMPTS = frozenset(
-    ("notes_red_flag_words", "new_pain_over_50", "fresh_pain", "needled_avoided_site")
+    (
+        "notes_red_flag_words",
+        "new_pain_over_50",
+        "fresh_pain",
+        "needled_avoided_site",
+        "needled_after_emergency",
+    )
 )
 
 #: Output formats, by name; a review is shown in all but ics (session dates are a plan's).
