@@ -473,3 +473,25 @@ def test_to_json_is_to_dict_as_compact_json() -> None:
         compact = json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":"))
         assert result.to_json() == compact
         assert ("schedule" in result.to_dict()) == (result.schedule is not None)
+
+
+def test_every_site_avoided_tells_the_patient_each_sites_own_reason() -> None:
+    p = profile(
+        condition="low_back_pain",
+        sites={"psoas": "left", "iliacus": "left"},
+        health_factors=["anticoagulants"],
+    )
+    result = plan(p, RULES)
+    assert result.decision == "do_not_needle"
+    assert any(f.id == "every_site_avoided" for f in result.flags)
+    why = next(s for s in result.advice.sections if s.id == "why").items
+    avoiding = {r.id for r in RULES.site_rules if r.verdict == "avoid"}
+    wanted = {r.patient_message for s in result.sites for r in s.reasons if r.flag in avoiding}
+    said = " ".join(why)
+    assert wanted and all(m in said for m in wanted)
+    assert "Psoas (left)" in said and "Iliacus (left)" in said
+    # a caution at a site that will not be needled is not the patient's reason
+    cautions = {
+        r.patient_message for s in result.sites for r in s.reasons if r.flag not in avoiding
+    }
+    assert cautions and not any(m in said for m in cautions)

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .results import Advice, AdviceSection, Cadence, CompanionItem, Course, Flag, SiteVerdict
-from .vocab import NEEDLING, Audience, Decision, Urgency
+from .vocab import EVERY_SITE_AVOIDED, NEEDLING, Audience, Decision, Urgency
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
@@ -126,14 +126,20 @@ def _told(words: dict[str, str], messages: list[str]) -> list[str]:
     return messages
 
 
-def _site_care(sites: tuple[SiteVerdict, ...]) -> list[str]:
-    """Each site's plain-words caution once, naming the sites it applies to."""
+def _site_care(
+    sites: tuple[SiteVerdict, ...], *, avoided_by: frozenset[str] | None = None
+) -> list[str]:
+    """Each site's plain-words caution once, naming the sites it applies to: the sites to
+    be needled or, given the site rules that avoid a site (``avoided_by``), why the
+    others will not be."""
     where: dict[str, list[str]] = {}
     for site in sites:
-        if site.verdict == "avoid":
+        if (site.verdict == "avoid") != (avoided_by is not None):
             continue
         name = f"{site.label} ({'both sides' if site.side == 'both' else site.side})"
         for reason in site.reasons:
+            if avoided_by is not None and reason.flag not in avoided_by:
+                continue  # a caution at a site that will not be needled anyway
             if reason.patient_message:
                 where.setdefault(reason.patient_message, []).append(name)
     return [f"{' and '.join(names)}: {message}" for message, names in where.items()]
@@ -190,9 +196,11 @@ def plan_advice(
         )
     elif decision in ("do_not_needle", "not_indicated"):
         stopping = "contraindication" if decision == "do_not_needle" else "not_indicated"
-        sections += _section(
-            "why", "Why", _told(words, [f.patient_message for f in flags if f.level == stopping])
-        )
+        why = [f.patient_message for f in flags if f.level == stopping]
+        if any(f.id == EVERY_SITE_AVOIDED for f in flags):
+            avoiding = frozenset(r.id for r in rules.site_rules if r.verdict == "avoid")
+            why += _site_care(sites, avoided_by=avoiding)  # each site's own reason
+        sections += _section("why", "Why", _told(words, why))
         sections += _other_therapies(companions, text, instead=True)
         sections += _section("when_to_reconsider", "When to think again", list(reconsider))
     else:

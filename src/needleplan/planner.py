@@ -49,6 +49,7 @@ from .results import (
 from .rules import Condition, RuleSet, Site
 from .vocab import (
     ADULT_AGE,
+    EVERY_SITE_AVOIDED,
     FIRST_TRIMESTER_WEEKS,
     FLAG_LEVELS,
     NEEDLING,
@@ -311,11 +312,11 @@ def _decision(
     if sites and all(s.verdict == "avoid" for s in sites):
         names = ", ".join(s.label for s in sites)
         flag = Flag(
-            "every_site_avoided",
+            EVERY_SITE_AVOIDED,
             "contraindication",
             "Every planned site must be avoided",
-            f"Every site listed must be avoided ({names}): do not needle as planned. "
-            "Reconsider the sites, or use the other therapies.",
+            f"Not one of {names} can be needled as planned, for the reason given at each "
+            "site. Choose other sites, or use the other therapies.",
             "; ".join(dict.fromkeys(r.source for s in sites for r in s.reasons)),
             "The places the therapist planned to needle are not safe to needle for your child."
             if reader == "parent"

@@ -58,6 +58,9 @@ ReviewVerdict = Literal["continue", "extend", "discharge", "stop_needling", "ref
 REVIEW_VERDICTS: tuple[ReviewVerdict, ...] = get_args(ReviewVerdict)
 
 Effect = Literal["applied", "capped", "none"]
+#: The flag a plan raises when every listed site is to be avoided (a contraindication).
+EVERY_SITE_AVOIDED = "every_site_avoided"
+
 #: Warnings that may point to a red flag, a fresh injury or unsafe needling: shown right
 #: under the decision.
 RED_FLAG_PROMPTS = frozenset(
