@@ -375,3 +375,16 @@ def test_needling_after_an_emergency_event_asks_for_clearance(event: str) -> Non
     # a session logged without needling, or the event in the latest session, is not warned
     for entries in ((first, {**later, "needled": []}), (first,), ({**first, "events": []}, later)):
         assert not any(w.kind == "needled_after_emergency" for w in _logged(*entries).warnings)
+
+
+def test_a_log_is_never_reviewed_past_today() -> None:
+    data = {
+        "condition": "neck_pain",
+        "severity": 6,
+        "duration": "6 months",
+        "log": [{"date": "2026-11-19", "nrs": 5}],
+    }
+    p = ConditionProfile.model_validate(data, context={"rules": RULES})  # no 'today' given
+    assert review(p, RULES, dt.date(2026, 11, 19)).sessions_done == 1
+    with pytest.raises(ValueError, match="after today"):
+        review(p, RULES, dt.date(2026, 11, 18))

@@ -85,6 +85,10 @@ def review(
     if not profile.log:
         raise NothingToReview("the profile has no 'log:' entries to review")
     log = profile.log
+    if log[-1].date > today:  # validated without today: a log is never read past it
+        raise ValueError(
+            f"the session of {log[-1].date.isoformat()} is after today ({today.isoformat()})"
+        )
     current = _merged(profile)
     the_plan = make_plan(current, rules, source=source)
     steps: list[ReviewStep] = []
