@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .batch import check
-from .errors import EXIT_INVALID, EXIT_OK
+from .errors import EXIT_INVALID, EXIT_OK, to_stderr
 from .inputs import expand
 
 if TYPE_CHECKING:
@@ -35,9 +35,9 @@ def run_validate(paths: Sequence[str], rules: RuleSet, fmt: str) -> int:
             )
         else:
             for line in outcome.messages():
-                sys.stderr.write(line + "\n")
+                to_stderr(line)
     if fmt == "json":
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stderr.write(f"needleplan: {len(inputs)} profile(s) checked, {invalid} invalid\n")
+        to_stderr(f"needleplan: {len(inputs)} profile(s) checked, {invalid} invalid")
     return EXIT_INVALID if invalid else EXIT_OK

@@ -30,6 +30,7 @@ from .errors import (
     Terminated,
     UsageError,
     inert,
+    to_stderr,
 )
 from .vocab import FORMATS, REVIEW_FORMATS, SCHEMA_KINDS
 
@@ -110,10 +111,6 @@ SchemaKind = Enum(  # type: ignore[misc]
 _PROFILE_SCHEMA = SchemaKind("profile")
 
 
-def _err(text: str) -> None:
-    sys.stderr.write(text.rstrip("\n") + "\n")
-
-
 def _quiet_stdout() -> None:
     """Point stdout at /dev/null, so that Python's last flush at exit cannot fail again."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -133,20 +130,20 @@ def _guard(fn: F) -> F:
             return fn(*args, **kwargs)
         except RulesError as exc:
             for problem in exc.problems:
-                _err(problem.format())
-            _err("needleplan: error: the rule set is invalid; nothing was planned")
+                to_stderr(problem.format())
+            to_stderr("needleplan: error: the rule set is invalid; nothing was planned")
             raise typer.Exit(EXIT_USAGE) from None
         except Failure as exc:
-            _err(exc.format())
+            to_stderr(exc.format())
             raise typer.Exit(EXIT_USAGE) from None
         except NeedleplanError as exc:  # any other error of needleplan's own (e.g. a writer's)
-            _err(f"needleplan: error: {inert(str(exc))}")
+            to_stderr(f"needleplan: error: {inert(str(exc))}")
             raise typer.Exit(EXIT_USAGE) from None
         except KeyboardInterrupt:
-            _err("needleplan: interrupted")
+            to_stderr("needleplan: interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Terminated:
-            _err("needleplan: terminated")
+            to_stderr("needleplan: terminated")
             raise typer.Exit(EXIT_TERMINATED) from None
         except BrokenPipeError:
             # the reader went away (e.g. `| head`): stop quietly
@@ -154,7 +151,7 @@ def _guard(fn: F) -> F:
             raise typer.Exit(EXIT_OK) from None
         except OSError as exc:  # writing stdout failed: disk full, a closed device...
             _quiet_stdout()
-            _err(f"needleplan: error: cannot write the output: {exc.strerror or exc}")
+            to_stderr(f"needleplan: error: cannot write the output: {exc.strerror or exc}")
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper  # type: ignore[return-value]
@@ -262,8 +259,8 @@ def _settings(path: Path | None) -> "Config":
         return settings_for(path, Path.cwd(), os.environ)
     except ConfigError as exc:
         for problem in exc.problems:
-            _err(problem.format())
-        _err("needleplan: error: the clinic settings are invalid; nothing was done")
+            to_stderr(problem.format())
+        to_stderr("needleplan: error: the clinic settings are invalid; nothing was done")
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -562,7 +559,7 @@ def new(
     from .outfiles import write_atomic
 
     write_atomic(output, text, force=force)
-    _err(f"needleplan: wrote {inert(str(output))}")
+    to_stderr(f"needleplan: wrote {inert(str(output))}")
 
 
 @app.command(
@@ -737,17 +734,17 @@ def main() -> None:
             _leave(int(done.code))
         raise
     except KeyboardInterrupt:  # pragma: no cover - interrupted outside a command
-        _err("needleplan: interrupted")
+        to_stderr("needleplan: interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except Terminated:  # pragma: no cover - terminated outside a command
-        _err("needleplan: terminated")
+        to_stderr("needleplan: terminated")
         sys.exit(EXIT_TERMINATED)
     except NeedleplanError as exc:  # pragma: no cover - every command guards its own
-        _err(f"needleplan: error: {inert(str(exc))}")
+        to_stderr(f"needleplan: error: {inert(str(exc))}")
         sys.exit(EXIT_USAGE)
     except OSError as exc:  # --help or --version written to a closed or full stdout
         _quiet_stdout()
-        _err(f"needleplan: error: cannot write the output: {inert(exc.strerror or str(exc))}")
+        to_stderr(f"needleplan: error: cannot write the output: {inert(exc.strerror or str(exc))}")
         sys.exit(EXIT_USAGE)
     finally:
         # The process ends here. Python's last garbage collections at exit walk every

@@ -5,7 +5,8 @@ Nothing here imports pydantic or YAML; every other module reports through
 went wrong. The exit codes of DESIGN.md are defined here, once.
 """
 
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 #: The context key marking a validation error whose message is written for people already
@@ -155,8 +156,11 @@ class Terminated(BaseException):
     """SIGTERM reached the command (exit code 143); not an ``Exception``, like Ctrl-C."""
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """``did you mean 'x'?`` for the closest choice, or None."""
+def did_you_mean(
+    word: str, choices: Iterable[str], shown: Callable[[str], str] = str
+) -> str | None:
+    """``did you mean 'x'?`` for the closest choice, or None; ``shown`` names the choice
+    (an alias by its id, say)."""
     import difflib
 
     options = list(choices)
@@ -164,7 +168,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     if not matches:
         # prefix matches catch abbreviations such as 'anticoag'
         matches = [o for o in options if len(word) >= 4 and o.startswith(word.lower())][:1]
-    return f"did you mean '{matches[0]}'?" if matches else None
+    return f"did you mean '{shown(matches[0])}'?" if matches else None
+
+
+def to_stderr(text: str) -> None:
+    """One line (or lines) of a message on stderr, ending with exactly one newline."""
+    sys.stderr.write(text.rstrip("\n") + "\n")
 
 
 def kind_of(value: object) -> str:

@@ -74,10 +74,17 @@ _UNIT_WORDS = sorted(
 #: A duration in text: up to 4 ASCII digits (and 2 decimals), optional spaces, a unit.
 DURATION_PATTERN = r"^([0-9]{1,4}(?:\.[0-9]{1,2})?)(?: *(" + "|".join(_UNIT_WORDS) + "))?$"
 _DURATION = re.compile(DURATION_PATTERN)
-_WHOLE_TEXT = r"^(10|[0-9])$"
+
+
+def _any_whole(bounds: tuple[int, int]) -> str:
+    """A pattern group for any whole number in ``bounds``, in ASCII digits (largest first)."""
+    return "(" + "|".join(str(n) for n in range(bounds[1], bounds[0] - 1, -1)) + ")"
+
+
+_WHOLE_TEXT = "^" + _any_whole(NRS_RANGE) + "$"
 DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DATE = re.compile(DATE_PATTERN)
-_PREGNANCY_PATTERN = r"^([0-9]|[1-3][0-9]|4[0-2])( *(weeks?|wks?|w))?$"
+_PREGNANCY_PATTERN = "^" + _any_whole(PREGNANCY_WEEKS_RANGE) + "( *(weeks?|wks?|w))?$"
 _PREGNANCY = re.compile(_PREGNANCY_PATTERN)
 _MAX_WHOLE = 10**MAX_DIGITS - 1
 
@@ -264,16 +271,11 @@ def _id_text(value: Any, what: str) -> str:
 
 def suggest_id(rules: "RuleSet", kind: str, value: str) -> str | None:
     """'did you mean' naming the canonical id, even when the closest match is an alias."""
-    import difflib
-
     names = rules.names(kind)
     folded = re.sub(r"[\s\-]+", "_", value.strip().lower())
     if folded in names:
         return f"did you mean '{rules.resolve(kind, folded)}'?"
-    close = difflib.get_close_matches(folded, names, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{rules.resolve(kind, close[0])}'?"
-    return did_you_mean(folded, names)
+    return did_you_mean(folded, names, lambda name: rules.resolve(kind, name) or name)
 
 
 _LABELS = {
@@ -680,9 +682,9 @@ class LogEntry(_Strict):
         WithJsonSchema(
             {
                 "type": ["integer", "null"],
-                "minimum": -7,
-                "maximum": 7,
-                "description": "Global rating of change, -7..+7.",
+                "minimum": GROC_RANGE[0],
+                "maximum": GROC_RANGE[1],
+                "description": f"Global rating of change, {GROC_RANGE[0]}..+{GROC_RANGE[1]}.",
             }
         ),
     ] = None

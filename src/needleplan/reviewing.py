@@ -10,11 +10,10 @@ returned, so the command can page it.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import EXIT_INVALID, EXIT_OK, Problem, UsageError, note_line
+from .errors import EXIT_INVALID, EXIT_OK, Problem, UsageError, note_line, to_stderr
 from .vocab import REVIEW_FORMATS
 
 if TYPE_CHECKING:
@@ -31,10 +30,6 @@ class Run:
     dicts: list[dict[str, Any]] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     many: bool = False
-
-
-def _stderr(text: str) -> None:
-    sys.stderr.write(text.rstrip("\n") + "\n")
 
 
 def run_review(
@@ -76,18 +71,18 @@ def run_review(
             )
         if problems or profile is None:
             for problem in problems:
-                _stderr(problem.format())
+                to_stderr(problem.format())
             invalid.append(inp.source)
             continue
         reviews.append(review(profile, rules, today, source=inp.source))
     if unlogged:
-        _stderr(f"needleplan: note: {unlogged} profile(s) without a 'log:' were skipped")
+        to_stderr(f"needleplan: note: {unlogged} profile(s) without a 'log:' were skipped")
     if not reviews and not invalid:
         raise UsageError("no profile with a session log was found", hint="add a 'log:' entry")
     documents: list[Any] = list(reviews)
     text = writer.document(documents, many) if reviews or many else ""
     for note in writer.notes:
-        _stderr(note_line(note))
+        to_stderr(note_line(note))
     return Run(
         text=text,
         code=EXIT_INVALID if invalid else EXIT_OK,

@@ -27,15 +27,20 @@ from pydantic import ConfigDict, Field, StringConstraints, with_config
 
 from .errors import InputError, Problem, RulesError
 from .vocab import (
+    AGE_RANGE,
+    DURATION_BANDS,
     ID_PATTERN,
     MAX_ID_LENGTH,
+    SEVERITY_WORDS,
     BodyPart,
     Decision,
     DurationBand,
     Level,
+    ReferralUrgency,
     Response,
     ReviewVerdict,
     SeverityBand,
+    SiteRuleVerdict,
     Urgency,
 )
 
@@ -46,7 +51,7 @@ Sources = Annotated[tuple[SourceId, ...], Field(min_length=1)]
 Count = Annotated[int, Field(ge=1, le=24)]
 PerWeek = Annotated[int, Field(ge=1, le=3)]
 Step = Annotated[int, Field(ge=-3, le=3)]
-Age = Annotated[int, Field(ge=0, le=120)]
+Age = Annotated[int, Field(ge=AGE_RANGE[0], le=AGE_RANGE[1])]
 Links = Mapping[Id, Text]  # companion id -> why it fits
 
 #: Rule-set entries are frozen dataclasses that refuse unknown keys.
@@ -334,7 +339,7 @@ class SiteRule(_ToPatient):
     """What makes a site ``caution`` or ``avoid``: a risk it has, factors, a factor's place."""
 
     id: Id
-    verdict: Literal["caution", "avoid"]
+    verdict: SiteRuleVerdict
     message: Text
     sources: Sources
     risk: Id | None = None
@@ -390,9 +395,7 @@ class ParentWords:
     referral per urgency, a list as a whole); the rest are used as they are.
     """
 
-    referral: Mapping[Literal["routine", "same_day", "emergency"], Referral] = field(
-        default_factory=dict
-    )
+    referral: Mapping[ReferralUrgency, Referral] = field(default_factory=dict)
     titles: Mapping[Decision, Text] = field(default_factory=dict)
     leads: Mapping[Decision, Text] = field(default_factory=dict)
     what_it_is: Text | None = None
@@ -408,7 +411,7 @@ class Advice:
     """Patient-facing text (plain words, US grade 8 or below); ``parent``: the same texts
     for a parent or guardian, where they differ."""
 
-    referral: Mapping[Literal["routine", "same_day", "emergency"], Referral]
+    referral: Mapping[ReferralUrgency, Referral]
     titles: Mapping[Decision, Text]
     leads: Mapping[Decision, Text]
     what_it_is: Text
@@ -590,8 +593,8 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     if rs.duration.chronic_above_weeks < rs.duration.acute_below_weeks:
         yield ("duration", "chronic_above_weeks"), "must not be less than acute_below_weeks"
     steps_by_band: tuple[tuple[str, Mapping[Any, int], tuple[str, ...]], ...] = (
-        ("severity", rs.severity.block_step, ("mild", "moderate", "severe")),
-        ("duration", rs.duration.block_step, ("acute", "subacute", "chronic")),
+        ("severity", rs.severity.block_step, SEVERITY_WORDS),
+        ("duration", rs.duration.block_step, DURATION_BANDS),
     )
     for band_loc, table, bands in steps_by_band:
         steps = [table.get(b, 0) for b in bands]

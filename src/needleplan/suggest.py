@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .batch import run
-from .errors import EXIT_INVALID, EXIT_OK, inert, note_line
+from .errors import EXIT_INVALID, EXIT_OK, inert, note_line, to_stderr
 from .inputs import profiles
 
 if TYPE_CHECKING:
@@ -61,10 +61,6 @@ class Suggested:
     briefs: list[dict[str, Any]]
     invalid: list[str]
     many: bool
-
-
-def _stderr(text: str) -> None:
-    sys.stderr.write(text.rstrip("\n") + "\n")
 
 
 def _progress(total: int, to_file: bool, tty_out: bool) -> Any:
@@ -131,9 +127,9 @@ def run_suggest(opts: SuggestOptions) -> Suggested:
         if progress is not None:
             progress.stop()
     for note in writer.notes:
-        _stderr(note_line(note))
+        to_stderr(note_line(note))
     if to_files:
-        _stderr(f"needleplan: wrote {written} file(s) to {inert(str(opts.output_dir))}")
+        to_stderr(f"needleplan: wrote {written} file(s) to {inert(str(opts.output_dir))}")
     done.code = EXIT_INVALID if done.invalid else EXIT_OK
     return done
 
@@ -144,7 +140,7 @@ def _kept(outcomes: Any, done: Suggested, progress: Any, collect: bool) -> Any:
         if progress is not None:
             progress.advance(0)
         for line in outcome.messages():
-            _stderr(line)
+            to_stderr(line)
         if not outcome.ok:
             done.invalid.append(outcome.source)
             continue

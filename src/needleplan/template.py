@@ -6,7 +6,23 @@ import textwrap
 
 from .errors import UsageError
 from .rules import RuleSet
-from .vocab import LEVEL_MEANING, PLACES, SIDES
+from .vocab import (
+    AGE_RANGE,
+    GROC_RANGE,
+    LEVEL_MEANING,
+    NRS_RANGE,
+    PLACES,
+    RESPONSES,
+    SESSIONS_PER_WEEK_RANGE,
+    SEVERITY_WORDS,
+    SIDES,
+    START_BACK_PSYCHOSOCIAL,
+    START_BACK_TOTAL,
+)
+
+
+def _span(bounds: tuple[int, int]) -> str:
+    return f"{bounds[0]}-{bounds[1]}"
 
 
 def _wrap(label: str, items: list[str]) -> str:
@@ -54,7 +70,8 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         "# sites:\n#   upper_trapezius: right\n#   levator_scapulae: right\n\n",
         "# Optional free text for the record (never used for safety):\n",
         "# region: right upper trapezius\n\n",
-        "# Required. Pain NRS 0-10 (a whole number), or mild | moderate | severe:\n",
+        f"# Required. Pain NRS {_span(NRS_RANGE)} (a whole number), or "
+        f"{' | '.join(SEVERITY_WORDS)}:\n",
         "severity: 6\n\n",
         "# Required. How long the pain has lasted: '10 days', '6 weeks', '4 months',\n",
         "# '2 years', or a bare number of weeks:\n",
@@ -71,13 +88,15 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         "health_factors: []\n\n",
         _wrap("Optional list. Underlying factors", sorted(rules.underlying_factors)),
         "underlying_factors: []\n\n",
-        "# Optional. Age in years, 0-120:\n",
+        f"# Optional. Age in years, {_span(AGE_RANGE)}:\n",
         "# age: 45\n\n",
-        "# Optional. Response to needling before: good | partial | none | unknown\n",
+        f"# Optional. Response to needling before: {' | '.join(RESPONSES)}\n",
         "previous_response: unknown\n\n",
-        "# Optional. STarT Back scores (total 0-9, psychosocial 0-5), for low back pain:\n",
+        f"# Optional. STarT Back scores (total {_span(START_BACK_TOTAL)}, psychosocial "
+        f"{_span(START_BACK_PSYCHOSOCIAL)}), for low back pain:\n",
         "# start_back: {total: 5, psychosocial: 4}\n\n",
-        "# Optional. The most sessions a week the patient can attend (1-7):\n",
+        "# Optional. The most sessions a week the patient can attend "
+        f"({_span(SESSIONS_PER_WEEK_RANGE)}):\n",
         "# sessions_per_week: 2\n\n",
         "# Optional. First session, YYYY-MM-DD (needed for schedules and --format ics):\n",
         "# start_date: 2026-12-01\n\n",
@@ -86,8 +105,9 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         "# Optional. One entry per session, oldest first, for 'needleplan review':\n",
         "# log:\n",
         "#   - date: 2026-12-01\n",
-        "#     nrs: 6            # pain 0-10 at this session\n",
-        "#     groc: 2           # optional global rating of change, -7..+7\n",
+        f"#     nrs: 6            # pain {_span(NRS_RANGE)} at this session\n",
+        "#     groc: 2           # optional global rating of change, "
+        f"{GROC_RANGE[0]}..+{GROC_RANGE[1]}\n",
         "#     events: []        # optional: " + ", ".join(sorted(rules.review.events)) + "\n",
     ]
     return "".join(parts)

@@ -13,6 +13,8 @@ NEEDLING: frozenset[str] = frozenset(("needle", "needle_with_caution"))
 
 Urgency = Literal["none", "routine", "same_day", "emergency"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
+#: How soon a referral is needed (every urgency but "none").
+ReferralUrgency = Literal["routine", "same_day", "emergency"]
 
 
 def most_urgent(*urgencies: Urgency) -> Urgency:
@@ -37,6 +39,8 @@ FLAG_LEVELS: tuple[FlagLevel, ...] = get_args(FlagLevel)
 
 Verdict = Literal["ok", "caution", "avoid"]
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+#: What a site rule can make of a site.
+SiteRuleVerdict = Literal["caution", "avoid"]
 
 SeverityWord = Literal["mild", "moderate", "severe"]
 SEVERITY_WORDS: tuple[SeverityWord, ...] = get_args(SeverityWord)

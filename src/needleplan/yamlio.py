@@ -63,8 +63,6 @@ MAX_INT_DIGITS = 18
 MAX_FLOAT_CHARS = 40
 #: Longest wait, in seconds, for a pipe, FIFO or device to deliver a whole file.
 READ_TIMEOUT_SECONDS = 10.0
-#: libyaml's own nesting limit: deeper documents fail in its parser.
-PARSER_DEPTH_LIMIT = 1000
 
 STDIN_NAME = "<stdin>"
 
@@ -307,7 +305,6 @@ class _Resolver(yaml.resolver.BaseResolver):
 
 
 _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
-_TOO_DEEP_FOR_PARSER = f"nesting deeper than {PARSER_DEPTH_LIMIT} levels (the YAML parser's limit)"
 
 
 class _CountingComposer(yaml.composer.Composer):
@@ -735,6 +732,8 @@ def _excerpt(text: str, line: int, column: int) -> str:
     start = max(0, column - 1 - 60)
     shown = source[start : start + 76]
     caret = column - 1 - start
+    # one '?' per character that is not printable (not inert()'s escapes), so that the
+    # caret stays under its column
     shown_inert = "".join(ch if ch.isprintable() else "?" for ch in shown)
     gutter = " " * len(str(line))
     prefix = "..." if start else ""
@@ -746,8 +745,8 @@ def _excerpt(text: str, line: int, column: int) -> str:
 def _from_marked(exc: yaml.MarkedYAMLError, source: str, text: str = "") -> Problem:
     problem = (exc.problem or exc.context or "not valid YAML").strip()
     context = (exc.context or "").strip()
-    if "maximum nesting depth" in problem:
-        return _located(source, _TOO_DEEP_FOR_PARSER, exc.problem_mark or exc.context_mark)
+    if "maximum nesting depth" in problem:  # libyaml's own limit (1,000) is past MAX_DEPTH
+        return _located(source, _TOO_DEEP, exc.problem_mark or exc.context_mark)
     if "expected a single document" in problem or "expected a single document" in context:
         message = "more than one YAML document ('---'): put one profile in each file"
         return _located(source, message, exc.problem_mark or exc.context_mark)
