@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from needleplan.config import ClinicSettings
-from needleplan.errors import NeedleplanError
+from needleplan.errors import WriterError
 from needleplan.schedule import ClinicCalendar
 from needleplan.writers import get_writer
 from needleplan.writers.ics import CalendarError
@@ -249,11 +249,12 @@ def test_a_date_off_the_clinics_calendar_is_noted() -> None:
     assert len(notes) == 1 and "not a working day" in notes[0] and "2027-01-02" in notes[0]
 
 
-def test_an_unknown_zone_is_a_needleplan_error() -> None:
+def test_an_unknown_zone_is_the_writers_own_error_with_a_hint() -> None:
     with pytest.raises(CalendarError) as info:
         render(plan(), calendar=ClinicCalendar(timezone="Mars/Olympus_Mons"))
-    assert isinstance(info.value, NeedleplanError)
-    assert "timezone" in str(info.value)
+    assert isinstance(info.value, WriterError)
+    said = info.value.format()
+    assert "'Mars/Olympus_Mons' is not known" in said and "hint: set [schedule] timezone" in said
 
 
 def test_control_characters_in_the_patient_reference_are_made_visible() -> None:

@@ -2,20 +2,22 @@
 
 A writer renders a stream of plans as ``begin + item (+ separator + item)... + end``,
 so plans can be written as they are made, or a whole document at once. Modules
-are imported only when their format is asked for.
+are imported only when their format is asked for; each imports what every writer
+shares from :mod:`needleplan.writers.base`, never this package.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from needleplan.results import Plan
+from needleplan.vocab import FormatName
+from needleplan.writers.base import Render, Writer, plan_key, renderer
+
+__all__ = ["Render", "Writer", "get_writer", "plan_key", "renderer"]
 
 #: format name -> (module, class name)
-FORMATS: dict[str, tuple[str, str]] = {
+_WRITERS: dict[FormatName, tuple[str, str]] = {
     "table": ("table", "TableWriter"),
     "json": ("jsonfmt", "JsonWriter"),
     "jsonl": ("jsonfmt", "JsonLinesWriter"),
@@ -28,84 +30,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-class Writer:
-    """Base writer. ``many`` says whether the output holds several plans."""
-
-    name = ""
-    extension = ".txt"
-    #: False when the whole document must be built at once (FHIR Bundle, calendar)
-    streaming = True
-
-    def __init__(self, **options: Any) -> None:
-        self.options = options
-        #: messages for stderr gathered while rendering (e.g. an empty calendar)
-        self.notes: list[str] = []
-
-    def begin(self, many: bool) -> str:
-        return ""
-
-    def separator(self, many: bool) -> str:
-        return ""
-
-    def item(self, plan: Plan, many: bool) -> str:
-        raise NotImplementedError
-
-    def end(self, many: bool) -> str:
-        return ""
-
-    def document(self, plans: list[Plan], many: bool) -> str:
-        parts = [self.item(p, many) for p in plans]
-        return self.begin(many) + self.separator(many).join(parts) + self.end(many)
-
-    def file_text(self, plan: Plan) -> str:
-        """The content of one output file (``--output-dir``) for one plan."""
-        return self.document([plan], many=False)
-
-
-def plan_key(data: Mapping[str, Any], *extra: str) -> str:
-    """A stable hex key for a plan or review dict (file, patient, condition, rule set, extras):
-    the ids and UIDs that FHIR and iCalendar give it, the same bytes for the same inputs."""
-    import hashlib
-    import json
-
-    rules = data.get("rules") or {}
-    basis = [data.get("source"), data.get("patient"), data.get("condition"), rules.get("sha256")]
-    text = json.dumps([*basis, *extra], ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def get_writer(name: str, **options: Any) -> Writer:
-    module, cls = FORMATS[name]
+    module, cls = _WRITERS[name]  # type: ignore[index]
     writer: Writer = getattr(importlib.import_module(f".{module}", __name__), cls)(**options)
     return writer
-
-
-class Render:
-    """Renders one plan as a stream item or as a whole file, and hands on the writer's notes.
-
-    Made once, before any worker is forked (workers inherit it), so every note
-    a writer makes while rendering leaves with the outcome it belongs to,
-    wherever it was rendered.
-    """
-
-    def __init__(self, writer: Writer, *, as_file: bool, many: bool) -> None:
-        self.writer = writer
-        self.as_file = as_file
-        self.many = many
-
-    def __call__(self, plan: Plan) -> str:
-        if self.as_file:
-            return self.writer.file_text(plan)
-        return self.writer.item(plan, self.many)
-
-    def take_notes(self) -> tuple[str, ...]:
-        notes = tuple(self.writer.notes)
-        self.writer.notes.clear()
-        return notes
-
-
-def renderer(writer: Writer, *, as_file: bool, many: bool) -> Render | None:
-    """What renders each plan as it is made: whole files, stream items, or (None) nothing."""
-    if not as_file and not writer.streaming:
-        return None  # a whole document: the caller renders it from the collected plans
-    return Render(writer, as_file=as_file, many=many)

@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from needleplan.results import Plan
-from needleplan.writers import Writer
+from needleplan.writers.base import Writer
 
 #: The column order is part of the contract (see README).
 COLUMNS = (

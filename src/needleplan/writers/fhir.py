@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 from needleplan.errors import inert
 from needleplan.vocab import NEEDLING
-from needleplan.writers import Writer, plan_key
+from needleplan.writers.base import Writer, plan_key
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"

@@ -15,7 +15,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from needleplan.writers import Writer
+from needleplan.writers.base import Writer
 from needleplan.writers.markdown import (
     NAME_LINE,
     PARENT_LINE,

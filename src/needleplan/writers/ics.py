@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 from icalendar import Calendar, Event
 
 from needleplan import __version__
-from needleplan.errors import NeedleplanError, inert
+from needleplan.errors import WriterError, inert, quote
 from needleplan.schedule import ClinicCalendar
-from needleplan.writers import Writer, plan_key
+from needleplan.writers.base import Writer, plan_key
 
 if TYPE_CHECKING:
     from needleplan.results import Plan
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 _MAX_REFERENCE = 64
 
 
-class CalendarError(NeedleplanError):
+class CalendarError(WriterError):
     """The calendar cannot be written (e.g. the time zone is unknown on this machine)."""
 
 
@@ -61,8 +61,9 @@ def _zone(name: str) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise CalendarError(
-            f"the time zone {name!r} is not known on this machine; set [schedule] timezone "
-            "in needleplan.toml to an IANA name such as 'Europe/London'"
+            f"the time zone {quote(name)} is not known on this machine",
+            hint="set [schedule] timezone in needleplan.toml to an IANA name such as "
+            "'Europe/London'",
         ) from None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from needleplan.results import Plan
-from needleplan.writers import Writer
+from needleplan.writers.base import Writer
 
 
 class JsonWriter(Writer):

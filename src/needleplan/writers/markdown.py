@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from needleplan.errors import inert
-from needleplan.writers import Writer
+from needleplan.writers.base import Writer
 
 PARENT_LINE = "This sheet is for the parent or guardian of the young person."
 NAME_LINE = "Name: ______________________________"

@@ -25,7 +25,7 @@ from typing import Any
 from needleplan.errors import inert
 from needleplan.textfit import cell_len, fit, glue, short, words, wrap
 from needleplan.vocab import NEEDLING, RED_FLAG_PROMPTS
-from needleplan.writers import Writer
+from needleplan.writers.base import Writer
 
 #: One piece of a line and its Rich style ('' for none).
 Seg = tuple[str, str]

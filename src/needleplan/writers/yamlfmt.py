@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from needleplan.results import Plan
-from needleplan.writers import Writer
+from needleplan.writers.base import Writer
 
 
 class YamlWriter(Writer):
