@@ -287,9 +287,9 @@ def _fail_on(value: str | None, allowed: tuple[str, ...], what: str) -> frozense
 
 
 def _width(tty: bool) -> int:
-    import shutil
+    from .textfit import terminal_width
 
-    return shutil.get_terminal_size((100, 24)).columns if tty else 100
+    return terminal_width(tty)
 
 
 def _clinic(settings: "Config") -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import UsageError, did_you_mean, inert
 from .rules import RuleSet
 from .textfit import wrap
-from .vocab import LEVEL_MEANING
+from .vocab import LEVEL_MEANING, spoken
 
 LEVEL_WORDS = {level: f"{name}: {effect}" for level, (name, effect) in LEVEL_MEANING.items()}
 VERDICT_WORDS = {"avoid": "avoid: do not needle the site", "caution": "caution at the site"}
@@ -136,7 +136,7 @@ def _health_factor(page: _Page, rules: RuleSet, key: str) -> None:
         page.field("Also accepted", ", ".join(f.aliases))
     page.field("Level", LEVEL_WORDS.get(f.level, f.level))
     if f.urgency != "none":
-        page.field("Urgency", f.urgency.replace("_", " "))
+        page.field("Urgency", spoken(f.urgency))
     if f.place:
         page.field(
             "Place", "tied to a place (e.g. '- " + key + ": left_arm'); acts on sites there only"
@@ -180,9 +180,9 @@ def _site(page: _Page, rules: RuleSet, key: str) -> None:
     page.title(f"Site: {s.label} ({key})")
     if s.aliases:
         page.field("Also accepted", ", ".join(s.aliases))
-    part = s.body_part.replace("_", " ")
+    part = spoken(s.body_part)
     if s.also:
-        part += " (also counts as: " + ", ".join(a.replace("_", " ") for a in s.also) + ")"
+        part += " (also counts as: " + ", ".join(spoken(a) for a in s.also) + ")"
     page.field("Body part", part)
     risks = [f"{rules.site_risks[r].label} ({r})" for r in s.risks if r in rules.site_risks]
     page.field("Risks", "; ".join(risks) if risks else "none recorded in the anatomy table")
@@ -251,9 +251,9 @@ def _event(page: _Page, rules: RuleSet, key: str) -> None:
     page.title(f"Adverse event: {e.label} ({key})")
     page.field("Next time", e.action)
     if e.verdict:
-        page.field("Review verdict", e.verdict.replace("_", " "))
+        page.field("Review verdict", spoken(e.verdict))
     if e.urgency != "none":
-        page.field("Urgency", e.urgency.replace("_", " "))
+        page.field("Urgency", spoken(e.urgency))
     if e.avoid_site:
         page.field("Sites", "the sites needled that day are avoided next time")
     page.sources(rules, e.sources)

@@ -61,6 +61,7 @@ from .vocab import (
     Place,
     Urgency,
     most_urgent,
+    spoken,
 )
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
                     told,
                 ),
             )
-        places = ", ".join(p.replace("_", " ") for p in factor.places)
+        places = ", ".join(spoken(p) for p in factor.places)
         there = "do not needle there" if hf.level == "contraindication" else "take care there"
         return (
             Flag(
@@ -846,7 +847,7 @@ def _warnings(
             )
         )
     if unchecked:
-        checks = ", ".join(u.check.replace("_", " ") for u in unchecked)
+        checks = ", ".join(spoken(u.check) for u in unchecked)
         warnings.append(
             Warning(
                 "sites_not_given",

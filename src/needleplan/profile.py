@@ -51,7 +51,7 @@ from .vocab import (
     Place,
     Response,
     Side,
-    words,
+    one_of,
 )
 
 if TYPE_CHECKING:
@@ -405,7 +405,10 @@ def _parse_places(value: Any, fid: str) -> tuple[Place, ...]:
     items = value if isinstance(value, list) else [value]
     if not items or len(items) > len(PLACES):
         raise _error(
-            "place", "{factor} needs one or more places: {places}", factor=fid, places=words(PLACES)
+            "place",
+            "{factor} needs one or more places: {places}",
+            factor=fid,
+            places=one_of(PLACES),
         )
     places: list[Place] = []
     for item in items:
@@ -415,7 +418,7 @@ def _parse_places(value: Any, fid: str) -> tuple[Place, ...]:
                 "{value} is not a place for {factor}: use {places}",
                 value=quote(item),
                 factor=fid,
-                places=words(PLACES),
+                places=one_of(PLACES),
                 hint=did_you_mean(str(item), PLACES) if isinstance(item, str) else None,
             )
         if item in places:
@@ -572,7 +575,7 @@ def _sites(value: Any, info: ValidationInfo) -> Mapping[str, Side]:
                     "side",
                     "the side of {site} must be {sides}",
                     site=quote(key),
-                    sides=words(SIDES),
+                    sides=one_of(SIDES),
                     hint=did_you_mean(side, SIDES) if isinstance(side, str) else None,
                 ),
                 key,
@@ -628,7 +631,7 @@ def _measures(value: Any, info: ValidationInfo) -> Mapping[str, float]:
                     "measure",
                     "unknown measure {value}",
                     value=quote(key),
-                    hint=did_you_mean(str(key), known) or "use " + words(tuple(known)),
+                    hint=did_you_mean(str(key), known) or "use " + one_of(tuple(known)),
                 ),
                 key,
             )
@@ -663,7 +666,7 @@ def _events(value: Any, info: ValidationInfo) -> tuple[str, ...]:
                     "unknown_id",
                     "unknown event {value}",
                     value=quote(text),
-                    hint=did_you_mean(text, known) or "use " + words(tuple(known)),
+                    hint=did_you_mean(text, known) or "use " + one_of(tuple(known)),
                 ),
                 i,
             )

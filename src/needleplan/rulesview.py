@@ -17,7 +17,7 @@ import yaml
 from .errors import inert
 from .rules import RuleSet, to_data
 from .textfit import cell_len, fit, glue, wrap
-from .vocab import LEVEL_MEANING
+from .vocab import LEVEL_MEANING, spoken
 
 MIN_WIDTH = 60
 LEVEL_HEADINGS = {
@@ -149,7 +149,7 @@ def rules_table(rules: RuleSet, color: bool = False, width: int | None = None) -
             if f.level != level:
                 continue
             if level == "red_flag":
-                extra = f.urgency.replace("_", " ")
+                extra = spoken(f.urgency)
             elif level == "prognostic":
                 extra = f"{f.prognostic_step:+d}" if f.prognostic_step else "0"
             else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import shutil
 import sys
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -84,7 +83,9 @@ def run_suggest(opts: SuggestOptions) -> Suggested:
     from .writers import get_writer, renderer
 
     inputs, many = profiles(opts.paths)
-    width = opts.width or (shutil.get_terminal_size((100, 24)).columns if opts.tty else 100)
+    from .textfit import terminal_width
+
+    width = opts.width or terminal_width(opts.tty)
     options: dict[str, Any] = {
         "color": opts.colour and opts.output_dir is None,
         "width": width,

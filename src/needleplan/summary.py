@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import inert
 from .textfit import ELLIPSIS, cell_len, fit, glue, wrap
+from .vocab import spoken
 
 #: In the order a clinician looks at them: the ones that stop needling first.
 DECISION_ORDER = (
@@ -40,7 +41,7 @@ SHORT = {"needle_with_caution": "caution"}
 
 
 def _decision_text(d: Mapping[str, Any]) -> str:
-    name = SHORT.get(_decision(d), _decision(d).replace("_", " "))
+    name = SHORT.get(_decision(d), spoken(_decision(d)))
     urgency = d.get("urgency")
     if urgency and urgency != "none" and name in ("refer", "stop needling"):
         return f"{name} ({str(urgency).replace('_', ' ')})"

@@ -17,8 +17,19 @@ ELLIPSIS = "…"
 GLUE = "\x00"
 
 
+def terminal_width(tty: bool) -> int:
+    """The width to lay a screen out in: the terminal's, or 100 columns when not a terminal."""
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns if tty else 100
+
+
 def cell_len(text: str) -> int:
-    """Terminal cells taken by ``text``."""
+    """Terminal cells taken by ``text``.
+
+    Not ``rich.cells.cell_len``: that counts GLUE (NUL) as no cell, and GLUE is printed
+    as a space; and a table run would import Rich for this alone.
+    """
     if text.isascii():
         return len(text)
     return sum(
@@ -104,8 +115,3 @@ def short(message: str) -> str:
     first = _SENTENCE_END.split(message.strip(), maxsplit=1)[0]
     text = _PAREN.sub("", first).strip()
     return text.rstrip(".") if text else message.strip()
-
-
-def words(ident: str) -> str:
-    """An id in plain words: 'upper_trapezius' -> 'upper trapezius'."""
-    return ident.replace("_", " ")

@@ -114,6 +114,11 @@ MAX_DURATION_NUMBER = 9999
 MAX_DIGITS = 12
 
 
-def words(values: tuple[str, ...]) -> str:
+def spoken(ident: str) -> str:
+    """An id in plain words: 'upper_trapezius' -> 'upper trapezius'."""
+    return ident.replace("_", " ")
+
+
+def one_of(values: tuple[str, ...]) -> str:
     """'a, b or c' for messages."""
     return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from needleplan.errors import inert
-from needleplan.vocab import NEEDLING
+from needleplan.vocab import NEEDLING, spoken
 from needleplan.writers.base import Writer, plan_key
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
@@ -162,7 +162,7 @@ def _narrative(*paragraphs: str) -> dict[str, str]:
 
 def _words(identifier: str) -> str:
     """An id read aloud (``upper_trapezius`` -> ``Upper trapezius``)."""
-    text = identifier.replace("_", " ").strip()
+    text = spoken(identifier).strip()
     return text[:1].upper() + text[1:]
 
 

@@ -23,8 +23,8 @@ import io
 from typing import Any
 
 from needleplan.errors import inert
-from needleplan.textfit import cell_len, fit, glue, short, words, wrap
-from needleplan.vocab import NEEDLING, RED_FLAG_PROMPTS
+from needleplan.textfit import cell_len, fit, glue, short, wrap
+from needleplan.vocab import NEEDLING, RED_FLAG_PROMPTS, spoken
 from needleplan.writers.base import Writer
 
 #: One piece of a line and its Rich style ('' for none).
@@ -225,7 +225,7 @@ class TableWriter(Writer):
         lines.append(self._identity(d, extra))
         unchecked = d.get("unchecked") or []
         if unchecked:
-            checks = ", ".join(words(u["check"]) for u in unchecked)
+            checks = ", ".join(spoken(u["check"]) for u in unchecked)
             lines += _tagged(
                 "NOT CHECKED",
                 f"{checks}: no sites listed; add 'sites:' to check them",
@@ -349,7 +349,7 @@ class TableWriter(Writer):
             for r in s.get("reasons", []):
                 items.append((f"{s['label']} ({s['side']})", r["message"], r["source"]))
         for u in d.get("unchecked") or []:
-            items.append((f"Not checked: {words(u['check'])}", u["message"], ""))
+            items.append((f"Not checked: {spoken(u['check'])}", u["message"], ""))
         if not items:
             return out
         out += [[], [("Safety in full", HEAD)]]
@@ -430,7 +430,7 @@ class TableWriter(Writer):
         lines += _tagged("Next", text, w, lines=2)
         avoid = nxt.get("avoid_sites") or []
         if avoid:
-            lines += _tagged("Avoid", ", ".join(glue(words(inert(a))) for a in avoid), w, lines=2)
+            lines += _tagged("Avoid", ", ".join(glue(spoken(inert(a))) for a in avoid), w, lines=2)
         for i, action in enumerate(nxt.get("actions") or []):
             lines += _tagged("Action" if i == 0 else "", inert(action), w, lines=2)
         if d.get("progress_note_due"):
@@ -494,12 +494,12 @@ def rule_words(rule: str) -> str:
     parts = rule.split(".")
     if parts[0] == "conditions" and len(parts) >= 3:
         what = {"initial_block": "Initial block (the trials' dose)"}.get(parts[-1])
-        return what or f"Condition: {words(parts[-1])}"
+        return what or f"Condition: {spoken(parts[-1])}"
     if parts[0] == "review" and len(parts) >= 3 and parts[1] == "events":
-        return f"Adverse event: {words(parts[2])}"
+        return f"Adverse event: {spoken(parts[2])}"
     if parts[0] in _RULE_PREFIX and len(parts) >= 2:
-        return _RULE_PREFIX[parts[0]].format(words(parts[-1]))
-    return inert(" ".join(words(p) for p in parts)).capitalize()
+        return _RULE_PREFIX[parts[0]].format(spoken(parts[-1]))
+    return inert(" ".join(spoken(p) for p in parts)).capitalize()
 
 
 # -- the pain trajectory ------------------------------------------------------------
