@@ -14,8 +14,17 @@ from needleplan.planner import plan
 from needleplan.reviewer import review
 from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len
+from needleplan.vocab import DECISIONS, FLAG_LEVELS, REVIEW_VERDICTS, URGENCIES
 from needleplan.writers import get_writer
-from needleplan.writers.table import DECISIONS, VERDICTS, chart, rule_words
+from needleplan.writers.table import (
+    DECISION_LOOK,
+    FLAG_TAGS,
+    REFER_URGENCY,
+    VERDICT_DETAIL,
+    VERDICT_LOOK,
+    chart,
+    rule_words,
+)
 
 PLANS = Path(__file__).resolve().parent.parent / "plans"
 EXAMPLES = sorted(PLANS.glob("*.yaml"))
@@ -39,7 +48,7 @@ def test_every_example_fits_80_columns_in_40_lines(path: Path, rules: RuleSet) -
     assert len(lines) <= 40
     assert max(cell_len(line) for line in lines) <= 80
     data = the_plan.to_dict()
-    marker, name, _ = DECISIONS[data["decision"]]
+    marker, name, _ = DECISION_LOOK[data["decision"]]
     assert lines[0].strip().startswith(f"{marker} {name}")
     top = "\n".join(lines[:10])
     for flag in data["flags"]:
@@ -68,10 +77,10 @@ def test_labels_are_never_broken(path: Path, width: int, rules: RuleSet) -> None
 
 
 def test_decisions_differ_without_colour() -> None:
-    markers = [marker for marker, _, _ in DECISIONS.values()]
-    names = [name for _, name, _ in DECISIONS.values()]
+    markers = [marker for marker, _, _ in DECISION_LOOK.values()]
+    names = [name for _, name, _ in DECISION_LOOK.values()]
     assert len(set(markers)) == len(markers) and len(set(names)) == len(names)
-    verdicts = [marker for marker, _, _ in VERDICTS.values()]
+    verdicts = [marker for marker, _, _ in VERDICT_LOOK.values()]
     assert len(set(verdicts)) == len(verdicts)
 
 
@@ -172,7 +181,7 @@ def test_review_verdict_first_then_change_next_and_chart(path: Path, rules: Rule
     data = result.to_dict()
     lines = render(result)
     assert len(lines) <= 40 and max(cell_len(line) for line in lines) <= 80
-    marker, name, _ = VERDICTS[data["verdict"]]
+    marker, name, _ = VERDICT_LOOK[data["verdict"]]
     assert lines[0].strip().startswith(f"{marker} {name}")
     order = [
         next(i for i, line in enumerate(lines) if line.startswith(tag))
@@ -225,3 +234,10 @@ def test_summary_one_row_per_patient_and_counts(rules: RuleSet) -> None:
         assert f"refer {refer}," in tally
         if width == 120:
             assert [r.split()[0] for r in rows[: len(plans)]] == [p.stem for p in EXAMPLES]
+
+
+def test_every_decision_verdict_urgency_and_level_has_its_look() -> None:
+    assert set(DECISION_LOOK) == set(DECISIONS)
+    assert set(VERDICT_LOOK) == set(VERDICT_DETAIL) == set(REVIEW_VERDICTS)
+    assert set(REFER_URGENCY) == set(URGENCIES)
+    assert set(FLAG_LEVELS) <= set(FLAG_TAGS)

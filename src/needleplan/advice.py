@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .results import Advice, AdviceSection, Cadence, CompanionItem, Course, Flag, SiteVerdict
-from .vocab import EVERY_SITE_AVOIDED, NEEDLING, Audience, Decision, Urgency
+from .vocab import EVERY_SITE_AVOIDED, GOING_ON, NEEDLING, Audience, Decision, Urgency
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
@@ -256,7 +256,7 @@ def review_advice(
     if urgency == "none":
         instead = verdict in ("stop_needling", "discharge")
         sections += _other_therapies(companions, text, instead=instead)
-    if verdict in ("continue", "extend"):
+    if verdict in GOING_ON:
         sections += _section("aftercare", "After each session", list(text.aftercare))
     if urgency != "emergency":
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))

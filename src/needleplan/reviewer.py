@@ -24,7 +24,7 @@ from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
 from .results import Change, Next, Point, Review, ReviewStep, RulesRef, Warning
 from .rules import RuleSet
-from .vocab import NEEDLING, ReviewVerdict, Urgency, most_urgent
+from .vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, ReviewVerdict, Urgency, most_urgent
 
 
 class NothingToReview(ValueError):
@@ -231,7 +231,7 @@ def review(
     steps += _measures(log, rules)
 
     # what comes next
-    if verdict in ("continue", "extend") and profile.sites and set(profile.sites) <= set(avoid):
+    if verdict in GOING_ON and profile.sites and set(profile.sites) <= set(avoid):
         actions.append(
             "Every planned site is now to be avoided: choose other sites before the next "
             "session, or stop needling."
@@ -263,7 +263,7 @@ def review(
         condition=profile.condition,
         condition_label=the_plan.condition_label,
         verdict=verdict,
-        urgency=urgency if verdict in ("refer", "emergency", "stop_needling") else "none",
+        urgency=urgency if verdict in STOPS_NEEDLING else "none",
         sessions_done=n,
         baseline_nrs=baseline,
         latest_nrs=latest,

@@ -60,6 +60,9 @@ BODY_PARTS: tuple[BodyPart, ...] = get_args(BodyPart)
 
 ReviewVerdict = Literal["continue", "extend", "discharge", "stop_needling", "refer", "emergency"]
 REVIEW_VERDICTS: tuple[ReviewVerdict, ...] = get_args(ReviewVerdict)
+#: Review verdicts under which needling goes on, and those under which it stops.
+GOING_ON: frozenset[ReviewVerdict] = frozenset(("continue", "extend"))
+STOPS_NEEDLING: frozenset[ReviewVerdict] = frozenset(("stop_needling", "refer", "emergency"))
 
 Effect = Literal["applied", "capped", "none"]
 #: The flag a plan raises when every listed site is to be avoided (a contraindication).

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from needleplan.errors import inert
-from needleplan.vocab import NEEDLING, spoken
+from needleplan.vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, spoken
 from needleplan.writers.base import Writer, plan_key
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
@@ -125,7 +125,6 @@ VERDICT_ACTIVITY_STATUS = {
     "refer": "on-hold",
     "emergency": "on-hold",
 }
-STOPS_NEEDLING = ("stop_needling", "refer", "emergency")
 REFERRAL = "Refer for medical assessment"
 
 
@@ -568,7 +567,7 @@ def review_care_plan(
             p for p in (VERDICT_TEXT.get(verdict, ""), _change_text(data), _next_text(data)) if p
         ),
     }
-    if verdict in ("continue", "extend") and nxt.get("sessions"):
+    if verdict in GOING_ON and nxt.get("sessions"):
         needling["scheduledTiming"] = {"repeat": {"count": nxt["sessions"]}}
     activity: dict[str, Any] = {}
     if outcomes:

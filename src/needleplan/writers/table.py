@@ -39,7 +39,7 @@ TOP = 10
 MIN_WIDTH = 40
 
 #: decision -> (marker, words, style). Each looks different without colour too.
-DECISIONS: dict[str, tuple[str, str, str]] = {
+DECISION_LOOK: dict[str, tuple[str, str, str]] = {
     "refer": ("!!", "REFER", "bold white on red"),
     "do_not_needle": ("XX", "DO NOT NEEDLE", "bold white on magenta"),
     "not_indicated": ("--", "NOT INDICATED", "bold white on blue"),
@@ -66,7 +66,7 @@ VERDICT_DETAIL = {
     "extend": "one more block, up to the ceiling",
     "continue": "go on with the planned block",
 }
-VERDICTS: dict[str, tuple[str, str, str]] = {
+VERDICT_LOOK: dict[str, tuple[str, str, str]] = {
     "emergency": ("!!!", "EMERGENCY", "bold white on red"),
     "refer": ("!!", "REFER", "bold white on red"),
     "stop_needling": ("XX", "STOP NEEDLING", "bold white on magenta"),
@@ -208,7 +208,7 @@ class TableWriter(Writer):
     def plan_lines(self, d: dict[str, Any]) -> list[Line]:
         w = self._width()
         decision = d["decision"]
-        marker, name, style = DECISIONS[decision]
+        marker, name, style = DECISION_LOOK[decision]
         if decision == "refer":
             urgency, detail = REFER_URGENCY[d.get("urgency", "none")]
         elif decision in NEEDLING:
@@ -384,7 +384,7 @@ class TableWriter(Writer):
     def review_lines(self, d: dict[str, Any]) -> list[Line]:
         w = self._width()
         verdict = d["verdict"]
-        marker, name, style = VERDICTS[verdict]
+        marker, name, style = VERDICT_LOOK[verdict]
         urgency = ""
         if verdict == "refer" or d.get("urgency", "none") in ("same_day", "emergency"):
             urgency = REFER_URGENCY[d.get("urgency", "none")][0]
