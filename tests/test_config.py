@@ -200,7 +200,7 @@ def test_absolute_rules_path_is_kept(tmp_path: Path) -> None:
         ("[schedule]\nhours = '09:00-09:30'\nsession_minutes = 45\n", 1, 1, "does not fit", None),
         ("[schedule]\ndays = []\n", 2, 1, "at least one working day", None),
         ("[schedule]\nholidays = [\n  2027-01-06,\n  '2027-02-30',\n]\n", 4, 3, "date", None),
-        ("[defaults]\nformat = 'htm'\n", 2, 1, "'html'", "html"),
+        ("[defaults]\nformat = 'htm'\n", 2, 1, "must be one of: table", "'html'"),
         ("[defaults]\nrules = 3\n", 2, 1, "path in quotes", None),
         ("schedule.days = ['xyz']\n", 1, 18, "'xyz' is not a day", None),
         ('[clinic]\nname = "a\\u001b[31mb"\n', 2, 1, "control character", None),

@@ -62,7 +62,7 @@ from needleplan.schedule import (
     DEFAULT_START,
     ClinicCalendar,
 )
-from needleplan.vocab import FORMATS, FormatName
+from needleplan.vocab import FormatName
 
 FILENAME = "needleplan.toml"
 ENV_VAR = "NEEDLEPLAN_CONFIG"
@@ -477,15 +477,16 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
                     else (f"unknown key {quote(name)} outside any section")
                 )
             hint = did_you_mean(name, known) or "known here: " + ", ".join(known)
+        elif err["type"] == "model_type":
+            message = f"{'.'.join(keys) or 'settings'}: this must be a section, written [" + (
+                ".".join(keys) + "]"
+            )
         else:
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "literal_error" and isinstance(err["input"], str):
-                hint = did_you_mean(err["input"], FORMATS)
-            elif err["type"] == "model_type":
-                msg = "this must be a section, written [" + ".".join(keys) + "]"
-            message = f"{'.'.join(keys) or 'settings'}: {msg}" if keys else msg
+            from .validation import reworded
+
+            message, hint = reworded(err, tuple(loc), err.get("input"), top="settings")
         problems.append(Problem(source, message, where[0], where[1], hint))
-    return problems
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
 # --------------------------------------------------------------------------- positions

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import HUMAN, Problem, did_you_mean, kind_of, quote
 from .yamlio import Document, Loc
@@ -101,51 +102,64 @@ def problems_from(
         elif etype in ("model_type", "dict_type", "model_attributes_type"):
             what = "a profile" if messages is not None and not loc else field
             message = f"{what} must be a mapping of 'key: value' lines, not {kind_of(value)}"
-        elif etype in ("string_type", "str_type"):
-            message = f"{field} must be text, not {kind_of(value)}"
-        elif etype in ("int_type", "int_parsing", "int_from_float"):
-            message = f"{field} must be a whole number, not {kind_of(value)}"
-        elif etype in ("float_type", "float_parsing"):
-            message = f"{field} must be a number, not {kind_of(value)}"
-        elif etype in ("bool_type", "bool_parsing"):
-            message = f"{field} must be true or false"
-        elif etype in ("list_type", "tuple_type"):
-            message = f"{field} must be a list such as [a, b], not {kind_of(value)}"
-        elif etype == "literal_error":
-            expected = str(ctx.get("expected", "")).replace("'", "")
-            message = f"{field} must be one of: {expected}"
-            if isinstance(value, str):
-                hint = did_you_mean(
-                    value, [e.strip() for e in expected.replace(" or ", ",").split(",")]
-                )
-        elif etype == "string_pattern_mismatch":
-            message = (
-                f"{field} {quote(value)} is not a valid id: use lower-case letters, digits and '_'"
-            )
-        elif etype == "string_too_long":
-            message = f"{field} is longer than {ctx.get('max_length')} characters"
-        elif etype == "string_too_short":
-            message = f"{field} must not be empty"
-        elif etype == "too_long":
-            message = f"{field} has more than {ctx.get('max_length')} items"
-        elif etype == "too_short":
-            message = f"{field} needs at least {ctx.get('min_length')} item(s)"
-        elif etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            message = f"{field} {quote(value)} is out of range: " + err["msg"].replace(
-                "Input should be", "must be"
-            )
-        elif etype == "value_error":
-            message = str(ctx.get("error") or err["msg"])
-            message = message.removeprefix("Value error, ")
-            if loc:
-                message = f"{field}: {message}"
-        elif ctx.get(HUMAN):
-            message = err["msg"]
-            if len(loc) > 1:
-                message = f"{field}: {message}"
-            if etype == "profile_type":
-                at = doc.positions.value(())
         else:
-            message = f"{field}: " + err["msg"].replace("Input should be", "must be")
+            message, said = reworded(err, loc, value)
+            hint = hint or said
+            if etype == "profile_type" and ctx.get(HUMAN):
+                at = doc.positions.value(())
         problems.append(Problem(doc.source, message, at[0], at[1], hint))
     return sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))
+
+
+def reworded(
+    err: ErrorDetails, loc: Loc, value: Any, top: str = "profile"
+) -> tuple[str, str | None]:
+    """A pydantic error at ``loc`` in needleplan's words: its message and a hint. Profiles,
+    rule sets and clinic settings (``top`` names the whole) say the same thing the same way."""
+    etype = err["type"]
+    ctx = err.get("ctx") or {}
+    field = dotted(loc) or top
+    hint: str | None = None
+    if etype in ("string_type", "str_type"):
+        message = f"{field} must be text, not {kind_of(value)}"
+    elif etype in ("int_type", "int_parsing", "int_from_float"):
+        message = f"{field} must be a whole number, not {kind_of(value)}"
+    elif etype in ("float_type", "float_parsing"):
+        message = f"{field} must be a number, not {kind_of(value)}"
+    elif etype in ("bool_type", "bool_parsing"):
+        message = f"{field} must be true or false"
+    elif etype in ("list_type", "tuple_type"):
+        message = f"{field} must be a list such as [a, b], not {kind_of(value)}"
+    elif etype == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        message = f"{field} must be one of: {expected}"
+        if isinstance(value, str):
+            choices = [e.strip() for e in expected.replace(" or ", ",").split(",")]
+            hint = did_you_mean(value, choices)
+    elif etype == "string_pattern_mismatch":
+        message = (
+            f"{field} {quote(value)} is not a valid id: use lower-case letters, digits and '_'"
+        )
+    elif etype == "string_too_long":
+        message = f"{field} is longer than {ctx.get('max_length')} characters"
+    elif etype == "string_too_short":
+        message = f"{field} must not be empty"
+    elif etype == "too_long":
+        message = f"{field} has more than {ctx.get('max_length')} items"
+    elif etype == "too_short":
+        message = f"{field} needs at least {ctx.get('min_length')} item(s)"
+    elif etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        message = f"{field} {quote(value)} is out of range: " + err["msg"].replace(
+            "Input should be", "must be"
+        )
+    elif etype == "value_error":
+        message = str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
+        if loc:
+            message = f"{field}: {message}"
+    elif ctx.get(HUMAN):  # written for people already; a nested one says where
+        message = err["msg"]
+        if len(loc) > 1:
+            message = f"{field}: {message}"
+    else:
+        message = f"{field}: " + err["msg"].replace("Input should be", "must be")
+    return message, hint
