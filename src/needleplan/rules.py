@@ -469,7 +469,10 @@ class RuleSet:
     Build one with :func:`load_rules` or :func:`parse_rules` (both validate it);
     derived look-ups are cached on the instance. A rule set is equal only to
     itself and hashes by identity (so the planner can key its caches on it);
-    compare two by ``to_data()``.
+    compare two by ``to_data()``. Like every frozen dataclass it is frozen one level
+    deep: its tables are plain mappings, and changing one after planning would leave
+    the planner's cached parts as they were. Make a changed rule set as a new one
+    (``dataclasses.replace``, or :func:`parse_rules` of edited data).
     """
 
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
@@ -553,14 +556,15 @@ class RuleSet:
         """The sha256 of the file it came from, or of its content when built in Python."""
         digest: str | None = self.__dict__.get("_sha256")
         if digest is None:
-            canonical = json.dumps(to_data(self), sort_keys=True, ensure_ascii=False).encode()
+            canonical = json.dumps(self.to_data(), sort_keys=True, ensure_ascii=False).encode()
             digest = hashlib.sha256(canonical).hexdigest()
             object.__setattr__(self, "_sha256", digest)
         return digest
 
     def to_data(self) -> dict[str, Any]:
-        """Plain data (mappings, lists, text, numbers) that loads back into this rule set."""
-        data: dict[str, Any] = to_data(self)
+        """Plain data (mappings, lists, text, numbers) that loads back into this rule set:
+        pydantic's own serializer of the entries."""
+        data: dict[str, Any] = _adapter().dump_python(self, mode="json")
         return data
 
     # -- consistency ------------------------------------------------------
@@ -704,17 +708,6 @@ def _walk_links(rs: RuleSet) -> Iterator[tuple[Loc, Links]]:
     if rs.start_back is not None:
         for risk, comps in rs.start_back.companions.items():
             yield ("start_back", "companions", risk), comps
-
-
-def to_data(value: Any) -> Any:
-    """Entries as mappings, all the way down: what a rule-set file holds."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [to_data(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: to_data(v) for k, v in value.items()}
-    return value
 
 
 DEFAULT_SOURCE = "needleplan:rules/default.yaml"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import yaml
 
 from .errors import inert
-from .rules import RuleSet, to_data
+from .rules import RuleSet
 from .textfit import cell_len, fit, glue, wrap
 from .vocab import LEVEL_MEANING, spoken
 
@@ -47,7 +47,7 @@ def rules_yaml(rules: RuleSet) -> str:
         "'needleplan rules --format yaml'.\n# Edit and use with --rules FILE. Every number "
         "needs sources.\n"
     )
-    return header + yaml.safe_dump(to_data(rules), sort_keys=False, allow_unicode=True, width=100)
+    return header + yaml.safe_dump(rules.to_data(), sort_keys=False, allow_unicode=True, width=100)
 
 
 class _Out:
