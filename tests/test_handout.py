@@ -609,26 +609,10 @@ def test_review_chart_png_is_plain_and_fixed_size() -> None:
 
 
 def test_review_chart_shows_baseline_and_meaningful_change_line() -> None:
-    import matplotlib
+    from needleplan.writers.html import chart_figure
 
-    matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure
-
-    from needleplan.writers import html as html_writer
-
-    made: list[Figure] = []
-    real = Figure.add_subplot
-
-    def spy(self: Figure, *a: Any, **k: Any) -> Any:
-        made.append(self)
-        return real(self, *a, **k)
-
-    Figure.add_subplot = spy  # type: ignore[method-assign]
-    try:
-        html_writer.chart_png(review()["trajectory"], 7, 5)
-    finally:
-        Figure.add_subplot = real  # type: ignore[method-assign]
-    ax = made[0].axes[0]
+    figure = chart_figure(review()["trajectory"], 7, 5)
+    ax = figure.axes[0]
     levels = sorted(
         {
             round(float(line.get_ydata()[0]), 2)

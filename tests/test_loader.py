@@ -19,7 +19,7 @@ from needleplan import InputError, profile_from_text, yamlio
 from needleplan.rules import load_rules
 
 from .conftest import PLANS
-from .measure import run_measured
+from .limits import run_limited
 
 RULES = load_rules()
 VALID_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(PLANS.glob("*.yaml"))]
@@ -146,7 +146,7 @@ def test_hostile_files_are_refused_fast_and_small(tmp_path: Path, name: str) -> 
     path = tmp_path / name
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
 
-    returncode, stdout, stderr, _ = run_measured(
+    returncode, stdout, stderr = run_limited(
         [
             sys.executable,
             "-c",

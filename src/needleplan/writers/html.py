@@ -29,6 +29,7 @@ from needleplan.writers.markdown import (
 
 if TYPE_CHECKING:
     import jinja2
+    from matplotlib.figure import Figure
 
 #: chart size in inches and its resolution: fixed, so the same log gives the same bytes
 CHART_SIZE = (6.4, 2.6)
@@ -49,9 +50,9 @@ def environment() -> jinja2.Environment:
     )
 
 
-def chart_png(
+def chart_figure(
     scores: Sequence[Mapping[str, Any]], baseline: float, target: float, label: str = "Your pain"
-) -> bytes:
+) -> Figure:
     """The NRS over the sessions, with the baseline and the meaningful-change line."""
     import matplotlib
 
@@ -91,8 +92,17 @@ def chart_png(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
+    return fig
+
+
+def chart_png(
+    scores: Sequence[Mapping[str, Any]], baseline: float, target: float, label: str = "Your pain"
+) -> bytes:
+    """:func:`chart_figure` as PNG bytes (no 'Software' tag: the same bytes every run)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
+    chart_figure(scores, baseline, target, label).savefig(
+        buf, format="png", metadata={"Software": None}
+    )
     return buf.getvalue()
 
 
