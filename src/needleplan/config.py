@@ -368,7 +368,7 @@ def _read(path: Path) -> str:
             [
                 Problem(
                     source,
-                    "the config file is larger than 64 KiB; it is not read",
+                    f"the config file is larger than {MAX_BYTES // 1024} KiB; it is not read",
                     hint="a clinic's settings take a few lines; is this the right file?",
                 )
             ]
