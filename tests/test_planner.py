@@ -495,3 +495,51 @@ def test_every_site_avoided_tells_the_patient_each_sites_own_reason() -> None:
         r.patient_message for s in result.sites for r in s.reasons if r.flag not in avoiding
     }
     assert cautions and not any(m in said for m in cautions)
+
+
+@pytest.mark.parametrize(
+    ("notes", "factor"),
+    [
+        ("pain worse lying down at night", "unremitting_night_pain"),
+        ("lost some weight this year", "unexplained_weight_loss"),
+        ("weight dropped 6 kg", "unexplained_weight_loss"),
+        ("numb down below", "cauda_equina_signs"),
+    ],
+)
+def test_common_ways_of_saying_a_red_flag_are_named(notes: str, factor: str) -> None:
+    warned = [w.message for w in plan(profile(notes=notes), RULES).warnings]
+    assert any(f"add '{factor}'" in w for w in warned), warned
+
+
+def test_an_avoided_sites_deciding_reason_comes_first() -> None:
+    p = profile(
+        condition="low_back_pain",
+        sites={"lumbar_paraspinals": "both"},
+        health_factors=[{"pregnancy": "26 weeks"}, "anticoagulants"],
+    )
+    (site,) = plan(p, RULES).sites
+    verdicts = {r.id: r.verdict for r in RULES.site_rules}
+    assert site.verdict == "avoid" and verdicts[site.reasons[0].flag] == "avoid"
+    assert [verdicts[r.flag] for r in site.reasons] == sorted(
+        (verdicts[r.flag] for r in site.reasons), key=lambda v: v != "avoid"
+    )
+
+
+def test_the_readmes_dose_table_is_the_shipped_rule_set() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {
+        m.group(1): m.groups()[1:]
+        for m in re.finditer(
+            r"^  \| `(\w+)` \| ([^|]+) \| ([^|]+) \| (\d) a week[^|]* \| (\d+) \|$", readme, re.M
+        )
+    }
+    assert set(rows) == set(RULES.conditions)
+    for cid, (doses, block, per_week, ceiling) in rows.items():
+        c = RULES.conditions[cid]
+        low, high = c.initial_block.low, c.initial_block.high
+        assert block.strip() == (str(low) if low == high else f"{low}-{high}"), cid
+        given = doses.strip()
+        listed = ", ".join(map(str, c.trial_doses))
+        range_ = f"{min(c.trial_doses)}-{max(c.trial_doses)}"
+        assert given in (listed, range_), cid
+        assert int(per_week) == c.per_week and int(ceiling) == RULES.ceiling(cid), cid

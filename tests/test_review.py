@@ -20,8 +20,16 @@ TODAY = dt.date(2026, 12, 31)
 PLANS = Path(__file__).resolve().parent.parent / "plans"
 
 
-def course(*scores: int, condition: str = "neck_pain", sites: Any = None, **last: Any) -> Any:
-    """A profile whose log has one session per score, a week apart; ``last`` adds to the last."""
+def course(
+    *scores: int,
+    condition: str = "neck_pain",
+    sites: Any = None,
+    days_after: int = 0,
+    **last: Any,
+) -> Any:
+    """A profile whose log has one session per score, a week apart; ``last`` adds to the last.
+
+    Reviewed ``days_after`` the last session (the same day, by default)."""
     log: list[dict[str, Any]] = [
         {"date": (dt.date(2026, 9, 1) + dt.timedelta(days=7 * i)).isoformat(), "nrs": s}
         for i, s in enumerate(scores)
@@ -35,7 +43,8 @@ def course(*scores: int, condition: str = "neck_pain", sites: Any = None, **last
         "log": log,
     }
     p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
-    return review(p, RULES, TODAY)
+    last_day = dt.date.fromisoformat(log[-1]["date"])
+    return review(p, RULES, last_day + dt.timedelta(days=days_after))
 
 
 def test_meaningful_change_is_two_points_or_thirty_percent() -> None:
@@ -370,11 +379,11 @@ def test_needling_after_an_emergency_event_asks_for_clearance(event: str) -> Non
     later = {"date": "2026-10-15", "nrs": 5}
     r = _logged(first, later)
     assert r.verdict == "stop_needling"
-    said = [w.message for w in r.warnings if w.kind == "needled_after_emergency"]
+    said = [w.message for w in r.warnings if w.kind == "needled_after_stop"]
     assert len(said) == 1 and "2026-10-15" in said[0] and "cleared" in said[0]
     # a session logged without needling, or the event in the latest session, is not warned
     for entries in ((first, {**later, "needled": []}), (first,), ({**first, "events": []}, later)):
-        assert not any(w.kind == "needled_after_emergency" for w in _logged(*entries).warnings)
+        assert not any(w.kind == "needled_after_stop" for w in _logged(*entries).warnings)
 
 
 def test_a_log_is_never_reviewed_past_today() -> None:
@@ -388,3 +397,61 @@ def test_a_log_is_never_reviewed_past_today() -> None:
     assert review(p, RULES, dt.date(2026, 11, 19)).sessions_done == 1
     with pytest.raises(ValueError, match="after today"):
         review(p, RULES, dt.date(2026, 11, 18))
+
+
+@pytest.mark.parametrize("event", ["breathlessness", "chest_pain", "infection_signs"])
+def test_an_urgent_event_weeks_ago_asks_for_its_assessment_not_for_help_now(event: str) -> None:
+    recent = course(7, 5, events=[event], days_after=RULES.review.event_recent_days)
+    assert recent.urgency in ("emergency", "same_day")
+    old = course(7, 5, events=[event], days_after=RULES.review.event_recent_days + 1)
+    assert (old.verdict, old.urgency) == ("stop_needling", "routine")
+    said = " ".join([*old.next.actions, *(s.reason for s in old.rationale)])
+    assert "confirm that the patient was medically assessed" in said
+    assert old.advice.title != recent.advice.title or recent.verdict != "emergency"
+    page = " ".join([old.advice.lead, *(i for s in old.advice.sections for i in s.items)])
+    assert "emergency" not in old.advice.title.lower()
+    assert "now" not in old.advice.lead.lower() or "doctor" in page.lower()
+
+
+def test_needling_after_a_new_red_flag_asks_for_clearance() -> None:
+    data = {
+        "condition": "neck_pain",
+        "severity": 7,
+        "duration": "6 months",
+        "sites": {"upper_trapezius": "left"},
+        "log": [
+            {"date": "2026-10-01", "nrs": 6, "new_health_factors": ["fever"]},
+            {"date": "2026-10-08", "nrs": 5},
+        ],
+    }
+    p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
+    r = review(p, RULES, TODAY)
+    assert r.verdict == "refer"
+    said = [w.message for w in r.warnings if w.kind == "needled_after_stop"]
+    assert len(said) == 1 and "Fever" in said[0] and "2026-10-08" in said[0]
+
+
+def test_notes_that_may_describe_cauda_equina_hold_the_course_as_an_emergency() -> None:
+    notes = "numbness in the saddle area and trouble passing urine since Tuesday"
+    for days_after in (0, 30):  # a red flag is not outgrown: however long ago it was noted
+        r = course(7, 5, 3, condition="low_back_pain", notes=notes, days_after=days_after)
+        assert (r.verdict, r.urgency) == ("stop_needling", "emergency")
+        assert "cauda_equina_signs" in r.rationale[0].reason
+        assert "from needling" not in r.advice.lead  # told by the patient, not an injury
+        why = [i for s in r.advice.sections if s.heading == "Why" for i in s.items]
+        assert why == [RULES.health_factors["cauda_equina_signs"].patient_message]
+
+
+def test_words_of_a_collapsed_lung_weeks_ago_ask_for_a_check_not_emergency_help() -> None:
+    now = course(7, 5, notes="short of breath since the session")
+    assert (now.verdict, now.urgency) == ("stop_needling", "emergency")
+    later = course(7, 5, notes="short of breath since the session", days_after=20)
+    assert (later.verdict, later.urgency) == ("stop_needling", "routine")
+
+
+def test_the_page_names_the_next_check_before_the_rest_of_the_block() -> None:
+    r = course(7, 6, condition="knee_osteoarthritis", sites={"vastus_medialis": "right"})
+    assert r.verdict == "continue" and 0 < r.next.reassess_after < r.next.sessions
+    items = [i for s in r.advice.sections for i in s.items]
+    expected = f"Next: {r.next.reassess_after} session"
+    assert any(i.startswith(expected) and "a check on how it is going" in i for i in items)

@@ -304,7 +304,8 @@ def test_emergency_puts_the_course_on_hold_and_refers_now(tmp_path: Path) -> Non
     profile["log"][-1]["events"] = ["breathlessness"]
     path = tmp_path / "emergency.yaml"
     path.write_text(yaml.safe_dump(profile))
-    obj = _review(path)
+    same_day = dt.date.fromisoformat(str(profile["log"][-1]["date"]))  # reviewed that day
+    obj = review(load_profile(path, RULES, today=TODAY), RULES, same_day, source=str(path))
     assert obj.to_dict()["verdict"] == "emergency"
     data = json.loads(_fhir(obj))
     _validate_bundle(data)

@@ -251,6 +251,8 @@ def review_advice(
         go = text.referral[urgency]  # type: ignore[index]
         sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
         sections += _section("watch_for", "Why", _told(words, list(why)))
+    else:  # needling stops without a doctor first: why, in the page's words
+        sections += _section("why", "Why", _told(words, list(why)))
     lead, items = _next_steps(review)
     sections += _section("your_progress", "What happens next", items)
     if urgency == "none":
@@ -268,6 +270,11 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
     verdict = review.verdict
     words = _WORDS[review.audience]
     more = f"Next: {_sessions(review.next.sessions)} more, then another check."
+    if 0 < review.next.reassess_after < review.next.sessions:  # a check comes first
+        more = (
+            f"Next: {_sessions(review.next.reassess_after)} more, then a check on how it is "
+            f"going (up to {_sessions(review.next.sessions)} more in all)."
+        )
     said = {step.rule for step in review.rationale}
     if verdict == "emergency":
         return words["emergency"], []
@@ -283,6 +290,8 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
     if verdict == "discharge":
         return words["discharge"], [words["discharge_next"]]
     if review.urgency == "emergency":
+        if "review.notes_red_flag" in said:  # symptoms told, not a needling injury
+            return f"{words['refer_now']} Needling stops for now.", []
         return f"{words['emergency']} Needling stops for now.", []
     if "review.emergency" in said:  # an emergency at an earlier session: cleared first
         return f"{words['stopped']} {words['cleared_first']}", []

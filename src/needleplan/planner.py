@@ -250,7 +250,7 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
     have = profile.factor_ids
     site = rules.sites[sid]
     places = site_places(site, side)
-    reasons: list[Reason] = []
+    reasons: list[tuple[int, Reason]] = []  # with its rule's verdict: the deciding ones first
     verdict = "ok"
     covered: set[str] = set()  # factors already answered by a rule at this site
     for rule in rules.site_rules:
@@ -266,17 +266,17 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
             continue  # a general rule, already answered more strictly here
         covered |= factors & have
         stronger = bool(set(rule.stronger_with) & have) and rule.message_stronger
-        reasons.append(
-            Reason(
-                rule.id,
-                rule.message_stronger if stronger else rule.message,
-                rule.message_for(_reader(profile)),
-                rules.cite(rule.sources),
-            )
+        reason = Reason(
+            rule.id,
+            rule.message_stronger if stronger else rule.message,
+            rule.message_for(_reader(profile)),
+            rules.cite(rule.sources),
         )
+        reasons.append((-_VERDICT_ORDER[rule.verdict], reason))
         if _VERDICT_ORDER[rule.verdict] > _VERDICT_ORDER[verdict]:
             verdict = rule.verdict
-    return SiteVerdict(sid, site.label, side, verdict, tuple(reasons))  # type: ignore[arg-type]
+    ordered = tuple(reason for _, reason in sorted(reasons, key=lambda pair: pair[0]))
+    return SiteVerdict(sid, site.label, side, verdict, ordered)  # type: ignore[arg-type]
 
 
 def _unchecked(

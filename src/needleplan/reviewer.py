@@ -22,9 +22,27 @@ from .advice import EMPTY, review_advice
 from .planner import note_hits, notes_warning
 from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
-from .results import Change, Next, Point, Review, ReviewStep, RulesRef, Warning
-from .rules import RuleSet
-from .vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, ReviewVerdict, Urgency, most_urgent
+from .results import (
+    Change,
+    Flag,
+    Next,
+    Point,
+    Review,
+    ReviewStep,
+    RulesRef,
+    SiteVerdict,
+    Warning,
+)
+from .rules import HealthFactor, RuleSet
+from .vocab import (
+    EVERY_SITE_AVOIDED,
+    GOING_ON,
+    NEEDLING,
+    STOPS_NEEDLING,
+    ReviewVerdict,
+    Urgency,
+    most_urgent,
+)
 
 
 class NothingToReview(ValueError):
@@ -55,21 +73,47 @@ def _merged(profile: ConditionProfile) -> ConditionProfile:
     return profile.model_copy(update={"health_factors": tuple(factors.values())})
 
 
-def _needled_after_emergency(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warning]:
-    """A session with needling logged after an emergency event (a possible pneumothorax)."""
+def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...]) -> str:
+    """The findings that now rule needling out; every site avoided names each site's reason."""
+    said = []
+    for flag in stops:
+        if flag.id != EVERY_SITE_AVOIDED:
+            said.append(flag.label)
+            continue
+        why = "; ".join(
+            f"{s.label} ({s.side}): {s.reasons[0].message.split('. ')[0]}"
+            for s in sites
+            if s.verdict == "avoid" and s.reasons
+        )
+        said.append(
+            f"every planned site must now be avoided ({why}); choose other sites, "
+            "or go on without needles"
+        )
+    return ", ".join(said)
+
+
+def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warning]:
+    """The first session with needling logged after a finding that stops needling: an adverse
+    event that stops the course, or a red flag or contraindication added during it."""
+    stopping = ("red_flag", "contraindication")
     for i, entry in enumerate(log):
-        emergency = [e for e in entry.events if rules.review.events[e].verdict == "emergency"]
-        if not emergency:
+        events = [rules.review.events[e] for e in entry.events]
+        found = [e.label for e in events if e.verdict is not None]
+        found += [
+            rules.health_factors[f.id].label
+            for f in entry.new_health_factors
+            if rules.health_factors[f.id].level in stopping
+        ]
+        if not found:
             continue
         for j in range(i + 1, len(log)):
             later = log[j]
             if later.needled is not None and not later.needled:
                 continue  # 'needled: []': a session without needling
-            label = rules.review.events[emergency[0]].label
             return [
                 Warning(
-                    "needled_after_emergency",
-                    f"Session {j + 1} ({later.date}) needled after '{label}' was logged "
+                    "needled_after_stop",
+                    f"Session {j + 1} ({later.date}) needled after '{found[0]}' was logged "
                     f"on {entry.date}: needling resumes only once the patient has been "
                     "medically cleared. Record the clearance in that session's notes.",
                 )
@@ -113,13 +157,26 @@ def review(
     verdict: ReviewVerdict
     urgency: Urgency = "none"
 
-    # adverse events: what they change, and whether they stop the course
-    stop_event: tuple[str, LogEntry, bool] | None = None
+    # adverse events: what they change, and whether they stop the course. An urgent one
+    # (an emergency, or a same-day review) is acted on as happening now only when it is
+    # in the latest session and that session is recent; an older one asks for its medical
+    # assessment to be confirmed.
+    stop_event: tuple[str, LogEntry, bool, str] | None = None  # id, session, now, what to do
     for i, entry in enumerate(log):
+        latest_entry = i == n - 1
+        days_ago = (today - entry.date).days
+        now = latest_entry and days_ago <= r.event_recent_days
         for eid in entry.events:
             event = r.events[eid]
-            latest_entry = i == n - 1
-            action = f"{event.label} (session {i + 1}, {entry.date}): {event.action}"
+            urgent = event.urgency != "none" or event.verdict == "emergency"
+            what = event.action
+            if urgent and not now:
+                what = (
+                    f"logged {days_ago} days ago: confirm that the patient was medically "
+                    "assessed, and record it, before any more needling (if the signs are "
+                    f"there now: {event.action})"
+                )
+            action = f"{event.label} (session {i + 1}, {entry.date}): {what}"
             if event.avoid_site:
                 needled = entry.needled if entry.needled is not None else ()
                 if len(needled) == 1:
@@ -130,13 +187,11 @@ def review(
                     action += " (record which site with 'needled:')"
             actions.append(action)
             if event.verdict is not None and (stop_event is None or latest_entry):
-                stop_event = (eid, entry, latest_entry)
-            if event.urgency != "none" and latest_entry:
-                urgency = most_urgent(urgency, event.urgency)
+                stop_event = (eid, entry, now, what)
+            if urgent and latest_entry:
+                urgency = most_urgent(urgency, event.urgency if now else "routine")
             steps.append(
-                ReviewStep(
-                    f"review.events.{eid}", f"{event.label}: {event.action}", cite(event.sources)
-                )
+                ReviewStep(f"review.events.{eid}", f"{event.label}: {what}", cite(event.sources))
             )
 
     warnings: list[Warning] = []
@@ -152,7 +207,7 @@ def review(
                         f"the plan says to avoid: {why}",
                     )
                 )
-    warnings += _needled_after_emergency(log, rules)
+    warnings += _needled_after_stop(log, rules)
     have = current.factor_ids
     for i, entry in enumerate(log):
         said = notes_warning(entry.notes, rules, have)
@@ -161,11 +216,12 @@ def review(
                 Warning("notes_red_flag_words", f"Session {i + 1} ({entry.date}): " + said)
             )
     holding = [g for g in rules.note_words if g.holds_course and note_hits(log[-1].notes, g.words)]
+    held_by: HealthFactor | None = None  # the red flag the latest notes may describe
     red = [f for f in the_plan.flags if f.level == "red_flag"]
     stops = [f for f in the_plan.flags if f.level in ("contraindication", "not_indicated")]
     if stop_event is not None and r.events[stop_event[0]].verdict == "emergency":
-        eid, entry, is_latest = stop_event
-        if is_latest:
+        eid, entry, is_now, _ = stop_event
+        if is_now:
             verdict, urgency = "emergency", "emergency"
             why = (
                 f"{r.events[eid].label} (session {n}): possible pneumothorax or other "
@@ -179,14 +235,23 @@ def review(
             )
         steps.insert(0, ReviewStep("review.emergency", why, cite(r.events[eid].sources)))
     elif holding:
-        verdict, urgency = "stop_needling", "emergency"
         group = holding[0]
+        factor = rules.health_factors.get(group.factor) if group.factor else None
+        if factor is None:  # words that may describe a needling injury (a collapsed lung)
+            recent = (today - log[-1].date).days <= r.event_recent_days
+            needs: Urgency = "emergency" if recent else "routine"
+            then = "if breathless or in chest pain now, emergency services"
+        else:  # words that may describe a red flag that refers at once, however long ago
+            held_by = factor
+            needs = factor.urgency if factor.urgency != "none" else "same_day"
+            then = f"if confirmed, add '{group.factor}' under new_health_factors (it refers)"
+        verdict, urgency = "stop_needling", needs
         steps.insert(
             0,
             ReviewStep(
-                "review.notes",
+                "review.notes" if factor is None else "review.notes_red_flag",
                 f"the latest session's notes may describe {group.topic}: no more needling until "
-                "the patient is checked; if breathless or in chest pain now, emergency services",
+                f"the patient is checked; {then}",
                 cite(group.sources or rules.note_words_sources),
             ),
         )
@@ -203,13 +268,13 @@ def review(
             ),
         )
     elif stop_event is not None:
-        eid, entry, _ = stop_event
+        eid, entry, _, what = stop_event
         verdict = "stop_needling"
         steps.insert(
             0,
             ReviewStep(
                 "review.adverse_event",
-                f"{r.events[eid].label} ({entry.date}): {r.events[eid].action}",
+                f"{r.events[eid].label} ({entry.date}): {what}",
                 cite(r.events[eid].sources),
             ),
         )
@@ -219,7 +284,7 @@ def review(
             0,
             ReviewStep(
                 "review.do_not_needle",
-                "the profile now rules needling out: " + ", ".join(f.label for f in stops),
+                "the profile now rules needling out: " + _stopped_by(stops, the_plan.sites),
                 "; ".join(dict.fromkeys(f.source for f in stops)) or cite(r.sources),
             ),
         )
@@ -285,6 +350,13 @@ def review(
     elif stop_event is not None:  # why needling stopped, in the page's words
         told = r.events[stop_event[0]].message_for(the_plan.audience)
         flagged = (told,) if told else ()
+    elif held_by is not None:  # notes that may describe a red flag
+        told = held_by.message_for(the_plan.audience)
+        flagged = (told,) if told else ()
+    elif verdict == "stop_needling" and stops:  # a contraindication, or every site avoided
+        avoided = [st.reasons[0] for st in the_plan.sites if st.verdict == "avoid" and st.reasons]
+        told_why = [f.patient_message for f in stops] + [x.patient_message for x in avoided]
+        flagged = tuple(dict.fromkeys(m for m in told_why if m))
     else:
         flagged = ()
     advice = review_advice(result, rules, the_plan.companions, flagged)

@@ -190,6 +190,10 @@ class ReviewRules:
     sources: Sources
     measures: Mapping[Id, Measure] = field(default_factory=dict)
     events: Mapping[Id, Event] = field(default_factory=dict)
+    #: days after a session in which an urgent event logged then is acted on as happening
+    #: now; an older one asks for the medical assessment to be confirmed instead
+    event_recent_days: Annotated[int, Field(ge=0, le=30)] = 2
+    event_recent_sources: tuple[SourceId, ...] = ()
 
 
 @_entry

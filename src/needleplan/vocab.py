@@ -76,7 +76,7 @@ RED_FLAG_PROMPTS = frozenset(
         "new_pain_over_50",
         "fresh_pain",
         "needled_avoided_site",
-        "needled_after_emergency",
+        "needled_after_stop",
     )
 )
 

@@ -132,6 +132,8 @@ def scores_summary(data: Mapping[str, Any]) -> str:
     if len(points) > 1:
         words.append(f"At session {last['session']} it was {_number(last['nrs'])}.")
     change = data.get("change") or {}
+    if data.get("urgency") == "emergency" or data.get("verdict") == "emergency":
+        return " ".join(words)  # no "real improvement" under "get emergency help now"
     if change.get("worse"):
         words.append(f"{whose(data).capitalize()} pain is worse than at the start.")
     elif change.get("meaningful"):

@@ -61,7 +61,7 @@ DECISION_DETAIL = {
 VERDICT_DETAIL = {
     "emergency": "call emergency services now; no needling",
     "refer": "medical assessment; no needling until cleared",
-    "stop_needling": "review the diagnosis and plan",
+    "stop_needling": "no more needling for now; why below",
     "discharge": "to self-management with the exercises",
     "extend": "one more block, up to the ceiling",
     "continue": "go on with the planned block",
