@@ -543,3 +543,17 @@ def test_the_readmes_dose_table_is_the_shipped_rule_set() -> None:
         range_ = f"{min(c.trial_doses)}-{max(c.trial_doses)}"
         assert given in (listed, range_), cid
         assert int(per_week) == c.per_week and int(ceiling) == RULES.ceiling(cid), cid
+
+
+def test_the_page_says_which_places_are_skipped_and_where_a_place_tied_factor_is() -> None:
+    p = profile(
+        condition="low_back_pain",
+        sites={"piriformis": "left", "gluteus_medius": "left"},
+        health_factors=["anticoagulants", {"lymph_node_removal": "right_leg"}],
+    )
+    result = plan(p, RULES)
+    assert result.decision in ("needle", "needle_with_caution")
+    care = next(s for s in result.advice.sections if s.id == "site_care").items
+    skipped = [i for i in care if i.startswith("Piriformis (left):")]
+    assert len(skipped) == 1
+    assert any(i.endswith("This is about the right leg.") for i in care)

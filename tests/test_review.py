@@ -455,3 +455,18 @@ def test_the_page_names_the_next_check_before_the_rest_of_the_block() -> None:
     items = [i for s in r.advice.sections for i in s.items]
     expected = f"Next: {r.next.reassess_after} session"
     assert any(i.startswith(expected) and "a check on how it is going" in i for i in items)
+
+
+def test_an_emergency_page_asks_to_tell_the_staff_about_the_needling() -> None:
+    r = course(7, 5, events=["breathlessness"])
+    where = next(s for s in r.advice.sections if s.id == "where_to_go").items
+    assert any("dry needling" in i for i in where)
+    cauda = course(7, 5, condition="low_back_pain", notes="numb in the saddle area")
+    where = next(s for s in cauda.advice.sections if s.id == "where_to_go").items
+    assert not any("dry needling" in i for i in where)  # not a needling injury
+
+
+def test_a_discharge_keeps_what_the_events_teach_for_a_future_course() -> None:
+    r = course(7, 2, 2, events=["fainting"])
+    assert r.verdict == "discharge"
+    assert r.next.actions and all(a.endswith("(for any future course)") for a in r.next.actions)

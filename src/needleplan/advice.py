@@ -66,6 +66,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_change_yet": "Your pain has not changed much yet. You and your therapist will "
         "decide together whether to finish the first sessions.",
         "cleared_first": "A doctor must check you before any more needling.",
+        "tell_staff": "Tell the staff you had dry needling, and where on your body.",
         "if_agreed": "If you and your therapist agree: up to {rest} more. If there is still no "
         "real change then, needling stops.",
         "as_you": "",
@@ -92,6 +93,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_change_yet": "Your child's pain has not changed much yet. You, your child and the "
         "therapist will decide together whether to finish the first sessions.",
         "cleared_first": "A doctor must check your child before any more needling.",
+        "tell_staff": "Tell the staff your child had dry needling, and where on the body.",
         "if_agreed": "If you, your child and the therapist agree: up to {rest} more. If there is "
         "still no real change then, needling stops.",
         "as_you": "Where a note below says 'you', it means your child.",
@@ -143,6 +145,12 @@ def _site_care(
             if reason.patient_message:
                 where.setdefault(reason.patient_message, []).append(name)
     return [f"{' and '.join(names)}: {message}" for message, names in where.items()]
+
+
+@functools.lru_cache(maxsize=16)
+def _avoiding(rules: RuleSet) -> frozenset[str]:
+    """The site rules that make a site ``avoid``."""
+    return frozenset(r.id for r in rules.site_rules if r.verdict == "avoid")
 
 
 def think_again(
@@ -198,8 +206,7 @@ def plan_advice(
         stopping = "contraindication" if decision == "do_not_needle" else "not_indicated"
         why = [f.patient_message for f in flags if f.level == stopping]
         if any(f.id == EVERY_SITE_AVOIDED for f in flags):
-            avoiding = frozenset(r.id for r in rules.site_rules if r.verdict == "avoid")
-            why += _site_care(sites, avoided_by=avoiding)  # each site's own reason
+            why += _site_care(sites, avoided_by=_avoiding(rules))  # each site's own reason
         sections += _section("why", "Why", _told(words, why))
         sections += _other_therapies(companions, text, instead=True)
         sections += _section("when_to_reconsider", "When to think again", list(reconsider))
@@ -216,9 +223,9 @@ def plan_advice(
             for f in flags
             if f.level == "precaution" and f.id != "first_trimester"
         ]
+        if any(s.verdict == "avoid" for s in sites):  # which, and why, first
+            care[:0] = [words["kept_safe"], *_site_care(sites, avoided_by=_avoiding(rules))]
         care = _told(words, care)
-        if any(s.verdict == "avoid" for s in sites):
-            care.insert(0, words["kept_safe"])
         sections += _section("site_care", words["site_care"], care)
         sections += _section("what_to_expect", "What to expect", list(text.what_to_expect))
         sections += _other_therapies(companions, text)
@@ -249,7 +256,10 @@ def review_advice(
     sections: list[AdviceSection] = []
     if urgency in text.referral:
         go = text.referral[urgency]  # type: ignore[index]
-        sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
+        where = [go.where, go.when]
+        if verdict == "emergency" or any(s.rule == "review.notes" for s in review.rationale):
+            where.append(words["tell_staff"])  # a possible needling injury
+        sections += _section("where_to_go", "Where to go, and how soon", where)
         sections += _section("watch_for", "Why", _told(words, list(why)))
     else:  # needling stops without a doctor first: why, in the page's words
         sections += _section("why", "Why", _told(words, list(why)))

@@ -53,6 +53,7 @@ from .vocab import (
     FIRST_TRIMESTER_WEEKS,
     FLAG_LEVELS,
     NEEDLING,
+    PLACE_WORDS,
     VERDICTS,
     WEEKS_PER_UNIT,
     Audience,
@@ -132,6 +133,7 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
             )
         places = ", ".join(spoken(p) for p in factor.places)
         there = "do not needle there" if hf.level == "contraindication" else "take care there"
+        where = " and ".join(PLACE_WORDS[p] for p in factor.places)
         return (
             Flag(
                 factor.id,
@@ -139,7 +141,7 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
                 f"{hf.label} ({places}): {there}",
                 f"{hf.message} Applies at the {places} only; sites elsewhere may be needled.",
                 source,
-                told,
+                f"{told} This is about the {where}." if told else told,
             ),
         )
     flag = Flag(factor.id, hf.level, hf.label, hf.message, source, told, hf.urgency)

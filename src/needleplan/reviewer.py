@@ -296,6 +296,8 @@ def review(
     steps += _measures(log, rules)
 
     # what comes next
+    if verdict == "discharge":  # what the events teach is for a course to come, if any
+        actions = [f"{a} (for any future course)" for a in actions]
     if verdict in GOING_ON and profile.sites and set(profile.sites) <= set(avoid):
         actions.append(
             "Every planned site is now to be avoided: choose other sites before the next "

@@ -55,6 +55,15 @@ Side = Literal["left", "right", "both"]
 SIDES: tuple[Side, ...] = get_args(Side)
 Place = Literal["left_arm", "right_arm", "left_leg", "right_leg", "trunk", "head_neck"]
 PLACES: tuple[Place, ...] = get_args(Place)
+#: Each place in a patient's words.
+PLACE_WORDS: dict[Place, str] = {
+    "left_arm": "left arm",
+    "right_arm": "right arm",
+    "left_leg": "left leg",
+    "right_leg": "right leg",
+    "trunk": "chest, belly or back",
+    "head_neck": "head or neck",
+}
 BodyPart = Literal["head_neck", "trunk", "arm", "leg"]
 BODY_PARTS: tuple[BodyPart, ...] = get_args(BodyPart)
 
