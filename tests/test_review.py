@@ -470,3 +470,14 @@ def test_a_discharge_keeps_what_the_events_teach_for_a_future_course() -> None:
     r = course(7, 2, 2, events=["fainting"])
     assert r.verdict == "discharge"
     assert r.next.actions and all(a.endswith("(for any future course)") for a in r.next.actions)
+
+
+def test_a_precaution_found_during_the_course_is_shown_and_reaches_the_page() -> None:
+    r = course(7, 5, 4, new_health_factors=["anticoagulants"])
+    assert r.verdict in ("continue", "extend")
+    assert any(w.kind == "new_precaution" and "Anticoagulant" in w.message for w in r.warnings)
+    care = [i for s in r.advice.sections if s.id == "site_care" for i in s.items]
+    assert RULES.health_factors["anticoagulants"].patient_message in care
+    before = course(7, 5, 4)
+    assert not any(w.kind == "new_precaution" for w in before.warnings)
+    assert not any(s.id == "site_care" for s in before.advice.sections)

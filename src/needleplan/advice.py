@@ -239,9 +239,11 @@ def review_advice(
     rules: RuleSet,
     companions: tuple[CompanionItem, ...] = (),
     why: tuple[str, ...] = (),
+    care: tuple[str, ...] = (),
 ) -> Advice:
     """The patient's page after a review: where to go if it is urgent and ``why`` (the
-    new red flags' messages), what comes next, and when to get help.
+    new red flags' messages), what comes next, the extra ``care`` that precautions found
+    during the course call for (while needling goes on), and when to get help.
 
     The warning signs are on every page but an emergency's (which sends the patient to
     help now): the last session may have been a day ago. The pain scores themselves are
@@ -269,6 +271,7 @@ def review_advice(
         instead = verdict in ("stop_needling", "discharge")
         sections += _other_therapies(companions, text, instead=instead)
     if verdict in GOING_ON:
+        sections += _section("site_care", words["site_care"], _told(words, list(care)))
         sections += _section("aftercare", "After each session", list(text.aftercare))
     if urgency != "emergency":
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))

@@ -208,6 +208,13 @@ def review(
                     )
                 )
     warnings += _needled_after_stop(log, rules)
+    # precautions that appeared during the course change how the rest is given
+    added = {f.id for entry in log for f in entry.new_health_factors}
+    new_cautions = [f for f in the_plan.flags if f.level == "precaution" and f.id in added]
+    warnings += [
+        Warning("new_precaution", f"New during the course: {f.label}: {f.message}")
+        for f in new_cautions
+    ]
     have = current.factor_ids
     for i, entry in enumerate(log):
         said = notes_warning(entry.notes, rules, have)
@@ -361,7 +368,8 @@ def review(
         flagged = tuple(dict.fromkeys(m for m in told_why if m))
     else:
         flagged = ()
-    advice = review_advice(result, rules, the_plan.companions, flagged)
+    care = tuple(f.patient_message for f in new_cautions if f.patient_message)
+    advice = review_advice(result, rules, the_plan.companions, flagged, care)
     return dataclasses.replace(result, advice=advice)
 
 

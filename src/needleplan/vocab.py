@@ -86,6 +86,7 @@ RED_FLAG_PROMPTS = frozenset(
         "fresh_pain",
         "needled_avoided_site",
         "needled_after_stop",
+        "new_precaution",
     )
 )
 
