@@ -110,3 +110,34 @@ def test_rules_removed_as_the_run_starts(tmp_path: Path) -> None:
         assert len(stdout.splitlines()) == 300
     else:
         assert stderr.count(b"error:") == 1
+
+
+@pytest.mark.parametrize("output", ["closed reader", "full device", "closed stdout"])
+def test_a_failed_output_ends_a_two_worker_run_and_never_hangs(tmp_path: Path, output: str) -> None:
+    """A reader that goes away (`| head -1`), a full device or a closed stdout while
+    workers are sending results: the run ends (the runs under way finish, the rest are
+    cancelled) with its exit code, one message at most, and no traceback."""
+    if output == "full device" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    src = _batch(tmp_path / "in", 100)
+    command = [sys.executable, "-m", "needleplan", "suggest", "-f", "jsonl", "-j", "2", str(src)]
+    for _ in range(5):  # it hung on most tries when the pool was stopped mid-message
+        if output == "closed reader":
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            assert proc.stdout is not None
+            proc.stdout.readline()
+            proc.stdout.close()
+            stderr = proc.communicate(timeout=120)[1]
+            assert proc.returncode == 0, stderr
+        else:
+            if output == "full device":
+                with open("/dev/full", "wb") as full:
+                    proc = subprocess.Popen(command, stdout=full, stderr=subprocess.PIPE)
+            else:  # started with its stdout closed (`>&-`)
+                proc = subprocess.Popen(
+                    command, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1)
+                )
+            stderr = proc.communicate(timeout=120)[1]
+            assert proc.returncode == 2, stderr
+            assert stderr.count(b"error:") == 1
+        assert b"Traceback" not in stderr

@@ -20,7 +20,7 @@ from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import Failure, InputError, NeedleplanError, Problem, note_line, quote
+from .errors import Failure, InputError, NeedleplanError, Problem, Terminated, note_line, quote
 from .inputs import Input
 
 if TYPE_CHECKING:
@@ -243,11 +243,14 @@ def _in_workers(inputs: Sequence[Input], workers: int, args: tuple[Any, ...]) ->
     sys.stdout.flush()  # a forked worker must not inherit (and one day write) buffered output
     sys.stderr.flush()
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_init_worker)
-    finished = False
+    finished = interrupted = False
     try:
         with _signals_held():  # the workers are forked as the first task is submitted
-            results = pool.map(_work, starts, [inputs[s : s + size] for s in starts])
-        for outcomes in results:
+            # futures of our own, not pool.map's: an interrupted map cancels them, and the
+            # pool's helper thread then fails on the cancelled ones (a traceback, 3.11)
+            futures = [pool.submit(_work, s, inputs[s : s + size]) for s in starts]
+        for future in futures:
+            outcomes = future.result()
             if isinstance(outcomes, str):
                 raise Failure(
                     f"a worker process could not start ({outcomes}); nothing more was planned"
@@ -259,11 +262,16 @@ def _in_workers(inputs: Sequence[Input], workers: int, args: tuple[Any, ...]) ->
             "a worker process stopped unexpectedly; nothing more was planned",
             hint="run again with --jobs 1 to plan in one process",
         ) from None
+    except (KeyboardInterrupt, Terminated):
+        interrupted = True
+        raise
     finally:
         if finished:
             pool.shutdown(wait=True)
-        else:
+        elif interrupted:  # Ctrl-C or SIGTERM: the workers go now
             _stop(pool)
+        else:  # the output stopped (a closed reader, a full disk): let the runs under way end
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _stop(pool: Any) -> None:
