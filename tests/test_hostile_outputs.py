@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .conftest import PLANS, invoke, needleplan
 
@@ -228,3 +230,42 @@ def test_a_closed_stderr_changes_nothing_but_what_is_seen(tmp_path: Path) -> Non
     proc = needleplan("suggest", "-f", "jsonl", str(bad), good, stderr=None, preexec_fn=_closed(2))
     assert proc.returncode == 1
     assert len(proc.stdout.splitlines()) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["x", "y", "x/z"]),
+            st.sampled_from(["a_b", "a b", "A_B", "a_b-2", "x__a_b", "a.b", "a", "A", "a-2"])
+            | st.text("ab _-A.", min_size=1, max_size=4),
+        ),
+        min_size=1,
+        max_size=8,
+        unique=True,
+    )
+)
+def test_no_plan_is_ever_named_after_another_profile(files: list[tuple[str, str]]) -> None:
+    from needleplan.inputs import Input
+    from needleplan.outfiles import output_names
+
+    inputs = [Input(f"{folder}/{stem}.yaml", f"{folder}/{stem}.yaml") for folder, stem in files]
+    names = [Path(n).stem.casefold() for n in output_names(inputs, ".json")]
+    assert len(set(names)) == len(names)
+    own = [Path(i.path or "").stem.casefold() for i in inputs]
+    for i, name in enumerate(names):
+        assert all(name != own[j] or own[j] == own[i] for j in range(len(inputs))), (files, i)
+
+
+def test_the_input_folder_is_never_written_over(runner, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("neck.yaml", "back.yaml"):
+        _profile(src, name, "P-1")
+    before = {p.name: p.read_text() for p in src.iterdir()}
+    for extra in ([], ["--force"]):
+        result = invoke(runner, "suggest", "-f", "yaml", "-o", str(src), *extra, str(src))
+        assert result.exit_code == 2
+        assert "is one of the profiles being planned" in result.stderr
+        assert "--force" not in result.stderr
+        assert {p.name: p.read_text() for p in src.iterdir()} == before

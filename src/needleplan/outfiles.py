@@ -168,6 +168,15 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
         base = (_UNSAFE.sub("_", raw).lstrip(".") or "profile")[:MAX_STEM_CHARS]
         wanted.append((base, base == raw == own))  # the profile's own name, unchanged
     reserved = {base.casefold() for base, _ in wanted}
+    # every profile's own name, as given: never the file of another profile
+    owners = Counter(
+        (Path(i.path).stem if i.path is not None else "stdin").casefold() for i in inputs
+    )
+
+    def anothers(name: str, inp: Input) -> bool:
+        own = (Path(inp.path).stem if inp.path is not None else "stdin").casefold()
+        return owners[name.casefold()] - (own == name.casefold()) > 0
+
     taken: set[str] = set()
     names: list[str | None] = [None] * len(wanted)
     for i, (base, as_given) in enumerate(wanted):
@@ -178,12 +187,25 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
         if names[i] is not None:
             continue
         name, n = base, 1
-        while name.casefold() in taken or (name != base and name.casefold() in reserved):
+        while (
+            name.casefold() in taken
+            or anothers(name, inputs[i])
+            or (name != base and name.casefold() in reserved)
+        ):
             n += 1
             name = f"{base}-{n}"
         names[i] = name
         taken.add(name.casefold())
     return [f"{name}{extension}" for name in names]
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file a path names (device and inode), or None when there is none."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def output_paths(
@@ -198,6 +220,18 @@ def output_paths(
     if os.path.lexists(folder) and not folder.is_dir():
         raise UsageError(f"'{folder}' is not a folder", hint="--output-dir names a folder")
     paths = [folder / name for name in output_names(inputs, extension)]
+    profiles = {_identity(i.path) for i in inputs if i.path is not None} - {None}
+    over_inputs = [
+        f"'{p}' is one of the profiles being planned; needleplan never writes over one"
+        for p in paths
+        if _identity(str(p)) in profiles
+    ]
+    if over_inputs:  # even with --force: a plan never replaces a profile
+        more = f" (and {len(over_inputs) - 1} more)" if len(over_inputs) > 1 else ""
+        raise UsageError(
+            f"{over_inputs[0]}{more}; nothing was written",
+            hint="write the plans to another folder",
+        )
     refused = [why for why in (refusal(p, force) for p in paths) if why is not None]
     if refused:
         more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
