@@ -321,3 +321,26 @@ def test_describe_is_inert(tmp_path: Path) -> None:
     path = _write(tmp_path, '[clinic]\naddress = """line one\nline two"""\n')
     text = describe(load_config(path))
     assert 'address = "line one\\nline two"' in text
+
+
+def test_every_command_reading_profiles_uses_the_clinics_rules(runner, tmp_path: Path) -> None:
+    import yaml
+
+    from needleplan import load_rules
+
+    from .conftest import invoke
+
+    data = load_rules().to_data()
+    data["conditions"]["neck_pain"]["aliases"].append("wry_neck")
+    (tmp_path / "clinic-rules.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    settings_file = _write(tmp_path, '[defaults]\nrules = "clinic-rules.yaml"\n')
+    profile = tmp_path / "p.yaml"
+    profile.write_text("condition: wry_neck\nseverity: 5\nduration: 6 weeks\n")
+    cfg = ["--config", str(settings_file)]
+    for command in (["validate", str(profile)], ["suggest", "-f", "json", str(profile)]):
+        result = invoke(runner, *command, *cfg)
+        assert result.exit_code == 0, (command, result.stderr)
+    made = invoke(runner, "new", "--condition", "wry_neck", *cfg)
+    assert made.exit_code == 0 and "condition: neck_pain" in made.stdout
+    assert "wry_neck" in invoke(runner, "schema", *cfg).stdout
+    assert invoke(runner, "validate", str(profile)).exit_code == 1  # the shipped rules

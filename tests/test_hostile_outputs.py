@@ -269,3 +269,26 @@ def test_the_input_folder_is_never_written_over(runner, tmp_path: Path) -> None:
         assert "is one of the profiles being planned" in result.stderr
         assert "--force" not in result.stderr
         assert {p.name: p.read_text() for p in src.iterdir()} == before
+
+
+def test_plan_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import stat
+
+    src = _profile(tmp_path, "neck.yaml", "P-1")
+    out = tmp_path / "out"
+    out.mkdir()
+    old = out / "neck.json"
+    old.write_text("old")
+    old.chmod(0o600)
+    args = ("suggest", "-f", "json", "-o", str(out), "--force", str(src))
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600)):
+        result = needleplan(*args, preexec_fn=lambda u=umask: os.umask(u))
+        assert result.returncode == 0, result.stderr
+        assert stat.S_IMODE(old.stat().st_mode) == mode  # as the umask says, not always 0600
+
+
+def test_new_with_a_dash_writes_to_stdout(runner, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(runner, "new", "-o", "-")
+    assert result.exit_code == 0 and result.stdout.startswith("# needleplan condition profile")
+    assert not (tmp_path / "-").exists()

@@ -513,6 +513,7 @@ def review(
 def validate(
     paths: PathsArg,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     format: Annotated[
         CheckFormat,
         typer.Option(
@@ -527,7 +528,7 @@ def validate(
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
     from .check import run_validate
 
-    raise typer.Exit(run_validate(paths, _load_rules(rules), format.value))
+    raise typer.Exit(run_validate(paths, _rules_for(rules, _settings(config)), format.value))
 
 
 @app.command(
@@ -548,12 +549,13 @@ def new(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Print a commented template profile that validates as it is."""
     from .template import template
 
-    text = template(_load_rules(rules), condition)
-    if output is None:
+    text = template(_rules_for(rules, _settings(config)), condition)
+    if output is None or str(output) == "-":  # '-': stdout, as for profiles
         sys.stdout.write(text)
         return
     from .outfiles import write_atomic
@@ -578,13 +580,14 @@ def schema(
         ),
     ] = _PROFILE_SCHEMA,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Print a JSON Schema (draft 2020-12) for editors and check-jsonschema."""
     import json
 
     from .schema import json_schema
 
-    rule_set = _load_rules(rules) if kind.value == "profile" else None
+    rule_set = _rules_for(rules, _settings(config)) if kind.value == "profile" else None
     sys.stdout.write(
         json.dumps(json_schema(kind.value, rule_set), indent=2, ensure_ascii=False) + "\n"
     )

@@ -3,6 +3,7 @@ written atomically, never through a symlink, never over a file without ``--force
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -98,6 +99,7 @@ def write_atomic(target: Path, text: str, *, force: bool) -> None:
         except OSError as exc:
             raise OutputError(f"cannot write to '{parent}': {exc.strerror or exc}") from None
         try:
+            os.fchmod(fd, _new_file_mode())  # as any new file gets, not mkstemp's 0600
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
                 fh.flush()
@@ -110,6 +112,14 @@ def write_atomic(target: Path, text: str, *, force: bool) -> None:
         finally:
             if os.path.lexists(tmp):
                 os.unlink(tmp)
+
+
+@functools.cache
+def _new_file_mode() -> int:
+    """The permissions a new file gets here: 0666 less the umask (read once)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _place(tmp: str, target: Path, force: bool) -> None:
