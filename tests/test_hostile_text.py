@@ -66,14 +66,16 @@ def test_quoted_values_in_a_batch_stay_short(runner, tmp_path: Path) -> None:
         ("+1", '"\'+1"'),
         ("-1", '"\'-1"'),
         ("@SUM(A1)", '"\'@SUM(A1)"'),
-        ("\tx", '"\'\tx"'),
-        ("\rx", '"\'\rx"'),
+        ("\tx", "\\tx"),  # a control is shown, never obeyed: no longer a formula start
+        ("\rx", "\\rx"),
+        (" =1+1", '"\' =1+1"'),  # spaces before the formula
+        ("P-\x1b[31m\u202eRED\u2028", "P-\\x1b[31m\\u202eRED\\u2028"),
         ("＝1", '"\'＝1"'),
         ('a;=HYPERLINK("http://x")', '"a;\'=HYPERLINK(""http://x"")"'),
         ('a; "+1"', '"a;\' ""+1"""'),
-        ("1, -2\t@3", "\"1,' -2\t'@3\""),
+        ("1, -2\t@3", "\"1,' -2\\t@3\""),
         ("a,b", '"a,b"'),
-        ("two\nlines", '"two\nlines"'),
+        ("two\nlines", "two\\nlines"),
         ("'quoted", '"\'quoted"'),
     ],
 )

@@ -2,12 +2,15 @@
 
 Every cell is safe to open in a spreadsheet, whatever the locale's separator:
 
-* a cell that a spreadsheet would read as a formula (starting with ``=``,
-  ``+``, ``-``, ``@``, tab or carriage return, or their full-width forms)
+* a cell that a spreadsheet would read as a formula (starting, after any
+  spaces, with ``=``, ``+``, ``-``, ``@``, tab or carriage return, or their
+  full-width forms)
   gets a leading ``'``, as OWASP advises; so does any such character right
   after a ``,``, ``;`` or tab inside a cell (where a reader using that
   separator would start a field: ``a;=HYPERLINK(...)`` is written
   ``"a;'=HYPERLINK(...)"``);
+* a cell's control and format characters (escapes, bidi controls, line and
+  paragraph separators) are shown as escapes, as in every message;
 * a cell holding ``,``, ``;``, a quote, a tab, a line break or a leading
   ``'`` is quoted (``"``, with quotes doubled), so neither comma nor
   semicolon locales split it and no line break starts a row.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from needleplan.errors import inert
 from needleplan.results import Plan
 from needleplan.writers.base import Writer
 
@@ -80,17 +84,20 @@ _FORMULA_AFTER_SEPARATOR = re.compile('([,;\t])(?=[ "]*[=+\\-@\uff1d\uff0b\uff0d
 def neutralise(cell: str) -> str:
     """Defuse spreadsheet formula injection (OWASP CSV injection guidance), in any locale."""
     cell = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", cell)
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    return "'" + cell if cell.lstrip(" ").startswith(_FORMULA_START) else cell
 
 
 def cell(value: object) -> str:
-    """One CSV cell: neutralised, and quoted when it holds anything a reader could split on.
+    """One CSV cell: inert, neutralised, and quoted when it holds anything a reader could
+    split on.
 
-    Numbers are written as they are (a negative number is no formula); text is neutralised.
+    Numbers are written as they are (a negative number is no formula); text has its
+    control and format characters shown as escapes (a terminal that prints the file obeys
+    none) and is neutralised.
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    text = neutralise("" if value is None else str(value))
+    text = neutralise(inert("" if value is None else str(value)))
     if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
