@@ -73,7 +73,7 @@ def test_quoted_values_in_a_batch_stay_short(runner, tmp_path: Path) -> None:
         ("＝1", '"\'＝1"'),
         ('a;=HYPERLINK("http://x")', '"a;\'=HYPERLINK(""http://x"")"'),
         ('a; "+1"', '"a;\' ""+1"""'),
-        ("1, -2\t@3", "\"1,' -2\\t@3\""),
+        ("1, -2\t@3", '"1,\' -2\\t@3"'),
         ("a,b", '"a,b"'),
         ("two\nlines", "two\\nlines"),
         ("'quoted", '"\'quoted"'),
@@ -120,3 +120,22 @@ def test_a_url_as_patient_reference_is_no_link_in_the_markdown_handout(
     result = invoke(runner, "suggest", "-f", "markdown", str(p))
     assert result.exit_code == 0, result.stderr
     assert "Ref: https\\://evil.example/x a\\@b.example" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["suggest", str(PLANS / "neck-chronic.yaml"), "--" + "A" * 100_000],
+        ["suggest", str(PLANS / "neck-chronic.yaml"), "-f", "A" * 100_000],
+        ["A" * 100_000],
+        ["schema", "A" * 100_000],
+        ["suggest", "A" * 100_000],
+        ["suggest", "--rules", "A" * 100_000, str(PLANS / "neck-chronic.yaml")],
+        ["suggest", str(PLANS / "neck-chronic.yaml"), "-\u202e"],
+    ],
+)
+def test_usage_errors_are_bounded_and_inert(runner, args: list[str]) -> None:
+    result = invoke(runner, *args)
+    assert result.exit_code == 2
+    assert len(result.stderr) < 1000
+    assert "\u202e" not in result.stderr and "Traceback" not in result.stderr

@@ -29,6 +29,7 @@ from .errors import (
     RulesError,
     Terminated,
     UsageError,
+    bounded,
     inert,
     to_stderr,
 )
@@ -77,7 +78,34 @@ class _PlainCommand(typer.core.TyperCommand):
                 param.__class__ = _PlainOption
 
 
+def _tamed(exc: Exception) -> None:
+    """A usage error of the command line (an unknown option, a bad value) made bounded and
+    inert before Click prints it: it may quote a whole argument back."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str) and callable(getattr(exc, "show", None)):
+        exc.message = bounded(message)  # type: ignore[attr-defined]
+
+
+class _PlainGroup(typer.core.TyperGroup):
+    """The app: every usage error it or a command raises is bounded and inert."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except Exception as exc:
+            _tamed(exc)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            _tamed(exc)
+            raise
+
+
 app = typer.Typer(
+    cls=_PlainGroup,
     name="needleplan",
     help="Suggest an explained, safety-first dry-needling course from YAML condition profiles. "
     "It informs a licensed clinician's judgement and never diagnoses.",

@@ -50,6 +50,16 @@ def inert(text: str) -> str:
     return "".join(_visible(c) for c in text)
 
 
+#: The longest message printed for the run itself (a long path, an option's value).
+MAX_MESSAGE_CHARS = 300
+
+
+def bounded(message: str) -> str:
+    """A one-line, inert message of at most MAX_MESSAGE_CHARS characters."""
+    text = inert(message)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
+
+
 def quote(value: object) -> str:
     """A short, inert rendering of a user value for use inside a message."""
     text = inert(value if isinstance(value, str) else repr(value))
@@ -137,7 +147,7 @@ class Failure(NeedleplanError):
         return (type(self), (self.message, self.hint))
 
     def format(self) -> str:
-        return _lines(f"needleplan: error: {inert(self.message)}", self.hint)
+        return _lines(f"needleplan: error: {bounded(self.message)}", self.hint)
 
 
 class UsageError(Failure):
