@@ -139,3 +139,15 @@ def test_usage_errors_are_bounded_and_inert(runner, args: list[str]) -> None:
     assert result.exit_code == 2
     assert len(result.stderr) < 1000
     assert "\u202e" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_full_of_mistakes_reports_a_bounded_number(runner, tmp_path: Path) -> None:
+    from needleplan.validation import MAX_PROBLEMS
+
+    path = tmp_path / "k.yaml"
+    path.write_text("".join(f"k{i}: 1\n" for i in range(9000)))
+    result = invoke(runner, "validate", str(path))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if " error: " in line]
+    assert len(errors) == MAX_PROBLEMS + 1
+    assert "more problem(s) not shown" in errors[-1]

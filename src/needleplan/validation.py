@@ -25,6 +25,8 @@ EXAMPLES = {
 
 
 _INTERNAL = re.compile(r"^[a-z][a-z-]*\[")
+#: The most problems reported for one file.
+MAX_PROBLEMS = 20
 
 
 def _clean(loc: Sequence[Any], data: Any) -> Loc:
@@ -108,7 +110,12 @@ def problems_from(
             if etype == "profile_type" and ctx.get(HUMAN):
                 at = doc.positions.value(())
         problems.append(Problem(doc.source, message, at[0], at[1], hint))
-    return sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))
+    found = sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))
+    if len(found) > MAX_PROBLEMS:  # bounded output: the first ones, then how many more
+        more = len(found) - MAX_PROBLEMS
+        rest = Problem(doc.source, f"{more} more problem(s) not shown: fix these first")
+        found = [*found[:MAX_PROBLEMS], rest]
+    return found
 
 
 def reworded(
