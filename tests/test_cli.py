@@ -583,3 +583,15 @@ def test_help_is_plain_and_untruncated_at_80_columns(command: str) -> None:
     assert "Example: needleplan " + command in text
     assert "<" not in text and "x>=" not in text and "{" not in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_an_empty_fail_on_is_refused_not_ignored(runner) -> None:
+    for value in ("", ",", " , "):
+        result = invoke(runner, "suggest", "--fail-on", value, str(NECK))
+        assert result.exit_code == 2 and "--fail-on names no decision" in result.stderr
+
+
+def test_validate_refuses_a_folder_without_profiles_as_suggest_does(runner, tmp_path) -> None:
+    for command in ("validate", "suggest", "review"):
+        result = invoke(runner, command, str(tmp_path))
+        assert result.exit_code == 2 and "no profiles found" in result.stderr, command

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .batch import check
 from .errors import EXIT_INVALID, EXIT_OK, to_stderr
-from .inputs import expand
+from .inputs import profiles
 
 if TYPE_CHECKING:
     from .rules import RuleSet
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def run_validate(paths: Sequence[str], rules: RuleSet, fmt: str) -> int:
     """Check every profile named; the exit code (0 all valid, 1 any invalid)."""
-    inputs = expand(paths)
+    inputs, _ = profiles(paths)  # none at all is a usage error, as for suggest and review
     report: list[dict[str, object]] = []
     invalid = 0
     for outcome in check(inputs, rules):

@@ -299,11 +299,13 @@ def _rules_for(path: Path | None, settings: "Config") -> "RuleSet":
 
 def _fail_on(value: str | None, allowed: tuple[str, ...], what: str) -> frozenset[str]:
     """The decisions (or verdicts) named by --fail-on, each checked."""
-    if not value:
+    if value is None:
         return frozenset()
     from .errors import did_you_mean
 
     names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:  # an empty shell variable must not silently turn the gate off
+        raise UsageError(f"--fail-on names no {what}", hint=f"{what}s: {', '.join(allowed)}")
     for name in names:
         if name not in allowed:
             hint = did_you_mean(name, allowed)
