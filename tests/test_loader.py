@@ -248,3 +248,22 @@ def test_no_short_text_holds_more_values_than_the_reader_trusts() -> None:
 def test_a_text_never_holds_more_values_than_the_bound_the_reader_trusts(text: str) -> None:
     """The same bound on random texts of structure characters, quotes and comments."""
     assert _values(text) <= yamlio._most_values(text)
+
+
+def test_a_tab_in_the_indentation_is_named_and_shown() -> None:
+    text = "condition: neck_pain\nseverity: 5\nduration: 6 weeks\nsites:\n"
+    with pytest.raises(InputError) as info:
+        profile_from_text(text + "\tupper_trapezius: right\n", "t.yaml", RULES)
+    (problem,) = info.value.problems
+    assert "tab" in problem.message and (problem.line, problem.column) == (5, 1)
+    assert "\u2192upper_trapezius" in problem.format()
+
+
+def test_the_caret_stands_under_the_column_after_wide_characters() -> None:
+    from needleplan.textfit import cell_len
+
+    with pytest.raises(InputError) as info:
+        profile_from_text("notes: 日本語日本語日本語: x: y\n", "w.yaml", RULES)
+    source, caret = info.value.problems[0].format().splitlines()[2:4]
+    # the caret is as many terminal cells in as the ':' it points at
+    assert cell_len(caret[: caret.index("^")]) == cell_len(source[: source.index(": x")])

@@ -728,10 +728,12 @@ def _excerpt(text: str, line: int, column: int) -> str:
     lines = text.splitlines()
     if not 1 <= line <= len(lines):
         return ""
-    source = lines[line - 1].replace("\t", " ")
+    from .textfit import cell_len  # error path only
+
+    source = lines[line - 1].replace("\t", "\u2192")  # a tab shown as an arrow, one cell
     start = max(0, column - 1 - 60)
     shown = source[start : start + 76]
-    caret = column - 1 - start
+    caret = cell_len(shown[: column - 1 - start])  # wide characters take two cells
     # one '?' per character that is not printable (not inert()'s escapes), so that the
     # caret stays under its column
     shown_inert = "".join(ch if ch.isprintable() else "?" for ch in shown)
@@ -740,6 +742,15 @@ def _excerpt(text: str, line: int, column: int) -> str:
     return (
         f" {gutter} |\n {line} | {prefix}{shown_inert}\n {gutter} | {' ' * (len(prefix) + caret)}^"
     )
+
+
+def _at_tab(text: str, line: int, column: int) -> bool:
+    """Whether the character at a 0-based mark, or the indentation before it, is a tab."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return False
+    row = lines[line]
+    return row[column : column + 1] == "\t" or "\t" in row[: len(row) - len(row.lstrip())]
 
 
 def _from_marked(exc: yaml.MarkedYAMLError, source: str, text: str = "") -> Problem:
@@ -753,6 +764,9 @@ def _from_marked(exc: yaml.MarkedYAMLError, source: str, text: str = "") -> Prob
     if "control characters are not allowed" in problem or "special characters" in problem:
         message = "the file holds control characters: is it a binary file?"
         return _located(source, message, exc.problem_mark or exc.context_mark)
+    mark = exc.problem_mark or exc.context_mark
+    if mark is not None and _at_tab(text, mark.line, mark.column):
+        problem = "tab character"  # libyaml: 'found character that cannot start any token'
     found = next((entry for entry in _SYNTAX if any(w in problem for w in entry[0])), None)
     hint: str | None = None
     if found is not None:
