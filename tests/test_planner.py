@@ -557,3 +557,18 @@ def test_the_page_says_which_places_are_skipped_and_where_a_place_tied_factor_is
     skipped = [i for i in care if i.startswith("Piriformis (left):")]
     assert len(skipped) == 1
     assert any(i.endswith("This is about the right leg.") for i in care)
+
+
+def test_a_calendar_that_pushes_the_first_session_far_out_says_so() -> None:
+    import datetime as dt
+
+    from needleplan.schedule import ClinicCalendar
+
+    start = dt.date(2026, 12, 6)  # a Sunday
+    sundays = frozenset(start + dt.timedelta(weeks=w) for w in range(10))
+    p = profile(start_date="2026-12-06")
+    late = plan(p, RULES, calendar=ClinicCalendar(days=frozenset({6}), holidays=sundays))
+    assert late.schedule and late.schedule[0].date == start + dt.timedelta(weeks=10)
+    assert any(w.kind == "schedule" and "70 days after" in w.message for w in late.warnings)
+    prompt = plan(p, RULES, calendar=ClinicCalendar(days=frozenset({6})))
+    assert not any(w.kind == "schedule" for w in prompt.warnings)

@@ -945,6 +945,11 @@ def _dated(
     return tuple(ScheduledSession(i + 1, d, i + 1 == reassess_after) for i, d in enumerate(dates))
 
 
+#: Days from the start date to the first bookable session past which the plan says so
+#: (design choice: two weeks).
+_LATE_START_DAYS = 14
+
+
 def plan(
     profile: ConditionProfile,
     rules: RuleSet,
@@ -988,6 +993,16 @@ def plan(
                     "holidays.",
                 ),
             )
+        elif schedule and profile.start_date is not None:
+            wait = (schedule[0].date - profile.start_date).days
+            if wait > _LATE_START_DAYS:  # the calendar pushed the course far out
+                extra = (
+                    Warning(
+                        "schedule",
+                        f"The first bookable day is {schedule[0].date.isoformat()}, {wait} "
+                        "days after the start date: check the working days and holidays.",
+                    ),
+                )
     audience = _reader(profile)
     urgency: Urgency = _urgency(flags, profile, rules) if decision == "refer" else "none"
     return Plan(
