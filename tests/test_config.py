@@ -344,3 +344,13 @@ def test_every_command_reading_profiles_uses_the_clinics_rules(runner, tmp_path:
     assert made.exit_code == 0 and "condition: neck_pain" in made.stdout
     assert "wry_neck" in invoke(runner, "schema", *cfg).stdout
     assert invoke(runner, "validate", str(profile)).exit_code == 1  # the shipped rules
+
+
+def test_settings_full_of_mistakes_report_a_bounded_number(tmp_path: Path) -> None:
+    from needleplan.validation import MAX_PROBLEMS
+
+    path = _write(tmp_path, "".join(f"k{i} = 1\n" for i in range(5000)))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    problems = info.value.problems
+    assert len(problems) == MAX_PROBLEMS + 1 and "more problem(s)" in problems[-1].message

@@ -147,6 +147,11 @@ def _site_care(
     return [f"{' and '.join(names)}: {message}" for message, names in where.items()]
 
 
+def avoided_reasons(sites: tuple[SiteVerdict, ...], rules: RuleSet) -> list[str]:
+    """Why each avoided site will not be needled, in plain words, naming the sites."""
+    return _site_care(sites, avoided_by=_avoiding(rules))
+
+
 @functools.lru_cache(maxsize=16)
 def _avoiding(rules: RuleSet) -> frozenset[str]:
     """The site rules that make a site ``avoid``."""
@@ -206,7 +211,7 @@ def plan_advice(
         stopping = "contraindication" if decision == "do_not_needle" else "not_indicated"
         why = [f.patient_message for f in flags if f.level == stopping]
         if any(f.id == EVERY_SITE_AVOIDED for f in flags):
-            why += _site_care(sites, avoided_by=_avoiding(rules))  # each site's own reason
+            why += avoided_reasons(sites, rules)  # each site's own reason
         sections += _section("why", "Why", _told(words, why))
         sections += _other_therapies(companions, text, instead=True)
         sections += _section("when_to_reconsider", "When to think again", list(reconsider))
@@ -224,7 +229,7 @@ def plan_advice(
             if f.level == "precaution" and f.id != "first_trimester"
         ]
         if any(s.verdict == "avoid" for s in sites):  # which, and why, first
-            care[:0] = [words["kept_safe"], *_site_care(sites, avoided_by=_avoiding(rules))]
+            care[:0] = [words["kept_safe"], *avoided_reasons(sites, rules)]
         care = _told(words, care)
         sections += _section("site_care", words["site_care"], care)
         sections += _section("what_to_expect", "What to expect", list(text.what_to_expect))

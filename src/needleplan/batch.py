@@ -169,8 +169,9 @@ def run(
 ) -> Generator[Outcome, None, None]:
     """Plan every input, yielding outcomes in input order.
 
-    Close the iterator (``contextlib.closing``) when stopping early: that
-    stops the worker processes at once.
+    Close the iterator (``contextlib.closing``) when stopping early: the
+    workers finish the runs under way and the rest are cancelled. Ctrl-C or
+    SIGTERM met while waiting on them stops them at once.
     """
     workers = workers_for(jobs, inputs)
     if workers <= 1:

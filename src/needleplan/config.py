@@ -459,8 +459,12 @@ def _known_keys(loc: Sequence[str | int]) -> list[str]:
 
 
 def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
+    from .validation import MAX_PROBLEMS, capped
+
     problems = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # the first ones only (in file order): each is found in the text by a scan of its own
+    for err in errors[: MAX_PROBLEMS + 1]:
         loc = list(err["loc"])
         where = _locate(text, loc)
         keys = [str(p) for p in loc if isinstance(p, str)]
@@ -486,7 +490,11 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
 
             message, hint = reworded(err, tuple(loc), err.get("input"), top="settings")
         problems.append(Problem(source, message, where[0], where[1], hint))
-    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+    found = capped(problems, source)
+    if len(errors) > MAX_PROBLEMS + 1:  # say how many in all, not how many were located
+        more = len(errors) - MAX_PROBLEMS
+        found[-1] = Problem(source, f"{more} more problem(s) not shown: fix these first")
+    return found
 
 
 # --------------------------------------------------------------------------- positions

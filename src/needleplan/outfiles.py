@@ -178,14 +178,11 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
         base = (_UNSAFE.sub("_", raw).lstrip(".") or "profile")[:MAX_STEM_CHARS]
         wanted.append((base, base == raw == own))  # the profile's own name, unchanged
     reserved = {base.casefold() for base, _ in wanted}
-    # every profile's own name, as given: never the file of another profile
-    owners = Counter(
-        (Path(i.path).stem if i.path is not None else "stdin").casefold() for i in inputs
-    )
 
     def anothers(name: str, inp: Input) -> bool:
+        """Whether ``name`` is another profile's own name, as given (``counts``)."""
         own = (Path(inp.path).stem if inp.path is not None else "stdin").casefold()
-        return owners[name.casefold()] - (own == name.casefold()) > 0
+        return counts[name.casefold()] - (own == name.casefold()) > 0
 
     taken: set[str] = set()
     names: list[str | None] = [None] * len(wanted)

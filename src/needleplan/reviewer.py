@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from .advice import EMPTY, review_advice
+from .advice import EMPTY, avoided_reasons, review_advice
 from .planner import note_hits, notes_warning
 from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
@@ -73,6 +73,10 @@ def _merged(profile: ConditionProfile) -> ConditionProfile:
     return profile.model_copy(update={"health_factors": tuple(factors.values())})
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...]) -> str:
     """The findings that now rule needling out; every site avoided names each site's reason."""
     said = []
@@ -99,10 +103,10 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
     for i, entry in enumerate(log):
         events = [rules.review.events[e] for e in entry.events]
         found = [e.label for e in events if e.verdict is not None]
-        found += [
+        found += [  # a place-tied one leaves needling elsewhere: the site checks answer it
             rules.health_factors[f.id].label
             for f in entry.new_health_factors
-            if rules.health_factors[f.id].level in stopping
+            if rules.health_factors[f.id].level in stopping and not rules.health_factors[f.id].place
         ]
         if not found:
             continue
@@ -172,7 +176,7 @@ def review(
             what = event.action
             if urgent and not now:
                 what = (
-                    f"logged {days_ago} days ago: confirm that the patient was medically "
+                    f"logged {_days(days_ago)} ago: confirm that the patient was medically "
                     "assessed, and record it, before any more needling (if the signs are "
                     f"there now: {event.action})"
                 )
@@ -226,20 +230,13 @@ def review(
     held_by: HealthFactor | None = None  # the red flag the latest notes may describe
     red = [f for f in the_plan.flags if f.level == "red_flag"]
     stops = [f for f in the_plan.flags if f.level in ("contraindication", "not_indicated")]
-    if stop_event is not None and r.events[stop_event[0]].verdict == "emergency":
-        eid, entry, is_now, _ = stop_event
-        if is_now:
-            verdict, urgency = "emergency", "emergency"
-            why = (
-                f"{r.events[eid].label} (session {n}): possible pneumothorax or other "
-                "serious event; emergency services now"
-            )
-        else:
-            verdict = "stop_needling"
-            why = (
-                f"{r.events[eid].label} was logged on {entry.date}: needling does not "
-                "resume until the patient has been medically cleared"
-            )
+    if stop_event is not None and stop_event[2] and r.events[stop_event[0]].verdict == "emergency":
+        eid = stop_event[0]
+        verdict, urgency = "emergency", "emergency"
+        why = (
+            f"{r.events[eid].label} (session {n}): possible pneumothorax or other "
+            "serious event; emergency services now"
+        )
         steps.insert(0, ReviewStep("review.emergency", why, cite(r.events[eid].sources)))
     elif holding:
         group = holding[0]
@@ -274,17 +271,23 @@ def review(
                 "; ".join(dict.fromkeys(f.source for f in red)),
             ),
         )
-    elif stop_event is not None:
+    elif stop_event is not None:  # after the red flags: an older event never outranks them
         eid, entry, _, what = stop_event
         verdict = "stop_needling"
-        steps.insert(
-            0,
-            ReviewStep(
+        if r.events[eid].verdict == "emergency":  # logged before, or days ago
+            step = ReviewStep(
+                "review.emergency",
+                f"{r.events[eid].label} was logged on {entry.date}: needling does not "
+                "resume until the patient has been medically cleared",
+                cite(r.events[eid].sources),
+            )
+        else:
+            step = ReviewStep(
                 "review.adverse_event",
                 f"{r.events[eid].label} ({entry.date}): {what}",
                 cite(r.events[eid].sources),
-            ),
-        )
+            )
+        steps.insert(0, step)
     elif stops or the_plan.decision not in NEEDLING:
         verdict = "stop_needling"
         steps.insert(
@@ -356,15 +359,14 @@ def review(
     )
     if verdict == "refer":
         flagged = tuple(f.patient_message for f in red)
-    elif stop_event is not None:  # why needling stopped, in the page's words
-        told = r.events[stop_event[0]].message_for(the_plan.audience)
-        flagged = (told,) if told else ()
     elif held_by is not None:  # notes that may describe a red flag
         told = held_by.message_for(the_plan.audience)
         flagged = (told,) if told else ()
+    elif stop_event is not None:  # why needling stopped, in the page's words
+        told = r.events[stop_event[0]].message_for(the_plan.audience)
+        flagged = (told,) if told else ()
     elif verdict == "stop_needling" and stops:  # a contraindication, or every site avoided
-        avoided = [st.reasons[0] for st in the_plan.sites if st.verdict == "avoid" and st.reasons]
-        told_why = [f.patient_message for f in stops] + [x.patient_message for x in avoided]
+        told_why = [f.patient_message for f in stops] + avoided_reasons(the_plan.sites, rules)
         flagged = tuple(dict.fromkeys(m for m in told_why if m))
     else:
         flagged = ()

@@ -110,10 +110,15 @@ def problems_from(
             if etype == "profile_type" and ctx.get(HUMAN):
                 at = doc.positions.value(())
         problems.append(Problem(doc.source, message, at[0], at[1], hint))
+    return capped(problems, doc.source)
+
+
+def capped(problems: list[Problem], source: str) -> list[Problem]:
+    """The problems in file order, at most MAX_PROBLEMS of them, then how many more."""
     found = sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))
-    if len(found) > MAX_PROBLEMS:  # bounded output: the first ones, then how many more
+    if len(found) > MAX_PROBLEMS:  # bounded output
         more = len(found) - MAX_PROBLEMS
-        rest = Problem(doc.source, f"{more} more problem(s) not shown: fix these first")
+        rest = Problem(source, f"{more} more problem(s) not shown: fix these first")
         found = [*found[:MAX_PROBLEMS], rest]
     return found
 
