@@ -503,3 +503,20 @@ def test_a_review_stopped_by_avoided_sites_names_them_on_the_page() -> None:
     assert r.verdict == "stop_needling"
     why = [i for s in r.advice.sections if s.heading == "Why" for i in s.items]
     assert any(i.startswith("Upper trapezius (left):") for i in why)
+
+
+def test_needling_a_no_pressure_site_under_anticoagulation_asks_for_a_deep_bleed_check() -> None:
+    data = {
+        "condition": "low_back_pain",
+        "severity": 6,
+        "duration": "6 months",
+        "sites": {"psoas": "left", "gluteus_medius": "left"},
+        "health_factors": ["anticoagulants"],
+        "log": [{"date": "2026-11-02", "nrs": 6, "needled": ["psoas"]}],
+    }
+    p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
+    (said,) = [
+        w.message for w in review(p, RULES, TODAY).warnings if w.kind == "needled_avoided_site"
+    ]
+    check = next(r.if_needled for r in RULES.site_rules if r.id == "bleeding_no_pressure")
+    assert check and said.index(check) < said.index("Why:")  # the check first, then why

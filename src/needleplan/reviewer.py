@@ -200,15 +200,21 @@ def review(
 
     warnings: list[Warning] = []
     ruled_out = {s.id: s for s in the_plan.sites if s.verdict == "avoid"}
+    check_after = {rule.id: rule.if_needled for rule in rules.site_rules if rule.if_needled}
     for i, entry in enumerate(log):
         for sid in entry.needled or ():
             if sid in ruled_out:
-                why = "; ".join(x.message for x in ruled_out[sid].reasons)[:300]
+                reasons = ruled_out[sid].reasons
+                why = "; ".join(x.message for x in reasons)[:300]
+                # what to check now comes first: a screen shows the start of a long line
+                checks = "".join(
+                    f"{check_after[r.flag]} " for r in reasons if r.flag in check_after
+                )
                 warnings.append(
                     Warning(
                         "needled_avoided_site",
                         f"Session {i + 1} ({entry.date}) needled {ruled_out[sid].label}, which "
-                        f"the plan says to avoid: {why}",
+                        f"the plan says to avoid. {checks}Why: {why}",
                     )
                 )
     warnings += _needled_after_stop(log, rules)

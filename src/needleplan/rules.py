@@ -353,6 +353,8 @@ class SiteRule(_ToPatient):
     parent_message: str = ""  # for a parent or guardian (empty: the patient's)
     stronger_with: tuple[Id, ...] = ()
     message_stronger: str = ""
+    #: what to check when a session log shows the site was needled all the same
+    if_needled: str = ""
 
 
 @_entry
