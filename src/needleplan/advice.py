@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .results import Advice, AdviceSection, Cadence, CompanionItem, Course, Flag, SiteVerdict
-from .vocab import EVERY_SITE_AVOIDED, GOING_ON, NEEDLING, Audience, Decision, Urgency
+from .vocab import EVERY_SITE_AVOIDED, GOING_ON, NEEDLING, Audience, Decision, Urgency, plural
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
@@ -99,10 +99,6 @@ _WORDS: dict[str, dict[str, str]] = {
         "as_you": "Where a note below says 'you', it means your child.",
     },
 }
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _other_therapies(
@@ -217,8 +213,8 @@ def plan_advice(
         sections += _section("when_to_reconsider", "When to think again", list(reconsider))
     else:
         sessions = [
-            f"{_plural(course.initial_block, 'session')} to start, about "
-            f"{_plural(cadence.per_week, 'session')} a week.",
+            f"{plural(course.initial_block, 'session')} to start, about "
+            f"{plural(cadence.per_week, 'session')} a week.",
             words["check"].format(n=course.reassess_after),
         ]
         sections += _section("your_sessions", words["your_sessions"], [text.what_it_is, *sessions])
@@ -287,12 +283,12 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
     """(lead, items) in plain words: what the verdict means for the patient (or child)."""
     verdict = review.verdict
     words = _WORDS[review.audience]
-    more = f"Next: {_sessions(review.next.sessions)} more, then another check."
+    sessions = plural(review.next.sessions, "session")
+    more = f"Next: {sessions} more, then another check."
     if 0 < review.next.reassess_after < review.next.sessions:  # a check comes first
-        more = (
-            f"Next: {_sessions(review.next.reassess_after)} more, then a check on how it is "
-            f"going (up to {_sessions(review.next.sessions)} more in all)."
-        )
+        first = plural(review.next.reassess_after, "session")
+        more = f"Next: {first} more, then a check on how it is going "
+        more += f"(up to {sessions} more in all)."
     said = {step.rule for step in review.rationale}
     if verdict == "emergency":
         return words["emergency"], []
@@ -300,8 +296,7 @@ def _next_steps(review: Review) -> tuple[str, list[str]]:
         return words["refer_now" if review.urgency == "emergency" else "refer"], []
     if verdict == "continue":
         if "review.no_change_yet" in said:  # the rest of the block only if both agree
-            rest = _sessions(review.next.sessions)
-            return words["no_change_yet"], [words["if_agreed"].format(rest=rest)]
+            return words["no_change_yet"], [words["if_agreed"].format(rest=sessions)]
         return words["continue"], [more]
     if verdict == "extend":
         return words["extend"], [more]
@@ -333,7 +328,3 @@ def _review_title(review: Review) -> str:
         "stop_needling": f"{words['progress']}: a change of plan",
         "refer": words["refer_title"],
     }[review.verdict]
-
-
-def _sessions(n: int) -> str:
-    return f"{n} session" + ("" if n == 1 else "s")

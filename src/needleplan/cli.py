@@ -30,6 +30,7 @@ from .errors import (
     Terminated,
     UsageError,
     bounded,
+    error_line,
     inert,
     to_stderr,
 )
@@ -165,7 +166,7 @@ def _guard(fn: F) -> F:
             to_stderr(exc.format())
             raise typer.Exit(EXIT_USAGE) from None
         except NeedleplanError as exc:  # any other error of needleplan's own (e.g. a writer's)
-            to_stderr(f"needleplan: error: {inert(str(exc))}")
+            to_stderr(error_line(str(exc)))
             raise typer.Exit(EXIT_USAGE) from None
         except KeyboardInterrupt:
             to_stderr("needleplan: interrupted")
@@ -773,7 +774,7 @@ def main() -> None:
         to_stderr("needleplan: terminated")
         sys.exit(EXIT_TERMINATED)
     except NeedleplanError as exc:  # pragma: no cover - every command guards its own
-        to_stderr(f"needleplan: error: {inert(str(exc))}")
+        to_stderr(error_line(str(exc)))
         sys.exit(EXIT_USAGE)
     except OSError as exc:  # --help or --version written to a closed or full stdout
         _quiet_stdout()

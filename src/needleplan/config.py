@@ -464,7 +464,7 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
     problems = []
     errors = exc.errors(include_url=False)
     # the first ones only (in file order): each is found in the text by a scan of its own
-    for err in errors[: MAX_PROBLEMS + 1]:
+    for err in errors[:MAX_PROBLEMS]:
         loc = list(err["loc"])
         where = _locate(text, loc)
         keys = [str(p) for p in loc if isinstance(p, str)]
@@ -490,11 +490,7 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
 
             message, hint = reworded(err, tuple(loc), err.get("input"), top="settings")
         problems.append(Problem(source, message, where[0], where[1], hint))
-    found = capped(problems, source)
-    if len(errors) > MAX_PROBLEMS + 1:  # say how many in all, not how many were located
-        more = len(errors) - MAX_PROBLEMS
-        found[-1] = Problem(source, f"{more} more problem(s) not shown: fix these first")
-    return found
+    return capped(problems, source, total=len(errors))
 
 
 # --------------------------------------------------------------------------- positions

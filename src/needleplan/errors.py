@@ -60,6 +60,11 @@ def bounded(message: str) -> str:
     return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
+def error_line(message: str) -> str:
+    """``needleplan: error: message``, for a problem with the run itself (bounded, inert)."""
+    return f"needleplan: error: {bounded(message)}"
+
+
 def quote(value: object) -> str:
     """A short, inert rendering of a user value for use inside a message."""
     text = inert(value if isinstance(value, str) else repr(value))
@@ -147,7 +152,7 @@ class Failure(NeedleplanError):
         return (type(self), (self.message, self.hint))
 
     def format(self) -> str:
-        return _lines(f"needleplan: error: {bounded(self.message)}", self.hint)
+        return _lines(error_line(self.message), self.hint)
 
 
 class UsageError(Failure):

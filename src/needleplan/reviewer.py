@@ -29,7 +29,6 @@ from .results import (
     Point,
     Review,
     ReviewStep,
-    RulesRef,
     SiteVerdict,
     Warning,
 )
@@ -42,6 +41,7 @@ from .vocab import (
     ReviewVerdict,
     Urgency,
     most_urgent,
+    plural,
 )
 
 
@@ -71,10 +71,6 @@ def _merged(profile: ConditionProfile) -> ConditionProfile:
         for f in entry.new_health_factors:
             factors[f.id] = f
     return profile.model_copy(update={"health_factors": tuple(factors.values())})
-
-
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...]) -> str:
@@ -166,17 +162,18 @@ def review(
     # in the latest session and that session is recent; an older one asks for its medical
     # assessment to be confirmed.
     stop_event: tuple[str, LogEntry, bool, str] | None = None  # id, session, now, what to do
+    recent = (today - log[-1].date).days <= r.event_recent_days  # the latest session's
     for i, entry in enumerate(log):
         latest_entry = i == n - 1
         days_ago = (today - entry.date).days
-        now = latest_entry and days_ago <= r.event_recent_days
+        now = latest_entry and recent
         for eid in entry.events:
             event = r.events[eid]
             urgent = event.urgency != "none" or event.verdict == "emergency"
             what = event.action
             if urgent and not now:
                 what = (
-                    f"logged {_days(days_ago)} ago: confirm that the patient was medically "
+                    f"logged {plural(days_ago, 'day')} ago: confirm that the patient was medically "
                     "assessed, and record it, before any more needling (if the signs are "
                     f"there now: {event.action})"
                 )
@@ -248,7 +245,6 @@ def review(
         group = holding[0]
         factor = rules.health_factors.get(group.factor) if group.factor else None
         if factor is None:  # words that may describe a needling injury (a collapsed lung)
-            recent = (today - log[-1].date).days <= r.event_recent_days
             needs: Urgency = "emergency" if recent else "routine"
             then = "if breathless or in chest pain now, emergency services"
         else:  # words that may describe a red flag that refers at once, however long ago
@@ -359,7 +355,7 @@ def review(
         audience=the_plan.audience,
         advice=EMPTY,  # made below, from the review itself
         disclaimer=rules.disclaimer,
-        rules=RulesRef(rules.name, rules.version, rules.sha256),
+        rules=the_plan.rules,
         mcid_line=mcid_line(baseline, rules),
         warnings=tuple(warnings),
     )

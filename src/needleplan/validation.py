@@ -113,11 +113,13 @@ def problems_from(
     return capped(problems, doc.source)
 
 
-def capped(problems: list[Problem], source: str) -> list[Problem]:
-    """The problems in file order, at most MAX_PROBLEMS of them, then how many more."""
+def capped(problems: list[Problem], source: str, total: int | None = None) -> list[Problem]:
+    """The problems in file order, at most MAX_PROBLEMS of them, then how many more (of
+    ``total``, when only some of the problems were made)."""
     found = sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))
-    if len(found) > MAX_PROBLEMS:  # bounded output
-        more = len(found) - MAX_PROBLEMS
+    total = len(found) if total is None else total
+    if total > MAX_PROBLEMS:  # bounded output
+        more = total - MAX_PROBLEMS
         rest = Problem(source, f"{more} more problem(s) not shown: fix these first")
         found = [*found[:MAX_PROBLEMS], rest]
     return found
