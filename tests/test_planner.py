@@ -504,6 +504,9 @@ def test_every_site_avoided_tells_the_patient_each_sites_own_reason() -> None:
         ("lost some weight this year", "unexplained_weight_loss"),
         ("weight dropped 6 kg", "unexplained_weight_loss"),
         ("numb down below", "cauda_equina_signs"),
+        ("trouble starting her stream", "cauda_equina_signs"),
+        ("numb patch on the inside of both thighs", "cauda_equina_signs"),
+        ("wakes her every night regardless of position", "unremitting_night_pain"),
     ],
 )
 def test_common_ways_of_saying_a_red_flag_are_named(notes: str, factor: str) -> None:

@@ -241,3 +241,15 @@ def test_every_decision_verdict_urgency_and_level_has_its_look() -> None:
     assert set(VERDICT_LOOK) == set(VERDICT_DETAIL) == set(REVIEW_VERDICTS)
     assert set(REFER_URGENCY) == set(URGENCIES)
     assert set(FLAG_LEVELS) <= set(FLAG_TAGS)
+
+
+def test_a_red_flag_prompt_is_shown_whole(rules: RuleSet) -> None:
+    notes = (
+        "Rear-ended last month; dizzy and slurred speech since, pins and needles in both "
+        "hands, wakes every night whatever position, lost 6 kg"
+    )
+    text = f"condition: neck_pain\nseverity: 6\nduration: 10 weeks\nage: 40\nnotes: {notes}\n"
+    result = plan(profile_from_text(text, "p.yaml", rules), rules)
+    (prompt,) = [w.message for w in result.warnings if w.kind == "notes_red_flag_words"]
+    shown = " ".join(" ".join(line.split()) for line in render(result, 80))
+    assert " ".join(prompt.split()) in shown  # every group it names, to its last word

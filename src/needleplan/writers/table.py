@@ -93,14 +93,21 @@ DIM = "dim"
 
 
 def _tagged(
-    tag: str, text: str, width: int, *, tag_style: str = HEAD, style: str = "", lines: int = 1
+    tag: str,
+    text: str,
+    width: int,
+    *,
+    tag_style: str = HEAD,
+    style: str = "",
+    lines: int | None = 1,
 ) -> list[Line]:
-    """``tag`` in the tag column, ``text`` beside it: one fitted line or up to ``lines`` wrapped."""
+    """``tag`` in the tag column, ``text`` beside it: one fitted line, up to ``lines``
+    wrapped, or (``None``) all of it wrapped."""
     room = width - TAG
     if lines == 1:
         return [[(tag.ljust(TAG), tag_style), (fit(text, room), style)]]
     body = wrap(text, room)
-    if len(body) > lines:
+    if lines is not None and len(body) > lines:
         body = [*body[: lines - 1], fit(" ".join(body[lines - 1 :]), room)]
     out: list[Line] = [[(tag.ljust(TAG), tag_style), (body[0], style)]]
     out += [[(" " * TAG, ""), (b, style)] for b in body[1:]]
@@ -291,7 +298,9 @@ class TableWriter(Writer):
                 continue
             if x["kind"] == "sites_not_given" and shown_unchecked:
                 continue  # said on the NOT CHECKED line
-            out += _tagged("CHECK", inert(x["message"]), self._width(), tag_style="bold", lines=3)
+            # whole: a prompt cut short may hide the very words it is about
+            text = inert(x["message"])
+            out += _tagged("CHECK", text, self._width(), tag_style="bold", lines=None)
         return out
 
     def _course(self, d: dict[str, Any]) -> list[Line]:
@@ -399,7 +408,7 @@ class TableWriter(Writer):
         if headline:
             lines += _tagged("Why", headline, w, lines=3)
         for x in d.get("warnings") or []:
-            lines += _tagged("CHECK", inert(x["message"]), w, tag_style="bold", lines=3)
+            lines += _tagged("CHECK", inert(x["message"]), w, tag_style="bold", lines=None)
         lines.append([])
         change = d.get("change")
         b, latest = d.get("baseline_nrs"), d.get("latest_nrs")
