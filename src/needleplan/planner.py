@@ -24,11 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from . import advice as advice_mod
+from .notes import read_notes, triggered
 from .profile import PREGNANCY, ConditionProfile, Factor
 from .results import (
     Bands,
@@ -210,8 +210,9 @@ def _urgency(flags: tuple[Flag, ...], profile: ConditionProfile, rules: RuleSet)
     flag (cauda equina signs beside a routine one) goes at the more urgent pace.
     """
     found = [f.urgency for f in flags if f.level == "red_flag"]
+    said = triggered(profile.notes, rules)  # read in context: "no bladder change" is no hit
     for group in rules.note_words:
-        if group.factor is not None and note_hits(profile.notes, group.words):
+        if group.factor is not None and group.id in said:
             hf = rules.health_factors.get(group.factor)
             if hf is not None and hf.level == "red_flag":
                 found.append(hf.urgency)
@@ -731,40 +732,26 @@ def _expected(
 
 
 def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
-    """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor."""
-    if not notes:
+    """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor.
+
+    The notes are read in context (:func:`notes.read_notes`): words negated, in the
+    past, hypothetical or about someone else are not named."""
+    hits = read_notes(notes, rules)
+    if not hits:
         return ""
     parts = []
     for group in rules.note_words:
-        hits = note_hits(notes, group.words)
-        if not hits:
+        words = list(dict.fromkeys(h.words for h in hits if h.trigger == group.id))
+        if not words:
             continue
-        part = f"{group.topic} ({', '.join(repr(w) for w in hits)})"
+        part = f"{group.topic} ({', '.join(repr(w) for w in words)})"
         if group.factor is not None and group.factor not in have:
             part += f": if so, add '{group.factor}'"
         parts.append(part)
-    if not parts:
-        return ""
     return (
         "The notes mention words linked to red flags: " + "; ".join(parts) + ". Check each; "
         "needleplan does not decide from free text."
     )
-
-
-def note_hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
-    """The ``words`` found in ``notes`` (any case), each starting a word, in their order."""
-    if not notes:
-        return []
-    text = notes.lower()
-    if _any_of(words).search(text) is None:  # most notes hold none of a group's words
-        return []
-    return [w for w in words if _any_of((w,)).search(text)]
-
-
-@_memo
-def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
-    """A pattern for any of ``words`` (lower case) where a word starts."""
-    return re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w.lower()) for w in words) + ")")
 
 
 def _warnings(

@@ -19,7 +19,8 @@ import dataclasses
 import datetime as dt
 
 from .advice import EMPTY, avoided_reasons, review_advice
-from .planner import note_hits, notes_warning
+from .notes import triggered
+from .planner import notes_warning
 from .planner import plan as make_plan
 from .profile import ConditionProfile, Factor, LogEntry
 from .results import (
@@ -229,7 +230,8 @@ def review(
             warnings.append(
                 Warning("notes_red_flag_words", f"Session {i + 1} ({entry.date}): " + said)
             )
-    holding = [g for g in rules.note_words if g.holds_course and note_hits(log[-1].notes, g.words)]
+    latest_words = triggered(log[-1].notes, rules)  # read in context, like the plan's notes
+    holding = [g for g in rules.note_words if g.holds_course and g.id in latest_words]
     held_by: HealthFactor | None = None  # the red flag the latest notes may describe
     red = [f for f in the_plan.flags if f.level == "red_flag"]
     stops = [f for f in the_plan.flags if f.level in ("contraindication", "not_indicated")]
