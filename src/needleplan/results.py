@@ -1,6 +1,6 @@
 """The plan and the review: what ``plan()`` and ``review()`` return and every writer reads.
 
-Their JSON shape is the contract in DESIGN.md (``to_dict()``);
+Their JSON shape is the contract in docs/contract.md (``to_dict()``);
 ``needleplan schema plan`` prints the JSON Schema generated from these
 classes. They are frozen dataclasses: built by the planner from values it has
 already checked, never changed afterwards.
