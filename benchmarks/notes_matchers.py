@@ -41,7 +41,8 @@ from typing import Any
 import yaml
 
 from needleplan.notes import expand, read_notes
-from needleplan.rules import RuleSet, load_rules
+from needleplan.rules import RuleSet
+from needleplan.rulesload import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "core" / "notes_corpus.yaml"

@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ def read_mentions(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
     """Every trigger in ``text`` with its reading, in the order they appear."""
     if not text:
         return ()
-    reader = _reader(rules)
+    reader: NotesReader = rules.notes_reader
     found: list[NoteHit] = []
     for start, end in sentence_spans(text):
         found += reader.read(text, start, end)
@@ -320,8 +319,8 @@ class _Mod:
     where: str  # "before" | "after" | "ends"
 
 
-class _Reader:
-    """The rule set's triggers and context words, compiled once per rule set."""
+class NotesReader:
+    """A rule set's triggers and context words, compiled (``RuleSet.notes_reader``)."""
 
     def __init__(self, rules: RuleSet) -> None:
         self.groups = rules.note_words
@@ -545,9 +544,3 @@ def _around(sentence: str, words: str) -> str:
     at = max(0, sentence.find(" ".join(words.split())))
     lo = max(0, at - _CONTEXT_SHOWN // 2)
     return sentence[lo : lo + _CONTEXT_SHOWN]
-
-
-@lru_cache(maxsize=8)
-def _reader(rules: RuleSet) -> _Reader:
-    """The compiled reader of a rule set (rule sets hash by identity)."""
-    return _Reader(rules)

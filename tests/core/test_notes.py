@@ -12,11 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from needleplan import RulesError
-from needleplan import rules as rules_module
 from needleplan.notes import read_mentions, read_notes, sentence_spans
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan.rules import load_rules, parse_rules
+from needleplan.rulesload import default_text, load_rules, parse_rules
 
 RULES = load_rules()
 CORPUS: list[dict[str, Any]] = yaml.safe_load(
@@ -180,7 +179,7 @@ def test_notes_with_a_finding_name_it_and_the_factor_to_add() -> None:
 
 
 def _rules_with(**changes: Any) -> bytes:
-    loaded = yaml.safe_load(rules_module._default_text())
+    loaded = yaml.safe_load(default_text())
     loaded["note_words"][0].update(changes)
     return yaml.safe_dump(loaded, allow_unicode=True, sort_keys=False).encode()
 
