@@ -83,7 +83,7 @@ def test_a_negated_finding_is_never_a_hit(phrase: str, negation: str, space: str
 def test_a_finding_split_by_any_whitespace_or_hyphen_is_the_same_hit(
     phrase: str, seps: list[str]
 ) -> None:
-    words = phrase.split(" ")
+    words = phrase.split()
     split = words[0] + "".join(s + w for s, w in zip(seps, words[1:], strict=False))
     assert questions(split) == questions(phrase) != []
 
