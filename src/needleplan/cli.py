@@ -40,7 +40,8 @@ from .errors import (
 )
 from .files import write_atomic
 from .profile import DATE_PATTERN
-from .rules import RuleSet, load_rules
+from .rules import RuleSet
+from .rulesload import load_rules
 from .run import Done, Request, run
 from .summary import most_urgent_first, summary
 from .vocab import DECISIONS, FORMATS, REVIEW_FORMATS, REVIEW_VERDICTS, SCHEMA_KINDS, URGENCIES
