@@ -109,7 +109,7 @@ def test_usage_errors_exit_2(runner, tmp_path: Path) -> None:
     assert "no such file" in missing.stderr
     badfmt = invoke(runner, "suggest", "-f", "docx", str(NECK))
     assert badfmt.exit_code == 2
-    assert "markdown" in badfmt.stderr and "pdf" in badfmt.stderr  # names the formats
+    assert "markdown" in badfmt.stderr  # names the formats
     baddate = invoke(runner, "suggest", "--start-date", "tomorrow", str(NECK))
     assert baddate.exit_code == 2
     assert baddate.stdout == ""
