@@ -43,6 +43,7 @@ from .vocab import (
     EVERY_SITE_AVOIDED,
     GOING_ON,
     STOPS_NEEDLING,
+    URGENCIES,
     Audience,
     ReviewVerdict,
     Urgency,
@@ -251,8 +252,13 @@ def _event_finding(
     )
 
 
+def _in_order(flags: list[Flag]) -> list[Flag]:
+    """Flags most urgent first, then by id: never in the order the profile listed them."""
+    return sorted(flags, key=lambda f: (-URGENCIES.index(f.urgency), f.id))
+
+
 def _red_flags(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
-    red = [f for f in the_plan.flags if f.level == "red_flag"]
+    red = _in_order([f for f in the_plan.flags if f.level == "red_flag"])
     if not red:
         return []
     return [
@@ -292,11 +298,13 @@ def _notes(
 def _stops(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
     """A contraindication or a finding that rules needling out now (a first-trimester
     pregnancy is its own finding)."""
-    stops = [
-        f
-        for f in the_plan.flags
-        if f.level in ("contraindication", "not_indicated") and f.id != "first_trimester"
-    ]
+    stops = _in_order(
+        [
+            f
+            for f in the_plan.flags
+            if f.level in ("contraindication", "not_indicated") and f.id != "first_trimester"
+        ]
+    )
     if not stops:
         return []
     why = [f.patient_message for f in stops] + avoided_reasons(the_plan.sites, rules)
@@ -523,7 +531,7 @@ def _merged(profile: ConditionProfile) -> ConditionProfile:
     """The profile with the health factors that appeared during the course."""
     factors: dict[str, Factor] = {f.id: f for f in profile.health_factors}
     for entry in profile.log:
-        for f in entry.new_health_factors:
+        for f in sorted(entry.new_health_factors, key=lambda f: f.id):  # order never counts
             factors[f.id] = f
     return profile.model_copy(update={"health_factors": tuple(factors.values())})
 
@@ -555,7 +563,7 @@ def _needled_sites(
                 or (site.verdict == "caution" and sid in current.sites)
             ):
                 continue
-            why = "; ".join(x.message for x in site.reasons)[:300]
+            why = " ".join(x.message for x in site.reasons)[:600]
             checks = "".join(
                 f"{check_after[x.flag]} " for x in site.reasons if x.flag in check_after
             )
