@@ -12,7 +12,7 @@ import pytest
 
 from needleplan.loading import load_profile
 from needleplan.reviewer import review
-from needleplan.rules import load_rules
+from needleplan.rulesload import load_rules
 
 RULES = load_rules()
 CASES = Path(__file__).resolve().parents[1] / "cases" / "review"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from needleplan.profile import ConditionProfile
 from needleplan.results import Review
 from needleplan.reviewer import meaningful_fall, review
-from needleplan.rules import load_rules
+from needleplan.rulesload import load_rules
 from needleplan.vocab import URGENCIES
 
 RULES = load_rules()
