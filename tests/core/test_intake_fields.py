@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from needleplan.errors import InputError
 from needleplan.loading import profile_from_text
 from needleplan.profile import ConditionProfile
-from needleplan.rules import load_rules
+from needleplan.rulesload import load_rules
 
 BASE = "condition: neck_pain\nseverity: 6\nduration: 6 weeks\n"
 
