@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan.rules import load_rules
+from needleplan import load_rules
 from needleplan.screening import urgency
 from needleplan.vocab import URGENCIES
 
