@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from needleplan import load_rules
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan import load_rules
 from needleplan.screening import urgency
 from needleplan.vocab import URGENCIES
 
