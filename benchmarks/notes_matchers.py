@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from needleplan.notes import expand, read_notes
+from needleplan.notes import read_notes
 from needleplan.rules import RuleSet
 from needleplan.rulesload import load_rules
 
@@ -136,11 +136,22 @@ def site_packages_mb(*names: str) -> float:
 _JOIN = {"TEXT": {"REGEX": r"^(\s+|-|,)$"}, "OP": "*"}
 
 
+def _every_choice(phrase: str) -> list[str]:
+    """``phrase`` with every choice spelt out (spaCy splits "can't" in two tokens)."""
+    m = re.search(r"\(([^()]*)\)", phrase)
+    if m is None:
+        return [phrase]
+    head, tail = phrase[: m.start()], phrase[m.end() :]
+    return [x for c in m.group(1).split("|") for x in _every_choice(f"{head}{c}{tail}")]
+
+
 def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     pattern: list[dict[str, Any]] = []
     for piece in phrase.split():
-        if piece in ("#", "#/52"):
+        if piece == "#":
             tests: list[dict[str, Any]] = [{"TEXT": {"REGEX": r"^\d+([.]\d+)?(/\d+)?$"}}]
+        elif piece == "#/52":
+            tests = [{"TEXT": {"REGEX": r"^\d+/52$"}}]
         elif piece == "#year":
             tests = [{"TEXT": {"REGEX": r"^(19|20)\d\d$"}}]
         elif piece.startswith("("):
@@ -163,16 +174,23 @@ def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
 
 def medspacy_reader(rules: RuleSet, extended: bool) -> Reader:
     import medspacy
+    from loguru import logger
     from medspacy.context import ConTextRule
     from medspacy.ner import TargetRule
 
+    logger.remove()  # PyRuSH logs every sentence at DEBUG level
     nlp = medspacy.load(medspacy_enable=["medspacy_pyrush"])
-    matcher = nlp.add_pipe("medspacy_target_matcher")
+    # a span group, not entities: findings of two triggers may overlap, as in ours
+    matcher = nlp.add_pipe(
+        "medspacy_target_matcher", config={"result_type": "group", "prune": False}
+    )
     for group in rules.note_words:
         for words in group.words:
-            for phrase in expand(words):
+            for phrase in _every_choice(words):
                 matcher.add([TargetRule(phrase, group.id, pattern=_token_pattern(nlp, phrase))])
-    context = nlp.add_pipe("medspacy_context", config={"rules": "default"})
+    context = nlp.add_pipe(
+        "medspacy_context", config={"rules": "default", "input_span_type": "group"}
+    )
     if extended:
         ctx = rules.note_context
         kinds = {
@@ -191,7 +209,7 @@ def medspacy_reader(rules: RuleSet, extended: bool) -> Reader:
         added = []
         for name, (category, direction) in kinds.items():
             for words in getattr(ctx, name):
-                for phrase in expand(words):
+                for phrase in _every_choice(words):
                     added.append(
                         ConTextRule(
                             phrase,
@@ -202,12 +220,12 @@ def medspacy_reader(rules: RuleSet, extended: bool) -> Reader:
                     )
         context.add(added)
     by_id = {g.id: g for g in rules.note_words}
-    unless = {g.id: [p for w in g.unless for p in expand(w)] for g in rules.note_words}
+    unless = {g.id: [p for w in g.unless for p in _every_choice(w)] for g in rules.note_words}
 
     def read(text: str) -> set[str]:
         doc = nlp(text)
         found = set()
-        for ent in doc.ents:
+        for ent in doc.spans["medspacy_spans"]:
             if ent._.is_negated or ent._.is_hypothetical or ent._.is_family:
                 continue
             group = by_id[ent.label_]
