@@ -471,12 +471,12 @@ def test_main_freezes_the_collector_as_it_exits(tmp_path: Path, profile: str, co
 
 def test_review_table_and_json(runner) -> None:
     path = str(PLANS / "review-responder.yaml")
-    table = invoke(runner, "review", "--today", "2026-12-31", "-f", "table", path)
+    table = invoke(runner, "review", "--today", "2026-11-22", "-f", "table", path)
     assert table.exit_code == 0, table.stderr
     lines = table.stdout.splitlines()
     assert "EXTEND" in lines[0] or "CONTINUE" in lines[0] or "DISCHARGE" in lines[0]
     assert any("baseline" in line for line in lines) and any("MCID" in line for line in lines)
-    data = json.loads(invoke(runner, "review", "--today", "2026-12-31", path).stdout)
+    data = json.loads(invoke(runner, "review", "--today", "2026-11-22", path).stdout)
     assert data["verdict"] in {"continue", "extend", "discharge"}
     assert data["source"].endswith("review-responder.yaml")
 
