@@ -75,6 +75,11 @@ def _told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
     return messages
 
 
+def told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
+    """The rule set's messages to the patient, framed for ``audience`` (see ``_told``)."""
+    return _told(rules, audience, messages)
+
+
 def _site_care(
     sites: tuple[SiteVerdict, ...], *, avoided_by: frozenset[str] | None = None
 ) -> list[str]:

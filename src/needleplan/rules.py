@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, with_config
 
+from .screening import Screening
+from .screening import reference_problems as _screening_problems
 from .vocab import (
     AGE_RANGE,
     DURATION_BANDS,
@@ -266,6 +268,8 @@ REVIEW_TEXTS = (
     "measure_same",
     "low_baseline",
     "nrs_error",
+    "notes_session",
+    "avoided_site",
 )
 
 
@@ -720,6 +724,8 @@ class RuleSet:
     note_words: tuple[NoteWords, ...] = ()
     note_words_sources: tuple[SourceId, ...] = ()
     expectations: tuple[Expectation, ...] = ()
+    #: the red-flag screen: questions by region, urgency tiers and their words
+    screening: Screening | None = None
 
     # -- look-ups ---------------------------------------------------------
     @cached_property
@@ -910,6 +916,7 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for rule_id, field_name, fid in named:
         if fid not in rs.health_factors:
             yield ("plan_rules", rule_id, field_name), f"unknown health factor '{fid}'"
+    yield from _screening_problems(rs)
     if rs.start_back is not None:
         for j, cid in enumerate(rs.start_back.applies_to):
             if cid not in rs.conditions:
