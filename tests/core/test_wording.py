@@ -103,11 +103,15 @@ def _late_start_plan(days_over: int) -> Any:
     data = _data()
     data["plan_rules"]["late_start"]["days_over"] = days_over
     rules = _rules(data)
-    profile = profile_from_text(
+    text = (
         "condition: neck_pain\nsites: {upper_trapezius: right}\nseverity: 6\n"
-        "duration: 10 weeks\nage: 40\nstart_date: 2026-12-01\n",
-        rules=rules,
+        "duration: 10 weeks\nage: 40\nstart_date: 2026-12-01\n"
     )
+    # the red-flag questions answered (no), where the profile asks them
+    asked = plan(profile_from_text(text, rules=rules), rules).checks
+    if asked:
+        text += "screening:\n" + "".join(f"  {c.id}: no\n" for c in asked)
+    profile = profile_from_text(text, rules=rules)
     holidays = frozenset(dt.date(2026, 12, 1) + dt.timedelta(days=d) for d in range(20))
     return plan(profile, rules, calendar=ClinicCalendar(holidays=holidays))
 
