@@ -292,7 +292,13 @@ class _Phrases:
         for i, word in enumerate(words):
             for tests, key in (*self.by_first.get(word, ()), *self.loose):
                 end = i + len(tests)
-                if end <= n and all(_passes(t, words[i + k]) for k, t in enumerate(tests)):
+                if end > n:
+                    continue
+                for k, t in enumerate(tests):
+                    w = words[i + k]
+                    if not (w == t.value if t.kind == "eq" else _passes(t, w)):
+                        break
+                else:
                     number = next(
                         (words[i + k] for k, t in enumerate(tests) if t.kind == "num"), ""
                     )
