@@ -845,9 +845,6 @@ def _schedule(
     return tuple(ScheduledSession(i + 1, d, i + 1 == reassess_after) for i, d in enumerate(dates))
 
 
-#: Whether profiles carry their screening answers yet (the profile's ``screening:``).
-_SCREENED = "screening" in ConditionProfile.model_fields
-
 #: Days from the start date to the first bookable session past which the plan says so
 #: (design choice: two weeks).
 _LATE_START_DAYS = 14
@@ -909,7 +906,7 @@ def plan(
     audience = _reader(profile)
     urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    checks = screening.open_checks(profile, rules) if _SCREENED else ()
+    checks = screening.open_checks(profile, rules)
     planned, decision = decision, screening.settle(decision, checks)
     page = None
     if decision == "check_first":
