@@ -38,7 +38,7 @@ from .errors import (
     inert,
     to_stderr,
 )
-from .files import write_atomic
+from .files import file_named, write_atomic
 from .profile import DATE_PATTERN
 from .rules import RuleSet
 from .rulesload import load_rules
@@ -231,7 +231,7 @@ FailOnOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--output",
         "-o",
@@ -381,7 +381,7 @@ def _run_and_show(
     failing_names: str | None,
     failing_allowed: tuple[str, ...],
     failing_what: str,
-    output: Path | None,
+    output: str | None,
     output_dir: Path | None,
     force: bool,
     explain: bool,
@@ -398,7 +398,7 @@ def _run_and_show(
     rule_set = _rules_for(rules, settings)
     tty = shell.stdout_is_tty()
     fmt = chosen or _default_format(settings, allowed, tty)
-    to_stdout = output_dir is None and (output is None or str(output) == "-")
+    to_stdout = output_dir is None and (output is None or output == "-")
     screen = tty and to_stdout and fmt == "table"
     width = shell.width(tty)
     calendar = calendar_of(settings) if settings.path is not None else None
@@ -606,7 +606,7 @@ def new(
         str | None, typer.Option("--condition", "-c", metavar="ID", help="Condition id to fill in.")
     ] = None,
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output",
             "-o",
@@ -640,17 +640,14 @@ def new(
     if output_dir is not None:
         if output_dir.exists() and not output_dir.is_dir():
             raise UsageError(f"'{output_dir}' is not a folder", hint="--output-dir names a folder")
-        output = output_dir / f"{condition or 'profile'}.yaml"
-    elif output is not None and (str(output).endswith(("/", os.sep)) or output.is_dir()):
-        raise UsageError(
-            f"'{output}' is a folder; -o names a file",
-            hint=f"use --output-dir {output} to write the template into it",
-        )
-    if output is None or str(output) == "-":  # '-': stdout, as for profiles
+        target = output_dir / f"{condition or 'profile'}.yaml"
+    elif output is None or output == "-":  # '-': stdout, as for profiles
         sys.stdout.write(text)
         return
-    write_atomic(output, text, force=force)
-    to_stderr(f"needleplan: wrote {inert(str(output))}")
+    else:
+        target = file_named(output)
+    write_atomic(target, text, force=force)
+    to_stderr(f"needleplan: wrote {inert(str(target))}")
 
 
 @app.command(

@@ -129,9 +129,6 @@ class InputError(NeedleplanError):
         self.problems = list(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
-    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
-        return (type(self), (self.problems,))
-
 
 class RulesError(InputError):
     """The rule set is invalid (exit code 2: nothing can be planned with it)."""
@@ -146,13 +143,13 @@ class Failure(NeedleplanError):
     def __init__(self, message: str, hint: str | None = None) -> None:
         self.message = message
         self.hint = hint
+        #: a line said after the error (what a stopped run had written, and where)
+        self.after: str | None = None
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
-        return (type(self), (self.message, self.hint))
-
     def format(self) -> str:
-        return _lines(error_line(self.message), self.hint)
+        text = _lines(error_line(self.message), self.hint)
+        return f"{text}\n{self.after}" if self.after else text
 
 
 class UsageError(Failure):
