@@ -38,12 +38,16 @@ from .errors import (
     inert,
     to_stderr,
 )
+from .explain import explain
 from .files import file_named, write_atomic
 from .profile import DATE_PATTERN
 from .rules import RuleSet
 from .rulesload import load_rules
+from .rulesview import rules_table, rules_yaml
 from .run import Done, Request, run
+from .schema import json_schema
 from .summary import most_urgent_first, summary
+from .template import template
 from .vocab import DECISIONS, FORMATS, REVIEW_FORMATS, REVIEW_VERDICTS, SCHEMA_KINDS, URGENCIES
 
 #: Exit code when a plan (or review) has a decision named by --fail-on.
@@ -629,8 +633,6 @@ def new(
     config: ConfigOpt = None,
 ) -> None:
     """Print a commented template profile that validates as it is."""
-    from .template import template
-
     if output is not None and output_dir is not None:
         raise UsageError(
             "-o and --output-dir cannot be used together",
@@ -669,8 +671,6 @@ def schema(
     config: ConfigOpt = None,
 ) -> None:
     """Print a JSON Schema (draft 2020-12) for editors and check-jsonschema."""
-    from .schema import json_schema
-
     if kind not in SCHEMA_KINDS:
         hint = did_you_mean(kind, SCHEMA_KINDS)
         raise UsageError(
@@ -696,8 +696,6 @@ def rules_cmd(
     no_pager: NoPagerOpt = False,
 ) -> None:
     """Show the rule set in use, or export it as YAML to keep a clinic's own protocol."""
-    from .rulesview import rules_table, rules_yaml
-
     fmt = _format(format, RULES_FORMATS)
     rule_set = _rules_for(rules, _settings(config))
     if fmt == "yaml":
@@ -729,8 +727,6 @@ def explain_cmd(
     no_pager: NoPagerOpt = False,
 ) -> None:
     """Explain one entry of the rule set: what it does, its numbers, its sources."""
-    from .explain import explain
-
     rule_set = _rules_for(rules, _settings(config))
     tty = shell.stdout_is_tty()
     text = explain(rule_set, ident, width=shell.width(tty) if tty else 80)

@@ -5,6 +5,7 @@ Nothing here imports pydantic or YAML; every other module reports through
 went wrong. The exit codes of the contract (docs/contract.md) are defined here, once.
 """
 
+import difflib
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
@@ -173,8 +174,6 @@ def did_you_mean(
 ) -> str | None:
     """``did you mean 'x'?`` for the closest choice, or None; ``shown`` names the choice
     (an alias by its id, say)."""
-    import difflib
-
     options = list(choices)
     matches = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.6)
     if not matches:
