@@ -264,6 +264,8 @@ REVIEW_TEXTS = (
     "measure_same",
     "low_baseline",
     "nrs_error",
+    "notes_session",
+    "avoided_site",
 )
 
 
