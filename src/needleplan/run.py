@@ -174,6 +174,8 @@ def outcome_of(result: Plan | Review) -> Outcome:
         )
     block = result.course.initial_block
     findings = tuple(f.label for f in result.flags)
+    if result.checks and result.decision == "check_first":  # what holds the needling
+        findings = (f"{plural(len(result.checks), 'check')} before needling", *findings)
     if not findings:
         avoided = sum(s.verdict == "avoid" for s in result.sites)
         findings = (f"{plural(avoided, 'site')} to avoid",) if avoided else ()

@@ -56,8 +56,8 @@ def test_the_summary_keeps_each_findings_words_whole(rules: RuleSet, width: int)
             assert " ".join(finding.split()) in flat  # wrapped, never cut
     assert "…" not in "".join(line for line in lines[2:] if not line.startswith("…"))
     tally = flat[flat.index("By decision:") :]
-    assert tally.index("refer") < tally.index("needle with caution")
-    assert "invalid 1" in tally
+    assert tally.startswith("By decision: refer")  # in the rows' order: most urgent first
+    assert tally.endswith("invalid 1")
 
 
 def _on_a_terminal(args: list[str], cwd: Path, **env: str) -> tuple[str, int]:
@@ -95,7 +95,7 @@ def test_a_batch_on_a_terminal_shows_its_summary_first(tmp_path: Path) -> None:
     assert code == 0
     lines = text.splitlines()
     assert lines[0].startswith("Summary: 3 profiles")
-    rows = [line.split()[0] for line in lines[2:5]]
+    rows = [line.split()[0] for line in lines[2:] if line[:1].strip()][:3]
     assert rows == ["back-red-flag", "refer-same-day", "neck-chronic"]
     assert "Cauda equina signs" in text  # whole
     assert "REFER" not in text  # no per-profile screen without --details
