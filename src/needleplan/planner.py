@@ -812,8 +812,6 @@ def _schedule(
     return tuple(ScheduledSession(i + 1, d, i + 1 == reassess_after) for i, d in enumerate(dates))
 
 
-
-
 def plan(
     profile: ConditionProfile,
     rules: RuleSet,
