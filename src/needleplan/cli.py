@@ -425,13 +425,15 @@ def suggest(
     fmt = format.value if format else (default_format or ("table" if tty else "json"))
     first = _parse_date(start_date)
     screen = tty and fmt == "table" and output_dir is None
+    import datetime as dt
+    from dataclasses import replace
+
+    from .config import calendar_of
     from .suggest import SuggestOptions, run_suggest
 
-    calendar = None
-    if settings.path is not None:
-        from .config import calendar_of
-
-        calendar = calendar_of(settings)
+    # the clinic's calendar (the defaults without settings) as of today: the calendar
+    # writer reads no settings, and a schedule that starts in the past is warned about
+    calendar = replace(calendar_of(settings), today=dt.date.today())
     width = _width(tty)
     buffer = io.StringIO() if screen else None  # the screen is paged once it is whole
     done = run_suggest(

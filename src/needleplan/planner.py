@@ -921,7 +921,16 @@ def _schedule(
         math.ceil(min_hours / 24),
         days,
         holidays,
+        _appointment(profile),
     )
+
+
+def _appointment(profile: ConditionProfile) -> str | None:
+    """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
+    from .schedule import parse_time
+
+    at = parse_time(getattr(profile, "appointment_time", None))
+    return None if at is None else f"{at:%H:%M}"
 
 
 @_memo
@@ -933,6 +942,7 @@ def _dated(
     min_gap_days: int,
     days: frozenset[int] | None,
     holidays: frozenset[dt.date],
+    at: str | None = None,
 ) -> tuple[ScheduledSession, ...] | None:
     from .schedule import session_dates
 
@@ -942,7 +952,9 @@ def _dated(
         )
     except ValueError:
         return None  # no bookable day (the clinic's calendar): said in the warnings
-    return tuple(ScheduledSession(i + 1, d, i + 1 == reassess_after) for i, d in enumerate(dates))
+    return tuple(
+        ScheduledSession(i + 1, d, i + 1 == reassess_after, at) for i, d in enumerate(dates)
+    )
 
 
 #: Days from the start date to the first bookable session past which the plan says so
@@ -1003,6 +1015,10 @@ def plan(
                         "days after the start date: check the working days and holidays.",
                     ),
                 )
+    if schedule:
+        from .schedule import date_warnings
+
+        extra += date_warnings([(s.session, s.date) for s in schedule], calendar, rules.calendar)
     audience = _reader(profile)
     urgency: Urgency = _urgency(flags, profile, rules) if decision == "refer" else "none"
     return Plan(
@@ -1042,7 +1058,14 @@ def plan(
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
         schedule=schedule,
+        profile_sha256=_profile_key(profile),
     )
+
+
+def _profile_key(profile: ConditionProfile) -> str:
+    from .schedule import profile_key
+
+    return profile_key(profile)
 
 
 def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:

@@ -358,6 +358,7 @@ def review(
         rules=the_plan.rules,
         mcid_line=mcid_line(baseline, rules),
         warnings=tuple(warnings),
+        profile_sha256=the_plan.profile_sha256,
     )
     if verdict == "refer":
         flagged = tuple(f.patient_message for f in red)

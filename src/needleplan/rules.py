@@ -467,6 +467,31 @@ class Expectation:
     conditions: tuple[Id, ...] = ()
 
 
+MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+
+
+@_entry
+@dataclass(frozen=True)
+class CalendarRules:
+    """What a plan's warnings say about the dates a schedule got.
+
+    ``public_holidays`` ("MM-DD") are days a clinic is commonly closed; a session on
+    one is warned about when the clinic's settings list no holidays of their own.
+    ``past_start`` ({first}) and ``public_holiday`` ({session}, {date}) are the
+    warnings' texts.
+    """
+
+    public_holidays: tuple[MonthDay, ...]
+    sources: Sources
+    past_start: Text
+    public_holiday: Text
+    note: str = ""
+
+    @property
+    def month_days(self) -> tuple[tuple[int, int], ...]:
+        return tuple((int(md[:2]), int(md[3:])) for md in self.public_holidays)
+
+
 @_entry
 @dataclass(frozen=True, eq=False)
 class RuleSet:
@@ -506,6 +531,7 @@ class RuleSet:
     note_words: tuple[NoteWords, ...] = ()
     note_words_sources: tuple[SourceId, ...] = ()
     expectations: tuple[Expectation, ...] = ()
+    calendar: CalendarRules | None = None
 
     # -- look-ups ---------------------------------------------------------
     @cached_property
