@@ -1,4 +1,4 @@
-"""Measure needleplan's four performance ratios against their floors, in one run.
+"""Measure needleplan's speed and memory against their floors, in one run.
 
     python benchmarks/run.py            # everything (a few minutes)
     python benchmarks/run.py --quick    # fewer repetitions
@@ -72,9 +72,6 @@ for path in sorted(Path(sys.argv[1]).rglob("*.yaml")):
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     Profile.model_validate(data)
 """
-
-# needleplan's console command, minus the gc.freeze() that main() does on its way out
-NO_FREEZE = "from needleplan.cli import app; app(prog_name='needleplan')"
 
 
 def plannable_ids() -> tuple[list[str], list[str], list[str]]:
@@ -157,6 +154,44 @@ def interleaved(commands: dict[str, list[str]], repeat: int) -> dict[str, list[f
     return results
 
 
+def make_logs(folder: Path, count: int, seed: int = 11) -> None:
+    """Profiles with a short session log each, for the review's measurements."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        baseline = rng.randint(4, 9)
+        lines = [
+            f"patient: R-{i:05d}",
+            "condition: neck_pain",
+            "sites: {upper_trapezius: right}",
+            f"severity: {baseline}",
+            "duration: 14 weeks",
+            "age: 45",
+            "start_date: 2026-11-02",
+            "screening: {}",
+            "log:",
+        ]
+        nrs = baseline
+        for day in range(rng.randint(2, 8)):
+            nrs = max(0, min(10, nrs + rng.choice([-2, -1, -1, 0, 0, 1])))
+            lines.append(f"  - {{date: 2026-11-{2 + 3 * day:02d}, nrs: {nrs}}}")
+        (folder / f"r{i:05d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+#: formats written one file per profile (the rest go to stdout)
+PER_FILE = ("html", "markdown")
+FORMATS = ("json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics")
+
+
+def run_args(command: str, fmt: str, folder: Path, out: Path) -> list[str]:
+    args = [command, "--format", fmt, str(folder)]
+    if fmt in PER_FILE:
+        args += ["--output-dir", str(out / f"{command}-{fmt}")]
+    if command == "review":
+        args += ["--today", "2026-12-07"]
+    return args
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -179,56 +214,50 @@ def main() -> None:
         make_profiles(work / "one", 1)
         make_profiles(work / "p5k", 5000)
         make_profiles(work / "p10k", 10000)
+        make_logs(work / "log1", 1)
+        make_logs(work / "r10k", 10000)
         one = str(next((work / "one").iterdir()))
+        log = str(next((work / "log1").iterdir()))
+        today = ["--today", "2026-12-07"]
 
         startup = interleaved(
             {
                 "typer": [py, str(work / "empty_typer.py"), "suggest", one],
                 "needleplan": [*needleplan, "suggest", "--format", "json", one],
-                # for information: the same run without main()'s gc.freeze() at exit
-                "no_freeze": [py, "-c", NO_FREEZE, "suggest", "--format", "json", one],
+                "review_json": [*needleplan, "review", "--format", "json", *today, log],
+                "review_html": [*needleplan, "review", "--format", "html", *today, log],
             },
             8 if args.quick else 30,
         )
         batch = interleaved(
             {
                 "floor": [py, str(work / "floor.py"), str(work / "p5k")],
-                "jobs1": [*needleplan, "suggest", "--format", "jsonl", str(work / "p5k")],
-                "jobs2": [
-                    *needleplan,
-                    "suggest",
-                    "--format",
-                    "jsonl",
-                    "-j",
-                    "2",
-                    str(work / "p5k"),
-                ],
+                "batch": [*needleplan, "suggest", "--format", "jsonl", str(work / "p5k")],
             },
             3 if args.quick else 7,
         )
-        same = (
-            subprocess.run(
-                [*needleplan, "suggest", "-f", "jsonl", str(work / "p5k")], capture_output=True
-            ).stdout
-            == subprocess.run(
-                [*needleplan, "suggest", "-f", "jsonl", "-j", "2", str(work / "p5k")],
-                capture_output=True,
-            ).stdout
-        )
-        _, peak = timed([*needleplan, "suggest", "--format", "jsonl", str(work / "p10k")])
+        peaks: dict[str, float] = {}
+        out = work / "out"
+        for command, folder in (("suggest", work / "p10k"), ("review", work / "r10k")):
+            for fmt in FORMATS:
+                _, peak = timed([*needleplan, *run_args(command, fmt, folder, out)])
+                peaks[f"{command} {fmt}"] = peak / 1024
 
     med = {k: statistics.median(v) for d in (startup, batch) for k, v in d.items()}
     print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores")
     print(f"empty Typer app          {med['typer'] * 1000:7.1f} ms (median)")
     print(f"needleplan suggest json  {med['needleplan'] * 1000:7.1f} ms")
-    print(f"1. start-up ratio        {med['needleplan'] / med['typer']:7.2f}  (target <= 1.15)")
-    print(f"   without gc.freeze     {med['no_freeze'] / med['typer']:7.2f}  (for information)")
+    print(f"1. start-up ratio        {med['needleplan'] / med['typer']:7.2f}  (target <= 1.5)")
+    print(f"review json              {med['review_json'] * 1000:7.1f} ms")
+    print(f"review html              {med['review_html'] * 1000:7.1f} ms")
+    html_ratio = med["review_html"] / med["review_json"]
+    print(f"2. html/json ratio       {html_ratio:7.2f}  (target <= 1.5)")
     print(f"floor, 5,000 profiles    {med['floor']:7.2f} s")
-    print(f"needleplan --jobs 1      {med['jobs1']:7.2f} s")
-    print(f"2. batch ratio           {med['jobs1'] / med['floor']:7.2f}  (target <= 1.8)")
-    print(f"needleplan --jobs 2      {med['jobs2']:7.2f} s   identical output: {same}")
-    print(f"3. jobs-2 ratio          {med['jobs2'] / med['floor']:7.2f}  (target <= 1.1)")
-    print(f"4. peak RSS, 10,000      {peak / 1024:7.1f} MiB (target < 100)")
+    print(f"needleplan, 5,000        {med['batch']:7.2f} s")
+    print(f"3. batch ratio           {med['batch'] / med['floor']:7.2f}  (target <= 2.5)")
+    print("4. peak RSS, 10,000 profiles (target < 100 MiB in every format)")
+    for name, mib in peaks.items():
+        print(f"   {name:<20}  {mib:7.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ RULES = load_rules()
 CASES = Path(__file__).parent / "cases"
 ROOT = Path(__file__).resolve().parent.parent
 
-#: DESIGN.md's required ids, by what the rule set must make of them.
+#: The contract's required ids, by what the rule set must make of them.
 DESIGN_IDS: dict[str, list[str]] = {
     "red_flag": [
         "cauda_equina_signs",
@@ -167,7 +167,7 @@ def profile(**fields: Any) -> ConditionProfile:
     return ConditionProfile.model_validate(data, context={"rules": RULES})
 
 
-# -- the rule set knows what DESIGN.md promises ---------------------------------------
+# -- the rule set knows what the contract promises ---------------------------------------
 
 
 @pytest.mark.parametrize("level", sorted(DESIGN_IDS))
@@ -453,7 +453,7 @@ def test_every_cited_source_is_in_the_bibliography() -> None:
         assert f"`{source.id}`" in bibliography, source.id
     for path in [
         ROOT / "README.md",
-        ROOT / "docs" / "evidence.md",
+        *(ROOT / "docs").glob("*.md"),
         ROOT / "src" / "needleplan" / "rules" / "default.yaml",
         *(ROOT / "plans").glob("*.yaml"),
     ]:
@@ -528,8 +528,8 @@ def test_an_avoided_sites_deciding_reason_comes_first() -> None:
     )
 
 
-def test_the_readmes_dose_table_is_the_shipped_rule_set() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_documented_dose_table_is_the_shipped_rule_set() -> None:
+    readme = (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")
     rows = {
         m.group(1): m.groups()[1:]
         for m in re.finditer(

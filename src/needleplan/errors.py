@@ -2,7 +2,7 @@
 
 Nothing here imports pydantic or YAML; every other module reports through
 :class:`Problem` or a :class:`Failure`, so the CLI prints one format whatever
-went wrong. The exit codes of DESIGN.md are defined here, once.
+went wrong. The exit codes of the contract (docs/contract.md) are defined here, once.
 """
 
 import sys
@@ -16,7 +16,7 @@ HUMAN = "needleplan"
 #: The longest piece of user input ever quoted back in a message.
 MAX_QUOTED_CHARS = 40
 
-#: Exit codes (DESIGN.md): every profile planned; some invalid; usage, rules or OS
+#: Exit codes (docs/contract.md): every profile planned; some invalid; usage, rules or OS
 #: error; interrupted (Ctrl-C); terminated (SIGTERM).
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 

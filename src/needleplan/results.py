@@ -1,6 +1,6 @@
 """The plan and the review: what ``plan()`` and ``review()`` return and every writer reads.
 
-Their JSON shape is the contract in DESIGN.md (``to_dict()``);
+Their JSON shape is the contract in docs/contract.md (``to_dict()``);
 ``needleplan schema plan`` prints the JSON Schema generated from these
 classes. They are frozen dataclasses: built by the planner from values it has
 already checked, never changed afterwards.
@@ -114,6 +114,16 @@ class Warning:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A question to settle before needling: an unanswered red-flag screening question
+    (``kind`` "screening") or one that words in the notes raise (``kind`` "notes")."""
+
+    kind: str
+    id: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Step:
     """One entry of the rationale: which rule changed what, with what real effect, why."""
 
@@ -206,6 +216,7 @@ class Plan:
     disclaimer: str
     rules: RulesRef
     schedule: tuple[ScheduledSession, ...] | None = None
+    checks: tuple[Check, ...] = ()
     #: SHA-256 of the profile's content (log left out): the ids of a profile without a
     #: patient reference come from it (calendar UIDs, FHIR ids)
     profile_sha256: str = ""
