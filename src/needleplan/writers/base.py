@@ -17,6 +17,8 @@ class Writer:
     extension = ".txt"
     #: False when the whole document must be built at once (FHIR Bundle, calendar)
     streaming = True
+    #: True when the output is bytes (PDF): never written to a terminal
+    binary = False
 
     def __init__(self, **options: Any) -> None:
         self.options = options
