@@ -154,3 +154,46 @@ def test_pdf_prints_the_handout_as_bytes_one_per_profile() -> None:
     assert isinstance(one, bytes) and one.startswith(b"%PDF-")
     assert one == writer.file_text(CASES["needle"]())  # type: ignore[arg-type]
     assert b"/URI" not in one and b"/JavaScript" not in one
+
+
+def test_the_command_names_the_extra_when_pdf_is_missing(
+    monkeypatch: pytest.MonkeyPatch, runner: Any, tmp_path: Any
+) -> None:
+    import importlib.util
+
+    from tests.conftest import PLANS, invoke
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "weasyprint" else real(name)
+    )
+    out = tmp_path / "x.pdf"
+    result = invoke(
+        runner, "suggest", str(PLANS / "neck-chronic.yaml"), "-f", "pdf", "-o", str(out)
+    )
+    assert result.exit_code == 2
+    lines = [x for x in result.stderr.splitlines() if not x.startswith("needleplan: note:")]
+    assert lines[0].startswith("needleplan: error: PDF output needs the optional 'pdf' extra")
+    assert "pip install 'needleplan[pdf]'" in lines[1] and len(lines) == 2
+    assert not out.exists()
+
+
+def test_pdf_files_one_per_profile_from_the_command(runner: Any, tmp_path: Any) -> None:
+    pytest.importorskip("weasyprint")
+    from tests.conftest import PLANS, invoke
+
+    folder = tmp_path / "out"
+    result = invoke(
+        runner,
+        "suggest",
+        str(PLANS / "neck-chronic.yaml"),
+        str(PLANS / "back-red-flag.yaml"),
+        "-f",
+        "pdf",
+        "--output-dir",
+        str(folder),
+    )
+    assert result.exit_code == 0, result.stderr
+    made = sorted(p.name for p in folder.iterdir())
+    assert made == ["back-red-flag.pdf", "neck-chronic.pdf"]
+    assert all((folder / n).read_bytes().startswith(b"%PDF-") for n in made)
