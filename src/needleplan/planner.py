@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from . import advice as advice_mod
+from . import screening
 from .profile import PREGNANCY, ConditionProfile, Factor
 from .results import (
     Bands,
@@ -82,6 +83,7 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
         flags += _age_flags(rules, profile.age)
     if profile.severity == 0:
         flags.append(_no_pain_flag(rules, reader))
+    flags += screening.yes_flags(profile, rules, reader)  # a red flag answered yes
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
 
@@ -850,9 +852,12 @@ def _appointment(profile: ConditionProfile) -> str | None:
     """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
     from .schedule import parse_time
 
-    at = parse_time(getattr(profile, "appointment_time", None))
+    at = parse_time(profile.appointment_time)
     return None if at is None else f"{at:%H:%M}"
 
+
+#: Whether profiles carry their screening answers yet (the profile's ``screening:``).
+_SCREENED = "screening" in ConditionProfile.model_fields
 
 #: Days from the start date to the first bookable session past which the plan says so
 #: (design choice: two weeks).
@@ -917,7 +922,17 @@ def plan(
 
         extra += date_warnings([(s.session, s.date) for s in schedule], calendar, rules.calendar)
     audience = _reader(profile)
-    urgency: Urgency = _urgency(flags, profile, rules) if decision == "refer" else "none"
+    urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
+    # the red-flag screen: a needling plan waits for its open checks (course kept)
+    checks = screening.open_checks(profile, rules) if _SCREENED else ()
+    planned, decision = decision, screening.settle(decision, checks)
+    page = None
+    if decision == "check_first":
+        schedule, extra = None, ()
+        rationale.insert(0, screening.held_step(rules, checks))
+        page = screening.before_we_start_page(rules, checks, companions, audience)
+    elif decision == "refer":
+        page = screening.referral_page(rules, urgency, flags, audience)
     return Plan(
         source=source,
         patient=profile.patient,
@@ -938,9 +953,10 @@ def plan(
         rationale=tuple(rationale),
         bands=bands,
         audience=audience,
-        advice=advice_mod.plan_advice(
+        advice=page
+        or advice_mod.plan_advice(
             rules,
-            decision=decision,
+            decision=planned,
             urgency=urgency,
             audience=audience,
             flags=flags,
@@ -949,12 +965,13 @@ def plan(
             course=course,
             cadence=cadence,
             reconsider=()
-            if decision in NEEDLING
+            if planned in NEEDLING
             else advice_mod.think_again(profile, rules, audience),
         ),
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
         schedule=schedule,
+        checks=checks,
         profile_sha256=_profile_key(profile),
     )
 

@@ -17,9 +17,15 @@ RULES = load_rules()
 
 def _profile(start: str, **extra: object) -> ConditionProfile:
     data = {"patient": "P-1", "condition": "neck_pain", "severity": 6, "duration": "14 weeks"}
+    first = ConditionProfile.model_validate(
+        {**data, "start_date": start, **extra}, context={"rules": RULES}
+    )
+    # every red-flag question answered "no", so the plan needles and books sessions
+    answers = {c.id: "no" for c in plan(first, RULES).checks}
+    if not answers:
+        return first
     return ConditionProfile.model_validate(
-        {**data, "start_date": start, **extra},
-        context={"rules": RULES},
+        {**data, "start_date": start, "screening": answers, **extra}, context={"rules": RULES}
     )
 
 

@@ -479,9 +479,15 @@ def test_profiles_without_a_reference_take_ids_from_their_content() -> None:
 
 
 def test_real_profiles_from_stdin_get_distinct_stable_ids(runner: Any) -> None:
+    from needleplan import load_rules, plan
+    from needleplan.loading import profile_from_text
     from tests.conftest import invoke
 
     profile = "condition: neck_pain\nseverity: 6\nduration: 14 weeks\nstart_date: 2027-01-04\n"
+    rules = load_rules()
+    checks = plan(profile_from_text(profile, "-", rules), rules).checks
+    if checks:  # every red-flag question answered "no", so the plan books sessions
+        profile += "screening:\n" + "".join(f"  {c.id}: no\n" for c in checks)
     first = invoke(runner, "suggest", "-f", "ics", "-", input=profile)
     again = invoke(runner, "suggest", "-f", "ics", "-", input=profile)
     other = invoke(runner, "suggest", "-f", "ics", "-", input=profile.replace("6", "7"))

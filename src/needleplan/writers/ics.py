@@ -267,7 +267,8 @@ class IcsWriter(Writer):
             where = data.get("source") or "profile"
             schedule = data.get("schedule")
             if not schedule:
-                if data.get("sessions", {}).get("suggested"):
+                needling = data.get("decision") in ("needle", "needle_with_caution")
+                if needling and data.get("sessions", {}).get("suggested"):
                     self.notes.append(
                         f"{where}: no sessions in the calendar (no start date: pass "
                         "--start-date YYYY-MM-DD or set start_date in the profile)"
