@@ -220,7 +220,11 @@ def _one(inp: Input, req: Request) -> tuple[Outcome, Plan | Review | None]:
 
 
 class _Sink:
-    """Where rendered results go, in input order: stdout, one file, or a file per input."""
+    """Where rendered results go, in input order: stdout, one file, or a file per input.
+
+    Writers take a Plan or a Review alike (``writers.base`` types them as plans: hence
+    the few ``type: ignore`` below); a binary writer (PDF) gives bytes.
+    """
 
     def __init__(self, writer: Writer, target: Target, many: bool, out: TextIO) -> None:
         self.writer = writer
