@@ -136,8 +136,11 @@ def reworded(
     hint: str | None = None
     if etype in ("string_type", "str_type"):
         message = f"{field} must be text, not {kind_of(value)}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            hint = "put it in quotes to make it text, e.g. '0042'"
     elif etype in ("int_type", "int_parsing", "int_from_float"):
-        message = f"{field} must be a whole number, not {kind_of(value)}"
+        shown = value if isinstance(value, float) else kind_of(value)
+        message = f"{field} must be a whole number, not {shown}"
     elif etype in ("float_type", "float_parsing"):
         message = f"{field} must be a number, not {kind_of(value)}"
     elif etype in ("bool_type", "bool_parsing"):
@@ -163,8 +166,11 @@ def reworded(
     elif etype == "too_short":
         message = f"{field} needs at least {ctx.get('min_length')} item(s)"
     elif etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        message = f"{field} {quote(value)} is out of range: " + err["msg"].replace(
-            "Input should be", "must be"
+        shown = value if isinstance(value, int | float) else quote(value)
+        bound = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(etype)
+        limit = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
+        message = f"{field} {shown} is out of range: " + (
+            f"{bound} {limit}" if bound else err["msg"].replace("Input should be", "must be")
         )
     elif etype == "value_error":
         message = str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
