@@ -137,7 +137,7 @@ def reworded(
     if etype in ("string_type", "str_type"):
         message = f"{field} must be text, not {kind_of(value)}"
         if isinstance(value, int | float) and not isinstance(value, bool):
-            hint = "put it in quotes to make it text, e.g. '0042'"
+            hint = "put it in quotes to make it text"
     elif etype in ("int_type", "int_parsing", "int_from_float"):
         shown = value if isinstance(value, float) else kind_of(value)
         message = f"{field} must be a whole number, not {shown}"
