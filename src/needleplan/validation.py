@@ -167,10 +167,8 @@ def reworded(
         message = f"{field} needs at least {ctx.get('min_length')} item(s)"
     elif etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         shown = value if isinstance(value, int | float) else quote(value)
-        bound = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(etype)
-        limit = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
-        message = f"{field} {shown} is out of range: " + (
-            f"{bound} {limit}" if bound else err["msg"].replace("Input should be", "must be")
+        message = f"{field} {shown} is out of range: " + err["msg"].replace(
+            "Input should be", "must be"
         )
     elif etype == "value_error":
         message = str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
