@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from .advice import EMPTY, avoided_reasons, review_advice
 from .planner import note_hits, notes_warning
 from .planner import plan as make_plan
-from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry
+from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
 from .results import (
     Advice,
     Change,
@@ -699,9 +699,10 @@ def review(
     if not profile.log:
         raise NothingToReview("the profile has no 'log:' entries to review")
     log = profile.log
-    if log[-1].date > today:  # validated without today: a log is never read past it
+    late = future_session(log, today)  # validated without today: never read past it
+    if late is not None:
         raise ValueError(
-            f"the session of {log[-1].date.isoformat()} is after today ({today.isoformat()})"
+            f"the session of {log[late].date.isoformat()} is after today ({today.isoformat()})"
         )
     current = _merged(profile)
     the_plan = make_plan(current, rules, source=source)
