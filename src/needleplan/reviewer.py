@@ -662,6 +662,23 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
     return []
 
 
+def _open_checks(the_plan: Plan, rules: RuleSet) -> list[Warning]:
+    """Red-flag questions the profile leaves unanswered, and questions its notes raise:
+    said, never hidden (a course under way is not held for them: the sessions logged
+    show it was started; the answers belong in ``screening:`` before the next session)."""
+    asked = [c.id for c in the_plan.checks if c.kind == "screening"]
+    said = []
+    if asked:
+        said.append(
+            Warning(
+                "screening_open",
+                _text(rules, "screening_open", count=len(asked), questions=", ".join(asked)),
+            )
+        )
+    said += [Warning("screening_open", c.message) for c in the_plan.checks if c.kind != "screening"]
+    return said
+
+
 def _warnings(
     current: ConditionProfile,
     the_plan: Plan,
@@ -680,6 +697,7 @@ def _warnings(
         Warning("new_precaution", _text(rules, "new_precaution", label=f.label, message=f.message))
         for f in new_cautions
     ]
+    warnings += _open_checks(the_plan, rules)
     have = current.factor_ids
     for i, entry in enumerate(log, 1):
         said = notes_warning(entry.notes, rules, have)

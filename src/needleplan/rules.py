@@ -268,6 +268,7 @@ REVIEW_TEXTS = (
     "nrs_error",
     "notes_session",
     "avoided_site",
+    "screening_open",
 )
 
 
