@@ -697,13 +697,13 @@ def _warnings(
         Warning("new_precaution", _text(rules, "new_precaution", label=f.label, message=f.message))
         for f in new_cautions
     ]
-    warnings += _open_checks(the_plan, rules)
     have = current.factor_ids
     for i, entry in enumerate(log, 1):
         said = notes_warning(entry.notes, rules, have)
         if said:
             said = _text(rules, "notes_session", session=i, date=entry.date, said=said)
             warnings.append(Warning("notes_red_flag_words", said))
+    warnings += _open_checks(the_plan, rules)
     return warnings, new_cautions
 
 
