@@ -582,3 +582,18 @@ def test_unanswered_screening_is_said_without_holding_a_course_under_way() -> No
     answered = review(p, RULES, dt.date(2026, 9, 15))
     assert answered.verdict == "continue"
     assert not any(w.kind == "screening_open" for w in answered.warnings)
+
+
+def test_a_rule_set_missing_a_review_finding_or_with_a_broken_text_is_refused() -> None:
+    import yaml
+
+    from needleplan.errors import RulesError
+    from needleplan.rulesload import default_text, parse_rules
+
+    data = yaml.safe_load(default_text())
+    del data["review"]["findings"]["emergency_earlier"]
+    data["review"]["texts"]["measure"] = "{label: x"
+    with pytest.raises(RulesError) as info:
+        parse_rules(yaml.safe_dump(data).encode(), "clinic.yaml")
+    said = " ".join(p.message for p in info.value.problems)
+    assert "'emergency_earlier' is missing" in said and "review.texts.measure" in said
