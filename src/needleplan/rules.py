@@ -270,6 +270,7 @@ REVIEW_TEXTS = (
     "nrs_error",
     "notes_session",
     "avoided_site",
+    "screening_open",
 )
 
 
@@ -914,6 +915,21 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for tid in REVIEW_TEXTS:
         if tid not in rs.review.texts:
             yield ("review", "texts"), f"the review's text '{tid}' is missing"
+    for tid, text in rs.review.texts.items():
+        if problem := _placeholder_problem(text):
+            yield ("review", "texts", tid), problem
+    for fid, finding in rs.review.findings.items():
+        words = finding.texts
+        for part, text in (
+            ("clinician", words.clinician),
+            *(
+                (f"{who}.{k}", getattr(getattr(words, who), k))
+                for who in ("patient", "parent")
+                for k in ("title", "lead", "why")
+            ),
+        ):
+            if problem := _placeholder_problem(text):
+                yield ("review", "findings", fid, "texts", *part.split(".")), problem
     for i, group in enumerate(rs.note_words):
         if group.factor is not None and group.factor not in rs.health_factors:
             yield ("note_words", i, "factor"), f"unknown health factor '{group.factor}'"

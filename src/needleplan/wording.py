@@ -124,4 +124,17 @@ def say(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: o
         text = entry
     else:
         text = entry.parent if audience == "parent" and entry.parent else entry.text
-    return text.format_map(values) if values else text
+    return fill(text, **values)
+
+
+class _Kept(dict[str, object]):
+    """Values to fill; a placeholder without one stays as written (never an error)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(text: str, /, **values: object) -> str:
+    """``text`` (a rule-set text) with its ``{name}`` placeholders filled from ``values``:
+    the one way a text is filled, for ``texts:`` and for the review's own table."""
+    return text.format_map(_Kept(values)) if values else text
