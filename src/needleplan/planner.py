@@ -22,11 +22,11 @@ calendar always give the same plan. Order of work:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 
 from . import advice as advice_mod
 from . import screening
+from .notes import read_notes, triggered
 from .profile import PREGNANCY, ConditionProfile, Factor
 from .results import (
     Bands,
@@ -188,8 +188,9 @@ def _urgency(flags: tuple[Flag, ...], profile: ConditionProfile, rules: RuleSet)
     flag (cauda equina signs beside a routine one) goes at the more urgent pace.
     """
     found = [f.urgency for f in flags if f.level == "red_flag"]
+    said = triggered(profile.notes, rules)  # read in context: "no bladder change" is no hit
     for group in rules.note_words:
-        if group.factor is not None and note_hits(profile.notes, group.words):
+        if group.factor is not None and group.id in said:
             hf = rules.health_factors.get(group.factor)
             if hf is not None and hf.level == "red_flag":
                 found.append(hf.urgency)
@@ -675,29 +676,25 @@ def _expectations(
 
 
 def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
-    """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor."""
-    if not notes:
+    """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor.
+
+    The notes are read in context (:func:`notes.read_notes`): words negated, in the
+    past, hypothetical or about someone else are not named."""
+    hits = read_notes(notes, rules)
+    if not hits:
         return ""
     parts = []
     for group in rules.note_words:
-        hits = note_hits(notes, group.words)
-        if not hits:
+        words = list(dict.fromkeys(h.words for h in hits if h.trigger == group.id))
+        if not words:
             continue
-        words = ", ".join(repr(w) for w in hits)
+        words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
         said = "warning.notes_group_add" if add else "warning.notes_group"
-        parts.append(say(rules, said, topic=group.topic, words=words, factor=group.factor))
+        parts.append(say(rules, said, topic=group.topic, words=words_said, factor=group.factor))
     if not parts:
         return ""
     return say(rules, "warning.notes_red_flag_words", groups="; ".join(parts))
-
-
-def note_hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
-    """The ``words`` found in ``notes`` (any case), each starting a word, in their order."""
-    if not notes:
-        return []
-    text = notes.lower()
-    return [w for w in words if re.search(r"(?<![a-z])" + re.escape(w.lower()), text)]
 
 
 def _warnings(

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .advice import EMPTY, avoided_reasons, review_advice
-from .planner import note_hits, notes_warning
+from .notes import triggered
+from .planner import notes_warning
 from .planner import plan as make_plan
 from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
 from .results import (
@@ -270,8 +271,9 @@ def _notes(
     """Words in the latest session's notes that hold the course until the patient is
     checked: a hold, never an urgency by itself."""
     found = []
+    said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
     for group in rules.note_words:
-        if not group.holds_course or not note_hits(entry.notes, group.words):
+        if not group.holds_course or group.id not in said:
             continue
         sources = rules.cite(group.sources or rules.note_words_sources)
         factor = rules.health_factors.get(group.factor) if group.factor else None

@@ -488,17 +488,65 @@ class Unchecked:
 @_entry
 @dataclass(frozen=True)
 class NoteWords:
-    """Words in free text that prompt a warning (never a decision by themselves)."""
+    """Words in free text that prompt a warning (never a decision by themselves).
 
+    Each entry of ``words`` is a phrase (see ``notes.py``): words match whole words
+    across any whitespace, line break or hyphen; ``word*`` is a word that starts so;
+    ``#`` is a number; ``(a|b)`` is one of those words."""
+
+    #: the trigger's id
+    id: Id
     words: Annotated[
         tuple[Annotated[str, StringConstraints(min_length=3)], ...], Field(min_length=1)
     ]
     topic: Text
+    #: the screening question the words raise (a hit opens a check naming it)
+    question: Id
     #: the health factor to add if the clinician confirms it
     factor: Id | None = None
     #: in a session's notes, hold the course (stop needling until checked)
     holds_course: bool = False
     #: what the words stand for, when more specific than ``note_words_sources``
+    sources: tuple[SourceId, ...] = ()
+    #: a mention of the past still counts (a joint replacement, a cancer, an implant)
+    history_counts: bool = False
+    #: phrases in which the words are no trigger ("fall asleep" for "fall")
+    unless: tuple[Annotated[str, StringConstraints(min_length=3)], ...] = ()
+    #: with a number (``#``) in the phrase: a hit only when the number is above this
+    above: float | None = None
+
+
+@_entry
+@dataclass(frozen=True)
+class NoteContext:
+    """The words around a trigger that say it is not a finding now (ConText's categories:
+    Harkema 2009). ``*_before`` words reach forward to a trigger, ``*_after`` words back
+    to the one just before them; a sentence, ``ends`` words and ``ends_*`` words (for
+    their category) end the reach; ``*_next`` words reach only the finding right after them
+    (and one-word findings listed with it). ``not_context`` phrases are never context
+    ("not sure")."""
+
+    negated_before: tuple[str, ...] = ()
+    #: words that negate only the finding right after them ("normal bladder and bowel")
+    negated_next: tuple[str, ...] = ()
+    negated_after: tuple[str, ...] = ()
+    historical_before: tuple[str, ...] = ()
+    historical_after: tuple[str, ...] = ()
+    hypothetical_before: tuple[str, ...] = ()
+    hypothetical_after: tuple[str, ...] = ()
+    other_person_before: tuple[str, ...] = ()
+    other_person_after: tuple[str, ...] = ()
+    ends: tuple[str, ...] = ()
+    ends_negated: tuple[str, ...] = ()
+    ends_historical: tuple[str, ...] = ()
+    ends_other_person: tuple[str, ...] = ()
+    not_context: tuple[str, ...] = ()
+    #: how many words a ``*_before`` word reaches forward (a design choice)
+    reach_before: Annotated[int, Field(ge=1, le=50)] = 10
+    #: how many words may stand between a trigger and its ``*_after`` word
+    reach_after: Annotated[int, Field(ge=0, le=10)] = 2
+    #: the categories whose ``*_before`` words do not reach past a comma
+    comma_ends: tuple[Literal["negated", "historical", "hypothetical", "other_person"], ...] = ()
     sources: tuple[SourceId, ...] = ()
 
 
@@ -749,6 +797,7 @@ class RuleSet:
     age_rules: tuple[AgeRule, ...] = ()
     note_words: tuple[NoteWords, ...] = ()
     note_words_sources: tuple[SourceId, ...] = ()
+    note_context: NoteContext = field(default_factory=NoteContext)
     expectations: tuple[Expectation, ...] = ()
     #: the red-flag screen: questions by region, urgency tiers and their words
     screening: Screening | None = None
@@ -779,6 +828,14 @@ class RuleSet:
     @cached_property
     def _citations(self) -> dict[str, str]:
         return {s.id: s.citation for s in self.sources}
+
+    @cached_property
+    def notes_reader(self) -> Any:
+        """The notes reader of these ``note_words`` and ``note_context`` (``notes.py``),
+        its phrases compiled once for the rule set like its other look-ups."""
+        from .notes import NotesReader
+
+        return NotesReader(self)
 
     def resolve(self, kind: str, name: str) -> str | None:
         """The canonical id for ``name`` (an id or alias) of ``kind``, or None."""
@@ -933,6 +990,7 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for i, group in enumerate(rs.note_words):
         if group.factor is not None and group.factor not in rs.health_factors:
             yield ("note_words", i, "factor"), f"unknown health factor '{group.factor}'"
+    yield from _check_note_words(rs)
     for i, e in enumerate(rs.expectations):
         for j, cid in enumerate(e.conditions):
             if cid not in rs.conditions:
@@ -963,6 +1021,29 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, cid in enumerate(rs.start_back.applies_to):
             if cid not in rs.conditions:
                 yield ("start_back", "applies_to", j), f"unknown condition '{cid}'"
+
+
+def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
+    """Each notes trigger has its own id, and every phrase of the notes reading is one."""
+    from .notes import phrase_problem
+
+    seen: set[str] = set()
+    for i, group in enumerate(rs.note_words):
+        if group.id in seen:
+            yield ("note_words", i, "id"), f"'{group.id}' is already a trigger's id"
+        seen.add(group.id)
+        for name in ("words", "unless"):
+            for j, phrase in enumerate(getattr(group, name)):
+                said = phrase_problem(phrase)
+                if said:
+                    yield ("note_words", i, name, j), said
+    for f in dataclasses.fields(rs.note_context):
+        phrases = getattr(rs.note_context, f.name)
+        if f.name not in ("sources", "comma_ends") and isinstance(phrases, tuple):
+            for j, phrase in enumerate(phrases):
+                said = phrase_problem(phrase)
+                if said:
+                    yield ("note_context", f.name, j), said
 
 
 def _placeholder_problem(text: str) -> str:
