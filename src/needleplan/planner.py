@@ -54,6 +54,7 @@ from .vocab import (
     FLAG_LEVELS,
     NEEDLING,
     PLACE_WORDS,
+    SIDED_REGIONS,
     VERDICTS,
     WEEKS_PER_UNIT,
     Audience,
@@ -103,8 +104,81 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
         flags += _age_flags(rules, profile.age)
     if profile.severity == 0:
         flags.append(_no_pain_flag(rules, reader))
+    elif _low_pain(profile, rules) and not _function_shows_need(profile, rules):
+        flags.append(_low_pain_flag(rules, reader))
+    first = _advice_first(profile, rules)
+    if first is not None:
+        flags.append(_advice_first_flag(rules, first, reader))
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
+
+
+def _low_pain(profile: ConditionProfile, rules: RuleSet) -> bool:
+    """Current pain above 0 and at most the rule set's not-indicated level (NRS 1-2)."""
+    top = rules.severity.not_indicated_max
+    return isinstance(profile.severity, int) and 0 < profile.severity <= top
+
+
+def _function_shows_need(profile: ConditionProfile, rules: RuleSet) -> bool:
+    """A function measure at the first log entry at least its minimal important change
+    away from its best score (a design choice: need shown by the measure itself)."""
+    if not profile.log or not profile.log[0].measure:
+        return False
+    for mid, value in profile.log[0].measure.items():
+        measure = rules.review.measures.get(mid)
+        if measure is None:
+            continue
+        best = 0.0 if measure.better == "lower" else measure.max
+        if abs(float(value) - best) >= measure.mcid:
+            return True
+    return False
+
+
+@_memo
+def _low_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
+    low = rules.severity.low_pain
+    assert low is not None  # the rule set's own check: needed with not_indicated_max
+    return Flag(
+        "low_pain",
+        "not_indicated",
+        low.label,
+        low.message,
+        rules.cite(low.sources),
+        low.message_for(reader),
+    )
+
+
+def _advice_first(profile: ConditionProfile, rules: RuleSet) -> str | None:
+    """The condition, when its acute pain gets advice first and the pain is acute."""
+    if profile.condition not in rules.duration.advice_first:
+        return None
+    return profile.condition if rules.duration.band(profile.duration) == "acute" else None
+
+
+@_memo
+def _advice_first_flag(rules: RuleSet, cid: str, reader: Audience) -> Flag:
+    first = rules.duration.advice_first[cid]
+    return Flag(
+        "advice_first",
+        "not_indicated",
+        first.label,
+        first.message,
+        rules.cite(first.sources),
+        first.message_for(reader),
+    )
+
+
+def _reconsider(profile: ConditionProfile, rules: RuleSet, flags: tuple[Flag, ...]) -> list[str]:
+    """When to think again, for the not-indicated findings the planner itself raises."""
+    ids = {f.id for f in flags if f.level == "not_indicated"}
+    texts = []
+    if "first_trimester" in ids and "first_trimester" in rules.health_factors:
+        texts.append(rules.health_factors["first_trimester"].reconsider)
+    if "advice_first" in ids:
+        texts.append(rules.duration.advice_first[profile.condition].reconsider)
+    if "low_pain" in ids and rules.severity.low_pain is not None:
+        texts.append(rules.severity.low_pain.reconsider)
+    return [t for t in texts if t]
 
 
 @_memo
@@ -182,23 +256,19 @@ def _no_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
 
 
 def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> list[Flag]:
-    hf = rules.health_factors[PREGNANCY]
-    if weeks is None or weeks >= FIRST_TRIMESTER_WEEKS:
+    """In the first trimester: not now, reconsider from 14 weeks (the rule set's
+    ``first_trimester`` entry says it)."""
+    first = rules.health_factors.get("first_trimester")
+    if weeks is None or weeks >= FIRST_TRIMESTER_WEEKS or first is None:
         return []
     return [
         Flag(
             "first_trimester",
-            "precaution",
-            f"First trimester ({weeks} weeks)",
-            f"Pregnant {weeks} weeks (first trimester, under {FIRST_TRIMESTER_WEEKS} weeks): "
-            "miscarriage is most common now, and many clinicians would not start dry "
-            "needling now. Consider deferring needling and "
-            "using the other therapies meanwhile; if needling goes ahead, obtain written "
-            "informed consent.",
-            rules.cite(hf.sources),
-            "Many therapists wait until after the first 3 months of pregnancy to start "
-            f"needling. Talk this through with {'the' if reader == 'parent' else 'your'} "
-            "therapist.",
+            first.level,  # type: ignore[arg-type]
+            f"{first.label} ({weeks} weeks)",
+            first.message,
+            rules.cite(first.sources),
+            first.message_for(reader),
         )
     ]
 
@@ -224,13 +294,27 @@ def _urgency(flags: tuple[Flag, ...], profile: ConditionProfile, rules: RuleSet)
 def site_places(site: Site, side: str) -> frozenset[Place]:
     """The places a site on ``side`` lies in (an arm or leg site on both sides: both limbs)."""
     places: set[str] = set()
+    sides = ("left", "right") if side == "both" else (side,)
     for part in (site.body_part, *site.also):
         if part in ("arm", "leg"):
-            sides = ("left", "right") if side == "both" else (side,)
             places.update(f"{s}_{part}" for s in sides)
         else:
             places.add(part)
+    for region in site.near:  # a joint, a side of the chest, a part of the back
+        if region in SIDED_REGIONS:
+            places.update(f"{s}_{region}" for s in sides)
+        else:
+            places.add(region)
     return frozenset(places)  # type: ignore[arg-type]
+
+
+def _risk_sides(profile: ConditionProfile, rules: RuleSet, risk: str) -> frozenset[str]:
+    """The sides of the body on which the profile lists a site with ``risk``."""
+    sides: set[str] = set()
+    for sid, side in profile.sites.items():
+        if risk in rules.sites[sid].risks:
+            sides.update(("left", "right") if side == "both" else (side,))
+    return frozenset(sides)
 
 
 def _site_verdicts(profile: ConditionProfile, rules: RuleSet) -> tuple[SiteVerdict, ...]:
@@ -264,6 +348,8 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
         elif rule.risk is not None:
             if rule.risk not in site.risks or (factors and not factors & have):
                 continue
+            if rule.both_sides and len(_risk_sides(profile, rules, rule.risk)) < 2:
+                continue  # only when the session reaches both sides of the body
         elif not factors & have or factors & covered:
             continue  # a general rule, already answered more strictly here
         covered |= factors & have
@@ -278,7 +364,8 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
         if _VERDICT_ORDER[rule.verdict] > _VERDICT_ORDER[verdict]:
             verdict = rule.verdict
     ordered = tuple(reason for _, reason in sorted(reasons, key=lambda pair: pair[0]))
-    return SiteVerdict(sid, site.label, side, verdict, ordered)  # type: ignore[arg-type]
+    where = site.label_for(_reader(profile), side)
+    return SiteVerdict(sid, site.label, side, verdict, ordered, where)  # type: ignore[arg-type]
 
 
 def _unchecked(
@@ -343,16 +430,6 @@ def _dose_step(block: int, step: int, doses: tuple[int, ...]) -> tuple[int, Effe
     return moved, "applied" if 0 <= at < len(doses) else "capped"
 
 
-def _move(value: int, step: int, low: int, high: int) -> tuple[int, Effect]:
-    """``value + step`` held inside ``low..high``, and whether the step took effect."""
-    if step == 0:
-        return value, "none"
-    moved = min(max(value + step, low), high)
-    if moved == value + step:
-        return moved, "applied"
-    return moved, "capped"
-
-
 def _signed(n: int) -> str:
     return f"{n:+d}"
 
@@ -364,25 +441,86 @@ def _dose(
     ceiling = rules.ceiling(cid)
     block = condition.initial_block.low
     steps = [_initial_step(rules, cid)]
-    # the block is always a dose a trial tested, inside the condition's range
-    block, step = _severity_step(rules, cid, block, profile.severity)
-    steps.append(step)
-    block, step = _duration_step(rules, cid, block, profile.duration)
-    steps.append(step)
-    if profile.previous_response == "good":
-        block, step = _good_response_step(rules, cid, block)
+    smallest = _smallest_dose(profile, rules)
+    if smallest is not None:
+        # acute pain or a sensitised patient: the smallest dose a trial tested, whatever
+        # the severity or a good response before
+        rule, why, sources = smallest
+        block = min(condition.trial_doses)
+        steps.append(_smallest_step(rules, cid, rule, why, sources))
+        steps.append(_held_step(rules, "severity", profile.severity, block))
+        if profile.previous_response == "good":
+            steps.append(_held_step(rules, "previous_response", "good", block))
+    else:
+        # the block is always a dose a trial tested, inside the condition's range
+        block, step = _severity_step(rules, cid, block, profile.severity)
         steps.append(step)
-    # the expected course: the block, moved towards the ceiling by slow-recovery factors
-    expected = block
+        block, step = _duration_step(rules, cid, block, profile.duration)
+        steps.append(step)
+        if profile.previous_response == "good":
+            block, step = _good_response_step(rules, cid, block)
+            steps.append(step)
+    # slow-recovery factors lengthen the expected recovery and bring other care; they
+    # never add needling sessions
     for rule, change, why, sources in _prognostic(profile, rules):
-        expected, effect = _move(expected, change, block, ceiling)
-        steps.append(_course_step(rules, rule, change, effect, why, sources, ceiling))
+        steps.append(_course_step(rules, rule, change, why, sources))
     reassess, step = _reassess_step(rules, block, profile.previous_response)
     steps += [step, _ceiling_step(rules, cid)]
     return (
-        Sessions(suggested=expected, low=block, high=ceiling),
+        Sessions(suggested=block, low=block, high=ceiling),
         Course(initial_block=block, reassess_after=reassess, ceiling=ceiling),
         steps,
+    )
+
+
+def _smallest_dose(
+    profile: ConditionProfile, rules: RuleSet
+) -> tuple[str, str, tuple[str, ...]] | None:
+    """Why the first block is the smallest tested dose, if it is: (rule, reason, sources)."""
+    band = rules.duration.band(profile.duration)
+    if band in rules.duration.smallest_dose:
+        return (
+            f"duration.{band}",
+            f"pain for {_duration_text(profile.duration)} is {band}: advice, reassurance and "
+            "staying active come first, so the first block is the smallest dose a trial tested",
+            rules.duration.smallest_dose_sources or rules.duration.sources,
+        )
+    for factor in profile.health_factors:
+        hf = rules.health_factors[factor.id]
+        if hf.smallest_dose:
+            return (
+                f"health_factors.{factor.id}",
+                f"{hf.label}: a lighter dose, so the first block is the smallest dose a trial "
+                "tested",
+                hf.sources,
+            )
+    return None
+
+
+@_memo
+def _smallest_step(rules: RuleSet, cid: str, rule: str, why: str, sources: tuple[str, ...]) -> Step:
+    block = min(rules.conditions[cid].trial_doses)
+    return Step(rule, f"initial block {block}", "applied", why, rules.cite(sources))
+
+
+@_memo
+def _held_step(rules: RuleSet, what: str, value: int | str, block: int) -> Step:
+    """A step that would have moved the block, held at the smallest tested dose."""
+    if what == "severity":
+        band = rules.severity.band(value)
+        rule = f"severity.{band}"
+        why = f"{_severity_text(value)} is in the {band} band"
+        sources = rules.severity.sources
+    else:
+        rule = "previous_response.good"
+        why = "needling helped before"
+        sources = rules.course.good_response_sources
+    return Step(
+        rule,
+        "0",
+        "none",
+        f"{why}: no change, the first block stays at the smallest tested dose ({block})",
+        rules.cite(sources),
     )
 
 
@@ -468,19 +606,13 @@ def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, Step
 
 
 @_memo
-def _course_step(
-    rules: RuleSet,
-    rule: str,
-    step: int,
-    effect: Effect,
-    why: str,
-    sources: tuple[str, ...],
-    ceiling: int,
-) -> Step:
-    """A prognostic factor's move of the expected course, and its real effect."""
-    if step > 0 and effect == "capped":
-        why += f"; the course is already at the practice ceiling ({ceiling})"
-    return Step(rule, _signed(step) if step else "0", effect, why, rules.cite(sources))
+def _course_step(rules: RuleSet, rule: str, step: int, why: str, sources: tuple[str, ...]) -> Step:
+    """A prognostic factor's effect: on the expected recovery, never on the sessions."""
+    if step == 0:
+        return Step(rule, "0", "none", why, rules.cite(sources))
+    change = "longer recovery" if step > 0 else "shorter recovery"
+    why += "; the needling sessions are not changed (prognosis is not a needling dose)"
+    return Step(rule, change, "applied", why, rules.cite(sources))
 
 
 @_memo
@@ -572,10 +704,10 @@ def _prognostic(
 
 def _course_effect(step: int) -> str:
     if step > 0:
-        return "linked to slower recovery, so the expected course is longer"
+        return "linked to slower recovery, so recovery is expected to take longer"
     if step < 0:
         return "linked to faster recovery"
-    return "a good sign for recovery; the expected course is unchanged"
+    return "a good sign for recovery; the expected recovery is unchanged"
 
 
 def _start_back_risk(profile: ConditionProfile, rules: RuleSet) -> str | None:
@@ -652,6 +784,7 @@ def _companions(
         health,
         _start_back_risk(profile, rules),
         _reader(profile),
+        _advice_first(profile, rules),
     )
 
 
@@ -664,12 +797,15 @@ def _companions_for(
     health: tuple[str, ...],
     risk: str | None,
     reader: Audience,
+    advice_first: str | None = None,
 ) -> tuple[CompanionItem, ...]:
     injury = [
         rules.health_factors[h].companions
         for h in health
         if rules.health_factors[h].level == "not_indicated"
     ]
+    if advice_first is not None:  # acute pain with advice first: that advice leads
+        injury.insert(0, rules.duration.advice_first[advice_first].companions)
     links: list[Mapping[str, str]] = []
     if injury:
         # a fresh injury: protection and graded load first, not the condition's usual programme
@@ -708,7 +844,8 @@ def _expectations(
 ) -> tuple[str, ...]:
     # only the flags some expectation asks for tell plans apart here
     flag_ids = frozenset(f.id for f in flags if f.id in _asked_for(rules))
-    return _expected(rules, decision, profile.condition, flag_ids, profile.previous_response)
+    slow = any(step > 0 for _, step, _, _ in _prognostic(profile, rules))
+    return _expected(rules, decision, profile.condition, flag_ids, profile.previous_response, slow)
 
 
 @_memo
@@ -718,7 +855,12 @@ def _asked_for(rules: RuleSet) -> frozenset[str]:
 
 @_memo
 def _expected(
-    rules: RuleSet, decision: str, condition: str, flag_ids: frozenset[str], previous: str
+    rules: RuleSet,
+    decision: str,
+    condition: str,
+    flag_ids: frozenset[str],
+    previous: str,
+    slow: bool = False,
 ) -> tuple[str, ...]:
     return tuple(
         e.text
@@ -727,6 +869,7 @@ def _expected(
         and (not e.conditions or condition in e.conditions)
         and (e.when_flag is None or e.when_flag in flag_ids)
         and (e.when_previous_response is None or e.when_previous_response == previous)
+        and (not e.when_slow_recovery or slow)
     )
 
 
@@ -806,7 +949,14 @@ def _warnings(
                 "'acute_injury'.",
             )
         )
-    if isinstance(profile.severity, int) and 0 < profile.severity <= rules.review.discharge_nrs:
+    if _low_pain(profile, rules) and _function_shows_need(profile, rules):
+        low = rules.severity.low_pain
+        assert low is not None
+        warnings.append(Warning("low_pain", low.measure_message))
+    elif (
+        isinstance(profile.severity, int)
+        and rules.severity.not_indicated_max < profile.severity <= rules.review.discharge_nrs
+    ):
         warnings.append(
             Warning(
                 "low_pain",
@@ -857,6 +1007,7 @@ def _warnings(
                 "'sites:' (e.g. 'upper_trapezius: right') to check each site.",
             )
         )
+    warnings += _open_checks(profile, rules)
     pregnancy = profile.factor(PREGNANCY)
     if pregnancy is not None and profile.age is not None and profile.age < ADULT_AGE:
         warnings.append(
@@ -876,6 +1027,34 @@ def _warnings(
             )
         )
     return tuple(warnings)
+
+
+def _open_checks(profile: ConditionProfile, rules: RuleSet) -> list[Warning]:
+    """Questions a listed factor leaves open (warfarin without a known INR)."""
+    have = profile.factor_ids
+    return [
+        Warning("open_check", hf.open_check)
+        for factor in profile.health_factors
+        if (hf := rules.health_factors[factor.id]).open_check
+        and not have.intersection(hf.settled_by)
+    ]
+
+
+def _needling_warnings(
+    profile: ConditionProfile, rules: RuleSet, sites: tuple[SiteVerdict, ...]
+) -> tuple[Warning, ...]:
+    """What a needling plan must say besides its sites: a guideline on the condition,
+    and the deep vein thrombosis question before a calf site in a patient at risk."""
+    found = []
+    guideline = rules.conditions[profile.condition].guideline
+    if guideline:
+        found.append(Warning("guideline", guideline))
+    for site in sites:
+        asked = [r.message for r in site.reasons if r.flag == "dvt_question"]
+        if asked:
+            found.append(Warning("dvt_question", asked[0]))
+            break
+    return tuple(found)
 
 
 @_memo
@@ -1019,7 +1198,9 @@ def plan(
         sites=sites,
         unchecked=unchecked,
         flags=flags,
-        warnings=_warnings(profile, rules, unchecked) + extra,
+        warnings=_warnings(profile, rules, unchecked)
+        + (_needling_warnings(profile, rules, sites) if decision in NEEDLING else ())
+        + extra,
         companions=companions,
         expectations=expectations,
         rationale=tuple(rationale),
@@ -1037,7 +1218,10 @@ def plan(
             cadence=cadence,
             reconsider=()
             if decision in NEEDLING
-            else advice_mod.think_again(profile, rules, audience),
+            else (
+                *advice_mod.think_again(profile, rules, audience),
+                *_reconsider(profile, rules, flags),
+            ),
         ),
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
