@@ -218,7 +218,7 @@ def test_schema_with_check_jsonschema(runner, tmp_path: Path) -> None:
 def test_rules_export_loads_back(runner, tmp_path: Path, rules) -> None:
     exported = tmp_path / "clinic.yaml"
     exported.write_text(invoke(runner, "rules", "--format", "yaml").stdout)
-    from needleplan.rules import load_rules
+    from needleplan.rulesload import load_rules
 
     assert load_rules(exported).to_data() == rules.to_data()
     a = json.loads(invoke(runner, "suggest", "-f", "json", str(NECK)).stdout)

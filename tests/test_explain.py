@@ -101,7 +101,7 @@ def test_rules_view_fits_any_width_without_breaking_labels(rules: RuleSet, width
 
 
 def test_rules_yaml_export_loads_back(rules: RuleSet, tmp_path) -> None:
-    from needleplan.rules import load_rules
+    from needleplan.rulesload import load_rules
     from needleplan.rulesview import rules_yaml
 
     path = tmp_path / "clinic-rules.yaml"

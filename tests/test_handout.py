@@ -847,7 +847,7 @@ def test_a_childs_review_page_speaks_of_the_child() -> None:
 
 def test_a_rule_set_without_parent_texts_uses_the_patients() -> None:
     from needleplan import load_rules, plan, profile_from_text
-    from needleplan.rules import rules_from_data
+    from needleplan.rulesload import rules_from_data
 
     data = load_rules().to_data()
     data["advice"].pop("parent")
@@ -871,7 +871,7 @@ def test_the_consent_lead_is_on_a_childs_needling_page_only() -> None:
 
 def test_a_message_to_the_patient_without_a_parent_version_is_introduced_as_such() -> None:
     from needleplan import plan, profile_from_text
-    from needleplan.rules import load_rules, rules_from_data
+    from needleplan.rulesload import load_rules, rules_from_data
 
     data = load_rules().to_data()
     data["health_factors"]["fever"]["parent_message"] = ""

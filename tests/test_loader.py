@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from needleplan import InputError, profile_from_text, yamlio
-from needleplan.rules import load_rules
+from needleplan.rulesload import load_rules
 
 from .conftest import PLANS
 from .limits import run_limited

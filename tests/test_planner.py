@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from needleplan.loading import load_profile
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan.rules import load_rules, parse_rules
+from needleplan.rulesload import load_rules, parse_rules
 
 RULES = load_rules()
 CASES = Path(__file__).parent / "cases"

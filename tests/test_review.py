@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from needleplan.loading import load_profile
 from needleplan.profile import ConditionProfile
 from needleplan.reviewer import NothingToReview, meaningful_fall, review
-from needleplan.rules import load_rules
+from needleplan.rulesload import load_rules
 
 RULES = load_rules()
 TODAY = dt.date(2026, 12, 31)

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from needleplan import RulesError
-from needleplan import rules as rules_module
+from needleplan import RulesError, rulesload
 from needleplan.errors import UsageError
-from needleplan.rules import load_rules, parse_rules, rules_from_data
+from needleplan.rulesload import load_rules, parse_rules, rules_from_data
 
 from .conftest import PLANS, invoke
 
-DEFAULT = rules_module._default_text()
+DEFAULT = rulesload.default_text()
 
 
 def _data() -> dict[str, Any]:
@@ -35,24 +33,10 @@ def _problems(data: Any) -> list[str]:
     return [p.message for p in problems]
 
 
-def test_snapshot_matches_the_yaml(tmp_path: Path) -> None:
-    """rules/default.validated.pickle must be regenerated after editing default.yaml:
-    python -c "from needleplan.rules import write_snapshot; write_snapshot()"
-    """
-    shipped = Path(rules_module.__file__).parent / "rules" / "default.validated.pickle"
-    key, snapshot = pickle.loads(shipped.read_bytes())
-    expected = (hashlib.sha256(DEFAULT).hexdigest(), rules_module._fingerprint())
-    assert key == expected, "regenerate the snapshot (see docstring)"
-    assert snapshot.to_data() == parse_rules(DEFAULT, "x").to_data()
+def test_shipped_rules_are_the_yaml_file() -> None:
+    """The shipped rule set is the YAML file, validated: its hash is the file's."""
     assert load_rules().sha256 == hashlib.sha256(DEFAULT).hexdigest()
     assert load_rules().to_data() == parse_rules(DEFAULT, "x").to_data()
-
-
-def test_written_snapshot_loads_back(tmp_path: Path) -> None:
-    written = rules_module.write_snapshot(tmp_path / "snapshot.pickle")
-    key, snapshot = pickle.loads(written.read_bytes())
-    assert key == (hashlib.sha256(DEFAULT).hexdigest(), rules_module._fingerprint())
-    assert snapshot.to_data() == load_rules().to_data()
 
 
 def test_rule_set_built_in_python() -> None:
@@ -60,28 +44,6 @@ def test_rule_set_built_in_python() -> None:
     assert built.to_data() == load_rules().to_data()
     assert len(built.sha256) == 64  # hashed from its content when no file is behind it
     assert built.sha256 == rules_from_data(_data()).sha256
-
-
-@pytest.mark.parametrize("snapshot", ["rules/missing.pickle", "rules/default.yaml"])
-def test_stale_snapshot_falls_back_to_validation(
-    monkeypatch: pytest.MonkeyPatch, snapshot: str
-) -> None:
-    rules_module._load_default.cache_clear()
-    monkeypatch.setattr(rules_module, "SNAPSHOT", snapshot)
-    try:
-        rebuilt = rules_module._load_default()
-        assert rebuilt.to_data() == parse_rules(DEFAULT, "x").to_data()
-    finally:
-        rules_module._load_default.cache_clear()
-
-
-def test_snapshot_of_other_classes_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    rules_module._load_default.cache_clear()
-    monkeypatch.setattr(rules_module, "_fingerprint", lambda: "other classes")
-    try:
-        assert rules_module._load_default().to_data() == parse_rules(DEFAULT, "x").to_data()
-    finally:
-        rules_module._load_default.cache_clear()
 
 
 def _mutate(path: str, value: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from needleplan.profile import ConditionProfile
-from needleplan.rules import load_rules
+from needleplan.rulesload import load_rules
 from needleplan.schema import json_schema
 
 RULES = load_rules()

@@ -29,7 +29,8 @@ from typer.testing import CliRunner
 from needleplan.loading import load_profile
 from needleplan.planner import plan
 from needleplan.reviewer import review
-from needleplan.rules import RuleSet, load_rules
+from needleplan.rules import RuleSet
+from needleplan.rulesload import load_rules
 from needleplan.writers import get_writer
 
 from .conftest import PLANS, invoke
@@ -334,7 +335,7 @@ def test_same_input_same_bytes(name: str) -> None:
     assert _fhir(make(PLANS / name)) == first
     code = (
         "import datetime, sys; from pathlib import Path;"
-        "from needleplan.rules import load_rules; from needleplan.loading import load_profile;"
+        "from needleplan.rulesload import load_rules; from needleplan.loading import load_profile;"
         "from needleplan.planner import plan; from needleplan.reviewer import review;"
         "from needleplan.writers import get_writer;"
         f"p = Path({str(PLANS / name)!r}); r = load_rules(); t = datetime.date(2026, 11, 27);"

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from .profile import ConditionProfile
     from .results import Plan, Review
     from .reviewer import review
-    from .rules import RuleSet, load_rules
+    from .rules import RuleSet
+    from .rulesload import load_rules
 
 _LAZY = {
     "ConditionProfile": "profile",
@@ -55,7 +56,7 @@ _LAZY = {
     "RuleSet": "rules",
     "RulesError": "errors",
     "load_profile": "loading",
-    "load_rules": "rules",
+    "load_rules": "rulesload",
     "plan": "planner",
     "profile_from_text": "loading",
     "review": "reviewer",

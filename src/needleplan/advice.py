@@ -9,7 +9,6 @@ each warning appears once. Pure: built from the plan and the rule set.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -30,15 +29,9 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 
 
 def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
-    section = _made(sid, heading, tuple(items))
-    return [section] if section is not None else []
-
-
-@functools.lru_cache(maxsize=4096, typed=True)
-def _made(sid: str, heading: str, items: tuple[str, ...]) -> AdviceSection | None:
-    """A section of the page (None when it says nothing); most plans share their sections."""
-    kept = _unique(list(items))
-    return AdviceSection(sid, heading, kept) if kept else None
+    """A section of the page (none when it says nothing)."""
+    kept = _unique(items)
+    return [AdviceSection(sid, heading, kept)] if kept else []
 
 
 #: What the page says in needleplan's own words, by reader: a patient reads about
@@ -148,13 +141,8 @@ def _site_care(
 
 def avoided_reasons(sites: tuple[SiteVerdict, ...], rules: RuleSet) -> list[str]:
     """Why each avoided site will not be needled, in plain words, naming the sites."""
-    return _site_care(sites, avoided_by=_avoiding(rules))
-
-
-@functools.lru_cache(maxsize=16)
-def _avoiding(rules: RuleSet) -> frozenset[str]:
-    """The site rules that make a site ``avoid``."""
-    return frozenset(r.id for r in rules.site_rules if r.verdict == "avoid")
+    avoiding = frozenset(r.id for r in rules.site_rules if r.verdict == "avoid")
+    return _site_care(sites, avoided_by=avoiding)
 
 
 def think_again(

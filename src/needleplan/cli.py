@@ -253,7 +253,7 @@ FailOnOpt = Annotated[
 
 
 def _load_rules(path: Path | None) -> "RuleSet":
-    from .rules import load_rules
+    from .rulesload import load_rules
 
     return load_rules(path)  # a missing or unreadable file is its UsageError
 

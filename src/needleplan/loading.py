@@ -44,7 +44,7 @@ def profile_from_text(
     ``today`` bounds the session log: no session may be dated after it.
     """
     if rules is None:
-        from .rules import load_rules
+        from .rulesload import load_rules
 
         rules = load_rules()
     return profile_from_data(yamlio.parse(text, source), rules, today)

@@ -21,12 +21,9 @@ calendar always give the same plan. Order of work:
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
+from collections.abc import Iterable, Mapping
 
 from . import advice as advice_mod
 from .profile import PREGNANCY, ConditionProfile, Factor
@@ -47,6 +44,7 @@ from .results import (
     Warning,
 )
 from .rules import Condition, RuleSet, Site
+from .schedule import ClinicCalendar, session_dates
 from .vocab import (
     ADULT_AGE,
     EVERY_SITE_AVOIDED,
@@ -65,25 +63,6 @@ from .vocab import (
     most_urgent,
     spoken,
 )
-
-if TYPE_CHECKING:
-    from .schedule import ClinicCalendar
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _memo(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Plan parts that depend on a few values only are made once per rule set and those
-    values: a batch meets the same start dates, conditions and factors again and again.
-
-    ``functools.lru_cache``, bounded (so a process that builds many rule sets keeps at
-    most that many alive) and typed (``1`` and ``True``, ``6`` and ``6.0`` are different
-    keys). Rule sets hash by identity; every key is a frozen value and every result
-    immutable, so ``plan()`` gives the same answer whatever was planned before.
-    """
-    return cast("Callable[_P, _R]", functools.lru_cache(maxsize=4096, typed=True)(fn))
-
 
 _LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(FLAG_LEVELS)}
 _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
@@ -134,7 +113,6 @@ def _function_shows_need(profile: ConditionProfile, rules: RuleSet) -> bool:
     return False
 
 
-@_memo
 def _low_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
     low = rules.severity.low_pain
     assert low is not None  # the rule set's own check: needed with not_indicated_max
@@ -155,7 +133,6 @@ def _advice_first(profile: ConditionProfile, rules: RuleSet) -> str | None:
     return profile.condition if rules.duration.band(profile.duration) == "acute" else None
 
 
-@_memo
 def _advice_first_flag(rules: RuleSet, cid: str, reader: Audience) -> Flag:
     first = rules.duration.advice_first[cid]
     return Flag(
@@ -181,7 +158,6 @@ def _reconsider(profile: ConditionProfile, rules: RuleSet, flags: tuple[Flag, ..
     return [t for t in texts if t]
 
 
-@_memo
 def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Flag, ...]:
     """A health factor's flags: none for a prognostic one; a place-tied one at its places
     (or, without a place, a contraindication until it is named)."""
@@ -224,7 +200,6 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
     return (flag,)
 
 
-@_memo
 def _age_flags(rules: RuleSet, age: int) -> tuple[Flag, ...]:
     return tuple(
         Flag(
@@ -240,7 +215,6 @@ def _age_flags(rules: RuleSet, age: int) -> tuple[Flag, ...]:
     )
 
 
-@_memo
 def _no_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
     who = "Your child has" if reader == "parent" else "You have"
     return Flag(
@@ -374,11 +348,7 @@ def _unchecked(
     """Site checks that could not be made: only worth saying when needling is planned."""
     if profile.sites or decision not in NEEDLING:
         return ()
-    return _unchecked_for(rules, profile.factor_ids)
-
-
-@_memo
-def _unchecked_for(rules: RuleSet, have: frozenset[str]) -> tuple[UncheckedSite, ...]:
+    have = profile.factor_ids
     return tuple(
         UncheckedSite(check, u.message)
         for check, u in rules.unchecked.items()
@@ -497,13 +467,11 @@ def _smallest_dose(
     return None
 
 
-@_memo
 def _smallest_step(rules: RuleSet, cid: str, rule: str, why: str, sources: tuple[str, ...]) -> Step:
     block = min(rules.conditions[cid].trial_doses)
     return Step(rule, f"initial block {block}", "applied", why, rules.cite(sources))
 
 
-@_memo
 def _held_step(rules: RuleSet, what: str, value: int | str, block: int) -> Step:
     """A step that would have moved the block, held at the smallest tested dose."""
     if what == "severity":
@@ -530,7 +498,6 @@ def _doses(condition: Condition) -> tuple[int, ...]:
     return tuple(sorted({d for d in condition.trial_doses if low <= d <= high} | {low, high}))
 
 
-@_memo
 def _initial_step(rules: RuleSet, cid: str) -> Step:
     condition = rules.conditions[cid]
     low, high = condition.initial_block.low, condition.initial_block.high
@@ -561,7 +528,6 @@ def _block_step(
     return block, Step(rule, _signed(step) if step else "0", effect, reason, rules.cite(sources))
 
 
-@_memo
 def _severity_step(rules: RuleSet, cid: str, block: int, severity: int | str) -> tuple[int, Step]:
     band = rules.severity.band(severity)
     return _block_step(
@@ -575,7 +541,6 @@ def _severity_step(rules: RuleSet, cid: str, block: int, severity: int | str) ->
     )
 
 
-@_memo
 def _duration_step(rules: RuleSet, cid: str, block: int, weeks: float) -> tuple[int, Step]:
     band = rules.duration.band(weeks)
     return _block_step(
@@ -589,7 +554,6 @@ def _duration_step(rules: RuleSet, cid: str, block: int, weeks: float) -> tuple[
     )
 
 
-@_memo
 def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, Step]:
     course_rules = rules.course
     step = course_rules.good_response_block_step
@@ -605,7 +569,6 @@ def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, Step
     )
 
 
-@_memo
 def _course_step(rules: RuleSet, rule: str, step: int, why: str, sources: tuple[str, ...]) -> Step:
     """A prognostic factor's effect: on the expected recovery, never on the sessions."""
     if step == 0:
@@ -615,7 +578,6 @@ def _course_step(rules: RuleSet, rule: str, step: int, why: str, sources: tuple[
     return Step(rule, change, "applied", why, rules.cite(sources))
 
 
-@_memo
 def _reassess_step(rules: RuleSet, block: int, previous_response: str) -> tuple[int, Step]:
     course_rules = rules.course
     reassess = min(
@@ -641,7 +603,6 @@ def _reassess_step(rules: RuleSet, block: int, previous_response: str) -> tuple[
     return reassess, step
 
 
-@_memo
 def _ceiling_step(rules: RuleSet, cid: str) -> Step:
     course_rules = rules.course
     ceiling = rules.ceiling(cid)
@@ -732,7 +693,6 @@ def _duration_text(weeks: float) -> str:
     return f"{weeks / WEEKS_PER_UNIT['month']:.3g} months"
 
 
-@_memo
 def _cadence(rules: RuleSet, cid: str, block: int, can_attend: int | None) -> tuple[Cadence, Step]:
     """Sessions a week: the condition's, within the rule set's limits and the patient's."""
     condition = rules.conditions[cid]
@@ -769,36 +729,10 @@ def _companions(
     """The other therapies, each with every reason it fits."""
     if decision == "refer":
         return ()
-    # only the factors that bring therapies (or rule them out) tell plans apart here
-    health = tuple(
-        f.id
-        for f in profile.health_factors
-        if rules.health_factors[f.id].companions
-        or rules.health_factors[f.id].level == "not_indicated"
-    )
-    return _companions_for(
-        rules,
-        profile.condition,
-        duration,
-        profile.underlying_factors,
-        health,
-        _start_back_risk(profile, rules),
-        _reader(profile),
-        _advice_first(profile, rules),
-    )
-
-
-@_memo
-def _companions_for(
-    rules: RuleSet,
-    condition: str,
-    duration: str,
-    underlying: tuple[str, ...],
-    health: tuple[str, ...],
-    risk: str | None,
-    reader: Audience,
-    advice_first: str | None = None,
-) -> tuple[CompanionItem, ...]:
+    health = [f.id for f in profile.health_factors]
+    condition, underlying = profile.condition, profile.underlying_factors
+    risk, reader = _start_back_risk(profile, rules), _reader(profile)
+    advice_first = _advice_first(profile, rules)
     injury = [
         rules.health_factors[h].companions
         for h in health
@@ -825,7 +759,6 @@ def _companions_for(
     return tuple(_companion(rules, cid, tuple(why), reader) for cid, why in reasons.items())
 
 
-@_memo
 def _companion(
     rules: RuleSet, cid: str, reasons: tuple[str, ...], reader: Audience
 ) -> CompanionItem:
@@ -842,33 +775,18 @@ def _companion(
 def _expectations(
     profile: ConditionProfile, rules: RuleSet, decision: str, flags: tuple[Flag, ...]
 ) -> tuple[str, ...]:
-    # only the flags some expectation asks for tell plans apart here
-    flag_ids = frozenset(f.id for f in flags if f.id in _asked_for(rules))
+    flag_ids = {f.id for f in flags}
     slow = any(step > 0 for _, step, _, _ in _prognostic(profile, rules))
-    return _expected(rules, decision, profile.condition, flag_ids, profile.previous_response, slow)
-
-
-@_memo
-def _asked_for(rules: RuleSet) -> frozenset[str]:
-    return frozenset(e.when_flag for e in rules.expectations if e.when_flag is not None)
-
-
-@_memo
-def _expected(
-    rules: RuleSet,
-    decision: str,
-    condition: str,
-    flag_ids: frozenset[str],
-    previous: str,
-    slow: bool = False,
-) -> tuple[str, ...]:
     return tuple(
         e.text
         for e in rules.expectations
         if decision in e.decisions
-        and (not e.conditions or condition in e.conditions)
+        and (not e.conditions or profile.condition in e.conditions)
         and (e.when_flag is None or e.when_flag in flag_ids)
-        and (e.when_previous_response is None or e.when_previous_response == previous)
+        and (
+            e.when_previous_response is None
+            or e.when_previous_response == profile.previous_response
+        )
         and (not e.when_slow_recovery or slow)
     )
 
@@ -899,15 +817,7 @@ def note_hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
     if not notes:
         return []
     text = notes.lower()
-    if _any_of(words).search(text) is None:  # most notes hold none of a group's words
-        return []
-    return [w for w in words if _any_of((w,)).search(text)]
-
-
-@_memo
-def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
-    """A pattern for any of ``words`` (lower case) where a word starts."""
-    return re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w.lower()) for w in words) + ")")
+    return [w for w in words if re.search(r"(?<![a-z])" + re.escape(w.lower()), text)]
 
 
 def _warnings(
@@ -1057,7 +967,6 @@ def _needling_warnings(
     return tuple(found)
 
 
-@_memo
 def _consent_ages(rules: RuleSet, age: int) -> tuple[str, ...]:
     """The age rules that ask for a consent and capacity check at ``age``."""
     return tuple(r.label for r in rules.age_rules if r.level == "consent" and r.matches(age))
@@ -1092,29 +1001,8 @@ def _schedule(
     if profile.start_date is None or course.initial_block == 0:
         return None
     days, holidays = (calendar.days, calendar.holidays) if calendar else (None, frozenset())
-    return _dated(
-        profile.start_date,
-        course.initial_block,
-        course.reassess_after,
-        per_week,
-        math.ceil(min_hours / 24),
-        days,
-        holidays,
-    )
-
-
-@_memo
-def _dated(
-    start: dt.date,
-    count: int,
-    reassess_after: int,
-    per_week: int,
-    min_gap_days: int,
-    days: frozenset[int] | None,
-    holidays: frozenset[dt.date],
-) -> tuple[ScheduledSession, ...] | None:
-    from .schedule import session_dates
-
+    start, count, reassess_after = profile.start_date, course.initial_block, course.reassess_after
+    min_gap_days = math.ceil(min_hours / 24)
     try:
         dates = session_dates(
             start, count, per_week, days=days, holidays=holidays, min_gap_days=min_gap_days

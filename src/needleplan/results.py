@@ -116,6 +116,16 @@ class Warning:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A question to settle before needling: an unanswered red-flag screening question
+    (``kind`` "screening") or one that words in the notes raise (``kind`` "notes")."""
+
+    kind: str
+    id: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Step:
     """One entry of the rationale: which rule changed what, with what real effect, why."""
 
@@ -205,6 +215,7 @@ class Plan:
     disclaimer: str
     rules: RulesRef
     schedule: tuple[ScheduledSession, ...] | None = None
+    checks: tuple[Check, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready contract: ``schedule`` is present only when a start date is known."""

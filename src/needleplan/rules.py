@@ -6,26 +6,20 @@ broken one is refused with located errors (exit code 2).
 
 Entries are frozen dataclasses validated by pydantic through one
 ``TypeAdapter``: lists become tuples, and nothing in a loaded rule set is
-meant to change. The shipped rules are also kept as a pickled snapshot of the
-validated objects (``rules/default.validated.pickle``), used only while it
-matches both the YAML file and these class definitions; otherwise the YAML is
-validated as usual.
+meant to change. Reading and validating a rule set file is
+:mod:`needleplan.rulesload`'s.
 """
 
 import dataclasses
 import hashlib
 import json
-import pickle
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from importlib import resources
-from pathlib import Path
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, with_config
+from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, with_config
 
-from .errors import InputError, Problem, RulesError
 from .vocab import (
     AGE_RANGE,
     DURATION_BANDS,
@@ -537,13 +531,11 @@ class Expectation:
 class RuleSet:
     """The whole rule set. ``needleplan schema rules`` prints its JSON Schema.
 
-    Build one with :func:`load_rules` or :func:`parse_rules` (both validate it);
-    derived look-ups are cached on the instance. A rule set is equal only to
-    itself and hashes by identity (so the planner can key its caches on it);
-    compare two by ``to_data()``. Like every frozen dataclass it is frozen one level
-    deep: its tables are plain mappings, and changing one after planning would leave
-    the planner's cached parts as they were. Make a changed rule set as a new one
-    (``dataclasses.replace``, or :func:`parse_rules` of edited data).
+    Build one with ``rulesload.load_rules`` or ``rulesload.parse_rules`` (both
+    validate it); its id indexes are built on first use. A rule set is equal only
+    to itself; compare two by ``to_data()``. Like every frozen dataclass it is
+    frozen one level deep: make a changed rule set as a new one
+    (``dataclasses.replace``, or ``rulesload.parse_rules`` of edited data).
     """
 
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
@@ -606,17 +598,9 @@ class RuleSet:
         """Every accepted spelling (ids and aliases) of ``kind``."""
         return sorted(self._index[kind])
 
-    @cached_property
-    def _cited(self) -> dict[tuple[str, ...], str]:
-        return {}
-
     def cite(self, source_ids: tuple[str, ...] | list[str]) -> str:
-        """The citations of ``source_ids``, joined (kept: plans cite the same lists)."""
-        key = tuple(source_ids)
-        text = self._cited.get(key)
-        if text is None:
-            text = self._cited[key] = "; ".join(self._citations.get(s, s) for s in key)
-        return text
+        """The citations of ``source_ids``, joined."""
+        return "; ".join(self._citations.get(s, s) for s in source_ids)
 
     def ceiling(self, condition: str) -> int:
         c = self.conditions[condition]
@@ -635,7 +619,7 @@ class RuleSet:
     def to_data(self) -> dict[str, Any]:
         """Plain data (mappings, lists, text, numbers) that loads back into this rule set:
         pydantic's own serializer of the entries."""
-        data: dict[str, Any] = _adapter().dump_python(self, mode="json")
+        data: dict[str, Any] = ADAPTER.dump_python(self, mode="json")
         return data
 
     # -- consistency ------------------------------------------------------
@@ -792,143 +776,5 @@ def _walk_links(rs: RuleSet) -> Iterator[tuple[Loc, Links]]:
         yield ("duration", "advice_first", cid, "companions"), first.companions
 
 
-DEFAULT_SOURCE = "needleplan:rules/default.yaml"
-#: A validated copy of rules/default.yaml (see :func:`write_snapshot`).
-SNAPSHOT = "rules/default.validated.pickle"
-
-
-def _package_file(name: str) -> Any:
-    return resources.files("needleplan").joinpath(name)
-
-
-def _default_text() -> bytes:
-    data: bytes = _package_file("rules/default.yaml").read_bytes()
-    return data
-
-
-def _fingerprint() -> str:
-    """What the snapshot's objects were built from: every entry class's fields and types."""
-    parts = []
-    for name, cls in sorted(_ENTRY_CLASSES.items()):
-        parts.append(name + ":" + ",".join(f"{f.name}={f.type!r}" for f in dataclasses.fields(cls)))
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-_ENTRY_CLASSES: dict[str, type] = {
-    name: obj
-    for name, obj in dict(globals()).items()
-    if isinstance(obj, type) and dataclasses.is_dataclass(obj)
-}
-
-
-@lru_cache(maxsize=1)
-def _adapter() -> Any:
-    """The validator of rule sets (built on first use: the shipped rules rarely need it)."""
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(RuleSet)
-
-
-@lru_cache(maxsize=1)
-def _load_default() -> RuleSet:
-    raw = _default_text()
-    digest = hashlib.sha256(raw).hexdigest()
-    try:
-        blob = _package_file(SNAPSHOT).read_bytes()
-        key, rules = pickle.loads(blob)
-        if key == (digest, _fingerprint()) and isinstance(rules, RuleSet):
-            object.__setattr__(rules, "_sha256", digest)
-            return rules
-    except (OSError, ValueError, TypeError, AttributeError, pickle.UnpicklingError, EOFError):
-        pass
-    return parse_rules(raw, DEFAULT_SOURCE)
-
-
-def write_snapshot(target: Path | None = None) -> Path:
-    """Validate rules/default.yaml and write its snapshot (run after editing the YAML)."""
-    raw = _default_text()
-    rules = parse_rules(raw, DEFAULT_SOURCE)
-    for cached in ("_index", "_citations", "_cited", "_sha256"):
-        rules.__dict__.pop(cached, None)
-    target = target or Path(str(_package_file(SNAPSHOT)))
-    key = (hashlib.sha256(raw).hexdigest(), _fingerprint())
-    target.write_bytes(pickle.dumps((key, rules), protocol=pickle.HIGHEST_PROTOCOL))
-    return target
-
-
-@lru_cache(maxsize=8)
-def _load_cached(raw: bytes, source: str) -> RuleSet:
-    return parse_rules(raw, source)
-
-
-def parse_rules(raw: bytes, source: str) -> RuleSet:
-    """Validate rule set bytes; raise :class:`RulesError` with located problems."""
-    from pydantic import ValidationError
-
-    from . import yamlio
-    from .validation import dotted, problems_from
-
-    if len(raw) > yamlio.MAX_RULES_BYTES:
-        raise _too_large(source)
-    try:
-        doc = yamlio.parse(yamlio.decode(raw, source), source, max_nodes=yamlio.MAX_RULES_NODES)
-    except InputError as exc:  # the loader's problems, reported as a rules error
-        raise RulesError(exc.problems) from None
-    if not isinstance(doc.data, dict):
-        raise RulesError([Problem(source, "a rule set must be a mapping of keys to values", 1, 1)])
-    try:
-        rules: RuleSet = _adapter().validate_python(doc.data)
-    except ValidationError as exc:
-        raise RulesError(problems_from(exc, doc, messages=None)) from None
-    located = []
-    for loc, message in rules.reference_problems():
-        line, col = doc.positions.value(loc)
-        located.append(Problem(source, f"{dotted(loc)}: {message}", line, col))
-    if located:
-        raise RulesError(located)
-    object.__setattr__(rules, "_sha256", hashlib.sha256(raw).hexdigest())
-    return rules
-
-
-def rules_from_data(data: Any) -> RuleSet:
-    """Validate plain data (e.g. a parsed YAML mapping) into a rule set.
-
-    Raises pydantic's ``ValidationError`` for a field problem and ``ValueError``
-    for a broken cross-reference (use :func:`parse_rules` for located messages).
-    """
-    from .validation import dotted
-
-    rules: RuleSet = _adapter().validate_python(data)
-    problems = list(rules.reference_problems())
-    if problems:
-        raise ValueError("; ".join(f"{dotted(loc)}: {msg}" for loc, msg in problems))
-    return rules
-
-
-def _too_large(source: str) -> RulesError:
-    from .yamlio import MAX_RULES_BYTES
-
-    message = f"the rule set is larger than {MAX_RULES_BYTES // 1024} KiB (limit MAX_RULES_BYTES)"
-    return RulesError([Problem(source, message)])
-
-
-def load_rules(path: str | Path | None = None) -> RuleSet:
-    """The shipped rule set (``path=None``) or a custom one; cached per content."""
-    if path is None:
-        return _load_default()
-    from . import yamlio
-
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise IsADirectoryError(21, "it is a folder")
-        raw = yamlio.read_bounded(p, str(p), yamlio.MAX_RULES_BYTES)  # bounded in size and time
-    except InputError as exc:
-        raise RulesError(exc.problems) from None
-    except OSError as exc:
-        from .errors import UsageError
-
-        raise UsageError(f"cannot read rules file '{p}': {exc.strerror or exc}") from None
-    if len(raw) > yamlio.MAX_RULES_BYTES:
-        raise _too_large(str(p))
-    return _load_cached(raw, str(p))
+#: pydantic's validator and serializer of rule sets.
+ADAPTER: TypeAdapter[RuleSet] = TypeAdapter(RuleSet)

@@ -7,14 +7,17 @@ planner, the review, the schema and the writers import them from here.
 
 from typing import Literal, get_args
 
-Decision = Literal["needle", "needle_with_caution", "do_not_needle", "refer", "not_indicated"]
+Decision = Literal[
+    "needle", "needle_with_caution", "check_first", "do_not_needle", "refer", "not_indicated"
+]
 DECISIONS: tuple[Decision, ...] = get_args(Decision)
 NEEDLING: frozenset[str] = frozenset(("needle", "needle_with_caution"))
 
-Urgency = Literal["none", "routine", "same_day", "emergency"]
+#: How soon, least urgent first: "soon" is within days, at most two weeks.
+Urgency = Literal["none", "routine", "soon", "same_day", "emergency"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
 #: How soon a referral is needed (every urgency but "none").
-ReferralUrgency = Literal["routine", "same_day", "emergency"]
+ReferralUrgency = Literal["routine", "soon", "same_day", "emergency"]
 
 
 def most_urgent(*urgencies: Urgency) -> Urgency:

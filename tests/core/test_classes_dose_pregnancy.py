@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from needleplan.planner import plan, site_places
 from needleplan.profile import ConditionProfile
-from needleplan.rules import load_rules
+from needleplan.rulesload import load_rules
 from needleplan.vocab import PLACES
 
 RULES = load_rules()

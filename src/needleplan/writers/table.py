@@ -43,18 +43,21 @@ DECISION_LOOK: dict[str, tuple[str, str, str]] = {
     "refer": ("!!", "REFER", "bold white on red"),
     "do_not_needle": ("XX", "DO NOT NEEDLE", "bold white on magenta"),
     "not_indicated": ("--", "NOT INDICATED", "bold white on blue"),
+    "check_first": ("??", "CHECK FIRST", "bold black on yellow"),
     "needle_with_caution": ("/!\\", "NEEDLE WITH CAUTION", "bold black on yellow"),
     "needle": (">>", "NEEDLE", "bold black on green"),
 }
 REFER_URGENCY = {
     "emergency": ("EMERGENCY", "emergency department now; do not needle"),
     "same_day": ("same day", "medical assessment today; do not needle"),
+    "soon": ("soon", "medical assessment within days; do not needle"),
     "routine": ("routine", "medical assessment before any needling"),
     "none": ("", "medical assessment before any needling"),
 }
 DECISION_DETAIL = {
     "do_not_needle": "contraindication; non-needling care below",
     "not_indicated": "needling is not indicated now",
+    "check_first": "answer the red-flag questions below before needling",
     "needle_with_caution": "see the precautions below",
 }
 
