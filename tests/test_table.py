@@ -212,30 +212,6 @@ def test_chart_keeps_the_latest_sessions_when_narrow() -> None:
     assert "the last" in rows[0] and max(cell_len(r) for r in rows) <= 60
 
 
-# -- the batch summary ----------------------------------------------------------------
-
-
-def test_summary_one_row_per_patient_and_counts(rules: RuleSet) -> None:
-    from needleplan.summary import summary
-
-    plans = [plan_of(p, rules).to_dict() for p in EXAMPLES]
-    for width in (60, 80, 120):
-        text = summary(plans, ["plans/broken.yaml", "plans/typo.yaml"], width=width)
-        lines = text.splitlines()
-        assert max(cell_len(line) for line in lines) <= width
-        assert lines[1].split()[:2] == ["plans/*.yaml", "patient"]
-        rows = lines[2 : lines.index("")]
-        assert len(rows) == len(plans) + 2
-        assert [r.split()[1] for r in rows] == [p["patient"] for p in plans] + ["-", "-"]
-        assert sum("invalid" in r for r in rows) == 2
-        tally = " ".join(lines[lines.index("") + 1 :])
-        assert "invalid 2" in tally
-        refer = sum(p["decision"] == "refer" for p in plans)
-        assert f"refer {refer}," in tally
-        if width == 120:
-            assert [r.split()[0] for r in rows[: len(plans)]] == [p.stem for p in EXAMPLES]
-
-
 def test_every_decision_verdict_urgency_and_level_has_its_look() -> None:
     assert set(DECISION_LOOK) == set(DECISIONS)
     assert set(VERDICT_LOOK) == set(VERDICT_DETAIL) == set(REVIEW_VERDICTS)

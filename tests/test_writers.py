@@ -395,18 +395,13 @@ def test_ics_zero_sessions_is_an_empty_calendar(runner: CliRunner) -> None:
     assert "no sessions" in result.stderr
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_empty_calendar_note_also_with_output_dir(
-    runner: CliRunner, tmp_path: Path, jobs: str
-) -> None:
+def test_empty_calendar_note_also_with_output_dir(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = [
         "suggest",
         "-f",
         "ics",
-        "-j",
-        jobs,
-        "-o",
+        "--output-dir",
         str(out),
         "--start-date",
         "2026-12-01",

@@ -232,6 +232,9 @@ def review_advice(
     companions: tuple[CompanionItem, ...] = (),
     why: tuple[str, ...] = (),
     care: tuple[str, ...] = (),
+    *,
+    title: str = "",
+    given_lead: str = "",
 ) -> Advice:
     """The patient's page after a review: where to go if it is urgent and ``why`` (the
     new red flags' messages), what comes next, the extra ``care`` that precautions found
@@ -239,7 +242,8 @@ def review_advice(
 
     The warning signs are on every page but an emergency's (which sends the patient to
     help now): the last session may have been a day ago. The pain scores themselves are
-    the writers' to show (a list, a chart).
+    the writers' to show (a list, a chart). ``title`` and ``given_lead``, when given,
+    are the deciding finding's own (from the rule set's review table).
     """
     text = rules.advice.for_reader(review.audience)
     words = _WORDS[review.audience]
@@ -267,7 +271,9 @@ def review_advice(
         sections += _section("aftercare", "After each session", list(text.aftercare))
     if urgency != "emergency":
         sections += _section("warning_signs", "When to get help", list(text.warning_signs))
-    return Advice(title=_review_title(review), lead=lead, sections=tuple(sections))
+    return Advice(
+        title=title or _review_title(review), lead=given_lead or lead, sections=tuple(sections)
+    )
 
 
 def _next_steps(review: Review) -> tuple[str, list[str]]:

@@ -1,24 +1,28 @@
-"""The command line: options in, library calls out. No clinical logic here.
+"""The command line: Typer commands, options in, one run out, exit codes.
 
-Only Typer and the standard library are imported at start-up; everything
-else is imported inside the command that needs it.
+No clinical logic and no file handling here: :mod:`needleplan.run` does the run,
+:mod:`needleplan.shell` the terminal, :mod:`needleplan.config` the settings.
+Every error is one ``needleplan: error: ...`` line (or a profile's located
+lines) and a hint; never a traceback, never Click's usage block.
 """
 
-import contextlib
+from __future__ import annotations
+
+import datetime as dt
 import functools
-import io
+import json
 import os
-import signal
+import re
 import sys
-from collections.abc import Callable
-from enum import Enum
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import typer.core
 
-from . import __version__
+from . import __version__, shell
+from .config import Config, ConfigError, calendar_of, describe, init_text, settings_for
 from .errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -29,122 +33,78 @@ from .errors import (
     RulesError,
     Terminated,
     UsageError,
-    bounded,
+    did_you_mean,
     error_line,
     inert,
     to_stderr,
 )
-from .vocab import FORMATS, REVIEW_FORMATS, SCHEMA_KINDS
-
-if TYPE_CHECKING:
-    import datetime as dt
-
-    from .config import Config
-    from .rules import RuleSet
+from .files import write_atomic
+from .profile import DATE_PATTERN
+from .rules import RuleSet
+from .rulesload import load_rules
+from .run import Done, Request, run
+from .summary import most_urgent_first, summary
+from .vocab import DECISIONS, FORMATS, REVIEW_FORMATS, REVIEW_VERDICTS, SCHEMA_KINDS, URGENCIES
 
 #: Exit code when a plan (or review) has a decision named by --fail-on.
 EXIT_FAIL_ON = 3
+#: What ``needleplan validate`` and ``needleplan rules`` can write.
+CHECK_FORMATS = ("text", "json")
+RULES_FORMATS = ("table", "yaml")
 
 
-class _PlainArgument(typer.core.TyperArgument):
-    """An argument shown by its metavar alone: ``PATH...``, ``ID`` (no ``<list[str]>``)."""
-
-    def display_type(self, ctx: Any) -> str:
-        return ""
-
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None
-
-    def _usage_display_name(self) -> str:
-        name = self.display_name_raw
-        return name if self.required else f"[{name.strip('[]')}]"
+#: Click's base of usage errors (Typer may carry its own copy of Click, so it is found
+#: from the one Typer exports).
+_ClickError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
 
 
-class _PlainOption(typer.core.TyperOption):
-    """An option shown by its metavar, without Typer's range notes (``x>=0``)."""
+class _App(typer.core.TyperGroup):
+    """The app: Click's own usage errors are said as needleplan says every error."""
 
-    def _get_number_range_help_str(self) -> str | None:
-        return None
-
-
-class _PlainCommand(typer.core.TyperCommand):
-    """Help with plain metavars: ``PATH...``, ``N``, ``FILE``, ``DATE``, ``ID``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            if type(param) is typer.core.TyperArgument:
-                param.__class__ = _PlainArgument
-            elif type(param) is typer.core.TyperOption:
-                param.__class__ = _PlainOption
-
-
-def _tamed(exc: Exception) -> None:
-    """A usage error of the command line (an unknown option, a bad value) made bounded and
-    inert before Click prints it: it may quote a whole argument back."""
-    message = getattr(exc, "message", None)
-    if isinstance(message, str) and callable(getattr(exc, "show", None)):
-        exc.message = bounded(message)  # type: ignore[attr-defined]
-
-
-class _PlainGroup(typer.core.TyperGroup):
-    """The app: every usage error it or a command raises is bounded and inert."""
-
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
         try:
-            return super().make_context(*args, **kwargs)
-        except Exception as exc:
-            _tamed(exc)
-            raise
+            code = super().main(*args, **kwargs)
+        except _ClickError as exc:
+            to_stderr(_usage_error(exc))
+            sys.exit(EXIT_USAGE)
+        except typer.Abort:  # pragma: no cover - Ctrl-C outside a command
+            to_stderr("needleplan: interrupted")
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
 
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except Exception as exc:
-            _tamed(exc)
-            raise
+
+def _usage_error(exc: Exception) -> str:
+    """A Click usage error as ``needleplan: error: ...`` and a hint line."""
+    message = str(getattr(exc, "format_message", exc.__str__)()).strip()
+    message = message[:1].lower() + message[1:]
+    message, _, guess = message.partition(" Did you mean ")
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "needleplan"
+    hint = f"did you mean {guess.rstrip('?')}? " if guess else ""
+    return f"{error_line(message.rstrip('.'))}\n  hint: {hint}see '{inert(where)} --help'"
 
 
 app = typer.Typer(
-    cls=_PlainGroup,
+    cls=_App,
     name="needleplan",
     help="Suggest an explained, safety-first dry-needling course from YAML condition profiles. "
     "It informs a licensed clinician's judgement and never diagnoses.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-# Choices, from the one place each is defined (vocab): the names are the values.
-Format = Enum("Format", [(name, name) for name in FORMATS], type=str)  # type: ignore[misc]
-ReviewFormat = Enum(  # type: ignore[misc]
-    "ReviewFormat", [(name, name) for name in REVIEW_FORMATS], type=str
+config_app = typer.Typer(
+    name="config",
+    short_help="Show the clinic settings in use, or write a new needleplan.toml.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class CheckFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
-class RulesFormat(str, Enum):
-    table = "table"
-    yaml = "yaml"
-
-
-SchemaKind = Enum(  # type: ignore[misc]
-    "SchemaKind", [(name, name) for name in SCHEMA_KINDS], type=str
-)
-_PROFILE_SCHEMA = SchemaKind("profile")
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null, so that Python's last flush at exit cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    with contextlib.suppress(OSError, ValueError):  # a replaced stdout (tests)
-        os.dup2(devnull, sys.stdout.fileno())
+app.add_typer(config_app)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -162,6 +122,11 @@ def _guard(fn: F) -> F:
                 to_stderr(problem.format())
             to_stderr("needleplan: error: the rule set is invalid; nothing was planned")
             raise typer.Exit(EXIT_USAGE) from None
+        except ConfigError as exc:
+            for problem in exc.problems:
+                to_stderr(problem.format())
+            to_stderr("needleplan: error: the clinic settings are invalid; nothing was done")
+            raise typer.Exit(EXIT_USAGE) from None
         except Failure as exc:
             to_stderr(exc.format())
             raise typer.Exit(EXIT_USAGE) from None
@@ -176,10 +141,10 @@ def _guard(fn: F) -> F:
             raise typer.Exit(EXIT_TERMINATED) from None
         except BrokenPipeError:
             # the reader went away (e.g. `| head`): stop quietly
-            _quiet_stdout()
+            shell.quiet_stdout()
             raise typer.Exit(EXIT_OK) from None
         except OSError as exc:  # writing stdout failed: disk full, a closed device...
-            _quiet_stdout()
+            shell.quiet_stdout()
             to_stderr(f"needleplan: error: cannot write the output: {exc.strerror or exc}")
             raise typer.Exit(EXIT_USAGE) from None
 
@@ -194,6 +159,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -202,7 +168,12 @@ def _main(
     ] = False,
 ) -> None:
     """needleplan: dry-needling course suggestions for licensed clinicians."""
+    if ctx.invoked_subcommand is None:  # bare `needleplan`: the help, and success
+        typer.echo(ctx.get_help())
+        raise typer.Exit(EXIT_OK)
 
+
+# -- options shared by the commands ---------------------------------------------------------
 
 RulesOpt = Annotated[
     Path | None,
@@ -213,7 +184,7 @@ RulesOpt = Annotated[
 PathsArg = Annotated[
     list[str],
     typer.Argument(
-        metavar="PATH...",
+        metavar="PATH",
         help="Profile files, directories (walked for *.yaml/*.yml) or '-' for stdin.",
         show_default=False,
     ),
@@ -224,7 +195,8 @@ ConfigOpt = Annotated[
         "--config",
         metavar="FILE",
         help="Clinic settings (TOML). Default: $NEEDLEPLAN_CONFIG, needleplan.toml here or "
-        "in a parent folder, or in the user config folder.",
+        "in a parent folder (up to your home or the repository's root), or in the user "
+        "config folder.",
         show_default=False,
     ),
 ]
@@ -240,32 +212,77 @@ ExplainOpt = Annotated[
     bool,
     typer.Option("--explain", help="Add each rule, its real effect, its reason and source."),
 ]
+DetailsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--details",
+        help="On a terminal, show each profile's screen after a batch's summary "
+        "(most urgent first).",
+    ),
+]
 FailOnOpt = Annotated[
     str | None,
     typer.Option(
         "--fail-on",
         metavar="LIST",
-        help="Exit 3 when any result has one of these decisions, a list such as "
-        "refer,do_not_needle (for review: verdicts, such as refer,emergency).",
+        help="Exit 3 when any result has one of these decisions or urgencies, a list such "
+        "as refer,do_not_needle or emergency,same_day (for review: verdicts or urgencies).",
         show_default=False,
     ),
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write one file: one profile, or every profile in one jsonl, csv or ics file. "
+        "'-' is stdout.",
+        show_default=False,
+    ),
+]
+OutputDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output-dir",
+        metavar="DIR",
+        help="Write one file per profile into DIR (made if missing).",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
 
 
-def _load_rules(path: Path | None) -> "RuleSet":
-    from .rulesload import load_rules
+def _format_option(allowed: Sequence[str], default: str) -> Any:
+    return typer.Option(
+        "--format",
+        "-f",
+        metavar="FMT",
+        help=f"{', '.join(allowed)}. Default: {default}.",
+        show_default=False,
+        autocompletion=lambda: list(allowed),
+    )
 
-    return load_rules(path)  # a missing or unreadable file is its UsageError
+
+def _format(value: str | None, allowed: Sequence[str]) -> str | None:
+    """``--format``'s value, checked: an unknown one is refused with the formats named."""
+    if value is None or value in allowed:
+        return value
+    hint = did_you_mean(value, allowed)
+    if value in FORMATS:  # a format, but not for this command (ics for a review)
+        raise UsageError(
+            f"--format {value} cannot show this command's results",
+            hint=f"formats here: {', '.join(allowed)}",
+        )
+    raise UsageError(
+        f"--format: '{inert(value[:40])}' is not a format needleplan writes",
+        hint=(f"{hint} " if hint else "") + f"formats: {', '.join(allowed)}",
+    )
 
 
-def _parse_date(value: str | None, option: str = "--start-date") -> "dt.date | None":
+def _parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
-    import datetime as dt
-    import re
-
-    from .profile import DATE_PATTERN
-
     try:
         # the profile's own dates: YYYY-MM-DD only (fromisoformat alone also takes 20261201
         # and 2026-W49-2), years 1900 to 2199
@@ -280,93 +297,161 @@ def _parse_date(value: str | None, option: str = "--start-date") -> "dt.date | N
         ) from None
 
 
-def _settings(path: Path | None) -> "Config":
-    """The clinic settings in use (--config, NEEDLEPLAN_CONFIG, found, or the defaults)."""
-    from .config import ConfigError, settings_for
-
-    try:
-        return settings_for(path, Path.cwd(), os.environ)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            to_stderr(problem.format())
-        to_stderr("needleplan: error: the clinic settings are invalid; nothing was done")
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-def _rules_for(path: Path | None, settings: "Config") -> "RuleSet":
-    """--rules, else the settings' default rules, else the shipped rule set."""
-    return _load_rules(path if path is not None else settings.defaults.rules)
-
-
 def _fail_on(value: str | None, allowed: tuple[str, ...], what: str) -> frozenset[str]:
-    """The decisions (or verdicts) named by --fail-on, each checked."""
+    """The decisions (or verdicts) and urgencies named by --fail-on, each checked."""
     if value is None:
         return frozenset()
-    from .errors import did_you_mean
-
     names = [v.strip() for v in value.split(",") if v.strip()]
+    urgencies = tuple(u for u in URGENCIES if u != "none" and u not in allowed)
+    known = (*allowed, *urgencies)
+    listed = f"{what}s: {', '.join(allowed)}; urgencies: {', '.join(urgencies or URGENCIES[1:])}"
     if not names:  # an empty shell variable must not silently turn the gate off
-        raise UsageError(f"--fail-on names no {what}", hint=f"{what}s: {', '.join(allowed)}")
+        raise UsageError(f"--fail-on names no {what}", hint=listed)
     for name in names:
-        if name not in allowed:
-            hint = did_you_mean(name, allowed)
+        if name not in known:
+            hint = did_you_mean(name, known)
             raise UsageError(
-                f"--fail-on: '{inert(name[:40])}' is not a {what}",
-                hint=(hint + " " if hint else "") + f"{what}s: {', '.join(allowed)}",
+                f"--fail-on: '{inert(name[:40])}' is not a {what} or an urgency",
+                hint=(hint + " " if hint else "") + listed,
             )
     return frozenset(names)
 
 
-def _width(tty: bool) -> int:
-    from .textfit import terminal_width
+def _settings(path: Path | None) -> Config:
+    """The clinic settings in use (--config, NEEDLEPLAN_CONFIG, found, or the defaults)."""
+    return settings_for(path, Path.cwd(), os.environ)
 
-    return terminal_width(tty)
+
+def _rules_for(path: Path | None, settings: Config) -> RuleSet:
+    """--rules, else the settings' default rules, else the shipped rule set.
+
+    A custom rule set may not take the shipped one's name: the name is how a reader
+    of a plan knows which rules made it.
+    """
+    chosen = path if path is not None else settings.defaults.rules
+    rules = load_rules(chosen)
+    if chosen is not None:
+        shipped = load_rules()
+        if rules.name == shipped.name:
+            raise UsageError(
+                f"the rule set '{inert(str(chosen))}' calls itself '{shipped.name}', the name "
+                "of the rule set needleplan ships; a custom rule set needs a name of its own",
+                hint=f"change 'name: {shipped.name}' in that file, e.g. to 'name: my-clinic'",
+            )
+    return rules
 
 
-def _clinic(settings: "Config") -> dict[str, str]:
+def _custom_rules(path: Path | None, settings: Config) -> Path | None:
+    return path if path is not None else settings.defaults.rules
+
+
+def _provenance(settings: Config, rules: RuleSet, rules_path: Path | None) -> list[str]:
+    """What a screen says first: the settings file in use and a rule set not the shipped one."""
+    lines = []
+    if settings.path is not None:
+        lines.append(f"Settings: {inert(str(settings.path))}")
+    if rules_path is not None:
+        lines.append(
+            f"Rule set: {inert(rules.name)} {inert(rules.version)} from "
+            f"{inert(str(rules_path))} (not the shipped rule set)"
+        )
+    return lines
+
+
+def _clinic(settings: Config) -> dict[str, str]:
     c = settings.clinic
     return {k: v for k, v in (("name", c.name), ("phone", c.phone), ("address", c.address)) if v}
 
 
-def _finish(
-    text: str,
-    done: list[dict[str, Any]],
-    invalid: list[str],
-    summarise: bool,
-    width: int,
-    paged: bool,
+def _default_format(settings: Config, allowed: Sequence[str], tty: bool) -> str:
+    chosen = settings.defaults.format
+    if chosen is not None and chosen in allowed:
+        return str(chosen)
+    return "table" if tty else "json"
+
+
+def _run_and_show(
+    kind: str,
+    paths: list[str],
+    *,
+    fmt: str | None,
+    allowed: Sequence[str],
+    rules: Path | None,
+    config: Path | None,
+    failing_names: str | None,
+    failing_allowed: tuple[str, ...],
+    failing_what: str,
+    output: Path | None,
+    output_dir: Path | None,
+    force: bool,
+    explain: bool,
+    details: bool,
+    no_pager: bool,
+    today: dt.date,
+    start_date: dt.date | None = None,
 ) -> None:
-    """Show a run's text, with the batch summary when it is for a person, paged if long."""
-    if summarise:
-        from .summary import summary
+    """suggest and review: one run, then the screen (summary first) or the data, then the
+    exit code (3 when --fail-on names a result's decision or urgency)."""
+    chosen = _format(fmt, allowed)
+    failing = _fail_on(failing_names, failing_allowed, failing_what)
+    settings = _settings(config)
+    rule_set = _rules_for(rules, settings)
+    tty = shell.stdout_is_tty()
+    fmt = chosen or _default_format(settings, allowed, tty)
+    to_stdout = output_dir is None and (output is None or str(output) == "-")
+    screen = tty and to_stdout and fmt == "table"
+    width = shell.width(tty)
+    calendar = calendar_of(settings) if settings.path is not None else None
+    said = _provenance(settings, rule_set, _custom_rules(rules, settings))
+    if not screen:
+        for line in said:
+            to_stderr(f"needleplan: note: {line[:1].lower()}{line[1:]}")
+    request = Request(
+        kind=kind,  # type: ignore[arg-type]
+        paths=paths,
+        rules=rule_set,
+        fmt=fmt,
+        today=today,
+        start_date=start_date,
+        file=output,
+        folder=output_dir,
+        force=force,
+        writer_options={
+            "explain": explain,
+            "clinic": _clinic(settings),
+            "calendar": calendar,
+            "color": shell.colour_wanted(tty) and to_stdout,
+            "width": width,
+        },
+        calendar=calendar,
+        screen=screen,
+        details=details,
+    )
+    done = run(request)
+    if screen:
+        _show_screen(done, said, width, details, enabled=not no_pager)
+    hit = any(o.decision in failing or o.urgency in failing for o in done.outcomes if o.done)
+    raise typer.Exit(EXIT_FAIL_ON if hit else done.code)
 
-        text += "\n" + summary(done, invalid, width=width)
+
+def _show_screen(done: Done, said: list[str], width: int, details: bool, enabled: bool) -> None:
+    """The screen: what is in use, the batch's summary (most urgent first), then each
+    profile's screen (with --details, or for one profile), paged when long."""
+    parts: list[str] = ["\n".join(said) + "\n"] if said else []
+    screens = [o.text for o in most_urgent_first(done.outcomes) if o.text]
+    if done.many:
+        parts.append(summary(done.outcomes, width=width))
+        if not details and screens == []:
+            parts.append("Each profile's screen, most urgent first: add --details.\n")
+    if screens:
+        rule = "─" * min(width, 40)
+        parts.append(f"\n{rule}\n\n".join(screens))
+    text = "\n".join(parts)
     if text:
-        _show(text, not paged)
-
-
-def _show(text: str, no_pager: bool) -> None:
-    from .pager import page
-
-    page(text, enabled=not no_pager)
-
-
-def colour_wanted(tty: bool) -> bool:
-    """Colour on a terminal or with FORCE_COLOR; NO_COLOR (any non-empty value) always wins."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    return tty or bool(os.environ.get("FORCE_COLOR"))
-
-
-def _stdout_is_tty() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+        shell.page(text, enabled=enabled)
 
 
 @app.command(
-    cls=_PlainCommand,
     short_help="Suggest a dry-needling course for each profile.",
     epilog="Example: needleplan suggest plans/neck-chronic.yaml --explain",
 )
@@ -375,36 +460,20 @@ def suggest(
     paths: PathsArg,
     rules: RulesOpt = None,
     format: Annotated[
-        Format | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FMT",
-            help="table, json, jsonl, csv, yaml, markdown, html (a printable handout), fhir "
-            "or ics. Default: the settings' format, else table on a terminal, json otherwise.",
-            show_default=False,
-        ),
+        str | None,
+        _format_option(FORMATS, "the settings' format, else table on a terminal, json otherwise"),
     ] = None,
-    output_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--output-dir", "-o", metavar="DIR", help="Write one file per profile into DIR."
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite existing output files.")
-    ] = False,
+    output: OutputOpt = None,
+    output_dir: OutputDirOpt = None,
+    force: ForceOpt = False,
     start_date: Annotated[
         str | None,
         typer.Option(
             "--start-date", metavar="DATE", help="First session, YYYY-MM-DD (overrides start_date)."
         ),
     ] = None,
-    jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", min=0, metavar="N", help="Worker processes; 0 = all cores."),
-    ] = 1,
     explain: ExplainOpt = False,
+    details: DetailsOpt = False,
     fail_on: FailOnOpt = None,
     config: ConfigOpt = None,
     no_pager: NoPagerOpt = False,
@@ -415,51 +484,28 @@ def suggest(
     Exit codes: 0 all planned, 1 some invalid, 2 usage or settings error,
     3 a decision named by --fail-on.
     """
-    from .vocab import DECISIONS
-
-    failing = _fail_on(fail_on, DECISIONS, "decision")
-    settings = _settings(config)
-    rule_set = _rules_for(rules, settings)
-    tty = _stdout_is_tty()
-    default_format = settings.defaults.format
-    fmt = format.value if format else (default_format or ("table" if tty else "json"))
-    first = _parse_date(start_date)
-    screen = tty and fmt == "table" and output_dir is None
-    from .suggest import SuggestOptions, run_suggest
-
-    calendar = None
-    if settings.path is not None:
-        from .config import calendar_of
-
-        calendar = calendar_of(settings)
-    width = _width(tty)
-    buffer = io.StringIO() if screen else None  # the screen is paged once it is whole
-    done = run_suggest(
-        SuggestOptions(
-            paths=paths,
-            rules=rule_set,
-            fmt=fmt,
-            output_dir=output_dir,
-            force=force,
-            start_date=first,
-            jobs=jobs,
-            tty=tty,
-            colour=colour_wanted(tty),
-            writer_options={"explain": explain, "clinic": _clinic(settings), "calendar": calendar},
-            calendar=calendar,
-            out=buffer,
-            width=width,
-            collect=screen or bool(failing),
-        )
+    _run_and_show(
+        "suggest",
+        paths,
+        fmt=format,
+        allowed=FORMATS,
+        rules=rules,
+        config=config,
+        failing_names=fail_on,
+        failing_allowed=DECISIONS,
+        failing_what="decision",
+        output=output,
+        output_dir=output_dir,
+        force=force,
+        explain=explain,
+        details=details,
+        no_pager=no_pager,
+        today=dt.date.today(),
+        start_date=_parse_date(start_date, "--start-date"),
     )
-    text = buffer.getvalue() if buffer is not None else ""
-    _finish(text, done.briefs, done.invalid, done.many and screen, width, not no_pager and tty)
-    hit = any(b["decision"] in failing for b in done.briefs)
-    raise typer.Exit(EXIT_FAIL_ON if hit else done.code)
 
 
 @app.command(
-    cls=_PlainCommand,
     short_help="Say what to do next from each profile's session log.",
     epilog="Example: needleplan review plans/review-responder.yaml --today 2026-12-01",
 )
@@ -468,16 +514,11 @@ def review(
     paths: PathsArg,
     rules: RulesOpt = None,
     format: Annotated[
-        ReviewFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FMT",
-            help="table, json, jsonl, yaml, markdown, html or fhir. "
-            "Default: table on a terminal, json otherwise.",
-            show_default=False,
-        ),
+        str | None, _format_option(REVIEW_FORMATS, "table on a terminal, json otherwise")
     ] = None,
+    output: OutputOpt = None,
+    output_dir: OutputDirOpt = None,
+    force: ForceOpt = False,
     today: Annotated[
         str | None,
         typer.Option(
@@ -488,6 +529,7 @@ def review(
         ),
     ] = None,
     explain: ExplainOpt = False,
+    details: DetailsOpt = False,
     fail_on: FailOnOpt = None,
     config: ConfigOpt = None,
     no_pager: NoPagerOpt = False,
@@ -499,44 +541,27 @@ def review(
     on its own is an error. Exit codes as for suggest (3: a verdict named by
     --fail-on).
     """
-    import datetime as dt
-
-    from .reviewing import run_review
-    from .vocab import REVIEW_VERDICTS
-
-    failing = _fail_on(fail_on, REVIEW_VERDICTS, "verdict")
-    settings = _settings(config)
-    rule_set = _rules_for(rules, settings)
-    day = _parse_date(today, "--today") or dt.date.today()
-    tty = _stdout_is_tty()
-    default_format = settings.defaults.format
-    if format is not None:
-        fmt = format.value
-    elif default_format in {f.value for f in ReviewFormat}:
-        fmt = str(default_format)
-    else:
-        fmt = "table" if tty else "json"
-    width = _width(tty)
-    run = run_review(
+    _run_and_show(
+        "review",
         paths,
-        rule_set,
-        today=day,
-        fmt=fmt,
-        options={
-            "color": colour_wanted(tty),
-            "width": width,
-            "explain": explain,
-            "clinic": _clinic(settings),
-        },
+        fmt=format,
+        allowed=REVIEW_FORMATS,
+        rules=rules,
+        config=config,
+        failing_names=fail_on,
+        failing_allowed=REVIEW_VERDICTS,
+        failing_what="verdict",
+        output=output,
+        output_dir=output_dir,
+        force=force,
+        explain=explain,
+        details=details,
+        no_pager=no_pager,
+        today=_parse_date(today, "--today") or dt.date.today(),
     )
-    screen = tty and fmt == "table" and run.many
-    _finish(run.text, run.dicts, run.invalid, screen, width, not no_pager and tty)
-    hit = any(d["verdict"] in failing for d in run.dicts)
-    raise typer.Exit(EXIT_FAIL_ON if hit else run.code)
 
 
 @app.command(
-    cls=_PlainCommand,
     short_help="Check profiles without planning them.",
     epilog="Example: needleplan validate plans/",
 )
@@ -546,26 +571,34 @@ def validate(
     rules: RulesOpt = None,
     config: ConfigOpt = None,
     format: Annotated[
-        CheckFormat,
+        str, _format_option(CHECK_FORMATS, "text (problems on stderr); json: a report on stdout")
+    ] = "text",
+    today: Annotated[
+        str | None,
         typer.Option(
-            "--format",
-            "-f",
-            metavar="FMT",
-            help="text: problems on stderr; json: a report on stdout. Default: text.",
+            "--today",
+            metavar="DATE",
+            help="No logged session may be later, as for review. Default: today.",
             show_default=False,
         ),
-    ] = CheckFormat.text,
+    ] = None,
 ) -> None:
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
-    from .check import run_validate
-
-    raise typer.Exit(run_validate(paths, _rules_for(rules, _settings(config)), format.value))
+    fmt = _format(format, CHECK_FORMATS) or "text"
+    settings = _settings(config)
+    request = Request(
+        kind="validate",
+        paths=paths,
+        rules=_rules_for(rules, settings),
+        fmt=fmt,
+        today=_parse_date(today, "--today") or dt.date.today(),
+    )
+    raise typer.Exit(run(request).code)
 
 
 @app.command(
-    cls=_PlainCommand,
     short_help="Print a commented template profile.",
-    epilog="Example: needleplan new --condition neck_pain --output p.yaml",
+    epilog="Example: needleplan new --condition neck_pain -o p.yaml",
 )
 @_guard
 def new(
@@ -575,58 +608,84 @@ def new(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="Write the template to FILE instead of stdout."
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the template to FILE instead of stdout ('-' is stdout).",
+            show_default=False,
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            metavar="DIR",
+            help="Write the template into DIR, named after the condition.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
     rules: RulesOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Print a commented template profile that validates as it is."""
     from .template import template
 
+    if output is not None and output_dir is not None:
+        raise UsageError(
+            "-o and --output-dir cannot be used together",
+            hint="-o FILE names the file; --output-dir DIR names the folder",
+        )
     text = template(_rules_for(rules, _settings(config)), condition)
+    if output_dir is not None:
+        if output_dir.exists() and not output_dir.is_dir():
+            raise UsageError(f"'{output_dir}' is not a folder", hint="--output-dir names a folder")
+        output = output_dir / f"{condition or 'profile'}.yaml"
+    elif output is not None and (str(output).endswith(("/", os.sep)) or output.is_dir()):
+        raise UsageError(
+            f"'{output}' is a folder; -o names a file",
+            hint=f"use --output-dir {output} to write the template into it",
+        )
     if output is None or str(output) == "-":  # '-': stdout, as for profiles
         sys.stdout.write(text)
         return
-    from .outfiles import write_atomic
-
     write_atomic(output, text, force=force)
     to_stderr(f"needleplan: wrote {inert(str(output))}")
 
 
 @app.command(
-    cls=_PlainCommand,
     short_help="Print a JSON Schema for editors and scripts.",
     epilog="Example: needleplan schema profile > profile.schema.json",
 )
 @_guard
 def schema(
     kind: Annotated[
-        SchemaKind,
+        str,
         typer.Argument(
-            metavar="[KIND]",
+            metavar="KIND",
             help="profile, rules, plan or review. Default: profile.",
             show_default=False,
+            autocompletion=lambda: list(SCHEMA_KINDS),
         ),
-    ] = _PROFILE_SCHEMA,
+    ] = "profile",
     rules: RulesOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Print a JSON Schema (draft 2020-12) for editors and check-jsonschema."""
-    import json
-
     from .schema import json_schema
 
-    rule_set = _rules_for(rules, _settings(config)) if kind.value == "profile" else None
-    sys.stdout.write(
-        json.dumps(json_schema(kind.value, rule_set), indent=2, ensure_ascii=False) + "\n"
-    )
+    if kind not in SCHEMA_KINDS:
+        hint = did_you_mean(kind, SCHEMA_KINDS)
+        raise UsageError(
+            f"'{inert(kind[:40])}' is not a schema needleplan prints",
+            hint=(f"{hint} " if hint else "") + f"schemas: {', '.join(SCHEMA_KINDS)}",
+        )
+    rule_set = _rules_for(rules, _settings(config)) if kind == "profile" else None
+    sys.stdout.write(json.dumps(json_schema(kind, rule_set), indent=2, ensure_ascii=False) + "\n")
 
 
 @app.command(
     "rules",
-    cls=_PlainCommand,
     short_help="Show the rule set in use, or export it as YAML.",
     epilog="Example: needleplan rules --format yaml > clinic-rules.yaml",
 )
@@ -634,33 +693,26 @@ def schema(
 def rules_cmd(
     rules: RulesOpt = None,
     format: Annotated[
-        RulesFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FMT",
-            help="table: a readable summary; yaml: an export for --rules. Default: table.",
-            show_default=False,
-        ),
-    ] = RulesFormat.table,
+        str, _format_option(RULES_FORMATS, "table (a summary); yaml: an export for --rules")
+    ] = "table",
     config: ConfigOpt = None,
     no_pager: NoPagerOpt = False,
 ) -> None:
     """Show the rule set in use, or export it as YAML to keep a clinic's own protocol."""
     from .rulesview import rules_table, rules_yaml
 
+    fmt = _format(format, RULES_FORMATS)
     rule_set = _rules_for(rules, _settings(config))
-    if format is RulesFormat.yaml:
+    if fmt == "yaml":
         sys.stdout.write(rules_yaml(rule_set))
         return
-    tty = _stdout_is_tty()
-    text = rules_table(rule_set, color=colour_wanted(tty), width=_width(tty))
-    _show(text, no_pager or not tty)
+    tty = shell.stdout_is_tty()
+    text = rules_table(rule_set, color=shell.colour_wanted(tty), width=shell.width(tty))
+    shell.page(text, enabled=not no_pager and tty)
 
 
 @app.command(
     "explain",
-    cls=_PlainCommand,
     short_help="Explain one condition, factor, site, rule or source.",
     epilog="Example: needleplan explain psoas",
 )
@@ -683,90 +735,61 @@ def explain_cmd(
     from .explain import explain
 
     rule_set = _rules_for(rules, _settings(config))
-    tty = _stdout_is_tty()
-    _show(explain(rule_set, ident, width=_width(tty) if tty else 80), no_pager or not tty)
+    tty = shell.stdout_is_tty()
+    text = explain(rule_set, ident, width=shell.width(tty) if tty else 80)
+    shell.page(text, enabled=not no_pager and tty)
 
 
-@app.command(
-    "config",
-    cls=_PlainCommand,
-    short_help="Show which clinic settings file is in use, and its values.",
+@config_app.callback(
     epilog="Example: needleplan config --config clinic/needleplan.toml",
 )
 @_guard
-def config_cmd(config: ConfigOpt = None) -> None:
-    """Show which clinic settings file is in use (or none) and every value."""
-    from .config import describe
+def config_cmd(ctx: typer.Context, config: ConfigOpt = None) -> None:
+    """Show which clinic settings file is in use (or none) and every value.
 
-    sys.stdout.write(describe(_settings(config)).rstrip("\n") + "\n")
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise Terminated
+    'needleplan config init' writes a commented needleplan.toml to fill in.
+    """
+    if ctx.invoked_subcommand is None:
+        sys.stdout.write(describe(_settings(config)).rstrip("\n") + "\n")
 
 
-def _leave(code: int) -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(code)
-
-
-class _ClosedStream(io.TextIOBase):
-    """Stands for a standard stream the caller closed (``>&-``, ``<&-``): Python leaves it
-    None. Reading or writing it is an OS error, reported as any other (exit 2 for stdout,
-    a profile's error for stdin), never an AttributeError."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self._name = name
-
-    def _closed(self) -> OSError:
-        import errno
-
-        return OSError(errno.EBADF, f"{self._name} is closed")
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        raise self._closed()
-
-
-class _ClosedStdin(_ClosedStream):
-    @property
-    def buffer(self) -> Any:  # profiles are read from stdin's bytes
-        raise self._closed()
-
-
-def _standard_streams() -> None:
-    """Stand-ins for closed standard streams; a closed stderr takes what is said nowhere."""
-    if sys.stdin is None:
-        sys.stdin = _ClosedStdin("stdin")
-    if sys.stdout is None:
-        sys.stdout = _ClosedStream("stdout")
-    if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - until exit
+@config_app.command(
+    "init",
+    short_help="Write a commented needleplan.toml to fill in.",
+    epilog="Example: needleplan config init",
+)
+@_guard
+def config_init(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Where to write it ('-' is stdout). Default: needleplan.toml here.",
+            show_default=False,
+        ),
+    ] = Path("needleplan.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Write a commented needleplan.toml: every setting, with what it does (never over an
+    existing file without --force)."""
+    text = init_text()
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return
+    if str(output).endswith(("/", os.sep)) or output.is_dir():
+        output = output / "needleplan.toml"
+    write_atomic(output, text, force=force)
+    to_stderr(f"needleplan: wrote {inert(str(output))}; edit it, then see 'needleplan config'")
 
 
 def main() -> None:
     """Console-script entry point: runs one command, then the process exits."""
-    _standard_streams()
-    # SIGTERM ends a run as Ctrl-C does (workers stopped, no partial file), with exit 143
-    signal.signal(signal.SIGTERM, _terminated)
-    if hasattr(sys.stdout, "reconfigure"):
-        # a file name that is not UTF-8 must not stop the output half-way
-        sys.stdout.reconfigure(errors="backslashreplace")
+    shell.prepare()
     try:
         # prog_name: also under `python -m needleplan` (help, completion)
         app(prog_name="needleplan")
-    except SystemExit as done:
-        if done.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
-            # Stopped: every file is whole or absent and the workers are gone. Leave now,
-            # without the exit handlers, where the worker pool's helper threads could still
-            # be waiting on pipes the workers no longer read.
-            _leave(int(done.code))
-        raise
     except KeyboardInterrupt:  # pragma: no cover - interrupted outside a command
         to_stderr("needleplan: interrupted")
         sys.exit(EXIT_INTERRUPTED)
@@ -777,15 +800,6 @@ def main() -> None:
         to_stderr(error_line(str(exc)))
         sys.exit(EXIT_USAGE)
     except OSError as exc:  # --help or --version written to a closed or full stdout
-        _quiet_stdout()
-        to_stderr(f"needleplan: error: cannot write the output: {inert(exc.strerror or str(exc))}")
+        shell.quiet_stdout()
+        to_stderr(error_line(f"cannot write the output: {exc.strerror or exc}"))
         sys.exit(EXIT_USAGE)
-    finally:
-        # The process ends here. Python's last garbage collections at exit walk every
-        # object the imports created (Typer's and pydantic's included): about 20 ms, more
-        # than a command's own work. Frozen objects are left out of those passes; exit
-        # handlers, flushing and closing run as usual. (mypy skips the same work with
-        # os._exit; see benchmarks/README.md.)
-        import gc
-
-        gc.freeze()

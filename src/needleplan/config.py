@@ -4,12 +4,16 @@ Which file (:func:`find_config`), first match wins:
 
 1. the path given with ``--config`` (``explicit``);
 2. the path in the ``NEEDLEPLAN_CONFIG`` environment variable (ignored when empty);
-3. ``needleplan.toml`` in the current folder, then in each parent folder up to the root;
+3. ``needleplan.toml`` in the current folder, then in each parent folder up to the user's
+   home folder or a repository's root (a folder holding ``.git``), never above; outside
+   both, the current folder alone;
 4. ``needleplan.toml`` in the user config folder
    (``platformdirs.user_config_dir("needleplan")``, e.g. ``~/.config/needleplan`` on Linux).
 
-A relative path from 1 or 2 is taken from the current folder. A file named by 1 or 2
-must exist; a missing one is an error, never a silent fall-back to the defaults.
+A relative path from 1 or 2 is taken from the current folder; a relative path inside
+the file (``rules``) from the folder the file really is in (a symlink is followed). A
+file named by 1 or 2 must exist; a missing one is an error, never a silent fall-back to
+the defaults.
 
 The file (every key optional)::
 
@@ -23,14 +27,15 @@ The file (every key optional)::
     hours = "09:00-17:00"            # sessions are put at the start of the hours
     session_minutes = 45             # 5 to 480
     timezone = "Europe/London"       # IANA name; default: the machine's (local_timezone_name)
-    holidays = [2027-01-06]          # TOML dates or "YYYY-MM-DD" strings; never booked
+    holidays = [2027-01-06]          # dates (TOML dates or "YYYY-MM-DD"); never booked
 
     [defaults]
     rules = "clinic-rules.yaml"      # relative to the folder of this file
     format = "table"                 # table, json, jsonl, csv, yaml, markdown, html, fhir, ics
 
 Read with the standard library's ``tomllib`` (``tomli`` on Python 3.10). A file over
-64 KiB is refused. Every problem is reported as ``FILE:LINE:COL`` through
+64 KiB is refused. Every problem names its setting by its dotted key
+(``schedule.holidays[0]``) and its line where a simple search finds it, through
 :class:`ConfigError` (an :class:`~needleplan.errors.InputError`; the command line
 treats it as a usage error, exit 2).
 """
@@ -62,7 +67,7 @@ from needleplan.schedule import (
     DEFAULT_START,
     ClinicCalendar,
 )
-from needleplan.vocab import FormatName
+from needleplan.vocab import FORMATS, FormatName, one_of
 
 FILENAME = "needleplan.toml"
 ENV_VAR = "NEEDLEPLAN_CONFIG"
@@ -127,6 +132,21 @@ def _day_name(item: object) -> str:
     return word
 
 
+def _holiday(item: object) -> dt.date:
+    """A holiday: a TOML date (2027-01-06) or a "YYYY-MM-DD" string; never a number, a
+    date and time, or a Unix time in quotes."""
+    if isinstance(item, dt.datetime):
+        raise ValueError(f"{quote(str(item))} has a time; a holiday is a date such as 2027-01-06")
+    if isinstance(item, dt.date):
+        return item
+    if isinstance(item, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", item.strip()):
+        try:
+            return dt.date.fromisoformat(item.strip())
+        except ValueError:
+            raise ValueError(f"{quote(item)} is not a date of the calendar") from None
+    raise ValueError(f"{quote(item)} is not a date; write holidays as dates such as 2027-01-06")
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
@@ -156,7 +176,9 @@ class ScheduleSettings(_Section):
     hours: str = f"{DEFAULT_START:%H:%M}-{DEFAULT_END:%H:%M}"
     session_minutes: int = Field(default=DEFAULT_SESSION_MINUTES, ge=5, le=480, strict=True)
     timezone: str | None = None
-    holidays: tuple[dt.date, ...] = Field(default=(), max_length=2000)
+    holidays: tuple[Annotated[dt.date, BeforeValidator(_holiday)], ...] = Field(
+        default=(), max_length=2000
+    )
 
     @field_validator("days", mode="before")
     @classmethod
@@ -309,12 +331,17 @@ def user_config_file() -> Path:
     return Path(platformdirs.user_config_dir("needleplan")) / FILENAME
 
 
-def find_config(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Path | None:
+def find_config(
+    explicit: Path | None, cwd: Path, env: Mapping[str, str], home: Path | None = None
+) -> Path | None:
     """The settings file to use, or None: ``explicit``, then ``$NEEDLEPLAN_CONFIG``,
     then ``needleplan.toml`` in ``cwd`` or a parent, then in the user config folder.
 
-    An explicit or environment path is returned as named (joined to ``cwd`` when
-    relative) even if it does not exist, so that :func:`load_config` reports it.
+    The search of parents stops at the user's home folder or at a repository's root (a
+    folder holding ``.git``), whichever comes first, and never looks above it: a file in
+    a shared folder above (``/tmp``, a network drive) is never picked up. An explicit or
+    environment path is returned as named (joined to ``cwd`` when relative) even if it
+    does not exist, so that :func:`load_config` reports it.
     """
     if explicit is not None:
         return explicit if explicit.is_absolute() else cwd / explicit
@@ -325,12 +352,39 @@ def find_config(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Pat
         except ValueError as exc:
             raise ConfigError([Problem(f"${ENV_VAR}", str(exc))]) from None
         return path if path.is_absolute() else cwd / path
-    for folder in (cwd, *cwd.parents):
+    for folder in searched_folders(cwd, home):
         candidate = folder / FILENAME
         if _is_file(candidate):
             return candidate
     candidate = user_config_file()
     return candidate if _is_file(candidate) else None
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no home folder known
+        return None
+
+
+def searched_folders(cwd: Path, home: Path | None = None) -> list[Path]:
+    """The folders searched for ``needleplan.toml``: ``cwd``, then its parents up to and
+    including the user's home or the first repository root (a folder holding ``.git``);
+    outside the home folder and any repository, ``cwd`` alone."""
+    home = _home() if home is None else home
+    folders: list[Path] = []
+    for folder in (cwd, *cwd.parents):
+        folders.append(folder)
+        if folder == home or _exists(folder / ".git"):
+            return folders
+    return folders[:1]
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _is_file(path: Path) -> bool:
@@ -435,15 +489,25 @@ def load_config(path: Path | None) -> Config:
             ]
         ) from None
     try:
-        config = Config.model_validate(data, context={"base": path.parent})
+        # a relative path in a linked settings file is from the file's real folder
+        config = Config.model_validate(data, context={"base": _real(path).parent})
     except ValidationError as exc:
         raise ConfigError(_problems(source, text, exc)) from None
     return config.model_copy(update={"path": path})
 
 
-def settings_for(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Config:
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop: read() has reported it already
+        return path
+
+
+def settings_for(
+    explicit: Path | None, cwd: Path, env: Mapping[str, str], home: Path | None = None
+) -> Config:
     """The settings a command uses: :func:`load_config` of :func:`find_config`."""
-    return load_config(find_config(explicit, cwd, env))
+    return load_config(find_config(explicit, cwd, env, home))
 
 
 def _known_keys(loc: Sequence[str | int]) -> list[str]:
@@ -466,8 +530,8 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
     # the first ones only (in file order): each is found in the text by a scan of its own
     for err in errors[:MAX_PROBLEMS]:
         loc = list(err["loc"])
-        where = _locate(text, loc)
         keys = [str(p) for p in loc if isinstance(p, str)]
+        line = _line_of(text, keys)
         hint: str | None = None
         if err["type"] == "extra_forbidden":
             parent, name = keys[:-1], keys[-1]
@@ -489,103 +553,35 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
             from .validation import reworded
 
             message, hint = reworded(err, tuple(loc), err.get("input"), top="settings")
-        problems.append(Problem(source, message, where[0], where[1], hint))
+        problems.append(Problem(source, message, line, None, hint))
     return capped(problems, source, total=len(errors))
 
 
-# --------------------------------------------------------------------------- positions
-
-#: a ``[table]`` or ``[[table]]`` line; no two parts can match the same text, so a long line
-#: is matched in linear time (the name is stripped after the match)
-_HEADER = r"^\s*\[\[?([^\]]*)\]\]?\s*(?:#.*)?$"
+# --------------------------------------------------------------------------- lines
 
 
-def _key_pattern(key: str) -> str:
-    return rf"(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')"
-
-
-def _locate(text: str, loc: Sequence[str | int]) -> tuple[int | None, int | None]:
-    """Line and column (1-based) of a key in TOML text, by a simple scan.
-
-    tomllib gives no positions, so the line is found by looking for ``key =``
-    under its ``[table]`` (or ``table.key =`` at the top). An index into a list
-    is looked for among the list's items. None when it cannot be found.
-    """
-    keys = [str(p) for p in loc if isinstance(p, str)]
-    index = next((p for p in loc if isinstance(p, int)), None)
+def _line_of(text: str, keys: Sequence[str]) -> int | None:
+    """The line a setting is written on, where a simple search finds it: its ``[section]``
+    header, then the first ``key =`` line after it (or ``section.key =`` at the top).
+    None when it is not found; the dotted key in the message names it anyway."""
     if not keys:
-        return None, None
+        return None
     lines = text.splitlines()
-    table = ""
-    table_line: tuple[int, int] | None = None
-    for n, raw in enumerate(lines):
-        header = re.match(_HEADER, raw)
-        if header and header.group(1).strip():
-            name = header.group(1).strip()
-            table = ".".join(part.strip() for part in name.split("."))
-            table = table.replace('"', "").replace("'", "")
-            if len(keys) == 1 and table == keys[0]:
-                return n + 1, raw.index("[") + 1
-            if len(keys) > 1 and table == keys[0] and table_line is None:
-                table_line = (n + 1, raw.index("[") + 1)
-            continue
-        if len(keys) == 1 and table == "":
-            pattern = rf"^\s*{_key_pattern(keys[0])}\s*[.=]"
-        elif len(keys) >= 2 and table == keys[0]:
-            pattern = rf"^\s*({_key_pattern(keys[1])})\s*="
-        elif len(keys) >= 2 and table == "":
-            pattern = rf"^\s*({_key_pattern(keys[0])}\s*\.\s*{_key_pattern(keys[1])})\s*="
-        else:
-            continue
-        m = re.match(pattern, raw)
-        if m:
-            col = len(raw) - len(raw.lstrip()) + 1
-            if index is not None:
-                found = _item_position(lines, n, raw.index("=", m.end() - 1) + 1, index)
-                if found:
-                    return found
-            return n + 1, col
-    return table_line or (None, None)
-
-
-def _item_position(lines: list[str], n: int, col: int, index: int) -> tuple[int, int] | None:
-    """Where item ``index`` of the array that starts after column ``col`` of line ``n`` begins."""
-    depth = 0
-    count = -1
-    expecting = False
-    for ln in range(n, min(len(lines), n + 200)):
-        raw = lines[ln]
-        i = col if ln == n else 0
-        while i < len(raw):
-            ch = raw[i]
-            if ch == "#":
-                break
-            if ch in " \t":
-                i += 1
-                continue
-            if depth == 1 and expecting and ch not in ",]":
-                count += 1
-                expecting = False
-                if count == index:
-                    return ln + 1, i + 1
-            if ch in "\"'":
-                end = raw.find(ch, i + 1)
-                while ch == '"' and end > 0 and raw[end - 1] == "\\":
-                    end = raw.find(ch, end + 1)
-                i = len(raw) if end < 0 else end + 1
-                continue
-            if ch in "[{":
-                depth += 1
-                if depth == 1:
-                    expecting = True
-            elif ch in "]}":
-                depth -= 1
-                if depth <= 0:
-                    return None
-            elif ch == "," and depth == 1:
-                expecting = True
-            i += 1
-    return None
+    section = keys[0]
+    header = re.compile(rf"^\s*\[\s*[\"']?{re.escape(section)}[\"']?\s*\]")
+    start = next((n for n, raw in enumerate(lines) if header.match(raw)), None)
+    if len(keys) == 1 or start is None:
+        if start is not None:
+            return start + 1
+        top = re.compile(rf"^\s*[\"']?{re.escape(section)}[\"']?\s*[.=]")
+        return next((n + 1 for n, raw in enumerate(lines) if top.match(raw)), None)
+    key = re.compile(rf"^\s*[\"']?{re.escape(keys[1])}[\"']?\s*=")
+    for n in range(start + 1, len(lines)):
+        if lines[n].lstrip().startswith("["):
+            break
+        if key.match(lines[n]):
+            return n + 1
+    return start + 1
 
 
 # --------------------------------------------------------------------------- describing
@@ -654,3 +650,42 @@ def calendar_of(config: Config) -> ClinicCalendar:
         session_minutes=s.session_minutes,
         timezone=s.timezone or local_timezone_name(),
     )
+
+
+INIT_TEXT = """\
+# needleplan clinic settings. Every key is optional: delete what you do not need.
+# needleplan finds this file in the folder it runs in, or in a parent folder up to
+# your home folder or the repository's root; or name it with --config FILE or
+# NEEDLEPLAN_CONFIG. Check what is in use with: needleplan config
+
+[clinic]
+# Printed on handouts and calendar entries; the phone wherever the patient is told
+# to call the clinic.
+# name = "Harbour Street Physiotherapy"
+# phone = "01632 960 123"
+# address = "1 Harbour Street"
+
+[schedule]
+# Working days: sessions are only booked on these (mon, tue, wed, thu, fri, sat, sun).
+days = ["mon", "tue", "wed", "thu", "fri"]
+# Opening hours; a timed calendar event needs the profile's appointment_time.
+hours = "09:00-17:00"
+# Length of one session, 5 to 480 minutes.
+session_minutes = 45
+# IANA time zone name; default: the machine's.
+# timezone = "Europe/London"
+# Dates never booked (public holidays, closures), written as dates.
+# holidays = [2027-01-01, 2027-12-25]
+
+[defaults]
+# A clinic's own rule set (relative to this file's folder). It needs a name of its
+# own: 'needleplan rules --format yaml' exports the shipped one to start from.
+# rules = "clinic-rules.yaml"
+# The output format when none is given: {formats}.
+# format = "table"
+"""
+
+
+def init_text() -> str:
+    """The commented settings file ``needleplan config init`` writes (it loads as it is)."""
+    return INIT_TEXT.format(formats=one_of(FORMATS))

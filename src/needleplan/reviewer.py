@@ -1,14 +1,15 @@
 """``review(profile, rules, today) -> Review``: what to do next, from the session log.
 
-A course is a trial, then a decision. Safety first: breathlessness or chest
-pain after needling is an emergency; a new red flag refers; infection or
-nerve signs, a new contraindication, or pain worse by the worsening threshold
-stop needling. Then: pain at or below the discharge level for the last
-sessions -> discharge; before the review point -> continue; at and after it,
-a meaningful fall (2 points or 30 %, or a global rating of change of +3) ->
-continue to the end of the block, then extend one block at a time only while
-each block keeps improving, never past the ceiling; no meaningful change once
-the initial block is done -> stop needling and review the diagnosis and plan.
+A course is a trial, then a decision, and safety comes first. The review
+gathers its findings as ids with their details (an event after needling, a
+red flag or contraindication added during the course, words in the latest
+notes, a pregnancy in its first trimester, a stale score, and the course's
+own verdict), then weighs them as one table, the rule set's
+``review.findings``: the finding of the lowest rank decides the verdict and
+the patient's page, whatever order the log wrote them in; the urgency is the
+most urgent of every finding that stops needling, so a finding added never
+lowers it. Every sentence comes from the rule set (``review.findings`` and
+``review.texts``).
 
 Pure and deterministic: ``today`` is given, never read from a clock.
 """
@@ -17,27 +18,33 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from .advice import EMPTY, avoided_reasons, review_advice
 from .planner import note_hits, notes_warning
 from .planner import plan as make_plan
-from .profile import ConditionProfile, Factor, LogEntry
+from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry
 from .results import (
+    Advice,
     Change,
     Flag,
     Next,
+    Plan,
     Point,
     Review,
     ReviewStep,
     SiteVerdict,
     Warning,
 )
-from .rules import HealthFactor, RuleSet
+from .rules import Event, RuleSet
 from .vocab import (
     EVERY_SITE_AVOIDED,
     GOING_ON,
-    NEEDLING,
     STOPS_NEEDLING,
+    URGENCIES,
+    Audience,
     ReviewVerdict,
     Urgency,
     most_urgent,
@@ -49,31 +56,271 @@ class NothingToReview(ValueError):
     """The profile has no ``log:`` entries."""
 
 
+# -- words ----------------------------------------------------------------------------
+
+
+class _Kept(dict[str, str]):
+    """Format values; a placeholder the review does not fill stays as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def say(text: str, **values: object) -> str:
+    """A rule-set text with its ``{placeholders}`` filled."""
+    if not text:
+        return ""
+    kept = _Kept({k: v if isinstance(v, str) else f"{v}" for k, v in values.items()})
+    return string.Formatter().vformat(text, (), kept)
+
+
+def _text(rules: RuleSet, tid: str, **values: object) -> str:
+    return say(rules.review.texts[tid], **values)
+
+
+# -- numbers --------------------------------------------------------------------------
+
+
 def meaningful_fall(baseline: int, latest: int, rules: RuleSet) -> bool:
-    """A fall of ``nrs_points`` or ``nrs_percent`` % from baseline (Farrar 2001)."""
+    """A fall of ``nrs_points`` or ``nrs_percent`` % from baseline (Farrar 2001), never one
+    inside the NRS's measurement error (``nrs_error_points``; Childs 2005)."""
+    r = rules.review
     fall = baseline - latest
-    if fall <= 0:
+    if fall <= r.nrs_error_points:
         return False
-    return fall >= rules.review.nrs_points or fall * 100 >= rules.review.nrs_percent * baseline
+    return fall >= r.nrs_points or fall * 100 >= r.nrs_percent * baseline
 
 
 def mcid_line(baseline: int, rules: RuleSet) -> float:
     """The NRS at or below which the fall from ``baseline`` is meaningful."""
-    return round(
-        baseline - min(rules.review.nrs_points, baseline * rules.review.nrs_percent / 100), 2
+    r = rules.review
+    fall = max(r.nrs_error_points + 1, min(r.nrs_points, baseline * r.nrs_percent / 100))
+    return round(baseline - fall, 2)
+
+
+def _measure_gains(
+    entries: Iterable[LogEntry], rules: RuleSet
+) -> dict[str, tuple[float, float, float]]:
+    """Each outcome measure logged twice or more among ``entries``: (first, last, gain)."""
+    logged = list(entries)
+    gains = {}
+    for mid, measure in rules.review.measures.items():
+        scores = [e.measure[mid] for e in logged if mid in e.measure]
+        if len(scores) >= 2:
+            first, last = scores[0], scores[-1]
+            gain = (first - last) if measure.better == "lower" else (last - first)
+            gains[mid] = (first, last, gain)
+    return gains
+
+
+def _measure_improved(entries: Iterable[LogEntry], rules: RuleSet) -> list[str]:
+    """The function measures that improved by their minimal important change."""
+    return [
+        mid
+        for mid, (_, _, gain) in _measure_gains(entries, rules).items()
+        if gain >= rules.review.measures[mid].mcid
+    ]
+
+
+# -- findings -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    """A finding of the review: its id in the table, where it was found, how urgent it
+    is, the values its texts take, and its trigger's own page messages and sources."""
+
+    id: str
+    session: int = 0  # 0: the profile itself
+    urgency: Urgency = "none"
+    values: Mapping[str, object] = field(default_factory=dict)
+    why: tuple[str, ...] = ()
+    sources: str = ""
+
+
+def _ranked(found: list[Found], rules: RuleSet) -> list[Found]:
+    """Most urgent first, by the table: its rank, then the latest session, then ids and
+    details, never the order the log listed them in."""
+    table = rules.review.findings
+    return sorted(
+        found,
+        key=lambda f: (table[f.id].rank, -f.session, f.id, sorted(map(str, f.values.items()))),
     )
 
 
-def _merged(profile: ConditionProfile) -> ConditionProfile:
-    """The profile with the health factors that appeared during the course."""
-    factors: dict[str, Factor] = {f.id: f for f in profile.health_factors}
-    for entry in profile.log:
-        for f in entry.new_health_factors:
-            factors[f.id] = f
-    return profile.model_copy(update={"health_factors": tuple(factors.values())})
+def _line(f: Found, rules: RuleSet) -> ReviewStep:
+    entry = rules.review.findings[f.id]
+    reason = say(entry.texts.clinician, **f.values)
+    return ReviewStep(f"review.{f.id}", reason, f.sources or rules.cite(entry.sources))
 
 
-def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...]) -> str:
+@dataclass
+class _Events:
+    """What the logged adverse events found and change: findings, the next session's
+    actions, sites to avoid, rationale steps."""
+
+    found: list[Found] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    avoid: list[str] = field(default_factory=list)
+    steps: list[ReviewStep] = field(default_factory=list)
+
+
+def _event_site(entry: LogEntry, planned: tuple[str, ...]) -> tuple[str, ...]:
+    """The sites needled at ``entry``: those logged, else the planned ones."""
+    return entry.needled if entry.needled is not None else planned
+
+
+def _events(
+    log: tuple[LogEntry, ...],
+    rules: RuleSet,
+    today: dt.date,
+    audience: Audience,
+    planned: tuple[str, ...],
+) -> _Events:
+    """Each adverse event: a finding if it stops needling (an urgent one is acted on as
+    happening now only while it is recent; an older one stays urgent by its
+    ``old_urgency``), and what it changes at the next session."""
+    r = rules.review
+    out = _Events()
+    for i, entry in enumerate(log, 1):
+        days = (today - entry.date).days
+        recent = days <= r.event_recent_days
+        for eid in sorted(entry.events):  # the order they were written in never counts
+            event = r.events[eid]
+            urgent = event.verdict == "emergency" or event.urgency != "none"
+            what = event.action
+            if urgent and not recent:
+                tid = "event_earlier_urgent" if event.old_urgency != "routine" else "event_earlier"
+                what = _text(rules, tid, days=plural(days, "day"), action=event.action)
+            action = _text(
+                rules, "event_line", label=event.label, session=i, date=entry.date, action=what
+            )
+            if event.avoid_site:
+                needled = _event_site(entry, planned)
+                if len(needled) == 1:
+                    out.avoid += [s for s in needled if s not in out.avoid]
+                elif needled and entry.needled is not None:
+                    action += _text(rules, "which_site", sites=", ".join(needled))
+                else:
+                    action += _text(rules, "record_site")
+            out.actions.append(action)
+            out.steps.append(
+                ReviewStep(
+                    f"review.events.{eid}", f"{event.label}: {what}", rules.cite(event.sources)
+                )
+            )
+            found = _event_finding(event, eid, i, entry, days, recent, audience, rules)
+            if found is not None:
+                out.found.append(found)
+    return out
+
+
+def _event_finding(
+    event: Event,
+    eid: str,
+    session: int,
+    entry: LogEntry,
+    days: int,
+    recent: bool,
+    audience: Audience,
+    rules: RuleSet,
+) -> Found | None:
+    if event.verdict is None:
+        return None
+    urgent = event.verdict == "emergency" or event.urgency != "none"
+    if event.verdict == "emergency":
+        fid = "emergency" if recent else "emergency_earlier"
+        urgency: Urgency = "emergency" if recent else event.old_urgency
+    else:
+        fid = "adverse_event_earlier" if urgent and not recent else "adverse_event"
+        urgency = event.urgency if recent or not urgent else event.old_urgency
+    told = event.message_for(audience)
+    return Found(
+        fid,
+        session,
+        urgency,
+        {
+            "event": eid,
+            "label": event.label,
+            "session": session,
+            "date": entry.date,
+            "days": plural(days, "day"),
+            "action": event.action,
+        },
+        (told,) if told else (),
+        rules.cite(event.sources),
+    )
+
+
+def _in_order(flags: list[Flag]) -> list[Flag]:
+    """Flags most urgent first, then by id: never in the order the profile listed them."""
+    return sorted(flags, key=lambda f: (-URGENCIES.index(f.urgency), f.id))
+
+
+def _red_flags(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
+    red = _in_order([f for f in the_plan.flags if f.level == "red_flag"])
+    if not red:
+        return []
+    return [
+        Found(
+            "red_flag",
+            n,
+            most_urgent(*(f.urgency for f in red)),
+            {"labels": ", ".join(f.label for f in red)},
+            tuple(f.patient_message for f in red),
+            "; ".join(dict.fromkeys(f.source for f in red)),
+        )
+    ]
+
+
+def _notes(
+    entry: LogEntry, n: int, rules: RuleSet, have: frozenset[str], audience: Audience
+) -> list[Found]:
+    """Words in the latest session's notes that hold the course until the patient is
+    checked: a hold, never an urgency by itself."""
+    found = []
+    for group in rules.note_words:
+        if not group.holds_course or not note_hits(entry.notes, group.words):
+            continue
+        sources = rules.cite(group.sources or rules.note_words_sources)
+        factor = rules.health_factors.get(group.factor) if group.factor else None
+        if factor is None:  # words that may describe a needling injury (a collapsed lung)
+            found.append(Found("notes", n, "none", {"topic": group.topic}, (), sources))
+        elif group.factor not in have:  # a red flag it may describe (a coded one refers)
+            told = factor.message_for(audience)
+            values = {"topic": group.topic, "factor": group.factor}
+            found.append(
+                Found("notes_red_flag", n, "none", values, (told,) if told else (), sources)
+            )
+    return found
+
+
+def _stops(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
+    """A contraindication or a finding that rules needling out now (a first-trimester
+    pregnancy is its own finding)."""
+    stops = _in_order(
+        [
+            f
+            for f in the_plan.flags
+            if f.level in ("contraindication", "not_indicated") and f.id != "first_trimester"
+        ]
+    )
+    if not stops:
+        return []
+    why = [f.patient_message for f in stops] + avoided_reasons(the_plan.sites, rules)
+    return [
+        Found(
+            "do_not_needle",
+            n,
+            "none",
+            {"why": _stopped_by(stops, the_plan.sites, rules)},
+            tuple(dict.fromkeys(m for m in why if m)),
+            "; ".join(dict.fromkeys(f.source for f in stops)),
+        )
+    ]
+
+
+def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSet) -> str:
     """The findings that now rule needling out; every site avoided names each site's reason."""
     said = []
     for flag in stops:
@@ -85,11 +332,297 @@ def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...]) -> str:
             for s in sites
             if s.verdict == "avoid" and s.reasons
         )
-        said.append(
-            f"every planned site must now be avoided ({why}); choose other sites, "
-            "or go on without needles"
-        )
+        said.append(_text(rules, "every_site_avoided", why=why))
     return ", ".join(said)
+
+
+def _pregnancy_since(profile: ConditionProfile) -> tuple[Factor, dt.date] | None:
+    """The latest pregnancy recorded, with the day its weeks were counted."""
+    for entry in reversed(profile.log):
+        for f in entry.new_health_factors:
+            if f.id == PREGNANCY:
+                return f, entry.date
+    at_intake = profile.factor(PREGNANCY)
+    if at_intake is None:
+        return None
+    return at_intake, profile.start_date or profile.log[0].date
+
+
+def _first_trimester(
+    profile: ConditionProfile, rules: RuleSet, today: dt.date, n: int
+) -> list[Found]:
+    """A pregnancy still before ``reconsider_pregnancy_weeks`` today: not now."""
+    since = _pregnancy_since(profile)
+    if since is None or since[0].weeks is None:
+        return []
+    factor, counted = since
+    assert factor.weeks is not None
+    weeks = factor.weeks + (today - counted).days // 7
+    until = rules.review.reconsider_pregnancy_weeks
+    if weeks >= until:
+        return []
+    from_date = counted + dt.timedelta(weeks=until - factor.weeks)
+    values = {"weeks": weeks, "from_weeks": until, "from_date": from_date.isoformat()}
+    return [
+        Found(
+            "first_trimester",
+            n,
+            "none",
+            values,
+            (),
+            rules.cite(rules.review.reconsider_pregnancy_sources),
+        )
+    ]
+
+
+# -- the course -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Course:
+    """The numbers the course verdict is decided from."""
+
+    log: tuple[LogEntry, ...]
+    baseline: int
+    block: int
+    review_at: int
+    ceiling: int
+    improved: bool
+    worse: bool
+
+
+def _improved(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> bool:
+    """A meaningful improvement from the start: a fall in pain beyond the NRS's error
+    (not at a low baseline, where it has no room), a global rating of change of
+    ``groc_better`` or more, or, at a low baseline, a function measure improved by its
+    minimal important change."""
+    r = rules.review
+    latest = log[-1]
+    if latest.groc is not None and latest.groc >= r.groc_better:
+        return True
+    if baseline <= r.low_baseline_nrs:
+        return bool(_measure_improved(log, rules))
+    return meaningful_fall(baseline, latest.nrs, rules)
+
+
+def _checkpoints(c: _Course) -> list[int]:
+    """The sessions at which the course is reassessed: the review point, the end of
+    the initial block, and the end of each block after it."""
+    points = {c.review_at}
+    at = c.block
+    while at <= max(c.ceiling, len(c.log)):
+        points.add(at)
+        at += c.block
+    return sorted(points)
+
+
+def _course(c: _Course, rules: RuleSet) -> Found:
+    """The verdict of a course with no safety finding: a trial, then a decision."""
+    r = rules.review
+    log, n = c.log, len(c.log)
+    last = log[-r.discharge_sessions :]
+    if len(last) == r.discharge_sessions and all(e.nrs <= r.discharge_nrs for e in last):
+        return Found(
+            "discharge", n, values={"nrs": r.discharge_nrs, "sessions": r.discharge_sessions}
+        )
+    if c.worse:
+        return Found(
+            "worse", n, values={"points": log[-1].nrs - c.baseline, "worse": r.worse_points}
+        )
+    if n < c.review_at:
+        return Found(
+            "before_review_point", n, values={"n": n, "block": c.block, "review_at": c.review_at}
+        )
+    if not c.improved:
+        if n < c.block:
+            return Found("no_change_yet", n, values={"n": n, "block": c.block})
+        return Found("no_change", n, values={"n": n})
+    if n >= c.ceiling:
+        past = _text(rules, "past_ceiling", over=n - c.ceiling) if n > c.ceiling else ""
+        return Found("ceiling", n, values={"n": n, "ceiling": c.ceiling, "past": past})
+    if n < c.block:
+        return Found("improving", n, values={"n": n, "block": c.block})
+    if (n - c.block) % c.block:
+        return Found("improving_extra_block", n, values={"n": n})
+    # a block has just ended: it must have kept improving since the check before it
+    # (a plateau inside a block is caught here, at the next reassessment point)
+    before_at = max((p for p in _checkpoints(c) if p < n), default=0)
+    before = c.baseline if before_at == 0 else log[before_at - 1].nrs
+    since = log[before_at - 1 :] if before_at else log
+    values = {"before": before, "now": log[-1].nrs, "ceiling": c.ceiling, "since": before_at}
+    if meaningful_fall(before, log[-1].nrs, rules) or _measure_improved(since, rules):
+        return Found("extend", n, values=values)
+    return Found("plateau", n, values=values)
+
+
+def _course_notes(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> list[ReviewStep]:
+    """How the change was judged, where the pain score alone cannot judge it."""
+    r = rules.review
+    fall = baseline - log[-1].nrs
+    steps = []
+    if baseline <= r.low_baseline_nrs:
+        steps.append(
+            ReviewStep(
+                "review.low_baseline",
+                _text(
+                    rules,
+                    "low_baseline",
+                    baseline=baseline,
+                    groc=r.groc_better,
+                    measures=", ".join(m.label for m in r.measures.values()),
+                ),
+                rules.cite(r.low_baseline_sources or r.sources),
+            )
+        )
+    elif 0 < fall <= r.nrs_error_points and fall * 100 >= r.nrs_percent * baseline:
+        steps.append(
+            ReviewStep(
+                "review.nrs_error",
+                _text(rules, "nrs_error", points=plural(fall, "point")),
+                rules.cite(r.nrs_error_sources or r.sources),
+            )
+        )
+    return steps
+
+
+def _stale(log: tuple[LogEntry, ...], rules: RuleSet, today: dt.date) -> list[Found]:
+    r = rules.review
+    days = (today - log[-1].date).days
+    if days <= r.stale_after_days:
+        return []
+    values = {"days": plural(days, "day"), "limit": r.stale_after_days, "date": log[-1].date}
+    return [
+        Found("remeasure", len(log), "none", values, (), rules.cite(r.stale_sources or r.sources))
+    ]
+
+
+def _measures(log: tuple[LogEntry, ...], rules: RuleSet) -> list[ReviewStep]:
+    """Each outcome measure logged twice or more: its change against its MCID."""
+    steps = []
+    for mid, (first, last, gain) in _measure_gains(log, rules).items():
+        measure = rules.review.measures[mid]
+        word = (
+            "measure_better"
+            if gain >= measure.mcid
+            else ("measure_worse" if gain < 0 else "measure_same")
+        )
+        steps.append(
+            ReviewStep(
+                f"review.measures.{mid}",
+                _text(
+                    rules,
+                    "measure",
+                    label=measure.label,
+                    first=f"{first:g}",
+                    last=f"{last:g}",
+                    word=_text(rules, word),
+                    mcid=f"{measure.mcid:g}",
+                ),
+                rules.cite(measure.sources),
+            )
+        )
+    return steps
+
+
+# -- warnings -------------------------------------------------------------------------
+
+
+def _merged(profile: ConditionProfile) -> ConditionProfile:
+    """The profile with the health factors that appeared during the course."""
+    factors: dict[str, Factor] = {f.id: f for f in profile.health_factors}
+    for entry in profile.log:
+        for f in sorted(entry.new_health_factors, key=lambda f: f.id):  # order never counts
+            factors[f.id] = f
+    return profile.model_copy(update={"health_factors": tuple(factors.values())})
+
+
+def _needled_sites(
+    current: ConditionProfile, the_plan: Plan, rules: RuleSet, source: str | None
+) -> list[Warning]:
+    """Every site logged as needled, checked against the site rules as planned sites are:
+    one the plan avoids, or one outside the plan (checked on both sides, its side not
+    being recorded) that the rules avoid or take with caution."""
+    log = current.log
+    extra = sorted({s for e in log for s in e.needled or () if s not in current.sites})
+    verdicts = {s.id: s for s in the_plan.sites}
+    if extra:
+        wider = current.model_copy(
+            update={"sites": {**current.sites, **dict.fromkeys(extra, "both")}}
+        )
+        verdicts.update(
+            {s.id: s for s in make_plan(wider, rules, source=source).sites if s.id in extra}
+        )
+    check_after = {rule.id: rule.if_needled for rule in rules.site_rules if rule.if_needled}
+    warnings = []
+    for i, entry in enumerate(log, 1):
+        for sid in entry.needled or ():
+            site = verdicts.get(sid)
+            if (
+                site is None
+                or site.verdict == "ok"
+                or (site.verdict == "caution" and sid in current.sites)
+            ):
+                continue
+            why = " ".join(x.message for x in site.reasons)[:600]
+            checks = "".join(
+                f"{check_after[x.flag]} " for x in site.reasons if x.flag in check_after
+            )
+            if site.verdict == "avoid":
+                kind = "needled_avoided_site"
+                tid = (
+                    "needled_avoided_site" if sid in current.sites else "needled_unplanned_avoided"
+                )
+            else:
+                kind = tid = "needled_unplanned_caution"
+            warnings.append(
+                Warning(
+                    kind,
+                    _text(
+                        rules,
+                        tid,
+                        session=i,
+                        date=entry.date,
+                        site=site.label,
+                        checks=checks,
+                        why=why,
+                    ),
+                )
+            )
+    return warnings
+
+
+def _needled_bruised(
+    log: tuple[LogEntry, ...], rules: RuleSet, planned: tuple[str, ...]
+) -> list[Warning]:
+    """A site that bruised or bled, needled again at a later session."""
+    warnings = []
+    for i, entry in enumerate(log, 1):
+        marked = sorted(e for e in entry.events if rules.review.events[e].avoid_site)
+        sites = _event_site(entry, planned)
+        if not marked or len(sites) != 1:
+            continue
+        (site,) = sites
+        for j in range(i, len(log)):
+            later = log[j]
+            if site in _event_site(later, planned):
+                label = rules.sites[site].label if site in rules.sites else site
+                warnings.append(
+                    Warning(
+                        "needled_bruised_site",
+                        _text(
+                            rules,
+                            "needled_bruised_site",
+                            session=j + 1,
+                            date=later.date,
+                            site=label,
+                            event=rules.review.events[marked[0]].label.lower(),
+                            earlier=i,
+                            earlier_date=entry.date,
+                        ),
+                    )
+                )
+                break
+    return warnings
 
 
 def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warning]:
@@ -97,7 +630,7 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
     event that stops the course, or a red flag or contraindication added during it."""
     stopping = ("red_flag", "contraindication")
     for i, entry in enumerate(log):
-        events = [rules.review.events[e] for e in entry.events]
+        events = [rules.review.events[e] for e in sorted(entry.events)]
         found = [e.label for e in events if e.verdict is not None]
         found += [  # a place-tied one leaves needling elsewhere: the site checks answer it
             rules.health_factors[f.id].label
@@ -110,16 +643,46 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
             later = log[j]
             if later.needled is not None and not later.needled:
                 continue  # 'needled: []': a session without needling
-            return [
-                Warning(
-                    "needled_after_stop",
-                    f"Session {j + 1} ({later.date}) needled after '{found[0]}' was logged "
-                    f"on {entry.date}: needling resumes only once the patient has been "
-                    "medically cleared. Record the clearance in that session's notes.",
-                )
-            ]
+            said = _text(
+                rules,
+                "needled_after_stop",
+                session=j + 1,
+                date=later.date,
+                finding=found[0],
+                earlier_date=entry.date,
+            )
+            return [Warning("needled_after_stop", said)]
         return []
     return []
+
+
+def _warnings(
+    current: ConditionProfile,
+    the_plan: Plan,
+    rules: RuleSet,
+    source: str | None,
+    planned: tuple[str, ...],
+) -> tuple[list[Warning], list[Flag]]:
+    """The review's warnings, and the precautions added during the course."""
+    log = current.log
+    warnings = _needled_sites(current, the_plan, rules, source)
+    warnings += _needled_bruised(log, rules, planned)
+    warnings += _needled_after_stop(log, rules)
+    added = {f.id for entry in log for f in entry.new_health_factors}
+    new_cautions = [f for f in the_plan.flags if f.level == "precaution" and f.id in added]
+    warnings += [
+        Warning("new_precaution", _text(rules, "new_precaution", label=f.label, message=f.message))
+        for f in new_cautions
+    ]
+    have = current.factor_ids
+    for i, entry in enumerate(log, 1):
+        said = notes_warning(entry.notes, rules, have)
+        if said:
+            warnings.append(Warning("notes_red_flag_words", f"Session {i} ({entry.date}): " + said))
+    return warnings, new_cautions
+
+
+# -- the review -----------------------------------------------------------------------
 
 
 def review(
@@ -133,198 +696,59 @@ def review(
         raise ValueError(
             f"the session of {log[-1].date.isoformat()} is after today ({today.isoformat()})"
         )
+    r = rules.review
     current = _merged(profile)
     the_plan = make_plan(current, rules, source=source)
-    steps: list[ReviewStep] = []
-    r = rules.review
+    audience = the_plan.audience
     n = len(log)
+    planned = tuple(profile.sites)
     # the intake score is the baseline; each log entry is the score at that session
     baseline = profile.severity if isinstance(profile.severity, int) else log[0].nrs
     latest = log[-1].nrs
     points = latest - baseline
     percent = round(points * 100 / baseline, 1) if baseline else None
-    improved = meaningful_fall(baseline, latest, rules) or (
-        log[-1].groc is not None and log[-1].groc >= r.groc_better
-    )
     worse = points >= r.worse_points
-    change = Change(points=points, percent=percent, meaningful=improved, worse=worse)
-    cite = rules.cite
-    block = the_plan.course.initial_block
-    review_at = the_plan.course.reassess_after
+    nrs_better = baseline > r.low_baseline_nrs and meaningful_fall(baseline, latest, rules)
+    change = Change(points=points, percent=percent, meaningful=nrs_better, worse=worse)
     ceiling = rules.ceiling(profile.condition)
-    actions: list[str] = []
-    avoid: list[str] = [s.id for s in the_plan.sites if s.verdict == "avoid"]
-    verdict: ReviewVerdict
-    urgency: Urgency = "none"
+    course = _Course(
+        log,
+        baseline,
+        the_plan.course.initial_block,
+        the_plan.course.reassess_after,
+        ceiling,
+        _improved(log, baseline, rules),
+        worse,
+    )
 
-    # adverse events: what they change, and whether they stop the course. An urgent one
-    # (an emergency, or a same-day review) is acted on as happening now only when it is
-    # in the latest session and that session is recent; an older one asks for its medical
-    # assessment to be confirmed.
-    stop_event: tuple[str, LogEntry, bool, str] | None = None  # id, session, now, what to do
-    recent = (today - log[-1].date).days <= r.event_recent_days  # the latest session's
-    for i, entry in enumerate(log):
-        latest_entry = i == n - 1
-        days_ago = (today - entry.date).days
-        now = latest_entry and recent
-        for eid in entry.events:
-            event = r.events[eid]
-            urgent = event.urgency != "none" or event.verdict == "emergency"
-            what = event.action
-            if urgent and not now:
-                what = (
-                    f"logged {plural(days_ago, 'day')} ago: confirm that the patient was medically "
-                    "assessed, and record it, before any more needling (if the signs are "
-                    f"there now: {event.action})"
-                )
-            action = f"{event.label} (session {i + 1}, {entry.date}): {what}"
-            if event.avoid_site:
-                needled = entry.needled if entry.needled is not None else ()
-                if len(needled) == 1:
-                    avoid += [s for s in needled if s not in avoid]
-                elif needled:
-                    action += " (needled that day: " + ", ".join(needled) + "; which one?)"
-                else:
-                    action += " (record which site with 'needled:')"
-            actions.append(action)
-            if event.verdict is not None and (stop_event is None or latest_entry):
-                stop_event = (eid, entry, now, what)
-            if urgent and latest_entry:
-                urgency = most_urgent(urgency, event.urgency if now else "routine")
-            steps.append(
-                ReviewStep(f"review.events.{eid}", f"{event.label}: {what}", cite(event.sources))
-            )
-
-    warnings: list[Warning] = []
-    ruled_out = {s.id: s for s in the_plan.sites if s.verdict == "avoid"}
-    check_after = {rule.id: rule.if_needled for rule in rules.site_rules if rule.if_needled}
-    for i, entry in enumerate(log):
-        for sid in entry.needled or ():
-            if sid in ruled_out:
-                reasons = ruled_out[sid].reasons
-                why = "; ".join(x.message for x in reasons)[:300]
-                # what to check now comes first: a screen shows the start of a long line
-                checks = "".join(
-                    f"{check_after[r.flag]} " for r in reasons if r.flag in check_after
-                )
-                warnings.append(
-                    Warning(
-                        "needled_avoided_site",
-                        f"Session {i + 1} ({entry.date}) needled {ruled_out[sid].label}, which "
-                        f"the plan says to avoid. {checks}Why: {why}",
-                    )
-                )
-    warnings += _needled_after_stop(log, rules)
-    # precautions that appeared during the course change how the rest is given
-    added = {f.id for entry in log for f in entry.new_health_factors}
-    new_cautions = [f for f in the_plan.flags if f.level == "precaution" and f.id in added]
-    warnings += [
-        Warning("new_precaution", f"New during the course: {f.label}: {f.message}")
-        for f in new_cautions
-    ]
-    have = current.factor_ids
-    for i, entry in enumerate(log):
-        said = notes_warning(entry.notes, rules, have)
-        if said:
-            warnings.append(
-                Warning("notes_red_flag_words", f"Session {i + 1} ({entry.date}): " + said)
-            )
-    holding = [g for g in rules.note_words if g.holds_course and note_hits(log[-1].notes, g.words)]
-    held_by: HealthFactor | None = None  # the red flag the latest notes may describe
-    red = [f for f in the_plan.flags if f.level == "red_flag"]
-    stops = [f for f in the_plan.flags if f.level in ("contraindication", "not_indicated")]
-    if stop_event is not None and stop_event[2] and r.events[stop_event[0]].verdict == "emergency":
-        eid = stop_event[0]
-        verdict, urgency = "emergency", "emergency"
-        why = (
-            f"{r.events[eid].label} (session {n}): possible pneumothorax or other "
-            "serious event; emergency services now"
-        )
-        steps.insert(0, ReviewStep("review.emergency", why, cite(r.events[eid].sources)))
-    elif holding:
-        group = holding[0]
-        factor = rules.health_factors.get(group.factor) if group.factor else None
-        if factor is None:  # words that may describe a needling injury (a collapsed lung)
-            needs: Urgency = "emergency" if recent else "routine"
-            then = "if breathless or in chest pain now, emergency services"
-        else:  # words that may describe a red flag that refers at once, however long ago
-            held_by = factor
-            needs = factor.urgency if factor.urgency != "none" else "same_day"
-            then = f"if confirmed, add '{group.factor}' under new_health_factors (it refers)"
-        verdict, urgency = "stop_needling", needs
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.notes" if factor is None else "review.notes_red_flag",
-                f"the latest session's notes may describe {group.topic}: no more needling until "
-                f"the patient is checked; {then}",
-                cite(group.sources or rules.note_words_sources),
-            ),
-        )
-    elif red:
-        verdict, urgency = "refer", most_urgent(*(f.urgency for f in red))
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.red_flag",
-                "new red flag: "
-                + ", ".join(f.label for f in red)
-                + ": refer for medical assessment; no more needling until cleared",
-                "; ".join(dict.fromkeys(f.source for f in red)),
-            ),
-        )
-    elif stop_event is not None:  # after the red flags: an older event never outranks them
-        eid, entry, _, what = stop_event
-        verdict = "stop_needling"
-        if r.events[eid].verdict == "emergency":  # logged before, or days ago
-            step = ReviewStep(
-                "review.emergency",
-                f"{r.events[eid].label} was logged on {entry.date}: needling does not "
-                "resume until the patient has been medically cleared",
-                cite(r.events[eid].sources),
-            )
-        else:
-            step = ReviewStep(
-                "review.adverse_event",
-                f"{r.events[eid].label} ({entry.date}): {what}",
-                cite(r.events[eid].sources),
-            )
-        steps.insert(0, step)
-    elif stops or the_plan.decision not in NEEDLING:
-        verdict = "stop_needling"
-        steps.insert(
-            0,
-            ReviewStep(
-                "review.do_not_needle",
-                "the profile now rules needling out: " + _stopped_by(stops, the_plan.sites),
-                "; ".join(dict.fromkeys(f.source for f in stops)) or cite(r.sources),
-            ),
-        )
+    # every finding, then one table decides
+    events = _events(log, rules, today, audience, planned)
+    found = events.found + _red_flags(the_plan, rules, n)
+    found += _notes(log[-1], n, rules, current.factor_ids, audience)
+    found += _stops(the_plan, rules, n) + _first_trimester(current, rules, today, n)
+    safety = _ranked(found, rules)
+    steps: list[ReviewStep] = [_line(f, rules) for f in safety]
+    if safety:
+        deciding = safety[0]
     else:
-        verdict = _course_verdict(
-            log, baseline, rules, block, review_at, ceiling, improved, worse, steps
-        )
-
-    steps += _measures(log, rules)
+        deciding = _course(course, rules)
+        if r.findings[deciding.id].verdict in GOING_ON:
+            deciding = next(iter(_stale(log, rules, today)), deciding)
+        steps.append(_line(deciding, rules))
+    steps += _course_notes(log, baseline, rules)
+    verdict: ReviewVerdict = r.findings[deciding.id].verdict
+    stopping = [f for f in safety if r.findings[f.id].verdict in STOPS_NEEDLING]
+    urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
+    steps += events.steps + _measures(log, rules)
 
     # what comes next
+    actions, avoid = events.actions, [s.id for s in the_plan.sites if s.verdict == "avoid"]
+    avoid += [s for s in events.avoid if s not in avoid]
     if verdict == "discharge":  # what the events teach is for a course to come, if any
-        actions = [f"{a} (for any future course)" for a in actions]
+        actions = [_text(rules, "future_course", action=a) for a in actions]
     if verdict in GOING_ON and profile.sites and set(profile.sites) <= set(avoid):
-        actions.append(
-            "Every planned site is now to be avoided: choose other sites before the next "
-            "session, or stop needling."
-        )
-    if verdict == "continue":
-        to_go = block - n if n < block else min(block - (n - block) % block, ceiling - n)
-        to_go = max(to_go, 1)
-        review_in = max(1, review_at - n) if n < review_at else to_go
-        nxt = Next(to_go, min(review_in, to_go), tuple(avoid), tuple(actions))
-    elif verdict == "extend":
-        more = min(block, ceiling - n)
-        nxt = Next(more, more, tuple(avoid), tuple(actions))
-    else:
-        nxt = Next(0, 0, tuple(avoid), tuple(actions))
+        actions.append(_text(rules, "every_site_avoided_action"))
+    nxt = _next(verdict, course, tuple(avoid), tuple(actions))
     every = rules.course.progress_note_every
     # at every tenth session, and whenever a course has run past its ceiling without one
     note_due = n % every == 0 or (n > ceiling and n >= every)
@@ -332,10 +756,11 @@ def review(
         steps.append(
             ReviewStep(
                 "course.progress_note_every",
-                f"{n} sessions done: write a progress note (at least every {every} sessions)",
-                cite(rules.course.progress_note_sources),
+                _text(rules, "progress_note", sessions=n, every=every),
+                rules.cite(rules.course.progress_note_sources),
             )
         )
+    warnings, new_cautions = _warnings(current, the_plan, rules, source, planned)
     result = Review(
         source=source,
         patient=profile.patient,
@@ -352,143 +777,64 @@ def review(
         progress_note_due=note_due,
         trajectory=tuple(Point(i + 1, e.date, e.nrs, e.groc, e.events) for i, e in enumerate(log)),
         rationale=tuple(steps),
-        audience=the_plan.audience,
+        audience=audience,
         advice=EMPTY,  # made below, from the review itself
         disclaimer=rules.disclaimer,
         rules=the_plan.rules,
         mcid_line=mcid_line(baseline, rules),
         warnings=tuple(warnings),
     )
-    if verdict == "refer":
-        flagged = tuple(f.patient_message for f in red)
-    elif held_by is not None:  # notes that may describe a red flag
-        told = held_by.message_for(the_plan.audience)
-        flagged = (told,) if told else ()
-    elif stop_event is not None:  # why needling stopped, in the page's words
-        told = r.events[stop_event[0]].message_for(the_plan.audience)
-        flagged = (told,) if told else ()
-    elif verdict == "stop_needling" and stops:  # a contraindication, or every site avoided
-        told_why = [f.patient_message for f in stops] + avoided_reasons(the_plan.sites, rules)
-        flagged = tuple(dict.fromkeys(m for m in told_why if m))
-    else:
-        flagged = ()
-    care = tuple(f.patient_message for f in new_cautions if f.patient_message)
-    advice = review_advice(result, rules, the_plan.companions, flagged, care)
-    return dataclasses.replace(result, advice=advice)
-
-
-def _course_verdict(
-    log: tuple[LogEntry, ...],
-    baseline: int,
-    rules: RuleSet,
-    block: int,
-    review_at: int,
-    ceiling: int,
-    improved: bool,
-    worse: bool,
-    steps: list[ReviewStep],
-) -> ReviewVerdict:
-    """The verdict of a course with no safety finding: a trial, then a decision."""
-    r = rules.review
-    n = len(log)
-    cite = rules.cite(r.sources)
-
-    def said(rule: str, reason: str, source: str = cite) -> None:
-        steps.insert(0, ReviewStep(rule, reason, source))
-
-    last = log[-r.discharge_sessions :]
-    if len(last) == r.discharge_sessions and all(e.nrs <= r.discharge_nrs for e in last):
-        said(
-            "review.discharge",
-            f"pain at or below {r.discharge_nrs}/10 at the last {r.discharge_sessions} "
-            "sessions: discharge to self-management with the exercises",
-        )
-        return "discharge"
-    if worse:
-        said(
-            "review.worse",
-            f"pain is {log[-1].nrs - baseline} points worse than at the start "
-            f"({r.worse_points} or more is a meaningful worsening): stop needling and reassess",
-        )
-        return "stop_needling"
-    if n < review_at:
-        said(
-            "review.before_review_point",
-            f"{n} of {block} sessions done; the review comes after session {review_at}",
-            rules.cite(rules.course.reassess_sources),
-        )
-        return "continue"
-    if not improved:
-        if n < block:
-            said(
-                "review.no_change_yet",
-                f"no meaningful change at the review point (session {n}): review the plan with "
-                f"the patient now; finish the initial block of {block} only if you both agree, "
-                "and stop needling if there is still no change then",
-            )
-            return "continue"
-        said(
-            "review.no_change",
-            f"no meaningful change after the initial block ({n} sessions): stop needling and "
-            "review the diagnosis and plan; do not simply add sessions",
-        )
-        return "stop_needling"
-    if n < block:
-        said(
-            "review.improving",
-            f"meaningful improvement by session {n}: continue to the end of the block ({block})",
-        )
-        return "continue"
-    if n >= ceiling:
-        past = f", {n - ceiling} past it: the course ran longer than planned" if n > ceiling else ""
-        said(
-            "review.ceiling",
-            f"{n} sessions reached the ceiling of {ceiling}{past}: discharge to "
-            "self-management with the exercises; no course past the ceiling",
-            rules.cite(rules.course.ceiling_sources),
-        )
-        return "discharge"
-    if (n - block) % block:
-        said("review.improving", f"improving; session {n} is inside an extra block: finish it")
-        return "continue"
-    # a block has just ended: it must have improved on the score before it began
-    before = baseline if n == block else log[n - block - 1].nrs
-    if log[-1].nrs < before:
-        said(
-            "review.extend",
-            f"still improving over the last block ({before} to {log[-1].nrs}): extend by one "
-            f"block, up to the ceiling of {ceiling}",
-        )
-        return "extend"
-    said(
-        "review.plateau",
-        f"improved overall but not over the last block ({before} to {log[-1].nrs}): "
-        "discharge to self-management with the exercises",
+    return dataclasses.replace(
+        result, advice=_page(result, deciding, stopping, the_plan, new_cautions, rules)
     )
-    return "discharge"
 
 
-def _measures(log: tuple[LogEntry, ...], rules: RuleSet) -> list[ReviewStep]:
-    """Each outcome measure logged twice or more: its change against its MCID (information;
-    the verdict follows the pain score)."""
-    steps = []
-    for mid, measure in rules.review.measures.items():
-        scores = [e.measure[mid] for e in log if mid in e.measure]
-        if len(scores) < 2:
-            continue
-        first, last = scores[0], scores[-1]
-        gain = (first - last) if measure.better == "lower" else (last - first)
-        word = (
-            "a meaningful improvement"
-            if gain >= measure.mcid
-            else ("worse" if gain < 0 else "no meaningful change")
+def _urgency_of(f: Found, rules: RuleSet) -> Urgency:
+    """A finding's urgency: the table's, or its trigger's own where the table gives none."""
+    table = rules.review.findings[f.id].urgency
+    return table if table is not None else f.urgency
+
+
+def _next(
+    verdict: ReviewVerdict, c: _Course, avoid: tuple[str, ...], actions: tuple[str, ...]
+) -> Next:
+    n = len(c.log)
+    if verdict == "continue":
+        to_go = (
+            c.block - n if n < c.block else min(c.block - (n - c.block) % c.block, c.ceiling - n)
         )
-        steps.append(
-            ReviewStep(
-                f"review.measures.{mid}",
-                f"{measure.label}: {first:g} to {last:g} ({word}; the minimal important "
-                f"change is {measure.mcid:g})",
-                rules.cite(measure.sources),
-            )
-        )
-    return steps
+        to_go = max(to_go, 1)
+        review_in = max(1, c.review_at - n) if n < c.review_at else to_go
+        return Next(to_go, min(review_in, to_go), avoid, actions)
+    if verdict == "extend":
+        more = min(c.block, c.ceiling - n)
+        return Next(more, more, avoid, actions)
+    return Next(0, 0, avoid, actions)
+
+
+def _page(
+    result: Review,
+    deciding: Found,
+    stopping: list[Found],
+    the_plan: Plan,
+    new_cautions: list[Flag],
+    rules: RuleSet,
+) -> Advice:
+    """The patient's page, built from the deciding finding: its title and lead where the
+    table gives them, and why (the deciding finding's reasons first, then the others')."""
+    audience = result.audience
+    why: list[str] = []
+    for f in [deciding, *(s for s in stopping if s is not deciding)]:
+        words = rules.review.findings[f.id].texts.page(audience)
+        why += [*f.why, say(words.why, **f.values)]
+    page = rules.review.findings[deciding.id].texts.page(audience)
+    care = tuple(f.patient_message for f in new_cautions if f.patient_message)
+    return review_advice(
+        result,
+        rules,
+        the_plan.companions,
+        tuple(dict.fromkeys(w for w in why if w)),
+        care,
+        title=say(page.title, **deciding.values),
+        given_lead=say(page.lead, **deciding.values),
+    )

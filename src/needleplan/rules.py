@@ -206,6 +206,103 @@ class Event(_ToPatient):
     avoid_site: bool = False
     patient_message: str = ""
     parent_message: str = ""  # for a parent or guardian (empty: the patient's)
+    #: the urgency of an urgent event logged longer ago than ``event_recent_days``
+    old_urgency: Urgency = "routine"
+
+
+@_entry
+@dataclass(frozen=True)
+class PageWords:
+    """What the patient's page says when a review finding decides it (empty: the
+    verdict's usual words)."""
+
+    title: str = ""
+    lead: str = ""
+    why: str = ""
+
+
+@_entry
+@dataclass(frozen=True)
+class FindingTexts:
+    """A review finding's words: the clinician's line, the patient's page and, for a
+    patient under 18, the parent's (empty parts: the patient's)."""
+
+    clinician: Text
+    patient: PageWords = PageWords()
+    parent: PageWords = PageWords()
+
+    def page(self, audience: str) -> PageWords:
+        """The page's words as ``audience`` reads them."""
+        if audience != "parent":
+            return self.patient
+        return PageWords(
+            self.parent.title or self.patient.title,
+            self.parent.lead or self.patient.lead,
+            self.parent.why or self.patient.why,
+        )
+
+
+@_entry
+@dataclass(frozen=True)
+class Finding:
+    """One row of the review's precedence table: what a finding decides (the lowest
+    ``rank`` decides), how urgent it is (empty: its trigger's own urgency), and its words."""
+
+    rank: Annotated[int, Field(ge=1, le=999)]
+    verdict: ReviewVerdict
+    sources: Sources
+    texts: FindingTexts
+    urgency: Urgency | None = None
+
+
+#: The findings the review decides with: the rule set's table must have each.
+REVIEW_FINDINGS = (
+    "emergency",
+    "red_flag",
+    "notes_red_flag",
+    "notes",
+    "emergency_earlier",
+    "adverse_event",
+    "adverse_event_earlier",
+    "do_not_needle",
+    "first_trimester",
+    "remeasure",
+    "discharge",
+    "worse",
+    "before_review_point",
+    "no_change_yet",
+    "no_change",
+    "improving",
+    "improving_extra_block",
+    "ceiling",
+    "extend",
+    "plateau",
+)
+#: The review's other sentences: the rule set's ``review.texts`` must have each.
+REVIEW_TEXTS = (
+    "event_line",
+    "event_earlier",
+    "event_earlier_urgent",
+    "which_site",
+    "record_site",
+    "future_course",
+    "every_site_avoided_action",
+    "every_site_avoided",
+    "past_ceiling",
+    "needled_avoided_site",
+    "needled_unplanned_avoided",
+    "needled_unplanned_caution",
+    "needled_bruised_site",
+    "needled_after_stop",
+    "new_precaution",
+    "progress_note",
+    "measure",
+    "measure_better",
+    "measure_worse",
+    "measure_same",
+    "low_baseline",
+    "nrs_error",
+)
 
 
 @_entry
@@ -226,6 +323,27 @@ class ReviewRules:
     #: now; an older one asks for the medical assessment to be confirmed instead
     event_recent_days: Annotated[int, Field(ge=0, le=30)] = 2
     event_recent_sources: tuple[SourceId, ...] = ()
+    #: a change of this many NRS points or fewer is inside the scale's measurement error
+    nrs_error_points: Annotated[int, Field(ge=0, le=9)] = 1
+    nrs_error_sources: tuple[SourceId, ...] = ()
+    #: at a baseline NRS at or below this, change is judged by GROC or a function measure
+    low_baseline_nrs: Annotated[int, Field(ge=0, le=10)] = 3
+    low_baseline_sources: tuple[SourceId, ...] = ()
+    #: a latest score older than this many days asks to re-measure before going on
+    stale_after_days: Annotated[int, Field(ge=1, le=365)] = 28
+    stale_sources: tuple[SourceId, ...] = ()
+    #: a first-trimester pregnancy: needling is reconsidered from this week
+    reconsider_pregnancy_weeks: Annotated[int, Field(ge=1, le=42)] = 14
+    reconsider_pregnancy_sources: tuple[SourceId, ...] = ()
+    #: the precedence table, by finding id (the lowest rank decides)
+    findings: Mapping[Id, Finding] = field(default_factory=dict)
+    #: the review's other sentences (warnings, actions, measures), by id
+    texts: Mapping[Id, Text] = field(default_factory=dict)
+
+    def ranked(self, ids: "Iterator[str] | list[str] | set[str]") -> list[str]:
+        """``ids`` most urgent first: by the table's rank, then by id (never by the order
+        they were found or written in)."""
+        return sorted(set(ids), key=lambda i: (self.findings[i].rank, i))
 
 
 @_entry
@@ -728,6 +846,12 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, fid in enumerate(u.when_factors_any):
             if fid not in rs.health_factors:
                 yield ("unchecked", key, "when_factors_any", j), f"unknown health factor '{fid}'"
+    for fid in REVIEW_FINDINGS:
+        if fid not in rs.review.findings:
+            yield ("review", "findings"), f"the review's finding '{fid}' is missing"
+    for tid in REVIEW_TEXTS:
+        if tid not in rs.review.texts:
+            yield ("review", "texts"), f"the review's text '{tid}' is missing"
     for i, group in enumerate(rs.note_words):
         if group.factor is not None and group.factor not in rs.health_factors:
             yield ("note_words", i, "factor"), f"unknown health factor '{group.factor}'"

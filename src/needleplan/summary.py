@@ -1,80 +1,67 @@
-"""The summary that ends a batch on a terminal: one row per patient, then counts.
+"""The summary of a batch on a screen: one row per profile, most urgent first, then counts.
 
-A pure function of the plan (or review) dicts and the sources that were
-invalid: ``summary(plans, invalid, width=80) -> str``. Plain text, fitted to
-the width; text from profiles goes through :func:`inert`.
+A pure function of a run's outcomes: ``summary(outcomes, width=80) -> str``. Rows
+come most urgent first (the urgency order of :mod:`needleplan.vocab`), and among
+equally urgent ones, results that stop or hold needling before needling plans;
+invalid files come last. The words of each finding are whole: a long one wraps,
+it is never cut. Plain text, fitted to the width; text from profiles goes through
+:func:`inert`.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .errors import inert
+from .run import Outcome
 from .textfit import ELLIPSIS, cell_len, fit, glue, wrap
-from .vocab import spoken
+from .vocab import DECISIONS, GOING_ON, NEEDLING, REVIEW_VERDICTS, URGENCIES, spoken
 
-#: In the order a clinician looks at them: the ones that stop needling first.
-DECISION_ORDER = (
-    "refer",
-    "do_not_needle",
-    "not_indicated",
-    "needle_with_caution",
-    "needle",
-    "emergency",
-    "stop_needling",
-    "discharge",
-    "extend",
-    "continue",
-)
 INVALID = "invalid"
+#: Below this many cells, a row's findings go on lines of their own under it.
+MIN_FINDINGS_WIDTH = 24
 
 
-def _decision(d: Mapping[str, Any]) -> str:
-    return str(d.get("decision") or d.get("verdict") or "")
+def _rank(outcome: Outcome) -> tuple[int, int, int, int]:
+    """Sort key: invalid last; most urgent first; then what stops needling; then the
+    vocabulary's own order (a review's verdicts are listed mildest first)."""
+    if not outcome.ok:
+        return (1, 0, 0, 0)
+    urgency = URGENCIES.index(outcome.urgency) if outcome.urgency in URGENCIES else 0
+    if outcome.review:
+        order = REVIEW_VERDICTS
+        going_on = outcome.decision in GOING_ON
+        position = -order.index(outcome.decision) if outcome.decision in order else 0
+    else:
+        going_on = outcome.decision in NEEDLING
+        position = DECISIONS.index(outcome.decision) if outcome.decision in DECISIONS else 0
+    return (0, -urgency, int(going_on), position)
+
+
+def most_urgent_first(outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """The outcomes that were done or are invalid, most urgent first (stable otherwise)."""
+    return sorted((o for o in outcomes if not o.skipped), key=_rank)
 
 
 #: Short words for the table's column (the counts below it use the full words).
-SHORT = {"needle_with_caution": "caution"}
+_SHORT = {"needle_with_caution": "caution"}
 
 
-def _decision_text(d: Mapping[str, Any]) -> str:
-    name = SHORT.get(_decision(d), spoken(_decision(d)))
-    urgency = d.get("urgency")
-    if urgency and urgency != "none" and name in ("refer", "stop needling"):
-        return f"{name} ({str(urgency).replace('_', ' ')})"
+def _decision_text(o: Outcome) -> str:
+    if not o.ok:
+        return INVALID
+    name = _SHORT.get(o.decision, spoken(o.decision))
+    if o.urgency != "none" and o.decision not in NEEDLING and o.decision not in GOING_ON:
+        return f"{name} ({spoken(o.urgency)})"
     return name
 
 
-def _sessions(d: Mapping[str, Any]) -> str:
-    if "verdict" in d:
-        nxt = d.get("next") or {}
-        return f"+{nxt.get('sessions', 0)}" if nxt.get("sessions") else "0"
-    course = d.get("course") or {}
-    sessions = d.get("sessions") or {}
-    block = course.get("initial_block", 0)
-    if not block:
-        return "0"
-    return f"{block}/{sessions.get('suggested', block)}"
-
-
-def _flags(d: Mapping[str, Any]) -> str:
-    flags = d.get("flags") or []
-    if "verdict" in d:
-        change = d.get("change") or {}
-        if d.get("baseline_nrs") is None:
-            return ""
-        return f"NRS {d['baseline_nrs']} -> {d['latest_nrs']}" + (
-            " (meaningful)" if change.get("meaningful") else ""
-        )
-    if not flags:
-        avoided = [s for s in d.get("sites") or [] if s.get("verdict") == "avoid"]
-        return f"0; {len(avoided)} site(s) to avoid" if avoided else "0"
-    first = flags[0]
-    more = f" +{len(flags) - 1}" if len(flags) > 1 else ""
-    return f"{len(flags)}: {inert(str(first.get('label', '')))}{more}"
+def _findings(o: Outcome) -> str:
+    if not o.ok:
+        return "see the errors above"
+    return "; ".join(inert(f) for f in o.findings) or "-"
 
 
 def _common_folder(sources: Sequence[str]) -> str:
@@ -103,58 +90,61 @@ def _cut_left(text: str, width: int) -> str:
     return ELLIPSIS + text
 
 
-def summary(plans: Sequence[Mapping[str, Any]], invalid: Sequence[str], *, width: int = 80) -> str:
-    """One row per profile (source, patient, decision, sessions, flags), then counts."""
+def summary(outcomes: Sequence[Outcome], *, width: int = 80) -> str:
+    """One row per profile (file, patient, decision, course, findings), then counts."""
     width = max(width, 50)
-    sources = [str(d.get("source") or "-") for d in plans] + list(invalid)
-    folder = _common_folder(sources)
-    rows: list[tuple[str, str, str, str, str]] = [
+    shown = most_urgent_first(outcomes)
+    folder = _common_folder([o.source for o in shown])
+    reviews = any(o.review for o in shown)
+    rows = [
         (
-            inert(_within(str(d.get("source") or "-"), folder)),
-            inert(str(d.get("patient") or "-")),
-            _decision_text(d),
-            _sessions(d),
-            _flags(d),
+            inert(_within(o.source, folder)),
+            inert(o.patient or "-") if o.ok else "-",
+            _decision_text(o),
+            o.sessions if o.ok else "-",
+            _findings(o),
         )
-        for d in plans
+        for o in shown
     ]
-    rows += [(inert(_within(src, folder)), "-", INVALID, "-", "see the errors") for src in invalid]
-    reviews = any("verdict" in d for d in plans)
     where = f"{inert(folder)}/*.yaml" if folder else "file"
-    head = (where, "patient", "verdict" if reviews else "decision", "block/all", "flags")
+    head = (where, "patient", "decision", "block/all", "findings")
     if reviews:
-        head = (where, "patient", "verdict", "next", "change")
-    # widths: decision and sessions whole; patient up to 12; source shares the rest with flags
+        head = (where, "patient", "verdict", "next", "why")
+    # widths: decision and sessions whole; patient up to 12; the file name shares the rest
     w_dec = max(cell_len(r[2]) for r in [head, *rows])
     w_ses = max(cell_len(r[3]) for r in [head, *rows])
     w_pat = min(12, max(cell_len(r[1]) for r in [head, *rows]))
     rest = width - w_dec - w_ses - w_pat - 8
-    w_src = min(max(cell_len(r[0]) for r in [head, *rows]), max(rest * 3 // 5, 12))
-    w_flag = max(rest - w_src, 8)
+    w_src = min(max(cell_len(r[0]) for r in [head, *rows]), max(rest // 2, 12))
+    w_find = rest - w_src
+    below = w_find < MIN_FINDINGS_WIDTH  # too narrow: findings on lines of their own
+    widths = (w_src, w_pat, w_dec, w_ses)
+    indent = sum(widths) + 2 * len(widths)
 
-    def line(r: tuple[str, str, str, str, str]) -> str:
-        cells = (
-            _cut_left(r[0], w_src),
-            fit(r[1], w_pat),
-            r[2],
-            r[3],
-            fit(r[4], w_flag),
-        )
-        widths = (w_src, w_pat, w_dec, w_ses, w_flag)
-        return "  ".join(
-            c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True)
-        ).rstrip()
+    def line(r: tuple[str, str, str, str, str], findings: bool = True) -> list[str]:
+        cells = (_cut_left(r[0], w_src), fit(r[1], w_pat), r[2], r[3])
+        start = "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True))
+        if not r[4] or not findings:
+            return [start.rstrip()]
+        if below:
+            return [start.rstrip(), *wrap(r[4], width, indent=4, first=width - 4)]
+        body = wrap(r[4], width, indent=indent, first=width - indent - 2)
+        return [f"{start}  {body[0]}".rstrip(), *body[1:]]
 
     n = len(rows)
-    out = [f"Summary: {n} profile{'s' if n != 1 else ''}", line(head)]
-    out += [line(r) for r in rows]
-    counts = Counter(_decision(d) for d in plans)
-    counts[INVALID] = len(invalid)
-    order = [k for k in DECISION_ORDER if counts[k]] + sorted(
-        k for k in counts if k not in DECISION_ORDER and k != INVALID and counts[k]
-    )
+    out = [f"Summary: {n} profile{'s' if n != 1 else ''}, most urgent first"]
+    out += line(head, findings=not below)
+    for r in rows:
+        if below:
+            first, *more = line(r)
+            out.append(first)
+            out += ["    " + m.lstrip() for m in more]
+        else:
+            out += line(r)
+    counts = Counter(o.decision if o.ok else INVALID for o in shown)
+    order = list(dict.fromkeys(o.decision for o in shown if o.ok))
     if counts[INVALID]:
         order.append(INVALID)
-    tally = ", ".join(glue(f"{k.replace('_', ' ')} {counts[k]}") for k in order)
+    tally = ", ".join(glue(f"{spoken(k)} {counts[k]}") for k in order)
     out += ["", *wrap(f"By {'verdict' if reviews else 'decision'}: {tally}", width, indent=4)]
     return "\n".join(out) + "\n"

@@ -40,8 +40,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-import yaml  # noqa: TID253 - reading YAML is what this module is for
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode  # noqa: TID253
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import InputError, Problem, quote
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .conftest import PLANS, invoke, needleplan
+from tests.conftest import PLANS, invoke, needleplan
 
 NECK = (PLANS / "neck-chronic.yaml").read_text()
 
@@ -30,15 +30,15 @@ def test_colliding_names_each_keep_their_own_plan(runner, tmp_path: Path) -> Non
     out = tmp_path / "out"
     (out).mkdir()
     (out / "a_b.json").write_text("old")
-    refused = invoke(runner, "suggest", "-f", "json", "-o", str(out), str(src))
+    refused = invoke(runner, "suggest", "-f", "json", "--output-dir", str(out), str(src))
     assert refused.exit_code == 2
     assert "nothing was written" in refused.stderr
     assert sorted(p.name for p in out.iterdir()) == ["a_b.json"]  # refused before the first file
     assert (out / "a_b.json").read_text() == "old"
 
-    result = invoke(runner, "suggest", "-f", "json", "-o", str(out), "--force", str(src))
+    result = invoke(runner, "suggest", "-f", "json", "--output-dir", str(out), "--force", str(src))
     assert result.exit_code == 0, result.stderr
-    assert "wrote 3 file(s)" in result.stderr
+    assert "wrote 3 files" in result.stderr
     files = {p.name: json.loads(p.read_text()) for p in out.iterdir()}
     assert len(files) == 3
     owners = {name: Path(plan["source"]).name for name, plan in files.items()}
@@ -51,8 +51,7 @@ def test_colliding_names_each_keep_their_own_plan(runner, tmp_path: Path) -> Non
 
 
 def test_names_differing_only_in_case_do_not_collide(tmp_path: Path) -> None:
-    from needleplan.inputs import Input
-    from needleplan.outfiles import output_names
+    from needleplan.files import Input, output_names
 
     names = output_names(
         [Input(p, p) for p in ("x/A.yaml", "y/b.yaml", "z/a.yaml", "w/A-2.yaml", "v/..yaml")],
@@ -84,7 +83,7 @@ def test_unwritable_names_are_refused_up_front(
         target.mkdir()
     else:
         os.mkfifo(target)
-    args = ["suggest", "-f", "json", "-o", str(out), str(src)]
+    args = ["suggest", "-f", "json", "--output-dir", str(out), str(src)]
     result = invoke(runner, *args, *(["--force"] if force else []))
     assert result.exit_code == 2
     assert "nothing was written" in result.stderr
@@ -111,8 +110,8 @@ def test_disk_full_leaves_no_partial_file(runner, tmp_path: Path, monkeypatch) -
 
     if not os.path.isdir("/proc/self/fd"):
         pytest.skip("no /proc/self/fd here")
-    monkeypatch.setattr("needleplan.outfiles.os.fsync", fsync)
-    result = invoke(runner, "suggest", "-f", "json", "-o", str(out), str(src))
+    monkeypatch.setattr("needleplan.files.os.fsync", fsync)
+    result = invoke(runner, "suggest", "-f", "json", "--output-dir", str(out), str(src))
     assert result.exit_code == 2
     assert "No space left on device" in result.stderr
     assert "p1.json" in result.stderr
@@ -137,7 +136,7 @@ def test_full_stdout_is_a_clear_error() -> None:
 def test_output_dir_that_is_a_file_is_refused(runner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.write_text("a file")
-    result = invoke(runner, "suggest", "-f", "json", "-o", str(out), str(PLANS))
+    result = invoke(runner, "suggest", "-f", "json", "--output-dir", str(out), str(PLANS))
     assert result.exit_code == 2
     assert "is not a folder" in result.stderr
     assert out.read_text() == "a file"
@@ -152,7 +151,7 @@ def test_a_folder_qualified_name_never_takes_another_profiles_name(runner, tmp_p
         _profile(tmp_path, "x__a.yaml", "P-XA"),
     ]
     out = tmp_path / "out"
-    result = invoke(runner, "suggest", "-f", "json", "-o", str(out), *map(str, sources))
+    result = invoke(runner, "suggest", "-f", "json", "--output-dir", str(out), *map(str, sources))
     assert result.exit_code == 0, result.stderr
     plans = {p.name: json.loads(p.read_text())["patient"] for p in out.iterdir()}
     assert plans["x__a.json"] == "P-XA"  # the profile named x__a keeps its own name
@@ -170,7 +169,7 @@ def test_a_file_name_that_is_not_utf8_is_planned(tmp_path: Path) -> None:
             fmt,
             "--start-date",
             "2026-12-01",
-            "-o",
+            "--output-dir",
             str(out),
             name,
             cwd=tmp_path,
@@ -246,8 +245,7 @@ def test_a_closed_stderr_changes_nothing_but_what_is_seen(tmp_path: Path) -> Non
     )
 )
 def test_no_plan_is_ever_named_after_another_profile(files: list[tuple[str, str]]) -> None:
-    from needleplan.inputs import Input
-    from needleplan.outfiles import output_names
+    from needleplan.files import Input, output_names
 
     inputs = [Input(f"{folder}/{stem}.yaml", f"{folder}/{stem}.yaml") for folder, stem in files]
     names = [Path(n).stem.casefold() for n in output_names(inputs, ".json")]
@@ -264,7 +262,7 @@ def test_the_input_folder_is_never_written_over(runner, tmp_path: Path) -> None:
         _profile(src, name, "P-1")
     before = {p.name: p.read_text() for p in src.iterdir()}
     for extra in ([], ["--force"]):
-        result = invoke(runner, "suggest", "-f", "yaml", "-o", str(src), *extra, str(src))
+        result = invoke(runner, "suggest", "-f", "yaml", "--output-dir", str(src), *extra, str(src))
         assert result.exit_code == 2
         assert "is one of the profiles being planned" in result.stderr
         assert "--force" not in result.stderr
@@ -280,7 +278,7 @@ def test_plan_files_get_the_usual_permissions(tmp_path: Path) -> None:
     old = out / "neck.json"
     old.write_text("old")
     old.chmod(0o600)
-    args = ("suggest", "-f", "json", "-o", str(out), "--force", str(src))
+    args = ("suggest", "-f", "json", "--output-dir", str(out), "--force", str(src))
     for umask, mode in ((0o022, 0o644), (0o077, 0o600)):
         result = needleplan(*args, preexec_fn=lambda u=umask: os.umask(u))
         assert result.returncode == 0, result.stderr

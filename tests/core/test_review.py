@@ -17,7 +17,7 @@ from needleplan.rulesload import load_rules
 
 RULES = load_rules()
 TODAY = dt.date(2026, 12, 31)
-PLANS = Path(__file__).resolve().parent.parent / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "plans"
 
 
 def course(
@@ -47,10 +47,11 @@ def course(
     return review(p, RULES, last_day + dt.timedelta(days=days_after))
 
 
-def test_meaningful_change_is_two_points_or_thirty_percent() -> None:
+def test_meaningful_change_is_two_points_or_thirty_percent_never_inside_the_error() -> None:
     assert meaningful_fall(7, 5, RULES)  # 2 points
     assert not meaningful_fall(7, 6, RULES)  # 1 point, 14%
-    assert meaningful_fall(3, 2, RULES)  # 1 point but 33% from a low baseline
+    assert not meaningful_fall(3, 2, RULES)  # 33%, but 1 point: inside the NRS's error
+    assert not meaningful_fall(2, 1, RULES)  # 50%, but 1 point
     assert not meaningful_fall(10, 9, RULES)
     assert not meaningful_fall(4, 5, RULES)
 
@@ -101,12 +102,13 @@ def test_no_change_after_the_block_stops_needling() -> None:
     assert "review the diagnosis" in r.rationale[0].reason
 
 
-def test_notes_that_may_describe_a_collapsed_lung_hold_the_course() -> None:
+def test_notes_that_may_describe_a_collapsed_lung_hold_the_course_without_raising_urgency() -> None:
     r = course(7, 5, notes="Short of breath since last night, sharp pain on breathing in.")
-    assert r.verdict == "stop_needling" and r.urgency == "emergency"
+    assert (r.verdict, r.urgency) == ("stop_needling", "none")  # a hold: the clinician checks
+    assert r.rationale[0].rule == "review.notes" and "emergency services" in r.rationale[0].reason
     assert r.warnings and "pneumothorax" in r.warnings[0].message
-    assert r.advice.sections[0].id == "where_to_go"
-    assert "emergency" in " ".join(r.advice.sections[0].items).lower()
+    why = next(s for s in r.advice.sections if s.id == "why").items
+    assert any("urgent whenever it happens" in i and "emergency services" in i for i in why)
 
 
 def test_red_flag_words_in_session_notes_warn() -> None:
@@ -125,9 +127,12 @@ def test_worse_by_two_stops() -> None:
     assert r.verdict == "stop_needling" and r.change is not None and r.change.worse
 
 
-def test_thirty_percent_from_a_low_baseline_counts() -> None:
-    r = course(3, 3, 2)
-    assert r.change is not None and r.change.meaningful
+def test_a_one_point_wobble_from_a_low_baseline_is_not_a_meaningful_change() -> None:
+    r = course(3, 3, 2)  # 33%, but 1 point
+    assert r.change is not None and not r.change.meaningful
+    assert r.verdict == "continue" and "review.no_change_yet" in [s.rule for s in r.rationale]
+    assert "review.low_baseline" in [s.rule for s in r.rationale]
+    assert course(3, 3, 2, 2, 3).verdict == "stop_needling"  # after the block: no change
 
 
 def test_low_pain_twice_discharges() -> None:
@@ -230,7 +235,7 @@ def test_no_log_is_said() -> None:
 )
 def test_shipped_logged_courses(name: str, verdict: set[str]) -> None:
     p = load_profile(PLANS / name, RULES, today=TODAY)
-    assert review(p, RULES, TODAY).verdict in verdict
+    assert review(p, RULES, p.log[-1].date + dt.timedelta(days=3)).verdict in verdict
 
 
 scores = st.lists(st.integers(0, 10), min_size=1, max_size=12)
@@ -273,7 +278,7 @@ def test_review_csv_has_one_row_per_review_with_numbers_as_numbers() -> None:
 
     p = load_profile(PLANS / "review-responder.yaml", RULES, today=TODAY)
     writer = get_writer("csv", review=True)
-    text = writer.document([review(p, RULES, TODAY)], many=True)
+    text = writer.document([review(p, RULES, p.log[-1].date)], many=True)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 1
     assert rows[0]["verdict"] in ("continue", "extend")
@@ -316,11 +321,11 @@ def test_the_warning_signs_are_on_every_page_but_an_emergencys() -> None:
     assert emergency.advice.title == "Get emergency help now"
 
 
-def test_an_urgent_stop_is_titled_as_an_emergency_with_nothing_else_to_do() -> None:
-    r = course(7, 6, notes="short of breath and chest pain since last night")
-    assert (r.verdict, r.urgency) == ("stop_needling", "emergency")
+def test_an_emergency_is_titled_as_one_with_nothing_else_to_do() -> None:
+    r = course(7, 6, events=["chest_pain"])
+    assert (r.verdict, r.urgency) == ("emergency", "emergency")
     assert r.advice.title == "Get emergency help now"
-    assert _ids(r) == ["where_to_go"]
+    assert _ids(r) == ["where_to_go", "watch_for"]
 
 
 def test_a_new_red_flag_page_says_why() -> None:
@@ -345,8 +350,8 @@ def test_needling_stopped_after_an_earlier_emergency_needs_a_doctor_first() -> N
     data = {"condition": "neck_pain", "severity": 7, "duration": "6 months", "log": log}
     p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
     r = review(p, RULES, TODAY)
-    assert r.verdict == "stop_needling"
-    assert "A doctor must check you before any more needling." in r.advice.lead
+    assert (r.verdict, r.urgency) == ("stop_needling", "same_day")  # urgent whenever it was
+    assert "A doctor must check you today, before any more needling." in r.advice.lead
 
 
 def test_a_course_stopped_by_an_adverse_event_says_why_and_sends_to_a_doctor_first() -> None:
@@ -370,7 +375,7 @@ def _logged(*entries: dict[str, Any]) -> Any:
         "log": list(entries),
     }
     p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
-    return review(p, RULES, TODAY)
+    return review(p, RULES, p.log[-1].date + dt.timedelta(days=1))
 
 
 @pytest.mark.parametrize("event", ["breathlessness", "chest_pain"])
@@ -399,11 +404,10 @@ def test_a_log_is_never_reviewed_past_today() -> None:
         review(p, RULES, dt.date(2026, 11, 18))
 
 
-@pytest.mark.parametrize("event", ["breathlessness", "chest_pain", "infection_signs"])
-def test_an_urgent_event_weeks_ago_asks_for_its_assessment_not_for_help_now(event: str) -> None:
-    recent = course(7, 5, events=[event], days_after=RULES.review.event_recent_days)
-    assert recent.urgency in ("emergency", "same_day")
-    old = course(7, 5, events=[event], days_after=RULES.review.event_recent_days + 1)
+def test_an_infection_weeks_ago_asks_for_its_assessment_not_for_help_now() -> None:
+    recent = course(7, 5, events=["infection_signs"], days_after=RULES.review.event_recent_days)
+    assert recent.urgency == "same_day"
+    old = course(7, 5, events=["infection_signs"], days_after=RULES.review.event_recent_days + 1)
     assert (old.verdict, old.urgency) == ("stop_needling", "routine")
     said = " ".join([*old.next.actions, *(s.reason for s in old.rationale)])
     assert "confirm that the patient was medically assessed" in said
@@ -411,6 +415,24 @@ def test_an_urgent_event_weeks_ago_asks_for_its_assessment_not_for_help_now(even
     where = next(s for s in old.advice.sections if s.id == "where_to_go").items
     assert where[0] == RULES.advice.referral["routine"].where  # a doctor, not help now
     assert old.advice.lead.endswith("A doctor must check you before any more needling.")
+
+
+@pytest.mark.parametrize("event", ["breathlessness", "chest_pain"])
+@pytest.mark.parametrize("days_after", [3, 10, 60])
+def test_breathlessness_or_chest_pain_is_urgent_whenever_it_happened(
+    event: str, days_after: int
+) -> None:
+    recent = course(7, 5, events=[event], days_after=RULES.review.event_recent_days)
+    assert (recent.verdict, recent.urgency) == ("emergency", "emergency")
+    old = course(7, 5, events=[event], days_after=days_after)
+    assert (old.verdict, old.urgency) == ("stop_needling", "same_day")  # never routine
+    assert old.rationale[0].rule == "review.emergency_earlier"
+    assert "urgent whenever it happens" in old.rationale[0].reason
+    where = next(s for s in old.advice.sections if s.id == "where_to_go").items
+    assert where[0] == RULES.advice.referral["same_day"].where
+    why = " ".join(next(s for s in old.advice.sections if s.id == "watch_for").items)
+    assert "urgent whenever it happens" in why and "emergency services" in why
+    assert "today" in old.advice.title
 
 
 def test_needling_after_a_new_red_flag_asks_for_clearance() -> None:
@@ -421,22 +443,23 @@ def test_needling_after_a_new_red_flag_asks_for_clearance() -> None:
     assert len(said) == 1 and "Fever" in said[0] and "2026-10-08" in said[0]
 
 
-def test_notes_that_may_describe_cauda_equina_hold_the_course_as_an_emergency() -> None:
+def test_notes_that_may_describe_cauda_equina_hold_the_course_until_checked() -> None:
     notes = "numbness in the saddle area and trouble passing urine since Tuesday"
     for days_after in (0, 30):  # a red flag is not outgrown: however long ago it was noted
         r = course(7, 5, 3, condition="low_back_pain", notes=notes, days_after=days_after)
-        assert (r.verdict, r.urgency) == ("stop_needling", "emergency")
+        assert (r.verdict, r.urgency) == ("stop_needling", "none")  # a hold, not an urgency
+        assert r.rationale[0].rule == "review.notes_red_flag"
         assert "cauda_equina_signs" in r.rationale[0].reason
         assert "from needling" not in r.advice.lead  # told by the patient, not an injury
         why = [i for s in r.advice.sections if s.heading == "Why" for i in s.items]
-        assert why == [RULES.health_factors["cauda_equina_signs"].patient_message]
+        assert why[0] == RULES.health_factors["cauda_equina_signs"].patient_message
 
 
-def test_words_of_a_collapsed_lung_weeks_ago_ask_for_a_check_not_emergency_help() -> None:
-    now = course(7, 5, notes="short of breath since the session")
-    assert (now.verdict, now.urgency) == ("stop_needling", "emergency")
-    later = course(7, 5, notes="short of breath since the session", days_after=20)
-    assert (later.verdict, later.urgency) == ("stop_needling", "routine")
+def test_words_of_a_collapsed_lung_hold_the_course_for_a_check_whenever_written() -> None:
+    for days_after in (0, 20):
+        r = course(7, 5, notes="short of breath since the session", days_after=days_after)
+        assert (r.verdict, r.urgency) == ("stop_needling", "none")
+        assert r.rationale[0].rule == "review.notes"
 
 
 def test_the_page_names_the_next_check_before_the_rest_of_the_block() -> None:
@@ -451,7 +474,7 @@ def test_an_emergency_page_asks_to_tell_the_staff_about_the_needling() -> None:
     r = course(7, 5, events=["breathlessness"])
     where = next(s for s in r.advice.sections if s.id == "where_to_go").items
     assert any("dry needling" in i for i in where)
-    cauda = course(7, 5, condition="low_back_pain", notes="numb in the saddle area")
+    cauda = course(7, 5, condition="low_back_pain", new_health_factors=["cauda_equina_signs"])
     where = next(s for s in cauda.advice.sections if s.id == "where_to_go").items
     assert not any("dry needling" in i for i in where)  # not a needling injury
 
@@ -474,13 +497,30 @@ def test_a_precaution_found_during_the_course_is_shown_and_reaches_the_page() ->
 
 
 def test_an_older_emergency_event_never_outranks_a_red_flag_found_since() -> None:
-    for finding in ({"new_health_factors": ["cauda_equina_signs"]}, {"notes": "numb down below"}):
-        r = course(
-            7, 5, condition="low_back_pain", events=["breathlessness"], days_after=4, **finding
-        )
-        assert r.urgency == "emergency", finding
+    cauda = RULES.health_factors["cauda_equina_signs"].patient_message
+    coded = course(
+        7,
+        5,
+        condition="low_back_pain",
+        events=["breathlessness"],
+        days_after=4,
+        new_health_factors=["cauda_equina_signs"],
+    )
+    assert (coded.verdict, coded.urgency) == ("refer", "emergency")
+    noted = course(
+        7,
+        5,
+        condition="low_back_pain",
+        events=["breathlessness"],
+        days_after=4,
+        notes="numb down below",
+    )
+    # the notes decide (a hold); the older event keeps its own urgency (same day)
+    assert (noted.verdict, noted.urgency) == ("stop_needling", "same_day")
+    assert noted.rationale[0].rule == "review.notes_red_flag"
+    for r in (coded, noted):
         why = [i for s in r.advice.sections if s.heading == "Why" for i in s.items]
-        assert why == [RULES.health_factors["cauda_equina_signs"].patient_message]
+        assert why[0] == cauda
 
 
 def test_a_place_tied_contraindication_never_asks_for_clearance_to_needle_elsewhere() -> None:

@@ -1,57 +1,121 @@
-"""Output files: names unique by construction, checked before anything is written,
-written atomically, never through a symlink, never over a file without ``--force``."""
+"""Paths in and files out.
+
+In: the profiles named on the command line, as :class:`Input` values: files as
+given, directories walked for ``*.yaml`` / ``*.yml`` (sorted), ``-`` for stdin.
+Nothing is read here; missing and unreadable paths are usage errors (messages are
+made inert where they are printed, so any file name is safe in them).
+
+Out: where a run's text goes (:class:`Target`): stdout, one file (``-o FILE``) or
+one file per input (``--output-dir DIR``). Names are unique by construction and
+checked before anything is written; files are written atomically, never through a
+symlink, never over a file without ``--force``, never over an input profile.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 import re
-import signal
 import stat
 import tempfile
-import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import OutputError, UsageError
-from .inputs import Input
+from .shell import interrupts_deferred
 
-_HELD = (signal.SIGINT, signal.SIGTERM)
+# -- paths in ---------------------------------------------------------------------------
+
+YAML_SUFFIXES = (".yaml", ".yml")
+STDIN_SOURCE = "<stdin>"
+
+
+class Input(NamedTuple):
+    """One profile to read: ``path`` is None for stdin; ``source`` is how it is named.
+
+    ``path`` is kept as the system gave it, to open; ``source`` is always valid text
+    (bytes of a file name that are not UTF-8 are written as ``\\xNN``), so any output
+    that names the profile can be written.
+    """
+
+    source: str
+    path: str | None
+    root: str | None = None  # the directory it was found under, for output names
+
+
+def shown(path: str) -> str:
+    """A file name as valid text: bytes that are not UTF-8 written as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _walk(root: str) -> list[str]:
+    """Every *.yaml / *.yml file under ``root``, sorted by their path parts."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        folder, parts = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise UsageError(f"cannot read the folder '{folder}': {exc.strerror or exc}") from None
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):  # a linked folder could loop
+                    pending.append((entry.path, (*parts, entry.name)))
+                elif entry.name.lower().endswith(YAML_SUFFIXES) and entry.is_file():
+                    found.append(((*parts, entry.name), entry.path))
+            except OSError:
+                continue  # gone, or unreadable: not a profile to plan
+    found.sort()
+    return [path for _, path in found]
+
+
+def expand(paths: Sequence[str]) -> list[Input]:
+    """Files as given, directories walked for *.yaml/*.yml (sorted), '-' for stdin."""
+    inputs: list[Input] = []
+    stdin_seen = False
+    for raw in paths:
+        if raw == "-":
+            if stdin_seen:
+                raise UsageError("'-' (stdin) given more than once")
+            stdin_seen = True
+            inputs.append(Input(STDIN_SOURCE, None))
+        elif os.path.isdir(raw):
+            inputs += [Input(shown(p), p, raw) for p in _walk(raw)]
+        elif os.path.exists(raw):  # a file, or a pipe such as <(...): read with the same bounds
+            if not os.access(raw, os.R_OK):
+                raise UsageError(f"cannot read '{raw}': permission denied")
+            inputs.append(Input(shown(raw), raw))
+        else:
+            raise UsageError(
+                f"no such file or directory: '{raw}'",
+                hint="check the path; '-' reads a profile from stdin",
+            )
+    return inputs
+
+
+def profiles(paths: Sequence[str]) -> tuple[list[Input], bool]:
+    """The inputs named by ``paths`` and whether output is for several profiles.
+
+    One file (or ``-``) gives one object; a folder or several paths give a list, even
+    when they hold one profile. No profile at all is a usage error.
+    """
+    inputs = expand(paths)
+    if not inputs:
+        raise UsageError("no profiles found (*.yaml or *.yml)", hint="check the paths given")
+    one_file = len(paths) == 1 and (paths[0] == "-" or not os.path.isdir(paths[0]))
+    return inputs, not (one_file and len(inputs) == 1)
+
+
+# -- files out --------------------------------------------------------------------------
+
 #: Longest output file name stem, in characters (file systems allow 255 bytes in all).
 MAX_STEM_CHARS = 100
 #: Characters of the file's name in its temporary file's name (at most 4 bytes each).
 _TEMP_PREFIX_CHARS = 40
-
-
-@contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends, then act on them.
-
-    A file is then either written whole or not at all: an interrupt cannot
-    land between creating the temporary file and removing or renaming it.
-    The Python-level handlers are swapped rather than the signals masked, so
-    they hold whichever thread a signal is delivered to.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = {
-        sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in _HELD
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for signum in dict.fromkeys(caught):
-            handler = previous[signal.Signals(signum)]
-            if callable(handler):
-                handler(signum, None)  # Ctrl-C raises KeyboardInterrupt; SIGTERM, Terminated
-            elif handler is signal.SIG_DFL:
-                os.kill(os.getpid(), signum)  # the default action, now that the file is safe
 
 
 def refusal(target: Path, force: bool) -> str | None:
@@ -77,8 +141,8 @@ def refusal(target: Path, force: bool) -> str | None:
     return None
 
 
-def write_atomic(target: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``target`` via a temporary file in the same folder.
+def write_atomic(target: Path, text: str | bytes, *, force: bool) -> None:
+    """Write ``text`` (UTF-8) or bytes to ``target`` via a temporary file in the same folder.
 
     Without ``force`` an existing file is never replaced (the final step is a
     hard link, which fails if the name exists). An interrupted or failed write
@@ -90,7 +154,7 @@ def write_atomic(target: Path, text: str, *, force: bool) -> None:
         hint = "pass --force to replace it" if why.endswith("not overwriting it") else None
         raise UsageError(why, hint=hint)
     parent = target.parent if str(target.parent) else Path()
-    with _interrupts_deferred():
+    with interrupts_deferred():
         try:
             parent.mkdir(parents=True, exist_ok=True)
             # a short prefix: a name near the file system's limit must still fit its temporary
@@ -100,8 +164,9 @@ def write_atomic(target: Path, text: str, *, force: bool) -> None:
             raise OutputError(f"cannot write to '{parent}': {exc.strerror or exc}") from None
         try:
             os.fchmod(fd, _new_file_mode())  # as any new file gets, not mkstemp's 0600
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             _place(tmp, target, force)
@@ -250,3 +315,80 @@ def output_paths(
     except OSError as exc:
         raise OutputError(f"cannot create the folder '{folder}': {exc.strerror or exc}") from None
     return paths
+
+
+#: Formats whose output for several profiles is one file by design (a line or a row per
+#: profile, or one calendar): the only ones ``-o FILE`` takes for several profiles.
+ONE_FILE_FORMATS = ("jsonl", "csv", "ics")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a run's text goes: stdout (neither set), one ``file``, or one file per input
+    into ``folder`` (``paths``, in input order, each checked before anything is written)."""
+
+    file: Path | None = None
+    folder: Path | None = None
+    paths: tuple[Path, ...] = ()
+    force: bool = False
+
+    @property
+    def stdout(self) -> bool:
+        return self.file is None and self.folder is None
+
+    @property
+    def where(self) -> str:
+        return str(self.folder if self.folder is not None else self.file or "stdout")
+
+
+def target_for(
+    inputs: Sequence[Input],
+    *,
+    file: Path | None,
+    folder: Path | None,
+    fmt: str,
+    extension: str,
+    force: bool,
+) -> Target:
+    """Where the run writes: checked now, before anything is planned or written.
+
+    ``-o FILE`` is one file: for several profiles only in a format that holds them in
+    one file (:data:`ONE_FILE_FORMATS`); a folder is never taken for a file, nor a file
+    for a folder. ``-o -`` is stdout. ``--output-dir DIR`` is one file per profile.
+    """
+    if file is not None and folder is not None:
+        raise UsageError(
+            "-o and --output-dir cannot be used together",
+            hint="-o FILE writes one file; --output-dir DIR writes one file per profile",
+        )
+    if folder is not None:
+        paths = output_paths(inputs, folder, extension, force=force)
+        return Target(folder=folder, paths=tuple(paths), force=force)
+    if file is None or str(file) == "-":
+        return Target()
+    return Target(file=_one_file(inputs, file, fmt, force), force=force)
+
+
+def _one_file(inputs: Sequence[Input], file: Path, fmt: str, force: bool) -> Path:
+    if len(inputs) > 1 and fmt not in ONE_FILE_FORMATS:
+        raise UsageError(
+            f"-o writes one file, and {len(inputs)} profiles were given in the {fmt} format",
+            hint=f"use --output-dir DIR for one file per profile, or -f {ONE_FILE_FORMATS[0]}, "
+            f"{ONE_FILE_FORMATS[1]} or {ONE_FILE_FORMATS[2]} for one file of them all",
+        )
+    name = str(file)
+    if name.endswith(("/", os.sep)) or (os.path.isdir(file) and not os.path.islink(file)):
+        raise UsageError(
+            f"'{name}' is a folder; -o names a file",
+            hint=f"use --output-dir {name.rstrip('/' + os.sep) or name} to write into the folder",
+        )
+    if _identity(name) in {_identity(i.path) for i in inputs if i.path is not None} - {None}:
+        raise UsageError(
+            f"'{name}' is one of the profiles being read; needleplan never writes over one",
+            hint="name another file",
+        )
+    why = refusal(file, force)
+    if why is not None:
+        hint = "pass --force to replace it" if why.endswith("not overwriting it") else None
+        raise UsageError(f"{why}; nothing was written", hint=hint)
+    return file

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from needleplan import pager
-from needleplan.pager import page, pager_command, screen_rows
+from needleplan import shell
+from needleplan.shell import page, pager_command, screen_rows
 
 LONG = "".join(f"line {i}\n" for i in range(500))
 
@@ -25,7 +25,7 @@ class FakeTerminal(io.TextIOWrapper):
 
 @pytest.fixture
 def terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTerminal]:
-    monkeypatch.setattr(pager.shutil, "get_terminal_size", lambda: os.terminal_size((80, 24)))
+    monkeypatch.setattr(shell.shutil, "get_terminal_size", lambda: os.terminal_size((80, 24)))
     with FakeTerminal(open(tmp_path / "screen", "wb+"), encoding="utf-8") as term:
         yield term
 
@@ -82,3 +82,9 @@ def test_a_pager_that_quits_early_is_quiet(terminal: FakeTerminal) -> None:
 def test_screen_rows_counts_wrapped_lines() -> None:
     assert screen_rows("a\n" + "x" * 170 + "\n", 80) == 4
     assert screen_rows("\x1b[1;37;41m" + "x" * 80 + "\x1b[0m\n", 80) == 1  # colour takes no room
+
+
+@pytest.mark.parametrize("failing", ["false", f"{sys.executable} -c 'import sys; sys.exit(3)'"])
+def test_a_failing_pager_falls_back_to_printing(terminal: FakeTerminal, failing: str) -> None:
+    page(LONG, enabled=True, out=terminal, env={"PAGER": failing})
+    assert screen(terminal).endswith(LONG)  # the text is shown, whatever the pager did

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from needleplan.vocab import DECISIONS
-
-from .conftest import CASES, PLANS, invoke
+from tests.conftest import CASES, PLANS, invoke
 
 INVALID = sorted((CASES / "invalid").glob("*.yaml"))
 VALID = sorted((CASES / "valid").glob("*.yaml")) + sorted(PLANS.glob("*.yaml"))

@@ -1,0 +1,410 @@
+"""One run for ``suggest``, ``review`` and ``validate``.
+
+inputs -> load -> plan or review -> render -> write, one profile at a time, in
+input order. A broken file is an :class:`Outcome` with problems (reported on
+stderr as it is met), never an exception that stops the run; the others are
+still done. What the batch summary and ``--fail-on`` read is the list of
+outcomes :func:`run` returns.
+
+Paths and files are :mod:`needleplan.files`' business; the terminal is
+:mod:`needleplan.shell`'s. Nothing here parses options or chooses exit codes
+beyond 0 / 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from . import shell
+from .errors import (
+    EXIT_INVALID,
+    EXIT_OK,
+    InputError,
+    NeedleplanError,
+    Problem,
+    UsageError,
+    inert,
+    note_line,
+    quote,
+    to_stderr,
+)
+from .files import Input, Target, profiles, target_for, write_atomic
+from .loading import load_profile
+from .planner import plan
+from .profile import ConditionProfile
+from .results import Plan, Review
+from .reviewer import review
+from .rules import RuleSet
+from .schedule import ClinicCalendar
+from .vocab import GOING_ON, REVIEW_FORMATS, plural
+from .writers import Writer, get_writer
+
+Kind = Literal["suggest", "review", "validate"]
+
+#: Show a progress bar (on a terminal's stderr) for batches larger than this.
+PROGRESS_MIN_FILES = 20
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one run was asked to do: the command's options, resolved."""
+
+    kind: Kind
+    paths: Sequence[str]
+    rules: RuleSet
+    #: the writer's name; for ``validate``: ``text`` or ``json``
+    fmt: str
+    #: the review date, and the latest a logged session may be (review, validate)
+    today: dt.date
+    start_date: dt.date | None = None
+    #: ``-o FILE`` and ``--output-dir DIR``
+    file: Path | None = None
+    folder: Path | None = None
+    force: bool = False
+    #: what the writer needs besides the results: explain, clinic, calendar, width, colour
+    writer_options: Mapping[str, Any] = field(default_factory=dict)
+    calendar: ClinicCalendar | None = None
+    #: the text is for a person's screen: kept on each outcome, not streamed
+    screen: bool = False
+    #: render each profile's screen (False: a batch's summary alone is shown)
+    details: bool = True
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one input: what the summary and ``--fail-on`` read.
+
+    ``decision`` is a plan's decision or a review's verdict; ``findings`` are what
+    decided it, in the words the result gives them (a plan's flags, a review's
+    deciding reason or its change in pain).
+    """
+
+    source: str
+    problems: tuple[Problem, ...] = ()
+    #: a profile without a session log found in a folder: nothing to review
+    skipped: bool = False
+    review: bool = False
+    patient: str | None = None
+    decision: str = ""
+    urgency: str = "none"
+    #: the course in one cell: "block/all" for a plan, "+N" more sessions for a review
+    sessions: str = ""
+    findings: tuple[str, ...] = ()
+    #: the profile's screen, when the run is for a screen
+    text: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def done(self) -> bool:
+        """Planned (or reviewed): neither invalid nor skipped."""
+        return self.ok and not self.skipped
+
+
+@dataclass
+class Done:
+    """What a run did: every outcome in input order, the files written, the exit code."""
+
+    outcomes: list[Outcome]
+    many: bool
+    written: int = 0
+    code: int = EXIT_OK
+
+    @property
+    def invalid(self) -> list[str]:
+        return [o.source for o in self.outcomes if not o.ok]
+
+
+# -- one profile ---------------------------------------------------------------------------
+
+
+def _internal(source: str, exc: BaseException) -> tuple[Problem, ...]:
+    """A bug met on one profile: reported as its problem, so the others are still done."""
+    detail = quote(f"{type(exc).__name__}: {exc}")
+    message = f"needleplan could not handle this profile ({detail}); please report it"
+    return (Problem(source, message),)
+
+
+def load(
+    inp: Input, rules: RuleSet, today: dt.date | None
+) -> tuple[ConditionProfile | None, tuple[Problem, ...]]:
+    """Load and validate one input: the profile, or why there is none (never raised).
+
+    ``today`` bounds the session log (no session after it): ``review`` and ``validate``
+    pass the same day, so they accept and refuse the same logs.
+    """
+    try:
+        return load_profile(inp.path if inp.path is not None else "-", rules, today=today), ()
+    except InputError as exc:
+        return None, tuple(exc.problems)
+    except OSError as exc:
+        return None, (Problem(inp.source, f"cannot read the file: {exc.strerror or exc}"),)
+    except Exception as exc:
+        return None, _internal(inp.source, exc)
+
+
+def outcome_of(result: Plan | Review) -> Outcome:
+    """The outcome a plan or review gives: its decision, urgency, course and findings."""
+    source = result.source or "-"
+    if isinstance(result, Review):
+        findings: tuple[str, ...] = ()
+        if result.verdict not in GOING_ON and result.rationale:
+            findings = (result.rationale[0].reason,)
+        elif result.baseline_nrs is not None and result.change is not None:
+            meaningful = " (meaningful)" if result.change.meaningful else ""
+            findings = (f"NRS {result.baseline_nrs} -> {result.latest_nrs}{meaningful}",)
+        more = result.next.sessions
+        return Outcome(
+            source,
+            review=True,
+            patient=result.patient,
+            decision=result.verdict,
+            urgency=result.urgency,
+            sessions=f"+{more}" if more else "0",
+            findings=findings,
+        )
+    block = result.course.initial_block
+    findings = tuple(f.label for f in result.flags)
+    if not findings:
+        avoided = sum(s.verdict == "avoid" for s in result.sites)
+        findings = (f"{plural(avoided, 'site')} to avoid",) if avoided else ()
+    return Outcome(
+        source,
+        patient=result.patient,
+        decision=result.decision,
+        urgency=result.urgency,
+        sessions=f"{block}/{result.sessions.suggested}" if block else "0",
+        findings=findings,
+    )
+
+
+def _one(inp: Input, req: Request) -> tuple[Outcome, Plan | Review | None]:
+    """Load and plan (or review) one input; its problems are returned, never raised."""
+    reviewing = req.kind == "review"
+    profile, problems = load(inp, req.rules, req.today if reviewing else None)
+    if profile is None:
+        return Outcome(inp.source, problems), None
+    if reviewing and not profile.log:
+        if inp.root is not None:  # a plan found in a folder, not yet treated
+            return Outcome(inp.source, skipped=True, review=True), None
+        hint = "add a 'log:' entry per session (date and nrs), or plan it with 'needleplan suggest'"
+        problem = Problem(inp.source, "no session log to review", hint=hint)
+        return Outcome(inp.source, (problem,)), None
+    try:
+        result: Plan | Review
+        if reviewing:
+            result = review(profile, req.rules, req.today, source=inp.source)
+        else:
+            if req.start_date is not None:
+                profile = profile.model_copy(update={"start_date": req.start_date})
+            result = plan(profile, req.rules, source=inp.source, calendar=req.calendar)
+    except NeedleplanError:
+        raise
+    except Exception as exc:
+        return Outcome(inp.source, _internal(inp.source, exc)), None
+    return outcome_of(result), result
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+class _Sink:
+    """Where rendered results go, in input order: stdout, one file, or a file per input."""
+
+    def __init__(self, writer: Writer, target: Target, many: bool, out: TextIO) -> None:
+        self.writer = writer
+        self.target = target
+        self.many = many
+        self.out = out
+        self.count = 0  # results taken
+        self.written = 0  # files written
+        self.parts: list[str | bytes] = []  # the one file's text, streamed into memory
+        self.kept: list[Plan | Review] = []  # for a writer that makes a whole document
+
+    def add(self, index: int, result: Plan | Review) -> None:
+        writer = self.writer
+        if self.target.folder is not None:
+            text = writer.file_text(result)  # type: ignore[arg-type]
+            write_atomic(self.target.paths[index], text, force=self.target.force)
+            self.written += 1
+        elif not writer.streaming:
+            self.kept.append(result)
+        else:
+            # begun with the first result: one profile that fails leaves the output empty in
+            # every format (no CSV header alone, no HTML head without its end)
+            head = writer.separator(self.many) if self.count else writer.begin(self.many)
+            self._put(head + writer.item(result, self.many))  # type: ignore[arg-type]
+        self.count += 1
+
+    def _put(self, text: str | bytes) -> None:
+        """Text, or bytes from a binary writer (a PDF)."""
+        if self.target.file is not None:
+            self.parts.append(text)
+        elif isinstance(text, bytes):
+            self.out.flush()
+            self.out.buffer.write(text)
+        else:
+            self.out.write(text)
+
+    def close(self) -> None:
+        writer = self.writer
+        if self.target.folder is not None:
+            return
+        if not writer.streaming:
+            if self.kept or self.many:
+                self._put(writer.document(list(self.kept), self.many))  # type: ignore[arg-type]
+        elif self.count or self.many:
+            self._put((writer.begin(self.many) if not self.count else "") + writer.end(self.many))
+        if self.target.file is not None:
+            if self.count:
+                whole = self.parts[0] if len(self.parts) == 1 else "".join(map(str, self.parts))
+                write_atomic(self.target.file, whole, force=self.target.force)
+                self.written = 1
+        else:
+            self.out.flush()
+
+    def said(self, stopped: bool) -> str | None:
+        """What the run wrote to files, for stderr (None when it wrote to stdout)."""
+        where = inert(self.target.where)
+        if self.target.folder is not None:
+            tail = f" (stopped after {self.count} of the profiles)" if stopped else ""
+            return f"needleplan: wrote {plural(self.written, 'file')} to {where}{tail}"
+        if self.target.file is not None:
+            if self.written:
+                return f"needleplan: wrote {where}"
+            return f"needleplan: nothing was written to {where}"
+        return None
+
+
+def _writer(req: Request, many: bool) -> Writer:
+    if req.kind == "review" and req.fmt not in REVIEW_FORMATS:
+        raise UsageError(
+            f"the {req.fmt} format cannot show a review",
+            hint=f"use one of {', '.join(REVIEW_FORMATS)}",
+        )
+    options = {**req.writer_options, "review": req.kind == "review"}
+    if req.folder is not None or req.file is not None:
+        options["color"] = False  # files never hold terminal colour codes
+    try:
+        writer = get_writer(req.fmt, **options)
+    except (KeyError, ModuleNotFoundError):  # a format whose writer is not installed here
+        raise UsageError(
+            f"the {req.fmt} format is not available in this installation",
+            hint=f"install the '{req.fmt}' extra: pip install 'needleplan[{req.fmt}]'",
+        ) from None
+    to_stdout = req.file is None and req.folder is None
+    if getattr(writer, "binary", False) and to_stdout and shell.stdout_is_tty():
+        raise UsageError(
+            f"a {req.fmt} file is not shown on a terminal",
+            hint="write it with -o FILE or --output-dir DIR, or redirect stdout",
+        )
+    return writer
+
+
+def _screen_text(writer: Writer, result: Plan | Review) -> str:
+    return writer.document([result], many=False)  # type: ignore[list-item]
+
+
+def run(req: Request, out: TextIO | None = None) -> Done:
+    """Do the run ``req`` asks for; problems go to stderr as they are met."""
+    inputs, many = profiles(req.paths)
+    stream = sys.stdout if out is None else out
+    if req.kind == "validate":
+        return _validate(inputs, req, stream, many)
+    writer = _writer(req, many)
+    target = target_for(
+        inputs,
+        file=req.file,
+        folder=req.folder,
+        fmt=req.fmt,
+        extension=writer.extension,
+        force=req.force,
+    )
+    sink = _Sink(writer, target, many, stream)
+    done = Done([], many)
+    bar = None
+    on_screen = req.screen or (target.stdout and shell.stdout_is_tty())
+    if len(inputs) > PROGRESS_MIN_FILES and not on_screen:
+        bar = shell.progress(len(inputs))
+    stopped = True
+    try:
+        for index, inp in enumerate(inputs):
+            outcome, result = _one(inp, req)
+            for problem in outcome.problems:
+                to_stderr(problem.format())
+            if result is not None:
+                if req.screen:
+                    if req.details or not many:
+                        outcome = _with_text(outcome, _screen_text(writer, result))
+                else:
+                    sink.add(index, result)
+            for note in writer.notes:
+                to_stderr(note_line(note))
+            writer.notes.clear()
+            done.outcomes.append(outcome)
+            if bar is not None:
+                bar.advance(0)
+        if not req.screen:
+            sink.close()
+            for note in writer.notes:
+                to_stderr(note_line(note))
+        stopped = False
+    finally:
+        if bar is not None:
+            bar.stop()
+        said = sink.said(stopped)
+        if said is not None:
+            to_stderr(said)
+    done.written = sink.written
+    if req.kind == "review":
+        _review_ends(done)
+    done.code = EXIT_INVALID if done.invalid else EXIT_OK
+    return done
+
+
+def _with_text(outcome: Outcome, text: str) -> Outcome:
+    return Outcome(**{**outcome.__dict__, "text": text})
+
+
+def _review_ends(done: Done) -> None:
+    skipped = sum(o.skipped for o in done.outcomes)
+    if skipped:
+        to_stderr(f"needleplan: note: {plural(skipped, 'profile')} without a 'log:' skipped")
+    if not any(o.done for o in done.outcomes) and not done.invalid:
+        raise UsageError("no profile with a session log was found", hint="add a 'log:' entry")
+
+
+def _validate(inputs: Sequence[Input], req: Request, out: TextIO, many: bool) -> Done:
+    """Check every profile (the session log bounded by ``today``, as ``review`` does)."""
+    done = Done([], many)
+    report: list[dict[str, object]] = []
+    for inp in inputs:
+        _, problems = load(inp, req.rules, req.today)
+        done.outcomes.append(Outcome(inp.source, problems))
+        if req.fmt == "json":
+            report.append(
+                {
+                    "source": inp.source,
+                    "valid": not problems,
+                    "problems": [p.to_dict() for p in problems],
+                }
+            )
+        else:
+            for problem in problems:
+                to_stderr(problem.format())
+    invalid = len(done.invalid)
+    if req.fmt == "json":
+        out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        out.flush()
+    else:
+        to_stderr(f"needleplan: {plural(len(inputs), 'profile')} checked, {invalid} invalid")
+    done.code = EXIT_INVALID if invalid else EXIT_OK
+    return done
