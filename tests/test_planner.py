@@ -266,6 +266,8 @@ def test_case(path: Path) -> None:
             assert (value.lower() in text) == (key == "text"), where
         elif key in ("advice", "no-advice"):
             assert (value.lower() in advice) == (key == "advice"), where
+        elif key in ("check", "no-check"):
+            assert (value in {c["id"] for c in result["checks"]}) == (key == "check"), where
         elif key == "audience":
             assert result["audience"] == value, where
         elif key == "sessions" and op == "=":

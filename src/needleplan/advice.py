@@ -117,6 +117,11 @@ def _told(words: dict[str, str], messages: list[str]) -> list[str]:
     return messages
 
 
+def told(audience: Audience, messages: list[str]) -> list[str]:
+    """The rule set's messages to the patient, framed for ``audience`` (see ``_told``)."""
+    return _told(_WORDS[audience], messages)
+
+
 def _site_care(
     sites: tuple[SiteVerdict, ...], *, avoided_by: frozenset[str] | None = None
 ) -> list[str]:

@@ -26,10 +26,12 @@ import re
 from collections.abc import Iterable, Mapping
 
 from . import advice as advice_mod
+from . import screening
 from .profile import PREGNANCY, ConditionProfile, Factor
 from .results import (
     Bands,
     Cadence,
+    Check,
     CompanionItem,
     Course,
     Flag,
@@ -88,6 +90,7 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
     first = _advice_first(profile, rules)
     if first is not None:
         flags.append(_advice_first_flag(rules, first, reader))
+    flags += screening.yes_flags(profile, rules, reader)  # a red flag answered yes
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
 
@@ -892,6 +895,8 @@ def _warnings(
                 "consider whether needling is needed at all.",
             )
         )
+    if rules.screening is None:  # no checklist to hold the plan: say it at least
+        warnings += [Warning("open_check", c.message) for c in _open_checks(profile, rules)]
     consent = [
         rules.health_factors[f.id].label
         for f in profile.health_factors
@@ -917,7 +922,6 @@ def _warnings(
                 "'sites:' (e.g. 'upper_trapezius: right') to check each site.",
             )
         )
-    warnings += _open_checks(profile, rules)
     pregnancy = profile.factor(PREGNANCY)
     if pregnancy is not None and profile.age is not None and profile.age < ADULT_AGE:
         warnings.append(
@@ -939,15 +943,16 @@ def _warnings(
     return tuple(warnings)
 
 
-def _open_checks(profile: ConditionProfile, rules: RuleSet) -> list[Warning]:
-    """Questions a listed factor leaves open (warfarin without a known INR)."""
+def _open_checks(profile: ConditionProfile, rules: RuleSet) -> tuple[Check, ...]:
+    """Questions a listed factor leaves open (warfarin without a known INR): each holds a
+    needling plan as ``check_first`` until another factor settles it."""
     have = profile.factor_ids
-    return [
-        Warning("open_check", hf.open_check)
+    return tuple(
+        Check("factor", factor.id, hf.open_check)
         for factor in profile.health_factors
         if (hf := rules.health_factors[factor.id]).open_check
         and not have.intersection(hf.settled_by)
-    ]
+    )
 
 
 def _needling_warnings(
@@ -1012,6 +1017,9 @@ def _schedule(
     return tuple(ScheduledSession(i + 1, d, i + 1 == reassess_after) for i, d in enumerate(dates))
 
 
+#: Whether profiles carry their screening answers yet (the profile's ``screening:``).
+_SCREENED = "screening" in ConditionProfile.model_fields
+
 #: Days from the start date to the first bookable session past which the plan says so
 #: (design choice: two weeks).
 _LATE_START_DAYS = 14
@@ -1071,7 +1079,19 @@ def plan(
                     ),
                 )
     audience = _reader(profile)
-    urgency: Urgency = _urgency(flags, profile, rules) if decision == "refer" else "none"
+    urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
+    # the red-flag screen: a needling plan waits for its open checks (course kept)
+    checks = screening.open_checks(profile, rules) if _SCREENED else ()
+    if rules.screening is not None:  # a factor's own question (warfarin's INR)
+        checks += _open_checks(profile, rules)
+    planned, decision = decision, screening.settle(decision, checks)
+    page = None
+    if decision == "check_first":
+        schedule, extra = None, ()
+        rationale.insert(0, screening.held_step(rules, checks))
+        page = screening.before_we_start_page(rules, checks, companions, audience)
+    elif decision == "refer":
+        page = screening.referral_page(rules, urgency, flags, audience)
     return Plan(
         source=source,
         patient=profile.patient,
@@ -1094,9 +1114,10 @@ def plan(
         rationale=tuple(rationale),
         bands=bands,
         audience=audience,
-        advice=advice_mod.plan_advice(
+        advice=page
+        or advice_mod.plan_advice(
             rules,
-            decision=decision,
+            decision=planned,
             urgency=urgency,
             audience=audience,
             flags=flags,
@@ -1105,7 +1126,7 @@ def plan(
             course=course,
             cadence=cadence,
             reconsider=()
-            if decision in NEEDLING
+            if planned in NEEDLING
             else (
                 *advice_mod.think_again(profile, rules, audience),
                 *_reconsider(profile, rules, flags),
@@ -1114,6 +1135,7 @@ def plan(
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
         schedule=schedule,
+        checks=checks,
     )
 
 

@@ -746,6 +746,118 @@ def _log_order(entries: tuple[LogEntry, ...], info: ValidationInfo) -> tuple[Log
     return entries
 
 
+# -- intake: the red-flag screen and the usual appointment time -----------------------
+
+#: The spellings of a screening answer: yes (the red flag is present) or no (asked, absent).
+#: A YAML 1.1 reader reads unquoted yes/no as true/false; both mean the same here.
+YES_NO: dict[str, bool] = {
+    "yes": True,
+    "Yes": True,
+    "YES": True,
+    "no": False,
+    "No": False,
+    "NO": False,
+}
+
+
+def screening_questions(rules: "RuleSet") -> Mapping[str, str]:
+    """Every spelling a profile's ``screening:`` may use for a red-flag question, mapped to
+    the question's id: the one place the questions are looked up.
+
+    The questions are the rule set's red-flag health factors (their ids and aliases).
+    """
+    return {
+        name: canonical
+        for name in rules.names("health_factor")
+        if (canonical := rules.resolve("health_factor", name)) is not None
+        and rules.health_factors[canonical].level == "red_flag"
+    }
+
+
+def _answer(value: Any) -> Any:
+    if isinstance(value, str) and value in YES_NO:
+        return YES_NO[value]
+    if isinstance(value, bool):
+        return value
+    raise _error(
+        "answer",
+        "a screening answer is yes or no, not {value}",
+        value=quote(value) if isinstance(value, str) else kind_of(value),
+        hint="yes: the red flag is present; no: asked, and absent",
+    )
+
+
+Answer = Annotated[
+    bool, BeforeValidator(_answer, json_schema_input_type=bool | Literal[tuple(YES_NO)])
+]
+
+
+QuestionId = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
+
+
+def _none_is_empty(value: Any) -> Any:
+    """An empty key (``screening:`` with nothing under it) is an empty mapping."""
+    return {} if value is None else value
+
+
+def _screening(value: Mapping[str, bool], info: ValidationInfo) -> Mapping[str, bool]:
+    rules = _rules(info)
+    if rules is None:
+        return value
+    questions = screening_questions(rules)
+    out: dict[str, bool] = {}
+    for key, answer in value.items():
+        qid = questions.get(key)
+        if qid is None:
+            folded = re.sub(r"[\s\-]+", "_", key.strip().lower())
+            hint = did_you_mean(folded, list(questions), questions.__getitem__)
+            raise _at(
+                _error(
+                    "unknown_id",
+                    "unknown screening question {value}",
+                    value=quote(key),
+                    hint=hint or "run 'needleplan rules' to list the red-flag questions",
+                ),
+                key,
+                on_key=True,
+            )
+        if qid in out and out[qid] != answer:
+            raise _at(
+                _error("screening", "{value} is answered twice, yes and no", value=quote(qid)),
+                key,
+                on_key=True,
+            )
+        out[qid] = answer
+    return out
+
+
+#: The usual session time: 24-hour H:MM or HH:MM ("09:30", "9:30", "17:05").
+TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _clock(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(TIME_PATTERN, value):
+        hours, minutes = value.split(":")
+        return dt.time(int(hours), int(minutes))
+    if _is_number(value):
+        raise _error(
+            "time",
+            "appointment_time must be a time written HH:MM, not a number",
+            hint='put the time in quotes, e.g. appointment_time: "09:30" (some YAML readers '
+            "read an unquoted 9:30 as 570 minutes)",
+        )
+    raise _error(
+        "time",
+        'appointment_time must be a 24-hour time written HH:MM, e.g. "09:30" or "17:15"',
+    )
+
+
+AppointmentTime = Annotated[
+    dt.time,
+    BeforeValidator(_clock, json_schema_input_type=Annotated[str, Field(pattern=TIME_PATTERN)]),
+]
+
+
 # -- the profile ------------------------------------------------------------------
 
 
@@ -833,6 +945,17 @@ class ConditionProfile(_Strict):
     sessions_per_week: _optional_whole(  # type: ignore[valid-type]
         "sessions_per_week", *SESSIONS_PER_WEEK_RANGE
     ) = None
+    appointment_time: AppointmentTime | None = None
+    screening: Annotated[
+        Mapping[QuestionId, Answer],
+        Field(max_length=MAX_IDS),
+        BeforeValidator(
+            _none_is_empty,
+            json_schema_input_type=Annotated[Mapping[QuestionId, Answer], Field(max_length=MAX_IDS)]
+            | None,
+        ),
+        AfterValidator(_screening),
+    ] = Field(default_factory=dict)
     start_date: Annotated[
         dt.date | None,
         PlainValidator(lambda v: None if v is None else parse_date(v, "start_date")),

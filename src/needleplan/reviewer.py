@@ -328,7 +328,13 @@ def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSe
             said.append(flag.label)
             continue
         why = "; ".join(
-            f"{s.label} ({s.side}): {s.reasons[0].message.split('. ')[0]}"
+            _text(
+                rules,
+                "avoided_site",
+                site=s.label,
+                side=s.side,
+                why=s.reasons[0].message.split(". ")[0],
+            )
             for s in sites
             if s.verdict == "avoid" and s.reasons
         )
@@ -678,7 +684,8 @@ def _warnings(
     for i, entry in enumerate(log, 1):
         said = notes_warning(entry.notes, rules, have)
         if said:
-            warnings.append(Warning("notes_red_flag_words", f"Session {i} ({entry.date}): " + said))
+            said = _text(rules, "notes_session", session=i, date=entry.date, said=said)
+            warnings.append(Warning("notes_red_flag_words", said))
     return warnings, new_cautions
 
 
@@ -696,7 +703,6 @@ def review(
         raise ValueError(
             f"the session of {log[-1].date.isoformat()} is after today ({today.isoformat()})"
         )
-    r = rules.review
     current = _merged(profile)
     the_plan = make_plan(current, rules, source=source)
     audience = the_plan.audience
@@ -704,12 +710,7 @@ def review(
     planned = tuple(profile.sites)
     # the intake score is the baseline; each log entry is the score at that session
     baseline = profile.severity if isinstance(profile.severity, int) else log[0].nrs
-    latest = log[-1].nrs
-    points = latest - baseline
-    percent = round(points * 100 / baseline, 1) if baseline else None
-    worse = points >= r.worse_points
-    nrs_better = baseline > r.low_baseline_nrs and meaningful_fall(baseline, latest, rules)
-    change = Change(points=points, percent=percent, meaningful=nrs_better, worse=worse)
+    change = _change(baseline, log[-1].nrs, rules)
     ceiling = rules.ceiling(profile.condition)
     course = _Course(
         log,
@@ -718,7 +719,7 @@ def review(
         the_plan.course.reassess_after,
         ceiling,
         _improved(log, baseline, rules),
-        worse,
+        change.worse,
     )
 
     # every finding, then one table decides
@@ -726,41 +727,15 @@ def review(
     found = events.found + _red_flags(the_plan, rules, n)
     found += _notes(log[-1], n, rules, current.factor_ids, audience)
     found += _stops(the_plan, rules, n) + _first_trimester(current, rules, today, n)
-    safety = _ranked(found, rules)
-    steps: list[ReviewStep] = [_line(f, rules) for f in safety]
-    if safety:
-        deciding = safety[0]
-    else:
-        deciding = _course(course, rules)
-        if r.findings[deciding.id].verdict in GOING_ON:
-            deciding = next(iter(_stale(log, rules, today)), deciding)
-        steps.append(_line(deciding, rules))
-    steps += _course_notes(log, baseline, rules)
-    verdict: ReviewVerdict = r.findings[deciding.id].verdict
-    stopping = [f for f in safety if r.findings[f.id].verdict in STOPS_NEEDLING]
+    deciding, stopping, steps = _decide(_ranked(found, rules), course, rules, today)
+    verdict: ReviewVerdict = rules.review.findings[deciding.id].verdict
     urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
-    steps += events.steps + _measures(log, rules)
-
-    # what comes next
-    actions, avoid = events.actions, [s.id for s in the_plan.sites if s.verdict == "avoid"]
-    avoid += [s for s in events.avoid if s not in avoid]
-    if verdict == "discharge":  # what the events teach is for a course to come, if any
-        actions = [_text(rules, "future_course", action=a) for a in actions]
-    if verdict in GOING_ON and profile.sites and set(profile.sites) <= set(avoid):
-        actions.append(_text(rules, "every_site_avoided_action"))
-    nxt = _next(verdict, course, tuple(avoid), tuple(actions))
-    every = rules.course.progress_note_every
-    # at every tenth session, and whenever a course has run past its ceiling without one
-    note_due = n % every == 0 or (n > ceiling and n >= every)
-    if note_due:
-        steps.append(
-            ReviewStep(
-                "course.progress_note_every",
-                _text(rules, "progress_note", sessions=n, every=every),
-                rules.cite(rules.course.progress_note_sources),
-            )
-        )
+    steps += _course_notes(log, baseline, rules) + events.steps + _measures(log, rules)
+    note_due, note = _progress_note(n, ceiling, rules)
     warnings, new_cautions = _warnings(current, the_plan, rules, source, planned)
+    avoid = [s.id for s in the_plan.sites if s.verdict == "avoid"]
+    avoid += [s for s in events.avoid if s not in avoid]
+    actions = _actions(verdict, events.actions, planned, avoid, rules)
     result = Review(
         source=source,
         patient=profile.patient,
@@ -770,13 +745,13 @@ def review(
         urgency=urgency if verdict in STOPS_NEEDLING else "none",
         sessions_done=n,
         baseline_nrs=baseline,
-        latest_nrs=latest,
+        latest_nrs=log[-1].nrs,
         change=change,
-        next=nxt,
+        next=_next(verdict, course, tuple(avoid), tuple(actions)),
         ceiling=ceiling,
         progress_note_due=note_due,
         trajectory=tuple(Point(i + 1, e.date, e.nrs, e.groc, e.events) for i, e in enumerate(log)),
-        rationale=tuple(steps),
+        rationale=(*steps, *note),
         audience=audience,
         advice=EMPTY,  # made below, from the review itself
         disclaimer=rules.disclaimer,
@@ -787,6 +762,65 @@ def review(
     return dataclasses.replace(
         result, advice=_page(result, deciding, stopping, the_plan, new_cautions, rules)
     )
+
+
+def _change(baseline: int, latest: int, rules: RuleSet) -> Change:
+    """The change in pain from the baseline; ``meaningful`` is the pain score's own (never
+    inside its error, never at a low baseline, where it has no room)."""
+    r = rules.review
+    points = latest - baseline
+    percent = round(points * 100 / baseline, 1) if baseline else None
+    meaningful = baseline > r.low_baseline_nrs and meaningful_fall(baseline, latest, rules)
+    return Change(
+        points=points, percent=percent, meaningful=meaningful, worse=points >= r.worse_points
+    )
+
+
+def _decide(
+    safety: list[Found], course: _Course, rules: RuleSet, today: dt.date
+) -> tuple[Found, list[Found], list[ReviewStep]]:
+    """(the deciding finding, the findings that stop needling, the rationale's first steps):
+    the most urgent safety finding, else the course's verdict (held for a stale score when
+    it would go on)."""
+    table = rules.review.findings
+    steps = [_line(f, rules) for f in safety]
+    stopping = [f for f in safety if table[f.id].verdict in STOPS_NEEDLING]
+    if safety:
+        return safety[0], stopping, steps
+    deciding = _course(course, rules)
+    if table[deciding.id].verdict in GOING_ON:
+        deciding = next(iter(_stale(course.log, rules, today)), deciding)
+    return deciding, stopping, [_line(deciding, rules)]
+
+
+def _progress_note(n: int, ceiling: int, rules: RuleSet) -> tuple[bool, tuple[ReviewStep, ...]]:
+    """A progress note is due at every tenth session, and whenever a course has run past
+    its ceiling without one."""
+    every = rules.course.progress_note_every
+    if not (n % every == 0 or (n > ceiling and n >= every)):
+        return False, ()
+    step = ReviewStep(
+        "course.progress_note_every",
+        _text(rules, "progress_note", sessions=n, every=every),
+        rules.cite(rules.course.progress_note_sources),
+    )
+    return True, (step,)
+
+
+def _actions(
+    verdict: ReviewVerdict,
+    actions: list[str],
+    planned: tuple[str, ...],
+    avoid: list[str],
+    rules: RuleSet,
+) -> list[str]:
+    """What the next session changes; after a discharge, what the events teach is for a
+    course to come, if any."""
+    if verdict == "discharge":
+        return [_text(rules, "future_course", action=a) for a in actions]
+    if verdict in GOING_ON and planned and set(planned) <= set(avoid):
+        return [*actions, _text(rules, "every_site_avoided_action")]
+    return actions
 
 
 def _urgency_of(f: Found, rules: RuleSet) -> Urgency:

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, with_config
 
+from .screening import Screening
+from .screening import reference_problems as _screening_problems
 from .vocab import (
     AGE_RANGE,
     DURATION_BANDS,
@@ -302,6 +304,8 @@ REVIEW_TEXTS = (
     "measure_same",
     "low_baseline",
     "nrs_error",
+    "notes_session",
+    "avoided_site",
 )
 
 
@@ -401,6 +405,8 @@ class HealthFactor(_ToPatient):
     #: (``warfarin`` without a known INR): the question, and the factors that answer it
     open_check: str = ""
     settled_by: tuple[Id, ...] = ()
+    #: the open question in the patient's words, for the "before we start" page
+    open_check_patient: str = ""
 
 
 @_entry
@@ -681,6 +687,8 @@ class RuleSet:
     note_words: tuple[NoteWords, ...] = ()
     note_words_sources: tuple[SourceId, ...] = ()
     expectations: tuple[Expectation, ...] = ()
+    #: the red-flag screen: questions by region, urgency tiers and their words
+    screening: Screening | None = None
 
     # -- look-ups ---------------------------------------------------------
     @cached_property
@@ -859,6 +867,7 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, cid in enumerate(e.conditions):
             if cid not in rs.conditions:
                 yield ("expectations", i, "conditions", j), f"unknown condition '{cid}'"
+    yield from _screening_problems(rs)
     if rs.start_back is not None:
         for j, cid in enumerate(rs.start_back.applies_to):
             if cid not in rs.conditions:

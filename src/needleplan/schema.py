@@ -42,12 +42,20 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
 
 
 def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
-    from .profile import ID_SCHEMA, ConditionProfile, factor_item_schema, sites_schema
+    from .profile import (
+        ID_SCHEMA,
+        ConditionProfile,
+        factor_item_schema,
+        screening_questions,
+        sites_schema,
+    )
 
     schema = ConditionProfile.model_json_schema()
+    props = schema["properties"]
+    props["screening"] = _named_keys(props["screening"])
     if rules is None:
         return schema
-    props = schema["properties"]
+    props["screening"]["anyOf"][0]["propertyNames"] = {"enum": sorted(screening_questions(rules))}
     props["condition"] = {**ID_SCHEMA, "enum": rules.names("condition")}
     props["sites"] = sites_schema(rules)
     factors = {
@@ -74,3 +82,18 @@ def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
         "additionalProperties": False,
     }
     return schema
+
+
+def _named_keys(schema: dict[str, Any]) -> dict[str, Any]:
+    """A mapping's key constraints as ``propertyNames`` (pydantic writes them as one
+    ``patternProperties``, which leaves a key that misses the pattern unchecked)."""
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_named_keys(s) for s in schema["anyOf"]]}
+    patterns = schema.get("patternProperties")
+    if not patterns:
+        return schema
+    ((pattern, value),) = patterns.items()
+    out = {k: v for k, v in schema.items() if k != "patternProperties"}
+    out["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
+    out["additionalProperties"] = value
+    return out

@@ -21,8 +21,18 @@ PROGNOSTIC = sorted(
 )
 
 
+#: every red-flag question asked and answered no: these tests are about what comes after
+SCREENED = dict.fromkeys(RULES.screening.questions if RULES.screening else (), False)
+
+
 def profile(**fields: Any) -> ConditionProfile:
-    data = {"condition": "neck_pain", "severity": 6, "duration": "10 weeks", **fields}
+    data = {
+        "condition": "neck_pain",
+        "severity": 6,
+        "duration": "10 weeks",
+        "screening": SCREENED,
+        **fields,
+    }
     return ConditionProfile.model_validate(data, context={"rules": RULES})
 
 
@@ -189,11 +199,13 @@ def test_a_seizure_within_a_year_holds_and_controlled_epilepsy_does_not() -> Non
 
 
 def test_warfarin_asks_for_the_inr_until_it_is_known() -> None:
-    def kinds(factors: list[str]) -> set[str]:
-        return {w.kind for w in plan(profile(health_factors=factors), RULES).warnings}
+    def checks(factors: list[str]) -> set[str]:
+        return {c.id for c in plan(profile(health_factors=factors), RULES).checks}
 
-    assert "open_check" in kinds(["warfarin"])
-    assert "open_check" not in kinds(["warfarin", "inr_in_range"])
-    assert "open_check" not in kinds(["anticoagulants"])
+    unknown = plan(profile(health_factors=["warfarin"]), RULES)
+    assert unknown.decision == "check_first" and unknown.schedule is None
+    assert "INR" in json.dumps(unknown.to_dict()["advice"])
+    assert "warfarin" not in checks(["warfarin", "inr_in_range"])
+    assert "warfarin" not in checks(["anticoagulants"])
     held = plan(profile(health_factors=["warfarin", "inr_above_range"]), RULES)
     assert held.decision == "do_not_needle"

@@ -61,12 +61,17 @@ DECISION_LABEL = {
     "do_not_needle": "Do not needle",
     "refer": "Refer",
     "not_indicated": "Not indicated",
+    "check_first": "Check first",
 }
 DECISION_TEXT = {
     "needle": "Dry needling suggested.",
     "needle_with_caution": "Dry needling suggested, with the precautions noted.",
     "do_not_needle": "Do not needle: a contraindication was found. Non-needling therapies remain.",
     "refer": "Refer for medical assessment: a red flag was found. No needling is proposed.",
+    "check_first": (
+        "Check first: red-flag questions are still open. No session is booked until they "
+        "are answered."
+    ),
     "not_indicated": (
         "Dry needling is not indicated now. Non-needling therapies remain; "
         "reconsider needling later if the picture changes."
@@ -75,6 +80,7 @@ DECISION_TEXT = {
 URGENCY_TEXT = {
     "emergency": "Urgency: emergency. Send to the emergency department now.",
     "same_day": "Urgency: same day. Medical assessment today.",
+    "soon": "Urgency: soon. A medical review within days, at most two weeks.",
     "routine": "Urgency: routine. A medical appointment at the next opportunity.",
 }
 LEVEL_TEXT = {

@@ -233,6 +233,9 @@ class TableWriter(Writer):
         bands = d.get("bands") or {}
         extra = ", ".join(str(bands[k]) for k in ("severity", "duration") if k in bands)
         lines.append(self._identity(d, extra))
+        for c in d.get("checks") or []:  # open red-flag questions: whole, never cut
+            tag = "ASK" if c["kind"] == "screening" else "CHECK"
+            lines += _tagged(tag, inert(c["message"]), w, tag_style="bold", lines=None)
         unchecked = d.get("unchecked") or []
         if unchecked:
             checks = ", ".join(spoken(u["check"]) for u in unchecked)
@@ -313,6 +316,8 @@ class TableWriter(Writer):
         if d["decision"] not in NEEDLING:
             why = {
                 "refer": "none until the medical assessment",
+                "check_first": f"none booked until the checks above are answered; once clear, "
+                f"a first block of {course['initial_block']}",
                 "do_not_needle": "none: needling is ruled out for now",
                 "not_indicated": "none: needling is not indicated now",
             }[d["decision"]]

@@ -1,0 +1,508 @@
+"""The red-flag screen: which questions a profile needs, what is still open, how soon.
+
+A screen is a checklist, not a text search. The rule set's ``screening``
+section lists, for each body region (found from the condition and the sites),
+the red-flag questions to answer before needling. A profile's ``screening:``
+answers them: yes is the red flag itself (as if listed under
+``health_factors``), no means asked and absent. This module decides, with ids
+only:
+
+- :func:`open_checks`: every question still open (kind ``screening``), and
+  every red flag the notes suggest that no coded factor or answer has settled,
+  or that contradicts a ``no`` answer (kind ``notes``);
+- :func:`settle`: a needling decision with open checks becomes ``check_first``
+  (red flags, contraindications and "not indicated" keep their decision);
+- :func:`urgency`: how soon a referral is needed: the most urgent red flag,
+  raised by the rule set's combinations; adding a red flag never lowers it;
+- the patient's page for a referral and for ``check_first``.
+
+Notes never answer a question and never raise or lower the urgency by
+themselves. The rule-set models of the section are defined here too, beside
+the logic that reads them. Pure: no files, no printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Protocol
+
+from pydantic import ConfigDict, Field, StringConstraints, with_config
+
+from . import advice as advice_mod
+from .results import Advice, AdviceSection, Check, CompanionItem, Flag, Step
+from .vocab import (
+    AGE_RANGE,
+    ID_PATTERN,
+    MAX_ID_LENGTH,
+    NEEDLING,
+    Audience,
+    Decision,
+    ReferralUrgency,
+    Urgency,
+    most_urgent,
+)
+
+if TYPE_CHECKING:
+    from .profile import ConditionProfile
+    from .rules import RuleSet
+
+_Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
+_SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
+_Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+_Sources = Annotated[tuple[_SourceId, ...], Field(min_length=1)]
+_Ids = Annotated[tuple[_Id, ...], Field(min_length=1)]
+_Age = Annotated[int, Field(ge=AGE_RANGE[0], le=AGE_RANGE[1])]
+
+_entry = with_config(ConfigDict(extra="forbid", hide_input_in_errors=True))
+
+
+# -- the rule set's screening section ---------------------------------------------
+
+
+@_entry
+@dataclass(frozen=True)
+class Question:
+    """A red-flag question: its id is the red flag's (a health factor)."""
+
+    #: the clinician's question
+    ask: _Text
+    #: what the patient is asked about, in plain words (the "before we start" page)
+    patient: _Text
+    sources: _Sources
+    #: asked only from this age, when the age is known
+    min_age: _Age | None = None
+
+
+@_entry
+@dataclass(frozen=True)
+class Region:
+    """A body region: the conditions and sites that bring it, and its questions."""
+
+    label: _Text
+    questions: _Ids
+    conditions: tuple[_Id, ...] = ()
+    sites: tuple[_Id, ...] = ()
+
+
+@_entry
+@dataclass(frozen=True)
+class Combination:
+    """Red flags that together make a serious cause likelier: one of each group present
+    gives at least ``urgency``."""
+
+    id: _Id
+    groups: Annotated[tuple[_Ids, ...], Field(min_length=2)]
+    urgency: ReferralUrgency
+    reason: _Text
+    patient_reason: _Text
+    sources: _Sources
+
+
+@_entry
+@dataclass(frozen=True)
+class TierWords:
+    """A referral as the patient (or parent) reads it."""
+
+    title: _Text
+    where: _Text
+    when: _Text
+    escalate: _Text
+    #: what to do now, first on the page (an emergency's)
+    do_now: _Text | None = None
+
+
+@_entry
+@dataclass(frozen=True)
+class Tier:
+    """One urgency of referral: the clinician's line and the patient's page (``parent``:
+    the page for a parent or guardian)."""
+
+    clinician: _Text
+    title: _Text
+    where: _Text
+    when: _Text
+    escalate: _Text
+    sources: _Sources
+    do_now: _Text | None = None
+    parent: TierWords | None = None
+
+
+@_entry
+@dataclass(frozen=True)
+class FlagReferral:
+    """Where a red flag sends the patient, where it differs from its tier's words."""
+
+    sources: _Sources
+    where: _Text | None = None
+    escalate: _Text | None = None
+    parent_where: _Text | None = None
+    parent_escalate: _Text | None = None
+
+
+@_entry
+@dataclass(frozen=True)
+class ScreeningTexts:
+    """The clinician's words of the checklist (``{name}`` fields filled in)."""
+
+    open_check: _Text
+    notes_check: _Text
+    notes_check_no_question: _Text
+    notes_contradict: _Text
+    decision: _Text
+    rationale: _Text
+    combination: _Text
+
+
+@_entry
+@dataclass(frozen=True)
+class PageWords:
+    """The "before we start" page."""
+
+    title: _Text
+    lead: _Text
+    asked_about: _Text
+    next: _Text
+    meanwhile: _Text
+
+
+@_entry
+@dataclass(frozen=True)
+class BeforeWeStart:
+    """The "before we start" page, and its words for a parent or guardian."""
+
+    title: _Text
+    lead: _Text
+    asked_about: _Text
+    next: _Text
+    meanwhile: _Text
+    parent: PageWords | None = None
+
+
+@_entry
+@dataclass(frozen=True)
+class Screening:
+    """The rule set's red-flag screen (see the module's docstring)."""
+
+    sources: _Sources
+    questions: Mapping[_Id, Question]
+    regions: Mapping[_Id, Region]
+    tiers: Mapping[ReferralUrgency, Tier]
+    texts: ScreeningTexts
+    before_we_start: BeforeWeStart
+    always: tuple[_Id, ...] = ()
+    note_questions: Mapping[_Id, _Ids] = field(default_factory=dict)
+    combinations: tuple[Combination, ...] = ()
+    referrals: Mapping[_Id, FlagReferral] = field(default_factory=dict)
+
+
+def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Cross-references of the screening section the field types cannot check."""
+    sc = rules.screening
+    if sc is None:
+        return
+    red = {k for k, hf in rules.health_factors.items() if hf.level == "red_flag"}
+    for qid in sc.questions:
+        if qid not in red:
+            yield ("screening", "questions", qid), f"'{qid}' is not a red-flag health factor"
+    for j, qid in enumerate(sc.always):
+        if qid not in sc.questions:
+            yield ("screening", "always", j), f"unknown screening question '{qid}'"
+    for key, region in sc.regions.items():
+        for j, qid in enumerate(region.questions):
+            if qid not in sc.questions:
+                yield (
+                    ("screening", "regions", key, "questions", j),
+                    f"unknown screening question '{qid}'",
+                )
+        # a region's conditions and sites may name ids a clinic's rule set has dropped:
+        # they then bring no questions (a rule set is trimmed without editing this section)
+    for key, ids in sc.note_questions.items():
+        for j, fid in enumerate(ids):
+            if fid not in red:
+                yield ("screening", "note_questions", key, j), f"'{fid}' is not a red flag"
+    for i, combo in enumerate(sc.combinations):
+        for g, group in enumerate(combo.groups):
+            for j, fid in enumerate(group):
+                if fid not in red:
+                    yield (
+                        ("screening", "combinations", i, "groups", g, j),
+                        f"'{fid}' is not a red flag",
+                    )
+    for key in sc.referrals:
+        if key not in red:
+            yield ("screening", "referrals", key), f"'{key}' is not a red flag"
+    for tier in ("routine", "soon", "same_day", "emergency"):
+        if tier not in sc.tiers:
+            yield ("screening", "tiers"), f"the words of the '{tier}' referral are missing"
+
+
+# -- what a profile needs ---------------------------------------------------------
+
+
+def answers(profile: ConditionProfile) -> Mapping[str, bool]:
+    """The profile's screening answers, question id -> yes (True) or no (False)."""
+    given: Mapping[str, bool] = getattr(profile, "screening", None) or {}
+    return given
+
+
+def required(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
+    """The questions the profile's regions need, in the rule set's order of questions."""
+    sc = rules.screening
+    if sc is None:
+        return ()
+    wanted = set(sc.always)
+    sites = set(profile.sites)
+    for region in sc.regions.values():
+        if profile.condition in region.conditions or sites.intersection(region.sites):
+            wanted.update(region.questions)
+    age = profile.age
+    return tuple(
+        qid
+        for qid, q in sc.questions.items()
+        if qid in wanted and (q.min_age is None or age is None or age >= q.min_age)
+    )
+
+
+def regions(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
+    """The ids of the regions a profile's condition and sites bring (for the template)."""
+    sc = rules.screening
+    if sc is None:
+        return ()
+    sites = set(profile.sites)
+    return tuple(
+        key
+        for key, r in sc.regions.items()
+        if profile.condition in r.conditions or sites.intersection(r.sites)
+    )
+
+
+def questions_for(rules: RuleSet, condition: str, sites: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The questions a condition and its sites need, whatever the age (for ``new``)."""
+    sc = rules.screening
+    if sc is None:
+        return ()
+    wanted = set(sc.always)
+    for region in sc.regions.values():
+        if condition in region.conditions or set(sites).intersection(region.sites):
+            wanted.update(region.questions)
+    return tuple(qid for qid in sc.questions if qid in wanted)
+
+
+def yes_flags(profile: ConditionProfile, rules: RuleSet, audience: Audience) -> list[Flag]:
+    """A flag for each red flag answered yes and not already listed as a health factor."""
+    coded = profile.factor_ids
+    flags = []
+    for qid, yes in answers(profile).items():
+        hf = rules.health_factors.get(qid)
+        if not yes or qid in coded or hf is None or hf.level != "red_flag":
+            continue
+        flags.append(
+            Flag(
+                qid,
+                "red_flag",
+                hf.label,
+                hf.message,
+                rules.cite(hf.sources),
+                hf.message_for(audience),
+                hf.urgency,
+            )
+        )
+    return flags
+
+
+class _Hit(Protocol):
+    """What the notes reader says of one finding (``notes.NoteHit``)."""
+
+    @property
+    def trigger(self) -> str: ...
+
+    @property
+    def question(self) -> str: ...
+
+    @property
+    def words(self) -> str: ...
+
+
+def open_checks(
+    profile: ConditionProfile, rules: RuleSet, hits: tuple[_Hit, ...] = ()
+) -> tuple[Check, ...]:
+    """Every check still open: unanswered questions, then what the notes raise."""
+    sc = rules.screening
+    if sc is None:
+        return ()
+    said = answers(profile)
+    coded = profile.factor_ids | {q for q, yes in said.items() if yes}
+    texts = sc.texts
+    noted = _noted(hits)
+    checks: list[Check] = []
+    for qid in required(profile, rules):
+        if qid in coded or qid in said or qid in noted:
+            continue
+        q = sc.questions[qid]
+        checks.append(Check("screening", qid, texts.open_check.format(ask=q.ask, id=qid)))
+    for qid, (topic, words) in noted.items():
+        group = sc.note_questions.get(qid, (qid,))
+        if coded.intersection(group):
+            continue  # a coded factor or a yes answer settles it
+        asked = [said.get(g) for g in group]
+        words_text = ", ".join(f"'{w}'" for w in words)
+        if asked and all(a is False for a in asked):
+            message = texts.notes_contradict.format(topic=topic, words=words_text, id=qid)
+        elif qid in sc.questions:
+            ask = sc.questions[qid].ask
+            message = texts.notes_check.format(topic=topic, words=words_text, ask=ask, id=qid)
+        else:
+            message = texts.notes_check_no_question.format(topic=topic, words=words_text, id=qid)
+        checks.append(Check("notes", qid, message))
+    return tuple(checks)
+
+
+def _noted(hits: tuple[_Hit, ...]) -> dict[str, tuple[str, list[str]]]:
+    """The questions the notes raise, in order: question -> (topic, words)."""
+    noted: dict[str, tuple[str, list[str]]] = {}
+    for hit in hits:
+        if not hit.question:
+            continue
+        _, words = noted.setdefault(hit.question, (_topic(hit), []))
+        if hit.words not in words:
+            words.append(hit.words)
+    return noted
+
+
+def _topic(hit: _Hit) -> str:
+    topic: str = getattr(hit, "topic", "") or hit.question.replace("_", " ")
+    return topic
+
+
+def settle(decision: Decision, checks: tuple[Check, ...]) -> Decision:
+    """A needling decision waits for its open checks; any other decision stands."""
+    if checks and decision in NEEDLING:
+        return "check_first"
+    return decision
+
+
+def held_step(rules: RuleSet, checks: tuple[Check, ...]) -> Step:
+    """The rationale's first step of a ``check_first`` plan: nothing booked, and why."""
+    sc = rules.screening
+    assert sc is not None  # checks come only from a screening section
+    ids = ", ".join(dict.fromkeys(c.id for c in checks))
+    return Step(
+        "screening.open_checks",
+        "0 sessions booked",
+        "applied",
+        sc.texts.rationale.format(ids=ids, count=len(checks)),
+        rules.cite(sc.sources),
+    )
+
+
+# -- how soon -----------------------------------------------------------------------
+
+
+def urgency(flags: tuple[Flag, ...], rules: RuleSet) -> Urgency:
+    """A referral's urgency: the most urgent red flag's, raised by the combinations the
+    flags complete. Never lower for one more red flag."""
+    present = {f.id for f in flags if f.level == "red_flag"}
+    found: list[Urgency] = [f.urgency for f in flags if f.level == "red_flag"]
+    found += [c.urgency for c in combinations(present, rules)]
+    if present and not found:
+        return "routine"
+    return most_urgent(*found)
+
+
+def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Combination]:
+    """The rule set's combinations that ``present`` red flags complete."""
+    sc = rules.screening
+    if sc is None:
+        return []
+    return [c for c in sc.combinations if all(present.intersection(g) for g in c.groups)]
+
+
+# -- the patient's page -------------------------------------------------------------
+
+
+def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
+    kept = tuple(dict.fromkeys(i.strip() for i in items if i and i.strip()))
+    return [AdviceSection(sid, heading, kept)] if kept else []
+
+
+def referral_page(
+    rules: RuleSet, urgency_: Urgency, flags: tuple[Flag, ...], audience: Audience
+) -> Advice | None:
+    """A referral's page: what to do now (an emergency), where to go and how soon, why,
+    and when to escalate. None when the rule set has no screening words."""
+    sc = rules.screening
+    if sc is None:
+        return None
+    tier_id: ReferralUrgency = "routine" if urgency_ == "none" else urgency_
+    tier = sc.tiers.get(tier_id)
+    if tier is None:
+        return None
+    words: TierWords | Tier = tier.parent if audience == "parent" and tier.parent else tier
+    red = [f for f in flags if f.level == "red_flag"]
+    present = {f.id for f in red}
+    where, escalate = words.where, words.escalate
+    # a red flag at the plan's own tier may send the patient somewhere else
+    for f in red:
+        ref = sc.referrals.get(f.id)
+        if ref is None or f.urgency != tier_id:
+            continue
+        parent = audience == "parent"
+        where = (ref.parent_where if parent else None) or ref.where or where
+        escalate = (ref.parent_escalate if parent else None) or ref.escalate or escalate
+        break
+    why = [f.patient_message for f in red]
+    why += [c.patient_reason for c in combinations(present, rules) if c.urgency == tier_id]
+    why = advice_mod.told(audience, why)
+    lead = words.do_now or rules.advice.for_reader(audience).leads["refer"]
+    sections: list[AdviceSection] = []
+    if words.do_now:
+        sections += _section("do_now", "What to do now", [words.do_now])
+    sections += _section("where_to_go", "Where to go, and how soon", [where, words.when])
+    sections += _section("watch_for", "Why", why)
+    sections += _section("if_worse", "If it gets worse", [escalate])
+    return Advice(title=words.title, lead=lead, sections=tuple(sections))
+
+
+def before_we_start_page(
+    rules: RuleSet,
+    checks: tuple[Check, ...],
+    companions: tuple[CompanionItem, ...],
+    audience: Audience,
+) -> Advice | None:
+    """The ``check_first`` page: the questions still to be asked, in plain words, what
+    helps meanwhile, and when not to wait."""
+    sc = rules.screening
+    if sc is None:
+        return None
+    page = sc.before_we_start
+    words: PageWords | BeforeWeStart = page.parent if audience == "parent" and page.parent else page
+    about = [sc.questions[c.id].patient for c in checks if c.id in sc.questions]
+    about += _note_topics(rules, checks)
+    about += [  # a factor's own open question (warfarin without a known INR)
+        rules.health_factors[c.id].open_check_patient
+        for c in checks
+        if c.kind == "factor" and c.id in rules.health_factors
+    ]
+    sections = _section("questions", words.asked_about, about)
+    text = rules.advice.for_reader(audience)
+    helps = [text.other_therapies_lead] if companions else []
+    helps += [c.patient_text for c in companions]
+    sections += _section("other_therapies", "What can help meanwhile", helps)
+    sections += _section("next", "What happens next", [words.next])
+    sections += _section("warning_signs", "When not to wait", [words.meanwhile])
+    return Advice(title=words.title, lead=words.lead, sections=tuple(sections))
+
+
+def _note_topics(rules: RuleSet, checks: tuple[Check, ...]) -> list[str]:
+    """For notes checks with no question of their own: the questions they stand for."""
+    sc = rules.screening
+    assert sc is not None
+    out: list[str] = []
+    for c in checks:
+        if c.id in sc.questions:
+            continue
+        for qid in sc.note_questions.get(c.id, ()):
+            if qid in sc.questions:
+                out.append(sc.questions[qid].patient)
+    return out

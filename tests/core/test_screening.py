@@ -1,0 +1,96 @@
+"""The red-flag screen: urgency by what a red flag could be, and its referral pages."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from needleplan import load_rules
+from needleplan.planner import plan
+from needleplan.profile import ConditionProfile
+from needleplan.screening import urgency
+from needleplan.vocab import URGENCIES
+
+RULES = load_rules()
+RED_FLAGS = sorted(k for k, hf in RULES.health_factors.items() if hf.level == "red_flag")
+
+
+def _profile(factors: list[str], **extra: object) -> ConditionProfile:
+    data = {
+        "condition": "low_back_pain",
+        "severity": 6,
+        "duration": "3 weeks",
+        "age": 60,
+        "health_factors": factors,
+        **extra,
+    }
+    return ConditionProfile.model_validate(data, context={"rules": RULES})
+
+
+def _rank(u: str) -> int:
+    return URGENCIES.index(u)  # type: ignore[arg-type]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(RED_FLAGS), max_size=4, unique=True),
+    st.sampled_from(RED_FLAGS),
+)
+def test_adding_a_red_flag_never_lowers_urgency(flags: list[str], more: str) -> None:
+    before = plan(_profile(flags), RULES)
+    after = plan(_profile([*flags, more] if more not in flags else flags), RULES)
+    assert after.decision == "refer"
+    assert _rank(after.urgency) >= _rank(before.urgency)
+    # and never below the added flag's own tier
+    assert _rank(after.urgency) >= _rank(RULES.health_factors[more].urgency)
+
+
+def test_every_red_flag_has_a_tier_and_every_tier_its_words() -> None:
+    assert RULES.screening is not None
+    for fid in RED_FLAGS:
+        assert RULES.health_factors[fid].urgency != "none", fid
+    for tier in ("routine", "soon", "same_day", "emergency"):
+        words = RULES.screening.tiers[tier]  # type: ignore[index]
+        assert words.title and words.where and words.when and words.escalate
+    titles = {RULES.screening.tiers[t].title for t in RULES.screening.tiers}
+    assert len(titles) == len(RULES.screening.tiers), "each urgency has its own title"
+
+
+def test_combinations_raise_the_tier_and_say_why() -> None:
+    alone = plan(_profile(["unexplained_weight_loss"]), RULES)
+    both = plan(_profile(["unexplained_weight_loss", "unremitting_night_pain"]), RULES)
+    assert (alone.urgency, both.urgency) == ("soon", "same_day")
+    why = next(s for s in both.advice.sections if s.id == "watch_for")
+    assert any("today" in item for item in why.items)
+    neuro = plan(_profile(["unremitting_night_pain", "progressive_neurological_deficit"]), RULES)
+    assert neuro.urgency == "emergency"
+
+
+def test_urgency_of_no_red_flag_is_none() -> None:
+    assert urgency((), RULES) == "none"
+
+
+def test_every_referral_says_where_when_why_and_when_to_escalate() -> None:
+    for fid in RED_FLAGS:
+        result = plan(_profile([fid]), RULES)
+        ids = [s.id for s in result.advice.sections]
+        assert {"where_to_go", "watch_for", "if_worse"} <= set(ids), fid
+        if result.urgency == "emergency":
+            assert ids[0] == "do_now", fid
+            assert result.advice.lead.startswith("Call emergency services"), fid
+        else:
+            assert "do_now" not in ids, fid
+
+
+def test_a_hot_joint_is_not_sent_to_the_gp() -> None:
+    result = plan(_profile(["hot_swollen_joint"], condition="knee_osteoarthritis"), RULES)
+    where = next(s for s in result.advice.sections if s.id == "where_to_go")
+    assert "emergency department" in where.items[0]
+    assert "Not your GP" in where.items[0]
+
+
+def test_a_parent_reads_about_the_child() -> None:
+    result = plan(_profile(["hot_swollen_joint"], age=15), RULES)
+    where = next(s for s in result.advice.sections if s.id == "where_to_go")
+    assert where.items[0].startswith("Take your child")
+    assert "child" in result.advice.title
