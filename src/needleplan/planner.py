@@ -964,7 +964,8 @@ def _needling_warnings(
     guideline = rules.conditions[profile.condition].guideline
     if guideline:
         found.append(Warning("guideline", guideline))
-    for site in sites:
+    answered = "suspected_dvt" in screening.answers(profile)  # asked at intake already
+    for site in () if answered else sites:
         asked = [r.message for r in site.reasons if r.flag == "dvt_question"]
         if asked:
             found.append(Warning("dvt_question", asked[0]))
@@ -1107,7 +1108,7 @@ def plan(
         unchecked=unchecked,
         flags=flags,
         warnings=_warnings(profile, rules, unchecked)
-        + (_needling_warnings(profile, rules, sites) if decision in NEEDLING else ())
+        + (_needling_warnings(profile, rules, sites) if planned in NEEDLING else ())
         + extra,
         companions=companions,
         expectations=expectations,
