@@ -13,7 +13,21 @@ import re
 from typing import TYPE_CHECKING
 
 from .results import Advice, AdviceSection, Cadence, CompanionItem, Course, Flag, SiteVerdict
-from .vocab import EVERY_SITE_AVOIDED, GOING_ON, NEEDLING, Audience, Decision, Urgency, plural
+from .vocab import (
+    EVERY_SITE_AVOIDED,
+    FIRST_TRIMESTER,
+    GOING_ON,
+    NEEDLING,
+    REVIEW_EMERGENCY,
+    REVIEW_NO_CHANGE_YET,
+    REVIEW_NOTES,
+    REVIEW_NOTES_RED_FLAG,
+    Audience,
+    Decision,
+    Urgency,
+    plural,
+)
+from .wording import say
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
@@ -34,92 +48,36 @@ def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
     return [AdviceSection(sid, heading, kept)] if kept else []
 
 
-#: What the page says in needleplan's own words, by reader: a patient reads about
-#: themself, a parent or guardian (a patient under 18) about their child. The rule set's
-#: texts have their parent versions in its ``advice.parent``.
-_WORDS: dict[str, dict[str, str]] = {
-    "patient": {
-        "your_sessions": "Your sessions",
-        "check": "After session {n}, you and your therapist check how it is going and "
-        "decide together whether to go on.",
-        "kept_safe": "Some places will not be needled, to keep you safe.",
-        "site_care": "Extra care for you",
-        "pain_back": "If pain comes back, talk to your therapist again.",
-        "emergency": "You may have a serious problem from needling.",
-        "refer": "Some of your symptoms need a doctor to check them before more treatment.",
-        "refer_now": "Some of your symptoms need a hospital check now.",
-        "continue": "Your treatment goes on as planned.",
-        "extend": "You are still getting better, so a few more sessions are planned.",
-        "discharge": "You can now look after this yourself.",
-        "discharge_next": "Keep doing your exercises. Come back if the pain returns or gets worse.",
-        "stopped": "Needling stops for now. Your therapist will talk with you about what "
-        "comes next.",
-        "progress": "Your progress",
-        "refer_title": "You need a medical check first",
-        "no_change_yet": "Your pain has not changed much yet. You and your therapist will "
-        "decide together whether to finish the first sessions.",
-        "cleared_first": "A doctor must check you before any more needling.",
-        "tell_staff": "Tell the staff you had dry needling, and where on your body.",
-        "if_agreed": "If you and your therapist agree: up to {rest} more. If there is still no "
-        "real change then, needling stops.",
-        "as_you": "",
-    },
-    "parent": {
-        "your_sessions": "Your child's sessions",
-        "check": "After session {n}, you, your child and the therapist check how it is "
-        "going and decide together whether to go on.",
-        "kept_safe": "Some places will not be needled, to keep your child safe.",
-        "site_care": "Extra care for your child",
-        "pain_back": "If the pain comes back, talk to the therapist again.",
-        "emergency": "Your child may have a serious problem from needling.",
-        "refer": "Some of your child's symptoms need a doctor to check them before more treatment.",
-        "refer_now": "Some of your child's symptoms need a hospital check now.",
-        "continue": "Your child's treatment goes on as planned.",
-        "extend": "Your child is still getting better, so a few more sessions are planned.",
-        "discharge": "Your child can now look after this at home.",
-        "discharge_next": "Help your child keep doing the exercises. Come back if the pain "
-        "returns or gets worse.",
-        "stopped": "Needling stops for now. The therapist will talk with you and your child "
-        "about what comes next.",
-        "progress": "Your child's progress",
-        "refer_title": "Your child needs a medical check first",
-        "no_change_yet": "Your child's pain has not changed much yet. You, your child and the "
-        "therapist will decide together whether to finish the first sessions.",
-        "cleared_first": "A doctor must check your child before any more needling.",
-        "tell_staff": "Tell the staff your child had dry needling, and where on the body.",
-        "if_agreed": "If you, your child and the therapist agree: up to {rest} more. If there is "
-        "still no real change then, needling stops.",
-        "as_you": "Where a note below says 'you', it means your child.",
-    },
-}
-
-
 def _other_therapies(
-    companions: tuple[CompanionItem, ...], text: AdviceText, *, instead: bool = False
+    rules: RuleSet,
+    companions: tuple[CompanionItem, ...],
+    text: AdviceText,
+    *,
+    instead: bool = False,
 ) -> list[AdviceSection]:
     """The other therapies: alongside needling, or ``instead`` of it."""
     items = [text.other_therapies_lead] if companions else []
     items += [c.patient_text for c in companions]
-    heading = "What can help instead" if instead else "What helps alongside"
+    heading = say(rules, "page.heading.instead" if instead else "page.heading.alongside")
     return _section("other_therapies", heading, items)
 
 
 _TO_THE_PATIENT = re.compile(r"\b[Yy]ou(?:r|rs|rself)?\b")
 
 
-def _told(words: dict[str, str], messages: list[str]) -> list[str]:
+def _told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
     """The rule set's messages to the patient. On a parent's page, where one of them
     speaks to "you" (the child), a first line says so."""
     messages = [m for m in messages if m]
-    frame = words["as_you"]
+    frame = say(rules, "page.as_you", audience)
     if frame and any(_TO_THE_PATIENT.search(m) and "child" not in m for m in messages):
         return [frame, *messages]
     return messages
 
 
-def told(audience: Audience, messages: list[str]) -> list[str]:
+def told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
     """The rule set's messages to the patient, framed for ``audience`` (see ``_told``)."""
-    return _told(_WORDS[audience], messages)
+    return _told(rules, audience, messages)
 
 
 def _site_care(
@@ -160,7 +118,7 @@ def think_again(
         if rules.health_factors[f.id].level == "not_indicated"
     ]
     if profile.severity == 0:
-        texts.append(_WORDS[audience]["pain_back"])
+        texts.append(say(rules, "page.pain_back", audience))
     return tuple(texts)
 
 
@@ -183,51 +141,60 @@ def plan_advice(
     :func:`think_again`); only a plan that does not needle shows it.
     """
     text = rules.advice.for_reader(audience)
-    words = _WORDS[audience]
+
+    def heading(name: str) -> str:
+        return say(rules, f"page.heading.{name}", audience)
+
     lead = text.leads[decision]
-    first = [f.patient_message for f in flags if f.id == "first_trimester"]
+    first = [f.patient_message for f in flags if f.id == FIRST_TRIMESTER]
     if first and decision in NEEDLING:
         lead = f"{first[0]} {lead}"
     if audience == "parent" and decision in NEEDLING:
         lead = f"{text.parent_note} {lead}"
     sections: list[AdviceSection] = []
     if decision == "refer":
-        go = text.referral[urgency if urgency != "none" else "routine"]
-        sections += _section("where_to_go", "Where to go, and how soon", [go.where, go.when])
+        go = text.referral[
+            urgency if urgency != "none" else rules.plan_rules.default_urgency.urgency
+        ]
+        sections += _section("where_to_go", heading("where_to_go"), [go.where, go.when])
         sections += _section(
             "watch_for",
-            "Why",
-            _told(words, [f.patient_message for f in flags if f.level == "red_flag"]),
+            heading("why"),
+            _told(rules, audience, [f.patient_message for f in flags if f.level == "red_flag"]),
         )
     elif decision in ("do_not_needle", "not_indicated"):
         stopping = "contraindication" if decision == "do_not_needle" else "not_indicated"
         why = [f.patient_message for f in flags if f.level == stopping]
         if any(f.id == EVERY_SITE_AVOIDED for f in flags):
             why += avoided_reasons(sites, rules)  # each site's own reason
-        sections += _section("why", "Why", _told(words, why))
-        sections += _other_therapies(companions, text, instead=True)
-        sections += _section("when_to_reconsider", "When to think again", list(reconsider))
+        sections += _section("why", heading("why"), _told(rules, audience, why))
+        sections += _other_therapies(rules, companions, text, instead=True)
+        sections += _section("when_to_reconsider", heading("when_to_reconsider"), list(reconsider))
     else:
         sessions = [
-            f"{plural(course.initial_block, 'session')} to start, about "
-            f"{plural(cadence.per_week, 'session')} a week.",
-            words["check"].format(n=course.reassess_after),
+            say(
+                rules,
+                "page.sessions_count",
+                audience,
+                sessions=plural(course.initial_block, "session"),
+                per_week=plural(cadence.per_week, "session"),
+            ),
+            say(rules, "page.check", audience, n=course.reassess_after),
         ]
-        sections += _section("your_sessions", words["your_sessions"], [text.what_it_is, *sessions])
+        your_sessions = say(rules, "page.your_sessions", audience)
+        sections += _section("your_sessions", your_sessions, [text.what_it_is, *sessions])
         care = _site_care(sites)
         care += [
-            f.patient_message
-            for f in flags
-            if f.level == "precaution" and f.id != "first_trimester"
+            f.patient_message for f in flags if f.level == "precaution" and f.id != FIRST_TRIMESTER
         ]
         if any(s.verdict == "avoid" for s in sites):  # which, and why, first
-            care[:0] = [words["kept_safe"], *avoided_reasons(sites, rules)]
-        care = _told(words, care)
-        sections += _section("site_care", words["site_care"], care)
-        sections += _section("what_to_expect", "What to expect", list(text.what_to_expect))
-        sections += _other_therapies(companions, text)
-        sections += _section("aftercare", "After each session", list(text.aftercare))
-        sections += _section("warning_signs", "When to get help", list(text.warning_signs))
+            care[:0] = [say(rules, "page.kept_safe", audience), *avoided_reasons(sites, rules)]
+        care = _told(rules, audience, care)
+        sections += _section("site_care", say(rules, "page.site_care", audience), care)
+        sections += _section("what_to_expect", heading("what_to_expect"), list(text.what_to_expect))
+        sections += _other_therapies(rules, companions, text)
+        sections += _section("aftercare", heading("aftercare"), list(text.aftercare))
+        sections += _section("warning_signs", heading("warning_signs"), list(text.warning_signs))
     return Advice(title=text.titles[decision], lead=lead, sections=tuple(sections))
 
 
@@ -250,83 +217,84 @@ def review_advice(
     the writers' to show (a list, a chart). ``title`` and ``given_lead``, when given,
     are the deciding finding's own (from the rule set's review table).
     """
-    text = rules.advice.for_reader(review.audience)
-    words = _WORDS[review.audience]
+    audience = review.audience
+    text = rules.advice.for_reader(audience)
+
+    def heading(name: str) -> str:
+        return say(rules, f"page.heading.{name}", audience)
+
     verdict = review.verdict
     urgency = "emergency" if verdict == "emergency" else review.urgency
     if verdict == "refer" and urgency == "none":
-        urgency = "routine"
+        urgency = rules.plan_rules.default_urgency.urgency
     sections: list[AdviceSection] = []
     if urgency in text.referral:
         go = text.referral[urgency]  # type: ignore[index]
         where = [go.where, go.when]
-        if verdict == "emergency" or any(s.rule == "review.notes" for s in review.rationale):
-            where.append(words["tell_staff"])  # a possible needling injury
-        sections += _section("where_to_go", "Where to go, and how soon", where)
-        sections += _section("watch_for", "Why", _told(words, list(why)))
+        if verdict == "emergency" or any(s.rule == REVIEW_NOTES for s in review.rationale):
+            where.append(say(rules, "page.tell_staff", audience))  # a possible needling injury
+        sections += _section("where_to_go", heading("where_to_go"), where)
+        sections += _section("watch_for", heading("why"), _told(rules, audience, list(why)))
     else:  # needling stops without a doctor first: why, in the page's words
-        sections += _section("why", "Why", _told(words, list(why)))
-    lead, items = _next_steps(review)
-    sections += _section("your_progress", "What happens next", items)
+        sections += _section("why", heading("why"), _told(rules, audience, list(why)))
+    lead, items = _next_steps(review, rules)
+    sections += _section("your_progress", heading("next"), items)
     if urgency == "none":
         instead = verdict in ("stop_needling", "discharge")
-        sections += _other_therapies(companions, text, instead=instead)
+        sections += _other_therapies(rules, companions, text, instead=instead)
     if verdict in GOING_ON:
-        sections += _section("site_care", words["site_care"], _told(words, list(care)))
-        sections += _section("aftercare", "After each session", list(text.aftercare))
+        care_lines = _told(rules, audience, list(care))
+        sections += _section("site_care", say(rules, "page.site_care", audience), care_lines)
+        sections += _section("aftercare", heading("aftercare"), list(text.aftercare))
     if urgency != "emergency":
-        sections += _section("warning_signs", "When to get help", list(text.warning_signs))
+        sections += _section("warning_signs", heading("warning_signs"), list(text.warning_signs))
     return Advice(
-        title=title or _review_title(review), lead=given_lead or lead, sections=tuple(sections)
+        title=title or _review_title(review, rules),
+        lead=given_lead or lead,
+        sections=tuple(sections),
     )
 
 
-def _next_steps(review: Review) -> tuple[str, list[str]]:
+def _next_steps(review: Review, rules: RuleSet) -> tuple[str, list[str]]:
     """(lead, items) in plain words: what the verdict means for the patient (or child)."""
     verdict = review.verdict
-    words = _WORDS[review.audience]
+    audience = review.audience
+
+    def lead(name: str) -> str:
+        return say(rules, f"review.lead.{name}", audience)
+
     sessions = plural(review.next.sessions, "session")
-    more = f"Next: {sessions} more, then another check."
+    more = say(rules, "page.next_more", audience, sessions=sessions)
     if 0 < review.next.reassess_after < review.next.sessions:  # a check comes first
         first = plural(review.next.reassess_after, "session")
-        more = f"Next: {first} more, then a check on how it is going "
-        more += f"(up to {sessions} more in all)."
+        more = say(rules, "page.next_check_first", audience, first=first, sessions=sessions)
     said = {step.rule for step in review.rationale}
     if verdict == "emergency":
-        return words["emergency"], []
+        return lead("emergency"), []
     if verdict == "refer":
-        return words["refer_now" if review.urgency == "emergency" else "refer"], []
+        return lead("refer_now" if review.urgency == "emergency" else "refer"), []
     if verdict == "continue":
-        if "review.no_change_yet" in said:  # the rest of the block only if both agree
-            return words["no_change_yet"], [words["if_agreed"].format(rest=sessions)]
-        return words["continue"], [more]
+        if REVIEW_NO_CHANGE_YET in said:  # the rest of the block only if both agree
+            return lead("no_change_yet"), [say(rules, "page.if_agreed", audience, rest=sessions)]
+        return lead("continue"), [more]
     if verdict == "extend":
-        return words["extend"], [more]
+        return lead("extend"), [more]
     if verdict == "discharge":
-        return words["discharge"], [words["discharge_next"]]
+        return lead("discharge"), [lead("discharge_next")]
     if review.urgency == "emergency":
-        if "review.notes_red_flag" in said:  # symptoms told, not a needling injury
-            return f"{words['refer_now']} Needling stops for now.", []
-        return f"{words['emergency']} Needling stops for now.", []
-    if "review.emergency" in said:  # an emergency at an earlier session: cleared first
-        return f"{words['stopped']} {words['cleared_first']}", []
+        if REVIEW_NOTES_RED_FLAG in said:  # symptoms told, not a needling injury
+            return f"{lead('refer_now')} {lead('stops_for_now')}", []
+        return f"{lead('emergency')} {lead('stops_for_now')}", []
+    if REVIEW_EMERGENCY in said:  # an emergency at an earlier session: cleared first
+        return f"{lead('stopped')} {lead('cleared_first')}", []
     if review.urgency != "none":  # a doctor first: where to go follows
-        return f"Needling stops for now. {words['cleared_first']}", []
-    return words["stopped"], []
+        return f"{lead('stops_for_now')} {lead('cleared_first')}", []
+    return lead("stopped"), []
 
 
-def _review_title(review: Review) -> str:
-    words = _WORDS[review.audience]
+def _review_title(review: Review, rules: RuleSet) -> str:
     if review.verdict == "emergency" or review.urgency == "emergency":
-        return "Get emergency help now"
-    if any(step.rule == "review.no_change_yet" for step in review.rationale):
-        return f"{words['progress']}: time to decide together"
-    return {
-        "continue": f"{words['progress']}: keep going",
-        "extend": f"{words['progress']}: a few more sessions",
-        "discharge": f"{words['progress']}: time to manage on your own"
-        if review.audience == "patient"
-        else f"{words['progress']}: time to manage at home",
-        "stop_needling": f"{words['progress']}: a change of plan",
-        "refer": words["refer_title"],
-    }[review.verdict]
+        return say(rules, "review.title.emergency", review.audience)
+    if any(step.rule == REVIEW_NO_CHANGE_YET for step in review.rationale):
+        return say(rules, "review.title.decide", review.audience)
+    return say(rules, f"review.title.{review.verdict}", review.audience)

@@ -50,9 +50,10 @@ from .schedule import ClinicCalendar, session_dates
 from .vocab import (
     ADULT_AGE,
     EVERY_SITE_AVOIDED,
-    FIRST_TRIMESTER_WEEKS,
+    FIRST_TRIMESTER,
     FLAG_LEVELS,
     NEEDLING,
+    NO_PAIN,
     PLACE_WORDS,
     SIDED_REGIONS,
     VERDICTS,
@@ -63,8 +64,10 @@ from .vocab import (
     Place,
     Urgency,
     most_urgent,
+    plural,
     spoken,
 )
+from .wording import say
 
 _LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(FLAG_LEVELS)}
 _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
@@ -83,7 +86,8 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
     flags = [f for factor in profile.health_factors for f in _factor_flags(rules, factor, reader)]
     if profile.age is not None:
         flags += _age_flags(rules, profile.age)
-    if profile.severity == 0:
+    severity = profile.severity
+    if isinstance(severity, int) and severity <= rules.plan_rules.no_pain.severity_at_most:
         flags.append(_no_pain_flag(rules, reader))
     elif _low_pain(profile, rules) and not _function_shows_need(profile, rules):
         flags.append(_low_pain_flag(rules, reader))
@@ -152,8 +156,9 @@ def _reconsider(profile: ConditionProfile, rules: RuleSet, flags: tuple[Flag, ..
     """When to think again, for the not-indicated findings the planner itself raises."""
     ids = {f.id for f in flags if f.level == "not_indicated"}
     texts = []
-    if "first_trimester" in ids and "first_trimester" in rules.health_factors:
-        texts.append(rules.health_factors["first_trimester"].reconsider)
+    if FIRST_TRIMESTER in ids:
+        weeks = rules.plan_rules.first_trimester.weeks_below
+        texts.append(say(rules, "plan_rules.first_trimester.reconsider", weeks_below=weeks))
     if "advice_first" in ids:
         texts.append(rules.duration.advice_first[profile.condition].reconsider)
     if "low_pain" in ids and rules.severity.low_pain is not None:
@@ -172,29 +177,21 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
     if hf.place:
         if not factor.places:
             # cannot be checked without its place: do not needle until it is named
-            return (
-                Flag(
-                    factor.id,
-                    "contraindication",
-                    hf.label,
-                    f"{hf.label} without a place: needleplan cannot tell which sites it "
-                    "rules out. Name the place (e.g. '- "
-                    f"{factor.id}: left_arm') and plan again. {hf.message}",
-                    source,
-                    told,
-                ),
+            missing = say(
+                rules, "flag.place_missing", label=hf.label, factor=factor.id, message=hf.message
             )
+            return (Flag(factor.id, "contraindication", hf.label, missing, source, told),)
         places = ", ".join(spoken(p) for p in factor.places)
-        there = "do not needle there" if hf.level == "contraindication" else "take care there"
         where = " and ".join(PLACE_WORDS[p] for p in factor.places)
+        there = "contraindication" if hf.level == "contraindication" else "precaution"
         return (
             Flag(
                 factor.id,
                 "precaution",
-                f"{hf.label} ({places}): {there}",
-                f"{hf.message} Applies at the {places} only; sites elsewhere may be needled.",
+                say(rules, f"flag.at_place.label.{there}", label=hf.label, places=places),
+                say(rules, "flag.at_place.message", message=hf.message, places=places),
                 source,
-                f"{told} This is about the {where}." if told else told,
+                say(rules, "flag.at_place.told", told=told, where=where) if told else told,
             ),
         )
     flag = Flag(factor.id, hf.level, hf.label, hf.message, source, told, hf.urgency)
@@ -219,33 +216,41 @@ def _age_flags(rules: RuleSet, age: int) -> tuple[Flag, ...]:
 
 
 def _no_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
-    who = "Your child has" if reader == "parent" else "You have"
+    """The plan rule ``no_pain``: a pain-driven course has nothing to show."""
+    review = rules.review
     return Flag(
-        "no_pain",
+        NO_PAIN,
         "not_indicated",
-        "No pain (NRS 0)",
-        "Pain NRS 0: a pain-driven needling course is not indicated, and its "
-        f"reassessment test (a {rules.review.nrs_points}-point or "
-        f"{rules.review.nrs_percent:g}% fall) could never be met.",
-        rules.cite(rules.review.sources),
-        f"{who} no pain at the moment, so needling is not needed now.",
+        say(rules, "plan_rules.no_pain.label"),
+        say(
+            rules,
+            "plan_rules.no_pain.message",
+            points=review.nrs_points,
+            percent=review.nrs_percent,
+        ),
+        rules.cite(rules.plan_rules.no_pain.sources),
+        say(rules, "plan_rules.no_pain.told", reader),
     )
 
 
 def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> list[Flag]:
-    """In the first trimester: not now, reconsider from 14 weeks (the rule set's
-    ``first_trimester`` entry says it)."""
-    first = rules.health_factors.get("first_trimester")
-    if weeks is None or weeks >= FIRST_TRIMESTER_WEEKS or first is None:
+    """The plan rule ``first_trimester``: not now, reconsider from ``weeks_below``."""
+    rule = rules.plan_rules.first_trimester
+    if weeks is None or weeks >= rule.weeks_below:
         return []
     return [
         Flag(
-            "first_trimester",
-            first.level,  # type: ignore[arg-type]
-            f"{first.label} ({weeks} weeks)",
-            first.message,
-            rules.cite(first.sources),
-            first.message_for(reader),
+            FIRST_TRIMESTER,
+            "not_indicated",  # not now: reconsider from weeks_below (a design choice)
+            say(rules, "plan_rules.first_trimester.label", weeks=weeks),
+            say(
+                rules,
+                "plan_rules.first_trimester.message",
+                weeks=weeks,
+                weeks_below=rule.weeks_below,
+            ),
+            rules.cite(rule.sources),
+            say(rules, "plan_rules.first_trimester.told", reader, weeks_below=rule.weeks_below),
         )
     ]
 
@@ -377,13 +382,10 @@ def _decision(
         flag = Flag(
             EVERY_SITE_AVOIDED,
             "contraindication",
-            "Every planned site must be avoided",
-            f"Not one of {names} can be needled as planned, for the reason given at each "
-            "site. Choose other sites, or use the other therapies.",
+            say(rules, "plan_rules.every_site_avoided.label"),
+            say(rules, "plan_rules.every_site_avoided.message", names=names),
             "; ".join(dict.fromkeys(r.source for s in sites for r in s.reasons)),
-            "The places the therapist planned to needle are not safe to needle for your child."
-            if reader == "parent"
-            else "The places your therapist planned to needle are not safe to needle for you.",
+            say(rules, "plan_rules.every_site_avoided.told", reader),
         )
         return "do_not_needle", [flag, *flags]
     if "precaution" in levels or any(s.verdict != "ok" for s in sites):
@@ -454,8 +456,12 @@ def _smallest_dose(
     if band in rules.duration.smallest_dose:
         return (
             f"duration.{band}",
-            f"pain for {_duration_text(profile.duration)} is {band}: advice, reassurance and "
-            "staying active come first, so the first block is the smallest dose a trial tested",
+            say(
+                rules,
+                "step.smallest.duration",
+                duration=_duration_text(profile.duration),
+                band=band,
+            ),
             rules.duration.smallest_dose_sources or rules.duration.sources,
         )
     for factor in profile.health_factors:
@@ -463,8 +469,7 @@ def _smallest_dose(
         if hf.smallest_dose:
             return (
                 f"health_factors.{factor.id}",
-                f"{hf.label}: a lighter dose, so the first block is the smallest dose a trial "
-                "tested",
+                say(rules, "step.smallest.factor", label=hf.label),
                 hf.sources,
             )
     return None
@@ -472,7 +477,8 @@ def _smallest_dose(
 
 def _smallest_step(rules: RuleSet, cid: str, rule: str, why: str, sources: tuple[str, ...]) -> Step:
     block = min(rules.conditions[cid].trial_doses)
-    return Step(rule, f"initial block {block}", "applied", why, rules.cite(sources))
+    change = say(rules, "step.initial_block.change", low=block)
+    return Step(rule, change, "applied", why, rules.cite(sources))
 
 
 def _held_step(rules: RuleSet, what: str, value: int | str, block: int) -> Step:
@@ -480,19 +486,15 @@ def _held_step(rules: RuleSet, what: str, value: int | str, block: int) -> Step:
     if what == "severity":
         band = rules.severity.band(value)
         rule = f"severity.{band}"
-        why = f"{_severity_text(value)} is in the {band} band"
+        key = "step.severity.reason" if isinstance(value, int) else "step.severity.reason_word"
+        why = say(rules, key, severity=value, band=band)
         sources = rules.severity.sources
     else:
         rule = "previous_response.good"
-        why = "needling helped before"
+        why = say(rules, "step.good_response.reason")
         sources = rules.course.good_response_sources
-    return Step(
-        rule,
-        "0",
-        "none",
-        f"{why}: no change, the first block stays at the smallest tested dose ({block})",
-        rules.cite(sources),
-    )
+    why = say(rules, "step.smallest.held", why=why, block=block)
+    return Step(rule, "0", "none", why, rules.cite(sources))
 
 
 def _doses(condition: Condition) -> tuple[int, ...]:
@@ -505,12 +507,20 @@ def _initial_step(rules: RuleSet, cid: str) -> Step:
     condition = rules.conditions[cid]
     low, high = condition.initial_block.low, condition.initial_block.high
     tested = ", ".join(str(d) for d in condition.trial_doses)
+    change = "step.initial_block.change" if low == high else "step.initial_block.change_range"
     return Step(
         f"conditions.{cid}.initial_block",
-        f"initial block {low}" if low == high else f"initial block {low} (range {low}-{high})",
+        say(rules, change, low=low, high=high),
         "applied",
-        f"{condition.label}: trials tested {tested} session(s) ({condition.note}); the "
-        f"initial block stays within {low}-{high}",
+        say(
+            rules,
+            "step.initial_block.reason",
+            condition=condition.label,
+            tested=tested,
+            note=condition.note,
+            low=low,
+            high=high,
+        ),
         rules.cite(condition.sources),
     )
 
@@ -522,12 +532,10 @@ def _block_step(
     condition = rules.conditions[cid]
     block, effect = _dose_step(block, step, _doses(condition))
     high = condition.initial_block.high
-    reason = why + (
-        ": the next larger trial dose for the initial block"
-        + (f", held at the trials' largest dose ({high})" if effect == "capped" else "")
-        if step
-        else ": no change to the initial block"
-    )
+    said = "step.block.unchanged"
+    if step:
+        said = "step.block.capped" if effect == "capped" else "step.block.larger"
+    reason = say(rules, said, why=why, high=high)
     return block, Step(rule, _signed(step) if step else "0", effect, reason, rules.cite(sources))
 
 
@@ -539,7 +547,12 @@ def _severity_step(rules: RuleSet, cid: str, block: int, severity: int | str) ->
         block,
         f"severity.{band}",
         rules.severity.block_step.get(band, 0),
-        f"{_severity_text(severity)} is in the {band} band",
+        say(
+            rules,
+            "step.severity.reason" if isinstance(severity, int) else "step.severity.reason_word",
+            severity=severity,
+            band=band,
+        ),
         rules.severity.sources,
     )
 
@@ -552,7 +565,7 @@ def _duration_step(rules: RuleSet, cid: str, block: int, weeks: float) -> tuple[
         block,
         f"duration.{band}",
         rules.duration.block_step.get(band, 0),
-        f"pain for {_duration_text(weeks)} is {band}",
+        say(rules, "step.duration.reason", duration=_duration_text(weeks), band=band),
         rules.duration.sources,
     )
 
@@ -566,8 +579,11 @@ def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, Step
         "previous_response.good",
         _signed(step) if step else "0",
         effect,
-        "needling helped before, so the first review can come sooner"
-        + (f"; held at the trials' smallest dose ({low})" if effect == "capped" else ""),
+        say(
+            rules,
+            "step.good_response.capped" if effect == "capped" else "step.good_response.reason",
+            low=low,
+        ),
         rules.cite(course_rules.good_response_sources),
     )
 
@@ -576,8 +592,8 @@ def _course_step(rules: RuleSet, rule: str, step: int, why: str, sources: tuple[
     """A prognostic factor's effect: on the expected recovery, never on the sessions."""
     if step == 0:
         return Step(rule, "0", "none", why, rules.cite(sources))
-    change = "longer recovery" if step > 0 else "shorter recovery"
-    why += "; the needling sessions are not changed (prognosis is not a needling dose)"
+    change = say(rules, "step.course.longer" if step > 0 else "step.course.shorter")
+    why = say(rules, "step.course.not_a_dose", why=why)
     return Step(rule, change, "applied", why, rules.cite(sources))
 
 
@@ -588,21 +604,21 @@ def _reassess_step(rules: RuleSet, block: int, previous_response: str) -> tuple[
         max(1, math.ceil(block * course_rules.reassess_fraction)),
         block,
     )
-    reason = (
-        f"reassess after {course_rules.reassess_after_at_most} sessions or "
-        f"{course_rules.reassess_fraction:.0%} of the initial block, whichever comes first: "
-        f"no meaningful change (NRS {rules.review.nrs_points} points or "
-        f"{rules.review.nrs_percent:g}%) by then means review the plan, not add sessions"
+    reason = say(
+        rules,
+        "step.reassess.reason",
+        at_most=course_rules.reassess_after_at_most,
+        fraction=course_rules.reassess_fraction,
+        points=rules.review.nrs_points,
+        percent=rules.review.nrs_percent,
     )
     sources = course_rules.reassess_sources
     if previous_response == "none":
         earlier = min(reassess, course_rules.no_response_reassess_after)
-        reason = (
-            "needling did not help before, which predicts a poor response and more "
-            f"soreness: reassess after session {earlier}; the count is not raised"
-        )
+        reason = say(rules, "step.reassess.no_response", n=earlier)
         reassess, sources = earlier, course_rules.no_response_sources
-    step = Step("reassess", f"after session {reassess}", "applied", reason, rules.cite(sources))
+    change = say(rules, "step.reassess.change", n=reassess)
+    step = Step("reassess", change, "applied", reason, rules.cite(sources))
     return reassess, step
 
 
@@ -611,11 +627,14 @@ def _ceiling_step(rules: RuleSet, cid: str) -> Step:
     ceiling = rules.ceiling(cid)
     return Step(
         "course.ceiling",
-        f"at most {ceiling}",
+        say(rules, "step.ceiling.change", ceiling=ceiling),
         "applied",
-        f"extend one block at a time only while each block keeps improving, to at most "
-        f"{ceiling} sessions (practice ceiling); a progress note every "
-        f"{course_rules.progress_note_every} sessions",
+        say(
+            rules,
+            "step.ceiling.reason",
+            ceiling=ceiling,
+            every=course_rules.progress_note_every,
+        ),
         rules.cite((*course_rules.ceiling_sources, *course_rules.progress_note_sources)),
     )
 
@@ -632,7 +651,7 @@ def _prognostic(
                 (
                     f"health_factors.{factor.id}",
                     hf.prognostic_step,
-                    f"{hf.label}: {_course_effect(hf.prognostic_step)}",
+                    say(rules, _course_effect(hf.prognostic_step), label=hf.label),
                     hf.sources,
                 )
             )
@@ -667,11 +686,12 @@ def _prognostic(
 
 
 def _course_effect(step: int) -> str:
+    """The text id of what a prognostic factor's step does to the course."""
     if step > 0:
-        return "linked to slower recovery, so recovery is expected to take longer"
+        return "step.course.slower"
     if step < 0:
-        return "linked to faster recovery"
-    return "a good sign for recovery; the expected recovery is unchanged"
+        return "step.course.faster"
+    return "step.course.good_sign"
 
 
 def _start_back_risk(profile: ConditionProfile, rules: RuleSet) -> str | None:
@@ -681,10 +701,6 @@ def _start_back_risk(profile: ConditionProfile, rules: RuleSet) -> str | None:
     if sb.applies_to and profile.condition not in sb.applies_to:
         return None
     return sb.risk(profile.start_back.total, profile.start_back.psychosocial)
-
-
-def _severity_text(value: int | str) -> str:
-    return f"severity {value}/10 (NRS)" if isinstance(value, int) else f"severity '{value}'"
 
 
 def _duration_text(weeks: float) -> str:
@@ -706,16 +722,19 @@ def _cadence(rules: RuleSet, cid: str, block: int, can_attend: int | None) -> tu
         assert can_attend is not None
         per_week = can_attend
     weeks = math.ceil(block / per_week)
-    why = (
-        f"{condition.label}: {condition.per_week} a week in the rule set (from its trials; "
-        f"see the condition's note); at most {rules.cadence.max_per_week} a week, "
-        f"{rules.cadence.min_hours_between} h apart"
+    why = say(
+        rules,
+        "step.cadence.reason",
+        condition=condition.label,
+        condition_per_week=condition.per_week,
+        max_per_week=rules.cadence.max_per_week,
+        hours=rules.cadence.min_hours_between,
     )
     if limited:
-        why += f"; the patient can attend {per_week} a week"
+        why = say(rules, "step.cadence.can_attend", why=why, per_week=per_week)
     step = Step(
         "cadence",
-        f"{per_week} a week for {weeks} week" + ("" if weeks == 1 else "s"),
+        say(rules, "step.cadence.change", per_week=per_week, weeks=plural(weeks, "week")),
         "applied",
         why,
         rules.cite(rules.cadence.sources),
@@ -803,16 +822,13 @@ def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> st
         hits = note_hits(notes, group.words)
         if not hits:
             continue
-        part = f"{group.topic} ({', '.join(repr(w) for w in hits)})"
-        if group.factor is not None and group.factor not in have:
-            part += f": if so, add '{group.factor}'"
-        parts.append(part)
+        words = ", ".join(repr(w) for w in hits)
+        add = group.factor is not None and group.factor not in have
+        said = "warning.notes_group_add" if add else "warning.notes_group"
+        parts.append(say(rules, said, topic=group.topic, words=words, factor=group.factor))
     if not parts:
         return ""
-    return (
-        "The notes mention words linked to red flags: " + "; ".join(parts) + ". Check each; "
-        "needleplan does not decide from free text."
-    )
+    return say(rules, "warning.notes_red_flag_words", groups="; ".join(parts))
 
 
 def note_hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
@@ -826,77 +842,54 @@ def note_hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
 def _warnings(
     profile: ConditionProfile, rules: RuleSet, unchecked: tuple[UncheckedSite, ...]
 ) -> tuple[Warning, ...]:
-    warnings: list[Warning] = []
+    """What the clinician should check: (kind, text id, values) decided here, worded once."""
+    found: list[tuple[str, str, dict[str, object]]] = []
     said = notes_warning(profile.notes, rules, profile.factor_ids)
     if said:
-        warnings.append(Warning("notes_red_flag_words", said))
-    new_pain = profile.age is not None and profile.age >= 50 and profile.duration <= 12
-    new_pain_ids = ("new_pain_over_50", "new_headache_over_50")
-    if new_pain and not profile.factor_ids.intersection(new_pain_ids):
-        which = (
-            "new_headache_over_50"
-            if profile.condition == "tension_type_headache"
-            else "new_pain_over_50"
-        )
-        warnings.append(
-            Warning(
-                "new_pain_over_50",
-                f"Age {profile.age} with pain for {_duration_text(profile.duration)}: if this "
-                f"is a new, unexplained pain, it is a red flag; add '{which}'.",
+        found.append(("notes_red_flag_words", "", {"text": said}))
+    new_pain = rules.plan_rules.new_pain_over_50
+    if (
+        profile.age is not None
+        and profile.age >= new_pain.age_at_least
+        and profile.duration <= new_pain.duration_weeks_at_most
+    ):
+        factor = new_pain.by_condition.get(profile.condition, new_pain.factor)
+        if not profile.factor_ids.intersection((new_pain.factor, *new_pain.by_condition.values())):
+            values = {"age": profile.age, "duration": _duration_text(profile.duration)}
+            found.append(
+                (
+                    "new_pain_over_50",
+                    "plan_rules.new_pain_over_50.warning",
+                    {**values, "factor": factor},
+                )
             )
-        )
     if profile.age is None:
-        warnings.append(
-            Warning(
-                "age_not_given",
-                "Age not given: the checks by age could not be made (under 12, under 18 "
-                "with a parent's consent and sheet, new pain over 50). Add 'age:'.",
-            )
-        )
-    if profile.duration < 1 and not profile.factor("acute_injury"):
-        warnings.append(
-            Warning(
-                "fresh_pain",
-                "Pain for less than a week: if this is a fresh tear or sprain, needling is not "
-                "indicated in its first days (protection and graded load first); add "
-                "'acute_injury'.",
-            )
-        )
+        found.append(("age_not_given", "warning.age_not_given", {}))
+    fresh = rules.plan_rules.fresh_pain
+    if profile.duration < fresh.duration_weeks_below and not profile.factor(fresh.factor):
+        found.append(("fresh_pain", "plan_rules.fresh_pain.warning", {"factor": fresh.factor}))
+    review = rules.review
     if _low_pain(profile, rules) and _function_shows_need(profile, rules):
         low = rules.severity.low_pain
         assert low is not None
-        warnings.append(Warning("low_pain", low.measure_message))
+        found.append(("low_pain", "", {"text": low.measure_message}))
     elif (
         isinstance(profile.severity, int)
-        and rules.severity.not_indicated_max < profile.severity <= rules.review.discharge_nrs
+        and rules.severity.not_indicated_max < profile.severity <= review.discharge_nrs
     ):
-        warnings.append(
-            Warning(
-                "low_pain",
-                f"Pain {profile.severity}/10 is already at or below the discharge level "
-                f"({rules.review.discharge_nrs}/10): a needling course may not be needed, and "
-                f"a {rules.review.nrs_points}-point fall cannot be shown.",
-            )
-        )
+        values = {
+            "severity": profile.severity,
+            "discharge": review.discharge_nrs,
+            "points": review.nrs_points,
+        }
+        found.append(("low_pain", "warning.low_pain", values))
     sb = profile.start_back
     if sb is not None and sb.psychosocial > sb.total:
-        warnings.append(
-            Warning(
-                "start_back_scores",
-                "STarT Back: the psychosocial subscore cannot exceed the total; check the "
-                "scores (the risk group was read from them as written).",
-            )
-        )
+        found.append(("start_back_scores", "warning.start_back_scores", {}))
     if _start_back_risk(profile, rules) == "low":
-        warnings.append(
-            Warning(
-                "start_back_low_risk",
-                "STarT Back low risk: advice and self-management is the matched care; "
-                "consider whether needling is needed at all.",
-            )
-        )
+        found.append(("start_back_low_risk", "warning.start_back_low_risk", {}))
     if rules.screening is None:  # no checklist to hold the plan: say it at least
-        warnings += [Warning("open_check", c.message) for c in _open_checks(profile, rules)]
+        found += [("open_check", "", {"text": c.message}) for c in _open_checks(profile, rules)]
     consent = [
         rules.health_factors[f.id].label
         for f in profile.health_factors
@@ -905,42 +898,19 @@ def _warnings(
     if profile.age is not None:
         consent += _consent_ages(rules, profile.age)
     if consent:
-        warnings.append(
-            Warning(
-                "consent",
-                f"Consent and capacity ({', '.join(consent)}): check that the patient "
-                "understands needling, its risks and the alternatives, and can agree to it; "
-                "involve a carer or advocate where needed, and record it.",
-            )
-        )
+        found.append(("consent", "warning.consent", {"labels": ", ".join(consent)}))
     if unchecked:
         checks = ", ".join(spoken(u.check) for u in unchecked)
-        warnings.append(
-            Warning(
-                "sites_not_given",
-                f"No sites listed: these checks could not be made: {checks}. Add "
-                "'sites:' (e.g. 'upper_trapezius: right') to check each site.",
-            )
-        )
+        found.append(("sites_not_given", "warning.sites_not_given", {"checks": checks}))
     pregnancy = profile.factor(PREGNANCY)
     if pregnancy is not None and profile.age is not None and profile.age < ADULT_AGE:
-        warnings.append(
-            Warning(
-                "pregnancy_under_18",
-                "Pregnant and under 18: the handout is written for a parent or guardian and "
-                "names the pregnancy. Decide with the young person who may be told, and follow "
-                "local consent, confidentiality and safeguarding rules.",
-            )
-        )
+        found.append(("pregnancy_under_18", "warning.pregnancy_under_18", {}))
     if pregnancy is not None and pregnancy.weeks is None:
-        warnings.append(
-            Warning(
-                "pregnancy_weeks_not_given",
-                "Pregnancy without weeks: the first-trimester check could not be made. "
-                "Write '- pregnancy: N weeks'.",
-            )
-        )
-    return tuple(warnings)
+        found.append(("pregnancy_weeks_not_given", "warning.pregnancy_weeks_not_given", {}))
+    return tuple(
+        Warning(kind, say(rules, key, **values) if key else str(values["text"]))
+        for kind, key, values in found
+    )
 
 
 def _open_checks(profile: ConditionProfile, rules: RuleSet) -> tuple[Check, ...]:
@@ -978,19 +948,21 @@ def _consent_ages(rules: RuleSet, age: int) -> tuple[str, ...]:
     return tuple(r.label for r in rules.age_rules if r.level == "consent" and r.matches(age))
 
 
-def _stop_steps(flags: tuple[Flag, ...], decision: str) -> list[Step]:
+def _stop_steps(rules: RuleSet, flags: tuple[Flag, ...], decision: str) -> list[Step]:
     stopping = {
         "refer": ("red_flag",),
         "do_not_needle": ("contraindication",),
         "not_indicated": ("not_indicated",),
     }[decision]
-    what = {
-        "refer": "red flag: refer for medical assessment before any needling",
-        "do_not_needle": "contraindication: do not needle",
-        "not_indicated": "needling is not indicated now",
-    }[decision]
+    what = say(rules, f"step.stop.{decision}")
     return [
-        Step(f"safety.{f.id}", "0 sessions", "applied", f"{what} ({f.label})", f.source)
+        Step(
+            f"safety.{f.id}",
+            "0 sessions",
+            "applied",
+            say(rules, "step.stop.reason", what=what, label=f.label),
+            f.source,
+        )
         for f in flags
         if f.level in stopping
     ]
@@ -1021,10 +993,6 @@ def _schedule(
 #: Whether profiles carry their screening answers yet (the profile's ``screening:``).
 _SCREENED = "screening" in ConditionProfile.model_fields
 
-#: Days from the start date to the first bookable session past which the plan says so
-#: (design choice: two weeks).
-_LATE_START_DAYS = 14
-
 
 def plan(
     profile: ConditionProfile,
@@ -1051,7 +1019,7 @@ def plan(
         rationale.insert(len(rationale) - 2, cadence_step)
     else:
         sessions, course, cadence = Sessions(0, 0, 0), Course(0, 0, 0), Cadence(0, 0)
-        rationale = _stop_steps(flags, decision)
+        rationale = _stop_steps(rules, flags, decision)
     companions = _companions(profile, rules, decision, bands.duration)
     expectations = _expectations(profile, rules, decision, flags)
     schedule = None
@@ -1061,24 +1029,17 @@ def plan(
             profile, course, cadence.per_week, rules.cadence.min_hours_between, calendar
         )
         if schedule is None and profile.start_date is not None:
-            extra = (
-                Warning(
-                    "schedule",
-                    "No dated schedule: the clinic's calendar has no "
-                    "bookable day for this course. Check the working days and "
-                    "holidays.",
-                ),
-            )
+            extra = (Warning("schedule", say(rules, "warning.no_schedule")),)
         elif schedule and profile.start_date is not None:
             wait = (schedule[0].date - profile.start_date).days
-            if wait > _LATE_START_DAYS:  # the calendar pushed the course far out
-                extra = (
-                    Warning(
-                        "schedule",
-                        f"The first bookable day is {schedule[0].date.isoformat()}, {wait} "
-                        "days after the start date: check the working days and holidays.",
-                    ),
+            if wait > rules.plan_rules.late_start.days_over:  # the calendar pushed it far out
+                late = say(
+                    rules,
+                    "plan_rules.late_start.warning",
+                    date=schedule[0].date.isoformat(),
+                    days=wait,
                 )
+                extra = (Warning("schedule", late),)
     audience = _reader(profile)
     urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
     # the red-flag screen: a needling plan waits for its open checks (course kept)

@@ -13,6 +13,7 @@ meant to change. Reading and validating a rule set file is
 import dataclasses
 import hashlib
 import json
+import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,6 +41,7 @@ from .vocab import (
     SiteRuleVerdict,
     Urgency,
 )
+from .wording import TEXT_IDS
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
 SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
@@ -650,6 +652,106 @@ class Expectation:
     when_slow_recovery: bool = False
 
 
+#: A text's id: dotted lower-case words, e.g. ``warning.fresh_pain``.
+TextId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$", max_length=96)
+]
+
+
+@_entry
+@dataclass(frozen=True)
+class Wording:
+    """A sentence (or heading) as the patient reads it, and as a parent or guardian of a
+    patient under 18 reads it (``parent``; empty: the same). ``{name}`` placeholders are
+    filled with numbers and ids the planner decided."""
+
+    text: Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)]
+    parent: str = ""
+
+
+@_entry
+@dataclass(frozen=True)
+class NewPainRule:
+    """Pain that may be new at this age is a red flag to rule out (a warning)."""
+
+    age_at_least: Age
+    duration_weeks_at_most: Annotated[float, Field(gt=0, le=104)]
+    #: the red flag to add, and by condition the narrower one (a new headache)
+    factor: Id
+    sources: Sources
+    by_condition: Mapping[Id, Id] = field(default_factory=dict)
+
+
+@_entry
+@dataclass(frozen=True)
+class FreshPainRule:
+    """Pain this recent may be a fresh tear or sprain (a warning)."""
+
+    duration_weeks_below: Annotated[float, Field(gt=0, le=12)]
+    #: the factor that says it is a fresh injury (then nothing to ask)
+    factor: Id
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
+class FirstTrimesterRule:
+    """A pregnancy under ``weeks_below`` weeks: a precaution of its own."""
+
+    weeks_below: Annotated[int, Field(ge=1, le=42)]
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
+class NoPainRule:
+    """Pain at or below ``severity_at_most`` (NRS): needling is not indicated."""
+
+    severity_at_most: Annotated[int, Field(ge=0, le=10)]
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
+class SourcedRule:
+    """A rule whose trigger is fixed (every listed site avoided), with its sources."""
+
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
+class LateStartRule:
+    """The first bookable session more than ``days_over`` days after the start date."""
+
+    days_over: Annotated[int, Field(ge=1, le=365)]
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
+class DefaultUrgencyRule:
+    """How soon a referral goes when no red flag names its urgency."""
+
+    urgency: ReferralUrgency
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
+class PlanRules:
+    """The planner's own clinical rules: each an id (its key), a trigger, sources; its
+    words are the texts under ``plan_rules.<id>``."""
+
+    new_pain_over_50: NewPainRule
+    fresh_pain: FreshPainRule
+    first_trimester: FirstTrimesterRule
+    no_pain: NoPainRule
+    every_site_avoided: SourcedRule
+    late_start: LateStartRule
+    default_urgency: DefaultUrgencyRule
+
+
 @_entry
 @dataclass(frozen=True, eq=False)
 class RuleSet:
@@ -680,6 +782,8 @@ class RuleSet:
     site_rules: tuple[SiteRule, ...]
     unchecked: Mapping[Id, Unchecked]
     advice: Advice
+    plan_rules: PlanRules
+    texts: Mapping[TextId, Text | Wording]
     description: str = ""
     retired_ids: Mapping[Id, Text] = field(default_factory=dict)
     start_back: StartBack | None = None
@@ -867,11 +971,42 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, cid in enumerate(e.conditions):
             if cid not in rs.conditions:
                 yield ("expectations", i, "conditions", j), f"unknown condition '{cid}'"
+    for key in sorted(TEXT_IDS - set(rs.texts)):
+        yield ("texts",), f"text '{key}' is missing (needleplan says it)"
+    for key, wording in rs.texts.items():
+        variants = (wording,) if isinstance(wording, str) else (wording.text, wording.parent)
+        for variant in variants:
+            problem = _placeholder_problem(variant)
+            if problem:
+                yield ("texts", key), problem
+    pr = rs.plan_rules
+    named = [("new_pain_over_50", "factor", pr.new_pain_over_50.factor)]
+    named += [("fresh_pain", "factor", pr.fresh_pain.factor)]
+    for cid, fid in pr.new_pain_over_50.by_condition.items():
+        if cid not in rs.conditions:
+            yield (
+                ("plan_rules", "new_pain_over_50", "by_condition", cid),
+                (f"unknown condition '{cid}'"),
+            )
+        named.append(("new_pain_over_50", "by_condition", fid))
+    for rule_id, field_name, fid in named:
+        if fid not in rs.health_factors:
+            yield ("plan_rules", rule_id, field_name), f"unknown health factor '{fid}'"
     yield from _screening_problems(rs)
     if rs.start_back is not None:
         for j, cid in enumerate(rs.start_back.applies_to):
             if cid not in rs.conditions:
                 yield ("start_back", "applies_to", j), f"unknown condition '{cid}'"
+
+
+def _placeholder_problem(text: str) -> str:
+    """What is wrong with ``text``'s ``{name}`` placeholders ("" when nothing is)."""
+    try:
+        names = [name for _, name, spec, conv in string.Formatter().parse(text) if name]
+    except ValueError as exc:
+        return f"a placeholder is broken ({exc}): write {{name}}, and {{{{ for a brace"
+    bad = [n for n in names if not n.isidentifier()]
+    return f"placeholder '{{{bad[0]}}}' must be a plain name" if bad else ""
 
 
 def _walk_sources(value: Any, loc: Loc) -> Iterator[tuple[Loc, tuple[str, ...]]]:

@@ -453,7 +453,7 @@ def referral_page(
         break
     why = [f.patient_message for f in red]
     why += [c.patient_reason for c in combinations(present, rules) if c.urgency == tier_id]
-    why = advice_mod.told(audience, why)
+    why = advice_mod.told(rules, audience, why)
     lead = words.do_now or rules.advice.for_reader(audience).leads["refer"]
     sections: list[AdviceSection] = []
     if words.do_now:

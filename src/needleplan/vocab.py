@@ -135,6 +135,29 @@ BODY_PARTS: tuple[BodyPart, ...] = get_args(BodyPart)
 
 ReviewVerdict = Literal["continue", "extend", "discharge", "stop_needling", "refer", "emergency"]
 REVIEW_VERDICTS: tuple[ReviewVerdict, ...] = get_args(ReviewVerdict)
+#: The review's rule ids: each step of a review's rationale names one.
+ReviewRule = Literal[
+    "review.emergency",
+    "review.notes",
+    "review.notes_red_flag",
+    "review.red_flag",
+    "review.adverse_event",
+    "review.do_not_needle",
+    "review.discharge",
+    "review.worse",
+    "review.before_review_point",
+    "review.no_change_yet",
+    "review.no_change",
+    "review.improving",
+    "review.ceiling",
+    "review.extend",
+    "review.plateau",
+]
+REVIEW_RULES: tuple[ReviewRule, ...] = get_args(ReviewRule)
+REVIEW_EMERGENCY: ReviewRule = "review.emergency"
+REVIEW_NOTES: ReviewRule = "review.notes"
+REVIEW_NOTES_RED_FLAG: ReviewRule = "review.notes_red_flag"
+REVIEW_NO_CHANGE_YET: ReviewRule = "review.no_change_yet"
 #: Review verdicts under which needling goes on, and those under which it stops.
 GOING_ON: frozenset[ReviewVerdict] = frozenset(("continue", "extend"))
 STOPS_NEEDLING: frozenset[ReviewVerdict] = frozenset(("stop_needling", "refer", "emergency"))
@@ -142,6 +165,10 @@ STOPS_NEEDLING: frozenset[ReviewVerdict] = frozenset(("stop_needling", "refer", 
 Effect = Literal["applied", "capped", "none"]
 #: The flag a plan raises when every listed site is to be avoided (a contraindication).
 EVERY_SITE_AVOIDED = "every_site_avoided"
+#: The flag of a pregnancy in its first trimester (a precaution of its own).
+FIRST_TRIMESTER = "first_trimester"
+#: The flag of a profile without pain (needling not indicated).
+NO_PAIN = "no_pain"
 
 #: Warnings that may point to a red flag, a fresh injury or unsafe needling: shown right
 #: under the decision.

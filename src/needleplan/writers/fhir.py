@@ -99,16 +99,6 @@ VERDICT_LABEL = {
     "refer": "Refer",
     "emergency": "Emergency",
 }
-VERDICT_TEXT = {
-    "continue": "Continue the course to the end of the planned block.",
-    "extend": "Extend the course by one block: each block so far has improved.",
-    "discharge": "Discharge to self-management with the companion exercises.",
-    "stop_needling": (
-        "Stop needling: no meaningful change or worse. Review the diagnosis and the plan."
-    ),
-    "refer": "Stop needling and refer for medical assessment: a new red flag.",
-    "emergency": "Stop needling: emergency. Send to emergency services now.",
-}
 # CarePlan.status (R4 request-status) after a review. continue/extend: the course
 # goes on ("active"). discharge: its intended actions are done ("completed").
 # stop_needling: the course is ended before completion and no further needling
@@ -468,14 +458,30 @@ def _next_text(data: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _review_description(data: Mapping[str, Any]) -> str:
+def _verdict_text(data: Mapping[str, Any]) -> str:
+    """The verdict as the review that made it says it: its label, and the deciding
+    finding's own line (the first step of its rationale)."""
     verdict = str(data.get("verdict"))
-    parts = [VERDICT_TEXT.get(verdict, _words(verdict))]
+    label = VERDICT_LABEL.get(verdict, _words(verdict))
+    steps = data.get("rationale") or []
+    return f"{label}: {_sentence(str(steps[0].get('reason')))}" if steps else f"{label}."
+
+
+def _progress_note(data: Mapping[str, Any]) -> str:
+    """The review's own progress-note line, when one is due."""
+    if not data.get("progress_note_due"):
+        return ""
+    for step in data.get("rationale") or []:
+        if step.get("rule") == "course.progress_note_every":
+            return _sentence(str(step.get("reason")))
+    return ""
+
+
+def _review_description(data: Mapping[str, Any]) -> str:
+    parts = [_verdict_text(data)]
     if data.get("urgency") in URGENCY_TEXT:
         parts.append(URGENCY_TEXT[data["urgency"]])
-    parts += [_change_text(data), _next_text(data)]
-    if data.get("progress_note_due"):
-        parts.append("A progress note is due (at least every 10 sessions).")
+    parts += [_change_text(data), _next_text(data), _progress_note(data)]
     title = (data.get("advice") or {}).get("title")
     if title:
         parts.append(f"Patient advice: {_sentence(str(title))}")
@@ -535,7 +541,7 @@ def _verdict_observation(
         CS_VERDICT,
         verdict,
         VERDICT_LABEL.get(verdict, _words(verdict)),
-        VERDICT_TEXT.get(verdict),
+        _verdict_text(data),
     )
     notes = [_change_text(data), _next_text(data)]
     notes += [
@@ -570,7 +576,7 @@ def review_care_plan(
         "status": VERDICT_ACTIVITY_STATUS.get(verdict, "unknown"),
         "doNotPerform": verdict in STOPS_NEEDLING,
         "description": " ".join(
-            p for p in (VERDICT_TEXT.get(verdict, ""), _change_text(data), _next_text(data)) if p
+            p for p in (_verdict_text(data), _change_text(data), _next_text(data)) if p
         ),
     }
     if verdict in GOING_ON and nxt.get("sessions"):
@@ -589,7 +595,7 @@ def review_care_plan(
             )
         )
 
-    notes = [f"Review verdict: {verdict}. {VERDICT_TEXT.get(verdict, '')}".strip()]
+    notes = [f"Review verdict: {verdict}. {_verdict_text(data)}"]
     notes.append(
         f"CarePlan status {VERDICT_STATUS.get(verdict, 'unknown')}: "
         + {
@@ -601,9 +607,7 @@ def review_care_plan(
     )
     if urgency in URGENCY_TEXT:
         notes.append(URGENCY_TEXT[urgency])
-    notes += [_change_text(data), _next_text(data)]
-    if data.get("progress_note_due"):
-        notes.append("A progress note is due (at least every 10 sessions).")
+    notes += [_change_text(data), _next_text(data), _progress_note(data)]
     for point in trajectory:
         if point.get("events"):
             events = ", ".join(_words(str(e)).lower() for e in point["events"])
@@ -625,7 +629,7 @@ def review_care_plan(
                 CS_VERDICT,
                 verdict,
                 VERDICT_LABEL.get(verdict, _words(verdict)),
-                VERDICT_TEXT.get(verdict),
+                _verdict_text(data),
             )
         ],
         "title": f"Dry needling course: {label}",

@@ -1,0 +1,127 @@
+"""The one wording step: ids and numbers in, the sentence a reader sees out.
+
+Planning and review decide with ids and numbers; every sentence a clinician,
+patient or parent reads is a text of the rule set (its ``texts:`` section,
+keyed by id, with a parent or guardian's version where it differs), filled
+here with the numbers and names the decision carries. Nothing here decides.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .vocab import Audience
+
+if TYPE_CHECKING:
+    from .rules import RuleSet
+
+#: Every text id the code says: a rule set must define each one.
+TEXT_IDS: frozenset[str] = frozenset(
+    [
+        "flag.place_missing",
+        "flag.at_place.label.contraindication",
+        "flag.at_place.label.precaution",
+        "flag.at_place.message",
+        "flag.at_place.told",
+        "plan_rules.no_pain.label",
+        "plan_rules.no_pain.message",
+        "plan_rules.no_pain.told",
+        "plan_rules.first_trimester.label",
+        "plan_rules.first_trimester.message",
+        "plan_rules.first_trimester.told",
+        "plan_rules.every_site_avoided.label",
+        "plan_rules.every_site_avoided.message",
+        "plan_rules.every_site_avoided.told",
+        "plan_rules.new_pain_over_50.warning",
+        "plan_rules.fresh_pain.warning",
+        "plan_rules.late_start.warning",
+        "warning.notes_red_flag_words",
+        "warning.notes_group",
+        "warning.notes_group_add",
+        "warning.age_not_given",
+        "warning.low_pain",
+        "warning.start_back_scores",
+        "warning.start_back_low_risk",
+        "warning.consent",
+        "warning.sites_not_given",
+        "warning.pregnancy_under_18",
+        "warning.pregnancy_weeks_not_given",
+        "warning.no_schedule",
+        "step.stop.refer",
+        "step.stop.do_not_needle",
+        "step.stop.not_indicated",
+        "step.stop.reason",
+        "step.initial_block.change",
+        "step.initial_block.change_range",
+        "step.initial_block.reason",
+        "step.block.larger",
+        "step.block.capped",
+        "step.block.unchanged",
+        "step.severity.reason",
+        "step.severity.reason_word",
+        "step.duration.reason",
+        "step.good_response.reason",
+        "step.good_response.capped",
+        "step.course.slower",
+        "step.course.faster",
+        "step.course.good_sign",
+        "step.course.capped",
+        "step.reassess.change",
+        "step.reassess.reason",
+        "step.reassess.no_response",
+        "step.ceiling.change",
+        "step.ceiling.reason",
+        "step.cadence.change",
+        "step.cadence.reason",
+        "step.cadence.can_attend",
+        "page.sessions_count",
+        "page.check",
+        "page.kept_safe",
+        "page.site_care",
+        "page.pain_back",
+        "page.your_sessions",
+        "page.as_you",
+        "page.tell_staff",
+        "page.if_agreed",
+        "page.next_more",
+        "page.next_check_first",
+        "page.heading.where_to_go",
+        "page.heading.why",
+        "page.heading.instead",
+        "page.heading.alongside",
+        "page.heading.when_to_reconsider",
+        "page.heading.what_to_expect",
+        "page.heading.aftercare",
+        "page.heading.warning_signs",
+        "page.heading.next",
+        "review.lead.emergency",
+        "review.lead.refer",
+        "review.lead.refer_now",
+        "review.lead.continue",
+        "review.lead.extend",
+        "review.lead.discharge",
+        "review.lead.discharge_next",
+        "review.lead.stopped",
+        "review.lead.stops_for_now",
+        "review.lead.no_change_yet",
+        "review.lead.cleared_first",
+        "review.title.emergency",
+        "review.title.decide",
+        "review.title.continue",
+        "review.title.extend",
+        "review.title.discharge",
+        "review.title.stop_needling",
+        "review.title.refer",
+    ]
+)
+
+
+def say(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: object) -> str:
+    """The rule set's text ``key`` as ``audience`` reads it, its ``{name}`` placeholders
+    filled from ``values``."""
+    entry = rules.texts[key]
+    if isinstance(entry, str):
+        text = entry
+    else:
+        text = entry.parent if audience == "parent" and entry.parent else entry.text
+    return text.format_map(values) if values else text

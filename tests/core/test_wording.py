@@ -1,0 +1,144 @@
+"""Every sentence needleplan says comes from the rule set's texts, through one step."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from needleplan.errors import RulesError
+from needleplan.loading import profile_from_text
+from needleplan.planner import plan
+from needleplan.rulesload import default_text, parse_rules
+from needleplan.schedule import ClinicCalendar
+from needleplan.wording import TEXT_IDS, say
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "needleplan"
+
+
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(default_text())
+    return data
+
+
+def _rules(data: dict[str, Any]) -> Any:
+    return parse_rules(yaml.safe_dump(data, sort_keys=False).encode(), "clinic.yaml")
+
+
+def _said_ids() -> set[str]:
+    """The text ids the code passes to say() as literals (f-string ids are checked by
+    the rule set's own TEXT_IDS)."""
+    found: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "say"
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+            ):
+                found.add(str(node.args[1].value))
+    return found
+
+
+def test_every_id_the_code_says_is_required_of_a_rule_set() -> None:
+    said = _said_ids()
+    assert said, "the code says nothing through say()?"
+    assert said <= TEXT_IDS, sorted(said - TEXT_IDS)
+
+
+def test_a_rule_set_without_a_text_is_refused_where_its_texts_are() -> None:
+    data = _data()
+    del data["texts"]["page.check"]
+    with pytest.raises(RulesError) as info:
+        _rules(data)
+    messages = [p.message for p in info.value.problems]
+    assert any("page.check" in m and "missing" in m for m in messages), messages
+    assert all(p.line for p in info.value.problems)
+
+
+@pytest.mark.parametrize("broken", ["After session {n", "After session {n!}", "{0} sessions"])
+def test_a_broken_placeholder_is_refused(broken: str) -> None:
+    data = _data()
+    data["texts"]["page.check"] = broken
+    with pytest.raises(RulesError) as info:
+        _rules(data)
+    assert any("placeholder" in p.message for p in info.value.problems)
+
+
+def test_a_parent_reads_the_parent_version_and_a_patient_the_other(rules: Any) -> None:
+    patient = say(rules, "page.check", "patient", n=3)
+    parent = say(rules, "page.check", "parent", n=3)
+    assert "3" in patient and "3" in parent
+    assert "your child" in parent and "child" not in patient
+
+
+def test_a_text_without_a_parent_version_is_the_same_for_both(rules: Any) -> None:
+    assert say(rules, "page.heading.why", "parent") == say(rules, "page.heading.why", "patient")
+
+
+def test_a_clinic_rewording_reaches_the_plan_unchanged() -> None:
+    data = _data()
+    data["texts"]["plan_rules.no_pain.told"] = {
+        "text": "No pain today: no needles today.",
+        "parent": "Your child has no pain today: no needles today.",
+    }
+    rules = _rules(data)
+    profile = profile_from_text(
+        "condition: neck_pain\nseverity: 0\nduration: 8 weeks\nage: 40\n", rules=rules
+    )
+    result = plan(profile, rules)
+    told = [f.patient_message for f in result.flags if f.id == "no_pain"]
+    assert told == ["No pain today: no needles today."]
+    lines = [line for s in result.advice.sections for line in s.items]
+    assert "No pain today: no needles today." in lines
+
+
+def _late_start_plan(days_over: int) -> Any:
+    data = _data()
+    data["plan_rules"]["late_start"]["days_over"] = days_over
+    rules = _rules(data)
+    text = (
+        "condition: neck_pain\nsites: {upper_trapezius: right}\nseverity: 6\n"
+        "duration: 10 weeks\nage: 40\nstart_date: 2026-12-01\n"
+    )
+    # the red-flag questions answered (no), where the profile asks them
+    asked = plan(profile_from_text(text, rules=rules), rules).checks
+    if asked:
+        text += "screening:\n" + "".join(f"  {c.id}: no\n" for c in asked)
+    profile = profile_from_text(text, rules=rules)
+    holidays = frozenset(dt.date(2026, 12, 1) + dt.timedelta(days=d) for d in range(20))
+    return plan(profile, rules, calendar=ClinicCalendar(holidays=holidays))
+
+
+def test_the_late_start_threshold_is_the_rule_sets() -> None:
+    """The first bookable day is 20 days after the start date: said past 14 days, not
+    past 30."""
+    late = [w for w in _late_start_plan(14).warnings if w.kind == "schedule"]
+    assert len(late) == 1 and "20 days after the start date" in late[0].message
+    assert not [w for w in _late_start_plan(30).warnings if w.kind == "schedule"]
+
+
+def test_the_new_pain_age_is_the_rule_sets() -> None:
+    text = "condition: neck_pain\nsites: {upper_trapezius: right}\nseverity: 6\n"
+    text += "duration: 6 weeks\nage: 45\n"
+    data = _data()
+    before = plan(profile_from_text(text, rules=_rules(data)), _rules(data))
+    assert "new_pain_over_50" not in {w.kind for w in before.warnings}
+    data["plan_rules"]["new_pain_over_50"]["age_at_least"] = 40
+    rules = _rules(data)
+    after = plan(profile_from_text(text, rules=rules), rules)
+    assert "new_pain_over_50" in {w.kind for w in after.warnings}
+
+
+def test_an_unknown_factor_in_a_plan_rule_is_refused() -> None:
+    data = _data()
+    data["plan_rules"]["fresh_pain"]["factor"] = "fresh_tear"
+    with pytest.raises(RulesError) as info:
+        _rules(data)
+    assert any("fresh_tear" in p.message for p in info.value.problems)
