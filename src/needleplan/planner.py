@@ -981,17 +981,24 @@ def _schedule(
     days, holidays = (calendar.days, calendar.holidays) if calendar else (None, frozenset())
     start, count, reassess_after = profile.start_date, course.initial_block, course.reassess_after
     min_gap_days = math.ceil(min_hours / 24)
+    at = _appointment(profile)
     try:
         dates = session_dates(
             start, count, per_week, days=days, holidays=holidays, min_gap_days=min_gap_days
         )
     except ValueError:
         return None  # no bookable day (the clinic's calendar): said in the warnings
-    return tuple(ScheduledSession(i + 1, d, i + 1 == reassess_after) for i, d in enumerate(dates))
+    return tuple(
+        ScheduledSession(i + 1, d, i + 1 == reassess_after, at) for i, d in enumerate(dates)
+    )
 
 
-#: Whether profiles carry their screening answers yet (the profile's ``screening:``).
-_SCREENED = "screening" in ConditionProfile.model_fields
+def _appointment(profile: ConditionProfile) -> str | None:
+    """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
+    from .schedule import parse_time
+
+    at = parse_time(profile.appointment_time)
+    return None if at is None else f"{at:%H:%M}"
 
 
 def plan(
@@ -1040,10 +1047,14 @@ def plan(
                     days=wait,
                 )
                 extra = (Warning("schedule", late),)
+    if schedule:
+        from .schedule import date_warnings
+
+        extra += date_warnings([(s.session, s.date) for s in schedule], calendar, rules.calendar)
     audience = _reader(profile)
     urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    checks = screening.open_checks(profile, rules) if _SCREENED else ()
+    checks = screening.open_checks(profile, rules)
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)
     planned, decision = decision, screening.settle(decision, checks)
@@ -1098,7 +1109,14 @@ def plan(
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
         schedule=schedule,
         checks=checks,
+        profile_sha256=_profile_key(profile),
     )
+
+
+def _profile_key(profile: ConditionProfile) -> str:
+    from .schedule import profile_key
+
+    return profile_key(profile)
 
 
 def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:

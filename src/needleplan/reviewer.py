@@ -758,6 +758,7 @@ def review(
         rules=the_plan.rules,
         mcid_line=mcid_line(baseline, rules),
         warnings=tuple(warnings),
+        profile_sha256=the_plan.profile_sha256,
     )
     return dataclasses.replace(
         result, advice=_page(result, deciding, stopping, the_plan, new_cautions, rules)

@@ -658,6 +658,9 @@ TextId = Annotated[
 ]
 
 
+MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+
+
 @_entry
 @dataclass(frozen=True)
 class Wording:
@@ -753,6 +756,28 @@ class PlanRules:
 
 
 @_entry
+@dataclass(frozen=True)
+class CalendarRules:
+    """What a plan's warnings say about the dates a schedule got.
+
+    ``public_holidays`` ("MM-DD") are days a clinic is commonly closed; a session on
+    one is warned about when the clinic's settings list no holidays of their own.
+    ``past_start`` ({first}) and ``public_holiday`` ({session}, {date}) are the
+    warnings' texts.
+    """
+
+    public_holidays: tuple[MonthDay, ...]
+    sources: Sources
+    past_start: Text
+    public_holiday: Text
+    note: str = ""
+
+    @property
+    def month_days(self) -> tuple[tuple[int, int], ...]:
+        return tuple((int(md[:2]), int(md[3:])) for md in self.public_holidays)
+
+
+@_entry
 @dataclass(frozen=True, eq=False)
 class RuleSet:
     """The whole rule set. ``needleplan schema rules`` prints its JSON Schema.
@@ -793,6 +818,7 @@ class RuleSet:
     expectations: tuple[Expectation, ...] = ()
     #: the red-flag screen: questions by region, urgency tiers and their words
     screening: Screening | None = None
+    calendar: CalendarRules | None = None
 
     # -- look-ups ---------------------------------------------------------
     @cached_property

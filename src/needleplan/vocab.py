@@ -184,7 +184,9 @@ RED_FLAG_PROMPTS = frozenset(
 )
 
 #: Output formats, by name; a review is shown in all but ics (session dates are a plan's).
-FormatName = Literal["table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics"]
+FormatName = Literal[
+    "table", "json", "jsonl", "csv", "yaml", "markdown", "html", "pdf", "fhir", "ics"
+]
 FORMATS: tuple[FormatName, ...] = get_args(FormatName)
 REVIEW_FORMATS: tuple[FormatName, ...] = tuple(f for f in FORMATS if f != "ics")
 #: What ``needleplan schema`` prints.
