@@ -478,6 +478,11 @@ def before_we_start_page(
     words: PageWords | BeforeWeStart = page.parent if audience == "parent" and page.parent else page
     about = [sc.questions[c.id].patient for c in checks if c.id in sc.questions]
     about += _note_topics(rules, checks)
+    about += [  # a factor's own open question (warfarin without a known INR)
+        rules.health_factors[c.id].open_check_patient
+        for c in checks
+        if c.kind == "factor" and c.id in rules.health_factors
+    ]
     sections = _section("questions", words.asked_about, about)
     text = rules.advice.for_reader(audience)
     helps = [text.other_therapies_lead] if companions else []
