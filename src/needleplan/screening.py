@@ -374,6 +374,30 @@ def _topic(hit: _Hit) -> str:
     return topic
 
 
+def validation_warnings(
+    source: str, profile: ConditionProfile | None, rules: RuleSet
+) -> list[tuple[str, dict[str, str]]]:
+    """What ``validate`` says of a valid profile's open checks: warnings, never errors
+    (the profile is valid; its plan will be ``check_first``). Each as a line for stderr
+    and as a record for the JSON report."""
+    if profile is None:
+        return []
+    from .errors import inert
+
+    return [
+        (
+            f"{inert(source)}: warning: open check '{c.id}': {inert(c.message)}",
+            {"kind": c.kind, "id": c.id, "message": c.message},
+        )
+        for c in open_checks(profile, rules, _hits(profile, rules))
+    ]
+
+
+def _hits(profile: ConditionProfile, rules: RuleSet) -> tuple[_Hit, ...]:
+    """What the notes suggest (none until a notes reader is in place)."""
+    return ()
+
+
 def settle(decision: Decision, checks: tuple[Check, ...]) -> Decision:
     """A needling decision waits for its open checks; any other decision stands."""
     if checks and decision in NEEDLING:
