@@ -753,6 +753,17 @@ age: {age}
 health_factors: {factors}
 sites: {sites}
 start_date: 2026-12-01
+# the red-flag screen, asked in full: every answer no
+screening: {{
+  cauda_equina_signs: no, progressive_neurological_deficit: no, cancer_history_new_pain:
+  no, unexplained_weight_loss: no, unremitting_night_pain: no, fever: no, major_trauma:
+  no, minor_trauma_osteoporosis: no, cervical_arterial_signs: no, stroke_signs: no,
+  myelopathy_signs: no, meningism: no, thunderclap_headache: no, new_headache_over_50: no,
+  giant_cell_arteritis_signs: no, heart_attack_or_dissection_signs: no,
+  aortic_aneurysm_signs: no, hot_swollen_joint: no, suspected_fracture: no,
+  suspected_hip_fracture: no, suspected_dvt: no, compartment_syndrome_signs: no,
+  cold_pulseless_limb: no
+}}
 """
 
 #: A profile per decision, as a 15-year-old (under 18 every needling plan takes care).

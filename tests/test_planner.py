@@ -167,6 +167,13 @@ def profile(**fields: Any) -> ConditionProfile:
     return ConditionProfile.model_validate(data, context={"rules": RULES})
 
 
+def screened(**fields: Any) -> ConditionProfile:
+    """A profile whose red-flag screen was asked in full, every answer no."""
+    from needleplan.screening import required
+
+    return profile(**fields, screening=dict.fromkeys(required(profile(**fields), RULES), False))
+
+
 # -- the rule set knows what the contract promises ---------------------------------------
 
 
@@ -340,7 +347,7 @@ def test_removing_a_site_never_relaxes_another(data: dict[str, Any], draw: Any) 
 @given(profiles)
 def test_needling_plans_stay_inside_the_evidence(data: dict[str, Any]) -> None:
     result = plan(profile(**data), RULES)
-    if result.decision not in ("needle", "needle_with_caution"):
+    if result.decision not in ("needle", "needle_with_caution", "check_first"):
         assert result.sessions.suggested == 0 and result.course.initial_block == 0
         return
     condition = RULES.conditions[data["condition"]]
@@ -551,7 +558,7 @@ def test_the_documented_dose_table_is_the_shipped_rule_set() -> None:
 
 
 def test_the_page_says_which_places_are_skipped_and_where_a_place_tied_factor_is() -> None:
-    p = profile(
+    p = screened(
         condition="low_back_pain",
         sites={"piriformis": "left", "gluteus_medius": "left"},
         health_factors=["anticoagulants", {"lymph_node_removal": "right_leg"}],
@@ -571,7 +578,7 @@ def test_a_calendar_that_pushes_the_first_session_far_out_says_so() -> None:
 
     start = dt.date(2026, 12, 6)  # a Sunday
     sundays = frozenset(start + dt.timedelta(weeks=w) for w in range(10))
-    p = profile(start_date="2026-12-06")
+    p = screened(start_date="2026-12-06")
     late = plan(p, RULES, calendar=ClinicCalendar(days=frozenset({6}), holidays=sundays))
     assert late.schedule and late.schedule[0].date == start + dt.timedelta(weeks=10)
     assert any(w.kind == "schedule" and "70 days after" in w.message for w in late.warnings)

@@ -823,10 +823,6 @@ def _appointment(profile: ConditionProfile) -> str | None:
     return None if at is None else f"{at:%H:%M}"
 
 
-#: Whether profiles carry their screening answers yet (the profile's ``screening:``).
-_SCREENED = "screening" in ConditionProfile.model_fields
-
-
 def plan(
     profile: ConditionProfile,
     rules: RuleSet,
@@ -880,7 +876,7 @@ def plan(
     audience = _reader(profile)
     urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    checks = screening.open_checks(profile, rules) if _SCREENED else ()
+    checks = screening.open_checks(profile, rules)
     planned, decision = decision, screening.settle(decision, checks)
     page = None
     if decision == "check_first":

@@ -242,8 +242,7 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
 
 def answers(profile: ConditionProfile) -> Mapping[str, bool]:
     """The profile's screening answers, question id -> yes (True) or no (False)."""
-    given: Mapping[str, bool] = getattr(profile, "screening", None) or {}
-    return given
+    return profile.screening
 
 
 def required(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
