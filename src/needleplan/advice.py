@@ -90,13 +90,16 @@ def _site_care(
     for site in sites:
         if (site.verdict == "avoid") != (avoided_by is not None):
             continue
-        name = f"{site.label} ({'both sides' if site.side == 'both' else site.side})"
+        name = site.patient_label or (
+            f"{site.label} ({'both sides' if site.side == 'both' else site.side})"
+        )
         for reason in site.reasons:
             if avoided_by is not None and reason.flag not in avoided_by:
                 continue  # a caution at a site that will not be needled anyway
             if reason.patient_message:
                 where.setdefault(reason.patient_message, []).append(name)
-    return [f"{' and '.join(names)}: {message}" for message, names in where.items()]
+    said = [f"{' and '.join(names)}: {message}" for message, names in where.items()]
+    return [line[:1].upper() + line[1:] for line in said]  # a plain-words place starts it
 
 
 def avoided_reasons(sites: tuple[SiteVerdict, ...], rules: RuleSet) -> list[str]:

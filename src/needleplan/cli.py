@@ -593,10 +593,13 @@ def validate(
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
     fmt = _format(format, CHECK_FORMATS) or "text"
     settings = _settings(config)
+    rule_set = _rules_for(rules, settings)
+    for line in _provenance(settings, rule_set, _custom_rules(rules, settings)):
+        to_stderr(f"needleplan: note: {line[:1].lower()}{line[1:]}")
     request = Request(
         kind="validate",
         paths=paths,
-        rules=_rules_for(rules, settings),
+        rules=rule_set,
         fmt=fmt,
         today=_parse_date(today, "--today") or dt.date.today(),
     )

@@ -71,6 +71,8 @@ class SiteVerdict:
     side: Side
     verdict: Verdict
     reasons: tuple[Reason, ...] = ()
+    #: where it is in the page reader's plain words ("the top of your right shoulder")
+    patient_label: str = ""
 
 
 @dataclass(frozen=True)
