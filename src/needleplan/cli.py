@@ -38,12 +38,16 @@ from .errors import (
     inert,
     to_stderr,
 )
-from .files import write_atomic
+from .explain import explain
+from .files import file_named, write_atomic
 from .profile import DATE_PATTERN
 from .rules import RuleSet
 from .rulesload import load_rules
+from .rulesview import rules_table, rules_yaml
 from .run import Done, Request, run
+from .schema import json_schema
 from .summary import most_urgent_first, summary
+from .template import template
 from .vocab import DECISIONS, FORMATS, REVIEW_FORMATS, REVIEW_VERDICTS, SCHEMA_KINDS, URGENCIES
 
 #: Exit code when a plan (or review) has a decision named by --fail-on.
@@ -231,7 +235,7 @@ FailOnOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--output",
         "-o",
@@ -381,7 +385,7 @@ def _run_and_show(
     failing_names: str | None,
     failing_allowed: tuple[str, ...],
     failing_what: str,
-    output: Path | None,
+    output: str | None,
     output_dir: Path | None,
     force: bool,
     explain: bool,
@@ -398,7 +402,7 @@ def _run_and_show(
     rule_set = _rules_for(rules, settings)
     tty = shell.stdout_is_tty()
     fmt = chosen or _default_format(settings, allowed, tty)
-    to_stdout = output_dir is None and (output is None or str(output) == "-")
+    to_stdout = output_dir is None and (output is None or output == "-")
     screen = tty and to_stdout and fmt == "table"
     width = shell.width(tty)
     calendar = calendar_of(settings) if settings.path is not None else None
@@ -606,7 +610,7 @@ def new(
         str | None, typer.Option("--condition", "-c", metavar="ID", help="Condition id to fill in.")
     ] = None,
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output",
             "-o",
@@ -629,8 +633,6 @@ def new(
     config: ConfigOpt = None,
 ) -> None:
     """Print a commented template profile that validates as it is."""
-    from .template import template
-
     if output is not None and output_dir is not None:
         raise UsageError(
             "-o and --output-dir cannot be used together",
@@ -640,17 +642,14 @@ def new(
     if output_dir is not None:
         if output_dir.exists() and not output_dir.is_dir():
             raise UsageError(f"'{output_dir}' is not a folder", hint="--output-dir names a folder")
-        output = output_dir / f"{condition or 'profile'}.yaml"
-    elif output is not None and (str(output).endswith(("/", os.sep)) or output.is_dir()):
-        raise UsageError(
-            f"'{output}' is a folder; -o names a file",
-            hint=f"use --output-dir {output} to write the template into it",
-        )
-    if output is None or str(output) == "-":  # '-': stdout, as for profiles
+        target = output_dir / f"{condition or 'profile'}.yaml"
+    elif output is None or output == "-":  # '-': stdout, as for profiles
         sys.stdout.write(text)
         return
-    write_atomic(output, text, force=force)
-    to_stderr(f"needleplan: wrote {inert(str(output))}")
+    else:
+        target = file_named(output)
+    write_atomic(target, text, force=force)
+    to_stderr(f"needleplan: wrote {inert(str(target))}")
 
 
 @app.command(
@@ -672,8 +671,6 @@ def schema(
     config: ConfigOpt = None,
 ) -> None:
     """Print a JSON Schema (draft 2020-12) for editors and check-jsonschema."""
-    from .schema import json_schema
-
     if kind not in SCHEMA_KINDS:
         hint = did_you_mean(kind, SCHEMA_KINDS)
         raise UsageError(
@@ -699,8 +696,6 @@ def rules_cmd(
     no_pager: NoPagerOpt = False,
 ) -> None:
     """Show the rule set in use, or export it as YAML to keep a clinic's own protocol."""
-    from .rulesview import rules_table, rules_yaml
-
     fmt = _format(format, RULES_FORMATS)
     rule_set = _rules_for(rules, _settings(config))
     if fmt == "yaml":
@@ -732,8 +727,6 @@ def explain_cmd(
     no_pager: NoPagerOpt = False,
 ) -> None:
     """Explain one entry of the rule set: what it does, its numbers, its sources."""
-    from .explain import explain
-
     rule_set = _rules_for(rules, _settings(config))
     tty = shell.stdout_is_tty()
     text = explain(rule_set, ident, width=shell.width(tty) if tty else 80)

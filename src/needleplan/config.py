@@ -41,13 +41,16 @@ treats it as a usage error, exit 2).
 """
 
 import datetime as dt
+import json
 import os
 import re
 import sys
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+import platformdirs
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -59,7 +62,7 @@ from pydantic import (
     model_validator,
 )
 
-from needleplan.errors import InputError, Problem, did_you_mean, quote
+from needleplan.errors import InputError, Problem, did_you_mean, inert, quote
 from needleplan.schedule import (
     DAY_NAMES,
     DEFAULT_END,
@@ -67,7 +70,14 @@ from needleplan.schedule import (
     DEFAULT_START,
     ClinicCalendar,
 )
+from needleplan.validation import MAX_PROBLEMS, capped, reworded
 from needleplan.vocab import FORMATS, FormatName, one_of
+from needleplan.yamlio import read_bounded
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 FILENAME = "needleplan.toml"
 ENV_VAR = "NEEDLEPLAN_CONFIG"
@@ -101,8 +111,6 @@ def _parse_hours(value: str) -> tuple[dt.time, dt.time]:
 
 
 def _zone_exists(name: str) -> bool:
-    import zoneinfo
-
     if not name or name.startswith(("/", ".")) or ".." in name:
         return False
     try:
@@ -207,8 +215,6 @@ class ScheduleSettings(_Section):
             return None
         value = value.strip()
         if not _zone_exists(value):
-            import zoneinfo
-
             hint = did_you_mean(value, zoneinfo.available_timezones())
             raise ValueError(
                 f"{quote(value)} is not a time zone this machine knows; "
@@ -326,8 +332,6 @@ def local_timezone_name(
 
 def user_config_file() -> Path:
     """``needleplan.toml`` in the user config folder (platformdirs)."""
-    import platformdirs
-
     return Path(platformdirs.user_config_dir("needleplan")) / FILENAME
 
 
@@ -399,8 +403,6 @@ def _is_file(path: Path) -> bool:
 
 def _read(path: Path) -> str:
     source = str(path)
-    from needleplan.yamlio import read_bounded
-
     try:
         if path.is_dir():
             raise ConfigError([Problem(source, "this is a folder, not a config file")])
@@ -467,11 +469,6 @@ def load_config(path: Path | None) -> Config:
     """
     if path is None:
         return _DEFAULTS
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-
     source = str(path)
     text = _read(path)
     try:
@@ -523,8 +520,6 @@ def _known_keys(loc: Sequence[str | int]) -> list[str]:
 
 
 def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
-    from .validation import MAX_PROBLEMS, capped
-
     problems = []
     errors = exc.errors(include_url=False)
     # the first ones only (in file order): each is found in the text by a scan of its own
@@ -550,8 +545,6 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
                 ".".join(keys) + "]"
             )
         else:
-            from .validation import reworded
-
             message, hint = reworded(err, tuple(loc), err.get("input"), top="settings")
         problems.append(Problem(source, message, line, None, hint))
     return capped(problems, source, total=len(errors))
@@ -588,13 +581,9 @@ def _line_of(text: str, keys: Sequence[str]) -> int | None:
 
 
 def _show(value: object) -> str:
-    from needleplan.errors import inert
-
     if value is None:
         return "(not set)"
     if isinstance(value, str | Path):
-        import json
-
         return inert(json.dumps(str(value), ensure_ascii=False))
     if isinstance(value, tuple):
         return "[" + ", ".join(_show(v) for v in value) + "]"
@@ -615,7 +604,8 @@ def describe(config: Config) -> str:
     else:
         lines.append(
             f"# no settings file in use: none named by --config or {ENV_VAR}, no {FILENAME} "
-            "in this folder or its parents, none at "
+            "in this folder or a parent up to your home folder or the repository's root, "
+            "none at "
             f"{_show(str(user_config_file()))[1:-1]}; built-in defaults"
         )
     notes = {

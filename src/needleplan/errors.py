@@ -5,6 +5,7 @@ Nothing here imports pydantic or YAML; every other module reports through
 went wrong. The exit codes of the contract (docs/contract.md) are defined here, once.
 """
 
+import difflib
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
@@ -129,9 +130,6 @@ class InputError(NeedleplanError):
         self.problems = list(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
-    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
-        return (type(self), (self.problems,))
-
 
 class RulesError(InputError):
     """The rule set is invalid (exit code 2: nothing can be planned with it)."""
@@ -146,13 +144,13 @@ class Failure(NeedleplanError):
     def __init__(self, message: str, hint: str | None = None) -> None:
         self.message = message
         self.hint = hint
+        #: a line said after the error (what a stopped run had written, and where)
+        self.after: str | None = None
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
-        return (type(self), (self.message, self.hint))
-
     def format(self) -> str:
-        return _lines(error_line(self.message), self.hint)
+        text = _lines(error_line(self.message), self.hint)
+        return f"{text}\n{self.after}" if self.after else text
 
 
 class UsageError(Failure):
@@ -176,8 +174,6 @@ def did_you_mean(
 ) -> str | None:
     """``did you mean 'x'?`` for the closest choice, or None; ``shown`` names the choice
     (an alias by its id, say)."""
-    import difflib
-
     options = list(choices)
     matches = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.6)
     if not matches:

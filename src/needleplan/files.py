@@ -344,7 +344,7 @@ class Target:
 def target_for(
     inputs: Sequence[Input],
     *,
-    file: Path | None,
+    file: str | None,
     folder: Path | None,
     fmt: str,
     extension: str,
@@ -364,24 +364,30 @@ def target_for(
     if folder is not None:
         paths = output_paths(inputs, folder, extension, force=force)
         return Target(folder=folder, paths=tuple(paths), force=force)
-    if file is None or str(file) == "-":
+    if file is None or file == "-":
         return Target()
     return Target(file=_one_file(inputs, file, fmt, force), force=force)
 
 
-def _one_file(inputs: Sequence[Input], file: Path, fmt: str, force: bool) -> Path:
+def file_named(name: str) -> Path:
+    """The file ``-o`` names; a folder (or a name ending in '/') is refused, never written
+    into or made."""
+    if name.endswith(("/", os.sep)) or (os.path.isdir(name) and not os.path.islink(name)):
+        raise UsageError(
+            f"'{name}' is a folder; -o names a file",
+            hint=f"use --output-dir {name.rstrip('/' + os.sep) or name} to write into a folder",
+        )
+    return Path(name)
+
+
+def _one_file(inputs: Sequence[Input], name: str, fmt: str, force: bool) -> Path:
     if len(inputs) > 1 and fmt not in ONE_FILE_FORMATS:
         raise UsageError(
             f"-o writes one file, and {len(inputs)} profiles were given in the {fmt} format",
             hint=f"use --output-dir DIR for one file per profile, or -f {ONE_FILE_FORMATS[0]}, "
             f"{ONE_FILE_FORMATS[1]} or {ONE_FILE_FORMATS[2]} for one file of them all",
         )
-    name = str(file)
-    if name.endswith(("/", os.sep)) or (os.path.isdir(file) and not os.path.islink(file)):
-        raise UsageError(
-            f"'{name}' is a folder; -o names a file",
-            hint=f"use --output-dir {name.rstrip('/' + os.sep) or name} to write into the folder",
-        )
+    file = file_named(name)
     if _identity(name) in {_identity(i.path) for i in inputs if i.path is not None} - {None}:
         raise UsageError(
             f"'{name}' is one of the profiles being read; needleplan never writes over one",

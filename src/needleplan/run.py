@@ -25,6 +25,7 @@ from . import shell
 from .errors import (
     EXIT_INVALID,
     EXIT_OK,
+    Failure,
     InputError,
     NeedleplanError,
     Problem,
@@ -63,8 +64,8 @@ class Request:
     #: the review date, and the latest a logged session may be (review, validate)
     today: dt.date
     start_date: dt.date | None = None
-    #: ``-o FILE`` and ``--output-dir DIR``
-    file: Path | None = None
+    #: ``-o FILE`` (as given: a trailing '/' names a folder) and ``--output-dir DIR``
+    file: str | None = None
     folder: Path | None = None
     force: bool = False
     #: what the writer needs besides the results: explain, clinic, calendar, width, colour
@@ -173,6 +174,8 @@ def outcome_of(result: Plan | Review) -> Outcome:
         )
     block = result.course.initial_block
     findings = tuple(f.label for f in result.flags)
+    if result.checks and result.decision == "check_first":  # what holds the needling
+        findings = (f"{plural(len(result.checks), 'check')} before needling", *findings)
     if not findings:
         avoided = sum(s.verdict == "avoid" for s in result.sites)
         findings = (f"{plural(avoided, 'site')} to avoid",) if avoided else ()
@@ -275,7 +278,7 @@ class _Sink:
         """What the run wrote to files, for stderr (None when it wrote to stdout)."""
         where = inert(self.target.where)
         if self.target.folder is not None:
-            tail = f" (stopped after {self.count} of the profiles)" if stopped else ""
+            tail = ", then stopped" if stopped else ""
             return f"needleplan: wrote {plural(self.written, 'file')} to {where}{tail}"
         if self.target.file is not None:
             if self.written:
@@ -357,12 +360,20 @@ def run(req: Request, out: TextIO | None = None) -> Done:
             for note in writer.notes:
                 to_stderr(note_line(note))
         stopped = False
+    except Failure as exc:  # what was written is said after the reason, as its last line
+        exc.after = sink.said(True)
+        stopped = False
+        raise
     finally:
         if bar is not None:
             bar.stop()
-        said = sink.said(stopped)
-        if said is not None:
-            to_stderr(said)
+        if stopped:  # Ctrl-C, SIGTERM, an output that failed
+            said = sink.said(True)
+            if said is not None:
+                to_stderr(said)
+    said = sink.said(False)
+    if said is not None:
+        to_stderr(said)
     done.written = sink.written
     if req.kind == "review":
         _review_ends(done)
