@@ -48,6 +48,7 @@ DO_NOT_PERFORM = {
     "do_not_needle": True,
     "refer": True,
     "not_indicated": True,
+    "check_first": True,
 }
 VERDICT_STATUS = {
     "continue": "active",

@@ -94,16 +94,19 @@ def _site_care(
         if (site.verdict == "avoid") != (avoided_by is not None):
             continue
         side = "both" if site.side == "both" else "one"
-        name = say(rules, f"page.site_name.{side}", label=site.label, side=site.side)
+        name = site.patient_label or say(
+            rules, f"page.site_name.{side}", label=site.label, side=site.side
+        )
         for reason in site.reasons:
             if avoided_by is not None and reason.flag not in avoided_by:
                 continue  # a caution at a site that will not be needled anyway
             if reason.patient_message:
                 where.setdefault(reason.patient_message, []).append(name)
-    return [
+    said = [
         say(rules, "page.site_line", sites=_and(rules, names), message=message)
         for message, names in where.items()
     ]
+    return [line[:1].upper() + line[1:] for line in said]  # a plain-words place starts it
 
 
 def _and(rules: RuleSet, names: list[str]) -> str:

@@ -8,6 +8,7 @@ lines) and a hint; never a traceback, never Click's usage block.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -405,7 +406,9 @@ def _run_and_show(
     to_stdout = output_dir is None and (output is None or output == "-")
     screen = tty and to_stdout and fmt == "table"
     width = shell.width(tty)
-    calendar = calendar_of(settings) if settings.path is not None else None
+    # the clinic's calendar (the defaults without settings) as of today: the calendar
+    # writer reads no settings, and a schedule that starts in the past is warned about
+    calendar = dataclasses.replace(calendar_of(settings), today=today)
     said = _provenance(settings, rule_set, _custom_rules(rules, settings))
     if not screen:
         for line in said:
@@ -590,10 +593,13 @@ def validate(
     """Check profiles without planning: exit 0 if all are valid, 1 if any is not."""
     fmt = _format(format, CHECK_FORMATS) or "text"
     settings = _settings(config)
+    rule_set = _rules_for(rules, settings)
+    for line in _provenance(settings, rule_set, _custom_rules(rules, settings)):
+        to_stderr(f"needleplan: note: {line[:1].lower()}{line[1:]}")
     request = Request(
         kind="validate",
         paths=paths,
-        rules=_rules_for(rules, settings),
+        rules=rule_set,
         fmt=fmt,
         today=_parse_date(today, "--today") or dt.date.today(),
     )

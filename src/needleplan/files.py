@@ -292,11 +292,11 @@ def output_paths(
     if os.path.lexists(folder) and not folder.is_dir():
         raise UsageError(f"'{folder}' is not a folder", hint="--output-dir names a folder")
     paths = [folder / name for name in output_names(inputs, extension)]
-    profiles = {_identity(i.path) for i in inputs if i.path is not None} - {None}
+    read = {_identity(i.path) for i in inputs if i.path is not None} - {None}
     over_inputs = [
         f"'{p}' is one of the profiles being planned; needleplan never writes over one"
         for p in paths
-        if _identity(str(p)) in profiles
+        if _identity(str(p)) in read
     ]
     if over_inputs:  # even with --force: a plan never replaces a profile
         more = f" (and {len(over_inputs) - 1} more)" if len(over_inputs) > 1 else ""

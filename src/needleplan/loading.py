@@ -24,9 +24,14 @@ if TYPE_CHECKING:
 def profile_from_data(
     doc: yamlio.Document, rules: RuleSet, today: dt.date | None = None
 ) -> ConditionProfile:
-    """Validate loaded YAML against the profile model and ``rules``' ids."""
+    """Validate loaded YAML against the profile model and ``rules``' ids.
+
+    No session of the log may be dated after ``today`` (default: the clock's date), so
+    that ``validate``, ``suggest`` and ``review`` accept and refuse the same logs.
+    """
+    context = {"rules": rules, "today": today or dt.date.today()}
     try:
-        return ConditionProfile.model_validate(doc.data, context={"rules": rules, "today": today})
+        return ConditionProfile.model_validate(doc.data, context=context)
     except ValidationError as exc:
         from .validation import problems_from  # only when there is something to report
 
@@ -41,7 +46,8 @@ def profile_from_text(
 ) -> ConditionProfile:
     """Parse and validate profile text; ids are checked against ``rules`` (default rules).
 
-    ``today`` bounds the session log: no session may be dated after it.
+    ``today`` (default: the clock's date) bounds the session log: no session may be
+    dated after it.
     """
     if rules is None:
         from .rulesload import load_rules

@@ -22,15 +22,16 @@ calendar always give the same plan. Order of work:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 
 from . import advice as advice_mod
 from . import screening
+from .notes import read_notes, triggered
 from .profile import PREGNANCY, ConditionProfile, Factor
 from .results import (
     Bands,
     Cadence,
+    Check,
     CompanionItem,
     Course,
     Flag,
@@ -54,6 +55,7 @@ from .vocab import (
     NEEDLING,
     NO_PAIN,
     PLACE_WORDS,
+    SIDED_REGIONS,
     VERDICTS,
     WEEKS_PER_UNIT,
     Audience,
@@ -87,9 +89,81 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
     severity = profile.severity
     if isinstance(severity, int) and severity <= rules.plan_rules.no_pain.severity_at_most:
         flags.append(_no_pain_flag(rules, reader))
+    elif _low_pain(profile, rules) and not _function_shows_need(profile, rules):
+        flags.append(_low_pain_flag(rules, reader))
+    first = _advice_first(profile, rules)
+    if first is not None:
+        flags.append(_advice_first_flag(rules, first, reader))
     flags += screening.yes_flags(profile, rules, reader)  # a red flag answered yes
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
+
+
+def _low_pain(profile: ConditionProfile, rules: RuleSet) -> bool:
+    """Current pain above 0 and at most the rule set's not-indicated level (NRS 1-2)."""
+    top = rules.severity.not_indicated_max
+    return isinstance(profile.severity, int) and 0 < profile.severity <= top
+
+
+def _function_shows_need(profile: ConditionProfile, rules: RuleSet) -> bool:
+    """A function measure at the first log entry at least its minimal important change
+    away from its best score (a design choice: need shown by the measure itself)."""
+    if not profile.log or not profile.log[0].measure:
+        return False
+    for mid, value in profile.log[0].measure.items():
+        measure = rules.review.measures.get(mid)
+        if measure is None:
+            continue
+        best = 0.0 if measure.better == "lower" else measure.max
+        if abs(float(value) - best) >= measure.mcid:
+            return True
+    return False
+
+
+def _low_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
+    low = rules.severity.low_pain
+    assert low is not None  # the rule set's own check: needed with not_indicated_max
+    return Flag(
+        "low_pain",
+        "not_indicated",
+        low.label,
+        low.message,
+        rules.cite(low.sources),
+        low.message_for(reader),
+    )
+
+
+def _advice_first(profile: ConditionProfile, rules: RuleSet) -> str | None:
+    """The condition, when its acute pain gets advice first and the pain is acute."""
+    if profile.condition not in rules.duration.advice_first:
+        return None
+    return profile.condition if rules.duration.band(profile.duration) == "acute" else None
+
+
+def _advice_first_flag(rules: RuleSet, cid: str, reader: Audience) -> Flag:
+    first = rules.duration.advice_first[cid]
+    return Flag(
+        "advice_first",
+        "not_indicated",
+        first.label,
+        first.message,
+        rules.cite(first.sources),
+        first.message_for(reader),
+    )
+
+
+def _reconsider(profile: ConditionProfile, rules: RuleSet, flags: tuple[Flag, ...]) -> list[str]:
+    """When to think again, for the not-indicated findings the planner itself raises."""
+    ids = {f.id for f in flags if f.level == "not_indicated"}
+    texts = []
+    if FIRST_TRIMESTER in ids:
+        weeks = rules.plan_rules.first_trimester.weeks_below
+        texts.append(say(rules, "plan_rules.first_trimester.reconsider", weeks_below=weeks))
+    if "advice_first" in ids:
+        texts.append(rules.duration.advice_first[profile.condition].reconsider)
+    if "low_pain" in ids and rules.severity.low_pain is not None:
+        texts.append(rules.severity.low_pain.reconsider)
+    return [t for t in texts if t]
 
 
 def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Flag, ...]:
@@ -160,14 +234,14 @@ def _no_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
 
 
 def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> list[Flag]:
-    """The plan rule ``first_trimester``: a precaution of its own."""
+    """The plan rule ``first_trimester``: not now, reconsider from ``weeks_below``."""
     rule = rules.plan_rules.first_trimester
     if weeks is None or weeks >= rule.weeks_below:
         return []
     return [
         Flag(
             FIRST_TRIMESTER,
-            "precaution",
+            "not_indicated",  # not now: reconsider from weeks_below (a design choice)
             say(rules, "plan_rules.first_trimester.label", weeks=weeks),
             say(
                 rules,
@@ -176,7 +250,7 @@ def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> lis
                 weeks_below=rule.weeks_below,
             ),
             rules.cite(rule.sources),
-            say(rules, "plan_rules.first_trimester.told", reader),
+            say(rules, "plan_rules.first_trimester.told", reader, weeks_below=rule.weeks_below),
         )
     ]
 
@@ -188,8 +262,9 @@ def _urgency(flags: tuple[Flag, ...], profile: ConditionProfile, rules: RuleSet)
     flag (cauda equina signs beside a routine one) goes at the more urgent pace.
     """
     found = [f.urgency for f in flags if f.level == "red_flag"]
+    said = triggered(profile.notes, rules)  # read in context: "no bladder change" is no hit
     for group in rules.note_words:
-        if group.factor is not None and note_hits(profile.notes, group.words):
+        if group.factor is not None and group.id in said:
             hf = rules.health_factors.get(group.factor)
             if hf is not None and hf.level == "red_flag":
                 found.append(hf.urgency)
@@ -202,13 +277,27 @@ def _urgency(flags: tuple[Flag, ...], profile: ConditionProfile, rules: RuleSet)
 def site_places(site: Site, side: str) -> frozenset[Place]:
     """The places a site on ``side`` lies in (an arm or leg site on both sides: both limbs)."""
     places: set[str] = set()
+    sides = ("left", "right") if side == "both" else (side,)
     for part in (site.body_part, *site.also):
         if part in ("arm", "leg"):
-            sides = ("left", "right") if side == "both" else (side,)
             places.update(f"{s}_{part}" for s in sides)
         else:
             places.add(part)
+    for region in site.near:  # a joint, a side of the chest, a part of the back
+        if region in SIDED_REGIONS:
+            places.update(f"{s}_{region}" for s in sides)
+        else:
+            places.add(region)
     return frozenset(places)  # type: ignore[arg-type]
+
+
+def _risk_sides(profile: ConditionProfile, rules: RuleSet, risk: str) -> frozenset[str]:
+    """The sides of the body on which the profile lists a site with ``risk``."""
+    sides: set[str] = set()
+    for sid, side in profile.sites.items():
+        if risk in rules.sites[sid].risks:
+            sides.update(("left", "right") if side == "both" else (side,))
+    return frozenset(sides)
 
 
 def _site_verdicts(profile: ConditionProfile, rules: RuleSet) -> tuple[SiteVerdict, ...]:
@@ -242,6 +331,8 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
         elif rule.risk is not None:
             if rule.risk not in site.risks or (factors and not factors & have):
                 continue
+            if rule.both_sides and len(_risk_sides(profile, rules, rule.risk)) < 2:
+                continue  # only when the session reaches both sides of the body
         elif not factors & have or factors & covered:
             continue  # a general rule, already answered more strictly here
         covered |= factors & have
@@ -256,7 +347,8 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
         if _VERDICT_ORDER[rule.verdict] > _VERDICT_ORDER[verdict]:
             verdict = rule.verdict
     ordered = tuple(reason for _, reason in sorted(reasons, key=lambda pair: pair[0]))
-    return SiteVerdict(sid, site.label, side, verdict, ordered)  # type: ignore[arg-type]
+    where = site.label_for(_reader(profile), side)
+    return SiteVerdict(sid, site.label, side, verdict, ordered, where)  # type: ignore[arg-type]
 
 
 def _unchecked(
@@ -314,16 +406,6 @@ def _dose_step(block: int, step: int, doses: tuple[int, ...]) -> tuple[int, Effe
     return moved, "applied" if 0 <= at < len(doses) else "capped"
 
 
-def _move(value: int, step: int, low: int, high: int) -> tuple[int, Effect]:
-    """``value + step`` held inside ``low..high``, and whether the step took effect."""
-    if step == 0:
-        return value, "none"
-    moved = min(max(value + step, low), high)
-    if moved == value + step:
-        return moved, "applied"
-    return moved, "capped"
-
-
 def _signed(n: int) -> str:
     return f"{n:+d}"
 
@@ -335,26 +417,85 @@ def _dose(
     ceiling = rules.ceiling(cid)
     block = condition.initial_block.low
     steps = [_initial_step(rules, cid)]
-    # the block is always a dose a trial tested, inside the condition's range
-    block, step = _severity_step(rules, cid, block, profile.severity)
-    steps.append(step)
-    block, step = _duration_step(rules, cid, block, profile.duration)
-    steps.append(step)
-    if profile.previous_response == "good":
-        block, step = _good_response_step(rules, cid, block)
+    smallest = _smallest_dose(profile, rules)
+    if smallest is not None:
+        # acute pain or a sensitised patient: the smallest dose a trial tested, whatever
+        # the severity or a good response before
+        rule, why, sources = smallest
+        block = min(condition.trial_doses)
+        steps.append(_smallest_step(rules, cid, rule, why, sources))
+        steps.append(_held_step(rules, "severity", profile.severity, block))
+        if profile.previous_response == "good":
+            steps.append(_held_step(rules, "previous_response", "good", block))
+    else:
+        # the block is always a dose a trial tested, inside the condition's range
+        block, step = _severity_step(rules, cid, block, profile.severity)
         steps.append(step)
-    # the expected course: the block, moved towards the ceiling by slow-recovery factors
-    expected = block
+        block, step = _duration_step(rules, cid, block, profile.duration)
+        steps.append(step)
+        if profile.previous_response == "good":
+            block, step = _good_response_step(rules, cid, block)
+            steps.append(step)
+    # slow-recovery factors lengthen the expected recovery and bring other care; they
+    # never add needling sessions
     for rule, change, why, sources in _prognostic(profile, rules):
-        expected, effect = _move(expected, change, block, ceiling)
-        steps.append(_course_step(rules, rule, change, effect, why, sources, ceiling))
+        steps.append(_course_step(rules, rule, change, why, sources))
     reassess, step = _reassess_step(rules, block, profile.previous_response)
     steps += [step, _ceiling_step(rules, cid)]
     return (
-        Sessions(suggested=expected, low=block, high=ceiling),
+        Sessions(suggested=block, low=block, high=ceiling),
         Course(initial_block=block, reassess_after=reassess, ceiling=ceiling),
         steps,
     )
+
+
+def _smallest_dose(
+    profile: ConditionProfile, rules: RuleSet
+) -> tuple[str, str, tuple[str, ...]] | None:
+    """Why the first block is the smallest tested dose, if it is: (rule, reason, sources)."""
+    band = rules.duration.band(profile.duration)
+    if band in rules.duration.smallest_dose:
+        return (
+            f"duration.{band}",
+            say(
+                rules,
+                "step.smallest.duration",
+                duration=_duration_text(profile.duration),
+                band=band,
+            ),
+            rules.duration.smallest_dose_sources or rules.duration.sources,
+        )
+    for factor in profile.health_factors:
+        hf = rules.health_factors[factor.id]
+        if hf.smallest_dose:
+            return (
+                f"health_factors.{factor.id}",
+                say(rules, "step.smallest.factor", label=hf.label),
+                hf.sources,
+            )
+    return None
+
+
+def _smallest_step(rules: RuleSet, cid: str, rule: str, why: str, sources: tuple[str, ...]) -> Step:
+    block = min(rules.conditions[cid].trial_doses)
+    change = say(rules, "step.initial_block.change", low=block)
+    return Step(rule, change, "applied", why, rules.cite(sources))
+
+
+def _held_step(rules: RuleSet, what: str, value: int | str, block: int) -> Step:
+    """A step that would have moved the block, held at the smallest tested dose."""
+    if what == "severity":
+        band = rules.severity.band(value)
+        rule = f"severity.{band}"
+        key = "step.severity.reason" if isinstance(value, int) else "step.severity.reason_word"
+        why = say(rules, key, severity=value, band=band)
+        sources = rules.severity.sources
+    else:
+        rule = "previous_response.good"
+        why = say(rules, "step.good_response.reason")
+        sources = rules.course.good_response_sources
+    why = say(rules, "step.smallest.held", why=why, block=block)
+    return Step(rule, "0", "none", why, rules.cite(sources))
 
 
 def _doses(condition: Condition) -> tuple[int, ...]:
@@ -448,19 +589,13 @@ def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, Step
     )
 
 
-def _course_step(
-    rules: RuleSet,
-    rule: str,
-    step: int,
-    effect: Effect,
-    why: str,
-    sources: tuple[str, ...],
-    ceiling: int,
-) -> Step:
-    """A prognostic factor's move of the expected course, and its real effect."""
-    if step > 0 and effect == "capped":
-        why = say(rules, "step.course.capped", why=why, ceiling=ceiling)
-    return Step(rule, _signed(step) if step else "0", effect, why, rules.cite(sources))
+def _course_step(rules: RuleSet, rule: str, step: int, why: str, sources: tuple[str, ...]) -> Step:
+    """A prognostic factor's effect: on the expected recovery, never on the sessions."""
+    if step == 0:
+        return Step(rule, "0", "none", why, rules.cite(sources))
+    change = say(rules, "step.course.longer" if step > 0 else "step.course.shorter")
+    why = say(rules, "step.course.not_a_dose", why=why)
+    return Step(rule, change, "applied", why, rules.cite(sources))
 
 
 def _reassess_step(rules: RuleSet, block: int, previous_response: str) -> tuple[int, Step]:
@@ -620,11 +755,14 @@ def _companions(
     health = [f.id for f in profile.health_factors]
     condition, underlying = profile.condition, profile.underlying_factors
     risk, reader = _start_back_risk(profile, rules), _reader(profile)
+    advice_first = _advice_first(profile, rules)
     injury = [
         rules.health_factors[h].companions
         for h in health
         if rules.health_factors[h].level == "not_indicated"
     ]
+    if advice_first is not None:  # acute pain with advice first: that advice leads
+        injury.insert(0, rules.duration.advice_first[advice_first].companions)
     links: list[Mapping[str, str]] = []
     if injury:
         # a fresh injury: protection and graded load first, not the condition's usual programme
@@ -661,6 +799,7 @@ def _expectations(
     profile: ConditionProfile, rules: RuleSet, decision: str, flags: tuple[Flag, ...]
 ) -> tuple[str, ...]:
     flag_ids = {f.id for f in flags}
+    slow = any(step > 0 for _, step, _, _ in _prognostic(profile, rules))
     return tuple(
         e.text
         for e in rules.expectations
@@ -671,33 +810,30 @@ def _expectations(
             e.when_previous_response is None
             or e.when_previous_response == profile.previous_response
         )
+        and (not e.when_slow_recovery or slow)
     )
 
 
 def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
-    """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor."""
-    if not notes:
+    """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor.
+
+    The notes are read in context (:func:`notes.read_notes`): words negated, in the
+    past, hypothetical or about someone else are not named."""
+    hits = read_notes(notes, rules)
+    if not hits:
         return ""
     parts = []
     for group in rules.note_words:
-        hits = note_hits(notes, group.words)
-        if not hits:
+        words = list(dict.fromkeys(h.words for h in hits if h.trigger == group.id))
+        if not words:
             continue
-        words = ", ".join(repr(w) for w in hits)
+        words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
         said = "warning.notes_group_add" if add else "warning.notes_group"
-        parts.append(say(rules, said, topic=group.topic, words=words, factor=group.factor))
+        parts.append(say(rules, said, topic=group.topic, words=words_said, factor=group.factor))
     if not parts:
         return ""
     return say(rules, "warning.notes_red_flag_words", groups="; ".join(parts))
-
-
-def note_hits(notes: str | None, words: tuple[str, ...]) -> list[str]:
-    """The ``words`` found in ``notes`` (any case), each starting a word, in their order."""
-    if not notes:
-        return []
-    text = notes.lower()
-    return [w for w in words if re.search(r"(?<![a-z])" + re.escape(w.lower()), text)]
 
 
 def _warnings(
@@ -730,7 +866,14 @@ def _warnings(
     if profile.duration < fresh.duration_weeks_below and not profile.factor(fresh.factor):
         found.append(("fresh_pain", "plan_rules.fresh_pain.warning", {"factor": fresh.factor}))
     review = rules.review
-    if isinstance(profile.severity, int) and 0 < profile.severity <= review.discharge_nrs:
+    if _low_pain(profile, rules) and _function_shows_need(profile, rules):
+        low = rules.severity.low_pain
+        assert low is not None
+        found.append(("low_pain", "", {"text": low.measure_message}))
+    elif (
+        isinstance(profile.severity, int)
+        and rules.severity.not_indicated_max < profile.severity <= review.discharge_nrs
+    ):
         values = {
             "severity": profile.severity,
             "discharge": review.discharge_nrs,
@@ -742,6 +885,8 @@ def _warnings(
         found.append(("start_back_scores", "warning.start_back_scores", {}))
     if _start_back_risk(profile, rules) == "low":
         found.append(("start_back_low_risk", "warning.start_back_low_risk", {}))
+    if rules.screening is None:  # no checklist to hold the plan: say it at least
+        found += [("open_check", "", {"text": c.message}) for c in _open_checks(profile, rules)]
     consent = [
         rules.health_factors[f.id].label
         for f in profile.health_factors
@@ -763,6 +908,36 @@ def _warnings(
         Warning(kind, say(rules, key, **values) if key else str(values["text"]))
         for kind, key, values in found
     )
+
+
+def _open_checks(profile: ConditionProfile, rules: RuleSet) -> tuple[Check, ...]:
+    """Questions a listed factor leaves open (warfarin without a known INR): each holds a
+    needling plan as ``check_first`` until another factor settles it."""
+    have = profile.factor_ids
+    return tuple(
+        Check("factor", factor.id, hf.open_check)
+        for factor in profile.health_factors
+        if (hf := rules.health_factors[factor.id]).open_check
+        and not have.intersection(hf.settled_by)
+    )
+
+
+def _needling_warnings(
+    profile: ConditionProfile, rules: RuleSet, sites: tuple[SiteVerdict, ...]
+) -> tuple[Warning, ...]:
+    """What a needling plan must say besides its sites: a guideline on the condition,
+    and the deep vein thrombosis question before a calf site in a patient at risk."""
+    found = []
+    guideline = rules.conditions[profile.condition].guideline
+    if guideline:
+        found.append(Warning("guideline", guideline))
+    answered = "suspected_dvt" in screening.answers(profile)  # asked at intake already
+    for site in () if answered else sites:
+        asked = [r.message for r in site.reasons if r.flag == "dvt_question"]
+        if asked:
+            found.append(Warning("dvt_question", asked[0]))
+            break
+    return tuple(found)
 
 
 def _consent_ages(rules: RuleSet, age: int) -> tuple[str, ...]:
@@ -803,17 +978,24 @@ def _schedule(
     days, holidays = (calendar.days, calendar.holidays) if calendar else (None, frozenset())
     start, count, reassess_after = profile.start_date, course.initial_block, course.reassess_after
     min_gap_days = math.ceil(min_hours / 24)
+    at = _appointment(profile)
     try:
         dates = session_dates(
             start, count, per_week, days=days, holidays=holidays, min_gap_days=min_gap_days
         )
     except ValueError:
         return None  # no bookable day (the clinic's calendar): said in the warnings
-    return tuple(ScheduledSession(i + 1, d, i + 1 == reassess_after) for i, d in enumerate(dates))
+    return tuple(
+        ScheduledSession(i + 1, d, i + 1 == reassess_after, at) for i, d in enumerate(dates)
+    )
 
 
-#: Whether profiles carry their screening answers yet (the profile's ``screening:``).
-_SCREENED = "screening" in ConditionProfile.model_fields
+def _appointment(profile: ConditionProfile) -> str | None:
+    """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
+    from .schedule import parse_time
+
+    at = parse_time(profile.appointment_time)
+    return None if at is None else f"{at:%H:%M}"
 
 
 def plan(
@@ -862,10 +1044,16 @@ def plan(
                     days=wait,
                 )
                 extra = (Warning("schedule", late),)
+    if schedule:
+        from .schedule import date_warnings
+
+        extra += date_warnings([(s.session, s.date) for s in schedule], calendar, rules.calendar)
     audience = _reader(profile)
     urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    checks = screening.open_checks(profile, rules) if _SCREENED else ()
+    checks = screening.open_checks(profile, rules)
+    if rules.screening is not None:  # a factor's own question (warfarin's INR)
+        checks += _open_checks(profile, rules)
     planned, decision = decision, screening.settle(decision, checks)
     page = None
     if decision == "check_first":
@@ -888,7 +1076,9 @@ def plan(
         sites=sites,
         unchecked=unchecked,
         flags=flags,
-        warnings=_warnings(profile, rules, unchecked) + extra,
+        warnings=_warnings(profile, rules, unchecked)
+        + (_needling_warnings(profile, rules, sites) if planned in NEEDLING else ())
+        + extra,
         companions=companions,
         expectations=expectations,
         rationale=tuple(rationale),
@@ -907,13 +1097,23 @@ def plan(
             cadence=cadence,
             reconsider=()
             if planned in NEEDLING
-            else advice_mod.think_again(profile, rules, audience),
+            else (
+                *advice_mod.think_again(profile, rules, audience),
+                *_reconsider(profile, rules, flags),
+            ),
         ),
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
         schedule=schedule,
         checks=checks,
+        profile_sha256=_profile_key(profile),
     )
+
+
+def _profile_key(profile: ConditionProfile) -> str:
+    from .schedule import profile_key
+
+    return profile_key(profile)
 
 
 def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:

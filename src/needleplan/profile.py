@@ -1,16 +1,22 @@
 """The condition profile a therapist writes: the one definition of a valid profile.
 
-Ids (condition, sites, health and underlying factors, log events) are
-checked against the rule set passed in the validation context
-(``context={"rules": rules, "today": date}``); without one only their
-spelling is checked. Every field's JSON Schema is written beside its parser
-and says exactly what the parser accepts (``tests/test_schema_agreement.py``
-holds the two together), so an editor and needleplan never disagree.
+Every field has an ordinary pydantic type, and the profile's JSON Schema is
+generated from the model (``needleplan schema profile``). A field written in
+more than one way (a duration in words, a health factor tied to a place) has
+a before-validator that turns what was written into the field's value and
+declares, as a type, what it accepts; the schema is generated from that type.
+A property test (``tests/core/test_schema_agreement.py``) holds needleplan and
+the schema to the same answer on generated documents.
+
+Ids (condition, sites, health and underlying factors, screening questions,
+log events) are checked against the rule set passed in the validation
+context (``context={"rules": rules, "today": date}``); without one only their
+spelling is checked. ``today`` bounds the session log (:func:`future_session`).
 """
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -20,9 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainValidator,
     ValidationInfo,
-    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -129,10 +133,6 @@ def _whole(value: Any, what: str, low: int, high: int) -> int:
     return int(value)
 
 
-def _whole_schema(low: int, high: int, description: str) -> dict[str, Any]:
-    return {"type": "integer", "minimum": low, "maximum": high, "description": description}
-
-
 def parse_severity(value: Any) -> int | str:
     """Pain NRS 0-10 as a whole number (or its digits as text), or mild | moderate | severe."""
     if isinstance(value, str):
@@ -151,16 +151,6 @@ def parse_severity(value: Any) -> int | str:
             hint=hint or "ASCII digits only, e.g. severity: 6",
         )
     return _whole(value, "severity", *NRS_RANGE)
-
-
-SEVERITY_SCHEMA = {
-    "description": "Pain NRS 0-10 (a whole number), or mild | moderate | severe.",
-    "anyOf": [
-        {"type": "integer", "minimum": NRS_RANGE[0], "maximum": NRS_RANGE[1]},
-        {"type": "string", "pattern": _WHOLE_TEXT},
-        {"enum": list(SEVERITY_WORDS)},
-    ],
-}
 
 
 def parse_duration(value: Any) -> float:
@@ -189,16 +179,6 @@ def parse_duration(value: Any) -> float:
     return round(float(value), 4)
 
 
-DURATION_SCHEMA = {
-    "description": "How long the pain has lasted: '10 days', '6 weeks', '4 months', "
-    "'2 years', or a bare number of weeks.",
-    "anyOf": [
-        {"type": "string", "pattern": DURATION_PATTERN},
-        {"type": "number", "minimum": 0, "maximum": MAX_DURATION_NUMBER},
-    ],
-}
-
-
 def parse_date(value: Any, what: str = "date") -> dt.date:
     """A calendar date written YYYY-MM-DD, from the year 1900 to 2199."""
     if isinstance(value, str) and _DATE.match(value):
@@ -213,41 +193,114 @@ def parse_date(value: Any, what: str = "date") -> dt.date:
     )
 
 
-DATE_SCHEMA = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
+# -- the types of a profile's values ----------------------------------------------
+#
+# Each is an ordinary pydantic type: the JSON Schema is generated from it. A value that
+# takes several spellings is turned into the field's value by a before-validator that
+# declares, as a type (``json_schema_input_type``), exactly what it accepts.
 
 
-def parse_identifier(value: Any) -> str | None:
-    """Patient identifiers may be written as whole numbers (``patient: 42``)."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        if abs(value) > _MAX_WHOLE:
-            raise _error(
-                "patient",
-                "patient must be text or a whole number of at most {digits} digits",
-                digits=MAX_DIGITS,
-            )
-        return str(value)
-    if isinstance(value, str):
-        return _text(value, "patient")
-    raise _error("patient", "patient must be text or a whole number")
+def _integral(value: Any) -> Any:
+    """2.0 is the whole number 2, as JSON Schema counts it (2.5 stays an error)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _text(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise _error("text", "{what} must be text", what=what)
-    limit = TEXT_LIMITS[what]
-    if len(value) > limit:
-        raise _error("text", "{what} is longer than {limit} characters", what=what, limit=limit)
-    return value
-
-
-def _text_field(what: str) -> Any:
-    return Annotated[
-        str | None,
-        BeforeValidator(lambda v: None if v is None else _text(v, what)),
-        WithJsonSchema({"type": ["string", "null"], "maxLength": TEXT_LIMITS[what]}),
+# Whole numbers in a range: true/false and text are refused, 7.0 is 7.
+Nrs = Annotated[
+    int,
+    Field(strict=True, ge=NRS_RANGE[0], le=NRS_RANGE[1], description="Pain NRS 0-10."),
+    BeforeValidator(_integral),
+]
+Groc = Annotated[
+    int,
+    Field(
+        strict=True,
+        ge=GROC_RANGE[0],
+        le=GROC_RANGE[1],
+        description=f"Global rating of change, {GROC_RANGE[0]}..+{GROC_RANGE[1]}.",
+    ),
+    BeforeValidator(_integral),
+]
+Age = Annotated[
+    int, Field(strict=True, ge=AGE_RANGE[0], le=AGE_RANGE[1]), BeforeValidator(_integral)
+]
+SessionsPerWeek = Annotated[
+    int,
+    Field(strict=True, ge=SESSIONS_PER_WEEK_RANGE[0], le=SESSIONS_PER_WEEK_RANGE[1]),
+    BeforeValidator(_integral),
+]
+StartBackTotal = Annotated[
+    int,
+    Field(strict=True, ge=START_BACK_TOTAL[0], le=START_BACK_TOTAL[1]),
+    BeforeValidator(_integral),
+]
+StartBackPsychosocial = Annotated[
+    int,
+    Field(strict=True, ge=START_BACK_PSYCHOSOCIAL[0], le=START_BACK_PSYCHOSOCIAL[1]),
+    BeforeValidator(_integral),
+]
+Id = Annotated[str, Field(strict=True, pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
+#: A list of ids, each once (the validator refuses a repeat, id or alias).
+Ids = Annotated[list[Id], Field(max_length=MAX_IDS, json_schema_extra={"uniqueItems": True})]
+PatientRef = Annotated[
+    str,
+    Field(
+        strict=True,
+        max_length=TEXT_LIMITS["patient"],
+        description="Optional reference (text; no names needed). Quote a number: '0042'.",
+    ),
+]
+Region = Annotated[str, Field(strict=True, max_length=TEXT_LIMITS["region"])]
+Notes = Annotated[str, Field(strict=True, max_length=TEXT_LIMITS["notes"])]
+DateText = Annotated[str, Field(pattern=DATE_PATTERN, json_schema_extra={"format": "date"})]
+SessionDate = Annotated[dt.date, BeforeValidator(parse_date, json_schema_input_type=DateText)]
+StartDate = Annotated[
+    dt.date | None,
+    BeforeValidator(
+        lambda v: None if v is None else parse_date(v, "start_date"),
+        json_schema_input_type=DateText | None,
+    ),
+]
+Severity = Annotated[
+    int | str,
+    BeforeValidator(
+        parse_severity,
+        json_schema_input_type=Annotated[int, Field(ge=NRS_RANGE[0], le=NRS_RANGE[1])]
+        | Literal[SEVERITY_WORDS]
+        | Annotated[str, Field(pattern=_WHOLE_TEXT)],
+    ),
+    Field(description="Pain NRS 0-10 (a whole number), or mild | moderate | severe."),
+]
+Duration = Annotated[
+    float,
+    BeforeValidator(
+        parse_duration,
+        json_schema_input_type=Annotated[str, Field(pattern=DURATION_PATTERN)]
+        | Annotated[float, Field(ge=0, le=MAX_DURATION_NUMBER)],
+    ),
+    Field(
+        description="How long the pain has lasted: '10 days', '6 weeks', '4 months', "
+        "'2 years', or a bare number of weeks."
+    ),
+]
+Places = (
+    Place
+    | Annotated[
+        list[Place],
+        Field(min_length=1, max_length=len(PLACES), json_schema_extra={"uniqueItems": True}),
     ]
+)
+PregnancyWeeks = (
+    Annotated[str, Field(pattern=_PREGNANCY_PATTERN)]
+    | Annotated[int, Field(ge=PREGNANCY_WEEKS_RANGE[0], le=PREGNANCY_WEEKS_RANGE[1])]
+)
+#: One health factor as written: an id, or one 'id: value' pair (a place, or pregnancy weeks).
+FactorItem = Id | Annotated[dict[Id, Places | PregnancyWeeks], Field(min_length=1, max_length=1)]
+FactorsInput = Annotated[
+    list[FactorItem], Field(max_length=MAX_IDS, json_schema_extra={"uniqueItems": True})
+]
+SitesInput = Annotated[dict[Id, Side], Field(max_length=MAX_IDS)]
+Score = Annotated[float, Field(ge=0, le=100)]
 
 
 # -- ids ------------------------------------------------------------------------
@@ -324,9 +377,6 @@ def _checked(kind: str) -> Any:
         return resolve_id(_rules(info), kind, value)
 
     return check
-
-
-ID_SCHEMA = {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH}
 
 
 def _unique(values: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -489,65 +539,6 @@ def _factor_list(value: Any, info: ValidationInfo, what: str = "health_factors")
     return tuple(factors)
 
 
-def factor_item_schema(rules: "RuleSet | None") -> dict[str, Any]:
-    """The JSON Schema of one health-factor item (with the ids of ``rules`` when given)."""
-    places = {"enum": list(PLACES)}
-    place_value = {
-        "anyOf": [
-            places,
-            {
-                "type": "array",
-                "items": places,
-                "minItems": 1,
-                "maxItems": len(PLACES),
-                "uniqueItems": True,
-            },
-        ]
-    }
-    weeks = {
-        "anyOf": [
-            {"type": "string", "pattern": _PREGNANCY_PATTERN},
-            {
-                "type": "integer",
-                "minimum": PREGNANCY_WEEKS_RANGE[0],
-                "maximum": PREGNANCY_WEEKS_RANGE[1],
-            },
-        ]
-    }
-    if rules is None:
-        return {
-            "anyOf": [
-                ID_SCHEMA,
-                {
-                    "type": "object",
-                    "minProperties": 1,
-                    "maxProperties": 1,
-                    "propertyNames": ID_SCHEMA,
-                },
-            ]
-        }
-    properties: dict[str, Any] = {}
-    for name in rules.names("health_factor"):
-        canonical = rules.resolve("health_factor", name)
-        hf = rules.health_factors[canonical or name]
-        if canonical == PREGNANCY:
-            properties[name] = weeks
-        elif hf.place:
-            properties[name] = place_value
-    return {
-        "anyOf": [
-            {"enum": rules.names("health_factor")},
-            {
-                "type": "object",
-                "minProperties": 1,
-                "maxProperties": 1,
-                "properties": properties,
-                "additionalProperties": False,
-            },
-        ]
-    }
-
-
 # -- sites: `upper_trapezius: right` -------------------------------------------
 
 
@@ -586,30 +577,11 @@ def _sites(value: Any, info: ValidationInfo) -> Mapping[str, Side]:
     return sites
 
 
-def sites_schema(rules: "RuleSet | None") -> dict[str, Any]:
-    names = {"enum": rules.names("site")} if rules is not None else ID_SCHEMA
-    return {
-        "description": "Where you plan to needle: site ids, each with its side.",
-        "type": ["object", "null"],
-        "propertyNames": names,
-        "additionalProperties": {"enum": list(SIDES)},
-        "maxProperties": MAX_IDS,
-    }
-
-
 # -- the session log ------------------------------------------------------------
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
-
-
-def _nrs(value: Any) -> int:
-    return _whole(value, "nrs", *NRS_RANGE)
-
-
-def _groc(value: Any) -> int | None:
-    return None if value is None else _whole(value, "groc", *GROC_RANGE)
 
 
 def _measures(value: Any, info: ValidationInfo) -> Mapping[str, float]:
@@ -677,53 +649,43 @@ def _events(value: Any, info: ValidationInfo) -> tuple[str, ...]:
 class LogEntry(_Strict):
     """One session: the date, the pain score, and what else was recorded."""
 
-    date: Annotated[dt.date, PlainValidator(parse_date), WithJsonSchema(DATE_SCHEMA)]
-    nrs: Annotated[int, PlainValidator(_nrs), WithJsonSchema(_whole_schema(*NRS_RANGE, "Pain NRS"))]
-    groc: Annotated[
-        int | None,
-        PlainValidator(_groc),
-        WithJsonSchema(
-            {
-                "type": ["integer", "null"],
-                "minimum": GROC_RANGE[0],
-                "maximum": GROC_RANGE[1],
-                "description": f"Global rating of change, {GROC_RANGE[0]}..+{GROC_RANGE[1]}.",
-            }
-        ),
-    ] = None
+    date: SessionDate
+    nrs: Nrs
+    groc: Groc | None = None
     measure: Annotated[
         Mapping[str, float],
-        PlainValidator(_measures),
-        WithJsonSchema({"type": ["object", "null"]}),
+        BeforeValidator(_measures, json_schema_input_type=dict[Id, Score] | None),
     ] = Field(default_factory=dict)
     needled: Annotated[
         tuple[str, ...] | None,
-        PlainValidator(lambda v, info: None if v is None else _id_list("site", "needled")(v, info)),
-        WithJsonSchema(
-            {
-                "type": ["array", "null"],
-                "items": ID_SCHEMA,
-                "uniqueItems": True,
-                "maxItems": MAX_IDS,
-            }
+        BeforeValidator(
+            lambda v, info: None if v is None else _id_list("site", "needled")(v, info),
+            json_schema_input_type=Ids | None,
         ),
     ] = None
     events: Annotated[
-        tuple[str, ...],
-        PlainValidator(_events),
-        WithJsonSchema({"type": ["array", "null"], "items": ID_SCHEMA, "uniqueItems": True}),
+        tuple[str, ...], BeforeValidator(_events, json_schema_input_type=Ids | None)
     ] = ()
     new_health_factors: Annotated[
         tuple[Factor, ...],
-        PlainValidator(lambda v, info: _factor_list(v, info, "new_health_factors")),
-        WithJsonSchema({"type": ["array", "null"], "maxItems": MAX_IDS}),
+        BeforeValidator(
+            lambda v, info: _factor_list(v, info, "new_health_factors"),
+            json_schema_input_type=FactorsInput | None,
+        ),
     ] = ()
-    notes: _text_field("notes") = None  # type: ignore[valid-type]
+    notes: Notes | None = None
+
+
+def future_session(log: Sequence[LogEntry], today: dt.date) -> int | None:
+    """The index of the first session dated after ``today``, or None: the one check of a
+    log against the day it is read on (validation, planning and review alike)."""
+    return next((i for i, entry in enumerate(log) if entry.date > today), None)
 
 
 def _log_order(entries: tuple[LogEntry, ...], info: ValidationInfo) -> tuple[LogEntry, ...]:
     """Sessions in date order, one a day, none after today (``context['today']``)."""
     today = info.context.get("today") if info.context else None
+    late = future_session(entries, today) if today is not None else None
     for i, entry in enumerate(entries):
         if i and entry.date <= entries[i - 1].date:
             raise _error(
@@ -734,7 +696,7 @@ def _log_order(entries: tuple[LogEntry, ...], info: ValidationInfo) -> tuple[Log
                 before=entries[i - 1].date.isoformat(),
                 at=(i, "date"),
             )
-        if today is not None and entry.date > today:
+        if i == late and today is not None:
             raise _error(
                 "log_future",
                 "the session of {date} is after today ({today})",
@@ -764,13 +726,20 @@ def screening_questions(rules: "RuleSet") -> Mapping[str, str]:
     """Every spelling a profile's ``screening:`` may use for a red-flag question, mapped to
     the question's id: the one place the questions are looked up.
 
-    The questions are the rule set's red-flag health factors (their ids and aliases).
+    The questions are those of the rule set's ``screening`` section (a question's id is
+    its red flag's, so the red flag's aliases name it too); a rule set without one asks
+    about each of its red-flag health factors.
     """
+    asked = rules.screening.questions if rules.screening is not None else None
     return {
         name: canonical
         for name in rules.names("health_factor")
         if (canonical := rules.resolve("health_factor", name)) is not None
-        and rules.health_factors[canonical].level == "red_flag"
+        and (
+            canonical in asked
+            if asked is not None
+            else rules.health_factors[canonical].level == "red_flag"
+        )
     }
 
 
@@ -864,87 +833,36 @@ AppointmentTime = Annotated[
 class StartBackScore(_Strict):
     """STarT Back Screening Tool scores."""
 
-    total: Annotated[
-        int,
-        PlainValidator(lambda v: _whole(v, "total", *START_BACK_TOTAL)),
-        WithJsonSchema(_whole_schema(*START_BACK_TOTAL, "Total score 0-9.")),
-    ]
-    psychosocial: Annotated[
-        int,
-        PlainValidator(lambda v: _whole(v, "psychosocial", *START_BACK_PSYCHOSOCIAL)),
-        WithJsonSchema(_whole_schema(*START_BACK_PSYCHOSOCIAL, "Psychosocial subscore 0-5.")),
-    ]
-
-
-def _optional_whole(what: str, low: int, high: int) -> Any:
-    return Annotated[
-        int | None,
-        PlainValidator(lambda v: None if v is None else _whole(v, what, low, high)),
-        WithJsonSchema({"type": ["integer", "null"], "minimum": low, "maximum": high}),
-    ]
+    total: StartBackTotal
+    psychosocial: StartBackPsychosocial
 
 
 class ConditionProfile(_Strict):
     """A patient's condition profile. Unknown keys are errors, never ignored."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        hide_input_in_errors=True,
-        json_schema_extra={"additionalProperties": False},
-    )
-
-    patient: Annotated[
-        str | None,
-        PlainValidator(parse_identifier),
-        WithJsonSchema(
-            {
-                "description": "Optional identifier; no names needed.",
-                "anyOf": [
-                    {"type": "string", "maxLength": TEXT_LIMITS["patient"]},
-                    {"type": "integer", "minimum": -_MAX_WHOLE, "maximum": _MAX_WHOLE},
-                    {"type": "null"},
-                ],
-            }
-        ),
-    ] = None
-    condition: Annotated[str, PlainValidator(_checked("condition")), WithJsonSchema(ID_SCHEMA)]
+    patient: PatientRef | None = None
+    condition: Annotated[Id, BeforeValidator(_checked("condition"))]
     sites: Annotated[
-        Mapping[str, Side], PlainValidator(_sites), WithJsonSchema(sites_schema(None))
+        Mapping[str, Side], BeforeValidator(_sites, json_schema_input_type=SitesInput | None)
     ] = Field(default_factory=dict)
-    region: _text_field("region") = None  # type: ignore[valid-type]
-    severity: Annotated[int | str, PlainValidator(parse_severity), WithJsonSchema(SEVERITY_SCHEMA)]
-    duration: Annotated[float, PlainValidator(parse_duration), WithJsonSchema(DURATION_SCHEMA)]
+    region: Region | None = None
+    severity: Severity
+    duration: Duration
     health_factors: Annotated[
         tuple[Factor, ...],
-        PlainValidator(_factor_list),
-        WithJsonSchema(
-            {
-                "type": ["array", "null"],
-                "items": factor_item_schema(None),
-                "maxItems": MAX_IDS,
-                "uniqueItems": True,
-            }
-        ),
+        BeforeValidator(_factor_list, json_schema_input_type=FactorsInput | None),
     ] = ()
     underlying_factors: Annotated[
         tuple[str, ...],
-        PlainValidator(_id_list("underlying_factor", "underlying_factors")),
-        WithJsonSchema(
-            {
-                "type": ["array", "null"],
-                "items": ID_SCHEMA,
-                "uniqueItems": True,
-                "maxItems": MAX_IDS,
-            }
+        BeforeValidator(
+            _id_list("underlying_factor", "underlying_factors"),
+            json_schema_input_type=Ids | None,
         ),
     ] = ()
-    age: _optional_whole("age", *AGE_RANGE) = None  # type: ignore[valid-type]
+    age: Age | None = None
     previous_response: Response = "unknown"
     start_back: StartBackScore | None = None
-    sessions_per_week: _optional_whole(  # type: ignore[valid-type]
-        "sessions_per_week", *SESSIONS_PER_WEEK_RANGE
-    ) = None
+    sessions_per_week: SessionsPerWeek | None = None
     appointment_time: AppointmentTime | None = None
     screening: Annotated[
         Mapping[QuestionId, Answer],
@@ -956,14 +874,8 @@ class ConditionProfile(_Strict):
         ),
         AfterValidator(_screening),
     ] = Field(default_factory=dict)
-    start_date: Annotated[
-        dt.date | None,
-        PlainValidator(lambda v: None if v is None else parse_date(v, "start_date")),
-        WithJsonSchema(
-            {"anyOf": [DATE_SCHEMA, {"type": "null"}], "description": "First session, YYYY-MM-DD."}
-        ),
-    ] = None
-    notes: _text_field("notes") = None  # type: ignore[valid-type]
+    start_date: StartDate = None
+    notes: Notes | None = None
     log: Annotated[tuple[LogEntry, ...], Field(max_length=MAX_LOG), AfterValidator(_log_order)] = ()
 
     @model_validator(mode="before")

@@ -71,6 +71,8 @@ class SiteVerdict:
     side: Side
     verdict: Verdict
     reasons: tuple[Reason, ...] = ()
+    #: where it is in the page reader's plain words ("the top of your right shoulder")
+    patient_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,9 @@ class ScheduledSession:
     session: int
     date: dt.date
     reassess: bool
+    #: the booked time of day ("HH:MM", the profile's appointment_time), or None: the
+    #: session is due that day and no time is guessed
+    time: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,9 @@ class Plan:
     rules: RulesRef
     schedule: tuple[ScheduledSession, ...] | None = None
     checks: tuple[Check, ...] = ()
+    #: SHA-256 of the profile's content (log left out): the ids of a profile without a
+    #: patient reference come from it (calendar UIDs, FHIR ids)
+    profile_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready contract: ``schedule`` is present only when a start date is known."""
@@ -294,6 +302,8 @@ class Review:
     rules: RulesRef
     mcid_line: float | None = field(default=None)
     warnings: tuple[Warning, ...] = ()
+    #: SHA-256 of the profile's content (log left out), as in a Plan
+    profile_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _adapter(Review).dump_python(self, mode="json")

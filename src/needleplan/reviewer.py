@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .advice import EMPTY, avoided_reasons, review_advice
-from .planner import note_hits, notes_warning
+from .notes import triggered
+from .planner import notes_warning
 from .planner import plan as make_plan
-from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry
+from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
 from .results import (
     Advice,
     Change,
@@ -50,6 +50,7 @@ from .vocab import (
     most_urgent,
     plural,
 )
+from .wording import fill
 
 
 class NothingToReview(ValueError):
@@ -59,23 +60,14 @@ class NothingToReview(ValueError):
 # -- words ----------------------------------------------------------------------------
 
 
-class _Kept(dict[str, str]):
-    """Format values; a placeholder the review does not fill stays as written."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def say(text: str, **values: object) -> str:
-    """A rule-set text with its ``{placeholders}`` filled."""
-    if not text:
-        return ""
-    kept = _Kept({k: v if isinstance(v, str) else f"{v}" for k, v in values.items()})
-    return string.Formatter().vformat(text, (), kept)
+def _said(text: str, **values: object) -> str:
+    """A text of the review's table with its ``{placeholders}`` filled (the one wording
+    step, :func:`wording.fill`); dates and numbers are said as written."""
+    return fill(text, **{k: v if isinstance(v, str) else f"{v}" for k, v in values.items()})
 
 
 def _text(rules: RuleSet, tid: str, **values: object) -> str:
-    return say(rules.review.texts[tid], **values)
+    return _said(rules.review.texts[tid], **values)
 
 
 # -- numbers --------------------------------------------------------------------------
@@ -150,7 +142,7 @@ def _ranked(found: list[Found], rules: RuleSet) -> list[Found]:
 
 def _line(f: Found, rules: RuleSet) -> ReviewStep:
     entry = rules.review.findings[f.id]
-    reason = say(entry.texts.clinician, **f.values)
+    reason = _said(entry.texts.clinician, **f.values)
     return ReviewStep(f"review.{f.id}", reason, f.sources or rules.cite(entry.sources))
 
 
@@ -279,8 +271,9 @@ def _notes(
     """Words in the latest session's notes that hold the course until the patient is
     checked: a hold, never an urgency by itself."""
     found = []
+    said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
     for group in rules.note_words:
-        if not group.holds_course or not note_hits(entry.notes, group.words):
+        if not group.holds_course or group.id not in said:
             continue
         sources = rules.cite(group.sources or rules.note_words_sources)
         factor = rules.health_factors.get(group.factor) if group.factor else None
@@ -662,6 +655,23 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
     return []
 
 
+def _open_checks(the_plan: Plan, rules: RuleSet) -> list[Warning]:
+    """Red-flag questions the profile leaves unanswered, and questions its notes raise:
+    said, never hidden (a course under way is not held for them: the sessions logged
+    show it was started; the answers belong in ``screening:`` before the next session)."""
+    asked = [c.id for c in the_plan.checks if c.kind == "screening"]
+    said = []
+    if asked:
+        said.append(
+            Warning(
+                "screening_open",
+                _text(rules, "screening_open", count=len(asked), questions=", ".join(asked)),
+            )
+        )
+    said += [Warning("screening_open", c.message) for c in the_plan.checks if c.kind != "screening"]
+    return said
+
+
 def _warnings(
     current: ConditionProfile,
     the_plan: Plan,
@@ -686,6 +696,7 @@ def _warnings(
         if said:
             said = _text(rules, "notes_session", session=i, date=entry.date, said=said)
             warnings.append(Warning("notes_red_flag_words", said))
+    warnings += _open_checks(the_plan, rules)
     return warnings, new_cautions
 
 
@@ -699,9 +710,10 @@ def review(
     if not profile.log:
         raise NothingToReview("the profile has no 'log:' entries to review")
     log = profile.log
-    if log[-1].date > today:  # validated without today: a log is never read past it
+    late = future_session(log, today)  # validated without today: never read past it
+    if late is not None:
         raise ValueError(
-            f"the session of {log[-1].date.isoformat()} is after today ({today.isoformat()})"
+            f"the session of {log[late].date.isoformat()} is after today ({today.isoformat()})"
         )
     current = _merged(profile)
     the_plan = make_plan(current, rules, source=source)
@@ -758,6 +770,7 @@ def review(
         rules=the_plan.rules,
         mcid_line=mcid_line(baseline, rules),
         warnings=tuple(warnings),
+        profile_sha256=the_plan.profile_sha256,
     )
     return dataclasses.replace(
         result, advice=_page(result, deciding, stopping, the_plan, new_cautions, rules)
@@ -860,7 +873,7 @@ def _page(
     why: list[str] = []
     for f in [deciding, *(s for s in stopping if s is not deciding)]:
         words = rules.review.findings[f.id].texts.page(audience)
-        why += [*f.why, say(words.why, **f.values)]
+        why += [*f.why, _said(words.why, **f.values)]
     page = rules.review.findings[deciding.id].texts.page(audience)
     care = tuple(f.patient_message for f in new_cautions if f.patient_message)
     return review_advice(
@@ -869,6 +882,6 @@ def _page(
         the_plan.companions,
         tuple(dict.fromkeys(w for w in why if w)),
         care,
-        title=say(page.title, **deciding.values),
-        given_lead=say(page.lead, **deciding.values),
+        title=_said(page.title, **deciding.values),
+        given_lead=_said(page.lead, **deciding.values),
     )

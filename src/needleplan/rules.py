@@ -34,6 +34,7 @@ from .vocab import (
     DurationBand,
     Level,
     ReferralUrgency,
+    Region,
     Response,
     ReviewVerdict,
     SeverityBand,
@@ -83,6 +84,35 @@ class Source:
 
 @_entry
 @dataclass(frozen=True)
+class LowPain(_ToPatient):
+    """What a plan says when current pain is low (NRS 1 to ``not_indicated_max``)."""
+
+    label: Text
+    message: Text
+    reconsider: Text
+    sources: Sources
+    #: said instead when a function measure at the first log entry shows need
+    measure_message: Text
+    patient_message: str = ""
+    parent_message: str = ""
+
+
+@_entry
+@dataclass(frozen=True)
+class AdviceFirst(_ToPatient):
+    """A condition whose acute pain is managed with advice first: not indicated now."""
+
+    label: Text
+    message: Text
+    reconsider: Text
+    sources: Sources
+    patient_message: str = ""
+    parent_message: str = ""
+    companions: Links = field(default_factory=dict)
+
+
+@_entry
+@dataclass(frozen=True)
 class SeverityRules:
     """NRS 0..mild_max is mild, ..moderate_max moderate, above that severe."""
 
@@ -91,6 +121,9 @@ class SeverityRules:
     sources: Sources
     block_step: Mapping[SeverityBand, Annotated[int, Field(ge=0, le=3)]]
     note: str = ""
+    #: pain NRS 1 to this is already at the discharge level: not indicated (0: off)
+    not_indicated_max: Annotated[int, Field(ge=0, le=4)] = 0
+    low_pain: LowPain | None = None
 
     def band(self, value: int | str) -> SeverityBand:
         if isinstance(value, str):
@@ -111,6 +144,11 @@ class DurationRules:
     block_step: Mapping[DurationBand, Annotated[int, Field(ge=0, le=3)]]
     note: str = ""
     companions: Mapping[DurationBand, Links] = field(default_factory=dict)
+    #: bands whose first block is the smallest dose a trial tested
+    smallest_dose: tuple[DurationBand, ...] = ()
+    smallest_dose_sources: tuple[SourceId, ...] = ()
+    #: conditions whose acute pain gets advice first (no needling now)
+    advice_first: Mapping[Id, AdviceFirst] = field(default_factory=dict)
 
     def band(self, weeks: float) -> DurationBand:
         if weeks < self.acute_below_weeks:
@@ -270,6 +308,7 @@ REVIEW_TEXTS = (
     "nrs_error",
     "notes_session",
     "avoided_site",
+    "screening_open",
 )
 
 
@@ -337,6 +376,9 @@ class Condition:
     aliases: tuple[Id, ...] = ()
     companions: Links = field(default_factory=dict)
     ceiling: Count | None = None
+    #: what a guideline says about needling this condition, shown with every needling plan
+    guideline: str = ""
+    guideline_sources: tuple[SourceId, ...] = ()
 
 
 @_entry
@@ -360,6 +402,14 @@ class HealthFactor(_ToPatient):
     companions: Links = field(default_factory=dict)
     reconsider: str = ""
     consent_prompt: bool = False
+    #: the first block is the smallest dose a trial tested (a lighter dose)
+    smallest_dose: bool = False
+    #: asked about when it is listed without another factor that settles it
+    #: (``warfarin`` without a known INR): the question, and the factors that answer it
+    open_check: str = ""
+    settled_by: tuple[Id, ...] = ()
+    #: the open question in the patient's words, for the "before we start" page
+    open_check_patient: str = ""
 
 
 @_entry
@@ -453,6 +503,20 @@ class Site:
     risks: tuple[Id, ...] = ()
     #: other body parts it also counts as, on the same side (axillary muscles count as the arm)
     also: tuple[BodyPart, ...] = ()
+    #: the finer places it lies in or next to (a joint, the chest, a part of the back)
+    near: tuple[Region, ...] = ()
+    #: the place in a patient's plain words, '{side}' for the side ("the top of your
+    #: {side} shoulder"); ``parent_label`` the same for a parent ("your child's")
+    patient_label: str = ""
+    parent_label: str = ""
+
+    def label_for(self, audience: str, side: str) -> str:
+        """Where it is, in plain words for ``audience``, on ``side``."""
+        text = self.parent_label if audience == "parent" and self.parent_label else ""
+        text = text or self.patient_label
+        if not text:
+            return ""
+        return text.replace("{side}", "left and right" if side == "both" else side)
 
 
 @_entry
@@ -473,6 +537,8 @@ class SiteRule(_ToPatient):
     message_stronger: str = ""
     #: what to check when a session log shows the site was needled all the same
     if_needled: str = ""
+    #: applies only when the plan has sites with ``risk`` on both sides of the body
+    both_sides: bool = False
 
 
 @_entry
@@ -487,17 +553,65 @@ class Unchecked:
 @_entry
 @dataclass(frozen=True)
 class NoteWords:
-    """Words in free text that prompt a warning (never a decision by themselves)."""
+    """Words in free text that prompt a warning (never a decision by themselves).
 
+    Each entry of ``words`` is a phrase (see ``notes.py``): words match whole words
+    across any whitespace, line break or hyphen; ``word*`` is a word that starts so;
+    ``#`` is a number; ``(a|b)`` is one of those words."""
+
+    #: the trigger's id
+    id: Id
     words: Annotated[
         tuple[Annotated[str, StringConstraints(min_length=3)], ...], Field(min_length=1)
     ]
     topic: Text
+    #: the screening question the words raise (a hit opens a check naming it)
+    question: Id
     #: the health factor to add if the clinician confirms it
     factor: Id | None = None
     #: in a session's notes, hold the course (stop needling until checked)
     holds_course: bool = False
     #: what the words stand for, when more specific than ``note_words_sources``
+    sources: tuple[SourceId, ...] = ()
+    #: a mention of the past still counts (a joint replacement, a cancer, an implant)
+    history_counts: bool = False
+    #: phrases in which the words are no trigger ("fall asleep" for "fall")
+    unless: tuple[Annotated[str, StringConstraints(min_length=3)], ...] = ()
+    #: with a number (``#``) in the phrase: a hit only when the number is above this
+    above: float | None = None
+
+
+@_entry
+@dataclass(frozen=True)
+class NoteContext:
+    """The words around a trigger that say it is not a finding now (ConText's categories:
+    Harkema 2009). ``*_before`` words reach forward to a trigger, ``*_after`` words back
+    to the one just before them; a sentence, ``ends`` words and ``ends_*`` words (for
+    their category) end the reach; ``*_next`` words reach only the finding right after them
+    (and one-word findings listed with it). ``not_context`` phrases are never context
+    ("not sure")."""
+
+    negated_before: tuple[str, ...] = ()
+    #: words that negate only the finding right after them ("normal bladder and bowel")
+    negated_next: tuple[str, ...] = ()
+    negated_after: tuple[str, ...] = ()
+    historical_before: tuple[str, ...] = ()
+    historical_after: tuple[str, ...] = ()
+    hypothetical_before: tuple[str, ...] = ()
+    hypothetical_after: tuple[str, ...] = ()
+    other_person_before: tuple[str, ...] = ()
+    other_person_after: tuple[str, ...] = ()
+    ends: tuple[str, ...] = ()
+    ends_negated: tuple[str, ...] = ()
+    ends_historical: tuple[str, ...] = ()
+    ends_other_person: tuple[str, ...] = ()
+    not_context: tuple[str, ...] = ()
+    #: how many words a ``*_before`` word reaches forward (a design choice)
+    reach_before: Annotated[int, Field(ge=1, le=50)] = 10
+    #: how many words may stand between a trigger and its ``*_after`` word
+    reach_after: Annotated[int, Field(ge=0, le=10)] = 2
+    #: the categories whose ``*_before`` words do not reach past a comma
+    comma_ends: tuple[Literal["negated", "historical", "hypothetical", "other_person"], ...] = ()
     sources: tuple[SourceId, ...] = ()
 
 
@@ -583,12 +697,17 @@ class Expectation:
     when_flag: Id | None = None
     when_previous_response: Response | None = None
     conditions: tuple[Id, ...] = ()
+    #: shown when a prognostic factor lengthens the expected recovery
+    when_slow_recovery: bool = False
 
 
 #: A text's id: dotted lower-case words, e.g. ``warning.fresh_pain``.
 TextId = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$", max_length=96)
 ]
+
+
+MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
 
 
 @_entry
@@ -686,6 +805,28 @@ class PlanRules:
 
 
 @_entry
+@dataclass(frozen=True)
+class CalendarRules:
+    """What a plan's warnings say about the dates a schedule got.
+
+    ``public_holidays`` ("MM-DD") are days a clinic is commonly closed; a session on
+    one is warned about when the clinic's settings list no holidays of their own.
+    ``past_start`` ({first}) and ``public_holiday`` ({session}, {date}) are the
+    warnings' texts.
+    """
+
+    public_holidays: tuple[MonthDay, ...]
+    sources: Sources
+    past_start: Text
+    public_holiday: Text
+    note: str = ""
+
+    @property
+    def month_days(self) -> tuple[tuple[int, int], ...]:
+        return tuple((int(md[:2]), int(md[3:])) for md in self.public_holidays)
+
+
+@_entry
 @dataclass(frozen=True, eq=False)
 class RuleSet:
     """The whole rule set. ``needleplan schema rules`` prints its JSON Schema.
@@ -723,9 +864,11 @@ class RuleSet:
     age_rules: tuple[AgeRule, ...] = ()
     note_words: tuple[NoteWords, ...] = ()
     note_words_sources: tuple[SourceId, ...] = ()
+    note_context: NoteContext = field(default_factory=NoteContext)
     expectations: tuple[Expectation, ...] = ()
     #: the red-flag screen: questions by region, urgency tiers and their words
     screening: Screening | None = None
+    calendar: CalendarRules | None = None
 
     # -- look-ups ---------------------------------------------------------
     @cached_property
@@ -752,6 +895,14 @@ class RuleSet:
     @cached_property
     def _citations(self) -> dict[str, str]:
         return {s.id: s.citation for s in self.sources}
+
+    @cached_property
+    def notes_reader(self) -> Any:
+        """The notes reader of these ``note_words`` and ``note_context`` (``notes.py``),
+        its phrases compiled once for the rule set like its other look-ups."""
+        from .notes import NotesReader
+
+        return NotesReader(self)
 
     def resolve(self, kind: str, name: str) -> str | None:
         """The canonical id for ``name`` (an id or alias) of ``kind``, or None."""
@@ -860,6 +1011,15 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             yield ("health_factors", key, "urgency"), "a red flag needs an urgency"
         if hf.level != "red_flag" and hf.urgency != "none":
             yield ("health_factors", key, "urgency"), "only red flags carry an urgency"
+    for key, hf in rs.health_factors.items():
+        for j, fid in enumerate(hf.settled_by):
+            if fid not in rs.health_factors:
+                yield ("health_factors", key, "settled_by", j), f"unknown health factor '{fid}'"
+    for cid in rs.duration.advice_first:
+        if cid not in rs.conditions:
+            yield ("duration", "advice_first", cid), f"unknown condition '{cid}'"
+    if rs.severity.not_indicated_max and rs.severity.low_pain is None:
+        yield ("severity", "low_pain"), "needed when not_indicated_max is above 0"
     for key in rs.retired_ids:
         if key in rs.health_factors or rs.resolve("health_factor", key):
             yield ("retired_ids", key), "a retired id must not also be a health factor"
@@ -888,9 +1048,25 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for tid in REVIEW_TEXTS:
         if tid not in rs.review.texts:
             yield ("review", "texts"), f"the review's text '{tid}' is missing"
+    for tid, text in rs.review.texts.items():
+        if problem := _placeholder_problem(text):
+            yield ("review", "texts", tid), problem
+    for fid, finding in rs.review.findings.items():
+        words = finding.texts
+        for part, text in (
+            ("clinician", words.clinician),
+            *(
+                (f"{who}.{k}", getattr(getattr(words, who), k))
+                for who in ("patient", "parent")
+                for k in ("title", "lead", "why")
+            ),
+        ):
+            if problem := _placeholder_problem(text):
+                yield ("review", "findings", fid, "texts", *part.split(".")), problem
     for i, group in enumerate(rs.note_words):
         if group.factor is not None and group.factor not in rs.health_factors:
             yield ("note_words", i, "factor"), f"unknown health factor '{group.factor}'"
+    yield from _check_note_words(rs)
     for i, e in enumerate(rs.expectations):
         for j, cid in enumerate(e.conditions):
             if cid not in rs.conditions:
@@ -921,6 +1097,29 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, cid in enumerate(rs.start_back.applies_to):
             if cid not in rs.conditions:
                 yield ("start_back", "applies_to", j), f"unknown condition '{cid}'"
+
+
+def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
+    """Each notes trigger has its own id, and every phrase of the notes reading is one."""
+    from .notes import phrase_problem
+
+    seen: set[str] = set()
+    for i, group in enumerate(rs.note_words):
+        if group.id in seen:
+            yield ("note_words", i, "id"), f"'{group.id}' is already a trigger's id"
+        seen.add(group.id)
+        for name in ("words", "unless"):
+            for j, phrase in enumerate(getattr(group, name)):
+                said = phrase_problem(phrase)
+                if said:
+                    yield ("note_words", i, name, j), said
+    for f in dataclasses.fields(rs.note_context):
+        phrases = getattr(rs.note_context, f.name)
+        if f.name not in ("sources", "comma_ends") and isinstance(phrases, tuple):
+            for j, phrase in enumerate(phrases):
+                said = phrase_problem(phrase)
+                if said:
+                    yield ("note_context", f.name, j), said
 
 
 def _placeholder_problem(text: str) -> str:
@@ -964,6 +1163,8 @@ def _walk_links(rs: RuleSet) -> Iterator[tuple[Loc, Links]]:
     if rs.start_back is not None:
         for risk, comps in rs.start_back.companions.items():
             yield ("start_back", "companions", risk), comps
+    for cid, first in rs.duration.advice_first.items():
+        yield ("duration", "advice_first", cid, "companions"), first.companions
 
 
 #: pydantic's validator and serializer of rule sets.

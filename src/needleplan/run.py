@@ -43,6 +43,7 @@ from .results import Plan, Review
 from .reviewer import review
 from .rules import RuleSet
 from .schedule import ClinicCalendar
+from .screening import validation_warnings
 from .vocab import GOING_ON, REVIEW_FORMATS, plural
 from .writers import Writer, get_writer
 
@@ -220,7 +221,11 @@ def _one(inp: Input, req: Request) -> tuple[Outcome, Plan | Review | None]:
 
 
 class _Sink:
-    """Where rendered results go, in input order: stdout, one file, or a file per input."""
+    """Where rendered results go, in input order: stdout, one file, or a file per input.
+
+    Writers take a Plan or a Review alike (``writers.base`` types them as plans: hence
+    the few ``type: ignore`` below); a binary writer (PDF) gives bytes.
+    """
 
     def __init__(self, writer: Writer, target: Target, many: bool, out: TextIO) -> None:
         self.writer = writer
@@ -398,19 +403,23 @@ def _validate(inputs: Sequence[Input], req: Request, out: TextIO, many: bool) ->
     done = Done([], many)
     report: list[dict[str, object]] = []
     for inp in inputs:
-        _, problems = load(inp, req.rules, req.today)
+        profile, problems = load(inp, req.rules, req.today)
         done.outcomes.append(Outcome(inp.source, problems))
+        open_checks = validation_warnings(inp.source, profile, req.rules)
         if req.fmt == "json":
             report.append(
                 {
                     "source": inp.source,
                     "valid": not problems,
                     "problems": [p.to_dict() for p in problems],
+                    "warnings": [record for _, record in open_checks],
                 }
             )
         else:
             for problem in problems:
                 to_stderr(problem.format())
+            for line, _ in open_checks:
+                to_stderr(line)
     invalid = len(done.invalid)
     if req.fmt == "json":
         out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -24,12 +24,29 @@ Rules every schedule keeps (tested as properties in ``tests/test_schedule.py``):
   crowding in to catch up;
 - it always ends: with no bookable weekday it says so, and a schedule that
   would run past the end of the calendar (31 December 9999) is refused.
+
+:func:`date_checks` says what a clinician should check about the dates a
+schedule got: a first session before today, and sessions on a common public
+holiday when the clinic's settings list no holidays (the rule set's
+``calendar:`` section names those days and words the warnings).
+:func:`session_start` turns a date and a wall-clock time into the real start of
+a session in the clinic's zone, the way :mod:`zoneinfo` reads a time that a
+clock change skips or repeats.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .results import Warning
+    from .rules import CalendarRules
 
 #: Monday to Friday (``date.weekday()`` numbers: 0 is Monday). A design choice; see above.
 DEFAULT_DAYS: frozenset[int] = frozenset(range(5))
@@ -165,6 +182,9 @@ class ClinicCalendar:
     end: dt.time = DEFAULT_END
     session_minutes: int = DEFAULT_SESSION_MINUTES
     timezone: str = "UTC"
+    #: the day the plan is made, for the warning about a schedule that starts in the
+    #: past; None (a library call with no clock) makes no such check
+    today: dt.date | None = None
 
     def __post_init__(self) -> None:
         if not self.days or not self.days <= frozenset(range(7)):
@@ -190,3 +210,131 @@ class ClinicCalendar:
     def bookable(self, day: dt.date) -> bool:
         """Whether a session may be booked on ``day`` (a working day, not a holiday)."""
         return day.weekday() in self.days and day not in self.holidays
+
+
+# -- times of day ---------------------------------------------------------------------
+
+
+def parse_time(value: object) -> dt.time | None:
+    """An appointment time ("HH:MM", or a ``datetime.time``) as a time of day, or None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.time):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    import re
+
+    text = str(value).strip()
+    m = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", text, re.ASCII)
+    if m is None:
+        raise ValueError(f"{text[:20]!r} is not a time of day; write it as HH:MM, e.g. 09:30")
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+def session_start(day: dt.date, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
+    """The real start of a session booked at ``at`` on ``day`` in ``zone``.
+
+    A wall-clock time is read as :mod:`zoneinfo` reads it with ``fold=0``: a time
+    that a spring clock change skips (01:30 in London on the last Sunday of March)
+    takes the offset from before the change, so it is the same instant as 02:30
+    summer time, and that is what is returned; a time that an autumn change
+    repeats is its first occurrence. (RFC 5545 reads a calendar's local times the
+    same way.) The result's wall-clock time always exists in ``zone``.
+    """
+    start = dt.datetime.combine(day, at, tzinfo=zone).replace(fold=0)
+    return start.astimezone(dt.timezone.utc).astimezone(zone)
+
+
+def session_end(start: dt.datetime, minutes: int) -> dt.datetime:
+    """``minutes`` of real time after ``start`` (never before it, whatever the clock does)."""
+    zone = start.tzinfo
+    assert zone is not None
+    return (start.astimezone(dt.timezone.utc) + dt.timedelta(minutes=minutes)).astimezone(zone)
+
+
+# -- checks on the dates a schedule got ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateChecks:
+    """What a clinician should check about a schedule's dates, as facts (no words).
+
+    ``past``: the first session is before the day the plan was made;
+    ``holidays``: (session, date) pairs on a common public holiday, found only
+    when the clinic's settings list no holidays of its own.
+    """
+
+    past: bool = False
+    holidays: tuple[tuple[int, dt.date], ...] = ()
+
+
+def date_checks(
+    dates: Sequence[tuple[int, dt.date]],
+    *,
+    today: dt.date | None,
+    clinic_holidays: frozenset[dt.date] | None,
+    public_holidays: Iterable[tuple[int, int]],
+) -> DateChecks:
+    """Check a schedule's (session, date) pairs.
+
+    ``clinic_holidays`` are the clinic's own (None or empty: the settings list
+    none, so the common ``public_holidays``, given as (month, day) pairs, are
+    looked for instead). ``today`` None makes no check of the past.
+    """
+    if not dates:
+        return DateChecks()
+    past = today is not None and dates[0][1] < today
+    found: tuple[tuple[int, dt.date], ...] = ()
+    if not clinic_holidays:
+        days = frozenset(public_holidays)
+        found = tuple((n, d) for n, d in dates if (d.month, d.day) in days)
+    return DateChecks(past=past, holidays=found)
+
+
+def profile_key(profile: BaseModel) -> str:
+    """A stable hex key (SHA-256) for a profile's content, its session log left out.
+
+    The ids a calendar or FHIR bundle gives a profile without a patient reference
+    come from it, so the same profile gets the same ids on every run (and as its
+    log grows), and two different profiles read from stdin never share them.
+    """
+    import json
+
+    content = profile.model_dump(
+        mode="json", exclude={"log"}, exclude_defaults=True, exclude_none=True, warnings=False
+    )
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def date_warnings(
+    dates: Sequence[tuple[int, dt.date]],
+    calendar: ClinicCalendar | None,
+    texts: CalendarRules | None,
+) -> tuple[Warning, ...]:
+    """The plan's warnings about a schedule's dates, worded by the rule set's ``calendar:``
+    texts (a rule set without that section makes none)."""
+    from .results import Warning
+
+    if texts is None or not dates:
+        return ()
+    found = date_checks(
+        dates,
+        today=calendar.today if calendar else None,
+        clinic_holidays=calendar.holidays if calendar else None,
+        public_holidays=texts.month_days,
+    )
+    out: list[Warning] = []
+    if found.past:
+        out.append(Warning("schedule_past", _fill(texts.past_start, first=dates[0][1])))
+    out += [
+        Warning("schedule_holiday", _fill(texts.public_holiday, session=n, date=d))
+        for n, d in found.holidays
+    ]
+    return tuple(out)
+
+
+def _fill(text: str, **values: object) -> str:
+    """``text`` with its known ``{name}`` placeholders filled (any other brace stays as is)."""
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text

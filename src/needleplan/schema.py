@@ -8,7 +8,9 @@ their dataclasses through pydantic.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
 
 from .rules import RuleSet
 
@@ -17,8 +19,6 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
     """The schema of ``profile``, ``rules``, ``plan`` or ``review``."""
-    from pydantic import TypeAdapter
-
     if kind == "profile":
         schema = profile_schema(rules)
         title = "needleplan condition profile"
@@ -42,58 +42,86 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
 
 
 def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
-    from .profile import (
-        ID_SCHEMA,
-        ConditionProfile,
-        factor_item_schema,
-        screening_questions,
-        sites_schema,
-    )
+    """The profile model's schema; with ``rules``, each id field takes the rule set's ids."""
+    from .profile import ConditionProfile
 
-    schema = ConditionProfile.model_json_schema()
-    props = schema["properties"]
-    props["screening"] = _named_keys(props["screening"])
+    schema: dict[str, Any] = _named_keys(ConditionProfile.model_json_schema())
     if rules is None:
         return schema
-    props["screening"]["anyOf"][0]["propertyNames"] = {"enum": sorted(screening_questions(rules))}
-    props["condition"] = {**ID_SCHEMA, "enum": rules.names("condition")}
-    props["sites"] = sites_schema(rules)
-    factors = {
-        "type": ["array", "null"],
-        "items": factor_item_schema(rules),
-        "maxItems": props["health_factors"].get("maxItems"),
-        "uniqueItems": True,
-    }
-    props["health_factors"] = factors
-    props["underlying_factors"] = {
-        **props["underlying_factors"],
-        "items": {"enum": rules.names("underlying_factor")},
-    }
+    props = schema["properties"]
     entry = schema["$defs"]["LogEntry"]["properties"]
-    entry["needled"] = {**entry["needled"], "items": {"enum": rules.names("site")}}
-    entry["events"] = {**entry["events"], "items": {"enum": sorted(rules.review.events)}}
-    entry["new_health_factors"] = factors
-    entry["measure"] = {
-        "type": ["object", "null"],
-        "properties": {
-            key: {"type": "number", "minimum": 0, "maximum": m.max}
-            for key, m in rules.review.measures.items()
-        },
-        "additionalProperties": False,
+    _first(props["condition"])["enum"] = rules.names("condition")
+    _first(props["sites"])["propertyNames"] = {"enum": rules.names("site")}
+    _first(props["underlying_factors"])["items"] = {"enum": rules.names("underlying_factor")}
+    _first(props["screening"])["propertyNames"] = {"enum": _questions(rules)}
+    factor = _factor_item(rules)
+    _first(props["health_factors"])["items"] = factor
+    _first(entry["new_health_factors"])["items"] = factor
+    _first(entry["needled"])["items"] = {"enum": rules.names("site")}
+    _first(entry["events"])["items"] = {"enum": sorted(rules.review.events)}
+    measure = _first(entry["measure"])
+    measure.pop("propertyNames", None)
+    measure.pop("additionalProperties", None)
+    measure["properties"] = {
+        key: {"type": "number", "minimum": 0, "maximum": m.max}
+        for key, m in rules.review.measures.items()
     }
+    measure["additionalProperties"] = False
     return schema
 
 
-def _named_keys(schema: dict[str, Any]) -> dict[str, Any]:
-    """A mapping's key constraints as ``propertyNames`` (pydantic writes them as one
-    ``patternProperties``, which leaves a key that misses the pattern unchecked)."""
-    if "anyOf" in schema:
-        return {**schema, "anyOf": [_named_keys(s) for s in schema["anyOf"]]}
-    patterns = schema.get("patternProperties")
-    if not patterns:
+def _questions(rules: RuleSet) -> list[str]:
+    from .profile import screening_questions
+
+    return sorted(screening_questions(rules))
+
+
+def _factor_item(rules: RuleSet) -> dict[str, Any]:
+    """One health-factor item with ``rules``' ids: an id, or one pair of a factor tied to a
+    place and its places, or pregnancy and its weeks (generated from those types)."""
+    from .profile import PREGNANCY, Places, PregnancyWeeks
+
+    names = rules.names("health_factor")
+    pregnancy = [n for n in names if rules.resolve("health_factor", n) == PREGNANCY]
+    placed = [
+        n for n in names if rules.health_factors[rules.resolve("health_factor", n) or n].place
+    ]
+    one: Any = Field(min_length=1, max_length=1)
+    kinds: list[Any] = [Literal[tuple(names)]]
+    if placed:
+        kinds.append(Annotated[dict[Literal[tuple(placed)], Places], one])  # type: ignore[misc]
+    if pregnancy:
+        kinds.append(Annotated[dict[Literal[tuple(pregnancy)], PregnancyWeeks], one])  # type: ignore[misc]
+    item: dict[str, Any] = _named_keys(TypeAdapter(_union(kinds)).json_schema())
+    return item
+
+
+def _union(kinds: list[Any]) -> Any:
+    out = kinds[0]
+    for kind in kinds[1:]:
+        out = out | kind
+    return out
+
+
+def _first(schema: dict[str, Any]) -> dict[str, Any]:
+    """The non-null branch of an optional field's schema (the schema itself otherwise)."""
+    branches: list[dict[str, Any]] = schema.get("anyOf", [])
+    return next((b for b in branches if b.get("type") != "null"), schema)
+
+
+def _named_keys(schema: Any) -> Any:
+    """Every mapping's key constraints as ``propertyNames`` (pydantic writes a key pattern
+    as ``patternProperties``, which would leave a key that misses the pattern unchecked)."""
+    if isinstance(schema, list):
+        return [_named_keys(s) for s in schema]
+    if not isinstance(schema, dict):
         return schema
-    ((pattern, value),) = patterns.items()
-    out = {k: v for k, v in schema.items() if k != "patternProperties"}
-    out["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
-    out["additionalProperties"] = value
+    out = {k: _named_keys(v) for k, v in schema.items()}
+    patterns = out.pop("patternProperties", None)
+    if patterns and len(patterns) == 1 and "additionalProperties" not in out:
+        ((pattern, value),) = patterns.items()
+        out["propertyNames"] = {**out.get("propertyNames", {}), "pattern": pattern}
+        out["additionalProperties"] = value
+    elif patterns:
+        out["patternProperties"] = patterns
     return out

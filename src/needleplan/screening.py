@@ -242,8 +242,7 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
 
 def answers(profile: ConditionProfile) -> Mapping[str, bool]:
     """The profile's screening answers, question id -> yes (True) or no (False)."""
-    given: Mapping[str, bool] = getattr(profile, "screening", None) or {}
-    return given
+    return profile.screening
 
 
 def required(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
@@ -375,6 +374,30 @@ def _topic(hit: _Hit) -> str:
     return topic
 
 
+def validation_warnings(
+    source: str, profile: ConditionProfile | None, rules: RuleSet
+) -> list[tuple[str, dict[str, str]]]:
+    """What ``validate`` says of a valid profile's open checks: warnings, never errors
+    (the profile is valid; its plan will be ``check_first``). Each as a line for stderr
+    and as a record for the JSON report."""
+    if profile is None:
+        return []
+    from .errors import inert
+
+    return [
+        (
+            f"{inert(source)}: warning: open check '{c.id}': {inert(c.message)}",
+            {"kind": c.kind, "id": c.id, "message": c.message},
+        )
+        for c in open_checks(profile, rules, _hits(profile, rules))
+    ]
+
+
+def _hits(profile: ConditionProfile, rules: RuleSet) -> tuple[_Hit, ...]:
+    """What the notes suggest (none until a notes reader is in place)."""
+    return ()
+
+
 def settle(decision: Decision, checks: tuple[Check, ...]) -> Decision:
     """A needling decision waits for its open checks; any other decision stands."""
     if checks and decision in NEEDLING:
@@ -479,6 +502,11 @@ def before_we_start_page(
     words: PageWords | BeforeWeStart = page.parent if audience == "parent" and page.parent else page
     about = [sc.questions[c.id].patient for c in checks if c.id in sc.questions]
     about += _note_topics(rules, checks)
+    about += [  # a factor's own open question (warfarin without a known INR)
+        rules.health_factors[c.id].open_check_patient
+        for c in checks
+        if c.kind == "factor" and c.id in rules.health_factors
+    ]
     sections = _section("questions", words.asked_about, about)
     text = rules.advice.for_reader(audience)
     helps = [text.other_therapies_lead] if companions else []

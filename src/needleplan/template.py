@@ -46,6 +46,37 @@ def resolve_condition(rules: RuleSet, condition: str) -> str:
         raise UsageError(exc.message(), hint=str(hint) if hint else None) from None
 
 
+def _screening(rules: RuleSet, condition: str) -> list[str]:
+    """The condition's red-flag questions, unanswered: each a commented key and its question."""
+    from .screening import questions_for
+
+    asked = questions_for(rules, condition)
+    if not asked or rules.screening is None:
+        return []
+    parts = [
+        "# The red-flag screen, asked before any needling. Answer each question yes or no\n",
+        "# (yes: the red flag is present; no: asked, and absent) by removing its '#'.\n",
+        "# Until every question is answered the plan is CHECK FIRST and books no session.\n",
+        "# The sites you list may add questions: 'needleplan validate' names them.\n",
+        "screening:\n",
+    ]
+    for qid in asked:
+        parts.append(f"#   {qid}:\n")
+        ask = rules.screening.questions[qid].ask
+        parts.append(
+            textwrap.fill(
+                ask,
+                width=76,
+                initial_indent="#       ",
+                subsequent_indent="#       ",
+                break_on_hyphens=False,
+            )
+        )
+        parts.append("\n")
+    parts.append("\n")
+    return parts
+
+
 def template(rules: RuleSet, condition: str | None = None) -> str:
     if condition is not None:
         condition = resolve_condition(rules, condition)
@@ -88,6 +119,7 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
         "health_factors: []\n\n",
         _wrap("Optional list. Underlying factors", sorted(rules.underlying_factors)),
         "underlying_factors: []\n\n",
+        *_screening(rules, condition),
         f"# Optional. Age in years, {_span(AGE_RANGE)}:\n",
         "# age: 45\n\n",
         f"# Optional. Response to needling before: {' | '.join(RESPONSES)}\n",

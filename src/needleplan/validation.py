@@ -136,8 +136,11 @@ def reworded(
     hint: str | None = None
     if etype in ("string_type", "str_type"):
         message = f"{field} must be text, not {kind_of(value)}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            hint = "put it in quotes to make it text"
     elif etype in ("int_type", "int_parsing", "int_from_float"):
-        message = f"{field} must be a whole number, not {kind_of(value)}"
+        shown = value if isinstance(value, float) else kind_of(value)
+        message = f"{field} must be a whole number, not {shown}"
     elif etype in ("float_type", "float_parsing"):
         message = f"{field} must be a number, not {kind_of(value)}"
     elif etype in ("bool_type", "bool_parsing"):
@@ -163,7 +166,8 @@ def reworded(
     elif etype == "too_short":
         message = f"{field} needs at least {ctx.get('min_length')} item(s)"
     elif etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        message = f"{field} {quote(value)} is out of range: " + err["msg"].replace(
+        shown = value if isinstance(value, int | float) else quote(value)
+        message = f"{field} {shown} is out of range: " + err["msg"].replace(
             "Input should be", "must be"
         )
     elif etype == "value_error":

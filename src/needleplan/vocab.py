@@ -57,7 +57,34 @@ RESPONSES: tuple[Response, ...] = get_args(Response)
 
 Side = Literal["left", "right", "both"]
 SIDES: tuple[Side, ...] = get_args(Side)
-Place = Literal["left_arm", "right_arm", "left_leg", "right_leg", "trunk", "head_neck"]
+Place = Literal[
+    "left_arm",
+    "right_arm",
+    "left_leg",
+    "right_leg",
+    "trunk",
+    "head_neck",
+    # finer places inside those (a joint, one side of the chest, a part of the back): a
+    # factor tied to one of them acts on the sites the anatomy table puts near it
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist_hand",
+    "right_wrist_hand",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle_foot",
+    "right_ankle_foot",
+    "left_chest",
+    "right_chest",
+    "neck",
+    "upper_back",
+    "low_back",
+    "abdomen",
+]
 PLACES: tuple[Place, ...] = get_args(Place)
 #: Each place in a patient's words.
 PLACE_WORDS: dict[Place, str] = {
@@ -67,7 +94,43 @@ PLACE_WORDS: dict[Place, str] = {
     "right_leg": "right leg",
     "trunk": "chest, belly or back",
     "head_neck": "head or neck",
+    "left_shoulder": "left shoulder",
+    "right_shoulder": "right shoulder",
+    "left_elbow": "left elbow",
+    "right_elbow": "right elbow",
+    "left_wrist_hand": "left wrist and hand",
+    "right_wrist_hand": "right wrist and hand",
+    "left_hip": "left hip",
+    "right_hip": "right hip",
+    "left_knee": "left knee",
+    "right_knee": "right knee",
+    "left_ankle_foot": "left ankle and foot",
+    "right_ankle_foot": "right ankle and foot",
+    "left_chest": "left side of the chest",
+    "right_chest": "right side of the chest",
+    "neck": "neck",
+    "upper_back": "upper back",
+    "low_back": "low back",
+    "abdomen": "belly",
 }
+#: The finer areas a site can lie near (the anatomy table's ``near``): a sided one is a
+#: place on the site's side (``knee`` -> ``left_knee``), a midline one is a place as it is.
+Region = Literal[
+    "shoulder",
+    "elbow",
+    "wrist_hand",
+    "hip",
+    "knee",
+    "ankle_foot",
+    "chest",
+    "neck",
+    "upper_back",
+    "low_back",
+    "abdomen",
+]
+SIDED_REGIONS: frozenset[str] = frozenset(
+    ("shoulder", "elbow", "wrist_hand", "hip", "knee", "ankle_foot", "chest")
+)
 BodyPart = Literal["head_neck", "trunk", "arm", "leg"]
 BODY_PARTS: tuple[BodyPart, ...] = get_args(BodyPart)
 
@@ -122,7 +185,9 @@ RED_FLAG_PROMPTS = frozenset(
 )
 
 #: Output formats, by name; a review is shown in all but ics (session dates are a plan's).
-FormatName = Literal["table", "json", "jsonl", "csv", "yaml", "markdown", "html", "fhir", "ics"]
+FormatName = Literal[
+    "table", "json", "jsonl", "csv", "yaml", "markdown", "html", "pdf", "fhir", "ics"
+]
 FORMATS: tuple[FormatName, ...] = get_args(FormatName)
 REVIEW_FORMATS: tuple[FormatName, ...] = tuple(f for f in FORMATS if f != "ics")
 #: What ``needleplan schema`` prints.
@@ -147,9 +212,10 @@ NRS_RANGE = (0, 10)
 GROC_RANGE = (-7, 7)
 START_BACK_TOTAL = (0, 9)
 START_BACK_PSYCHOSOCIAL = (0, 5)
-#: Pregnancy weeks accepted (0-42) and the end of the first trimester.
+#: Pregnancy weeks accepted (0-42) and the end of the first trimester (under 14 weeks, to
+#: 13+6: a needleplan design choice, ACOG's usage; NHS usage ends it at 12+6).
 PREGNANCY_WEEKS_RANGE = (0, 42)
-FIRST_TRIMESTER_WEEKS = 13
+FIRST_TRIMESTER_WEEKS = 14
 #: Weeks in each unit a duration may be written in.
 WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "month": 52.1775 / 12, "year": 52.1775}
 #: The largest number a duration may be written with (any unit).

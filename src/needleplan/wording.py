@@ -29,6 +29,7 @@ TEXT_IDS: frozenset[str] = frozenset(
         "plan_rules.first_trimester.label",
         "plan_rules.first_trimester.message",
         "plan_rules.first_trimester.told",
+        "plan_rules.first_trimester.reconsider",
         "plan_rules.every_site_avoided.label",
         "plan_rules.every_site_avoided.message",
         "plan_rules.every_site_avoided.told",
@@ -66,6 +67,12 @@ TEXT_IDS: frozenset[str] = frozenset(
         "step.course.faster",
         "step.course.good_sign",
         "step.course.capped",
+        "step.course.longer",
+        "step.course.shorter",
+        "step.course.not_a_dose",
+        "step.smallest.duration",
+        "step.smallest.factor",
+        "step.smallest.held",
         "step.reassess.change",
         "step.reassess.reason",
         "step.reassess.no_response",
@@ -129,4 +136,17 @@ def say(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: o
         text = entry
     else:
         text = entry.parent if audience == "parent" and entry.parent else entry.text
-    return text.format_map(values) if values else text
+    return fill(text, **values)
+
+
+class _Kept(dict[str, object]):
+    """Values to fill; a placeholder without one stays as written (never an error)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(text: str, /, **values: object) -> str:
+    """``text`` (a rule-set text) with its ``{name}`` placeholders filled from ``values``:
+    the one way a text is filled, for ``texts:`` and for the review's own table."""
+    return text.format_map(_Kept(values)) if values else text

@@ -9,13 +9,16 @@ This is the one module that reads YAML (profiles and rule sets alike).
   and the non-specific ``!``, which makes a scalar text. Every other tag
   (``!!python/...``, ``!!binary``, ``!!timestamp``, ``!!set``, ``!custom``)
   is refused; nothing is ever constructed from a tag.
-* YAML 1.1 traps are closed on purpose: ``no``/``yes``/``on``/``off`` stay
-  text, ``1:30`` stays text (not 90), ``0123`` stays text (not octal 83),
-  ``.nan``/``.inf`` stay text, a date stays text for the models to parse,
-  and ``<<`` is a plain key (no merges). Numbers are ASCII digits only:
-  ``[-+]?(0|[1-9][0-9]*)`` for whole numbers, with a ``.`` for decimals
-  (an optional exponent after it). An explicitly tagged scalar must be
-  written the same way (``!!int 0x1F`` and ``!!int ٣`` are refused).
+* Plain scalars are read as YAML 1.2's core schema reads them (as
+  check-jsonschema and other YAML 1.2 readers do), and the YAML 1.1 traps
+  are closed on purpose: ``no``/``yes``/``on``/``off`` stay text, ``9:30``
+  stays text (not 570), a date stays text for the models to parse, and
+  ``<<`` is a plain key (no merges). Numbers are ASCII decimal digits:
+  ``[-+]?[0-9]+`` for whole numbers (``0123`` is 123, never octal 83), with
+  a ``.`` or an exponent for decimals. A number that readers write
+  differently (``0x1F``, ``0o17``, ``1_000``, ``.inf``, ``.nan``) is refused
+  with a hint to quote it. An explicitly tagged scalar must be written the
+  same way (``!!int 0x1F`` and ``!!int ٣`` are refused).
 * Bounded before anything is built: file size, read time for pipes, nesting
   depth, alias uses, and the number of values (counted while the document is
   composed, and again with every alias expanded). A whole number of more than
@@ -23,10 +26,8 @@ This is the one module that reads YAML (profiles and rule sets alike).
 * Duplicate keys are errors, not "last one wins". Keys are text: ``1: x``
   has the key ``"1"``.
 
-libyaml's parser and composer (C) read a document when PyYAML has them;
-PyYAML's pure-Python parser, with a composer that counts as it goes, reads
-the same documents to the same data and stops at the same value when a
-limit is passed.
+One parser: PyYAML, with libyaml's parser and composer (C) when PyYAML has
+them, and PyYAML's own pure-Python ones otherwise.
 """
 
 from __future__ import annotations
@@ -72,17 +73,22 @@ _TAG = "tag:yaml.org,2002:"
 _STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
 _INT, _FLOAT, _BOOL, _NULL = _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null"
 
-#: The implicit (untagged, unquoted) scalar types; everything else is text.
+#: The implicit (untagged, unquoted) scalar types of YAML 1.2's core schema, in decimal
+#: digits; everything else is text, but for the numbers other readers write otherwise
+#: (``ambiguous``: refused, with a hint to quote them).
 _IMPLICIT = re.compile(
     r"(?P<null>~|null|Null|NULL|)"
     r"|(?P<bool>true|True|TRUE|false|False|FALSE)"
-    r"|(?P<int>[-+]?(?:0|[1-9][0-9]*))"
-    r"|(?P<float>[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+    r"|(?P<int>[-+]?[0-9]+)"
+    r"|(?P<float>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+    r"|(?P<ambiguous>[-+]?0[xob][0-9a-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)"
 )
+_AMBIGUOUS = _TAG + "ambiguous"
 _IMPLICIT_FIRST = frozenset("~nNtTfF-+0123456789.")
 _TRUE = frozenset(("true", "True", "TRUE"))
 #: A key is its text, whichever of these types its text would otherwise be.
-_KEY_TAGS = frozenset((_STR, _INT, _FLOAT, _BOOL, _NULL))
+_KEY_TAGS = frozenset((_STR, _INT, _FLOAT, _BOOL, _NULL, _AMBIGUOUS))
 
 
 @dataclass
@@ -307,60 +313,8 @@ class _Resolver(yaml.resolver.BaseResolver):
 _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
 
 
-class _CountingComposer(yaml.composer.Composer):
-    """PyYAML's composer, stopping at the first value over a limit (count or depth)."""
-
-    max_nodes = MAX_NODES
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.nodes = 0
-        self.depth = 0
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        self.nodes += 1
-        self.depth += 1
-        try:
-            if self.nodes > self.max_nodes:
-                raise _NodeError(_too_many(self.max_nodes), self.peek_event().start_mark)  # type: ignore[attr-defined]
-            if self.depth > MAX_DEPTH:
-                raise _NodeError(_TOO_DEEP, self.peek_event().start_mark)  # type: ignore[attr-defined]
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-class _PurePythonLoader(
-    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _CountingComposer, _Resolver
-):
-    """PyYAML's pure-Python parser with the counting composer: the reference reader."""
-
-    def __init__(self, stream: str, max_nodes: int) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        _CountingComposer.__init__(self)
-        _Resolver.__init__(self)
-        self.max_nodes = max_nodes
-
-    def fetch_value(self) -> None:
-        """As libyaml: in a flow collection, a ':' after a plain key with ',', '[', ']',
-        '{' or '}' right after it is refused (PyYAML would read ``[a:]`` as ``[{a: null}]``)."""
-        key = self.possible_simple_keys.get(self.flow_level)
-        if self.flow_level and key is not None and self.peek(1) in ",[]{}":
-            token = self.tokens[key.token_number - self.tokens_taken]
-            if isinstance(token, yaml.ScalarToken) and token.plain:
-                raise yaml.scanner.ScannerError(
-                    "while scanning a plain scalar",
-                    token.start_mark,
-                    "found unexpected ':'",
-                    self.get_mark(),
-                )
-        super().fetch_value()
-
-
 try:
-    from yaml._yaml import CParser as _CParser
+    from yaml._yaml import CParser as _Parser
 
     HAVE_LIBYAML = True
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
@@ -368,12 +322,37 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 if HAVE_LIBYAML:
 
-    class _CLoader(_CParser, _Resolver):
+    class _Loader(_Parser, _Resolver):
         """libyaml's parser and composer (C), with needleplan's resolver."""
 
         def __init__(self, stream: str) -> None:
-            _CParser.__init__(self, stream)
+            _Parser.__init__(self, stream)
             _Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML's own pure-Python parser and composer
+
+    class _Loader(  # type: ignore[no-redef]
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        yaml.composer.Composer,
+        _Resolver,
+    ):
+        """PyYAML's pure-Python parser and composer, with needleplan's resolver."""
+
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _Resolver.__init__(self)
+
+        def raw_parse(self) -> int:
+            count = 0
+            while self.check_event():
+                self.get_event()  # type: ignore[no-untyped-call]
+                count += 1
+            return count
 
 
 def _too_many(max_nodes: int) -> str:
@@ -383,31 +362,32 @@ def _too_many(max_nodes: int) -> str:
 
 def _most_values(text: str) -> int:
     """The most values a text of n characters can hold: 2n + 1 (a lone '?' is three: a
-    mapping, its empty key and its empty value; tests/test_hostile_reading.py checks it)."""
+    mapping, its empty key and its empty value; a hardening test checks it)."""
     return 2 * len(text) + 1
 
 
-def _compose_c(text: str, max_nodes: int) -> Node | None:
-    """Compose with libyaml, never more than ``max_nodes`` values or MAX_DEPTH levels.
+def _compose(text: str, max_nodes: int) -> Node | None:
+    """Compose the one document, never more than ``max_nodes`` values or MAX_DEPTH levels.
 
-    A text too short to hold ``max_nodes`` values (every profile of a few
-    kilobytes) is composed at once. A longer one has its events counted first,
-    which costs no Python objects (libyaml alone); only one with more events
-    than ``max_nodes`` values could give has them walked one by one to find
-    where a limit is passed.
+    A text too short to hold ``max_nodes`` values (every profile of a few kilobytes) is
+    composed at once: its depth is checked as its data is built. A longer one has its
+    parse events counted first (in C with libyaml, without building anything); only one
+    with more events than ``max_nodes`` values could give, or one nested deeper than the
+    parser goes, has its events walked one by one to find where a limit is passed.
     """
     try:
         if _most_values(text) > max_nodes:
-            events = _CLoader(text).raw_parse()
+            events = _Loader(text).raw_parse()
             if events > max_nodes + 4:  # stream and document start and end, then the values
                 _scan_events(text, max_nodes)
-        return _composed(_CLoader(text), text, max_nodes)
-    except yaml.MarkedYAMLError as exc:
-        if "nesting depth" not in str(exc.problem):
+        return _composed(_Loader(text), text, max_nodes)
+    except (yaml.MarkedYAMLError, RecursionError) as exc:
+        if isinstance(exc, yaml.MarkedYAMLError) and "nesting depth" not in str(exc.problem):
             raise
-        # deeper than libyaml goes, which it may see before any event: the pure-Python
-        # reader is lazy, and stops at MAX_DEPTH
-        return _compose_pure(text, max_nodes)
+        # deeper than the parser goes, which libyaml may see before any event: PyYAML's
+        # pure-Python parser is lazy, and its events stop at the first value too deep
+        _scan_events(text, max_nodes, _EventParser)
+        raise
 
 
 def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
@@ -425,9 +405,22 @@ def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
     return node
 
 
-def _scan_events(text: str, max_nodes: int) -> None:
-    """Raise at the first value past ``max_nodes`` or MAX_DEPTH, as the counting composer does."""
-    loader = _CLoader(text)
+class _EventParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
+    """PyYAML's pure-Python parser (events only, no composer)."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _Resolver.__init__(self)
+
+    def dispose(self) -> None:
+        pass
+
+
+def _scan_events(text: str, max_nodes: int, parser: Any = None) -> None:
+    """Raise at the first value past ``max_nodes`` or MAX_DEPTH (in document order)."""
+    loader = (parser or _Loader)(text)
     nodes, open_collections = 0, 0
     node_events = (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)
     try:
@@ -445,10 +438,6 @@ def _scan_events(text: str, max_nodes: int) -> None:
                 open_collections -= 1
     finally:
         loader.dispose()
-
-
-def _compose_pure(text: str, max_nodes: int) -> Node | None:
-    return _composed(_PurePythonLoader(text, max_nodes), text, max_nodes)
 
 
 def _children(node: Node) -> list[Node]:
@@ -509,6 +498,12 @@ def _scalar(node: ScalarNode) -> Any:
     tag, value = node.tag, node.value
     if tag == _STR:
         return value
+    if tag == _AMBIGUOUS:
+        raise _NodeError(
+            f"{quote(value)} is a number to some YAML readers and text to others: put it in "
+            "quotes if it is text, or write the number in plain decimal digits",
+            node.start_mark,
+        )
     kind = tag[len(_TAG) :] if tag.startswith(_TAG) else None
     match = _IMPLICIT.fullmatch(value) if kind in ("int", "float", "bool", "null") else None
     if match is None or (match.lastgroup != kind and (kind, match.lastgroup) != ("float", "int")):
@@ -615,18 +610,13 @@ def positions_of(node: Node | None) -> Positions:
 # -- the entry point -----------------------------------------------------------
 
 
-def parse(
-    text: str, source: str, *, pure_python: bool = False, max_nodes: int = MAX_NODES
-) -> Document:
+def parse(text: str, source: str, *, max_nodes: int = MAX_NODES) -> Document:
     """Parse YAML text into plain data, or raise :class:`InputError` with located problems.
 
     ``max_nodes`` is :data:`MAX_NODES` for a profile, :data:`MAX_RULES_NODES` for a rule set.
     """
     try:
-        if pure_python or not HAVE_LIBYAML:
-            node = _compose_pure(text, max_nodes)
-        else:
-            node = _compose_c(text, max_nodes)
+        node = _compose(text, max_nodes)
         if node is None:
             raise InputError(
                 [
@@ -728,12 +718,10 @@ def _excerpt(text: str, line: int, column: int) -> str:
     lines = text.splitlines()
     if not 1 <= line <= len(lines):
         return ""
-    from .textfit import cell_len  # error path only
-
     source = lines[line - 1].replace("\t", "\u2192")  # a tab shown as an arrow, one cell
     start = max(0, column - 1 - 60)
     shown = source[start : start + 76]
-    caret = cell_len(shown[: column - 1 - start])  # wide characters take two cells
+    caret = _cells(shown[: column - 1 - start])  # wide characters take two cells
     # one '?' per character that is not printable (not inert()'s escapes), so that the
     # caret stays under its column
     shown_inert = "".join(ch if ch.isprintable() else "?" for ch in shown)
@@ -741,6 +729,20 @@ def _excerpt(text: str, line: int, column: int) -> str:
     prefix = "..." if start else ""
     return (
         f" {gutter} |\n {line} | {prefix}{shown_inert}\n {gutter} | {' ' * (len(prefix) + caret)}^"
+    )
+
+
+def _cells(text: str) -> int:
+    """Terminal cells ``text`` takes: two for a wide character, none for a combining one."""
+    import unicodedata
+
+    return sum(
+        0
+        if unicodedata.combining(ch)
+        else 2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 1
+        for ch in text
     )
 
 

@@ -390,7 +390,7 @@ def test_colour_on_a_terminal_unless_no_color() -> None:
 
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     env.update(COLUMNS="100", TERM="xterm-256color")
-    args = ["suggest", str(PLANS / "back-red-flag.yaml")]
+    args = ["suggest", "--no-pager", str(PLANS / "back-red-flag.yaml")]  # no pager's codes
     coloured = _on_a_terminal(args, env)
     assert b"REFER" in coloured and b"\x1b[" in coloured  # table by default, in colour
     plain = _on_a_terminal(args, {**env, "NO_COLOR": "1"})

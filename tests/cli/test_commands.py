@@ -279,6 +279,9 @@ def test_machine_formats_name_the_settings_and_rules_on_stderr(runner, tmp_path:
     assert json.loads(result.stdout)["rules"]["name"] == "harbour-street"  # data alone on stdout
     assert f"needleplan: note: settings: {settings}" in result.stderr
     assert "rule set: harbour-street" in result.stderr and str(rules) in result.stderr
+    checked = invoke(runner, "validate", "-f", "json", "--config", str(settings), str(NECK))
+    assert json.loads(checked.stdout)[0]["valid"] is True
+    assert "rule set: harbour-street" in checked.stderr
     plain = invoke(runner, "suggest", "-f", "json", str(NECK))
     assert plain.stderr == ""  # nothing to say without settings or a custom rule set
 

@@ -51,8 +51,7 @@ def test_shipped_examples_cover_the_cases(runner) -> None:
     plans = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(plans) >= 8
     decisions = {p["decision"] for p in plans}
-    # check_first is covered by the screening examples, added with the checklist.
-    assert set(DECISIONS) - {"check_first"} <= decisions
+    assert set(DECISIONS) <= decisions
     assert {p["urgency"] for p in plans} >= {"emergency", "same_day"}
     assert len({p["condition"] for p in plans}) >= 6
     assert any(

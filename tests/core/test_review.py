@@ -14,6 +14,7 @@ from needleplan.loading import load_profile
 from needleplan.profile import ConditionProfile
 from needleplan.reviewer import NothingToReview, meaningful_fall, review
 from needleplan.rulesload import load_rules
+from needleplan.screening import questions_for
 
 RULES = load_rules()
 TODAY = dt.date(2026, 12, 31)
@@ -542,7 +543,7 @@ def test_a_review_stopped_by_avoided_sites_names_them_on_the_page() -> None:
     )
     assert r.verdict == "stop_needling"
     why = [i for s in r.advice.sections if s.heading == "Why" for i in s.items]
-    assert any(i.startswith("Upper trapezius (left):") for i in why)
+    assert any(i.startswith("The top of your left shoulder:") for i in why)  # plain words
 
 
 def test_needling_a_no_pressure_site_under_anticoagulation_asks_for_a_deep_bleed_check() -> None:
@@ -560,3 +561,39 @@ def test_needling_a_no_pressure_site_under_anticoagulation_asks_for_a_deep_bleed
     ]
     check = next(r.if_needled for r in RULES.site_rules if r.id == "bleeding_no_pressure")
     assert check and said.index(check) < said.index("Why:")  # the check first, then why
+
+
+def test_unanswered_screening_is_said_without_holding_a_course_under_way() -> None:
+    r = course(7, 6, 5)
+    assert r.verdict == "continue"
+    said = [w.message for w in r.warnings if w.kind == "screening_open"]
+    assert len(said) == 1 and "screening:" in said[0]
+    asked = dict.fromkeys(questions_for(RULES, "neck_pain", ("splenius_capitis",)), "no")
+    log = [{"date": f"2026-09-{d:02d}", "nrs": s} for d, s in ((1, 7), (8, 6), (15, 5))]
+    data = {
+        "condition": "neck_pain",
+        "severity": 7,
+        "duration": "6 months",
+        "sites": {"splenius_capitis": "left"},
+        "screening": asked,
+        "log": log,
+    }
+    p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
+    answered = review(p, RULES, dt.date(2026, 9, 15))
+    assert answered.verdict == "continue"
+    assert not any(w.kind == "screening_open" for w in answered.warnings)
+
+
+def test_a_rule_set_missing_a_review_finding_or_with_a_broken_text_is_refused() -> None:
+    import yaml
+
+    from needleplan.errors import RulesError
+    from needleplan.rulesload import default_text, parse_rules
+
+    data = yaml.safe_load(default_text())
+    del data["review"]["findings"]["emergency_earlier"]
+    data["review"]["texts"]["measure"] = "{label: x"
+    with pytest.raises(RulesError) as info:
+        parse_rules(yaml.safe_dump(data).encode(), "clinic.yaml")
+    said = " ".join(p.message for p in info.value.problems)
+    assert "'emergency_earlier' is missing" in said and "review.texts.measure" in said

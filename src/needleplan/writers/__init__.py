@@ -11,13 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from needleplan.vocab import FormatName
 from needleplan.writers.base import Render, Writer, plan_key, renderer
 
 __all__ = ["Render", "Writer", "get_writer", "plan_key", "renderer"]
 
-#: format name -> (module, class name)
-_WRITERS: dict[FormatName, tuple[str, str]] = {
+#: format name -> (module, class name); ``pdf`` needs the optional ``pdf`` extra
+_WRITERS: dict[str, tuple[str, str]] = {
     "table": ("table", "TableWriter"),
     "json": ("jsonfmt", "JsonWriter"),
     "jsonl": ("jsonfmt", "JsonLinesWriter"),
@@ -25,12 +24,13 @@ _WRITERS: dict[FormatName, tuple[str, str]] = {
     "yaml": ("yamlfmt", "YamlWriter"),
     "markdown": ("markdown", "MarkdownWriter"),
     "html": ("html", "HtmlWriter"),
+    "pdf": ("pdf", "PdfWriter"),
     "fhir": ("fhir", "FhirWriter"),
     "ics": ("ics", "IcsWriter"),
 }
 
 
 def get_writer(name: str, **options: Any) -> Writer:
-    module, cls = _WRITERS[name]  # type: ignore[index]
+    module, cls = _WRITERS[name]
     writer: Writer = getattr(importlib.import_module(f".{module}", __name__), cls)(**options)
     return writer

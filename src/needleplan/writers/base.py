@@ -17,6 +17,8 @@ class Writer:
     extension = ".txt"
     #: False when the whole document must be built at once (FHIR Bundle, calendar)
     streaming = True
+    #: True when the output is bytes (PDF): never written to a terminal
+    binary = False
 
     def __init__(self, **options: Any) -> None:
         self.options = options
@@ -45,13 +47,25 @@ class Writer:
 
 
 def plan_key(data: Mapping[str, Any], *extra: str) -> str:
-    """A stable hex key for a plan or review dict (file, patient, condition, rule set, extras):
-    the ids and UIDs that FHIR and iCalendar give it, the same bytes for the same inputs."""
+    """A stable hex key for a plan or review dict: the ids and UIDs that FHIR and
+    iCalendar give it, unique to the patient and the same on every run.
+
+    From the patient reference and condition when there is a reference (a rule-set
+    update, a renamed file or a new start date keeps the ids), else from the
+    profile's content (``profile_sha256``: two profiles read from stdin never share
+    ids), else (an older dict) from the source file.
+    """
     import hashlib
     import json
 
-    rules = data.get("rules") or {}
-    basis = [data.get("source"), data.get("patient"), data.get("condition"), rules.get("sha256")]
+    patient = data.get("patient")
+    if patient not in (None, ""):
+        basis = ["patient", patient, data.get("condition")]
+    elif data.get("profile_sha256"):
+        basis = ["profile", data.get("profile_sha256"), data.get("condition")]
+    else:
+        rules = data.get("rules") or {}
+        basis = [data.get("source"), patient, data.get("condition"), rules.get("sha256")]
     text = json.dumps([*basis, *extra], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

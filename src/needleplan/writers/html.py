@@ -4,14 +4,20 @@ Rendered with Jinja2 from ``writers/templates`` with autoescaping on, so no text
 from a profile can add markup or script; a Content-Security-Policy forbids any
 resource that is not inline (the page works offline and loads nothing). Several
 plans make one document, each on its own page. A review adds the pain-score
-chart, drawn by matplotlib as an inline PNG.
+chart, drawn here as inline SVG (no chart library: vector, crisp in print, and
+nothing to install); an emergency sheet has no chart.
+
+Without clinic settings the page has a "Clinic / Phone" line to fill in by hand;
+with them, the clinic's phone number fills every ``{clinic_phone}`` in the
+rule set's texts (see :func:`needleplan.writers.markdown.fill_contact`). The
+page prints its own footer (``@page`` margin boxes): the browser's headers and
+footers are best turned off when printing.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
-import io
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +27,7 @@ from needleplan.writers.markdown import (
     PARENT_LINE,
     HasDict,
     clinic_info,
+    fill_contact,
     handout,
     meaningful_line,
     to_data,
@@ -29,11 +36,13 @@ from needleplan.writers.markdown import (
 
 if TYPE_CHECKING:
     import jinja2
-    from matplotlib.figure import Figure
 
-#: chart size in inches and its resolution: fixed, so the same log gives the same bytes
-CHART_SIZE = (6.4, 2.6)
-CHART_DPI = 150
+#: the chart's drawing box (SVG user units; it is scaled to the page's width)
+CHART_WIDTH, CHART_HEIGHT = 640, 230
+#: at most this many session numbers are written under the chart (the rest are thinned)
+CHART_MAX_LABELS = 20
+#: short sections are kept whole on one page; longer ones may break between items
+KEEP_WHOLE_ITEMS, KEEP_WHOLE_CHARS = 5, 600
 
 
 @functools.cache
@@ -42,7 +51,7 @@ def environment() -> jinja2.Environment:
 
     return jinja2.Environment(
         loader=jinja2.PackageLoader("needleplan.writers", "templates"),
-        autoescape=True,
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -50,72 +59,115 @@ def environment() -> jinja2.Environment:
     )
 
 
-def chart_figure(
-    scores: Sequence[Mapping[str, Any]], baseline: float, target: float, label: str = "Your pain"
-) -> Figure:
-    """The NRS over the sessions, with the baseline and the meaningful-change line."""
-    import matplotlib
+def chart_target(data: Mapping[str, Any], baseline: float) -> int:
+    """The whole score at or below which the change is real: the text's number too
+    (pain scores are whole numbers, so 4.2 is said and drawn as 4)."""
+    return math.floor(meaningful_line(data, baseline))
 
-    matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure
 
+def _label_steps(sessions: Sequence[int]) -> list[int]:
+    """The session numbers written under the axis: all of them up to CHART_MAX_LABELS,
+    else the first, the last and the round numbers between (every 2, 5, 10, 20, 25 or
+    50 sessions), so labels never run together up to the log's limit."""
+    if len(sessions) <= CHART_MAX_LABELS:
+        return list(sessions)
+    span = sessions[-1] - sessions[0]
+    step = next((k for k in (2, 5, 10, 20, 25, 50, 100) if span / k <= CHART_MAX_LABELS), 200)
+    first, last = sessions[0], sessions[-1]
+    middle = [s for s in sessions if s % step == 0 and min(s - first, last - s) > step / 2]
+    return [first, *middle, last]
+
+
+def _n(value: float) -> str:
+    """A coordinate, rounded (the same bytes every run)."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def chart_view(
+    scores: Sequence[Mapping[str, Any]],
+    baseline: float,
+    target: int,
+    label: str = "Your pain",
+    alt: str = "",
+) -> dict[str, Any]:
+    """The chart's geometry: pain 0-10 up, sessions along, the start and target lines."""
     points = [(int(s["session"]), float(s["nrs"])) for s in scores if s.get("nrs") is not None]
-    fig = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
-    ax = fig.add_subplot()
-    sessions = [p[0] for p in points]
-    ax.axhline(
-        baseline, color="#555555", linestyle="--", linewidth=1.2, label=f"Start: {baseline:g}"
-    )
-    ax.axhline(
-        target,
-        color="#1a7f37",
-        linestyle=":",
-        linewidth=1.8,
-        label=f"Real change: {target:g} or lower",
-    )
-    ax.plot(
-        sessions,
-        [p[1] for p in points],
-        color="#0b3d91",
-        marker="o",
-        linewidth=2,
-        label=label,
-    )
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=9)
-    ax.set_ylim(0, 10)
-    ax.set_yticks(range(0, 11, 2))
-    ax.set_xlim(min(sessions, default=1) - 0.5, max(sessions, default=1) + 0.5)
-    ax.set_xticks(sorted(set(sessions)))
-    ax.set_xlabel("Session")
-    ax.set_ylabel("Pain (0-10)")
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    return fig
+    sessions = sorted({p[0] for p in points}) or [1]
+    left, right, top, bottom = 44.0, CHART_WIDTH - 14.0, 34.0, CHART_HEIGHT - 40.0
+    low, high = sessions[0] - 0.5, sessions[-1] + 0.5
+
+    def x(session: float) -> float:
+        return left + (session - low) / (high - low) * (right - left)
+
+    def y(nrs: float) -> float:
+        return top + (10 - min(max(nrs, 0.0), 10.0)) / 10 * (bottom - top)
+
+    n = len(points)
+    radius = 4 if n <= 20 else 3 if n <= 60 else 0
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": left,
+        "right": right,
+        "top": top,
+        "bottom": bottom,
+        "alt": alt,
+        "yticks": [{"y": _n(y(v)), "ly": _n(y(v) + 4), "label": v} for v in range(0, 11, 2)],
+        "xticks": [{"x": _n(x(s)), "label": s} for s in _label_steps(sessions)],
+        "baseline_y": _n(y(baseline)),
+        "target_y": _n(y(target)),
+        "points": " ".join(f"{_n(x(s))},{_n(y(v))}" for s, v in points),
+        "dots": [{"x": _n(x(s)), "y": _n(y(v))} for s, v in points],
+        "radius": radius,
+        "legend": [
+            {"x": left, "label": f"Start: {baseline:g}"},
+            {"x": left + 150, "label": f"Real change: {target} or lower"},
+            {"x": left + 390, "label": label},
+        ],
+    }
 
 
-def chart_png(
-    scores: Sequence[Mapping[str, Any]], baseline: float, target: float, label: str = "Your pain"
-) -> bytes:
-    """:func:`chart_figure` as PNG bytes (no 'Software' tag: the same bytes every run)."""
-    buf = io.BytesIO()
-    chart_figure(scores, baseline, target, label).savefig(
-        buf, format="png", metadata={"Software": None}
-    )
-    return buf.getvalue()
+def chart_svg(
+    scores: Sequence[Mapping[str, Any]],
+    baseline: float,
+    target: int,
+    label: str = "Your pain",
+    alt: str = "",
+) -> str:
+    """The chart as inline SVG markup (every text escaped)."""
+    view = chart_view(scores, baseline, target, label, alt)
+    return environment().get_template("chart.svg.j2").render(c=view)
 
 
-def chart_uri(data: Mapping[str, Any], scores: Sequence[Mapping[str, Any]]) -> str:
-    """A ``data:`` URI for the chart, or "" when no score was recorded."""
-    recorded = [s for s in scores if s.get("nrs") is not None]
+def _emergency(data: Mapping[str, Any]) -> bool:
+    return data.get("verdict") == "emergency" or data.get("urgency") == "emergency"
+
+
+def chart_markup(data: Mapping[str, Any], view: Mapping[str, Any]) -> str:
+    """The review's chart, or "" (no score recorded yet, or an emergency sheet)."""
+    if _emergency(data):
+        return ""
+    recorded = [s for s in view["scores"] if s.get("nrs") is not None]
     if not recorded:
         return ""
     baseline = data.get("baseline_nrs")
     base = float(recorded[0]["nrs"] if baseline is None else baseline)
+    alt = (
+        f"Chart of {str(view['scores_heading']).lower()}, from 0 to 10, at each session. "
+        f"{view['scores_summary']}"
+    )
     label = f"{whose(data).capitalize()} pain"
-    png = chart_png(recorded, base, meaningful_line(data, base), label)
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+    return chart_svg(recorded, base, chart_target(data, base), label, alt)
+
+
+def _keep_whole(section: Mapping[str, Any]) -> bool:
+    items = section.get("items") or []
+    rows = section.get("schedule") or []
+    return (
+        len(items) + len(rows) <= KEEP_WHOLE_ITEMS
+        and sum(len(i) for i in items) <= KEEP_WHOLE_CHARS
+    )
 
 
 class HtmlWriter(Writer):
@@ -134,14 +186,18 @@ class HtmlWriter(Writer):
 
     def item(self, plan: HasDict, many: bool) -> str:
         data = to_data(plan)
-        view = handout(data)
+        clinic = self._clinic()
+        view = fill_contact(handout(data), clinic)
+        for section in (*view["first"], *view["sections"]):
+            section["keep"] = _keep_whole(section)
         return (
             environment()
             .get_template("sheet.html.j2")
             .render(
                 view=view,
-                clinic=self._clinic(),
-                chart=chart_uri(data, view["scores"]) if view["review"] else "",
+                clinic=clinic,
+                chart=chart_markup(data, view) if view["review"] else "",
+                emergency=_emergency(data),
                 name_line=NAME_LINE,
                 parent_line=PARENT_LINE,
                 scores_heading=view["scores_heading"],

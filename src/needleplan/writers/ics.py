@@ -1,28 +1,42 @@
 """``ics``: the proposed sessions as an iCalendar (RFC 5545) calendar.
 
-Rendered from ``plan.to_dict()`` only, with the ``icalendar`` package. Options:
+Rendered from ``plan.to_dict()`` only, with the ``icalendar`` package. The writer
+reads no settings and no clock; the run passes in what it needs:
 
 - ``calendar``: a :class:`~needleplan.schedule.ClinicCalendar` (the clinic's
-  hours, session length and time zone), or None for the defaults: sessions at
-  09:00, 45 minutes long, in the machine's time zone (the ``TZ`` variable, else
-  the zone ``/etc/localtime`` links to, else UTC; see
-  :func:`needleplan.config.local_timezone_name`);
+  session length and time zone), or None for 45-minute sessions in UTC;
 - ``clinic``: the clinic's name, phone and address (a
   :class:`~needleplan.config.ClinicSettings` or a mapping), or None.
 
-One ``VEVENT`` per scheduled session: a start at the clinic's opening time
-with its ``TZID`` (the ``VTIMEZONE`` is included), an end ``session_minutes``
-later, ``TRANSP:OPAQUE`` (the time is busy), the summary "Dry needling session
-2 of 4" (the reassessment session says so), the clinic's address as the
-location. No patient name or raw id is in the summary; the description names
-the patient reference only and otherwise holds fixed text, never free text
-from the profile.
+One ``VEVENT`` per scheduled session, of one of two kinds:
 
-The output is the same bytes for the same plan and settings: the ``UID`` of a
-session is a hash of the plan's source, patient, condition and rule-set hash
-plus the session number (re-planning with another start date updates the same
-events instead of adding new ones), and ``DTSTAMP`` is midnight UTC of the
-first session date.
+- **timed** when the session has a time (the profile's ``appointment_time``):
+  a start at that time with the clinic's ``TZID`` (its ``VTIMEZONE`` is
+  included), an end ``session_minutes`` later, ``TRANSP:OPAQUE`` (busy). A time
+  that a clock change skips or repeats is read as :mod:`zoneinfo` reads it
+  (``fold=0``; see :func:`needleplan.schedule.session_start`), and the end is
+  that many minutes of real time later: an event never ends before it starts
+  (an event that ends in the second pass of a repeated hour is written in UTC,
+  the one way to name that pass that every reader understands);
+- **all-day** without a time: a "session due" reminder on that date,
+  ``TRANSP:TRANSPARENT`` (free), so nothing is booked at a guessed hour.
+
+The summary is "Dry needling session 2 of 4" (the reassessment session says
+so; a reminder says "due"), the location is the clinic's address. No patient
+name or raw id is in the summary; the description names the patient reference
+only and otherwise holds fixed text, never free text from the profile.
+
+**UIDs** are unique to the patient and the session and the same on every run of
+the same profile: ``{key}-{session}@needleplan``, where the key comes from the
+patient reference and condition (so re-planning with another start date or
+time updates the same events), or, without a reference, from the profile's
+content (``profile_sha256``). A profile that appears twice in one calendar gets
+a distinct key the second time. ``DTSTAMP`` is midnight UTC of the first
+session date, so the same plan always gives the same bytes.
+
+Two patients booked into overlapping times (a run's timed events, across every
+calendar this writer renders) are named in a note for stderr, with the time:
+nothing is double-booked in silence.
 
 A plan with no schedule (no sessions, or no start date) adds no event; a note
 for stderr says why.
@@ -38,7 +52,7 @@ from icalendar import Calendar, Event
 
 from needleplan import __version__
 from needleplan.errors import WriterError, inert, quote
-from needleplan.schedule import ClinicCalendar
+from needleplan.schedule import ClinicCalendar, parse_time, session_end, session_start
 from needleplan.writers.base import Writer, plan_key
 
 if TYPE_CHECKING:
@@ -46,6 +60,8 @@ if TYPE_CHECKING:
 
 #: Longest patient reference written into a description.
 _MAX_REFERENCE = 64
+#: Most double bookings named one by one in the notes (the rest are counted).
+_MAX_CLASHES = 20
 
 
 class CalendarError(WriterError):
@@ -67,12 +83,6 @@ def _zone(name: str) -> dt.tzinfo:
         ) from None
 
 
-def _default_calendar() -> ClinicCalendar:
-    from needleplan.config import local_timezone_name
-
-    return ClinicCalendar(timezone=local_timezone_name())
-
-
 def _clinic_field(clinic: object, key: str) -> str | None:
     value = clinic.get(key) if isinstance(clinic, Mapping) else getattr(clinic, key, None)
     if not value:
@@ -88,16 +98,33 @@ def _reference(patient: object) -> str | None:
     return text if len(text) <= _MAX_REFERENCE else text[: _MAX_REFERENCE - 3] + "..."
 
 
+def _who(data: Mapping[str, Any]) -> str:
+    """How a note names a patient: the reference, else the profile's file."""
+    return _reference(data.get("patient")) or inert(str(data.get("source") or "a profile"))
+
+
+class _Slot:
+    """One timed session, kept to find two patients booked at the same time."""
+
+    __slots__ = ("end", "key", "start", "who")
+
+    def __init__(self, start: dt.datetime, end: dt.datetime, key: str, who: str) -> None:
+        self.start, self.end, self.key, self.who = start, end, key, who
+
+
 def _events(
-    data: Mapping[str, Any], calendar: ClinicCalendar, tz: dt.tzinfo, clinic: object
+    data: Mapping[str, Any],
+    key: str,
+    calendar: ClinicCalendar,
+    tz: dt.tzinfo,
+    clinic: object,
+    slots: list[_Slot],
 ) -> list[Event]:
     schedule = data.get("schedule") or []
     if not schedule:
         return []
-    key = plan_key(data)[:24]
     days = [dt.date.fromisoformat(s["date"]) for s in schedule]
     stamp = dt.datetime.combine(days[0], dt.time(0, 0), tzinfo=dt.timezone.utc)
-    length = dt.timedelta(minutes=calendar.session_minutes)
     total = len(schedule)
     reference = _reference(data.get("patient"))
     name = _clinic_field(clinic, "name") if clinic is not None else None
@@ -106,8 +133,18 @@ def _events(
     events = []
     for entry, day in zip(schedule, days, strict=True):
         number = int(entry["session"])
+        at = parse_time(entry.get("time"))
         summary = f"Dry needling session {number} of {total}"
-        lines = [f"Dry needling session {number} of {total}, {calendar.session_minutes} minutes."]
+        if at is None:
+            summary += " due"
+            lines = [
+                f"Dry needling session {number} of {total} is due on this day. "
+                "No time is booked yet: agree one with the patient."
+            ]
+        else:
+            lines = [
+                f"Dry needling session {number} of {total}, {calendar.session_minutes} minutes."
+            ]
         if entry.get("reassess"):
             summary += " (reassessment)"
             lines.append(
@@ -121,24 +158,79 @@ def _events(
         elif phone:
             lines.append(f"Clinic phone: {phone}")
         lines.append("Proposed by needleplan; the treating clinician confirms each session.")
-        start = dt.datetime.combine(day, calendar.start, tzinfo=tz)
-        try:
-            end = start + length
-        except OverflowError:
-            raise CalendarError("a session would end after the year 9999") from None
         ev = Event()
         ev.add("uid", f"{key}-{number}@needleplan")
         ev.add("dtstamp", stamp)
-        ev.add("dtstart", start)
-        ev.add("dtend", end)
+        if at is None:
+            try:
+                after = day + dt.timedelta(days=1)
+            except OverflowError:
+                raise CalendarError("a session would end after the year 9999") from None
+            ev.add("dtstart", day)
+            ev.add("dtend", after)
+            ev.add("transp", "TRANSPARENT")
+        else:
+            try:
+                start = session_start(day, at, tz)
+                end = session_end(start, calendar.session_minutes)
+            except OverflowError:
+                raise CalendarError("a session would end after the year 9999") from None
+            if end.fold or end.replace(fold=0).utcoffset() != end.utcoffset():
+                # an end in the second pass of a repeated hour: its wall-clock time would
+                # be read as the first pass, before the start, so the event is in UTC
+                ev.add("dtstart", start.astimezone(dt.timezone.utc))
+                ev.add("dtend", end.astimezone(dt.timezone.utc))
+            else:
+                ev.add("dtstart", start)
+                ev.add("dtend", end)
+            ev.add("transp", "OPAQUE")
+            slots.append(_Slot(start, end, key, _who(data)))
         ev.add("summary", summary)
         ev.add("description", "\n".join(lines))
         if address:
             ev.add("location", address)
         ev.add("categories", ["Dry needling"])
-        ev.add("transp", "OPAQUE")
         events.append(ev)
     return events
+
+
+class _Bookings:
+    """Every timed session a writer has put in a calendar, by day, to find double bookings.
+
+    A new session is compared with those on its own day and the day before (a
+    session lasts a day at most), so a run of thousands of calendars stays fast.
+    """
+
+    def __init__(self) -> None:
+        self.by_day: dict[dt.date, list[_Slot]] = {}
+        self.clashes: list[tuple[_Slot, _Slot]] = []
+        self.extra = 0
+
+    def add(self, slot: _Slot) -> None:
+        begins = slot.start.astimezone(dt.timezone.utc)
+        ends = slot.end.astimezone(dt.timezone.utc)
+        day = begins.date()
+        for near in (day - dt.timedelta(days=1), day) if day > dt.date.min else (day,):
+            for other in self.by_day.get(near, ()):
+                if other.key == slot.key:
+                    continue
+                if other.start.astimezone(dt.timezone.utc) < ends and begins < other.end.astimezone(
+                    dt.timezone.utc
+                ):
+                    if len(self.clashes) < _MAX_CLASHES:
+                        self.clashes.append((other, slot))
+                    else:
+                        self.extra += 1
+        self.by_day.setdefault(day, []).append(slot)
+
+
+def _clash_note(first: _Slot, second: _Slot, tz: dt.tzinfo, zone_name: str) -> str:
+    later = max(first.start, second.start, key=lambda t: t.astimezone(dt.timezone.utc))
+    when = later.astimezone(tz)
+    return (
+        f"{first.who} and {second.who} are both booked at {when:%Y-%m-%d %H:%M} "
+        f"({zone_name}): change one appointment_time"
+    )
 
 
 class IcsWriter(Writer):
@@ -146,12 +238,19 @@ class IcsWriter(Writer):
     extension = ".ics"
     streaming = False
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        #: every timed session this writer has put in a calendar (for double bookings)
+        self._bookings = _Bookings()
+        self._told = 0
+        self._told_extra = 0
+
     def item(self, plan: Plan, many: bool) -> str:
         return self.document([plan], many)
 
     def document(self, plans: list[Plan], many: bool) -> str:
         option = self.options.get("calendar")
-        calendar = option if isinstance(option, ClinicCalendar) else _default_calendar()
+        calendar = option if isinstance(option, ClinicCalendar) else ClinicCalendar()
         clinic = self.options.get("clinic")
         tz = _zone(calendar.timezone)
         cal = Calendar()
@@ -161,12 +260,15 @@ class IcsWriter(Writer):
         cal.add("method", "PUBLISH")
         first: dt.date | None = None
         last: dt.date | None = None
+        timed = False
+        seen: dict[str, int] = {}
         for plan in plans:
             data = plan.to_dict()
             where = data.get("source") or "profile"
             schedule = data.get("schedule")
             if not schedule:
-                if data.get("sessions", {}).get("suggested"):
+                needling = data.get("decision") in ("needle", "needle_with_caution")
+                if needling and data.get("sessions", {}).get("suggested"):
                     self.notes.append(
                         f"{where}: no sessions in the calendar (no start date: pass "
                         "--start-date YYYY-MM-DD or set start_date in the profile)"
@@ -176,8 +278,16 @@ class IcsWriter(Writer):
                         f"{where}: no sessions in the calendar (decision: {data.get('decision')})"
                     )
                 continue
-            for event in _events(data, calendar, tz, clinic):
+            base = plan_key(data)
+            n = seen.get(base, 0)
+            seen[base] = n + 1
+            key = (base if n == 0 else plan_key(data, str(n)))[:24]
+            slots: list[_Slot] = []
+            for event in _events(data, key, calendar, tz, clinic, slots):
                 cal.add_component(event)
+            for slot in slots:
+                self._bookings.add(slot)
+            timed = timed or bool(slots)
             days = [dt.date.fromisoformat(s["date"]) for s in schedule]
             off = [d.isoformat() for d in days if not calendar.bookable(d)]
             if off:
@@ -186,7 +296,14 @@ class IcsWriter(Writer):
                 )
             first = min(days[0], first or days[0])
             last = max(days[-1], last or days[-1])
-        if first is not None and last is not None and tz is not dt.timezone.utc:
+        # each double booking is said once per run, with the calendar that made it
+        for a, b in self._bookings.clashes[self._told :]:
+            self.notes.append(_clash_note(a, b, tz, calendar.timezone))
+        self._told = len(self._bookings.clashes)
+        if self._bookings.extra > self._told_extra:
+            self.notes.append(f"and {self._bookings.extra} more double booking(s)")
+            self._told_extra = self._bookings.extra
+        if timed and first is not None and last is not None and tz is not dt.timezone.utc:
             # VTIMEZONE rules for the span of the sessions only (small and stable)
             # (a year of margin each side, kept clear of the ends of Python's calendar)
             low = dt.date(max(first.year - 1, 2), 1, 1)

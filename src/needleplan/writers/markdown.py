@@ -21,6 +21,8 @@ from needleplan.writers.base import Writer
 
 PARENT_LINE = "This sheet is for the parent or guardian of the young person."
 NAME_LINE = "Name: ______________________________"
+#: Without clinic settings, a line to write the clinic's name and phone number on by hand.
+CLINIC_LINE = "Clinic: ________________________  Phone: ________________"
 
 
 def whose(data: Mapping[str, Any]) -> str:
@@ -107,6 +109,28 @@ def clinic_info(option: Any) -> dict[str, str] | None:
         for k in ("name", "phone", "address")
     }
     return info if any(info.values()) else None
+
+
+#: Where the rule set's patient texts put the clinic's phone number ("call the clinic on
+#: {clinic_phone}"); a patient page fills it from the clinic's settings.
+PHONE_PLACEHOLDER = "{clinic_phone}"
+#: What fills it without a phone in the settings: the blank line at the top of the page.
+NO_PHONE = "the number at the top of this sheet"
+
+
+def fill_contact(view: dict[str, Any], clinic: Mapping[str, str] | None) -> dict[str, Any]:
+    """A :func:`handout` view with the clinic's phone wherever its texts say to call
+    the clinic (or, without one, a pointer to the line left to fill in by hand)."""
+    phone = (clinic or {}).get("phone") or NO_PHONE
+
+    def fill(text: str) -> str:
+        return text.replace(PHONE_PLACEHOLDER, phone)
+
+    for key in ("title", "lead"):
+        view[key] = fill(view[key])
+    for part in (*view["first"], *view["sections"]):
+        part["items"] = [fill(item) for item in part["items"]]
+    return view
 
 
 def _number(value: float) -> str:
@@ -217,6 +241,8 @@ def _scores_md(view: Mapping[str, Any]) -> list[str]:
 
 def render_markdown(view: Mapping[str, Any], clinic: Mapping[str, str] | None) -> str:
     out: list[str] = []
+    if not clinic:
+        out += [CLINIC_LINE, ""]
     if clinic:
         if clinic.get("name"):
             out += [f"**{md_text(clinic['name'])}**", ""]
@@ -262,5 +288,5 @@ class MarkdownWriter(Writer):
         return "\n---\n\n"
 
     def item(self, plan: HasDict, many: bool) -> str:
-        view = handout(to_data(plan))
-        return render_markdown(view, clinic_info(self.options.get("clinic")))
+        clinic = clinic_info(self.options.get("clinic"))
+        return render_markdown(fill_contact(handout(to_data(plan)), clinic), clinic)

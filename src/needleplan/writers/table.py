@@ -197,9 +197,15 @@ class TableWriter(Writer):
         bands = d.get("bands") or {}
         extra = ", ".join(str(bands[k]) for k in ("severity", "duration") if k in bands)
         lines.append(self._identity(d, extra))
-        for c in d.get("checks") or []:  # open red-flag questions: whole, never cut
-            tag = "ASK" if c["kind"] == "screening" else "CHECK"
-            lines += _tagged(tag, inert(c["message"]), w, tag_style="bold", lines=None)
+        checks = d.get("checks") or []
+        if decision == "check_first":  # each open red-flag question, whole, never cut
+            for c in checks:
+                tag = "ASK" if c["kind"] == "screening" else "CHECK"
+                lines += _tagged(tag, inert(c["message"]), w, tag_style="bold", lines=None)
+        elif checks and d.get("urgency") != "emergency":  # an answer may change the urgency
+            ids = ", ".join(spoken(c["id"]) for c in checks)
+            text = f"red-flag questions not yet answered: {inert(ids)}"
+            lines += _tagged("ASK", text, w, tag_style="bold", lines=None)
         unchecked = d.get("unchecked") or []
         if unchecked:
             checks = ", ".join(spoken(u["check"]) for u in unchecked)

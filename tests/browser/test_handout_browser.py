@@ -65,6 +65,29 @@ class Printed:
         self.text = text
         self.flat = _one_line(text)
 
+    def lines_per_page(self) -> list[int]:
+        """Lines of text on each page (the page's own footer left out)."""
+        pages = self.text.split("\f")[: self.pages]
+        return [
+            sum(1 for line in p.splitlines() if line.strip() and not PAGE_FOOTER.match(line))
+            for p in pages
+        ]
+
+
+PAGE_FOOTER = re.compile(r"^\s*Page \d+ of \d+\s*$")
+#: a page with fewer lines than this (a full A4 page holds about 50) is "mostly blank"
+MOSTLY_BLANK = 20
+
+
+def assert_no_page_mostly_blank(printed: Printed, name: str) -> None:
+    """No page but the last is mostly blank (a section pushed on whole), and a last page
+    holds more than the disclaimer."""
+    counts = printed.lines_per_page()
+    for number, count in enumerate(counts[:-1], start=1):
+        assert count >= MOSTLY_BLANK, (name, number, counts)
+    if len(counts) > 1:
+        assert counts[-1] >= 4, (name, counts)
+
 
 def print_pdf(tools: tuple[str, str, str], tmp: Path, name: str, doc: str) -> Printed:
     browser, pdftotext, pdfinfo = tools
@@ -103,6 +126,8 @@ def test_each_handout_prints_on_one_or_two_pages(
     plan = CASES[case]()
     printed = print_pdf(tools, tmp_path, case, render("html", plan))
     assert 1 <= printed.pages <= 2, printed.pages
+    assert_no_page_mostly_blank(printed, case)
+    assert "Page 1 of" in printed.flat  # the page's own footer
     assert CLINIC["name"] in printed.flat
     assert CLINIC["phone"] in printed.flat
     assert "Name: ____" in printed.flat
@@ -141,6 +166,29 @@ def test_review_prints_with_its_chart(tools: tuple[str, str, str], tmp_path: Pat
     assert 1 <= printed.pages <= 2
     assert "Your pain scores" in printed.flat
     assert "real improvement" in printed.flat
+    # the chart is drawn (its legend and axis are text in the PDF) with the text's target
+    assert "Real change: 5 or lower" in printed.flat and "Pain (0-10)" in printed.flat
+    assert "A real change means a score of 5 or lower" in printed.flat
+
+
+def test_an_emergency_sheet_prints_what_to_do_first_and_no_chart(
+    tools: tuple[str, str, str], tmp_path: Path
+) -> None:
+    from tests.writers.test_paper import _emergency_review
+
+    printed = print_pdf(tools, tmp_path, "emergency", render("html", _emergency_review()))
+    assert printed.pages == 1
+    assert "What to do now" in printed.flat
+    assert printed.flat.index("What to do now") < printed.flat.index("pain scores")
+    assert "Real change:" not in printed.flat and "Pain (0-10)" not in printed.flat
+
+
+def test_without_settings_the_printed_page_has_lines_to_fill_in(
+    tools: tuple[str, str, str], tmp_path: Path
+) -> None:
+    printed = print_pdf(tools, tmp_path, "blank", render("html", CASES["needle"](), clinic=None))
+    assert re.search(r"Clinic: _{8,} Phone: _{8,}", printed.flat)
+    assert CLINIC["name"] not in printed.flat
 
 
 @pytest.mark.parametrize("make", [hostile])
@@ -166,5 +214,6 @@ def test_shipped_examples_print_on_one_or_two_pages(
         name = Path(data["source"] or "stdin").stem
         printed = print_pdf(tools, tmp_path, name, render("html", Stand(data)))
         assert 1 <= printed.pages <= 2, (name, printed.pages)
+        assert_no_page_mostly_blank(printed, name)
         assert CLINIC["name"] in printed.flat, name
         assert _one_line(data["advice"]["title"]) in printed.flat, name

@@ -14,8 +14,7 @@ import pytest
 from needleplan.errors import MAX_QUOTED_CHARS, Problem, inert, quote
 from needleplan.writers.csvfmt import cell
 from needleplan.writers.markdown import md_text
-
-from .conftest import PLANS, invoke
+from tests.conftest import PLANS, invoke
 
 HIDDEN = ("Cc", "Cf", "Zl", "Zp", "Cs")
 

@@ -239,3 +239,63 @@ def test_a_clinic_calendar_refuses_nonsense() -> None:
         ClinicCalendar(session_minutes=0)
     with pytest.raises(ValueError):
         ClinicCalendar(start=dt.time(17, 0), end=dt.time(9, 0))
+
+
+# -- times of day, clock changes, checks on the dates ----------------------------------
+
+
+@pytest.mark.parametrize("text", ["9:30", "09:30", " 09:30 "])
+def test_an_appointment_time_is_hours_and_minutes(text: str) -> None:
+    from needleplan.schedule import parse_time
+
+    assert parse_time(text) == dt.time(9, 30)
+    assert parse_time(None) is None
+    assert parse_time(dt.time(9, 30, 12)) == dt.time(9, 30)
+
+
+@pytest.mark.parametrize(
+    "text", ["24:00", "9", "09:60", "0930", "9:3", "-1:00", "１:00", "09:30:00"]
+)
+def test_a_time_that_is_not_a_time_of_day_is_refused_in_plain_words(text: str) -> None:
+    from needleplan.schedule import parse_time
+
+    with pytest.raises(ValueError, match="HH:MM"):
+        parse_time(text)
+
+
+def test_a_skipped_time_starts_when_zoneinfo_says_and_ends_after_it() -> None:
+    import zoneinfo
+
+    from needleplan.schedule import session_end, session_start
+
+    london = zoneinfo.ZoneInfo("Europe/London")
+    start = session_start(dt.date(2027, 3, 28), dt.time(1, 30), london)
+    assert start.replace(tzinfo=None) == dt.datetime(2027, 3, 28, 2, 30)  # 01:30 GMT
+    end = session_end(start, 45)
+    assert end.astimezone(dt.timezone.utc) - start.astimezone(dt.timezone.utc) == dt.timedelta(
+        minutes=45
+    )
+    repeated = session_start(dt.date(2027, 10, 31), dt.time(1, 30), london)
+    assert repeated.utcoffset() == dt.timedelta(hours=1)  # the first pass, summer time
+    later = session_end(repeated, 45)
+    assert later.astimezone(dt.timezone.utc) > repeated.astimezone(dt.timezone.utc)
+
+
+def test_date_checks_find_a_past_start_and_common_holidays_without_clinic_holidays() -> None:
+    from needleplan.schedule import date_checks
+
+    dates = [(1, dt.date(2026, 12, 23)), (2, dt.date(2026, 12, 25)), (3, dt.date(2027, 1, 1))]
+    common = [(12, 25), (12, 26), (1, 1)]
+    found = date_checks(
+        dates, today=dt.date(2026, 12, 24), clinic_holidays=None, public_holidays=common
+    )
+    assert found.past and found.holidays == ((2, dt.date(2026, 12, 25)), (3, dt.date(2027, 1, 1)))
+    # the clinic lists its own holidays: they are trusted, and the common ones not looked for
+    own = date_checks(
+        dates,
+        today=dt.date(2026, 12, 23),
+        clinic_holidays=frozenset({dt.date(2027, 1, 6)}),
+        public_holidays=common,
+    )
+    assert not own.past and own.holidays == ()
+    assert date_checks(dates, today=None, clinic_holidays=None, public_holidays=()).past is False

@@ -1,7 +1,8 @@
-"""The iCalendar writer, read back with icalendar and recurring-ical-events.
+"""The iCalendar writer, read back with icalendar, recurring-ical-events and vobject.
 
 Plans here are stand-ins with a contract-shaped ``to_dict()`` (the writer reads
 nothing else), with schedules made by ``session_dates`` on a clinic calendar.
+Sessions with a time are timed, busy events; without one, all-day free reminders.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def plan(
     reassess_after: int = 2,
     patient: str | None = "P-0042",
     source: str | None = "plans/neck-chronic.yaml",
+    time: str | None = "08:30",
+    profile_sha256: str = "cd" * 32,
 ) -> StandIn:
     needling = decision in ("needle", "needle_with_caution")
     n = count if needling else 0
@@ -94,11 +97,17 @@ def plan(
         "advice": {"title": "Your dry needling plan", "lead": "", "sections": []},
         "disclaimer": "This does not replace a clinician.",
         "rules": {"name": "needleplan-default", "version": "2", "sha256": "ab" * 32},
+        "profile_sha256": profile_sha256,
     }
     if start is not None:
         dates = calendar.dates(start, n, max(per_week, 1)) if n else []
         data["schedule"] = [
-            {"session": i + 1, "date": d.isoformat(), "reassess": i + 1 == reassess_after}
+            {
+                "session": i + 1,
+                "date": d.isoformat(),
+                "reassess": i + 1 == reassess_after,
+                "time": time,
+            }
             for i, d in enumerate(dates)
         ]
     return StandIn(data)
@@ -145,7 +154,7 @@ def test_a_mon_wed_fri_clinic_with_a_holiday(per_week: int) -> None:
     for e, start in zip(evs, starts, strict=True):
         assert str(e["TRANSP"]) == "OPAQUE"  # busy, not free
         assert isinstance(start, dt.datetime) and start.tzinfo is not None
-        assert start.time() == dt.time(8, 30)  # the clinic's opening time
+        assert start.time() == dt.time(8, 30)  # the profile's appointment time
         assert e["DTSTART"].params["TZID"] == "Europe/London"
         assert start.utcoffset() == start.replace(tzinfo=london).utcoffset()
         assert end_of(e) - start == dt.timedelta(minutes=30)
@@ -195,22 +204,21 @@ def test_uids_are_stable_and_distinct() -> None:
     assert not set(uids) & {str(e["UID"]) for e in events(other)}
 
 
-def test_defaults_are_nine_oclock_45_minutes_in_the_machines_zone(
+def test_without_a_calendar_sessions_are_45_minutes_in_utc_whatever_the_machine(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # the writer reads no settings and no environment: the run passes the clinic's zone in
     monkeypatch.setenv("TZ", "America/New_York")
-    text, _ = render(plan(calendar=ClinicCalendar()))
+    text, _ = render(plan(calendar=ClinicCalendar(), time="09:00"))
     cal = icalendar.Calendar.from_ical(text)
     evs = cal.events
-    assert start_of(evs[0]).time() == dt.time(9, 0)
-    assert evs[0]["DTSTART"].params["TZID"] == "America/New_York"
+    assert start_of(evs[0]) == dt.datetime(2027, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
     assert all(end_of(e) - start_of(e) == dt.timedelta(minutes=45) for e in evs)
-    assert all(start_of(e).weekday() < SAT for e in evs)
-    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["America/New_York"]
+    assert cal.walk("VTIMEZONE") == []
 
 
 def test_utc_needs_no_vtimezone() -> None:
-    text, _ = render(plan(), calendar=ClinicCalendar(timezone="UTC"))
+    text, _ = render(plan(time="09:00"), calendar=ClinicCalendar(timezone="UTC"))
     cal = icalendar.Calendar.from_ical(text)
     assert cal.walk("VTIMEZONE") == []
     assert "DTSTART:20270101T090000Z" in text
@@ -234,7 +242,10 @@ def test_no_start_date_is_an_empty_calendar_with_a_hint() -> None:
 
 def test_several_plans_share_one_calendar_and_one_zone() -> None:
     text, notes = render(
-        plan(), plan(decision="refer", source="b.yaml"), plan(source="c.yaml"), calendar=MWF
+        plan(),
+        plan(decision="refer", source="b.yaml"),
+        plan(source="c.yaml", patient="P-7", time="10:00"),
+        calendar=MWF,
     )
     cal = icalendar.Calendar.from_ical(text)
     assert len(cal.events) == 12
@@ -274,9 +285,10 @@ def test_control_characters_in_the_patient_reference_are_made_visible() -> None:
 def test_any_schedule_reads_back_busy_timed_and_spaced(
     start: dt.date, count: int, per_week: int, days: frozenset[int], zone: str
 ) -> None:
-    clinic = ClinicCalendar(days=days, timezone=zone, start=dt.time(10, 15), session_minutes=50)
+    clinic = ClinicCalendar(days=days, timezone=zone, session_minutes=50)
     text, notes = render(
-        plan(start=start, count=count, per_week=per_week, calendar=clinic), calendar=clinic
+        plan(start=start, count=count, per_week=per_week, calendar=clinic, time="10:15"),
+        calendar=clinic,
     )
     assert notes == []
     cal = icalendar.Calendar.from_ical(text)
@@ -296,12 +308,220 @@ def test_any_schedule_reads_back_busy_timed_and_spaced(
         assert sum(1 for t in starts[i:] if t - s < dt.timedelta(days=7)) <= per_week
 
 
+@pytest.mark.parametrize("time", ["09:00", None])
 @pytest.mark.parametrize("days", [("9999-12-27", "9999-12-29"), ("0001-01-01", "0001-01-03")])
-def test_the_ends_of_the_calendar(days: tuple[str, str]) -> None:
+def test_the_ends_of_the_calendar(days: tuple[str, str], time: str | None) -> None:
     data = plan(calendar=MWF).to_dict()
     data["schedule"] = [
-        {"session": 1, "date": days[0], "reassess": False},
-        {"session": 2, "date": days[1], "reassess": True},
+        {"session": 1, "date": days[0], "reassess": False, "time": time},
+        {"session": 2, "date": days[1], "reassess": True, "time": time},
     ]
     text, _ = render(StandIn(data), calendar=ClinicCalendar(timezone="Europe/London"))
-    assert [start_of(e).date().isoformat() for e in events(text)] == list(days)
+    assert [_day(e.start).isoformat() for e in events(text)] == list(days)
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+# -- all-day reminders without a time --------------------------------------------------
+
+
+def test_without_a_time_each_session_is_an_all_day_free_reminder() -> None:
+    text, notes = render(plan(time=None), calendar=MWF, clinic=CLINIC)
+    assert notes == []
+    cal = icalendar.Calendar.from_ical(text)
+    evs = cal.events
+    assert len(evs) == 6
+    for e in evs:
+        start, end = e.start, e.end
+        assert type(start) is dt.date and type(end) is dt.date  # no guessed hour
+        assert end - start == dt.timedelta(days=1)
+        assert e["DTSTART"].params["VALUE"] == "DATE"
+        assert str(e["TRANSP"]) == "TRANSPARENT"  # free: nothing is booked
+        assert str(e["SUMMARY"]).startswith("Dry needling session")
+        assert " due" in str(e["SUMMARY"])
+        assert "No time is booked" in str(e["DESCRIPTION"])
+    assert "T0830" not in text and "T0900" not in text
+    assert cal.walk("VTIMEZONE") == []  # dates need no zone
+    expanded = recurring_ical_events.of(cal).between(dt.date(2027, 1, 1), dt.date(2027, 3, 1))
+    assert len(expanded) == 6
+
+
+def test_a_run_mixes_timed_and_all_day_events() -> None:
+    text, _ = render(plan(), plan(patient="P-2", time=None), calendar=MWF)
+    evs = events(text)
+    timed = [e for e in evs if isinstance(e.start, dt.datetime)]
+    whole = [e for e in evs if not isinstance(e.start, dt.datetime)]
+    assert len(timed) == len(whole) == 6
+    assert {str(e["TRANSP"]) for e in timed} == {"OPAQUE"}
+    assert {str(e["TRANSP"]) for e in whole} == {"TRANSPARENT"}
+
+
+def test_vobject_reads_the_same_events() -> None:
+    vobject = pytest.importorskip("vobject")
+    text, _ = render(plan(), plan(patient="P-2", time=None), calendar=MWF, clinic=CLINIC)
+    parsed = vobject.readOne(text)
+    vevents = parsed.vevent_list
+    assert len(vevents) == 12
+    london = zoneinfo.ZoneInfo("Europe/London")
+    timed = [v for v in vevents if isinstance(v.dtstart.value, dt.datetime)]
+    assert len(timed) == 6
+    for v in timed:
+        start = v.dtstart.value
+        assert start.astimezone(london).time() == dt.time(8, 30)
+        assert v.dtend.value - start == dt.timedelta(minutes=30)
+    assert len({v.uid.value for v in vevents}) == 12
+
+
+# -- clock changes ---------------------------------------------------------------------
+
+
+def _at(day: dt.date, time: str, zone: str = "Europe/London", minutes: int = 45) -> Any:
+    clinic = ClinicCalendar(days=frozenset(range(7)), timezone=zone, session_minutes=minutes)
+    data = plan(calendar=clinic).to_dict()
+    data["schedule"] = [{"session": 1, "date": day.isoformat(), "reassess": False, "time": time}]
+    text, _ = render(StandIn(data), calendar=clinic)
+    (event,) = recurring_ical_events.of(icalendar.Calendar.from_ical(text)).between(
+        day - dt.timedelta(days=1), day + dt.timedelta(days=2)
+    )
+    return event
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("day", "time", "zone"),
+    [
+        (dt.date(2027, 3, 28), "01:30", "Europe/London"),  # skipped by the spring change
+        (dt.date(2027, 3, 28), "00:50", "Europe/London"),  # ends inside the skipped hour
+        (dt.date(2027, 3, 14), "02:15", "America/New_York"),
+        (dt.date(2027, 10, 3), "02:30", "Australia/Sydney"),
+    ],
+)
+def test_a_time_the_clock_skips_is_read_as_zoneinfo_reads_it(
+    day: dt.date, time: str, zone: str
+) -> None:
+    event = _at(day, time, zone)
+    tz = zoneinfo.ZoneInfo(zone)
+    hour, minute = map(int, time.split(":"))
+    expected = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz)  # fold=0
+    assert _utc(event.start) == _utc(expected)
+    assert _utc(event.end) - _utc(event.start) == dt.timedelta(minutes=45)
+
+
+@pytest.mark.parametrize(
+    ("day", "time", "zone"),
+    [
+        (dt.date(2027, 10, 31), "01:30", "Europe/London"),  # repeated by the autumn change
+        (dt.date(2027, 10, 31), "00:40", "Europe/London"),  # ends in the repeated hour
+        (dt.date(2027, 11, 7), "01:20", "America/New_York"),
+    ],
+)
+def test_a_time_the_clock_repeats_is_its_first_pass_and_never_ends_before_it_starts(
+    day: dt.date, time: str, zone: str
+) -> None:
+    event = _at(day, time, zone)
+    tz = zoneinfo.ZoneInfo(zone)
+    hour, minute = map(int, time.split(":"))
+    expected = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz)  # fold=0
+    assert _utc(event.start) == _utc(expected)
+    assert _utc(event.end) - _utc(event.start) == dt.timedelta(minutes=45)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2030, 12, 31)),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from([0, 15, 30, 45]),
+    minutes=st.integers(5, 480),
+    zone=st.sampled_from(["Europe/London", "America/New_York", "Australia/Lord_Howe"]),
+)
+def test_no_event_ends_before_it_starts(
+    day: dt.date, hour: int, minute: int, minutes: int, zone: str
+) -> None:
+    event = _at(day, f"{hour:02d}:{minute:02d}", zone, minutes)
+    assert _utc(event.end) - _utc(event.start) == dt.timedelta(minutes=minutes)
+
+
+# -- ids -------------------------------------------------------------------------------
+
+
+def _uids(text: str) -> list[str]:
+    return [str(e["UID"]) for e in events(text)]
+
+
+def test_uids_come_from_the_patient_reference_not_the_file_or_rule_set() -> None:
+    first = _uids(render(plan(source="a/p1.yaml"), calendar=MWF)[0])
+    renamed = plan(source="b/other.yaml")
+    renamed.data["rules"] = {"name": "needleplan-default", "version": "3", "sha256": "ef" * 32}
+    assert _uids(render(renamed, calendar=MWF)[0]) == first
+    # another condition of the same patient is another course
+    other = plan()
+    other.data["condition"] = "low_back_pain"
+    assert not set(first) & set(_uids(render(other, calendar=MWF)[0]))
+
+
+def test_profiles_without_a_reference_take_ids_from_their_content() -> None:
+    def anonymous(content: str, source: str = "-") -> StandIn:
+        return plan(patient=None, source=source, profile_sha256=content * 64)
+
+    a = _uids(render(anonymous("a"), calendar=MWF)[0])
+    assert _uids(render(anonymous("a"), calendar=MWF)[0]) == a  # stable across runs
+    b = _uids(render(anonymous("b"), calendar=MWF)[0])
+    assert not set(a) & set(b)  # two stdin profiles never share ids
+    # one run holding both, and the same profile twice: every UID distinct
+    both = _uids(render(anonymous("a"), anonymous("b"), anonymous("a"), calendar=MWF)[0])
+    assert len(both) == len(set(both)) == 18
+    assert both[:6] == a
+
+
+def test_real_profiles_from_stdin_get_distinct_stable_ids(runner: Any) -> None:
+    from needleplan import load_rules, plan
+    from needleplan.loading import profile_from_text
+    from tests.conftest import invoke
+
+    profile = "condition: neck_pain\nseverity: 6\nduration: 14 weeks\nstart_date: 2027-01-04\n"
+    rules = load_rules()
+    checks = plan(profile_from_text(profile, "-", rules), rules).checks
+    if checks:  # every red-flag question answered "no", so the plan books sessions
+        profile += "screening:\n" + "".join(f"  {c.id}: no\n" for c in checks)
+    first = invoke(runner, "suggest", "-f", "ics", "-", input=profile)
+    again = invoke(runner, "suggest", "-f", "ics", "-", input=profile)
+    other = invoke(runner, "suggest", "-f", "ics", "-", input=profile.replace("6", "7"))
+    assert first.exit_code == 0, first.stderr
+    assert _uids(first.stdout) and _uids(first.stdout) == _uids(again.stdout)
+    assert not set(_uids(first.stdout)) & set(_uids(other.stdout))
+
+
+# -- double bookings -------------------------------------------------------------------
+
+
+def test_two_patients_in_the_same_slot_are_named_with_the_time() -> None:
+    text, notes = render(plan(patient="P-1"), plan(patient="P-2"), calendar=MWF)
+    assert len(events(text)) == 12  # both still in the calendar
+    clashes = [n for n in notes if "both booked" in n]
+    assert len(clashes) == 6
+    assert clashes[0].startswith("P-1 and P-2 are both booked at 2027-01-01 08:30 (Europe/London)")
+
+
+def test_overlapping_sessions_clash_and_back_to_back_ones_do_not() -> None:
+    _, notes = render(plan(patient="P-1"), plan(patient="P-2", time="08:45"), calendar=MWF)
+    assert any("both booked" in n for n in notes)  # 08:30-09:00 and 08:45-09:15
+    _, notes = render(plan(patient="P-1"), plan(patient="P-2", time="09:00"), calendar=MWF)
+    assert not any("both booked" in n for n in notes)  # 08:30-09:00, then 09:00
+    _, notes = render(plan(patient="P-1", time=None), plan(patient="P-2", time=None), calendar=MWF)
+    assert not any("both booked" in n for n in notes)  # reminders book nothing
+
+
+def test_a_clash_across_the_files_of_one_run_is_named_once() -> None:
+    writer = get_writer("ics", calendar=MWF)
+    writer.file_text(plan(patient="P-1"))  # type: ignore[arg-type]
+    assert writer.notes == []
+    writer.file_text(plan(patient="P-2"))  # type: ignore[arg-type]
+    assert len([n for n in writer.notes if "P-1 and P-2" in n]) == 6
+    writer.notes.clear()
+    writer.file_text(plan(patient="P-3", time="14:00"))  # type: ignore[arg-type]
+    assert writer.notes == []

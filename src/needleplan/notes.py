@@ -1,0 +1,552 @@
+"""Clinical notes read for words that suggest a red flag, each with its context.
+
+The words are the rule set's ``note_words`` (triggers) and the context words are its
+``note_context``, after ConText (Harkema 2009, J Biomed Inform 42:839), the successor
+of NegEx (Chapman 2001): a trigger that is negated ("no bladder or bowel change",
+"B&B NAD"), in the past ("history of DVT 2010"), hypothetical ("if short of breath,
+call") or about someone else ("mother had cancer") is not a hit. A hit names the
+screening question it raises; it is never an answer and never a decision.
+
+Phrases (for triggers and context words alike) are whole words, lower case, matched
+across any whitespace, line break, tab or hyphen, and across commas:
+
+- ``word*`` is a word that starts with ``word`` ("incontinen*");
+- ``#`` is a number ("inr #", with ``above``), ``#year`` a year from 1900 to 2099,
+  ``#/52`` a number of weeks in the UK shorthand ("6/52");
+- ``(a|b|c*)`` is one word of those, ``(a b|c)`` one of those phrases.
+
+A sentence ends at ``.``, ``!``, ``;``, a ``?`` that ends a question, a blank line, a
+bulleted or numbered line, or a new line that starts with a capital letter after a
+line that does not end with a joining word ("short of" / "breath" is one phrase). A
+context word reaches no further than its sentence, never past ``ends`` words ("but",
+"however") or its category's ``ends_*`` words, nor past a comma for the categories
+in ``comma_ends``; a ``*_before`` word reaches at most ``reach_before`` words ahead.
+A ``*_after`` word ("NAD", "-ve", "intact") reaches back to the finding just before
+it (at most ``reach_after`` words between, no comma) and to one-word findings listed
+with it ("fever, chills or sweats: nil").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from .rules import NoteContext, RuleSet
+
+#: How a mention is read: only ``present`` is a hit.
+Reading = Literal["present", "negated", "historical", "hypothetical", "other_person"]
+#: Context categories, in the order a mention's reading is named.
+CATEGORIES: tuple[Reading, ...] = ("negated", "historical", "hypothetical", "other_person")
+_CONTEXT_SHOWN = 160  # at most this many characters of a mention's sentence
+
+
+@dataclass(frozen=True)
+class NoteHit:
+    """A trigger found in the notes: which, the question it raises, where, in what words."""
+
+    #: the ``note_words`` entry's id
+    trigger: str
+    #: the screening question it raises
+    question: str
+    #: the words matched, lower case, single-spaced ("short of breath")
+    words: str
+    #: where in the text (character offsets)
+    start: int
+    end: int
+    #: its sentence, whitespace collapsed and bounded
+    context: str
+    reading: Reading = "present"
+
+
+def read_notes(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
+    """The triggers in ``text`` read as present now (not negated, past, hypothetical or
+    about someone else), in the order they appear."""
+    return tuple(m for m in read_mentions(text, rules) if m.reading == "present")
+
+
+def read_mentions(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
+    """Every trigger in ``text`` with its reading, in the order they appear."""
+    if not text:
+        return ()
+    reader: NotesReader = rules.notes_reader
+    found: list[NoteHit] = []
+    for start, end in sentence_spans(text):
+        found += reader.read(text, start, end)
+    return tuple(found)
+
+
+def triggered(text: str | None, rules: RuleSet) -> frozenset[str]:
+    """The ids of the triggers read as present in ``text``."""
+    return frozenset(h.trigger for h in read_notes(text, rules))
+
+
+# -- sentences and tokens -----------------------------------------------------------
+
+_BOUNDARY = re.compile(r"[.!;?]|\r?\n|\r")
+_ANSWER = re.compile(r"[ \t]*(?:no|nil|none|neg|negative|yes|y|n)\b", re.IGNORECASE)
+_BULLET = re.compile(r"[-*\u2022\u00b7>]|\d+[.)]\s")
+#: a line that ends with one of these goes on in the next ("short of" / "breath")
+_JOINING = frozenset(
+    ("or", "and", "nor", "of", "with", "without", "to", "in", "on", "at", "for", "the", "a")
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of ``text`` as (start, end) offsets (see the module's text)."""
+    spans = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        i = m.start()
+        ch = text[i]
+        if ch == ".":
+            if 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+                continue  # a decimal point (INR 3.4)
+        elif ch == "?":
+            after = text[i + 1 : i + 2]
+            if after.isalpha() or _ANSWER.match(text, i + 1):
+                continue  # "?CES" (query), "saddle numbness? no"
+        elif ch in "\r\n" and not _line_ends_sentence(text, start, i, m.end()):
+            continue
+        spans.append((start, i))
+        start = m.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _line_ends_sentence(text: str, start: int, at: int, after: int) -> bool:
+    before = text[start:at].rstrip()
+    rest = text[after:].lstrip(" \t")
+    if not before or not rest or rest[0] in "\r\n" or _BULLET.match(rest):
+        return True
+    if before[-1] in ",&/-+:(":
+        return False
+    last = _TOKEN.findall(before[-20:])
+    if last and _norm_plain(last[-1]) in _JOINING:
+        return False
+    return rest[0].isupper()
+
+
+_TOKEN = re.compile(
+    r"[-+]ve(?![^\W_])"  # -ve, +ve
+    r"|(?<![^\W\d_])[^\W\d_]{1,2}(?:[&/+][^\W\d_]{1,2})+(?![^\W\d_])"  # b&b, s/a, c/o
+    r"|\d+(?:\.\d+)?(?:/\d+)?"  # 3.4, 6/52
+    r"|[^\W\d_]+(?:['\u2019][^\W\d_]+)*"  # words, can't
+)
+_SAME = {
+    "cannot": "can't",
+    "cant": "can't",
+    "couldnt": "couldn't",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "isnt": "isn't",
+    "wont": "won't",
+    "hasnt": "hasn't",
+    "havent": "haven't",
+    "wasnt": "wasn't",
+}
+
+
+def _norm_plain(token: str) -> str:
+    word = token.lower().replace("\u2019", "'")
+    return _SAME.get(word, word)
+
+
+@dataclass(frozen=True)
+class _Token:
+    norm: str
+    start: int
+    end: int
+    comma_before: bool  # a comma between this token and the one before
+
+
+def _tokens(text: str, start: int, end: int) -> list[_Token]:
+    out: list[_Token] = []
+    prev = start
+    for m in _TOKEN.finditer(text, start, end):
+        gap = text[prev : m.start()]
+        out.append(_Token(_norm_plain(m.group()), m.start(), m.end(), "," in gap))
+        prev = m.end()
+    return out
+
+
+# -- phrases --------------------------------------------------------------------------
+
+
+class _Test(NamedTuple):
+    """One word's test: "eq" (the word), "pre" (its start), "num", "year", "weeks", "alt"."""
+
+    kind: str
+    value: str = ""
+    choices: tuple[_Test, ...] = ()
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_WEEKS = re.compile(r"\d+/52")
+_NUMBERS = {"#": "num", "#year": "year", "#/52": "weeks"}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:/\d+)?")
+
+
+_CHOICE = re.compile(r"\(([^()]*)\)")
+
+
+def expand(phrase: str) -> list[str]:
+    """``phrase`` with every choice of several words ``(a b|c)`` spelt out."""
+    for m in _CHOICE.finditer(phrase):
+        if " " in m.group(1):
+            head, tail = phrase[: m.start()], phrase[m.end() :]
+            return [x for c in m.group(1).split("|") for x in expand(f"{head}{c}{tail}")]
+    return [phrase]
+
+
+def phrase_problem(phrase: str) -> str:
+    """Why ``phrase`` is not a phrase of the notes reading ("" when it is one)."""
+    if len(expand(phrase)) > 1000:
+        return f"'{phrase}': too many choices"
+    try:
+        tests = [_compile(p) for p in expand(phrase)]
+    except ValueError as e:
+        return f"'{phrase}': {e}"
+    if not all(tests):
+        return f"'{phrase}': no word to match"
+    return ""
+
+
+def _compile(phrase: str) -> tuple[_Test, ...]:
+    tests: list[_Test] = []
+    for piece in phrase.split():
+        if piece.startswith("("):
+            if not piece.endswith(")") or len(piece) < 3:
+                raise ValueError("a choice is written (a|b) with no space inside")
+            choices = tuple(_one(c) for c in piece[1:-1].split("|"))
+            tests.append(_Test("alt", choices=choices))
+        elif piece in _NUMBERS:
+            tests.append(_Test(_NUMBERS[piece]))
+        elif piece.endswith("*"):
+            tests.append(_one(piece))
+        else:
+            words = [_norm_plain(t) for t in _TOKEN.findall(piece)]
+            if _TOKEN.sub("", piece).strip("-"):
+                raise ValueError(f"'{piece}' holds a character that is never part of a word")
+            tests += [_Test("eq", w) for w in words]
+    return tuple(tests)
+
+
+def _one(piece: str) -> _Test:
+    stem = piece[:-1] if piece.endswith("*") else piece
+    words = [_norm_plain(t) for t in _TOKEN.findall(stem)]
+    if len(words) != 1 or words[0] != _norm_plain(stem):
+        raise ValueError(f"'{piece}' is not one word")
+    if piece.endswith("*"):
+        if len(stem) < 3:
+            raise ValueError(f"'{piece}': a word's start needs at least 3 letters")
+        return _Test("pre", words[0])
+    return _Test("eq", words[0])
+
+
+def _passes(test: _Test, word: str) -> bool:
+    kind = test.kind
+    if kind == "eq":
+        return word == test.value
+    if kind == "pre":
+        return word.startswith(test.value)
+    if kind == "num":
+        return _NUMBER.fullmatch(word) is not None
+    if kind == "year":
+        return _YEAR.fullmatch(word) is not None
+    if kind == "weeks":
+        return _WEEKS.fullmatch(word) is not None
+    return any(_passes(t, word) for t in test.choices)
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int  # token indexes
+    end: int
+    key: int  # the payload's index
+    number: str  # the first number matched ("" when none)
+
+
+class _Phrases:
+    """Many phrases, each with a payload index, found in a list of tokens."""
+
+    def __init__(self, phrases: Sequence[tuple[str, int]]) -> None:
+        self.by_first: dict[str, list[tuple[tuple[_Test, ...], int]]] = {}
+        self.loose: list[tuple[tuple[_Test, ...], int]] = []
+        for phrase, key in ((p, k) for many, k in phrases for p in expand(many)):
+            tests = _compile(phrase)
+            first = tests[0]
+            firsts = first.choices if first.kind == "alt" else (first,)
+            if all(t.kind == "eq" for t in firsts):
+                for t in firsts:
+                    self.by_first.setdefault(t.value, []).append((tests, key))
+            else:
+                self.loose.append((tests, key))
+
+    def find(self, words: Sequence[str]) -> Iterator[_Match]:
+        """Every match, at every start, each as long as its phrase."""
+        n = len(words)
+        for i, word in enumerate(words):
+            for tests, key in (*self.by_first.get(word, ()), *self.loose):
+                end = i + len(tests)
+                if end > n:
+                    continue
+                for k, t in enumerate(tests):
+                    w = words[i + k]
+                    if not (w == t.value if t.kind == "eq" else _passes(t, w)):
+                        break
+                else:
+                    number = next(
+                        (words[i + k] for k, t in enumerate(tests) if t.kind == "num"), ""
+                    )
+                    yield _Match(i, end, key, number)
+
+
+def _longest_first(matches: Sequence[_Match]) -> list[_Match]:
+    """Of overlapping matches, the leftmost and then longest."""
+    kept: list[_Match] = []
+    for m in sorted(matches, key=lambda m: (m.start, -m.end)):
+        if not kept or m.start >= kept[-1].end:
+            kept.append(m)
+    return kept
+
+
+# -- the reader -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mod:
+    start: int
+    end: int
+    category: str  # a Reading, or "ends"
+    where: str  # "before" | "after" | "ends"
+
+
+class NotesReader:
+    """A rule set's triggers and context words, compiled (``RuleSet.notes_reader``)."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.groups = rules.note_words
+        self.triggers = _Phrases(
+            [(w, g) for g, group in enumerate(self.groups) for w in group.words]
+        )
+        self.unless = _Phrases(
+            [(w, g) for g, group in enumerate(self.groups) for w in group.unless]
+        )
+        self.mod_kinds: list[tuple[str, str]] = []  # (category, where) by payload index
+        phrases: list[tuple[str, int]] = []
+        ctx: NoteContext = rules.note_context
+        for f in fields(ctx):
+            value = getattr(ctx, f.name)
+            if not isinstance(value, tuple) or f.name in ("sources", "not_context", "comma_ends"):
+                continue
+            if f.name == "ends":
+                kind = ("ends", "ends")
+            elif f.name.startswith("ends_"):
+                kind = (f.name[len("ends_") :], "ends")
+            else:
+                category, _, where = f.name.rpartition("_")
+                kind = (category, where)
+            self.mod_kinds.append(kind)
+            phrases += [(p, len(self.mod_kinds) - 1) for p in value]
+        self.mods = _Phrases(phrases)
+        self.not_context = _Phrases([(p, 0) for p in ctx.not_context])
+        self.reach_before = ctx.reach_before
+        self.reach_after = ctx.reach_after
+        self.comma_ends = frozenset(ctx.comma_ends)
+
+    def read(self, text: str, start: int, end: int) -> list[NoteHit]:
+        tokens = _tokens(text, start, end)
+        if not tokens:
+            return []
+        words = [t.norm for t in tokens]
+        trig = self._triggers(words)
+        if not trig:
+            return []
+        mods = self._mods(words, trig)
+        sentence = " ".join(text[start:end].split())
+        hits = []
+        for m in trig:
+            group = self.groups[m.key]
+            reading: Reading = "present"
+            for category in CATEGORIES:
+                if category == "historical" and group.history_counts:
+                    continue
+                if self._in_scope(m, category, mods, trig, tokens):
+                    reading = category
+                    break
+            a, b = tokens[m.start].start, tokens[m.end - 1].end
+            hits.append(
+                NoteHit(
+                    trigger=group.id,
+                    question=group.question,
+                    words=" ".join(words[m.start : m.end]),
+                    start=a,
+                    end=b,
+                    context=_around(sentence, text[a:b]),
+                    reading=reading,
+                )
+            )
+        return hits
+
+    def _triggers(self, words: list[str]) -> list[_Match]:
+        by_group: dict[int, list[_Match]] = {}
+        for m in self.triggers.find(words):
+            above = self.groups[m.key].above
+            if above is not None and (not m.number or _value(m.number) <= above):
+                continue
+            by_group.setdefault(m.key, []).append(m)
+        if not by_group:
+            return []
+        spared: dict[int, list[_Match]] = {}
+        for m in self.unless.find(words):
+            spared.setdefault(m.key, []).append(m)
+        kept = []
+        for g, found in by_group.items():
+            for m in _longest_first(found):
+                if not any(u.start < m.end and m.start < u.end for u in spared.get(g, ())):
+                    kept.append(m)
+        return sorted(kept, key=lambda m: (m.start, m.end, m.key))
+
+    def _mods(self, words: list[str], trig: list[_Match]) -> list[_Mod]:
+        pseudo = list(self.not_context.find(words))
+        mods = []
+        for m in self.mods.find(words):
+            category, where = self.mod_kinds[m.key]
+            # a context word that is part of a finding is the finding's ("no pulses")
+            if where != "ends" and any(t.start < m.end and m.start < t.end for t in trig):
+                continue
+            if any(p.start < m.end and m.start < p.end for p in pseudo):
+                continue
+            mods.append(_Mod(m.start, m.end, category, where))
+        return mods
+
+    def _in_scope(
+        self,
+        m: _Match,
+        category: str,
+        mods: list[_Mod],
+        trig: list[_Match],
+        tokens: list[_Token],
+    ) -> bool:
+        def ended(a: int, b: int) -> bool:  # an end word lies within tokens a..b
+            return any(
+                e.where == "ends"
+                and e.category in ("ends", category)
+                and a <= e.start <= e.end <= b
+                for e in mods
+            )
+
+        for mod in mods:
+            if mod.category != category or mod.where == "ends":
+                continue
+            if mod.where == "before":
+                reached = (
+                    mod.end <= m.start <= mod.end + self.reach_before
+                    and not ended(mod.end, m.start)
+                    and not (
+                        category in self.comma_ends
+                        and any(tokens[k].comma_before for k in range(mod.end, m.start + 1))
+                    )
+                )
+            elif mod.where == "next":
+                reached = mod.end <= m.start and m in _reached_on(mod, trig, tokens)
+            else:  # "after"
+                reached = m.end <= mod.start and m in _reached_back(
+                    mod, trig, tokens, self.reach_after, ended
+                )
+            if reached:
+                return True
+        return False
+
+
+def _reached_back(
+    mod: _Mod,
+    trig: list[_Match],
+    tokens: list[_Token],
+    reach: int,
+    ended: Callable[[int, int], bool],
+) -> list[_Match]:
+    """The findings an after-word reaches: the one just before it, and one-word findings
+    listed with that one ("fever or rigors: nil", "bladder and bowel NAD")."""
+    before = [
+        t
+        for t in trig
+        if t.end <= mod.start
+        and mod.start - t.end <= reach
+        and not any(tokens[k].comma_before for k in range(t.end, mod.start + 1))
+        and not ended(t.end, mod.start)
+    ]
+    if not before:
+        return []
+    last = max(t.end for t in before)
+    reached = [t for t in before if t.end == last]
+    first = min(t.start for t in reached)
+    while True:
+        listed = [
+            t
+            for t in trig
+            if t.end - t.start == 1
+            and t.end <= first
+            and (
+                (t.end == first and tokens[first].comma_before)
+                or (
+                    first - t.end == 1
+                    and tokens[t.end].norm in _LISTING
+                    and not tokens[first].comma_before
+                )
+            )
+        ]
+        if not listed:
+            return reached
+        reached += listed
+        first = min(t.start for t in listed)
+
+
+def _reached_on(mod: _Mod, trig: list[_Match], tokens: list[_Token]) -> list[_Match]:
+    """The findings a next-word reaches: the one right after it, and one-word findings
+    listed with that one ("normal bladder and bowel function")."""
+    reached = [t for t in trig if t.start == mod.end and not tokens[t.start].comma_before]
+    while reached:
+        last = max(t.end for t in reached)
+        listed = [
+            t
+            for t in trig
+            if t.end - t.start == 1
+            and t not in reached
+            and (
+                (t.start == last and tokens[t.start].comma_before)
+                or (
+                    t.start - last == 1
+                    and tokens[last].norm in _LISTING
+                    and not tokens[t.start].comma_before
+                    and not tokens[last].comma_before
+                )
+            )
+        ]
+        if not listed:
+            break
+        reached += listed
+    return reached
+
+
+_LISTING = frozenset(("and", "or", "nor", "&", "/", "plus"))
+
+
+def _value(number: str) -> float:
+    try:
+        return float(number.split("/")[0])
+    except ValueError:
+        return 0.0
+
+
+def _around(sentence: str, words: str) -> str:
+    """``sentence``, cut to at most _CONTEXT_SHOWN characters around ``words``."""
+    if len(sentence) <= _CONTEXT_SHOWN:
+        return sentence
+    at = max(0, sentence.find(" ".join(words.split())))
+    lo = max(0, at - _CONTEXT_SHOWN // 2)
+    return sentence[lo : lo + _CONTEXT_SHOWN]
