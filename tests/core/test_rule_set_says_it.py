@@ -54,6 +54,9 @@ class Said:
             return True
         if depth > 4:
             return False
+        for text in self.texts:  # a line led by another ('{first} {lead}')
+            if line.startswith(text + " ") and self.holds(line[len(text) + 1 :], depth + 1):
+                return True
         for pattern, worded in self.patterns:
             match = pattern.fullmatch(line)
             if match is None:
