@@ -13,6 +13,7 @@ beyond 0 / 1.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -317,10 +318,6 @@ def _writer(req: Request, many: bool) -> Writer:
     return writer
 
 
-def _screen_text(writer: Writer, result: Plan | Review) -> str:
-    return writer.document([result], many=False)  # type: ignore[list-item]
-
-
 def run(req: Request, out: TextIO | None = None) -> Done:
     """Do the run ``req`` asks for; problems go to stderr as they are met."""
     inputs, many = profiles(req.paths)
@@ -351,7 +348,8 @@ def run(req: Request, out: TextIO | None = None) -> Done:
             if result is not None:
                 if req.screen:
                     if req.details or not many:
-                        outcome = _with_text(outcome, _screen_text(writer, result))
+                        text = writer.document([result], many=False)  # type: ignore[list-item]
+                        outcome = dataclasses.replace(outcome, text=text)
                 else:
                     sink.add(index, result)
             for note in writer.notes:
@@ -384,10 +382,6 @@ def run(req: Request, out: TextIO | None = None) -> Done:
         _review_ends(done)
     done.code = EXIT_INVALID if done.invalid else EXIT_OK
     return done
-
-
-def _with_text(outcome: Outcome, text: str) -> Outcome:
-    return Outcome(**{**outcome.__dict__, "text": text})
 
 
 def _review_ends(done: Done) -> None:
