@@ -14,17 +14,18 @@ from needleplan.planner import plan
 from needleplan.reviewer import review
 from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len
-from needleplan.vocab import DECISIONS, FLAG_LEVELS, REVIEW_VERDICTS, URGENCIES
-from needleplan.writers import get_writer
-from needleplan.writers.table import (
-    DECISION_LOOK,
-    FLAG_TAGS,
-    REFER_URGENCY,
-    VERDICT_DETAIL,
-    VERDICT_LOOK,
-    chart,
-    rule_words,
+from needleplan.vocab import (
+    DECISION_TERMS,
+    DECISIONS,
+    FLAG_LEVELS,
+    LEVEL_TERMS,
+    REVIEW_VERDICTS,
+    URGENCIES,
+    URGENCY_TERMS,
+    VERDICT_TERMS,
 )
+from needleplan.writers import get_writer
+from needleplan.writers.table import chart, rule_words
 
 PLANS = Path(__file__).resolve().parent.parent / "plans"
 EXAMPLES = sorted(PLANS.glob("*.yaml"))
@@ -48,8 +49,8 @@ def test_every_example_fits_80_columns_in_40_lines(path: Path, rules: RuleSet) -
     assert len(lines) <= 40
     assert max(cell_len(line) for line in lines) <= 80
     data = the_plan.to_dict()
-    marker, name, _ = DECISION_LOOK[data["decision"]]
-    assert lines[0].strip().startswith(f"{marker} {name}")
+    term = DECISION_TERMS[data["decision"]]
+    assert lines[0].strip().startswith(f"{term.marker} {term.tag}")
     top = "\n".join(lines[:10])
     for flag in data["flags"]:
         assert flag["label"] in top
@@ -77,10 +78,10 @@ def test_labels_are_never_broken(path: Path, width: int, rules: RuleSet) -> None
 
 
 def test_decisions_differ_without_colour() -> None:
-    markers = [marker for marker, _, _ in DECISION_LOOK.values()]
-    names = [name for _, name, _ in DECISION_LOOK.values()]
+    markers = [t.marker for t in DECISION_TERMS.values()]
+    names = [t.tag for t in DECISION_TERMS.values()]
     assert len(set(markers)) == len(markers) and len(set(names)) == len(names)
-    verdicts = [marker for marker, _, _ in VERDICT_LOOK.values()]
+    verdicts = [t.marker for t in VERDICT_TERMS.values()]
     assert len(set(verdicts)) == len(verdicts)
 
 
@@ -181,8 +182,8 @@ def test_review_verdict_first_then_change_next_and_chart(path: Path, rules: Rule
     data = result.to_dict()
     lines = render(result)
     assert len(lines) <= 40 and max(cell_len(line) for line in lines) <= 80
-    marker, name, _ = VERDICT_LOOK[data["verdict"]]
-    assert lines[0].strip().startswith(f"{marker} {name}")
+    term = VERDICT_TERMS[data["verdict"]]
+    assert lines[0].strip().startswith(f"{term.marker} {term.tag}")
     order = [
         next(i for i, line in enumerate(lines) if line.startswith(tag))
         for tag in ("Change", "Next", "Pain (NRS")
@@ -213,10 +214,11 @@ def test_chart_keeps_the_latest_sessions_when_narrow() -> None:
 
 
 def test_every_decision_verdict_urgency_and_level_has_its_look() -> None:
-    assert set(DECISION_LOOK) == set(DECISIONS)
-    assert set(VERDICT_LOOK) == set(VERDICT_DETAIL) == set(REVIEW_VERDICTS)
-    assert set(REFER_URGENCY) == set(URGENCIES)
-    assert set(FLAG_LEVELS) <= set(FLAG_TAGS)
+    assert set(DECISION_TERMS) == set(DECISIONS)
+    assert set(VERDICT_TERMS) == set(REVIEW_VERDICTS)
+    assert all(t.marker and t.tag and t.screen for t in VERDICT_TERMS.values())
+    assert set(URGENCY_TERMS) == set(URGENCIES)
+    assert set(FLAG_LEVELS) <= set(LEVEL_TERMS)
 
 
 def test_a_red_flag_prompt_is_shown_whole(rules: RuleSet) -> None:

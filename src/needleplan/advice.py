@@ -81,7 +81,10 @@ def told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
 
 
 def _site_care(
-    sites: tuple[SiteVerdict, ...], *, avoided_by: frozenset[str] | None = None
+    rules: RuleSet,
+    sites: tuple[SiteVerdict, ...],
+    *,
+    avoided_by: frozenset[str] | None = None,
 ) -> list[str]:
     """Each site's plain-words caution once, naming the sites it applies to: the sites to
     be needled or, given the site rules that avoid a site (``avoided_by``), why the
@@ -90,22 +93,34 @@ def _site_care(
     for site in sites:
         if (site.verdict == "avoid") != (avoided_by is not None):
             continue
-        name = site.patient_label or (
-            f"{site.label} ({'both sides' if site.side == 'both' else site.side})"
+        side = "both" if site.side == "both" else "one"
+        name = site.patient_label or say(
+            rules, f"page.site_name.{side}", label=site.label, side=site.side
         )
         for reason in site.reasons:
             if avoided_by is not None and reason.flag not in avoided_by:
                 continue  # a caution at a site that will not be needled anyway
             if reason.patient_message:
                 where.setdefault(reason.patient_message, []).append(name)
-    said = [f"{' and '.join(names)}: {message}" for message, names in where.items()]
+    said = [
+        say(rules, "page.site_line", sites=_and(rules, names), message=message)
+        for message, names in where.items()
+    ]
     return [line[:1].upper() + line[1:] for line in said]  # a plain-words place starts it
+
+
+def _and(rules: RuleSet, names: list[str]) -> str:
+    """'A', 'A and B', 'A and B and C': the rule set's 'and'."""
+    said = names[0]
+    for name in names[1:]:
+        said = say(rules, "page.and", first=said, second=name)
+    return said
 
 
 def avoided_reasons(sites: tuple[SiteVerdict, ...], rules: RuleSet) -> list[str]:
     """Why each avoided site will not be needled, in plain words, naming the sites."""
     avoiding = frozenset(r.id for r in rules.site_rules if r.verdict == "avoid")
-    return _site_care(sites, avoided_by=avoiding)
+    return _site_care(rules, sites, avoided_by=avoiding)
 
 
 def think_again(
@@ -148,9 +163,9 @@ def plan_advice(
     lead = text.leads[decision]
     first = [f.patient_message for f in flags if f.id == FIRST_TRIMESTER]
     if first and decision in NEEDLING:
-        lead = f"{first[0]} {lead}"
+        lead = say(rules, "page.lead_after", audience, first=first[0], lead=lead)
     if audience == "parent" and decision in NEEDLING:
-        lead = f"{text.parent_note} {lead}"
+        lead = say(rules, "page.lead_after", audience, first=text.parent_note, lead=lead)
     sections: list[AdviceSection] = []
     if decision == "refer":
         go = text.referral[
@@ -183,7 +198,7 @@ def plan_advice(
         ]
         your_sessions = say(rules, "page.your_sessions", audience)
         sections += _section("your_sessions", your_sessions, [text.what_it_is, *sessions])
-        care = _site_care(sites)
+        care = _site_care(rules, sites)
         care += [
             f.patient_message for f in flags if f.level == "precaution" and f.id != FIRST_TRIMESTER
         ]

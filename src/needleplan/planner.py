@@ -1051,7 +1051,7 @@ def plan(
     audience = _reader(profile)
     urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    checks = screening.open_checks(profile, rules)
+    checks = screening.open_checks(profile, rules, read_notes(profile.notes, rules))
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)
     planned, decision = decision, screening.settle(decision, checks)

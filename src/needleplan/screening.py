@@ -192,6 +192,8 @@ class Screening:
     before_we_start: BeforeWeStart
     always: tuple[_Id, ...] = ()
     note_questions: Mapping[_Id, _Ids] = field(default_factory=dict)
+    #: coded factors that settle what the notes raise (a past cancer coded as such)
+    settled_by: Mapping[_Id, _Ids] = field(default_factory=dict)
     combinations: tuple[Combination, ...] = ()
     referrals: Mapping[_Id, FlagReferral] = field(default_factory=dict)
 
@@ -333,7 +335,7 @@ def open_checks(
     said = answers(profile)
     coded = profile.factor_ids | {q for q, yes in said.items() if yes}
     texts = sc.texts
-    noted = _noted(hits)
+    noted = _noted(hits, rules)
     checks: list[Check] = []
     for qid in required(profile, rules):
         if qid in coded or qid in said or qid in noted:
@@ -342,7 +344,7 @@ def open_checks(
         checks.append(Check("screening", qid, texts.open_check.format(ask=q.ask, id=qid)))
     for qid, (topic, words) in noted.items():
         group = sc.note_questions.get(qid, (qid,))
-        if coded.intersection(group):
+        if coded.intersection(group) or coded.intersection(sc.settled_by.get(qid, ())):
             continue  # a coded factor or a yes answer settles it
         asked = [said.get(g) for g in group]
         words_text = ", ".join(f"'{w}'" for w in words)
@@ -357,21 +359,24 @@ def open_checks(
     return tuple(checks)
 
 
-def _noted(hits: tuple[_Hit, ...]) -> dict[str, tuple[str, list[str]]]:
+def _noted(hits: tuple[_Hit, ...], rules: RuleSet) -> dict[str, tuple[str, list[str]]]:
     """The questions the notes raise, in order: question -> (topic, words)."""
     noted: dict[str, tuple[str, list[str]]] = {}
     for hit in hits:
         if not hit.question:
             continue
-        _, words = noted.setdefault(hit.question, (_topic(hit), []))
+        _, words = noted.setdefault(hit.question, (_topic(hit, rules), []))
         if hit.words not in words:
             words.append(hit.words)
     return noted
 
 
-def _topic(hit: _Hit) -> str:
-    topic: str = getattr(hit, "topic", "") or hit.question.replace("_", " ")
-    return topic
+def _topic(hit: _Hit, rules: RuleSet) -> str:
+    """The topic of the notes' trigger group that found ``hit``."""
+    for group in rules.note_words:
+        if getattr(group, "id", None) == hit.trigger:
+            return str(group.topic)
+    return hit.question.replace("_", " ")
 
 
 def validation_warnings(
@@ -394,8 +399,11 @@ def validation_warnings(
 
 
 def _hits(profile: ConditionProfile, rules: RuleSet) -> tuple[_Hit, ...]:
-    """What the notes suggest (none until a notes reader is in place)."""
-    return ()
+    """What the notes suggest, read in context (negated, past, hypothetical or someone
+    else's findings are no hit)."""
+    from .notes import read_notes
+
+    return read_notes(profile.notes, rules)
 
 
 def settle(decision: Decision, checks: tuple[Check, ...]) -> Decision:

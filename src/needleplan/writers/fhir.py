@@ -37,7 +37,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from needleplan.errors import inert
-from needleplan.vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, spoken
+from needleplan.vocab import (
+    DECISION_TERMS,
+    GOING_ON,
+    LEVEL_TERMS,
+    NEEDLING,
+    SITE_TERMS,
+    STOPS_NEEDLING,
+    URGENCY_TERMS,
+    VERDICT_TERMS,
+    Term,
+    spoken,
+)
 from needleplan.writers.base import Writer, plan_key
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
@@ -55,72 +66,6 @@ _NAMESPACE = uuid.UUID("6f1c3f52-5b0e-4d0c-9c55-2a4a3c7e9b10")
 _XHTML = "http://www.w3.org/1999/xhtml"
 
 
-DECISION_LABEL = {
-    "needle": "Needle",
-    "needle_with_caution": "Needle with caution",
-    "do_not_needle": "Do not needle",
-    "refer": "Refer",
-    "not_indicated": "Not indicated",
-    "check_first": "Check first",
-}
-DECISION_TEXT = {
-    "needle": "Dry needling suggested.",
-    "needle_with_caution": "Dry needling suggested, with the precautions noted.",
-    "do_not_needle": "Do not needle: a contraindication was found. Non-needling therapies remain.",
-    "refer": "Refer for medical assessment: a red flag was found. No needling is proposed.",
-    "check_first": (
-        "Check first: red-flag questions are still open. No session is booked until they "
-        "are answered."
-    ),
-    "not_indicated": (
-        "Dry needling is not indicated now. Non-needling therapies remain; "
-        "reconsider needling later if the picture changes."
-    ),
-}
-URGENCY_TEXT = {
-    "emergency": "Urgency: emergency. Send to the emergency department now.",
-    "same_day": "Urgency: same day. Medical assessment today.",
-    "soon": "Urgency: soon. A medical review within days, at most two weeks.",
-    "routine": "Urgency: routine. A medical appointment at the next opportunity.",
-}
-LEVEL_TEXT = {
-    "red_flag": "Red flag",
-    "contraindication": "Contraindication",
-    "not_indicated": "Not indicated",
-    "precaution": "Precaution",
-}
-SITE_VERDICT_TEXT = {"avoid": "Avoid", "caution": "Caution", "ok": "No site-specific finding"}
-
-VERDICT_LABEL = {
-    "continue": "Continue",
-    "extend": "Extend",
-    "discharge": "Discharge",
-    "stop_needling": "Stop needling",
-    "refer": "Refer",
-    "emergency": "Emergency",
-}
-# CarePlan.status (R4 request-status) after a review. continue/extend: the course
-# goes on ("active"). discharge: its intended actions are done ("completed").
-# stop_needling: the course is ended before completion and no further needling
-# should occur ("revoked"). refer and emergency: the course is paused pending a
-# medical assessment and may resume after it ("on-hold").
-VERDICT_STATUS = {
-    "continue": "active",
-    "extend": "active",
-    "discharge": "completed",
-    "stop_needling": "revoked",
-    "refer": "on-hold",
-    "emergency": "on-hold",
-}
-# CarePlan.activity.detail.status of the needling activity after a review.
-VERDICT_ACTIVITY_STATUS = {
-    "continue": "in-progress",
-    "extend": "in-progress",
-    "discharge": "completed",
-    "stop_needling": "stopped",
-    "refer": "on-hold",
-    "emergency": "on-hold",
-}
 REFERRAL = "Refer for medical assessment"
 
 
@@ -153,6 +98,19 @@ def _subject(data: Mapping[str, Any]) -> dict[str, Any]:
 def _narrative(*paragraphs: str) -> dict[str, str]:
     body = "".join(f"<p>{html.escape(p, quote=True)}</p>" for p in paragraphs if p)
     return {"status": "generated", "div": f'<div xmlns="{_XHTML}">{body}</div>'}
+
+
+def _term(table: Mapping[Any, Term], value: str) -> Term:
+    """``value``'s term in ``table`` (a value the table does not know: its id read aloud)."""
+    return table.get(value) or Term(_words(value))
+
+
+def _label(table: Mapping[Any, Term], value: str) -> str:
+    return _term(table, value).label
+
+
+def _record(table: Mapping[Any, Term], value: str) -> str:
+    return _term(table, value).record if value in table else ""
 
 
 def _words(identifier: str) -> str:
@@ -196,11 +154,11 @@ def _is_review(data: Mapping[str, Any]) -> bool:
 
 
 def _flag_text(flag: Mapping[str, Any]) -> str:
-    level = LEVEL_TEXT.get(flag.get("level", ""), _words(str(flag.get("level", ""))))
+    level = _label(LEVEL_TERMS, str(flag.get("level", "")))
     text = f"{level} ({flag.get('label')}): {flag.get('message')}"
     urgency = flag.get("urgency", "none")
-    if urgency in URGENCY_TEXT:
-        text += f" {URGENCY_TEXT[urgency]}"
+    if _record(URGENCY_TERMS, urgency):
+        text += f" {_record(URGENCY_TERMS, urgency)}"
     if flag.get("source"):
         text += f" Source: {flag['source']}"
     return text
@@ -211,7 +169,7 @@ def _site_name(site: Mapping[str, Any]) -> str:
 
 
 def _site_note(site: Mapping[str, Any]) -> str:
-    verdict = SITE_VERDICT_TEXT.get(site.get("verdict", ""), str(site.get("verdict")))
+    verdict = _label(SITE_TERMS, str(site.get("verdict", "")))
     reasons = " ".join(_sentence(str(r.get("message", ""))) for r in site.get("reasons", []))
     return f"Site {_site_name(site)}: {verdict.lower()}. {reasons}".strip()
 
@@ -242,9 +200,9 @@ def _not_needling_text(data: Mapping[str, Any]) -> str:
 
 def _plan_description(data: Mapping[str, Any]) -> str:
     decision = str(data.get("decision"))
-    parts = [DECISION_TEXT.get(decision, _words(decision))]
+    parts = [_record(DECISION_TERMS, decision) or _words(decision)]
     if decision == "refer":
-        parts.append(URGENCY_TEXT.get(data.get("urgency", ""), "Urgency: not stated."))
+        parts.append(_record(URGENCY_TERMS, data.get("urgency", "")) or "Urgency: not stated.")
     if decision in NEEDLING:
         parts.append(_course_text(data))
     elif decision != "refer":  # the decision text already says no needling is proposed
@@ -277,7 +235,7 @@ def _needling_activity(data: Mapping[str, Any]) -> dict[str, Any]:
             CS_FLAG,
             str(f.get("id")),
             str(f.get("label")),
-            f"{LEVEL_TEXT.get(f.get('level', ''), f.get('level'))}: {f.get('label')}",
+            f"{_label(LEVEL_TERMS, str(f.get('level', '')))}: {f.get('label')}",
         )
         for f in flags
     ]
@@ -337,7 +295,7 @@ def _referral_activity(
     detail["status"] = "not-started"
     detail["doNotPerform"] = False
     detail["description"] = " ".join(
-        [f"{REFERRAL}.", URGENCY_TEXT.get(urgency, "Urgency: not stated.")]
+        [f"{REFERRAL}.", _record(URGENCY_TERMS, urgency) or "Urgency: not stated."]
         + [_sentence(f"{f.get('label')}: {f.get('message')}") for f in red]
         + [_sentence(r) for r in reasons]
     )
@@ -370,9 +328,9 @@ def care_plan(data: Mapping[str, Any], key: str | None = None) -> dict[str, Any]
         activities.append(_referral_activity(urgency, data.get("flags") or []))
     activities += [_companion_activity(c) for c in data.get("companions") or []]
 
-    notes = [f"Decision: {decision}. {DECISION_TEXT.get(decision, '')}".strip()]
+    notes = [f"Decision: {decision}. {_record(DECISION_TERMS, decision)}".strip()]
     if decision == "refer":
-        notes.append(URGENCY_TEXT.get(urgency, "Urgency: not stated."))
+        notes.append(_record(URGENCY_TERMS, urgency) or "Urgency: not stated.")
     if decision in NEEDLING:
         notes.append(f"Course: {_course_text(data)}")
     notes += [_flag_text(f) for f in data.get("flags") or []]
@@ -400,8 +358,8 @@ def care_plan(data: Mapping[str, Any], key: str | None = None) -> dict[str, Any]
             _concept(
                 CS_DECISION,
                 decision,
-                DECISION_LABEL.get(decision, _words(decision)),
-                DECISION_TEXT.get(decision),
+                _label(DECISION_TERMS, decision),
+                _record(DECISION_TERMS, decision) or None,
             )
         ],
         "title": f"Dry needling course suggestion: {label}",
@@ -462,7 +420,7 @@ def _verdict_text(data: Mapping[str, Any]) -> str:
     """The verdict as the review that made it says it: its label, and the deciding
     finding's own line (the first step of its rationale)."""
     verdict = str(data.get("verdict"))
-    label = VERDICT_LABEL.get(verdict, _words(verdict))
+    label = _label(VERDICT_TERMS, verdict)
     steps = data.get("rationale") or []
     return f"{label}: {_sentence(str(steps[0].get('reason')))}" if steps else f"{label}."
 
@@ -479,8 +437,8 @@ def _progress_note(data: Mapping[str, Any]) -> str:
 
 def _review_description(data: Mapping[str, Any]) -> str:
     parts = [_verdict_text(data)]
-    if data.get("urgency") in URGENCY_TEXT:
-        parts.append(URGENCY_TEXT[data["urgency"]])
+    if _record(URGENCY_TERMS, str(data.get("urgency"))):
+        parts.append(_record(URGENCY_TERMS, str(data.get("urgency"))))
     parts += [_change_text(data), _next_text(data), _progress_note(data)]
     title = (data.get("advice") or {}).get("title")
     if title:
@@ -540,7 +498,7 @@ def _verdict_observation(
     resource["valueCodeableConcept"] = _concept(
         CS_VERDICT,
         verdict,
-        VERDICT_LABEL.get(verdict, _words(verdict)),
+        _label(VERDICT_TERMS, verdict),
         _verdict_text(data),
     )
     notes = [_change_text(data), _next_text(data)]
@@ -559,6 +517,7 @@ def review_care_plan(
 ) -> dict[str, Any]:
     """The CarePlan of the course a review dict (``review.to_dict()``) judges."""
     verdict = str(data.get("verdict"))
+    status = _term(VERDICT_TERMS, verdict).status or "unknown"
     urgency = str(data.get("urgency", "none"))
     nxt = data.get("next") or {}
     trajectory = data.get("trajectory") or []
@@ -573,7 +532,7 @@ def review_care_plan(
             _concept(CS_SITE, str(s), _words(str(s)), f"Avoid needling {_words(str(s))} next time")
             for s in nxt.get("avoid_sites") or []
         ],
-        "status": VERDICT_ACTIVITY_STATUS.get(verdict, "unknown"),
+        "status": _term(VERDICT_TERMS, verdict).activity or "unknown",
         "doNotPerform": verdict in STOPS_NEEDLING,
         "description": " ".join(
             p for p in (_verdict_text(data), _change_text(data), _next_text(data)) if p
@@ -597,16 +556,16 @@ def review_care_plan(
 
     notes = [f"Review verdict: {verdict}. {_verdict_text(data)}"]
     notes.append(
-        f"CarePlan status {VERDICT_STATUS.get(verdict, 'unknown')}: "
+        f"CarePlan status {status}: "
         + {
             "active": "the course goes on.",
             "completed": "the course is complete.",
             "revoked": "the course ends before completion; no further needling.",
             "on-hold": "the course is paused until a medical assessment.",
-        }.get(VERDICT_STATUS.get(verdict, ""), "status not known.")
+        }.get(status, "status not known.")
     )
-    if urgency in URGENCY_TEXT:
-        notes.append(URGENCY_TEXT[urgency])
+    if _record(URGENCY_TERMS, urgency):
+        notes.append(_record(URGENCY_TERMS, urgency))
     notes += [_change_text(data), _next_text(data), _progress_note(data)]
     for point in trajectory:
         if point.get("events"):
@@ -622,13 +581,13 @@ def review_care_plan(
         "resourceType": "CarePlan",
         "id": _rid(key),
         "text": _narrative(f"{label}: {description}"),
-        "status": VERDICT_STATUS.get(verdict, "unknown"),
+        "status": status,
         "intent": "plan",
         "category": [
             _concept(
                 CS_VERDICT,
                 verdict,
-                VERDICT_LABEL.get(verdict, _words(verdict)),
+                _label(VERDICT_TERMS, verdict),
                 _verdict_text(data),
             )
         ],
@@ -638,7 +597,7 @@ def review_care_plan(
     }
     if trajectory:
         period = {"start": str(trajectory[0]["date"])}
-        if VERDICT_STATUS.get(verdict) in ("completed", "revoked"):
+        if status in ("completed", "revoked"):
             period["end"] = str(trajectory[-1]["date"])
         resource["period"] = period
     resource["activity"] = activities

@@ -24,7 +24,17 @@ from typing import Any
 
 from needleplan.errors import inert
 from needleplan.textfit import cell_len, fit, glue, short, wrap
-from needleplan.vocab import NEEDLING, RED_FLAG_PROMPTS, spoken
+from needleplan.vocab import (
+    DECISION_TERMS,
+    FLAG_LEVELS,
+    LEVEL_TERMS,
+    NEEDLING,
+    RED_FLAG_PROMPTS,
+    SITE_TERMS,
+    URGENCY_TERMS,
+    VERDICT_TERMS,
+    spoken,
+)
 from needleplan.writers.base import Writer
 
 #: One piece of a line and its Rich style ('' for none).
@@ -38,54 +48,6 @@ DEFAULT_WIDTH = 80
 TOP = 10
 MIN_WIDTH = 40
 
-#: decision -> (marker, words, style). Each looks different without colour too.
-DECISION_LOOK: dict[str, tuple[str, str, str]] = {
-    "refer": ("!!", "REFER", "bold white on red"),
-    "do_not_needle": ("XX", "DO NOT NEEDLE", "bold white on magenta"),
-    "not_indicated": ("--", "NOT INDICATED", "bold white on blue"),
-    "check_first": ("??", "CHECK FIRST", "bold black on yellow"),
-    "needle_with_caution": ("/!\\", "NEEDLE WITH CAUTION", "bold black on yellow"),
-    "needle": (">>", "NEEDLE", "bold black on green"),
-}
-REFER_URGENCY = {
-    "emergency": ("EMERGENCY", "emergency department now; do not needle"),
-    "same_day": ("same day", "medical assessment today; do not needle"),
-    "soon": ("soon", "medical assessment within days; do not needle"),
-    "routine": ("routine", "medical assessment before any needling"),
-    "none": ("", "medical assessment before any needling"),
-}
-DECISION_DETAIL = {
-    "do_not_needle": "contraindication; non-needling care below",
-    "not_indicated": "needling is not indicated now",
-    "check_first": "answer the red-flag questions below before needling",
-    "needle_with_caution": "see the precautions below",
-}
-
-VERDICT_DETAIL = {
-    "emergency": "call emergency services now; no needling",
-    "refer": "medical assessment; no needling until cleared",
-    "stop_needling": "no more needling for now; why below",
-    "discharge": "to self-management with the exercises",
-    "extend": "one more block, up to the ceiling",
-    "continue": "go on with the planned block",
-}
-VERDICT_LOOK: dict[str, tuple[str, str, str]] = {
-    "emergency": ("!!!", "EMERGENCY", "bold white on red"),
-    "refer": ("!!", "REFER", "bold white on red"),
-    "stop_needling": ("XX", "STOP NEEDLING", "bold white on magenta"),
-    "discharge": ("==", "DISCHARGE", "bold black on cyan"),
-    "extend": ("++", "EXTEND", "bold black on green"),
-    "continue": (">>", "CONTINUE", "bold black on green"),
-}
-
-FLAG_TAGS = {
-    "red_flag": ("RED FLAG", "bold red"),
-    "contraindication": ("CONTRAIND.", "bold magenta"),
-    "not_indicated": ("NOT NOW", "bold blue"),
-    "precaution": ("PRECAUTION", "bold yellow"),
-}
-FLAG_ORDER = tuple(FLAG_TAGS)
-SITE_TAGS = {"avoid": ("AVOID", "bold red"), "caution": ("CAUTION", "yellow")}
 EFFECT_WORDS = {
     "applied": "applied",
     "capped": "capped: no change (already at a limit)",
@@ -218,17 +180,19 @@ class TableWriter(Writer):
     def plan_lines(self, d: dict[str, Any]) -> list[Line]:
         w = self._width()
         decision = d["decision"]
-        marker, name, style = DECISION_LOOK[decision]
+        term = DECISION_TERMS[decision]
+        marker, name, style = term.marker, term.tag, term.style
         if decision == "refer":
-            urgency, detail = REFER_URGENCY[d.get("urgency", "none")]
+            how_soon = URGENCY_TERMS[d.get("urgency", "none")]
+            urgency, detail = how_soon.tag, how_soon.screen
         elif decision in NEEDLING:
             n = d["course"]["initial_block"]
             urgency = ""
-            detail = DECISION_DETAIL.get(decision, f"first block of {n} sessions below")
+            detail = term.screen or f"first block of {n} sessions below"
             if decision == "needle":
                 detail = f"first block of {n} session{'s' if n != 1 else ''}; course below"
         else:
-            urgency, detail = "", DECISION_DETAIL[decision]
+            urgency, detail = "", term.screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
         bands = d.get("bands") or {}
         extra = ", ".join(str(bands[k]) for k in ("severity", "duration") if k in bands)
@@ -280,12 +244,12 @@ class TableWriter(Writer):
         """Flags, then avoided, then cautioned sites: one line each, two while ``budget`` allows."""
         w = self._width()
         items: list[tuple[str, str, str]] = []
-        flags = sorted(d.get("flags") or [], key=lambda f: FLAG_ORDER.index(f["level"]))
+        flags = sorted(d.get("flags") or [], key=lambda f: FLAG_LEVELS.index(f["level"]))
         for f in flags:
-            tag, style = FLAG_TAGS[f["level"]]
+            tag, style = LEVEL_TERMS[f["level"]].tag, LEVEL_TERMS[f["level"]].style
             items.append((tag, style, _item(f["label"], short(f["message"]))))
         for verdict in ("avoid", "caution"):
-            tag, style = SITE_TAGS[verdict]
+            tag, style = SITE_TERMS[verdict].tag, SITE_TERMS[verdict].style
             for s in d.get("sites") or []:
                 if s["verdict"] != verdict:
                     continue
@@ -407,15 +371,16 @@ class TableWriter(Writer):
     def review_lines(self, d: dict[str, Any]) -> list[Line]:
         w = self._width()
         verdict = d["verdict"]
-        marker, name, style = VERDICT_LOOK[verdict]
+        term = VERDICT_TERMS[verdict]
+        marker, name, style = term.marker, term.tag, term.style
         urgency = ""
         if verdict == "refer" or d.get("urgency", "none") in ("same_day", "emergency"):
-            urgency = REFER_URGENCY[d.get("urgency", "none")][0]
+            urgency = URGENCY_TERMS[d.get("urgency", "none")].tag
         steps = d.get("rationale") or []
         headline = inert(str(steps[0]["reason"])) if steps else ""
-        detail = VERDICT_DETAIL[verdict]
+        detail = term.screen
         if verdict == "stop_needling" and urgency:
-            detail = REFER_URGENCY[d["urgency"]][1]
+            detail = URGENCY_TERMS[d["urgency"]].screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
         done = d.get("sessions_done", 0)
         lines.append(self._identity(d, f"{done} session{'s' if done != 1 else ''} done"))
