@@ -266,26 +266,72 @@ def _red_flags(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
 
 
 def _notes(
-    entry: LogEntry, n: int, rules: RuleSet, have: frozenset[str], audience: Audience
+    log: tuple[LogEntry, ...],
+    planned: tuple[str, ...],
+    rules: RuleSet,
+    have: frozenset[str],
+    audience: Audience,
 ) -> list[Found]:
     """Words in the latest session's notes that hold the course until the patient is
-    checked: a hold, never an urgency by itself."""
+    checked: a hold, never an urgency by itself. Red-flag words hold until a coded factor
+    settles them; words that may describe an adverse event name that event's handling;
+    severe spinal pain with weakness or fever after spinal needling names a possible
+    epidural bleed or infection. Each says where to go if the symptoms are present now."""
+    r = rules.review
+    n = len(log)
+    entry = log[-1]
     found = []
     said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
     for group in rules.note_words:
-        if not group.holds_course or group.id not in said:
+        if group.id not in said:
             continue
         sources = rules.cite(group.sources or rules.note_words_sources)
+        now = r.notes_now.get(group.id)
+        values: dict[str, object] = {"topic": group.topic, "now": now.clinician if now else ""}
+        told_now = (now.page(audience).why,) if now and now.page(audience).why else ()
         factor = rules.health_factors.get(group.factor) if group.factor else None
-        if factor is None:  # words that may describe a needling injury (a collapsed lung)
-            found.append(Found("notes", n, "none", {"topic": group.topic}, (), sources))
-        elif group.factor not in have:  # a red flag it may describe (a coded one refers)
+        if group.factor and group.factor in have:
+            continue  # a coded red flag refers by itself
+        if group.holds_course and factor is None:  # a needling injury (a collapsed lung)
+            found.append(Found("notes", n, "none", values, told_now, sources))
+        elif group.holds_course and factor is not None:  # a red flag it may describe
             told = factor.message_for(audience)
-            values = {"topic": group.topic, "factor": group.factor}
-            found.append(
-                Found("notes_red_flag", n, "none", values, (told,) if told else (), sources)
-            )
+            values["factor"] = group.factor
+            why = (*((told,) if told else ()), *told_now)
+            found.append(Found("notes_red_flag", n, "none", values, why, sources))
+        elif group.id in r.notes_events:  # an adverse event after needling it may describe
+            eid = r.notes_events[group.id]
+            event = r.events[eid]
+            values |= {"event": eid, "label": event.label, "action": event.action}
+            told = event.message_for(audience)
+            why = (*((told,) if told else ()), *told_now)
+            found.append(Found("notes_event", n, "none", values, why, sources))
+        elif group.id in r.notes_holds:
+            found.append(Found("notes_hold", n, "none", values, told_now, sources))
+    found += _notes_spinal(log, planned, said, rules)
     return found
+
+
+def _notes_spinal(
+    log: tuple[LogEntry, ...], planned: tuple[str, ...], said: frozenset[str], rules: RuleSet
+) -> list[Found]:
+    """Severe spinal pain with weakness or fever in the latest notes, after spinal or
+    paraspinal needling during the course: a possible epidural bleed or infection."""
+    r = rules.review
+    if not said & set(r.spinal_pain_notes):
+        return []
+    with_ = [
+        g.topic.split(" (")[0]
+        for g in rules.note_words
+        if g.id in r.spinal_with_notes and g.id in said
+    ]
+    needled = {s for e in log for s in _event_site(e, planned)}
+    sites = [s for s in r.spinal_sites if s in needled]
+    if not with_ or not sites:
+        return []
+    labels = ", ".join(rules.sites[s].label if s in rules.sites else s for s in sites)
+    values = {"with": " and ".join(dict.fromkeys(with_)), "sites": labels}
+    return [Found("notes_spinal", len(log), "none", values, (), rules.cite(r.spinal_sources))]
 
 
 def _stops(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
@@ -388,6 +434,9 @@ class _Course:
     ceiling: int
     improved: bool
     worse: bool
+    #: the best score before the latest (the intake score and each earlier session's) and
+    #: the session it was logged at (0: at intake)
+    best: tuple[int, int] = (10, 0)
 
 
 def _improved(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> bool:
@@ -402,6 +451,14 @@ def _improved(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> bool:
     if baseline <= r.low_baseline_nrs:
         return bool(_measure_improved(log, rules))
     return meaningful_fall(baseline, latest.nrs, rules)
+
+
+def _best(profile: ConditionProfile, log: tuple[LogEntry, ...]) -> tuple[int, int]:
+    """The best (lowest) score before the latest session, and where it was logged (0: the
+    intake score); the earliest of equal scores."""
+    scores = [(profile.severity, 0)] if isinstance(profile.severity, int) else []
+    scores += [(e.nrs, i) for i, e in enumerate(log[:-1], 1)]
+    return min(scores, default=(log[-1].nrs, len(log)))
 
 
 def _checkpoints(c: _Course) -> list[int]:
@@ -428,11 +485,31 @@ def _course(c: _Course, rules: RuleSet) -> Found:
         return Found(
             "worse", n, values={"points": log[-1].nrs - c.baseline, "worse": r.worse_points}
         )
+    best, best_at = c.best
+    if log[-1].nrs - best >= r.worse_points:
+        when = (
+            _text(rules, "best_at_session", session=best_at)
+            if best_at
+            else _text(rules, "best_at_intake")
+        )
+        values = {"points": log[-1].nrs - best, "best": best, "when": when, "worse": r.worse_points}
+        return Found("worse_since_best", n, values=values)
     if n < c.review_at:
         return Found(
             "before_review_point", n, values={"n": n, "block": c.block, "review_at": c.review_at}
         )
     if not c.improved:
+        if (
+            c.baseline <= r.low_baseline_nrs
+            and log[-1].groc is None
+            and not _measure_gains(log, rules)
+        ):  # the pain score cannot judge it: ask for a measure that can
+            values = {
+                "baseline": c.baseline,
+                "groc": r.groc_better,
+                "measures": ", ".join(m.label for m in r.measures.values()),
+            }
+            return Found("measure_first", n, values=values)
         if n < c.block:
             return Found("no_change_yet", n, values={"n": n, "block": c.block})
         return Found("no_change", n, values={"n": n})
@@ -732,21 +809,27 @@ def review(
         ceiling,
         _improved(log, baseline, rules),
         change.worse,
+        _best(profile, log),
     )
 
     # every finding, then one table decides
     events = _events(log, rules, today, audience, planned)
+    avoid = [s.id for s in the_plan.sites if s.verdict == "avoid"]
+    planned_avoided = bool(planned) and set(planned) <= set(avoid)
+    avoid += [s for s in events.avoid if s not in avoid]
     found = events.found + _red_flags(the_plan, rules, n)
-    found += _notes(log[-1], n, rules, current.factor_ids, audience)
+    found += _notes(log, planned, rules, current.factor_ids, audience)
     found += _stops(the_plan, rules, n) + _first_trimester(current, rules, today, n)
+    if planned and set(planned) <= set(avoid) and not planned_avoided:
+        # events (a bruise, a bleed) leave no planned site: hold until others are chosen
+        labels = ", ".join(rules.sites[s].label if s in rules.sites else s for s in planned)
+        found.append(Found("sites_avoided", n, "none", {"sites": labels}, (), ""))
     deciding, stopping, steps = _decide(_ranked(found, rules), course, rules, today)
     verdict: ReviewVerdict = rules.review.findings[deciding.id].verdict
     urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
     steps += _course_notes(log, baseline, rules) + events.steps + _measures(log, rules)
     note_due, note = _progress_note(n, ceiling, rules)
     warnings, new_cautions = _warnings(current, the_plan, rules, source, planned)
-    avoid = [s.id for s in the_plan.sites if s.verdict == "avoid"]
-    avoid += [s for s in events.avoid if s not in avoid]
     actions = _actions(verdict, events.actions, planned, avoid, rules)
     result = Review(
         source=source,
@@ -831,7 +914,7 @@ def _actions(
     course to come, if any."""
     if verdict == "discharge":
         return [_text(rules, "future_course", action=a) for a in actions]
-    if verdict in GOING_ON and planned and set(planned) <= set(avoid):
+    if planned and set(planned) <= set(avoid):
         return [*actions, _text(rules, "every_site_avoided_action")]
     return actions
 

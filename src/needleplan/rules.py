@@ -263,17 +263,23 @@ class Finding:
 REVIEW_FINDINGS = (
     "emergency",
     "red_flag",
+    "notes_spinal",
     "notes_red_flag",
     "notes",
+    "notes_event",
+    "notes_hold",
     "emergency_earlier",
     "adverse_event",
     "adverse_event_earlier",
     "do_not_needle",
     "first_trimester",
+    "sites_avoided",
     "remeasure",
     "discharge",
     "worse",
+    "worse_since_best",
     "before_review_point",
+    "measure_first",
     "no_change_yet",
     "no_change",
     "improving",
@@ -284,6 +290,8 @@ REVIEW_FINDINGS = (
 )
 #: The review's other sentences: the rule set's ``review.texts`` must have each.
 REVIEW_TEXTS = (
+    "best_at_intake",
+    "best_at_session",
     "event_line",
     "event_earlier",
     "event_earlier_urgent",
@@ -342,6 +350,20 @@ class ReviewRules:
     #: a first-trimester pregnancy: needling is reconsidered from this week
     reconsider_pregnancy_weeks: Annotated[int, Field(ge=1, le=42)] = 14
     reconsider_pregnancy_sources: tuple[SourceId, ...] = ()
+    #: a worsening counted from the best score so far: its sources
+    worse_sources: tuple[SourceId, ...] = ()
+    #: note_words ids that, in the latest notes, may describe an adverse event (its id)
+    notes_events: Mapping[Id, Id] = field(default_factory=dict)
+    #: note_words ids of red flags that hold the course in the latest notes
+    notes_holds: tuple[Id, ...] = ()
+    notes_sources: tuple[SourceId, ...] = ()
+    #: severe spinal pain with weakness or fever after needling at these sites
+    spinal_sites: tuple[Id, ...] = ()
+    spinal_pain_notes: tuple[Id, ...] = ()
+    spinal_with_notes: tuple[Id, ...] = ()
+    spinal_sources: tuple[SourceId, ...] = ()
+    #: where to go now, by note_words id, added to a notes finding's line and page
+    notes_now: Mapping[Id, FindingTexts] = field(default_factory=dict)
     #: the precedence table, by finding id (the lowest rank decides)
     findings: Mapping[Id, Finding] = field(default_factory=dict)
     #: the review's other sentences (warnings, actions, measures), by id
@@ -1063,6 +1085,20 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         ):
             if problem := _placeholder_problem(text):
                 yield ("review", "findings", fid, "texts", *part.split(".")), problem
+    note_ids = {g.id for g in rs.note_words}
+    r = rs.review
+    for wid, eid in r.notes_events.items():
+        if wid not in note_ids:
+            yield ("review", "notes_events", wid), f"unknown note_words id '{wid}'"
+        if eid not in r.events:
+            yield ("review", "notes_events", wid), f"unknown event '{eid}'"
+    for name in ("notes_holds", "spinal_pain_notes", "spinal_with_notes"):
+        for j, wid in enumerate(getattr(r, name)):
+            if wid not in note_ids:
+                yield ("review", name, j), f"unknown note_words id '{wid}'"
+    for wid in r.notes_now:
+        if wid not in note_ids:
+            yield ("review", "notes_now", wid), f"unknown note_words id '{wid}'"
     for i, group in enumerate(rs.note_words):
         if group.factor is not None and group.factor not in rs.health_factors:
             yield ("note_words", i, "factor"), f"unknown health factor '{group.factor}'"

@@ -129,11 +129,26 @@ def test_worse_by_two_stops() -> None:
 
 
 def test_a_one_point_wobble_from_a_low_baseline_is_not_a_meaningful_change() -> None:
-    r = course(3, 3, 2)  # 33%, but 1 point
+    r = course(3, 3, 2, groc=0)  # 33%, but 1 point
     assert r.change is not None and not r.change.meaningful
     assert r.verdict == "continue" and "review.no_change_yet" in [s.rule for s in r.rationale]
     assert "review.low_baseline" in [s.rule for s in r.rationale]
-    assert course(3, 3, 2, 2, 3).verdict == "stop_needling"  # after the block: no change
+    after_block = course(3, 3, 2, 2, 3, groc=0)
+    assert after_block.verdict == "stop_needling"  # after the block: no change
+    assert after_block.rationale[0].rule == "review.no_change"
+
+
+def test_a_low_baseline_without_groc_or_a_measure_asks_for_one() -> None:
+    for r in (course(3, 3, 2), course(3, 3, 2, 2, 3)):
+        assert r.rationale[0].rule == "review.measure_first"
+        assert "global rating of change" in r.rationale[0].reason
+    assert course(3, 3, 2, groc=4).verdict != "stop_needling"  # a GROC judges it
+
+
+def test_a_rise_from_the_best_score_so_far_is_a_worsening() -> None:
+    r = course(7, 5, 7, 8)  # 1 above intake, 3 above the best (session 2)
+    assert r.verdict == "stop_needling" and r.rationale[0].rule == "review.worse_since_best"
+    assert course(7, 5, 6).verdict == "continue"  # a 1-point rise: inside the error
 
 
 def test_low_pain_twice_discharges() -> None:
