@@ -13,7 +13,7 @@ from needleplan import RulesError, rulesload
 from needleplan.errors import UsageError
 from needleplan.rulesload import load_rules, parse_rules, rules_from_data
 
-from .conftest import PLANS, invoke
+from tests.conftest import PLANS, invoke
 
 DEFAULT = rulesload.default_text()
 
