@@ -12,7 +12,6 @@ import yaml
 from needleplan import RulesError, rulesload
 from needleplan.errors import UsageError
 from needleplan.rulesload import load_rules, parse_rules, rules_from_data
-
 from tests.conftest import PLANS, invoke
 
 DEFAULT = rulesload.default_text()
