@@ -64,7 +64,27 @@ class NoteHit:
 def read_notes(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
     """The triggers in ``text`` read as present now (not negated, past, hypothetical or
     about someone else), in the order they appear."""
-    return tuple(m for m in read_mentions(text, rules) if m.reading == "present")
+    return _together(tuple(m for m in read_mentions(text, rules) if m.reading == "present"), rules)
+
+
+def _together(hits: tuple[NoteHit, ...], rules: RuleSet) -> tuple[NoteHit, ...]:
+    """``hits`` with each trigger that other triggers found together raise (``together``):
+    its hit stands for theirs (the words of each), and the hits it ``replaces`` go."""
+    found = {h.trigger for h in hits}
+    added: list[NoteHit] = []
+    gone: set[str] = set()
+    for group in rules.note_words:
+        if not group.together or not all(found.intersection(g) for g in group.together):
+            continue
+        parts = {t for g in group.together for t in g}
+        for h in hits:
+            if h.trigger in parts:
+                added.append(NoteHit(group.id, group.question, h.words, h.start, h.end, h.context))
+        gone.update(group.replaces)
+    if not added:
+        return hits
+    kept = [h for h in hits if h.trigger not in gone]
+    return tuple(added) + tuple(kept)
 
 
 def read_mentions(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
@@ -444,14 +464,7 @@ class NotesReader:
             if mod.category != category or mod.where == "ends":
                 continue
             if mod.where == "before":
-                reached = (
-                    mod.end <= m.start <= mod.end + self.reach_before
-                    and not ended(mod.end, m.start)
-                    and not (
-                        category in self.comma_ends
-                        and any(tokens[k].comma_before for k in range(mod.end, m.start + 1))
-                    )
-                )
+                reached = m in self._reached_list(mod, category, trig, tokens, ended)
             elif mod.where == "next":
                 reached = mod.end <= m.start and m in _reached_on(mod, trig, tokens)
             else:  # "after"
@@ -461,6 +474,32 @@ class NotesReader:
             if reached:
                 return True
         return False
+
+    def _reached_list(
+        self,
+        mod: _Mod,
+        category: str,
+        trig: list[_Match],
+        tokens: list[_Token],
+        ended: Callable[[int, int], bool],
+    ) -> list[_Match]:
+        """The findings a before-word reaches: each at most ``reach_before`` words after
+        it or after the last finding it reached, so that a list of findings is reached to
+        its end ("denies saddle anaesthesia, bladder or bowel dysfunction, ..., fever")."""
+        reached: list[_Match] = []
+        at = mod.end
+        for t in trig:
+            if t.start < mod.end:
+                continue
+            if t.start > at + self.reach_before or ended(at, t.start):
+                break
+            if category in self.comma_ends and any(
+                tokens[k].comma_before for k in range(mod.end, t.start + 1)
+            ):
+                break
+            reached.append(t)
+            at = max(at, t.end)
+        return reached
 
 
 def _reached_back(

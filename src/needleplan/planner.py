@@ -825,8 +825,8 @@ def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> st
     parts = []
     for group in rules.note_words:
         words = list(dict.fromkeys(h.words for h in hits if h.trigger == group.id))
-        if not words:
-            continue
+        if not words or have.intersection((group.question, group.factor or group.question)):
+            continue  # none, or the factor is already coded
         words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
         said = "warning.notes_group_add" if add else "warning.notes_group"

@@ -579,6 +579,12 @@ class NoteWords:
     unless: tuple[Annotated[str, StringConstraints(min_length=3)], ...] = ()
     #: with a number (``#``) in the phrase: a hit only when the number is above this
     above: float | None = None
+    #: also a hit when the notes hold, read as present, a hit of one trigger of each of
+    #: these lists ("fell" with "can't weight bear": a possible hip fracture)
+    together: tuple[tuple[Id, ...], ...] = ()
+    #: the triggers whose hits this one's stands for when it is a hit (their words
+    #: then raise this trigger's question, not their own)
+    replaces: tuple[Id, ...] = ()
 
 
 @_entry
@@ -1133,6 +1139,13 @@ def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         if group.id in seen:
             yield ("note_words", i, "id"), f"'{group.id}' is already a trigger's id"
         seen.add(group.id)
+        ids = {g.id for g in rs.note_words}
+        for name in ("together", "replaces"):
+            listed = getattr(group, name)
+            flat = [t for each in listed for t in each] if name == "together" else listed
+            for j, tid in enumerate(flat):
+                if tid not in ids:
+                    yield ("note_words", i, name, j), f"unknown trigger '{tid}'"
         for name in ("words", "unless"):
             for j, phrase in enumerate(getattr(group, name)):
                 said = phrase_problem(phrase)

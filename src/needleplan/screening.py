@@ -36,6 +36,7 @@ from .vocab import (
     ID_PATTERN,
     MAX_ID_LENGTH,
     NEEDLING,
+    URGENCIES,
     Audience,
     Decision,
     ReferralUrgency,
@@ -138,6 +139,11 @@ class FlagReferral:
     escalate: _Text | None = None
     parent_where: _Text | None = None
     parent_escalate: _Text | None = None
+    #: where to go instead when the plan also holds one of these health factors
+    #: (pregnancy: the maternity unit), with its words for a parent
+    with_factors: tuple[_Id, ...] = ()
+    with_factors_where: _Text | None = None
+    with_factors_parent_where: _Text | None = None
 
 
 @_entry
@@ -164,6 +170,11 @@ class PageWords:
     asked_about: _Text
     next: _Text
     meanwhile: _Text
+    #: said first, when a question of ``now_for`` is open: the signs that need the
+    #: emergency department now, not a doctor today
+    meanwhile_now: _Text | None = None
+    #: then said in place of ``meanwhile``: for everything else listed
+    meanwhile_others: _Text | None = None
 
 
 @_entry
@@ -176,6 +187,10 @@ class BeforeWeStart:
     asked_about: _Text
     next: _Text
     meanwhile: _Text
+    meanwhile_now: _Text | None = None
+    meanwhile_others: _Text | None = None
+    #: the questions whose signs need the emergency department now (``meanwhile_now``)
+    now_for: tuple[_Id, ...] = ()
     parent: PageWords | None = None
 
 
@@ -196,6 +211,9 @@ class Screening:
     settled_by: Mapping[_Id, _Ids] = field(default_factory=dict)
     combinations: tuple[Combination, ...] = ()
     referrals: Mapping[_Id, FlagReferral] = field(default_factory=dict)
+    #: a red flag's reason on a page of a more urgent tier than its own: what it is,
+    #: without its own tier's timing ("needs a doctor today" on an emergency page)
+    page_reasons: Mapping[_Id, _Text] = field(default_factory=dict)
 
 
 def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -234,6 +252,9 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
     for key in sc.referrals:
         if key not in red:
             yield ("screening", "referrals", key), f"'{key}' is not a red flag"
+    for key in sc.page_reasons:
+        if key not in red:
+            yield ("screening", "page_reasons", key), f"'{key}' is not a red flag"
     for tier in ("routine", "soon", "same_day", "emergency"):
         if tier not in sc.tiers:
             yield ("screening", "tiers"), f"the words of the '{tier}' referral are missing"
@@ -472,17 +493,27 @@ def referral_page(
     words: TierWords | Tier = tier.parent if audience == "parent" and tier.parent else tier
     red = [f for f in flags if f.level == "red_flag"]
     present = {f.id for f in red}
+    held = {f.id for f in flags}
     where, escalate = words.where, words.escalate
+    parent = audience == "parent"
     # a red flag at the plan's own tier may send the patient somewhere else
     for f in red:
         ref = sc.referrals.get(f.id)
         if ref is None or f.urgency != tier_id:
             continue
-        parent = audience == "parent"
         where = (ref.parent_where if parent else None) or ref.where or where
+        if held.intersection(ref.with_factors):
+            instead = (ref.with_factors_parent_where if parent else None) or ref.with_factors_where
+            where = instead or where
         escalate = (ref.parent_escalate if parent else None) or ref.escalate or escalate
         break
-    why = [f.patient_message for f in red]
+    # a flag of a lower tier than the page's says what it is, not its own tier's timing
+    why = [
+        f.patient_message
+        if URGENCIES.index(f.urgency) >= URGENCIES.index(tier_id)
+        else sc.page_reasons.get(f.id, f.patient_message)
+        for f in red
+    ]
     why += [c.patient_reason for c in combinations(present, rules) if c.urgency == tier_id]
     why = advice_mod.told(rules, audience, why)
     lead = words.do_now or rules.advice.for_reader(audience).leads["refer"]
@@ -521,7 +552,10 @@ def before_we_start_page(
     helps += [c.patient_text for c in companions]
     sections += _section("other_therapies", "What can help meanwhile", helps)
     sections += _section("next", "What happens next", [words.next])
-    sections += _section("warning_signs", "When not to wait", [words.meanwhile])
+    not_to_wait = [words.meanwhile]
+    if words.meanwhile_now and any(c.id in page.now_for for c in checks):
+        not_to_wait = [words.meanwhile_now, words.meanwhile_others or words.meanwhile]
+    sections += _section("warning_signs", "When not to wait", not_to_wait)
     return Advice(title=words.title, lead=words.lead, sections=tuple(sections))
 
 

@@ -43,6 +43,12 @@ def questions(text: str) -> list[str]:
     return sorted({h.question for h in read_notes(text, RULES)})
 
 
+def each_questions(text: str) -> list[str]:
+    """The questions of each finding read as present, before findings taken together
+    (``together``) stand for others."""
+    return sorted({h.question for h in read_mentions(text, RULES) if h.reading == "present"})
+
+
 def test_the_corpus_covers_every_kind_of_phrase() -> None:
     assert len(CORPUS) >= 300
     kinds = {c["kind"] for c in CORPUS}
@@ -92,10 +98,10 @@ def test_a_finding_split_by_any_whitespace_or_hyphen_is_the_same_hit(
 @given(first=st.sampled_from(PHRASES), second=st.sampled_from(PHRASES))
 def test_separate_sentences_are_read_apart(first: str, second: str) -> None:
     """A negation in one sentence never reaches the next, in either order."""
-    want = sorted(set(questions(first)) | set(questions(second)))
-    assert questions(f"{first}. {second}.") == want
-    assert questions(f"No change. {first}; {second}") == want
-    assert questions(f"{second}.\nDenies fever.\n{first}") == want
+    want = sorted(set(each_questions(first)) | set(each_questions(second)))
+    assert each_questions(f"{first}. {second}.") == want
+    assert each_questions(f"No change. {first}; {second}") == want
+    assert each_questions(f"{second}.\nDenies fever.\n{first}") == want
 
 
 @pytest.mark.parametrize(
@@ -196,3 +202,43 @@ def test_a_rule_set_with_a_broken_phrase_is_refused(words: list[str], said: str)
     with pytest.raises(RulesError) as info:
         parse_rules(_rules_with(words=words), "clinic.yaml")
     assert any(said in p.message for p in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "want", "gone"),
+    [
+        (
+            "Fell at home yesterday, can't weight bear R leg, leg looks shortened",
+            "suspected_hip_fracture",
+            {"minor_trauma_osteoporosis", "suspected_fracture"},
+        ),
+        ("Unable to WB after fall", "suspected_hip_fracture", {"minor_trauma_osteoporosis"}),
+        (
+            "Calf swollen and warm. SOB on stairs.",
+            "possible_pulmonary_embolism",
+            {"breathlessness", "hot_swollen_joint", "suspected_dvt"},
+        ),
+        (
+            "Sore calf, tender to touch; chest pain on deep breath",
+            "possible_pulmonary_embolism",
+            {"chest_pain", "suspected_dvt"},
+        ),
+    ],
+)
+def test_findings_together_raise_the_more_urgent_question(
+    text: str, want: str, gone: set[str]
+) -> None:
+    """A fall with a leg that cannot bear weight asks the hip-fracture question (an
+    emergency), and calf signs with breathlessness or chest pain the pulmonary-embolism
+    one, in place of the lower questions each finding alone would ask."""
+    found = questions(text)
+    assert want in found
+    assert not gone.intersection(found)
+
+
+def test_findings_apart_keep_their_own_questions() -> None:
+    assert questions("Tripped and fell. Broken wrist.") == [
+        "minor_trauma_osteoporosis",
+        "suspected_fracture",
+    ]
+    assert questions("Calf swollen and warm") == ["suspected_dvt"]

@@ -94,3 +94,18 @@ def test_a_parent_reads_about_the_child() -> None:
     where = next(s for s in result.advice.sections if s.id == "where_to_go")
     assert where.items[0].startswith("Take your child")
     assert "child" in result.advice.title
+
+
+def test_every_red_flag_below_emergency_has_a_reason_without_timing() -> None:
+    """A flag shown on a page more urgent than its own says what it is, never its own
+    tier's timing ("today", "within a few days")."""
+    from needleplan.rulesload import load_rules
+
+    rules = load_rules()
+    assert rules.screening is not None
+    reasons = rules.screening.page_reasons
+    for key, hf in rules.health_factors.items():
+        if hf.level == "red_flag" and hf.urgency != "emergency":
+            assert key in reasons, key
+            said = reasons[key].lower()
+            assert not any(w in said for w in ("today", "now", "few days", "soon")), key
