@@ -45,7 +45,12 @@ from .wording import TEXT_IDS
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
 SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+#: No control or format character (an ESC, a bidi override) in anything needleplan says: every
+#: writer, the FHIR narrative's XHTML included, prints rule-set text as it is.
+PRINTABLE = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]*$"
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True, pattern=PRINTABLE)
+]
 Sources = Annotated[tuple[SourceId, ...], Field(min_length=1)]
 Count = Annotated[int, Field(ge=1, le=24)]
 PerWeek = Annotated[int, Field(ge=1, le=3)]
@@ -741,7 +746,9 @@ class Wording:
     patient under 18 reads it (``parent``; empty: the same). ``{name}`` placeholders are
     filled with numbers and ids the planner decided."""
 
-    text: Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)]
+    text: Annotated[
+        str, StringConstraints(max_length=2000, strip_whitespace=True, pattern=PRINTABLE)
+    ]
     parent: str = ""
 
 

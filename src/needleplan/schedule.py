@@ -6,7 +6,7 @@ working days, the holidays, the hours, the length of a session and the time
 zone. The planner asks :meth:`ClinicCalendar.dates` (or :func:`session_dates`)
 for a schedule; the calendar writer reads the hours, length and zone.
 
-Rules every schedule keeps (tested as properties in ``tests/test_schedule.py``):
+Rules every schedule keeps (tested as properties in ``tests/core/test_schedule.py``):
 
 - the first session is on the first bookable day on or after ``start``;
 - a session is only ever on a working day that is not a holiday. Without a

@@ -153,12 +153,16 @@ def reworded(
         if isinstance(value, str):
             choices = [e.strip() for e in expected.replace(" or ", ",").split(",")]
             hint = did_you_mean(value, choices)
+    elif etype == "string_pattern_mismatch" and "\\x00" in str(ctx.get("pattern", "")):
+        message = f"{field} {quote(value)} holds a control or format character: remove it"
     elif etype == "string_pattern_mismatch":
         message = (
             f"{field} {quote(value)} is not a valid id: use lower-case letters, digits and '_'"
         )
     elif etype == "string_too_long":
         message = f"{field} is longer than {ctx.get('max_length')} characters"
+    elif etype == "string_too_short" and (ctx.get("min_length") or 1) > 1:
+        message = f"{field} must be at least {ctx.get('min_length')} characters long"
     elif etype == "string_too_short":
         message = f"{field} must not be empty"
     elif etype == "too_long":

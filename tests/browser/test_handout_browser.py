@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_handout import (
+from tests.writers.test_handout import (
     CALL_999,
     CASES,
     CLINIC,

@@ -9,7 +9,7 @@ derandomized and keeps no example database, so every run checks the same
 documents and a pass never depends on what an earlier run found.
 
 What JSON Schema cannot say is kept out of the documents and listed in
-docs/changes/schema.md: log dates in order and none after today, and one
+docs/contract.md and docs/security.md: log dates in order and none after today, and one
 factor, site or question named twice (by its id and an alias).
 """
 

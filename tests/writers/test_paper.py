@@ -15,7 +15,7 @@ from needleplan.errors import WriterError
 from needleplan.writers import get_writer
 from needleplan.writers.html import CHART_MAX_LABELS, chart_view
 from needleplan.writers.markdown import NO_PHONE, PHONE_PLACEHOLDER
-from tests.test_handout import CASES, CLINIC, Stand, page, render, review, visible
+from tests.writers.test_handout import CASES, CLINIC, Stand, page, render, review, visible
 
 
 def _with_call_line(stand: Stand) -> Stand:

@@ -26,7 +26,7 @@ from needleplan.vocab import FORMATS
 from needleplan.writers import get_writer
 from needleplan.writers.markdown import md_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLANS = ROOT / "plans"
 CLINIC = {
     "name": "Harbour Street Physiotherapy",

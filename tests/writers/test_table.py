@@ -27,7 +27,7 @@ from needleplan.vocab import (
 from needleplan.writers import get_writer
 from needleplan.writers.table import chart, rule_words
 
-PLANS = Path(__file__).resolve().parent.parent / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "plans"
 EXAMPLES = sorted(PLANS.glob("*.yaml"))
 REVIEWS = [p for p in EXAMPLES if p.name.startswith("review-")]
 TODAY = dt.date(2027, 6, 1)

@@ -17,8 +17,8 @@ from needleplan.profile import ConditionProfile
 from needleplan.rulesload import load_rules, parse_rules
 
 RULES = load_rules()
-CASES = Path(__file__).parent / "cases"
-ROOT = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).resolve().parents[1] / "cases"
+ROOT = Path(__file__).resolve().parents[2]
 
 #: The contract's required ids, by what the rule set must make of them.
 DESIGN_IDS: dict[str, list[str]] = {

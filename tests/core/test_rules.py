@@ -12,8 +12,7 @@ import yaml
 from needleplan import RulesError, rulesload
 from needleplan.errors import UsageError
 from needleplan.rulesload import load_rules, parse_rules, rules_from_data
-
-from .conftest import PLANS, invoke
+from tests.conftest import PLANS, invoke
 
 DEFAULT = rulesload.default_text()
 
@@ -125,6 +124,10 @@ def test_duplicate_source_id() -> None:
         ("conditions.neck_pain.initial_block", [2, 4], "initial_block"),
         ("sites.psoas.body_part", "tail", "sites.psoas.body_part"),
         ("cadence", 2, "cadence"),
+        # rule-set text is printed as it is in every format (FHIR's XHTML too): no controls
+        ("conditions.neck_pain.label", "Neck \x1b[31mpain", "control or format character"),
+        ("conditions.neck_pain.label", "Neck \u202epain", "control or format character"),
+        ("note_words.0.words.0", "ab", "at least 3 characters"),
     ],
 )
 def test_field_problems_are_located(path: str, value: Any, message: str) -> None:

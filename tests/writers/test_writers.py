@@ -32,8 +32,7 @@ from needleplan.reviewer import review
 from needleplan.rules import RuleSet
 from needleplan.rulesload import load_rules
 from needleplan.writers import get_writer
-
-from .conftest import PLANS, invoke
+from tests.conftest import PLANS, invoke
 
 TODAY = dt.date(2026, 11, 27)
 RULES: RuleSet = load_rules()
