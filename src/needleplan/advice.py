@@ -10,6 +10,7 @@ each warning appears once. Pure: built from the plan and the rule set.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .results import Advice, AdviceSection, Cadence, CompanionItem, Course, Flag, SiteVerdict
@@ -86,9 +87,9 @@ def _site_care(
     *,
     avoided_by: frozenset[str] | None = None,
 ) -> list[str]:
-    """Each site's plain-words caution once, naming the sites it applies to: the sites to
-    be needled or, given the site rules that avoid a site (``avoided_by``), why the
-    others will not be."""
+    """A line for each place (the sites to be needled or, given the site rules that avoid
+    a site, ``avoided_by``, those that will not be), naming it once with each of its
+    plain-words cautions. Places strung together with 'and' would read as one place."""
     where: dict[str, list[str]] = {}
     for site in sites:
         if (site.verdict == "avoid") != (avoided_by is not None):
@@ -101,20 +102,12 @@ def _site_care(
             if avoided_by is not None and reason.flag not in avoided_by:
                 continue  # a caution at a site that will not be needled anyway
             if reason.patient_message:
-                where.setdefault(reason.patient_message, []).append(name)
+                where.setdefault(name, []).append(reason.patient_message)
     said = [
-        say(rules, "page.site_line", sites=_and(rules, names), message=message)
-        for message, names in where.items()
+        say(rules, "page.site_line", sites=name, message=" ".join(dict.fromkeys(messages)))
+        for name, messages in where.items()
     ]
     return [line[:1].upper() + line[1:] for line in said]  # a plain-words place starts it
-
-
-def _and(rules: RuleSet, names: list[str]) -> str:
-    """'A', 'A and B', 'A and B and C': the rule set's 'and'."""
-    said = names[0]
-    for name in names[1:]:
-        said = say(rules, "page.and", first=said, second=name)
-    return said
 
 
 def avoided_reasons(sites: tuple[SiteVerdict, ...], rules: RuleSet) -> list[str]:
@@ -211,6 +204,43 @@ def plan_advice(
         sections += _section("aftercare", heading("aftercare"), list(text.aftercare))
         sections += _section("warning_signs", heading("warning_signs"), list(text.warning_signs))
     return Advice(title=text.titles[decision], lead=lead, sections=tuple(sections))
+
+
+def with_safety_nets(
+    page: Advice,
+    rules: RuleSet,
+    *,
+    condition: str,
+    sites: Iterable[str],
+    flags: tuple[Flag, ...],
+    audience: Audience,
+) -> Advice:
+    """``page`` with each of the rule set's safety nets that reach this patient (by the
+    condition, or a site near one of the net's regions), first among the warning signs,
+    whatever the decision. A net is left off a page that already gives the message of a
+    red flag that says it (a referral for those very signs), and never said twice."""
+    near = {region for sid in sites if sid in rules.sites for region in rules.sites[sid].near}
+    said = {item for section in page.sections for item in section.items}
+    nets: list[str] = []
+    for net in rules.advice.safety_nets:
+        if condition not in net.conditions and not near.intersection(net.regions):
+            continue
+        if any(f.id in net.said_by and f.patient_message in said for f in flags):
+            continue
+        line = net.parent if audience == "parent" else net.text
+        if line not in said:
+            nets.append(line)
+    if not nets or page == EMPTY:
+        return page
+    sections = list(page.sections)
+    for i, section in enumerate(sections):
+        if section.id == "warning_signs":
+            sections[i] = AdviceSection(section.id, section.heading, (*nets, *section.items))
+            break
+    else:
+        heading = say(rules, "page.heading.warning_signs", audience)
+        sections.append(AdviceSection("warning_signs", heading, tuple(nets)))
+    return Advice(title=page.title, lead=page.lead, sections=tuple(sections))
 
 
 def review_advice(

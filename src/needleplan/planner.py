@@ -1084,23 +1084,30 @@ def plan(
         rationale=tuple(rationale),
         bands=bands,
         audience=audience,
-        advice=page
-        or advice_mod.plan_advice(
-            rules,
-            decision=planned,
-            urgency=urgency,
-            audience=audience,
-            flags=flags,
-            sites=sites,
-            companions=companions,
-            course=course,
-            cadence=cadence,
-            reconsider=()
-            if planned in NEEDLING
-            else (
-                *advice_mod.think_again(profile, rules, audience),
-                *_reconsider(profile, rules, flags),
+        advice=advice_mod.with_safety_nets(
+            page
+            or advice_mod.plan_advice(
+                rules,
+                decision=planned,
+                urgency=urgency,
+                audience=audience,
+                flags=flags,
+                sites=sites,
+                companions=companions,
+                course=course,
+                cadence=cadence,
+                reconsider=()
+                if planned in NEEDLING
+                else (
+                    *advice_mod.think_again(profile, rules, audience),
+                    *_reconsider(profile, rules, flags),
+                ),
             ),
+            rules,
+            condition=profile.condition,
+            sites=profile.sites,
+            flags=flags,
+            audience=audience,
         ),
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .advice import EMPTY, avoided_reasons, review_advice
+from .advice import EMPTY, avoided_reasons, review_advice, with_safety_nets
 from .notes import triggered
 from .planner import notes_warning
 from .planner import plan as make_plan
@@ -959,7 +959,7 @@ def _page(
         why += [*f.why, _said(words.why, **f.values)]
     page = rules.review.findings[deciding.id].texts.page(audience)
     care = tuple(f.patient_message for f in new_cautions if f.patient_message)
-    return review_advice(
+    advice = review_advice(
         result,
         rules,
         the_plan.companions,
@@ -967,4 +967,12 @@ def _page(
         care,
         title=_said(page.title, **deciding.values),
         given_lead=_said(page.lead, **deciding.values),
+    )
+    return with_safety_nets(
+        advice,
+        rules,
+        condition=the_plan.condition,
+        sites=(s.id for s in the_plan.sites),
+        flags=the_plan.flags,
+        audience=audience,
     )

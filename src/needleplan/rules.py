@@ -678,6 +678,23 @@ class ParentWords:
 
 @_entry
 @dataclass(frozen=True)
+class SafetyNet:
+    """What to do if serious signs start between visits, on every patient page (whatever
+    the decision) of a patient whose condition is one of ``conditions`` or who has a site
+    near one of ``regions``; never on a page that already sends the patient to help for
+    these signs (a red flag in ``said_by`` whose message the page gives)."""
+
+    id: str
+    text: Text
+    parent: Text
+    sources: Sources
+    conditions: tuple[str, ...] = ()
+    regions: tuple[Region, ...] = ()
+    said_by: tuple[str, ...] = ()
+
+
+@_entry
+@dataclass(frozen=True)
 class Advice:
     """Patient-facing text (plain words, US grade 8 or below); ``parent``: the same texts
     for a parent or guardian, where they differ."""
@@ -693,6 +710,7 @@ class Advice:
     parent_note: Text
     sources: Sources
     parent: ParentWords | None = None
+    safety_nets: tuple[SafetyNet, ...] = ()
 
     def for_reader(self, audience: str) -> "Advice":
         """These texts as ``audience`` (``patient`` or ``parent``) reads them."""
@@ -1120,6 +1138,13 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, cid in enumerate(e.conditions):
             if cid not in rs.conditions:
                 yield ("expectations", i, "conditions", j), f"unknown condition '{cid}'"
+    for i, net in enumerate(rs.advice.safety_nets):
+        for j, cid in enumerate(net.conditions):
+            if cid not in rs.conditions:
+                yield ("advice", "safety_nets", i, "conditions", j), f"unknown condition '{cid}'"
+        for j, fid in enumerate(net.said_by):
+            if fid not in rs.health_factors:
+                yield ("advice", "safety_nets", i, "said_by", j), f"unknown health factor '{fid}'"
     for key in sorted(TEXT_IDS - set(rs.texts)):
         yield ("texts",), f"text '{key}' is missing (needleplan says it)"
     for key, wording in rs.texts.items():

@@ -85,7 +85,6 @@ TEXT_IDS: frozenset[str] = frozenset(
         "page.site_name.one",
         "page.site_name.both",
         "page.site_line",
-        "page.and",
         "page.lead_after",
         "page.check",
         "page.kept_safe",
