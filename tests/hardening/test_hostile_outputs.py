@@ -104,7 +104,9 @@ def test_disk_full_leaves_no_partial_file(runner, tmp_path: Path, monkeypatch) -
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:  # the disk fills up while p1's plan is being written
-        if "p1" in os.readlink(f"/proc/self/fd/{fd}"):
+        # the temporary is named ".p1.json.<random>.tmp": match its start, as the
+        # random part may itself hold "p1"
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith(".p1."):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 
