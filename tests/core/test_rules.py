@@ -106,6 +106,230 @@ def test_reference_problems_are_located(path: str, value: Any, message: str) -> 
     assert any(message in m for m in messages), messages
 
 
+_SHIPPED = _data()
+
+# Each broken reference, with the whole located message a clinic editing its rule set reads:
+# the dotted place of the wrong entry and the id that is wrong there.
+LOCATED_CASES = [
+    (
+        "health_factors.warfarin.settled_by",
+        ["nobody"],
+        "health_factors.warfarin.settled_by[0]: unknown health factor 'nobody'",
+    ),
+    (
+        "duration.advice_first",
+        {"nowhere": _SHIPPED["duration"]["advice_first"]["low_back_pain"]},
+        "duration.advice_first.nowhere: unknown condition 'nowhere'",
+    ),
+    ("severity.low_pain", _DELETE, "severity.low_pain: needed when not_indicated_max is above 0"),
+    (
+        "review.findings.emergency",
+        _DELETE,
+        "review.findings: the review's finding 'emergency' is missing",
+    ),
+    (
+        "review.texts.best_at_intake",
+        _DELETE,
+        "review.texts: the review's text 'best_at_intake' is missing",
+    ),
+    (
+        "review.texts.best_at_intake",
+        "best {",
+        "review.texts.best_at_intake: a placeholder is broken"
+        " (Single '{' encountered in format string): write {name}, and {{ for a brace",
+    ),
+    (
+        "review.findings.emergency.texts.clinician",
+        "{label} at }",
+        "review.findings.emergency.texts.clinician: a placeholder is broken"
+        " (Single '}' encountered in format string): write {name}, and {{ for a brace",
+    ),
+    (
+        "review.findings.notes.texts.parent.why",
+        "because {0}",
+        "review.findings.notes.texts.parent.why: placeholder '{0}' must be a plain name",
+    ),
+    (
+        "review.notes_events",
+        {**_SHIPPED["review"]["notes_events"], "nobody": "fainting"},
+        "review.notes_events.nobody: unknown note_words id 'nobody'",
+    ),
+    ("review.notes_events.fever", "chills", "review.notes_events.fever: unknown event 'chills'"),
+    ("review.notes_holds.0", "nobody", "review.notes_holds[0]: unknown note_words id 'nobody'"),
+    (
+        "review.spinal_pain_notes.0",
+        "nobody",
+        "review.spinal_pain_notes[0]: unknown note_words id 'nobody'",
+    ),
+    (
+        "review.spinal_with_notes.0",
+        "nobody",
+        "review.spinal_with_notes[0]: unknown note_words id 'nobody'",
+    ),
+    (
+        "review.notes_now",
+        {"nobody": _SHIPPED["review"]["notes_now"]["cauda_equina"]},
+        "review.notes_now.nobody: unknown note_words id 'nobody'",
+    ),
+    (
+        "advice.safety_nets.0.conditions",
+        ["nowhere"],
+        "advice.safety_nets[0].conditions[0]: unknown condition 'nowhere'",
+    ),
+    (
+        "advice.safety_nets.0.said_by",
+        ["nobody"],
+        "advice.safety_nets[0].said_by[0]: unknown health factor 'nobody'",
+    ),
+    (
+        "plan_rules.new_pain_over_50.by_condition",
+        {"nowhere": "new_headache_over_50"},
+        "plan_rules.new_pain_over_50.by_condition.nowhere: unknown condition 'nowhere'",
+    ),
+    (
+        "plan_rules.new_pain_over_50.by_condition",
+        {"tension_type_headache": "nobody"},
+        "plan_rules.new_pain_over_50.by_condition: unknown health factor 'nobody'",
+    ),
+    (
+        "plan_rules.new_pain_over_50.factor",
+        "nobody",
+        "plan_rules.new_pain_over_50.factor: unknown health factor 'nobody'",
+    ),
+    (
+        "plan_rules.fresh_pain.factor",
+        "nobody",
+        "plan_rules.fresh_pain.factor: unknown health factor 'nobody'",
+    ),
+    (
+        "note_words",
+        [*_SHIPPED["note_words"], _SHIPPED["note_words"][0]],
+        f"note_words[{len(_SHIPPED['note_words'])}].id: 'breathlessness' is already a trigger's id",
+    ),
+    ("note_words.0.together", [["nobody"]], "note_words[0].together[0]: unknown trigger 'nobody'"),
+    ("note_words.0.replaces", ["nobody"], "note_words[0].replaces[0]: unknown trigger 'nobody'"),
+    (
+        "note_words.0.unless",
+        ["(short breath"],
+        "note_words[0].unless[0]: '(short breath': a choice is written (a|b) with no space inside",
+    ),
+    (
+        "note_context.negated_before.0",
+        "no ~~~",
+        "note_context.negated_before[0]: 'no ~~~':"
+        " '~~~' holds a character that is never part of a word",
+    ),
+    (
+        "screening.questions",
+        {
+            **_SHIPPED["screening"]["questions"],
+            "smoker": _SHIPPED["screening"]["questions"]["fever"],
+        },
+        "screening.questions.smoker: 'smoker' is not a red-flag health factor",
+    ),
+    ("screening.always.0", "nobody", "screening.always[0]: unknown screening question 'nobody'"),
+    (
+        "screening.regions.low_back.questions.0",
+        "nobody",
+        "screening.regions.low_back.questions[0]: unknown screening question 'nobody'",
+    ),
+    (
+        "screening.note_questions.chest_pain.0",
+        "smoker",
+        "screening.note_questions.chest_pain[0]: 'smoker' is not a red flag",
+    ),
+    (
+        "screening.combinations.0.groups.0.0",
+        "smoker",
+        "screening.combinations[0].groups[0][0]: 'smoker' is not a red flag",
+    ),
+    (
+        "screening.referrals",
+        {
+            **_SHIPPED["screening"]["referrals"],
+            "smoker": _SHIPPED["screening"]["referrals"]["hot_swollen_joint"],
+        },
+        "screening.referrals.smoker: 'smoker' is not a red flag",
+    ),
+    (
+        "screening.page_reasons",
+        {**_SHIPPED["screening"]["page_reasons"], "smoker": "Smoking."},
+        "screening.page_reasons.smoker: 'smoker' is not a red flag",
+    ),
+    (
+        "screening.tiers.soon",
+        _DELETE,
+        "screening.tiers: the words of the 'soon' referral are missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    LOCATED_CASES,
+    ids=[c[0] + ":" + c[2].split(": ", 1)[1][:24] for c in LOCATED_CASES],
+)
+def test_broken_reference_is_named_where_it_is(path: str, value: Any, message: str) -> None:
+    assert message in _problems(_mutate(path, value))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "flag.place_missing",
+            _DELETE,
+            "texts: text 'flag.place_missing' is missing (needleplan says it)",
+        ),
+        (
+            "flag.place_missing",
+            "{site",
+            "texts.flag.place_missing: a placeholder is broken"
+            " (expected '}' before end of string): write {name}, and {{ for a brace",
+        ),
+        (
+            "plan_rules.no_pain.told",
+            {"text": "No pain now.", "parent": "{0} has no pain."},
+            "texts.plan_rules.no_pain.told: placeholder '{0}' must be a plain name",
+        ),
+    ],
+)
+def test_broken_text_is_named_by_its_id(key: str, value: Any, message: str) -> None:
+    data = _data()  # the text ids hold dots: not a path for _mutate
+    if value is _DELETE:
+        del data["texts"][key]
+    else:
+        data["texts"][key] = value
+    assert message in _problems(data)
+
+
+def test_a_rule_set_without_a_screening_section_loads() -> None:
+    assert rules_from_data(_mutate("screening", _DELETE)).screening is None
+
+
+def test_a_parents_page_takes_the_patients_words_it_does_not_replace() -> None:
+    from needleplan.rules import FindingTexts, PageWords
+
+    words = FindingTexts(
+        "clinician line",
+        patient=PageWords("Stop", "Your pain is worse.", "It went up by 3."),
+        parent=PageWords(lead="Your child's pain is worse."),
+    )
+    assert words.page("patient") == words.patient
+    assert words.page("parent") == PageWords(
+        "Stop", "Your child's pain is worse.", "It went up by 3."
+    )
+
+
+def test_a_site_without_plain_words_has_no_label_for_the_page() -> None:
+    data = _mutate("sites.upper_trapezius.parent_label", _DELETE)
+    site = rules_from_data(data).sites["upper_trapezius"]
+    assert site.label_for("parent", "left") == "the top of your left shoulder"
+    assert site.label_for("patient", "both") == "the top of your left and right shoulder"
+    del data["sites"]["upper_trapezius"]["patient_label"]
+    assert rules_from_data(data).sites["upper_trapezius"].label_for("patient", "left") == ""
+
+
 def test_duplicate_source_id() -> None:
     data = _data()
     data["sources"].append(dict(data["sources"][0]))
