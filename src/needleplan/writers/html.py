@@ -9,7 +9,7 @@ nothing to install); an emergency sheet has no chart.
 
 Without clinic settings the page has a "Clinic / Phone" line to fill in by hand;
 with them, the clinic's phone number fills every ``{clinic_phone}`` in the
-rule set's texts (see :func:`needleplan.writers.markdown.fill_contact`). The
+rule set's texts (see :func:`needleplan.writers.markdown.handout`). The
 page prints its own footer (``@page`` margin boxes): the browser's headers and
 footers are best turned off when printing.
 """
