@@ -16,16 +16,17 @@ from pathlib import Path
 
 import pytest
 
+from needleplan.results import Plan
+from needleplan.writers.markdown import long_date
 from tests.writers.test_handout import (
-    CALL_999,
     CASES,
     CLINIC,
-    DATES,
-    LUNG_MESSAGE,
-    Stand,
-    _shipped,
+    emergency_review,
     hostile,
     render,
+    section,
+    shipped,
+    shown,
 )
 
 BROWSER_TIMEOUT = 90
@@ -123,29 +124,31 @@ def print_pdf(tools: tuple[str, str, str], tmp: Path, name: str, doc: str) -> Pr
 def test_each_handout_prints_on_one_or_two_pages(
     tools: tuple[str, str, str], tmp_path: Path, case: str
 ) -> None:
-    plan = CASES[case]()
-    printed = print_pdf(tools, tmp_path, case, render("html", plan))
+    result = CASES[case]()
+    printed = print_pdf(tools, tmp_path, case, render("html", result))
     assert 1 <= printed.pages <= 2, printed.pages
     assert_no_page_mostly_blank(printed, case)
     assert "Page 1 of" in printed.flat  # the page's own footer
     assert CLINIC["name"] in printed.flat
     assert CLINIC["phone"] in printed.flat
     assert "Name: ____" in printed.flat
-    assert _one_line(plan["advice"]["title"]) in printed.flat
+    assert _one_line(result.advice.title) in printed.flat
     assert printed.flat.count("does not diagnose") == 1
-    for section in plan["advice"]["sections"]:
-        assert _one_line(section["heading"]) in printed.flat
-    if "schedule" in plan:
-        for date in DATES:
-            assert date in printed.flat
+    for part in result.advice.sections:
+        assert _one_line(part.heading) in printed.flat
+    if isinstance(result, Plan) and result.schedule:
+        for s in result.schedule:
+            assert long_date(s.date) in printed.flat
         assert "check-in" in printed.flat
     if case.startswith("needle") or case == "child":
-        assert _one_line(CALL_999) in printed.flat
-        assert "When to get help" in printed.flat
+        warnings = section(result, "warning_signs")
+        assert _one_line(shown(warnings.items[0])) in printed.flat
+        assert warnings.heading in printed.flat
     if case == "needle_with_caution":
-        assert _one_line(LUNG_MESSAGE) in printed.flat
+        for item in section(result, "site_care").items:
+            assert _one_line(item) in printed.flat
     if case.startswith("refer"):
-        assert "Where to go and how soon" in printed.flat
+        assert section(result, "where_to_go").heading in printed.flat
         assert "check-in" not in printed.flat
 
 
@@ -155,7 +158,7 @@ def test_several_plans_print_each_on_its_own_page(
     names = ["needle", "refer_emergency", "do_not_needle"]
     printed = print_pdf(tools, tmp_path, "many", render("html", *(CASES[n]() for n in names)))
     pages = printed.text.split("\f")
-    titles = [CASES[n]()["advice"]["title"] for n in names]
+    titles = [CASES[n]().advice.title for n in names]
     starts = [next(i for i, p in enumerate(pages) if t in _one_line(p)) for t in titles]
     assert starts == sorted(set(starts)), "each plan starts a new page"
     assert printed.pages <= 2 * len(names)
@@ -174,12 +177,12 @@ def test_review_prints_with_its_chart(tools: tuple[str, str, str], tmp_path: Pat
 def test_an_emergency_sheet_prints_what_to_do_first_and_no_chart(
     tools: tuple[str, str, str], tmp_path: Path
 ) -> None:
-    from tests.writers.test_paper import _emergency_review
-
-    printed = print_pdf(tools, tmp_path, "emergency", render("html", _emergency_review()))
+    result = emergency_review()
+    printed = print_pdf(tools, tmp_path, "emergency", render("html", result))
     assert printed.pages == 1
-    assert "What to do now" in printed.flat
-    assert printed.flat.index("What to do now") < printed.flat.index("pain scores")
+    now = section(result, "where_to_go").heading
+    assert now in printed.flat
+    assert printed.flat.index(now) < printed.flat.index("pain scores")
     assert "Real change:" not in printed.flat and "Pain (0-10)" not in printed.flat
 
 
@@ -193,7 +196,7 @@ def test_without_settings_the_printed_page_has_lines_to_fill_in(
 
 @pytest.mark.parametrize("make", [hostile])
 def test_script_and_links_from_a_profile_stay_inert(
-    tools: tuple[str, str, str], tmp_path: Path, make: Callable[[], Stand]
+    tools: tuple[str, str, str], tmp_path: Path, make: Callable[[], Plan]
 ) -> None:
     printed = print_pdf(tools, tmp_path, "hostile", render("html", make()))
     # printed as text, so the browser neither ran nor hid them
@@ -207,13 +210,10 @@ def test_script_and_links_from_a_profile_stay_inert(
 def test_shipped_examples_print_on_one_or_two_pages(
     tools: tuple[str, str, str], tmp_path: Path
 ) -> None:
-    plans, why = _shipped()
-    if not plans:
-        pytest.skip(why)
-    for data in plans:
-        name = Path(data["source"] or "stdin").stem
-        printed = print_pdf(tools, tmp_path, name, render("html", Stand(data)))
+    for result in shipped():
+        name = Path(result.source or "stdin").stem
+        printed = print_pdf(tools, tmp_path, name, render("html", result))
         assert 1 <= printed.pages <= 2, (name, printed.pages)
         assert_no_page_mostly_blank(printed, name)
         assert CLINIC["name"] in printed.flat, name
-        assert _one_line(data["advice"]["title"]) in printed.flat, name
+        assert _one_line(result.advice.title) in printed.flat, name

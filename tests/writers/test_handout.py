@@ -1,16 +1,17 @@
 """The patient's page (``--format markdown`` and ``--format html``).
 
-The writers read only ``to_dict()``; the fixtures below follow the plan and
-review shapes of the team contract, one per decision, so the handout is tested
-whatever the planner says today. When the planner's plans carry ``advice``, the
-shipped examples are checked the same way.
+The writers read the typed ``Plan`` and ``Review``; the cases below are real plans
+of the shipped examples, one per decision, and a real review. Where a test needs a
+page the examples do not give (a repeated warning, hostile text, another pain
+line), it changes a real plan with ``dataclasses.replace``.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import json
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -21,304 +22,102 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from needleplan import load_profile, load_rules, plan
+from needleplan import review as review_of
 from needleplan.errors import inert
+from needleplan.results import AdviceSection, Change, Plan, Review
 from needleplan.vocab import FORMATS
 from needleplan.writers import get_writer
-from needleplan.writers.markdown import md_text
+from needleplan.writers.markdown import PHONE_PLACEHOLDER, long_date, md_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANS = ROOT / "plans"
+RULES = load_rules()
 CLINIC = {
     "name": "Harbour Street Physiotherapy",
     "phone": "01632 960 123",
     "address": "12 Harbour Street, Portsmouth PO1 2AB",
 }
-DISCLAIMER = (
-    "This sheet helps your therapist. It does not replace their advice, and it does not "
-    "diagnose. Ask your therapist if you have any questions."
-)
-RULES = {"name": "needleplan-default", "version": "2", "sha256": "0" * 64}
-LUNG_MESSAGE = (
-    "The muscle at the top of your shoulder lies over the top of your lung. "
-    "In rare cases a needle here can cause a collapsed lung. Your therapist will "
-    "keep the needle short and angle it away from your chest."
-)
-CALL_999 = (
-    "Call emergency services (999 or 911) at once if you are short of breath or have "
-    "chest pain in the first 2 days."
-)
-SCHEDULE = [
-    {"session": 1, "date": "2026-12-01", "reassess": False},
-    {"session": 2, "date": "2026-12-03", "reassess": True},
-    {"session": 3, "date": "2026-12-08", "reassess": False},
-    {"session": 4, "date": "2026-12-10", "reassess": False},
-]
-DATES = ["Tuesday 1 December 2026", "Thursday 3 December 2026", "Thursday 10 December 2026"]
 #: the ids a handout must never show (the decisions and section ids among them)
 RAW_ID = re.compile(r"^[a-z]+_[a-z_]+$")
 
-
-class Stand(dict[str, Any]):
-    """A stand-in for Plan and Review: all a writer may use is ``to_dict()``."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return copy.deepcopy(dict(self))
+Result = Plan | Review
 
 
-def _section(sid: str, heading: str, *items: str) -> dict[str, Any]:
-    return {"id": sid, "heading": heading, "items": list(items)}
+def example(name: str) -> Plan:
+    """The plan of a shipped example."""
+    path = PLANS / f"{name}.yaml"
+    return plan(load_profile(path, RULES), RULES, source=f"plans/{name}.yaml")
 
 
-NEEDLING_SECTIONS = [
-    _section(
-        "your_sessions",
-        "Your sessions",
-        "You will have 4 sessions, 2 each week.",
-        "At session 2 your therapist will check how you are doing. The plan may change then.",
-    ),
-    _section(
-        "what_to_expect",
-        "What to expect",
-        "Some people feel better straight away, but many do not. It can take a few sessions.",
-        "The spot where the needle went in is often sore for a day or two.",
-        "A small bruise or a drop of blood happens after about 1 in 8 treatments.",
-        "You may feel faint or light-headed during a session, or sleepy after it. "
-        "Tell your therapist, and lie down until it passes.",
-    ),
-    _section(
-        "aftercare",
-        "After each session",
-        "Keep moving gently. Stay active.",
-        "Do the home exercises your therapist gave you.",
-    ),
-    _section(
-        "warning_signs",
-        "When to get help",
-        CALL_999,
-        "Call your therapist if the skin where a needle went in gets red, hot or swollen, "
-        "or if you get a fever.",
-    ),
-]
+def needle() -> Plan:
+    return example("hip-lateral")
 
 
-def _plan(decision: str, **over: Any) -> Stand:
-    needling = decision in ("needle", "needle_with_caution")
-    data: dict[str, Any] = {
-        "source": f"plans/{decision}.yaml",
-        "patient": "P-0042",
-        "condition": "neck_pain",
-        "condition_label": "Neck pain",
-        "decision": decision,
-        "urgency": "none",
-        "sessions": {"suggested": 4, "low": 2, "high": 6}
-        if needling
-        else dict.fromkeys(("suggested", "low", "high"), 0),
-        "course": {"initial_block": 4, "reassess_after": 2, "ceiling": 6}
-        if needling
-        else dict.fromkeys(("initial_block", "reassess_after", "ceiling"), 0),
-        "cadence": {"per_week": 2, "weeks": 2} if needling else {"per_week": 0, "weeks": 0},
-        "reassess_after": 2 if needling else 0,
-        "sites": [],
-        "unchecked": [],
-        "flags": [],
-        "warnings": [],
-        "companions": [
-            {
-                "id": "strengthening",
-                "label": "Strengthening",
-                "reason": "exercise was part of the trials",
-                "source": "Fernández-de-las-Peñas 2021",
-                "patient_text": "Exercises that slowly make your muscles stronger.",
-            }
-        ],
-        "expectations": ["clinician-facing line"],
-        "rationale": [],
-        "bands": {"severity": "moderate", "duration": "chronic"},
-        "audience": "patient",
-        "advice": {
-            "title": "Your dry needling plan",
-            "lead": "Your therapist suggests a short course of dry needling with exercise.",
-            "sections": copy.deepcopy(NEEDLING_SECTIONS),
-        },
-        "disclaimer": DISCLAIMER,
-        "rules": RULES,
-    }
-    if needling:
-        data["schedule"] = copy.deepcopy(SCHEDULE)
-    data.update(over)
-    return Stand(data)
+def needle_with_caution() -> Plan:
+    return example("neck-lung-field")
 
 
-def needle() -> Stand:
-    return _plan("needle")
+def refer(urgency: str = "emergency") -> Plan:
+    return example({"emergency": "back-red-flag", "same_day": "refer-same-day"}[urgency])
 
 
-def needle_with_caution() -> Stand:
-    plan = _plan(
-        "needle_with_caution",
-        sites=[
-            {
-                "id": "upper_trapezius",
-                "label": "Upper trapezius",
-                "side": "right",
-                "verdict": "caution",
-                "reasons": [
-                    {
-                        "flag": "lung_field",
-                        "message": "lung field: pneumothorax risk; use a perpendicular pincer grip",
-                        "patient_message": LUNG_MESSAGE,
-                        "source": "Boyce 2020, IJSPT 15:103",
-                    }
-                ],
-            }
-        ],
-    )
-    sections = plan["advice"]["sections"]
-    care = _section("site_care", "Where the needles go", LUNG_MESSAGE)
-    sections.insert(2, care)
-    # the same warning given twice by the advice still prints once
-    sections[-1]["items"].append(CALL_999)
-    return plan
+def child() -> Plan:
+    return example("patellofemoral-teen")
 
 
-def do_not_needle() -> Stand:
-    return _plan(
-        "do_not_needle",
-        advice={
-            "title": "Other ways to ease your pain",
-            "lead": "Needling is not safe for you right now. Other care can still help.",
-            "sections": [
-                _section(
-                    "other_therapies",
-                    "What can help",
-                    "Exercises that slowly make your muscles stronger.",
-                    "Hands-on care from your therapist to ease stiff joints.",
-                ),
-                _section(
-                    "when_to_reconsider",
-                    "When to ask again",
-                    "Ask your therapist again if your health changes.",
-                ),
-            ],
-        },
-    )
+def review() -> Review:
+    """The review of a responder, on the day of the last session."""
+    path = PLANS / "review-responder.yaml"
+    profile = load_profile(path, RULES)
+    return review_of(profile, RULES, profile.log[-1].date, source="plans/review-responder.yaml")
 
 
-def not_indicated() -> Stand:
-    return _plan(
-        "not_indicated",
-        advice={
-            "title": "Other ways to help you heal",
-            "lead": "Your injury is new. Needling is not the right care for it now.",
-            "sections": [
-                _section(
-                    "other_therapies",
-                    "What can help",
-                    "Rest the sore part for a few days, then start to move it gently.",
-                    "Your therapist will show you safe exercises.",
-                ),
-                _section(
-                    "when_to_reconsider",
-                    "When to ask again",
-                    "Ask your therapist again in 4 to 6 weeks if you still have pain.",
-                ),
-            ],
-        },
-    )
+def emergency_review() -> Review:
+    """A review whose latest session logged breathlessness: get emergency help now."""
+    path = ROOT / "tests" / "cases" / "review" / "order-breathlessness-then-infection.yaml"
+    profile = load_profile(path, RULES)
+    result = review_of(profile, RULES, profile.log[-1].date)
+    assert result.verdict == "emergency"
+    return result
 
 
-def refer(urgency: str = "emergency") -> Stand:
-    go = {
-        "emergency": "Go to the emergency department now. Do not wait. Do not drive yourself.",
-        "same_day": "See a doctor today. Call your doctor's office or go to urgent care.",
-    }[urgency]
-    return _plan(
-        "refer",
-        urgency=urgency,
-        flags=[
-            {
-                "id": "cauda_equina_signs",
-                "level": "red_flag",
-                "label": "Cauda equina signs",
-                "message": "possible cauda equina syndrome: emergency referral",
-                "patient_message": "",
-                "source": "Finucane 2020, JOSPT 50:350",
-                "urgency": urgency,
-            }
-        ],
-        advice={
-            "title": "You need a medical check first",
-            "lead": "Some of your signs need a doctor to look at them. No needling is planned.",
-            "sections": [
-                _section("where_to_go", "Where to go and how soon", go),
-                _section(
-                    "watch_for",
-                    "What to watch for",
-                    "Call emergency services if you cannot pass urine, or if your legs get weak.",
-                ),
-            ],
-        },
-    )
-
-
-def child() -> Stand:
-    plan = _plan("needle", audience="parent", patient="P-0107")
-    plan["advice"]["title"] = "Your child's dry needling plan"
-    plan["advice"]["lead"] = "The therapist suggests a short course of needling with exercise."
-    return plan
-
-
-def review() -> Stand:
-    return Stand(
-        {
-            "source": "plans/neck-log.yaml",
-            "patient": "P-0042",
-            "condition": "neck_pain",
-            "condition_label": "Neck pain",
-            "verdict": "continue",
-            "urgency": "none",
-            "sessions_done": 3,
-            "baseline_nrs": 7,
-            "latest_nrs": 4,
-            "change": {"points": -3, "percent": -42.9, "meaningful": True, "worse": False},
-            "next": {"sessions": 1, "reassess_after": 4, "avoid_sites": [], "actions": []},
-            "ceiling": 6,
-            "progress_note_due": False,
-            "trajectory": [
-                {"session": 1, "date": "2026-12-01", "nrs": 7, "groc": None, "events": []},
-                {"session": 2, "date": "2026-12-03", "nrs": 6, "groc": 1, "events": []},
-                {"session": 3, "date": "2026-12-08", "nrs": 4, "groc": 3, "events": ["bruise"]},
-            ],
-            "rationale": [],
-            "advice": {
-                "title": "How your course is going",
-                "lead": "Your pain went from 7 to 4. That is a real improvement.",
-                "sections": [
-                    _section(
-                        "next_steps",
-                        "What happens next",
-                        "You will have 1 more session, then your therapist will check again.",
-                    ),
-                    _section("warning_signs", "When to get help", CALL_999),
-                ],
-            },
-            "disclaimer": DISCLAIMER,
-            "rules": RULES,
-        }
-    )
-
-
-CASES = {
+CASES: dict[str, Callable[[], Result]] = {
     "needle": needle,
     "needle_with_caution": needle_with_caution,
-    "do_not_needle": do_not_needle,
-    "not_indicated": not_indicated,
+    "check_first": lambda: example("screen-not-finished"),
+    "do_not_needle": lambda: example("knee-oa-lymphoedema"),
+    "not_indicated": lambda: example("fresh-injury"),
     "refer_emergency": refer,
     "refer_same_day": lambda: refer("same_day"),
     "child": child,
     "review": review,
 }
-NEEDLING_WORDS = ("needle went in", "needles go", "bruise", "drop of blood", "sore for a day")
+NEEDLING_WORDS = ("needle went in", "needles went in", "bruise", "drop of blood", "Soreness")
+
+
+def section(result: Result, sid: str) -> AdviceSection:
+    return next(s for s in result.advice.sections if s.id == sid)
+
+
+def shown(item: str, phone: str = CLINIC["phone"]) -> str:
+    """An advice item as the page shows it: one line, the clinic's phone filled in."""
+    return " ".join(item.split()).replace(PHONE_PLACEHOLDER, phone)
+
+
+def with_sections(result: Result, *sections: AdviceSection) -> Any:
+    """``result`` with its patient's page given these sections."""
+    advice = dataclasses.replace(result.advice, sections=sections)
+    return dataclasses.replace(result, advice=advice)
+
+
+def warned_twice() -> Plan:
+    """The lung-field plan with its first warning sign given again at the end."""
+    result = needle_with_caution()
+    warning = section(result, "warning_signs").items[0]
+    extra = AdviceSection("again", "Again", (warning,))
+    return with_sections(result, *result.advice.sections, extra)
+
 
 HOSTILE = (
     "P-9<script>alert(1)</script>\n# Heading\n===\n- item\n1. one\n"
@@ -326,12 +125,13 @@ HOSTILE = (
 )
 
 
-def hostile() -> Stand:
-    plan = needle_with_caution()
-    plan["patient"] = HOSTILE
-    plan["advice"]["sections"][0]["items"].append("Your notes: " + HOSTILE)
-    plan["advice"]["lead"] = HOSTILE
-    return plan
+def hostile() -> Plan:
+    """A plan whose patient reference, lead and first section carry markup and script."""
+    result = needle_with_caution()
+    first, *rest = result.advice.sections
+    first = dataclasses.replace(first, items=(*first.items, "Your notes: " + HOSTILE))
+    advice = dataclasses.replace(result.advice, lead=HOSTILE, sections=(first, *rest))
+    return dataclasses.replace(result, patient=HOSTILE, advice=advice)
 
 
 # -- reading a handout back -------------------------------------------------------------
@@ -371,7 +171,7 @@ def page(doc: str) -> _Page:
     return parser
 
 
-def render(fmt: str, *plans: Stand, clinic: Any = CLINIC) -> str:
+def render(fmt: str, *plans: Result, clinic: Any = CLINIC) -> str:
     writer = get_writer(fmt, clinic=clinic)
     return writer.document(list(plans), many=len(plans) > 1)
 
@@ -399,6 +199,10 @@ def visible(fmt: str, doc: str) -> str:
     return visible_html(doc) if fmt == "html" else visible_md(doc)
 
 
+def lines_of(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines()]
+
+
 # -- the tests ----------------------------------------------------------------------------
 
 
@@ -410,16 +214,18 @@ def test_every_format_has_its_writer() -> None:
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_sections_in_order_with_their_titles(fmt: str, case: str) -> None:
-    plan = CASES[case]()
-    text = visible(fmt, render(fmt, plan))
-    advice = plan["advice"]
-    assert advice["title"] in text
-    assert advice["lead"] in text
-    at = [text.index(s["heading"]) for s in advice["sections"]]
+    result = CASES[case]()
+    text = visible(fmt, render(fmt, result))
+    advice = result.advice
+    assert shown(advice.title) in text
+    assert shown(advice.lead) in text
+    # where to go comes first; the others in the advice's order
+    order = sorted(advice.sections, key=lambda s: s.id != "where_to_go")
+    at = [lines_of(text).index(s.heading) for s in order]
     assert at == sorted(at), "sections print in the advice's order"
-    for section in advice["sections"]:
-        for item in section["items"]:
-            assert item in text
+    for part in advice.sections:
+        for item in part.items:
+            assert shown(item) in text
 
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
@@ -427,13 +233,17 @@ def test_sections_in_order_with_their_titles(fmt: str, case: str) -> None:
 def test_a_referral_sheet_says_where_to_go_and_has_no_needling_leaflet(
     fmt: str, urgency: str
 ) -> None:
-    text = visible(fmt, render(fmt, refer(urgency)))
-    assert "You need a medical check first" in text
+    result = refer(urgency)
+    text = visible(fmt, render(fmt, result))
+    assert shown(result.advice.title) in text
     assert "dry needling plan" not in text
-    where = text.index("Where to go and how soon")
-    assert where < text.index("What to watch for")
+    where = section(result, "where_to_go")
+    assert lines_of(text).index(where.heading) < lines_of(text).index(
+        section(result, "watch_for").heading
+    )
+    assert all(shown(item) in text for item in where.items)
     if urgency == "emergency":
-        assert "emergency department now" in text
+        assert "emergency department" in text
     else:
         assert "See a doctor today" in text
     for word in (*NEEDLING_WORDS, "Session 1", "check-in", "collapsed lung"):
@@ -443,44 +253,55 @@ def test_a_referral_sheet_says_where_to_go_and_has_no_needling_leaflet(
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
 @pytest.mark.parametrize("case", ["do_not_needle", "not_indicated"])
 def test_no_needling_gives_other_therapies_only(fmt: str, case: str) -> None:
-    text = visible(fmt, render(fmt, CASES[case]()))
-    assert "What can help" in text
-    assert "When to ask again" in text
+    result = CASES[case]()
+    text = visible(fmt, render(fmt, result))
+    assert section(result, "other_therapies").heading in lines_of(text)
     for word in (*NEEDLING_WORDS, "Session 1", "check-in", "collapsed lung", "When to get help"):
         assert word not in text, word
 
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
 def test_needling_sheet_has_dated_schedule_and_check_in(fmt: str) -> None:
-    doc = render(fmt, needle())
-    text = visible(fmt, doc)
-    for date in DATES:
+    result = needle()
+    assert result.schedule
+    text = visible(fmt, render(fmt, result))
+    dates = [long_date(s.date) for s in result.schedule]
+    (check_in,) = [long_date(s.date) for s in result.schedule if s.reassess]
+    for date in dates:
         assert date in text
     assert text.count("check-in") == 1
     # the schedule sits under "Your sessions", before "What to expect"
-    assert text.index("Your sessions") < text.index(DATES[0]) < text.index("What to expect")
+    assert text.index("Your sessions") < text.index(dates[0]) < text.index("What to expect")
     check_in_line = next(line for line in text.splitlines() if "check-in" in line)
-    assert "Thursday 3 December 2026" in check_in_line
-    assert "emergency services" in text
+    assert check_in in check_in_line
+    assert shown(section(result, "warning_signs").items[0]) in text
+    for word in NEEDLING_WORDS:  # what the sheets without needling must not say
+        assert word in text, word
 
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
-def test_lung_field_caution_names_a_collapsed_lung_once(fmt: str) -> None:
-    text = visible(fmt, render(fmt, needle_with_caution()))
-    assert text.count("collapsed lung") == 1
-    assert text.count(CALL_999) == 1
+def test_lung_field_caution_and_a_repeated_warning_print_once(fmt: str) -> None:
+    result = warned_twice()
+    text = visible(fmt, render(fmt, result))
+    assert section(result, "site_care").items  # the lung-field care, said once
+    for part in result.advice.sections:
+        for item in part.items:
+            assert text.count(shown(item)) == 1, item
+    assert "Again" not in lines_of(text)  # a section left with nothing new is dropped
 
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_disclaimer_and_each_warning_once(fmt: str, case: str) -> None:
-    plan = CASES[case]()
-    text = visible(fmt, render(fmt, plan))
-    assert text.count("does not diagnose") == 1
-    assert text.rstrip().endswith("any questions."), "the disclaimer closes the page"
-    for section in plan["advice"]["sections"]:
-        for item in section["items"]:
-            assert text.count(item) == 1, item
+    result = CASES[case]()
+    text = visible(fmt, render(fmt, result))
+    disclaimer = shown(result.disclaimer)
+    assert text.count(disclaimer) == 1
+    assert text.rstrip().endswith(disclaimer), "the disclaimer closes the page"
+    lead = shown(result.advice.lead)  # an emergency's lead is its first call to action too
+    for part in result.advice.sections:
+        for item in part.items:
+            assert text.count(shown(item)) == 1 + lead.count(shown(item)), item
 
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
@@ -501,17 +322,18 @@ def test_reads_at_grade_8_or_below(fmt: str, case: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
 def test_clinic_header_name_line_and_small_ref(fmt: str) -> None:
-    doc = render(fmt, needle())
+    result = needle()
+    doc = render(fmt, result)
     text = visible(fmt, doc)
     for value in CLINIC.values():
         assert value in text
-    assert text.index(CLINIC["name"]) < text.index("Your dry needling plan")
+    assert text.index(CLINIC["name"]) < text.index(result.advice.title)
     assert re.search(r"Name: _{10,}", text)
-    assert "Ref: P-0042" in text
+    assert f"Ref: {result.patient}" in text
     assert "Plan for" not in text
     assert not re.search(r"20\d\d-\d\d-\d\d", text), "no ISO dates, no date of printing"
     if fmt == "html":
-        assert '<div class="ref">Ref: P-0042</div>' in doc
+        assert f'<div class="ref">Ref: {result.patient}</div>' in doc
 
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
@@ -583,25 +405,32 @@ def _svgs(doc: str) -> list[dict[str, str | None]]:
     return [attrs for tag, attrs in page(doc).tags if tag == "svg"]
 
 
-def test_review_sheet_has_the_chart_inline_with_alt_text() -> None:
-    doc = render("html", review())
+@pytest.mark.parametrize("line", ["given", "none"])
+def test_review_sheet_has_the_chart_inline_with_alt_text(line: str) -> None:
+    result = review()
+    assert (result.baseline_nrs, result.mcid_line) == (7, 5)
+    if line == "none":  # a fall of 2 points or 30%, whichever comes first: 5 again
+        result = dataclasses.replace(result, mcid_line=None)
+    last = result.trajectory[-1]
+    doc = render("html", result)
     (svg,) = _svgs(doc)
     assert svg["role"] == "img"
     alt = svg["aria-label"] or ""
     assert "Chart of your pain scores" in alt
     assert "At the start your pain was 7" in alt
-    assert "At session 3 it was 4" in alt
+    assert f"At session {last.session} it was {last.nrs}" in alt
     assert "real improvement" in alt
-    assert "5 or lower" in alt  # a fall of 2 points or 30%, whichever comes first
+    assert "5 or lower" in alt
     assert f"<title>{alt}</title>" in doc.replace("&#39;", "'")
-    assert doc == render("html", review()), "the same log gives the same bytes"
+    assert doc == render("html", result), "the same log gives the same bytes"
 
 
 def test_review_chart_shows_baseline_and_the_texts_target() -> None:
     from needleplan.writers.html import CHART_HEIGHT, chart_view
 
-    view = chart_view(review()["trajectory"], 7, 5)
-    assert [t["label"] for t in view["xticks"]] == [1, 2, 3]
+    scores = review().trajectory
+    view = chart_view(scores, 7, 5)
+    assert [t["label"] for t in view["xticks"]] == [s.session for s in scores]
     assert [t["label"] for t in view["yticks"]] == [0, 2, 4, 6, 8, 10]
     top, bottom = view["top"], view["bottom"]
     assert 0 < top < bottom < CHART_HEIGHT
@@ -614,35 +443,40 @@ def test_review_chart_shows_baseline_and_the_texts_target() -> None:
         view["baseline_y"],
         *(d["y"] for d in view["dots"][1:]),
     ]
-    assert [round(level(d["y"])) for d in view["dots"]] == [7, 6, 4]
+    assert [round(level(d["y"])) for d in view["dots"]] == [s.nrs for s in scores]
+    assert scores[0].nrs == 7
 
 
 def test_review_markdown_lists_the_scores_in_words() -> None:
-    text = visible_md(render("markdown", review()))
+    result = review()
+    text = visible_md(render("markdown", result))
     assert "Your pain scores" in text
-    assert "Session 3 (Tuesday 8 December 2026): 4 out of 10" in text
+    for s in result.trajectory:
+        assert f"Session {s.session} ({long_date(s.date)}): {s.nrs} out of 10" in text
     assert "real improvement" in text
 
 
 def test_review_uses_the_reviews_own_line_when_given() -> None:
-    given = review()
-    given["mcid_line"] = 4.5
+    given = dataclasses.replace(review(), mcid_line=4.5)
     assert "A real change means a score of 4 or lower." in visible_html(render("html", given))
 
 
 def test_review_with_a_low_baseline_uses_thirty_percent() -> None:
-    low = review()
-    low["baseline_nrs"] = 3
-    low["trajectory"] = [
-        {"session": 1, "date": "2026-12-01", "nrs": 3, "groc": None, "events": []},
-        {"session": 2, "date": "2026-12-03", "nrs": None, "groc": None, "events": []},
-    ]
-    low["change"] = {"points": 0, "percent": 0.0, "meaningful": False, "worse": False}
+    real = review()
+    first, second = real.trajectory[:2]
+    low = dataclasses.replace(
+        real,
+        baseline_nrs=3,
+        latest_nrs=3,
+        mcid_line=None,
+        trajectory=(dataclasses.replace(first, nrs=3), dataclasses.replace(second, nrs=3)),
+        change=Change(points=0, percent=0.0, meaningful=False, worse=False),
+    )
     doc = render("html", low)
     assert "A real change means a score of 2 or lower." in visible_html(doc)  # 30% of 3
     assert "not yet a real change" in visible_html(doc)
     md = visible_md(render("markdown", low))
-    assert "Session 2 (Thursday 3 December 2026): not recorded" in md
+    assert f"Session 2 ({long_date(second.date)}): 3 out of 10" in md
 
 
 # -- text from a profile stays text -------------------------------------------------------
@@ -709,37 +543,22 @@ def test_md_text_is_always_one_plain_paragraph(text: str) -> None:
     assert visible_md(escaped).strip() == inert(re.sub(r"\s+", " ", text).strip())
 
 
-# -- the planner's own plans, once they carry advice --------------------------------------
+# -- the planner's own plans ---------------------------------------------------------------
 
 
-def _shipped() -> tuple[list[dict[str, Any]], str]:
-    """The shipped examples' plans as JSON, or why they cannot be checked yet."""
-    import needleplan
-
-    try:
-        rules = needleplan.load_rules()
-        found = [
-            needleplan.plan(needleplan.load_profile(path, rules), rules).to_dict()
-            for path in sorted(PLANS.glob("*.yaml"))
-        ]
-    except Exception as exc:  # the planner is being reworked: report, do not fail here
-        return [], f"the shipped examples do not plan: {exc!r:.200}"
-    if not all("advice" in got for got in found):
-        return [], "the planner's plans do not carry advice yet"
-    return [json.loads(json.dumps(got, default=str)) for got in found], ""
+def shipped() -> list[Plan]:
+    """The plans of the shipped examples."""
+    return [example(path.stem) for path in sorted(PLANS.glob("*.yaml"))]
 
 
-def test_shipped_examples_when_plans_carry_advice() -> None:
-    plans, why = _shipped()
-    if not plans:
-        pytest.skip(why)
-    for data in plans:
+def test_shipped_examples_read_at_grade_8_without_ids() -> None:
+    for result in shipped():
         for fmt in FORMATS_UNDER_TEST:
-            text = visible(fmt, render(fmt, Stand(data)))
-            assert text.count(data["disclaimer"].split(".")[0]) == 1
-            assert textstat.flesch_kincaid_grade(sentences(text)) <= 8.0, data["source"]
+            text = visible(fmt, render(fmt, result))
+            assert text.count(result.disclaimer.split(".")[0]) == 1
+            assert textstat.flesch_kincaid_grade(sentences(text)) <= 8.0, result.source
             tokens = re.findall(r"[A-Za-z_]+", text)
-            assert [t for t in tokens if RAW_ID.match(t)] == [], data["source"]
+            assert [t for t in tokens if RAW_ID.match(t)] == [], result.source
 
 
 # -- a patient under 18: the page speaks to the parent about the child -------------------
@@ -812,9 +631,8 @@ def test_a_childs_real_page_speaks_of_the_child_at_grade_8(case: str) -> None:
     assert (result.audience, result.decision) == ("parent", decision)
     headings = [s.heading for s in result.advice.sections]
     assert not {"Your sessions", "Extra care for you"} & set(headings), headings
-    data = result.to_dict()
     for fmt in FORMATS_UNDER_TEST:
-        text = visible(fmt, render(fmt, Stand(data)))
+        text = visible(fmt, render(fmt, result))
         for patient_text in _patient_only_texts(rules, result.decision):
             assert patient_text not in text, (fmt, patient_text)
         assert "your child" in text.lower()
@@ -912,10 +730,10 @@ def test_a_childs_review_sheet_shows_the_childs_pain() -> None:
     logged = load_profile(PLANS / "review-responder.yaml", rules)
     child = review(logged.model_copy(update={"age": 15}), rules, logged.log[-1].date)
     for fmt in FORMATS_UNDER_TEST:
-        text = visible(fmt, render(fmt, Stand(child.to_dict())))
+        text = visible(fmt, render(fmt, child))
         assert "Your child's pain scores" in text and "Your pain scores" not in text, fmt
         assert "At the start your child's pain was 7 out of 10." in text, fmt
-    doc = render("html", Stand(child.to_dict()))
+    doc = render("html", child)
     assert (
         'aria-label="Chart of your child&#39;s pain scores' in doc
         or "aria-label=\"Chart of your child's" in doc

@@ -4,7 +4,8 @@ and the PDF writer."""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
+import datetime as dt
 import itertools
 import re
 from typing import Any
@@ -12,18 +13,22 @@ from typing import Any
 import pytest
 
 from needleplan.errors import WriterError
+from needleplan.results import AdviceSection, Point
 from needleplan.writers import get_writer
 from needleplan.writers.html import CHART_MAX_LABELS, chart_view
 from needleplan.writers.markdown import NO_PHONE, PHONE_PLACEHOLDER
-from tests.writers.test_handout import CASES, CLINIC, Stand, page, render, review, visible
-
-
-def _with_call_line(stand: Stand) -> Stand:
-    data = copy.deepcopy(stand.to_dict())
-    data["advice"]["sections"][-1]["items"].append(
-        f"If the soreness lasts more than 3 days, call the clinic on {PHONE_PLACEHOLDER}."
-    )
-    return Stand(data)
+from tests.writers.test_handout import (
+    CASES,
+    CLINIC,
+    emergency_review,
+    needle,
+    page,
+    render,
+    review,
+    section,
+    visible,
+    with_sections,
+)
 
 
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
@@ -35,52 +40,38 @@ def test_without_settings_the_page_has_a_clinic_and_phone_line_to_fill_in(fmt: s
 
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
 def test_the_phone_is_where_the_patient_is_told_to_call(fmt: str) -> None:
-    stand = _with_call_line(CASES["needle"]())
-    text = visible(fmt, render(fmt, stand))
-    assert f"call the clinic on {CLINIC['phone']}." in text
+    result = needle()
+    (call,) = [x for x in section(result, "warning_signs").items if PHONE_PLACEHOLDER in x]
+    before, after = call.split(PHONE_PLACEHOLDER)
+    text = visible(fmt, render(fmt, result))
+    assert f"{before}{CLINIC['phone']}{after}" in text
     assert PHONE_PLACEHOLDER not in text
-    blank = visible(fmt, render(fmt, stand, clinic=None))
-    assert f"call the clinic on {NO_PHONE}." in blank and PHONE_PLACEHOLDER not in blank
+    blank = visible(fmt, render(fmt, result, clinic=None))
+    assert f"{before}{NO_PHONE}{after}" in blank and PHONE_PLACEHOLDER not in blank
 
 
 def test_a_clinic_without_a_phone_leaves_a_phone_blank_in_the_header() -> None:
-    doc = render("html", CASES["needle"](), clinic={"name": "Harbour Street"})
+    doc = render("html", needle(), clinic={"name": "Harbour Street"})
     assert re.search(r"Phone: _{8,}", visible("html", doc))
 
 
-def _emergency_review() -> Stand:
-    data = copy.deepcopy(review().to_dict())
-    data["verdict"] = "emergency"
-    data["urgency"] = "emergency"
-    data["advice"]["sections"].insert(
-        0,
-        {
-            "id": "where_to_go",
-            "heading": "What to do now",
-            "items": ["Call emergency services (999, 911 or 112) now."],
-        },
-    )
-    return Stand(data)
-
-
 def test_an_emergency_sheet_has_no_chart_and_starts_with_a_bordered_box() -> None:
-    doc = render("html", _emergency_review())
+    result = emergency_review()
+    doc = render("html", result)
     assert "<svg" not in doc
     tags = page(doc).tags
     sections = [a.get("class") or "" for t, a in tags if t == "section"]
     assert "now" in sections[0].split()  # the first section: what to do now
     assert re.search(r"section\.now \{[^}]*border: 3px solid", doc)  # prints without colour
     text = visible("html", doc)
-    assert text.index("What to do now") < text.index("pain scores")
+    assert text.index(section(result, "where_to_go").heading) < text.index("pain scores")
     assert "<svg" in render("html", review())  # a review that is no emergency has its chart
 
 
 def test_break_rules_keep_short_sections_whole_and_let_long_ones_run_on() -> None:
-    data = copy.deepcopy(CASES["needle"]().to_dict())
-    data["advice"]["sections"].append(
-        {"id": "long", "heading": "A long one", "items": [f"Item {i}." for i in range(12)]}
-    )
-    doc = render("html", Stand(data))
+    result = needle()
+    long = AdviceSection("long", "A long one", tuple(f"Item {i}." for i in range(12)))
+    doc = render("html", with_sections(result, *result.advice.sections, long))
     classes = {
         a.get("class") for t, a in page(doc).tags if t == "section"
     }  # every section says whether it is kept whole
@@ -92,8 +83,9 @@ def test_break_rules_keep_short_sections_whole_and_let_long_ones_run_on() -> Non
     assert "@bottom-center" in css  # the page's own footer
 
 
-def _long_log(n: int) -> list[dict[str, Any]]:
-    return [{"session": i, "nrs": (i * 7) % 11} for i in range(1, n + 1)]
+def _long_log(n: int) -> list[Point]:
+    start = dt.date(2026, 1, 1)
+    return [Point(i, start + dt.timedelta(days=i), (i * 7) % 11) for i in range(1, n + 1)]
 
 
 @pytest.mark.parametrize("n", [1, 2, 20, 21, 60, 200])
@@ -112,9 +104,7 @@ def test_the_chart_stays_readable_up_to_the_log_limit(n: int) -> None:
 
 
 def test_the_legend_says_the_same_target_as_the_text() -> None:
-    data = copy.deepcopy(review().to_dict())
-    data["mcid_line"] = 4.2
-    doc = render("html", Stand(data))
+    doc = render("html", dataclasses.replace(review(), mcid_line=4.2))
     text = visible("html", doc)
     assert "A real change means a score of 4 or lower." in text
     assert "Real change: 4 or lower" in doc
@@ -150,9 +140,9 @@ def test_pdf_prints_the_handout_as_bytes_one_per_profile() -> None:
     pytest.importorskip("weasyprint")
     writer = get_writer("pdf", clinic=CLINIC)
     assert writer.binary and writer.extension == ".pdf" and not writer.streaming
-    one = writer.file_text(CASES["needle"]())  # type: ignore[arg-type]
+    one = writer.file_text(needle())
     assert isinstance(one, bytes) and one.startswith(b"%PDF-")
-    assert one == writer.file_text(CASES["needle"]())  # type: ignore[arg-type]
+    assert one == writer.file_text(needle())
     assert b"/URI" not in one and b"/JavaScript" not in one
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from needleplan.loading import load_profile, profile_from_text
 from needleplan.planner import plan
+from needleplan.results import Point
 from needleplan.reviewer import review
 from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len
@@ -48,17 +49,16 @@ def test_every_example_fits_80_columns_in_40_lines(path: Path, rules: RuleSet) -
     lines = render(the_plan)
     assert len(lines) <= 40
     assert max(cell_len(line) for line in lines) <= 80
-    data = the_plan.to_dict()
-    term = DECISION_TERMS[data["decision"]]
+    term = DECISION_TERMS[the_plan.decision]
     assert lines[0].strip().startswith(f"{term.marker} {term.tag}")
     top = "\n".join(lines[:10])
-    for flag in data["flags"]:
-        assert flag["label"] in top
-    for site in data["sites"]:
-        if site["verdict"] == "avoid":
-            assert site["label"] in top
-    for check in data["unchecked"]:
-        assert check["check"].replace("_", " ") in top
+    for flag in the_plan.flags:
+        assert flag.label in top
+    for site in the_plan.sites:
+        if site.verdict == "avoid":
+            assert site.label in top
+    for check in the_plan.unchecked:
+        assert check.check.replace("_", " ") in top
     text = "\n".join(lines).lower()
     assert "no safety finding" not in text
     assert "--format html" in text  # the pointer to the patient's handout
@@ -67,12 +67,12 @@ def test_every_example_fits_80_columns_in_40_lines(path: Path, rules: RuleSet) -
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 @pytest.mark.parametrize("width", [60, 80, 120])
 def test_labels_are_never_broken(path: Path, width: int, rules: RuleSet) -> None:
-    data = plan_of(path, rules).to_dict()
-    lines = render(plan_of(path, rules), width, explain=True)
+    the_plan = plan_of(path, rules)
+    lines = render(the_plan, width, explain=True)
     assert max(cell_len(line) for line in lines) <= width
-    labels = [f["label"] for f in data["flags"]]
-    labels += [s["label"] for s in data["sites"] if s["verdict"] != "ok"]
-    labels += [c["label"] for c in data["companions"]]
+    labels = [f.label for f in the_plan.flags]
+    labels += [s.label for s in the_plan.sites if s.verdict != "ok"]
+    labels += [c.label for c in the_plan.companions]
     for label in labels:
         assert any(label in line for line in lines), f"{label!r} broken at {width} columns"
 
@@ -179,25 +179,25 @@ def test_colour_changes_no_character(rules: RuleSet) -> None:
 @pytest.mark.parametrize("path", REVIEWS, ids=lambda p: p.stem)
 def test_review_verdict_first_then_change_next_and_chart(path: Path, rules: RuleSet) -> None:
     result = review(load_profile(path, rules), rules, TODAY, source=str(path))
-    data = result.to_dict()
     lines = render(result)
     assert len(lines) <= 40 and max(cell_len(line) for line in lines) <= 80
-    term = VERDICT_TERMS[data["verdict"]]
+    term = VERDICT_TERMS[result.verdict]
     assert lines[0].strip().startswith(f"{term.marker} {term.tag}")
     order = [
         next(i for i, line in enumerate(lines) if line.startswith(tag))
         for tag in ("Change", "Next", "Pain (NRS")
     ]
     assert order == sorted(order)
-    assert any(f"baseline {data['baseline_nrs']}" in line for line in lines)
-    assert any(f"MCID <= {data['mcid_line']:g}" in line for line in lines)
+    assert result.mcid_line is not None
+    assert any(f"baseline {result.baseline_nrs}" in line for line in lines)
+    assert any(f"MCID <= {result.mcid_line:g}" in line for line in lines)
 
 
 def test_chart_draws_baseline_mcid_and_scores() -> None:
     trajectory = [
-        {"session": 1, "nrs": 7, "events": []},
-        {"session": 2, "nrs": 6, "events": []},
-        {"session": 3, "nrs": 4, "events": ["bruising"]},
+        Point(1, TODAY, 7),
+        Point(2, TODAY, 6),
+        Point(3, TODAY, 4, events=("bruising",)),
     ]
     rows = ["".join(t for t, _ in line) for line in chart(trajectory, 7, 4.9, 80)]
     by_value = {int(r[:2]): r for r in rows if r[:2].strip().isdigit() and "|" in r}
@@ -208,7 +208,7 @@ def test_chart_draws_baseline_mcid_and_scores() -> None:
 
 
 def test_chart_keeps_the_latest_sessions_when_narrow() -> None:
-    trajectory = [{"session": i, "nrs": 5, "events": []} for i in range(1, 201)]
+    trajectory = [Point(i, TODAY, 5) for i in range(1, 201)]
     rows = ["".join(t for t, _ in line) for line in chart(trajectory, 5, 3.5, 60)]
     assert "the last" in rows[0] and max(cell_len(r) for r in rows) <= 60
 

@@ -9,7 +9,7 @@ nothing to install); an emergency sheet has no chart.
 
 Without clinic settings the page has a "Clinic / Phone" line to fill in by hand;
 with them, the clinic's phone number fills every ``{clinic_phone}`` in the
-rule set's texts (see :func:`needleplan.writers.markdown.fill_contact`). The
+rule set's texts (see :func:`needleplan.writers.markdown.handout`). The
 page prints its own footer (``@page`` margin boxes): the browser's headers and
 footers are best turned off when printing.
 """
@@ -18,19 +18,21 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from needleplan.results import Plan, Point, Review
 from needleplan.writers.base import Writer
 from needleplan.writers.markdown import (
     NAME_LINE,
     PARENT_LINE,
-    HasDict,
+    Part,
+    Sheet,
     clinic_info,
-    fill_contact,
+    emergency,
     handout,
+    long_date,
     meaningful_line,
-    to_data,
     whose,
 )
 
@@ -49,7 +51,7 @@ KEEP_WHOLE_ITEMS, KEEP_WHOLE_CHARS = 5, 600
 def environment() -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("needleplan.writers", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -57,12 +59,14 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["long_date"] = long_date
+    return env
 
 
-def chart_target(data: Mapping[str, Any], baseline: float) -> int:
+def chart_target(review: Review, baseline: float) -> int:
     """The whole score at or below which the change is real: the text's number too
     (pain scores are whole numbers, so 4.2 is said and drawn as 4)."""
-    return math.floor(meaningful_line(data, baseline))
+    return math.floor(meaningful_line(review, baseline))
 
 
 def _label_steps(sessions: Sequence[int]) -> list[int]:
@@ -85,14 +89,14 @@ def _n(value: float) -> str:
 
 
 def chart_view(
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[Point],
     baseline: float,
     target: int,
     label: str = "Your pain",
     alt: str = "",
 ) -> dict[str, Any]:
     """The chart's geometry: pain 0-10 up, sessions along, the start and target lines."""
-    points = [(int(s["session"]), float(s["nrs"])) for s in scores if s.get("nrs") is not None]
+    points = [(s.session, float(s.nrs)) for s in scores]
     sessions = sorted({p[0] for p in points}) or [1]
     left, right, top, bottom = 44.0, CHART_WIDTH - 14.0, 34.0, CHART_HEIGHT - 40.0
     low, high = sessions[0] - 0.5, sessions[-1] + 0.5
@@ -129,7 +133,7 @@ def chart_view(
 
 
 def chart_svg(
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[Point],
     baseline: float,
     target: int,
     label: str = "Your pain",
@@ -140,32 +144,25 @@ def chart_svg(
     return environment().get_template("chart.svg.j2").render(c=view)
 
 
-def _emergency(data: Mapping[str, Any]) -> bool:
-    return data.get("verdict") == "emergency" or data.get("urgency") == "emergency"
-
-
-def chart_markup(data: Mapping[str, Any], view: Mapping[str, Any]) -> str:
-    """The review's chart, or "" (no score recorded yet, or an emergency sheet)."""
-    if _emergency(data):
+def chart_markup(review: Review, view: Sheet) -> str:
+    """The review's chart, or "" on an emergency sheet."""
+    scores = review.trajectory
+    if emergency(review):
         return ""
-    recorded = [s for s in view["scores"] if s.get("nrs") is not None]
-    if not recorded:
-        return ""
-    baseline = data.get("baseline_nrs")
-    base = float(recorded[0]["nrs"] if baseline is None else baseline)
+    base = float(scores[0].nrs if review.baseline_nrs is None else review.baseline_nrs)
     alt = (
-        f"Chart of {str(view['scores_heading']).lower()}, from 0 to 10, at each session. "
-        f"{view['scores_summary']}"
+        f"Chart of {view.scores_heading.lower()}, from 0 to 10, at each session. "
+        f"{view.scores_summary}"
     )
-    label = f"{whose(data).capitalize()} pain"
-    return chart_svg(recorded, base, chart_target(data, base), label, alt)
+    label = f"{whose(review).capitalize()} pain"
+    return chart_svg(scores, base, chart_target(review, base), label, alt)
 
 
-def _keep_whole(section: Mapping[str, Any]) -> bool:
-    items = section.get("items") or []
-    rows = section.get("schedule") or []
+def keep_whole(section: Part) -> bool:
+    """Whether a section is short enough to keep whole on one page."""
+    items = section.items
     return (
-        len(items) + len(rows) <= KEEP_WHOLE_ITEMS
+        len(items) + len(section.schedule) <= KEEP_WHOLE_ITEMS
         and sum(len(i) for i in items) <= KEEP_WHOLE_CHARS
     )
 
@@ -184,23 +181,20 @@ class HtmlWriter(Writer):
             environment().get_template("begin.html.j2").render(doc_title=title or "Patient handout")
         )
 
-    def item(self, plan: HasDict, many: bool) -> str:
-        data = to_data(plan)
+    def item(self, plan: Plan | Review, many: bool) -> str:
         clinic = self._clinic()
-        view = fill_contact(handout(data), clinic)
-        for section in (*view["first"], *view["sections"]):
-            section["keep"] = _keep_whole(section)
+        view = handout(plan, clinic)
         return (
             environment()
             .get_template("sheet.html.j2")
             .render(
                 view=view,
                 clinic=clinic,
-                chart=chart_markup(data, view) if view["review"] else "",
-                emergency=_emergency(data),
+                chart=chart_markup(view.review, view) if view.review else "",
+                emergency=emergency(plan),
+                keep=keep_whole,
                 name_line=NAME_LINE,
                 parent_line=PARENT_LINE,
-                scores_heading=view["scores_heading"],
             )
         )
 

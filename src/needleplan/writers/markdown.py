@@ -1,11 +1,11 @@
 """``markdown``: the patient's page as Markdown, with the same sections as ``html``.
 
-Both handouts are built from one view (:func:`handout`) made from the plan's (or
-review's) ``to_dict()``: the title, lead and sections come from ``advice`` in
-order, the dated schedule goes under ``your_sessions``, the disclaimer once at
-the end. Every piece of text is made inert here (:func:`md_text`): a profile
-whose notes hold ``#``, ``1.``, ``===``, ``<script>`` or ``[x](javascript:...)``
-prints those characters and never builds headings, lists, links or tags.
+Both handouts are built from one view (:func:`handout`) made from the ``Plan`` or
+``Review`` itself: the title, lead and sections come from ``advice`` in order,
+the dated schedule goes under ``your_sessions``, the disclaimer once at the end.
+Every piece of text is made inert here (:func:`md_text`): a profile whose notes
+hold ``#``, ``1.``, ``===``, ``<script>`` or ``[x](javascript:...)`` prints those
+characters and never builds headings, lists, links or tags.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from needleplan.errors import inert
+from needleplan.results import Plan, Review, ScheduledSession
 from needleplan.writers.base import Writer
 
 PARENT_LINE = "This sheet is for the parent or guardian of the young person."
@@ -25,13 +27,9 @@ NAME_LINE = "Name: ______________________________"
 CLINIC_LINE = "Clinic: ________________________  Phone: ________________"
 
 
-def whose(data: Mapping[str, Any]) -> str:
+def whose(result: Plan | Review) -> str:
     """Whose pain a review's page talks about: "your" (the patient's) or "your child's"."""
-    return "your child's" if data.get("audience") == "parent" else "your"
-
-
-def scores_heading(data: Mapping[str, Any]) -> str:
-    return f"{whose(data).capitalize()} pain scores"
+    return "your child's" if result.audience == "parent" else "your"
 
 
 SCHEDULE_SECTION = "your_sessions"
@@ -61,10 +59,6 @@ _BLOCK_START = re.compile(r"([-+=:>]|\d{1,9}(?=[.)]))")
 _AUTOLINK = re.compile(r"(?<=www)\.|:(?=//)|@", re.IGNORECASE)
 
 
-class HasDict(Protocol):
-    def to_dict(self) -> dict[str, Any]: ...
-
-
 def clean(text: object) -> str:
     """One line of visible text: whitespace runs (newlines included) become one space,
     and control, escape and bidi characters are shown, not obeyed."""
@@ -89,14 +83,9 @@ def md_text(text: object) -> str:
     return text
 
 
-def long_date(iso: str) -> str:
+def long_date(d: dt.date) -> str:
     """``2026-12-01`` -> ``Tuesday 1 December 2026`` (English whatever the locale)."""
-    d = dt.date.fromisoformat(iso)
     return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-def to_data(obj: HasDict | Mapping[str, Any]) -> dict[str, Any]:
-    return dict(obj) if isinstance(obj, Mapping) else obj.to_dict()
 
 
 def clinic_info(option: Any) -> dict[str, str] | None:
@@ -118,128 +107,132 @@ PHONE_PLACEHOLDER = "{clinic_phone}"
 NO_PHONE = "the number at the top of this sheet"
 
 
-def fill_contact(view: dict[str, Any], clinic: Mapping[str, str] | None) -> dict[str, Any]:
-    """A :func:`handout` view with the clinic's phone wherever its texts say to call
-    the clinic (or, without one, a pointer to the line left to fill in by hand)."""
+def _number(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+
+
+def meaningful_line(review: Review, baseline: float) -> float:
+    """The score at or below which the fall from ``baseline`` is meaningful: the review's
+    ``mcid_line`` when it gives one, else a fall of 2 points or 30%, whichever comes first."""
+    given = review.mcid_line
+    return given if given is not None else round(baseline - min(2.0, 0.3 * baseline), 2)
+
+
+def emergency(result: Plan | Review) -> bool:
+    """Whether the page says "get emergency help now" (a review's: no chart, no progress)."""
+    verdict = result.verdict if isinstance(result, Review) else None
+    return verdict == "emergency" or result.urgency == "emergency"
+
+
+def scores_summary(review: Review) -> str:
+    """The pain scores in words: the chart's caption, and the Markdown handout's summary
+    (a review's trajectory holds every logged session: never empty)."""
+    points = review.trajectory
+    last = points[-1]
+    base = points[0].nrs if review.baseline_nrs is None else review.baseline_nrs
+    words = [f"At the start {whose(review)} pain was {_number(base)} out of 10."]
+    if len(points) > 1:
+        words.append(f"At session {last.session} it was {_number(last.nrs)}.")
+    if emergency(review):
+        return " ".join(words)  # no "real improvement" under "get emergency help now"
+    change = review.change
+    if change is not None and change.worse:
+        words.append(f"{whose(review).capitalize()} pain is worse than at the start.")
+    elif change is not None and change.meaningful:
+        words.append("That is a real improvement.")
+    else:
+        words.append("That is not yet a real change.")
+    line = math.floor(meaningful_line(review, base))  # pain scores are whole numbers
+    words.append(f"A real change means a score of {line} or lower.")
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One section of the page: its heading and items cleaned, and under ``your_sessions``
+    the dated sessions."""
+
+    id: str
+    heading: str
+    items: tuple[str, ...]
+    schedule: tuple[ScheduledSession, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The patient's page as the two handouts show it, every string cleaned (not yet
+    escaped) and the clinic's phone filled in."""
+
+    title: str
+    lead: str
+    ref: str
+    parent: bool
+    #: where to go: before everything else, the pain scores included
+    first: tuple[Part, ...]
+    sections: tuple[Part, ...]
+    disclaimer: str
+    #: a review's page adds the pain scores
+    review: Review | None
+    scores_heading: str
+    scores_summary: str
+
+
+def handout(result: Plan | Review, clinic: Mapping[str, str] | None) -> Sheet:
+    """The patient's page from a plan or a review.
+
+    Items are kept once across the page (the first time they appear) and the
+    disclaimer only at the end, so a warning the advice repeats prints once.
+    Wherever the texts say to call the clinic, the clinic's phone is filled in (or,
+    without one, a pointer to the line left to fill in by hand).
+    """
     phone = (clinic or {}).get("phone") or NO_PHONE
 
     def fill(text: str) -> str:
         return text.replace(PHONE_PLACEHOLDER, phone)
 
-    for key in ("title", "lead"):
-        view[key] = fill(view[key])
-    for part in (*view["first"], *view["sections"]):
-        part["items"] = [fill(item) for item in part["items"]]
-    return view
-
-
-def _number(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
-
-
-def meaningful_line(data: Mapping[str, Any], baseline: float) -> float:
-    """The score at or below which the fall from ``baseline`` is meaningful: the review's
-    ``mcid_line`` when it gives one, else a fall of 2 points or 30%, whichever comes first."""
-    given = data.get("mcid_line")
-    return float(given) if given is not None else round(baseline - min(2.0, 0.3 * baseline), 2)
-
-
-def scores_summary(data: Mapping[str, Any]) -> str:
-    """The pain scores in words: the chart's caption, and the Markdown handout's summary."""
-    points = [t for t in data.get("trajectory") or [] if t.get("nrs") is not None]
-    if not points:
-        return "No pain scores were recorded yet."
-    first, last = points[0], points[-1]
-    baseline = data.get("baseline_nrs")
-    base = first["nrs"] if baseline is None else baseline
-    words = [f"At the start {whose(data)} pain was {_number(base)} out of 10."]
-    if len(points) > 1:
-        words.append(f"At session {last['session']} it was {_number(last['nrs'])}.")
-    change = data.get("change") or {}
-    if data.get("urgency") == "emergency" or data.get("verdict") == "emergency":
-        return " ".join(words)  # no "real improvement" under "get emergency help now"
-    if change.get("worse"):
-        words.append(f"{whose(data).capitalize()} pain is worse than at the start.")
-    elif change.get("meaningful"):
-        words.append("That is a real improvement.")
-    else:
-        words.append("That is not yet a real change.")
-    line = math.floor(meaningful_line(data, base))  # pain scores are whole numbers
-    words.append(f"A real change means a score of {line} or lower.")
-    return " ".join(words)
-
-
-def handout(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The patient's page as plain values, every string cleaned (not yet escaped).
-
-    Items are kept once across the page (the first time they appear) and the
-    disclaimer only at the end, so a warning the advice repeats prints once.
-    """
-    advice = data["advice"]
-    disclaimer = clean(advice.get("disclaimer") or data.get("disclaimer") or "")
+    advice = result.advice
+    disclaimer = clean(result.disclaimer)
     seen = {disclaimer}
     sections = []
-    for part in advice.get("sections") or []:
+    for part in advice.sections:
         items = []
-        for raw in part.get("items") or []:
+        for raw in part.items:
             item = clean(raw)
             if item and item not in seen:
                 seen.add(item)
-                items.append(item)
-        schedule = []
-        if part.get("id") == SCHEDULE_SECTION:
-            schedule = [
-                {
-                    "session": int(x["session"]),
-                    "date": long_date(x["date"]),
-                    "reassess": bool(x.get("reassess")),
-                }
-                for x in data.get("schedule") or []
-            ]
+                items.append(fill(item))
+        schedule: tuple[ScheduledSession, ...] = ()
+        if part.id == SCHEDULE_SECTION and isinstance(result, Plan) and result.schedule:
+            schedule = result.schedule
         if items or schedule:
-            heading = clean(part.get("heading", ""))
-            sections.append(
-                {"id": part.get("id"), "heading": heading, "items": items, "schedule": schedule}
-            )
-    review = "trajectory" in data
-    # where to go comes before everything else, the pain scores included
-    first = [x for x in sections if x["id"] == "where_to_go"]
-    scores = [
-        {
-            "session": int(t["session"]),
-            "date": long_date(t["date"]) if t.get("date") else "",
-            "nrs": t.get("nrs"),
-        }
-        for t in data.get("trajectory") or []
-    ]
-    return {
-        "review": review,
-        "title": clean(advice.get("title") or "Your plan"),
-        "lead": clean(advice.get("lead") or ""),
-        "parent": data.get("audience") == "parent",
-        "ref": clean(data["patient"]) if data.get("patient") else "",
-        "first": first,
-        "sections": [x for x in sections if x not in first],
-        "scores": scores,
-        "scores_summary": scores_summary(data) if review else "",
-        "scores_heading": scores_heading(data),
-        "disclaimer": disclaimer,
-    }
+            sections.append(Part(part.id, clean(part.heading), tuple(items), schedule))
+    review = result if isinstance(result, Review) else None
+    return Sheet(
+        title=fill(clean(advice.title)),
+        lead=fill(clean(advice.lead)),
+        ref=clean(result.patient) if result.patient else "",
+        parent=result.audience == "parent",
+        first=tuple(x for x in sections if x.id == "where_to_go"),
+        sections=tuple(x for x in sections if x.id != "where_to_go"),
+        disclaimer=disclaimer,
+        review=review,
+        scores_heading=f"{whose(result).capitalize()} pain scores",
+        scores_summary=scores_summary(review) if review else "",
+    )
 
 
 # -- the writer ---------------------------------------------------------------------------
 
 
-def _scores_md(view: Mapping[str, Any]) -> list[str]:
-    out = [f"## {md_text(view['scores_heading'])}", "", md_text(view["scores_summary"]), ""]
-    for s in view["scores"]:
-        when = f" ({md_text(s['date'])})" if s["date"] else ""
-        score = "not recorded" if s["nrs"] is None else f"{_number(s['nrs'])} out of 10"
-        out.append(f"- Session {s['session']}{when}: {score}")
+def _scores_md(review: Review, view: Sheet) -> list[str]:
+    out = [f"## {md_text(view.scores_heading)}", "", md_text(view.scores_summary), ""]
+    for s in review.trajectory:
+        when = md_text(long_date(s.date))
+        out.append(f"- Session {s.session} ({when}): {_number(s.nrs)} out of 10")
     return [*out, ""]
 
 
-def render_markdown(view: Mapping[str, Any], clinic: Mapping[str, str] | None) -> str:
+def render_markdown(view: Sheet, clinic: Mapping[str, str] | None) -> str:
     out: list[str] = []
     if not clinic:
         out += [CLINIC_LINE, ""]
@@ -249,33 +242,33 @@ def render_markdown(view: Mapping[str, Any], clinic: Mapping[str, str] | None) -
         contact = [md_text(clinic[k]) for k in ("address", "phone") if clinic.get(k)]
         if contact:
             out += ["  \n".join(contact), ""]
-    out += [f"# {md_text(view['title'])}", "", NAME_LINE, ""]  # underscores after text: no emphasis
-    if view["ref"]:
-        out += [f"Ref: {md_text(view['ref'])}", ""]
-    if view["parent"]:
+    out += [f"# {md_text(view.title)}", "", NAME_LINE, ""]  # underscores after text: no emphasis
+    if view.ref:
+        out += [f"Ref: {md_text(view.ref)}", ""]
+    if view.parent:
         out += [md_text(PARENT_LINE), ""]
-    if view["lead"]:
-        out += [md_text(view["lead"]), ""]
-    for section in view["first"]:
+    if view.lead:
+        out += [md_text(view.lead), ""]
+    for section in view.first:
         out += _section_md(section)
-    if view["review"]:
-        out += _scores_md(view)
-    for section in view["sections"]:
+    if view.review:
+        out += _scores_md(view.review, view)
+    for section in view.sections:
         out += _section_md(section)
-    if view["disclaimer"]:
-        out += [md_text(view["disclaimer"]), ""]
+    if view.disclaimer:
+        out += [md_text(view.disclaimer), ""]
     return "\n".join(out)
 
 
-def _section_md(section: Mapping[str, Any]) -> list[str]:
-    out = [f"## {md_text(section['heading'])}", ""]
-    out += [f"- {md_text(item)}" for item in section["items"]]
-    if section["items"]:
+def _section_md(section: Part) -> list[str]:
+    out = [f"## {md_text(section.heading)}", ""]
+    out += [f"- {md_text(item)}" for item in section.items]
+    if section.items:
         out.append("")
-    for row in section["schedule"]:
-        mark = " (check-in)" if row["reassess"] else ""
-        out.append(f"- Session {row['session']}: {md_text(row['date'] + mark)}")
-    if section["schedule"]:
+    for row in section.schedule:
+        mark = " (check-in)" if row.reassess else ""
+        out.append(f"- Session {row.session}: {md_text(long_date(row.date) + mark)}")
+    if section.schedule:
         out.append("")
     return out
 
@@ -287,6 +280,6 @@ class MarkdownWriter(Writer):
     def separator(self, many: bool) -> str:
         return "\n---\n\n"
 
-    def item(self, plan: HasDict, many: bool) -> str:
+    def item(self, plan: Plan | Review, many: bool) -> str:
         clinic = clinic_info(self.options.get("clinic"))
-        return render_markdown(fill_contact(handout(to_data(plan)), clinic), clinic)
+        return render_markdown(handout(plan, clinic), clinic)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from collections.abc import Sequence
 
 from needleplan.errors import inert
+from needleplan.results import Plan, Point, Review, ReviewStep, Step
 from needleplan.textfit import cell_len, fit, glue, short, wrap
 from needleplan.vocab import (
     DECISION_TERMS,
@@ -91,11 +92,7 @@ def _block(prefix: str, text: str, width: int, indent: int = 4, style: str = "")
     return [[(prefix + lines[0], style)], *([(x, style)] for x in lines[1:])]
 
 
-def _date(value: str, year: int | None) -> str:
-    try:
-        d = dt.date.fromisoformat(value)
-    except ValueError:
-        return inert(value)
+def _date(d: dt.date, year: int) -> str:
     text = f"{d:%a} {d.day} {d:%b}"
     return text if d.year == year else f"{text} {d.year}"
 
@@ -110,9 +107,8 @@ class TableWriter(Writer):
     def separator(self, many: bool) -> str:
         return "\n" + "─" * min(self._width(), 40) + "\n\n" if many else "\n"
 
-    def item(self, plan: Any, many: bool) -> str:
-        data: dict[str, Any] = plan.to_dict()
-        lines = self.review_lines(data) if "verdict" in data else self.plan_lines(data)
+    def item(self, plan: Plan | Review, many: bool) -> str:
+        lines = self.review_lines(plan) if isinstance(plan, Review) else self.plan_lines(plan)
         return self.paint(lines)
 
     # -- options -----------------------------------------------------------
@@ -144,12 +140,12 @@ class TableWriter(Writer):
         return buf.getvalue()
 
     # -- shared pieces -------------------------------------------------------
-    def _identity(self, data: dict[str, Any], extra: str = "") -> Line:
-        parts = [inert(x) for x in (data.get("patient"), data.get("condition_label")) if x]
+    def _identity(self, d: Plan | Review, extra: str = "") -> Line:
+        parts = [inert(x) for x in (d.patient, d.condition_label) if x]
         if extra:
             parts.append(extra)
         text = " · ".join(parts)
-        source = inert(data.get("source") or "")
+        source = inert(d.source or "")
         self._source_shown = not source
         if source and cell_len(text) + 3 + cell_len(source) <= self._width():
             text = f"{text} · {source}" if text else source
@@ -162,31 +158,31 @@ class TableWriter(Writer):
         tail = f": {fit(detail, room)}" if detail and room > 12 else ""
         return [(f" {head}{tail} ", style)]
 
-    def _footer(self, data: dict[str, Any]) -> list[Line]:
+    def _footer(self, d: Plan | Review) -> list[Line]:
         w = self._width()
-        r = data.get("rules") or {}
+        r = d.rules
         text = (
-            f"rule set {inert(str(r.get('name', '')))} v{inert(str(r.get('version', '')))}"
-            f" ({str(r.get('sha256', ''))[:12]}) · suggests, never diagnoses"
+            f"rule set {inert(r.name)} v{inert(r.version)}"
+            f" ({r.sha256[:12]}) · suggests, never diagnoses"
         )
         lines: list[Line] = []
-        source = inert(data.get("source") or "")
+        source = inert(d.source or "")
         if source and not self._source_shown:
             # the file name did not fit beside the patient: it stays whole, on its own line
             lines += [[(x, DIM)] for x in wrap(f"file {source}", w, indent=5)]
         return [*lines, [(fit(text, w), DIM)]]
 
     # -- a plan --------------------------------------------------------------
-    def plan_lines(self, d: dict[str, Any]) -> list[Line]:
+    def plan_lines(self, d: Plan) -> list[Line]:
         w = self._width()
-        decision = d["decision"]
+        decision = d.decision
         term = DECISION_TERMS[decision]
         marker, name, style = term.marker, term.tag, term.style
         if decision == "refer":
-            how_soon = URGENCY_TERMS[d.get("urgency", "none")]
+            how_soon = URGENCY_TERMS[d.urgency]
             urgency, detail = how_soon.tag, how_soon.screen
         elif decision in NEEDLING:
-            n = d["course"]["initial_block"]
+            n = d.course.initial_block
             urgency = ""
             detail = term.screen or f"first block of {n} sessions below"
             if decision == "needle":
@@ -194,24 +190,20 @@ class TableWriter(Writer):
         else:
             urgency, detail = "", term.screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
-        bands = d.get("bands") or {}
-        extra = ", ".join(str(bands[k]) for k in ("severity", "duration") if k in bands)
-        lines.append(self._identity(d, extra))
-        checks = d.get("checks") or []
+        lines.append(self._identity(d, f"{d.bands.severity}, {d.bands.duration}"))
         if decision == "check_first":  # each open red-flag question, whole, never cut
-            for c in checks:
-                tag = "ASK" if c["kind"] == "screening" else "CHECK"
-                lines += _tagged(tag, inert(c["message"]), w, tag_style="bold", lines=None)
-        elif checks and d.get("urgency") != "emergency":  # an answer may change the urgency
-            ids = ", ".join(spoken(c["id"]) for c in checks)
+            for c in d.checks:
+                tag = "ASK" if c.kind == "screening" else "CHECK"
+                lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
+        elif d.checks and d.urgency != "emergency":  # an answer may change the urgency
+            ids = ", ".join(spoken(c.id) for c in d.checks)
             text = f"red-flag questions not yet answered: {inert(ids)}"
             lines += _tagged("ASK", text, w, tag_style="bold", lines=None)
-        unchecked = d.get("unchecked") or []
-        if unchecked:
-            checks = ", ".join(spoken(u["check"]) for u in unchecked)
+        if d.unchecked:
+            unchecked = ", ".join(spoken(u.check) for u in d.unchecked)
             lines += _tagged(
                 "NOT CHECKED",
-                f"{checks}: no sites listed; add 'sites:' to check them",
+                f"{unchecked}: no sites listed; add 'sites:' to check them",
                 w,
                 tag_style="bold yellow",
                 lines=2,
@@ -222,11 +214,10 @@ class TableWriter(Writer):
             lines += [[], *safety]
         lines += self._warnings(d, prompts=False)
         lines += self._course(d)
-        companions = d.get("companions") or []
-        if companions:
+        if d.companions:
             lines += [[], [("Companions", HEAD)]]
-            for c in companions:
-                text = f"{glue(inert(c['label']))} — {inert(c['reason'])}"
+            for comp in d.companions:
+                text = f"{glue(inert(comp.label))} — {inert(comp.reason)}"
                 lines.append([("  " + fit(text, w - 2), "")])
         lines.append([])
         lines += _tagged(
@@ -234,28 +225,26 @@ class TableWriter(Writer):
         )
         if self._explain():
             lines += self._safety_in_full(d)
-            lines += self._rationale(d.get("rationale") or [], plan=True)
+            lines += self._rationale(d.rationale)
         else:
             lines += _tagged("More", "--explain: the reasons, the sources, the safety text", w)
         lines += self._footer(d)
         return lines
 
-    def _safety(self, d: dict[str, Any], budget: int) -> list[Line]:
+    def _safety(self, d: Plan, budget: int) -> list[Line]:
         """Flags, then avoided, then cautioned sites: one line each, two while ``budget`` allows."""
         w = self._width()
         items: list[tuple[str, str, str]] = []
-        flags = sorted(d.get("flags") or [], key=lambda f: FLAG_LEVELS.index(f["level"]))
-        for f in flags:
-            tag, style = LEVEL_TERMS[f["level"]].tag, LEVEL_TERMS[f["level"]].style
-            items.append((tag, style, _item(f["label"], short(f["message"]))))
+        for f in sorted(d.flags, key=lambda f: FLAG_LEVELS.index(f.level)):
+            look = LEVEL_TERMS[f.level]
+            items.append((look.tag, look.style, _item(f.label, short(f.message))))
         for verdict in ("avoid", "caution"):
-            tag, style = SITE_TERMS[verdict].tag, SITE_TERMS[verdict].style
-            for s in d.get("sites") or []:
-                if s["verdict"] != verdict:
+            look = SITE_TERMS[verdict]
+            for s in d.sites:
+                if s.verdict != verdict:
                     continue
-                label = f"{s['label']} ({s['side']})" if s.get("side") else s["label"]
-                why = "; ".join(dict.fromkeys(short(r["message"]) for r in s.get("reasons", [])))
-                items.append((tag, style, _item(label, why)))
+                why = "; ".join(dict.fromkeys(short(r.message) for r in s.reasons))
+                items.append((look.tag, look.style, _item(f"{s.label} ({s.side})", why)))
         spare = budget - len(items)
         out: list[Line] = []
         for tag, style, text in items:
@@ -265,78 +254,66 @@ class TableWriter(Writer):
             out += _tagged(tag, text, w, tag_style=style, lines=lines)
         return out
 
-    def _warnings(self, d: dict[str, Any], *, prompts: bool) -> list[Line]:
+    def _warnings(self, d: Plan, *, prompts: bool) -> list[Line]:
         """The warnings that may point to a red flag (``prompts``), or the others."""
         out: list[Line] = []
-        shown_unchecked = bool(d.get("unchecked"))
-        for x in d.get("warnings") or []:
-            if (x["kind"] in RED_FLAG_PROMPTS) != prompts:
+        for x in d.warnings:
+            if (x.kind in RED_FLAG_PROMPTS) != prompts:
                 continue
-            if x["kind"] == "sites_not_given" and shown_unchecked:
+            if x.kind == "sites_not_given" and d.unchecked:
                 continue  # said on the NOT CHECKED line
             # whole: a prompt cut short may hide the very words it is about
-            text = inert(x["message"])
+            text = inert(x.message)
             out += _tagged("CHECK", text, self._width(), tag_style="bold", lines=None)
         return out
 
-    def _course(self, d: dict[str, Any]) -> list[Line]:
+    def _course(self, d: Plan) -> list[Line]:
         w = self._width()
         out: list[Line] = [[]]
-        course, sessions, cadence = d["course"], d["sessions"], d["cadence"]
-        if d["decision"] not in NEEDLING:
+        course, sessions, cadence = d.course, d.sessions, d.cadence
+        if d.decision not in NEEDLING:
             why = {
                 "refer": "none until the medical assessment",
                 "check_first": f"none booked until the checks above are answered; once clear, "
-                f"a first block of {course['initial_block']}",
+                f"a first block of {course.initial_block}",
                 "do_not_needle": "none: needling is ruled out for now",
                 "not_indicated": "none: needling is not indicated now",
-            }[d["decision"]]
+            }[d.decision]
             return [*out, *_tagged("Course", why, w)]
-        n = course["initial_block"]
-        per, weeks = cadence["per_week"], cadence["weeks"]
+        weeks = cadence.weeks
         out += _tagged(
             "Course",
-            f"first block {n} · {per} a week for {weeks} week{'s' if weeks != 1 else ''}"
-            f" · reassess after session {d['reassess_after']}",
+            f"first block {course.initial_block} · {cadence.per_week} a week for {weeks} "
+            f"week{'s' if weeks != 1 else ''} · reassess after session {d.reassess_after}",
             w,
             lines=2,
         )
-        low, ceiling = sessions["low"], course["ceiling"]
+        low, ceiling = sessions.low, course.ceiling
         span = f"range {low}-{ceiling}; ceiling {ceiling}" if low != ceiling else "the ceiling"
         out += _tagged(
             "Expected",
-            f"{sessions['suggested']} sessions in all ({span}); more than the first block "
+            f"{sessions.suggested} sessions in all ({span}); more than the first block "
             "only after a meaningful change",
             w,
             lines=2,
         )
-        schedule = d.get("schedule")
-        if schedule:
-            first = schedule[0]["date"][:4]
-            year = int(first) if first.isdigit() else None
-            tag = f"Dates {year}" if year else "Dates"
+        if d.schedule:
+            year = d.schedule[0].date.year
+            tag = f"Dates {year}"
             shown = []
-            for s in schedule:
-                shown.append(
-                    glue(_date(s["date"], year) + (" (reassess)" if s.get("reassess") else ""))
-                )
-                y = s["date"][:4]
-                year = int(y) if y.isdigit() else year
-            dates = ", ".join(shown)
-            out += _tagged(tag, dates, w, lines=3)
+            for s in d.schedule:
+                shown.append(glue(_date(s.date, year) + (" (reassess)" if s.reassess else "")))
+                year = s.date.year
+            out += _tagged(tag, ", ".join(shown), w, lines=3)
         return out
 
-    def _safety_in_full(self, d: dict[str, Any]) -> list[Line]:
+    def _safety_in_full(self, d: Plan) -> list[Line]:
         w = self._width()
         out: list[Line] = []
-        items: list[tuple[str, str, str]] = []
-        for f in d.get("flags") or []:
-            items.append((f["label"], f["message"], f["source"]))
-        for s in d.get("sites") or []:
-            for r in s.get("reasons", []):
-                items.append((f"{s['label']} ({s['side']})", r["message"], r["source"]))
-        for u in d.get("unchecked") or []:
-            items.append((f"Not checked: {spoken(u['check'])}", u["message"], ""))
+        items = [(f.label, f.message, f.source) for f in d.flags]
+        for s in d.sites:
+            items += [(f"{s.label} ({s.side})", r.message, r.source) for r in s.reasons]
+        items += [(f"Not checked: {spoken(u.check)}", u.message, "") for u in d.unchecked]
         if not items:
             return out
         out += [[], [("Safety in full", HEAD)]]
@@ -346,69 +323,60 @@ class TableWriter(Writer):
                 out += _block("    ", f"Source: {inert(source)}", w, style=DIM)
         return out
 
-    def _rationale(self, steps: list[dict[str, Any]], *, plan: bool) -> list[Line]:
+    def _rationale(self, steps: Sequence[Step | ReviewStep]) -> list[Line]:
         w = self._width()
         if not steps:
             return []
+        plan = isinstance(steps[0], Step)
         out: list[Line] = [[], [("Why these numbers" if plan else "Why this verdict", HEAD)]]
         for i, s in enumerate(steps, 1):
-            rule = rule_words(str(s.get("rule", "")))
-            if plan:
-                change = inert(str(s.get("change", "")))
-                effect = EFFECT_WORDS.get(str(s.get("effect", "")), inert(str(s.get("effect"))))
-                head = (
-                    f"{glue(rule)}: {change} — {effect}" if change else f"{glue(rule)} — {effect}"
-                )
-            else:
-                head = glue(rule)
+            head = glue(rule_words(s.rule))
+            if isinstance(s, Step):
+                effect = EFFECT_WORDS[s.effect]
+                head = f"{head}: {inert(s.change)} — {effect}" if s.change else f"{head} — {effect}"
             out += _block(f"{i:>2}. ", head, w, style=HEAD)
-            out += _block("    ", inert(str(s.get("reason", ""))), w)
-            if s.get("source"):
-                out += _block("    ", f"Source: {inert(str(s['source']))}", w, style=DIM)
+            out += _block("    ", inert(s.reason), w)
+            if s.source:
+                out += _block("    ", f"Source: {inert(s.source)}", w, style=DIM)
         return out
 
     # -- a review ------------------------------------------------------------
-    def review_lines(self, d: dict[str, Any]) -> list[Line]:
+    def review_lines(self, d: Review) -> list[Line]:
         w = self._width()
-        verdict = d["verdict"]
+        verdict = d.verdict
         term = VERDICT_TERMS[verdict]
         marker, name, style = term.marker, term.tag, term.style
         urgency = ""
-        if verdict == "refer" or d.get("urgency", "none") in ("same_day", "emergency"):
-            urgency = URGENCY_TERMS[d.get("urgency", "none")].tag
-        steps = d.get("rationale") or []
-        headline = inert(str(steps[0]["reason"])) if steps else ""
+        if verdict == "refer" or d.urgency in ("same_day", "emergency"):
+            urgency = URGENCY_TERMS[d.urgency].tag
         detail = term.screen
         if verdict == "stop_needling" and urgency:
-            detail = URGENCY_TERMS[d["urgency"]].screen
+            detail = URGENCY_TERMS[d.urgency].screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
-        done = d.get("sessions_done", 0)
+        done = d.sessions_done
         lines.append(self._identity(d, f"{done} session{'s' if done != 1 else ''} done"))
-        if headline:
-            lines += _tagged("Why", headline, w, lines=3)
-        for x in d.get("warnings") or []:
-            lines += _tagged("CHECK", inert(x["message"]), w, tag_style="bold", lines=None)
+        if d.rationale and d.rationale[0].reason:
+            lines += _tagged("Why", inert(d.rationale[0].reason), w, lines=3)
+        for x in d.warnings:
+            lines += _tagged("CHECK", inert(x.message), w, tag_style="bold", lines=None)
         lines.append([])
-        change = d.get("change")
-        b, latest = d.get("baseline_nrs"), d.get("latest_nrs")
+        change, b, latest = d.change, d.baseline_nrs, d.latest_nrs
         if change is not None and b is not None:
-            pct, points = change.get("percent"), change["points"]
+            pct, points = change.percent, change.points
             pct_text = f", {pct:+g}%" if pct else ""
             moved = f"{points:+d} points{pct_text}" if points else "no change"
-            mean = "meaningful" if change.get("meaningful") else "not meaningful"
-            if change.get("worse"):
+            mean = "meaningful" if change.meaningful else "not meaningful"
+            if change.worse:
                 mean = "worse"
             lines += _tagged(
                 "Change",
                 f"NRS {b} -> {latest}: {moved}; {mean}",
                 w,
             )
-        nxt = d.get("next") or {}
-        if nxt.get("sessions"):
-            k, r = nxt["sessions"], nxt.get("reassess_after", 0)
-            text = (
-                f"{k} more session{'s' if k != 1 else ''}, review after {r}; ceiling {d['ceiling']}"
-            )
+        nxt = d.next
+        if nxt.sessions:
+            k, r = nxt.sessions, nxt.reassess_after
+            text = f"{k} more session{'s' if k != 1 else ''}, review after {r}; ceiling {d.ceiling}"
         elif verdict == "discharge":
             text = "no more needling: self-management with the exercises"
         elif verdict in ("refer", "emergency"):
@@ -416,12 +384,12 @@ class TableWriter(Writer):
         else:
             text = "no more needling now"
         lines += _tagged("Next", text, w, lines=2)
-        avoid = nxt.get("avoid_sites") or []
-        if avoid:
-            lines += _tagged("Avoid", ", ".join(glue(spoken(inert(a))) for a in avoid), w, lines=2)
-        for i, action in enumerate(nxt.get("actions") or []):
+        if nxt.avoid_sites:
+            avoid = ", ".join(glue(spoken(inert(a))) for a in nxt.avoid_sites)
+            lines += _tagged("Avoid", avoid, w, lines=2)
+        for i, action in enumerate(nxt.actions):
             lines += _tagged("Action" if i == 0 else "", inert(action), w, lines=2)
-        if d.get("progress_note_due"):
+        if d.progress_note_due:
             lines += _tagged(
                 "NOTE DUE",
                 f"progress note: {done} sessions done (one at least every 10 sessions)",
@@ -429,13 +397,13 @@ class TableWriter(Writer):
                 tag_style="bold yellow",
             )
         lines.append([])
-        lines += chart(d.get("trajectory") or [], b, d.get("mcid_line"), w)
+        lines += chart(d.trajectory, b, d.mcid_line, w)
         lines.append([])
         lines += _tagged(
             "Handout", "for the patient: --format html (printable) or --format markdown", w
         )
         if self._explain():
-            lines += self._rationale(steps, plan=False)
+            lines += self._rationale(d.rationale)
         else:
             lines += _tagged("More", "--explain: each reason and its source", w)
         lines += self._footer(d)
@@ -494,7 +462,7 @@ def rule_words(rule: str) -> str:
 
 
 def chart(
-    trajectory: list[dict[str, Any]], baseline: int | None, mcid: float | None, width: int
+    trajectory: Sequence[Point], baseline: int | None, mcid: float | None, width: int
 ) -> list[Line]:
     """Pain (NRS) by session as a small text chart; the baseline and the MCID line drawn.
 
@@ -506,7 +474,7 @@ def chart(
     """
     if not trajectory:
         return []
-    points = [(int(p["session"]), int(p["nrs"]), bool(p.get("events"))) for p in trajectory]
+    points = [(p.session, p.nrs, bool(p.events)) for p in trajectory]
     label_w = 14  # right-hand labels ("baseline 7", "MCID <= 4.2")
     gutter = 5  # "10 | "
     room = max(width - gutter - label_w, 8)
