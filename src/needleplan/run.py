@@ -299,7 +299,7 @@ def _writer(req: Request, many: bool) -> Writer:
             f"the {req.fmt} format cannot show a review",
             hint=f"use one of {', '.join(REVIEW_FORMATS)}",
         )
-    options = {**req.writer_options, "review": req.kind == "review"}
+    options = {**req.writer_options, "review": req.kind == "review", "rules": req.rules}
     if req.folder is not None or req.file is not None:
         options["color"] = False  # files never hold terminal colour codes
     try:

@@ -28,7 +28,7 @@ from needleplan.errors import inert
 from needleplan.results import AdviceSection, Change, Plan, Review
 from needleplan.vocab import FORMATS
 from needleplan.writers import get_writer
-from needleplan.writers.markdown import PHONE_PLACEHOLDER, long_date, md_text
+from needleplan.writers.markdown import PHONE_PLACEHOLDER, long_date, md_text, words_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANS = ROOT / "plans"
@@ -429,7 +429,7 @@ def test_review_chart_shows_baseline_and_the_texts_target() -> None:
     from needleplan.writers.html import CHART_HEIGHT, chart_view
 
     scores = review().trajectory
-    view = chart_view(scores, 7, 5)
+    view = chart_view(scores, 7, 5, words_for(RULES, "patient"))
     assert [t["label"] for t in view["xticks"]] == [s.session for s in scores]
     assert [t["label"] for t in view["yticks"]] == [0, 2, 4, 6, 8, 10]
     top, bottom = view["top"], view["bottom"]

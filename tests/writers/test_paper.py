@@ -14,9 +14,11 @@ import pytest
 
 from needleplan.errors import WriterError
 from needleplan.results import AdviceSection, Point
+from needleplan.rules import RuleSet
+from needleplan.wording import say
 from needleplan.writers import get_writer
 from needleplan.writers.html import CHART_MAX_LABELS, chart_view
-from needleplan.writers.markdown import NO_PHONE, PHONE_PLACEHOLDER
+from needleplan.writers.markdown import PHONE_PLACEHOLDER, words_for
 from tests.writers.test_handout import (
     CASES,
     CLINIC,
@@ -39,7 +41,7 @@ def test_without_settings_the_page_has_a_clinic_and_phone_line_to_fill_in(fmt: s
 
 
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
-def test_the_phone_is_where_the_patient_is_told_to_call(fmt: str) -> None:
+def test_the_phone_is_where_the_patient_is_told_to_call(fmt: str, rules: RuleSet) -> None:
     result = needle()
     (call,) = [x for x in section(result, "warning_signs").items if PHONE_PLACEHOLDER in x]
     before, after = call.split(PHONE_PLACEHOLDER)
@@ -47,7 +49,8 @@ def test_the_phone_is_where_the_patient_is_told_to_call(fmt: str) -> None:
     assert f"{before}{CLINIC['phone']}{after}" in text
     assert PHONE_PLACEHOLDER not in text
     blank = visible(fmt, render(fmt, result, clinic=None))
-    assert f"{before}{NO_PHONE}{after}" in blank and PHONE_PLACEHOLDER not in blank
+    no_phone = say(rules, "handout.no_phone")
+    assert f"{before}{no_phone}{after}" in blank and PHONE_PLACEHOLDER not in blank
 
 
 def test_a_clinic_without_a_phone_leaves_a_phone_blank_in_the_header() -> None:
@@ -89,11 +92,11 @@ def _long_log(n: int) -> list[Point]:
 
 
 @pytest.mark.parametrize("n", [1, 2, 20, 21, 60, 200])
-def test_the_chart_stays_readable_up_to_the_log_limit(n: int) -> None:
+def test_the_chart_stays_readable_up_to_the_log_limit(n: int, rules: RuleSet) -> None:
     from needleplan.vocab import MAX_LOG
 
     assert n <= MAX_LOG
-    view = chart_view(_long_log(n), 7, 4)
+    view = chart_view(_long_log(n), 7, 4, words_for(rules, "patient"))
     labels = [t["label"] for t in view["xticks"]]
     assert len(labels) <= CHART_MAX_LABELS + 1
     assert labels[0] == 1 and labels[-1] == n
@@ -114,7 +117,10 @@ def test_the_legend_says_the_same_target_as_the_text() -> None:
 def test_the_chart_escapes_its_texts() -> None:
     from needleplan.writers.html import chart_svg
 
-    svg = chart_svg(_long_log(3), 7, 4, label='<b onload="x">', alt='"><script>')
+    def hostile(key: str, /, **values: object) -> str:
+        return '<b onload="x">'
+
+    svg = chart_svg(_long_log(3), 7, 4, hostile, alt='"><script>')
     assert "<script>" not in svg and "<b " not in svg
     assert "&lt;b onload=" in svg
 

@@ -146,10 +146,10 @@ def test_rationale_only_with_explain(rules: RuleSet) -> None:
     assert capped and sum("capped" in line for line in lines[start:]) >= len(capped)
 
 
-def test_rule_words() -> None:
-    assert rule_words("conditions.neck_pain.initial_block").startswith("Initial block")
-    assert rule_words("health_factors.poor_sleep") == "Health factor: poor sleep"
-    assert rule_words("some.new_rule") == "Some new rule"
+def test_rule_words(rules: RuleSet) -> None:
+    assert rule_words("conditions.neck_pain.initial_block", rules).startswith("Initial block")
+    assert rule_words("health_factors.poor_sleep", rules) == "Health factor: poor sleep"
+    assert rule_words("some.new_rule", rules) == "Some new rule"
 
 
 def test_profile_text_is_inert_and_never_markup(rules: RuleSet) -> None:

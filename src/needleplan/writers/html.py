@@ -12,6 +12,12 @@ with them, the clinic's phone number fills every ``{clinic_phone}`` in the
 rule set's texts (see :func:`needleplan.writers.markdown.handout`). The
 page prints its own footer (``@page`` margin boxes): the browser's headers and
 footers are best turned off when printing.
+
+The page's own words (the header, the name line, the chart's labels) are the rule
+set's ``handout.*`` texts. The writer reads the rule set from its ``rules`` option
+(the run passes the one it planned with); a writer made without one
+(``get_writer("html")`` from a script) uses the shipped rules
+(:func:`needleplan.rulesload.load_rules`).
 """
 
 from __future__ import annotations
@@ -22,18 +28,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from needleplan.results import Plan, Point, Review
+from needleplan.wording import say
 from needleplan.writers.base import Writer
 from needleplan.writers.markdown import (
-    NAME_LINE,
-    PARENT_LINE,
     Part,
     Sheet,
+    Words,
     clinic_info,
     emergency,
+    given_rules,
     handout,
     long_date,
     meaningful_line,
-    whose,
 )
 
 if TYPE_CHECKING:
@@ -89,13 +95,10 @@ def _n(value: float) -> str:
 
 
 def chart_view(
-    scores: Sequence[Point],
-    baseline: float,
-    target: int,
-    label: str = "Your pain",
-    alt: str = "",
+    scores: Sequence[Point], baseline: float, target: int, words: Words, alt: str = ""
 ) -> dict[str, Any]:
-    """The chart's geometry: pain 0-10 up, sessions along, the start and target lines."""
+    """The chart's geometry: pain 0-10 up, sessions along, the start and target lines;
+    its labels said by ``words``."""
     points = [(s.session, float(s.nrs)) for s in scores]
     sessions = sorted({p[0] for p in points}) or [1]
     left, right, top, bottom = 44.0, CHART_WIDTH - 14.0, 34.0, CHART_HEIGHT - 40.0
@@ -125,22 +128,20 @@ def chart_view(
         "dots": [{"x": _n(x(s)), "y": _n(y(v))} for s, v in points],
         "radius": radius,
         "legend": [
-            {"x": left, "label": f"Start: {baseline:g}"},
-            {"x": left + 150, "label": f"Real change: {target} or lower"},
-            {"x": left + 390, "label": label},
+            {"x": left, "label": words("handout.chart.start", baseline=baseline)},
+            {"x": left + 150, "label": words("handout.chart.target", score=target)},
+            {"x": left + 390, "label": words("handout.chart.label")},
         ],
+        "sessions": words("handout.chart.sessions"),
+        "pain": words("handout.chart.pain"),
     }
 
 
 def chart_svg(
-    scores: Sequence[Point],
-    baseline: float,
-    target: int,
-    label: str = "Your pain",
-    alt: str = "",
+    scores: Sequence[Point], baseline: float, target: int, words: Words, alt: str = ""
 ) -> str:
     """The chart as inline SVG markup (every text escaped)."""
-    view = chart_view(scores, baseline, target, label, alt)
+    view = chart_view(scores, baseline, target, words, alt)
     return environment().get_template("chart.svg.j2").render(c=view)
 
 
@@ -150,12 +151,8 @@ def chart_markup(review: Review, view: Sheet) -> str:
     if emergency(review):
         return ""
     base = float(scores[0].nrs if review.baseline_nrs is None else review.baseline_nrs)
-    alt = (
-        f"Chart of {view.scores_heading.lower()}, from 0 to 10, at each session. "
-        f"{view.scores_summary}"
-    )
-    label = f"{whose(review).capitalize()} pain"
-    return chart_svg(scores, base, chart_target(review, base), label, alt)
+    alt = view.words("handout.chart.alt", summary=view.scores_summary)
+    return chart_svg(scores, base, chart_target(review, base), view.words, alt)
 
 
 def keep_whole(section: Part) -> bool:
@@ -168,22 +165,30 @@ def keep_whole(section: Part) -> bool:
 
 
 class HtmlWriter(Writer):
+    """The patient's page as HTML, worded from the ``rules`` option (else the shipped
+    rules: :func:`needleplan.writers.markdown.given_rules`)."""
+
     name = "html"
     extension = ".html"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rules = given_rules(options)
 
     def _clinic(self) -> dict[str, str] | None:
         return clinic_info(self.options.get("clinic"))
 
     def begin(self, many: bool) -> str:
         clinic = self._clinic()
-        title = f"{clinic['name']}: patient handout" if clinic and clinic.get("name") else ""
-        return (
-            environment().get_template("begin.html.j2").render(doc_title=title or "Patient handout")
-        )
+        if clinic and clinic.get("name"):
+            title = say(self.rules, "handout.title_of", clinic=clinic["name"])
+        else:
+            title = say(self.rules, "handout.title")
+        return environment().get_template("begin.html.j2").render(doc_title=title)
 
     def item(self, plan: Plan | Review, many: bool) -> str:
         clinic = self._clinic()
-        view = handout(plan, clinic)
+        view = handout(plan, clinic, self.rules)
         return (
             environment()
             .get_template("sheet.html.j2")
@@ -193,8 +198,7 @@ class HtmlWriter(Writer):
                 chart=chart_markup(view.review, view) if view.review else "",
                 emergency=emergency(plan),
                 keep=keep_whole,
-                name_line=NAME_LINE,
-                parent_line=PARENT_LINE,
+                words=view.words,
             )
         )
 

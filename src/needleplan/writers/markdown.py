@@ -6,6 +6,12 @@ the dated schedule goes under ``your_sessions``, the disclaimer once at the end.
 Every piece of text is made inert here (:func:`md_text`): a profile whose notes
 hold ``#``, ``1.``, ``===``, ``<script>`` or ``[x](javascript:...)`` prints those
 characters and never builds headings, lists, links or tags.
+
+The page's own words (the name line, the parent's line, the pain-score sentences)
+are the rule set's ``handout.*`` texts, said through :func:`needleplan.wording.say`.
+The writer reads the rule set from its ``rules`` option (the run passes the one it
+planned with); a writer made without one (``get_writer("markdown")`` from a script)
+uses the shipped rules (:func:`needleplan.rulesload.load_rules`).
 """
 
 from __future__ import annotations
@@ -13,23 +19,36 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from needleplan.errors import inert
 from needleplan.results import Plan, Review, ScheduledSession
+from needleplan.rules import RuleSet
+from needleplan.rulesload import load_rules
+from needleplan.vocab import Audience
+from needleplan.wording import say
 from needleplan.writers.base import Writer
 
-PARENT_LINE = "This sheet is for the parent or guardian of the young person."
-NAME_LINE = "Name: ______________________________"
-#: Without clinic settings, a line to write the clinic's name and phone number on by hand.
-CLINIC_LINE = "Clinic: ________________________  Phone: ________________"
+#: A text of the rule set as the page's reader reads it: ``words(id, **values)``.
+Words = Callable[..., str]
 
 
-def whose(result: Plan | Review) -> str:
-    """Whose pain a review's page talks about: "your" (the patient's) or "your child's"."""
-    return "your child's" if result.audience == "parent" else "your"
+def given_rules(options: Mapping[str, Any]) -> RuleSet:
+    """The rule set a writer says its words from: its ``rules`` option, else the shipped
+    rules (a writer made without one, by a library user)."""
+    rules = options.get("rules")
+    return rules if isinstance(rules, RuleSet) else load_rules()
+
+
+def words_for(rules: RuleSet, audience: Audience) -> Words:
+    """``say`` for one reader: the rule set's texts, the parent's version for a parent."""
+
+    def words(key: str, /, **values: object) -> str:
+        return say(rules, key, audience, **values)
+
+    return words
 
 
 SCHEDULE_SECTION = "your_sessions"
@@ -101,10 +120,9 @@ def clinic_info(option: Any) -> dict[str, str] | None:
 
 
 #: Where the rule set's patient texts put the clinic's phone number ("call the clinic on
-#: {clinic_phone}"); a patient page fills it from the clinic's settings.
+#: {clinic_phone}"); a patient page fills it from the clinic's settings (without a phone,
+#: with the ``handout.no_phone`` text: the blank line at the top of the page).
 PHONE_PLACEHOLDER = "{clinic_phone}"
-#: What fills it without a phone in the settings: the blank line at the top of the page.
-NO_PHONE = "the number at the top of this sheet"
 
 
 def _number(value: float) -> str:
@@ -124,27 +142,27 @@ def emergency(result: Plan | Review) -> bool:
     return verdict == "emergency" or result.urgency == "emergency"
 
 
-def scores_summary(review: Review) -> str:
+def scores_summary(review: Review, words: Words) -> str:
     """The pain scores in words: the chart's caption, and the Markdown handout's summary
     (a review's trajectory holds every logged session: never empty)."""
     points = review.trajectory
     last = points[-1]
     base = points[0].nrs if review.baseline_nrs is None else review.baseline_nrs
-    words = [f"At the start {whose(review)} pain was {_number(base)} out of 10."]
+    said = [words("handout.scores.start", baseline=_number(base))]
     if len(points) > 1:
-        words.append(f"At session {last.session} it was {_number(last.nrs)}.")
+        said.append(words("handout.scores.latest", session=last.session, nrs=_number(last.nrs)))
     if emergency(review):
-        return " ".join(words)  # no "real improvement" under "get emergency help now"
+        return " ".join(said)  # no "real improvement" under "get emergency help now"
     change = review.change
     if change is not None and change.worse:
-        words.append(f"{whose(review).capitalize()} pain is worse than at the start.")
+        said.append(words("handout.scores.worse"))
     elif change is not None and change.meaningful:
-        words.append("That is a real improvement.")
+        said.append(words("handout.scores.improved"))
     else:
-        words.append("That is not yet a real change.")
+        said.append(words("handout.scores.not_yet"))
     line = math.floor(meaningful_line(review, base))  # pain scores are whole numbers
-    words.append(f"A real change means a score of {line} or lower.")
-    return " ".join(words)
+    said.append(words("handout.scores.target", score=line))
+    return " ".join(said)
 
 
 @dataclass(frozen=True)
@@ -161,7 +179,7 @@ class Part:
 @dataclass(frozen=True)
 class Sheet:
     """The patient's page as the two handouts show it, every string cleaned (not yet
-    escaped) and the clinic's phone filled in."""
+    escaped) and the clinic's phone filled in; ``words`` says the page's own texts."""
 
     title: str
     lead: str
@@ -175,9 +193,10 @@ class Sheet:
     review: Review | None
     scores_heading: str
     scores_summary: str
+    words: Words
 
 
-def handout(result: Plan | Review, clinic: Mapping[str, str] | None) -> Sheet:
+def handout(result: Plan | Review, clinic: Mapping[str, str] | None, rules: RuleSet) -> Sheet:
     """The patient's page from a plan or a review.
 
     Items are kept once across the page (the first time they appear) and the
@@ -185,7 +204,8 @@ def handout(result: Plan | Review, clinic: Mapping[str, str] | None) -> Sheet:
     Wherever the texts say to call the clinic, the clinic's phone is filled in (or,
     without one, a pointer to the line left to fill in by hand).
     """
-    phone = (clinic or {}).get("phone") or NO_PHONE
+    words = words_for(rules, result.audience)
+    phone = (clinic or {}).get("phone") or words("handout.no_phone")
 
     def fill(text: str) -> str:
         return text.replace(PHONE_PLACEHOLDER, phone)
@@ -216,8 +236,9 @@ def handout(result: Plan | Review, clinic: Mapping[str, str] | None) -> Sheet:
         sections=tuple(x for x in sections if x.id != "where_to_go"),
         disclaimer=disclaimer,
         review=review,
-        scores_heading=f"{whose(result).capitalize()} pain scores",
-        scores_summary=scores_summary(review) if review else "",
+        scores_heading=words("handout.scores.heading"),
+        scores_summary=scores_summary(review, words) if review else "",
+        words=words,
     )
 
 
@@ -227,26 +248,29 @@ def handout(result: Plan | Review, clinic: Mapping[str, str] | None) -> Sheet:
 def _scores_md(review: Review, view: Sheet) -> list[str]:
     out = [f"## {md_text(view.scores_heading)}", "", md_text(view.scores_summary), ""]
     for s in review.trajectory:
-        when = md_text(long_date(s.date))
-        out.append(f"- Session {s.session} ({when}): {_number(s.nrs)} out of 10")
+        when, nrs = long_date(s.date), _number(s.nrs)
+        row = view.words("handout.scores.session", session=s.session, date=when, nrs=nrs)
+        out.append(f"- {md_text(row)}")
     return [*out, ""]
 
 
 def render_markdown(view: Sheet, clinic: Mapping[str, str] | None) -> str:
+    words = view.words
     out: list[str] = []
-    if not clinic:
-        out += [CLINIC_LINE, ""]
+    if not clinic:  # a line to write the clinic's name and phone number on by hand
+        out += [f"{words('handout.clinic_blank')}  {words('handout.phone_blank')}", ""]
     if clinic:
         if clinic.get("name"):
             out += [f"**{md_text(clinic['name'])}**", ""]
         contact = [md_text(clinic[k]) for k in ("address", "phone") if clinic.get(k)]
         if contact:
             out += ["  \n".join(contact), ""]
-    out += [f"# {md_text(view.title)}", "", NAME_LINE, ""]  # underscores after text: no emphasis
+    # underscores after text: no emphasis
+    out += [f"# {md_text(view.title)}", "", words("handout.name_line"), ""]
     if view.ref:
         out += [f"Ref: {md_text(view.ref)}", ""]
     if view.parent:
-        out += [md_text(PARENT_LINE), ""]
+        out += [md_text(words("handout.for_parent")), ""]
     if view.lead:
         out += [md_text(view.lead), ""]
     for section in view.first:
@@ -274,12 +298,19 @@ def _section_md(section: Part) -> list[str]:
 
 
 class MarkdownWriter(Writer):
+    """The patient's page as Markdown, worded from the ``rules`` option (else the shipped
+    rules: :func:`given_rules`)."""
+
     name = "markdown"
     extension = ".md"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rules = given_rules(options)
 
     def separator(self, many: bool) -> str:
         return "\n---\n\n"
 
     def item(self, plan: Plan | Review, many: bool) -> str:
         clinic = clinic_info(self.options.get("clinic"))
-        return render_markdown(handout(plan, clinic), clinic)
+        return render_markdown(handout(plan, clinic, self.rules), clinic)

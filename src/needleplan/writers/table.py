@@ -14,6 +14,13 @@ indent), then coloured, if colour is wanted, without changing a character.
 The rationale and the safety text in full come only with ``explain``. Text
 from a profile (patient id, file name) goes through :func:`inert` and is never
 read as markup.
+
+The screen's own words (the course and "Next" lines, the rule names of the
+rationale, the pointers to the handout and to ``--explain``) are the rule set's
+``screen.*`` texts, said through :func:`needleplan.wording.say`. The writer reads
+the rule set from its ``rules`` option (the run passes the one it planned with); a
+writer made without one (``get_writer("table")`` from a script) uses the shipped
+rules (:func:`needleplan.rulesload.load_rules`).
 """
 
 from __future__ import annotations
@@ -21,9 +28,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from needleplan.errors import inert
 from needleplan.results import Plan, Point, Review, ReviewStep, Step
+from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len, fit, glue, short, wrap
 from needleplan.vocab import (
     DECISION_TERMS,
@@ -36,7 +45,9 @@ from needleplan.vocab import (
     VERDICT_TERMS,
     spoken,
 )
+from needleplan.wording import say
 from needleplan.writers.base import Writer
+from needleplan.writers.markdown import given_rules
 
 #: One piece of a line and its Rich style ('' for none).
 Seg = tuple[str, str]
@@ -49,11 +60,6 @@ DEFAULT_WIDTH = 80
 TOP = 10
 MIN_WIDTH = 40
 
-EFFECT_WORDS = {
-    "applied": "applied",
-    "capped": "capped: no change (already at a limit)",
-    "none": "no change",
-}
 HEAD = "bold"
 DIM = "dim"
 
@@ -98,10 +104,20 @@ def _date(d: dt.date, year: int) -> str:
 
 
 class TableWriter(Writer):
+    """The therapist's screen, worded from the ``rules`` option (else the shipped rules:
+    :func:`needleplan.writers.markdown.given_rules`)."""
+
     name = "table"
     extension = ".txt"
     #: whether the last identity line held the file name (else the footer does)
     _source_shown = True
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rules = given_rules(options)
+
+    def _say(self, key: str, /, **values: object) -> str:
+        return say(self.rules, key, "patient", **values)
 
     # -- the stream --------------------------------------------------------
     def separator(self, many: bool) -> str:
@@ -220,14 +236,12 @@ class TableWriter(Writer):
                 text = f"{glue(inert(comp.label))} — {inert(comp.reason)}"
                 lines.append([("  " + fit(text, w - 2), "")])
         lines.append([])
-        lines += _tagged(
-            "Handout", "for the patient: --format html (printable) or --format markdown", w
-        )
+        lines += _tagged("Handout", self._say("screen.handout"), w)
         if self._explain():
             lines += self._safety_in_full(d)
             lines += self._rationale(d.rationale)
         else:
-            lines += _tagged("More", "--explain: the reasons, the sources, the safety text", w)
+            lines += _tagged("More", self._say("screen.more.plan"), w)
         lines += self._footer(d)
         return lines
 
@@ -272,13 +286,7 @@ class TableWriter(Writer):
         out: list[Line] = [[]]
         course, sessions, cadence = d.course, d.sessions, d.cadence
         if d.decision not in NEEDLING:
-            why = {
-                "refer": "none until the medical assessment",
-                "check_first": f"none booked until the checks above are answered; once clear, "
-                f"a first block of {course.initial_block}",
-                "do_not_needle": "none: needling is ruled out for now",
-                "not_indicated": "none: needling is not indicated now",
-            }[d.decision]
+            why = self._say(f"screen.course.{d.decision}", initial_block=course.initial_block)
             return [*out, *_tagged("Course", why, w)]
         weeks = cadence.weeks
         out += _tagged(
@@ -330,9 +338,9 @@ class TableWriter(Writer):
         plan = isinstance(steps[0], Step)
         out: list[Line] = [[], [("Why these numbers" if plan else "Why this verdict", HEAD)]]
         for i, s in enumerate(steps, 1):
-            head = glue(rule_words(s.rule))
+            head = glue(rule_words(s.rule, self.rules))
             if isinstance(s, Step):
-                effect = EFFECT_WORDS[s.effect]
+                effect = self._say(f"screen.effect.{s.effect}")
                 head = f"{head}: {inert(s.change)} — {effect}" if s.change else f"{head} — {effect}"
             out += _block(f"{i:>2}. ", head, w, style=HEAD)
             out += _block("    ", inert(s.reason), w)
@@ -375,14 +383,18 @@ class TableWriter(Writer):
             )
         nxt = d.next
         if nxt.sessions:
-            k, r = nxt.sessions, nxt.reassess_after
-            text = f"{k} more session{'s' if k != 1 else ''}, review after {r}; ceiling {d.ceiling}"
+            text = self._say(
+                "screen.next.one_session" if nxt.sessions == 1 else "screen.next.sessions",
+                sessions=nxt.sessions,
+                reassess_after=nxt.reassess_after,
+                ceiling=d.ceiling,
+            )
         elif verdict == "discharge":
-            text = "no more needling: self-management with the exercises"
+            text = self._say("screen.next.discharge")
         elif verdict in ("refer", "emergency"):
-            text = "no more needling until medically cleared"
+            text = self._say("screen.next.until_cleared")
         else:
-            text = "no more needling now"
+            text = self._say("screen.next.none")
         lines += _tagged("Next", text, w, lines=2)
         if nxt.avoid_sites:
             avoid = ", ".join(glue(spoken(inert(a))) for a in nxt.avoid_sites)
@@ -390,71 +402,39 @@ class TableWriter(Writer):
         for i, action in enumerate(nxt.actions):
             lines += _tagged("Action" if i == 0 else "", inert(action), w, lines=2)
         if d.progress_note_due:
-            lines += _tagged(
-                "NOTE DUE",
-                f"progress note: {done} sessions done (one at least every 10 sessions)",
-                w,
-                tag_style="bold yellow",
-            )
+            every = self.rules.course.progress_note_every
+            note = self._say("screen.progress_note", done=done, every=every)
+            lines += _tagged("NOTE DUE", note, w, tag_style="bold yellow")
         lines.append([])
         lines += chart(d.trajectory, b, d.mcid_line, w)
         lines.append([])
-        lines += _tagged(
-            "Handout", "for the patient: --format html (printable) or --format markdown", w
-        )
+        lines += _tagged("Handout", self._say("screen.handout"), w)
         if self._explain():
             lines += self._rationale(d.rationale)
         else:
-            lines += _tagged("More", "--explain: each reason and its source", w)
+            lines += _tagged("More", self._say("screen.more.review"), w)
         lines += self._footer(d)
         return lines
 
 
 # -- the rationale in plain words ------------------------------------------------
 
-_RULE_PREFIX = {
-    "severity": "Severity band: {}",
-    "duration": "Duration band: {}",
-    "health_factors": "Health factor: {}",
-    "underlying_factors": "Underlying factor: {}",
-    "age_rules": "Age: {}",
-    "start_back": "STarT Back: {} risk",
-    "safety": "Safety: {}",
-    "previous_response": "Previous response: {}",
-}
-_RULE_WHOLE = {
-    "cadence": "Cadence",
-    "reassess": "Reassessment point",
-    "course.ceiling": "Practice ceiling",
-    "course.progress_note_every": "Progress note",
-    "review.emergency": "Emergency after needling",
-    "review.red_flag": "New red flag",
-    "review.adverse_event": "Adverse event",
-    "review.do_not_needle": "Needling now ruled out",
-    "review.discharge": "Discharge level reached",
-    "review.worse": "Pain worse",
-    "review.before_review_point": "Before the review point",
-    "review.no_change_yet": "No meaningful change yet",
-    "review.no_change": "No meaningful change after the block",
-    "review.improving": "Meaningful improvement",
-    "review.ceiling": "Ceiling reached",
-    "review.extend": "Still improving",
-    "review.plateau": "Improvement has levelled off",
-}
 
-
-def rule_words(rule: str) -> str:
-    """A rule id (``conditions.neck_pain.initial_block``) in plain words."""
-    if rule in _RULE_WHOLE:
-        return _RULE_WHOLE[rule]
+def rule_words(rule: str, rules: RuleSet) -> str:
+    """A rule id (``conditions.neck_pain.initial_block``) in plain words: the rule set's
+    ``screen.rule.<id>`` text, else its ``screen.rule_of.<kind>`` text with the rule's
+    last part (``Health factor: poor sleep``), else the id's own words."""
+    if f"screen.rule.{rule}" in rules.texts:
+        return say(rules, f"screen.rule.{rule}")
     parts = rule.split(".")
     if parts[0] == "conditions" and len(parts) >= 3:
-        what = {"initial_block": "Initial block (the trials' dose)"}.get(parts[-1])
-        return what or f"Condition: {spoken(parts[-1])}"
+        if parts[-1] == "initial_block":
+            return say(rules, "screen.initial_block_rule")
+        return say(rules, "screen.condition_rule", name=spoken(parts[-1]))
     if parts[0] == "review" and len(parts) >= 3 and parts[1] == "events":
-        return f"Adverse event: {spoken(parts[2])}"
-    if parts[0] in _RULE_PREFIX and len(parts) >= 2:
-        return _RULE_PREFIX[parts[0]].format(spoken(parts[-1]))
+        return say(rules, "screen.event_rule", name=spoken(parts[2]))
+    if f"screen.rule_of.{parts[0]}" in rules.texts and len(parts) >= 2:
+        return say(rules, f"screen.rule_of.{parts[0]}", name=spoken(parts[-1]))
     return inert(" ".join(spoken(p) for p in parts)).capitalize()
 
 
