@@ -293,36 +293,6 @@ REVIEW_FINDINGS = (
     "extend",
     "plateau",
 )
-#: The review's other sentences: the rule set's ``review.texts`` must have each.
-REVIEW_TEXTS = (
-    "best_at_intake",
-    "best_at_session",
-    "event_line",
-    "event_earlier",
-    "event_earlier_urgent",
-    "which_site",
-    "record_site",
-    "future_course",
-    "every_site_avoided_action",
-    "every_site_avoided",
-    "past_ceiling",
-    "needled_avoided_site",
-    "needled_unplanned_avoided",
-    "needled_unplanned_caution",
-    "needled_bruised_site",
-    "needled_after_stop",
-    "new_precaution",
-    "progress_note",
-    "measure",
-    "measure_better",
-    "measure_worse",
-    "measure_same",
-    "low_baseline",
-    "nrs_error",
-    "notes_session",
-    "avoided_site",
-    "screening_open",
-)
 
 
 @_entry
@@ -371,8 +341,6 @@ class ReviewRules:
     notes_now: Mapping[Id, FindingTexts] = field(default_factory=dict)
     #: the precedence table, by finding id (the lowest rank decides)
     findings: Mapping[Id, Finding] = field(default_factory=dict)
-    #: the review's other sentences (warnings, actions, measures), by id
-    texts: Mapping[Id, Text] = field(default_factory=dict)
 
     def ranked(self, ids: "Iterator[str] | list[str] | set[str]") -> list[str]:
         """``ids`` most urgent first: by the table's rank, then by id (never by the order
@@ -1098,12 +1066,6 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for fid in REVIEW_FINDINGS:
         if fid not in rs.review.findings:
             yield ("review", "findings"), f"the review's finding '{fid}' is missing"
-    for tid in REVIEW_TEXTS:
-        if tid not in rs.review.texts:
-            yield ("review", "texts"), f"the review's text '{tid}' is missing"
-    for tid, text in rs.review.texts.items():
-        if problem := _placeholder_problem(text):
-            yield ("review", "texts", tid), problem
     for fid, finding in rs.review.findings.items():
         words = finding.texts
         for part, text in (

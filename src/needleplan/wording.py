@@ -123,6 +123,51 @@ TEXT_IDS: frozenset[str] = frozenset(
         "review.title.discharge",
         "review.title.stop_needling",
         "review.title.refer",
+        "review.best_at_intake",
+        "review.best_at_session",
+        "review.event_line",
+        "review.event_earlier",
+        "review.event_earlier_urgent",
+        "review.which_site",
+        "review.record_site",
+        "review.future_course",
+        "review.every_site_avoided_action",
+        "review.every_site_avoided",
+        "review.past_ceiling",
+        "review.needled_avoided_site",
+        "review.needled_unplanned_avoided",
+        "review.needled_unplanned_caution",
+        "review.needled_bruised_site",
+        "review.needled_after_stop",
+        "review.new_precaution",
+        "review.progress_note",
+        "review.measure",
+        "review.measure_better",
+        "review.measure_worse",
+        "review.measure_same",
+        "review.low_baseline",
+        "review.nrs_error",
+        "review.notes_session",
+        "review.avoided_site",
+        "review.screening_open",
+        "screening.open_check",
+        "screening.notes_check",
+        "screening.notes_check_no_question",
+        "screening.notes_contradict",
+        "screening.rationale",
+        *(
+            f"screening.tier.{tier}.{part}"
+            for tier in ("emergency", "same_day", "soon", "routine")
+            for part in ("title", "where", "when", "escalate")
+        ),
+        *(
+            f"screening.page.{part}"
+            for part in ("title", "lead", "asked_about", "next", "meanwhile")
+        ),
+        "page.heading.do_now",
+        "page.heading.if_worse",
+        "page.heading.meanwhile",
+        "page.heading.not_to_wait",
     ]
 )
 
@@ -136,6 +181,12 @@ def say(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: o
     else:
         text = entry.parent if audience == "parent" and entry.parent else entry.text
     return fill(text, **values)
+
+
+def say_if(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: object) -> str:
+    """:func:`say` for a text a rule set may leave out (an emergency's "what to do now"):
+    "" when it has no text ``key``."""
+    return say(rules, key, audience, **values) if key in rules.texts else ""
 
 
 class _Kept(dict[str, object]):

@@ -607,8 +607,8 @@ def test_a_rule_set_missing_a_review_finding_or_with_a_broken_text_is_refused() 
 
     data = yaml.safe_load(default_text())
     del data["review"]["findings"]["emergency_earlier"]
-    data["review"]["texts"]["measure"] = "{label: x"
+    data["texts"]["review.measure"] = "{label: x"
     with pytest.raises(RulesError) as info:
         parse_rules(yaml.safe_dump(data).encode(), "clinic.yaml")
     said = " ".join(p.message for p in info.value.problems)
-    assert "'emergency_earlier' is missing" in said and "review.texts.measure" in said
+    assert "'emergency_earlier' is missing" in said and "texts.review.measure" in said
