@@ -618,34 +618,6 @@ class NoteContext:
 
 @_entry
 @dataclass(frozen=True)
-class Referral:
-    """Where to go, and how soon, for one urgency of referral."""
-
-    where: Text
-    when: Text
-
-
-@_entry
-@dataclass(frozen=True)
-class ParentWords:
-    """The patient's texts as a parent or guardian reads them (a patient under 18).
-
-    Each text given here replaces the patient's (a title or lead per decision, a
-    referral per urgency, a list as a whole); the rest are used as they are.
-    """
-
-    referral: Mapping[ReferralUrgency, Referral] = field(default_factory=dict)
-    titles: Mapping[Decision, Text] = field(default_factory=dict)
-    leads: Mapping[Decision, Text] = field(default_factory=dict)
-    what_it_is: Text | None = None
-    what_to_expect: tuple[Text, ...] = ()
-    aftercare: tuple[Text, ...] = ()
-    warning_signs: tuple[Text, ...] = ()
-    other_therapies_lead: Text | None = None
-
-
-@_entry
-@dataclass(frozen=True)
 class SafetyNet:
     """What to do if serious signs start between visits, on every patient page (whatever
     the decision) of a patient whose condition is one of ``conditions`` or who has a site
@@ -664,44 +636,11 @@ class SafetyNet:
 @_entry
 @dataclass(frozen=True)
 class Advice:
-    """Patient-facing text (plain words, US grade 8 or below); ``parent``: the same texts
-    for a parent or guardian, where they differ."""
+    """The patient's page: its sources and its safety nets (its words are the texts
+    ``page.*``)."""
 
-    referral: Mapping[ReferralUrgency, Referral]
-    titles: Mapping[Decision, Text]
-    leads: Mapping[Decision, Text]
-    what_it_is: Text
-    what_to_expect: tuple[Text, ...]
-    aftercare: tuple[Text, ...]
-    warning_signs: tuple[Text, ...]
-    other_therapies_lead: Text
-    parent_note: Text
     sources: Sources
-    parent: ParentWords | None = None
     safety_nets: tuple[SafetyNet, ...] = ()
-
-    def for_reader(self, audience: str) -> "Advice":
-        """These texts as ``audience`` (``patient`` or ``parent``) reads them."""
-        if audience != "parent" or self.parent is None:
-            return self
-        return self._for_parent
-
-    @cached_property
-    def _for_parent(self) -> "Advice":
-        words = self.parent
-        assert words is not None
-        return dataclasses.replace(
-            self,
-            referral={**self.referral, **words.referral},
-            titles={**self.titles, **words.titles},
-            leads={**self.leads, **words.leads},
-            what_it_is=words.what_it_is or self.what_it_is,
-            what_to_expect=words.what_to_expect or self.what_to_expect,
-            aftercare=words.aftercare or self.aftercare,
-            warning_signs=words.warning_signs or self.warning_signs,
-            other_therapies_lead=words.other_therapies_lead or self.other_therapies_lead,
-            parent=None,
-        )
 
 
 @_entry

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 from pydantic import ConfigDict, Field, StringConstraints, with_config
 
 from . import advice as advice_mod
-from .results import Advice, AdviceSection, Check, CompanionItem, Flag, Step
+from .advice import section
+from .results import Advice, Check, CompanionItem, Flag, Step
 from .vocab import (
     AGE_RANGE,
     ID_PATTERN,
@@ -416,11 +417,6 @@ def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Com
 # -- the patient's page -------------------------------------------------------------
 
 
-def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
-    kept = tuple(dict.fromkeys(i.strip() for i in items if i and i.strip()))
-    return [AdviceSection(sid, heading, kept)] if kept else []
-
-
 def referral_page(
     rules: RuleSet, urgency_: Urgency, flags: tuple[Flag, ...], audience: Audience
 ) -> Advice | None:
@@ -460,13 +456,13 @@ def referral_page(
     why += [c.patient_reason for c in combinations(present, rules) if c.urgency == tier]
     why = advice_mod.told(rules, audience, why)
     do_now = tier_text("do_now")
-    lead = do_now or rules.advice.for_reader(audience).leads["refer"]
-    sections = _section("do_now", _heading(rules, "do_now", audience), [do_now])
-    sections += _section(
+    lead = do_now or say(rules, "page.lead.refer", audience)
+    sections = section("do_now", _heading(rules, "do_now", audience), [do_now])
+    sections += section(
         "where_to_go", _heading(rules, "where_to_go", audience), [where, tier_text("when")]
     )
-    sections += _section("watch_for", _heading(rules, "why", audience), why)
-    sections += _section("if_worse", _heading(rules, "if_worse", audience), [escalate])
+    sections += section("watch_for", _heading(rules, "why", audience), why)
+    sections += section("if_worse", _heading(rules, "if_worse", audience), [escalate])
     return Advice(title=tier_text("title"), lead=lead, sections=tuple(sections))
 
 
@@ -492,16 +488,13 @@ def before_we_start_page(
         for c in checks
         if c.kind == "factor" and c.id in rules.health_factors
     ]
-    sections = _section("questions", page("asked_about"), about)
-    text = rules.advice.for_reader(audience)
-    helps = [text.other_therapies_lead] if companions else []
-    helps += [c.patient_text for c in companions]
-    sections += _section("other_therapies", _heading(rules, "meanwhile", audience), helps)
-    sections += _section("next", _heading(rules, "next", audience), [page("next")])
+    sections = section("questions", page("asked_about"), about)
+    sections += advice_mod.other_therapies(rules, companions, audience, "meanwhile")
+    sections += section("next", _heading(rules, "next", audience), [page("next")])
     not_to_wait = [page("meanwhile")]
     if page("meanwhile_now") and any(c.id in sc.before_we_start.now_for for c in checks):
         not_to_wait = [page("meanwhile_now"), page("meanwhile_others") or page("meanwhile")]
-    sections += _section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)
+    sections += section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)
     return Advice(title=page("title"), lead=page("lead"), sections=tuple(sections))
 
 

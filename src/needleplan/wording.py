@@ -15,6 +15,9 @@ from .vocab import Audience
 if TYPE_CHECKING:
     from .rules import RuleSet
 
+#: The decisions whose page a plan's texts word (``check_first`` has the screen's page).
+_PAGE_DECISIONS = ("needle", "needle_with_caution", "do_not_needle", "not_indicated", "refer")
+
 #: Every text id the code says: a rule set must define each one.
 TEXT_IDS: frozenset[str] = frozenset(
     [
@@ -66,6 +69,9 @@ TEXT_IDS: frozenset[str] = frozenset(
         "step.course.slower",
         "step.course.faster",
         "step.course.good_sign",
+        "step.course.underlying",
+        "step.course.age",
+        "step.course.start_back",
         "step.course.capped",
         "step.course.longer",
         "step.course.shorter",
@@ -164,6 +170,15 @@ TEXT_IDS: frozenset[str] = frozenset(
             f"screening.page.{part}"
             for part in ("title", "lead", "asked_about", "next", "meanwhile")
         ),
+        *(f"page.{part}.{decision}" for part in ("title", "lead") for decision in _PAGE_DECISIONS),
+        "page.what_it_is",
+        "page.other_therapies_lead",
+        "page.parent_note",
+        *(
+            f"page.referral.{urgency}.{part}"
+            for urgency in ("emergency", "same_day", "routine")
+            for part in ("where", "when")
+        ),
         "page.heading.do_now",
         "page.heading.if_worse",
         "page.heading.meanwhile",
@@ -187,6 +202,15 @@ def say_if(rules: RuleSet, key: str, audience: Audience = "patient", /, **values
     """:func:`say` for a text a rule set may leave out (an emergency's "what to do now"):
     "" when it has no text ``key``."""
     return say(rules, key, audience, **values) if key in rules.texts else ""
+
+
+def say_all(rules: RuleSet, prefix: str, audience: Audience = "patient", /) -> list[str]:
+    """Every text ``prefix.<item>`` (a page's list, such as ``page.aftercare``) as
+    ``audience`` reads it, in the rule set's order; an empty text is left out (a line
+    for the parent only)."""
+    start = prefix + "."
+    said = [say(rules, key, audience) for key in rules.texts if key.startswith(start)]
+    return [line for line in said if line]
 
 
 class _Kept(dict[str, object]):
