@@ -38,7 +38,7 @@ from .results import (
     SiteVerdict,
     Warning,
 )
-from .rules import Event, RuleSet
+from .rules import Event, RuleSet, Sentence
 from .vocab import (
     EVERY_SITE_AVOIDED,
     GOING_ON,
@@ -50,7 +50,7 @@ from .vocab import (
     most_urgent,
     plural,
 )
-from .wording import fill, say
+from .wording import say, word
 
 
 class NothingToReview(ValueError):
@@ -60,10 +60,13 @@ class NothingToReview(ValueError):
 # -- words ----------------------------------------------------------------------------
 
 
-def _said(text: str, **values: object) -> str:
-    """A text of the review's table with its ``{placeholders}`` filled (the one wording
-    step, :func:`wording.fill`); dates and numbers are said as written."""
-    return fill(text, **{k: v if isinstance(v, str) else f"{v}" for k, v in values.items()})
+def _said(text: Sentence, audience: Audience = "patient", /, **values: object) -> str:
+    """A sentence of the review's table as ``audience`` reads it, its ``{placeholders}``
+    filled (the one wording step, :func:`wording.word`); dates and numbers are said as
+    written."""
+    return word(
+        text, audience, **{k: v if isinstance(v, str) else f"{v}" for k, v in values.items()}
+    )
 
 
 # -- numbers --------------------------------------------------------------------------
@@ -289,7 +292,7 @@ def _notes(
         sources = rules.cite(group.sources or rules.note_words_sources)
         now = r.notes_now.get(group.id)
         values: dict[str, object] = {"topic": group.topic, "now": now.clinician if now else ""}
-        told_now = (now.page(audience).why,) if now and now.page(audience).why else ()
+        told_now = tuple(filter(None, [_said(now.why, audience) if now else ""]))
         factor = rules.health_factors.get(group.factor) if group.factor else None
         if group.factor and group.factor in have:
             continue  # a coded red flag refers by itself
@@ -958,9 +961,8 @@ def _page(
     audience = result.audience
     why: list[str] = []
     for f in [deciding, *(s for s in stopping if s is not deciding)]:
-        words = rules.review.findings[f.id].texts.page(audience)
-        why += [*f.why, _said(words.why, **f.values)]
-    page = rules.review.findings[deciding.id].texts.page(audience)
+        why += [*f.why, _said(rules.review.findings[f.id].texts.why, audience, **f.values)]
+    page = rules.review.findings[deciding.id].texts
     care = tuple(f.patient_message for f in new_cautions if f.patient_message)
     advice = review_advice(
         result,
@@ -968,8 +970,8 @@ def _page(
         the_plan.companions,
         tuple(dict.fromkeys(w for w in why if w)),
         care,
-        title=_said(page.title, **deciding.values),
-        given_lead=_said(page.lead, **deciding.values),
+        title=_said(page.title, audience, **deciding.values),
+        given_lead=_said(page.lead, audience, **deciding.values),
     )
     return with_safety_nets(
         advice,

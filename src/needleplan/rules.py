@@ -221,34 +221,31 @@ class Event(_ToPatient):
 
 @_entry
 @dataclass(frozen=True)
-class PageWords:
-    """What the patient's page says when a review finding decides it (empty: the
-    verdict's usual words)."""
+class Wording:
+    """A sentence (or heading) as the patient reads it, and as a parent or guardian of a
+    patient under 18 reads it (``parent``; empty: the same). ``{name}`` placeholders are
+    filled with numbers and ids the planner decided."""
 
-    title: str = ""
-    lead: str = ""
-    why: str = ""
+    text: Annotated[
+        str, StringConstraints(max_length=2000, strip_whitespace=True, pattern=PRINTABLE)
+    ]
+    parent: str = ""
+
+
+#: A sentence: one for every reader, or a ``Wording`` with a parent's version.
+Sentence = Text | Wording
 
 
 @_entry
 @dataclass(frozen=True)
 class FindingTexts:
-    """A review finding's words: the clinician's line, the patient's page and, for a
-    patient under 18, the parent's (empty parts: the patient's)."""
+    """A review finding's words: the clinician's line and, where the finding decides
+    the patient's page, its title, lead and why (empty: the verdict's usual words)."""
 
     clinician: Text
-    patient: PageWords = PageWords()
-    parent: PageWords = PageWords()
-
-    def page(self, audience: str) -> PageWords:
-        """The page's words as ``audience`` reads them."""
-        if audience != "parent":
-            return self.patient
-        return PageWords(
-            self.parent.title or self.patient.title,
-            self.parent.lead or self.patient.lead,
-            self.parent.why or self.patient.why,
-        )
+    title: Sentence = Wording("")
+    lead: Sentence = Wording("")
+    why: Sentence = Wording("")
 
 
 @_entry
@@ -670,19 +667,6 @@ MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[
 
 @_entry
 @dataclass(frozen=True)
-class Wording:
-    """A sentence (or heading) as the patient reads it, and as a parent or guardian of a
-    patient under 18 reads it (``parent``; empty: the same). ``{name}`` placeholders are
-    filled with numbers and ids the planner decided."""
-
-    text: Annotated[
-        str, StringConstraints(max_length=2000, strip_whitespace=True, pattern=PRINTABLE)
-    ]
-    parent: str = ""
-
-
-@_entry
-@dataclass(frozen=True)
 class NewPainRule:
     """Pain that may be new at this age is a red flag to rule out (a warning)."""
 
@@ -817,7 +801,7 @@ class RuleSet:
     unchecked: Mapping[Id, Unchecked]
     advice: Advice
     plan_rules: PlanRules
-    texts: Mapping[TextId, Text | Wording]
+    texts: Mapping[TextId, Sentence]
     description: str = ""
     retired_ids: Mapping[Id, Text] = field(default_factory=dict)
     start_back: StartBack | None = None
@@ -1007,16 +991,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             yield ("review", "findings"), f"the review's finding '{fid}' is missing"
     for fid, finding in rs.review.findings.items():
         words = finding.texts
-        for part, text in (
-            ("clinician", words.clinician),
-            *(
-                (f"{who}.{k}", getattr(getattr(words, who), k))
-                for who in ("patient", "parent")
-                for k in ("title", "lead", "why")
-            ),
-        ):
-            if problem := _placeholder_problem(text):
-                yield ("review", "findings", fid, "texts", *part.split(".")), problem
+        for part in ("clinician", "title", "lead", "why"):
+            if problem := _sentence_problem(getattr(words, part)):
+                yield ("review", "findings", fid, "texts", part), problem
     note_ids = {g.id for g in rs.note_words}
     r = rs.review
     for wid, eid in r.notes_events.items():
@@ -1049,11 +1026,8 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for key in sorted(TEXT_IDS - set(rs.texts)):
         yield ("texts",), f"text '{key}' is missing (needleplan says it)"
     for key, wording in rs.texts.items():
-        variants = (wording,) if isinstance(wording, str) else (wording.text, wording.parent)
-        for variant in variants:
-            problem = _placeholder_problem(variant)
-            if problem:
-                yield ("texts", key), problem
+        if problem := _sentence_problem(wording):
+            yield ("texts", key), problem
     pr = rs.plan_rules
     named = [("new_pain_over_50", "factor", pr.new_pain_over_50.factor)]
     named += [("fresh_pain", "factor", pr.fresh_pain.factor)]
@@ -1102,6 +1076,13 @@ def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
                 said = phrase_problem(phrase)
                 if said:
                     yield ("note_context", f.name, j), said
+
+
+def _sentence_problem(sentence: Sentence) -> str:
+    """What is wrong with the placeholders of ``sentence`` or its parent's version."""
+    if isinstance(sentence, str):
+        return _placeholder_problem(sentence)
+    return _placeholder_problem(sentence.text) or _placeholder_problem(sentence.parent)
 
 
 def _placeholder_problem(text: str) -> str:

@@ -13,189 +13,83 @@ from typing import TYPE_CHECKING
 from .vocab import Audience
 
 if TYPE_CHECKING:
-    from .rules import RuleSet
+    from .rules import RuleSet, Sentence
 
-#: The decisions whose page a plan's texts word (``check_first`` has the screen's page).
-_PAGE_DECISIONS = ("needle", "needle_with_caution", "do_not_needle", "not_indicated", "refer")
-
-#: Every text id the code says: a rule set must define each one.
+#: Every text id the code says, by its first word: a rule set must define each one.
+_SAID = {
+    "flag": """
+        place_missing at_place.label.contraindication at_place.label.precaution at_place.message
+        at_place.told
+    """,
+    "plan_rules": """
+        no_pain.label no_pain.message no_pain.told first_trimester.label first_trimester.message
+        first_trimester.told first_trimester.reconsider every_site_avoided.label
+        every_site_avoided.message every_site_avoided.told new_pain_over_50.warning
+        fresh_pain.warning late_start.warning
+    """,
+    "warning": """
+        notes_red_flag_words notes_group notes_group_add age_not_given low_pain start_back_scores
+        start_back_low_risk consent sites_not_given pregnancy_under_18 pregnancy_weeks_not_given
+        no_schedule
+    """,
+    "step": """
+        stop.refer stop.do_not_needle stop.not_indicated stop.reason initial_block.change
+        initial_block.change_range initial_block.reason block.larger block.capped block.unchanged
+        severity.reason severity.reason_word duration.reason good_response.reason
+        good_response.capped course.slower course.faster course.good_sign course.underlying
+        course.age course.start_back course.capped course.longer course.shorter course.not_a_dose
+        smallest.duration smallest.factor smallest.held reassess.change reassess.reason
+        reassess.no_response ceiling.change ceiling.reason cadence.change cadence.reason
+        cadence.can_attend
+    """,
+    "page": """
+        sessions_count site_name.one site_name.both site_line lead_after check kept_safe site_care
+        pain_back your_sessions as_you tell_staff if_agreed next_more next_check_first
+        heading.where_to_go heading.why heading.instead heading.alongside heading.when_to_reconsider
+        heading.what_to_expect heading.aftercare heading.warning_signs heading.next title.needle
+        title.needle_with_caution title.do_not_needle title.not_indicated title.refer lead.needle
+        lead.needle_with_caution lead.do_not_needle lead.not_indicated lead.refer what_it_is
+        other_therapies_lead parent_note referral.emergency.where referral.emergency.when
+        referral.same_day.where referral.same_day.when referral.routine.where referral.routine.when
+        heading.do_now heading.if_worse heading.meanwhile heading.not_to_wait
+    """,
+    "review": """
+        lead.emergency lead.refer lead.refer_now lead.continue lead.extend lead.discharge
+        lead.discharge_next lead.stopped lead.stops_for_now lead.no_change_yet lead.cleared_first
+        title.emergency title.decide title.continue title.extend title.discharge title.stop_needling
+        title.refer best_at_intake best_at_session event_line event_earlier event_earlier_urgent
+        which_site record_site future_course every_site_avoided_action every_site_avoided
+        past_ceiling needled_avoided_site needled_unplanned_avoided needled_unplanned_caution
+        needled_bruised_site needled_after_stop new_precaution progress_note measure measure_better
+        measure_worse measure_same low_baseline nrs_error notes_session avoided_site screening_open
+    """,
+    "screening": """
+        open_check notes_check notes_check_no_question notes_contradict rationale
+        tier.emergency.title tier.emergency.where tier.emergency.when tier.emergency.escalate
+        tier.same_day.title tier.same_day.where tier.same_day.when tier.same_day.escalate
+        tier.soon.title tier.soon.where tier.soon.when tier.soon.escalate tier.routine.title
+        tier.routine.where tier.routine.when tier.routine.escalate page.title page.lead
+        page.asked_about page.next page.meanwhile
+    """,
+}
 TEXT_IDS: frozenset[str] = frozenset(
-    [
-        "flag.place_missing",
-        "flag.at_place.label.contraindication",
-        "flag.at_place.label.precaution",
-        "flag.at_place.message",
-        "flag.at_place.told",
-        "plan_rules.no_pain.label",
-        "plan_rules.no_pain.message",
-        "plan_rules.no_pain.told",
-        "plan_rules.first_trimester.label",
-        "plan_rules.first_trimester.message",
-        "plan_rules.first_trimester.told",
-        "plan_rules.first_trimester.reconsider",
-        "plan_rules.every_site_avoided.label",
-        "plan_rules.every_site_avoided.message",
-        "plan_rules.every_site_avoided.told",
-        "plan_rules.new_pain_over_50.warning",
-        "plan_rules.fresh_pain.warning",
-        "plan_rules.late_start.warning",
-        "warning.notes_red_flag_words",
-        "warning.notes_group",
-        "warning.notes_group_add",
-        "warning.age_not_given",
-        "warning.low_pain",
-        "warning.start_back_scores",
-        "warning.start_back_low_risk",
-        "warning.consent",
-        "warning.sites_not_given",
-        "warning.pregnancy_under_18",
-        "warning.pregnancy_weeks_not_given",
-        "warning.no_schedule",
-        "step.stop.refer",
-        "step.stop.do_not_needle",
-        "step.stop.not_indicated",
-        "step.stop.reason",
-        "step.initial_block.change",
-        "step.initial_block.change_range",
-        "step.initial_block.reason",
-        "step.block.larger",
-        "step.block.capped",
-        "step.block.unchanged",
-        "step.severity.reason",
-        "step.severity.reason_word",
-        "step.duration.reason",
-        "step.good_response.reason",
-        "step.good_response.capped",
-        "step.course.slower",
-        "step.course.faster",
-        "step.course.good_sign",
-        "step.course.underlying",
-        "step.course.age",
-        "step.course.start_back",
-        "step.course.capped",
-        "step.course.longer",
-        "step.course.shorter",
-        "step.course.not_a_dose",
-        "step.smallest.duration",
-        "step.smallest.factor",
-        "step.smallest.held",
-        "step.reassess.change",
-        "step.reassess.reason",
-        "step.reassess.no_response",
-        "step.ceiling.change",
-        "step.ceiling.reason",
-        "step.cadence.change",
-        "step.cadence.reason",
-        "step.cadence.can_attend",
-        "page.sessions_count",
-        "page.site_name.one",
-        "page.site_name.both",
-        "page.site_line",
-        "page.lead_after",
-        "page.check",
-        "page.kept_safe",
-        "page.site_care",
-        "page.pain_back",
-        "page.your_sessions",
-        "page.as_you",
-        "page.tell_staff",
-        "page.if_agreed",
-        "page.next_more",
-        "page.next_check_first",
-        "page.heading.where_to_go",
-        "page.heading.why",
-        "page.heading.instead",
-        "page.heading.alongside",
-        "page.heading.when_to_reconsider",
-        "page.heading.what_to_expect",
-        "page.heading.aftercare",
-        "page.heading.warning_signs",
-        "page.heading.next",
-        "review.lead.emergency",
-        "review.lead.refer",
-        "review.lead.refer_now",
-        "review.lead.continue",
-        "review.lead.extend",
-        "review.lead.discharge",
-        "review.lead.discharge_next",
-        "review.lead.stopped",
-        "review.lead.stops_for_now",
-        "review.lead.no_change_yet",
-        "review.lead.cleared_first",
-        "review.title.emergency",
-        "review.title.decide",
-        "review.title.continue",
-        "review.title.extend",
-        "review.title.discharge",
-        "review.title.stop_needling",
-        "review.title.refer",
-        "review.best_at_intake",
-        "review.best_at_session",
-        "review.event_line",
-        "review.event_earlier",
-        "review.event_earlier_urgent",
-        "review.which_site",
-        "review.record_site",
-        "review.future_course",
-        "review.every_site_avoided_action",
-        "review.every_site_avoided",
-        "review.past_ceiling",
-        "review.needled_avoided_site",
-        "review.needled_unplanned_avoided",
-        "review.needled_unplanned_caution",
-        "review.needled_bruised_site",
-        "review.needled_after_stop",
-        "review.new_precaution",
-        "review.progress_note",
-        "review.measure",
-        "review.measure_better",
-        "review.measure_worse",
-        "review.measure_same",
-        "review.low_baseline",
-        "review.nrs_error",
-        "review.notes_session",
-        "review.avoided_site",
-        "review.screening_open",
-        "screening.open_check",
-        "screening.notes_check",
-        "screening.notes_check_no_question",
-        "screening.notes_contradict",
-        "screening.rationale",
-        *(
-            f"screening.tier.{tier}.{part}"
-            for tier in ("emergency", "same_day", "soon", "routine")
-            for part in ("title", "where", "when", "escalate")
-        ),
-        *(
-            f"screening.page.{part}"
-            for part in ("title", "lead", "asked_about", "next", "meanwhile")
-        ),
-        *(f"page.{part}.{decision}" for part in ("title", "lead") for decision in _PAGE_DECISIONS),
-        "page.what_it_is",
-        "page.other_therapies_lead",
-        "page.parent_note",
-        *(
-            f"page.referral.{urgency}.{part}"
-            for urgency in ("emergency", "same_day", "routine")
-            for part in ("where", "when")
-        ),
-        "page.heading.do_now",
-        "page.heading.if_worse",
-        "page.heading.meanwhile",
-        "page.heading.not_to_wait",
-    ]
+    f"{group}.{name}" for group, names in _SAID.items() for name in names.split()
 )
 
 
 def say(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: object) -> str:
     """The rule set's text ``key`` as ``audience`` reads it, its ``{name}`` placeholders
     filled from ``values``."""
-    entry = rules.texts[key]
-    if isinstance(entry, str):
-        text = entry
-    else:
-        text = entry.parent if audience == "parent" and entry.parent else entry.text
-    return fill(text, **values)
+    return word(rules.texts[key], audience, **values)
+
+
+def word(sentence: Sentence, audience: Audience = "patient", /, **values: object) -> str:
+    """``sentence`` (a text, or an entry's own sentence such as a review finding's) as
+    ``audience`` reads it: a parent's version where there is one, else the patient's."""
+    if isinstance(sentence, str):
+        return fill(sentence, **values)
+    parent = audience == "parent" and sentence.parent
+    return fill(sentence.parent if parent else sentence.text, **values)
 
 
 def say_if(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: object) -> str:
