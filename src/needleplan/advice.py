@@ -28,12 +28,11 @@ from .vocab import (
     Urgency,
     plural,
 )
-from .wording import say
+from .wording import say, say_all
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
     from .results import Review
-    from .rules import Advice as AdviceText
     from .rules import RuleSet
 
 EMPTY = Advice(title="", lead="", sections=())
@@ -43,30 +42,26 @@ def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i.strip() for i in items if i and i.strip()))
 
 
-def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
+def section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
     """A section of the page (none when it says nothing)."""
     kept = _unique(items)
     return [AdviceSection(sid, heading, kept)] if kept else []
 
 
-def _other_therapies(
-    rules: RuleSet,
-    companions: tuple[CompanionItem, ...],
-    text: AdviceText,
-    *,
-    instead: bool = False,
+def other_therapies(
+    rules: RuleSet, companions: tuple[CompanionItem, ...], audience: Audience, heading: str
 ) -> list[AdviceSection]:
-    """The other therapies: alongside needling, or ``instead`` of it."""
-    items = [text.other_therapies_lead] if companions else []
+    """The other therapies, under the heading ``page.heading.<heading>`` (alongside
+    needling, instead of it, meanwhile)."""
+    items = [say(rules, "page.other_therapies_lead", audience)] if companions else []
     items += [c.patient_text for c in companions]
-    heading = say(rules, "page.heading.instead" if instead else "page.heading.alongside")
-    return _section("other_therapies", heading, items)
+    return section("other_therapies", say(rules, f"page.heading.{heading}", audience), items)
 
 
 _TO_THE_PATIENT = re.compile(r"\b[Yy]ou(?:r|rs|rself)?\b")
 
 
-def _told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
+def told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
     """The rule set's messages to the patient. On a parent's page, where one of them
     speaks to "you" (the child), a first line says so."""
     messages = [m for m in messages if m]
@@ -74,11 +69,6 @@ def _told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
     if frame and any(_TO_THE_PATIENT.search(m) and "child" not in m for m in messages):
         return [frame, *messages]
     return messages
-
-
-def told(rules: RuleSet, audience: Audience, messages: list[str]) -> list[str]:
-    """The rule set's messages to the patient, framed for ``audience`` (see ``_told``)."""
-    return _told(rules, audience, messages)
 
 
 def _site_care(
@@ -148,36 +138,35 @@ def plan_advice(
     ``reconsider`` is what the page says about when to think again (see
     :func:`think_again`); only a plan that does not needle shows it.
     """
-    text = rules.advice.for_reader(audience)
 
     def heading(name: str) -> str:
         return say(rules, f"page.heading.{name}", audience)
 
-    lead = text.leads[decision]
+    lead = say(rules, f"page.lead.{decision}", audience)
     first = [f.patient_message for f in flags if f.id == FIRST_TRIMESTER]
     if first and decision in NEEDLING:
         lead = say(rules, "page.lead_after", audience, first=first[0], lead=lead)
     if audience == "parent" and decision in NEEDLING:
-        lead = say(rules, "page.lead_after", audience, first=text.parent_note, lead=lead)
+        lead = say(
+            rules, "page.lead_after", audience, first=say(rules, "page.parent_note"), lead=lead
+        )
     sections: list[AdviceSection] = []
     if decision == "refer":
-        go = text.referral[
-            urgency if urgency != "none" else rules.plan_rules.default_urgency.urgency
-        ]
-        sections += _section("where_to_go", heading("where_to_go"), [go.where, go.when])
-        sections += _section(
+        go = urgency if urgency != "none" else rules.plan_rules.default_urgency.urgency
+        sections += section("where_to_go", heading("where_to_go"), _referral(rules, go, audience))
+        sections += section(
             "watch_for",
             heading("why"),
-            _told(rules, audience, [f.patient_message for f in flags if f.level == "red_flag"]),
+            told(rules, audience, [f.patient_message for f in flags if f.level == "red_flag"]),
         )
     elif decision in ("do_not_needle", "not_indicated"):
         stopping = "contraindication" if decision == "do_not_needle" else "not_indicated"
         why = [f.patient_message for f in flags if f.level == stopping]
         if any(f.id == EVERY_SITE_AVOIDED for f in flags):
             why += avoided_reasons(sites, rules)  # each site's own reason
-        sections += _section("why", heading("why"), _told(rules, audience, why))
-        sections += _other_therapies(rules, companions, text, instead=True)
-        sections += _section("when_to_reconsider", heading("when_to_reconsider"), list(reconsider))
+        sections += section("why", heading("why"), told(rules, audience, why))
+        sections += other_therapies(rules, companions, audience, "instead")
+        sections += section("when_to_reconsider", heading("when_to_reconsider"), list(reconsider))
     else:
         sessions = [
             say(
@@ -190,20 +179,34 @@ def plan_advice(
             say(rules, "page.check", audience, n=course.reassess_after),
         ]
         your_sessions = say(rules, "page.your_sessions", audience)
-        sections += _section("your_sessions", your_sessions, [text.what_it_is, *sessions])
+        sections += section(
+            "your_sessions", your_sessions, [say(rules, "page.what_it_is", audience), *sessions]
+        )
         care = _site_care(rules, sites)
         care += [
             f.patient_message for f in flags if f.level == "precaution" and f.id != FIRST_TRIMESTER
         ]
         if any(s.verdict == "avoid" for s in sites):  # which, and why, first
             care[:0] = [say(rules, "page.kept_safe", audience), *avoided_reasons(sites, rules)]
-        care = _told(rules, audience, care)
-        sections += _section("site_care", say(rules, "page.site_care", audience), care)
-        sections += _section("what_to_expect", heading("what_to_expect"), list(text.what_to_expect))
-        sections += _other_therapies(rules, companions, text)
-        sections += _section("aftercare", heading("aftercare"), list(text.aftercare))
-        sections += _section("warning_signs", heading("warning_signs"), list(text.warning_signs))
-    return Advice(title=text.titles[decision], lead=lead, sections=tuple(sections))
+        care = told(rules, audience, care)
+        sections += section("site_care", say(rules, "page.site_care", audience), care)
+        sections += _list_section(rules, "what_to_expect", audience)
+        sections += other_therapies(rules, companions, audience, "alongside")
+        sections += _list_section(rules, "aftercare", audience)
+        sections += _list_section(rules, "warning_signs", audience)
+    title = say(rules, f"page.title.{decision}", audience)
+    return Advice(title=title, lead=lead, sections=tuple(sections))
+
+
+def _list_section(rules: RuleSet, name: str, audience: Audience) -> list[AdviceSection]:
+    """The section of the page's list ``name`` (every text ``page.<name>.*``)."""
+    heading = say(rules, f"page.heading.{name}", audience)
+    return section(name, heading, say_all(rules, f"page.{name}", audience))
+
+
+def _referral(rules: RuleSet, urgency: str, audience: Audience) -> list[str]:
+    """Where a referral of ``urgency`` sends the patient, and how soon."""
+    return [say(rules, f"page.referral.{urgency}.{part}", audience) for part in ("where", "when")]
 
 
 def with_safety_nets(
@@ -263,7 +266,6 @@ def review_advice(
     are the deciding finding's own (from the rule set's review table).
     """
     audience = review.audience
-    text = rules.advice.for_reader(audience)
 
     def heading(name: str) -> str:
         return say(rules, f"page.heading.{name}", audience)
@@ -273,26 +275,27 @@ def review_advice(
     if verdict == "refer" and urgency == "none":
         urgency = rules.plan_rules.default_urgency.urgency
     sections: list[AdviceSection] = []
-    if urgency in text.referral:
-        go = text.referral[urgency]  # type: ignore[index]
-        where = [go.where, go.when]
+    if f"page.referral.{urgency}.where" in rules.texts:
+        where = _referral(rules, urgency, audience)
         if verdict == "emergency" or any(s.rule == REVIEW_NOTES for s in review.rationale):
             where.append(say(rules, "page.tell_staff", audience))  # a possible needling injury
-        sections += _section("where_to_go", heading("where_to_go"), where)
-        sections += _section("watch_for", heading("why"), _told(rules, audience, list(why)))
+        sections += section("where_to_go", heading("where_to_go"), where)
+        sections += section("watch_for", heading("why"), told(rules, audience, list(why)))
     else:  # needling stops without a doctor first: why, in the page's words
-        sections += _section("why", heading("why"), _told(rules, audience, list(why)))
+        sections += section("why", heading("why"), told(rules, audience, list(why)))
     lead, items = _next_steps(review, rules)
-    sections += _section("your_progress", heading("next"), items)
+    sections += section("your_progress", heading("next"), items)
     if urgency == "none":
         instead = verdict in ("stop_needling", "discharge")
-        sections += _other_therapies(rules, companions, text, instead=instead)
+        sections += other_therapies(
+            rules, companions, audience, "instead" if instead else "alongside"
+        )
     if verdict in GOING_ON:
-        care_lines = _told(rules, audience, list(care))
-        sections += _section("site_care", say(rules, "page.site_care", audience), care_lines)
-        sections += _section("aftercare", heading("aftercare"), list(text.aftercare))
+        care_lines = told(rules, audience, list(care))
+        sections += section("site_care", say(rules, "page.site_care", audience), care_lines)
+        sections += _list_section(rules, "aftercare", audience)
     if urgency != "emergency":
-        sections += _section("warning_signs", heading("warning_signs"), list(text.warning_signs))
+        sections += _list_section(rules, "warning_signs", audience)
     return Advice(
         title=title or _review_title(review, rules),
         lead=given_lead or lead,

@@ -662,7 +662,7 @@ def _prognostic(
             (
                 f"underlying_factors.{uid}",
                 uf.prognostic_step,
-                f"{uf.label}: {uf.reason}",
+                say(rules, "step.course.underlying", label=uf.label, reason=uf.reason),
                 uf.sources,
             )
         )
@@ -673,14 +673,15 @@ def _prognostic(
                     (
                         f"age_rules.{rule.id}",
                         rule.prognostic_step,
-                        f"age {profile.age}: {rule.message}",
+                        say(rules, "step.course.age", age=profile.age, message=rule.message),
                         rule.sources,
                     )
                 )
     risk = _start_back_risk(profile, rules)
     if risk is not None and rules.start_back is not None:
         sb = rules.start_back
-        why = sb.reasons.get(risk, f"STarT Back {risk} risk")  # type: ignore[call-overload]
+        group = say(rules, "step.course.start_back", risk=risk)
+        why = sb.reasons.get(risk, group)  # type: ignore[call-overload]
         step: int = sb.prognostic_step.get(risk, 0)  # type: ignore[call-overload]
         found.append((f"start_back.{risk}", step, why, sb.sources))
     return found

@@ -9,7 +9,7 @@ own verdict), then weighs them as one table, the rule set's
 the patient's page, whatever order the log wrote them in; the urgency is the
 most urgent of every finding that stops needling, so a finding added never
 lowers it. Every sentence comes from the rule set (``review.findings`` and
-``review.texts``).
+the review's texts, ``review.*`` under ``texts:``).
 
 Pure and deterministic: ``today`` is given, never read from a clock.
 """
@@ -38,7 +38,7 @@ from .results import (
     SiteVerdict,
     Warning,
 )
-from .rules import Event, RuleSet
+from .rules import Event, RuleSet, Sentence
 from .vocab import (
     EVERY_SITE_AVOIDED,
     GOING_ON,
@@ -50,7 +50,7 @@ from .vocab import (
     most_urgent,
     plural,
 )
-from .wording import fill
+from .wording import say, word
 
 
 class NothingToReview(ValueError):
@@ -60,14 +60,13 @@ class NothingToReview(ValueError):
 # -- words ----------------------------------------------------------------------------
 
 
-def _said(text: str, **values: object) -> str:
-    """A text of the review's table with its ``{placeholders}`` filled (the one wording
-    step, :func:`wording.fill`); dates and numbers are said as written."""
-    return fill(text, **{k: v if isinstance(v, str) else f"{v}" for k, v in values.items()})
-
-
-def _text(rules: RuleSet, tid: str, **values: object) -> str:
-    return _said(rules.review.texts[tid], **values)
+def _said(text: Sentence, audience: Audience = "patient", /, **values: object) -> str:
+    """A sentence of the review's table as ``audience`` reads it, its ``{placeholders}``
+    filled (the one wording step, :func:`wording.word`); dates and numbers are said as
+    written."""
+    return word(
+        text, audience, **{k: v if isinstance(v, str) else f"{v}" for k, v in values.items()}
+    )
 
 
 # -- numbers --------------------------------------------------------------------------
@@ -183,18 +182,23 @@ def _events(
             what = event.action
             if urgent and not recent:
                 tid = "event_earlier_urgent" if event.old_urgency != "routine" else "event_earlier"
-                what = _text(rules, tid, days=plural(days, "day"), action=event.action)
-            action = _text(
-                rules, "event_line", label=event.label, session=i, date=entry.date, action=what
+                what = say(rules, f"review.{tid}", days=plural(days, "day"), action=event.action)
+            action = say(
+                rules,
+                "review.event_line",
+                label=event.label,
+                session=i,
+                date=entry.date,
+                action=what,
             )
             if event.avoid_site:
                 needled = _event_site(entry, planned)
                 if len(needled) == 1:
                     out.avoid += [s for s in needled if s not in out.avoid]
                 elif needled and entry.needled is not None:
-                    action += _text(rules, "which_site", sites=", ".join(needled))
+                    action += say(rules, "review.which_site", sites=", ".join(needled))
                 else:
-                    action += _text(rules, "record_site")
+                    action += say(rules, "review.record_site")
             out.actions.append(action)
             out.steps.append(
                 ReviewStep(
@@ -288,7 +292,7 @@ def _notes(
         sources = rules.cite(group.sources or rules.note_words_sources)
         now = r.notes_now.get(group.id)
         values: dict[str, object] = {"topic": group.topic, "now": now.clinician if now else ""}
-        told_now = (now.page(audience).why,) if now and now.page(audience).why else ()
+        told_now = tuple(filter(None, [_said(now.why, audience) if now else ""]))
         factor = rules.health_factors.get(group.factor) if group.factor else None
         if group.factor and group.factor in have:
             continue  # a coded red flag refers by itself
@@ -367,9 +371,9 @@ def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSe
             said.append(flag.label)
             continue
         why = "; ".join(
-            _text(
+            say(
                 rules,
-                "avoided_site",
+                "review.avoided_site",
                 site=s.label,
                 side=s.side,
                 why=s.reasons[0].message.split(". ")[0],
@@ -377,7 +381,7 @@ def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSe
             for s in sites
             if s.verdict == "avoid" and s.reasons
         )
-        said.append(_text(rules, "every_site_avoided", why=why))
+        said.append(say(rules, "review.every_site_avoided", why=why))
     return ", ".join(said)
 
 
@@ -488,9 +492,9 @@ def _course(c: _Course, rules: RuleSet) -> Found:
     best, best_at = c.best
     if log[-1].nrs - best >= r.worse_points:
         when = (
-            _text(rules, "best_at_session", session=best_at)
+            say(rules, "review.best_at_session", session=best_at)
             if best_at
-            else _text(rules, "best_at_intake")
+            else say(rules, "review.best_at_intake")
         )
         values = {"points": log[-1].nrs - best, "best": best, "when": when, "worse": r.worse_points}
         return Found("worse_since_best", n, values=values)
@@ -514,7 +518,7 @@ def _course(c: _Course, rules: RuleSet) -> Found:
             return Found("no_change_yet", n, values={"n": n, "block": c.block})
         return Found("no_change", n, values={"n": n})
     if n >= c.ceiling:
-        past = _text(rules, "past_ceiling", over=n - c.ceiling) if n > c.ceiling else ""
+        past = say(rules, "review.past_ceiling", over=n - c.ceiling) if n > c.ceiling else ""
         return Found("ceiling", n, values={"n": n, "ceiling": c.ceiling, "past": past})
     if n < c.block:
         return Found("improving", n, values={"n": n, "block": c.block})
@@ -540,9 +544,9 @@ def _course_notes(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> l
         steps.append(
             ReviewStep(
                 "review.low_baseline",
-                _text(
+                say(
                     rules,
-                    "low_baseline",
+                    "review.low_baseline",
                     baseline=baseline,
                     groc=r.groc_better,
                     measures=", ".join(m.label for m in r.measures.values()),
@@ -554,7 +558,7 @@ def _course_notes(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> l
         steps.append(
             ReviewStep(
                 "review.nrs_error",
-                _text(rules, "nrs_error", points=plural(fall, "point")),
+                say(rules, "review.nrs_error", points=plural(fall, "point")),
                 rules.cite(r.nrs_error_sources or r.sources),
             )
         )
@@ -585,13 +589,13 @@ def _measures(log: tuple[LogEntry, ...], rules: RuleSet) -> list[ReviewStep]:
         steps.append(
             ReviewStep(
                 f"review.measures.{mid}",
-                _text(
+                say(
                     rules,
-                    "measure",
+                    "review.measure",
                     label=measure.label,
                     first=f"{first:g}",
                     last=f"{last:g}",
-                    word=_text(rules, word),
+                    word=say(rules, f"review.{word}"),
                     mcid=f"{measure.mcid:g}",
                 ),
                 rules.cite(measure.sources),
@@ -653,9 +657,9 @@ def _needled_sites(
             warnings.append(
                 Warning(
                     kind,
-                    _text(
+                    say(
                         rules,
-                        tid,
+                        f"review.{tid}",
                         session=i,
                         date=entry.date,
                         site=site.label,
@@ -685,9 +689,9 @@ def _needled_bruised(
                 warnings.append(
                     Warning(
                         "needled_bruised_site",
-                        _text(
+                        say(
                             rules,
-                            "needled_bruised_site",
+                            "review.needled_bruised_site",
                             session=j + 1,
                             date=later.date,
                             site=label,
@@ -719,9 +723,9 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
             later = log[j]
             if later.needled is not None and not later.needled:
                 continue  # 'needled: []': a session without needling
-            said = _text(
+            said = say(
                 rules,
-                "needled_after_stop",
+                "review.needled_after_stop",
                 session=j + 1,
                 date=later.date,
                 finding=found[0],
@@ -742,7 +746,7 @@ def _open_checks(the_plan: Plan, rules: RuleSet) -> list[Warning]:
         said.append(
             Warning(
                 "screening_open",
-                _text(rules, "screening_open", count=len(asked), questions=", ".join(asked)),
+                say(rules, "review.screening_open", count=len(asked), questions=", ".join(asked)),
             )
         )
     said += [Warning("screening_open", c.message) for c in the_plan.checks if c.kind != "screening"]
@@ -764,14 +768,16 @@ def _warnings(
     added = {f.id for entry in log for f in entry.new_health_factors}
     new_cautions = [f for f in the_plan.flags if f.level == "precaution" and f.id in added]
     warnings += [
-        Warning("new_precaution", _text(rules, "new_precaution", label=f.label, message=f.message))
+        Warning(
+            "new_precaution", say(rules, "review.new_precaution", label=f.label, message=f.message)
+        )
         for f in new_cautions
     ]
     have = current.factor_ids
     for i, entry in enumerate(log, 1):
         said = notes_warning(entry.notes, rules, have)
         if said:
-            said = _text(rules, "notes_session", session=i, date=entry.date, said=said)
+            said = say(rules, "review.notes_session", session=i, date=entry.date, said=said)
             warnings.append(Warning("notes_red_flag_words", said))
     warnings += _open_checks(the_plan, rules)
     return warnings, new_cautions
@@ -897,7 +903,7 @@ def _progress_note(n: int, ceiling: int, rules: RuleSet) -> tuple[bool, tuple[Re
         return False, ()
     step = ReviewStep(
         "course.progress_note_every",
-        _text(rules, "progress_note", sessions=n, every=every),
+        say(rules, "review.progress_note", sessions=n, every=every),
         rules.cite(rules.course.progress_note_sources),
     )
     return True, (step,)
@@ -913,9 +919,9 @@ def _actions(
     """What the next session changes; after a discharge, what the events teach is for a
     course to come, if any."""
     if verdict == "discharge":
-        return [_text(rules, "future_course", action=a) for a in actions]
+        return [say(rules, "review.future_course", action=a) for a in actions]
     if planned and set(planned) <= set(avoid):
-        return [*actions, _text(rules, "every_site_avoided_action")]
+        return [*actions, say(rules, "review.every_site_avoided_action")]
     return actions
 
 
@@ -955,9 +961,8 @@ def _page(
     audience = result.audience
     why: list[str] = []
     for f in [deciding, *(s for s in stopping if s is not deciding)]:
-        words = rules.review.findings[f.id].texts.page(audience)
-        why += [*f.why, _said(words.why, **f.values)]
-    page = rules.review.findings[deciding.id].texts.page(audience)
+        why += [*f.why, _said(rules.review.findings[f.id].texts.why, audience, **f.values)]
+    page = rules.review.findings[deciding.id].texts
     care = tuple(f.patient_message for f in new_cautions if f.patient_message)
     advice = review_advice(
         result,
@@ -965,8 +970,8 @@ def _page(
         the_plan.companions,
         tuple(dict.fromkeys(w for w in why if w)),
         care,
-        title=_said(page.title, **deciding.values),
-        given_lead=_said(page.lead, **deciding.values),
+        title=_said(page.title, audience, **deciding.values),
+        given_lead=_said(page.lead, audience, **deciding.values),
     )
     return with_safety_nets(
         advice,

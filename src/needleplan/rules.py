@@ -221,34 +221,31 @@ class Event(_ToPatient):
 
 @_entry
 @dataclass(frozen=True)
-class PageWords:
-    """What the patient's page says when a review finding decides it (empty: the
-    verdict's usual words)."""
+class Wording:
+    """A sentence (or heading) as the patient reads it, and as a parent or guardian of a
+    patient under 18 reads it (``parent``; empty: the same). ``{name}`` placeholders are
+    filled with numbers and ids the planner decided."""
 
-    title: str = ""
-    lead: str = ""
-    why: str = ""
+    text: Annotated[
+        str, StringConstraints(max_length=2000, strip_whitespace=True, pattern=PRINTABLE)
+    ]
+    parent: str = ""
+
+
+#: A sentence: one for every reader, or a ``Wording`` with a parent's version.
+Sentence = Text | Wording
 
 
 @_entry
 @dataclass(frozen=True)
 class FindingTexts:
-    """A review finding's words: the clinician's line, the patient's page and, for a
-    patient under 18, the parent's (empty parts: the patient's)."""
+    """A review finding's words: the clinician's line and, where the finding decides
+    the patient's page, its title, lead and why (empty: the verdict's usual words)."""
 
     clinician: Text
-    patient: PageWords = PageWords()
-    parent: PageWords = PageWords()
-
-    def page(self, audience: str) -> PageWords:
-        """The page's words as ``audience`` reads them."""
-        if audience != "parent":
-            return self.patient
-        return PageWords(
-            self.parent.title or self.patient.title,
-            self.parent.lead or self.patient.lead,
-            self.parent.why or self.patient.why,
-        )
+    title: Sentence = Wording("")
+    lead: Sentence = Wording("")
+    why: Sentence = Wording("")
 
 
 @_entry
@@ -292,36 +289,6 @@ REVIEW_FINDINGS = (
     "ceiling",
     "extend",
     "plateau",
-)
-#: The review's other sentences: the rule set's ``review.texts`` must have each.
-REVIEW_TEXTS = (
-    "best_at_intake",
-    "best_at_session",
-    "event_line",
-    "event_earlier",
-    "event_earlier_urgent",
-    "which_site",
-    "record_site",
-    "future_course",
-    "every_site_avoided_action",
-    "every_site_avoided",
-    "past_ceiling",
-    "needled_avoided_site",
-    "needled_unplanned_avoided",
-    "needled_unplanned_caution",
-    "needled_bruised_site",
-    "needled_after_stop",
-    "new_precaution",
-    "progress_note",
-    "measure",
-    "measure_better",
-    "measure_worse",
-    "measure_same",
-    "low_baseline",
-    "nrs_error",
-    "notes_session",
-    "avoided_site",
-    "screening_open",
 )
 
 
@@ -371,8 +338,6 @@ class ReviewRules:
     notes_now: Mapping[Id, FindingTexts] = field(default_factory=dict)
     #: the precedence table, by finding id (the lowest rank decides)
     findings: Mapping[Id, Finding] = field(default_factory=dict)
-    #: the review's other sentences (warnings, actions, measures), by id
-    texts: Mapping[Id, Text] = field(default_factory=dict)
 
     def ranked(self, ids: "Iterator[str] | list[str] | set[str]") -> list[str]:
         """``ids`` most urgent first: by the table's rank, then by id (never by the order
@@ -650,34 +615,6 @@ class NoteContext:
 
 @_entry
 @dataclass(frozen=True)
-class Referral:
-    """Where to go, and how soon, for one urgency of referral."""
-
-    where: Text
-    when: Text
-
-
-@_entry
-@dataclass(frozen=True)
-class ParentWords:
-    """The patient's texts as a parent or guardian reads them (a patient under 18).
-
-    Each text given here replaces the patient's (a title or lead per decision, a
-    referral per urgency, a list as a whole); the rest are used as they are.
-    """
-
-    referral: Mapping[ReferralUrgency, Referral] = field(default_factory=dict)
-    titles: Mapping[Decision, Text] = field(default_factory=dict)
-    leads: Mapping[Decision, Text] = field(default_factory=dict)
-    what_it_is: Text | None = None
-    what_to_expect: tuple[Text, ...] = ()
-    aftercare: tuple[Text, ...] = ()
-    warning_signs: tuple[Text, ...] = ()
-    other_therapies_lead: Text | None = None
-
-
-@_entry
-@dataclass(frozen=True)
 class SafetyNet:
     """What to do if serious signs start between visits, on every patient page (whatever
     the decision) of a patient whose condition is one of ``conditions`` or who has a site
@@ -696,44 +633,11 @@ class SafetyNet:
 @_entry
 @dataclass(frozen=True)
 class Advice:
-    """Patient-facing text (plain words, US grade 8 or below); ``parent``: the same texts
-    for a parent or guardian, where they differ."""
+    """The patient's page: its sources and its safety nets (its words are the texts
+    ``page.*``)."""
 
-    referral: Mapping[ReferralUrgency, Referral]
-    titles: Mapping[Decision, Text]
-    leads: Mapping[Decision, Text]
-    what_it_is: Text
-    what_to_expect: tuple[Text, ...]
-    aftercare: tuple[Text, ...]
-    warning_signs: tuple[Text, ...]
-    other_therapies_lead: Text
-    parent_note: Text
     sources: Sources
-    parent: ParentWords | None = None
     safety_nets: tuple[SafetyNet, ...] = ()
-
-    def for_reader(self, audience: str) -> "Advice":
-        """These texts as ``audience`` (``patient`` or ``parent``) reads them."""
-        if audience != "parent" or self.parent is None:
-            return self
-        return self._for_parent
-
-    @cached_property
-    def _for_parent(self) -> "Advice":
-        words = self.parent
-        assert words is not None
-        return dataclasses.replace(
-            self,
-            referral={**self.referral, **words.referral},
-            titles={**self.titles, **words.titles},
-            leads={**self.leads, **words.leads},
-            what_it_is=words.what_it_is or self.what_it_is,
-            what_to_expect=words.what_to_expect or self.what_to_expect,
-            aftercare=words.aftercare or self.aftercare,
-            warning_signs=words.warning_signs or self.warning_signs,
-            other_therapies_lead=words.other_therapies_lead or self.other_therapies_lead,
-            parent=None,
-        )
 
 
 @_entry
@@ -759,19 +663,6 @@ TextId = Annotated[
 
 
 MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
-
-
-@_entry
-@dataclass(frozen=True)
-class Wording:
-    """A sentence (or heading) as the patient reads it, and as a parent or guardian of a
-    patient under 18 reads it (``parent``; empty: the same). ``{name}`` placeholders are
-    filled with numbers and ids the planner decided."""
-
-    text: Annotated[
-        str, StringConstraints(max_length=2000, strip_whitespace=True, pattern=PRINTABLE)
-    ]
-    parent: str = ""
 
 
 @_entry
@@ -910,7 +801,7 @@ class RuleSet:
     unchecked: Mapping[Id, Unchecked]
     advice: Advice
     plan_rules: PlanRules
-    texts: Mapping[TextId, Text | Wording]
+    texts: Mapping[TextId, Sentence]
     description: str = ""
     retired_ids: Mapping[Id, Text] = field(default_factory=dict)
     start_back: StartBack | None = None
@@ -1098,24 +989,11 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for fid in REVIEW_FINDINGS:
         if fid not in rs.review.findings:
             yield ("review", "findings"), f"the review's finding '{fid}' is missing"
-    for tid in REVIEW_TEXTS:
-        if tid not in rs.review.texts:
-            yield ("review", "texts"), f"the review's text '{tid}' is missing"
-    for tid, text in rs.review.texts.items():
-        if problem := _placeholder_problem(text):
-            yield ("review", "texts", tid), problem
     for fid, finding in rs.review.findings.items():
         words = finding.texts
-        for part, text in (
-            ("clinician", words.clinician),
-            *(
-                (f"{who}.{k}", getattr(getattr(words, who), k))
-                for who in ("patient", "parent")
-                for k in ("title", "lead", "why")
-            ),
-        ):
-            if problem := _placeholder_problem(text):
-                yield ("review", "findings", fid, "texts", *part.split(".")), problem
+        for part in ("clinician", "title", "lead", "why"):
+            if problem := _sentence_problem(getattr(words, part)):
+                yield ("review", "findings", fid, "texts", part), problem
     note_ids = {g.id for g in rs.note_words}
     r = rs.review
     for wid, eid in r.notes_events.items():
@@ -1148,11 +1026,8 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for key in sorted(TEXT_IDS - set(rs.texts)):
         yield ("texts",), f"text '{key}' is missing (needleplan says it)"
     for key, wording in rs.texts.items():
-        variants = (wording,) if isinstance(wording, str) else (wording.text, wording.parent)
-        for variant in variants:
-            problem = _placeholder_problem(variant)
-            if problem:
-                yield ("texts", key), problem
+        if problem := _sentence_problem(wording):
+            yield ("texts", key), problem
     pr = rs.plan_rules
     named = [("new_pain_over_50", "factor", pr.new_pain_over_50.factor)]
     named += [("fresh_pain", "factor", pr.fresh_pain.factor)]
@@ -1201,6 +1076,13 @@ def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
                 said = phrase_problem(phrase)
                 if said:
                     yield ("note_context", f.name, j), said
+
+
+def _sentence_problem(sentence: Sentence) -> str:
+    """What is wrong with the placeholders of ``sentence`` or its parent's version."""
+    if isinstance(sentence, str):
+        return _placeholder_problem(sentence)
+    return _placeholder_problem(sentence.text) or _placeholder_problem(sentence.parent)
 
 
 def _placeholder_problem(text: str) -> str:

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 from pydantic import ConfigDict, Field, StringConstraints, with_config
 
 from . import advice as advice_mod
-from .results import Advice, AdviceSection, Check, CompanionItem, Flag, Step
+from .advice import section
+from .results import Advice, Check, CompanionItem, Flag, Step
 from .vocab import (
     AGE_RANGE,
     ID_PATTERN,
@@ -43,6 +44,7 @@ from .vocab import (
     Urgency,
     most_urgent,
 )
+from .wording import say, say_if
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
@@ -102,31 +104,12 @@ class Combination:
 
 @_entry
 @dataclass(frozen=True)
-class TierWords:
-    """A referral as the patient (or parent) reads it."""
-
-    title: _Text
-    where: _Text
-    when: _Text
-    escalate: _Text
-    #: what to do now, first on the page (an emergency's)
-    do_now: _Text | None = None
-
-
-@_entry
-@dataclass(frozen=True)
 class Tier:
-    """One urgency of referral: the clinician's line and the patient's page (``parent``:
-    the page for a parent or guardian)."""
+    """One urgency of referral: the clinician's line and its sources (the patient's page
+    is the texts ``screening.tier.<urgency>.*``)."""
 
     clinician: _Text
-    title: _Text
-    where: _Text
-    when: _Text
-    escalate: _Text
     sources: _Sources
-    do_now: _Text | None = None
-    parent: TierWords | None = None
 
 
 @_entry
@@ -148,50 +131,12 @@ class FlagReferral:
 
 @_entry
 @dataclass(frozen=True)
-class ScreeningTexts:
-    """The clinician's words of the checklist (``{name}`` fields filled in)."""
-
-    open_check: _Text
-    notes_check: _Text
-    notes_check_no_question: _Text
-    notes_contradict: _Text
-    decision: _Text
-    rationale: _Text
-    combination: _Text
-
-
-@_entry
-@dataclass(frozen=True)
-class PageWords:
-    """The "before we start" page."""
-
-    title: _Text
-    lead: _Text
-    asked_about: _Text
-    next: _Text
-    meanwhile: _Text
-    #: said first, when a question of ``now_for`` is open: the signs that need the
-    #: emergency department now, not a doctor today
-    meanwhile_now: _Text | None = None
-    #: then said in place of ``meanwhile``: for everything else listed
-    meanwhile_others: _Text | None = None
-
-
-@_entry
-@dataclass(frozen=True)
 class BeforeWeStart:
-    """The "before we start" page, and its words for a parent or guardian."""
+    """The "before we start" page (its words are the texts ``screening.page.*``)."""
 
-    title: _Text
-    lead: _Text
-    asked_about: _Text
-    next: _Text
-    meanwhile: _Text
-    meanwhile_now: _Text | None = None
-    meanwhile_others: _Text | None = None
-    #: the questions whose signs need the emergency department now (``meanwhile_now``)
+    #: the questions whose signs need the emergency department now: when one is open,
+    #: the page says ``screening.page.meanwhile_now`` first, then ``meanwhile_others``
     now_for: tuple[_Id, ...] = ()
-    parent: PageWords | None = None
 
 
 @_entry
@@ -203,8 +148,7 @@ class Screening:
     questions: Mapping[_Id, Question]
     regions: Mapping[_Id, Region]
     tiers: Mapping[ReferralUrgency, Tier]
-    texts: ScreeningTexts
-    before_we_start: BeforeWeStart
+    before_we_start: BeforeWeStart = BeforeWeStart()
     always: tuple[_Id, ...] = ()
     note_questions: Mapping[_Id, _Ids] = field(default_factory=dict)
     #: coded factors that settle what the notes raise (a past cancer coded as such)
@@ -355,27 +299,27 @@ def open_checks(
         return ()
     said = answers(profile)
     coded = profile.factor_ids | {q for q, yes in said.items() if yes}
-    texts = sc.texts
     noted = _noted(hits, rules)
     checks: list[Check] = []
     for qid in required(profile, rules):
         if qid in coded or qid in said or qid in noted:
             continue
         q = sc.questions[qid]
-        checks.append(Check("screening", qid, texts.open_check.format(ask=q.ask, id=qid)))
+        checks.append(
+            Check("screening", qid, say(rules, "screening.open_check", ask=q.ask, id=qid))
+        )
     for qid, (topic, words) in noted.items():
         group = sc.note_questions.get(qid, (qid,))
         if coded.intersection(group) or coded.intersection(sc.settled_by.get(qid, ())):
             continue  # a coded factor or a yes answer settles it
         asked = [said.get(g) for g in group]
         words_text = ", ".join(f"'{w}'" for w in words)
+        key, ask = "screening.notes_check_no_question", ""
         if asked and all(a is False for a in asked):
-            message = texts.notes_contradict.format(topic=topic, words=words_text, id=qid)
+            key = "screening.notes_contradict"
         elif qid in sc.questions:
-            ask = sc.questions[qid].ask
-            message = texts.notes_check.format(topic=topic, words=words_text, ask=ask, id=qid)
-        else:
-            message = texts.notes_check_no_question.format(topic=topic, words=words_text, id=qid)
+            key, ask = "screening.notes_check", sc.questions[qid].ask
+        message = say(rules, key, topic=topic, words=words_text, ask=ask, id=qid)
         checks.append(Check("notes", qid, message))
     return tuple(checks)
 
@@ -443,7 +387,7 @@ def held_step(rules: RuleSet, checks: tuple[Check, ...]) -> Step:
         "screening.open_checks",
         "0 sessions booked",
         "applied",
-        sc.texts.rationale.format(ids=ids, count=len(checks)),
+        say(rules, "screening.rationale", ids=ids, count=len(checks)),
         rules.cite(sc.sources),
     )
 
@@ -473,11 +417,6 @@ def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Com
 # -- the patient's page -------------------------------------------------------------
 
 
-def _section(sid: str, heading: str, items: list[str]) -> list[AdviceSection]:
-    kept = tuple(dict.fromkeys(i.strip() for i in items if i and i.strip()))
-    return [AdviceSection(sid, heading, kept)] if kept else []
-
-
 def referral_page(
     rules: RuleSet, urgency_: Urgency, flags: tuple[Flag, ...], audience: Audience
 ) -> Advice | None:
@@ -486,20 +425,20 @@ def referral_page(
     sc = rules.screening
     if sc is None:
         return None
-    tier_id: ReferralUrgency = "routine" if urgency_ == "none" else urgency_
-    tier = sc.tiers.get(tier_id)
-    if tier is None:
-        return None
-    words: TierWords | Tier = tier.parent if audience == "parent" and tier.parent else tier
+    tier: ReferralUrgency = "routine" if urgency_ == "none" else urgency_
+
+    def tier_text(part: str) -> str:
+        return say_if(rules, f"screening.tier.{tier}.{part}", audience)
+
     red = [f for f in flags if f.level == "red_flag"]
     present = {f.id for f in red}
     held = {f.id for f in flags}
-    where, escalate = words.where, words.escalate
+    where, escalate = tier_text("where"), tier_text("escalate")
     parent = audience == "parent"
     # a red flag at the plan's own tier may send the patient somewhere else
     for f in red:
         ref = sc.referrals.get(f.id)
-        if ref is None or f.urgency != tier_id:
+        if ref is None or f.urgency != tier:
             continue
         where = (ref.parent_where if parent else None) or ref.where or where
         if held.intersection(ref.with_factors):
@@ -510,20 +449,21 @@ def referral_page(
     # a flag of a lower tier than the page's says what it is, not its own tier's timing
     why = [
         f.patient_message
-        if URGENCIES.index(f.urgency) >= URGENCIES.index(tier_id)
+        if URGENCIES.index(f.urgency) >= URGENCIES.index(tier)
         else sc.page_reasons.get(f.id, f.patient_message)
         for f in red
     ]
-    why += [c.patient_reason for c in combinations(present, rules) if c.urgency == tier_id]
+    why += [c.patient_reason for c in combinations(present, rules) if c.urgency == tier]
     why = advice_mod.told(rules, audience, why)
-    lead = words.do_now or rules.advice.for_reader(audience).leads["refer"]
-    sections: list[AdviceSection] = []
-    if words.do_now:
-        sections += _section("do_now", "What to do now", [words.do_now])
-    sections += _section("where_to_go", "Where to go, and how soon", [where, words.when])
-    sections += _section("watch_for", "Why", why)
-    sections += _section("if_worse", "If it gets worse", [escalate])
-    return Advice(title=words.title, lead=lead, sections=tuple(sections))
+    do_now = tier_text("do_now")
+    lead = do_now or say(rules, "page.lead.refer", audience)
+    sections = section("do_now", _heading(rules, "do_now", audience), [do_now])
+    sections += section(
+        "where_to_go", _heading(rules, "where_to_go", audience), [where, tier_text("when")]
+    )
+    sections += section("watch_for", _heading(rules, "why", audience), why)
+    sections += section("if_worse", _heading(rules, "if_worse", audience), [escalate])
+    return Advice(title=tier_text("title"), lead=lead, sections=tuple(sections))
 
 
 def before_we_start_page(
@@ -537,8 +477,10 @@ def before_we_start_page(
     sc = rules.screening
     if sc is None:
         return None
-    page = sc.before_we_start
-    words: PageWords | BeforeWeStart = page.parent if audience == "parent" and page.parent else page
+
+    def page(part: str) -> str:
+        return say_if(rules, f"screening.page.{part}", audience)
+
     about = [sc.questions[c.id].patient for c in checks if c.id in sc.questions]
     about += _note_topics(rules, checks)
     about += [  # a factor's own open question (warfarin without a known INR)
@@ -546,17 +488,18 @@ def before_we_start_page(
         for c in checks
         if c.kind == "factor" and c.id in rules.health_factors
     ]
-    sections = _section("questions", words.asked_about, about)
-    text = rules.advice.for_reader(audience)
-    helps = [text.other_therapies_lead] if companions else []
-    helps += [c.patient_text for c in companions]
-    sections += _section("other_therapies", "What can help meanwhile", helps)
-    sections += _section("next", "What happens next", [words.next])
-    not_to_wait = [words.meanwhile]
-    if words.meanwhile_now and any(c.id in page.now_for for c in checks):
-        not_to_wait = [words.meanwhile_now, words.meanwhile_others or words.meanwhile]
-    sections += _section("warning_signs", "When not to wait", not_to_wait)
-    return Advice(title=words.title, lead=words.lead, sections=tuple(sections))
+    sections = section("questions", page("asked_about"), about)
+    sections += advice_mod.other_therapies(rules, companions, audience, "meanwhile")
+    sections += section("next", _heading(rules, "next", audience), [page("next")])
+    not_to_wait = [page("meanwhile")]
+    if page("meanwhile_now") and any(c.id in sc.before_we_start.now_for for c in checks):
+        not_to_wait = [page("meanwhile_now"), page("meanwhile_others") or page("meanwhile")]
+    sections += section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)
+    return Advice(title=page("title"), lead=page("lead"), sections=tuple(sections))
+
+
+def _heading(rules: RuleSet, name: str, audience: Audience) -> str:
+    return say(rules, f"page.heading.{name}", audience)
 
 
 def _note_topics(rules: RuleSet, checks: tuple[Check, ...]) -> list[str]:

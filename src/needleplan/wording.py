@@ -13,197 +13,117 @@ from typing import TYPE_CHECKING
 from .vocab import Audience
 
 if TYPE_CHECKING:
-    from .rules import RuleSet
+    from .rules import RuleSet, Sentence
 
-#: Every text id the code says: a rule set must define each one.
+#: Every text id the code says, by its first word: a rule set must define each one.
+_SAID = {
+    "flag": """
+        place_missing at_place.label.contraindication at_place.label.precaution at_place.message
+        at_place.told
+    """,
+    "plan_rules": """
+        no_pain.label no_pain.message no_pain.told first_trimester.label first_trimester.message
+        first_trimester.told first_trimester.reconsider every_site_avoided.label
+        every_site_avoided.message every_site_avoided.told new_pain_over_50.warning
+        fresh_pain.warning late_start.warning
+    """,
+    "warning": """
+        notes_red_flag_words notes_group notes_group_add age_not_given low_pain start_back_scores
+        start_back_low_risk consent sites_not_given pregnancy_under_18 pregnancy_weeks_not_given
+        no_schedule
+    """,
+    "step": """
+        stop.refer stop.do_not_needle stop.not_indicated stop.reason initial_block.change
+        initial_block.change_range initial_block.reason block.larger block.capped block.unchanged
+        severity.reason severity.reason_word duration.reason good_response.reason
+        good_response.capped course.slower course.faster course.good_sign course.underlying
+        course.age course.start_back course.capped course.longer course.shorter course.not_a_dose
+        smallest.duration smallest.factor smallest.held reassess.change reassess.reason
+        reassess.no_response ceiling.change ceiling.reason cadence.change cadence.reason
+        cadence.can_attend
+    """,
+    "page": """
+        sessions_count site_name.one site_name.both site_line lead_after check kept_safe site_care
+        pain_back your_sessions as_you tell_staff if_agreed next_more next_check_first
+        heading.where_to_go heading.why heading.instead heading.alongside heading.when_to_reconsider
+        heading.what_to_expect heading.aftercare heading.warning_signs heading.next title.needle
+        title.needle_with_caution title.do_not_needle title.not_indicated title.refer lead.needle
+        lead.needle_with_caution lead.do_not_needle lead.not_indicated lead.refer what_it_is
+        other_therapies_lead parent_note referral.emergency.where referral.emergency.when
+        referral.same_day.where referral.same_day.when referral.routine.where referral.routine.when
+        heading.do_now heading.if_worse heading.meanwhile heading.not_to_wait
+    """,
+    "review": """
+        lead.emergency lead.refer lead.refer_now lead.continue lead.extend lead.discharge
+        lead.discharge_next lead.stopped lead.stops_for_now lead.no_change_yet lead.cleared_first
+        title.emergency title.decide title.continue title.extend title.discharge title.stop_needling
+        title.refer best_at_intake best_at_session event_line event_earlier event_earlier_urgent
+        which_site record_site future_course every_site_avoided_action every_site_avoided
+        past_ceiling needled_avoided_site needled_unplanned_avoided needled_unplanned_caution
+        needled_bruised_site needled_after_stop new_precaution progress_note measure measure_better
+        measure_worse measure_same low_baseline nrs_error notes_session avoided_site screening_open
+    """,
+    "screening": """
+        open_check notes_check notes_check_no_question notes_contradict rationale
+        tier.emergency.title tier.emergency.where tier.emergency.when tier.emergency.escalate
+        tier.same_day.title tier.same_day.where tier.same_day.when tier.same_day.escalate
+        tier.soon.title tier.soon.where tier.soon.when tier.soon.escalate tier.routine.title
+        tier.routine.where tier.routine.when tier.routine.escalate page.title page.lead
+        page.asked_about page.next page.meanwhile
+    """,
+    "screen": """
+        rule.cadence rule.reassess rule.course.ceiling rule.course.progress_note_every
+        rule.review.emergency rule.review.red_flag rule.review.adverse_event
+        rule.review.do_not_needle rule.review.discharge rule.review.worse
+        rule.review.before_review_point rule.review.no_change_yet rule.review.no_change
+        rule.review.improving rule.review.ceiling rule.review.extend rule.review.plateau
+        initial_block_rule condition_rule event_rule rule_of.severity rule_of.duration
+        rule_of.health_factors rule_of.underlying_factors rule_of.age_rules
+        rule_of.start_back rule_of.safety rule_of.previous_response effect.applied
+        effect.capped effect.none course.refer course.check_first course.do_not_needle
+        course.not_indicated next.one_session next.sessions next.discharge
+        next.until_cleared next.none progress_note handout more.plan more.review
+    """,
+    "handout": """
+        title title_of header name_line clinic_blank phone phone_blank no_phone for_parent
+        scores.heading scores.start scores.latest scores.worse scores.improved
+        scores.not_yet scores.target scores.session chart.alt chart.label chart.start
+        chart.target chart.sessions chart.pain
+    """,
+}
 TEXT_IDS: frozenset[str] = frozenset(
-    [
-        "flag.place_missing",
-        "flag.at_place.label.contraindication",
-        "flag.at_place.label.precaution",
-        "flag.at_place.message",
-        "flag.at_place.told",
-        "plan_rules.no_pain.label",
-        "plan_rules.no_pain.message",
-        "plan_rules.no_pain.told",
-        "plan_rules.first_trimester.label",
-        "plan_rules.first_trimester.message",
-        "plan_rules.first_trimester.told",
-        "plan_rules.first_trimester.reconsider",
-        "plan_rules.every_site_avoided.label",
-        "plan_rules.every_site_avoided.message",
-        "plan_rules.every_site_avoided.told",
-        "plan_rules.new_pain_over_50.warning",
-        "plan_rules.fresh_pain.warning",
-        "plan_rules.late_start.warning",
-        "warning.notes_red_flag_words",
-        "warning.notes_group",
-        "warning.notes_group_add",
-        "warning.age_not_given",
-        "warning.low_pain",
-        "warning.start_back_scores",
-        "warning.start_back_low_risk",
-        "warning.consent",
-        "warning.sites_not_given",
-        "warning.pregnancy_under_18",
-        "warning.pregnancy_weeks_not_given",
-        "warning.no_schedule",
-        "step.stop.refer",
-        "step.stop.do_not_needle",
-        "step.stop.not_indicated",
-        "step.stop.reason",
-        "step.initial_block.change",
-        "step.initial_block.change_range",
-        "step.initial_block.reason",
-        "step.block.larger",
-        "step.block.capped",
-        "step.block.unchanged",
-        "step.severity.reason",
-        "step.severity.reason_word",
-        "step.duration.reason",
-        "step.good_response.reason",
-        "step.good_response.capped",
-        "step.course.slower",
-        "step.course.faster",
-        "step.course.good_sign",
-        "step.course.capped",
-        "step.course.longer",
-        "step.course.shorter",
-        "step.course.not_a_dose",
-        "step.smallest.duration",
-        "step.smallest.factor",
-        "step.smallest.held",
-        "step.reassess.change",
-        "step.reassess.reason",
-        "step.reassess.no_response",
-        "step.ceiling.change",
-        "step.ceiling.reason",
-        "step.cadence.change",
-        "step.cadence.reason",
-        "step.cadence.can_attend",
-        "page.sessions_count",
-        "page.site_name.one",
-        "page.site_name.both",
-        "page.site_line",
-        "page.lead_after",
-        "page.check",
-        "page.kept_safe",
-        "page.site_care",
-        "page.pain_back",
-        "page.your_sessions",
-        "page.as_you",
-        "page.tell_staff",
-        "page.if_agreed",
-        "page.next_more",
-        "page.next_check_first",
-        "page.heading.where_to_go",
-        "page.heading.why",
-        "page.heading.instead",
-        "page.heading.alongside",
-        "page.heading.when_to_reconsider",
-        "page.heading.what_to_expect",
-        "page.heading.aftercare",
-        "page.heading.warning_signs",
-        "page.heading.next",
-        "review.lead.emergency",
-        "review.lead.refer",
-        "review.lead.refer_now",
-        "review.lead.continue",
-        "review.lead.extend",
-        "review.lead.discharge",
-        "review.lead.discharge_next",
-        "review.lead.stopped",
-        "review.lead.stops_for_now",
-        "review.lead.no_change_yet",
-        "review.lead.cleared_first",
-        "review.title.emergency",
-        "review.title.decide",
-        "review.title.continue",
-        "review.title.extend",
-        "review.title.discharge",
-        "review.title.stop_needling",
-        "review.title.refer",
-        # the screen's (table) and the handout's own words
-        "screen.rule.cadence",
-        "screen.rule.reassess",
-        "screen.rule.course.ceiling",
-        "screen.rule.course.progress_note_every",
-        "screen.rule.review.emergency",
-        "screen.rule.review.red_flag",
-        "screen.rule.review.adverse_event",
-        "screen.rule.review.do_not_needle",
-        "screen.rule.review.discharge",
-        "screen.rule.review.worse",
-        "screen.rule.review.before_review_point",
-        "screen.rule.review.no_change_yet",
-        "screen.rule.review.no_change",
-        "screen.rule.review.improving",
-        "screen.rule.review.ceiling",
-        "screen.rule.review.extend",
-        "screen.rule.review.plateau",
-        "screen.initial_block_rule",
-        "screen.condition_rule",
-        "screen.event_rule",
-        "screen.rule_of.severity",
-        "screen.rule_of.duration",
-        "screen.rule_of.health_factors",
-        "screen.rule_of.underlying_factors",
-        "screen.rule_of.age_rules",
-        "screen.rule_of.start_back",
-        "screen.rule_of.safety",
-        "screen.rule_of.previous_response",
-        "screen.effect.applied",
-        "screen.effect.capped",
-        "screen.effect.none",
-        "screen.course.refer",
-        "screen.course.check_first",
-        "screen.course.do_not_needle",
-        "screen.course.not_indicated",
-        "screen.next.one_session",
-        "screen.next.sessions",
-        "screen.next.discharge",
-        "screen.next.until_cleared",
-        "screen.next.none",
-        "screen.progress_note",
-        "screen.handout",
-        "screen.more.plan",
-        "screen.more.review",
-        "handout.title",
-        "handout.title_of",
-        "handout.header",
-        "handout.name_line",
-        "handout.clinic_blank",
-        "handout.phone",
-        "handout.phone_blank",
-        "handout.no_phone",
-        "handout.for_parent",
-        "handout.scores.heading",
-        "handout.scores.start",
-        "handout.scores.latest",
-        "handout.scores.worse",
-        "handout.scores.improved",
-        "handout.scores.not_yet",
-        "handout.scores.target",
-        "handout.scores.session",
-        "handout.chart.alt",
-        "handout.chart.label",
-        "handout.chart.start",
-        "handout.chart.target",
-        "handout.chart.sessions",
-        "handout.chart.pain",
-    ]
+    f"{group}.{name}" for group, names in _SAID.items() for name in names.split()
 )
 
 
 def say(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: object) -> str:
     """The rule set's text ``key`` as ``audience`` reads it, its ``{name}`` placeholders
     filled from ``values``."""
-    entry = rules.texts[key]
-    if isinstance(entry, str):
-        text = entry
-    else:
-        text = entry.parent if audience == "parent" and entry.parent else entry.text
-    return fill(text, **values)
+    return word(rules.texts[key], audience, **values)
+
+
+def word(sentence: Sentence, audience: Audience = "patient", /, **values: object) -> str:
+    """``sentence`` (a text, or an entry's own sentence such as a review finding's) as
+    ``audience`` reads it: a parent's version where there is one, else the patient's."""
+    if isinstance(sentence, str):
+        return fill(sentence, **values)
+    parent = audience == "parent" and sentence.parent
+    return fill(sentence.parent if parent else sentence.text, **values)
+
+
+def say_if(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: object) -> str:
+    """:func:`say` for a text a rule set may leave out (an emergency's "what to do now"):
+    "" when it has no text ``key``."""
+    return say(rules, key, audience, **values) if key in rules.texts else ""
+
+
+def say_all(rules: RuleSet, prefix: str, audience: Audience = "patient", /) -> list[str]:
+    """Every text ``prefix.<item>`` (a page's list, such as ``page.aftercare``) as
+    ``audience`` reads it, in the rule set's order; an empty text is left out (a line
+    for the parent only)."""
+    start = prefix + "."
+    said = [say(rules, key, audience) for key in rules.texts if key.startswith(start)]
+    return [line for line in said if line]
 
 
 class _Kept(dict[str, object]):

@@ -10,6 +10,7 @@ from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
 from needleplan.screening import required
 from needleplan.vocab import NEEDLING
+from needleplan.wording import say
 
 RULES = load_rules()
 assert RULES.screening is not None
@@ -71,7 +72,7 @@ def test_check_first_keeps_the_course_books_nothing_and_says_why() -> None:
     assert answered.decision in NEEDLING and answered.schedule
     assert result.course == answered.course and result.sessions == answered.sessions
     assert result.rationale[0].rule == "screening.open_checks"
-    assert result.advice.title == RULES.screening.before_we_start.title
+    assert result.advice.title == say(RULES, "screening.page.title")
     assert [c.kind for c in result.checks] == ["screening"] * len(result.checks)
     assert {c.id for c in result.checks} == set(required(bare, RULES))
     asked = next(s for s in result.advice.sections if s.id == "questions")

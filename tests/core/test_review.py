@@ -15,6 +15,7 @@ from needleplan.profile import ConditionProfile
 from needleplan.reviewer import NothingToReview, meaningful_fall, review
 from needleplan.rulesload import load_rules
 from needleplan.screening import questions_for
+from needleplan.wording import say
 
 RULES = load_rules()
 TODAY = dt.date(2026, 12, 31)
@@ -429,7 +430,7 @@ def test_an_infection_weeks_ago_asks_for_its_assessment_not_for_help_now() -> No
     assert "confirm that the patient was medically assessed" in said
     assert "emergency" not in old.advice.title.lower()
     where = next(s for s in old.advice.sections if s.id == "where_to_go").items
-    assert where[0] == RULES.advice.referral["routine"].where  # a doctor, not help now
+    assert where[0] == say(RULES, "page.referral.routine.where")  # a doctor, not help now
     assert old.advice.lead.endswith("A doctor must check you before any more needling.")
 
 
@@ -445,7 +446,7 @@ def test_breathlessness_or_chest_pain_is_urgent_whenever_it_happened(
     assert old.rationale[0].rule == "review.emergency_earlier"
     assert "urgent whenever it happens" in old.rationale[0].reason
     where = next(s for s in old.advice.sections if s.id == "where_to_go").items
-    assert where[0] == RULES.advice.referral["same_day"].where
+    assert where[0] == say(RULES, "page.referral.same_day.where")
     why = " ".join(next(s for s in old.advice.sections if s.id == "watch_for").items)
     assert "urgent whenever it happens" in why and "emergency services" in why
     assert "today" in old.advice.title
@@ -607,8 +608,8 @@ def test_a_rule_set_missing_a_review_finding_or_with_a_broken_text_is_refused() 
 
     data = yaml.safe_load(default_text())
     del data["review"]["findings"]["emergency_earlier"]
-    data["review"]["texts"]["measure"] = "{label: x"
+    data["texts"]["review.measure"] = "{label: x"
     with pytest.raises(RulesError) as info:
         parse_rules(yaml.safe_dump(data).encode(), "clinic.yaml")
     said = " ".join(p.message for p in info.value.problems)
-    assert "'emergency_earlier' is missing" in said and "review.texts.measure" in said
+    assert "'emergency_earlier' is missing" in said and "texts.review.measure" in said

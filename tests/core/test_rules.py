@@ -441,6 +441,6 @@ def test_parent_versions_replace_the_patients_only_for_a_parent() -> None:
         expected = companion.parent_text or companion.patient_text
         assert companion.text_for("parent") == expected
         assert companion.text_for("patient") == companion.patient_text
-    advice = rules.advice
-    assert advice.for_reader("patient") is advice
-    assert advice.for_reader("parent").titles != advice.titles
+    from needleplan.wording import say
+
+    assert say(rules, "page.title.needle", "parent") != say(rules, "page.title.needle")

@@ -10,6 +10,7 @@ from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
 from needleplan.screening import urgency
 from needleplan.vocab import URGENCIES
+from needleplan.wording import say
 
 RULES = load_rules()
 RED_FLAGS = sorted(k for k, hf in RULES.health_factors.items() if hf.level == "red_flag")
@@ -49,11 +50,13 @@ def test_every_red_flag_has_a_tier_and_every_tier_its_words() -> None:
     assert RULES.screening is not None
     for fid in RED_FLAGS:
         assert RULES.health_factors[fid].urgency != "none", fid
-    for tier in ("routine", "soon", "same_day", "emergency"):
-        words = RULES.screening.tiers[tier]  # type: ignore[index]
-        assert words.title and words.where and words.when and words.escalate
-    titles = {RULES.screening.tiers[t].title for t in RULES.screening.tiers}
-    assert len(titles) == len(RULES.screening.tiers), "each urgency has its own title"
+    tiers = ("routine", "soon", "same_day", "emergency")
+    for tier in tiers:
+        assert tier in RULES.screening.tiers
+        for part in ("title", "where", "when", "escalate"):
+            assert say(RULES, f"screening.tier.{tier}.{part}"), (tier, part)
+    titles = {say(RULES, f"screening.tier.{t}.title") for t in tiers}
+    assert len(titles) == len(tiers), "each urgency has its own title"
 
 
 def test_combinations_raise_the_tier_and_say_why() -> None:

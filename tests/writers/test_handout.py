@@ -615,13 +615,16 @@ def _real_plan(age: int, fields: dict[str, Any]) -> Any:
 
 def _patient_only_texts(rules: Any, decision: str) -> list[str]:
     """The patient's wording wherever the rule set has a parent's version of it."""
-    words = rules.advice
-    texts = [words.titles[decision], words.leads[decision], words.what_it_is]
-    texts += [*words.aftercare, *words.warning_signs, words.other_therapies_lead]
+    from needleplan.wording import say, say_all
+
+    texts = [say(rules, f"page.{part}") for part in (f"title.{decision}", f"lead.{decision}")]
+    texts += [say(rules, "page.what_it_is"), say(rules, "page.other_therapies_lead")]
+    texts += [*say_all(rules, "page.aftercare"), *say_all(rules, "page.warning_signs")]
     texts += [hf.patient_message for hf in rules.health_factors.values() if hf.parent_message]
     texts += [rule.patient_message for rule in rules.site_rules if rule.parent_message]
     texts += [c.patient_text for c in rules.companions.values() if c.parent_text]
-    return [*texts, *(go.where for go in words.referral.values())]
+    urgencies = ("emergency", "same_day", "routine")
+    return [*texts, *(say(rules, f"page.referral.{u}.where") for u in urgencies)]
 
 
 @pytest.mark.parametrize("case", sorted(_CHILD_CASES))
@@ -668,15 +671,18 @@ def test_a_childs_review_page_speaks_of_the_child() -> None:
 def test_a_rule_set_without_parent_texts_uses_the_patients() -> None:
     from needleplan import load_rules, plan, profile_from_text
     from needleplan.rulesload import rules_from_data
+    from needleplan.wording import say
 
     data = load_rules().to_data()
-    data["advice"].pop("parent")
+    for key, text in data["texts"].items():  # the page's texts without their parent's
+        if key.startswith("page.") and isinstance(text, dict):
+            data["texts"][key] = {"text": text["text"]}
     rules = rules_from_data(data)
     text = _CHILD.format(age=15, factors="[]", sites="{}", **_CHILD_CASES["neck"][1])
     result = plan(profile_from_text(text, "child.yaml", rules), rules)
     assert result.audience == "parent"
-    assert result.advice.title == rules.advice.titles["needle_with_caution"]
-    assert result.advice.lead.startswith(rules.advice.parent_note)
+    assert result.advice.title == say(rules, "page.title.needle_with_caution")
+    assert result.advice.lead.startswith(say(rules, "page.parent_note"))
 
 
 def test_the_consent_lead_is_on_a_childs_needling_page_only() -> None:
