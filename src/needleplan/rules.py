@@ -339,11 +339,6 @@ class ReviewRules:
     #: the precedence table, by finding id (the lowest rank decides)
     findings: Mapping[Id, Finding] = field(default_factory=dict)
 
-    def ranked(self, ids: "Iterator[str] | list[str] | set[str]") -> list[str]:
-        """``ids`` most urgent first: by the table's rank, then by id (never by the order
-        they were found or written in)."""
-        return sorted(set(ids), key=lambda i: (self.findings[i].rank, i))
-
 
 @_entry
 @dataclass(frozen=True)

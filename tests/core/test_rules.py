@@ -128,26 +128,15 @@ LOCATED_CASES = [
         "review.findings: the review's finding 'emergency' is missing",
     ),
     (
-        "review.texts.best_at_intake",
-        _DELETE,
-        "review.texts: the review's text 'best_at_intake' is missing",
-    ),
-    (
-        "review.texts.best_at_intake",
-        "best {",
-        "review.texts.best_at_intake: a placeholder is broken"
-        " (Single '{' encountered in format string): write {name}, and {{ for a brace",
-    ),
-    (
         "review.findings.emergency.texts.clinician",
         "{label} at }",
         "review.findings.emergency.texts.clinician: a placeholder is broken"
         " (Single '}' encountered in format string): write {name}, and {{ for a brace",
     ),
     (
-        "review.findings.notes.texts.parent.why",
-        "because {0}",
-        "review.findings.notes.texts.parent.why: placeholder '{0}' must be a plain name",
+        "review.findings.notes.texts.why",
+        {"text": "Your therapist noted something.", "parent": "because {0}"},
+        "review.findings.notes.texts.why: placeholder '{0}' must be a plain name",
     ),
     (
         "review.notes_events",
@@ -288,6 +277,17 @@ def test_broken_reference_is_named_where_it_is(path: str, value: Any, message: s
             " (expected '}' before end of string): write {name}, and {{ for a brace",
         ),
         (
+            "review.best_at_intake",
+            _DELETE,
+            "texts: text 'review.best_at_intake' is missing (needleplan says it)",
+        ),
+        (
+            "review.best_at_intake",
+            "best {",
+            "texts.review.best_at_intake: a placeholder is broken"
+            " (Single '{' encountered in format string): write {name}, and {{ for a brace",
+        ),
+        (
             "plan_rules.no_pain.told",
             {"text": "No pain now.", "parent": "{0} has no pain."},
             "texts.plan_rules.no_pain.told: placeholder '{0}' must be a plain name",
@@ -308,17 +308,14 @@ def test_a_rule_set_without_a_screening_section_loads() -> None:
 
 
 def test_a_parents_page_takes_the_patients_words_it_does_not_replace() -> None:
-    from needleplan.rules import FindingTexts, PageWords
+    from needleplan.rules import Wording
+    from needleplan.wording import word
 
-    words = FindingTexts(
-        "clinician line",
-        patient=PageWords("Stop", "Your pain is worse.", "It went up by 3."),
-        parent=PageWords(lead="Your child's pain is worse."),
-    )
-    assert words.page("patient") == words.patient
-    assert words.page("parent") == PageWords(
-        "Stop", "Your child's pain is worse.", "It went up by 3."
-    )
+    same = Wording("Your pain is worse by {n}.")
+    own = Wording("Your pain is worse.", parent="Your child's pain is worse.")
+    assert word(same, "parent", n=3) == "Your pain is worse by 3."
+    assert word(own, "parent") == "Your child's pain is worse."
+    assert word(own, "patient") == "Your pain is worse."
 
 
 def test_a_site_without_plain_words_has_no_label_for_the_page() -> None:
