@@ -8,7 +8,7 @@ went wrong. The exit codes of the contract (docs/contract.md) are defined here, 
 import difflib
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 #: The context key marking a validation error whose message is written for people already
 #: (the profile's own parsers set it; pydantic's own errors are reworded).
@@ -123,12 +123,27 @@ class NeedleplanError(Exception):
     """Base class of every error needleplan raises on purpose."""
 
 
+_E = TypeVar("_E", bound="InputError")
+
+
 class InputError(NeedleplanError):
     """An input file (profile) is invalid; carries every problem found in it."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
+
+    @classmethod
+    def one(
+        cls: type[_E],
+        source: str,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> _E:
+        """The error of one problem in ``source``."""
+        return cls([Problem(source, message, line, column, hint)])
 
 
 class RulesError(InputError):

@@ -34,7 +34,6 @@ from pydantic_core import PydanticCustomError
 from .errors import HUMAN, did_you_mean, kind_of, quote
 from .vocab import (
     AGE_RANGE,
-    FIRST_TRIMESTER_WEEKS,
     GROC_RANGE,
     ID_PATTERN,
     MAX_DIGITS,
@@ -439,13 +438,6 @@ class Factor:
     id: str
     places: tuple[Place, ...] = ()
     weeks: int | None = None
-
-    def to_data(self) -> Any:
-        if self.places:
-            return {self.id: list(self.places) if len(self.places) > 1 else self.places[0]}
-        if self.weeks is not None:
-            return {self.id: f"{self.weeks} weeks"}
-        return self.id
 
 
 PREGNANCY = "pregnancy"
@@ -898,18 +890,9 @@ class ConditionProfile(_Strict):
     def factor_ids(self) -> frozenset[str]:
         return frozenset(f.id for f in self.health_factors)
 
-    def pregnancy_weeks(self) -> int | None:
-        f = self.factor(PREGNANCY)
-        return f.weeks if f is not None else None
-
-    def first_trimester(self) -> bool:
-        weeks = self.pregnancy_weeks()
-        return weeks is not None and weeks < FIRST_TRIMESTER_WEEKS
-
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
 REQUIRED: tuple[str, ...] = tuple(
     name for name, f in ConditionProfile.model_fields.items() if f.is_required()
 )
-LOG_FIELDS: tuple[str, ...] = tuple(LogEntry.model_fields)
 Kind = Literal["condition", "health_factor", "underlying_factor", "site"]
