@@ -46,7 +46,7 @@ import os
 import re
 import sys
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -358,10 +358,10 @@ def find_config(
         return path if path.is_absolute() else cwd / path
     for folder in searched_folders(cwd, home):
         candidate = folder / FILENAME
-        if _is_file(candidate):
+        if _is(candidate):
             return candidate
     candidate = user_config_file()
-    return candidate if _is_file(candidate) else None
+    return candidate if _is(candidate) else None
 
 
 def _home() -> Path | None:
@@ -379,21 +379,14 @@ def searched_folders(cwd: Path, home: Path | None = None) -> list[Path]:
     folders: list[Path] = []
     for folder in (cwd, *cwd.parents):
         folders.append(folder)
-        if folder == home or _exists(folder / ".git"):
+        if folder == home or _is(folder / ".git", Path.exists):
             return folders
     return folders[:1]
 
 
-def _exists(path: Path) -> bool:
+def _is(path: Path, check: Callable[[Path], bool] = Path.is_file) -> bool:
     try:
-        return path.exists()
-    except OSError:
-        return False
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
+        return check(path)
     except OSError:  # a folder we may not look into is passed over
         return False
 

@@ -393,20 +393,27 @@ def _unique(values: tuple[str, ...], what: str) -> tuple[str, ...]:
     return values
 
 
+def _listed(value: Any, what: str, such: str = "") -> list[Any]:
+    """``value`` as a list of at most MAX_IDS items (None: an empty one), or the error that
+    says why not (``such``: an example after "must be a list")."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _error(
+            "not_a_list",
+            "{what} must be a list" + such + ", not {kind}",
+            what=what,
+            kind=kind_of(value),
+        )
+    if len(value) > MAX_IDS:
+        raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
+    return value
+
+
 def _id_list(kind: str, what: str) -> Any:
     def parse(value: Any, info: ValidationInfo) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            raise _error(
-                "not_a_list",
-                "{what} must be a list such as [a, b], not {kind}",
-                what=what,
-                kind=kind_of(value),
-            )
-        if len(value) > MAX_IDS:
-            raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
-        return _unique(tuple(_item(kind, v, info, i) for i, v in enumerate(value)), what)
+        items = _listed(value, what, " such as [a, b]")
+        return _unique(tuple(_item(kind, v, info, i) for i, v in enumerate(items)), what)
 
     return parse
 
@@ -513,16 +520,8 @@ def parse_factor(value: Any, rules: "RuleSet | None") -> Factor:
 
 
 def _factor_list(value: Any, info: ValidationInfo, what: str = "health_factors") -> Any:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _error(
-            "not_a_list", "{what} must be a list, not {kind}", what=what, kind=kind_of(value)
-        )
-    if len(value) > MAX_IDS:
-        raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
     factors = []
-    for i, item in enumerate(value):
+    for i, item in enumerate(_listed(value, what)):
         try:
             factors.append(parse_factor(item, _rules(info)))
         except PydanticCustomError as exc:

@@ -293,22 +293,16 @@ _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
 
 
 try:
-    from yaml._yaml import CParser as _Parser
+    from yaml._yaml import CParser
 
-    HAVE_LIBYAML = True
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    HAVE_LIBYAML = False
-
-if HAVE_LIBYAML:
-
-    class _Loader(_Parser, _Resolver):
+    class _Loader(CParser, _Resolver):
         """libyaml's parser and composer (C), with needleplan's resolver."""
 
         def __init__(self, stream: str) -> None:
-            _Parser.__init__(self, stream)
+            CParser.__init__(self, stream)
             _Resolver.__init__(self)
 
-else:  # pragma: no cover - PyYAML's own pure-Python parser and composer
+except ImportError:  # pragma: no cover - PyYAML built without libyaml: its pure-Python ones
 
     class _Loader(  # type: ignore[no-redef]
         yaml.reader.Reader,
