@@ -500,7 +500,7 @@ def suggest(
     Exit codes: 0 all planned, 1 some invalid, 2 usage or settings error,
     3 a decision named by --fail-on.
     """
-    _run_and_show("suggest", **locals())
+    _run_and_show("suggest", **locals())  # the options above, by their names
 
 
 @app.command(
@@ -539,7 +539,7 @@ def review(
     on its own is an error. Exit codes as for suggest (3: a verdict named by
     --fail-on).
     """
-    _run_and_show("review", **locals())
+    _run_and_show("review", **locals())  # the options above, by their names
 
 
 @app.command(

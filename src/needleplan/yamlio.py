@@ -727,24 +727,22 @@ def _at_tab(text: str, line: int, column: int) -> bool:
 def _from_marked(exc: yaml.MarkedYAMLError, source: str, text: str = "") -> Problem:
     problem = (exc.problem or exc.context or "not valid YAML").strip()
     context = (exc.context or "").strip()
+    mark = exc.problem_mark or exc.context_mark
     if "maximum nesting depth" in problem:  # libyaml's own limit (1,000) is past MAX_DEPTH
-        return _located(source, _TOO_DEEP, exc.problem_mark or exc.context_mark)
+        return _located(source, _TOO_DEEP, mark)
     if "expected a single document" in problem or "expected a single document" in context:
         message = "more than one YAML document ('---'): put one profile in each file"
-        return _located(source, message, exc.problem_mark or exc.context_mark)
+        return _located(source, message, mark)
     if "control characters are not allowed" in problem or "special characters" in problem:
-        message = "the file holds control characters: is it a binary file?"
-        return _located(source, message, exc.problem_mark or exc.context_mark)
-    mark = exc.problem_mark or exc.context_mark
+        return _located(source, "the file holds control characters: is it a binary file?", mark)
     if mark is not None and _at_tab(text, mark.line, mark.column):
         problem = "tab character"  # libyaml: 'found character that cannot start any token'
     found = next((entry for entry in _SYNTAX if any(w in problem for w in entry[0])), None)
     hint: str | None = None
     if found is not None:
         _, at_start, message, hint = found
-        mark = (exc.context_mark if at_start else None) or exc.problem_mark or exc.context_mark
+        mark = (exc.context_mark if at_start else None) or mark
     else:
-        mark = exc.problem_mark or exc.context_mark
         message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
     if mark is None:
         return Problem(source, message, hint=hint)
