@@ -122,15 +122,13 @@ def _guard(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except RulesError as exc:
+        except (RulesError, ConfigError) as exc:
             for problem in exc.problems:
                 to_stderr(problem.format())
-            to_stderr("needleplan: error: the rule set is invalid; nothing was planned")
-            raise typer.Exit(EXIT_USAGE) from None
-        except ConfigError as exc:
-            for problem in exc.problems:
-                to_stderr(problem.format())
-            to_stderr("needleplan: error: the clinic settings are invalid; nothing was done")
+            if isinstance(exc, RulesError):
+                to_stderr("needleplan: error: the rule set is invalid; nothing was planned")
+            else:
+                to_stderr("needleplan: error: the clinic settings are invalid; nothing was done")
             raise typer.Exit(EXIT_USAGE) from None
         except Failure as exc:
             to_stderr(exc.format())
@@ -346,12 +344,10 @@ def _rules_for(path: Path | None, settings: Config) -> RuleSet:
     return rules
 
 
-def _custom_rules(path: Path | None, settings: Config) -> Path | None:
-    return path if path is not None else settings.defaults.rules
-
-
-def _provenance(settings: Config, rules: RuleSet, rules_path: Path | None) -> list[str]:
-    """What a screen says first: the settings file in use and a rule set not the shipped one."""
+def _provenance(settings: Config, rules: RuleSet, path: Path | None) -> list[str]:
+    """What a screen says first: the settings file in use and a rule set not the shipped one
+    (``path``: --rules, else the settings' default rules)."""
+    rules_path = path if path is not None else settings.defaults.rules
     lines = []
     if settings.path is not None:
         lines.append(f"Settings: {inert(str(settings.path))}")
@@ -361,6 +357,12 @@ def _provenance(settings: Config, rules: RuleSet, rules_path: Path | None) -> li
             f"{inert(str(rules_path))} (not the shipped rule set)"
         )
     return lines
+
+
+def _notes(said: list[str]) -> None:
+    """What :func:`_provenance` says, as notes on stderr (for data, not a screen)."""
+    for line in said:
+        to_stderr(f"needleplan: note: {line[:1].lower()}{line[1:]}")
 
 
 def _clinic(settings: Config) -> dict[str, str]:
@@ -375,30 +377,38 @@ def _default_format(settings: Config, allowed: Sequence[str], tty: bool) -> str:
     return "table" if tty else "json"
 
 
+#: suggest's and review's formats, what --fail-on names of theirs, and what such a name is.
+_SHOWN: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "suggest": (FORMATS, DECISIONS, "decision"),
+    "review": (REVIEW_FORMATS, REVIEW_VERDICTS, "verdict"),
+}
+
+
 def _run_and_show(
     kind: str,
     paths: list[str],
     *,
-    fmt: str | None,
-    allowed: Sequence[str],
+    format: str | None,
     rules: Path | None,
     config: Path | None,
-    failing_names: str | None,
-    failing_allowed: tuple[str, ...],
-    failing_what: str,
+    fail_on: str | None,
     output: str | None,
     output_dir: Path | None,
     force: bool,
     explain: bool,
     details: bool,
     no_pager: bool,
-    today: dt.date,
-    start_date: dt.date | None = None,
+    today: str | None = None,
+    start_date: str | None = None,
 ) -> None:
-    """suggest and review: one run, then the screen (summary first) or the data, then the
-    exit code (3 when --fail-on names a result's decision or urgency)."""
-    chosen = _format(fmt, allowed)
-    failing = _fail_on(failing_names, failing_allowed, failing_what)
+    """suggest and review (their options, by the commands' own names): one run, then the
+    screen (summary first) or the data, then the exit code (3 when --fail-on names a
+    result's decision or urgency)."""
+    start = _parse_date(start_date, "--start-date")
+    day = _parse_date(today, "--today") or dt.date.today()
+    allowed, failing_allowed, failing_what = _SHOWN[kind]
+    chosen = _format(format, allowed)
+    failing = _fail_on(fail_on, failing_allowed, failing_what)
     settings = _settings(config)
     rule_set = _rules_for(rules, settings)
     tty = shell.stdout_is_tty()
@@ -408,18 +418,17 @@ def _run_and_show(
     width = shell.width(tty)
     # the clinic's calendar (the defaults without settings) as of today: the calendar
     # writer reads no settings, and a schedule that starts in the past is warned about
-    calendar = dataclasses.replace(calendar_of(settings), today=today)
-    said = _provenance(settings, rule_set, _custom_rules(rules, settings))
+    calendar = dataclasses.replace(calendar_of(settings), today=day)
+    said = _provenance(settings, rule_set, rules)
     if not screen:
-        for line in said:
-            to_stderr(f"needleplan: note: {line[:1].lower()}{line[1:]}")
+        _notes(said)
     request = Request(
         kind=kind,  # type: ignore[arg-type]
         paths=paths,
         rules=rule_set,
         fmt=fmt,
-        today=today,
-        start_date=start_date,
+        today=day,
+        start_date=start,
         file=output,
         folder=output_dir,
         force=force,
@@ -491,25 +500,7 @@ def suggest(
     Exit codes: 0 all planned, 1 some invalid, 2 usage or settings error,
     3 a decision named by --fail-on.
     """
-    _run_and_show(
-        "suggest",
-        paths,
-        fmt=format,
-        allowed=FORMATS,
-        rules=rules,
-        config=config,
-        failing_names=fail_on,
-        failing_allowed=DECISIONS,
-        failing_what="decision",
-        output=output,
-        output_dir=output_dir,
-        force=force,
-        explain=explain,
-        details=details,
-        no_pager=no_pager,
-        today=dt.date.today(),
-        start_date=_parse_date(start_date, "--start-date"),
-    )
+    _run_and_show("suggest", **locals())  # the options above, by their names
 
 
 @app.command(
@@ -548,24 +539,7 @@ def review(
     on its own is an error. Exit codes as for suggest (3: a verdict named by
     --fail-on).
     """
-    _run_and_show(
-        "review",
-        paths,
-        fmt=format,
-        allowed=REVIEW_FORMATS,
-        rules=rules,
-        config=config,
-        failing_names=fail_on,
-        failing_allowed=REVIEW_VERDICTS,
-        failing_what="verdict",
-        output=output,
-        output_dir=output_dir,
-        force=force,
-        explain=explain,
-        details=details,
-        no_pager=no_pager,
-        today=_parse_date(today, "--today") or dt.date.today(),
-    )
+    _run_and_show("review", **locals())  # the options above, by their names
 
 
 @app.command(
@@ -594,8 +568,7 @@ def validate(
     fmt = _format(format, CHECK_FORMATS) or "text"
     settings = _settings(config)
     rule_set = _rules_for(rules, settings)
-    for line in _provenance(settings, rule_set, _custom_rules(rules, settings)):
-        to_stderr(f"needleplan: note: {line[:1].lower()}{line[1:]}")
+    _notes(_provenance(settings, rule_set, rules))
     request = Request(
         kind="validate",
         paths=paths,

@@ -46,7 +46,7 @@ import os
 import re
 import sys
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -354,14 +354,14 @@ def find_config(
         try:
             path = _expanded(named)
         except ValueError as exc:
-            raise ConfigError([Problem(f"${ENV_VAR}", str(exc))]) from None
+            raise ConfigError.one(f"${ENV_VAR}", str(exc)) from None
         return path if path.is_absolute() else cwd / path
     for folder in searched_folders(cwd, home):
         candidate = folder / FILENAME
-        if _is_file(candidate):
+        if _is(candidate):
             return candidate
     candidate = user_config_file()
-    return candidate if _is_file(candidate) else None
+    return candidate if _is(candidate) else None
 
 
 def _home() -> Path | None:
@@ -379,21 +379,14 @@ def searched_folders(cwd: Path, home: Path | None = None) -> list[Path]:
     folders: list[Path] = []
     for folder in (cwd, *cwd.parents):
         folders.append(folder)
-        if folder == home or _exists(folder / ".git"):
+        if folder == home or _is(folder / ".git", Path.exists):
             return folders
     return folders[:1]
 
 
-def _exists(path: Path) -> bool:
+def _is(path: Path, check: Callable[[Path], bool] = Path.is_file) -> bool:
     try:
-        return path.exists()
-    except OSError:
-        return False
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
+        return check(path)
     except OSError:  # a folder we may not look into is passed over
         return False
 
@@ -405,38 +398,28 @@ def _read(path: Path) -> str:
     source = str(path)
     try:
         if path.is_dir():
-            raise ConfigError([Problem(source, "this is a folder, not a config file")])
+            raise ConfigError.one(source, "this is a folder, not a config file")
         data = read_bounded(path, source, MAX_BYTES)
     except InputError as exc:  # a pipe that never ends
         raise ConfigError(exc.problems) from None
     except OSError as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    source,
-                    f"cannot read the config file: {exc.strerror or exc}",
-                    hint=f"check the path given with --config or {ENV_VAR}",
-                )
-            ]
+        raise ConfigError.one(
+            source,
+            f"cannot read the config file: {exc.strerror or exc}",
+            hint=f"check the path given with --config or {ENV_VAR}",
         ) from None
     if len(data) > MAX_BYTES:
-        raise ConfigError(
-            [
-                Problem(
-                    source,
-                    f"the config file is larger than {MAX_BYTES // 1024} KiB; it is not read",
-                    hint="a clinic's settings take a few lines; is this the right file?",
-                )
-            ]
+        raise ConfigError.one(
+            source,
+            f"the config file is larger than {MAX_BYTES // 1024} KiB; it is not read",
+            hint="a clinic's settings take a few lines; is this the right file?",
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ConfigError(
-            [Problem(source, "the config file is not UTF-8 text", line, col)]
-        ) from None
+        raise ConfigError.one(source, "the config file is not UTF-8 text", line, col) from None
 
 
 def _toml_problem(source: str, text: str, exc: ValueError) -> Problem:
@@ -476,14 +459,10 @@ def load_config(path: Path | None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([_toml_problem(source, text, exc)]) from None
     except RecursionError:  # tomllib reads nested arrays and inline tables recursively
-        raise ConfigError(
-            [
-                Problem(
-                    source,
-                    "not valid TOML: arrays or inline tables nested too deeply",
-                    hint="a clinic's settings nest a list at most one level deep",
-                )
-            ]
+        raise ConfigError.one(
+            source,
+            "not valid TOML: arrays or inline tables nested too deeply",
+            hint="a clinic's settings nest a list at most one level deep",
         ) from None
     try:
         # a relative path in a linked settings file is from the file's real folder

@@ -8,7 +8,7 @@ went wrong. The exit codes of the contract (docs/contract.md) are defined here, 
 import difflib
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 #: The context key marking a validation error whose message is written for people already
 #: (the profile's own parsers set it; pydantic's own errors are reworded).
@@ -21,20 +21,6 @@ MAX_QUOTED_CHARS = 40
 #: error; interrupted (Ctrl-C); terminated (SIGTERM).
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _visible(char: str) -> str:
-    if char == " " or char.isprintable():
-        return char
-    named = _NAMED.get(char)
-    if named is not None:
-        return named
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
 
 def inert(text: str) -> str:
     """Text safe for a terminal, a table cell or one line of a message.
@@ -44,11 +30,12 @@ def inert(text: str) -> str:
     message line), format characters (bidi overrides, U+061C, U+2060, U+FEFF),
     line and paragraph separators (U+2028, U+2029; U+0085 is a control),
     spaces other than the ASCII space, surrogates, private-use and unassigned
-    code points.
+    code points. The escape is the one Python's ``repr`` writes for the character
+    (``\\n``, ``\\x1b``, ``\\u202e``, ``\\U000e0001``).
     """
     if text.isprintable():
         return text
-    return "".join(_visible(c) for c in text)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 #: The longest message printed for the run itself (a long path, an option's value).
@@ -123,12 +110,27 @@ class NeedleplanError(Exception):
     """Base class of every error needleplan raises on purpose."""
 
 
+_E = TypeVar("_E", bound="InputError")
+
+
 class InputError(NeedleplanError):
     """An input file (profile) is invalid; carries every problem found in it."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
+
+    @classmethod
+    def one(
+        cls: type[_E],
+        source: str,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> _E:
+        """The error of one problem in ``source``."""
+        return cls([Problem(source, message, line, column, hint)])
 
 
 class RulesError(InputError):

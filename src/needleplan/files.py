@@ -207,12 +207,15 @@ def _place(tmp: str, target: Path, force: bool) -> None:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def _own_name(inp: Input) -> str:
+    """The profile's own name: its file's name without the extension ('stdin' for stdin)."""
+    return Path(inp.path).stem if inp.path is not None else "stdin"
+
+
 def _stem(inp: Input, qualify: bool) -> str:
-    if inp.path is None:
-        return "stdin"
+    if inp.path is None or not qualify:
+        return _own_name(inp)
     path = Path(inp.path)
-    if not qualify:
-        return path.stem
     if inp.root is not None:
         root = Path(inp.root)
         rel = path.relative_to(root)
@@ -233,12 +236,10 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
     taken nor the name of any other profile in the run. So no plan is ever
     written under another profile's name, and none is lost.
     """
-    counts = Counter(
-        (Path(i.path).stem if i.path is not None else "stdin").casefold() for i in inputs
-    )
+    counts = Counter(_own_name(i).casefold() for i in inputs)
     wanted: list[tuple[str, bool]] = []  # (cleaned name, whether it is the name as given)
     for inp in inputs:
-        own = Path(inp.path).stem if inp.path is not None else "stdin"
+        own = _own_name(inp)
         raw = _stem(inp, counts[own.casefold()] > 1)
         base = (_UNSAFE.sub("_", raw).lstrip(".") or "profile")[:MAX_STEM_CHARS]
         wanted.append((base, base == raw == own))  # the profile's own name, unchanged
@@ -246,7 +247,7 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
 
     def anothers(name: str, inp: Input) -> bool:
         """Whether ``name`` is another profile's own name, as given (``counts``)."""
-        own = (Path(inp.path).stem if inp.path is not None else "stdin").casefold()
+        own = _own_name(inp).casefold()
         return counts[name.casefold()] - (own == name.casefold()) > 0
 
     taken: set[str] = set()

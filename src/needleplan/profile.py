@@ -34,7 +34,6 @@ from pydantic_core import PydanticCustomError
 from .errors import HUMAN, did_you_mean, kind_of, quote
 from .vocab import (
     AGE_RANGE,
-    FIRST_TRIMESTER_WEEKS,
     GROC_RANGE,
     ID_PATTERN,
     MAX_DIGITS,
@@ -394,20 +393,27 @@ def _unique(values: tuple[str, ...], what: str) -> tuple[str, ...]:
     return values
 
 
+def _listed(value: Any, what: str, such: str = "") -> list[Any]:
+    """``value`` as a list of at most MAX_IDS items (None: an empty one), or the error that
+    says why not (``such``: an example after "must be a list")."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _error(
+            "not_a_list",
+            "{what} must be a list" + such + ", not {kind}",
+            what=what,
+            kind=kind_of(value),
+        )
+    if len(value) > MAX_IDS:
+        raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
+    return value
+
+
 def _id_list(kind: str, what: str) -> Any:
     def parse(value: Any, info: ValidationInfo) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            raise _error(
-                "not_a_list",
-                "{what} must be a list such as [a, b], not {kind}",
-                what=what,
-                kind=kind_of(value),
-            )
-        if len(value) > MAX_IDS:
-            raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
-        return _unique(tuple(_item(kind, v, info, i) for i, v in enumerate(value)), what)
+        items = _listed(value, what, " such as [a, b]")
+        return _unique(tuple(_item(kind, v, info, i) for i, v in enumerate(items)), what)
 
     return parse
 
@@ -439,13 +445,6 @@ class Factor:
     id: str
     places: tuple[Place, ...] = ()
     weeks: int | None = None
-
-    def to_data(self) -> Any:
-        if self.places:
-            return {self.id: list(self.places) if len(self.places) > 1 else self.places[0]}
-        if self.weeks is not None:
-            return {self.id: f"{self.weeks} weeks"}
-        return self.id
 
 
 PREGNANCY = "pregnancy"
@@ -521,16 +520,8 @@ def parse_factor(value: Any, rules: "RuleSet | None") -> Factor:
 
 
 def _factor_list(value: Any, info: ValidationInfo, what: str = "health_factors") -> Any:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _error(
-            "not_a_list", "{what} must be a list, not {kind}", what=what, kind=kind_of(value)
-        )
-    if len(value) > MAX_IDS:
-        raise _error("too_many", "{what} has more than {n} items", what=what, n=MAX_IDS)
     factors = []
-    for i, item in enumerate(value):
+    for i, item in enumerate(_listed(value, what)):
         try:
             factors.append(parse_factor(item, _rules(info)))
         except PydanticCustomError as exc:
@@ -898,18 +889,9 @@ class ConditionProfile(_Strict):
     def factor_ids(self) -> frozenset[str]:
         return frozenset(f.id for f in self.health_factors)
 
-    def pregnancy_weeks(self) -> int | None:
-        f = self.factor(PREGNANCY)
-        return f.weeks if f is not None else None
-
-    def first_trimester(self) -> bool:
-        weeks = self.pregnancy_weeks()
-        return weeks is not None and weeks < FIRST_TRIMESTER_WEEKS
-
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
 REQUIRED: tuple[str, ...] = tuple(
     name for name, f in ConditionProfile.model_fields.items() if f.is_required()
 )
-LOG_FIELDS: tuple[str, ...] = tuple(LogEntry.model_fields)
 Kind = Literal["condition", "health_factor", "underlying_factor", "site"]

@@ -165,28 +165,25 @@ def outcome_of(result: Plan | Review) -> Outcome:
             meaningful = " (meaningful)" if result.change.meaningful else ""
             findings = (f"NRS {result.baseline_nrs} -> {result.latest_nrs}{meaningful}",)
         more = result.next.sessions
-        return Outcome(
-            source,
-            review=True,
-            patient=result.patient,
-            decision=result.verdict,
-            urgency=result.urgency,
-            sessions=f"+{more}" if more else "0",
-            findings=findings,
-        )
-    block = result.course.initial_block
-    findings = tuple(f.label for f in result.flags)
-    if result.checks and result.decision == "check_first":  # what holds the needling
-        findings = (f"{plural(len(result.checks), 'check')} before needling", *findings)
-    if not findings:
-        avoided = sum(s.verdict == "avoid" for s in result.sites)
-        findings = (f"{plural(avoided, 'site')} to avoid",) if avoided else ()
+        decision: str = result.verdict
+        sessions = f"+{more}" if more else "0"
+    else:
+        block = result.course.initial_block
+        findings = tuple(f.label for f in result.flags)
+        if result.checks and result.decision == "check_first":  # what holds the needling
+            findings = (f"{plural(len(result.checks), 'check')} before needling", *findings)
+        if not findings:
+            avoided = sum(s.verdict == "avoid" for s in result.sites)
+            findings = (f"{plural(avoided, 'site')} to avoid",) if avoided else ()
+        decision = result.decision
+        sessions = f"{block}/{result.sessions.suggested}" if block else "0"
     return Outcome(
         source,
+        review=isinstance(result, Review),
         patient=result.patient,
-        decision=result.decision,
+        decision=decision,
         urgency=result.urgency,
-        sessions=f"{block}/{result.sessions.suggested}" if block else "0",
+        sessions=sessions,
         findings=findings,
     )
 

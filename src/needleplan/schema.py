@@ -8,6 +8,8 @@ their dataclasses through pydantic.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
@@ -92,15 +94,9 @@ def _factor_item(rules: RuleSet) -> dict[str, Any]:
         kinds.append(Annotated[dict[Literal[tuple(placed)], Places], one])  # type: ignore[misc]
     if pregnancy:
         kinds.append(Annotated[dict[Literal[tuple(pregnancy)], PregnancyWeeks], one])  # type: ignore[misc]
-    item: dict[str, Any] = _named_keys(TypeAdapter(_union(kinds)).json_schema())
+    union = functools.reduce(operator.or_, kinds)  # one of the kinds
+    item: dict[str, Any] = _named_keys(TypeAdapter(union).json_schema())
     return item
-
-
-def _union(kinds: list[Any]) -> Any:
-    out = kinds[0]
-    for kind in kinds[1:]:
-        out = out | kind
-    return out
 
 
 def _first(schema: dict[str, Any]) -> dict[str, Any]:

@@ -169,12 +169,7 @@ def progress(total: int) -> Any:
 
 def pager_command(env: Mapping[str, str]) -> list[str] | None:
     """The pager to run, as an argument list, or None for no pager."""
-    for name in ("NEEDLEPLAN_PAGER", "PAGER"):
-        if name in env:
-            value = env[name]
-            break
-    else:
-        value = DEFAULT_PAGER
+    value = env.get("NEEDLEPLAN_PAGER", env.get("PAGER", DEFAULT_PAGER))  # set but empty: none
     try:
         argv = shlex.split(value)
     except ValueError:  # an unclosed quote: no pager rather than a failure

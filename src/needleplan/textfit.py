@@ -17,13 +17,6 @@ ELLIPSIS = "…"
 GLUE = "\x00"
 
 
-def terminal_width(tty: bool) -> int:
-    """The width to lay a screen out in: the terminal's, or 100 columns when not a terminal."""
-    import shutil
-
-    return shutil.get_terminal_size((100, 24)).columns if tty else 100
-
-
 def cell_len(text: str) -> int:
     """Terminal cells taken by ``text``.
 

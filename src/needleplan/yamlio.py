@@ -149,7 +149,7 @@ def read_text(
     until end of input, as a person types.
     """
     if path is not None:
-        raw = _read_path(os.fspath(path), source, limit)
+        raw = read_bounded(path, source, limit)
     elif stdin is not None:
         raw = stdin.read(limit + 1)
     else:
@@ -161,14 +161,9 @@ def read_text(
             raw = _read_fd(fd, source, limit, timed=not os.isatty(fd))
     if len(raw) > limit:
         name = _LIMIT_NAMES.get(limit, "the size limit")
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    f"the file is larger than {limit // 1024} KiB (limit {name}): "
-                    "is it really a profile?",
-                )
-            ]
+        raise InputError.one(
+            source,
+            f"the file is larger than {limit // 1024} KiB (limit {name}): is it really a profile?",
         )
     return decode(raw, source)
 
@@ -179,13 +174,9 @@ def read_bounded(path: str | os.PathLike[str], source: str, limit: int) -> bytes
     A regular file is read at its size; a pipe, FIFO or device as data comes, for at most
     :data:`READ_TIMEOUT_SECONDS` (an :class:`InputError` then). ``OSError`` is raised as is.
     """
-    return _read_path(os.fspath(path), source, limit)
-
-
-def _read_path(path: str, source: str, limit: int) -> bytes:
     # O_NONBLOCK: opening a FIFO does not wait for a writer (the read below does, timed)
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
+    fd = os.open(os.fspath(path), flags)
     try:
         return _read_fd(fd, source, limit, timed=True)
     finally:
@@ -216,15 +207,11 @@ def _read_stream(fd: int, source: str, limit: int, timed: bool) -> bytes:
         if timed:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise InputError(
-                    [
-                        Problem(
-                            source,
-                            f"no complete file after {READ_TIMEOUT_SECONDS:g} s "
-                            "(limit READ_TIMEOUT_SECONDS): a pipe or device must deliver "
-                            "the whole file and close",
-                        )
-                    ]
+                raise InputError.one(
+                    source,
+                    f"no complete file after {READ_TIMEOUT_SECONDS:g} s "
+                    "(limit READ_TIMEOUT_SECONDS): a pipe or device must deliver "
+                    "the whole file and close",
                 )
         try:
             chunk = os.read(fd, min(65536, limit + 1 - total))
@@ -241,29 +228,21 @@ def decode(raw: bytes, source: str) -> str:
     """UTF-8 text without a leading byte-order mark; NUL bytes and bad bytes are located errors."""
     if b"\x00" in raw:
         line, col = _line_col(raw, raw.index(b"\x00"))
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    "the file holds NUL bytes: it looks like a binary file, not a YAML profile",
-                    line,
-                    col,
-                )
-            ]
+        raise InputError.one(
+            source,
+            "the file holds NUL bytes: it looks like a binary file, not a YAML profile",
+            line,
+            col,
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _line_col(raw, exc.start)
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8",
-                    line,
-                    col,
-                )
-            ]
+        raise InputError.one(
+            source,
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8",
+            line,
+            col,
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -314,22 +293,16 @@ _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
 
 
 try:
-    from yaml._yaml import CParser as _Parser
+    from yaml._yaml import CParser
 
-    HAVE_LIBYAML = True
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    HAVE_LIBYAML = False
-
-if HAVE_LIBYAML:
-
-    class _Loader(_Parser, _Resolver):
+    class _Loader(CParser, _Resolver):
         """libyaml's parser and composer (C), with needleplan's resolver."""
 
         def __init__(self, stream: str) -> None:
-            _Parser.__init__(self, stream)
+            CParser.__init__(self, stream)
             _Resolver.__init__(self)
 
-else:  # pragma: no cover - PyYAML's own pure-Python parser and composer
+except ImportError:  # pragma: no cover - PyYAML built without libyaml: its pure-Python ones
 
     class _Loader(  # type: ignore[no-redef]
         yaml.reader.Reader,
@@ -618,16 +591,12 @@ def parse(text: str, source: str, *, max_nodes: int = MAX_NODES) -> Document:
     try:
         node = _compose(text, max_nodes)
         if node is None:
-            raise InputError(
-                [
-                    Problem(
-                        source,
-                        "the file is empty: expected a mapping of 'key: value' lines "
-                        "(run 'needleplan new' for a template)",
-                        1,
-                        1,
-                    )
-                ]
+            raise InputError.one(
+                source,
+                "the file is empty: expected a mapping of 'key: value' lines "
+                "(run 'needleplan new' for a template)",
+                1,
+                1,
             )
         data = _build(node, {})
     except _NodeError as exc:
@@ -639,11 +608,11 @@ def parse(text: str, source: str, *, max_nodes: int = MAX_NODES) -> Document:
         line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
         code = exc.character if isinstance(exc.character, int) else 0
         message = f"the file holds the control character U+{code:04X}: is it a binary file?"
-        raise InputError([Problem(source, message, line, col)]) from None
+        raise InputError.one(source, message, line, col) from None
     except yaml.YAMLError as exc:
-        raise InputError([Problem(source, f"not valid YAML: {_first_line(str(exc))}")]) from None
+        raise InputError.one(source, f"not valid YAML: {_first_line(str(exc))}") from None
     except RecursionError:  # pragma: no cover - depth is bounded before any recursion
-        raise InputError([Problem(source, _TOO_DEEP)]) from None
+        raise InputError.one(source, _TOO_DEEP) from None
     return Document(source, data, node)
 
 
@@ -758,24 +727,22 @@ def _at_tab(text: str, line: int, column: int) -> bool:
 def _from_marked(exc: yaml.MarkedYAMLError, source: str, text: str = "") -> Problem:
     problem = (exc.problem or exc.context or "not valid YAML").strip()
     context = (exc.context or "").strip()
+    mark = exc.problem_mark or exc.context_mark
     if "maximum nesting depth" in problem:  # libyaml's own limit (1,000) is past MAX_DEPTH
-        return _located(source, _TOO_DEEP, exc.problem_mark or exc.context_mark)
+        return _located(source, _TOO_DEEP, mark)
     if "expected a single document" in problem or "expected a single document" in context:
         message = "more than one YAML document ('---'): put one profile in each file"
-        return _located(source, message, exc.problem_mark or exc.context_mark)
+        return _located(source, message, mark)
     if "control characters are not allowed" in problem or "special characters" in problem:
-        message = "the file holds control characters: is it a binary file?"
-        return _located(source, message, exc.problem_mark or exc.context_mark)
-    mark = exc.problem_mark or exc.context_mark
+        return _located(source, "the file holds control characters: is it a binary file?", mark)
     if mark is not None and _at_tab(text, mark.line, mark.column):
         problem = "tab character"  # libyaml: 'found character that cannot start any token'
     found = next((entry for entry in _SYNTAX if any(w in problem for w in entry[0])), None)
     hint: str | None = None
     if found is not None:
         _, at_start, message, hint = found
-        mark = (exc.context_mark if at_start else None) or exc.problem_mark or exc.context_mark
+        mark = (exc.context_mark if at_start else None) or mark
     else:
-        mark = exc.problem_mark or exc.context_mark
         message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
     if mark is None:
         return Problem(source, message, hint=hint)
