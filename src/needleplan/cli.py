@@ -733,7 +733,7 @@ def config_cmd(ctx: typer.Context, config: ConfigOpt = None) -> None:
 @_guard
 def config_init(
     output: Annotated[
-        Path,
+        str,  # as typed: a Path would drop the trailing "/" that names a folder
         typer.Option(
             "--output",
             "-o",
@@ -741,19 +741,20 @@ def config_init(
             help="Where to write it ('-' is stdout). Default: needleplan.toml here.",
             show_default=False,
         ),
-    ] = Path("needleplan.toml"),
+    ] = "needleplan.toml",
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
     """Write a commented needleplan.toml: every setting, with what it does (never over an
     existing file without --force)."""
     text = init_text()
-    if str(output) == "-":
+    if output == "-":
         sys.stdout.write(text)
         return
-    if str(output).endswith(("/", os.sep)) or output.is_dir():
-        output = output / "needleplan.toml"
-    write_atomic(output, text, force=force)
-    to_stderr(f"needleplan: wrote {inert(str(output))}; edit it, then see 'needleplan config'")
+    target = Path(output)
+    if output.endswith(("/", os.sep)) or target.is_dir():
+        target = target / "needleplan.toml"
+    write_atomic(target, text, force=force)
+    to_stderr(f"needleplan: wrote {inert(str(target))}; edit it, then see 'needleplan config'")
 
 
 def main() -> None:

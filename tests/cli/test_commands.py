@@ -249,6 +249,14 @@ def test_config_init_writes_a_commented_file_that_loads(runner, tmp_path: Path) 
     assert "[schedule]" in invoke(runner, "config", "init", "-o", "-").stdout
 
 
+def test_config_init_into_a_folder_named_with_a_slash(runner, tmp_path: Path) -> None:
+    """`-o newdir/` names a folder, existing or not: the file inside it is needleplan.toml."""
+    for folder in (tmp_path / "new", tmp_path):
+        result = invoke(runner, "config", "init", "-o", f"{folder}/")
+        assert result.exit_code == 0, result.stderr
+        assert folder.is_dir() and (folder / FILENAME).is_file()
+
+
 def _renamed_rules(folder: Path, name: str) -> Path:
     rules = load_rules()
     text = (Path(__file__).resolve().parents[2] / "src/needleplan/rules/default.yaml").read_text()
