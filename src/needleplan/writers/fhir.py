@@ -143,12 +143,9 @@ def _rules_note(result: Plan | Review) -> str:
 
 
 def _flag_text(flag: Flag) -> str:
-    text = f"{LEVEL_TERMS[flag.level].label} ({flag.label}): {flag.message}"
-    if URGENCY_TERMS[flag.urgency].record:
-        text += f" {URGENCY_TERMS[flag.urgency].record}"
-    if flag.source:
-        text += f" Source: {flag.source}"
-    return text
+    head = f"{LEVEL_TERMS[flag.level].label} ({flag.label}): {flag.message}"
+    source = f"Source: {flag.source}" if flag.source else ""
+    return " ".join(p for p in (head, URGENCY_TERMS[flag.urgency].record, source) if p)
 
 
 def _site_name(site: SiteVerdict) -> str:
@@ -525,9 +522,8 @@ def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> 
     return resource
 
 
-def review_entries(review: Review, key: str | None = None) -> list[dict[str, Any]]:
+def review_entries(review: Review, key: str) -> list[dict[str, Any]]:
     """Bundle entries for one review: its CarePlan, one Observation per NRS, the verdict."""
-    key = key or plan_key(review, "review")
     plan_url = _full_url(key)
     nrs = [
         (_full_url(key, "nrs", str(p.session)), _nrs_observation(review, key, p, plan_url))

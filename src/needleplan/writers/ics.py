@@ -127,9 +127,7 @@ def _events(
     stamp = dt.datetime.combine(schedule[0].date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     total = len(schedule)
     reference = _reference(plan.patient)
-    name = _clinic_field(clinic, "name") if clinic is not None else None
-    phone = _clinic_field(clinic, "phone") if clinic is not None else None
-    address = _clinic_field(clinic, "address") if clinic is not None else None
+    name, phone, address = (_clinic_field(clinic, k) for k in ("name", "phone", "address"))
     events = []
     for entry in schedule:
         number, day = entry.session, entry.date
