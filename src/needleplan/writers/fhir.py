@@ -176,11 +176,16 @@ def _course_text(plan: Plan) -> str:
 
 
 def _not_needling_text(decision: Decision) -> str:
+    """The needling activity's line when no needling is proposed."""
     if decision == "refer":
         return "Refer for medical assessment before any needling; no needling is proposed."
     if decision == "not_indicated":
         return "Needling is not indicated now; the non-needling companion therapies remain."
-    return "Do not needle; the non-needling companion therapies remain."
+    if decision == "do_not_needle":
+        return "Do not needle; the non-needling companion therapies remain."
+    # check_first holds needling until its questions are answered: a hold, not a
+    # contraindication, said in the decision's own line
+    return DECISION_TERMS[decision].record
 
 
 def _plan_description(plan: Plan) -> str:
@@ -190,7 +195,8 @@ def _plan_description(plan: Plan) -> str:
         parts.append(_urgency(plan.urgency))
     if decision in NEEDLING:
         parts.append(_course_text(plan))
-    elif decision != "refer":  # the decision text already says no needling is proposed
+    elif decision in ("do_not_needle", "not_indicated"):
+        # refer's and check_first's own line already says no needling is proposed
         parts.append(_not_needling_text(decision))
     avoided = [_site_name(s) for s in plan.sites if s.verdict == "avoid"]
     caution = [_site_name(s) for s in plan.sites if s.verdict == "caution"]
