@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
-if TYPE_CHECKING:
-    from needleplan.results import Plan, Review
+from needleplan.results import Plan, Review
 
 
 class Writer:
@@ -62,6 +62,20 @@ def plan_key(result: Plan | Review, *extra: str) -> str:
         basis = ["profile", result.profile_sha256, result.condition]
     text = json.dumps([*basis, *extra], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def plan_keys(results: Iterable[Plan | Review]) -> list[str]:
+    """The keys of the plans and reviews of one document, in order: a review's is marked
+    as a review's, and one that is repeated gets a distinct key each time."""
+    seen: dict[str, int] = {}
+    keys = []
+    for result in results:
+        extra = ("review",) if isinstance(result, Review) else ()
+        key = plan_key(result, *extra)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        keys.append(key if n == 0 else plan_key(result, *extra, str(n)))
+    return keys
 
 
 class Render:

@@ -53,7 +53,7 @@ from needleplan.vocab import (
     plural,
     spoken,
 )
-from needleplan.writers.base import Writer, plan_key
+from needleplan.writers.base import Writer, plan_key, plan_keys
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -548,22 +548,9 @@ def review_entries(review: Review, key: str) -> list[dict[str, Any]]:
 # -- documents ----------------------------------------------------------------------
 
 
-def _keys(items: Sequence[Plan | Review]) -> list[str]:
-    """One key per item; an item repeated in a document gets a distinct key."""
-    seen: dict[str, int] = {}
-    keys = []
-    for item in items:
-        extra = ("review",) if isinstance(item, Review) else ()
-        key = plan_key(item, *extra)
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        keys.append(key if n == 0 else plan_key(item, *extra, str(n)))
-    return keys
-
-
 def bundle(items: Sequence[Plan | Review]) -> dict[str, Any]:
     """One collection Bundle of plans and reviews, in the order given."""
-    keys = _keys(items)
+    keys = plan_keys(items)
     entries: list[dict[str, Any]] = []
     for item, key in zip(items, keys, strict=True):
         if isinstance(item, Review):

@@ -54,7 +54,7 @@ from needleplan import __version__
 from needleplan.errors import WriterError, inert, quote
 from needleplan.schedule import ClinicCalendar, parse_time, session_end, session_start
 from needleplan.vocab import NEEDLING
-from needleplan.writers.base import Writer, plan_key
+from needleplan.writers.base import Writer, plan_keys
 
 if TYPE_CHECKING:
     from needleplan.results import Plan
@@ -259,7 +259,7 @@ class IcsWriter(Writer):
         first: dt.date | None = None
         last: dt.date | None = None
         timed = False
-        seen: dict[str, int] = {}
+        keys = iter(plan_keys([p for p in plans if p.schedule]))  # the booked plans' keys
         for plan in plans:
             where = plan.source or "profile"
             schedule = plan.schedule
@@ -274,10 +274,7 @@ class IcsWriter(Writer):
                         f"{where}: no sessions in the calendar (decision: {plan.decision})"
                     )
                 continue
-            base = plan_key(plan)
-            n = seen.get(base, 0)
-            seen[base] = n + 1
-            key = (base if n == 0 else plan_key(plan, str(n)))[:24]
+            key = next(keys)[:24]
             slots: list[_Slot] = []
             for event in _events(plan, key, calendar, tz, clinic, slots):
                 cal.add_component(event)
