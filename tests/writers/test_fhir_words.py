@@ -1,4 +1,5 @@
-"""A FHIR CarePlan words a review's verdict as the review that made it did."""
+"""A FHIR CarePlan words a plan's decision and a review's verdict as the plan or review
+that made it did."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from needleplan.loading import load_profile, profile_from_text
+from needleplan.planner import plan
 from needleplan.reviewer import review
+from needleplan.vocab import DECISION_TERMS
 from needleplan.writers.fhir import FhirWriter
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
@@ -60,3 +63,13 @@ def test_a_course_stopped_for_no_change_says_so(rules: Any) -> None:
     said = _words(_care_plan(result))
     assert "no meaningful change" in said.lower()
     assert result.rationale[0].reason.split(":")[0] in said
+
+
+def test_a_plan_held_for_open_questions_is_not_worded_as_a_contraindication(rules: Any) -> None:
+    held = plan(load_profile(PLANS / "screen-not-finished.yaml", rules), rules)
+    assert held.decision == "check_first" and held.checks
+    care_plan = json.loads(FhirWriter().document([held], many=False))
+    needling = care_plan["activity"][0]["detail"]
+    assert needling["doNotPerform"] is True
+    assert "do not needle" not in _words(care_plan).lower()
+    assert DECISION_TERMS["check_first"].record in needling["description"]

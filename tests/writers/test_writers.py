@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 from needleplan.loading import load_profile
 from needleplan.planner import plan
+from needleplan.results import Plan, Review
 from needleplan.reviewer import review
 from needleplan.rules import RuleSet
 from needleplan.rulesload import load_rules
@@ -71,11 +72,11 @@ DETAIL_STATUS = {
 UNITS_OF_TIME = {"s", "min", "h", "d", "wk", "mo", "a"}
 
 
-def _plan(path: Path) -> Any:
+def _plan(path: Path) -> Plan:
     return plan(load_profile(path, RULES, today=TODAY), RULES, source=str(path))
 
 
-def _review(path: Path) -> Any:
+def _review(path: Path) -> Review:
     return review(load_profile(path, RULES, today=TODAY), RULES, TODAY, source=str(path))
 
 
@@ -123,7 +124,6 @@ def _validate_bundle(data: dict[str, Any]) -> None:
 @pytest.mark.parametrize("name", PLAN_FILES)
 def test_fhir_careplan_is_valid_r4(name: str) -> None:
     obj = _plan(PLANS / name)
-    plan_dict = obj.to_dict()
     data = json.loads(_fhir(obj))
     CarePlan.model_validate(data)
     assert data["status"] == "draft" and data["intent"] == "proposal"
@@ -137,54 +137,53 @@ def test_fhir_careplan_is_valid_r4(name: str) -> None:
         if timing and "periodUnit" in timing:
             assert timing["periodUnit"] in UNITS_OF_TIME
 
-    decision = plan_dict["decision"]
+    decision = obj.decision
     needling = data["activity"][0]["detail"]
     assert needling["code"]["text"] == "Dry needling"
     assert needling["doNotPerform"] is DO_NOT_PERFORM[decision]
     if decision in ("needle", "needle_with_caution"):
-        course = plan_dict["course"]
+        course = obj.course
         repeat = needling["scheduledTiming"]["repeat"]
-        assert repeat["count"] == course["initial_block"]
-        assert repeat["frequency"] == plan_dict["cadence"]["per_week"]
-        for number in (course["initial_block"], course["reassess_after"], course["ceiling"]):
+        assert repeat["count"] == course.initial_block
+        assert repeat["frequency"] == obj.cadence.per_week
+        for number in (course.initial_block, course.reassess_after, course.ceiling):
             assert str(number) in needling["description"]
-        assert f"ceiling of {course['ceiling']}" in data["description"]
-        if "schedule" in plan_dict:
-            assert repeat["boundsPeriod"]["start"] == plan_dict["schedule"][0]["date"]
-            assert needling["scheduledTiming"]["event"] == [
-                s["date"] for s in plan_dict["schedule"]
-            ]
+        assert f"ceiling of {course.ceiling}" in data["description"]
+        if obj.schedule:
+            dates = [s.date.isoformat() for s in obj.schedule]
+            assert repeat["boundsPeriod"]["start"] == dates[0]
+            assert needling["scheduledTiming"]["event"] == dates
     else:
         assert "scheduledTiming" not in needling
 
     referral = [a for a in data["activity"] if a["detail"]["code"]["text"].startswith("Refer")]
     extra = len(referral)
     assert extra == (1 if decision == "refer" else 0)
-    assert len(data["activity"]) == 1 + extra + len(plan_dict["companions"])
+    assert len(data["activity"]) == 1 + extra + len(obj.companions)
 
     notes = _notes(data)
-    for flag in plan_dict["flags"]:
-        assert flag["label"] in notes
-    for site in plan_dict["sites"]:
-        if site["verdict"] in ("avoid", "caution"):
+    for flag in obj.flags:
+        assert flag.label in notes
+    for site in obj.sites:
+        if site.verdict in ("avoid", "caution"):
             line = next(
-                n["text"] for n in data["note"] if n["text"].startswith(f"Site {site['label']}")
+                n["text"] for n in data["note"] if n["text"].startswith(f"Site {site.label}")
             )
-            assert site["verdict"] in line
-            assert site["reasons"][0]["message"][:40] in line
-        if site["verdict"] == "avoid":
-            assert site["id"] in {
+            assert site.verdict in line
+            assert site.reasons[0].message[:40] in line
+        if site.verdict == "avoid":
+            assert site.id in {
                 c["code"] for r in needling["reasonCode"] for c in r.get("coding", [])
             }
-    for unchecked in plan_dict["unchecked"]:
-        assert unchecked["message"] in notes
-    for warning in plan_dict["warnings"]:
-        assert warning["message"] in notes
-    assert plan_dict["advice"]["title"] in data["description"]
+    for unchecked in obj.unchecked:
+        assert unchecked.message in notes
+    for warning in obj.warnings:
+        assert warning.message in notes
+    assert obj.advice.title in data["description"]
     assert "does not replace" in data["description"]
     assert "Patient advice" in data["description"]
-    for section in plan_dict["advice"]["sections"]:  # the patient's page is not repeated
-        for item in section["items"]:
+    for section in obj.advice.sections:  # the patient's page is not repeated
+        for item in section.items:
             assert item not in json.dumps(data, ensure_ascii=False)
 
 
@@ -242,21 +241,20 @@ def test_suggest_format_fhir_on_the_command_line(runner: CliRunner) -> None:
 
 @pytest.mark.parametrize("name", REVIEW_FILES)
 def test_fhir_review_is_a_valid_bundle_with_one_observation_per_session(name: str) -> None:
-    obj = _review(PLANS / name)
-    rev = obj.to_dict()
-    data = json.loads(_fhir(obj))
+    rev = _review(PLANS / name)
+    data = json.loads(_fhir(rev))
     _validate_bundle(data)
     assert data["type"] == "collection"
 
     (care_plan,) = _resources(data, "CarePlan")
     plan_url = data["entry"][0]["fullUrl"]
     assert data["entry"][0]["resource"] is not None and care_plan["id"]
-    assert care_plan["status"] == VERDICT_STATUS[rev["verdict"]]
+    assert care_plan["status"] == VERDICT_STATUS[rev.verdict]
     needling = care_plan["activity"][0]["detail"]
-    assert needling["doNotPerform"] is (rev["verdict"] in ("stop_needling", "refer", "emergency"))
-    if rev["verdict"] in ("continue", "extend"):
-        assert needling["scheduledTiming"]["repeat"]["count"] == rev["next"]["sessions"]
-    for site in rev["next"]["avoid_sites"]:
+    assert needling["doNotPerform"] is (rev.verdict in ("stop_needling", "refer", "emergency"))
+    if rev.verdict in ("continue", "extend"):
+        assert needling["scheduledTiming"]["repeat"]["count"] == rev.next.sessions
+    for site in rev.next.avoid_sites:
         assert site in {c["code"] for r in needling["reasonCode"] for c in r.get("coding", [])}
 
     observations = _resources(data, "Observation")
@@ -265,8 +263,8 @@ def test_fhir_review_is_a_valid_bundle_with_one_observation_per_session(name: st
         for o in observations
         if (o["code"]["coding"][0]["system"], o["code"]["coding"][0]["code"]) == LOINC_NRS
     ]
-    assert len(nrs) == len(rev["trajectory"]) == rev["sessions_done"]
-    for obs, point in zip(nrs, rev["trajectory"], strict=True):
+    assert len(nrs) == len(rev.trajectory) == rev.sessions_done
+    for obs, point in zip(nrs, rev.trajectory, strict=True):
         assert obs["status"] == "final"
         category = obs["category"][0]["coding"][0]
         assert (category["system"], category["code"]) == SURVEY
@@ -274,27 +272,27 @@ def test_fhir_review_is_a_valid_bundle_with_one_observation_per_session(name: st
             "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
         )
         assert obs["code"]["text"]
-        assert obs["effectiveDateTime"] == point["date"]
-        assert obs["valueInteger"] == point["nrs"]
+        assert obs["effectiveDateTime"] == point.date.isoformat()
+        assert obs["valueInteger"] == point.nrs
         assert obs["subject"] == care_plan["subject"]
         assert obs["basedOn"] == [{"reference": plan_url}]
-        for event in point["events"]:
+        for event in point.events:
             assert event.replace("_", " ") in _notes(obs).lower()
 
     (verdict,) = [o for o in observations if o not in nrs]
     value = verdict["valueCodeableConcept"]
     assert value["coding"][0] == {
         "system": VERDICT_SYSTEM,
-        "code": rev["verdict"],
+        "code": rev.verdict,
         "display": value["coding"][0]["display"],
     }
     assert value["text"]
     assert verdict["status"] == "final"
     assert verdict["basedOn"] == [{"reference": plan_url}]
     assert verdict["subject"] == care_plan["subject"]
-    assert f"Review verdict: {rev['verdict']}" in _notes(care_plan)
-    assert rev["advice"]["title"] in care_plan["description"]
-    if rev["verdict"] in ("refer", "emergency"):
+    assert f"Review verdict: {rev.verdict}" in _notes(care_plan)
+    assert rev.advice.title in care_plan["description"]
+    if rev.verdict in ("refer", "emergency"):
         referral = care_plan["activity"][1]["detail"]
         assert referral["code"]["text"] == "Refer for medical assessment"
         assert "Urgency:" in referral["description"]
@@ -307,7 +305,7 @@ def test_emergency_puts_the_course_on_hold_and_refers_now(tmp_path: Path) -> Non
     path.write_text(yaml.safe_dump(profile))
     same_day = dt.date.fromisoformat(str(profile["log"][-1]["date"]))  # reviewed that day
     obj = review(load_profile(path, RULES, today=TODAY), RULES, same_day, source=str(path))
-    assert obj.to_dict()["verdict"] == "emergency"
+    assert obj.verdict == "emergency"
     data = json.loads(_fhir(obj))
     _validate_bundle(data)
     (care_plan,) = _resources(data, "CarePlan")
@@ -321,7 +319,7 @@ def test_several_reviews_and_plans_share_one_bundle() -> None:
     data = json.loads(_fhir(*objects, many=True))
     _validate_bundle(data)
     assert len(_resources(data, "CarePlan")) == len(REVIEW_FILES) + 1
-    sessions = sum(o.to_dict()["sessions_done"] for o in objects[:-1])
+    sessions = sum(o.sessions_done for o in objects[:-1] if isinstance(o, Review))
     assert len(_resources(data, "Observation")) == sessions + len(REVIEW_FILES)
 
 
@@ -364,7 +362,7 @@ def test_a_hostile_patient_reference_stays_inert(tmp_path: Path, name: str) -> N
     path.write_text(yaml.safe_dump(profile))
     make = _review if name.startswith("review-") else _plan
     obj = make(path)
-    assert obj.to_dict()["patient"] == HOSTILE
+    assert obj.patient == HOSTILE
     data = json.loads(_fhir(obj, many=name.startswith("review-")))
     if data["resourceType"] == "Bundle":
         _validate_bundle(data)

@@ -3,11 +3,12 @@ and the renderer that makes one plan's text as it is planned."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
 
-if TYPE_CHECKING:
-    from needleplan.results import Plan
+from needleplan.results import Plan, Review
 
 
 class Writer:
@@ -46,28 +47,35 @@ class Writer:
         return self.document([plan], many=False)
 
 
-def plan_key(data: Mapping[str, Any], *extra: str) -> str:
-    """A stable hex key for a plan or review dict: the ids and UIDs that FHIR and
+def plan_key(result: Plan | Review, *extra: str) -> str:
+    """A stable hex key for a plan or review: the ids and UIDs that FHIR and
     iCalendar give it, unique to the patient and the same on every run.
 
     From the patient reference and condition when there is a reference (a rule-set
     update, a renamed file or a new start date keeps the ids), else from the
     profile's content (``profile_sha256``: two profiles read from stdin never share
-    ids), else (an older dict) from the source file.
+    ids).
     """
-    import hashlib
-    import json
-
-    patient = data.get("patient")
-    if patient not in (None, ""):
-        basis = ["patient", patient, data.get("condition")]
-    elif data.get("profile_sha256"):
-        basis = ["profile", data.get("profile_sha256"), data.get("condition")]
+    if result.patient:
+        basis = ["patient", result.patient, result.condition]
     else:
-        rules = data.get("rules") or {}
-        basis = [data.get("source"), patient, data.get("condition"), rules.get("sha256")]
+        basis = ["profile", result.profile_sha256, result.condition]
     text = json.dumps([*basis, *extra], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def plan_keys(results: Iterable[Plan | Review]) -> list[str]:
+    """The keys of the plans and reviews of one document, in order: a review's is marked
+    as a review's, and one that is repeated gets a distinct key each time."""
+    seen: dict[str, int] = {}
+    keys = []
+    for result in results:
+        extra = ("review",) if isinstance(result, Review) else ()
+        key = plan_key(result, *extra)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        keys.append(key if n == 0 else plan_key(result, *extra, str(n)))
+    return keys
 
 
 class Render:

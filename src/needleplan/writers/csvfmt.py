@@ -15,16 +15,15 @@ Every cell is safe to open in a spreadsheet, whatever the locale's separator:
   ``'`` is quoted (``"``, with quotes doubled), so neither comma nor
   semicolon locales split it and no line break starts a row.
 
-Rendered from ``plan.to_dict()`` only.
+Read from the typed ``Plan`` and ``Review``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from needleplan.errors import inert
-from needleplan.results import Plan
+from needleplan.results import Plan, Review
 from needleplan.writers.base import Writer
 
 #: The column order is part of the contract (see README).
@@ -103,68 +102,63 @@ def cell(value: object) -> str:
     return text
 
 
-def row(data: dict[str, Any]) -> list[str]:
-    """The cells of one plan, from its ``to_dict()``."""
-    schedule = data.get("schedule") or []
-    sessions, cadence, bands, rules = (
-        data["sessions"],
-        data["cadence"],
-        data["bands"],
-        data["rules"],
-    )
+def row(plan: Plan) -> list[str]:
+    """The cells of one plan."""
+    schedule = plan.schedule or ()
     values: list[object] = [
-        data.get("source"),
-        data.get("patient"),
-        data["condition"],
-        data["decision"],
-        sessions["suggested"],
-        sessions["low"],
-        sessions["high"],
-        cadence["per_week"],
-        cadence["weeks"],
-        data["reassess_after"],
-        bands["severity"],
-        bands["duration"],
-        " | ".join(f"{f['level']}:{f['id']}" for f in data["flags"]),
-        " | ".join(c["id"] for c in data["companions"]),
-        schedule[0]["date"] if schedule else "",
-        schedule[-1]["date"] if schedule else "",
-        rules["name"],
-        rules["version"],
-        rules["sha256"],
-        data["urgency"],
-        data["course"]["initial_block"],
-        data["course"]["ceiling"],
-        " | ".join(s["id"] for s in data["sites"] if s["verdict"] == "avoid"),
+        plan.source,
+        plan.patient,
+        plan.condition,
+        plan.decision,
+        plan.sessions.suggested,
+        plan.sessions.low,
+        plan.sessions.high,
+        plan.cadence.per_week,
+        plan.cadence.weeks,
+        plan.reassess_after,
+        plan.bands.severity,
+        plan.bands.duration,
+        " | ".join(f"{f.level}:{f.id}" for f in plan.flags),
+        " | ".join(c.id for c in plan.companions),
+        schedule[0].date if schedule else "",
+        schedule[-1].date if schedule else "",
+        *_rules(plan),
+        plan.urgency,
+        plan.course.initial_block,
+        plan.course.ceiling,
+        " | ".join(s.id for s in plan.sites if s.verdict == "avoid"),
     ]
     return [cell(v) for v in values]
 
 
-def review_row(data: dict[str, Any]) -> list[str]:
-    """The cells of one review, from its ``to_dict()``."""
-    change = data.get("change") or {}
-    nxt, rules = data["next"], data["rules"]
+def review_row(review: Review) -> list[str]:
+    """The cells of one review."""
+    change = review.change
     values: list[object] = [
-        data.get("source"),
-        data.get("patient"),
-        data["condition"],
-        data["verdict"],
-        data["urgency"],
-        data["sessions_done"],
-        data["baseline_nrs"],
-        data["latest_nrs"],
-        change.get("points"),
-        change.get("percent"),
-        change.get("meaningful"),
-        change.get("worse"),
-        nxt["sessions"],
-        " | ".join(nxt["avoid_sites"]),
-        data["progress_note_due"],
-        rules["name"],
-        rules["version"],
-        rules["sha256"],
+        review.source,
+        review.patient,
+        review.condition,
+        review.verdict,
+        review.urgency,
+        review.sessions_done,
+        review.baseline_nrs,
+        review.latest_nrs,
+        *(
+            (change.points, change.percent, change.meaningful, change.worse)
+            if change
+            else (None,) * 4
+        ),
+        review.next.sessions,
+        " | ".join(review.next.avoid_sites),
+        review.progress_note_due,
+        *_rules(review),
     ]
     return [cell(v) for v in values]
+
+
+def _rules(result: Plan | Review) -> tuple[str, str, str]:
+    """The rule set's name, version and hash."""
+    return result.rules.name, result.rules.version, result.rules.sha256
 
 
 class CsvWriter(Writer):
@@ -174,6 +168,5 @@ class CsvWriter(Writer):
     def begin(self, many: bool) -> str:
         return ",".join(REVIEW_COLUMNS if self.options.get("review") else COLUMNS) + "\r\n"
 
-    def item(self, plan: Plan, many: bool) -> str:
-        data = plan.to_dict()
-        return ",".join(review_row(data) if "verdict" in data else row(data)) + "\r\n"
+    def item(self, plan: Plan | Review, many: bool) -> str:
+        return ",".join(review_row(plan) if isinstance(plan, Review) else row(plan)) + "\r\n"

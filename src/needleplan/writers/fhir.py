@@ -1,4 +1,4 @@
-"""``fhir``: plans and reviews as HL7 FHIR R4 resources, rendered from ``to_dict()`` only.
+"""``fhir``: plans and reviews as HL7 FHIR R4 resources, read from typed ``Plan``/``Review``.
 
 Plans
     One plan is a ``CarePlan``; several are a ``Bundle`` of type ``collection``.
@@ -23,8 +23,9 @@ Reviews
 Text from the profile (the patient reference) goes only into identifier and
 display fields, made inert (controls shown as escapes). The narrative
 ``text.div`` holds only needleplan's own text, HTML-escaped. Ids and fullUrls
-are hashes of the source, patient, condition and rule-set hash, so the same
-input gives the same bytes.
+are hashes of the patient reference and condition, or of the profile's content
+(:func:`~needleplan.writers.base.plan_key`), so the same input gives the same
+bytes.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ import html
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from needleplan.errors import inert
+from needleplan.results import CompanionItem, Flag, Plan, Point, Review, SiteVerdict
 from needleplan.vocab import (
     DECISION_TERMS,
     GOING_ON,
@@ -46,10 +48,12 @@ from needleplan.vocab import (
     STOPS_NEEDLING,
     URGENCY_TERMS,
     VERDICT_TERMS,
-    Term,
+    Decision,
+    Urgency,
+    plural,
     spoken,
 )
-from needleplan.writers.base import Writer, plan_key
+from needleplan.writers.base import Writer, plan_key, plan_keys
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -67,12 +71,15 @@ _XHTML = "http://www.w3.org/1999/xhtml"
 
 
 REFERRAL = "Refer for medical assessment"
-
-
-class ToDict(Protocol):
-    """What a writer receives: a Plan or a Review."""
-
-    def to_dict(self) -> dict[str, Any]: ...
+#: A referral whose urgency has no record line (``none``).
+_NO_URGENCY = "Urgency: not stated."
+#: What each CarePlan status of a review means for the course.
+_STATUS_NOTES = {
+    "active": "the course goes on.",
+    "completed": "the course is complete.",
+    "revoked": "the course ends before completion; no further needling.",
+    "on-hold": "the course is paused until a medical assessment.",
+}
 
 
 # -- small helpers ------------------------------------------------------------------
@@ -87,10 +94,10 @@ def _full_url(key: str, *parts: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, '/'.join([key, *parts]))}"
 
 
-def _subject(data: Mapping[str, Any]) -> dict[str, Any]:
-    patient = data.get("patient")
-    if isinstance(patient, str) and patient.strip():
-        reference = inert(patient.strip())
+def _subject(result: Plan | Review) -> dict[str, Any]:
+    patient = (result.patient or "").strip()
+    if patient:
+        reference = inert(patient)
         return {"identifier": {"value": reference}, "display": reference}
     return {"display": "Patient not identified in the profile"}
 
@@ -100,29 +107,15 @@ def _narrative(*paragraphs: str) -> dict[str, str]:
     return {"status": "generated", "div": f'<div xmlns="{_XHTML}">{body}</div>'}
 
 
-def _term(table: Mapping[Any, Term], value: str) -> Term:
-    """``value``'s term in ``table`` (a value the table does not know: its id read aloud)."""
-    return table.get(value) or Term(_words(value))
-
-
-def _label(table: Mapping[Any, Term], value: str) -> str:
-    return _term(table, value).label
-
-
-def _record(table: Mapping[Any, Term], value: str) -> str:
-    return _term(table, value).record if value in table else ""
+def _urgency(urgency: Urgency) -> str:
+    """A referral's urgency line (the record's, or that none was stated)."""
+    return URGENCY_TERMS[urgency].record or _NO_URGENCY
 
 
 def _words(identifier: str) -> str:
     """An id read aloud (``upper_trapezius`` -> ``Upper trapezius``)."""
     text = spoken(identifier).strip()
     return text[:1].upper() + text[1:]
-
-
-def _side(side: object) -> str:
-    if side == "both":
-        return " (both sides)"
-    return f" ({side})" if isinstance(side, str) and side else ""
 
 
 def _notes(texts: Iterable[str]) -> list[dict[str, str]]:
@@ -141,118 +134,101 @@ def _sentence(text: str) -> str:
     return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
-def _rules_note(data: Mapping[str, Any]) -> str:
-    rules = data.get("rules") or {}
-    return f"Rule set {rules.get('name')} v{rules.get('version')} (sha256 {rules.get('sha256')})."
-
-
-def _is_review(data: Mapping[str, Any]) -> bool:
-    return "verdict" in data
+def _rules_note(result: Plan | Review) -> str:
+    rules = result.rules
+    return f"Rule set {rules.name} v{rules.version} (sha256 {rules.sha256})."
 
 
 # -- plans --------------------------------------------------------------------------
 
 
-def _flag_text(flag: Mapping[str, Any]) -> str:
-    level = _label(LEVEL_TERMS, str(flag.get("level", "")))
-    text = f"{level} ({flag.get('label')}): {flag.get('message')}"
-    urgency = flag.get("urgency", "none")
-    if _record(URGENCY_TERMS, urgency):
-        text += f" {_record(URGENCY_TERMS, urgency)}"
-    if flag.get("source"):
-        text += f" Source: {flag['source']}"
-    return text
+def _flag_text(flag: Flag) -> str:
+    head = f"{LEVEL_TERMS[flag.level].label} ({flag.label}): {flag.message}"
+    source = f"Source: {flag.source}" if flag.source else ""
+    return " ".join(p for p in (head, URGENCY_TERMS[flag.urgency].record, source) if p)
 
 
-def _site_name(site: Mapping[str, Any]) -> str:
-    return f"{site.get('label')}{_side(site.get('side'))}"
+def _site_name(site: SiteVerdict) -> str:
+    side = " (both sides)" if site.side == "both" else f" ({site.side})"
+    return f"{site.label}{side}"
 
 
-def _site_note(site: Mapping[str, Any]) -> str:
-    verdict = _label(SITE_TERMS, str(site.get("verdict", "")))
-    reasons = " ".join(_sentence(str(r.get("message", ""))) for r in site.get("reasons", []))
-    return f"Site {_site_name(site)}: {verdict.lower()}. {reasons}".strip()
+def _site_reasons(site: SiteVerdict) -> str:
+    return " ".join(_sentence(r.message) for r in site.reasons)
 
 
-def _course_text(data: Mapping[str, Any]) -> str:
-    course, cadence = data.get("course") or {}, data.get("cadence") or {}
-    block = course.get("initial_block", 0)
-    text = f"Initial block of {block} dry needling session{'s' if block != 1 else ''}"
-    if cadence.get("per_week"):
-        weeks = cadence.get("weeks", 0)
-        text += f", {cadence['per_week']} a week for {weeks} week{'s' if weeks != 1 else ''}"
+def _site_note(site: SiteVerdict) -> str:
+    verdict = SITE_TERMS[site.verdict].label.lower()
+    return f"Site {_site_name(site)}: {verdict}. {_site_reasons(site)}".strip()
+
+
+def _course_text(plan: Plan) -> str:
+    course, cadence = plan.course, plan.cadence
+    text = f"Initial block of {plural(course.initial_block, 'dry needling session')}"
+    if cadence.per_week:
+        text += f", {cadence.per_week} a week for {plural(cadence.weeks, 'week')}"
     text += (
-        f"; reassess after session {course.get('reassess_after', data.get('reassess_after'))}"
+        f"; reassess after session {course.reassess_after}"
         f"; continue only on a meaningful improvement, one block at a time, to a ceiling of "
-        f"{course.get('ceiling')} sessions (practice ceiling)."
+        f"{course.ceiling} sessions (practice ceiling)."
     )
     return text
 
 
-def _not_needling_text(data: Mapping[str, Any]) -> str:
-    decision = data.get("decision")
+def _not_needling_text(decision: Decision) -> str:
+    """The needling activity's line when no needling is proposed."""
     if decision == "refer":
         return "Refer for medical assessment before any needling; no needling is proposed."
     if decision == "not_indicated":
         return "Needling is not indicated now; the non-needling companion therapies remain."
-    return "Do not needle; the non-needling companion therapies remain."
+    if decision == "do_not_needle":
+        return "Do not needle; the non-needling companion therapies remain."
+    # check_first holds needling until its questions are answered: a hold, not a
+    # contraindication, said in the decision's own line
+    return DECISION_TERMS[decision].record
 
 
-def _plan_description(data: Mapping[str, Any]) -> str:
-    decision = str(data.get("decision"))
-    parts = [_record(DECISION_TERMS, decision) or _words(decision)]
+def _plan_description(plan: Plan) -> str:
+    decision = plan.decision
+    parts = [DECISION_TERMS[decision].record]
     if decision == "refer":
-        parts.append(_record(URGENCY_TERMS, data.get("urgency", "")) or "Urgency: not stated.")
+        parts.append(_urgency(plan.urgency))
     if decision in NEEDLING:
-        parts.append(_course_text(data))
-    elif decision != "refer":  # the decision text already says no needling is proposed
-        parts.append(_not_needling_text(data))
-    sites = data.get("sites") or []
-    avoided = [_site_name(s) for s in sites if s.get("verdict") == "avoid"]
-    caution = [_site_name(s) for s in sites if s.get("verdict") == "caution"]
+        parts.append(_course_text(plan))
+    elif decision in ("do_not_needle", "not_indicated"):
+        # refer's and check_first's own line already says no needling is proposed
+        parts.append(_not_needling_text(decision))
+    avoided = [_site_name(s) for s in plan.sites if s.verdict == "avoid"]
+    caution = [_site_name(s) for s in plan.sites if s.verdict == "caution"]
     if avoided:
         parts.append(f"Do not needle these sites: {', '.join(avoided)}.")
     if caution and decision in NEEDLING:
         parts.append(f"Take care at: {', '.join(caution)}.")
-    if data.get("unchecked"):
-        checks = ", ".join(_words(str(u.get("check"))).lower() for u in data["unchecked"])
+    if plan.unchecked:
+        checks = ", ".join(_words(u.check).lower() for u in plan.unchecked)
         parts.append(f"Site checks that could not be made: {checks}.")
-    title = (data.get("advice") or {}).get("title")
-    if title:
-        parts.append(f"Patient advice: {_sentence(str(title))}")
-    parts.append(str(data.get("disclaimer", "")))
+    if plan.advice.title:
+        parts.append(f"Patient advice: {_sentence(plan.advice.title)}")
+    parts.append(plan.disclaimer)
     return " ".join(p for p in parts if p)
 
 
-def _needling_activity(data: Mapping[str, Any]) -> dict[str, Any]:
-    decision = data.get("decision")
-    needling = decision in NEEDLING
-    flags = data.get("flags") or []
-    avoided = [s for s in data.get("sites") or [] if s.get("verdict") == "avoid"]
-    reasons: list[dict[str, Any]] = [{"text": str(data.get("condition_label"))}]
+def _needling_activity(plan: Plan) -> dict[str, Any]:
+    needling = plan.decision in NEEDLING
+    avoided = [s for s in plan.sites if s.verdict == "avoid"]
+    reasons: list[dict[str, Any]] = [{"text": plan.condition_label}]
     reasons += [
-        _concept(
-            CS_FLAG,
-            str(f.get("id")),
-            str(f.get("label")),
-            f"{_label(LEVEL_TERMS, str(f.get('level', '')))}: {f.get('label')}",
-        )
-        for f in flags
+        _concept(CS_FLAG, f.id, f.label, f"{LEVEL_TERMS[f.level].label}: {f.label}")
+        for f in plan.flags
     ]
     reasons += [
-        _concept(
-            CS_SITE,
-            str(s.get("id")),
-            str(s.get("label")),
-            f"Avoid needling {_site_name(s)}: "
-            + " ".join(_sentence(str(r.get("message", ""))) for r in s.get("reasons", [])),
-        )
+        _concept(CS_SITE, s.id, s.label, f"Avoid needling {_site_name(s)}: {_site_reasons(s)}")
         for s in avoided
     ]
-    description = [_course_text(data) if needling else _not_needling_text(data)]
+    description = [_course_text(plan) if needling else _not_needling_text(plan.decision)]
     if avoided:
         description.append(f"Do not needle: {', '.join(_site_name(s) for s in avoided)}.")
-    description += [_flag_text(f) for f in flags]
+    description += [_flag_text(f) for f in plan.flags]
     detail: dict[str, Any] = {
         "kind": "ServiceRequest",
         "code": _concept(CS_ACTIVITY, "dry_needling", "Dry needling"),
@@ -261,117 +237,101 @@ def _needling_activity(data: Mapping[str, Any]) -> dict[str, Any]:
         "doNotPerform": not needling,
         "description": " ".join(description),
     }
-    course, cadence = data.get("course") or {}, data.get("cadence") or {}
-    if needling and course.get("initial_block"):
-        repeat: dict[str, Any] = {"count": course["initial_block"]}
-        if cadence.get("per_week"):
-            repeat.update(frequency=cadence["per_week"], period=1, periodUnit="wk")
-        schedule = data.get("schedule") or []
+    if needling and plan.course.initial_block:
+        repeat: dict[str, Any] = {"count": plan.course.initial_block}
+        if plan.cadence.per_week:
+            repeat.update(frequency=plan.cadence.per_week, period=1, periodUnit="wk")
         timing: dict[str, Any] = {}
-        if schedule:
-            timing["event"] = [str(s["date"]) for s in schedule]
-            repeat["boundsPeriod"] = {
-                "start": str(schedule[0]["date"]),
-                "end": str(schedule[-1]["date"]),
-            }
+        if plan.schedule:
+            timing["event"] = [s.date.isoformat() for s in plan.schedule]
+            repeat["boundsPeriod"] = _period(plan)
         timing["repeat"] = repeat
         detail["scheduledTiming"] = timing
     return {"detail": detail}
 
 
+def _period(plan: Plan) -> dict[str, str]:
+    """The dates of the first and the last scheduled session."""
+    schedule = plan.schedule or ()
+    return {"start": schedule[0].date.isoformat(), "end": schedule[-1].date.isoformat()}
+
+
 def _referral_activity(
-    urgency: str, flags: Sequence[Mapping[str, Any]], reasons: Sequence[str] = ()
+    urgency: Urgency, red: Sequence[Flag], reasons: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The referral as an activity: its code text says so, its description how soon."""
-    red = [f for f in flags if f.get("level") == "red_flag"]
     detail: dict[str, Any] = {
         "kind": "ServiceRequest",
         "code": _concept(CS_ACTIVITY, "medical_referral", REFERRAL),
     }
     if red:
-        detail["reasonCode"] = [
-            _concept(CS_FLAG, str(f.get("id")), str(f.get("label"))) for f in red
-        ]
+        detail["reasonCode"] = [_concept(CS_FLAG, f.id, f.label) for f in red]
     detail["status"] = "not-started"
     detail["doNotPerform"] = False
     detail["description"] = " ".join(
-        [f"{REFERRAL}.", _record(URGENCY_TERMS, urgency) or "Urgency: not stated."]
-        + [_sentence(f"{f.get('label')}: {f.get('message')}") for f in red]
+        [f"{REFERRAL}.", _urgency(urgency)]
+        + [_sentence(f"{f.label}: {f.message}") for f in red]
         + [_sentence(r) for r in reasons]
     )
     return {"detail": detail}
 
 
-def _companion_activity(comp: Mapping[str, Any]) -> dict[str, Any]:
-    label = str(comp.get("label"))
-    reason = str(comp.get("reason") or "alongside the needling")
+def _companion_activity(companion: CompanionItem) -> dict[str, Any]:
+    reason = companion.reason or "alongside the needling"
     return {
         "detail": {
             "kind": "ServiceRequest",
-            "code": _concept(CS_COMPANION, str(comp.get("id")), label),
+            "code": _concept(CS_COMPANION, companion.id, companion.label),
             "reasonCode": [{"text": reason}],
             "status": "not-started",
             "doNotPerform": False,
-            "description": _sentence(f"{label}: {reason}"),
+            "description": _sentence(f"{companion.label}: {reason}"),
         }
     }
 
 
-def care_plan(data: Mapping[str, Any], key: str | None = None) -> dict[str, Any]:
-    """The CarePlan of a plan dict (``plan.to_dict()``)."""
-    key = key or plan_key(data)
-    decision = str(data.get("decision"))
-    urgency = str(data.get("urgency", "none"))
-    description = _plan_description(data)
-    activities = [_needling_activity(data)]
+def care_plan(plan: Plan, key: str | None = None) -> dict[str, Any]:
+    """The CarePlan of a plan."""
+    key = key or plan_key(plan)
+    decision = plan.decision
+    description = _plan_description(plan)
+    activities = [_needling_activity(plan)]
     if decision == "refer":
-        activities.append(_referral_activity(urgency, data.get("flags") or []))
-    activities += [_companion_activity(c) for c in data.get("companions") or []]
+        red = [f for f in plan.flags if f.level == "red_flag"]
+        activities.append(_referral_activity(plan.urgency, red))
+    activities += [_companion_activity(c) for c in plan.companions]
 
-    notes = [f"Decision: {decision}. {_record(DECISION_TERMS, decision)}".strip()]
+    notes = [f"Decision: {decision}. {DECISION_TERMS[decision].record}"]
     if decision == "refer":
-        notes.append(_record(URGENCY_TERMS, urgency) or "Urgency: not stated.")
+        notes.append(_urgency(plan.urgency))
     if decision in NEEDLING:
-        notes.append(f"Course: {_course_text(data)}")
-    notes += [_flag_text(f) for f in data.get("flags") or []]
-    sites = data.get("sites") or []
-    notes += [_site_note(s) for s in sites if s.get("verdict") == "avoid"]
-    notes += [_site_note(s) for s in sites if s.get("verdict") == "caution"]
-    plain = [_site_name(s) for s in sites if s.get("verdict") == "ok"]
+        notes.append(f"Course: {_course_text(plan)}")
+    notes += [_flag_text(f) for f in plan.flags]
+    notes += [_site_note(s) for s in plan.sites if s.verdict == "avoid"]
+    notes += [_site_note(s) for s in plan.sites if s.verdict == "caution"]
+    plain = [_site_name(s) for s in plan.sites if s.verdict == "ok"]
     if plain:
         notes.append(f"Sites with no site-specific finding: {', '.join(plain)}.")
-    notes += [
-        f"Not checked ({u.get('check')}): {u.get('message')}" for u in data.get("unchecked") or []
-    ]
-    notes += [f"Warning ({w.get('kind')}): {w.get('message')}" for w in data.get("warnings") or []]
-    notes += [f"Expectation: {e}" for e in data.get("expectations") or []]
-    notes += [_rules_note(data), str(data.get("disclaimer", ""))]
+    notes += [f"Not checked ({u.check}): {u.message}" for u in plan.unchecked]
+    notes += [f"Warning ({w.kind}): {w.message}" for w in plan.warnings]
+    notes += [f"Expectation: {e}" for e in plan.expectations]
+    notes += [_rules_note(plan), plan.disclaimer]
 
-    label = str(data.get("condition_label"))
+    label = plan.condition_label
+    term = DECISION_TERMS[decision]
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": _rid(key),
         "text": _narrative(f"{label}: {description}"),
         "status": "draft",
         "intent": "proposal",
-        "category": [
-            _concept(
-                CS_DECISION,
-                decision,
-                _label(DECISION_TERMS, decision),
-                _record(DECISION_TERMS, decision) or None,
-            )
-        ],
+        "category": [_concept(CS_DECISION, decision, term.label, term.record)],
         "title": f"Dry needling course suggestion: {label}",
         "description": description,
-        "subject": _subject(data),
+        "subject": _subject(plan),
     }
-    schedule = data.get("schedule") or []
-    if schedule and decision in NEEDLING:
-        resource["period"] = {
-            "start": str(schedule[0]["date"]),
-            "end": str(schedule[-1]["date"]),
-        }
+    if plan.schedule and decision in NEEDLING:
+        resource["period"] = _period(plan)
     resource["activity"] = activities
     resource["note"] = _notes(notes)
     return resource
@@ -380,86 +340,84 @@ def care_plan(data: Mapping[str, Any], key: str | None = None) -> dict[str, Any]
 # -- reviews ------------------------------------------------------------------------
 
 
-def _change_text(data: Mapping[str, Any]) -> str:
-    change = data.get("change")
-    baseline, latest = data.get("baseline_nrs"), data.get("latest_nrs")
-    done = data.get("sessions_done", 0)
+def _change_text(review: Review) -> str:
+    change, baseline, latest = review.change, review.baseline_nrs, review.latest_nrs
+    done = plural(review.sessions_done, "session")
     if change is None or baseline is None or latest is None:
-        return f"{done} session{'s' if done != 1 else ''} logged; no change can be measured."
-    percent = change.get("percent")
-    pct = f", {percent:+.1f}%" if isinstance(percent, int | float) else ""
-    if change.get("meaningful"):
+        return f"{done} logged; no change can be measured."
+    pct = f", {change.percent:+.1f}%" if change.percent is not None else ""
+    if change.meaningful:
         what = "a meaningful improvement"
-    elif change.get("worse"):
+    elif change.worse:
         what = "worse"
     else:
         what = "no meaningful change"
     return (
         f"Pain (NRS 0-10) from {baseline} to {latest} over {done} "
-        f"session{'s' if done != 1 else ''} ({change.get('points'):+d} points{pct}): {what}."
+        f"({change.points:+d} points{pct}): {what}."
     )
 
 
-def _next_text(data: Mapping[str, Any]) -> str:
-    nxt = data.get("next") or {}
+def _next_text(review: Review) -> str:
+    nxt = review.next
     parts = []
-    if nxt.get("sessions"):
+    if nxt.sessions:
         parts.append(
-            f"Next: {nxt['sessions']} more session{'s' if nxt['sessions'] != 1 else ''}, "
-            f"reassess after {nxt.get('reassess_after')}; at most {data.get('ceiling')} "
+            f"Next: {plural(nxt.sessions, 'more session')}, "
+            f"reassess after {nxt.reassess_after}; at most {review.ceiling} "
             "sessions in all (practice ceiling)."
         )
-    if nxt.get("avoid_sites"):
-        names = ", ".join(_words(str(s)) for s in nxt["avoid_sites"])
+    if nxt.avoid_sites:
+        names = ", ".join(_words(s) for s in nxt.avoid_sites)
         parts.append(f"Do not needle next time: {names}.")
-    parts += [_sentence(str(a)) for a in nxt.get("actions") or []]
+    parts += [_sentence(a) for a in nxt.actions]
     return " ".join(parts)
 
 
-def _verdict_text(data: Mapping[str, Any]) -> str:
+def _verdict_text(review: Review) -> str:
     """The verdict as the review that made it says it: its label, and the deciding
     finding's own line (the first step of its rationale)."""
-    verdict = str(data.get("verdict"))
-    label = _label(VERDICT_TERMS, verdict)
-    steps = data.get("rationale") or []
-    return f"{label}: {_sentence(str(steps[0].get('reason')))}" if steps else f"{label}."
+    label = VERDICT_TERMS[review.verdict].label
+    steps = review.rationale
+    return f"{label}: {_sentence(steps[0].reason)}" if steps else f"{label}."
 
 
-def _progress_note(data: Mapping[str, Any]) -> str:
+def _progress_note(review: Review) -> str:
     """The review's own progress-note line, when one is due."""
-    if not data.get("progress_note_due"):
-        return ""
-    for step in data.get("rationale") or []:
-        if step.get("rule") == "course.progress_note_every":
-            return _sentence(str(step.get("reason")))
+    if review.progress_note_due:
+        for step in review.rationale:
+            if step.rule == "course.progress_note_every":
+                return _sentence(step.reason)
     return ""
 
 
-def _review_description(data: Mapping[str, Any]) -> str:
-    parts = [_verdict_text(data)]
-    if _record(URGENCY_TERMS, str(data.get("urgency"))):
-        parts.append(_record(URGENCY_TERMS, str(data.get("urgency"))))
-    parts += [_change_text(data), _next_text(data), _progress_note(data)]
-    title = (data.get("advice") or {}).get("title")
-    if title:
-        parts.append(f"Patient advice: {_sentence(str(title))}")
-    parts.append(str(data.get("disclaimer", "")))
+def _step_notes(review: Review) -> list[str]:
+    """Each step of the review's reasoning, with its source."""
+    return [f"{_sentence(r.reason)} Source: {r.source}" for r in review.rationale]
+
+
+def _events(point: Point) -> str:
+    return ", ".join(_words(e).lower() for e in point.events)
+
+
+def _review_description(review: Review) -> str:
+    parts = [_verdict_text(review), URGENCY_TERMS[review.urgency].record]
+    parts += [_change_text(review), _next_text(review), _progress_note(review)]
+    if review.advice.title:
+        parts.append(f"Patient advice: {_sentence(review.advice.title)}")
+    parts.append(review.disclaimer)
     return " ".join(p for p in parts if p)
 
 
-def _nrs_observation(
-    data: Mapping[str, Any], key: str, point: Mapping[str, Any], plan_url: str
-) -> dict[str, Any]:
-    session = int(point["session"])
-    notes = [f"Session {session}."]
-    if point.get("groc") is not None:
-        notes.append(f"Global rating of change (GROC, -7 to +7): {point['groc']:+d}.")
-    if point.get("events"):
-        events = ", ".join(_words(str(e)).lower() for e in point["events"])
-        notes.append(f"Adverse events at this session: {events}.")
+def _nrs_observation(review: Review, key: str, point: Point, plan_url: str) -> dict[str, Any]:
+    notes = [f"Session {point.session}."]
+    if point.groc is not None:
+        notes.append(f"Global rating of change (GROC, -7 to +7): {point.groc:+d}.")
+    if point.events:
+        notes.append(f"Adverse events at this session: {_events(point)}.")
     return {
         "resourceType": "Observation",
-        "id": _rid(key, "nrs", str(session)),
+        "id": _rid(key, "nrs", str(point.session)),
         "basedOn": [{"reference": plan_url}],
         "status": "final",
         "category": [
@@ -471,18 +429,16 @@ def _nrs_observation(
         "code": _concept(
             LOINC, NRS_LOINC, NRS_DISPLAY, "Pain severity, 0-10 numeric rating scale (reported)"
         ),
-        "subject": _subject(data),
-        "effectiveDateTime": str(point["date"]),
-        "valueInteger": int(point["nrs"]),
+        "subject": _subject(review),
+        "effectiveDateTime": point.date.isoformat(),
+        "valueInteger": point.nrs,
         "note": _notes([" ".join(notes)]),
     }
 
 
 def _verdict_observation(
-    data: Mapping[str, Any], key: str, plan_url: str, nrs_urls: Sequence[str]
+    review: Review, key: str, plan_url: str, nrs_urls: Sequence[str]
 ) -> dict[str, Any]:
-    verdict = str(data.get("verdict"))
-    trajectory = data.get("trajectory") or []
     resource: dict[str, Any] = {
         "resourceType": "Observation",
         "id": _rid(key, "verdict"),
@@ -491,132 +447,97 @@ def _verdict_observation(
         "code": _concept(
             CS_REVIEW, "verdict", "Dry needling course review verdict", "Course review verdict"
         ),
-        "subject": _subject(data),
+        "subject": _subject(review),
     }
-    if trajectory:  # the review judges the log up to its last session
-        resource["effectiveDateTime"] = str(trajectory[-1]["date"])
-    resource["valueCodeableConcept"] = _concept(
-        CS_VERDICT,
-        verdict,
-        _label(VERDICT_TERMS, verdict),
-        _verdict_text(data),
-    )
-    notes = [_change_text(data), _next_text(data)]
-    notes += [
-        f"{_sentence(str(r.get('reason')))} Source: {r.get('source')}"
-        for r in data.get("rationale") or []
-    ]
-    resource["note"] = _notes(notes)
+    if review.trajectory:  # the review judges the log up to its last session
+        resource["effectiveDateTime"] = review.trajectory[-1].date.isoformat()
+    resource["valueCodeableConcept"] = _verdict_concept(review)
+    resource["note"] = _notes([_change_text(review), _next_text(review), *_step_notes(review)])
     if nrs_urls:
         resource["derivedFrom"] = [{"reference": u} for u in nrs_urls]
     return resource
 
 
-def review_care_plan(
-    data: Mapping[str, Any], key: str, outcomes: Sequence[str] = ()
-) -> dict[str, Any]:
-    """The CarePlan of the course a review dict (``review.to_dict()``) judges."""
-    verdict = str(data.get("verdict"))
-    status = _term(VERDICT_TERMS, verdict).status or "unknown"
-    urgency = str(data.get("urgency", "none"))
-    nxt = data.get("next") or {}
-    trajectory = data.get("trajectory") or []
-    description = _review_description(data)
-    label = str(data.get("condition_label"))
+def _verdict_concept(review: Review) -> dict[str, Any]:
+    label = VERDICT_TERMS[review.verdict].label
+    return _concept(CS_VERDICT, review.verdict, label, _verdict_text(review))
+
+
+def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> dict[str, Any]:
+    """The CarePlan of the course a review judges."""
+    verdict, term, nxt = review.verdict, VERDICT_TERMS[review.verdict], review.next
+    description = _review_description(review)
+    label = review.condition_label
 
     needling: dict[str, Any] = {
         "kind": "ServiceRequest",
         "code": _concept(CS_ACTIVITY, "dry_needling", "Dry needling"),
         "reasonCode": [{"text": label}]
         + [
-            _concept(CS_SITE, str(s), _words(str(s)), f"Avoid needling {_words(str(s))} next time")
-            for s in nxt.get("avoid_sites") or []
+            _concept(CS_SITE, s, _words(s), f"Avoid needling {_words(s)} next time")
+            for s in nxt.avoid_sites
         ],
-        "status": _term(VERDICT_TERMS, verdict).activity or "unknown",
+        "status": term.activity,
         "doNotPerform": verdict in STOPS_NEEDLING,
         "description": " ".join(
-            p for p in (_verdict_text(data), _change_text(data), _next_text(data)) if p
+            p for p in (_verdict_text(review), _change_text(review), _next_text(review)) if p
         ),
     }
-    if verdict in GOING_ON and nxt.get("sessions"):
-        needling["scheduledTiming"] = {"repeat": {"count": nxt["sessions"]}}
+    if verdict in GOING_ON and nxt.sessions:
+        needling["scheduledTiming"] = {"repeat": {"count": nxt.sessions}}
     activity: dict[str, Any] = {}
     if outcomes:
         activity["outcomeReference"] = [{"reference": u} for u in outcomes]
     activity["detail"] = needling
     activities = [activity]
     if verdict in ("refer", "emergency"):
-        activities.append(
-            _referral_activity(
-                "emergency" if verdict == "emergency" else urgency,
-                [],
-                [str(r.get("reason")) for r in data.get("rationale") or []],
-            )
-        )
+        reasons = [r.reason for r in review.rationale]
+        activities.append(_referral_activity(review.urgency, [], reasons))
 
-    notes = [f"Review verdict: {verdict}. {_verdict_text(data)}"]
-    notes.append(
-        f"CarePlan status {status}: "
-        + {
-            "active": "the course goes on.",
-            "completed": "the course is complete.",
-            "revoked": "the course ends before completion; no further needling.",
-            "on-hold": "the course is paused until a medical assessment.",
-        }.get(status, "status not known.")
-    )
-    if _record(URGENCY_TERMS, urgency):
-        notes.append(_record(URGENCY_TERMS, urgency))
-    notes += [_change_text(data), _next_text(data), _progress_note(data)]
-    for point in trajectory:
-        if point.get("events"):
-            events = ", ".join(_words(str(e)).lower() for e in point["events"])
-            notes.append(f"Session {point['session']} ({point['date']}): {events}.")
-    notes += [
-        f"{_sentence(str(r.get('reason')))} Source: {r.get('source')}"
-        for r in data.get("rationale") or []
+    notes = [
+        f"Review verdict: {verdict}. {_verdict_text(review)}",
+        f"CarePlan status {term.status}: {_STATUS_NOTES[term.status]}",
+        URGENCY_TERMS[review.urgency].record,
+        _change_text(review),
+        _next_text(review),
+        _progress_note(review),
     ]
-    notes += [_rules_note(data), str(data.get("disclaimer", ""))]
+    notes += [
+        f"Session {p.session} ({p.date}): {_events(p)}." for p in review.trajectory if p.events
+    ]
+    notes += [*_step_notes(review), _rules_note(review), review.disclaimer]
 
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": _rid(key),
         "text": _narrative(f"{label}: {description}"),
-        "status": status,
+        "status": term.status,
         "intent": "plan",
-        "category": [
-            _concept(
-                CS_VERDICT,
-                verdict,
-                _label(VERDICT_TERMS, verdict),
-                _verdict_text(data),
-            )
-        ],
+        "category": [_verdict_concept(review)],
         "title": f"Dry needling course: {label}",
         "description": description,
-        "subject": _subject(data),
+        "subject": _subject(review),
     }
-    if trajectory:
-        period = {"start": str(trajectory[0]["date"])}
-        if status in ("completed", "revoked"):
-            period["end"] = str(trajectory[-1]["date"])
+    if review.trajectory:
+        period = {"start": review.trajectory[0].date.isoformat()}
+        if term.status in ("completed", "revoked"):
+            period["end"] = review.trajectory[-1].date.isoformat()
         resource["period"] = period
     resource["activity"] = activities
     resource["note"] = _notes(notes)
     return resource
 
 
-def review_entries(data: Mapping[str, Any], key: str | None = None) -> list[dict[str, Any]]:
+def review_entries(review: Review, key: str) -> list[dict[str, Any]]:
     """Bundle entries for one review: its CarePlan, one Observation per NRS, the verdict."""
-    key = key or plan_key(data, "review")
     plan_url = _full_url(key)
-    trajectory = [p for p in data.get("trajectory") or [] if p.get("nrs") is not None]
     nrs = [
-        (_full_url(key, "nrs", str(p["session"])), _nrs_observation(data, key, p, plan_url))
-        for p in trajectory
+        (_full_url(key, "nrs", str(p.session)), _nrs_observation(review, key, p, plan_url))
+        for p in review.trajectory
     ]
     verdict_url = _full_url(key, "verdict")
-    verdict = _verdict_observation(data, key, plan_url, [u for u, _ in nrs])
-    plan = review_care_plan(data, key, [u for u, _ in nrs] + [verdict_url])
+    verdict = _verdict_observation(review, key, plan_url, [u for u, _ in nrs])
+    plan = review_care_plan(review, key, [u for u, _ in nrs] + [verdict_url])
     return [
         {"fullUrl": plan_url, "resource": plan},
         *({"fullUrl": u, "resource": r} for u, r in nrs),
@@ -627,28 +548,15 @@ def review_entries(data: Mapping[str, Any], key: str | None = None) -> list[dict
 # -- documents ----------------------------------------------------------------------
 
 
-def _keys(items: Sequence[Mapping[str, Any]]) -> list[str]:
-    """One key per item; an item repeated in a document gets a distinct key."""
-    seen: dict[str, int] = {}
-    keys = []
-    for data in items:
-        extra = ("review",) if _is_review(data) else ()
-        key = plan_key(data, *extra)
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        keys.append(key if n == 0 else plan_key(data, *extra, str(n)))
-    return keys
-
-
-def bundle(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """One collection Bundle of plan and review dicts, in the order given."""
-    keys = _keys(items)
+def bundle(items: Sequence[Plan | Review]) -> dict[str, Any]:
+    """One collection Bundle of plans and reviews, in the order given."""
+    keys = plan_keys(items)
     entries: list[dict[str, Any]] = []
-    for data, key in zip(items, keys, strict=True):
-        if _is_review(data):
-            entries += review_entries(data, key)
+    for item, key in zip(items, keys, strict=True):
+        if isinstance(item, Review):
+            entries += review_entries(item, key)
         else:
-            entries.append({"fullUrl": _full_url(key), "resource": care_plan(data, key)})
+            entries.append({"fullUrl": _full_url(key), "resource": care_plan(item, key)})
     digest = hashlib.sha256(json.dumps(keys).encode()).hexdigest()
     return {
         "resourceType": "Bundle",
@@ -667,12 +575,10 @@ class FhirWriter(Writer):
     extension = ".fhir.json"
     streaming = False
 
-    def item(self, plan: ToDict, many: bool) -> str:
-        data = plan.to_dict()
-        return _dump(bundle([data]) if _is_review(data) else care_plan(data))
+    def item(self, plan: Plan | Review, many: bool) -> str:
+        return _dump(bundle([plan]) if isinstance(plan, Review) else care_plan(plan))
 
-    def document(self, plans: Sequence[ToDict], many: bool) -> str:
-        items = [p.to_dict() for p in plans]
-        if not many and len(items) == 1 and not _is_review(items[0]):
-            return _dump(care_plan(items[0])) + "\n"
-        return _dump(bundle(items)) + "\n"
+    def document(self, plans: Sequence[Plan | Review], many: bool) -> str:
+        if not many and len(plans) == 1 and isinstance(plans[0], Plan):
+            return _dump(care_plan(plans[0])) + "\n"
+        return _dump(bundle(plans)) + "\n"

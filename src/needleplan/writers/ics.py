@@ -1,6 +1,6 @@
 """``ics``: the proposed sessions as an iCalendar (RFC 5545) calendar.
 
-Rendered from ``plan.to_dict()`` only, with the ``icalendar`` package. The writer
+Rendered from the typed ``Plan``, with the ``icalendar`` package. The writer
 reads no settings and no clock; the run passes in what it needs:
 
 - ``calendar``: a :class:`~needleplan.schedule.ClinicCalendar` (the clinic's
@@ -53,7 +53,8 @@ from icalendar import Calendar, Event
 from needleplan import __version__
 from needleplan.errors import WriterError, inert, quote
 from needleplan.schedule import ClinicCalendar, parse_time, session_end, session_start
-from needleplan.writers.base import Writer, plan_key
+from needleplan.vocab import NEEDLING
+from needleplan.writers.base import Writer, plan_keys
 
 if TYPE_CHECKING:
     from needleplan.results import Plan
@@ -91,16 +92,16 @@ def _clinic_field(clinic: object, key: str) -> str | None:
     return inert(", ".join(part.strip() for part in str(value).splitlines() if part.strip()))
 
 
-def _reference(patient: object) -> str | None:
-    if not isinstance(patient, str) or not patient.strip():
+def _reference(patient: str | None) -> str | None:
+    if not patient or not patient.strip():
         return None
     text = inert(" ".join(patient.split()))
     return text if len(text) <= _MAX_REFERENCE else text[: _MAX_REFERENCE - 3] + "..."
 
 
-def _who(data: Mapping[str, Any]) -> str:
+def _who(plan: Plan) -> str:
     """How a note names a patient: the reference, else the profile's file."""
-    return _reference(data.get("patient")) or inert(str(data.get("source") or "a profile"))
+    return _reference(plan.patient) or inert(plan.source or "a profile")
 
 
 class _Slot:
@@ -113,27 +114,24 @@ class _Slot:
 
 
 def _events(
-    data: Mapping[str, Any],
+    plan: Plan,
     key: str,
     calendar: ClinicCalendar,
     tz: dt.tzinfo,
     clinic: object,
     slots: list[_Slot],
 ) -> list[Event]:
-    schedule = data.get("schedule") or []
+    schedule = plan.schedule or ()
     if not schedule:
         return []
-    days = [dt.date.fromisoformat(s["date"]) for s in schedule]
-    stamp = dt.datetime.combine(days[0], dt.time(0, 0), tzinfo=dt.timezone.utc)
+    stamp = dt.datetime.combine(schedule[0].date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     total = len(schedule)
-    reference = _reference(data.get("patient"))
-    name = _clinic_field(clinic, "name") if clinic is not None else None
-    phone = _clinic_field(clinic, "phone") if clinic is not None else None
-    address = _clinic_field(clinic, "address") if clinic is not None else None
+    reference = _reference(plan.patient)
+    name, phone, address = (_clinic_field(clinic, k) for k in ("name", "phone", "address"))
     events = []
-    for entry, day in zip(schedule, days, strict=True):
-        number = int(entry["session"])
-        at = parse_time(entry.get("time"))
+    for entry in schedule:
+        number, day = entry.session, entry.date
+        at = parse_time(entry.time)
         summary = f"Dry needling session {number} of {total}"
         if at is None:
             summary += " due"
@@ -145,7 +143,7 @@ def _events(
             lines = [
                 f"Dry needling session {number} of {total}, {calendar.session_minutes} minutes."
             ]
-        if entry.get("reassess"):
+        if entry.reassess:
             summary += " (reassessment)"
             lines.append(
                 "Reassessment: compare pain and function with the first session, "
@@ -184,7 +182,7 @@ def _events(
                 ev.add("dtstart", start)
                 ev.add("dtend", end)
             ev.add("transp", "OPAQUE")
-            slots.append(_Slot(start, end, key, _who(data)))
+            slots.append(_Slot(start, end, key, _who(plan)))
         ev.add("summary", summary)
         ev.add("description", "\n".join(lines))
         if address:
@@ -261,34 +259,29 @@ class IcsWriter(Writer):
         first: dt.date | None = None
         last: dt.date | None = None
         timed = False
-        seen: dict[str, int] = {}
+        keys = iter(plan_keys([p for p in plans if p.schedule]))  # the booked plans' keys
         for plan in plans:
-            data = plan.to_dict()
-            where = data.get("source") or "profile"
-            schedule = data.get("schedule")
+            where = plan.source or "profile"
+            schedule = plan.schedule
             if not schedule:
-                needling = data.get("decision") in ("needle", "needle_with_caution")
-                if needling and data.get("sessions", {}).get("suggested"):
+                if plan.decision in NEEDLING and plan.sessions.suggested:
                     self.notes.append(
                         f"{where}: no sessions in the calendar (no start date: pass "
                         "--start-date YYYY-MM-DD or set start_date in the profile)"
                     )
                 else:
                     self.notes.append(
-                        f"{where}: no sessions in the calendar (decision: {data.get('decision')})"
+                        f"{where}: no sessions in the calendar (decision: {plan.decision})"
                     )
                 continue
-            base = plan_key(data)
-            n = seen.get(base, 0)
-            seen[base] = n + 1
-            key = (base if n == 0 else plan_key(data, str(n)))[:24]
+            key = next(keys)[:24]
             slots: list[_Slot] = []
-            for event in _events(data, key, calendar, tz, clinic, slots):
+            for event in _events(plan, key, calendar, tz, clinic, slots):
                 cal.add_component(event)
             for slot in slots:
                 self._bookings.add(slot)
             timed = timed or bool(slots)
-            days = [dt.date.fromisoformat(s["date"]) for s in schedule]
+            days = [s.date for s in schedule]
             off = [d.isoformat() for d in days if not calendar.bookable(d)]
             if off:
                 self.notes.append(
