@@ -1000,6 +1000,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, wid in enumerate(getattr(r, name)):
             if wid not in note_ids:
                 yield ("review", name, j), f"unknown note_words id '{wid}'"
+    for j, sid in enumerate(r.spinal_sites):  # a misspelt id would turn the check off unseen
+        if sid not in rs.sites:
+            yield ("review", "spinal_sites", j), f"unknown site '{sid}'"
     for wid in r.notes_now:
         if wid not in note_ids:
             yield ("review", "notes_now", wid), f"unknown note_words id '{wid}'"
