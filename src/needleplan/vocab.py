@@ -212,10 +212,9 @@ NRS_RANGE = (0, 10)
 GROC_RANGE = (-7, 7)
 START_BACK_TOTAL = (0, 9)
 START_BACK_PSYCHOSOCIAL = (0, 5)
-#: Pregnancy weeks accepted (0-42) and the end of the first trimester (under 14 weeks, to
-#: 13+6: a needleplan design choice, ACOG's usage; NHS usage ends it at 12+6).
+#: Pregnancy weeks accepted (0-42); where the first trimester ends is the rule set's
+#: (plan_rules.first_trimester.weeks_below).
 PREGNANCY_WEEKS_RANGE = (0, 42)
-FIRST_TRIMESTER_WEEKS = 14
 #: Weeks in each unit a duration may be written in.
 WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "month": 52.1775 / 12, "year": 52.1775}
 #: The largest number a duration may be written with (any unit).
