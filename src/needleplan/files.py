@@ -19,7 +19,7 @@ import re
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -141,8 +141,9 @@ def refusal(target: Path, force: bool) -> str | None:
     return None
 
 
-def write_atomic(target: Path, text: str | bytes, *, force: bool) -> None:
-    """Write ``text`` (UTF-8) or bytes to ``target`` via a temporary file in the same folder.
+def write_atomic(target: Path, text: str | bytes | Iterable[str | bytes], *, force: bool) -> None:
+    """Write ``text`` (UTF-8) or bytes, or those in pieces, to ``target`` via a temporary
+    file in the same folder.
 
     Without ``force`` an existing file is never replaced (the final step is a
     hard link, which fails if the name exists). An interrupted or failed write
@@ -164,9 +165,9 @@ def write_atomic(target: Path, text: str | bytes, *, force: bool) -> None:
             raise OutputError(f"cannot write to '{parent}': {exc.strerror or exc}") from None
         try:
             os.fchmod(fd, _new_file_mode())  # as any new file gets, not mkstemp's 0600
-            data = text.encode("utf-8") if isinstance(text, str) else text
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for piece in [text] if isinstance(text, (str, bytes)) else text:
+                    fh.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
                 fh.flush()
                 os.fsync(fh.fileno())
             _place(tmp, target, force)

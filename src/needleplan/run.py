@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -233,7 +233,8 @@ class _Sink:
         self.count = 0  # results taken
         self.written = 0  # files written
         self.parts: list[str | bytes] = []  # the one file's text, streamed into memory
-        self.kept: list[Plan | Review] = []  # for a writer that makes a whole document
+        #: a writer that makes a whole document fills it as the results come
+        self.whole = None if writer.streaming else writer.whole(many)
 
     def add(self, index: int, result: Plan | Review) -> None:
         writer = self.writer
@@ -241,8 +242,8 @@ class _Sink:
             text = writer.file_text(result)  # type: ignore[arg-type]
             write_atomic(self.target.paths[index], text, force=self.target.force)
             self.written += 1
-        elif not writer.streaming:
-            self.kept.append(result)
+        elif self.whole is not None:
+            self.whole.add(result)
         else:
             # begun with the first result: one profile that fails leaves the output empty in
             # every format (no CSV header alone, no HTML head without its end)
@@ -264,15 +265,20 @@ class _Sink:
         writer = self.writer
         if self.target.folder is not None:
             return
-        if not writer.streaming:
-            if self.kept or self.many:
-                self._put(writer.document(list(self.kept), self.many))  # type: ignore[arg-type]
+        pieces: Iterable[str | bytes] = self.parts
+        if self.whole is not None:
+            if not (self.count or self.many):
+                return
+            # a whole document comes in pieces, none of them all of it
+            pieces = self.whole.parts()
+            if self.target.file is None:
+                for piece in pieces:
+                    self._put(piece)
         elif self.count or self.many:
             self._put((writer.begin(self.many) if not self.count else "") + writer.end(self.many))
         if self.target.file is not None:
             if self.count:
-                whole = self.parts[0] if len(self.parts) == 1 else "".join(map(str, self.parts))
-                write_atomic(self.target.file, whole, force=self.target.force)
+                write_atomic(self.target.file, pieces, force=self.target.force)
                 self.written = 1
         else:
             self.out.flush()

@@ -53,7 +53,7 @@ from needleplan.vocab import (
     plural,
     spoken,
 )
-from needleplan.writers.base import Writer, plan_key, plan_keys
+from needleplan.writers.base import Keys, Spooled, Writer, plan_key
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -548,26 +548,60 @@ def review_entries(review: Review, key: str) -> list[dict[str, Any]]:
 # -- documents ----------------------------------------------------------------------
 
 
-def bundle(items: Sequence[Plan | Review]) -> dict[str, Any]:
-    """One collection Bundle of plans and reviews, in the order given."""
-    keys = plan_keys(items)
-    entries: list[dict[str, Any]] = []
-    for item, key in zip(items, keys, strict=True):
-        if isinstance(item, Review):
-            entries += review_entries(item, key)
-        else:
-            entries.append({"fullUrl": _full_url(key), "resource": care_plan(item, key)})
-    digest = hashlib.sha256(json.dumps(keys).encode()).hexdigest()
-    return {
-        "resourceType": "Bundle",
-        "id": _rid(digest, "bundle"),
-        "type": "collection",
-        "entry": entries,
-    }
-
-
 def _dump(resource: Mapping[str, Any]) -> str:
     return json.dumps(resource, indent=2, ensure_ascii=False)
+
+
+class _Document(Spooled):
+    """One plan alone (not ``many``) is a bare CarePlan; anything else is one collection Bundle
+    of plans and reviews in the order given, its entries spooled as they come.
+
+    The text is what ``json.dumps(bundle, indent=2)`` gives for the whole Bundle: each entry
+    is dumped alone and indented two levels, and the Bundle's ``id``, a digest of every key,
+    is written last, ahead of the entries.
+    """
+
+    separator = ",\n"
+
+    def __init__(self, many: bool) -> None:
+        super().__init__()
+        self.many = many
+        self.keys = Keys()
+        self.keyed: list[str] = []  # every key, in order: the Bundle's id
+        self.alone: Plan | None = None  # a plan that may be the whole document
+
+    def item(self, result: Plan | Review) -> str:
+        if self.alone is not None:  # a second result: the first is an entry after all
+            first, self.alone = self.alone, None
+            self.add(first)
+        if not self.many and not self.keyed and isinstance(result, Plan):
+            self.alone = result
+            return ""
+        key = self.keys(result)
+        self.keyed.append(key)
+        if isinstance(result, Review):
+            entries = review_entries(result, key)
+        else:
+            entries = [{"fullUrl": _full_url(key), "resource": care_plan(result, key)}]
+        return ",\n".join(_indented(_dump(e)) for e in entries)
+
+    def head(self) -> str:
+        if self.alone is not None:
+            return _dump(care_plan(self.alone)) + "\n"
+        digest = hashlib.sha256(json.dumps(self.keyed).encode()).hexdigest()
+        shell = {"resourceType": "Bundle", "id": _rid(digest, "bundle"), "type": "collection"}
+        text = _dump({**shell, "entry": []})
+        return text[: text.rindex("[]") + 1] + ("\n" if self.items else "")
+
+    def end(self) -> str:
+        if self.alone is not None:
+            return ""
+        return ("\n  " if self.items else "") + "]\n}\n"
+
+
+def _indented(text: str) -> str:
+    """An entry's text as it stands in the Bundle's ``entry`` list."""
+    return "\n".join("    " + line for line in text.split("\n"))
 
 
 class FhirWriter(Writer):
@@ -576,9 +610,10 @@ class FhirWriter(Writer):
     streaming = False
 
     def item(self, plan: Plan | Review, many: bool) -> str:
-        return _dump(bundle([plan]) if isinstance(plan, Review) else care_plan(plan))
+        return self.document([plan], many=False).removesuffix("\n")
+
+    def whole(self, many: bool) -> Spooled:
+        return _Document(many)
 
     def document(self, plans: Sequence[Plan | Review], many: bool) -> str:
-        if not many and len(plans) == 1 and isinstance(plans[0], Plan):
-            return _dump(care_plan(plans[0])) + "\n"
-        return _dump(bundle(plans)) + "\n"
+        return _Document(many).text(plans)

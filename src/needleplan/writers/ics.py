@@ -46,18 +46,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from needleplan import __version__
 from needleplan.errors import WriterError, inert, quote
+from needleplan.results import Plan, Review
 from needleplan.schedule import ClinicCalendar, parse_time, session_end, session_start
 from needleplan.vocab import NEEDLING
-from needleplan.writers.base import Writer, plan_keys
-
-if TYPE_CHECKING:
-    from needleplan.results import Plan
+from needleplan.writers.base import Keys, Spooled, Writer
 
 #: Longest patient reference written into a description.
 _MAX_REFERENCE = 64
@@ -231,6 +229,122 @@ def _clash_note(first: _Slot, second: _Slot, tz: dt.tzinfo, zone_name: str) -> s
     )
 
 
+class _Document(Spooled):
+    """One calendar, its events spooled plan by plan; what its head needs is kept: the span
+    of the sessions, whether one is timed and the zones they name (for the ``VTIMEZONE``).
+
+    Each plan's events are the text they have inside the whole calendar's ``to_ical()``.
+    A calendar that cannot be written says so when it is done, as if made all at once.
+    """
+
+    def __init__(self, writer: IcsWriter) -> None:
+        super().__init__()
+        self.writer = writer
+        option = writer.options.get("calendar")
+        self.calendar = option if isinstance(option, ClinicCalendar) else ClinicCalendar()
+        self.clinic = writer.options.get("clinic")
+        self.error: CalendarError | None = None
+        self.tz: dt.tzinfo = dt.timezone.utc
+        try:
+            self.tz = _zone(self.calendar.timezone)
+        except CalendarError as exc:
+            self.error = exc
+        self.keys = Keys()  # the booked plans' keys
+        self.first: dt.date | None = None
+        self.last: dt.date | None = None
+        self.timed = False
+        self.tzids: set[str] = set()
+        self.notes: list[str] = []  # said when the calendar is done
+
+    def item(self, result: Plan | Review) -> str:
+        if self.error is not None or not isinstance(result, Plan):
+            return ""  # a review has no sessions to book
+        try:
+            return self._plan(result)
+        except CalendarError as exc:
+            self.error = exc
+            return ""
+
+    def _plan(self, plan: Plan) -> str:
+        where = plan.source or "profile"
+        schedule = plan.schedule
+        if not schedule:
+            if plan.decision in NEEDLING and plan.sessions.suggested:
+                self.notes.append(
+                    f"{where}: no sessions in the calendar (no start date: pass "
+                    "--start-date YYYY-MM-DD or set start_date in the profile)"
+                )
+            else:
+                self.notes.append(
+                    f"{where}: no sessions in the calendar (decision: {plan.decision})"
+                )
+            return ""
+        key = self.keys(plan)[:24]
+        slots: list[_Slot] = []
+        events = _events(plan, key, self.calendar, self.tz, self.clinic, slots)
+        part = Calendar()
+        for event in events:
+            part.add_component(event)
+        self.tzids |= part.get_used_tzids()
+        for slot in slots:
+            self.writer.bookings.add(slot)
+        self.timed = self.timed or bool(slots)
+        days = [s.date for s in schedule]
+        off = [d.isoformat() for d in days if not self.calendar.bookable(d)]
+        if off:
+            self.notes.append(
+                f"{where}: {', '.join(off)} not a working day of the clinic's calendar"
+            )
+        self.first = min(days[0], self.first or days[0])
+        self.last = max(days[-1], self.last or days[-1])
+        return "".join(event.to_ical().decode("utf-8") for event in events)
+
+    def head(self) -> str:
+        if self.error is not None:
+            raise self.error
+        writer, zone_name = self.writer, self.calendar.timezone
+        writer.notes += self.notes
+        # each double booking is said once per run, with the calendar that made it
+        bookings = writer.bookings
+        for a, b in bookings.clashes[writer.told :]:
+            writer.notes.append(_clash_note(a, b, self.tz, zone_name))
+        writer.told = len(bookings.clashes)
+        if bookings.extra > writer.told_extra:
+            writer.notes.append(f"and {bookings.extra} more double booking(s)")
+            writer.told_extra = bookings.extra
+        cal = Calendar()
+        cal.add("prodid", f"-//needleplan//needleplan {__version__}//EN")
+        cal.add("version", "2.0")
+        cal.add("calscale", "GREGORIAN")
+        cal.add("method", "PUBLISH")
+        first, last = self.first, self.last
+        if self.timed and first is not None and last is not None and self.tz is not dt.timezone.utc:
+            # VTIMEZONE rules for the span of the sessions only (small and stable)
+            # (a year of margin each side, kept clear of the ends of Python's calendar)
+            low = dt.date(max(first.year - 1, 2), 1, 1)
+            high = dt.date(min(last.year + 1, dt.MAXYEAR - 1), 12, 31)
+            # as Calendar.add_missing_timezones() adds them: a zone it cannot describe is
+            # left out, the zones ahead of every event
+            for tzid in sorted(self.tzids - {"UTC"}):
+                try:
+                    cal.add_component(Timezone.from_tzid(tzid, first_date=low, last_date=high))
+                except ValueError:
+                    continue
+                except OverflowError as exc:
+                    raise CalendarError(
+                        f"cannot describe the time zone {zone_name!r} for sessions "
+                        f"from {first} to {last}: {exc}"
+                    ) from None
+        text: str = cal.to_ical().decode("utf-8")
+        return text.removesuffix(_END)
+
+    def end(self) -> str:
+        return _END
+
+
+_END = "END:VCALENDAR\r\n"
+
+
 class IcsWriter(Writer):
     name = "ics"
     extension = ".ics"
@@ -239,74 +353,15 @@ class IcsWriter(Writer):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         #: every timed session this writer has put in a calendar (for double bookings)
-        self._bookings = _Bookings()
-        self._told = 0
-        self._told_extra = 0
+        self.bookings = _Bookings()
+        self.told = 0
+        self.told_extra = 0
 
     def item(self, plan: Plan, many: bool) -> str:
         return self.document([plan], many)
 
+    def whole(self, many: bool) -> Spooled:
+        return _Document(self)
+
     def document(self, plans: list[Plan], many: bool) -> str:
-        option = self.options.get("calendar")
-        calendar = option if isinstance(option, ClinicCalendar) else ClinicCalendar()
-        clinic = self.options.get("clinic")
-        tz = _zone(calendar.timezone)
-        cal = Calendar()
-        cal.add("prodid", f"-//needleplan//needleplan {__version__}//EN")
-        cal.add("version", "2.0")
-        cal.add("calscale", "GREGORIAN")
-        cal.add("method", "PUBLISH")
-        first: dt.date | None = None
-        last: dt.date | None = None
-        timed = False
-        keys = iter(plan_keys([p for p in plans if p.schedule]))  # the booked plans' keys
-        for plan in plans:
-            where = plan.source or "profile"
-            schedule = plan.schedule
-            if not schedule:
-                if plan.decision in NEEDLING and plan.sessions.suggested:
-                    self.notes.append(
-                        f"{where}: no sessions in the calendar (no start date: pass "
-                        "--start-date YYYY-MM-DD or set start_date in the profile)"
-                    )
-                else:
-                    self.notes.append(
-                        f"{where}: no sessions in the calendar (decision: {plan.decision})"
-                    )
-                continue
-            key = next(keys)[:24]
-            slots: list[_Slot] = []
-            for event in _events(plan, key, calendar, tz, clinic, slots):
-                cal.add_component(event)
-            for slot in slots:
-                self._bookings.add(slot)
-            timed = timed or bool(slots)
-            days = [s.date for s in schedule]
-            off = [d.isoformat() for d in days if not calendar.bookable(d)]
-            if off:
-                self.notes.append(
-                    f"{where}: {', '.join(off)} not a working day of the clinic's calendar"
-                )
-            first = min(days[0], first or days[0])
-            last = max(days[-1], last or days[-1])
-        # each double booking is said once per run, with the calendar that made it
-        for a, b in self._bookings.clashes[self._told :]:
-            self.notes.append(_clash_note(a, b, tz, calendar.timezone))
-        self._told = len(self._bookings.clashes)
-        if self._bookings.extra > self._told_extra:
-            self.notes.append(f"and {self._bookings.extra} more double booking(s)")
-            self._told_extra = self._bookings.extra
-        if timed and first is not None and last is not None and tz is not dt.timezone.utc:
-            # VTIMEZONE rules for the span of the sessions only (small and stable)
-            # (a year of margin each side, kept clear of the ends of Python's calendar)
-            low = dt.date(max(first.year - 1, 2), 1, 1)
-            high = dt.date(min(last.year + 1, dt.MAXYEAR - 1), 12, 31)
-            try:
-                cal.add_missing_timezones(first_date=low, last_date=high)
-            except (OverflowError, ValueError) as exc:
-                raise CalendarError(
-                    f"cannot describe the time zone {calendar.timezone!r} for sessions "
-                    f"from {first} to {last}: {exc}"
-                ) from None
-        text: str = cal.to_ical().decode("utf-8")
-        return text
+        return _Document(self).text(plans)
