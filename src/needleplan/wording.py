@@ -88,7 +88,8 @@ _SAID = {
         title title_of header name_line clinic_blank phone phone_blank no_phone for_parent
         scores.heading scores.start scores.latest scores.worse scores.improved
         scores.not_yet scores.target scores.session chart.alt chart.label chart.start
-        chart.target chart.sessions chart.pain
+        chart.target chart.sessions chart.pain ref schedule.session schedule.date
+        schedule.check_in schedule.row schedule.row_check_in
     """,
 }
 TEXT_IDS: frozenset[str] = frozenset(

@@ -268,30 +268,30 @@ def render_markdown(view: Sheet, clinic: Mapping[str, str] | None) -> str:
     # underscores after text: no emphasis
     out += [f"# {md_text(view.title)}", "", words("handout.name_line"), ""]
     if view.ref:
-        out += [f"Ref: {md_text(view.ref)}", ""]
+        out += [words("handout.ref", ref=md_text(view.ref)), ""]
     if view.parent:
         out += [md_text(words("handout.for_parent")), ""]
     if view.lead:
         out += [md_text(view.lead), ""]
     for section in view.first:
-        out += _section_md(section)
+        out += _section_md(section, words)
     if view.review:
         out += _scores_md(view.review, view)
     for section in view.sections:
-        out += _section_md(section)
+        out += _section_md(section, words)
     if view.disclaimer:
         out += [md_text(view.disclaimer), ""]
     return "\n".join(out)
 
 
-def _section_md(section: Part) -> list[str]:
+def _section_md(section: Part, words: Words) -> list[str]:
     out = [f"## {md_text(section.heading)}", ""]
     out += [f"- {md_text(item)}" for item in section.items]
     if section.items:
         out.append("")
     for row in section.schedule:
-        mark = " (check-in)" if row.reassess else ""
-        out.append(f"- Session {row.session}: {md_text(long_date(row.date) + mark)}")
+        line = "handout.schedule.row_check_in" if row.reassess else "handout.schedule.row"
+        out.append(f"- {md_text(words(line, session=row.session, date=long_date(row.date)))}")
     if section.schedule:
         out.append("")
     return out
