@@ -287,6 +287,9 @@ class Review:
     condition_label: str
     verdict: ReviewVerdict
     urgency: Urgency
+    #: the verdict stops needling only until a check is made (a re-measure, an answer,
+    #: a medical assessment): the course is on hold, not ended
+    hold: bool
     sessions_done: int
     baseline_nrs: int | None
     latest_nrs: int | None

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .advice import EMPTY, avoided_reasons, review_advice, with_safety_nets
-from .notes import triggered
+from .notes import read_mentions, triggered
 from .planner import notes_warning
 from .planner import plan as make_plan
 from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
@@ -276,44 +276,82 @@ def _notes(
     have: frozenset[str],
     audience: Audience,
 ) -> list[Found]:
-    """Words in the latest session's notes that hold the course until the patient is
-    checked: a hold, never an urgency by itself. Red-flag words hold until a coded factor
-    settles them; words that may describe an adverse event name that event's handling;
-    severe spinal pain with weakness or fever after spinal needling names a possible
-    epidural bleed or infection. Each says where to go if the symptoms are present now."""
+    """Words in the session notes that hold the course until the patient is checked: a
+    hold, never an urgency by itself. The latest notes are read for every such word; an
+    earlier session's notes for the words that hold the course whenever they were written
+    (``holds_course``: a possible collapsed lung, cauda equina, a pulmonary embolism),
+    until they are settled (below). Red-flag words hold until a coded factor settles them;
+    words that may describe an adverse event name that event's handling; severe spinal
+    pain with weakness or fever after spinal needling names a possible epidural bleed or
+    infection. Each says where to go if the symptoms are present now."""
+    found: list[Found] = []
+    for i, entry in enumerate(log, 1):
+        said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
+        if i < len(log):
+            said = frozenset(t for t in said if not _settled(t, log, i, rules))
+        for group in rules.note_words:
+            if group.id in said and (i == len(log) or group.holds_course):
+                found += _notes_found(group.id, i, entry, rules, have, audience)
+    return found + _notes_spinal(log, planned, triggered(log[-1].notes, rules), rules)
+
+
+def _settled(trigger: str, log: tuple[LogEntry, ...], session: int, rules: RuleSet) -> bool:
+    """An earlier session's words that hold the course are settled by what was recorded
+    at or after that session: an emergency event logged (it decides by itself), or the
+    same words in a later session's notes read as not present now ("no SOB since",
+    "saddle sensation intact")."""
+    emergency = {eid for eid, e in rules.review.events.items() if e.verdict == "emergency"}
+    later = log[session - 1 :]
+    if any(emergency.intersection(e.events) for e in later):
+        return True
+    return any(
+        m.trigger == trigger and m.reading != "present"
+        for e in log[session:]
+        for m in read_mentions(e.notes, rules)
+    )
+
+
+def _notes_found(
+    trigger: str,
+    session: int,
+    entry: LogEntry,
+    rules: RuleSet,
+    have: frozenset[str],
+    audience: Audience,
+) -> list[Found]:
+    """The finding one trigger in a session's notes makes (none if a coded factor settles
+    it)."""
     r = rules.review
-    n = len(log)
-    entry = log[-1]
-    found = []
-    said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
-    for group in rules.note_words:
-        if group.id not in said:
-            continue
-        sources = rules.cite(group.sources or rules.note_words_sources)
-        now = r.notes_now.get(group.id)
-        values: dict[str, object] = {"topic": group.topic, "now": now.clinician if now else ""}
-        told_now = tuple(filter(None, [_said(now.why, audience) if now else ""]))
-        factor = rules.health_factors.get(group.factor) if group.factor else None
-        if group.factor and group.factor in have:
-            continue  # a coded red flag refers by itself
-        if group.holds_course and factor is None:  # a needling injury (a collapsed lung)
-            found.append(Found("notes", n, "none", values, told_now, sources))
-        elif group.holds_course and factor is not None:  # a red flag it may describe
-            told = factor.message_for(audience)
-            values["factor"] = group.factor
-            why = (*((told,) if told else ()), *told_now)
-            found.append(Found("notes_red_flag", n, "none", values, why, sources))
-        elif group.id in r.notes_events:  # an adverse event after needling it may describe
-            eid = r.notes_events[group.id]
-            event = r.events[eid]
-            values |= {"event": eid, "label": event.label, "action": event.action}
-            told = event.message_for(audience)
-            why = (*((told,) if told else ()), *told_now)
-            found.append(Found("notes_event", n, "none", values, why, sources))
-        elif group.id in r.notes_holds:
-            found.append(Found("notes_hold", n, "none", values, told_now, sources))
-    found += _notes_spinal(log, planned, said, rules)
-    return found
+    group = next(g for g in rules.note_words if g.id == trigger)
+    if group.factor and group.factor in have:
+        return []  # a coded red flag refers by itself
+    sources = rules.cite(group.sources or rules.note_words_sources)
+    now = r.notes_now.get(group.id)
+    values: dict[str, object] = {
+        "topic": group.topic,
+        "now": now.clinician if now else "",
+        "session": session,
+        "date": entry.date,
+    }
+    told_now = tuple(filter(None, [_said(now.why, audience) if now else ""]))
+    factor = rules.health_factors.get(group.factor) if group.factor else None
+    if group.holds_course and factor is None:  # a needling injury (a collapsed lung)
+        return [Found("notes", session, "none", values, told_now, sources)]
+    if group.holds_course and factor is not None:  # a red flag it may describe
+        told = factor.message_for(audience)
+        values["factor"] = group.factor
+        why = (*((told,) if told else ()), *told_now)
+        return [Found("notes_red_flag", session, "none", values, why, sources)]
+    if group.id in r.notes_events:  # an adverse event after needling it may describe
+        eid = r.notes_events[group.id]
+        event = r.events[eid]
+        values |= {"event": eid, "label": event.label, "action": event.action}
+        told = event.message_for(audience)
+        why = (*((told,) if told else ()), *told_now)
+        return [Found("notes_event", session, "none", values, why, sources)]
+    if group.id in r.notes_holds:
+        return [Found("notes_hold", session, "none", values, told_now, sources)]
+    return []
 
 
 def _notes_spinal(
@@ -336,6 +374,31 @@ def _notes_spinal(
     labels = ", ".join(rules.sites[s].label if s in rules.sites else s for s in sites)
     values = {"with": " and ".join(dict.fromkeys(with_)), "sites": labels}
     return [Found("notes_spinal", len(log), "none", values, (), rules.cite(r.spinal_sources))]
+
+
+def _events_spinal(
+    log: tuple[LogEntry, ...], planned: tuple[str, ...], rules: RuleSet
+) -> list[Found]:
+    """Every event of ``review.spinal_events`` logged during the course (each from the
+    session it was logged at on), with a spinal or paraspinal site needled by then: a
+    possible epidural abscess or bleed."""
+    r = rules.review
+    if not r.spinal_events:
+        return []
+    first = {
+        e: next((i for i, x in enumerate(log) if e in x.events), None) for e in r.spinal_events
+    }
+    if any(i is None for i in first.values()):
+        return []
+    last = max(i for i in first.values() if i is not None)
+    needled = {s for e in log[: last + 1] for s in _event_site(e, planned)}
+    sites = [s for s in r.spinal_sites if s in needled]
+    if not sites:
+        return []
+    labels = " and ".join(r.events[e].label.lower() for e in r.spinal_events)
+    names = ", ".join(rules.sites[s].label if s in rules.sites else s for s in sites)
+    values = {"labels": labels[:1].upper() + labels[1:], "sites": names}
+    return [Found("events_spinal", last + 1, "emergency", values, (), rules.cite(r.spinal_sources))]
 
 
 def _stops(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
@@ -737,16 +800,22 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
 
 
 def _open_checks(the_plan: Plan, rules: RuleSet) -> list[Warning]:
-    """Red-flag questions the profile leaves unanswered, and questions its notes raise:
-    said, never hidden (a course under way is not held for them: the sessions logged
-    show it was started; the answers belong in ``screening:`` before the next session)."""
+    """Red-flag questions the profile leaves unanswered, and questions its notes or a
+    factor raise: said, never hidden. A course under way is held for the second kind (a
+    finding, ``open_checks``), not for unrecorded screening: the sessions logged show it
+    was started; the answers belong in ``screening:`` before the next session."""
     asked = [c.id for c in the_plan.checks if c.kind == "screening"]
     said = []
     if asked:
         said.append(
             Warning(
                 "screening_open",
-                say(rules, "review.screening_open", count=len(asked), questions=", ".join(asked)),
+                say(
+                    rules,
+                    "review.screening_open",
+                    count=plural(len(asked), "question"),
+                    questions=", ".join(asked),
+                ),
             )
         )
     said += [Warning("screening_open", c.message) for c in the_plan.checks if c.kind != "screening"]
@@ -825,6 +894,10 @@ def review(
     avoid += [s for s in events.avoid if s not in avoid]
     found = events.found + _red_flags(the_plan, rules, n)
     found += _notes(log, planned, rules, current.factor_ids, audience)
+    found += _events_spinal(log, planned, rules)
+    held = [c.message for c in the_plan.checks if c.kind != "screening"]
+    if held:  # the notes or a factor raise a question: needling waits for its answer
+        found.append(Found("open_checks", n, "none", {"checks": " ".join(held)}))
     found += _stops(the_plan, rules, n) + _first_trimester(current, rules, today, n)
     if planned and set(planned) <= set(avoid) and not planned_avoided:
         # events (a bruise, a bleed) leave no planned site: hold until others are chosen
@@ -832,6 +905,7 @@ def review(
         found.append(Found("sites_avoided", n, "none", {"sites": labels}, (), ""))
     deciding, stopping, steps = _decide(_ranked(found, rules), course, rules, today)
     verdict: ReviewVerdict = rules.review.findings[deciding.id].verdict
+    hold = verdict == "stop_needling" and rules.review.findings[deciding.id].hold
     urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
     steps += _course_notes(log, baseline, rules) + events.steps + _measures(log, rules)
     note_due, note = _progress_note(n, ceiling, rules)
@@ -844,6 +918,7 @@ def review(
         condition_label=the_plan.condition_label,
         verdict=verdict,
         urgency=urgency if verdict in STOPS_NEEDLING else "none",
+        hold=hold,
         sessions_done=n,
         baseline_nrs=baseline,
         latest_nrs=log[-1].nrs,

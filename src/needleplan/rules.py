@@ -259,6 +259,8 @@ class Finding:
     sources: Sources
     texts: FindingTexts
     urgency: Urgency | None = None
+    #: its ``stop_needling`` holds the course until a check is made (not an end)
+    hold: bool = False
 
 
 #: The findings the review decides with: the rule set's table must have each.
@@ -266,10 +268,12 @@ REVIEW_FINDINGS = (
     "emergency",
     "red_flag",
     "notes_spinal",
+    "events_spinal",
     "notes_red_flag",
     "notes",
     "notes_event",
     "notes_hold",
+    "open_checks",
     "emergency_earlier",
     "adverse_event",
     "adverse_event_earlier",
@@ -333,6 +337,9 @@ class ReviewRules:
     spinal_sites: tuple[Id, ...] = ()
     spinal_pain_notes: tuple[Id, ...] = ()
     spinal_with_notes: tuple[Id, ...] = ()
+    #: events that, all logged after needling at these sites, may be an epidural
+    #: infection or bleed: an emergency
+    spinal_events: tuple[Id, ...] = ()
     spinal_sources: tuple[SourceId, ...] = ()
     #: where to go now, by note_words id, added to a notes finding's line and page
     notes_now: Mapping[Id, FindingTexts] = field(default_factory=dict)
@@ -1000,6 +1007,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, wid in enumerate(getattr(r, name)):
             if wid not in note_ids:
                 yield ("review", name, j), f"unknown note_words id '{wid}'"
+    for j, eid in enumerate(r.spinal_events):
+        if eid not in r.events:
+            yield ("review", "spinal_events", j), f"unknown event '{eid}'"
     for j, sid in enumerate(r.spinal_sites):  # a misspelt id would turn the check off unseen
         if sid not in rs.sites:
             yield ("review", "spinal_sites", j), f"unknown site '{sid}'"

@@ -403,3 +403,19 @@ VERDICT_TERMS: dict[ReviewVerdict, Term] = {
         activity="in-progress",
     ),
 }
+# A ``stop_needling`` verdict that holds the course until a check is made (a re-measure,
+# an answer, a medical assessment): the course is paused ("on-hold"), not ended.
+HOLD_TERM = Term(
+    "Hold needling",
+    "HOLD NEEDLING",
+    "||",
+    "bold black on yellow",
+    "no needling until the check below is made",
+    status="on-hold",
+    activity="on-hold",
+)
+
+
+def verdict_term(verdict: ReviewVerdict, hold: bool) -> Term:
+    """How a review's verdict shows: a hold as a hold, else the verdict's own term."""
+    return HOLD_TERM if hold and verdict == "stop_needling" else VERDICT_TERMS[verdict]

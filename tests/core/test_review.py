@@ -421,17 +421,19 @@ def test_a_log_is_never_reviewed_past_today() -> None:
         review(p, RULES, dt.date(2026, 11, 18))
 
 
-def test_an_infection_weeks_ago_asks_for_its_assessment_not_for_help_now() -> None:
-    recent = course(7, 5, events=["infection_signs"], days_after=RULES.review.event_recent_days)
+@pytest.mark.parametrize("event", ["infection_signs", "nerve_symptoms"])
+def test_an_infection_or_nerve_injury_days_ago_is_still_a_same_day_check(event: str) -> None:
+    """An infection or a nerve injury does not settle by waiting: logged days ago it is
+    still a check today (never "in the next few days" beside "call your doctor today")."""
+    recent = course(7, 5, events=[event], days_after=RULES.review.event_recent_days)
     assert recent.urgency == "same_day"
-    old = course(7, 5, events=["infection_signs"], days_after=RULES.review.event_recent_days + 1)
-    assert (old.verdict, old.urgency) == ("stop_needling", "routine")
+    old = course(7, 5, events=[event], days_after=RULES.review.event_recent_days + 1)
+    assert (old.verdict, old.urgency) == ("stop_needling", "same_day")
     said = " ".join([*old.next.actions, *(s.reason for s in old.rationale)])
     assert "confirm that the patient was medically assessed" in said
     assert "emergency" not in old.advice.title.lower()
     where = next(s for s in old.advice.sections if s.id == "where_to_go").items
-    assert where[0] == say(RULES, "page.referral.routine.where")  # a doctor, not help now
-    assert old.advice.lead.endswith("A doctor must check you before any more needling.")
+    assert where[0] == say(RULES, "page.referral.same_day.where")
 
 
 @pytest.mark.parametrize("event", ["breathlessness", "chest_pain"])

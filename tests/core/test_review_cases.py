@@ -45,6 +45,8 @@ def test_review_case(path: Path) -> None:
             assert r.verdict == value, where
         elif key == "urgency":
             assert r.urgency == value, where
+        elif key == "hold":
+            assert r.hold == (value == "true"), where
         elif key == "rule":
             assert r.rationale[0].rule == value, where
         elif key == "step":

@@ -19,11 +19,13 @@ from needleplan.vocab import (
     DECISION_TERMS,
     DECISIONS,
     FLAG_LEVELS,
+    HOLD_TERM,
     LEVEL_TERMS,
     REVIEW_VERDICTS,
     URGENCIES,
     URGENCY_TERMS,
     VERDICT_TERMS,
+    verdict_term,
 )
 from needleplan.writers import get_writer
 from needleplan.writers.table import chart, rule_words
@@ -81,7 +83,7 @@ def test_decisions_differ_without_colour() -> None:
     markers = [t.marker for t in DECISION_TERMS.values()]
     names = [t.tag for t in DECISION_TERMS.values()]
     assert len(set(markers)) == len(markers) and len(set(names)) == len(names)
-    verdicts = [t.marker for t in VERDICT_TERMS.values()]
+    verdicts = [t.marker for t in (*VERDICT_TERMS.values(), HOLD_TERM)]
     assert len(set(verdicts)) == len(verdicts)
 
 
@@ -181,7 +183,7 @@ def test_review_verdict_first_then_change_next_and_chart(path: Path, rules: Rule
     result = review(load_profile(path, rules), rules, TODAY, source=str(path))
     lines = render(result)
     assert len(lines) <= 40 and max(cell_len(line) for line in lines) <= 80
-    term = VERDICT_TERMS[result.verdict]
+    term = verdict_term(result.verdict, result.hold)
     assert lines[0].strip().startswith(f"{term.marker} {term.tag}")
     order = [
         next(i for i, line in enumerate(lines) if line.startswith(tag))

@@ -47,11 +47,11 @@ from needleplan.vocab import (
     SITE_TERMS,
     STOPS_NEEDLING,
     URGENCY_TERMS,
-    VERDICT_TERMS,
     Decision,
     Urgency,
     plural,
     spoken,
+    verdict_term,
 )
 from needleplan.writers.base import Keys, Spooled, Writer, plan_key
 
@@ -78,7 +78,7 @@ _STATUS_NOTES = {
     "active": "the course goes on.",
     "completed": "the course is complete.",
     "revoked": "the course ends before completion; no further needling.",
-    "on-hold": "the course is paused until a medical assessment.",
+    "on-hold": "the course is paused until a check or a medical assessment is made.",
 }
 
 
@@ -377,7 +377,7 @@ def _next_text(review: Review) -> str:
 def _verdict_text(review: Review) -> str:
     """The verdict as the review that made it says it: its label, and the deciding
     finding's own line (the first step of its rationale)."""
-    label = VERDICT_TERMS[review.verdict].label
+    label = verdict_term(review.verdict, review.hold).label
     steps = review.rationale
     return f"{label}: {_sentence(steps[0].reason)}" if steps else f"{label}."
 
@@ -459,13 +459,13 @@ def _verdict_observation(
 
 
 def _verdict_concept(review: Review) -> dict[str, Any]:
-    label = VERDICT_TERMS[review.verdict].label
+    label = verdict_term(review.verdict, review.hold).label
     return _concept(CS_VERDICT, review.verdict, label, _verdict_text(review))
 
 
 def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> dict[str, Any]:
     """The CarePlan of the course a review judges."""
-    verdict, term, nxt = review.verdict, VERDICT_TERMS[review.verdict], review.next
+    verdict, term, nxt = review.verdict, verdict_term(review.verdict, review.hold), review.next
     description = _review_description(review)
     label = review.condition_label
 

@@ -42,8 +42,8 @@ from needleplan.vocab import (
     RED_FLAG_PROMPTS,
     SITE_TERMS,
     URGENCY_TERMS,
-    VERDICT_TERMS,
     spoken,
+    verdict_term,
 )
 from needleplan.wording import say
 from needleplan.writers.base import Writer
@@ -352,10 +352,12 @@ class TableWriter(Writer):
     def review_lines(self, d: Review) -> list[Line]:
         w = self._width()
         verdict = d.verdict
-        term = VERDICT_TERMS[verdict]
+        term = verdict_term(verdict, d.hold)
         marker, name, style = term.marker, term.tag, term.style
         urgency = ""
-        if verdict == "refer" or d.urgency in ("same_day", "emergency"):
+        if verdict == "refer" or (
+            verdict != "emergency" and d.urgency in ("same_day", "emergency")
+        ):
             urgency = URGENCY_TERMS[d.urgency].tag
         detail = term.screen
         if verdict == "stop_needling" and urgency:
@@ -364,7 +366,7 @@ class TableWriter(Writer):
         done = d.sessions_done
         lines.append(self._identity(d, f"{done} session{'s' if done != 1 else ''} done"))
         if d.rationale and d.rationale[0].reason:
-            lines += _tagged("Why", inert(d.rationale[0].reason), w, lines=3)
+            lines += _tagged("Why", inert(d.rationale[0].reason), w, lines=None)
         for x in d.warnings:
             lines += _tagged("CHECK", inert(x.message), w, tag_style="bold", lines=None)
         lines.append([])
@@ -372,7 +374,11 @@ class TableWriter(Writer):
         if change is not None and b is not None:
             pct, points = change.percent, change.points
             pct_text = f", {pct:+g}%" if pct else ""
-            moved = f"{points:+d} points{pct_text}" if points else "no change"
+            moved = (
+                f"{points:+d} point{'s' if abs(points) != 1 else ''}{pct_text}"
+                if points
+                else "no change"
+            )
             mean = "meaningful" if change.meaningful else "not meaningful"
             if change.worse:
                 mean = "worse"
@@ -393,6 +399,8 @@ class TableWriter(Writer):
             text = self._say("screen.next.discharge")
         elif verdict in ("refer", "emergency"):
             text = self._say("screen.next.until_cleared")
+        elif d.hold:
+            text = self._say("screen.next.hold")
         else:
             text = self._say("screen.next.none")
         lines += _tagged("Next", text, w, lines=2)
@@ -400,7 +408,7 @@ class TableWriter(Writer):
             avoid = ", ".join(glue(spoken(inert(a))) for a in nxt.avoid_sites)
             lines += _tagged("Avoid", avoid, w, lines=2)
         for i, action in enumerate(nxt.actions):
-            lines += _tagged("Action" if i == 0 else "", inert(action), w, lines=2)
+            lines += _tagged("Action" if i == 0 else "", inert(action), w, lines=None)
         if d.progress_note_due:
             every = self.rules.course.progress_note_every
             note = self._say("screen.progress_note", done=done, every=every)
