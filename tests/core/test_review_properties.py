@@ -156,3 +156,17 @@ def test_a_one_point_change_is_never_meaningful(
     r = _review(entries, days_after, severity=baseline)
     assert r.change is not None and not r.change.meaningful
     assert r.verdict != "extend"  # nothing but a meaningful change extends a course
+
+
+@settings(max_examples=60, deadline=None)
+@given(sessions, st.integers(0, 40), st.data())
+def test_breathlessness_in_any_sessions_notes_never_lets_needling_go_on(
+    entries: list[dict[str, Any]], days_after: int, data: st.DataObject
+) -> None:
+    """Breathlessness after needling written in any session's notes, never settled (no
+    later notes say it is gone), stops or holds needling: never continue or extend."""
+    at = data.draw(st.integers(0, len(entries) - 1))
+    written = [dict(e) for e in entries]
+    written[at]["notes"] = "pt SOB after the needling"
+    after = _review(written, days_after)
+    assert after.verdict in ("refer", "emergency", "stop_needling")
