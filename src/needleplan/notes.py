@@ -181,6 +181,7 @@ class _Token:
     start: int
     end: int
     comma_before: bool  # a comma between this token and the one before
+    joined_before: bool = False  # only "/", "&" or "+" between ("bladder/bowel")
 
 
 def _tokens(text: str, start: int, end: int) -> list[_Token]:
@@ -188,9 +189,14 @@ def _tokens(text: str, start: int, end: int) -> list[_Token]:
     prev = start
     for m in _TOKEN.finditer(text, start, end):
         gap = text[prev : m.start()]
-        out.append(_Token(_norm_plain(m.group()), m.start(), m.end(), "," in gap))
+        joined = bool(out) and gap.strip() in _JOINS
+        out.append(_Token(_norm_plain(m.group()), m.start(), m.end(), "," in gap, joined))
         prev = m.end()
     return out
+
+
+#: a gap of one of these between two words lists them ("bladder/bowel", "B & B")
+_JOINS = frozenset(("/", "&", "+"))
 
 
 # -- phrases --------------------------------------------------------------------------
@@ -531,7 +537,7 @@ def _reached_back(
             if t.end - t.start == 1
             and t.end <= first
             and (
-                (t.end == first and tokens[first].comma_before)
+                (t.end == first and (tokens[first].comma_before or tokens[first].joined_before))
                 or (
                     first - t.end == 1
                     and tokens[t.end].norm in _LISTING
@@ -557,7 +563,10 @@ def _reached_on(mod: _Mod, trig: list[_Match], tokens: list[_Token]) -> list[_Ma
             if t.end - t.start == 1
             and t not in reached
             and (
-                (t.start == last and tokens[t.start].comma_before)
+                (
+                    t.start == last
+                    and (tokens[t.start].comma_before or tokens[t.start].joined_before)
+                )
                 or (
                     t.start - last == 1
                     and tokens[last].norm in _LISTING
