@@ -292,11 +292,15 @@ def site_places(site: Site, side: str) -> frozenset[Place]:
 
 
 def _risk_sides(profile: ConditionProfile, rules: RuleSet, risk: str) -> frozenset[str]:
-    """The sides of the body on which the profile lists a site with ``risk``."""
+    """The sides of the body on which the profile lists a site with ``risk`` that will be
+    needled (a site avoided there, by its own rules, is not)."""
     sides: set[str] = set()
     for sid, side in profile.sites.items():
-        if risk in rules.sites[sid].risks:
-            sides.update(("left", "right") if side == "both" else (side,))
+        if risk not in rules.sites[sid].risks:
+            continue
+        for one in ("left", "right") if side == "both" else (side,):
+            if _site_verdict(profile, rules, sid, one, alone=True).verdict != "avoid":
+                sides.add(one)
     return frozenset(sides)
 
 
@@ -315,7 +319,11 @@ def _site_verdicts(profile: ConditionProfile, rules: RuleSet) -> tuple[SiteVerdi
     return tuple(sorted(verdicts, key=lambda v: -_VERDICT_ORDER[v.verdict]))
 
 
-def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str) -> SiteVerdict:
+def _site_verdict(
+    profile: ConditionProfile, rules: RuleSet, sid: str, side: str, *, alone: bool = False
+) -> SiteVerdict:
+    """A site's verdict on ``side``; ``alone``: by its own rules only (not the rules that
+    look at the other sites of the session, such as both lung fields)."""
     have = profile.factor_ids
     site = rules.sites[sid]
     places = site_places(site, side)
@@ -331,7 +339,7 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
         elif rule.risk is not None:
             if rule.risk not in site.risks or (factors and not factors & have):
                 continue
-            if rule.both_sides and len(_risk_sides(profile, rules, rule.risk)) < 2:
+            if rule.both_sides and (alone or len(_risk_sides(profile, rules, rule.risk)) < 2):
                 continue  # only when the session reaches both sides of the body
         elif not factors & have or factors & covered:
             continue  # a general rule, already answered more strictly here
