@@ -56,6 +56,7 @@ from .vocab import (
     NO_PAIN,
     PLACE_WORDS,
     SIDED_REGIONS,
+    URGENCIES,
     VERDICTS,
     WEEKS_PER_UNIT,
     Audience,
@@ -845,10 +846,30 @@ def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> st
     return say(rules, "warning.notes_red_flag_words", groups="; ".join(parts))
 
 
+def _referral_answers(rules: RuleSet, factor: str, urgency: Urgency, present: set[str]) -> bool:
+    """Whether a referral at ``urgency`` already answers the question of ``factor``: coded,
+    it could neither raise the urgency (by itself or by a combination with the red flags
+    ``present``) nor change the decision (needling already waits for a doctor)."""
+    if urgency == "none":
+        return False
+    hf = rules.health_factors.get(factor)
+    if hf is None or hf.level != "red_flag":
+        return True
+    raised = screening.urgency_with(present | {factor}, rules)
+    return URGENCIES.index(raised) <= URGENCIES.index(urgency)
+
+
 def _warnings(
-    profile: ConditionProfile, rules: RuleSet, unchecked: tuple[UncheckedSite, ...]
+    profile: ConditionProfile,
+    rules: RuleSet,
+    unchecked: tuple[UncheckedSite, ...],
+    urgency: Urgency = "none",
+    flags: tuple[Flag, ...] = (),
 ) -> tuple[Warning, ...]:
-    """What the clinician should check: (kind, text id, values) decided here, worded once."""
+    """What the clinician should check: (kind, text id, values) decided here, worded once.
+    A referral leaves off the prompts it already answers (a fresh sprain beside a
+    possible hip fracture)."""
+    present = {f.id for f in flags if f.level == "red_flag"}
     found: list[tuple[str, str, dict[str, object]]] = []
     said = notes_warning(profile.notes, rules, profile.factor_ids)
     if said:
@@ -860,7 +881,9 @@ def _warnings(
         and profile.duration <= new_pain.duration_weeks_at_most
     ):
         factor = new_pain.by_condition.get(profile.condition, new_pain.factor)
-        if not profile.factor_ids.intersection((new_pain.factor, *new_pain.by_condition.values())):
+        if not profile.factor_ids.intersection(
+            (new_pain.factor, *new_pain.by_condition.values())
+        ) and not _referral_answers(rules, factor, urgency, present):
             values = {"age": profile.age, "duration": _duration_text(profile.duration)}
             found.append(
                 (
@@ -872,7 +895,11 @@ def _warnings(
     if profile.age is None:
         found.append(("age_not_given", "warning.age_not_given", {}))
     fresh = rules.plan_rules.fresh_pain
-    if profile.duration < fresh.duration_weeks_below and not profile.factor(fresh.factor):
+    if (
+        profile.duration < fresh.duration_weeks_below
+        and not profile.factor(fresh.factor)
+        and not _referral_answers(rules, fresh.factor, urgency, present)
+    ):
         found.append(("fresh_pain", "plan_rules.fresh_pain.warning", {"factor": fresh.factor}))
     review = rules.review
     if _low_pain(profile, rules) and _function_shows_need(profile, rules):
@@ -1085,7 +1112,7 @@ def plan(
         sites=sites,
         unchecked=unchecked,
         flags=flags,
-        warnings=_warnings(profile, rules, unchecked)
+        warnings=_warnings(profile, rules, unchecked, urgency, flags)
         + (_needling_warnings(profile, rules, sites) if planned in NEEDLING else ())
         + extra,
         companions=companions,

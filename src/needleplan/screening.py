@@ -406,6 +406,19 @@ def urgency(flags: tuple[Flag, ...], rules: RuleSet) -> Urgency:
     return most_urgent(*found)
 
 
+def urgency_with(present: set[str] | frozenset[str], rules: RuleSet) -> Urgency:
+    """The urgency the red flags ``present`` (ids) give: the most urgent one's, raised by
+    the combinations they complete; "none" when none is a red flag."""
+    found: list[Urgency] = [
+        hf.urgency
+        for fid in present
+        if (hf := rules.health_factors.get(fid)) is not None and hf.level == "red_flag"
+    ]
+    if not found:
+        return "none"
+    return most_urgent(*found, *[c.urgency for c in combinations(present, rules)])
+
+
 def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Combination]:
     """The rule set's combinations that ``present`` red flags complete."""
     sc = rules.screening
