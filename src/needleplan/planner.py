@@ -1144,6 +1144,7 @@ def plan(
             sites=profile.sites,
             flags=flags,
             audience=audience,
+            checks=checks if decision == "check_first" else (),
         ),
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
