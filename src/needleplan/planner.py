@@ -45,7 +45,7 @@ from .results import (
     UncheckedSite,
     Warning,
 )
-from .rules import Condition, RuleSet, Site
+from .rules import Condition, RuleSet, Site, SiteRule
 from .schedule import ClinicCalendar, session_dates
 from .vocab import (
     ADULT_AGE,
@@ -292,12 +292,12 @@ def site_places(site: Site, side: str) -> frozenset[Place]:
     return frozenset(places)  # type: ignore[arg-type]
 
 
-def _risk_sides(profile: ConditionProfile, rules: RuleSet, risk: str) -> frozenset[str]:
-    """The sides of the body on which the profile lists a site with ``risk`` that will be
-    needled (a site avoided there, by its own rules, is not)."""
+def _risk_sides(profile: ConditionProfile, rules: RuleSet, rule: SiteRule) -> frozenset[str]:
+    """The sides of the body on which the profile lists a site that ``rule`` reaches and
+    that will be needled (a site avoided there, by its own rules, is not)."""
     sides: set[str] = set()
     for sid, side in profile.sites.items():
-        if risk not in rules.sites[sid].risks:
+        if not rule.reaches(rules.sites[sid].risks):
             continue
         for one in ("left", "right") if side == "both" else (side,):
             if _site_verdict(profile, rules, sid, one, alone=True).verdict != "avoid":
@@ -338,9 +338,9 @@ def _site_verdict(
             if factor is None or not places.intersection(factor.places):
                 continue
         elif rule.risk is not None:
-            if rule.risk not in site.risks or (factors and not factors & have):
+            if not rule.reaches(site.risks) or (factors and not factors & have):
                 continue
-            if rule.both_sides and (alone or len(_risk_sides(profile, rules, rule.risk)) < 2):
+            if rule.both_sides and (alone or len(_risk_sides(profile, rules, rule)) < 2):
                 continue  # only when the session reaches both sides of the body
         elif not factors & have or factors & covered:
             continue  # a general rule, already answered more strictly here
