@@ -13,7 +13,16 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .results import Advice, AdviceSection, Cadence, CompanionItem, Course, Flag, SiteVerdict
+from .results import (
+    Advice,
+    AdviceSection,
+    Cadence,
+    Check,
+    CompanionItem,
+    Course,
+    Flag,
+    SiteVerdict,
+)
 from .vocab import (
     EVERY_SITE_AVOIDED,
     FIRST_TRIMESTER,
@@ -28,7 +37,7 @@ from .vocab import (
     Urgency,
     plural,
 )
-from .wording import say, say_all
+from .wording import say, say_all, say_if
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
@@ -217,14 +226,20 @@ def with_safety_nets(
     sites: Iterable[str],
     flags: tuple[Flag, ...],
     audience: Audience,
+    checks: tuple[Check, ...] = (),
 ) -> Advice:
     """``page`` with each of the rule set's safety nets that reach this patient (by the
     condition, or a site near one of the net's regions), first among the warning signs,
     whatever the decision. A net is left off a page that already gives the message of a
-    red flag that says it (a referral for those very signs), and never said twice."""
+    red flag that says it (a referral for those very signs), and never said twice: on a
+    "before we start" page with those signs' question open, the net takes the place of
+    the page's own "go now" line for them."""
     near = {region for sid in sites if sid in rules.sites for region in rules.sites[sid].near}
     said = {item for section in page.sections for item in section.items}
+    now_for = rules.screening.before_we_start.now_for if rules.screening else ()
+    open_now = {c.id for c in checks if c.id in now_for}
     nets: list[str] = []
+    instead: set[str] = set()  # the page's own lines a net says in their place
     for net in rules.advice.safety_nets:
         if condition not in net.conditions and not near.intersection(net.regions):
             continue
@@ -233,12 +248,15 @@ def with_safety_nets(
         line = net.parent if audience == "parent" else net.text
         if line not in said:
             nets.append(line)
+            if open_now.intersection(net.said_by):
+                instead.add(say_if(rules, "screening.page.meanwhile_now", audience))
     if not nets or page == EMPTY:
         return page
     sections = list(page.sections)
     for i, section in enumerate(sections):
         if section.id == "warning_signs":
-            sections[i] = AdviceSection(section.id, section.heading, (*nets, *section.items))
+            kept = (item for item in section.items if item not in instead)
+            sections[i] = AdviceSection(section.id, section.heading, (*nets, *kept))
             break
     else:
         heading = say(rules, "page.heading.warning_signs", audience)

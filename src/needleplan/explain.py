@@ -188,7 +188,7 @@ def _site(page: _Page, rules: RuleSet, key: str) -> None:
     page.field("Risks", "; ".join(risks) if risks else "none recorded in the anatomy table")
     applying = []
     for r in rules.site_rules:
-        if r.risk is not None and r.risk not in s.risks:
+        if r.risk is not None and not r.reaches(s.risks):
             continue
         when = []
         if r.factors_any:
@@ -222,7 +222,8 @@ def _site_rule(page: _Page, rules: RuleSet, index: int) -> None:
     page.title(f"Site rule: {r.id}")
     page.field("Verdict", VERDICT_WORDS.get(r.verdict, r.verdict))
     if r.risk:
-        page.field("Sites", f"those with the risk '{r.risk}'")
+        also = "".join(f" or '{x}'" for x in r.risks_also)
+        page.field("Sites", f"those with the risk '{r.risk}'{also}")
     if r.factors_any:
         page.field("When", "the profile has " + " or ".join(r.factors_any))
     if r.in_place_of:

@@ -45,7 +45,7 @@ from .results import (
     UncheckedSite,
     Warning,
 )
-from .rules import Condition, RuleSet, Site
+from .rules import Condition, RuleSet, Site, SiteRule
 from .schedule import ClinicCalendar, session_dates
 from .vocab import (
     ADULT_AGE,
@@ -56,6 +56,7 @@ from .vocab import (
     NO_PAIN,
     PLACE_WORDS,
     SIDED_REGIONS,
+    URGENCIES,
     VERDICTS,
     WEEKS_PER_UNIT,
     Audience,
@@ -291,12 +292,16 @@ def site_places(site: Site, side: str) -> frozenset[Place]:
     return frozenset(places)  # type: ignore[arg-type]
 
 
-def _risk_sides(profile: ConditionProfile, rules: RuleSet, risk: str) -> frozenset[str]:
-    """The sides of the body on which the profile lists a site with ``risk``."""
+def _risk_sides(profile: ConditionProfile, rules: RuleSet, rule: SiteRule) -> frozenset[str]:
+    """The sides of the body on which the profile lists a site that ``rule`` reaches and
+    that will be needled (a site avoided there, by its own rules, is not)."""
     sides: set[str] = set()
     for sid, side in profile.sites.items():
-        if risk in rules.sites[sid].risks:
-            sides.update(("left", "right") if side == "both" else (side,))
+        if not rule.reaches(rules.sites[sid].risks):
+            continue
+        for one in ("left", "right") if side == "both" else (side,):
+            if _site_verdict(profile, rules, sid, one, alone=True).verdict != "avoid":
+                sides.add(one)
     return frozenset(sides)
 
 
@@ -315,7 +320,11 @@ def _site_verdicts(profile: ConditionProfile, rules: RuleSet) -> tuple[SiteVerdi
     return tuple(sorted(verdicts, key=lambda v: -_VERDICT_ORDER[v.verdict]))
 
 
-def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str) -> SiteVerdict:
+def _site_verdict(
+    profile: ConditionProfile, rules: RuleSet, sid: str, side: str, *, alone: bool = False
+) -> SiteVerdict:
+    """A site's verdict on ``side``; ``alone``: by its own rules only (not the rules that
+    look at the other sites of the session, such as both lung fields)."""
     have = profile.factor_ids
     site = rules.sites[sid]
     places = site_places(site, side)
@@ -329,9 +338,9 @@ def _site_verdict(profile: ConditionProfile, rules: RuleSet, sid: str, side: str
             if factor is None or not places.intersection(factor.places):
                 continue
         elif rule.risk is not None:
-            if rule.risk not in site.risks or (factors and not factors & have):
+            if not rule.reaches(site.risks) or (factors and not factors & have):
                 continue
-            if rule.both_sides and len(_risk_sides(profile, rules, rule.risk)) < 2:
+            if rule.both_sides and (alone or len(_risk_sides(profile, rules, rule)) < 2):
                 continue  # only when the session reaches both sides of the body
         elif not factors & have or factors & covered:
             continue  # a general rule, already answered more strictly here
@@ -837,10 +846,30 @@ def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> st
     return say(rules, "warning.notes_red_flag_words", groups="; ".join(parts))
 
 
+def _referral_answers(rules: RuleSet, factor: str, urgency: Urgency, present: set[str]) -> bool:
+    """Whether a referral at ``urgency`` already answers the question of ``factor``: coded,
+    it could neither raise the urgency (by itself or by a combination with the red flags
+    ``present``) nor change the decision (needling already waits for a doctor)."""
+    if urgency == "none":
+        return False
+    hf = rules.health_factors.get(factor)
+    if hf is None or hf.level != "red_flag":
+        return True
+    raised = screening.urgency_with(present | {factor}, rules)
+    return URGENCIES.index(raised) <= URGENCIES.index(urgency)
+
+
 def _warnings(
-    profile: ConditionProfile, rules: RuleSet, unchecked: tuple[UncheckedSite, ...]
+    profile: ConditionProfile,
+    rules: RuleSet,
+    unchecked: tuple[UncheckedSite, ...],
+    urgency: Urgency = "none",
+    flags: tuple[Flag, ...] = (),
 ) -> tuple[Warning, ...]:
-    """What the clinician should check: (kind, text id, values) decided here, worded once."""
+    """What the clinician should check: (kind, text id, values) decided here, worded once.
+    A referral leaves off the prompts it already answers (a fresh sprain beside a
+    possible hip fracture)."""
+    present = {f.id for f in flags if f.level == "red_flag"}
     found: list[tuple[str, str, dict[str, object]]] = []
     said = notes_warning(profile.notes, rules, profile.factor_ids)
     if said:
@@ -852,7 +881,9 @@ def _warnings(
         and profile.duration <= new_pain.duration_weeks_at_most
     ):
         factor = new_pain.by_condition.get(profile.condition, new_pain.factor)
-        if not profile.factor_ids.intersection((new_pain.factor, *new_pain.by_condition.values())):
+        if not profile.factor_ids.intersection(
+            (new_pain.factor, *new_pain.by_condition.values())
+        ) and not _referral_answers(rules, factor, urgency, present):
             values = {"age": profile.age, "duration": _duration_text(profile.duration)}
             found.append(
                 (
@@ -864,7 +895,11 @@ def _warnings(
     if profile.age is None:
         found.append(("age_not_given", "warning.age_not_given", {}))
     fresh = rules.plan_rules.fresh_pain
-    if profile.duration < fresh.duration_weeks_below and not profile.factor(fresh.factor):
+    if (
+        profile.duration < fresh.duration_weeks_below
+        and not profile.factor(fresh.factor)
+        and not _referral_answers(rules, fresh.factor, urgency, present)
+    ):
         found.append(("fresh_pain", "plan_rules.fresh_pain.warning", {"factor": fresh.factor}))
     review = rules.review
     if _low_pain(profile, rules) and _function_shows_need(profile, rules):
@@ -1077,7 +1112,7 @@ def plan(
         sites=sites,
         unchecked=unchecked,
         flags=flags,
-        warnings=_warnings(profile, rules, unchecked)
+        warnings=_warnings(profile, rules, unchecked, urgency, flags)
         + (_needling_warnings(profile, rules, sites) if planned in NEEDLING else ())
         + extra,
         companions=companions,
@@ -1109,6 +1144,7 @@ def plan(
             sites=profile.sites,
             flags=flags,
             audience=audience,
+            checks=checks if decision == "check_first" else (),
         ),
         disclaimer=rules.disclaimer,
         rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),

@@ -533,6 +533,12 @@ class SiteRule(_ToPatient):
     if_needled: str = ""
     #: applies only when the plan has sites with ``risk`` on both sides of the body
     both_sides: bool = False
+    #: other risks whose sites the rule reaches too (the lung apex with the lung fields)
+    risks_also: tuple[Id, ...] = ()
+
+    def reaches(self, risks: tuple[str, ...]) -> bool:
+        """Whether the rule reaches a site with ``risks`` (its risk or one it adds)."""
+        return self.risk in risks or any(r in risks for r in self.risks_also)
 
 
 @_entry
@@ -976,6 +982,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     for i, rule in enumerate(rs.site_rules):
         if rule.risk is not None and rule.risk not in rs.site_risks:
             yield ("site_rules", i, "risk"), f"unknown site risk '{rule.risk}'"
+        for j, risk in enumerate(rule.risks_also):
+            if risk not in rs.site_risks:
+                yield ("site_rules", i, "risks_also", j), f"unknown site risk '{risk}'"
         for name, ids in (("factors_any", rule.factors_any), ("stronger_with", rule.stronger_with)):
             for j, fid in enumerate(ids):
                 if fid not in rs.health_factors:

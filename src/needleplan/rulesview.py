@@ -191,7 +191,7 @@ def rules_table(rules: RuleSet, color: bool = False, width: int | None = None) -
     out.heading("Site rules")
     rows = []
     for r in rules.site_rules:
-        when = [f"risk {r.risk}"] if r.risk else []
+        when = [" or ".join(f"risk {x}" for x in (r.risk, *r.risks_also))] if r.risk else []
         if r.factors_any:
             when.append("with " + " or ".join(r.factors_any))
         if r.in_place_of:

@@ -319,9 +319,30 @@ def open_checks(
             key = "screening.notes_contradict"
         elif qid in sc.questions:
             key, ask = "screening.notes_check", sc.questions[qid].ask
-        message = say(rules, key, topic=topic, words=words_text, ask=ask, id=qid)
-        checks.append(Check("notes", qid, message))
+        then = _if_yes(rules, group, coded)
+        message = say(rules, key, topic=topic, words=words_text, ask=ask, id=qid, if_yes=then)
+        checks.append(Check("notes", qid, message.strip()))
     return tuple(checks)
+
+
+def _if_yes(rules: RuleSet, group: tuple[str, ...], coded: set[str] | frozenset[str]) -> str:
+    """What a notes check would mean if answered yes: a red flag's tier (its own urgency,
+    raised by the combinations it would complete with what is coded), or a factor's level.
+    "" when the rule set has no words for it."""
+    red = [rules.health_factors[g] for g in group if g in rules.health_factors]
+    found: list[Urgency] = [hf.urgency for hf in red if hf.level == "red_flag"]
+    if found:
+        present = {c for c in coded if c in rules.health_factors}
+        for g in group:
+            found += [
+                c.urgency
+                for c in combinations(present | {g}, rules)
+                if any(g in grp for grp in c.groups)
+            ]
+        return say_if(rules, f"screening.if_yes.{most_urgent(*found)}")
+    if len(red) == 1:
+        return say_if(rules, f"screening.if_yes.{red[0].level}", label=red[0].label)
+    return ""
 
 
 def _noted(hits: tuple[_Hit, ...], rules: RuleSet) -> dict[str, tuple[str, list[str]]]:
@@ -404,6 +425,19 @@ def urgency(flags: tuple[Flag, ...], rules: RuleSet) -> Urgency:
     if present and not found:
         return "routine"
     return most_urgent(*found)
+
+
+def urgency_with(present: set[str] | frozenset[str], rules: RuleSet) -> Urgency:
+    """The urgency the red flags ``present`` (ids) give: the most urgent one's, raised by
+    the combinations they complete; "none" when none is a red flag."""
+    found: list[Urgency] = [
+        hf.urgency
+        for fid in present
+        if (hf := rules.health_factors.get(fid)) is not None and hf.level == "red_flag"
+    ]
+    if not found:
+        return "none"
+    return most_urgent(*found, *[c.urgency for c in combinations(present, rules)])
 
 
 def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Combination]:
@@ -491,7 +525,8 @@ def before_we_start_page(
     sections = section("questions", page("asked_about"), about)
     sections += advice_mod.other_therapies(rules, companions, audience, "meanwhile")
     sections += section("next", _heading(rules, "next", audience), [page("next")])
-    not_to_wait = [page("meanwhile")]
+    # "any of these" only below a list of them: with no list, the page says it alone
+    not_to_wait = [page("meanwhile") if about else page("meanwhile_alone") or page("meanwhile")]
     if page("meanwhile_now") and any(c.id in sc.before_we_start.now_for for c in checks):
         not_to_wait = [page("meanwhile_now"), page("meanwhile_others") or page("meanwhile")]
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)

@@ -219,8 +219,8 @@ def test_sections_in_order_with_their_titles(fmt: str, case: str) -> None:
     advice = result.advice
     assert shown(advice.title) in text
     assert shown(advice.lead) in text
-    # where to go comes first; the others in the advice's order
-    order = sorted(advice.sections, key=lambda s: s.id != "where_to_go")
+    # what to do now and where to go come first; the others in the advice's order
+    order = sorted(advice.sections, key=lambda s: s.id not in ("do_now", "where_to_go"))
     at = [lines_of(text).index(s.heading) for s in order]
     assert at == sorted(at), "sections print in the advice's order"
     for part in advice.sections:
@@ -298,10 +298,20 @@ def test_disclaimer_and_each_warning_once(fmt: str, case: str) -> None:
     disclaimer = shown(result.disclaimer)
     assert text.count(disclaimer) == 1
     assert text.rstrip().endswith(disclaimer), "the disclaimer closes the page"
-    lead = shown(result.advice.lead)  # an emergency's lead is its first call to action too
-    for part in result.advice.sections:
+    for part in result.advice.sections:  # an emergency's call to action too: not in the lead
         for item in part.items:
-            assert text.count(shown(item)) == 1 + lead.count(shown(item)), item
+            assert text.count(shown(item)) == 1, item
+
+
+@pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
+def test_an_emergency_page_starts_with_what_to_do_now_said_once(fmt: str) -> None:
+    result = refer("emergency")
+    text = visible(fmt, render(fmt, result))
+    do_now = section(result, "do_now")
+    assert text.count("Call emergency services") == 1
+    lines = lines_of(text)
+    assert lines.index(do_now.heading) < lines.index(section(result, "where_to_go").heading)
+    assert text.index(shown(do_now.items[0])) < text.index(section(result, "watch_for").heading)
 
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)

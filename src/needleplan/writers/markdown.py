@@ -196,11 +196,17 @@ class Sheet:
     words: Words
 
 
+#: The sections a page starts with, in a box that prints: what to do now, where to go.
+FIRST_SECTIONS = ("do_now", "where_to_go")
+
+
 def handout(result: Plan | Review, clinic: Mapping[str, str] | None, rules: RuleSet) -> Sheet:
     """The patient's page from a plan or a review.
 
     Items are kept once across the page (the first time they appear) and the
-    disclaimer only at the end, so a warning the advice repeats prints once.
+    disclaimer only at the end, so a warning the advice repeats prints once. What to
+    do now and where to go come first (a printed box); a lead that only repeats what
+    to do now (an emergency's "call now") is not said twice.
     Wherever the texts say to call the clinic, the clinic's phone is filled in (or,
     without one, a pointer to the line left to fill in by hand).
     """
@@ -227,13 +233,16 @@ def handout(result: Plan | Review, clinic: Mapping[str, str] | None, rules: Rule
         if items or schedule:
             sections.append(Part(part.id, clean(part.heading), tuple(items), schedule))
     review = result if isinstance(result, Review) else None
+    lead = fill(clean(advice.lead))
+    if any(lead in x.items for x in sections if x.id == "do_now"):
+        lead = ""
     return Sheet(
         title=fill(clean(advice.title)),
-        lead=fill(clean(advice.lead)),
+        lead=lead,
         ref=clean(result.patient) if result.patient else "",
         parent=result.audience == "parent",
-        first=tuple(x for x in sections if x.id == "where_to_go"),
-        sections=tuple(x for x in sections if x.id != "where_to_go"),
+        first=tuple(x for x in sections if x.id in FIRST_SECTIONS),
+        sections=tuple(x for x in sections if x.id not in FIRST_SECTIONS),
         disclaimer=disclaimer,
         review=review,
         scores_heading=words("handout.scores.heading"),
