@@ -185,6 +185,13 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
         for j, fid in enumerate(ids):
             if fid not in red:
                 yield ("screening", "note_questions", key, j), f"'{fid}' is not a red flag"
+    for i, group in enumerate(rules.note_words):  # a check must name what can be coded
+        q = group.question
+        if q not in rules.health_factors and q not in sc.questions and q not in sc.note_questions:
+            yield (
+                ("note_words", i, "question"),
+                f"'{q}' is not a health factor, a screening question or a note_questions key",
+            )
     for i, combo in enumerate(sc.combinations):
         for g, group in enumerate(combo.groups):
             for j, fid in enumerate(group):
@@ -315,12 +322,13 @@ def open_checks(
         asked = [said.get(g) for g in group]
         words_text = ", ".join(f"'{w}'" for w in words)
         key, ask = "screening.notes_check_no_question", ""
+        named = "' or '".join(group)  # the ids a clinician can code (never a notes key)
         if asked and all(a is False for a in asked):
-            key = "screening.notes_contradict"
+            key, named = "screening.notes_contradict", ", ".join(f"{g}: no" for g in group)
         elif qid in sc.questions:
             key, ask = "screening.notes_check", sc.questions[qid].ask
         then = _if_yes(rules, group, coded)
-        message = say(rules, key, topic=topic, words=words_text, ask=ask, id=qid, if_yes=then)
+        message = say(rules, key, topic=topic, words=words_text, ask=ask, id=named, if_yes=then)
         checks.append(Check("notes", qid, message.strip()))
     return tuple(checks)
 

@@ -91,6 +91,11 @@ REFERENCE_CASES = [
     ("site_rules.0.risk", "made_up", "unknown site risk 'made_up'"),
     ("site_rules.4.in_place_of", "smoker", "must name a health factor with place: true"),
     ("note_words.0.factor", "nobody", "unknown health factor 'nobody'"),
+    (
+        "note_words.0.question",
+        "nobody",
+        "note_words[0].question: 'nobody' is not a health factor, a screening question",
+    ),
     ("expectations.0.conditions", ["nowhere"], "unknown condition 'nowhere'"),
     ("start_back.applies_to", ["nowhere"], "unknown condition 'nowhere'"),
 ]
