@@ -185,8 +185,8 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
         for j, fid in enumerate(ids):
             if fid not in red:
                 yield ("screening", "note_questions", key, j), f"'{fid}' is not a red flag"
-    for i, group in enumerate(rules.note_words):  # a check must name what can be coded
-        q = group.question
+    for i, words in enumerate(rules.note_words):  # a check must name what can be coded
+        q = words.question
         if q not in rules.health_factors and q not in sc.questions and q not in sc.note_questions:
             yield (
                 ("note_words", i, "question"),
