@@ -103,6 +103,11 @@ _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])[.;]\s+(?=[A-Z])")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 
 
+def unaside(message: str) -> str:
+    """``message`` without its parenthetical asides."""
+    return _PAREN.sub("", message.strip()).strip()
+
+
 def short(message: str) -> str:
     """The first sentence of ``message``, without its parenthetical asides."""
     first = _SENTENCE_END.split(message.strip(), maxsplit=1)[0]

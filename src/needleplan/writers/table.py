@@ -1,7 +1,8 @@
 """``table``: the therapist's screen, read top-down in the order a clinician decides.
 
 A plan: the decision and its urgency on the first line; then what was not
-checked, the flags and the avoided or cautioned sites (one line each); the
+checked, the flags and the avoided or cautioned sites (each wrapped whole,
+never cut: a red flag's whole message, the first sentence of the others); the
 warnings; the course (initial block, expected range to the ceiling, cadence,
 reassessment point, dates); the companions (one line each); one line pointing
 to the patient's handout. A review: the verdict first, the change, what comes
@@ -9,8 +10,9 @@ next, the progress-note prompt, and the pain trajectory as a small text chart
 with the baseline and the line of a meaningful fall.
 
 Every line is laid out here as plain text fitted to the width (labels are
-never broken; long text is cut at a word with '…' or wrapped with a hanging
-indent), then coloured, if colour is wanted, without changing a character.
+never broken; long text is wrapped with a hanging indent, and only text that
+is not safety text is cut at a word with '…'), then coloured, if colour is
+wanted, without changing a character.
 The rationale and the safety text in full come only with ``explain``. Text
 from a profile (patient id, file name) goes through :func:`inert` and is never
 read as markup.
@@ -33,7 +35,7 @@ from typing import Any
 from needleplan.errors import inert
 from needleplan.results import Plan, Point, Review, ReviewStep, Step
 from needleplan.rules import RuleSet
-from needleplan.textfit import cell_len, fit, glue, short, wrap
+from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
 from needleplan.vocab import (
     DECISION_TERMS,
     FLAG_LEVELS,
@@ -56,8 +58,6 @@ Line = list[Seg]
 #: Width of the tag column ("RED FLAG", "AVOID", "Course" ...).
 TAG = 12
 DEFAULT_WIDTH = 80
-#: The decision, the flags and the avoided sites all sit within this many lines.
-TOP = 10
 MIN_WIDTH = 40
 
 HEAD = "bold"
@@ -222,10 +222,10 @@ class TableWriter(Writer):
                 f"{unchecked}: no sites listed; add 'sites:' to check them",
                 w,
                 tag_style="bold yellow",
-                lines=2,
+                lines=None,
             )
         lines += self._warnings(d, prompts=True)
-        safety = self._safety(d, TOP - len(lines) - 1)
+        safety = self._safety(d)
         if safety:
             lines += [[], *safety]
         lines += self._warnings(d, prompts=False)
@@ -245,13 +245,16 @@ class TableWriter(Writer):
         lines += self._footer(d)
         return lines
 
-    def _safety(self, d: Plan, budget: int) -> list[Line]:
-        """Flags, then avoided, then cautioned sites: one line each, two while ``budget`` allows."""
+    def _safety(self, d: Plan) -> list[Line]:
+        """Flags, then avoided, then cautioned sites, each wrapped whole, never cut: a red
+        flag's whole message (what to do, how soon, when to escalate), every other
+        finding's first sentence."""
         w = self._width()
         items: list[tuple[str, str, str]] = []
         for f in sorted(d.flags, key=lambda f: FLAG_LEVELS.index(f.level)):
             look = LEVEL_TERMS[f.level]
-            items.append((look.tag, look.style, _item(f.label, short(f.message))))
+            said = unaside(f.message) if f.level == "red_flag" else short(f.message)
+            items.append((look.tag, look.style, _item(f.label, said)))
         for verdict in ("avoid", "caution"):
             look = SITE_TERMS[verdict]
             for s in d.sites:
@@ -259,13 +262,9 @@ class TableWriter(Writer):
                     continue
                 why = "; ".join(dict.fromkeys(short(r.message) for r in s.reasons))
                 items.append((look.tag, look.style, _item(f"{s.label} ({s.side})", why)))
-        spare = budget - len(items)
         out: list[Line] = []
         for tag, style, text in items:
-            lines = 1
-            if spare > 0 and len(wrap(text, w - TAG)) > 1:
-                lines, spare = 2, spare - 1
-            out += _tagged(tag, text, w, tag_style=style, lines=lines)
+            out += _tagged(tag, text, w, tag_style=style, lines=None)
         return out
 
     def _warnings(self, d: Plan, *, prompts: bool) -> list[Line]:
@@ -406,7 +405,7 @@ class TableWriter(Writer):
         lines += _tagged("Next", text, w, lines=2)
         if nxt.avoid_sites:
             avoid = ", ".join(glue(spoken(inert(a))) for a in nxt.avoid_sites)
-            lines += _tagged("Avoid", avoid, w, lines=2)
+            lines += _tagged("Avoid", avoid, w, lines=None)
         for i, action in enumerate(nxt.actions):
             lines += _tagged("Action" if i == 0 else "", inert(action), w, lines=None)
         if d.progress_note_due:
