@@ -104,6 +104,32 @@ def _measure_gains(
     return gains
 
 
+def _worse_by_measure(log: tuple[LogEntry, ...], rules: RuleSet) -> str:
+    """The latest global rating of change at -``groc_better`` or below, and the function
+    measures worse by their minimal important change, said ("" when none): a worsening
+    the pain score may not show (at a low baseline above all)."""
+    r = rules.review
+    said = []
+    if log[-1].groc is not None and log[-1].groc <= -r.groc_better:
+        said.append(say(rules, "review.groc_worse", groc=f"{log[-1].groc:+d}"))
+    for mid, (first, last, gain) in _measure_gains(log, rules).items():
+        m = r.measures[mid]
+        if gain <= -m.mcid:
+            worse = say(rules, "review.measure_worse")
+            said.append(
+                say(
+                    rules,
+                    "review.measure",
+                    label=m.label,
+                    first=f"{first:g}",
+                    last=f"{last:g}",
+                    word=worse,
+                    mcid=f"{m.mcid:g}",
+                )
+            )
+    return "; ".join(said)
+
+
 def _measure_improved(entries: Iterable[LogEntry], rules: RuleSet) -> list[str]:
     """The function measures that improved by their minimal important change."""
     return [
@@ -196,9 +222,9 @@ def _events(
                 if len(needled) == 1:
                     out.avoid += [s for s in needled if s not in out.avoid]
                 elif needled and entry.needled is not None:
-                    action += say(rules, "review.which_site", sites=", ".join(needled))
+                    action += " " + say(rules, "review.which_site", sites=", ".join(needled))
                 else:
-                    action += say(rules, "review.record_site")
+                    action += " " + say(rules, "review.record_site")
             out.actions.append(action)
             out.steps.append(
                 ReviewStep(
@@ -279,30 +305,36 @@ def _notes(
     """Words in the session notes that hold the course until the patient is checked: a
     hold, never an urgency by itself. The latest notes are read for every such word; an
     earlier session's notes for the words that hold the course whenever they were written
-    (``holds_course``: a possible collapsed lung, cauda equina, a pulmonary embolism),
-    until they are settled (below). Red-flag words hold until a coded factor settles them;
-    words that may describe an adverse event name that event's handling; severe spinal
-    pain with weakness or fever after spinal needling names a possible epidural bleed or
-    infection. Each says where to go if the symptoms are present now."""
+    (``holds_course``: a possible collapsed lung, cauda equina, a pulmonary embolism, a
+    hip fracture) and the words that may describe an adverse event after needling (an
+    infection, a nerve injury), until they are settled (below). Red-flag words hold until
+    a coded factor settles them; words that may describe an adverse event name that
+    event's handling; severe spinal pain with weakness or fever after spinal needling
+    names a possible epidural bleed or infection. Each says where to go if the symptoms
+    are present now."""
     found: list[Found] = []
     for i, entry in enumerate(log, 1):
         said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
         if i < len(log):
             said = frozenset(t for t in said if not _settled(t, log, i, rules))
         for group in rules.note_words:
-            if group.id in said and (i == len(log) or group.holds_course):
+            if group.id in said and (
+                i == len(log) or group.holds_course or group.id in rules.review.notes_events
+            ):
                 found += _notes_found(group.id, i, entry, rules, have, audience)
     return found + _notes_spinal(log, planned, triggered(log[-1].notes, rules), rules)
 
 
 def _settled(trigger: str, log: tuple[LogEntry, ...], session: int, rules: RuleSet) -> bool:
     """An earlier session's words that hold the course are settled by what was recorded
-    at or after that session: an emergency event logged (it decides by itself), or the
-    same words in a later session's notes read as not present now ("no SOB since",
-    "saddle sensation intact")."""
-    emergency = {eid for eid, e in rules.review.events.items() if e.verdict == "emergency"}
-    later = log[session - 1 :]
-    if any(emergency.intersection(e.events) for e in later):
+    at or after that session: an emergency event or the event the words may describe
+    logged (it decides by itself), or the same words in a later session's notes read as
+    not present now ("no SOB since", "saddle sensation intact")."""
+    r = rules.review
+    logged = {eid for eid, e in r.events.items() if e.verdict == "emergency"}
+    if trigger in r.notes_events:
+        logged.add(r.notes_events[trigger])
+    if any(logged.intersection(e.events) for e in log[session - 1 :]):
         return True
     return any(
         m.trigger == trigger and m.reading != "present"
@@ -377,28 +409,47 @@ def _notes_spinal(
 
 
 def _events_spinal(
-    log: tuple[LogEntry, ...], planned: tuple[str, ...], rules: RuleSet
+    log: tuple[LogEntry, ...], planned: tuple[str, ...], worse: bool, rules: RuleSet
 ) -> list[Found]:
-    """Every event of ``review.spinal_events`` logged during the course (each from the
-    session it was logged at on), with a spinal or paraspinal site needled by then: a
-    possible epidural abscess or bleed."""
+    """New nerve symptoms or signs (``spinal_nerve``: an event logged or a factor added)
+    with an infection or a fever (``spinal_with``) or pain meaningfully worse (``worse``),
+    after spinal or paraspinal needling during the course: a possible epidural abscess
+    or bleed."""
     r = rules.review
-    if not r.spinal_events:
+
+    def first(ids: tuple[str, ...]) -> tuple[int, str] | None:
+        for i, e in enumerate(log):
+            said = [x for x in ids if x in e.events or x in {f.id for f in e.new_health_factors}]
+            if said:
+                return i, said[0]
+        return None
+
+    nerve, with_ = first(r.spinal_nerve), first(r.spinal_with)
+    if nerve is None or (with_ is None and not worse):
         return []
-    first = {
-        e: next((i for i, x in enumerate(log) if e in x.events), None) for e in r.spinal_events
-    }
-    if any(i is None for i in first.values()):
-        return []
-    last = max(i for i in first.values() if i is not None)
+    last = max(nerve[0], with_[0] if with_ else len(log) - 1)
     needled = {s for e in log[: last + 1] for s in _event_site(e, planned)}
     sites = [s for s in r.spinal_sites if s in needled]
     if not sites:
         return []
-    labels = " and ".join(r.events[e].label.lower() for e in r.spinal_events)
-    names = ", ".join(rules.sites[s].label if s in rules.sites else s for s in sites)
-    values = {"labels": labels[:1].upper() + labels[1:], "sites": names}
+    labels = _label_of(nerve[1], rules)
+    if with_:
+        labels += " with " + _label_of(with_[1], rules).lower()
+    else:
+        labels += " " + say(rules, "review.spinal_worse")
+    values = {"labels": labels, "sites": ", ".join(_site_label(s, rules) for s in sites)}
     return [Found("events_spinal", last + 1, "emergency", values, (), rules.cite(r.spinal_sources))]
+
+
+def _label_of(fid: str, rules: RuleSet) -> str:
+    """An event's or a health factor's label."""
+    if fid in rules.review.events:
+        return rules.review.events[fid].label
+    return rules.health_factors[fid].label if fid in rules.health_factors else fid
+
+
+def _site_label(sid: str, rules: RuleSet) -> str:
+    return rules.sites[sid].label if sid in rules.sites else sid
 
 
 def _stops(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
@@ -552,6 +603,10 @@ def _course(c: _Course, rules: RuleSet) -> Found:
         return Found(
             "worse", n, values={"points": log[-1].nrs - c.baseline, "worse": r.worse_points}
         )
+    worse_by = _worse_by_measure(log, rules)
+    if worse_by:
+        said = {"measures": worse_by, "groc": f"{-r.groc_better:+d}"}
+        return Found("worse_by_measure", n, values=said)
     best, best_at = c.best
     if log[-1].nrs - best >= r.worse_points:
         when = (
@@ -594,6 +649,9 @@ def _course(c: _Course, rules: RuleSet) -> Found:
     since = log[before_at - 1 :] if before_at else log
     values = {"before": before, "now": log[-1].nrs, "ceiling": c.ceiling, "since": before_at}
     if meaningful_fall(before, log[-1].nrs, rules) or _measure_improved(since, rules):
+        return Found("extend", n, values=values)
+    if n - before_at < 2 and log[-1].nrs < before:
+        # one session since the check cannot show a levelling off: the pain still fell
         return Found("extend", n, values=values)
     return Found("plateau", n, values=values)
 
@@ -681,20 +739,25 @@ def _merged(profile: ConditionProfile) -> ConditionProfile:
 
 def _needled_sites(
     current: ConditionProfile, the_plan: Plan, rules: RuleSet, source: str | None
-) -> list[Warning]:
+) -> list[tuple[int, str, Warning]]:
     """Every site logged as needled, checked against the site rules as planned sites are:
     one the plan avoids, or one outside the plan (checked on both sides, its side not
-    being recorded) that the rules avoid or take with caution."""
+    being recorded) that the rules avoid or take with caution; each with its session
+    and, for a site to avoid, its label (else "")."""
     log = current.log
     extra = sorted({s for e in log for s in e.needled or () if s not in current.sites})
-    verdicts = {s.id: s for s in the_plan.sites}
+    found = list(the_plan.sites)
     if extra:
         wider = current.model_copy(
             update={"sites": {**current.sites, **dict.fromkeys(extra, "both")}}
         )
-        verdicts.update(
-            {s.id: s for s in make_plan(wider, rules, source=source).sites if s.id in extra}
-        )
+        found += [s for s in make_plan(wider, rules, source=source).sites if s.id in extra]
+    # a site on both sides is two verdicts (a left-arm lymphoedema avoids the left one):
+    # the side a log does not record is taken at its worst
+    worst = ("avoid", "caution", "ok")
+    verdicts: dict[str, SiteVerdict] = {}
+    for each in sorted(found, key=lambda s: worst.index(s.verdict), reverse=True):
+        verdicts[each.id] = each
     check_after = {rule.id: rule.if_needled for rule in rules.site_rules if rule.if_needled}
     warnings = []
     for i, entry in enumerate(log, 1):
@@ -706,7 +769,7 @@ def _needled_sites(
                 or (site.verdict == "caution" and sid in current.sites)
             ):
                 continue
-            why = " ".join(x.message for x in site.reasons)[:600]
+            why = " ".join(x.message for x in site.reasons)
             checks = "".join(
                 f"{check_after[x.flag]} " for x in site.reasons if x.flag in check_after
             )
@@ -717,17 +780,23 @@ def _needled_sites(
                 )
             else:
                 kind = tid = "needled_unplanned_caution"
+            avoided = f"{site.label} ({site.side})" if site.verdict == "avoid" else ""
             warnings.append(
-                Warning(
-                    kind,
-                    say(
-                        rules,
-                        f"review.{tid}",
-                        session=i,
-                        date=entry.date,
-                        site=site.label,
-                        checks=checks,
-                        why=why,
+                (
+                    i,
+                    avoided,
+                    Warning(
+                        kind,
+                        say(
+                            rules,
+                            f"review.{tid}",
+                            session=i,
+                            date=entry.date,
+                            site=site.label,
+                            side=site.side,
+                            checks=checks,
+                            why=why,
+                        ),
                     ),
                 )
             )
@@ -826,12 +895,12 @@ def _warnings(
     current: ConditionProfile,
     the_plan: Plan,
     rules: RuleSet,
-    source: str | None,
+    needled: list[tuple[int, str, Warning]],
     planned: tuple[str, ...],
 ) -> tuple[list[Warning], list[Flag]]:
     """The review's warnings, and the precautions added during the course."""
     log = current.log
-    warnings = _needled_sites(current, the_plan, rules, source)
+    warnings = [w for _, _, w in needled]
     warnings += _needled_bruised(log, rules, planned)
     warnings += _needled_after_stop(log, rules)
     added = {f.id for entry in log for f in entry.new_health_factors}
@@ -894,7 +963,12 @@ def review(
     avoid += [s for s in events.avoid if s not in avoid]
     found = events.found + _red_flags(the_plan, rules, n)
     found += _notes(log, planned, rules, current.factor_ids, audience)
-    found += _events_spinal(log, planned, rules)
+    worse = change.worse or log[-1].nrs - course.best[0] >= rules.review.worse_points
+    found += _events_spinal(log, planned, worse, rules)
+    needled = _needled_sites(current, the_plan, rules, source)
+    avoided = [label for at, label, _ in needled if at == n and label]
+    if avoided:  # a site to avoid needled at the latest session: check for its harm first
+        found.append(Found("needled_avoided", n, "none", {"sites": ", ".join(avoided)}))
     held = [c.message for c in the_plan.checks if c.kind != "screening"]
     if held:  # the notes or a factor raise a question: needling waits for its answer
         found.append(Found("open_checks", n, "none", {"checks": " ".join(held)}))
@@ -909,7 +983,7 @@ def review(
     urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
     steps += _course_notes(log, baseline, rules) + events.steps + _measures(log, rules)
     note_due, note = _progress_note(n, ceiling, rules)
-    warnings, new_cautions = _warnings(current, the_plan, rules, source, planned)
+    warnings, new_cautions = _warnings(current, the_plan, rules, needled, planned)
     actions = _actions(verdict, events.actions, planned, avoid, rules)
     result = Review(
         source=source,

@@ -274,6 +274,7 @@ REVIEW_FINDINGS = (
     "notes_event",
     "notes_hold",
     "open_checks",
+    "needled_avoided",
     "emergency_earlier",
     "adverse_event",
     "adverse_event_earlier",
@@ -284,6 +285,7 @@ REVIEW_FINDINGS = (
     "discharge",
     "worse",
     "worse_since_best",
+    "worse_by_measure",
     "before_review_point",
     "measure_first",
     "no_change_yet",
@@ -337,9 +339,11 @@ class ReviewRules:
     spinal_sites: tuple[Id, ...] = ()
     spinal_pain_notes: tuple[Id, ...] = ()
     spinal_with_notes: tuple[Id, ...] = ()
-    #: events that, all logged after needling at these sites, may be an epidural
-    #: infection or bleed: an emergency
-    spinal_events: tuple[Id, ...] = ()
+    #: after needling at these sites, one of ``spinal_nerve`` with one of ``spinal_with``
+    #: (an event logged or a factor added during the course) or a meaningful worsening
+    #: of pain, may be an epidural infection or bleed: an emergency
+    spinal_nerve: tuple[Id, ...] = ()
+    spinal_with: tuple[Id, ...] = ()
     spinal_sources: tuple[SourceId, ...] = ()
     #: where to go now, by note_words id, added to a notes finding's line and page
     notes_now: Mapping[Id, FindingTexts] = field(default_factory=dict)
@@ -1016,9 +1020,10 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, wid in enumerate(getattr(r, name)):
             if wid not in note_ids:
                 yield ("review", name, j), f"unknown note_words id '{wid}'"
-    for j, eid in enumerate(r.spinal_events):
-        if eid not in r.events:
-            yield ("review", "spinal_events", j), f"unknown event '{eid}'"
+    for name in ("spinal_nerve", "spinal_with"):
+        for j, eid in enumerate(getattr(r, name)):
+            if eid not in r.events and eid not in rs.health_factors:
+                yield ("review", name, j), f"'{eid}' is not an event or a health factor"
     for j, sid in enumerate(r.spinal_sites):  # a misspelt id would turn the check off unseen
         if sid not in rs.sites:
             yield ("review", "spinal_sites", j), f"unknown site '{sid}'"

@@ -430,7 +430,7 @@ def test_an_infection_or_nerve_injury_days_ago_is_still_a_same_day_check(event: 
     old = course(7, 5, events=[event], days_after=RULES.review.event_recent_days + 1)
     assert (old.verdict, old.urgency) == ("stop_needling", "same_day")
     said = " ".join([*old.next.actions, *(s.reason for s in old.rationale)])
-    assert "confirm that the patient was medically assessed" in said
+    assert "a medical assessment today unless one is recorded since" in said
     assert "emergency" not in old.advice.title.lower()
     where = next(s for s in old.advice.sections if s.id == "where_to_go").items
     assert where[0] == say(RULES, "page.referral.same_day.where")

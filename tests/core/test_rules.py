@@ -151,7 +151,11 @@ LOCATED_CASES = [
     ("review.notes_events.fever", "chills", "review.notes_events.fever: unknown event 'chills'"),
     ("review.notes_holds.0", "nobody", "review.notes_holds[0]: unknown note_words id 'nobody'"),
     ("review.spinal_sites.0", "nobody", "review.spinal_sites[0]: unknown site 'nobody'"),
-    ("review.spinal_events.0", "nothing", "review.spinal_events[0]: unknown event 'nothing'"),
+    (
+        "review.spinal_with.0",
+        "nothing",
+        "review.spinal_with[0]: 'nothing' is not an event or a health factor",
+    ),
     (
         "review.spinal_pain_notes.0",
         "nobody",
