@@ -182,6 +182,12 @@ class _Events:
     steps: list[ReviewStep] = field(default_factory=list)
 
 
+def _cleared_from(log: tuple[LogEntry, ...], session: int, rules: RuleSet) -> bool:
+    """Whether a medical clearance is logged at ``session`` (1-based) or after it."""
+    clears = {eid for eid, e in rules.review.events.items() if e.clears}
+    return any(clears.intersection(e.events) for e in log[session - 1 :])
+
+
 def _event_site(entry: LogEntry, planned: tuple[str, ...]) -> tuple[str, ...]:
     """The sites needled at ``entry``: those logged, else the planned ones."""
     return entry.needled if entry.needled is not None else planned
@@ -202,8 +208,14 @@ def _events(
     for i, entry in enumerate(log, 1):
         days = (today - entry.date).days
         recent = days <= r.event_recent_days
+        cleared = _cleared_from(log, i, rules)
         for eid in sorted(entry.events):  # the order they were written in never counts
             event = r.events[eid]
+            if event.clears or cleared:
+                out.steps.append(
+                    ReviewStep(f"review.events.{eid}", f"{event.label}", rules.cite(event.sources))
+                )
+                continue  # a clearance, or an event a clearance since has settled
             urgent = event.verdict == "emergency" or event.urgency != "none"
             what = event.action
             if urgent and not recent:
@@ -334,7 +346,9 @@ def _settled(trigger: str, log: tuple[LogEntry, ...], session: int, rules: RuleS
     logged = {eid for eid, e in r.events.items() if e.verdict == "emergency"}
     if trigger in r.notes_events:
         logged.add(r.notes_events[trigger])
-    if any(logged.intersection(e.events) for e in log[session - 1 :]):
+    if _cleared_from(log, session, rules) or any(
+        logged.intersection(e.events) for e in log[session - 1 :]
+    ):
         return True
     return any(
         m.trigger == trigger and m.reading != "present"
@@ -853,6 +867,8 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
             continue
         for j in range(i + 1, len(log)):
             later = log[j]
+            if any(rules.review.events[e].clears for e in log[j - 1].events + later.events):
+                return []  # cleared before (or at) that session
             if later.needled is not None and not later.needled:
                 continue  # 'needled: []': a session without needling
             said = say(

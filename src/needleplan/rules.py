@@ -217,6 +217,9 @@ class Event(_ToPatient):
     parent_message: str = ""  # for a parent or guardian (empty: the patient's)
     #: the urgency of an urgent event logged longer ago than ``event_recent_days``
     old_urgency: Urgency = "routine"
+    #: a medical clearance: the events and notes logged at or before its session no
+    #: longer stop or hold the course
+    clears: bool = False
 
 
 @_entry

@@ -17,7 +17,8 @@ from needleplan.vocab import URGENCIES
 
 RULES = load_rules()
 START = dt.date(2026, 9, 1)
-EVENTS = sorted(RULES.review.events)
+#: adverse events (a medical clearance settles them: it is no adverse event)
+EVENTS = sorted(k for k, e in RULES.review.events.items() if not e.clears)
 RED_FLAGS = sorted(k for k, v in RULES.health_factors.items() if v.level == "red_flag")
 #: factors a log may add during a course (place-tied and pregnancy ones need more words)
 ADDED = sorted(
