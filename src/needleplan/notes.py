@@ -63,8 +63,11 @@ class NoteHit:
 
 def read_notes(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
     """The triggers in ``text`` read as present now (not negated, past, hypothetical or
-    about someone else), in the order they appear."""
-    return _together(tuple(m for m in read_mentions(text, rules) if m.reading == "present"), rules)
+    about someone else), in the order they appear; a trigger that is no hit by itself
+    (``alone: false``) counts only through a ``together`` group."""
+    present = tuple(m for m in read_mentions(text, rules) if m.reading == "present")
+    alone = {g.id for g in rules.note_words if g.alone}
+    return tuple(h for h in _together(present, rules) if h.trigger in alone)
 
 
 def _together(hits: tuple[NoteHit, ...], rules: RuleSet) -> tuple[NoteHit, ...]:

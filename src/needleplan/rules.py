@@ -592,6 +592,9 @@ class NoteWords:
     #: the triggers whose hits this one's stands for when it is a hit (their words
     #: then raise this trigger's question, not their own)
     replaces: tuple[Id, ...] = ()
+    #: a hit by itself opens nothing: its words count only with the other triggers of a
+    #: ``together`` group ("flew back from Sydney" with "calf aching")
+    alone: bool = True
 
 
 @_entry
