@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 
 from . import advice as advice_mod
 from . import screening
-from .notes import read_notes, triggered
+from .notes import read_notes
 from .profile import PREGNANCY, ConditionProfile, Factor
 from .results import (
     Bands,
@@ -64,7 +64,6 @@ from .vocab import (
     Effect,
     Place,
     Urgency,
-    most_urgent,
     plural,
     spoken,
 )
@@ -254,22 +253,6 @@ def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> lis
             say(rules, "plan_rules.first_trimester.told", reader, weeks_below=rule.weeks_below),
         )
     ]
-
-
-def _urgency(flags: tuple[Flag, ...], profile: ConditionProfile, rules: RuleSet) -> Urgency:
-    """A referral's urgency: its red flags', raised by red-flag words in the notes.
-
-    Notes never make a referral; but a referral whose notes describe a more urgent red
-    flag (cauda equina signs beside a routine one) goes at the more urgent pace.
-    """
-    found = [f.urgency for f in flags if f.level == "red_flag"]
-    said = triggered(profile.notes, rules)  # read in context: "no bladder change" is no hit
-    for group in rules.note_words:
-        if group.factor is not None and group.id in said:
-            hf = rules.health_factors.get(group.factor)
-            if hf is not None and hf.level == "red_flag":
-                found.append(hf.urgency)
-    return most_urgent(*found)
 
 
 # -- sites ------------------------------------------------------------------------
