@@ -248,8 +248,8 @@ def with_safety_nets(
         line = net.parent if audience == "parent" else net.text
         if line not in said:
             nets.append(line)
-            if open_now.intersection(net.said_by):
-                instead.add(say_if(rules, "screening.page.meanwhile_now", audience))
+            for qid in open_now.intersection(net.said_by):
+                instead.add(say_if(rules, f"screening.page.now.{qid}", audience))
     if not nets or page == EMPTY:
         return page
     sections = list(page.sections)

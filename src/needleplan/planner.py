@@ -854,7 +854,8 @@ def _warnings(
     possible hip fracture)."""
     present = {f.id for f in flags if f.level == "red_flag"}
     found: list[tuple[str, str, dict[str, object]]] = []
-    said = notes_warning(profile.notes, rules, profile.factor_ids)
+    yes = frozenset(q for q, answer in (profile.screening or {}).items() if answer)
+    said = notes_warning(profile.notes, rules, profile.factor_ids | yes)  # coded or yes
     if said:
         found.append(("notes_red_flag_words", "", {"text": said}))
     new_pain = rules.plan_rules.new_pain_over_50
@@ -1073,14 +1074,15 @@ def plan(
     checks = screening.open_checks(profile, rules, read_notes(profile.notes, rules))
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)
+        checks = screening.most_urgent_first(checks, rules)
     planned, decision = decision, screening.settle(decision, checks)
     page = None
     if decision == "check_first":
         schedule, extra = None, ()
         rationale.insert(0, screening.held_step(rules, checks))
-        page = screening.before_we_start_page(rules, checks, companions, audience)
+        page = screening.before_we_start_page(rules, checks, companions, audience, flags)
     elif decision == "refer":
-        page = screening.referral_page(rules, urgency, flags, audience)
+        page = screening.referral_page(rules, urgency, flags, audience, checks)
     return Plan(
         source=source,
         patient=profile.patient,

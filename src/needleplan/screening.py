@@ -134,9 +134,13 @@ class FlagReferral:
 class BeforeWeStart:
     """The "before we start" page (its words are the texts ``screening.page.*``)."""
 
-    #: the questions whose signs need the emergency department now: when one is open,
-    #: the page says ``screening.page.meanwhile_now`` first, then ``meanwhile_others``
+    #: the questions (and notes' broader questions) whose yes is an emergency: while one
+    #: is open, the page says its text ``screening.page.now.<id>`` first (what to do
+    #: now), then ``meanwhile_others``; a referral page for another red flag leads with it
     now_for: tuple[_Id, ...] = ()
+    #: questions that need a hospital today only with one of these factors (a calf clot
+    #: in pregnancy): their ``screening.page.now.<id>`` is said only then
+    now_with: Mapping[_Id, _Ids] = field(default_factory=dict)
 
 
 @_entry
@@ -181,6 +185,16 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
                 )
         # a region's conditions and sites may name ids a clinic's rule set has dropped:
         # they then bring no questions (a rule set is trimmed without editing this section)
+    now = sc.before_we_start
+    for qid in sc.questions:  # every emergency question says what to do now
+        hf = rules.health_factors.get(qid)
+        if hf is not None and hf.urgency == "emergency" and qid not in now.now_for:
+            yield ("screening", "before_we_start", "now_for"), f"'{qid}' is an emergency: list it"
+    for j, qid in enumerate((*now.now_for, *now.now_with)):
+        if qid not in sc.questions and qid not in sc.note_questions:
+            yield ("screening", "before_we_start", j), f"unknown screening question '{qid}'"
+        elif f"screening.page.now.{qid}" not in rules.texts:
+            yield ("screening", "before_we_start", j), f"no text 'screening.page.now.{qid}'"
     for key, ids in sc.note_questions.items():
         for j, fid in enumerate(ids):
             if fid not in red:
@@ -194,8 +208,10 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
             )
     for i, combo in enumerate(sc.combinations):
         for g, group in enumerate(combo.groups):
+            # beside a red flag, the coded factor that settles its question (a past cancer)
+            settling = {f for rf in group if rf in red for f in sc.settled_by.get(rf, ())}
             for j, fid in enumerate(group):
-                if fid not in red:
+                if fid not in red and fid not in settling:
                     yield (
                         ("screening", "combinations", i, "groups", g, j),
                         f"'{fid}' is not a red flag",
@@ -400,6 +416,20 @@ def _hits(profile: ConditionProfile, rules: RuleSet) -> tuple[_Hit, ...]:
     return read_notes(profile.notes, rules)
 
 
+def most_urgent_first(checks: tuple[Check, ...], rules: RuleSet) -> tuple[Check, ...]:
+    """``checks`` with those whose yes would be the most urgent first (a possible
+    emergency the notes suggest before a question not yet asked); else in their order."""
+    sc = rules.screening
+
+    def tier(c: Check) -> int:
+        ids = (c.id, *(sc.note_questions.get(c.id, ()) if sc is not None else ()))
+        hfs = [rules.health_factors[i] for i in ids if i in rules.health_factors]
+        found = [hf.urgency for hf in hfs if hf.level == "red_flag"]
+        return URGENCIES.index(most_urgent(*found))
+
+    return tuple(sorted(checks, key=lambda c: (-tier(c), c.kind != "notes")))
+
+
 def settle(decision: Decision, checks: tuple[Check, ...]) -> Decision:
     """A needling decision waits for its open checks; any other decision stands."""
     if checks and decision in NEEDLING:
@@ -429,7 +459,8 @@ def urgency(flags: tuple[Flag, ...], rules: RuleSet) -> Urgency:
     flags complete. Never lower for one more red flag."""
     present = {f.id for f in flags if f.level == "red_flag"}
     found: list[Urgency] = [f.urgency for f in flags if f.level == "red_flag"]
-    found += [c.urgency for c in combinations(present, rules)]
+    if present:  # a combination may join a precaution to a red flag (a past cancer)
+        found += [c.urgency for c in combinations({f.id for f in flags}, rules)]
     if present and not found:
         return "routine"
     return most_urgent(*found)
@@ -459,11 +490,35 @@ def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Com
 # -- the patient's page -------------------------------------------------------------
 
 
+def now_lines(
+    rules: RuleSet, checks: tuple[Check, ...], flags: tuple[Flag, ...], audience: Audience
+) -> list[str]:
+    """What to do now for each open question whose yes is an emergency (or, with one of
+    its factors, needs a hospital today), in the checks' order, each said once."""
+    sc = rules.screening
+    if sc is None:
+        return []
+    held = {f.id for f in flags}
+    bws = sc.before_we_start
+    out: list[str] = []
+    for c in sorted(checks, key=lambda c: c.kind != "notes"):  # what the notes suggest first
+        if c.id in bws.now_for or held.intersection(bws.now_with.get(c.id, ())):
+            line = say_if(rules, f"screening.page.now.{c.id}", audience)
+            if line and line not in out:
+                out.append(line)
+    return out
+
+
 def referral_page(
-    rules: RuleSet, urgency_: Urgency, flags: tuple[Flag, ...], audience: Audience
+    rules: RuleSet,
+    urgency_: Urgency,
+    flags: tuple[Flag, ...],
+    audience: Audience,
+    checks: tuple[Check, ...] = (),
 ) -> Advice | None:
-    """A referral's page: what to do now (an emergency), where to go and how soon, why,
-    and when to escalate. None when the rule set has no screening words."""
+    """A referral's page: what to do now (an emergency, or an emergency question still
+    open: its line first), where to go and how soon, why, and when to escalate. None
+    when the rule set has no screening words."""
     sc = rules.screening
     if sc is None:
         return None
@@ -473,7 +528,6 @@ def referral_page(
         return say_if(rules, f"screening.tier.{tier}.{part}", audience)
 
     red = [f for f in flags if f.level == "red_flag"]
-    present = {f.id for f in red}
     held = {f.id for f in flags}
     where, escalate = tier_text("where"), tier_text("escalate")
     parent = audience == "parent"
@@ -495,11 +549,13 @@ def referral_page(
         else sc.page_reasons.get(f.id, f.patient_message)
         for f in red
     ]
-    why += [c.patient_reason for c in combinations(present, rules) if c.urgency == tier]
+    why += [c.patient_reason for c in combinations(held, rules) if c.urgency == tier]
     why = advice_mod.told(rules, audience, why)
     do_now = tier_text("do_now")
-    lead = do_now or say(rules, "page.lead.refer", audience)
-    sections = section("do_now", _heading(rules, "do_now", audience), [do_now])
+    # an open emergency question below an emergency page: the patient may have it now
+    first = now_lines(rules, checks, flags, audience) if tier != "emergency" else []
+    lead = (first[0] if first else "") or do_now or say(rules, "page.lead.refer", audience)
+    sections = section("do_now", _heading(rules, "do_now", audience), [*first, do_now])
     sections += section(
         "where_to_go", _heading(rules, "where_to_go", audience), [where, tier_text("when")]
     )
@@ -513,6 +569,7 @@ def before_we_start_page(
     checks: tuple[Check, ...],
     companions: tuple[CompanionItem, ...],
     audience: Audience,
+    flags: tuple[Flag, ...] = (),
 ) -> Advice | None:
     """The ``check_first`` page: the questions still to be asked, in plain words, what
     helps meanwhile, and when not to wait."""
@@ -535,8 +592,9 @@ def before_we_start_page(
     sections += section("next", _heading(rules, "next", audience), [page("next")])
     # "any of these" only below a list of them: with no list, the page says it alone
     not_to_wait = [page("meanwhile") if about else page("meanwhile_alone") or page("meanwhile")]
-    if page("meanwhile_now") and any(c.id in sc.before_we_start.now_for for c in checks):
-        not_to_wait = [page("meanwhile_now"), page("meanwhile_others") or page("meanwhile")]
+    first = now_lines(rules, checks, flags, audience)
+    if first:
+        not_to_wait = [*first, page("meanwhile_others") or page("meanwhile")]
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)
     return Advice(title=page("title"), lead=page("lead"), sections=tuple(sections))
 

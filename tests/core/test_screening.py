@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from needleplan import load_rules
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan.screening import urgency
+from needleplan.screening import now_lines, urgency
 from needleplan.vocab import URGENCIES
 from needleplan.wording import say
 
@@ -81,8 +81,11 @@ def test_every_referral_says_where_when_why_and_when_to_escalate() -> None:
         if result.urgency == "emergency":
             assert ids[0] == "do_now", fid
             assert result.advice.lead.startswith("Call emergency services"), fid
-        else:
-            assert "do_now" not in ids, fid
+        else:  # what to do now only for an emergency question still open, first
+            first = now_lines(RULES, result.checks, result.flags, result.audience)
+            assert ("do_now" in ids) == bool(first), fid
+            if first:
+                assert ids[0] == "do_now" and result.advice.lead == first[0], fid
 
 
 def test_a_hot_joint_is_not_sent_to_the_gp() -> None:
@@ -112,3 +115,48 @@ def test_every_red_flag_below_emergency_has_a_reason_without_timing() -> None:
             assert key in reasons, key
             said = reasons[key].lower()
             assert not any(w in said for w in ("today", "now", "few days", "soon")), key
+
+
+def test_a_referral_page_leads_with_an_open_emergency_question() -> None:
+    # a same-day clot while the notes still raise breathlessness and chest pain
+    result = plan(
+        _profile(
+            ["suspected_dvt"],
+            condition="myofascial_pain",
+            sites={"gastrocnemius": "left"},
+            notes="Calf swollen. Short of breath on the stairs, chest pain when breathing in.",
+        ),
+        RULES,
+    )
+    assert result.decision == "refer" and result.urgency == "same_day"
+    first = now_lines(RULES, result.checks, result.flags, result.audience)
+    assert first and "call emergency services" in first[0]
+    assert result.advice.lead == first[0]
+    assert result.advice.sections[0].id == "do_now"
+    assert result.advice.sections[0].items[0] == first[0]
+
+
+def test_a_possible_emergency_check_comes_before_lesser_ones() -> None:
+    result = plan(
+        _profile(
+            [],
+            duration="10 weeks",
+            age=44,
+            sites={"lumbar_multifidus": "both", "gluteus_medius": "right"},
+            screening=dict.fromkeys(("cauda_equina_signs", "unexplained_weight_loss"), False),
+            notes="Peeing is hard to start in the mornings.",
+        ),
+        RULES,
+    )
+    assert result.decision == "check_first"
+    ids = [c.id for c in result.checks]
+    assert ids[0] == "cauda_equina_signs" and "hot_swollen_joint" in ids[1:]
+
+
+def test_every_emergency_question_says_what_to_do_now() -> None:
+    sc = RULES.screening
+    assert sc is not None
+    for qid in sc.questions:
+        if RULES.health_factors[qid].urgency == "emergency":
+            assert qid in sc.before_we_start.now_for, qid
+            assert "now" in say(RULES, f"screening.page.now.{qid}"), qid
