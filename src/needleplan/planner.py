@@ -1075,7 +1075,7 @@ def plan(
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)
         checks = screening.most_urgent_first(checks, rules)
-    planned, decision = decision, screening.settle(decision, checks)
+    planned, decision = decision, screening.settle(decision, checks, rules)
     page = None
     if decision == "check_first":
         schedule, extra = None, ()

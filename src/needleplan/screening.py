@@ -419,20 +419,28 @@ def _hits(profile: ConditionProfile, rules: RuleSet) -> tuple[_Hit, ...]:
 def most_urgent_first(checks: tuple[Check, ...], rules: RuleSet) -> tuple[Check, ...]:
     """``checks`` with those whose yes would be the most urgent first (a possible
     emergency the notes suggest before a question not yet asked); else in their order."""
+    return tuple(sorted(checks, key=lambda c: (-_tier(c, rules), c.kind != "notes")))
+
+
+def _tier(c: Check, rules: RuleSet) -> int:
+    """How urgent a yes to ``c`` would be (its red flags' tier, as an index of URGENCIES)."""
     sc = rules.screening
-
-    def tier(c: Check) -> int:
-        ids = (c.id, *(sc.note_questions.get(c.id, ()) if sc is not None else ()))
-        hfs = [rules.health_factors[i] for i in ids if i in rules.health_factors]
-        found = [hf.urgency for hf in hfs if hf.level == "red_flag"]
-        return URGENCIES.index(most_urgent(*found))
-
-    return tuple(sorted(checks, key=lambda c: (-tier(c), c.kind != "notes")))
+    ids = (c.id, *(sc.note_questions.get(c.id, ()) if sc is not None else ()))
+    hfs = [rules.health_factors[i] for i in ids if i in rules.health_factors]
+    found = [hf.urgency for hf in hfs if hf.level == "red_flag"]
+    return URGENCIES.index(most_urgent(*found))
 
 
-def settle(decision: Decision, checks: tuple[Check, ...]) -> Decision:
-    """A needling decision waits for its open checks; any other decision stands."""
+def settle(decision: Decision, checks: tuple[Check, ...], rules: RuleSet) -> Decision:
+    """A needling decision waits for its open checks. A plan that needles no one (do not
+    needle, not indicated) waits too when the notes suggest a red flag whose yes is
+    urgent (a hot swollen replaced knee): its page must say where to go, not only what
+    helps instead. A referral stands."""
     if checks and decision in NEEDLING:
+        return "check_first"
+    if decision in ("do_not_needle", "not_indicated") and any(
+        c.kind == "notes" and _tier(c, rules) >= URGENCIES.index("same_day") for c in checks
+    ):
         return "check_first"
     return decision
 

@@ -82,8 +82,9 @@ _SAID = {
         rule_of.health_factors rule_of.underlying_factors rule_of.age_rules
         rule_of.start_back rule_of.safety rule_of.previous_response effect.applied
         effect.capped effect.none course.refer course.check_first course.do_not_needle
-        course.not_indicated next.one_session next.sessions next.discharge
-        next.until_cleared next.none progress_note handout more.plan more.review
+        course.check_first_no_needling course.not_indicated next.one_session next.sessions
+        next.discharge next.until_cleared next.none next.hold progress_note handout more.plan
+        more.review
     """,
     "handout": """
         title title_of header name_line clinic_blank phone phone_blank no_phone for_parent

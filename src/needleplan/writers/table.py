@@ -285,7 +285,10 @@ class TableWriter(Writer):
         out: list[Line] = [[]]
         course, sessions, cadence = d.course, d.sessions, d.cadence
         if d.decision not in NEEDLING:
-            why = self._say(f"screen.course.{d.decision}", initial_block=course.initial_block)
+            key: str = d.decision
+            if key == "check_first" and not course.initial_block:
+                key = "check_first_no_needling"  # a plan that needles no one, held for checks
+            why = self._say(f"screen.course.{key}", initial_block=course.initial_block)
             return [*out, *_tagged("Course", why, w)]
         weeks = cadence.weeks
         out += _tagged(
