@@ -184,8 +184,14 @@ class _Events:
 
 def _cleared_from(log: tuple[LogEntry, ...], session: int, rules: RuleSet) -> bool:
     """Whether a medical clearance is logged at ``session`` (1-based) or after it."""
+    return _cleared_after(log, session - 1, rules) > 0
+
+
+def _cleared_after(log: tuple[LogEntry, ...], session: int, rules: RuleSet) -> int:
+    """The first session (1-based) after ``session`` at which a medical clearance is
+    logged, or 0: an event is settled only by a clearance recorded after it."""
     clears = {eid for eid, e in rules.review.events.items() if e.clears}
-    return any(clears.intersection(e.events) for e in log[session - 1 :])
+    return next((k for k in range(session + 1, len(log) + 1) if clears & set(log[k - 1].events)), 0)
 
 
 def _event_site(entry: LogEntry, planned: tuple[str, ...]) -> tuple[str, ...]:
@@ -208,14 +214,19 @@ def _events(
     for i, entry in enumerate(log, 1):
         days = (today - entry.date).days
         recent = days <= r.event_recent_days
-        cleared = _cleared_from(log, i, rules)
+        cleared = _cleared_after(log, i, rules)  # a clearance logged at a later session
         for eid in sorted(entry.events):  # the order they were written in never counts
             event = r.events[eid]
             if event.clears or cleared:
+                what = event.label
+                if cleared and not event.clears:
+                    what = say(
+                        rules, "review.event_cleared", label=event.label, session=i, cleared=cleared
+                    )
                 out.steps.append(
-                    ReviewStep(f"review.events.{eid}", f"{event.label}", rules.cite(event.sources))
+                    ReviewStep(f"review.events.{eid}", what, rules.cite(event.sources))
                 )
-                continue  # a clearance, or an event a clearance since has settled
+                continue  # a clearance, or an event a later clearance has settled
             urgent = event.verdict == "emergency" or event.urgency != "none"
             what = event.action
             if urgent and not recent:
@@ -865,10 +876,11 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
         ]
         if not found:
             continue
+        cleared = _cleared_after(log, i + 1, rules)
         for j in range(i + 1, len(log)):
             later = log[j]
-            if any(rules.review.events[e].clears for e in log[j - 1].events + later.events):
-                return []  # cleared before (or at) that session
+            if cleared and j + 1 >= cleared:
+                return []  # needled once a later clearance was recorded
             if later.needled is not None and not later.needled:
                 continue  # 'needled: []': a session without needling
             said = say(
