@@ -336,16 +336,18 @@ def _notes(
     names a possible epidural bleed or infection. Each says where to go if the symptoms
     are present now."""
     found: list[Found] = []
+    spinal: list[Found] = []
     for i, entry in enumerate(log, 1):
         said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
         if i < len(log):
             said = frozenset(t for t in said if not _settled(t, log, i, rules))
+        spinal = _notes_spinal(log[:i], planned, said, rules) or spinal
         for group in rules.note_words:
             if group.id in said and (
                 i == len(log) or group.holds_course or group.id in rules.review.notes_events
             ):
                 found += _notes_found(group.id, i, entry, rules, have, audience)
-    return found + _notes_spinal(log, planned, triggered(log[-1].notes, rules), rules)
+    return found + spinal
 
 
 def _settled(trigger: str, log: tuple[LogEntry, ...], session: int, rules: RuleSet) -> bool:
@@ -414,8 +416,9 @@ def _notes_found(
 def _notes_spinal(
     log: tuple[LogEntry, ...], planned: tuple[str, ...], said: frozenset[str], rules: RuleSet
 ) -> list[Found]:
-    """Severe spinal pain with weakness or fever in the latest notes, after spinal or
-    paraspinal needling during the course: a possible epidural bleed or infection."""
+    """Severe spinal pain with weakness or fever in the notes of ``log``'s last session
+    (``said``: their triggers), after spinal or paraspinal needling up to it: a possible
+    epidural bleed or infection."""
     r = rules.review
     if not said & set(r.spinal_pain_notes):
         return []
@@ -429,7 +432,12 @@ def _notes_spinal(
     if not with_ or not sites:
         return []
     labels = ", ".join(rules.sites[s].label if s in rules.sites else s for s in sites)
-    values = {"with": " and ".join(dict.fromkeys(with_)), "sites": labels}
+    values = {
+        "with": " and ".join(dict.fromkeys(with_)),
+        "sites": labels,
+        "session": len(log),
+        "date": log[-1].date,
+    }
     return [Found("notes_spinal", len(log), "none", values, (), rules.cite(r.spinal_sources))]
 
 
