@@ -31,6 +31,7 @@ from pydantic import ConfigDict, Field, StringConstraints, with_config
 
 from . import advice as advice_mod
 from .advice import section
+from .profile import PREGNANCY
 from .results import Advice, Check, CompanionItem, Flag, Step
 from .vocab import (
     AGE_RANGE,
@@ -75,6 +76,11 @@ class Question:
     sources: _Sources
     #: asked only from this age, when the age is known
     min_age: _Age | None = None
+    #: asked only up to this age, and only when the age is known (a limping adolescent's
+    #: hip: a profile without an age is warned about that instead)
+    max_age: _Age | None = None
+    #: asked of every pregnancy from this week on, whatever the region (pre-eclampsia)
+    pregnancy_from_weeks: Annotated[int, Field(ge=0, le=42)] | None = None
 
 
 @_entry
@@ -245,11 +251,21 @@ def required(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
     for region in sc.regions.values():
         if profile.condition in region.conditions or sites.intersection(region.sites):
             wanted.update(region.questions)
+    weeks = next((f.weeks for f in profile.health_factors if f.id == PREGNANCY), None)
+    for qid, q in sc.questions.items():
+        if (
+            q.pregnancy_from_weeks is not None
+            and weeks is not None
+            and weeks >= q.pregnancy_from_weeks
+        ):
+            wanted.add(qid)
     age = profile.age
     return tuple(
         qid
         for qid, q in sc.questions.items()
-        if qid in wanted and (q.min_age is None or age is None or age >= q.min_age)
+        if qid in wanted
+        and (q.min_age is None or age is None or age >= q.min_age)
+        and (q.max_age is None or (age is not None and age <= q.max_age))
     )
 
 

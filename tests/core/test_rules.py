@@ -89,6 +89,7 @@ REFERENCE_CASES = [
     ("cadence.sources", ["x-7"], "unknown source 'x-7'"),
     ("review.events.bruising.sources", ["x-8"], "unknown source 'x-8'"),
     ("site_rules.0.risk", "made_up", "unknown site risk 'made_up'"),
+    ("site_rules.14.risks_also", ["made_up"], "unknown site risk 'made_up'"),
     ("site_rules.4.in_place_of", "smoker", "must name a health factor with place: true"),
     ("note_words.0.factor", "nobody", "unknown health factor 'nobody'"),
     (
