@@ -38,7 +38,7 @@ from .results import (
     SiteVerdict,
     Warning,
 )
-from .rules import Event, RuleSet, Sentence
+from .rules import Event, NoteWords, RuleSet, Sentence
 from .vocab import (
     EVERY_SITE_AVOIDED,
     GOING_ON,
@@ -337,41 +337,41 @@ def _notes(
     are present now."""
     found: list[Found] = []
     spinal: list[Found] = []
+    # the triggers each session's notes mention as absent ("no SOB since"), read once
+    absent = [
+        frozenset(m.trigger for m in read_mentions(e.notes, rules) if m.reading != "present")
+        for e in log
+    ]
     for i, entry in enumerate(log, 1):
         said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
         if i < len(log):
-            said = frozenset(t for t in said if not _settled(t, log, i, rules))
+            gone = frozenset().union(*absent[i:])
+            said = frozenset(t for t in said if t not in gone and not _settled(t, log, i, rules))
         spinal = _notes_spinal(log[:i], planned, said, rules) or spinal
         for group in rules.note_words:
             if group.id in said and (
                 i == len(log) or group.holds_course or group.id in rules.review.notes_events
             ):
-                found += _notes_found(group.id, i, entry, rules, have, audience)
+                found += _notes_found(group, i, entry, rules, have, audience)
     return found + spinal
 
 
 def _settled(trigger: str, log: tuple[LogEntry, ...], session: int, rules: RuleSet) -> bool:
     """An earlier session's words that hold the course are settled by what was recorded
-    at or after that session: an emergency event or the event the words may describe
-    logged (it decides by itself), or the same words in a later session's notes read as
-    not present now ("no SOB since", "saddle sensation intact")."""
+    at or after that session: a medical clearance, or an emergency event or the event the
+    words may describe logged (it decides by itself). (A later session's notes that read
+    them as absent, "no SOB since", settle them too: see :func:`_notes`.)"""
     r = rules.review
     logged = {eid for eid, e in r.events.items() if e.verdict == "emergency"}
     if trigger in r.notes_events:
         logged.add(r.notes_events[trigger])
-    if _cleared_from(log, session, rules) or any(
+    return _cleared_from(log, session, rules) or any(
         logged.intersection(e.events) for e in log[session - 1 :]
-    ):
-        return True
-    return any(
-        m.trigger == trigger and m.reading != "present"
-        for e in log[session:]
-        for m in read_mentions(e.notes, rules)
     )
 
 
 def _notes_found(
-    trigger: str,
+    group: NoteWords,
     session: int,
     entry: LogEntry,
     rules: RuleSet,
@@ -381,7 +381,6 @@ def _notes_found(
     """The finding one trigger in a session's notes makes (none if a coded factor settles
     it)."""
     r = rules.review
-    group = next(g for g in rules.note_words if g.id == trigger)
     if group.factor and group.factor in have:
         return []  # a coded red flag refers by itself
     sources = rules.cite(group.sources or rules.note_words_sources)
@@ -431,7 +430,7 @@ def _notes_spinal(
     sites = [s for s in r.spinal_sites if s in needled]
     if not with_ or not sites:
         return []
-    labels = ", ".join(rules.sites[s].label if s in rules.sites else s for s in sites)
+    labels = ", ".join(_site_label(s, rules) for s in sites)
     values = {
         "with": " and ".join(dict.fromkeys(with_)),
         "sites": labels,
@@ -465,11 +464,13 @@ def _events_spinal(
     sites = [s for s in r.spinal_sites if s in needled]
     if not sites:
         return []
-    labels = _label_of(nerve[1], rules)
+    nerve_label = _label_of(nerve[1], rules)
     if with_:
-        labels += " with " + _label_of(with_[1], rules).lower()
+        labels = say(
+            rules, "review.spinal_with", nerve=nerve_label, other=_label_of(with_[1], rules).lower()
+        )
     else:
-        labels += " " + say(rules, "review.spinal_worse")
+        labels = say(rules, "review.spinal_worse", nerve=nerve_label)
     values = {"labels": labels, "sites": ", ".join(_site_label(s, rules) for s in sites)}
     return [Found("events_spinal", last + 1, "emergency", values, (), rules.cite(r.spinal_sources))]
 
@@ -482,6 +483,7 @@ def _label_of(fid: str, rules: RuleSet) -> str:
 
 
 def _site_label(sid: str, rules: RuleSet) -> str:
+    """A site's label (its id, for a site a clinic's rule set has dropped)."""
     return rules.sites[sid].label if sid in rules.sites else sid
 
 
@@ -623,6 +625,11 @@ def _checkpoints(c: _Course) -> list[int]:
     return sorted(points)
 
 
+def _worse_than_best(c: _Course, rules: RuleSet) -> bool:
+    """Pain at the latest session ``worse_points`` or more above the best score so far."""
+    return c.log[-1].nrs - c.best[0] >= rules.review.worse_points
+
+
 def _course(c: _Course, rules: RuleSet) -> Found:
     """The verdict of a course with no safety finding: a trial, then a decision."""
     r = rules.review
@@ -641,7 +648,7 @@ def _course(c: _Course, rules: RuleSet) -> Found:
         said = {"measures": worse_by, "groc": f"{-r.groc_better:+d}"}
         return Found("worse_by_measure", n, values=said)
     best, best_at = c.best
-    if log[-1].nrs - best >= r.worse_points:
+    if _worse_than_best(c, rules):
         when = (
             say(rules, "review.best_at_session", session=best_at)
             if best_at
@@ -850,7 +857,7 @@ def _needled_bruised(
         for j in range(i, len(log)):
             later = log[j]
             if site in _event_site(later, planned):
-                label = rules.sites[site].label if site in rules.sites else site
+                label = _site_label(site, rules)
                 warnings.append(
                     Warning(
                         "needled_bruised_site",
@@ -999,8 +1006,7 @@ def review(
     avoid += [s for s in events.avoid if s not in avoid]
     found = events.found + _red_flags(the_plan, rules, n)
     found += _notes(log, planned, rules, current.factor_ids, audience)
-    worse = change.worse or log[-1].nrs - course.best[0] >= rules.review.worse_points
-    found += _events_spinal(log, planned, worse, rules)
+    found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
     avoided = [label for at, label, _ in needled if at == n and label]
     if avoided:  # a site to avoid needled at the latest session: check for its harm first
@@ -1011,7 +1017,7 @@ def review(
     found += _stops(the_plan, rules, n) + _first_trimester(current, rules, today, n)
     if planned and set(planned) <= set(avoid) and not planned_avoided:
         # events (a bruise, a bleed) leave no planned site: hold until others are chosen
-        labels = ", ".join(rules.sites[s].label if s in rules.sites else s for s in planned)
+        labels = ", ".join(_site_label(s, rules) for s in planned)
         found.append(Found("sites_avoided", n, "none", {"sites": labels}, (), ""))
     deciding, stopping, steps = _decide(_ranked(found, rules), course, rules, today)
     verdict: ReviewVerdict = rules.review.findings[deciding.id].verdict

@@ -111,5 +111,5 @@ def unaside(message: str) -> str:
 def short(message: str) -> str:
     """The first sentence of ``message``, without its parenthetical asides."""
     first = _SENTENCE_END.split(message.strip(), maxsplit=1)[0]
-    text = _PAREN.sub("", first).strip()
+    text = unaside(first)
     return text.rstrip(".") if text else message.strip()
