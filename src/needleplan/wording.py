@@ -8,6 +8,7 @@ here with the numbers and names the decision carries. Nothing here decides.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .vocab import Audience
@@ -97,6 +98,46 @@ _SAID = {
 TEXT_IDS: frozenset[str] = frozenset(
     f"{group}.{name}" for group, names in _SAID.items() for name in names.split()
 )
+
+
+@dataclass(frozen=True)
+class Said:
+    """A sentence decided but not yet worded: the rule set's text ``key`` for
+    ``audience``, and the values that will fill its placeholders (numbers, names,
+    or other sentences still to be worded). Deciding code returns these; the
+    wording step (:func:`worded`) says them."""
+
+    key: str
+    audience: Audience = "patient"
+    values: tuple[tuple[str, Wordable], ...] = ()
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Parts (names, or sentences still to be worded) to join with ``sep`` once worded."""
+
+    sep: str
+    parts: tuple[Wordable, ...]
+
+
+#: What the wording step turns into text: a sentence, a join of parts, or a plain value.
+Wordable = Said | Joined | str | int | float
+
+
+def said(key: str, audience: Audience = "patient", /, **values: Wordable) -> Said:
+    """The text ``key`` for ``audience``, decided now and worded later."""
+    return Said(key, audience, tuple(values.items()))
+
+
+def worded(rules: RuleSet, value: Wordable) -> str:
+    """``value`` as the reader sees it: a :class:`Said` as its text filled with its
+    values (each worded first), a :class:`Joined` as its worded parts joined."""
+    if isinstance(value, Said):
+        filled = {name: worded(rules, v) for name, v in value.values}
+        return say(rules, value.key, value.audience, **filled)
+    if isinstance(value, Joined):
+        return value.sep.join(worded(rules, p) for p in value.parts)
+    return str(value)
 
 
 def say(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: object) -> str:
