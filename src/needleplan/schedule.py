@@ -42,10 +42,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .results import Warning
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from .results import Warning
     from .rules import CalendarRules
 
 #: Monday to Friday (``date.weekday()`` numbers: 0 is Monday). A design choice; see above.
@@ -313,8 +314,6 @@ def date_warnings(
 ) -> tuple[Warning, ...]:
     """The plan's warnings about a schedule's dates, worded by the rule set's ``calendar:``
     texts (a rule set without that section makes none)."""
-    from .results import Warning
-
     if texts is None or not dates:
         return ()
     found = date_checks(

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
+from .profile import PREGNANCY, ConditionProfile, Places, PregnancyWeeks, screening_questions
+from .results import Plan, Review
 from .rules import RuleSet
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -28,8 +30,6 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
         schema = TypeAdapter(RuleSet).json_schema()
         title = "needleplan rule set"
     elif kind in ("plan", "review"):
-        from .results import Plan, Review
-
         model = Plan if kind == "plan" else Review
         schema = TypeAdapter(model).json_schema(mode="serialization")
         title = f"needleplan {kind}"
@@ -45,8 +45,6 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
 
 def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
     """The profile model's schema; with ``rules``, each id field takes the rule set's ids."""
-    from .profile import ConditionProfile
-
     schema: dict[str, Any] = _named_keys(ConditionProfile.model_json_schema())
     if rules is None:
         return schema
@@ -73,16 +71,12 @@ def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
 
 
 def _questions(rules: RuleSet) -> list[str]:
-    from .profile import screening_questions
-
     return sorted(screening_questions(rules))
 
 
 def _factor_item(rules: RuleSet) -> dict[str, Any]:
     """One health-factor item with ``rules``' ids: an id, or one pair of a factor tied to a
     place and its places, or pregnancy and its weeks (generated from those types)."""
-    from .profile import PREGNANCY, Places, PregnancyWeeks
-
     names = rules.names("health_factor")
     pregnancy = [n for n in names if rules.resolve("health_factor", n) == PREGNANCY]
     placed = [

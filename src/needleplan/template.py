@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from pydantic_core import PydanticCustomError
+
 from .errors import UsageError
+from .profile import resolve_id
 from .rules import RuleSet
+from .screening import questions_for
 from .vocab import (
     AGE_RANGE,
     GROC_RANGE,
@@ -34,10 +38,6 @@ def _wrap(label: str, items: list[str]) -> str:
 
 def resolve_condition(rules: RuleSet, condition: str) -> str:
     """The condition id for ``condition``, accepted exactly as a profile accepts it."""
-    from pydantic_core import PydanticCustomError
-
-    from .profile import resolve_id
-
     try:
         return resolve_id(rules, "condition", condition)
     except PydanticCustomError as exc:
@@ -48,8 +48,6 @@ def resolve_condition(rules: RuleSet, condition: str) -> str:
 
 def _screening(rules: RuleSet, condition: str) -> list[str]:
     """The condition's red-flag questions, unanswered: each a commented key and its question."""
-    from .screening import questions_for
-
     asked = questions_for(rules, condition)
     if not asked or rules.screening is None:
         return []
