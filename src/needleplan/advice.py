@@ -5,6 +5,10 @@ patient who is not to be needled gets the other therapies only; a needling
 plan gets the sessions, what to expect, site care, aftercare and the warning
 signs. Every text comes from the rule set's ``advice`` (plain words, no ids);
 each warning appears once. Pure: built from the plan and the rule set.
+
+The page is part of the wording: it is made from a decision already taken,
+with its flags, sites and companions already worded (by the plan's wording
+step, :mod:`.planwording`, or by the review).
 """
 
 from __future__ import annotations
