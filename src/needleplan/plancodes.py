@@ -3,7 +3,9 @@
 Ids, numbers and source citations, and for each sentence a
 :class:`~.wording.Said` (a rule-set text and the values that fill it) or an
 entry's own words. :func:`.planwording.word_plan` turns these into the
-worded :class:`~.results.Plan`.
+worded :class:`~.results.Plan`. The sites, companions, unchecked sites and
+expectations fill no text (they carry their entries' own words) and pass
+into the plan as they are.
 """
 
 from __future__ import annotations
