@@ -5,6 +5,10 @@ patient who is not to be needled gets the other therapies only; a needling
 plan gets the sessions, what to expect, site care, aftercare and the warning
 signs. Every text comes from the rule set's ``advice`` (plain words, no ids);
 each warning appears once. Pure: built from the plan and the rule set.
+
+The page is part of the wording: it is made from a decision already taken,
+with its flags, sites and companions already worded (by the plan's wording
+step, :mod:`.planwording`, or by the review).
 """
 
 from __future__ import annotations
@@ -40,7 +44,6 @@ from .vocab import (
 from .wording import say, say_all, say_if
 
 if TYPE_CHECKING:
-    from .profile import ConditionProfile
     from .results import Review
     from .rules import RuleSet
 
@@ -115,20 +118,6 @@ def avoided_reasons(sites: tuple[SiteVerdict, ...], rules: RuleSet) -> list[str]
     return _site_care(rules, sites, avoided_by=avoiding)
 
 
-def think_again(
-    profile: ConditionProfile, rules: RuleSet, audience: Audience = "patient"
-) -> tuple[str, ...]:
-    """When to think again about needling: each fresh injury's text, and no pain's."""
-    texts = [
-        rules.health_factors[f.id].reconsider
-        for f in profile.health_factors
-        if rules.health_factors[f.id].level == "not_indicated"
-    ]
-    if profile.severity == 0:
-        texts.append(say(rules, "page.pain_back", audience))
-    return tuple(texts)
-
-
 def plan_advice(
     rules: RuleSet,
     *,
@@ -144,8 +133,8 @@ def plan_advice(
 ) -> Advice:
     """The patient's page for a plan made of these parts.
 
-    ``reconsider`` is what the page says about when to think again (see
-    :func:`think_again`); only a plan that does not needle shows it.
+    ``reconsider`` is what the page says about when to think again (the planner's
+    ``reconsider``); only a plan that does not needle shows it.
     """
 
     def heading(name: str) -> str:

@@ -16,7 +16,13 @@ calendar always give the same plan. Order of work:
    the expected course towards the practice ceiling, never past it. Every
    step says its real effect (``applied``, ``capped`` or ``none``);
 4. cadence, reassessment point, companions, expectations, warnings, the
-   patient's advice and (with a start date) the dated schedule.
+   open checks of the red-flag screen and (with a start date) the dated schedule.
+
+:func:`decide` does all of this in codes: ids, numbers, source citations, and
+for each sentence a :class:`~.wording.Said` (a rule-set text and the values
+that fill it), gathered in a :class:`~.plancodes.PlanCodes`. Nothing here
+words a sentence: :func:`.planwording.word_plan` says them all once, and builds
+the patient's page. :func:`plan` is the two together.
 """
 
 from __future__ import annotations
@@ -24,26 +30,22 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from . import advice as advice_mod
 from . import screening
 from .notes import read_notes
+from .plancodes import CheckCode, FlagCode, PlanCodes, StepCode, WarningCode
+from .planwording import word_plan
 from .profile import PREGNANCY, ConditionProfile, Factor
 from .results import (
     Bands,
     Cadence,
-    Check,
     CompanionItem,
     Course,
-    Flag,
     Plan,
     Reason,
-    RulesRef,
     ScheduledSession,
     Sessions,
     SiteVerdict,
-    Step,
     UncheckedSite,
-    Warning,
 )
 from .rules import Condition, RuleSet, Site, SiteRule
 from .schedule import ClinicCalendar, session_dates
@@ -67,7 +69,7 @@ from .vocab import (
     plural,
     spoken,
 )
-from .wording import say
+from .wording import Joined, Said, Wordable, said, worded
 
 _LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(FLAG_LEVELS)}
 _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
@@ -81,7 +83,7 @@ def _reader(profile: ConditionProfile) -> Audience:
     return "parent" if profile.age is not None and profile.age < ADULT_AGE else "patient"
 
 
-def _flags(profile: ConditionProfile, rules: RuleSet) -> list[Flag]:
+def _flags(profile: ConditionProfile, rules: RuleSet) -> list[FlagCode]:
     reader = _reader(profile)
     flags = [f for factor in profile.health_factors for f in _factor_flags(rules, factor, reader)]
     if profile.age is not None:
@@ -120,10 +122,10 @@ def _function_shows_need(profile: ConditionProfile, rules: RuleSet) -> bool:
     return False
 
 
-def _low_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
+def _low_pain_flag(rules: RuleSet, reader: Audience) -> FlagCode:
     low = rules.severity.low_pain
     assert low is not None  # the rule set's own check: needed with not_indicated_max
-    return Flag(
+    return FlagCode(
         "low_pain",
         "not_indicated",
         low.label,
@@ -140,9 +142,9 @@ def _advice_first(profile: ConditionProfile, rules: RuleSet) -> str | None:
     return profile.condition if rules.duration.band(profile.duration) == "acute" else None
 
 
-def _advice_first_flag(rules: RuleSet, cid: str, reader: Audience) -> Flag:
+def _advice_first_flag(rules: RuleSet, cid: str, reader: Audience) -> FlagCode:
     first = rules.duration.advice_first[cid]
-    return Flag(
+    return FlagCode(
         "advice_first",
         "not_indicated",
         first.label,
@@ -152,21 +154,30 @@ def _advice_first_flag(rules: RuleSet, cid: str, reader: Audience) -> Flag:
     )
 
 
-def _reconsider(profile: ConditionProfile, rules: RuleSet, flags: tuple[Flag, ...]) -> list[str]:
-    """When to think again, for the not-indicated findings the planner itself raises."""
+def _think_again(
+    profile: ConditionProfile, rules: RuleSet, reader: Audience, flags: tuple[FlagCode, ...]
+) -> tuple[Wordable, ...]:
+    """When to think again about needling: each fresh injury's text, no pain's, and the
+    not-indicated findings' the planner itself raises."""
     ids = {f.id for f in flags if f.level == "not_indicated"}
-    texts = []
+    texts: list[Wordable] = [
+        rules.health_factors[f.id].reconsider
+        for f in profile.health_factors
+        if rules.health_factors[f.id].level == "not_indicated"
+    ]
+    if profile.severity == 0:
+        texts.append(said("page.pain_back", reader))
     if FIRST_TRIMESTER in ids:
         weeks = rules.plan_rules.first_trimester.weeks_below
-        texts.append(say(rules, "plan_rules.first_trimester.reconsider", weeks_below=weeks))
+        texts.append(said("plan_rules.first_trimester.reconsider", weeks_below=weeks))
     if "advice_first" in ids:
         texts.append(rules.duration.advice_first[profile.condition].reconsider)
     if "low_pain" in ids and rules.severity.low_pain is not None:
         texts.append(rules.severity.low_pain.reconsider)
-    return [t for t in texts if t]
+    return tuple(texts)
 
 
-def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Flag, ...]:
+def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[FlagCode, ...]:
     """A health factor's flags: none for a prognostic one; a place-tied one at its places
     (or, without a place, a contraindication until it is named)."""
     hf = rules.health_factors[factor.id]
@@ -177,32 +188,32 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
     if hf.place:
         if not factor.places:
             # cannot be checked without its place: do not needle until it is named
-            missing = say(
-                rules, "flag.place_missing", label=hf.label, factor=factor.id, message=hf.message
+            missing = said(
+                "flag.place_missing", label=hf.label, factor=factor.id, message=hf.message
             )
-            return (Flag(factor.id, "contraindication", hf.label, missing, source, told),)
+            return (FlagCode(factor.id, "contraindication", hf.label, missing, source, told),)
         places = ", ".join(spoken(p) for p in factor.places)
         where = " and ".join(PLACE_WORDS[p] for p in factor.places)
         there = "contraindication" if hf.level == "contraindication" else "precaution"
         return (
-            Flag(
+            FlagCode(
                 factor.id,
                 "precaution",
-                say(rules, f"flag.at_place.label.{there}", label=hf.label, places=places),
-                say(rules, "flag.at_place.message", message=hf.message, places=places),
+                said(f"flag.at_place.label.{there}", label=hf.label, places=places),
+                said("flag.at_place.message", message=hf.message, places=places),
                 source,
-                say(rules, "flag.at_place.told", told=told, where=where) if told else told,
+                said("flag.at_place.told", told=told, where=where) if told else told,
             ),
         )
-    flag = Flag(factor.id, hf.level, hf.label, hf.message, source, told, hf.urgency)
+    flag = FlagCode(factor.id, hf.level, hf.label, hf.message, source, told, hf.urgency)
     if factor.id == PREGNANCY:
         return (flag, *_pregnancy_flags(rules, factor.weeks, reader))
     return (flag,)
 
 
-def _age_flags(rules: RuleSet, age: int) -> tuple[Flag, ...]:
+def _age_flags(rules: RuleSet, age: int) -> tuple[FlagCode, ...]:
     return tuple(
-        Flag(
+        FlagCode(
             rule.id,
             rule.level,
             rule.label,
@@ -215,42 +226,32 @@ def _age_flags(rules: RuleSet, age: int) -> tuple[Flag, ...]:
     )
 
 
-def _no_pain_flag(rules: RuleSet, reader: Audience) -> Flag:
+def _no_pain_flag(rules: RuleSet, reader: Audience) -> FlagCode:
     """The plan rule ``no_pain``: a pain-driven course has nothing to show."""
     review = rules.review
-    return Flag(
+    return FlagCode(
         NO_PAIN,
         "not_indicated",
-        say(rules, "plan_rules.no_pain.label"),
-        say(
-            rules,
-            "plan_rules.no_pain.message",
-            points=review.nrs_points,
-            percent=review.nrs_percent,
-        ),
+        said("plan_rules.no_pain.label"),
+        said("plan_rules.no_pain.message", points=review.nrs_points, percent=review.nrs_percent),
         rules.cite(rules.plan_rules.no_pain.sources),
-        say(rules, "plan_rules.no_pain.told", reader),
+        said("plan_rules.no_pain.told", reader),
     )
 
 
-def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> list[Flag]:
+def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> list[FlagCode]:
     """The plan rule ``first_trimester``: not now, reconsider from ``weeks_below``."""
     rule = rules.plan_rules.first_trimester
     if weeks is None or weeks >= rule.weeks_below:
         return []
     return [
-        Flag(
+        FlagCode(
             FIRST_TRIMESTER,
             "not_indicated",  # not now: reconsider from weeks_below (a design choice)
-            say(rules, "plan_rules.first_trimester.label", weeks=weeks),
-            say(
-                rules,
-                "plan_rules.first_trimester.message",
-                weeks=weeks,
-                weeks_below=rule.weeks_below,
-            ),
+            said("plan_rules.first_trimester.label", weeks=weeks),
+            said("plan_rules.first_trimester.message", weeks=weeks, weeks_below=rule.weeks_below),
             rules.cite(rule.sources),
-            say(rules, "plan_rules.first_trimester.told", reader, weeks_below=rule.weeks_below),
+            said("plan_rules.first_trimester.told", reader, weeks_below=rule.weeks_below),
         )
     ]
 
@@ -361,8 +362,8 @@ def _unchecked(
 
 
 def _decision(
-    flags: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSet, reader: Audience
-) -> tuple[Decision, list[Flag]]:
+    flags: list[FlagCode], sites: tuple[SiteVerdict, ...], reader: Audience
+) -> tuple[Decision, list[FlagCode]]:
     levels = {f.level for f in flags}
     if "red_flag" in levels:
         return "refer", flags
@@ -372,13 +373,13 @@ def _decision(
         return "not_indicated", flags
     if sites and all(s.verdict == "avoid" for s in sites):
         names = ", ".join(s.label for s in sites)
-        flag = Flag(
+        flag = FlagCode(
             EVERY_SITE_AVOIDED,
             "contraindication",
-            say(rules, "plan_rules.every_site_avoided.label"),
-            say(rules, "plan_rules.every_site_avoided.message", names=names),
+            said("plan_rules.every_site_avoided.label"),
+            said("plan_rules.every_site_avoided.message", names=names),
             "; ".join(dict.fromkeys(r.source for s in sites for r in s.reasons)),
-            say(rules, "plan_rules.every_site_avoided.told", reader),
+            said("plan_rules.every_site_avoided.told", reader),
         )
         return "do_not_needle", [flag, *flags]
     if "precaution" in levels or any(s.verdict != "ok" for s in sites):
@@ -404,7 +405,7 @@ def _signed(n: int) -> str:
 
 def _dose(
     profile: ConditionProfile, rules: RuleSet, condition: Condition
-) -> tuple[Sessions, Course, list[Step]]:
+) -> tuple[Sessions, Course, list[StepCode]]:
     cid = profile.condition
     ceiling = rules.ceiling(cid)
     block = condition.initial_block.low
@@ -430,8 +431,8 @@ def _dose(
             steps.append(step)
     # slow-recovery factors lengthen the expected recovery and bring other care; they
     # never add needling sessions
-    for rule, change, why, sources in _prognostic(profile, rules):
-        steps.append(_course_step(rules, rule, change, why, sources))
+    for rule, change, reason, sources in _prognostic(profile, rules):
+        steps.append(_course_step(rules, rule, change, reason, sources))
     reassess, step = _reassess_step(rules, block, profile.previous_response)
     steps += [step, _ceiling_step(rules, cid)]
     return (
@@ -443,18 +444,13 @@ def _dose(
 
 def _smallest_dose(
     profile: ConditionProfile, rules: RuleSet
-) -> tuple[str, str, tuple[str, ...]] | None:
+) -> tuple[str, Said, tuple[str, ...]] | None:
     """Why the first block is the smallest tested dose, if it is: (rule, reason, sources)."""
     band = rules.duration.band(profile.duration)
     if band in rules.duration.smallest_dose:
         return (
             f"duration.{band}",
-            say(
-                rules,
-                "step.smallest.duration",
-                duration=_duration_text(profile.duration),
-                band=band,
-            ),
+            said("step.smallest.duration", duration=_duration_text(profile.duration), band=band),
             rules.duration.smallest_dose_sources or rules.duration.sources,
         )
     for factor in profile.health_factors:
@@ -462,32 +458,34 @@ def _smallest_dose(
         if hf.smallest_dose:
             return (
                 f"health_factors.{factor.id}",
-                say(rules, "step.smallest.factor", label=hf.label),
+                said("step.smallest.factor", label=hf.label),
                 hf.sources,
             )
     return None
 
 
-def _smallest_step(rules: RuleSet, cid: str, rule: str, why: str, sources: tuple[str, ...]) -> Step:
+def _smallest_step(
+    rules: RuleSet, cid: str, rule: str, why: Said, sources: tuple[str, ...]
+) -> StepCode:
     block = min(rules.conditions[cid].trial_doses)
-    change = say(rules, "step.initial_block.change", low=block)
-    return Step(rule, change, "applied", why, rules.cite(sources))
+    change = said("step.initial_block.change", low=block)
+    return StepCode(rule, change, "applied", why, rules.cite(sources))
 
 
-def _held_step(rules: RuleSet, what: str, value: int | str, block: int) -> Step:
+def _held_step(rules: RuleSet, what: str, value: int | str, block: int) -> StepCode:
     """A step that would have moved the block, held at the smallest tested dose."""
     if what == "severity":
         band = rules.severity.band(value)
         rule = f"severity.{band}"
         key = "step.severity.reason" if isinstance(value, int) else "step.severity.reason_word"
-        why = say(rules, key, severity=value, band=band)
+        why = said(key, severity=value, band=band)
         sources = rules.severity.sources
     else:
         rule = "previous_response.good"
-        why = say(rules, "step.good_response.reason")
+        why = said("step.good_response.reason")
         sources = rules.course.good_response_sources
-    why = say(rules, "step.smallest.held", why=why, block=block)
-    return Step(rule, "0", "none", why, rules.cite(sources))
+    why = said("step.smallest.held", why=why, block=block)
+    return StepCode(rule, "0", "none", why, rules.cite(sources))
 
 
 def _doses(condition: Condition) -> tuple[int, ...]:
@@ -496,17 +494,16 @@ def _doses(condition: Condition) -> tuple[int, ...]:
     return tuple(sorted({d for d in condition.trial_doses if low <= d <= high} | {low, high}))
 
 
-def _initial_step(rules: RuleSet, cid: str) -> Step:
+def _initial_step(rules: RuleSet, cid: str) -> StepCode:
     condition = rules.conditions[cid]
     low, high = condition.initial_block.low, condition.initial_block.high
     tested = ", ".join(str(d) for d in condition.trial_doses)
     change = "step.initial_block.change" if low == high else "step.initial_block.change_range"
-    return Step(
+    return StepCode(
         f"conditions.{cid}.initial_block",
-        say(rules, change, low=low, high=high),
+        said(change, low=low, high=high),
         "applied",
-        say(
-            rules,
+        said(
             "step.initial_block.reason",
             condition=condition.label,
             tested=tested,
@@ -519,20 +516,24 @@ def _initial_step(rules: RuleSet, cid: str) -> Step:
 
 
 def _block_step(
-    rules: RuleSet, cid: str, block: int, rule: str, step: int, why: str, sources: tuple[str, ...]
-) -> tuple[int, Step]:
+    rules: RuleSet, cid: str, block: int, rule: str, step: int, why: Said, sources: tuple[str, ...]
+) -> tuple[int, StepCode]:
     """A severity or duration band's move of the initial block along the trial doses."""
     condition = rules.conditions[cid]
     block, effect = _dose_step(block, step, _doses(condition))
     high = condition.initial_block.high
-    said = "step.block.unchanged"
+    key = "step.block.unchanged"
     if step:
-        said = "step.block.capped" if effect == "capped" else "step.block.larger"
-    reason = say(rules, said, why=why, high=high)
-    return block, Step(rule, _signed(step) if step else "0", effect, reason, rules.cite(sources))
+        key = "step.block.capped" if effect == "capped" else "step.block.larger"
+    reason = said(key, why=why, high=high)
+    return block, StepCode(
+        rule, _signed(step) if step else "0", effect, reason, rules.cite(sources)
+    )
 
 
-def _severity_step(rules: RuleSet, cid: str, block: int, severity: int | str) -> tuple[int, Step]:
+def _severity_step(
+    rules: RuleSet, cid: str, block: int, severity: int | str
+) -> tuple[int, StepCode]:
     band = rules.severity.band(severity)
     return _block_step(
         rules,
@@ -540,8 +541,7 @@ def _severity_step(rules: RuleSet, cid: str, block: int, severity: int | str) ->
         block,
         f"severity.{band}",
         rules.severity.block_step.get(band, 0),
-        say(
-            rules,
+        said(
             "step.severity.reason" if isinstance(severity, int) else "step.severity.reason_word",
             severity=severity,
             band=band,
@@ -550,7 +550,7 @@ def _severity_step(rules: RuleSet, cid: str, block: int, severity: int | str) ->
     )
 
 
-def _duration_step(rules: RuleSet, cid: str, block: int, weeks: float) -> tuple[int, Step]:
+def _duration_step(rules: RuleSet, cid: str, block: int, weeks: float) -> tuple[int, StepCode]:
     band = rules.duration.band(weeks)
     return _block_step(
         rules,
@@ -558,22 +558,21 @@ def _duration_step(rules: RuleSet, cid: str, block: int, weeks: float) -> tuple[
         block,
         f"duration.{band}",
         rules.duration.block_step.get(band, 0),
-        say(rules, "step.duration.reason", duration=_duration_text(weeks), band=band),
+        said("step.duration.reason", duration=_duration_text(weeks), band=band),
         rules.duration.sources,
     )
 
 
-def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, Step]:
+def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, StepCode]:
     course_rules = rules.course
     step = course_rules.good_response_block_step
     block, effect = _dose_step(block, step, _doses(rules.conditions[cid]))
     low = rules.conditions[cid].initial_block.low
-    return block, Step(
+    return block, StepCode(
         "previous_response.good",
         _signed(step) if step else "0",
         effect,
-        say(
-            rules,
+        said(
             "step.good_response.capped" if effect == "capped" else "step.good_response.reason",
             low=low,
         ),
@@ -581,24 +580,25 @@ def _good_response_step(rules: RuleSet, cid: str, block: int) -> tuple[int, Step
     )
 
 
-def _course_step(rules: RuleSet, rule: str, step: int, why: str, sources: tuple[str, ...]) -> Step:
+def _course_step(
+    rules: RuleSet, rule: str, step: int, why: Wordable, sources: tuple[str, ...]
+) -> StepCode:
     """A prognostic factor's effect: on the expected recovery, never on the sessions."""
     if step == 0:
-        return Step(rule, "0", "none", why, rules.cite(sources))
-    change = say(rules, "step.course.longer" if step > 0 else "step.course.shorter")
-    why = say(rules, "step.course.not_a_dose", why=why)
-    return Step(rule, change, "applied", why, rules.cite(sources))
+        return StepCode(rule, "0", "none", why, rules.cite(sources))
+    change = said("step.course.longer" if step > 0 else "step.course.shorter")
+    why = said("step.course.not_a_dose", why=why)
+    return StepCode(rule, change, "applied", why, rules.cite(sources))
 
 
-def _reassess_step(rules: RuleSet, block: int, previous_response: str) -> tuple[int, Step]:
+def _reassess_step(rules: RuleSet, block: int, previous_response: str) -> tuple[int, StepCode]:
     course_rules = rules.course
     reassess = min(
         course_rules.reassess_after_at_most,
         max(1, math.ceil(block * course_rules.reassess_fraction)),
         block,
     )
-    reason = say(
-        rules,
+    reason = said(
         "step.reassess.reason",
         at_most=course_rules.reassess_after_at_most,
         fraction=course_rules.reassess_fraction,
@@ -608,35 +608,30 @@ def _reassess_step(rules: RuleSet, block: int, previous_response: str) -> tuple[
     sources = course_rules.reassess_sources
     if previous_response == "none":
         earlier = min(reassess, course_rules.no_response_reassess_after)
-        reason = say(rules, "step.reassess.no_response", n=earlier)
+        reason = said("step.reassess.no_response", n=earlier)
         reassess, sources = earlier, course_rules.no_response_sources
-    change = say(rules, "step.reassess.change", n=reassess)
-    step = Step("reassess", change, "applied", reason, rules.cite(sources))
+    change = said("step.reassess.change", n=reassess)
+    step = StepCode("reassess", change, "applied", reason, rules.cite(sources))
     return reassess, step
 
 
-def _ceiling_step(rules: RuleSet, cid: str) -> Step:
+def _ceiling_step(rules: RuleSet, cid: str) -> StepCode:
     course_rules = rules.course
     ceiling = rules.ceiling(cid)
-    return Step(
+    return StepCode(
         "course.ceiling",
-        say(rules, "step.ceiling.change", ceiling=ceiling),
+        said("step.ceiling.change", ceiling=ceiling),
         "applied",
-        say(
-            rules,
-            "step.ceiling.reason",
-            ceiling=ceiling,
-            every=course_rules.progress_note_every,
-        ),
+        said("step.ceiling.reason", ceiling=ceiling, every=course_rules.progress_note_every),
         rules.cite((*course_rules.ceiling_sources, *course_rules.progress_note_sources)),
     )
 
 
 def _prognostic(
     profile: ConditionProfile, rules: RuleSet
-) -> list[tuple[str, int, str, tuple[str, ...]]]:
+) -> list[tuple[str, int, Wordable, tuple[str, ...]]]:
     """Every factor that changes the expected course: (rule, step, reason, sources)."""
-    found: list[tuple[str, int, str, tuple[str, ...]]] = []
+    found: list[tuple[str, int, Wordable, tuple[str, ...]]] = []
     for factor in profile.health_factors:
         hf = rules.health_factors[factor.id]
         if hf.prognostic_step or hf.level == "prognostic":
@@ -644,7 +639,7 @@ def _prognostic(
                 (
                     f"health_factors.{factor.id}",
                     hf.prognostic_step,
-                    say(rules, _course_effect(hf.prognostic_step), label=hf.label),
+                    said(_course_effect(hf.prognostic_step), label=hf.label),
                     hf.sources,
                 )
             )
@@ -654,7 +649,7 @@ def _prognostic(
             (
                 f"underlying_factors.{uid}",
                 uf.prognostic_step,
-                say(rules, "step.course.underlying", label=uf.label, reason=uf.reason),
+                said("step.course.underlying", label=uf.label, reason=uf.reason),
                 uf.sources,
             )
         )
@@ -665,15 +660,14 @@ def _prognostic(
                     (
                         f"age_rules.{rule.id}",
                         rule.prognostic_step,
-                        say(rules, "step.course.age", age=profile.age, message=rule.message),
+                        said("step.course.age", age=profile.age, message=rule.message),
                         rule.sources,
                     )
                 )
     risk = _start_back_risk(profile, rules)
     if risk is not None and rules.start_back is not None:
         sb = rules.start_back
-        group = say(rules, "step.course.start_back", risk=risk)
-        why = sb.reasons.get(risk, group)  # type: ignore[call-overload]
+        why: Wordable = sb.reasons.get(risk) or said("step.course.start_back", risk=risk)  # type: ignore[call-overload]
         step: int = sb.prognostic_step.get(risk, 0)  # type: ignore[call-overload]
         found.append((f"start_back.{risk}", step, why, sb.sources))
     return found
@@ -706,7 +700,9 @@ def _duration_text(weeks: float) -> str:
     return f"{weeks / WEEKS_PER_UNIT['month']:.3g} months"
 
 
-def _cadence(rules: RuleSet, cid: str, block: int, can_attend: int | None) -> tuple[Cadence, Step]:
+def _cadence(
+    rules: RuleSet, cid: str, block: int, can_attend: int | None
+) -> tuple[Cadence, StepCode]:
     """Sessions a week: the condition's, within the rule set's limits and the patient's."""
     condition = rules.conditions[cid]
     spacing_cap = (7 * 24) // rules.cadence.min_hours_between
@@ -716,8 +712,7 @@ def _cadence(rules: RuleSet, cid: str, block: int, can_attend: int | None) -> tu
         assert can_attend is not None
         per_week = can_attend
     weeks = math.ceil(block / per_week)
-    why = say(
-        rules,
+    why = said(
         "step.cadence.reason",
         condition=condition.label,
         condition_per_week=condition.per_week,
@@ -725,10 +720,10 @@ def _cadence(rules: RuleSet, cid: str, block: int, can_attend: int | None) -> tu
         hours=rules.cadence.min_hours_between,
     )
     if limited:
-        why = say(rules, "step.cadence.can_attend", why=why, per_week=per_week)
-    step = Step(
+        why = said("step.cadence.can_attend", why=why, per_week=per_week)
+    step = StepCode(
         "cadence",
-        say(rules, "step.cadence.change", per_week=per_week, weeks=plural(weeks, "week")),
+        said("step.cadence.change", per_week=per_week, weeks=plural(weeks, "week")),
         "applied",
         why,
         rules.cite(rules.cadence.sources),
@@ -789,7 +784,7 @@ def _companion(
 
 
 def _expectations(
-    profile: ConditionProfile, rules: RuleSet, decision: str, flags: tuple[Flag, ...]
+    profile: ConditionProfile, rules: RuleSet, decision: str, flags: tuple[FlagCode, ...]
 ) -> tuple[str, ...]:
     flag_ids = {f.id for f in flags}
     slow = any(step > 0 for _, step, _, _ in _prognostic(profile, rules))
@@ -807,26 +802,33 @@ def _expectations(
     )
 
 
-def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
-    """The warning for red-flag words in ``notes`` (empty when none): words, topic, factor.
+def notes_said(notes: str | None, rules: RuleSet, have: frozenset[str]) -> Said | None:
+    """The warning for red-flag words in ``notes`` (None when none): words, topic, factor.
 
     The notes are read in context (:func:`notes.read_notes`): words negated, in the
     past, hypothetical or about someone else are not named."""
     hits = read_notes(notes, rules)
     if not hits:
-        return ""
-    parts = []
+        return None
+    parts: list[Said] = []
     for group in rules.note_words:
         words = list(dict.fromkeys(h.words for h in hits if h.trigger == group.id))
         if not words or have.intersection((group.question, group.factor or group.question)):
             continue  # none, or the factor is already coded
         words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
-        said = "warning.notes_group_add" if add else "warning.notes_group"
-        parts.append(say(rules, said, topic=group.topic, words=words_said, factor=group.factor))
+        key = "warning.notes_group_add" if add else "warning.notes_group"
+        parts.append(said(key, topic=group.topic, words=words_said, factor=group.factor or ""))
     if not parts:
-        return ""
-    return say(rules, "warning.notes_red_flag_words", groups="; ".join(parts))
+        return None
+    return said("warning.notes_red_flag_words", groups=Joined("; ", tuple(parts)))
+
+
+def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
+    """:func:`notes_said` worded ("" when the notes name no red-flag words), for the
+    review's warnings."""
+    found = notes_said(notes, rules, have)
+    return "" if found is None else worded(rules, found)
 
 
 def _referral_answers(rules: RuleSet, factor: str, urgency: Urgency, present: set[str]) -> bool:
@@ -847,17 +849,16 @@ def _warnings(
     rules: RuleSet,
     unchecked: tuple[UncheckedSite, ...],
     urgency: Urgency = "none",
-    flags: tuple[Flag, ...] = (),
-) -> tuple[Warning, ...]:
-    """What the clinician should check: (kind, text id, values) decided here, worded once.
-    A referral leaves off the prompts it already answers (a fresh sprain beside a
-    possible hip fracture)."""
+    flags: tuple[FlagCode, ...] = (),
+) -> list[WarningCode]:
+    """What the clinician should check. A referral leaves off the prompts it already
+    answers (a fresh sprain beside a possible hip fracture)."""
     present = {f.id for f in flags if f.level == "red_flag"}
-    found: list[tuple[str, str, dict[str, object]]] = []
+    found: list[WarningCode] = []
     yes = frozenset(q for q, answer in (profile.screening or {}).items() if answer)
-    said = notes_warning(profile.notes, rules, profile.factor_ids | yes)  # coded or yes
-    if said:
-        found.append(("notes_red_flag_words", "", {"text": said}))
+    notes = notes_said(profile.notes, rules, profile.factor_ids | yes)  # coded or yes
+    if notes is not None:
+        found.append(WarningCode("notes_red_flag_words", notes))
     new_pain = rules.plan_rules.new_pain_over_50
     if (
         profile.age is not None
@@ -868,45 +869,47 @@ def _warnings(
         if not profile.factor_ids.intersection(
             (new_pain.factor, *new_pain.by_condition.values())
         ) and not _referral_answers(rules, factor, urgency, present):
-            values = {"age": profile.age, "duration": _duration_text(profile.duration)}
-            found.append(
-                (
-                    "new_pain_over_50",
-                    "plan_rules.new_pain_over_50.warning",
-                    {**values, "factor": factor},
-                )
+            duration = _duration_text(profile.duration)
+            warning = said(
+                "plan_rules.new_pain_over_50.warning",
+                age=profile.age,
+                duration=duration,
+                factor=factor,
             )
+            found.append(WarningCode("new_pain_over_50", warning))
     if profile.age is None:
-        found.append(("age_not_given", "warning.age_not_given", {}))
+        found.append(WarningCode("age_not_given", said("warning.age_not_given")))
     fresh = rules.plan_rules.fresh_pain
     if (
         profile.duration < fresh.duration_weeks_below
         and not profile.factor(fresh.factor)
         and not _referral_answers(rules, fresh.factor, urgency, present)
     ):
-        found.append(("fresh_pain", "plan_rules.fresh_pain.warning", {"factor": fresh.factor}))
+        warning = said("plan_rules.fresh_pain.warning", factor=fresh.factor)
+        found.append(WarningCode("fresh_pain", warning))
     review = rules.review
     if _low_pain(profile, rules) and _function_shows_need(profile, rules):
         low = rules.severity.low_pain
         assert low is not None
-        found.append(("low_pain", "", {"text": low.measure_message}))
+        found.append(WarningCode("low_pain", low.measure_message))
     elif (
         isinstance(profile.severity, int)
         and rules.severity.not_indicated_max < profile.severity <= review.discharge_nrs
     ):
-        values = {
-            "severity": profile.severity,
-            "discharge": review.discharge_nrs,
-            "points": review.nrs_points,
-        }
-        found.append(("low_pain", "warning.low_pain", values))
+        warning = said(
+            "warning.low_pain",
+            severity=profile.severity,
+            discharge=review.discharge_nrs,
+            points=review.nrs_points,
+        )
+        found.append(WarningCode("low_pain", warning))
     sb = profile.start_back
     if sb is not None and sb.psychosocial > sb.total:
-        found.append(("start_back_scores", "warning.start_back_scores", {}))
+        found.append(WarningCode("start_back_scores", said("warning.start_back_scores")))
     if _start_back_risk(profile, rules) == "low":
-        found.append(("start_back_low_risk", "warning.start_back_low_risk", {}))
+        found.append(WarningCode("start_back_low_risk", said("warning.start_back_low_risk")))
     if rules.screening is None:  # no checklist to hold the plan: say it at least
-        found += [("open_check", "", {"text": c.message}) for c in _open_checks(profile, rules)]
+        found += [WarningCode("open_check", c.message) for c in _open_checks(profile, rules)]
     consent = [
         rules.health_factors[f.id].label
         for f in profile.health_factors
@@ -915,27 +918,25 @@ def _warnings(
     if profile.age is not None:
         consent += _consent_ages(rules, profile.age)
     if consent:
-        found.append(("consent", "warning.consent", {"labels": ", ".join(consent)}))
+        found.append(WarningCode("consent", said("warning.consent", labels=", ".join(consent))))
     if unchecked:
         checks = ", ".join(spoken(u.check) for u in unchecked)
-        found.append(("sites_not_given", "warning.sites_not_given", {"checks": checks}))
+        found.append(WarningCode("sites_not_given", said("warning.sites_not_given", checks=checks)))
     pregnancy = profile.factor(PREGNANCY)
     if pregnancy is not None and profile.age is not None and profile.age < ADULT_AGE:
-        found.append(("pregnancy_under_18", "warning.pregnancy_under_18", {}))
+        found.append(WarningCode("pregnancy_under_18", said("warning.pregnancy_under_18")))
     if pregnancy is not None and pregnancy.weeks is None:
-        found.append(("pregnancy_weeks_not_given", "warning.pregnancy_weeks_not_given", {}))
-    return tuple(
-        Warning(kind, say(rules, key, **values) if key else str(values["text"]))
-        for kind, key, values in found
-    )
+        warning = said("warning.pregnancy_weeks_not_given")
+        found.append(WarningCode("pregnancy_weeks_not_given", warning))
+    return found
 
 
-def _open_checks(profile: ConditionProfile, rules: RuleSet) -> tuple[Check, ...]:
+def _open_checks(profile: ConditionProfile, rules: RuleSet) -> tuple[CheckCode, ...]:
     """Questions a listed factor leaves open (warfarin without a known INR): each holds a
     needling plan as ``check_first`` until another factor settles it."""
     have = profile.factor_ids
     return tuple(
-        Check("factor", factor.id, hf.open_check)
+        CheckCode("factor", factor.id, hf.open_check)
         for factor in profile.health_factors
         if (hf := rules.health_factors[factor.id]).open_check
         and not have.intersection(hf.settled_by)
@@ -944,20 +945,20 @@ def _open_checks(profile: ConditionProfile, rules: RuleSet) -> tuple[Check, ...]
 
 def _needling_warnings(
     profile: ConditionProfile, rules: RuleSet, sites: tuple[SiteVerdict, ...]
-) -> tuple[Warning, ...]:
+) -> list[WarningCode]:
     """What a needling plan must say besides its sites: a guideline on the condition,
     and the deep vein thrombosis question before a calf site in a patient at risk."""
     found = []
     guideline = rules.conditions[profile.condition].guideline
     if guideline:
-        found.append(Warning("guideline", guideline))
+        found.append(WarningCode("guideline", guideline))
     answered = "suspected_dvt" in screening.answers(profile)  # asked at intake already
     for site in () if answered else sites:
         asked = [r.message for r in site.reasons if r.flag == "dvt_question"]
         if asked:
-            found.append(Warning("dvt_question", asked[0]))
+            found.append(WarningCode("dvt_question", asked[0]))
             break
-    return tuple(found)
+    return found
 
 
 def _consent_ages(rules: RuleSet, age: int) -> tuple[str, ...]:
@@ -965,19 +966,19 @@ def _consent_ages(rules: RuleSet, age: int) -> tuple[str, ...]:
     return tuple(r.label for r in rules.age_rules if r.level == "consent" and r.matches(age))
 
 
-def _stop_steps(rules: RuleSet, flags: tuple[Flag, ...], decision: str) -> list[Step]:
+def _stop_steps(flags: tuple[FlagCode, ...], decision: str) -> list[StepCode]:
     stopping = {
         "refer": ("red_flag",),
         "do_not_needle": ("contraindication",),
         "not_indicated": ("not_indicated",),
     }[decision]
-    what = say(rules, f"step.stop.{decision}")
+    what = said(f"step.stop.{decision}")
     return [
-        Step(
+        StepCode(
             f"safety.{f.id}",
             "0 sessions",
             "applied",
-            say(rules, "step.stop.reason", what=what, label=f.label),
+            said("step.stop.reason", what=what, label=f.label),
             f.source,
         )
         for f in flags
@@ -1010,6 +1011,21 @@ def _schedule(
     )
 
 
+def _booking_warnings(
+    profile: ConditionProfile, rules: RuleSet, schedule: tuple[ScheduledSession, ...] | None
+) -> list[WarningCode]:
+    """A start date the clinic's calendar could not book, or booked far out."""
+    if profile.start_date is None:
+        return []
+    if schedule is None:
+        return [WarningCode("schedule", said("warning.no_schedule"))]
+    wait = (schedule[0].date - profile.start_date).days if schedule else 0
+    if wait > rules.plan_rules.late_start.days_over:  # the calendar pushed it far out
+        late = said("plan_rules.late_start.warning", date=schedule[0].date.isoformat(), days=wait)
+        return [WarningCode("schedule", late)]
+    return []
+
+
 def _appointment(profile: ConditionProfile) -> str | None:
     """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
     from .schedule import parse_time
@@ -1025,10 +1041,24 @@ def plan(
     source: str | None = None,
     calendar: ClinicCalendar | None = None,
 ) -> Plan:
-    """Suggest a course for ``profile`` under ``rules``. Pure and deterministic."""
+    """Suggest a course for ``profile`` under ``rules``. Pure and deterministic: the
+    course decided in codes (:func:`decide`), then worded once (:func:`.word_plan`)."""
+    return word_plan(decide(profile, rules, source=source, calendar=calendar), rules)
+
+
+def decide(
+    profile: ConditionProfile,
+    rules: RuleSet,
+    *,
+    source: str | None = None,
+    calendar: ClinicCalendar | None = None,
+) -> PlanCodes:
+    """The plan for ``profile`` under ``rules`` in codes: ids, numbers, sources and the
+    sentences to say (not yet worded)."""
     condition = _check_ids(profile, rules)
     sites = _site_verdicts(profile, rules)
-    decision, found = _decision(_flags(profile, rules), sites, rules, _reader(profile))
+    audience = _reader(profile)
+    decision, found = _decision(_flags(profile, rules), sites, audience)
     flags = tuple(found)
     unchecked = _unchecked(profile, rules, decision)
     bands = Bands(
@@ -1043,97 +1073,51 @@ def plan(
         rationale.insert(len(rationale) - 2, cadence_step)
     else:
         sessions, course, cadence = Sessions(0, 0, 0), Course(0, 0, 0), Cadence(0, 0)
-        rationale = _stop_steps(rules, flags, decision)
+        rationale = _stop_steps(flags, decision)
     companions = _companions(profile, rules, decision, bands.duration)
     expectations = _expectations(profile, rules, decision, flags)
-    schedule = None
-    extra: tuple[Warning, ...] = ()
+    urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
+    warnings = _warnings(profile, rules, unchecked, urgency, flags)
+    schedule, booking = None, []
     if decision in NEEDLING:
+        warnings += _needling_warnings(profile, rules, sites)
         schedule = _schedule(
             profile, course, cadence.per_week, rules.cadence.min_hours_between, calendar
         )
-        if schedule is None and profile.start_date is not None:
-            extra = (Warning("schedule", say(rules, "warning.no_schedule")),)
-        elif schedule and profile.start_date is not None:
-            wait = (schedule[0].date - profile.start_date).days
-            if wait > rules.plan_rules.late_start.days_over:  # the calendar pushed it far out
-                late = say(
-                    rules,
-                    "plan_rules.late_start.warning",
-                    date=schedule[0].date.isoformat(),
-                    days=wait,
-                )
-                extra = (Warning("schedule", late),)
-    if schedule:
-        from .schedule import date_warnings
-
-        extra += date_warnings([(s.session, s.date) for s in schedule], calendar, rules.calendar)
-    audience = _reader(profile)
-    urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
+        booking = _booking_warnings(profile, rules, schedule)
     # the red-flag screen: a needling plan waits for its open checks (course kept)
     checks = screening.open_checks(profile, rules, read_notes(profile.notes, rules))
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)
         checks = screening.most_urgent_first(checks, rules)
     planned, decision = decision, screening.settle(decision, checks, rules)
-    page = None
-    if decision == "check_first":
-        schedule, extra = None, ()
+    if decision == "check_first":  # nothing is booked yet
+        schedule, booking = None, []
         rationale.insert(0, screening.held_step(rules, checks))
-        page = screening.before_we_start_page(rules, checks, companions, audience, flags)
-    elif decision == "refer":
-        page = screening.referral_page(rules, urgency, flags, audience, checks)
-    return Plan(
+    return PlanCodes(
         source=source,
         patient=profile.patient,
         condition=profile.condition,
         condition_label=condition.label,
         decision=decision,
+        planned=planned,
         urgency=urgency,
         sessions=sessions,
         course=course,
         cadence=cadence,
-        reassess_after=course.reassess_after,
         sites=sites,
+        site_ids=tuple(profile.sites),
         unchecked=unchecked,
         flags=flags,
-        warnings=_warnings(profile, rules, unchecked, urgency, flags)
-        + (_needling_warnings(profile, rules, sites) if planned in NEEDLING else ())
-        + extra,
+        warnings=(*warnings, *booking),
         companions=companions,
         expectations=expectations,
         rationale=tuple(rationale),
         bands=bands,
         audience=audience,
-        advice=advice_mod.with_safety_nets(
-            page
-            or advice_mod.plan_advice(
-                rules,
-                decision=planned,
-                urgency=urgency,
-                audience=audience,
-                flags=flags,
-                sites=sites,
-                companions=companions,
-                course=course,
-                cadence=cadence,
-                reconsider=()
-                if planned in NEEDLING
-                else (
-                    *advice_mod.think_again(profile, rules, audience),
-                    *_reconsider(profile, rules, flags),
-                ),
-            ),
-            rules,
-            condition=profile.condition,
-            sites=profile.sites,
-            flags=flags,
-            audience=audience,
-            checks=checks if decision == "check_first" else (),
-        ),
-        disclaimer=rules.disclaimer,
-        rules=RulesRef(name=rules.name, version=rules.version, sha256=rules.sha256),
+        reconsider=() if planned in NEEDLING else _think_again(profile, rules, audience, flags),
         schedule=schedule,
+        calendar=calendar,
         checks=checks,
         profile_sha256=_profile_key(profile),
     )

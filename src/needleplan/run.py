@@ -39,12 +39,12 @@ from .errors import (
 from .files import Input, Target, profiles, target_for, write_atomic
 from .loading import load_profile
 from .planner import plan
+from .planwording import validation_warnings
 from .profile import ConditionProfile
 from .results import Plan, Review
 from .reviewer import review
 from .rules import RuleSet
 from .schedule import ClinicCalendar
-from .screening import validation_warnings
 from .vocab import GOING_ON, REVIEW_FORMATS, plural
 from .writers import Writer, get_writer
 

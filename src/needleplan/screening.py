@@ -14,7 +14,8 @@ only:
   (red flags, contraindications and "not indicated" keep their decision);
 - :func:`urgency`: how soon a referral is needed: the most urgent red flag,
   raised by the rule set's combinations; adding a red flag never lowers it;
-- the patient's page for a referral and for ``check_first``.
+- the patient's page for a referral and for ``check_first``, built by the plan's
+  wording step (:mod:`.planwording`) from the worded flags and checks.
 
 Notes never answer a question and never raise or lower the urgency by
 themselves. The rule-set models of the section are defined here too, beside
@@ -31,8 +32,9 @@ from pydantic import ConfigDict, Field, StringConstraints, with_config
 
 from . import advice as advice_mod
 from .advice import section
+from .plancodes import CheckCode, FlagCode, StepCode
 from .profile import PREGNANCY
-from .results import Advice, Check, CompanionItem, Flag, Step
+from .results import Advice, Check, CompanionItem, Flag
 from .vocab import (
     AGE_RANGE,
     ID_PATTERN,
@@ -45,7 +47,7 @@ from .vocab import (
     Urgency,
     most_urgent,
 )
-from .wording import say, say_if
+from .wording import Said, said, say, say_if
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
@@ -294,7 +296,7 @@ def questions_for(rules: RuleSet, condition: str, sites: tuple[str, ...] = ()) -
     return tuple(qid for qid in sc.questions if qid in wanted)
 
 
-def yes_flags(profile: ConditionProfile, rules: RuleSet, audience: Audience) -> list[Flag]:
+def yes_flags(profile: ConditionProfile, rules: RuleSet, audience: Audience) -> list[FlagCode]:
     """A flag for each red flag answered yes and not already listed as a health factor."""
     coded = profile.factor_ids
     flags = []
@@ -303,7 +305,7 @@ def yes_flags(profile: ConditionProfile, rules: RuleSet, audience: Audience) -> 
         if not yes or qid in coded or hf is None or hf.level != "red_flag":
             continue
         flags.append(
-            Flag(
+            FlagCode(
                 qid,
                 "red_flag",
                 hf.label,
@@ -331,27 +333,25 @@ class _Hit(Protocol):
 
 def open_checks(
     profile: ConditionProfile, rules: RuleSet, hits: tuple[_Hit, ...] = ()
-) -> tuple[Check, ...]:
+) -> tuple[CheckCode, ...]:
     """Every check still open: unanswered questions, then what the notes raise."""
     sc = rules.screening
     if sc is None:
         return ()
-    said = answers(profile)
-    coded = profile.factor_ids | {q for q, yes in said.items() if yes}
+    answered = answers(profile)
+    coded = profile.factor_ids | {q for q, yes in answered.items() if yes}
     noted = _noted(hits, rules)
-    checks: list[Check] = []
+    checks: list[CheckCode] = []
     for qid in required(profile, rules):
-        if qid in coded or qid in said or qid in noted:
+        if qid in coded or qid in answered or qid in noted:
             continue
         q = sc.questions[qid]
-        checks.append(
-            Check("screening", qid, say(rules, "screening.open_check", ask=q.ask, id=qid))
-        )
+        checks.append(CheckCode("screening", qid, said("screening.open_check", ask=q.ask, id=qid)))
     for qid, (topic, words) in noted.items():
         group = sc.note_questions.get(qid, (qid,))
         if coded.intersection(group) or coded.intersection(sc.settled_by.get(qid, ())):
             continue  # a coded factor or a yes answer settles it
-        asked = [said.get(g) for g in group]
+        asked = [answered.get(g) for g in group]
         words_text = ", ".join(f"'{w}'" for w in words)
         key, ask = "screening.notes_check_no_question", ""
         named = "' or '".join(group)  # the ids a clinician can code (never a notes key)
@@ -359,16 +359,17 @@ def open_checks(
             key, named = "screening.notes_contradict", ", ".join(f"{g}: no" for g in group)
         elif qid in sc.questions:
             key, ask = "screening.notes_check", sc.questions[qid].ask
-        then = _if_yes(rules, group, coded)
-        message = say(rules, key, topic=topic, words=words_text, ask=ask, id=named, if_yes=then)
-        checks.append(Check("notes", qid, message.strip()))
+        message = said(key, topic=topic, words=words_text, ask=ask, id=named)
+        checks.append(CheckCode("notes", qid, message, _if_yes(rules, group, coded)))
     return tuple(checks)
 
 
-def _if_yes(rules: RuleSet, group: tuple[str, ...], coded: set[str] | frozenset[str]) -> str:
+def _if_yes(
+    rules: RuleSet, group: tuple[str, ...], coded: set[str] | frozenset[str]
+) -> Said | None:
     """What a notes check would mean if answered yes: a red flag's tier (its own urgency,
-    raised by the combinations it would complete with what is coded), or a factor's level.
-    "" when the rule set has no words for it."""
+    raised by the combinations it would complete with what is coded), or a factor's level
+    (said only where the rule set has words for it)."""
     red = [rules.health_factors[g] for g in group if g in rules.health_factors]
     found: list[Urgency] = [hf.urgency for hf in red if hf.level == "red_flag"]
     if found:
@@ -379,10 +380,10 @@ def _if_yes(rules: RuleSet, group: tuple[str, ...], coded: set[str] | frozenset[
                 for c in combinations(present | {g}, rules)
                 if any(g in grp for grp in c.groups)
             ]
-        return say_if(rules, f"screening.if_yes.{most_urgent(*found)}")
+        return said(f"screening.if_yes.{most_urgent(*found)}")
     if len(red) == 1:
-        return say_if(rules, f"screening.if_yes.{red[0].level}", label=red[0].label)
-    return ""
+        return said(f"screening.if_yes.{red[0].level}", label=red[0].label)
+    return None
 
 
 def _noted(hits: tuple[_Hit, ...], rules: RuleSet) -> dict[str, tuple[str, list[str]]]:
@@ -405,40 +406,13 @@ def _topic(hit: _Hit, rules: RuleSet) -> str:
     return hit.question.replace("_", " ")
 
 
-def validation_warnings(
-    source: str, profile: ConditionProfile | None, rules: RuleSet
-) -> list[tuple[str, dict[str, str]]]:
-    """What ``validate`` says of a valid profile's open checks: warnings, never errors
-    (the profile is valid; its plan will be ``check_first``). Each as a line for stderr
-    and as a record for the JSON report."""
-    if profile is None:
-        return []
-    from .errors import inert
-
-    return [
-        (
-            f"{inert(source)}: warning: open check '{c.id}': {inert(c.message)}",
-            {"kind": c.kind, "id": c.id, "message": c.message},
-        )
-        for c in open_checks(profile, rules, _hits(profile, rules))
-    ]
-
-
-def _hits(profile: ConditionProfile, rules: RuleSet) -> tuple[_Hit, ...]:
-    """What the notes suggest, read in context (negated, past, hypothetical or someone
-    else's findings are no hit)."""
-    from .notes import read_notes
-
-    return read_notes(profile.notes, rules)
-
-
-def most_urgent_first(checks: tuple[Check, ...], rules: RuleSet) -> tuple[Check, ...]:
+def most_urgent_first(checks: tuple[CheckCode, ...], rules: RuleSet) -> tuple[CheckCode, ...]:
     """``checks`` with those whose yes would be the most urgent first (a possible
     emergency the notes suggest before a question not yet asked); else in their order."""
     return tuple(sorted(checks, key=lambda c: (-_tier(c, rules), c.kind != "notes")))
 
 
-def _tier(c: Check, rules: RuleSet) -> int:
+def _tier(c: CheckCode, rules: RuleSet) -> int:
     """How urgent a yes to ``c`` would be (its red flags' tier, as an index of URGENCIES)."""
     sc = rules.screening
     ids = (c.id, *(sc.note_questions.get(c.id, ()) if sc is not None else ()))
@@ -447,7 +421,7 @@ def _tier(c: Check, rules: RuleSet) -> int:
     return URGENCIES.index(most_urgent(*found))
 
 
-def settle(decision: Decision, checks: tuple[Check, ...], rules: RuleSet) -> Decision:
+def settle(decision: Decision, checks: tuple[CheckCode, ...], rules: RuleSet) -> Decision:
     """A needling decision waits for its open checks. A plan that needles no one (do not
     needle, not indicated) waits too when the notes suggest a red flag whose yes is
     urgent (a hot swollen replaced knee): its page must say where to go, not only what
@@ -461,16 +435,16 @@ def settle(decision: Decision, checks: tuple[Check, ...], rules: RuleSet) -> Dec
     return decision
 
 
-def held_step(rules: RuleSet, checks: tuple[Check, ...]) -> Step:
+def held_step(rules: RuleSet, checks: tuple[CheckCode, ...]) -> StepCode:
     """The rationale's first step of a ``check_first`` plan: nothing booked, and why."""
     sc = rules.screening
     assert sc is not None  # checks come only from a screening section
     ids = ", ".join(dict.fromkeys(c.id for c in checks))
-    return Step(
+    return StepCode(
         "screening.open_checks",
         "0 sessions booked",
         "applied",
-        say(rules, "screening.rationale", ids=ids, count=len(checks)),
+        said("screening.rationale", ids=ids, count=len(checks)),
         rules.cite(sc.sources),
     )
 
@@ -478,7 +452,7 @@ def held_step(rules: RuleSet, checks: tuple[Check, ...]) -> Step:
 # -- how soon -----------------------------------------------------------------------
 
 
-def urgency(flags: tuple[Flag, ...], rules: RuleSet) -> Urgency:
+def urgency(flags: tuple[FlagCode, ...], rules: RuleSet) -> Urgency:
     """A referral's urgency: the most urgent red flag's, raised by the combinations the
     flags complete. Never lower for one more red flag."""
     present = {f.id for f in flags if f.level == "red_flag"}

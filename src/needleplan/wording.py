@@ -133,7 +133,8 @@ def worded(rules: RuleSet, value: Wordable) -> str:
     """``value`` as the reader sees it: a :class:`Said` as its text filled with its
     values (each worded first), a :class:`Joined` as its worded parts joined."""
     if isinstance(value, Said):
-        filled = {name: worded(rules, v) for name, v in value.values}
+        # numbers stay numbers: a text may format them ("{fraction:.0%}")
+        filled = {n: v if isinstance(v, int | float) else worded(rules, v) for n, v in value.values}
         return say(rules, value.key, value.audience, **filled)
     if isinstance(value, Joined):
         return value.sep.join(worded(rules, p) for p in value.parts)
