@@ -143,12 +143,6 @@ def worded_review(d: Decided, rules: RuleSet) -> Review:
     return dataclasses.replace(result, advice=_page(result, d, rules))
 
 
-def _filled(rules: RuleSet, said: Said, **more: str) -> str:
-    """``said`` worded with ``more`` values (an entry's own sentences) added to its own."""
-    values = {name: worded(rules, v) for name, v in said.values} | more
-    return say(rules, said.key, said.audience, **values)
-
-
 def _told(f: Found, rules: RuleSet, audience: Audience, the_plan: Plan) -> list[str]:
     """What ``f`` tells the patient or parent before its own why: the messages of the
     event, health factor and notes trigger it is about, and the plan's."""
@@ -223,10 +217,13 @@ def _step(s: Step | Acted, rules: RuleSet) -> ReviewStep:
 
 
 def _warning(w: Warned, rules: RuleSet) -> str:
+    """A warning worded, its ``{checks}`` the site rules' own checks after needling."""
     if not isinstance(w.said, Said):
         return worded(rules, w.said)
     after = {rule.id: rule.if_needled for rule in rules.site_rules if rule.if_needled}
-    return _filled(rules, w.said, checks="".join(f"{after[c]} " for c in w.checks))
+    values = {name: worded(rules, v) for name, v in w.said.values}
+    values["checks"] = "".join(f"{after[c]} " for c in w.checks)
+    return say(rules, w.said.key, w.said.audience, **values)
 
 
 def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
