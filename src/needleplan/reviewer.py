@@ -8,8 +8,13 @@ own verdict), then weighs them as one table, the rule set's
 ``review.findings``: the finding of the lowest rank decides the verdict and
 the patient's page, whatever order the log wrote them in; the urgency is the
 most urgent of every finding that stops needling, so a finding added never
-lowers it. Every sentence comes from the rule set (``review.findings`` and
-the review's texts, ``review.*`` under ``texts:``).
+lowers it.
+
+It decides in codes, then words once: the functions here return ids, numbers,
+source ids and, for each sentence, a :class:`wording.Said` still to be worded,
+gathered as a :class:`reviewwording.Decided`; :func:`reviewwording.worded_review`
+then says every sentence from the rule set (``review.findings`` and the
+review's texts, ``review.*`` under ``texts:``).
 
 Pure and deterministic: ``today`` is given, never read from a clock.
 """
@@ -18,55 +23,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .advice import EMPTY, avoided_reasons, review_advice, with_safety_nets
 from .notes import read_mentions, triggered
 from .planner import notes_warning
 from .planner import plan as make_plan
 from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
-from .results import (
-    Advice,
-    Change,
-    Flag,
-    Next,
-    Plan,
-    Point,
-    Review,
-    ReviewStep,
-    SiteVerdict,
-    Warning,
-)
-from .rules import Event, NoteWords, RuleSet, Sentence
+from .results import Change, Flag, Next, Plan, Review, SiteVerdict
+from .reviewwording import Acted, Decided, Found, Step, Warned, filling, worded_review
+from .rules import Event, NoteWords, RuleSet
 from .vocab import (
     EVERY_SITE_AVOIDED,
     GOING_ON,
     STOPS_NEEDLING,
     URGENCIES,
-    Audience,
     ReviewVerdict,
     Urgency,
     most_urgent,
     plural,
 )
-from .wording import say, word
+from .wording import Joined, Said, Wordable, said
 
 
 class NothingToReview(ValueError):
     """The profile has no ``log:`` entries."""
-
-
-# -- words ----------------------------------------------------------------------------
-
-
-def _said(text: Sentence, audience: Audience = "patient", /, **values: object) -> str:
-    """A sentence of the review's table as ``audience`` reads it, its ``{placeholders}``
-    filled (the one wording step, :func:`wording.word`); dates and numbers are said as
-    written."""
-    return word(
-        text, audience, **{k: v if isinstance(v, str) else f"{v}" for k, v in values.items()}
-    )
 
 
 # -- numbers --------------------------------------------------------------------------
@@ -104,30 +85,32 @@ def _measure_gains(
     return gains
 
 
-def _worse_by_measure(log: tuple[LogEntry, ...], rules: RuleSet) -> str:
+def _measure(mid: str, first: float, last: float, word: str, rules: RuleSet) -> Said:
+    """A function measure's change against its minimal important change (``word``:
+    the text that says better, worse or the same)."""
+    m = rules.review.measures[mid]
+    return said(
+        "review.measure",
+        label=m.label,
+        first=f"{first:g}",
+        last=f"{last:g}",
+        word=said(f"review.{word}"),
+        mcid=f"{m.mcid:g}",
+    )
+
+
+def _worse_by_measure(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Said]:
     """The latest global rating of change at -``groc_better`` or below, and the function
-    measures worse by their minimal important change, said ("" when none): a worsening
-    the pain score may not show (at a low baseline above all)."""
+    measures worse by their minimal important change: a worsening the pain score may not
+    show (at a low baseline above all)."""
     r = rules.review
-    said = []
+    worse = []
     if log[-1].groc is not None and log[-1].groc <= -r.groc_better:
-        said.append(say(rules, "review.groc_worse", groc=f"{log[-1].groc:+d}"))
+        worse.append(said("review.groc_worse", groc=f"{log[-1].groc:+d}"))
     for mid, (first, last, gain) in _measure_gains(log, rules).items():
-        m = r.measures[mid]
-        if gain <= -m.mcid:
-            worse = say(rules, "review.measure_worse")
-            said.append(
-                say(
-                    rules,
-                    "review.measure",
-                    label=m.label,
-                    first=f"{first:g}",
-                    last=f"{last:g}",
-                    word=worse,
-                    mcid=f"{m.mcid:g}",
-                )
-            )
-    return "; ".join(said)
+        if gain <= -r.measures[mid].mcid:
+            worse.append(_measure(mid, first, last, "measure_worse", rules))
+    return worse
 
 
 def _measure_improved(entries: Iterable[LogEntry], rules: RuleSet) -> list[str]:
@@ -142,44 +125,30 @@ def _measure_improved(entries: Iterable[LogEntry], rules: RuleSet) -> list[str]:
 # -- findings -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Found:
-    """A finding of the review: its id in the table, where it was found, how urgent it
-    is, the values its texts take, and its trigger's own page messages and sources."""
-
-    id: str
-    session: int = 0  # 0: the profile itself
-    urgency: Urgency = "none"
-    values: Mapping[str, object] = field(default_factory=dict)
-    why: tuple[str, ...] = ()
-    sources: str = ""
-
-
 def _ranked(found: list[Found], rules: RuleSet) -> list[Found]:
     """Most urgent first, by the table: its rank, then the latest session, then ids and
-    details, never the order the log listed them in."""
+    details (what its texts are filled with), never the order the log listed them in."""
     table = rules.review.findings
     return sorted(
         found,
-        key=lambda f: (table[f.id].rank, -f.session, f.id, sorted(map(str, f.values.items()))),
+        key=lambda f: (
+            table[f.id].rank,
+            -f.session,
+            f.id,
+            sorted(map(str, filling(f, rules).items())),
+        ),
     )
-
-
-def _line(f: Found, rules: RuleSet) -> ReviewStep:
-    entry = rules.review.findings[f.id]
-    reason = _said(entry.texts.clinician, **f.values)
-    return ReviewStep(f"review.{f.id}", reason, f.sources or rules.cite(entry.sources))
 
 
 @dataclass
 class _Events:
-    """What the logged adverse events found and change: findings, the next session's
-    actions, sites to avoid, rationale steps."""
+    """What the logged adverse events found and change: findings, the events the next
+    session acts on, sites to avoid, rationale steps."""
 
     found: list[Found] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)
+    acted: list[Acted] = field(default_factory=list)
     avoid: list[str] = field(default_factory=list)
-    steps: list[ReviewStep] = field(default_factory=list)
+    steps: list[Step | Acted] = field(default_factory=list)
 
 
 def _cleared_from(log: tuple[LogEntry, ...], session: int, rules: RuleSet) -> bool:
@@ -203,7 +172,6 @@ def _events(
     log: tuple[LogEntry, ...],
     rules: RuleSet,
     today: dt.date,
-    audience: Audience,
     planned: tuple[str, ...],
 ) -> _Events:
     """Each adverse event: a finding if it stops needling (an urgent one is acted on as
@@ -218,43 +186,31 @@ def _events(
         for eid in sorted(entry.events):  # the order they were written in never counts
             event = r.events[eid]
             if event.clears or cleared:
-                what = event.label
+                what: Wordable = event.label
                 if cleared and not event.clears:
-                    what = say(
-                        rules, "review.event_cleared", label=event.label, session=i, cleared=cleared
+                    what = said(
+                        "review.event_cleared", label=event.label, session=i, cleared=cleared
                     )
-                out.steps.append(
-                    ReviewStep(f"review.events.{eid}", what, rules.cite(event.sources))
-                )
+                out.steps.append(Step(f"review.events.{eid}", what, event.sources))
                 continue  # a clearance, or an event a later clearance has settled
             urgent = event.verdict == "emergency" or event.urgency != "none"
-            what = event.action
+            earlier = ""
             if urgent and not recent:
                 tid = "event_earlier_urgent" if event.old_urgency != "routine" else "event_earlier"
-                what = say(rules, f"review.{tid}", days=plural(days, "day"), action=event.action)
-            action = say(
-                rules,
-                "review.event_line",
-                label=event.label,
-                session=i,
-                date=entry.date,
-                action=what,
-            )
+                earlier = f"review.{tid}"
+            sites = None
             if event.avoid_site:
                 needled = _event_site(entry, planned)
                 if len(needled) == 1:
                     out.avoid += [s for s in needled if s not in out.avoid]
                 elif needled and entry.needled is not None:
-                    action += " " + say(rules, "review.which_site", sites=", ".join(needled))
+                    sites = said("review.which_site", sites=", ".join(needled))
                 else:
-                    action += " " + say(rules, "review.record_site")
-            out.actions.append(action)
-            out.steps.append(
-                ReviewStep(
-                    f"review.events.{eid}", f"{event.label}: {what}", rules.cite(event.sources)
-                )
-            )
-            found = _event_finding(event, eid, i, entry, days, recent, audience, rules)
+                    sites = said("review.record_site")
+            acted = Acted(eid, i, entry.date.isoformat(), plural(days, "day"), earlier, sites)
+            out.acted.append(acted)
+            out.steps.append(acted)
+            found = _event_finding(event, eid, i, entry, days, recent)
             if found is not None:
                 out.found.append(found)
     return out
@@ -267,8 +223,6 @@ def _event_finding(
     entry: LogEntry,
     days: int,
     recent: bool,
-    audience: Audience,
-    rules: RuleSet,
 ) -> Found | None:
     if event.verdict is None:
         return None
@@ -279,22 +233,13 @@ def _event_finding(
     else:
         fid = "adverse_event_earlier" if urgent and not recent else "adverse_event"
         urgency = event.urgency if recent or not urgent else event.old_urgency
-    told = event.message_for(audience)
-    return Found(
-        fid,
-        session,
-        urgency,
-        {
-            "event": eid,
-            "label": event.label,
-            "session": session,
-            "date": entry.date,
-            "days": plural(days, "day"),
-            "action": event.action,
-        },
-        (told,) if told else (),
-        rules.cite(event.sources),
-    )
+    values: dict[str, Wordable] = {
+        "label": event.label,
+        "session": session,
+        "date": entry.date.isoformat(),
+        "days": plural(days, "day"),
+    }
+    return Found(fid, session, urgency, values, event=eid, sources=event.sources)
 
 
 def _in_order(flags: list[Flag]) -> list[Flag]:
@@ -312,8 +257,8 @@ def _red_flags(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
             n,
             most_urgent(*(f.urgency for f in red)),
             {"labels": ", ".join(f.label for f in red)},
-            tuple(f.patient_message for f in red),
-            "; ".join(dict.fromkeys(f.source for f in red)),
+            told=tuple(f.patient_message for f in red),
+            sources=tuple(dict.fromkeys(f.source for f in red)),
         )
     ]
 
@@ -323,7 +268,6 @@ def _notes(
     planned: tuple[str, ...],
     rules: RuleSet,
     have: frozenset[str],
-    audience: Audience,
 ) -> list[Found]:
     """Words in the session notes that hold the course until the patient is checked: a
     hold, never an urgency by itself. The latest notes are read for every such word; an
@@ -352,7 +296,7 @@ def _notes(
             if group.id in said and (
                 i == len(log) or group.holds_course or group.id in rules.review.notes_events
             ):
-                found += _notes_found(group, i, entry, rules, have, audience)
+                found += _notes_found(group, i, entry, rules, have)
     return found + spinal
 
 
@@ -376,39 +320,29 @@ def _notes_found(
     entry: LogEntry,
     rules: RuleSet,
     have: frozenset[str],
-    audience: Audience,
 ) -> list[Found]:
     """The finding one trigger in a session's notes makes (none if a coded factor settles
     it)."""
     r = rules.review
     if group.factor and group.factor in have:
         return []  # a coded red flag refers by itself
-    sources = rules.cite(group.sources or rules.note_words_sources)
-    now = r.notes_now.get(group.id)
-    values: dict[str, object] = {
-        "topic": group.topic,
-        "now": now.clinician if now else "",
-        "session": session,
-        "date": entry.date,
-    }
-    told_now = tuple(filter(None, [_said(now.why, audience) if now else ""]))
-    factor = rules.health_factors.get(group.factor) if group.factor else None
-    if group.holds_course and factor is None:  # a needling injury (a collapsed lung)
-        return [Found("notes", session, "none", values, told_now, sources)]
-    if group.holds_course and factor is not None:  # a red flag it may describe
-        told = factor.message_for(audience)
-        values["factor"] = group.factor
-        why = (*((told,) if told else ()), *told_now)
-        return [Found("notes_red_flag", session, "none", values, why, sources)]
+    found = Found(
+        "notes",
+        session,
+        values={"topic": group.topic, "session": session, "date": entry.date.isoformat()},
+        notes=group.id,
+        sources=group.sources or rules.note_words_sources,
+    )
+    if group.holds_course and (group.factor or "") not in rules.health_factors:
+        return [found]  # a needling injury (a collapsed lung)
+    if group.holds_course and group.factor:  # a red flag it may describe
+        return [dataclasses.replace(found, id="notes_red_flag", factor=group.factor)]
     if group.id in r.notes_events:  # an adverse event after needling it may describe
         eid = r.notes_events[group.id]
-        event = r.events[eid]
-        values |= {"event": eid, "label": event.label, "action": event.action}
-        told = event.message_for(audience)
-        why = (*((told,) if told else ()), *told_now)
-        return [Found("notes_event", session, "none", values, why, sources)]
+        values: dict[str, Wordable] = {**found.values, "label": r.events[eid].label}
+        return [dataclasses.replace(found, id="notes_event", values=values, event=eid)]
     if group.id in r.notes_holds:
-        return [Found("notes_hold", session, "none", values, told_now, sources)]
+        return [dataclasses.replace(found, id="notes_hold")]
     return []
 
 
@@ -431,13 +365,13 @@ def _notes_spinal(
     if not with_ or not sites:
         return []
     labels = ", ".join(_site_label(s, rules) for s in sites)
-    values = {
+    values: dict[str, Wordable] = {
         "with": " and ".join(dict.fromkeys(with_)),
         "sites": labels,
         "session": len(log),
-        "date": log[-1].date,
+        "date": log[-1].date.isoformat(),
     }
-    return [Found("notes_spinal", len(log), "none", values, (), rules.cite(r.spinal_sources))]
+    return [Found("notes_spinal", len(log), values=values, sources=r.spinal_sources)]
 
 
 def _events_spinal(
@@ -466,13 +400,15 @@ def _events_spinal(
         return []
     nerve_label = _label_of(nerve[1], rules)
     if with_:
-        labels = say(
-            rules, "review.spinal_with", nerve=nerve_label, other=_label_of(with_[1], rules).lower()
-        )
+        other = _label_of(with_[1], rules).lower()
+        labels = said("review.spinal_with", nerve=nerve_label, other=other)
     else:
-        labels = say(rules, "review.spinal_worse", nerve=nerve_label)
-    values = {"labels": labels, "sites": ", ".join(_site_label(s, rules) for s in sites)}
-    return [Found("events_spinal", last + 1, "emergency", values, (), rules.cite(r.spinal_sources))]
+        labels = said("review.spinal_worse", nerve=nerve_label)
+    values: dict[str, Wordable] = {
+        "labels": labels,
+        "sites": ", ".join(_site_label(s, rules) for s in sites),
+    }
+    return [Found("events_spinal", last + 1, "emergency", values, sources=r.spinal_sources)]
 
 
 def _label_of(fid: str, rules: RuleSet) -> str:
@@ -499,29 +435,27 @@ def _stops(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
     )
     if not stops:
         return []
-    why = [f.patient_message for f in stops] + avoided_reasons(the_plan.sites, rules)
     return [
         Found(
             "do_not_needle",
             n,
-            "none",
-            {"why": _stopped_by(stops, the_plan.sites, rules)},
-            tuple(dict.fromkeys(m for m in why if m)),
-            "; ".join(dict.fromkeys(f.source for f in stops)),
+            values={"why": _stopped_by(stops, the_plan.sites)},
+            told=tuple(f.patient_message for f in stops),
+            site_reasons=True,
+            sources=tuple(dict.fromkeys(f.source for f in stops)),
         )
     ]
 
 
-def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSet) -> str:
+def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...]) -> Joined:
     """The findings that now rule needling out; every site avoided names each site's reason."""
-    said = []
+    by: list[Wordable] = []
     for flag in stops:
         if flag.id != EVERY_SITE_AVOIDED:
-            said.append(flag.label)
+            by.append(flag.label)
             continue
-        why = "; ".join(
-            say(
-                rules,
+        why = tuple(
+            said(
                 "review.avoided_site",
                 site=s.label,
                 side=s.side,
@@ -530,8 +464,8 @@ def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...], rules: RuleSe
             for s in sites
             if s.verdict == "avoid" and s.reasons
         )
-        said.append(say(rules, "review.every_site_avoided", why=why))
-    return ", ".join(said)
+        by.append(said("review.every_site_avoided", why=Joined("; ", why)))
+    return Joined(", ", tuple(by))
 
 
 def _pregnancy_since(profile: ConditionProfile) -> tuple[Factor, dt.date] | None:
@@ -560,17 +494,13 @@ def _first_trimester(
     if weeks >= until:
         return []
     from_date = counted + dt.timedelta(weeks=until - factor.weeks)
-    values = {"weeks": weeks, "from_weeks": until, "from_date": from_date.isoformat()}
-    return [
-        Found(
-            "first_trimester",
-            n,
-            "none",
-            values,
-            (),
-            rules.cite(rules.review.reconsider_pregnancy_sources),
-        )
-    ]
+    values: dict[str, Wordable] = {
+        "weeks": weeks,
+        "from_weeks": until,
+        "from_date": from_date.isoformat(),
+    }
+    sources = rules.review.reconsider_pregnancy_sources
+    return [Found("first_trimester", n, values=values, sources=sources)]
 
 
 # -- the course -----------------------------------------------------------------------
@@ -645,17 +575,23 @@ def _course(c: _Course, rules: RuleSet) -> Found:
         )
     worse_by = _worse_by_measure(log, rules)
     if worse_by:
-        said = {"measures": worse_by, "groc": f"{-r.groc_better:+d}"}
-        return Found("worse_by_measure", n, values=said)
+        groc = f"{-r.groc_better:+d}"
+        return Found(
+            "worse_by_measure", n, values={"measures": Joined("; ", tuple(worse_by)), "groc": groc}
+        )
     best, best_at = c.best
     if _worse_than_best(c, rules):
         when = (
-            say(rules, "review.best_at_session", session=best_at)
+            said("review.best_at_session", session=best_at)
             if best_at
-            else say(rules, "review.best_at_intake")
+            else said("review.best_at_intake")
         )
-        values = {"points": log[-1].nrs - best, "best": best, "when": when, "worse": r.worse_points}
-        return Found("worse_since_best", n, values=values)
+        points = log[-1].nrs - best
+        return Found(
+            "worse_since_best",
+            n,
+            values={"points": points, "best": best, "when": when, "worse": r.worse_points},
+        )
     if n < c.review_at:
         return Found(
             "before_review_point", n, values={"n": n, "block": c.block, "review_at": c.review_at}
@@ -666,17 +602,17 @@ def _course(c: _Course, rules: RuleSet) -> Found:
             and log[-1].groc is None
             and not _measure_gains(log, rules)
         ):  # the pain score cannot judge it: ask for a measure that can
-            values = {
-                "baseline": c.baseline,
-                "groc": r.groc_better,
-                "measures": ", ".join(m.label for m in r.measures.values()),
-            }
-            return Found("measure_first", n, values=values)
+            measures = ", ".join(m.label for m in r.measures.values())
+            return Found(
+                "measure_first",
+                n,
+                values={"baseline": c.baseline, "groc": r.groc_better, "measures": measures},
+            )
         if n < c.block:
             return Found("no_change_yet", n, values={"n": n, "block": c.block})
         return Found("no_change", n, values={"n": n})
     if n >= c.ceiling:
-        past = say(rules, "review.past_ceiling", over=n - c.ceiling) if n > c.ceiling else ""
+        past = said("review.past_ceiling", over=n - c.ceiling) if n > c.ceiling else ""
         return Found("ceiling", n, values={"n": n, "ceiling": c.ceiling, "past": past})
     if n < c.block:
         return Found("improving", n, values={"n": n, "block": c.block})
@@ -687,7 +623,12 @@ def _course(c: _Course, rules: RuleSet) -> Found:
     before_at = max((p for p in _checkpoints(c) if p < n), default=0)
     before = c.baseline if before_at == 0 else log[before_at - 1].nrs
     since = log[before_at - 1 :] if before_at else log
-    values = {"before": before, "now": log[-1].nrs, "ceiling": c.ceiling, "since": before_at}
+    values: dict[str, Wordable] = {
+        "before": before,
+        "now": log[-1].nrs,
+        "ceiling": c.ceiling,
+        "since": before_at,
+    }
     if meaningful_fall(before, log[-1].nrs, rules) or _measure_improved(since, rules):
         return Found("extend", n, values=values)
     if n - before_at < 2 and log[-1].nrs < before:
@@ -696,34 +637,18 @@ def _course(c: _Course, rules: RuleSet) -> Found:
     return Found("plateau", n, values=values)
 
 
-def _course_notes(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> list[ReviewStep]:
+def _course_notes(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> list[Step]:
     """How the change was judged, where the pain score alone cannot judge it."""
     r = rules.review
     fall = baseline - log[-1].nrs
-    steps = []
     if baseline <= r.low_baseline_nrs:
-        steps.append(
-            ReviewStep(
-                "review.low_baseline",
-                say(
-                    rules,
-                    "review.low_baseline",
-                    baseline=baseline,
-                    groc=r.groc_better,
-                    measures=", ".join(m.label for m in r.measures.values()),
-                ),
-                rules.cite(r.low_baseline_sources or r.sources),
-            )
-        )
-    elif 0 < fall <= r.nrs_error_points and fall * 100 >= r.nrs_percent * baseline:
-        steps.append(
-            ReviewStep(
-                "review.nrs_error",
-                say(rules, "review.nrs_error", points=plural(fall, "point")),
-                rules.cite(r.nrs_error_sources or r.sources),
-            )
-        )
-    return steps
+        measures = ", ".join(m.label for m in r.measures.values())
+        low = said("review.low_baseline", baseline=baseline, groc=r.groc_better, measures=measures)
+        return [Step("review.low_baseline", low, r.low_baseline_sources or r.sources)]
+    if 0 < fall <= r.nrs_error_points and fall * 100 >= r.nrs_percent * baseline:
+        error = said("review.nrs_error", points=plural(fall, "point"))
+        return [Step("review.nrs_error", error, r.nrs_error_sources or r.sources)]
+    return []
 
 
 def _stale(log: tuple[LogEntry, ...], rules: RuleSet, today: dt.date) -> list[Found]:
@@ -731,13 +656,15 @@ def _stale(log: tuple[LogEntry, ...], rules: RuleSet, today: dt.date) -> list[Fo
     days = (today - log[-1].date).days
     if days <= r.stale_after_days:
         return []
-    values = {"days": plural(days, "day"), "limit": r.stale_after_days, "date": log[-1].date}
-    return [
-        Found("remeasure", len(log), "none", values, (), rules.cite(r.stale_sources or r.sources))
-    ]
+    values: dict[str, Wordable] = {
+        "days": plural(days, "day"),
+        "limit": r.stale_after_days,
+        "date": log[-1].date.isoformat(),
+    }
+    return [Found("remeasure", len(log), values=values, sources=r.stale_sources or r.sources)]
 
 
-def _measures(log: tuple[LogEntry, ...], rules: RuleSet) -> list[ReviewStep]:
+def _measures(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Step]:
     """Each outcome measure logged twice or more: its change against its MCID."""
     steps = []
     for mid, (first, last, gain) in _measure_gains(log, rules).items():
@@ -747,21 +674,8 @@ def _measures(log: tuple[LogEntry, ...], rules: RuleSet) -> list[ReviewStep]:
             if gain >= measure.mcid
             else ("measure_worse" if gain < 0 else "measure_same")
         )
-        steps.append(
-            ReviewStep(
-                f"review.measures.{mid}",
-                say(
-                    rules,
-                    "review.measure",
-                    label=measure.label,
-                    first=f"{first:g}",
-                    last=f"{last:g}",
-                    word=say(rules, f"review.{word}"),
-                    mcid=f"{measure.mcid:g}",
-                ),
-                rules.cite(measure.sources),
-            )
-        )
+        change = _measure(mid, first, last, word, rules)
+        steps.append(Step(f"review.measures.{mid}", change, measure.sources))
     return steps
 
 
@@ -779,7 +693,7 @@ def _merged(profile: ConditionProfile) -> ConditionProfile:
 
 def _needled_sites(
     current: ConditionProfile, the_plan: Plan, rules: RuleSet, source: str | None
-) -> list[tuple[int, str, Warning]]:
+) -> list[tuple[int, str, Warned]]:
     """Every site logged as needled, checked against the site rules as planned sites are:
     one the plan avoids, or one outside the plan (checked on both sides, its side not
     being recorded) that the rules avoid or take with caution; each with its session
@@ -798,7 +712,7 @@ def _needled_sites(
     verdicts: dict[str, SiteVerdict] = {}
     for each in sorted(found, key=lambda s: worst.index(s.verdict), reverse=True):
         verdicts[each.id] = each
-    check_after = {rule.id: rule.if_needled for rule in rules.site_rules if rule.if_needled}
+    check_after = {rule.id for rule in rules.site_rules if rule.if_needled}
     warnings = []
     for i, entry in enumerate(log, 1):
         for sid in entry.needled or ():
@@ -810,9 +724,7 @@ def _needled_sites(
             ):
                 continue
             why = " ".join(x.message for x in site.reasons)
-            checks = "".join(
-                f"{check_after[x.flag]} " for x in site.reasons if x.flag in check_after
-            )
+            checks = tuple(x.flag for x in site.reasons if x.flag in check_after)
             if site.verdict == "avoid":
                 kind = "needled_avoided_site"
                 tid = (
@@ -821,31 +733,21 @@ def _needled_sites(
             else:
                 kind = tid = "needled_unplanned_caution"
             avoided = f"{site.label} ({site.side})" if site.verdict == "avoid" else ""
-            warnings.append(
-                (
-                    i,
-                    avoided,
-                    Warning(
-                        kind,
-                        say(
-                            rules,
-                            f"review.{tid}",
-                            session=i,
-                            date=entry.date,
-                            site=site.label,
-                            side=site.side,
-                            checks=checks,
-                            why=why,
-                        ),
-                    ),
-                )
+            line = said(
+                f"review.{tid}",
+                session=i,
+                date=entry.date.isoformat(),
+                site=site.label,
+                side=site.side,
+                why=why,
             )
+            warnings.append((i, avoided, Warned(kind, line, checks)))
     return warnings
 
 
 def _needled_bruised(
     log: tuple[LogEntry, ...], rules: RuleSet, planned: tuple[str, ...]
-) -> list[Warning]:
+) -> list[Warned]:
     """A site that bruised or bled, needled again at a later session."""
     warnings = []
     for i, entry in enumerate(log, 1):
@@ -858,26 +760,21 @@ def _needled_bruised(
             later = log[j]
             if site in _event_site(later, planned):
                 label = _site_label(site, rules)
-                warnings.append(
-                    Warning(
-                        "needled_bruised_site",
-                        say(
-                            rules,
-                            "review.needled_bruised_site",
-                            session=j + 1,
-                            date=later.date,
-                            site=label,
-                            event=rules.review.events[marked[0]].label.lower(),
-                            earlier=i,
-                            earlier_date=entry.date,
-                        ),
-                    )
+                line = said(
+                    "review.needled_bruised_site",
+                    session=j + 1,
+                    date=later.date.isoformat(),
+                    site=label,
+                    event=rules.review.events[marked[0]].label.lower(),
+                    earlier=i,
+                    earlier_date=entry.date.isoformat(),
                 )
+                warnings.append(Warned("needled_bruised_site", line))
                 break
     return warnings
 
 
-def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warning]:
+def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warned]:
     """The first session with needling logged after a finding that stops needling: an adverse
     event that stops the course, or a red flag or contraindication added during it."""
     stopping = ("red_flag", "contraindication")
@@ -898,49 +795,40 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warni
                 return []  # needled once a later clearance was recorded
             if later.needled is not None and not later.needled:
                 continue  # 'needled: []': a session without needling
-            said = say(
-                rules,
+            line = said(
                 "review.needled_after_stop",
                 session=j + 1,
-                date=later.date,
+                date=later.date.isoformat(),
                 finding=found[0],
-                earlier_date=entry.date,
+                earlier_date=entry.date.isoformat(),
             )
-            return [Warning("needled_after_stop", said)]
+            return [Warned("needled_after_stop", line)]
         return []
     return []
 
 
-def _open_checks(the_plan: Plan, rules: RuleSet) -> list[Warning]:
+def _open_checks(the_plan: Plan) -> list[Warned]:
     """Red-flag questions the profile leaves unanswered, and questions its notes or a
     factor raise: said, never hidden. A course under way is held for the second kind (a
     finding, ``open_checks``), not for unrecorded screening: the sessions logged show it
     was started; the answers belong in ``screening:`` before the next session."""
     asked = [c.id for c in the_plan.checks if c.kind == "screening"]
-    said = []
+    open_ = []
     if asked:
-        said.append(
-            Warning(
-                "screening_open",
-                say(
-                    rules,
-                    "review.screening_open",
-                    count=plural(len(asked), "question"),
-                    questions=", ".join(asked),
-                ),
-            )
-        )
-    said += [Warning("screening_open", c.message) for c in the_plan.checks if c.kind != "screening"]
-    return said
+        count = plural(len(asked), "question")
+        line = said("review.screening_open", count=count, questions=", ".join(asked))
+        open_.append(Warned("screening_open", line))
+    open_ += [Warned("screening_open", c.message) for c in the_plan.checks if c.kind != "screening"]
+    return open_
 
 
 def _warnings(
     current: ConditionProfile,
     the_plan: Plan,
     rules: RuleSet,
-    needled: list[tuple[int, str, Warning]],
+    needled: list[tuple[int, str, Warned]],
     planned: tuple[str, ...],
-) -> tuple[list[Warning], list[Flag]]:
+) -> tuple[list[Warned], list[Flag]]:
     """The review's warnings, and the precautions added during the course."""
     log = current.log
     warnings = [w for _, _, w in needled]
@@ -949,18 +837,17 @@ def _warnings(
     added = {f.id for entry in log for f in entry.new_health_factors}
     new_cautions = [f for f in the_plan.flags if f.level == "precaution" and f.id in added]
     warnings += [
-        Warning(
-            "new_precaution", say(rules, "review.new_precaution", label=f.label, message=f.message)
-        )
+        Warned("new_precaution", said("review.new_precaution", label=f.label, message=f.message))
         for f in new_cautions
     ]
     have = current.factor_ids
     for i, entry in enumerate(log, 1):
-        said = notes_warning(entry.notes, rules, have)
-        if said:
-            said = say(rules, "review.notes_session", session=i, date=entry.date, said=said)
-            warnings.append(Warning("notes_red_flag_words", said))
-    warnings += _open_checks(the_plan, rules)
+        # the planner's helper words the notes' red-flag words as it finds them
+        words = notes_warning(entry.notes, rules, have)
+        if words:
+            line = said("review.notes_session", session=i, date=entry.date.isoformat(), said=words)
+            warnings.append(Warned("notes_red_flag_words", line))
+    warnings += _open_checks(the_plan)
     return warnings, new_cautions
 
 
@@ -970,7 +857,15 @@ def _warnings(
 def review(
     profile: ConditionProfile, rules: RuleSet, today: dt.date, *, source: str | None = None
 ) -> Review:
-    """What to do next for ``profile``'s logged course. Pure and deterministic."""
+    """What to do next for ``profile``'s logged course: decided, then worded. Pure and
+    deterministic."""
+    return worded_review(decide(profile, rules, today, source=source), rules)
+
+
+def decide(
+    profile: ConditionProfile, rules: RuleSet, today: dt.date, *, source: str | None = None
+) -> Decided:
+    """What the review decides for ``profile``'s logged course, in ids and numbers."""
     if not profile.log:
         raise NothingToReview("the profile has no 'log:' entries to review")
     log = profile.log
@@ -981,7 +876,6 @@ def review(
         )
     current = _merged(profile)
     the_plan = make_plan(current, rules, source=source)
-    audience = the_plan.audience
     n = len(log)
     planned = tuple(profile.sites)
     # the intake score is the baseline; each log entry is the score at that session
@@ -1000,60 +894,56 @@ def review(
     )
 
     # every finding, then one table decides
-    events = _events(log, rules, today, audience, planned)
+    events = _events(log, rules, today, planned)
     avoid = [s.id for s in the_plan.sites if s.verdict == "avoid"]
     planned_avoided = bool(planned) and set(planned) <= set(avoid)
     avoid += [s for s in events.avoid if s not in avoid]
     found = events.found + _red_flags(the_plan, rules, n)
-    found += _notes(log, planned, rules, current.factor_ids, audience)
+    found += _notes(log, planned, rules, current.factor_ids)
     found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
     avoided = [label for at, label, _ in needled if at == n and label]
     if avoided:  # a site to avoid needled at the latest session: check for its harm first
-        found.append(Found("needled_avoided", n, "none", {"sites": ", ".join(avoided)}))
+        found.append(Found("needled_avoided", n, values={"sites": ", ".join(avoided)}))
     held = [c.message for c in the_plan.checks if c.kind != "screening"]
     if held:  # the notes or a factor raise a question: needling waits for its answer
-        found.append(Found("open_checks", n, "none", {"checks": " ".join(held)}))
+        found.append(Found("open_checks", n, values={"checks": " ".join(held)}))
     found += _stops(the_plan, rules, n) + _first_trimester(current, rules, today, n)
     if planned and set(planned) <= set(avoid) and not planned_avoided:
         # events (a bruise, a bleed) leave no planned site: hold until others are chosen
         labels = ", ".join(_site_label(s, rules) for s in planned)
-        found.append(Found("sites_avoided", n, "none", {"sites": labels}, (), ""))
-    deciding, stopping, steps = _decide(_ranked(found, rules), course, rules, today)
+        found.append(Found("sites_avoided", n, values={"sites": labels}))
+    deciding, stopping, lines = _decide(_ranked(found, rules), course, rules, today)
     verdict: ReviewVerdict = rules.review.findings[deciding.id].verdict
     hold = verdict == "stop_needling" and rules.review.findings[deciding.id].hold
     urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
-    steps += _course_notes(log, baseline, rules) + events.steps + _measures(log, rules)
     note_due, note = _progress_note(n, ceiling, rules)
     warnings, new_cautions = _warnings(current, the_plan, rules, needled, planned)
-    actions = _actions(verdict, events.actions, planned, avoid, rules)
-    result = Review(
+    return Decided(
+        profile=profile,
+        plan=the_plan,
         source=source,
-        patient=profile.patient,
-        condition=profile.condition,
-        condition_label=the_plan.condition_label,
         verdict=verdict,
         urgency=urgency if verdict in STOPS_NEEDLING else "none",
         hold=hold,
-        sessions_done=n,
-        baseline_nrs=baseline,
-        latest_nrs=log[-1].nrs,
+        baseline=baseline,
         change=change,
-        next=_next(verdict, course, tuple(avoid), tuple(actions)),
+        next=_next(verdict, course, tuple(avoid)),
+        actions=tuple(_actions(verdict, events.acted, planned, avoid)),
         ceiling=ceiling,
         progress_note_due=note_due,
-        trajectory=tuple(Point(i + 1, e.date, e.nrs, e.groc, e.events) for i, e in enumerate(log)),
-        rationale=(*steps, *note),
-        audience=audience,
-        advice=EMPTY,  # made below, from the review itself
-        disclaimer=rules.disclaimer,
-        rules=the_plan.rules,
         mcid_line=mcid_line(baseline, rules),
+        deciding=deciding,
+        stopping=tuple(stopping),
+        lines=tuple(lines),
+        steps=(
+            *_course_notes(log, baseline, rules),
+            *events.steps,
+            *_measures(log, rules),
+            *note,
+        ),
         warnings=tuple(warnings),
-        profile_sha256=the_plan.profile_sha256,
-    )
-    return dataclasses.replace(
-        result, advice=_page(result, deciding, stopping, the_plan, new_cautions, rules)
+        cautions=tuple(new_cautions),
     )
 
 
@@ -1071,49 +961,40 @@ def _change(baseline: int, latest: int, rules: RuleSet) -> Change:
 
 def _decide(
     safety: list[Found], course: _Course, rules: RuleSet, today: dt.date
-) -> tuple[Found, list[Found], list[ReviewStep]]:
-    """(the deciding finding, the findings that stop needling, the rationale's first steps):
-    the most urgent safety finding, else the course's verdict (held for a stale score when
-    it would go on)."""
+) -> tuple[Found, list[Found], list[Found]]:
+    """(the deciding finding, the findings that stop needling, the rationale's first
+    lines): the most urgent safety finding, else the course's verdict (held for a stale
+    score when it would go on)."""
     table = rules.review.findings
-    steps = [_line(f, rules) for f in safety]
     stopping = [f for f in safety if table[f.id].verdict in STOPS_NEEDLING]
     if safety:
-        return safety[0], stopping, steps
+        return safety[0], stopping, safety
     deciding = _course(course, rules)
     if table[deciding.id].verdict in GOING_ON:
         deciding = next(iter(_stale(course.log, rules, today)), deciding)
-    return deciding, stopping, [_line(deciding, rules)]
+    return deciding, stopping, [deciding]
 
 
-def _progress_note(n: int, ceiling: int, rules: RuleSet) -> tuple[bool, tuple[ReviewStep, ...]]:
+def _progress_note(n: int, ceiling: int, rules: RuleSet) -> tuple[bool, tuple[Step, ...]]:
     """A progress note is due at every tenth session, and whenever a course has run past
     its ceiling without one."""
     every = rules.course.progress_note_every
     if not (n % every == 0 or (n > ceiling and n >= every)):
         return False, ()
-    step = ReviewStep(
-        "course.progress_note_every",
-        say(rules, "review.progress_note", sessions=n, every=every),
-        rules.cite(rules.course.progress_note_sources),
-    )
-    return True, (step,)
+    note = said("review.progress_note", sessions=n, every=every)
+    return True, (Step("course.progress_note_every", note, rules.course.progress_note_sources),)
 
 
 def _actions(
-    verdict: ReviewVerdict,
-    actions: list[str],
-    planned: tuple[str, ...],
-    avoid: list[str],
-    rules: RuleSet,
-) -> list[str]:
+    verdict: ReviewVerdict, acted: list[Acted], planned: tuple[str, ...], avoid: list[str]
+) -> list[Acted | Said]:
     """What the next session changes; after a discharge, what the events teach is for a
     course to come, if any."""
     if verdict == "discharge":
-        return [say(rules, "review.future_course", action=a) for a in actions]
+        return [dataclasses.replace(a, future=True) for a in acted]
     if planned and set(planned) <= set(avoid):
-        return [*actions, say(rules, "review.every_site_avoided_action")]
-    return actions
+        return [*acted, said("review.every_site_avoided_action")]
+    return [*acted]
 
 
 def _urgency_of(f: Found, rules: RuleSet) -> Urgency:
@@ -1122,9 +1003,9 @@ def _urgency_of(f: Found, rules: RuleSet) -> Urgency:
     return table if table is not None else f.urgency
 
 
-def _next(
-    verdict: ReviewVerdict, c: _Course, avoid: tuple[str, ...], actions: tuple[str, ...]
-) -> Next:
+def _next(verdict: ReviewVerdict, c: _Course, avoid: tuple[str, ...]) -> Next:
+    """How many sessions come next and when the next reassessment is (the actions are
+    worded with the rest)."""
     n = len(c.log)
     if verdict == "continue":
         to_go = (
@@ -1132,43 +1013,8 @@ def _next(
         )
         to_go = max(to_go, 1)
         review_in = max(1, c.review_at - n) if n < c.review_at else to_go
-        return Next(to_go, min(review_in, to_go), avoid, actions)
+        return Next(to_go, min(review_in, to_go), avoid)
     if verdict == "extend":
         more = min(c.block, c.ceiling - n)
-        return Next(more, more, avoid, actions)
-    return Next(0, 0, avoid, actions)
-
-
-def _page(
-    result: Review,
-    deciding: Found,
-    stopping: list[Found],
-    the_plan: Plan,
-    new_cautions: list[Flag],
-    rules: RuleSet,
-) -> Advice:
-    """The patient's page, built from the deciding finding: its title and lead where the
-    table gives them, and why (the deciding finding's reasons first, then the others')."""
-    audience = result.audience
-    why: list[str] = []
-    for f in [deciding, *(s for s in stopping if s is not deciding)]:
-        why += [*f.why, _said(rules.review.findings[f.id].texts.why, audience, **f.values)]
-    page = rules.review.findings[deciding.id].texts
-    care = tuple(f.patient_message for f in new_cautions if f.patient_message)
-    advice = review_advice(
-        result,
-        rules,
-        the_plan.companions,
-        tuple(dict.fromkeys(w for w in why if w)),
-        care,
-        title=_said(page.title, audience, **deciding.values),
-        given_lead=_said(page.lead, audience, **deciding.values),
-    )
-    return with_safety_nets(
-        advice,
-        rules,
-        condition=the_plan.condition,
-        sites=(s.id for s in the_plan.sites),
-        flags=the_plan.flags,
-        audience=audience,
-    )
+        return Next(more, more, avoid)
+    return Next(0, 0, avoid)

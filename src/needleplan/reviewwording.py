@@ -1,0 +1,258 @@
+"""The review's one wording step: what :mod:`reviewer` decided, worded as a ``Review``.
+
+:func:`reviewer.review` decides first, in ids, numbers and source ids, with every
+sentence a :class:`wording.Said` still to be worded, and returns a :class:`Decided`;
+:func:`worded_review` then says all of it for the clinician and for the patient or
+parent who reads the page. A finding's own sentences (its line in the rule set's
+``review.findings`` table, its page title, lead and why), an adverse event's action
+and message, a health factor's message and the notes' "now" lines are read here,
+by the ids the decision carries. Nothing here decides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .advice import EMPTY, avoided_reasons, review_advice, with_safety_nets
+from .profile import ConditionProfile
+from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
+from .rules import RuleSet, Sentence
+from .vocab import Audience, ReviewVerdict, Urgency
+from .wording import Said, Wordable, say, word, worded
+
+# -- what the review decides ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    """A finding of the review: its id in the rule set's table, where it was found, how
+    urgent it is, the values its texts take, the ids of the entries it is about (an
+    adverse event, a notes trigger, a health factor: their own sentences are worded
+    from them), the plan's messages it passes on to the page, and its source ids."""
+
+    id: str
+    session: int = 0  # 0: the profile itself
+    urgency: Urgency = "none"
+    values: Mapping[str, Wordable] = field(default_factory=dict)
+    event: str = ""  # its action fills {action}; its message goes on the page
+    notes: str = ""  # a notes trigger: its "now" lines fill {now} and go on the page
+    factor: str = ""  # a health factor the notes may describe: its message goes on the page
+    told: tuple[str, ...] = ()  # the plan's own messages (a red flag's, a contraindication's)
+    site_reasons: bool = False  # the page also says why each avoided site is avoided
+    #: source ids (or, for a finding the plan made, the plan's citations)
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """A line of the rationale: its rule id, its sentence and its source ids."""
+
+    rule: str
+    reason: Wordable
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Acted:
+    """An adverse event logged at ``session`` that the next session acts on: a line of
+    the rationale and a line of the next session's actions, both worded from the event's
+    own action. ``earlier``: the text that says an urgent event was logged ``days`` ago
+    (empty: acted on as happening now); ``sites``: what to record of the sites needled;
+    ``future``: after a discharge, the action is for a course to come."""
+
+    event: str
+    session: int
+    date: str
+    days: str
+    earlier: str = ""
+    sites: Said | None = None
+    future: bool = False
+
+
+@dataclass(frozen=True)
+class Warned:
+    """A warning of the review: its kind, and its sentence (with ``checks``: the site
+    rules whose own check after needling fills its ``{checks}``)."""
+
+    kind: str
+    said: Wordable
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Everything the review decided, for :func:`worded_review` to say."""
+
+    profile: ConditionProfile
+    plan: Plan
+    source: str | None
+    verdict: ReviewVerdict
+    urgency: Urgency
+    hold: bool
+    baseline: int
+    change: Change
+    next: Next  # its actions are ``actions``, worded
+    actions: tuple[Acted | Said, ...]
+    ceiling: int
+    progress_note_due: bool
+    mcid_line: float
+    #: the finding that decides the verdict and the page, and every one that stops needling
+    deciding: Found
+    stopping: tuple[Found, ...]
+    #: the rationale: the findings weighed (most urgent first), then the other lines
+    lines: tuple[Found, ...]
+    steps: tuple[Step | Acted, ...]
+    warnings: tuple[Warned, ...]
+    #: the precautions added during the course: their care goes on the page
+    cautions: tuple[Flag, ...]
+
+
+# -- the wording step -----------------------------------------------------------------
+
+
+def worded_review(d: Decided, rules: RuleSet) -> Review:
+    """The ``Review`` that ``d`` decided, every sentence worded from the rule set."""
+    log = d.profile.log
+    result = Review(
+        source=d.source,
+        patient=d.profile.patient,
+        condition=d.profile.condition,
+        condition_label=d.plan.condition_label,
+        verdict=d.verdict,
+        urgency=d.urgency,
+        hold=d.hold,
+        sessions_done=len(log),
+        baseline_nrs=d.baseline,
+        latest_nrs=log[-1].nrs,
+        change=d.change,
+        next=dataclasses.replace(d.next, actions=tuple(_action(a, rules) for a in d.actions)),
+        ceiling=d.ceiling,
+        progress_note_due=d.progress_note_due,
+        trajectory=tuple(Point(i + 1, e.date, e.nrs, e.groc, e.events) for i, e in enumerate(log)),
+        rationale=(*(_line(f, rules) for f in d.lines), *(_step(s, rules) for s in d.steps)),
+        audience=d.plan.audience,
+        advice=EMPTY,  # made below, from the review itself
+        disclaimer=rules.disclaimer,
+        rules=d.plan.rules,
+        mcid_line=d.mcid_line,
+        warnings=tuple(Warning(w.kind, _warning(w, rules)) for w in d.warnings),
+        profile_sha256=d.plan.profile_sha256,
+    )
+    return dataclasses.replace(result, advice=_page(result, d, rules))
+
+
+def _told(f: Found, rules: RuleSet, audience: Audience, the_plan: Plan) -> list[str]:
+    """What ``f`` tells the patient or parent before its own why: the messages of the
+    event, health factor and notes trigger it is about, and the plan's."""
+    told = []
+    if f.event:
+        told.append(rules.review.events[f.event].message_for(audience))
+    if f.factor:
+        told.append(rules.health_factors[f.factor].message_for(audience))
+    now = rules.review.notes_now.get(f.notes)
+    if now:
+        told.append(word(now.why, audience))
+    told += f.told
+    if f.site_reasons:
+        told += avoided_reasons(the_plan.sites, rules)
+    return told
+
+
+def filling(f: Found, rules: RuleSet) -> dict[str, Wordable]:
+    """What ``f``'s texts in the table are filled with: its values, and the ids and own
+    sentences of the event, notes trigger and health factor it is about."""
+    values = dict(f.values)
+    if f.event:
+        values |= {"event": f.event, "action": rules.review.events[f.event].action}
+    if f.notes:
+        now = rules.review.notes_now.get(f.notes)
+        values["now"] = now.clinician if now else ""
+    if f.factor:
+        values["factor"] = f.factor
+    return values
+
+
+def _said(rules: RuleSet, text: Sentence, f: Found, audience: Audience = "patient") -> str:
+    """A sentence of the review's table as ``audience`` reads it, filled for ``f``."""
+    return word(text, audience, **{k: worded(rules, v) for k, v in filling(f, rules).items()})
+
+
+def _line(f: Found, rules: RuleSet) -> ReviewStep:
+    entry = rules.review.findings[f.id]
+    cited = rules.cite(f.sources) or rules.cite(entry.sources)
+    return ReviewStep(f"review.{f.id}", _said(rules, entry.texts.clinician, f), cited)
+
+
+def _acted(a: Acted, rules: RuleSet) -> tuple[str, str]:
+    """An adverse event's action as the rationale says it, and the next session's line."""
+    event = rules.review.events[a.event]
+    what = event.action
+    if a.earlier:
+        what = say(rules, a.earlier, days=a.days, action=event.action)
+    line = say(
+        rules, "review.event_line", label=event.label, session=a.session, date=a.date, action=what
+    )
+    if a.sites is not None:
+        line += " " + worded(rules, a.sites)
+    return what, line
+
+
+def _action(a: Acted | Said, rules: RuleSet) -> str:
+    if isinstance(a, Said):
+        return worded(rules, a)
+    line = _acted(a, rules)[1]
+    return say(rules, "review.future_course", action=line) if a.future else line
+
+
+def _step(s: Step | Acted, rules: RuleSet) -> ReviewStep:
+    if isinstance(s, Step):
+        return ReviewStep(s.rule, worded(rules, s.reason), rules.cite(s.sources))
+    event = rules.review.events[s.event]
+    what = _acted(s, rules)[0]
+    return ReviewStep(
+        f"review.events.{s.event}", f"{event.label}: {what}", rules.cite(event.sources)
+    )
+
+
+def _warning(w: Warned, rules: RuleSet) -> str:
+    """A warning worded, its ``{checks}`` the site rules' own checks after needling."""
+    if not isinstance(w.said, Said):
+        return worded(rules, w.said)
+    after = {rule.id: rule.if_needled for rule in rules.site_rules if rule.if_needled}
+    values = {name: worded(rules, v) for name, v in w.said.values}
+    values["checks"] = "".join(f"{after[c]} " for c in w.checks)
+    return say(rules, w.said.key, w.said.audience, **values)
+
+
+def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
+    """The patient's page, built from the deciding finding: its title and lead where the
+    table gives them, and why (the deciding finding's reasons first, then the others')."""
+    audience = result.audience
+    table = rules.review.findings
+    why: list[str] = []
+    for f in [d.deciding, *(s for s in d.stopping if s is not d.deciding)]:
+        why += [
+            *_told(f, rules, audience, d.plan),
+            _said(rules, table[f.id].texts.why, f, audience),
+        ]
+    page = table[d.deciding.id].texts
+    care = tuple(f.patient_message for f in d.cautions if f.patient_message)
+    advice = review_advice(
+        result,
+        rules,
+        d.plan.companions,
+        tuple(dict.fromkeys(w for w in why if w)),
+        care,
+        title=_said(rules, page.title, d.deciding, audience),
+        given_lead=_said(rules, page.lead, d.deciding, audience),
+    )
+    return with_safety_nets(
+        advice,
+        rules,
+        condition=d.plan.condition,
+        sites=(s.id for s in d.plan.sites),
+        flags=d.plan.flags,
+        audience=audience,
+    )
