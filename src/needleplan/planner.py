@@ -69,7 +69,7 @@ from .vocab import (
     plural,
     spoken,
 )
-from .wording import Joined, Said, Wordable, said, worded
+from .wording import Joined, Said, Wordable, said
 
 _LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(FLAG_LEVELS)}
 _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
@@ -822,13 +822,6 @@ def notes_said(notes: str | None, rules: RuleSet, have: frozenset[str]) -> Said 
     if not parts:
         return None
     return said("warning.notes_red_flag_words", groups=Joined("; ", tuple(parts)))
-
-
-def notes_warning(notes: str | None, rules: RuleSet, have: frozenset[str]) -> str:
-    """:func:`notes_said` worded ("" when the notes name no red-flag words), for the
-    review's warnings."""
-    found = notes_said(notes, rules, have)
-    return "" if found is None else worded(rules, found)
 
 
 def _referral_answers(rules: RuleSet, factor: str, urgency: Urgency, present: set[str]) -> bool:

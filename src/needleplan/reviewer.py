@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .notes import read_mentions, triggered
-from .planner import notes_warning
+from .planner import notes_said
 from .planner import plan as make_plan
 from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
 from .results import Change, Flag, Next, Plan, Review, SiteVerdict
@@ -842,9 +842,8 @@ def _warnings(
     ]
     have = current.factor_ids
     for i, entry in enumerate(log, 1):
-        # the planner's helper words the notes' red-flag words as it finds them
-        words = notes_warning(entry.notes, rules, have)
-        if words:
+        words = notes_said(entry.notes, rules, have)
+        if words is not None:
             line = said("review.notes_session", session=i, date=entry.date.isoformat(), said=words)
             warnings.append(Warned("notes_red_flag_words", line))
     warnings += _open_checks(the_plan)

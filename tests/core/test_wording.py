@@ -30,19 +30,20 @@ def _rules(data: dict[str, Any]) -> Any:
 
 
 def _said_ids() -> set[str]:
-    """The text ids the code passes to say() as literals (f-string ids are checked by
-    the rule set's own TEXT_IDS)."""
+    """The text ids the code passes as literals to say() (the rule set, then the id) or
+    to said() (the id first: a sentence decided now and worded later). F-string ids are
+    checked by the rule set's own TEXT_IDS."""
+    where = {"say": 1, "say_if": 1, "said": 0}
     found: set[str] = set()
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "say"
-                and len(node.args) >= 2
-                and isinstance(node.args[1], ast.Constant)
-            ):
-                found.add(str(node.args[1].value))
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            at = where.get(node.func.id)
+            if at is not None and len(node.args) > at:
+                key = node.args[at]
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    found.add(key.value)
     return found
 
 
