@@ -262,6 +262,11 @@ LOCATED_CASES = [
         _DELETE,
         "screening.tiers: the words of the 'soon' referral are missing",
     ),
+    ("terms.decisions.refer", _DELETE, "terms.decisions: the term of 'refer' is missing"),
+    ("terms.urgencies.none", _DELETE, "terms.urgencies: the term of 'none' is missing"),
+    ("terms.levels.precaution", _DELETE, "terms.levels: the term of 'precaution' is missing"),
+    ("terms.sites.ok", _DELETE, "terms.sites: the term of 'ok' is missing"),
+    ("terms.verdicts.extend", _DELETE, "terms.verdicts: the term of 'extend' is missing"),
 ]
 
 
@@ -361,6 +366,11 @@ def test_duplicate_source_id() -> None:
         ("conditions.neck_pain.label", "Neck \x1b[31mpain", "control or format character"),
         ("conditions.neck_pain.label", "Neck \u202epain", "control or format character"),
         ("note_words.0.words.0", "ab", "at least 3 characters"),
+        # a review verdict's statuses are FHIR R4's: a CarePlan's, an activity's
+        ("terms.verdicts.discharge.status", "done", "terms.verdicts.discharge.status must be"),
+        ("terms.hold.activity", "active", "terms.hold.activity must be one of: not-started"),
+        ("terms.hold.status", _DELETE, "missing required key 'status'"),
+        ("terms.levels.prognostic", {"label": "P"}, "terms.levels.prognostic.[key] must be"),
     ],
 )
 def test_field_problems_are_located(path: str, value: Any, message: str) -> None:

@@ -39,21 +39,10 @@ from typing import Any
 
 from needleplan.errors import inert
 from needleplan.results import CompanionItem, Flag, Plan, Point, Review, SiteVerdict
-from needleplan.vocab import (
-    DECISION_TERMS,
-    GOING_ON,
-    LEVEL_TERMS,
-    NEEDLING,
-    SITE_TERMS,
-    STOPS_NEEDLING,
-    URGENCY_TERMS,
-    Decision,
-    Urgency,
-    plural,
-    spoken,
-    verdict_term,
-)
+from needleplan.rules import RuleSet
+from needleplan.vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, Decision, Urgency, plural, spoken
 from needleplan.writers.base import Keys, Spooled, Writer, plan_key
+from needleplan.writers.markdown import given_rules
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -107,9 +96,9 @@ def _narrative(*paragraphs: str) -> dict[str, str]:
     return {"status": "generated", "div": f'<div xmlns="{_XHTML}">{body}</div>'}
 
 
-def _urgency(urgency: Urgency) -> str:
+def _urgency(rules: RuleSet, urgency: Urgency) -> str:
     """A referral's urgency line (the record's, or that none was stated)."""
-    return URGENCY_TERMS[urgency].record or _NO_URGENCY
+    return rules.terms.urgencies[urgency].record or _NO_URGENCY
 
 
 def _words(identifier: str) -> str:
@@ -142,10 +131,10 @@ def _rules_note(result: Plan | Review) -> str:
 # -- plans --------------------------------------------------------------------------
 
 
-def _flag_text(flag: Flag) -> str:
-    head = f"{LEVEL_TERMS[flag.level].label} ({flag.label}): {flag.message}"
+def _flag_text(rules: RuleSet, flag: Flag) -> str:
+    head = f"{rules.terms.levels[flag.level].label} ({flag.label}): {flag.message}"
     source = f"Source: {flag.source}" if flag.source else ""
-    return " ".join(p for p in (head, URGENCY_TERMS[flag.urgency].record, source) if p)
+    return " ".join(p for p in (head, rules.terms.urgencies[flag.urgency].record, source) if p)
 
 
 def _site_name(site: SiteVerdict) -> str:
@@ -157,8 +146,8 @@ def _site_reasons(site: SiteVerdict) -> str:
     return " ".join(_sentence(r.message) for r in site.reasons)
 
 
-def _site_note(site: SiteVerdict) -> str:
-    verdict = SITE_TERMS[site.verdict].label.lower()
+def _site_note(rules: RuleSet, site: SiteVerdict) -> str:
+    verdict = rules.terms.sites[site.verdict].label.lower()
     return f"Site {_site_name(site)}: {verdict}. {_site_reasons(site)}".strip()
 
 
@@ -175,7 +164,7 @@ def _course_text(plan: Plan) -> str:
     return text
 
 
-def _not_needling_text(decision: Decision) -> str:
+def _not_needling_text(rules: RuleSet, decision: Decision) -> str:
     """The needling activity's line when no needling is proposed."""
     if decision == "refer":
         return "Refer for medical assessment before any needling; no needling is proposed."
@@ -185,19 +174,19 @@ def _not_needling_text(decision: Decision) -> str:
         return "Do not needle; the non-needling companion therapies remain."
     # check_first holds needling until its questions are answered: a hold, not a
     # contraindication, said in the decision's own line
-    return DECISION_TERMS[decision].record
+    return rules.terms.decisions[decision].record
 
 
-def _plan_description(plan: Plan) -> str:
+def _plan_description(rules: RuleSet, plan: Plan) -> str:
     decision = plan.decision
-    parts = [DECISION_TERMS[decision].record]
+    parts = [rules.terms.decisions[decision].record]
     if decision == "refer":
-        parts.append(_urgency(plan.urgency))
+        parts.append(_urgency(rules, plan.urgency))
     if decision in NEEDLING:
         parts.append(_course_text(plan))
     elif decision in ("do_not_needle", "not_indicated"):
         # refer's and check_first's own line already says no needling is proposed
-        parts.append(_not_needling_text(decision))
+        parts.append(_not_needling_text(rules, decision))
     avoided = [_site_name(s) for s in plan.sites if s.verdict == "avoid"]
     caution = [_site_name(s) for s in plan.sites if s.verdict == "caution"]
     if avoided:
@@ -213,22 +202,22 @@ def _plan_description(plan: Plan) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _needling_activity(plan: Plan) -> dict[str, Any]:
+def _needling_activity(rules: RuleSet, plan: Plan) -> dict[str, Any]:
     needling = plan.decision in NEEDLING
     avoided = [s for s in plan.sites if s.verdict == "avoid"]
     reasons: list[dict[str, Any]] = [{"text": plan.condition_label}]
     reasons += [
-        _concept(CS_FLAG, f.id, f.label, f"{LEVEL_TERMS[f.level].label}: {f.label}")
+        _concept(CS_FLAG, f.id, f.label, f"{rules.terms.levels[f.level].label}: {f.label}")
         for f in plan.flags
     ]
     reasons += [
         _concept(CS_SITE, s.id, s.label, f"Avoid needling {_site_name(s)}: {_site_reasons(s)}")
         for s in avoided
     ]
-    description = [_course_text(plan) if needling else _not_needling_text(plan.decision)]
+    description = [_course_text(plan) if needling else _not_needling_text(rules, plan.decision)]
     if avoided:
         description.append(f"Do not needle: {', '.join(_site_name(s) for s in avoided)}.")
-    description += [_flag_text(f) for f in plan.flags]
+    description += [_flag_text(rules, f) for f in plan.flags]
     detail: dict[str, Any] = {
         "kind": "ServiceRequest",
         "code": _concept(CS_ACTIVITY, "dry_needling", "Dry needling"),
@@ -257,7 +246,7 @@ def _period(plan: Plan) -> dict[str, str]:
 
 
 def _referral_activity(
-    urgency: Urgency, red: Sequence[Flag], reasons: Sequence[str] = ()
+    rules: RuleSet, urgency: Urgency, red: Sequence[Flag], reasons: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The referral as an activity: its code text says so, its description how soon."""
     detail: dict[str, Any] = {
@@ -269,7 +258,7 @@ def _referral_activity(
     detail["status"] = "not-started"
     detail["doNotPerform"] = False
     detail["description"] = " ".join(
-        [f"{REFERRAL}.", _urgency(urgency)]
+        [f"{REFERRAL}.", _urgency(rules, urgency)]
         + [_sentence(f"{f.label}: {f.message}") for f in red]
         + [_sentence(r) for r in reasons]
     )
@@ -290,25 +279,26 @@ def _companion_activity(companion: CompanionItem) -> dict[str, Any]:
     }
 
 
-def care_plan(plan: Plan, key: str | None = None) -> dict[str, Any]:
+def care_plan(rules: RuleSet, plan: Plan, key: str | None = None) -> dict[str, Any]:
     """The CarePlan of a plan."""
     key = key or plan_key(plan)
     decision = plan.decision
-    description = _plan_description(plan)
-    activities = [_needling_activity(plan)]
+    description = _plan_description(rules, plan)
+    activities = [_needling_activity(rules, plan)]
     if decision == "refer":
         red = [f for f in plan.flags if f.level == "red_flag"]
-        activities.append(_referral_activity(plan.urgency, red))
+        activities.append(_referral_activity(rules, plan.urgency, red))
     activities += [_companion_activity(c) for c in plan.companions]
 
-    notes = [f"Decision: {decision}. {DECISION_TERMS[decision].record}"]
+    term = rules.terms.decisions[decision]
+    notes = [f"Decision: {decision}. {term.record}"]
     if decision == "refer":
-        notes.append(_urgency(plan.urgency))
+        notes.append(_urgency(rules, plan.urgency))
     if decision in NEEDLING:
         notes.append(f"Course: {_course_text(plan)}")
-    notes += [_flag_text(f) for f in plan.flags]
-    notes += [_site_note(s) for s in plan.sites if s.verdict == "avoid"]
-    notes += [_site_note(s) for s in plan.sites if s.verdict == "caution"]
+    notes += [_flag_text(rules, f) for f in plan.flags]
+    notes += [_site_note(rules, s) for s in plan.sites if s.verdict == "avoid"]
+    notes += [_site_note(rules, s) for s in plan.sites if s.verdict == "caution"]
     plain = [_site_name(s) for s in plan.sites if s.verdict == "ok"]
     if plain:
         notes.append(f"Sites with no site-specific finding: {', '.join(plain)}.")
@@ -318,7 +308,6 @@ def care_plan(plan: Plan, key: str | None = None) -> dict[str, Any]:
     notes += [_rules_note(plan), plan.disclaimer]
 
     label = plan.condition_label
-    term = DECISION_TERMS[decision]
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": _rid(key),
@@ -374,10 +363,10 @@ def _next_text(review: Review) -> str:
     return " ".join(parts)
 
 
-def _verdict_text(review: Review) -> str:
+def _verdict_text(rules: RuleSet, review: Review) -> str:
     """The verdict as the review that made it says it: its label, and the deciding
     finding's own line (the first step of its rationale)."""
-    label = verdict_term(review.verdict, review.hold).label
+    label = rules.terms.verdict(review.verdict, review.hold).label
     steps = review.rationale
     return f"{label}: {_sentence(steps[0].reason)}" if steps else f"{label}."
 
@@ -400,8 +389,8 @@ def _events(point: Point) -> str:
     return ", ".join(_words(e).lower() for e in point.events)
 
 
-def _review_description(review: Review) -> str:
-    parts = [_verdict_text(review), URGENCY_TERMS[review.urgency].record]
+def _review_description(rules: RuleSet, review: Review) -> str:
+    parts = [_verdict_text(rules, review), rules.terms.urgencies[review.urgency].record]
     parts += [_change_text(review), _next_text(review), _progress_note(review)]
     if review.advice.title:
         parts.append(f"Patient advice: {_sentence(review.advice.title)}")
@@ -437,7 +426,7 @@ def _nrs_observation(review: Review, key: str, point: Point, plan_url: str) -> d
 
 
 def _verdict_observation(
-    review: Review, key: str, plan_url: str, nrs_urls: Sequence[str]
+    rules: RuleSet, review: Review, key: str, plan_url: str, nrs_urls: Sequence[str]
 ) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Observation",
@@ -451,22 +440,28 @@ def _verdict_observation(
     }
     if review.trajectory:  # the review judges the log up to its last session
         resource["effectiveDateTime"] = review.trajectory[-1].date.isoformat()
-    resource["valueCodeableConcept"] = _verdict_concept(review)
+    resource["valueCodeableConcept"] = _verdict_concept(rules, review)
     resource["note"] = _notes([_change_text(review), _next_text(review), *_step_notes(review)])
     if nrs_urls:
         resource["derivedFrom"] = [{"reference": u} for u in nrs_urls]
     return resource
 
 
-def _verdict_concept(review: Review) -> dict[str, Any]:
-    label = verdict_term(review.verdict, review.hold).label
-    return _concept(CS_VERDICT, review.verdict, label, _verdict_text(review))
+def _verdict_concept(rules: RuleSet, review: Review) -> dict[str, Any]:
+    label = rules.terms.verdict(review.verdict, review.hold).label
+    return _concept(CS_VERDICT, review.verdict, label, _verdict_text(rules, review))
 
 
-def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> dict[str, Any]:
+def review_care_plan(
+    rules: RuleSet, review: Review, key: str, outcomes: Sequence[str] = ()
+) -> dict[str, Any]:
     """The CarePlan of the course a review judges."""
-    verdict, term, nxt = review.verdict, verdict_term(review.verdict, review.hold), review.next
-    description = _review_description(review)
+    verdict, term, nxt = (
+        review.verdict,
+        rules.terms.verdict(review.verdict, review.hold),
+        review.next,
+    )
+    description = _review_description(rules, review)
     label = review.condition_label
 
     needling: dict[str, Any] = {
@@ -480,7 +475,7 @@ def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> 
         "status": term.activity,
         "doNotPerform": verdict in STOPS_NEEDLING,
         "description": " ".join(
-            p for p in (_verdict_text(review), _change_text(review), _next_text(review)) if p
+            p for p in (_verdict_text(rules, review), _change_text(review), _next_text(review)) if p
         ),
     }
     if verdict in GOING_ON and nxt.sessions:
@@ -492,12 +487,12 @@ def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> 
     activities = [activity]
     if verdict in ("refer", "emergency"):
         reasons = [r.reason for r in review.rationale]
-        activities.append(_referral_activity(review.urgency, [], reasons))
+        activities.append(_referral_activity(rules, review.urgency, [], reasons))
 
     notes = [
-        f"Review verdict: {verdict}. {_verdict_text(review)}",
+        f"Review verdict: {verdict}. {_verdict_text(rules, review)}",
         f"CarePlan status {term.status}: {_STATUS_NOTES[term.status]}",
-        URGENCY_TERMS[review.urgency].record,
+        rules.terms.urgencies[review.urgency].record,
         _change_text(review),
         _next_text(review),
         _progress_note(review),
@@ -513,7 +508,7 @@ def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> 
         "text": _narrative(f"{label}: {description}"),
         "status": term.status,
         "intent": "plan",
-        "category": [_verdict_concept(review)],
+        "category": [_verdict_concept(rules, review)],
         "title": f"Dry needling course: {label}",
         "description": description,
         "subject": _subject(review),
@@ -528,7 +523,7 @@ def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> 
     return resource
 
 
-def review_entries(review: Review, key: str) -> list[dict[str, Any]]:
+def review_entries(rules: RuleSet, review: Review, key: str) -> list[dict[str, Any]]:
     """Bundle entries for one review: its CarePlan, one Observation per NRS, the verdict."""
     plan_url = _full_url(key)
     nrs = [
@@ -536,8 +531,8 @@ def review_entries(review: Review, key: str) -> list[dict[str, Any]]:
         for p in review.trajectory
     ]
     verdict_url = _full_url(key, "verdict")
-    verdict = _verdict_observation(review, key, plan_url, [u for u, _ in nrs])
-    plan = review_care_plan(review, key, [u for u, _ in nrs] + [verdict_url])
+    verdict = _verdict_observation(rules, review, key, plan_url, [u for u, _ in nrs])
+    plan = review_care_plan(rules, review, key, [u for u, _ in nrs] + [verdict_url])
     return [
         {"fullUrl": plan_url, "resource": plan},
         *({"fullUrl": u, "resource": r} for u, r in nrs),
@@ -563,8 +558,9 @@ class _Document(Spooled):
 
     separator = ",\n"
 
-    def __init__(self, many: bool) -> None:
+    def __init__(self, rules: RuleSet, many: bool) -> None:
         super().__init__()
+        self.rules = rules
         self.many = many
         self.keys = Keys()
         self.keyed: list[str] = []  # every key, in order: the Bundle's id
@@ -580,14 +576,14 @@ class _Document(Spooled):
         key = self.keys(result)
         self.keyed.append(key)
         if isinstance(result, Review):
-            entries = review_entries(result, key)
+            entries = review_entries(self.rules, result, key)
         else:
-            entries = [{"fullUrl": _full_url(key), "resource": care_plan(result, key)}]
+            entries = [{"fullUrl": _full_url(key), "resource": care_plan(self.rules, result, key)}]
         return ",\n".join(_indented(_dump(e)) for e in entries)
 
     def head(self) -> str:
         if self.alone is not None:
-            return _dump(care_plan(self.alone)) + "\n"
+            return _dump(care_plan(self.rules, self.alone)) + "\n"
         digest = hashlib.sha256(json.dumps(self.keyed).encode()).hexdigest()
         shell = {"resourceType": "Bundle", "id": _rid(digest, "bundle"), "type": "collection"}
         text = _dump({**shell, "entry": []})
@@ -609,11 +605,15 @@ class FhirWriter(Writer):
     extension = ".fhir.json"
     streaming = False
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rules = given_rules(options)
+
     def item(self, plan: Plan | Review, many: bool) -> str:
         return self.document([plan], many=False).removesuffix("\n")
 
     def whole(self, many: bool) -> Spooled:
-        return _Document(many)
+        return _Document(self.rules, many)
 
     def document(self, plans: Sequence[Plan | Review], many: bool) -> str:
-        return _Document(many).text(plans)
+        return _Document(self.rules, many).text(plans)

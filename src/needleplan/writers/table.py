@@ -36,17 +36,7 @@ from needleplan.errors import inert
 from needleplan.results import Plan, Point, Review, ReviewStep, Step
 from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
-from needleplan.vocab import (
-    DECISION_TERMS,
-    FLAG_LEVELS,
-    LEVEL_TERMS,
-    NEEDLING,
-    RED_FLAG_PROMPTS,
-    SITE_TERMS,
-    URGENCY_TERMS,
-    spoken,
-    verdict_term,
-)
+from needleplan.vocab import FLAG_LEVELS, NEEDLING, RED_FLAG_PROMPTS, spoken
 from needleplan.wording import say
 from needleplan.writers.base import Writer
 from needleplan.writers.markdown import given_rules
@@ -192,10 +182,10 @@ class TableWriter(Writer):
     def plan_lines(self, d: Plan) -> list[Line]:
         w = self._width()
         decision = d.decision
-        term = DECISION_TERMS[decision]
+        term = self.rules.terms.decisions[decision]
         marker, name, style = term.marker, term.tag, term.style
         if decision == "refer":
-            how_soon = URGENCY_TERMS[d.urgency]
+            how_soon = self.rules.terms.urgencies[d.urgency]
             urgency, detail = how_soon.tag, how_soon.screen
         elif decision in NEEDLING:
             n = d.course.initial_block
@@ -252,11 +242,11 @@ class TableWriter(Writer):
         w = self._width()
         items: list[tuple[str, str, str]] = []
         for f in sorted(d.flags, key=lambda f: FLAG_LEVELS.index(f.level)):
-            look = LEVEL_TERMS[f.level]
+            look = self.rules.terms.levels[f.level]
             said = unaside(f.message) if f.level == "red_flag" else short(f.message)
             items.append((look.tag, look.style, _item(f.label, said)))
         for verdict in ("avoid", "caution"):
-            look = SITE_TERMS[verdict]
+            look = self.rules.terms.sites[verdict]
             for s in d.sites:
                 if s.verdict != verdict:
                     continue
@@ -354,16 +344,16 @@ class TableWriter(Writer):
     def review_lines(self, d: Review) -> list[Line]:
         w = self._width()
         verdict = d.verdict
-        term = verdict_term(verdict, d.hold)
+        term = self.rules.terms.verdict(verdict, d.hold)
         marker, name, style = term.marker, term.tag, term.style
         urgency = ""
         if verdict == "refer" or (
             verdict != "emergency" and d.urgency in ("same_day", "emergency")
         ):
-            urgency = URGENCY_TERMS[d.urgency].tag
+            urgency = self.rules.terms.urgencies[d.urgency].tag
         detail = term.screen
         if verdict == "stop_needling" and urgency:
-            detail = URGENCY_TERMS[d.urgency].screen
+            detail = self.rules.terms.urgencies[d.urgency].screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
         done = d.sessions_done
         lines.append(self._identity(d, f"{done} session{'s' if done != 1 else ''} done"))
