@@ -833,8 +833,9 @@ class VerdictTerm(Term):
 @dataclass(frozen=True)
 class Terms:
     """The terms table: every decision, urgency, flag level, site verdict and review
-    verdict with its term, and the term of a hold (a ``stop_needling`` verdict that
-    pauses the course until a check is made)."""
+    verdict with its term, the term of a hold (a ``stop_needling`` verdict that
+    pauses the course until a check is made), and what each FHIR CarePlan status a
+    verdict gives means for the course (``statuses``, a line of the record's notes)."""
 
     decisions: Mapping[Decision, Term]
     urgencies: Mapping[Urgency, Term]
@@ -842,6 +843,7 @@ class Terms:
     sites: Mapping[Verdict, Term]
     verdicts: Mapping[ReviewVerdict, VerdictTerm]
     hold: VerdictTerm
+    statuses: Mapping[CarePlanStatus, Text]
 
     def verdict(self, verdict: ReviewVerdict, hold: bool) -> VerdictTerm:
         """How a review's verdict shows: a hold as a hold, else the verdict's own term."""
@@ -1152,6 +1154,10 @@ def _terms_problems(terms: Terms) -> Iterator[tuple[Loc, str]]:
         for value in values:
             if value not in table:
                 yield ("terms", name), f"the term of '{value}' is missing"
+    given = [(("verdicts", v), t) for v, t in terms.verdicts.items()] + [(("hold",), terms.hold)]
+    for loc, term in given:
+        if term.status not in terms.statuses:
+            yield ("terms", *loc, "status"), f"'{term.status}' has no line under terms.statuses"
 
 
 def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:

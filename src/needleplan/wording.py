@@ -94,6 +94,18 @@ _SAID = {
         chart.target chart.sessions chart.pain ref schedule.session schedule.date
         schedule.check_in schedule.row schedule.row_check_in
     """,
+    "fhir": """
+        subject_unknown dry_needling referral no_urgency source rules count.session.one
+        count.session.many count.more_session.one count.more_session.many
+        count.dry_needling_session.one count.dry_needling_session.many count.week.one
+        count.week.many course cadence not_needling.refer not_needling.not_indicated
+        not_needling.do_not_needle site.both site.side site_note avoid_sites caution_sites
+        unchecked advice avoid_site avoid companion_reason title.plan title.review
+        note.decision note.course note.plain_sites note.unchecked note.warning
+        note.expectation note.verdict note.status note.events change.none change.measured
+        change.meaningful change.worse change.no_change next.sessions next.avoid avoid_next
+        nrs.session nrs.groc nrs.events nrs.code verdict.display verdict.text
+    """,
 }
 TEXT_IDS: frozenset[str] = frozenset(
     f"{group}.{name}" for group, names in _SAID.items() for name in names.split()

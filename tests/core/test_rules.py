@@ -267,6 +267,16 @@ LOCATED_CASES = [
     ("terms.levels.precaution", _DELETE, "terms.levels: the term of 'precaution' is missing"),
     ("terms.sites.ok", _DELETE, "terms.sites: the term of 'ok' is missing"),
     ("terms.verdicts.extend", _DELETE, "terms.verdicts: the term of 'extend' is missing"),
+    (
+        "terms.statuses.revoked",
+        _DELETE,
+        "terms.verdicts.stop_needling.status: 'revoked' has no line under terms.statuses",
+    ),
+    (
+        "terms.statuses.on-hold",
+        _DELETE,
+        "terms.hold.status: 'on-hold' has no line under terms.statuses",
+    ),
 ]
 
 
@@ -371,6 +381,7 @@ def test_duplicate_source_id() -> None:
         ("terms.hold.activity", "active", "terms.hold.activity must be one of: not-started"),
         ("terms.hold.status", _DELETE, "missing required key 'status'"),
         ("terms.levels.prognostic", {"label": "P"}, "terms.levels.prognostic.[key] must be"),
+        ("terms.statuses.paused", "Paused.", "terms.statuses.paused.[key] must be one of: draft"),
     ],
 )
 def test_field_problems_are_located(path: str, value: Any, message: str) -> None:
