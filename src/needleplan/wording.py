@@ -106,6 +106,10 @@ _SAID = {
         change.meaningful change.worse change.no_change next.sessions next.avoid avoid_next
         nrs.session nrs.groc nrs.events nrs.code verdict.display verdict.text
     """,
+    "ics": """
+        summary summary_due summary_reassess due timed reassess reference clinic
+        clinic_phone proposed category
+    """,
 }
 TEXT_IDS: frozenset[str] = frozenset(
     f"{group}.{name}" for group, names in _SAID.items() for name in names.split()
