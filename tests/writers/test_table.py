@@ -189,13 +189,13 @@ def test_review_verdict_first_then_change_next_and_chart(path: Path, rules: Rule
     assert any(f"MCID <= {result.mcid_line:g}" in line for line in lines)
 
 
-def test_chart_draws_baseline_mcid_and_scores() -> None:
+def test_chart_draws_baseline_mcid_and_scores(rules: RuleSet) -> None:
     trajectory = [
         Point(1, TODAY, 7),
         Point(2, TODAY, 6),
         Point(3, TODAY, 4, events=("bruising",)),
     ]
-    rows = ["".join(t for t, _ in line) for line in chart(trajectory, 7, 4.9, 80)]
+    rows = ["".join(t for t, _ in line) for line in chart(rules, trajectory, 7, 4.9, 80)]
     by_value = {int(r[:2]): r for r in rows if r[:2].strip().isdigit() and "|" in r}
     assert "baseline 7" in by_value[7] and "-*-" in by_value[7]
     assert "MCID <= 4.9" in by_value[4] and "!" in by_value[4]  # at or below 4.9: row 4
@@ -203,9 +203,9 @@ def test_chart_draws_baseline_mcid_and_scores() -> None:
     assert max(by_value) == 8 and min(by_value) == 3  # compressed: one row of margin
 
 
-def test_chart_keeps_the_latest_sessions_when_narrow() -> None:
+def test_chart_keeps_the_latest_sessions_when_narrow(rules: RuleSet) -> None:
     trajectory = [Point(i, TODAY, 5) for i in range(1, 201)]
-    rows = ["".join(t for t, _ in line) for line in chart(trajectory, 5, 3.5, 60)]
+    rows = ["".join(t for t, _ in line) for line in chart(rules, trajectory, 5, 3.5, 60)]
     assert "the last" in rows[0] and max(cell_len(r) for r in rows) <= 60
 
 
