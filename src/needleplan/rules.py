@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import json
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -25,13 +25,21 @@ from .screening import Screening
 from .screening import reference_problems as _screening_problems
 from .vocab import (
     AGE_RANGE,
+    DECISIONS,
     DURATION_BANDS,
+    FLAG_LEVELS,
     ID_PATTERN,
     MAX_ID_LENGTH,
+    REVIEW_VERDICTS,
     SEVERITY_WORDS,
+    URGENCIES,
+    VERDICTS,
+    ActivityStatus,
     BodyPart,
+    CarePlanStatus,
     Decision,
     DurationBand,
+    FlagLevel,
     Level,
     ReferralUrgency,
     Region,
@@ -40,6 +48,7 @@ from .vocab import (
     SeverityBand,
     SiteRuleVerdict,
     Urgency,
+    Verdict,
 )
 from .wording import TEXT_IDS
 
@@ -788,6 +797,59 @@ class CalendarRules:
         return tuple((int(md[:2]), int(md[3:])) for md in self.public_holidays)
 
 
+#: A short word of a term (a tag, a marker, a style, a line); empty where a term has none.
+TermWord = Annotated[
+    str, StringConstraints(max_length=200, strip_whitespace=True, pattern=PRINTABLE)
+]
+
+
+@_entry
+@dataclass(frozen=True)
+class Term:
+    """How one value shows on every surface: ``label`` (a record's display name),
+    ``tag``, ``marker`` and ``style`` (the screen, distinct without colour too; a Rich
+    style), ``screen`` (the screen's one-line meaning) and ``record`` (a clinical
+    record's line, e.g. FHIR)."""
+
+    label: Text
+    tag: TermWord = ""
+    marker: TermWord = ""
+    style: TermWord = ""
+    screen: TermWord = ""
+    record: TermWord = ""
+
+
+@_entry
+@dataclass(frozen=True, kw_only=True)
+class VerdictTerm(Term):
+    """A review verdict's term, with the FHIR R4 CarePlan ``status`` it gives the course
+    and the ``activity`` status it gives the needling."""
+
+    status: CarePlanStatus
+    activity: ActivityStatus
+
+
+@_entry
+@dataclass(frozen=True)
+class Terms:
+    """The terms table: every decision, urgency, flag level, site verdict and review
+    verdict with its term, the term of a hold (a ``stop_needling`` verdict that
+    pauses the course until a check is made), and what each FHIR CarePlan status a
+    verdict gives means for the course (``statuses``, a line of the record's notes)."""
+
+    decisions: Mapping[Decision, Term]
+    urgencies: Mapping[Urgency, Term]
+    levels: Mapping[FlagLevel, Term]
+    sites: Mapping[Verdict, Term]
+    verdicts: Mapping[ReviewVerdict, VerdictTerm]
+    hold: VerdictTerm
+    statuses: Mapping[CarePlanStatus, Text]
+
+    def verdict(self, verdict: ReviewVerdict, hold: bool) -> VerdictTerm:
+        """How a review's verdict shows: a hold as a hold, else the verdict's own term."""
+        return self.hold if hold and verdict == "stop_needling" else self.verdicts[verdict]
+
+
 @_entry
 @dataclass(frozen=True, eq=False)
 class RuleSet:
@@ -820,6 +882,8 @@ class RuleSet:
     advice: Advice
     plan_rules: PlanRules
     texts: Mapping[TextId, Sentence]
+    #: how each decision, urgency, level and verdict shows on every surface
+    terms: Terms
     description: str = ""
     retired_ids: Mapping[Id, Text] = field(default_factory=dict)
     start_back: StartBack | None = None
@@ -1074,6 +1138,26 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, cid in enumerate(rs.start_back.applies_to):
             if cid not in rs.conditions:
                 yield ("start_back", "applies_to", j), f"unknown condition '{cid}'"
+    yield from _terms_problems(rs.terms)
+
+
+def _terms_problems(terms: Terms) -> Iterator[tuple[Loc, str]]:
+    """Each value of the vocabulary has its term."""
+    tables: tuple[tuple[str, Collection[str], tuple[str, ...]], ...] = (
+        ("decisions", terms.decisions, DECISIONS),
+        ("urgencies", terms.urgencies, URGENCIES),
+        ("levels", terms.levels, FLAG_LEVELS),
+        ("sites", terms.sites, VERDICTS),
+        ("verdicts", terms.verdicts, REVIEW_VERDICTS),
+    )
+    for name, table, values in tables:
+        for value in values:
+            if value not in table:
+                yield ("terms", name), f"the term of '{value}' is missing"
+    given = [(("verdicts", v), t) for v, t in terms.verdicts.items()] + [(("hold",), terms.hold)]
+    for loc, term in given:
+        if term.status not in terms.statuses:
+            yield ("terms", *loc, "status"), f"'{term.status}' has no line under terms.statuses"
 
 
 def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:

@@ -5,7 +5,6 @@ places, body parts and the bounds of a profile live here; models, the
 planner, the review, the schema and the writers import them from here.
 """
 
-from dataclasses import dataclass
 from typing import Literal, get_args
 
 Decision = Literal[
@@ -136,6 +135,22 @@ BODY_PARTS: tuple[BodyPart, ...] = get_args(BodyPart)
 
 ReviewVerdict = Literal["continue", "extend", "discharge", "stop_needling", "refer", "emergency"]
 REVIEW_VERDICTS: tuple[ReviewVerdict, ...] = get_args(ReviewVerdict)
+#: The statuses FHIR R4 allows a CarePlan, and a CarePlan activity's detail (what each
+#: review verdict gives them is the rule set's ``terms``).
+CarePlanStatus = Literal[
+    "draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"
+]
+ActivityStatus = Literal[
+    "not-started",
+    "scheduled",
+    "in-progress",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "stopped",
+    "unknown",
+    "entered-in-error",
+]
 #: The review's rule ids: each step of a review's rationale names one.
 ReviewRule = Literal[
     "review.emergency",
@@ -236,186 +251,3 @@ def spoken(ident: str) -> str:
 def one_of(values: tuple[str, ...]) -> str:
     """'a, b or c' for messages."""
     return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]
-
-
-# -- what each term means on every surface, in one place ------------------------------
-
-
-@dataclass(frozen=True)
-class Term:
-    """How one value shows on every surface: ``label`` (a record's display name),
-    ``tag``, ``marker`` and ``style`` (the screen, distinct without colour too),
-    ``screen`` (the screen's one-line meaning), ``record`` (a clinical record's line,
-    e.g. FHIR), and for a review verdict the FHIR CarePlan ``status`` and needling
-    ``activity`` status."""
-
-    label: str
-    tag: str = ""
-    marker: str = ""
-    style: str = ""
-    screen: str = ""
-    record: str = ""
-    status: str = ""
-    activity: str = ""
-
-
-DECISION_TERMS: dict[Decision, Term] = {
-    "needle": Term(
-        "Needle", "NEEDLE", ">>", "bold black on green", record="Dry needling suggested."
-    ),
-    "needle_with_caution": Term(
-        "Needle with caution",
-        "NEEDLE WITH CAUTION",
-        "/!\\",
-        "bold black on yellow",
-        "see the precautions below",
-        "Dry needling suggested, with the precautions noted.",
-    ),
-    "check_first": Term(
-        "Check first",
-        "CHECK FIRST",
-        "??",
-        "bold black on yellow",
-        "answer the red-flag questions below before needling",
-        "Check first: red-flag questions are still open. No session is booked until they "
-        "are answered.",
-    ),
-    "do_not_needle": Term(
-        "Do not needle",
-        "DO NOT NEEDLE",
-        "XX",
-        "bold white on magenta",
-        "contraindication; non-needling care below",
-        "Do not needle: a contraindication was found. Non-needling therapies remain.",
-    ),
-    "refer": Term(
-        "Refer",
-        "REFER",
-        "!!",
-        "bold white on red",
-        record="Refer for medical assessment: a red flag was found. No needling is proposed.",
-    ),
-    "not_indicated": Term(
-        "Not indicated",
-        "NOT INDICATED",
-        "--",
-        "bold white on blue",
-        "needling is not indicated now",
-        "Dry needling is not indicated now. Non-needling therapies remain; "
-        "reconsider needling later if the picture changes.",
-    ),
-}
-URGENCY_TERMS: dict[Urgency, Term] = {
-    "emergency": Term(
-        "Emergency",
-        "EMERGENCY",
-        screen="emergency department now; do not needle",
-        record="Urgency: emergency. Send to the emergency department now.",
-    ),
-    "same_day": Term(
-        "Same day",
-        "same day",
-        screen="medical assessment today; do not needle",
-        record="Urgency: same day. Medical assessment today.",
-    ),
-    "soon": Term(
-        "Soon",
-        "soon",
-        screen="medical assessment within days; do not needle",
-        record="Urgency: soon. A medical review within days, at most two weeks.",
-    ),
-    "routine": Term(
-        "Routine",
-        "routine",
-        screen="medical assessment before any needling",
-        record="Urgency: routine. A medical appointment at the next opportunity.",
-    ),
-    "none": Term("None", "", screen="medical assessment before any needling"),
-}
-LEVEL_TERMS: dict[FlagLevel, Term] = {
-    "red_flag": Term("Red flag", "RED FLAG", style="bold red"),
-    "contraindication": Term("Contraindication", "CONTRAIND.", style="bold magenta"),
-    "not_indicated": Term("Not indicated", "NOT NOW", style="bold blue"),
-    "precaution": Term("Precaution", "PRECAUTION", style="bold yellow"),
-}
-SITE_TERMS: dict[Verdict, Term] = {
-    "avoid": Term("Avoid", "AVOID", style="bold red"),
-    "caution": Term("Caution", "CAUTION", style="yellow"),
-    "ok": Term("No site-specific finding"),
-}
-# A review verdict's FHIR statuses. continue/extend: the course goes on ("active").
-# discharge: its intended actions are done ("completed"). stop_needling: the course is
-# ended before completion and no further needling should occur ("revoked"). refer and
-# emergency: the course is paused pending a medical assessment ("on-hold").
-VERDICT_TERMS: dict[ReviewVerdict, Term] = {
-    "emergency": Term(
-        "Emergency",
-        "EMERGENCY",
-        "!!!",
-        "bold white on red",
-        "call emergency services now; no needling",
-        status="on-hold",
-        activity="on-hold",
-    ),
-    "refer": Term(
-        "Refer",
-        "REFER",
-        "!!",
-        "bold white on red",
-        "medical assessment; no needling until cleared",
-        status="on-hold",
-        activity="on-hold",
-    ),
-    "stop_needling": Term(
-        "Stop needling",
-        "STOP NEEDLING",
-        "XX",
-        "bold white on magenta",
-        "no more needling for now; why below",
-        status="revoked",
-        activity="stopped",
-    ),
-    "discharge": Term(
-        "Discharge",
-        "DISCHARGE",
-        "==",
-        "bold black on cyan",
-        "to self-management with the exercises",
-        status="completed",
-        activity="completed",
-    ),
-    "extend": Term(
-        "Extend",
-        "EXTEND",
-        "++",
-        "bold black on green",
-        "one more block, up to the ceiling",
-        status="active",
-        activity="in-progress",
-    ),
-    "continue": Term(
-        "Continue",
-        "CONTINUE",
-        ">>",
-        "bold black on green",
-        "go on with the planned block",
-        status="active",
-        activity="in-progress",
-    ),
-}
-# A ``stop_needling`` verdict that holds the course until a check is made (a re-measure,
-# an answer, a medical assessment): the course is paused ("on-hold"), not ended.
-HOLD_TERM = Term(
-    "Hold needling",
-    "HOLD NEEDLING",
-    "||",
-    "bold black on yellow",
-    "no needling until the check below is made",
-    status="on-hold",
-    activity="on-hold",
-)
-
-
-def verdict_term(verdict: ReviewVerdict, hold: bool) -> Term:
-    """How a review's verdict shows: a hold as a hold, else the verdict's own term."""
-    return HOLD_TERM if hold and verdict == "stop_needling" else VERDICT_TERMS[verdict]

@@ -94,6 +94,32 @@ _SAID = {
         chart.target chart.sessions chart.pain ref schedule.session schedule.date
         schedule.check_in schedule.row schedule.row_check_in
     """,
+    "table": """
+        tag.ask tag.check tag.not_checked tag.course tag.expected tag.dates tag.handout
+        tag.more tag.why tag.change tag.next tag.avoid tag.action tag.note_due
+        heading.companions heading.safety heading.why_plan heading.why_review
+        first_block.one first_block.many first_block_below open_questions unchecked
+        not_checked source file footer course weeks.one weeks.many expected span.range
+        span.ceiling reassess done.one done.many points.one points.many change_line
+        change.none change.meaningful change.not_meaningful change.worse chart.title
+        chart.last chart.baseline chart.mcid chart.legend chart.event
+    """,
+    "fhir": """
+        subject_unknown dry_needling referral no_urgency source rules count.session.one
+        count.session.many count.more_session.one count.more_session.many
+        count.dry_needling_session.one count.dry_needling_session.many count.week.one
+        count.week.many course cadence not_needling.refer not_needling.not_indicated
+        not_needling.do_not_needle site.both site.side site_note avoid_sites caution_sites
+        unchecked advice avoid_site avoid companion_reason title.plan title.review
+        note.decision note.course note.plain_sites note.unchecked note.warning
+        note.expectation note.verdict note.status note.events change.none change.measured
+        change.meaningful change.worse change.no_change next.sessions next.avoid avoid_next
+        nrs.session nrs.groc nrs.events nrs.code verdict.display verdict.text
+    """,
+    "ics": """
+        summary summary_due summary_reassess due timed reassess reference clinic
+        clinic_phone proposed category
+    """,
 }
 TEXT_IDS: frozenset[str] = frozenset(
     f"{group}.{name}" for group, names in _SAID.items() for name in names.split()

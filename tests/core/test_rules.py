@@ -262,6 +262,21 @@ LOCATED_CASES = [
         _DELETE,
         "screening.tiers: the words of the 'soon' referral are missing",
     ),
+    ("terms.decisions.refer", _DELETE, "terms.decisions: the term of 'refer' is missing"),
+    ("terms.urgencies.none", _DELETE, "terms.urgencies: the term of 'none' is missing"),
+    ("terms.levels.precaution", _DELETE, "terms.levels: the term of 'precaution' is missing"),
+    ("terms.sites.ok", _DELETE, "terms.sites: the term of 'ok' is missing"),
+    ("terms.verdicts.extend", _DELETE, "terms.verdicts: the term of 'extend' is missing"),
+    (
+        "terms.statuses.revoked",
+        _DELETE,
+        "terms.verdicts.stop_needling.status: 'revoked' has no line under terms.statuses",
+    ),
+    (
+        "terms.statuses.on-hold",
+        _DELETE,
+        "terms.hold.status: 'on-hold' has no line under terms.statuses",
+    ),
 ]
 
 
@@ -361,6 +376,12 @@ def test_duplicate_source_id() -> None:
         ("conditions.neck_pain.label", "Neck \x1b[31mpain", "control or format character"),
         ("conditions.neck_pain.label", "Neck \u202epain", "control or format character"),
         ("note_words.0.words.0", "ab", "at least 3 characters"),
+        # a review verdict's statuses are FHIR R4's: a CarePlan's, an activity's
+        ("terms.verdicts.discharge.status", "done", "terms.verdicts.discharge.status must be"),
+        ("terms.hold.activity", "active", "terms.hold.activity must be one of: not-started"),
+        ("terms.hold.status", _DELETE, "missing required key 'status'"),
+        ("terms.levels.prognostic", {"label": "P"}, "terms.levels.prognostic.[key] must be"),
+        ("terms.statuses.paused", "Paused.", "terms.statuses.paused.[key] must be one of: draft"),
     ],
 )
 def test_field_problems_are_located(path: str, value: Any, message: str) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 from needleplan.loading import load_profile, profile_from_text
 from needleplan.planner import plan
 from needleplan.reviewer import review
-from needleplan.vocab import DECISION_TERMS
 from needleplan.writers.fhir import FhirWriter
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
@@ -72,4 +71,4 @@ def test_a_plan_held_for_open_questions_is_not_worded_as_a_contraindication(rule
     needling = care_plan["activity"][0]["detail"]
     assert needling["doNotPerform"] is True
     assert "do not needle" not in _words(care_plan).lower()
-    assert DECISION_TERMS["check_first"].record in needling["description"]
+    assert rules.terms.decisions["check_first"].record in needling["description"]

@@ -15,18 +15,7 @@ from needleplan.results import Point
 from needleplan.reviewer import review
 from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len
-from needleplan.vocab import (
-    DECISION_TERMS,
-    DECISIONS,
-    FLAG_LEVELS,
-    HOLD_TERM,
-    LEVEL_TERMS,
-    REVIEW_VERDICTS,
-    URGENCIES,
-    URGENCY_TERMS,
-    VERDICT_TERMS,
-    verdict_term,
-)
+from needleplan.vocab import DECISIONS, FLAG_LEVELS, REVIEW_VERDICTS, URGENCIES
 from needleplan.writers import get_writer
 from needleplan.writers.table import chart, rule_words
 
@@ -51,7 +40,7 @@ def test_every_example_fits_80_columns_in_40_lines(path: Path, rules: RuleSet) -
     lines = render(the_plan)
     assert len(lines) <= 40
     assert max(cell_len(line) for line in lines) <= 80
-    term = DECISION_TERMS[the_plan.decision]
+    term = rules.terms.decisions[the_plan.decision]
     assert lines[0].strip().startswith(f"{term.marker} {term.tag}")
     # safety before dosing: every flag, avoided site and unchecked site comes before the
     # course, each whole (never cut with '…')
@@ -83,11 +72,12 @@ def test_labels_are_never_broken(path: Path, width: int, rules: RuleSet) -> None
         assert any(label in line for line in lines), f"{label!r} broken at {width} columns"
 
 
-def test_decisions_differ_without_colour() -> None:
-    markers = [t.marker for t in DECISION_TERMS.values()]
-    names = [t.tag for t in DECISION_TERMS.values()]
+def test_decisions_differ_without_colour(rules: RuleSet) -> None:
+    terms = rules.terms
+    markers = [t.marker for t in terms.decisions.values()]
+    names = [t.tag for t in terms.decisions.values()]
     assert len(set(markers)) == len(markers) and len(set(names)) == len(names)
-    verdicts = [t.marker for t in (*VERDICT_TERMS.values(), HOLD_TERM)]
+    verdicts = [t.marker for t in (*terms.verdicts.values(), terms.hold)]
     assert len(set(verdicts)) == len(verdicts)
 
 
@@ -187,7 +177,7 @@ def test_review_verdict_first_then_change_next_and_chart(path: Path, rules: Rule
     result = review(load_profile(path, rules), rules, TODAY, source=str(path))
     lines = render(result)
     assert len(lines) <= 40 and max(cell_len(line) for line in lines) <= 80
-    term = verdict_term(result.verdict, result.hold)
+    term = rules.terms.verdict(result.verdict, result.hold)
     assert lines[0].strip().startswith(f"{term.marker} {term.tag}")
     order = [
         next(i for i, line in enumerate(lines) if line.startswith(tag))
@@ -199,13 +189,13 @@ def test_review_verdict_first_then_change_next_and_chart(path: Path, rules: Rule
     assert any(f"MCID <= {result.mcid_line:g}" in line for line in lines)
 
 
-def test_chart_draws_baseline_mcid_and_scores() -> None:
+def test_chart_draws_baseline_mcid_and_scores(rules: RuleSet) -> None:
     trajectory = [
         Point(1, TODAY, 7),
         Point(2, TODAY, 6),
         Point(3, TODAY, 4, events=("bruising",)),
     ]
-    rows = ["".join(t for t, _ in line) for line in chart(trajectory, 7, 4.9, 80)]
+    rows = ["".join(t for t, _ in line) for line in chart(rules, trajectory, 7, 4.9, 80)]
     by_value = {int(r[:2]): r for r in rows if r[:2].strip().isdigit() and "|" in r}
     assert "baseline 7" in by_value[7] and "-*-" in by_value[7]
     assert "MCID <= 4.9" in by_value[4] and "!" in by_value[4]  # at or below 4.9: row 4
@@ -213,18 +203,19 @@ def test_chart_draws_baseline_mcid_and_scores() -> None:
     assert max(by_value) == 8 and min(by_value) == 3  # compressed: one row of margin
 
 
-def test_chart_keeps_the_latest_sessions_when_narrow() -> None:
+def test_chart_keeps_the_latest_sessions_when_narrow(rules: RuleSet) -> None:
     trajectory = [Point(i, TODAY, 5) for i in range(1, 201)]
-    rows = ["".join(t for t, _ in line) for line in chart(trajectory, 5, 3.5, 60)]
+    rows = ["".join(t for t, _ in line) for line in chart(rules, trajectory, 5, 3.5, 60)]
     assert "the last" in rows[0] and max(cell_len(r) for r in rows) <= 60
 
 
-def test_every_decision_verdict_urgency_and_level_has_its_look() -> None:
-    assert set(DECISION_TERMS) == set(DECISIONS)
-    assert set(VERDICT_TERMS) == set(REVIEW_VERDICTS)
-    assert all(t.marker and t.tag and t.screen for t in VERDICT_TERMS.values())
-    assert set(URGENCY_TERMS) == set(URGENCIES)
-    assert set(FLAG_LEVELS) <= set(LEVEL_TERMS)
+def test_every_decision_verdict_urgency_and_level_has_its_look(rules: RuleSet) -> None:
+    terms = rules.terms
+    assert set(terms.decisions) == set(DECISIONS)
+    assert set(terms.verdicts) == set(REVIEW_VERDICTS)
+    assert all(t.marker and t.tag and t.screen for t in terms.verdicts.values())
+    assert set(terms.urgencies) == set(URGENCIES)
+    assert set(FLAG_LEVELS) <= set(terms.levels)
 
 
 def test_a_red_flag_prompt_is_shown_whole(rules: RuleSet) -> None:

@@ -39,21 +39,11 @@ from typing import Any
 
 from needleplan.errors import inert
 from needleplan.results import CompanionItem, Flag, Plan, Point, Review, SiteVerdict
-from needleplan.vocab import (
-    DECISION_TERMS,
-    GOING_ON,
-    LEVEL_TERMS,
-    NEEDLING,
-    SITE_TERMS,
-    STOPS_NEEDLING,
-    URGENCY_TERMS,
-    Decision,
-    Urgency,
-    plural,
-    spoken,
-    verdict_term,
-)
+from needleplan.rules import RuleSet
+from needleplan.vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, Decision, Urgency, spoken
+from needleplan.wording import say
 from needleplan.writers.base import Keys, Spooled, Writer, plan_key
+from needleplan.writers.markdown import given_rules
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -70,19 +60,17 @@ _NAMESPACE = uuid.UUID("6f1c3f52-5b0e-4d0c-9c55-2a4a3c7e9b10")
 _XHTML = "http://www.w3.org/1999/xhtml"
 
 
-REFERRAL = "Refer for medical assessment"
-#: A referral whose urgency has no record line (``none``).
-_NO_URGENCY = "Urgency: not stated."
-#: What each CarePlan status of a review means for the course.
-_STATUS_NOTES = {
-    "active": "the course goes on.",
-    "completed": "the course is complete.",
-    "revoked": "the course ends before completion; no further needling.",
-    "on-hold": "the course is paused until a check or a medical assessment is made.",
-}
-
-
 # -- small helpers ------------------------------------------------------------------
+
+
+def _say(rules: RuleSet, key: str, /, **values: object) -> str:
+    """The record's text ``fhir.<key>``."""
+    return say(rules, f"fhir.{key}", "patient", **values)
+
+
+def _count(rules: RuleSet, word: str, n: int) -> str:
+    """'1 session', '3 sessions': the texts ``fhir.count.<word>.one`` and ``.many``."""
+    return _say(rules, f"count.{word}.{'one' if n == 1 else 'many'}", n=n)
 
 
 def _rid(key: str, *parts: str) -> str:
@@ -94,12 +82,12 @@ def _full_url(key: str, *parts: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, '/'.join([key, *parts]))}"
 
 
-def _subject(result: Plan | Review) -> dict[str, Any]:
+def _subject(rules: RuleSet, result: Plan | Review) -> dict[str, Any]:
     patient = (result.patient or "").strip()
     if patient:
         reference = inert(patient)
         return {"identifier": {"value": reference}, "display": reference}
-    return {"display": "Patient not identified in the profile"}
+    return {"display": _say(rules, "subject_unknown")}
 
 
 def _narrative(*paragraphs: str) -> dict[str, str]:
@@ -107,9 +95,9 @@ def _narrative(*paragraphs: str) -> dict[str, str]:
     return {"status": "generated", "div": f'<div xmlns="{_XHTML}">{body}</div>'}
 
 
-def _urgency(urgency: Urgency) -> str:
+def _urgency(rules: RuleSet, urgency: Urgency) -> str:
     """A referral's urgency line (the record's, or that none was stated)."""
-    return URGENCY_TERMS[urgency].record or _NO_URGENCY
+    return rules.terms.urgencies[urgency].record or _say(rules, "no_urgency")
 
 
 def _words(identifier: str) -> str:
@@ -134,104 +122,115 @@ def _sentence(text: str) -> str:
     return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
-def _rules_note(result: Plan | Review) -> str:
-    rules = result.rules
-    return f"Rule set {rules.name} v{rules.version} (sha256 {rules.sha256})."
+def _rules_note(rules: RuleSet, result: Plan | Review) -> str:
+    ref = result.rules
+    return _say(rules, "rules", name=ref.name, version=ref.version, sha256=ref.sha256)
 
 
 # -- plans --------------------------------------------------------------------------
 
 
-def _flag_text(flag: Flag) -> str:
-    head = f"{LEVEL_TERMS[flag.level].label} ({flag.label}): {flag.message}"
-    source = f"Source: {flag.source}" if flag.source else ""
-    return " ".join(p for p in (head, URGENCY_TERMS[flag.urgency].record, source) if p)
+def _flag_text(rules: RuleSet, flag: Flag) -> str:
+    head = f"{rules.terms.levels[flag.level].label} ({flag.label}): {flag.message}"
+    source = _say(rules, "source", source=flag.source) if flag.source else ""
+    return " ".join(p for p in (head, rules.terms.urgencies[flag.urgency].record, source) if p)
 
 
-def _site_name(site: SiteVerdict) -> str:
-    side = " (both sides)" if site.side == "both" else f" ({site.side})"
-    return f"{site.label}{side}"
+def _site_name(rules: RuleSet, site: SiteVerdict) -> str:
+    if site.side == "both":
+        return _say(rules, "site.both", site=site.label)
+    return _say(rules, "site.side", site=site.label, side=site.side)
 
 
 def _site_reasons(site: SiteVerdict) -> str:
     return " ".join(_sentence(r.message) for r in site.reasons)
 
 
-def _site_note(site: SiteVerdict) -> str:
-    verdict = SITE_TERMS[site.verdict].label.lower()
-    return f"Site {_site_name(site)}: {verdict}. {_site_reasons(site)}".strip()
+def _site_note(rules: RuleSet, site: SiteVerdict) -> str:
+    verdict = rules.terms.sites[site.verdict].label.lower()
+    name, reasons = _site_name(rules, site), _site_reasons(site)
+    return _say(rules, "site_note", site=name, verdict=verdict, reasons=reasons).strip()
 
 
-def _course_text(plan: Plan) -> str:
+def _sites(rules: RuleSet, sites: Iterable[SiteVerdict]) -> str:
+    return ", ".join(_site_name(rules, s) for s in sites)
+
+
+def _course_text(rules: RuleSet, plan: Plan) -> str:
     course, cadence = plan.course, plan.cadence
-    text = f"Initial block of {plural(course.initial_block, 'dry needling session')}"
+    weekly = ""
     if cadence.per_week:
-        text += f", {cadence.per_week} a week for {plural(cadence.weeks, 'week')}"
-    text += (
-        f"; reassess after session {course.reassess_after}"
-        f"; continue only on a meaningful improvement, one block at a time, to a ceiling of "
-        f"{course.ceiling} sessions (practice ceiling)."
+        weeks = _count(rules, "week", cadence.weeks)
+        weekly = ", " + _say(rules, "cadence", per_week=cadence.per_week, weeks=weeks)
+    return _say(
+        rules,
+        "course",
+        block=_count(rules, "dry_needling_session", course.initial_block),
+        cadence=weekly,
+        reassess_after=course.reassess_after,
+        ceiling=course.ceiling,
     )
-    return text
 
 
-def _not_needling_text(decision: Decision) -> str:
+def _not_needling_text(rules: RuleSet, decision: Decision) -> str:
     """The needling activity's line when no needling is proposed."""
-    if decision == "refer":
-        return "Refer for medical assessment before any needling; no needling is proposed."
-    if decision == "not_indicated":
-        return "Needling is not indicated now; the non-needling companion therapies remain."
-    if decision == "do_not_needle":
-        return "Do not needle; the non-needling companion therapies remain."
+    if decision in ("refer", "not_indicated", "do_not_needle"):
+        return _say(rules, f"not_needling.{decision}")
     # check_first holds needling until its questions are answered: a hold, not a
     # contraindication, said in the decision's own line
-    return DECISION_TERMS[decision].record
+    return rules.terms.decisions[decision].record
 
 
-def _plan_description(plan: Plan) -> str:
+def _plan_description(rules: RuleSet, plan: Plan) -> str:
     decision = plan.decision
-    parts = [DECISION_TERMS[decision].record]
+    parts = [rules.terms.decisions[decision].record]
     if decision == "refer":
-        parts.append(_urgency(plan.urgency))
+        parts.append(_urgency(rules, plan.urgency))
     if decision in NEEDLING:
-        parts.append(_course_text(plan))
+        parts.append(_course_text(rules, plan))
     elif decision in ("do_not_needle", "not_indicated"):
         # refer's and check_first's own line already says no needling is proposed
-        parts.append(_not_needling_text(decision))
-    avoided = [_site_name(s) for s in plan.sites if s.verdict == "avoid"]
-    caution = [_site_name(s) for s in plan.sites if s.verdict == "caution"]
+        parts.append(_not_needling_text(rules, decision))
+    avoided = [s for s in plan.sites if s.verdict == "avoid"]
+    caution = [s for s in plan.sites if s.verdict == "caution"]
     if avoided:
-        parts.append(f"Do not needle these sites: {', '.join(avoided)}.")
+        parts.append(_say(rules, "avoid_sites", sites=_sites(rules, avoided)))
     if caution and decision in NEEDLING:
-        parts.append(f"Take care at: {', '.join(caution)}.")
+        parts.append(_say(rules, "caution_sites", sites=_sites(rules, caution)))
     if plan.unchecked:
         checks = ", ".join(_words(u.check).lower() for u in plan.unchecked)
-        parts.append(f"Site checks that could not be made: {checks}.")
+        parts.append(_say(rules, "unchecked", checks=checks))
     if plan.advice.title:
-        parts.append(f"Patient advice: {_sentence(plan.advice.title)}")
+        parts.append(_say(rules, "advice", title=_sentence(plan.advice.title)))
     parts.append(plan.disclaimer)
     return " ".join(p for p in parts if p)
 
 
-def _needling_activity(plan: Plan) -> dict[str, Any]:
+def _needling_activity(rules: RuleSet, plan: Plan) -> dict[str, Any]:
     needling = plan.decision in NEEDLING
     avoided = [s for s in plan.sites if s.verdict == "avoid"]
     reasons: list[dict[str, Any]] = [{"text": plan.condition_label}]
     reasons += [
-        _concept(CS_FLAG, f.id, f.label, f"{LEVEL_TERMS[f.level].label}: {f.label}")
+        _concept(CS_FLAG, f.id, f.label, f"{rules.terms.levels[f.level].label}: {f.label}")
         for f in plan.flags
     ]
     reasons += [
-        _concept(CS_SITE, s.id, s.label, f"Avoid needling {_site_name(s)}: {_site_reasons(s)}")
+        _concept(
+            CS_SITE,
+            s.id,
+            s.label,
+            _say(rules, "avoid_site", site=_site_name(rules, s), reasons=_site_reasons(s)),
+        )
         for s in avoided
     ]
-    description = [_course_text(plan) if needling else _not_needling_text(plan.decision)]
+    needled = _course_text(rules, plan) if needling else _not_needling_text(rules, plan.decision)
+    description = [needled]
     if avoided:
-        description.append(f"Do not needle: {', '.join(_site_name(s) for s in avoided)}.")
-    description += [_flag_text(f) for f in plan.flags]
+        description.append(_say(rules, "avoid", sites=_sites(rules, avoided)))
+    description += [_flag_text(rules, f) for f in plan.flags]
     detail: dict[str, Any] = {
         "kind": "ServiceRequest",
-        "code": _concept(CS_ACTIVITY, "dry_needling", "Dry needling"),
+        "code": _concept(CS_ACTIVITY, "dry_needling", _say(rules, "dry_needling")),
         "reasonCode": reasons,
         "status": "not-started",
         "doNotPerform": not needling,
@@ -257,27 +256,28 @@ def _period(plan: Plan) -> dict[str, str]:
 
 
 def _referral_activity(
-    urgency: Urgency, red: Sequence[Flag], reasons: Sequence[str] = ()
+    rules: RuleSet, urgency: Urgency, red: Sequence[Flag], reasons: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The referral as an activity: its code text says so, its description how soon."""
+    referral = _say(rules, "referral")
     detail: dict[str, Any] = {
         "kind": "ServiceRequest",
-        "code": _concept(CS_ACTIVITY, "medical_referral", REFERRAL),
+        "code": _concept(CS_ACTIVITY, "medical_referral", referral),
     }
     if red:
         detail["reasonCode"] = [_concept(CS_FLAG, f.id, f.label) for f in red]
     detail["status"] = "not-started"
     detail["doNotPerform"] = False
     detail["description"] = " ".join(
-        [f"{REFERRAL}.", _urgency(urgency)]
+        [f"{referral}.", _urgency(rules, urgency)]
         + [_sentence(f"{f.label}: {f.message}") for f in red]
         + [_sentence(r) for r in reasons]
     )
     return {"detail": detail}
 
 
-def _companion_activity(companion: CompanionItem) -> dict[str, Any]:
-    reason = companion.reason or "alongside the needling"
+def _companion_activity(rules: RuleSet, companion: CompanionItem) -> dict[str, Any]:
+    reason = companion.reason or _say(rules, "companion_reason")
     return {
         "detail": {
             "kind": "ServiceRequest",
@@ -290,35 +290,37 @@ def _companion_activity(companion: CompanionItem) -> dict[str, Any]:
     }
 
 
-def care_plan(plan: Plan, key: str | None = None) -> dict[str, Any]:
+def care_plan(rules: RuleSet, plan: Plan, key: str | None = None) -> dict[str, Any]:
     """The CarePlan of a plan."""
     key = key or plan_key(plan)
     decision = plan.decision
-    description = _plan_description(plan)
-    activities = [_needling_activity(plan)]
+    description = _plan_description(rules, plan)
+    activities = [_needling_activity(rules, plan)]
     if decision == "refer":
         red = [f for f in plan.flags if f.level == "red_flag"]
-        activities.append(_referral_activity(plan.urgency, red))
-    activities += [_companion_activity(c) for c in plan.companions]
+        activities.append(_referral_activity(rules, plan.urgency, red))
+    activities += [_companion_activity(rules, c) for c in plan.companions]
 
-    notes = [f"Decision: {decision}. {DECISION_TERMS[decision].record}"]
+    term = rules.terms.decisions[decision]
+    notes = [_say(rules, "note.decision", decision=decision, record=term.record)]
     if decision == "refer":
-        notes.append(_urgency(plan.urgency))
+        notes.append(_urgency(rules, plan.urgency))
     if decision in NEEDLING:
-        notes.append(f"Course: {_course_text(plan)}")
-    notes += [_flag_text(f) for f in plan.flags]
-    notes += [_site_note(s) for s in plan.sites if s.verdict == "avoid"]
-    notes += [_site_note(s) for s in plan.sites if s.verdict == "caution"]
-    plain = [_site_name(s) for s in plan.sites if s.verdict == "ok"]
+        notes.append(_say(rules, "note.course", course=_course_text(rules, plan)))
+    notes += [_flag_text(rules, f) for f in plan.flags]
+    notes += [_site_note(rules, s) for s in plan.sites if s.verdict == "avoid"]
+    notes += [_site_note(rules, s) for s in plan.sites if s.verdict == "caution"]
+    plain = [s for s in plan.sites if s.verdict == "ok"]
     if plain:
-        notes.append(f"Sites with no site-specific finding: {', '.join(plain)}.")
-    notes += [f"Not checked ({u.check}): {u.message}" for u in plan.unchecked]
-    notes += [f"Warning ({w.kind}): {w.message}" for w in plan.warnings]
-    notes += [f"Expectation: {e}" for e in plan.expectations]
-    notes += [_rules_note(plan), plan.disclaimer]
+        notes.append(_say(rules, "note.plain_sites", sites=_sites(rules, plain)))
+    notes += [
+        _say(rules, "note.unchecked", check=u.check, message=u.message) for u in plan.unchecked
+    ]
+    notes += [_say(rules, "note.warning", kind=w.kind, message=w.message) for w in plan.warnings]
+    notes += [_say(rules, "note.expectation", expectation=e) for e in plan.expectations]
+    notes += [_rules_note(rules, plan), plan.disclaimer]
 
     label = plan.condition_label
-    term = DECISION_TERMS[decision]
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": _rid(key),
@@ -326,9 +328,9 @@ def care_plan(plan: Plan, key: str | None = None) -> dict[str, Any]:
         "status": "draft",
         "intent": "proposal",
         "category": [_concept(CS_DECISION, decision, term.label, term.record)],
-        "title": f"Dry needling course suggestion: {label}",
+        "title": _say(rules, "title.plan", label=label),
         "description": description,
-        "subject": _subject(plan),
+        "subject": _subject(rules, plan),
     }
     if plan.schedule and decision in NEEDLING:
         resource["period"] = _period(plan)
@@ -340,44 +342,54 @@ def care_plan(plan: Plan, key: str | None = None) -> dict[str, Any]:
 # -- reviews ------------------------------------------------------------------------
 
 
-def _change_text(review: Review) -> str:
+def _change_text(rules: RuleSet, review: Review) -> str:
     change, baseline, latest = review.change, review.baseline_nrs, review.latest_nrs
-    done = plural(review.sessions_done, "session")
+    done = _count(rules, "session", review.sessions_done)
     if change is None or baseline is None or latest is None:
-        return f"{done} logged; no change can be measured."
+        return _say(rules, "change.none", done=done)
     pct = f", {change.percent:+.1f}%" if change.percent is not None else ""
     if change.meaningful:
-        what = "a meaningful improvement"
+        what = "meaningful"
     elif change.worse:
         what = "worse"
     else:
-        what = "no meaningful change"
-    return (
-        f"Pain (NRS 0-10) from {baseline} to {latest} over {done} "
-        f"({change.points:+d} points{pct}): {what}."
+        what = "no_change"
+    return _say(
+        rules,
+        "change.measured",
+        baseline=baseline,
+        latest=latest,
+        done=done,
+        points=change.points,
+        percent=pct,
+        what=_say(rules, f"change.{what}"),
     )
 
 
-def _next_text(review: Review) -> str:
+def _next_text(rules: RuleSet, review: Review) -> str:
     nxt = review.next
     parts = []
     if nxt.sessions:
         parts.append(
-            f"Next: {plural(nxt.sessions, 'more session')}, "
-            f"reassess after {nxt.reassess_after}; at most {review.ceiling} "
-            "sessions in all (practice ceiling)."
+            _say(
+                rules,
+                "next.sessions",
+                sessions=_count(rules, "more_session", nxt.sessions),
+                reassess_after=nxt.reassess_after,
+                ceiling=review.ceiling,
+            )
         )
     if nxt.avoid_sites:
         names = ", ".join(_words(s) for s in nxt.avoid_sites)
-        parts.append(f"Do not needle next time: {names}.")
+        parts.append(_say(rules, "next.avoid", sites=names))
     parts += [_sentence(a) for a in nxt.actions]
     return " ".join(parts)
 
 
-def _verdict_text(review: Review) -> str:
+def _verdict_text(rules: RuleSet, review: Review) -> str:
     """The verdict as the review that made it says it: its label, and the deciding
     finding's own line (the first step of its rationale)."""
-    label = verdict_term(review.verdict, review.hold).label
+    label = rules.terms.verdict(review.verdict, review.hold).label
     steps = review.rationale
     return f"{label}: {_sentence(steps[0].reason)}" if steps else f"{label}."
 
@@ -391,30 +403,34 @@ def _progress_note(review: Review) -> str:
     return ""
 
 
-def _step_notes(review: Review) -> list[str]:
+def _step_notes(rules: RuleSet, review: Review) -> list[str]:
     """Each step of the review's reasoning, with its source."""
-    return [f"{_sentence(r.reason)} Source: {r.source}" for r in review.rationale]
+    return [
+        f"{_sentence(r.reason)} {_say(rules, 'source', source=r.source)}" for r in review.rationale
+    ]
 
 
 def _events(point: Point) -> str:
     return ", ".join(_words(e).lower() for e in point.events)
 
 
-def _review_description(review: Review) -> str:
-    parts = [_verdict_text(review), URGENCY_TERMS[review.urgency].record]
-    parts += [_change_text(review), _next_text(review), _progress_note(review)]
+def _review_description(rules: RuleSet, review: Review) -> str:
+    parts = [_verdict_text(rules, review), rules.terms.urgencies[review.urgency].record]
+    parts += [_change_text(rules, review), _next_text(rules, review), _progress_note(review)]
     if review.advice.title:
-        parts.append(f"Patient advice: {_sentence(review.advice.title)}")
+        parts.append(_say(rules, "advice", title=_sentence(review.advice.title)))
     parts.append(review.disclaimer)
     return " ".join(p for p in parts if p)
 
 
-def _nrs_observation(review: Review, key: str, point: Point, plan_url: str) -> dict[str, Any]:
-    notes = [f"Session {point.session}."]
+def _nrs_observation(
+    rules: RuleSet, review: Review, key: str, point: Point, plan_url: str
+) -> dict[str, Any]:
+    notes = [_say(rules, "nrs.session", session=point.session)]
     if point.groc is not None:
-        notes.append(f"Global rating of change (GROC, -7 to +7): {point.groc:+d}.")
+        notes.append(_say(rules, "nrs.groc", groc=point.groc))
     if point.events:
-        notes.append(f"Adverse events at this session: {_events(point)}.")
+        notes.append(_say(rules, "nrs.events", events=_events(point)))
     return {
         "resourceType": "Observation",
         "id": _rid(key, "nrs", str(point.session)),
@@ -426,10 +442,8 @@ def _nrs_observation(review: Review, key: str, point: Point, plan_url: str) -> d
                 "text": "Survey",
             }
         ],
-        "code": _concept(
-            LOINC, NRS_LOINC, NRS_DISPLAY, "Pain severity, 0-10 numeric rating scale (reported)"
-        ),
-        "subject": _subject(review),
+        "code": _concept(LOINC, NRS_LOINC, NRS_DISPLAY, _say(rules, "nrs.code")),
+        "subject": _subject(rules, review),
         "effectiveDateTime": point.date.isoformat(),
         "valueInteger": point.nrs,
         "note": _notes([" ".join(notes)]),
@@ -437,7 +451,7 @@ def _nrs_observation(review: Review, key: str, point: Point, plan_url: str) -> d
 
 
 def _verdict_observation(
-    review: Review, key: str, plan_url: str, nrs_urls: Sequence[str]
+    rules: RuleSet, review: Review, key: str, plan_url: str, nrs_urls: Sequence[str]
 ) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Observation",
@@ -445,42 +459,55 @@ def _verdict_observation(
         "basedOn": [{"reference": plan_url}],
         "status": "final",
         "code": _concept(
-            CS_REVIEW, "verdict", "Dry needling course review verdict", "Course review verdict"
+            CS_REVIEW, "verdict", _say(rules, "verdict.display"), _say(rules, "verdict.text")
         ),
-        "subject": _subject(review),
+        "subject": _subject(rules, review),
     }
     if review.trajectory:  # the review judges the log up to its last session
         resource["effectiveDateTime"] = review.trajectory[-1].date.isoformat()
-    resource["valueCodeableConcept"] = _verdict_concept(review)
-    resource["note"] = _notes([_change_text(review), _next_text(review), *_step_notes(review)])
+    resource["valueCodeableConcept"] = _verdict_concept(rules, review)
+    said = [_change_text(rules, review), _next_text(rules, review), *_step_notes(rules, review)]
+    resource["note"] = _notes(said)
     if nrs_urls:
         resource["derivedFrom"] = [{"reference": u} for u in nrs_urls]
     return resource
 
 
-def _verdict_concept(review: Review) -> dict[str, Any]:
-    label = verdict_term(review.verdict, review.hold).label
-    return _concept(CS_VERDICT, review.verdict, label, _verdict_text(review))
+def _verdict_concept(rules: RuleSet, review: Review) -> dict[str, Any]:
+    label = rules.terms.verdict(review.verdict, review.hold).label
+    return _concept(CS_VERDICT, review.verdict, label, _verdict_text(rules, review))
 
 
-def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> dict[str, Any]:
+def review_care_plan(
+    rules: RuleSet, review: Review, key: str, outcomes: Sequence[str] = ()
+) -> dict[str, Any]:
     """The CarePlan of the course a review judges."""
-    verdict, term, nxt = review.verdict, verdict_term(review.verdict, review.hold), review.next
-    description = _review_description(review)
+    verdict, term, nxt = (
+        review.verdict,
+        rules.terms.verdict(review.verdict, review.hold),
+        review.next,
+    )
+    description = _review_description(rules, review)
     label = review.condition_label
 
     needling: dict[str, Any] = {
         "kind": "ServiceRequest",
-        "code": _concept(CS_ACTIVITY, "dry_needling", "Dry needling"),
+        "code": _concept(CS_ACTIVITY, "dry_needling", _say(rules, "dry_needling")),
         "reasonCode": [{"text": label}]
         + [
-            _concept(CS_SITE, s, _words(s), f"Avoid needling {_words(s)} next time")
+            _concept(CS_SITE, s, _words(s), _say(rules, "avoid_next", site=_words(s)))
             for s in nxt.avoid_sites
         ],
         "status": term.activity,
         "doNotPerform": verdict in STOPS_NEEDLING,
         "description": " ".join(
-            p for p in (_verdict_text(review), _change_text(review), _next_text(review)) if p
+            p
+            for p in (
+                _verdict_text(rules, review),
+                _change_text(rules, review),
+                _next_text(rules, review),
+            )
+            if p
         ),
     }
     if verdict in GOING_ON and nxt.sessions:
@@ -492,20 +519,23 @@ def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> 
     activities = [activity]
     if verdict in ("refer", "emergency"):
         reasons = [r.reason for r in review.rationale]
-        activities.append(_referral_activity(review.urgency, [], reasons))
+        activities.append(_referral_activity(rules, review.urgency, [], reasons))
 
+    meaning = rules.terms.statuses[term.status]
     notes = [
-        f"Review verdict: {verdict}. {_verdict_text(review)}",
-        f"CarePlan status {term.status}: {_STATUS_NOTES[term.status]}",
-        URGENCY_TERMS[review.urgency].record,
-        _change_text(review),
-        _next_text(review),
+        _say(rules, "note.verdict", verdict=verdict, text=_verdict_text(rules, review)),
+        _say(rules, "note.status", status=term.status, meaning=meaning),
+        rules.terms.urgencies[review.urgency].record,
+        _change_text(rules, review),
+        _next_text(rules, review),
         _progress_note(review),
     ]
     notes += [
-        f"Session {p.session} ({p.date}): {_events(p)}." for p in review.trajectory if p.events
+        _say(rules, "note.events", session=p.session, date=p.date, events=_events(p))
+        for p in review.trajectory
+        if p.events
     ]
-    notes += [*_step_notes(review), _rules_note(review), review.disclaimer]
+    notes += [*_step_notes(rules, review), _rules_note(rules, review), review.disclaimer]
 
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
@@ -513,10 +543,10 @@ def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> 
         "text": _narrative(f"{label}: {description}"),
         "status": term.status,
         "intent": "plan",
-        "category": [_verdict_concept(review)],
-        "title": f"Dry needling course: {label}",
+        "category": [_verdict_concept(rules, review)],
+        "title": _say(rules, "title.review", label=label),
         "description": description,
-        "subject": _subject(review),
+        "subject": _subject(rules, review),
     }
     if review.trajectory:
         period = {"start": review.trajectory[0].date.isoformat()}
@@ -528,16 +558,16 @@ def review_care_plan(review: Review, key: str, outcomes: Sequence[str] = ()) -> 
     return resource
 
 
-def review_entries(review: Review, key: str) -> list[dict[str, Any]]:
+def review_entries(rules: RuleSet, review: Review, key: str) -> list[dict[str, Any]]:
     """Bundle entries for one review: its CarePlan, one Observation per NRS, the verdict."""
     plan_url = _full_url(key)
     nrs = [
-        (_full_url(key, "nrs", str(p.session)), _nrs_observation(review, key, p, plan_url))
+        (_full_url(key, "nrs", str(p.session)), _nrs_observation(rules, review, key, p, plan_url))
         for p in review.trajectory
     ]
     verdict_url = _full_url(key, "verdict")
-    verdict = _verdict_observation(review, key, plan_url, [u for u, _ in nrs])
-    plan = review_care_plan(review, key, [u for u, _ in nrs] + [verdict_url])
+    verdict = _verdict_observation(rules, review, key, plan_url, [u for u, _ in nrs])
+    plan = review_care_plan(rules, review, key, [u for u, _ in nrs] + [verdict_url])
     return [
         {"fullUrl": plan_url, "resource": plan},
         *({"fullUrl": u, "resource": r} for u, r in nrs),
@@ -563,8 +593,9 @@ class _Document(Spooled):
 
     separator = ",\n"
 
-    def __init__(self, many: bool) -> None:
+    def __init__(self, rules: RuleSet, many: bool) -> None:
         super().__init__()
+        self.rules = rules
         self.many = many
         self.keys = Keys()
         self.keyed: list[str] = []  # every key, in order: the Bundle's id
@@ -580,14 +611,14 @@ class _Document(Spooled):
         key = self.keys(result)
         self.keyed.append(key)
         if isinstance(result, Review):
-            entries = review_entries(result, key)
+            entries = review_entries(self.rules, result, key)
         else:
-            entries = [{"fullUrl": _full_url(key), "resource": care_plan(result, key)}]
+            entries = [{"fullUrl": _full_url(key), "resource": care_plan(self.rules, result, key)}]
         return ",\n".join(_indented(_dump(e)) for e in entries)
 
     def head(self) -> str:
         if self.alone is not None:
-            return _dump(care_plan(self.alone)) + "\n"
+            return _dump(care_plan(self.rules, self.alone)) + "\n"
         digest = hashlib.sha256(json.dumps(self.keyed).encode()).hexdigest()
         shell = {"resourceType": "Bundle", "id": _rid(digest, "bundle"), "type": "collection"}
         text = _dump({**shell, "entry": []})
@@ -609,11 +640,15 @@ class FhirWriter(Writer):
     extension = ".fhir.json"
     streaming = False
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rules = given_rules(options)
+
     def item(self, plan: Plan | Review, many: bool) -> str:
         return self.document([plan], many=False).removesuffix("\n")
 
     def whole(self, many: bool) -> Spooled:
-        return _Document(many)
+        return _Document(self.rules, many)
 
     def document(self, plans: Sequence[Plan | Review], many: bool) -> str:
-        return _Document(many).text(plans)
+        return _Document(self.rules, many).text(plans)

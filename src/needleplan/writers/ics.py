@@ -53,9 +53,12 @@ from icalendar import Calendar, Event, Timezone
 from needleplan import __version__
 from needleplan.errors import WriterError, inert, quote
 from needleplan.results import Plan, Review
+from needleplan.rules import RuleSet
 from needleplan.schedule import ClinicCalendar, parse_time, session_end, session_start
 from needleplan.vocab import NEEDLING
+from needleplan.wording import say
 from needleplan.writers.base import Keys, Spooled, Writer
+from needleplan.writers.markdown import given_rules
 
 #: Longest patient reference written into a description.
 _MAX_REFERENCE = 64
@@ -112,6 +115,7 @@ class _Slot:
 
 
 def _events(
+    rules: RuleSet,
     plan: Plan,
     key: str,
     calendar: ClinicCalendar,
@@ -130,30 +134,23 @@ def _events(
     for entry in schedule:
         number, day = entry.session, entry.date
         at = parse_time(entry.time)
-        summary = f"Dry needling session {number} of {total}"
+        summary = [say(rules, "ics.summary", number=number, total=total)]
         if at is None:
-            summary += " due"
-            lines = [
-                f"Dry needling session {number} of {total} is due on this day. "
-                "No time is booked yet: agree one with the patient."
-            ]
+            summary.append(say(rules, "ics.summary_due"))
+            lines = [say(rules, "ics.due", number=number, total=total)]
         else:
-            lines = [
-                f"Dry needling session {number} of {total}, {calendar.session_minutes} minutes."
-            ]
+            minutes = calendar.session_minutes
+            lines = [say(rules, "ics.timed", number=number, total=total, minutes=minutes)]
         if entry.reassess:
-            summary += " (reassessment)"
-            lines.append(
-                "Reassessment: compare pain and function with the first session, "
-                "then decide whether to continue."
-            )
+            summary.append(say(rules, "ics.summary_reassess"))
+            lines.append(say(rules, "ics.reassess"))
         if reference:
-            lines.append(f"Patient reference: {reference}")
+            lines.append(say(rules, "ics.reference", reference=reference))
         if name:
-            lines.append(f"Clinic: {name}" + (f", {phone}" if phone else ""))
+            lines.append(say(rules, "ics.clinic", name=name) + (f", {phone}" if phone else ""))
         elif phone:
-            lines.append(f"Clinic phone: {phone}")
-        lines.append("Proposed by needleplan; the treating clinician confirms each session.")
+            lines.append(say(rules, "ics.clinic_phone", phone=phone))
+        lines.append(say(rules, "ics.proposed"))
         ev = Event()
         ev.add("uid", f"{key}-{number}@needleplan")
         ev.add("dtstamp", stamp)
@@ -181,11 +178,11 @@ def _events(
                 ev.add("dtend", end)
             ev.add("transp", "OPAQUE")
             slots.append(_Slot(start, end, key, _who(plan)))
-        ev.add("summary", summary)
+        ev.add("summary", " ".join(summary))
         ev.add("description", "\n".join(lines))
         if address:
             ev.add("location", address)
-        ev.add("categories", ["Dry needling"])
+        ev.add("categories", [say(rules, "ics.category")])
         events.append(ev)
     return events
 
@@ -281,7 +278,7 @@ class _Document(Spooled):
             return ""
         key = self.keys(plan)[:24]
         slots: list[_Slot] = []
-        events = _events(plan, key, self.calendar, self.tz, self.clinic, slots)
+        events = _events(self.writer.rules, plan, key, self.calendar, self.tz, self.clinic, slots)
         part = Calendar()
         for event in events:
             part.add_component(event)
@@ -352,6 +349,7 @@ class IcsWriter(Writer):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        self.rules = given_rules(options)
         #: every timed session this writer has put in a calendar (for double bookings)
         self.bookings = _Bookings()
         self.told = 0

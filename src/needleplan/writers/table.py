@@ -36,17 +36,7 @@ from needleplan.errors import inert
 from needleplan.results import Plan, Point, Review, ReviewStep, Step
 from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
-from needleplan.vocab import (
-    DECISION_TERMS,
-    FLAG_LEVELS,
-    LEVEL_TERMS,
-    NEEDLING,
-    RED_FLAG_PROMPTS,
-    SITE_TERMS,
-    URGENCY_TERMS,
-    spoken,
-    verdict_term,
-)
+from needleplan.vocab import FLAG_LEVELS, NEEDLING, RED_FLAG_PROMPTS, spoken
 from needleplan.wording import say
 from needleplan.writers.base import Writer
 from needleplan.writers.markdown import given_rules
@@ -119,6 +109,10 @@ class TableWriter(Writer):
     def _say(self, key: str, /, **values: object) -> str:
         return say(self.rules, key, "patient", **values)
 
+    def _count(self, key: str, n: int) -> str:
+        """'1 week', '3 weeks': the texts ``<key>.one`` and ``<key>.many``."""
+        return self._say(f"{key}.{'one' if n == 1 else 'many'}", n=n)
+
     # -- the stream --------------------------------------------------------
     def separator(self, many: bool) -> str:
         return "\n" + "─" * min(self._width(), 40) + "\n\n" if many else "\n"
@@ -177,49 +171,49 @@ class TableWriter(Writer):
     def _footer(self, d: Plan | Review) -> list[Line]:
         w = self._width()
         r = d.rules
-        text = (
-            f"rule set {inert(r.name)} v{inert(r.version)}"
-            f" ({r.sha256[:12]}) · suggests, never diagnoses"
+        text = self._say(
+            "table.footer", name=inert(r.name), version=inert(r.version), sha=r.sha256[:12]
         )
         lines: list[Line] = []
         source = inert(d.source or "")
         if source and not self._source_shown:
             # the file name did not fit beside the patient: it stays whole, on its own line
-            lines += [[(x, DIM)] for x in wrap(f"file {source}", w, indent=5)]
+            lines += [[(x, DIM)] for x in wrap(self._say("table.file", source=source), w, indent=5)]
         return [*lines, [(fit(text, w), DIM)]]
 
     # -- a plan --------------------------------------------------------------
     def plan_lines(self, d: Plan) -> list[Line]:
         w = self._width()
         decision = d.decision
-        term = DECISION_TERMS[decision]
+        term = self.rules.terms.decisions[decision]
         marker, name, style = term.marker, term.tag, term.style
         if decision == "refer":
-            how_soon = URGENCY_TERMS[d.urgency]
+            how_soon = self.rules.terms.urgencies[d.urgency]
             urgency, detail = how_soon.tag, how_soon.screen
         elif decision in NEEDLING:
             n = d.course.initial_block
             urgency = ""
-            detail = term.screen or f"first block of {n} sessions below"
+            detail = term.screen or self._say("table.first_block_below", n=n)
             if decision == "needle":
-                detail = f"first block of {n} session{'s' if n != 1 else ''}; course below"
+                detail = self._count("table.first_block", n)
         else:
             urgency, detail = "", term.screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
         lines.append(self._identity(d, f"{d.bands.severity}, {d.bands.duration}"))
         if decision == "check_first":  # each open red-flag question, whole, never cut
             for c in d.checks:
-                tag = "ASK" if c.kind == "screening" else "CHECK"
+                tag = self._say("table.tag.ask" if c.kind == "screening" else "table.tag.check")
                 lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
         elif d.checks and d.urgency != "emergency":  # an answer may change the urgency
             ids = ", ".join(spoken(c.id) for c in d.checks)
-            text = f"red-flag questions not yet answered: {inert(ids)}"
-            lines += _tagged("ASK", text, w, tag_style="bold", lines=None)
+            text = self._say("table.open_questions", ids=inert(ids))
+            ask = self._say("table.tag.ask")
+            lines += _tagged(ask, text, w, tag_style="bold", lines=None)
         if d.unchecked:
             unchecked = ", ".join(spoken(u.check) for u in d.unchecked)
             lines += _tagged(
-                "NOT CHECKED",
-                f"{unchecked}: no sites listed; add 'sites:' to check them",
+                self._say("table.tag.not_checked"),
+                self._say("table.unchecked", checks=unchecked),
                 w,
                 tag_style="bold yellow",
                 lines=None,
@@ -231,17 +225,17 @@ class TableWriter(Writer):
         lines += self._warnings(d, prompts=False)
         lines += self._course(d)
         if d.companions:
-            lines += [[], [("Companions", HEAD)]]
+            lines += [[], [(self._say("table.heading.companions"), HEAD)]]
             for comp in d.companions:
                 text = f"{glue(inert(comp.label))} — {inert(comp.reason)}"
                 lines.append([("  " + fit(text, w - 2), "")])
         lines.append([])
-        lines += _tagged("Handout", self._say("screen.handout"), w)
+        lines += _tagged(self._say("table.tag.handout"), self._say("screen.handout"), w)
         if self._explain():
             lines += self._safety_in_full(d)
             lines += self._rationale(d.rationale)
         else:
-            lines += _tagged("More", self._say("screen.more.plan"), w)
+            lines += _tagged(self._say("table.tag.more"), self._say("screen.more.plan"), w)
         lines += self._footer(d)
         return lines
 
@@ -252,11 +246,11 @@ class TableWriter(Writer):
         w = self._width()
         items: list[tuple[str, str, str]] = []
         for f in sorted(d.flags, key=lambda f: FLAG_LEVELS.index(f.level)):
-            look = LEVEL_TERMS[f.level]
+            look = self.rules.terms.levels[f.level]
             said = unaside(f.message) if f.level == "red_flag" else short(f.message)
             items.append((look.tag, look.style, _item(f.label, said)))
         for verdict in ("avoid", "caution"):
-            look = SITE_TERMS[verdict]
+            look = self.rules.terms.sites[verdict]
             for s in d.sites:
                 if s.verdict != verdict:
                     continue
@@ -277,7 +271,8 @@ class TableWriter(Writer):
                 continue  # said on the NOT CHECKED line
             # whole: a prompt cut short may hide the very words it is about
             text = inert(x.message)
-            out += _tagged("CHECK", text, self._width(), tag_style="bold", lines=None)
+            check = self._say("table.tag.check")
+            out += _tagged(check, text, self._width(), tag_style="bold", lines=None)
         return out
 
     def _course(self, d: Plan) -> list[Line]:
@@ -289,30 +284,29 @@ class TableWriter(Writer):
             if key == "check_first" and not course.initial_block:
                 key = "check_first_no_needling"  # a plan that needles no one, held for checks
             why = self._say(f"screen.course.{key}", initial_block=course.initial_block)
-            return [*out, *_tagged("Course", why, w)]
-        weeks = cadence.weeks
-        out += _tagged(
-            "Course",
-            f"first block {course.initial_block} · {cadence.per_week} a week for {weeks} "
-            f"week{'s' if weeks != 1 else ''} · reassess after session {d.reassess_after}",
-            w,
-            lines=2,
+            return [*out, *_tagged(self._say("table.tag.course"), why, w)]
+        text = self._say(
+            "table.course",
+            block=course.initial_block,
+            per_week=cadence.per_week,
+            weeks=self._count("table.weeks", cadence.weeks),
+            reassess_after=d.reassess_after,
         )
+        out += _tagged(self._say("table.tag.course"), text, w, lines=2)
         low, ceiling = sessions.low, course.ceiling
-        span = f"range {low}-{ceiling}; ceiling {ceiling}" if low != ceiling else "the ceiling"
-        out += _tagged(
-            "Expected",
-            f"{sessions.suggested} sessions in all ({span}); more than the first block "
-            "only after a meaningful change",
-            w,
-            lines=2,
-        )
+        if low != ceiling:
+            span = self._say("table.span.range", low=low, ceiling=ceiling)
+        else:
+            span = self._say("table.span.ceiling")
+        text = self._say("table.expected", sessions=sessions.suggested, span=span)
+        out += _tagged(self._say("table.tag.expected"), text, w, lines=2)
         if d.schedule:
             year = d.schedule[0].date.year
-            tag = f"Dates {year}"
+            tag = self._say("table.tag.dates", year=year)
+            reassess = " " + self._say("table.reassess")
             shown = []
             for s in d.schedule:
-                shown.append(glue(_date(s.date, year) + (" (reassess)" if s.reassess else "")))
+                shown.append(glue(_date(s.date, year) + (reassess if s.reassess else "")))
                 year = s.date.year
             out += _tagged(tag, ", ".join(shown), w, lines=3)
         return out
@@ -323,14 +317,17 @@ class TableWriter(Writer):
         items = [(f.label, f.message, f.source) for f in d.flags]
         for s in d.sites:
             items += [(f"{s.label} ({s.side})", r.message, r.source) for r in s.reasons]
-        items += [(f"Not checked: {spoken(u.check)}", u.message, "") for u in d.unchecked]
+        items += [
+            (self._say("table.not_checked", check=spoken(u.check)), u.message, "")
+            for u in d.unchecked
+        ]
         if not items:
             return out
-        out += [[], [("Safety in full", HEAD)]]
+        out += [[], [(self._say("table.heading.safety"), HEAD)]]
         for i, (label, message, source) in enumerate(items, 1):
             out += _block(f"{i:>2}. ", _item(label, message), w)
             if source:
-                out += _block("    ", f"Source: {inert(source)}", w, style=DIM)
+                out += _block("    ", self._say("table.source", source=inert(source)), w, style=DIM)
         return out
 
     def _rationale(self, steps: Sequence[Step | ReviewStep]) -> list[Line]:
@@ -338,7 +335,8 @@ class TableWriter(Writer):
         if not steps:
             return []
         plan = isinstance(steps[0], Step)
-        out: list[Line] = [[], [("Why these numbers" if plan else "Why this verdict", HEAD)]]
+        heading = self._say("table.heading.why_plan" if plan else "table.heading.why_review")
+        out: list[Line] = [[], [(heading, HEAD)]]
         for i, s in enumerate(steps, 1):
             head = glue(rule_words(s.rule, self.rules))
             if isinstance(s, Step):
@@ -347,48 +345,55 @@ class TableWriter(Writer):
             out += _block(f"{i:>2}. ", head, w, style=HEAD)
             out += _block("    ", inert(s.reason), w)
             if s.source:
-                out += _block("    ", f"Source: {inert(s.source)}", w, style=DIM)
+                out += _block(
+                    "    ", self._say("table.source", source=inert(s.source)), w, style=DIM
+                )
         return out
 
     # -- a review ------------------------------------------------------------
     def review_lines(self, d: Review) -> list[Line]:
         w = self._width()
         verdict = d.verdict
-        term = verdict_term(verdict, d.hold)
+        term = self.rules.terms.verdict(verdict, d.hold)
         marker, name, style = term.marker, term.tag, term.style
         urgency = ""
         if verdict == "refer" or (
             verdict != "emergency" and d.urgency in ("same_day", "emergency")
         ):
-            urgency = URGENCY_TERMS[d.urgency].tag
+            urgency = self.rules.terms.urgencies[d.urgency].tag
         detail = term.screen
         if verdict == "stop_needling" and urgency:
-            detail = URGENCY_TERMS[d.urgency].screen
+            detail = self.rules.terms.urgencies[d.urgency].screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
         done = d.sessions_done
-        lines.append(self._identity(d, f"{done} session{'s' if done != 1 else ''} done"))
+        lines.append(self._identity(d, self._count("table.done", done)))
         if d.rationale and d.rationale[0].reason:
-            lines += _tagged("Why", inert(d.rationale[0].reason), w, lines=None)
+            why = self._say("table.tag.why")
+            lines += _tagged(why, inert(d.rationale[0].reason), w, lines=None)
+        check = self._say("table.tag.check")
         for x in d.warnings:
-            lines += _tagged("CHECK", inert(x.message), w, tag_style="bold", lines=None)
+            lines += _tagged(check, inert(x.message), w, tag_style="bold", lines=None)
         lines.append([])
         change, b, latest = d.change, d.baseline_nrs, d.latest_nrs
         if change is not None and b is not None:
             pct, points = change.percent, change.points
             pct_text = f", {pct:+g}%" if pct else ""
-            moved = (
-                f"{points:+d} point{'s' if abs(points) != 1 else ''}{pct_text}"
-                if points
-                else "no change"
-            )
-            mean = "meaningful" if change.meaningful else "not meaningful"
+            if points:
+                moved = self._say(f"table.points.{'one' if abs(points) == 1 else 'many'}", n=points)
+                moved += pct_text
+            else:
+                moved = self._say("table.change.none")
+            mean = "meaningful" if change.meaningful else "not_meaningful"
             if change.worse:
                 mean = "worse"
-            lines += _tagged(
-                "Change",
-                f"NRS {b} -> {latest}: {moved}; {mean}",
-                w,
+            text = self._say(
+                "table.change_line",
+                baseline=b,
+                latest=latest,
+                moved=moved,
+                meaning=self._say(f"table.change.{mean}"),
             )
+            lines += _tagged(self._say("table.tag.change"), text, w)
         nxt = d.next
         if nxt.sessions:
             text = self._say(
@@ -405,24 +410,25 @@ class TableWriter(Writer):
             text = self._say("screen.next.hold")
         else:
             text = self._say("screen.next.none")
-        lines += _tagged("Next", text, w, lines=2)
+        lines += _tagged(self._say("table.tag.next"), text, w, lines=2)
         if nxt.avoid_sites:
             avoid = ", ".join(glue(spoken(inert(a))) for a in nxt.avoid_sites)
-            lines += _tagged("Avoid", avoid, w, lines=None)
+            lines += _tagged(self._say("table.tag.avoid"), avoid, w, lines=None)
+        action_tag = self._say("table.tag.action")
         for i, action in enumerate(nxt.actions):
-            lines += _tagged("Action" if i == 0 else "", inert(action), w, lines=None)
+            lines += _tagged(action_tag if i == 0 else "", inert(action), w, lines=None)
         if d.progress_note_due:
             every = self.rules.course.progress_note_every
             note = self._say("screen.progress_note", done=done, every=every)
-            lines += _tagged("NOTE DUE", note, w, tag_style="bold yellow")
+            lines += _tagged(self._say("table.tag.note_due"), note, w, tag_style="bold yellow")
         lines.append([])
-        lines += chart(d.trajectory, b, d.mcid_line, w)
+        lines += chart(self.rules, d.trajectory, b, d.mcid_line, w)
         lines.append([])
-        lines += _tagged("Handout", self._say("screen.handout"), w)
+        lines += _tagged(self._say("table.tag.handout"), self._say("screen.handout"), w)
         if self._explain():
             lines += self._rationale(d.rationale)
         else:
-            lines += _tagged("More", self._say("screen.more.review"), w)
+            lines += _tagged(self._say("table.tag.more"), self._say("screen.more.review"), w)
         lines += self._footer(d)
         return lines
 
@@ -452,7 +458,11 @@ def rule_words(rule: str, rules: RuleSet) -> str:
 
 
 def chart(
-    trajectory: Sequence[Point], baseline: int | None, mcid: float | None, width: int
+    rules: RuleSet,
+    trajectory: Sequence[Point],
+    baseline: int | None,
+    mcid: float | None,
+    width: int,
 ) -> list[Line]:
     """Pain (NRS) by session as a small text chart; the baseline and the MCID line drawn.
 
@@ -460,7 +470,8 @@ def chart(
     rows for the NRS values in view (the range the scores, the baseline and the
     MCID line need, one row of margin). ``-`` marks the baseline row, ``.`` the
     MCID row (the highest NRS that counts as a meaningful fall), ``*`` a score,
-    ``!`` a score at a session with an adverse event.
+    ``!`` a score at a session with an adverse event. Its words are the rule set's
+    ``table.chart.*`` texts.
     """
     if not trajectory:
         return []
@@ -476,9 +487,9 @@ def chart(
     top = min(10, max(values + marks) + 1)
     bottom = max(0, min(values + marks) - 1)
     out: list[Line] = []
-    title = "Pain (NRS 0-10) by session"
+    title = say(rules, "table.chart.title")
     if len(shown) < len(points):
-        title += f", the last {len(shown)} of {len(points)}"
+        title += ", " + say(rules, "table.chart.last", shown=len(shown), all=len(points))
     out.append([(title, HEAD)])
     for row in range(top, bottom - 1, -1):
         fill = "-" if row == baseline else "." if row == mcid_row else " "
@@ -491,17 +502,17 @@ def chart(
         body = "".join(cells)
         label = ""
         if row == baseline:
-            label = f"baseline {baseline}"
+            label = say(rules, "table.chart.baseline", baseline=baseline)
         elif row == mcid_row and mcid is not None:
-            label = f"MCID <= {mcid:g}"
+            label = say(rules, "table.chart.mcid", mcid=mcid)
         seg: Line = [(f"{row:>2} | ", DIM), (body, "")]
         if label:
             seg.append((f"  {label}", DIM))
         out.append(seg)
     axis = "".join(str(s)[-step:].center(step) if step > 1 else str(s)[-1] for s, _, _ in shown)
     out.append([("     " + axis.rstrip(), DIM)])
-    legend = "* score   - baseline   . meaningful fall at or below this line"
+    legend = say(rules, "table.chart.legend")
     if any(e for _, _, e in shown):
-        legend += "   ! adverse event"
+        legend += "   " + say(rules, "table.chart.event")
     out.append([(fit(legend, width), DIM)])
     return out
