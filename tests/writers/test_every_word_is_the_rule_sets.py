@@ -1,0 +1,164 @@
+"""Every word a reader sees, in every format, is the rule set's.
+
+Each text of the rule set is marked (⟦...⟧), the shipped examples are planned and
+reviewed with that rule set in every format, and the words left outside the marks
+must be the profile's own, an id read aloud, a date, a number or a format's own
+protocol words. A sentence written in Python would show as words outside a mark.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from needleplan.rulesload import load_rules
+from tests.conftest import PLANS, invoke
+
+OPEN, CLOSE = "⟦", "⟧"
+#: Rule-set keys whose values are matched or parsed, not read: left unmarked.
+NOT_READ = frozenset(("note_words", "note_context", "aliases", "retired_ids", "style", "name"))
+#: Keys whose every value is read (a single word too); elsewhere only values with a space
+#: are marked, so ids, which are single words, keep resolving.
+READ = frozenset(("texts", "label", "tag", "marker", "screen", "record", "statuses"))
+#: A marked text, or one the screen cut short ("…").
+_MARKS = re.compile(OPEN + "[^" + OPEN + CLOSE + "]*[" + CLOSE + "…]")
+_WORD = re.compile(r"[A-Za-z]{3,}")
+#: Dates are written with the calendar's own names.
+DATES = frozenset(
+    name.lower()
+    for names in (calendar.day_name, calendar.day_abbr, calendar.month_name, calendar.month_abbr)
+    for name in names
+    if name
+)
+
+
+def _marked(value: Any, read: bool = False) -> Any:
+    if isinstance(value, dict):
+        return {k: v if k in NOT_READ else _marked(v, read or k in READ) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marked(v, read) for v in value]
+    if isinstance(value, str) and value.strip() and (read or " " in value.strip()):
+        return OPEN + value + CLOSE
+    return value
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+@pytest.fixture(scope="module")
+def marked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = _marked(load_rules().to_data())
+    data["name"] = "marked"
+    path = tmp_path_factory.mktemp("rules") / "marked.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def allowed() -> set[str]:
+    """Words that may stand outside a mark: the profiles' own, ids read aloud, dates."""
+    words = set(DATES)
+    for path in PLANS.glob("*.yaml"):
+        words |= _words(path.read_text(encoding="utf-8")) | _words(str(path))
+
+    def ids(value: Any) -> None:
+        nonlocal words
+        if isinstance(value, dict):
+            for k, v in value.items():
+                words |= _words(str(k).replace("_", " "))
+                ids(v)
+        elif isinstance(value, list):
+            for v in value:
+                ids(v)
+        elif isinstance(value, str) and " " not in value:
+            words |= _words(value.replace("_", " "))
+
+    ids(load_rules().to_data())
+    return words
+
+
+#: On the screen, a text shortened to its point (its aside cut) loses its closing mark:
+#: it runs to the next mark or the next row.
+_CUT = re.compile(OPEN + "[^" + OPEN + CLOSE + "]*?(?=" + OPEN + r"|\n\S|\Z)", re.S)
+
+
+def _unmarked(text: str, screen: bool = False) -> str:
+    while (unmarked := _MARKS.sub(" ", text)) != text:
+        text = unmarked
+    return _CUT.sub(" ", text) if screen else text
+
+
+def _read_in_fhir(text: str) -> str:
+    """The values of a FHIR Bundle a person reads (its keys, codes and ids are the
+    protocol's): texts, displays, titles, descriptions and the narrative."""
+    read: list[str] = []
+
+    def walk(value: Any, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and key in ("text", "title", "description", "div"):
+            read.append(re.sub(r"<[^>]+>", " ", value))
+
+    walk(json.loads(text))
+    return "\n".join(read)
+
+
+def _read(fmt: str, out: str) -> str:
+    if fmt == "fhir":
+        return _read_in_fhir(out)
+    if fmt == "html":
+        out = re.sub(r"<style.*?</style>", " ", out, flags=re.S)
+        return re.sub(r"<[^>]+>", " ", out)
+    if fmt == "ics":  # the properties a calendar shows
+        return "\n".join(
+            line.split(":", 1)[1]
+            for line in out.replace("\r\n ", "").splitlines()
+            if line.startswith(("SUMMARY", "DESCRIPTION", "CATEGORIES"))
+        )
+    return out
+
+
+LOGGED = sorted(p for p in PLANS.glob("*.yaml") if "\nlog:" in p.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html", "fhir", "ics"])
+def test_a_plan_says_only_the_rule_sets_words(
+    runner: Any, marked: Path, allowed: set[str], fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "2000")  # a text is wrapped whole onto one line
+    args = ["suggest", "--config", "/dev/null", "--rules", str(marked), "-f", fmt]
+    result = invoke(runner, *args, "--start-date", "2027-01-04", "--no-pager", str(PLANS))
+    assert result.exit_code in (0, 3), result.output  # 3: a plan refers or does not needle
+    read = _read(fmt, result.stdout)
+    assert OPEN in read  # the rule set's texts are there, marked
+    assert _words(_unmarked(read, fmt == "table")) - allowed == set()
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html", "fhir"])
+@pytest.mark.parametrize("path", LOGGED, ids=lambda p: p.stem)
+def test_a_review_says_only_the_rule_sets_words(
+    runner: Any,
+    marked: Path,
+    allowed: set[str],
+    fmt: str,
+    path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "2000")
+    args = ["review", "--config", "/dev/null", "--rules", str(marked), "-f", fmt]
+    result = invoke(runner, *args, "--today", "2027-06-01", "--no-pager", str(path))
+    assert result.exit_code in (0, 3), result.output
+    read = _read(fmt, result.stdout)
+    assert OPEN in read
+    assert _words(_unmarked(read, fmt == "table")) - allowed == set()
