@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,19 @@ from needleplan.rulesload import load_rules, parse_rules, rules_from_data
 from tests.conftest import PLANS, invoke
 
 DEFAULT = rulesload.default_text()
+# The shipped rules as plain data, read once, with libyaml where PyYAML has it (the product
+# reads every rule set below through its own loader); each test changes a fresh copy.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_SHIPPED: dict[str, Any] = yaml.load(DEFAULT, Loader=_LOADER)
 
 
 def _data() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(DEFAULT)
-    return data
+    return copy.deepcopy(_SHIPPED)
 
 
 def _problems(data: Any) -> list[str]:
-    raw = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
+    raw = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False).encode()
     with pytest.raises(RulesError) as info:
         parse_rules(raw, "clinic.yaml")
     problems = info.value.problems
@@ -111,8 +116,6 @@ def test_reference_problems_are_located(path: str, value: Any, message: str) -> 
     messages = _problems(_mutate(path, value))
     assert any(message in m for m in messages), messages
 
-
-_SHIPPED = _data()
 
 # Each broken reference, with the whole located message a clinic editing its rule set reads:
 # the dotted place of the wrong entry and the id that is wrong there.
