@@ -62,3 +62,22 @@ def python_says(*lines: str) -> list[str]:
     code = "\n".join(lines)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return proc.stdout.split()
+
+
+def check_jsonschema(schema: Path, files: list[Path]) -> dict[str, bool]:
+    """Whether the ``check-jsonschema`` command accepts each file (one run for them all)."""
+    import json
+    import subprocess
+    import sys
+
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    proc = subprocess.run(
+        [str(tool), "--schemafile", str(schema), "-o", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(proc.stdout)
+    refused = {e["filename"] for e in report.get("errors", [])}
+    refused |= {e["filename"] for e in report.get("parse_errors", [])}
+    return {str(f): str(f) not in refused for f in files}
