@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -13,22 +12,18 @@ import yaml
 from needleplan import RulesError, rulesload
 from needleplan.errors import UsageError
 from needleplan.rulesload import load_rules, parse_rules, rules_from_data
-from tests.conftest import PLANS, invoke
+from tests.conftest import PLANS, invoke, shipped_data, yaml_bytes
 
 DEFAULT = rulesload.default_text()
-# The shipped rules as plain data, read once, with libyaml where PyYAML has it (the product
-# reads every rule set below through its own loader); each test changes a fresh copy.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_SHIPPED: dict[str, Any] = yaml.load(DEFAULT, Loader=_LOADER)
+_SHIPPED = shipped_data()
 
 
 def _data() -> dict[str, Any]:
-    return copy.deepcopy(_SHIPPED)
+    return shipped_data()
 
 
 def _problems(data: Any) -> list[str]:
-    raw = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False).encode()
+    raw = yaml_bytes(data)
     with pytest.raises(RulesError) as info:
         parse_rules(raw, "clinic.yaml")
     problems = info.value.problems
