@@ -30,6 +30,9 @@ from tests.writers.test_handout import (
     shown,
 )
 
+#: every test here starts Chromium at least once
+pytestmark = pytest.mark.slow
+
 BROWSER_TIMEOUT = 90
 #: the shipped examples, each printed by its own test (so the runners share them out)
 EXAMPLES = sorted(PLANS.glob("*.yaml"))

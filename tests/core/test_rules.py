@@ -394,6 +394,7 @@ def test_unreadable_rules_file(tmp_path: Path) -> None:
         load_rules(tmp_path)  # a directory
 
 
+@pytest.mark.slow
 def test_cli_reports_broken_rules_with_exit_2(runner, tmp_path: Path) -> None:
     broken = tmp_path / "clinic.yaml"
     broken.write_text(yaml.safe_dump(_mutate("conditions.neck_pain.sources", ["nobody"])))

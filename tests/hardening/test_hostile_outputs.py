@@ -160,6 +160,7 @@ def test_a_folder_qualified_name_never_takes_another_profiles_name(runner, tmp_p
     assert sorted(plans.values()) == ["P-X", "P-XA", "P-Y"]
 
 
+@pytest.mark.slow
 def test_a_file_name_that_is_not_utf8_is_planned(tmp_path: Path) -> None:
     name = os.fsdecode(b"bad\xff.yaml")
     (tmp_path / name).write_text(NECK)
@@ -271,6 +272,7 @@ def test_the_input_folder_is_never_written_over(runner, tmp_path: Path) -> None:
         assert {p.name: p.read_text() for p in src.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_plan_files_get_the_usual_permissions(tmp_path: Path) -> None:
     import stat
 
