@@ -204,6 +204,7 @@ def test_schema_with_check_jsonschema(runner, tmp_path: Path) -> None:
         assert "properties" in json.loads(invoke(runner, "schema", kind).stdout)
 
 
+@pytest.mark.slow
 def test_rules_export_loads_back(runner, tmp_path: Path, rules) -> None:
     exported = tmp_path / "clinic.yaml"
     exported.write_text(invoke(runner, "rules", "--format", "yaml").stdout)
@@ -236,6 +237,7 @@ def test_broken_rules_exit_2_with_position(runner, tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_ids_checked_against_rules_in_use(runner, tmp_path: Path) -> None:
     data = yaml.safe_load(invoke(runner, "rules", "--format", "yaml").stdout)
     del data["conditions"]["shoulder_pain"]
@@ -293,6 +295,7 @@ def test_every_plan_matches_the_plan_schema(runner) -> None:
             assert not errors, errors[0].message
 
 
+@pytest.mark.slow
 def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     import os
     import pty
@@ -375,6 +378,7 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
     return shown
 
 
+@pytest.mark.slow
 def test_colour_on_a_terminal_unless_no_color() -> None:
     import os
 

@@ -272,7 +272,6 @@ def test_the_input_folder_is_never_written_over(runner, tmp_path: Path) -> None:
         assert {p.name: p.read_text() for p in src.iterdir()} == before
 
 
-@pytest.mark.slow
 def test_plan_files_get_the_usual_permissions(tmp_path: Path) -> None:
     import stat
 

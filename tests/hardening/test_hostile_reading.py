@@ -172,7 +172,6 @@ SETTINGS = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_hostile_settings_are_refused_cleanly(tmp_path: Path, name: str) -> None:
     settings = tmp_path / name

@@ -6,14 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import PLANS, invoke, needleplan
 
 NECK = PLANS / "neck-chronic.yaml"
 
 
-@pytest.mark.slow
 def test_settings_planted_in_a_shared_folder_above_are_never_read(tmp_path: Path) -> None:
     shared = tmp_path / "shared"  # /tmp, a network drive: anyone may write here
     work = shared / "clinic" / "today"

@@ -140,7 +140,6 @@ def test_usage_errors_are_bounded_and_inert(runner, args: list[str]) -> None:
     assert "\u202e" not in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
 def test_a_file_full_of_mistakes_reports_a_bounded_number(runner, tmp_path: Path) -> None:
     from needleplan.validation import MAX_PROBLEMS
 
