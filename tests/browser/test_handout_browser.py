@@ -21,15 +21,21 @@ from needleplan.writers.markdown import long_date
 from tests.writers.test_handout import (
     CASES,
     CLINIC,
+    PLANS,
     emergency_review,
+    example,
     hostile,
     render,
     section,
-    shipped,
     shown,
 )
 
+#: every test here starts Chromium at least once
+pytestmark = pytest.mark.slow
+
 BROWSER_TIMEOUT = 90
+#: the shipped examples, each printed by its own test (so the runners share them out)
+EXAMPLES = sorted(PLANS.glob("*.yaml"))
 
 
 def _tools() -> tuple[str, str, str] | None:
@@ -207,13 +213,13 @@ def test_script_and_links_from_a_profile_stay_inert(
     assert b"/URI" not in pdf and b"/JavaScript" not in pdf and b"/JS" not in pdf
 
 
+@pytest.mark.parametrize("name", [p.stem for p in EXAMPLES])
 def test_shipped_examples_print_on_one_or_two_pages(
-    tools: tuple[str, str, str], tmp_path: Path
+    tools: tuple[str, str, str], tmp_path: Path, name: str
 ) -> None:
-    for result in shipped():
-        name = Path(result.source or "stdin").stem
-        printed = print_pdf(tools, tmp_path, name, render("html", result))
-        assert 1 <= printed.pages <= 2, (name, printed.pages)
-        assert_no_page_mostly_blank(printed, name)
-        assert CLINIC["name"] in printed.flat, name
-        assert _one_line(result.advice.title) in printed.flat, name
+    result = example(name)
+    printed = print_pdf(tools, tmp_path, name, render("html", result))
+    assert 1 <= printed.pages <= 2, (name, printed.pages)
+    assert_no_page_mostly_blank(printed, name)
+    assert CLINIC["name"] in printed.flat, name
+    assert _one_line(result.advice.title) in printed.flat, name

@@ -297,6 +297,7 @@ def test_machine_formats_name_the_settings_and_rules_on_stderr(runner, tmp_path:
 # -- --fail-on and the new vocabulary ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fail_on_reads_urgencies_too(runner) -> None:
     emergency = invoke(runner, "suggest", "-f", "json", "--fail-on", "emergency", str(RED_FLAG))
     assert emergency.exit_code == 3

@@ -356,6 +356,7 @@ def test_describe_is_inert(tmp_path: Path) -> None:
     assert 'address = "line one\\nline two"' in text
 
 
+@pytest.mark.slow
 def test_every_command_reading_profiles_uses_the_clinics_rules(runner, tmp_path: Path) -> None:
     import yaml
 

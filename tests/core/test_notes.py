@@ -15,7 +15,8 @@ from needleplan import RulesError
 from needleplan.notes import read_mentions, read_notes, sentence_spans
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan.rulesload import default_text, load_rules, parse_rules
+from needleplan.rulesload import load_rules, parse_rules
+from tests.conftest import shipped_data, yaml_bytes
 
 RULES = load_rules()
 CORPUS: list[dict[str, Any]] = yaml.safe_load(
@@ -185,9 +186,9 @@ def test_notes_with_a_finding_name_it_and_the_factor_to_add() -> None:
 
 
 def _rules_with(**changes: Any) -> bytes:
-    loaded = yaml.safe_load(default_text())
+    loaded = shipped_data()
     loaded["note_words"][0].update(changes)
-    return yaml.safe_dump(loaded, allow_unicode=True, sort_keys=False).encode()
+    return yaml_bytes(loaded)
 
 
 @pytest.mark.parametrize(

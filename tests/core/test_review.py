@@ -603,15 +603,14 @@ def test_unanswered_screening_is_said_without_holding_a_course_under_way() -> No
 
 
 def test_a_rule_set_missing_a_review_finding_or_with_a_broken_text_is_refused() -> None:
-    import yaml
-
     from needleplan.errors import RulesError
-    from needleplan.rulesload import default_text, parse_rules
+    from needleplan.rulesload import parse_rules
+    from tests.conftest import shipped_data, yaml_bytes
 
-    data = yaml.safe_load(default_text())
+    data = shipped_data()
     del data["review"]["findings"]["emergency_earlier"]
     data["texts"]["review.measure"] = "{label: x"
     with pytest.raises(RulesError) as info:
-        parse_rules(yaml.safe_dump(data).encode(), "clinic.yaml")
+        parse_rules(yaml_bytes(data), "clinic.yaml")
     said = " ".join(p.message for p in info.value.problems)
     assert "'emergency_earlier' is missing" in said and "texts.review.measure" in said

@@ -12,18 +12,18 @@ import yaml
 from needleplan import RulesError, rulesload
 from needleplan.errors import UsageError
 from needleplan.rulesload import load_rules, parse_rules, rules_from_data
-from tests.conftest import PLANS, invoke
+from tests.conftest import PLANS, invoke, shipped_data, yaml_bytes
 
 DEFAULT = rulesload.default_text()
+_SHIPPED = shipped_data()
 
 
 def _data() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(DEFAULT)
-    return data
+    return shipped_data()
 
 
 def _problems(data: Any) -> list[str]:
-    raw = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
+    raw = yaml_bytes(data)
     with pytest.raises(RulesError) as info:
         parse_rules(raw, "clinic.yaml")
     problems = info.value.problems
@@ -111,8 +111,6 @@ def test_reference_problems_are_located(path: str, value: Any, message: str) -> 
     messages = _problems(_mutate(path, value))
     assert any(message in m for m in messages), messages
 
-
-_SHIPPED = _data()
 
 # Each broken reference, with the whole located message a clinic editing its rule set reads:
 # the dotted place of the wrong entry and the id that is wrong there.
@@ -417,6 +415,7 @@ def test_unreadable_rules_file(tmp_path: Path) -> None:
         load_rules(tmp_path)  # a directory
 
 
+@pytest.mark.slow
 def test_cli_reports_broken_rules_with_exit_2(runner, tmp_path: Path) -> None:
     broken = tmp_path / "clinic.yaml"
     broken.write_text(yaml.safe_dump(_mutate("conditions.neck_pain.sources", ["nobody"])))

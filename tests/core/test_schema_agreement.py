@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +32,7 @@ from needleplan.profile import ConditionProfile, screening_questions
 from needleplan.rulesload import load_rules
 from needleplan.schema import json_schema
 from needleplan.vocab import PLACES, SEVERITY_WORDS, SIDES, TEXT_LIMITS
+from tests.conftest import check_jsonschema
 
 RULES = load_rules()
 SCHEMA = json_schema("profile", RULES)
@@ -358,20 +356,6 @@ def test_not_a_mapping_and_missing_keys() -> None:
 # -- whole files, with check-jsonschema itself ---------------------------------------
 
 
-def _check_jsonschema(schema: Path, files: list[Path]) -> dict[str, bool]:
-    tool = Path(sys.executable).parent / "check-jsonschema"
-    proc = subprocess.run(
-        [str(tool), "--schemafile", str(schema), "-o", "json", *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    report = json.loads(proc.stdout)
-    refused = {e["filename"] for e in report.get("errors", [])}
-    refused |= {e["filename"] for e in report.get("parse_errors", [])}
-    return {str(f): str(f) not in refused for f in files}
-
-
 def _needleplan_reads(text: str) -> bool:
     try:
         profile_from_data(yamlio.parse(text, "t.yaml"), RULES)
@@ -393,7 +377,7 @@ def test_check_jsonschema_agrees_on_files(tmp_path_factory: Any, batch: list[Any
         path = folder / f"p{i}.yaml"
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         files.append(path)
-    theirs = _check_jsonschema(schema, files)
+    theirs = check_jsonschema(schema, files)
     for path, data in zip(files, batch, strict=True):
         ours = _needleplan_reads(path.read_text(encoding="utf-8"))
         assert ours == theirs[str(path)], f"needleplan {ours}, check-jsonschema: {data!r}"

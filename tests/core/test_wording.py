@@ -8,25 +8,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from needleplan.errors import RulesError
 from needleplan.loading import profile_from_text
 from needleplan.planner import plan
-from needleplan.rulesload import default_text, parse_rules
+from needleplan.rulesload import parse_rules
 from needleplan.schedule import ClinicCalendar
 from needleplan.wording import TEXT_IDS, say
+from tests.conftest import shipped_data, yaml_bytes
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "needleplan"
 
 
 def _data() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(default_text())
-    return data
+    return shipped_data()
 
 
 def _rules(data: dict[str, Any]) -> Any:
-    return parse_rules(yaml.safe_dump(data, sort_keys=False).encode(), "clinic.yaml")
+    return parse_rules(yaml_bytes(data), "clinic.yaml")
 
 
 def _said_ids() -> set[str]:
@@ -129,7 +128,8 @@ def test_the_new_pain_age_is_the_rule_sets() -> None:
     text = "condition: neck_pain\nsites: {upper_trapezius: right}\nseverity: 6\n"
     text += "duration: 6 weeks\nage: 45\n"
     data = _data()
-    before = plan(profile_from_text(text, rules=_rules(data)), _rules(data))
+    shipped = _rules(data)
+    before = plan(profile_from_text(text, rules=shipped), shipped)
     assert "new_pain_over_50" not in {w.kind for w in before.warnings}
     data["plan_rules"]["new_pain_over_50"]["age_at_least"] = 40
     rules = _rules(data)

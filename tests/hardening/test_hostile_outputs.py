@@ -160,6 +160,7 @@ def test_a_folder_qualified_name_never_takes_another_profiles_name(runner, tmp_p
     assert sorted(plans.values()) == ["P-X", "P-XA", "P-Y"]
 
 
+@pytest.mark.slow
 def test_a_file_name_that_is_not_utf8_is_planned(tmp_path: Path) -> None:
     name = os.fsdecode(b"bad\xff.yaml")
     (tmp_path / name).write_text(NECK)

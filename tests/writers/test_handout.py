@@ -172,7 +172,7 @@ def page(doc: str) -> _Page:
 
 
 def render(fmt: str, *plans: Result, clinic: Any = CLINIC) -> str:
-    writer = get_writer(fmt, clinic=clinic)
+    writer = get_writer(fmt, clinic=clinic, rules=RULES)
     return writer.document(list(plans), many=len(plans) > 1)
 
 
@@ -207,8 +207,8 @@ def lines_of(text: str) -> list[str]:
 
 
 def test_every_format_has_its_writer() -> None:
-    assert all(get_writer(fmt).name == fmt for fmt in FORMATS)
-    assert get_writer("html").extension == ".html"
+    assert all(get_writer(fmt, rules=RULES).name == fmt for fmt in FORMATS)
+    assert get_writer("html", rules=RULES).extension == ".html"
 
 
 @pytest.mark.parametrize("fmt", FORMATS_UNDER_TEST)
@@ -389,7 +389,7 @@ def test_several_plans_make_one_html_document_one_page_each() -> None:
 
 
 def test_html_streams_as_begin_items_end() -> None:
-    writer = get_writer("html", clinic=CLINIC)
+    writer = get_writer("html", clinic=CLINIC, rules=RULES)
     streamed = writer.begin(True) + writer.item(needle(), True) + writer.item(refer(), True)
     assert streamed + writer.end(True) == writer.document([needle(), refer()], many=True)
     assert writer.file_text(needle()) == render("html", needle())
@@ -616,11 +616,10 @@ _CHILD_CASES: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def _real_plan(age: int, fields: dict[str, Any]) -> Any:
-    from needleplan import load_rules, plan, profile_from_text
+    from needleplan import profile_from_text
 
-    rules = load_rules()
     text = _CHILD.format(age=age, **{"factors": "[]", "sites": "{}", **fields})
-    return plan(profile_from_text(text, "child.yaml", rules), rules), rules
+    return plan(profile_from_text(text, "child.yaml", RULES), RULES), RULES
 
 
 def _patient_only_texts(rules: Any, decision: str) -> list[str]:
@@ -663,9 +662,9 @@ def test_an_adults_page_never_mentions_a_child(case: str) -> None:
 
 
 def test_a_childs_review_page_speaks_of_the_child() -> None:
-    from needleplan import load_profile, load_rules, review
+    from needleplan import load_profile, review
 
-    rules = load_rules()
+    rules = RULES
     logged = load_profile(PLANS / "review-responder.yaml", rules)
     today = logged.log[-1].date
     adult = review(logged, rules, today)
@@ -679,11 +678,11 @@ def test_a_childs_review_page_speaks_of_the_child() -> None:
 
 
 def test_a_rule_set_without_parent_texts_uses_the_patients() -> None:
-    from needleplan import load_rules, plan, profile_from_text
+    from needleplan import plan, profile_from_text
     from needleplan.rulesload import rules_from_data
     from needleplan.wording import say
 
-    data = load_rules().to_data()
+    data = RULES.to_data()
     for key, text in data["texts"].items():  # the page's texts without their parent's
         if key.startswith("page.") and isinstance(text, dict):
             data["texts"][key] = {"text": text["text"]}
@@ -707,9 +706,9 @@ def test_the_consent_lead_is_on_a_childs_needling_page_only() -> None:
 
 def test_a_message_to_the_patient_without_a_parent_version_is_introduced_as_such() -> None:
     from needleplan import plan, profile_from_text
-    from needleplan.rulesload import load_rules, rules_from_data
+    from needleplan.rulesload import rules_from_data
 
-    data = load_rules().to_data()
+    data = RULES.to_data()
     data["health_factors"]["fever"]["parent_message"] = ""
     rules = rules_from_data(data)
     fields = {"factors": "[]", "sites": "{}", **_CHILD_CASES["fever"][1]}
@@ -729,9 +728,9 @@ def test_without_needling_the_other_therapies_come_instead() -> None:
 
 
 def test_a_profile_without_age_says_the_checks_by_age_were_not_made() -> None:
-    from needleplan import load_rules, plan, profile_from_text
+    from needleplan import plan, profile_from_text
 
-    rules = load_rules()
+    rules = RULES
     text = "condition: neck_pain\nseverity: 6\nduration: 8 weeks\n"
     result = plan(profile_from_text(text, "p.yaml", rules), rules)
     assert "age_not_given" in [w.kind for w in result.warnings]
@@ -740,9 +739,9 @@ def test_a_profile_without_age_says_the_checks_by_age_were_not_made() -> None:
 
 
 def test_a_childs_review_sheet_shows_the_childs_pain() -> None:
-    from needleplan import load_profile, load_rules, review
+    from needleplan import load_profile, review
 
-    rules = load_rules()
+    rules = RULES
     logged = load_profile(PLANS / "review-responder.yaml", rules)
     child = review(logged.model_copy(update={"age": 15}), rules, logged.log[-1].date)
     for fmt in FORMATS_UNDER_TEST:
@@ -758,9 +757,9 @@ def test_a_childs_review_sheet_shows_the_childs_pain() -> None:
 
 
 def test_a_pregnant_minors_plan_asks_who_may_read_the_sheet() -> None:
-    from needleplan import load_rules, plan, profile_from_text
+    from needleplan import plan, profile_from_text
 
-    rules = load_rules()
+    rules = RULES
     text = "condition: low_back_pain\nseverity: 6\nduration: 8 weeks\nhealth_factors:\n"
     text += "  - pregnancy: 20 weeks\n"
     minor = plan(profile_from_text(text + "age: 17\n", "p.yaml", rules), rules)

@@ -22,6 +22,7 @@ from needleplan.writers.markdown import PHONE_PLACEHOLDER, words_for
 from tests.writers.test_handout import (
     CASES,
     CLINIC,
+    RULES,
     emergency_review,
     needle,
     page,
@@ -144,7 +145,7 @@ def test_without_the_extra_pdf_is_one_error_naming_it(monkeypatch: pytest.Monkey
 
 def test_pdf_prints_the_handout_as_bytes_one_per_profile() -> None:
     pytest.importorskip("weasyprint")
-    writer = get_writer("pdf", clinic=CLINIC)
+    writer = get_writer("pdf", clinic=CLINIC, rules=RULES)
     assert writer.binary and writer.extension == ".pdf" and not writer.streaming
     one = writer.file_text(needle())
     assert isinstance(one, bytes) and one.startswith(b"%PDF-")

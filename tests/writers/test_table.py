@@ -14,6 +14,7 @@ from needleplan.planner import plan
 from needleplan.results import Point
 from needleplan.reviewer import review
 from needleplan.rules import RuleSet
+from needleplan.rulesload import load_rules
 from needleplan.textfit import cell_len
 from needleplan.vocab import DECISIONS, FLAG_LEVELS, REVIEW_VERDICTS, URGENCIES
 from needleplan.writers import get_writer
@@ -24,10 +25,13 @@ EXAMPLES = sorted(PLANS.glob("*.yaml"))
 REVIEWS = [p for p in EXAMPLES if p.name.startswith("review-")]
 TODAY = dt.date(2027, 6, 1)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: the shipped rules, read once: the rule set the table's words come from (as the command gives it)
+RULES = load_rules()
 
 
 def render(obj: Any, width: int = 80, **options: Any) -> list[str]:
-    return get_writer("table", width=width, **options).item(obj, False).splitlines()
+    writer = get_writer("table", width=width, rules=RULES, **options)
+    return writer.item(obj, False).splitlines()
 
 
 def plan_of(path: Path, rules: RuleSet) -> Any:
