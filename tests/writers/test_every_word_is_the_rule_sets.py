@@ -12,12 +12,14 @@ import calendar
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
 
+from needleplan.profile import screening_questions
 from needleplan.rulesload import load_rules
+from needleplan.vocab import DurationBand, SeverityBand
 from tests.conftest import PLANS, invoke
 
 OPEN, CLOSE = "⟦", "⟧"
@@ -68,19 +70,14 @@ def allowed() -> set[str]:
     for path in PLANS.glob("*.yaml"):
         words |= _words(path.read_text(encoding="utf-8")) | _words(str(path))
 
-    def ids(value: Any) -> None:
-        nonlocal words
-        if isinstance(value, dict):
-            for k, v in value.items():
-                words |= _words(str(k).replace("_", " "))
-                ids(v)
-        elif isinstance(value, list):
-            for v in value:
-                ids(v)
-        elif isinstance(value, str) and " " not in value:
-            words |= _words(value.replace("_", " "))
-
-    ids(load_rules().to_data())
+    rules = load_rules()
+    ids = [*rules.conditions, *rules.health_factors, *rules.underlying_factors, *rules.sites]
+    ids += [*rules.companions, *rules.review.events, *rules.review.measures, *rules.unchecked]
+    ids += [*screening_questions(rules), *(group.id for group in rules.note_words)]
+    for ident in ids:  # an id read aloud ("upper trapezius")
+        words |= _words(ident.replace("_", " "))
+    for band in (*get_args(SeverityBand), *get_args(DurationBand)):  # codes shown as they are
+        words |= _words(band)
     return words
 
 
@@ -95,6 +92,11 @@ def _unmarked(text: str, screen: bool = False) -> str:
     return _CUT.sub(" ", text) if screen else text
 
 
+READ_IN_FHIR = ("text", "title", "description", "div")
+#: FHIR's own displays: the observation category 'survey'.
+PROTOCOL = frozenset(("Survey",))
+
+
 def _read_in_fhir(text: str) -> str:
     """The values of a FHIR Bundle a person reads (its keys, codes and ids are the
     protocol's): texts, displays, titles, descriptions and the narrative."""
@@ -107,7 +109,7 @@ def _read_in_fhir(text: str) -> str:
         elif isinstance(value, list):
             for v in value:
                 walk(v, key)
-        elif isinstance(value, str) and key in ("text", "title", "description", "div"):
+        elif isinstance(value, str) and key in READ_IN_FHIR and value not in PROTOCOL:
             read.append(re.sub(r"<[^>]+>", " ", value))
 
     walk(json.loads(text))
@@ -123,7 +125,7 @@ def _read(fmt: str, out: str) -> str:
     if fmt == "ics":  # the properties a calendar shows
         return "\n".join(
             line.split(":", 1)[1]
-            for line in out.replace("\r\n ", "").splitlines()
+            for line in re.sub(r"\r?\n ", "", out).splitlines()  # unfolded
             if line.startswith(("SUMMARY", "DESCRIPTION", "CATEGORIES"))
         )
     return out
