@@ -56,7 +56,6 @@ from .vocab import (
     FLAG_LEVELS,
     NEEDLING,
     NO_PAIN,
-    PLACE_WORDS,
     SIDED_REGIONS,
     URGENCIES,
     VERDICTS,
@@ -193,7 +192,7 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
             )
             return (FlagCode(factor.id, "contraindication", hf.label, missing, source, told),)
         places = ", ".join(spoken(p) for p in factor.places)
-        where = " and ".join(PLACE_WORDS[p] for p in factor.places)
+        where = " and ".join(rules.terms.places[p] for p in factor.places)
         there = "contraindication" if hf.level == "contraindication" else "precaution"
         return (
             FlagCode(

@@ -30,6 +30,7 @@ from .vocab import (
     FLAG_LEVELS,
     ID_PATTERN,
     MAX_ID_LENGTH,
+    PLACES,
     REVIEW_VERDICTS,
     SEVERITY_WORDS,
     URGENCIES,
@@ -41,6 +42,7 @@ from .vocab import (
     DurationBand,
     FlagLevel,
     Level,
+    Place,
     ReferralUrgency,
     Region,
     Response,
@@ -844,6 +846,7 @@ class Terms:
     verdicts: Mapping[ReviewVerdict, VerdictTerm]
     hold: VerdictTerm
     statuses: Mapping[CarePlanStatus, Text]
+    places: Mapping[Place, Text]
 
     def verdict(self, verdict: ReviewVerdict, hold: bool) -> VerdictTerm:
         """How a review's verdict shows: a hold as a hold, else the verdict's own term."""
@@ -1149,6 +1152,7 @@ def _terms_problems(terms: Terms) -> Iterator[tuple[Loc, str]]:
         ("levels", terms.levels, FLAG_LEVELS),
         ("sites", terms.sites, VERDICTS),
         ("verdicts", terms.verdicts, REVIEW_VERDICTS),
+        ("places", terms.places, PLACES),
     )
     for name, table, values in tables:
         for value in values:

@@ -85,33 +85,6 @@ Place = Literal[
     "abdomen",
 ]
 PLACES: tuple[Place, ...] = get_args(Place)
-#: Each place in a patient's words.
-PLACE_WORDS: dict[Place, str] = {
-    "left_arm": "left arm",
-    "right_arm": "right arm",
-    "left_leg": "left leg",
-    "right_leg": "right leg",
-    "trunk": "chest, belly or back",
-    "head_neck": "head or neck",
-    "left_shoulder": "left shoulder",
-    "right_shoulder": "right shoulder",
-    "left_elbow": "left elbow",
-    "right_elbow": "right elbow",
-    "left_wrist_hand": "left wrist and hand",
-    "right_wrist_hand": "right wrist and hand",
-    "left_hip": "left hip",
-    "right_hip": "right hip",
-    "left_knee": "left knee",
-    "right_knee": "right knee",
-    "left_ankle_foot": "left ankle and foot",
-    "right_ankle_foot": "right ankle and foot",
-    "left_chest": "left side of the chest",
-    "right_chest": "right side of the chest",
-    "neck": "neck",
-    "upper_back": "upper back",
-    "low_back": "low back",
-    "abdomen": "belly",
-}
 #: The finer areas a site can lie near (the anatomy table's ``near``): a sided one is a
 #: place on the site's side (``knee`` -> ``left_knee``), a midline one is a place as it is.
 Region = Literal[

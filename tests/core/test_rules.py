@@ -265,6 +265,7 @@ LOCATED_CASES = [
     ("terms.levels.precaution", _DELETE, "terms.levels: the term of 'precaution' is missing"),
     ("terms.sites.ok", _DELETE, "terms.sites: the term of 'ok' is missing"),
     ("terms.verdicts.extend", _DELETE, "terms.verdicts: the term of 'extend' is missing"),
+    ("terms.places.abdomen", _DELETE, "terms.places: the term of 'abdomen' is missing"),
     (
         "terms.statuses.revoked",
         _DELETE,
