@@ -39,9 +39,8 @@ from .vocab import (
     Audience,
     Decision,
     Urgency,
-    plural,
 )
-from .wording import say, say_all, say_if
+from .wording import counted, say, say_all, say_if, worded
 
 if TYPE_CHECKING:
     from .results import Review
@@ -171,8 +170,8 @@ def plan_advice(
                 rules,
                 "page.sessions_count",
                 audience,
-                sessions=plural(course.initial_block, "session"),
-                per_week=plural(cadence.per_week, "session"),
+                sessions=worded(rules, counted("session", course.initial_block)),
+                per_week=worded(rules, counted("session", cadence.per_week)),
             ),
             say(rules, "page.check", audience, n=course.reassess_after),
         ]
@@ -318,10 +317,10 @@ def _next_steps(review: Review, rules: RuleSet) -> tuple[str, list[str]]:
     def lead(name: str) -> str:
         return say(rules, f"review.lead.{name}", audience)
 
-    sessions = plural(review.next.sessions, "session")
+    sessions = worded(rules, counted("session", review.next.sessions))
     more = say(rules, "page.next_more", audience, sessions=sessions)
     if 0 < review.next.reassess_after < review.next.sessions:  # a check comes first
-        first = plural(review.next.reassess_after, "session")
+        first = worded(rules, counted("session", review.next.reassess_after))
         more = say(rules, "page.next_check_first", audience, first=first, sessions=sessions)
     said = {step.rule for step in review.rationale}
     if verdict == "emergency":

@@ -65,10 +65,9 @@ from .vocab import (
     Effect,
     Place,
     Urgency,
-    plural,
     spoken,
 )
-from .wording import Joined, Said, Wordable, said
+from .wording import Joined, Said, Wordable, counted, said
 
 _LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(FLAG_LEVELS)}
 _VERDICT_ORDER: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
@@ -722,7 +721,7 @@ def _cadence(
         why = said("step.cadence.can_attend", why=why, per_week=per_week)
     step = StepCode(
         "cadence",
-        said("step.cadence.change", per_week=per_week, weeks=plural(weeks, "week")),
+        said("step.cadence.change", per_week=per_week, weeks=counted("week", weeks)),
         "applied",
         why,
         rules.cite(rules.cadence.sources),

@@ -41,9 +41,8 @@ from .vocab import (
     ReviewVerdict,
     Urgency,
     most_urgent,
-    plural,
 )
-from .wording import Joined, Said, Wordable, said
+from .wording import Joined, Said, Wordable, counted, said
 
 
 class NothingToReview(ValueError):
@@ -207,7 +206,7 @@ def _events(
                     sites = said("review.which_site", sites=", ".join(needled))
                 else:
                     sites = said("review.record_site")
-            acted = Acted(eid, i, entry.date.isoformat(), plural(days, "day"), earlier, sites)
+            acted = Acted(eid, i, entry.date.isoformat(), counted("day", days), earlier, sites)
             out.acted.append(acted)
             out.steps.append(acted)
             found = _event_finding(event, eid, i, entry, days, recent)
@@ -237,7 +236,7 @@ def _event_finding(
         "label": event.label,
         "session": session,
         "date": entry.date.isoformat(),
-        "days": plural(days, "day"),
+        "days": counted("day", days),
     }
     return Found(fid, session, urgency, values, event=eid, sources=event.sources)
 
@@ -646,7 +645,7 @@ def _course_notes(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> l
         low = said("review.low_baseline", baseline=baseline, groc=r.groc_better, measures=measures)
         return [Step("review.low_baseline", low, r.low_baseline_sources or r.sources)]
     if 0 < fall <= r.nrs_error_points and fall * 100 >= r.nrs_percent * baseline:
-        error = said("review.nrs_error", points=plural(fall, "point"))
+        error = said("review.nrs_error", points=counted("point", fall))
         return [Step("review.nrs_error", error, r.nrs_error_sources or r.sources)]
     return []
 
@@ -657,7 +656,7 @@ def _stale(log: tuple[LogEntry, ...], rules: RuleSet, today: dt.date) -> list[Fo
     if days <= r.stale_after_days:
         return []
     values: dict[str, Wordable] = {
-        "days": plural(days, "day"),
+        "days": counted("day", days),
         "limit": r.stale_after_days,
         "date": log[-1].date.isoformat(),
     }
@@ -815,7 +814,7 @@ def _open_checks(the_plan: Plan) -> list[Warned]:
     asked = [c.id for c in the_plan.checks if c.kind == "screening"]
     open_ = []
     if asked:
-        count = plural(len(asked), "question")
+        count = counted("question", len(asked))
         line = said("review.screening_open", count=count, questions=", ".join(asked))
         open_.append(Warned("screening_open", line))
     open_ += [Warned("screening_open", c.message) for c in the_plan.checks if c.kind != "screening"]

@@ -65,7 +65,7 @@ class Acted:
     event: str
     session: int
     date: str
-    days: str
+    days: Said
     earlier: str = ""
     sites: Said | None = None
     future: bool = False
@@ -190,7 +190,7 @@ def _acted(a: Acted, rules: RuleSet) -> tuple[str, str]:
     event = rules.review.events[a.event]
     what = event.action
     if a.earlier:
-        what = say(rules, a.earlier, days=a.days, action=event.action)
+        what = say(rules, a.earlier, days=worded(rules, a.days), action=event.action)
     line = say(
         rules, "review.event_line", label=event.label, session=a.session, date=a.date, action=what
     )

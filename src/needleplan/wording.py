@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 #: Every text id the code says, by its first word: a rule set must define each one.
 _SAID = {
+    "count": """
+        session.one session.many week.one week.many day.one day.many point.one point.many
+        question.one question.many
+    """,
     "flag": """
         place_missing at_place.label.contraindication at_place.label.precaution at_place.message
         at_place.told
@@ -153,6 +157,12 @@ Wordable = Said | Joined | str | int | float
 def said(key: str, audience: Audience = "patient", /, **values: Wordable) -> Said:
     """The text ``key`` for ``audience``, decided now and worded later."""
     return Said(key, audience, tuple(values.items()))
+
+
+def counted(noun: str, n: int) -> Said:
+    """``n`` and its noun ("1 session", "3 sessions"): the rule set's ``count.<noun>.one``
+    or ``count.<noun>.many`` text."""
+    return said(f"count.{noun}.{'one' if n == 1 else 'many'}", n=n)
 
 
 def worded(rules: RuleSet, value: Wordable) -> str:
