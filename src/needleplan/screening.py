@@ -459,8 +459,8 @@ def urgency(flags: tuple[FlagCode, ...], rules: RuleSet) -> Urgency:
     found: list[Urgency] = [f.urgency for f in flags if f.level == "red_flag"]
     if present:  # a combination may join a precaution to a red flag (a past cancer)
         found += [c.urgency for c in combinations({f.id for f in flags}, rules)]
-    if present and not found:
-        return "routine"
+    if present and not found:  # red flags that name no urgency
+        return rules.plan_rules.default_urgency.urgency
     return most_urgent(*found)
 
 
@@ -520,7 +520,8 @@ def referral_page(
     sc = rules.screening
     if sc is None:
         return None
-    tier: ReferralUrgency = "routine" if urgency_ == "none" else urgency_
+    default = rules.plan_rules.default_urgency.urgency
+    tier: ReferralUrgency = default if urgency_ == "none" else urgency_
 
     def tier_text(part: str) -> str:
         return say_if(rules, f"screening.tier.{tier}.{part}", audience)
