@@ -47,7 +47,7 @@ from .results import (
     SiteVerdict,
     UncheckedSite,
 )
-from .rules import Condition, RuleSet, Site, SiteRule
+from .rules import AdviceFirst, Condition, LowPain, RuleSet, Site, SiteRule
 from .schedule import ClinicCalendar, session_dates
 from .vocab import (
     ADULT_AGE,
@@ -90,10 +90,13 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[FlagCode]:
     if isinstance(severity, int) and severity <= rules.plan_rules.no_pain.severity_at_most:
         flags.append(_no_pain_flag(rules, reader))
     elif _low_pain(profile, rules) and not _function_shows_need(profile, rules):
-        flags.append(_low_pain_flag(rules, reader))
+        low = rules.severity.low_pain
+        assert low is not None  # the rule set's own check: needed with not_indicated_max
+        flags.append(_not_indicated_flag(rules, "low_pain", low, reader))
     first = _advice_first(profile, rules)
     if first is not None:
-        flags.append(_advice_first_flag(rules, first, reader))
+        rule = rules.duration.advice_first[first]
+        flags.append(_not_indicated_flag(rules, "advice_first", rule, reader))
     flags += screening.yes_flags(profile, rules, reader)  # a red flag answered yes
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
@@ -120,17 +123,13 @@ def _function_shows_need(profile: ConditionProfile, rules: RuleSet) -> bool:
     return False
 
 
-def _low_pain_flag(rules: RuleSet, reader: Audience) -> FlagCode:
-    low = rules.severity.low_pain
-    assert low is not None  # the rule set's own check: needed with not_indicated_max
-    return FlagCode(
-        "low_pain",
-        "not_indicated",
-        low.label,
-        low.message,
-        rules.cite(low.sources),
-        low.message_for(reader),
-    )
+def _not_indicated_flag(
+    rules: RuleSet, fid: str, rule: LowPain | AdviceFirst, reader: Audience
+) -> FlagCode:
+    """A rule that makes needling not indicated now (low pain; acute pain that gets
+    advice first), as its flag."""
+    cited = rules.cite(rule.sources)
+    return FlagCode(fid, "not_indicated", rule.label, rule.message, cited, rule.message_for(reader))
 
 
 def _advice_first(profile: ConditionProfile, rules: RuleSet) -> str | None:
@@ -138,18 +137,6 @@ def _advice_first(profile: ConditionProfile, rules: RuleSet) -> str | None:
     if profile.condition not in rules.duration.advice_first:
         return None
     return profile.condition if rules.duration.band(profile.duration) == "acute" else None
-
-
-def _advice_first_flag(rules: RuleSet, cid: str, reader: Audience) -> FlagCode:
-    first = rules.duration.advice_first[cid]
-    return FlagCode(
-        "advice_first",
-        "not_indicated",
-        first.label,
-        first.message,
-        rules.cite(first.sources),
-        first.message_for(reader),
-    )
 
 
 def _think_again(

@@ -246,7 +246,7 @@ def _in_order(flags: list[Flag]) -> list[Flag]:
     return sorted(flags, key=lambda f: (-URGENCIES.index(f.urgency), f.id))
 
 
-def _red_flags(the_plan: Plan, rules: RuleSet, n: int) -> list[Found]:
+def _red_flags(the_plan: Plan, n: int) -> list[Found]:
     red = _in_order([f for f in the_plan.flags if f.level == "red_flag"])
     if not red:
         return []
@@ -896,7 +896,7 @@ def decide(
     avoid = [s.id for s in the_plan.sites if s.verdict == "avoid"]
     planned_avoided = bool(planned) and set(planned) <= set(avoid)
     avoid += [s for s in events.avoid if s not in avoid]
-    found = events.found + _red_flags(the_plan, rules, n)
+    found = events.found + _red_flags(the_plan, n)
     found += _notes(log, planned, rules, current.factor_ids)
     found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
