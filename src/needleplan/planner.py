@@ -48,7 +48,7 @@ from .results import (
     UncheckedSite,
 )
 from .rules import AdviceFirst, Condition, LowPain, RuleSet, Site, SiteRule
-from .schedule import ClinicCalendar, session_dates
+from .schedule import ClinicCalendar, parse_time, profile_key, session_dates
 from .vocab import (
     ADULT_AGE,
     EVERY_SITE_AVOIDED,
@@ -1006,8 +1006,6 @@ def _booking_warnings(
 
 def _appointment(profile: ConditionProfile) -> str | None:
     """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
-    from .schedule import parse_time
-
     at = parse_time(profile.appointment_time)
     return None if at is None else f"{at:%H:%M}"
 
@@ -1097,14 +1095,8 @@ def decide(
         schedule=schedule,
         calendar=calendar,
         checks=checks,
-        profile_sha256=_profile_key(profile),
+        profile_sha256=profile_key(profile),
     )
-
-
-def _profile_key(profile: ConditionProfile) -> str:
-    from .schedule import profile_key
-
-    return profile_key(profile)
 
 
 def _check_ids(profile: ConditionProfile, rules: RuleSet) -> Condition:

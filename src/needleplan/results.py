@@ -11,6 +11,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from .vocab import (
     Audience,
     Decision,
@@ -186,8 +188,6 @@ class Advice:
 @functools.cache
 def _adapter(cls: type) -> Any:
     """pydantic's serializer of a result class (built once, in a few milliseconds)."""
-    from pydantic import TypeAdapter
-
     return TypeAdapter(cls)
 
 

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -222,8 +224,6 @@ def parse_time(value: object) -> dt.time | None:
         return None
     if isinstance(value, dt.time):
         return value.replace(second=0, microsecond=0, tzinfo=None)
-    import re
-
     text = str(value).strip()
     m = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", text, re.ASCII)
     if m is None:
@@ -298,8 +298,6 @@ def profile_key(profile: BaseModel) -> str:
     come from it, so the same profile gets the same ids on every run (and as its
     log grows), and two different profiles read from stdin never share them.
     """
-    import json
-
     content = profile.model_dump(
         mode="json", exclude={"log"}, exclude_defaults=True, exclude_none=True, warnings=False
     )

@@ -27,6 +27,9 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
+from rich.console import Console
+from rich.progress import Progress
+
 from .errors import Terminated
 from .textfit import cell_len
 
@@ -149,12 +152,9 @@ def width(tty: bool) -> int:
 
 
 def progress(total: int) -> Any:
-    """A progress bar on a terminal's stderr (Rich, imported only then), or None."""
+    """A progress bar on a terminal's stderr (Rich), or None."""
     if not stderr_is_tty():
         return None
-    from rich.console import Console
-    from rich.progress import Progress
-
     # redirect_stdout=False: Rich would otherwise route the plans into the bar's terminal
     bar = Progress(
         console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False

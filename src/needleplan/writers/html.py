@@ -25,7 +25,9 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import jinja2
 
 from needleplan.results import Plan, Point, Review
 from needleplan.wording import say
@@ -42,9 +44,6 @@ from needleplan.writers.markdown import (
     meaningful_line,
 )
 
-if TYPE_CHECKING:
-    import jinja2
-
 #: the chart's drawing box (SVG user units; it is scaled to the page's width)
 CHART_WIDTH, CHART_HEIGHT = 640, 230
 #: at most this many session numbers are written under the chart (the rest are thinned)
@@ -55,8 +54,6 @@ KEEP_WHOLE_ITEMS, KEEP_WHOLE_CHARS = 5, 600
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("needleplan.writers", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),

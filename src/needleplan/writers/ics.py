@@ -45,6 +45,7 @@ for stderr says why.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,8 +74,6 @@ class CalendarError(WriterError):
 def _zone(name: str) -> dt.tzinfo:
     if name in ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu"):
         return dt.timezone.utc
-    import zoneinfo
-
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):

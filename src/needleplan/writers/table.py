@@ -32,6 +32,9 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from rich.console import Console
+from rich.text import Text
+
 from needleplan.errors import inert
 from needleplan.results import Plan, Point, Review, ReviewStep, Step
 from needleplan.rules import RuleSet
@@ -132,9 +135,6 @@ class TableWriter(Writer):
         """The lines as text; coloured with Rich styles when colour is on (same characters)."""
         if not self.options.get("color", False):
             return "".join("".join(t for t, _ in line).rstrip() + "\n" for line in lines)
-        from rich.console import Console
-        from rich.text import Text
-
         buf = io.StringIO()
         console = Console(
             file=buf,
