@@ -363,6 +363,12 @@ def _compose(text: str, max_nodes: int) -> Node | None:
         raise
 
 
+#: Where an alias may be: a '*' that starts a value, after a line break, a space or tab,
+#: '[', '{', ',' or ':' (a '*' inside a word, as in the notes phrase "incontinen*", or
+#: right after any other character, never starts one).
+_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*")
+
+
 def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
     """The loader's one document; with aliases, its expanded size and depth checked too."""
     try:
@@ -371,7 +377,7 @@ def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
         loader.dispose()
     # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
     # checked as the data is built. Aliases can multiply both: walk the tree for them first.
-    if node is not None and "*" in text:
+    if node is not None and _ALIAS.search(text):
         problem = _check_shape(node, max_nodes)
         if problem is not None:
             raise problem
