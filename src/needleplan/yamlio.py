@@ -363,10 +363,18 @@ def _compose(text: str, max_nodes: int) -> Node | None:
         raise
 
 
-#: Where an alias may be: a '*' that starts a value, after a line break, a space or tab,
-#: '[', '{', ',' or ':' (a '*' inside a word, as in the notes phrase "incontinen*", or
-#: right after any other character, never starts one).
-_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*")
+def _may_alias(text: str) -> bool:
+    """Whether ``text`` may hold an alias: a '*' at its start, or after a space, a line
+    break, a byte-order mark, '[', '{', ',', ':' or '?'. A '*' right after any other
+    character (inside a word, as in the notes phrase "incontinen*") never starts a value.
+    """
+    at = text.find("*")
+    while at != -1:
+        before = text[at - 1 : at]
+        if not before or before.isspace() or before in "[{,:?\ufeff":
+            return True
+        at = text.find("*", at + 1)
+    return False
 
 
 def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
@@ -377,7 +385,7 @@ def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
         loader.dispose()
     # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
     # checked as the data is built. Aliases can multiply both: walk the tree for them first.
-    if node is not None and _ALIAS.search(text):
+    if node is not None and _may_alias(text):
         problem = _check_shape(node, max_nodes)
         if problem is not None:
             raise problem
