@@ -66,7 +66,9 @@ def read_notes(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
     about someone else), in the order they appear; a trigger that is no hit by itself
     (``alone: false``) counts only through a ``together`` group."""
     present = tuple(m for m in read_mentions(text, rules) if m.reading == "present")
-    alone = {g.id for g in rules.note_words if g.alone}
+    if not present:  # most notes, and every profile without notes
+        return ()
+    alone = rules.notes_reader.alone
     return tuple(h for h in _together(present, rules) if h.trigger in alone)
 
 
@@ -376,6 +378,8 @@ class NotesReader:
         self.problems: dict[tuple[str | int, ...], str] = {}
         known: dict[str, tuple[_Test, ...]] = {}  # the pieces compiled so far
         self.groups = rules.note_words
+        #: the triggers that are a hit by themselves (``alone``)
+        self.alone = frozenset(g.id for g in self.groups if g.alone)
         triggers = [
             (("note_words", g, "words", j), w, g)
             for g, group in enumerate(self.groups)
