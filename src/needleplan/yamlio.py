@@ -38,6 +38,7 @@ import select
 import stat
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -717,8 +718,6 @@ def _excerpt(text: str, line: int, column: int) -> str:
 
 def _cells(text: str) -> int:
     """Terminal cells ``text`` takes: two for a wide character, none for a combining one."""
-    import unicodedata
-
     return sum(
         0
         if unicodedata.combining(ch)
