@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from . import yamlio
 from .errors import InputError
 from .profile import FIELDS, ConditionProfile
+from .rulesload import load_rules
+from .validation import problems_from
 
 if TYPE_CHECKING:
     from .rules import RuleSet
@@ -33,8 +35,6 @@ def profile_from_data(
     try:
         return ConditionProfile.model_validate(doc.data, context=context)
     except ValidationError as exc:
-        from .validation import problems_from  # only when there is something to report
-
         raise InputError(problems_from(exc, doc, FIELDS)) from None
 
 
@@ -50,8 +50,6 @@ def profile_from_text(
     dated after it.
     """
     if rules is None:
-        from .rulesload import load_rules
-
         rules = load_rules()
     return profile_from_data(yamlio.parse(text, source), rules, today)
 

@@ -66,7 +66,9 @@ def read_notes(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
     about someone else), in the order they appear; a trigger that is no hit by itself
     (``alone: false``) counts only through a ``together`` group."""
     present = tuple(m for m in read_mentions(text, rules) if m.reading == "present")
-    alone = {g.id for g in rules.note_words if g.alone}
+    if not present:  # most notes, and every profile without notes
+        return ()
+    alone = rules.notes_reader.alone
     return tuple(h for h in _together(present, rules) if h.trigger in alone)
 
 
@@ -231,37 +233,47 @@ def expand(phrase: str) -> list[str]:
     return [phrase]
 
 
-def phrase_problem(phrase: str) -> str:
-    """Why ``phrase`` is not a phrase of the notes reading ("" when it is one)."""
-    if len(expand(phrase)) > 1000:
-        return f"'{phrase}': too many choices"
+def _spellings(
+    phrase: str, known: dict[str, tuple[_Test, ...]]
+) -> tuple[list[tuple[_Test, ...]], str]:
+    """The tests of each spelling of ``phrase`` (see :func:`expand`), or none and why it
+    is not a phrase of the notes reading. ``known`` holds the tests of the pieces already
+    compiled (a piece such as ``(no|not|denies)`` is written in many phrases)."""
+    spelt = expand(phrase)
+    if len(spelt) > 1000:
+        return [], f"'{phrase}': too many choices"
     try:
-        tests = [_compile(p) for p in expand(phrase)]
+        tests = [_compile(p, known) for p in spelt]
     except ValueError as e:
-        return f"'{phrase}': {e}"
+        return [], f"'{phrase}': {e}"
     if not all(tests):
-        return f"'{phrase}': no word to match"
-    return ""
+        return [], f"'{phrase}': no word to match"
+    return tests, ""
 
 
-def _compile(phrase: str) -> tuple[_Test, ...]:
+def _compile(phrase: str, known: dict[str, tuple[_Test, ...]]) -> tuple[_Test, ...]:
     tests: list[_Test] = []
     for piece in phrase.split():
-        if piece.startswith("("):
-            if not piece.endswith(")") or len(piece) < 3:
-                raise ValueError("a choice is written (a|b) with no space inside")
-            choices = tuple(_one(c) for c in piece[1:-1].split("|"))
-            tests.append(_Test("alt", choices=choices))
-        elif piece in _NUMBERS:
-            tests.append(_Test(_NUMBERS[piece]))
-        elif piece.endswith("*"):
-            tests.append(_one(piece))
-        else:
-            words = [_norm_plain(t) for t in _TOKEN.findall(piece)]
-            if _TOKEN.sub("", piece).strip("-"):
-                raise ValueError(f"'{piece}' holds a character that is never part of a word")
-            tests += [_Test("eq", w) for w in words]
+        if piece not in known:
+            known[piece] = _piece(piece)
+        tests += known[piece]
     return tuple(tests)
+
+
+def _piece(piece: str) -> tuple[_Test, ...]:
+    """The tests of one piece of a phrase (most are one test; "short-of" is two)."""
+    if piece.startswith("("):
+        if not piece.endswith(")") or len(piece) < 3:
+            raise ValueError("a choice is written (a|b) with no space inside")
+        return (_Test("alt", choices=tuple(_one(c) for c in piece[1:-1].split("|"))),)
+    if piece in _NUMBERS:
+        return (_Test(_NUMBERS[piece]),)
+    if piece.endswith("*"):
+        return (_one(piece),)
+    words = [_norm_plain(t) for t in _TOKEN.findall(piece)]
+    if _TOKEN.sub("", piece).strip("-"):
+        raise ValueError(f"'{piece}' holds a character that is never part of a word")
+    return tuple(_Test("eq", w) for w in words)
 
 
 def _one(piece: str) -> _Test:
@@ -302,11 +314,10 @@ class _Match:
 class _Phrases:
     """Many phrases, each with a payload index, found in a list of tokens."""
 
-    def __init__(self, phrases: Sequence[tuple[str, int]]) -> None:
+    def __init__(self, phrases: Sequence[tuple[tuple[_Test, ...], int]]) -> None:
         self.by_first: dict[str, list[tuple[tuple[_Test, ...], int]]] = {}
         self.loose: list[tuple[tuple[_Test, ...], int]] = []
-        for phrase, key in ((p, k) for many, k in phrases for p in expand(many)):
-            tests = _compile(phrase)
+        for tests, key in phrases:
             first = tests[0]
             firsts = first.choices if first.kind == "alt" else (first,)
             if all(t.kind == "eq" for t in firsts):
@@ -355,22 +366,42 @@ class _Mod:
 
 
 class NotesReader:
-    """A rule set's triggers and context words, compiled (``RuleSet.notes_reader``)."""
+    """A rule set's triggers and context words, compiled (``RuleSet.notes_reader``).
+
+    Building it is what checks the phrases: one that is not a phrase is left out, and
+    why is kept in ``problems`` under its place in the rule set (a rule set with any is
+    refused when it is loaded).
+    """
 
     def __init__(self, rules: RuleSet) -> None:
+        #: why a phrase is not one, by its place ("note_words", 0, "words", 2)
+        self.problems: dict[tuple[str | int, ...], str] = {}
+        known: dict[str, tuple[_Test, ...]] = {}  # the pieces compiled so far
         self.groups = rules.note_words
-        self.triggers = _Phrases(
-            [(w, g) for g, group in enumerate(self.groups) for w in group.words]
-        )
-        self.unless = _Phrases(
-            [(w, g) for g, group in enumerate(self.groups) for w in group.unless]
-        )
+        #: the triggers that are a hit by themselves (``alone``)
+        self.alone = frozenset(g.id for g in self.groups if g.alone)
+        triggers = [
+            (("note_words", g, "words", j), w, g)
+            for g, group in enumerate(self.groups)
+            for j, w in enumerate(group.words)
+        ]
+        self.triggers = _Phrases(self._compiled(triggers, known))
+        unless = [
+            (("note_words", g, "unless", j), w, g)
+            for g, group in enumerate(self.groups)
+            for j, w in enumerate(group.unless)
+        ]
+        self.unless = _Phrases(self._compiled(unless, known))
         self.mod_kinds: list[tuple[str, str]] = []  # (category, where) by payload index
-        phrases: list[tuple[str, int]] = []
+        mods: list[tuple[tuple[_Test, ...], int]] = []
         ctx: NoteContext = rules.note_context
         for f in fields(ctx):
             value = getattr(ctx, f.name)
-            if not isinstance(value, tuple) or f.name in ("sources", "not_context", "comma_ends"):
+            if not isinstance(value, tuple) or f.name in ("sources", "comma_ends"):
+                continue
+            if f.name == "not_context":
+                placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
+                self.not_context = _Phrases(self._compiled(placed, known))
                 continue
             if f.name == "ends":
                 kind = ("ends", "ends")
@@ -380,12 +411,28 @@ class NotesReader:
                 category, _, where = f.name.rpartition("_")
                 kind = (category, where)
             self.mod_kinds.append(kind)
-            phrases += [(p, len(self.mod_kinds) - 1) for p in value]
-        self.mods = _Phrases(phrases)
-        self.not_context = _Phrases([(p, 0) for p in ctx.not_context])
+            key = len(self.mod_kinds) - 1
+            placed = [(("note_context", f.name, j), p, key) for j, p in enumerate(value)]
+            mods += self._compiled(placed, known)
+        self.mods = _Phrases(mods)
         self.reach_before = ctx.reach_before
         self.reach_after = ctx.reach_after
         self.comma_ends = frozenset(ctx.comma_ends)
+
+    def _compiled(
+        self,
+        placed: Sequence[tuple[tuple[str | int, ...], str, int]],
+        known: dict[str, tuple[_Test, ...]],
+    ) -> list[tuple[tuple[_Test, ...], int]]:
+        """The tests of each phrase's spellings, with its payload index; a phrase that is
+        not one has none, and why is kept in ``problems`` under its place."""
+        compiled: list[tuple[tuple[_Test, ...], int]] = []
+        for at, phrase, key in placed:
+            spellings, problem = _spellings(phrase, known)
+            if problem:
+                self.problems[at] = problem
+            compiled += [(tests, key) for tests in spellings]
+        return compiled
 
     def read(self, text: str, start: int, end: int) -> list[NoteHit]:
         tokens = _tokens(text, start, end)

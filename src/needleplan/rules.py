@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, with_config
 
+from .notes import NotesReader
 from .screening import Screening
 from .screening import reference_problems as _screening_problems
 from .vocab import (
@@ -926,11 +927,10 @@ class RuleSet:
         return {s.id: s.citation for s in self.sources}
 
     @cached_property
-    def notes_reader(self) -> Any:
+    def notes_reader(self) -> NotesReader:
         """The notes reader of these ``note_words`` and ``note_context`` (``notes.py``),
-        its phrases compiled once for the rule set like its other look-ups."""
-        from .notes import NotesReader
-
+        its phrases compiled once for the rule set like its other look-ups (the same
+        compiling checks them: :func:`_check_note_words`)."""
         return NotesReader(self)
 
     def resolve(self, kind: str, name: str) -> str | None:
@@ -1166,8 +1166,7 @@ def _terms_problems(terms: Terms) -> Iterator[tuple[Loc, str]]:
 
 def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
     """Each notes trigger has its own id, and every phrase of the notes reading is one."""
-    from .notes import phrase_problem
-
+    phrase_problems = rs.notes_reader.problems  # its reader, compiled once, checks them
     seen: set[str] = set()
     for i, group in enumerate(rs.note_words):
         if group.id in seen:
@@ -1180,18 +1179,8 @@ def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             for j, tid in enumerate(flat):
                 if tid not in ids:
                     yield ("note_words", i, name, j), f"unknown trigger '{tid}'"
-        for name in ("words", "unless"):
-            for j, phrase in enumerate(getattr(group, name)):
-                said = phrase_problem(phrase)
-                if said:
-                    yield ("note_words", i, name, j), said
-    for f in dataclasses.fields(rs.note_context):
-        phrases = getattr(rs.note_context, f.name)
-        if f.name not in ("sources", "comma_ends") and isinstance(phrases, tuple):
-            for j, phrase in enumerate(phrases):
-                said = phrase_problem(phrase)
-                if said:
-                    yield ("note_context", f.name, j), said
+        yield from ((at, s) for at, s in phrase_problems.items() if at[:2] == ("note_words", i))
+    yield from ((at, s) for at, s in phrase_problems.items() if at[0] == "note_context")
 
 
 def _sentence_problem(sentence: Sentence) -> str:

@@ -38,6 +38,7 @@ import select
 import stat
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -363,6 +364,20 @@ def _compose(text: str, max_nodes: int) -> Node | None:
         raise
 
 
+def _may_alias(text: str) -> bool:
+    """Whether ``text`` may hold an alias: a '*' at its start, or after a space, a line
+    break, a byte-order mark, '[', '{', ',', ':' or '?'. A '*' right after any other
+    character (inside a word, as in the notes phrase "incontinen*") never starts a value.
+    """
+    at = text.find("*")
+    while at != -1:
+        before = text[at - 1 : at]
+        if not before or before.isspace() or before in "[{,:?\ufeff":
+            return True
+        at = text.find("*", at + 1)
+    return False
+
+
 def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
     """The loader's one document; with aliases, its expanded size and depth checked too."""
     try:
@@ -371,7 +386,7 @@ def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
         loader.dispose()
     # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
     # checked as the data is built. Aliases can multiply both: walk the tree for them first.
-    if node is not None and "*" in text:
+    if node is not None and _may_alias(text):
         problem = _check_shape(node, max_nodes)
         if problem is not None:
             raise problem
@@ -703,8 +718,6 @@ def _excerpt(text: str, line: int, column: int) -> str:
 
 def _cells(text: str) -> int:
     """Terminal cells ``text`` takes: two for a wide character, none for a combining one."""
-    import unicodedata
-
     return sum(
         0
         if unicodedata.combining(ch)
