@@ -17,9 +17,16 @@ needleplan informs a licensed clinician's judgement; it never diagnoses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+__version__ = "0.3.0"  # first: the modules below read it
 
-__version__ = "0.3.0"
+from .errors import InputError, Problem, RulesError
+from .loading import load_profile, profile_from_text
+from .planner import plan
+from .profile import ConditionProfile
+from .results import Plan, Review
+from .reviewer import review
+from .rules import RuleSet
+from .rulesload import load_rules
 
 __all__ = [
     "ConditionProfile",
@@ -36,40 +43,3 @@ __all__ = [
     "profile_from_text",
     "review",
 ]
-
-if TYPE_CHECKING:
-    from .errors import InputError, Problem, RulesError
-    from .loading import load_profile, profile_from_text
-    from .planner import plan
-    from .profile import ConditionProfile
-    from .results import Plan, Review
-    from .reviewer import review
-    from .rules import RuleSet
-    from .rulesload import load_rules
-
-_LAZY = {
-    "ConditionProfile": "profile",
-    "InputError": "errors",
-    "Plan": "results",
-    "Problem": "errors",
-    "Review": "results",
-    "RuleSet": "rules",
-    "RulesError": "errors",
-    "load_profile": "loading",
-    "load_rules": "rulesload",
-    "plan": "planner",
-    "profile_from_text": "loading",
-    "review": "reviewer",
-}
-
-
-def __getattr__(name: str) -> Any:
-    # Imports are lazy so that `needleplan --version` and shell completion stay fast.
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'needleplan' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
