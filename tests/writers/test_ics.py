@@ -82,7 +82,7 @@ def plan(
 
 
 def render(*plans: Plan, **options: Any) -> tuple[str, list[str]]:
-    writer = get_writer("ics", **options)
+    writer = get_writer("ics", rules=RULES, **options)  # as the command gives it
     text = writer.document(list(plans), many=len(plans) > 1)
     return text, writer.notes
 
@@ -504,7 +504,7 @@ def test_overlapping_sessions_clash_and_back_to_back_ones_do_not() -> None:
 
 
 def test_a_clash_across_the_files_of_one_run_is_named_once() -> None:
-    writer = get_writer("ics", calendar=MWF)
+    writer = get_writer("ics", rules=RULES, calendar=MWF)
     writer.file_text(plan(patient="P-1"))
     assert writer.notes == []
     writer.file_text(plan(patient="P-2"))

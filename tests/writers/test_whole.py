@@ -54,7 +54,7 @@ def _as_dumped(text: str) -> str:
 def test_a_bundle_is_the_whole_bundle_dumped_at_once(many: bool) -> None:
     neck = _plan("neck-chronic.yaml")
     results = [_review("review-adverse-event.yaml"), neck, neck, _plan("hip-lateral.yaml")]
-    text = get_writer("fhir").document(results, many=many)
+    text = get_writer("fhir", rules=RULES).document(results, many=many)
     assert text == _as_dumped(text)
     data = json.loads(text)
     assert data["resourceType"] == "Bundle"
@@ -63,7 +63,7 @@ def test_a_bundle_is_the_whole_bundle_dumped_at_once(many: bool) -> None:
 
 
 def test_an_empty_bundle_and_a_single_plan_are_dumped_whole() -> None:
-    fhir = get_writer("fhir")
+    fhir = get_writer("fhir", rules=RULES)
     empty = fhir.document([], many=True)
     assert empty == _as_dumped(empty)
     assert json.loads(empty)["entry"] == []

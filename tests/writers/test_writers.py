@@ -81,7 +81,7 @@ def _review(path: Path) -> Review:
 
 
 def _fhir(*objects: Any, many: bool = False) -> str:
-    return get_writer("fhir").document(list(objects), many=many)
+    return get_writer("fhir", rules=RULES).document(list(objects), many=many)
 
 
 def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
