@@ -8,6 +8,7 @@ here with the numbers and names the decision carries. Nothing here decides.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,8 +39,9 @@ _SAID = {
         no_schedule
     """,
     "step": """
-        stop.refer stop.do_not_needle stop.not_indicated stop.reason initial_block.change
-        initial_block.change_range initial_block.reason block.larger block.capped block.unchanged
+        stop.refer stop.do_not_needle stop.not_indicated stop.reason stop.change
+        initial_block.change initial_block.change_range initial_block.reason block.larger
+        block.capped block.unchanged
         severity.reason severity.reason_word duration.reason good_response.reason
         good_response.capped course.slower course.faster course.good_sign course.underlying
         course.age course.start_back course.capped course.longer course.shorter course.not_a_dose
@@ -56,6 +58,7 @@ _SAID = {
         lead.needle_with_caution lead.do_not_needle lead.not_indicated lead.refer what_it_is
         other_therapies_lead parent_note referral.emergency.where referral.emergency.when
         referral.same_day.where referral.same_day.when referral.routine.where referral.routine.when
+        referral.soon.where referral.soon.when
         heading.do_now heading.if_worse heading.meanwhile heading.not_to_wait
     """,
     "review": """
@@ -70,7 +73,7 @@ _SAID = {
         spinal_with spinal_worse groc_worse event_cleared
     """,
     "screening": """
-        open_check notes_check notes_check_no_question notes_contradict rationale
+        open_check notes_check notes_check_no_question notes_contradict rationale change
         tier.emergency.title tier.emergency.where tier.emergency.when tier.emergency.escalate
         tier.same_day.title tier.same_day.where tier.same_day.when tier.same_day.escalate
         tier.soon.title tier.soon.where tier.soon.when tier.soon.escalate tier.routine.title
@@ -169,12 +172,16 @@ def worded(rules: RuleSet, value: Wordable) -> str:
     """``value`` as the reader sees it: a :class:`Said` as its text filled with its
     values (each worded first), a :class:`Joined` as its worded parts joined."""
     if isinstance(value, Said):
-        # numbers stay numbers: a text may format them ("{fraction:.0%}")
-        filled = {n: v if isinstance(v, int | float) else worded(rules, v) for n, v in value.values}
-        return say(rules, value.key, value.audience, **filled)
+        return say(rules, value.key, value.audience, **fill_values(rules, value.values))
     if isinstance(value, Joined):
         return value.sep.join(worded(rules, p) for p in value.parts)
     return str(value)
+
+
+def fill_values(rules: RuleSet, values: Iterable[tuple[str, Wordable]]) -> dict[str, object]:
+    """Values to fill a text with: sentences and joins worded, numbers kept as numbers (a
+    text may format them: "{fraction:.0%}", "{points:+d}")."""
+    return {n: v if isinstance(v, int | float) else worded(rules, v) for n, v in values}
 
 
 def say(rules: RuleSet, key: str, audience: Audience = "patient", /, **values: object) -> str:
