@@ -154,7 +154,7 @@ def _think_again(
         texts.append(said("page.pain_back", reader))
     if FIRST_TRIMESTER in ids:
         weeks = rules.plan_rules.first_trimester.weeks_below
-        texts.append(said("plan_rules.first_trimester.reconsider", weeks_below=weeks))
+        texts.append(said("plan_rules.first_trimester.reconsider", reader, weeks_below=weeks))
     if "advice_first" in ids:
         texts.append(rules.duration.advice_first[profile.condition].reconsider)
     if "low_pain" in ids and rules.severity.low_pain is not None:
@@ -187,7 +187,7 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
                 said(f"flag.at_place.label.{there}", label=hf.label, places=places),
                 said("flag.at_place.message", message=hf.message, places=places),
                 source,
-                said("flag.at_place.told", told=told, where=where) if told else told,
+                said("flag.at_place.told", reader, told=told, where=where) if told else told,
             ),
         )
     flag = FlagCode(factor.id, hf.level, hf.label, hf.message, source, told, hf.urgency)
@@ -954,7 +954,7 @@ def _stop_steps(flags: tuple[FlagCode, ...], decision: str) -> list[StepCode]:
     return [
         StepCode(
             f"safety.{f.id}",
-            "0 sessions",
+            said("step.stop.change"),
             "applied",
             said("step.stop.reason", what=what, label=f.label),
             f.source,

@@ -442,7 +442,7 @@ def held_step(rules: RuleSet, checks: tuple[CheckCode, ...]) -> StepCode:
     ids = ", ".join(dict.fromkeys(c.id for c in checks))
     return StepCode(
         "screening.open_checks",
-        "0 sessions booked",
+        said("screening.change"),
         "applied",
         said("screening.rationale", ids=ids, count=len(checks)),
         rules.cite(sc.sources),
@@ -459,8 +459,6 @@ def urgency(flags: tuple[FlagCode, ...], rules: RuleSet) -> Urgency:
     found: list[Urgency] = [f.urgency for f in flags if f.level == "red_flag"]
     if present:  # a combination may join a precaution to a red flag (a past cancer)
         found += [c.urgency for c in combinations({f.id for f in flags}, rules)]
-    if present and not found:  # red flags that name no urgency
-        return rules.plan_rules.default_urgency.urgency
     return most_urgent(*found)
 
 
