@@ -20,7 +20,7 @@ from .profile import ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
 from .rules import RuleSet, Sentence
 from .vocab import Audience, ReviewVerdict, Urgency
-from .wording import Said, Wordable, say, word, worded
+from .wording import Said, Wordable, fill_values, say, word, worded
 
 # -- what the review decides ----------------------------------------------------------
 
@@ -176,7 +176,7 @@ def filling(f: Found, rules: RuleSet) -> dict[str, Wordable]:
 
 def _said(rules: RuleSet, text: Sentence, f: Found, audience: Audience = "patient") -> str:
     """A sentence of the review's table as ``audience`` reads it, filled for ``f``."""
-    return word(text, audience, **{k: worded(rules, v) for k, v in filling(f, rules).items()})
+    return word(text, audience, **fill_values(rules, filling(f, rules).items()))
 
 
 def _line(f: Found, rules: RuleSet) -> ReviewStep:
@@ -221,7 +221,7 @@ def _warning(w: Warned, rules: RuleSet) -> str:
     if not isinstance(w.said, Said):
         return worded(rules, w.said)
     after = {rule.id: rule.if_needled for rule in rules.site_rules if rule.if_needled}
-    values = {name: worded(rules, v) for name, v in w.said.values}
+    values = fill_values(rules, w.said.values)
     values["checks"] = "".join(f"{after[c]} " for c in w.checks)
     return say(rules, w.said.key, w.said.audience, **values)
 
