@@ -30,7 +30,7 @@ NOT_READ = frozenset(("note_words", "note_context", "aliases", "retired_ids", "s
 READ = frozenset(("texts", "label", "tag", "marker", "screen", "record", "statuses"))
 #: A marked text, or one the screen cut short ("…").
 _MARKS = re.compile(OPEN + "[^" + OPEN + CLOSE + "]*[" + CLOSE + "…]")
-_WORD = re.compile(r"[A-Za-z]{3,}")
+_WORD = re.compile(r"[A-Za-z]{2,}")
 #: Dates are written with the calendar's own names.
 DATES = frozenset(
     name.lower()
@@ -50,6 +50,14 @@ def _marked(value: Any, read: bool = False) -> Any:
     return value
 
 
+def _values(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (str(k), *_values(v))]
+    if isinstance(value, list):
+        return [t for v in value for t in _values(v)]
+    return [str(value)]
+
+
 def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text)}
 
@@ -67,8 +75,9 @@ def marked(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def allowed() -> set[str]:
     """Words that may stand outside a mark: the profiles' own, ids read aloud, dates."""
     words = set(DATES)
-    for path in PLANS.glob("*.yaml"):
-        words |= _words(path.read_text(encoding="utf-8")) | _words(str(path))
+    for path in PLANS.glob("*.yaml"):  # the profile's own values and name (not its comments)
+        words |= _words(" ".join(_values(yaml.safe_load(path.read_text(encoding="utf-8")))))
+        words |= _words(str(path))
 
     rules = load_rules()
     ids = [*rules.conditions, *rules.health_factors, *rules.underlying_factors, *rules.sites]
@@ -139,7 +148,7 @@ def test_a_plan_says_only_the_rule_sets_words(
     runner: Any, marked: Path, allowed: set[str], fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "2000")  # a text is wrapped whole onto one line
-    args = ["suggest", "--config", "/dev/null", "--rules", str(marked), "-f", fmt]
+    args = ["suggest", "--config", "/dev/null", "--rules", str(marked), "-f", fmt, "--explain"]
     result = invoke(runner, *args, "--start-date", "2027-01-04", "--no-pager", str(PLANS))
     assert result.exit_code in (0, 3), result.output  # 3: a plan refers or does not needle
     read = _read(fmt, result.stdout)
