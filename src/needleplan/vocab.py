@@ -27,7 +27,6 @@ def most_urgent(*urgencies: Urgency) -> Urgency:
 
 #: How a health factor is classified by the rule set.
 Level = Literal["red_flag", "contraindication", "not_indicated", "precaution", "prognostic"]
-LEVELS: tuple[Level, ...] = get_args(Level)
 #: What each level does to a plan, in the words every view uses (plural name, effect).
 LEVEL_MEANING: dict[Level, tuple[str, str]] = {
     "red_flag": ("red flags", "refer for medical assessment; no needling plan"),
@@ -104,7 +103,6 @@ SIDED_REGIONS: frozenset[str] = frozenset(
     ("shoulder", "elbow", "wrist_hand", "hip", "knee", "ankle_foot", "chest")
 )
 BodyPart = Literal["head_neck", "trunk", "arm", "leg"]
-BODY_PARTS: tuple[BodyPart, ...] = get_args(BodyPart)
 
 ReviewVerdict = Literal["continue", "extend", "discharge", "stop_needling", "refer", "emergency"]
 REVIEW_VERDICTS: tuple[ReviewVerdict, ...] = get_args(ReviewVerdict)
@@ -142,7 +140,6 @@ ReviewRule = Literal[
     "review.extend",
     "review.plateau",
 ]
-REVIEW_RULES: tuple[ReviewRule, ...] = get_args(ReviewRule)
 REVIEW_EMERGENCY: ReviewRule = "review.emergency"
 REVIEW_NOTES: ReviewRule = "review.notes"
 REVIEW_NOTES_RED_FLAG: ReviewRule = "review.notes_red_flag"
