@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 #: Every text id the code says, by its first word: a rule set must define each one.
 _SAID = {
     "count": """
-        session.one session.many week.one week.many day.one day.many point.one point.many
-        question.one question.many
+        session.one session.many more_session.one more_session.many
+        dry_needling_session.one dry_needling_session.many week.one week.many day.one day.many
+        point.one point.many question.one question.many
     """,
     "flag": """
         place_missing at_place.label.contraindication at_place.label.precaution at_place.message
@@ -106,16 +107,14 @@ _SAID = {
         tag.more tag.why tag.change tag.next tag.avoid tag.action tag.note_due
         heading.companions heading.safety heading.why_plan heading.why_review
         first_block.one first_block.many first_block_below open_questions unchecked
-        not_checked source file footer course weeks.one weeks.many expected span.range
+        not_checked source file footer course expected span.range
         span.ceiling reassess done.one done.many points.one points.many change_line
         change.none change.meaningful change.not_meaningful change.worse chart.title
         chart.last chart.baseline chart.mcid chart.legend chart.event
     """,
     "fhir": """
-        subject_unknown dry_needling referral no_urgency source rules count.session.one
-        count.session.many count.more_session.one count.more_session.many
-        count.dry_needling_session.one count.dry_needling_session.many count.week.one
-        count.week.many course cadence not_needling.refer not_needling.not_indicated
+        subject_unknown dry_needling referral no_urgency source rules course cadence
+        not_needling.refer not_needling.not_indicated
         not_needling.do_not_needle site.both site.side site_note avoid_sites caution_sites
         unchecked advice avoid_site avoid companion_reason title.plan title.review
         note.decision note.course note.plain_sites note.unchecked note.warning
@@ -165,7 +164,13 @@ def said(key: str, audience: Audience = "patient", /, **values: Wordable) -> Sai
 def counted(noun: str, n: int) -> Said:
     """``n`` and its noun ("1 session", "3 sessions"): the rule set's ``count.<noun>.one``
     or ``count.<noun>.many`` text."""
-    return said(f"count.{noun}.{'one' if n == 1 else 'many'}", n=n)
+    return said(one_or_many(f"count.{noun}", n), n=n)
+
+
+def one_or_many(key: str, n: int) -> str:
+    """The text id for ``n`` of something: ``<key>.one`` for one (or minus one), else
+    ``<key>.many``."""
+    return f"{key}.{'one' if abs(n) == 1 else 'many'}"
 
 
 def worded(rules: RuleSet, value: Wordable) -> str:

@@ -41,7 +41,7 @@ from needleplan.errors import inert
 from needleplan.results import CompanionItem, Flag, Plan, Point, Review, SiteVerdict
 from needleplan.rules import RuleSet
 from needleplan.vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, Decision, Urgency, spoken
-from needleplan.wording import say
+from needleplan.wording import counted, say, worded
 from needleplan.writers.base import Keys, Spooled, Writer, plan_key
 from needleplan.writers.markdown import given_rules
 
@@ -68,9 +68,9 @@ def _say(rules: RuleSet, key: str, /, **values: object) -> str:
     return say(rules, f"fhir.{key}", "patient", **values)
 
 
-def _count(rules: RuleSet, word: str, n: int) -> str:
-    """'1 session', '3 sessions': the texts ``fhir.count.<word>.one`` and ``.many``."""
-    return _say(rules, f"count.{word}.{'one' if n == 1 else 'many'}", n=n)
+def _count(rules: RuleSet, noun: str, n: int) -> str:
+    """'1 session', '3 sessions': the rule set's ``count.<noun>`` texts."""
+    return worded(rules, counted(noun, n))
 
 
 def _rid(key: str, *parts: str) -> str:

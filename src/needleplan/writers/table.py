@@ -40,7 +40,7 @@ from needleplan.results import Plan, Point, Review, ReviewStep, Step
 from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
 from needleplan.vocab import FLAG_LEVELS, NEEDLING, RED_FLAG_PROMPTS, spoken
-from needleplan.wording import say
+from needleplan.wording import counted, one_or_many, say, worded
 from needleplan.writers.base import Writer
 from needleplan.writers.markdown import given_rules
 
@@ -114,7 +114,7 @@ class TableWriter(Writer):
 
     def _count(self, key: str, n: int) -> str:
         """'1 week', '3 weeks': the texts ``<key>.one`` and ``<key>.many``."""
-        return self._say(f"{key}.{'one' if n == 1 else 'many'}", n=n)
+        return self._say(one_or_many(key, n), n=n)
 
     # -- the stream --------------------------------------------------------
     def separator(self, many: bool) -> str:
@@ -289,7 +289,7 @@ class TableWriter(Writer):
             "table.course",
             block=course.initial_block,
             per_week=cadence.per_week,
-            weeks=self._count("table.weeks", cadence.weeks),
+            weeks=worded(self.rules, counted("week", cadence.weeks)),
             reassess_after=d.reassess_after,
         )
         out += _tagged(self._say("table.tag.course"), text, w, lines=2)
@@ -379,7 +379,7 @@ class TableWriter(Writer):
             pct, points = change.percent, change.points
             pct_text = f", {pct:+g}%" if pct else ""
             if points:
-                moved = self._say(f"table.points.{'one' if abs(points) == 1 else 'many'}", n=points)
+                moved = self._count("table.points", points)
                 moved += pct_text
             else:
                 moved = self._say("table.change.none")
