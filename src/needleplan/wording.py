@@ -228,5 +228,6 @@ class _Kept(dict[str, object]):
 
 def fill(text: str, /, **values: object) -> str:
     """``text`` (a rule-set text) with its ``{name}`` placeholders filled from ``values``:
-    the one way a text is filled, for ``texts:`` and for the review's own table."""
-    return text.format_map(_Kept(values)) if values else text
+    the one way a text is filled, for ``texts:`` and for the review's own table. A text is
+    always read as a template, so its ``{{`` is one brace whether or not it has values."""
+    return text.format_map(_Kept(values))

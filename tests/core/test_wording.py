@@ -71,6 +71,17 @@ def test_a_broken_placeholder_is_refused(broken: str) -> None:
     assert any("placeholder" in p.message for p in info.value.problems)
 
 
+@pytest.mark.parametrize("key", ["page.heading.why", "page.check"])
+def test_a_doubled_brace_is_one_brace_with_or_without_values(key: str) -> None:
+    """The rule set's own rule ("write {{ for a brace") holds for a text with
+    placeholders and for one without."""
+    data = _data()
+    data["texts"][key] = "Braces {{like these}} stay" + (" after {n}" if key == "page.check" else "")
+    rules = _rules(data)
+    assert say(rules, key, "patient", n=3).startswith("Braces {like these} stay")
+    assert say(rules, key).startswith("Braces {like these} stay")
+
+
 def test_a_parent_reads_the_parent_version_and_a_patient_the_other(rules: Any) -> None:
     patient = say(rules, "page.check", "patient", n=3)
     parent = say(rules, "page.check", "parent", n=3)
