@@ -3,9 +3,10 @@
     python benchmarks/run.py            # everything (a few minutes)
     python benchmarks/run.py --quick    # fewer repetitions
 
-It generates profiles into a temporary folder, writes the two reference
-programs (an empty two-command Typer app, and the batch floor: PyYAML's C
-loader plus a small pydantic model), then times them interleaved with
+It generates profiles into a temporary folder, writes the reference
+programs (an empty two-command Typer app; the same app with needleplan's
+run-time stack loaded; and the batch floor: PyYAML's C loader plus a small
+pydantic model), then times them interleaved with
 needleplan, so a noisy machine affects both sides alike. Peak memory comes
 from ``/usr/bin/time -v`` when it exists (else ``resource.getrusage``).
 """
@@ -42,6 +43,28 @@ def validate(path: str) -> None:
 
 app()
 """
+
+#: The empty Typer app with needleplan's own run-time stack loaded (Rich's console,
+#: progress bar and table, PyYAML's C loader, one pydantic model and one TypeAdapter
+#: built): what any program on this stack pays before its first line of work.
+STACK = EMPTY_TYPER.replace(
+    "import typer\n",
+    """import typer
+import yaml
+from pydantic import BaseModel, TypeAdapter
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+
+class Profile(BaseModel):
+    condition: str
+    severity: int
+
+
+TypeAdapter(list[Profile])
+""",
+)
 
 FLOOR = """\
 import datetime
@@ -229,6 +252,7 @@ def main() -> None:
         work = Path(tmp)
         (work / "empty_typer.py").write_text(EMPTY_TYPER)
         (work / "floor.py").write_text(FLOOR)
+        (work / "stack.py").write_text(STACK)
         make_profiles(work / "one", 1)
         make_profiles(work / "p5k", 5000)
         make_profiles(work / "p10k", 10000)
@@ -241,6 +265,7 @@ def main() -> None:
         startup, startup_cpu = interleaved(
             {
                 "typer": [py, str(work / "empty_typer.py"), "suggest", one],
+                "stack": [py, str(work / "stack.py"), "suggest", one],
                 "needleplan": [*needleplan, "suggest", "--format", "json", one],
                 "review_json": [*needleplan, "review", "--format", "json", *today, log],
                 "review_html": [*needleplan, "review", "--format", "html", *today, log],
@@ -275,6 +300,9 @@ def main() -> None:
     print(
         f"needleplan suggest json  {needleplan_ms:7.1f} ms (CPU {cpu['needleplan'] * 1000:.0f} ms)"
     )
+    stack_ms, stack_cpu = med["stack"] * 1000, cpu["stack"] * 1000
+    print(f"the stack alone          {stack_ms:7.1f} ms (CPU {stack_cpu:.0f} ms)")
+    print(f"   stack / empty Typer   {ratio('stack', 'typer')}  (what the stack uses of 1.5)")
     print(f"1. start-up ratio        {ratio('needleplan', 'typer')}  (target <= 1.5)")
     print(f"review json              {med['review_json'] * 1000:7.1f} ms")
     print(f"review html              {med['review_html'] * 1000:7.1f} ms")
