@@ -50,6 +50,7 @@ from .schema import json_schema
 from .summary import most_urgent_first, summary
 from .template import template
 from .vocab import DECISIONS, FORMATS, REVIEW_FORMATS, REVIEW_VERDICTS, SCHEMA_KINDS, URGENCIES
+from .wording import say
 
 #: Exit code when a plan (or review) has a decision named by --fail-on.
 EXIT_FAIL_ON = 3
@@ -445,20 +446,22 @@ def _run_and_show(
     )
     done = run(request)
     if screen:
-        _show_screen(done, said, width, details, enabled=not no_pager)
+        _show_screen(done, request.rules, said, width, details, enabled=not no_pager)
     hit = any(o.decision in failing or o.urgency in failing for o in done.outcomes if o.done)
     raise typer.Exit(EXIT_FAIL_ON if hit else done.code)
 
 
-def _show_screen(done: Done, said: list[str], width: int, details: bool, enabled: bool) -> None:
+def _show_screen(
+    done: Done, rules: RuleSet, said: list[str], width: int, details: bool, enabled: bool
+) -> None:
     """The screen: what is in use, the batch's summary (most urgent first), then each
     profile's screen (with --details, or for one profile), paged when long."""
     parts: list[str] = ["\n".join(said) + "\n"] if said else []
     screens = [o.text for o in most_urgent_first(done.outcomes) if o.text]
     if done.many:
-        parts.append(summary(done.outcomes, width=width))
+        parts.append(summary(done.outcomes, rules, width=width))
         if not details and screens == []:
-            parts.append("Each profile's screen, most urgent first: add --details.\n")
+            parts.append(say(rules, "summary.details") + "\n")
     if screens:
         rule = "─" * min(width, 40)
         parts.append(f"\n{rule}\n\n".join(screens))

@@ -811,8 +811,8 @@ TermWord = Annotated[
 class Term:
     """How one value shows on every surface: ``label`` (a record's display name),
     ``tag``, ``marker`` and ``style`` (the screen, distinct without colour too; a Rich
-    style), ``screen`` (the screen's one-line meaning) and ``record`` (a clinical
-    record's line, e.g. FHIR)."""
+    style), ``screen`` (the screen's one-line meaning), ``record`` (a clinical
+    record's line, e.g. FHIR) and ``summary`` (its word in a batch's summary)."""
 
     label: Text
     tag: TermWord = ""
@@ -820,6 +820,12 @@ class Term:
     style: TermWord = ""
     screen: TermWord = ""
     record: TermWord = ""
+    summary: TermWord = ""
+
+    @property
+    def summary_word(self) -> str:
+        """Its word in a batch's summary: ``summary``, else the label."""
+        return self.summary or self.label
 
 
 @_entry

@@ -46,6 +46,7 @@ from .reviewer import review
 from .rules import RuleSet
 from .schedule import ClinicCalendar
 from .vocab import GOING_ON, REVIEW_FORMATS, plural
+from .wording import one_or_many, say
 from .writers import Writer, get_writer
 
 Kind = Literal["suggest", "review", "validate"]
@@ -154,16 +155,17 @@ def load(
         return None, _internal(inp.source, exc)
 
 
-def outcome_of(result: Plan | Review) -> Outcome:
-    """The outcome a plan or review gives: its decision, urgency, course and findings."""
+def outcome_of(result: Plan | Review, rules: RuleSet) -> Outcome:
+    """The outcome a plan or review gives: its decision, urgency, course and findings
+    (in the rule set's ``summary.*`` words where the result has none of its own)."""
     source = result.source or "-"
     if isinstance(result, Review):
         findings: tuple[str, ...] = ()
         if result.verdict not in GOING_ON and result.rationale:
             findings = (result.rationale[0].reason,)
         elif result.baseline_nrs is not None and result.change is not None:
-            meaningful = " (meaningful)" if result.change.meaningful else ""
-            findings = (f"NRS {result.baseline_nrs} -> {result.latest_nrs}{meaningful}",)
+            key = "summary.change_meaningful" if result.change.meaningful else "summary.change"
+            findings = (say(rules, key, baseline=result.baseline_nrs, latest=result.latest_nrs),)
         more = result.next.sessions
         decision: str = result.verdict
         sessions = f"+{more}" if more else "0"
@@ -171,10 +173,12 @@ def outcome_of(result: Plan | Review) -> Outcome:
         block = result.course.initial_block
         findings = tuple(f.label for f in result.flags)
         if result.checks and result.decision == "check_first":  # what holds the needling
-            findings = (f"{plural(len(result.checks), 'check')} before needling", *findings)
+            n = len(result.checks)
+            findings = (say(rules, one_or_many("summary.checks", n), n=n), *findings)
         if not findings:
             avoided = sum(s.verdict == "avoid" for s in result.sites)
-            findings = (f"{plural(avoided, 'site')} to avoid",) if avoided else ()
+            if avoided:
+                findings = (say(rules, one_or_many("summary.avoid", avoided), n=avoided),)
         decision = result.decision
         sessions = f"{block}/{result.sessions.suggested}" if block else "0"
     return Outcome(
@@ -212,7 +216,7 @@ def _one(inp: Input, req: Request) -> tuple[Outcome, Plan | Review | None]:
         raise
     except Exception as exc:
         return Outcome(inp.source, _internal(inp.source, exc)), None
-    return outcome_of(result), result
+    return outcome_of(result, req.rules), result
 
 
 # -- writing -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The summary of a batch on a screen: one row per profile, most urgent first, then counts.
 
-A pure function of a run's outcomes: ``summary(outcomes, width=80) -> str``. Rows
+A pure function of a run's outcomes and the rule set that words them
+(``summary(outcomes, rules, width=80) -> str``: its ``summary.*`` texts and each
+term's summary word). Rows
 come most urgent first (the urgency order of :mod:`needleplan.vocab`), and among
 equally urgent ones, results that stop or hold needling before needling plans;
 invalid files come last. The words of each finding are whole: a long one wraps,
@@ -15,11 +17,13 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .errors import inert
+from .rules import RuleSet
 from .run import Outcome
 from .textfit import ELLIPSIS, cell_len, fit, glue, wrap
-from .vocab import DECISIONS, GOING_ON, NEEDLING, REVIEW_VERDICTS, URGENCIES, spoken
+from .vocab import DECISIONS, GOING_ON, NEEDLING, REVIEW_VERDICTS, URGENCIES
+from .wording import one_or_many, say
 
-INVALID = "invalid"
+INVALID = "invalid"  # the tally's key for an invalid file
 #: Below this many cells, a row's findings go on lines of their own under it.
 MIN_FINDINGS_WIDTH = 24
 
@@ -45,22 +49,26 @@ def most_urgent_first(outcomes: Sequence[Outcome]) -> list[Outcome]:
     return sorted((o for o in outcomes if not o.skipped), key=_rank)
 
 
-#: Short words for the table's column (the counts below it use the full words).
-_SHORT = {"needle_with_caution": "caution"}
+def _word(o: Outcome, rules: RuleSet) -> str:
+    """A decision's or verdict's word in the summary (the term's summary word)."""
+    if o.review and o.decision in rules.terms.verdicts:
+        return rules.terms.verdicts[o.decision].summary_word  # type: ignore[index]
+    return rules.terms.decisions[o.decision].summary_word  # type: ignore[index]
 
 
-def _decision_text(o: Outcome) -> str:
+def _decision_text(o: Outcome, rules: RuleSet) -> str:
     if not o.ok:
-        return INVALID
-    name = _SHORT.get(o.decision, spoken(o.decision))
+        return say(rules, "summary.invalid")
+    name = _word(o, rules)
     if o.urgency != "none" and o.decision not in NEEDLING and o.decision not in GOING_ON:
-        return f"{name} ({spoken(o.urgency)})"
+        urgency = rules.terms.urgencies[o.urgency].summary_word  # type: ignore[index]
+        return say(rules, "summary.urgent", decision=name, urgency=urgency)
     return name
 
 
-def _findings(o: Outcome) -> str:
+def _findings(o: Outcome, rules: RuleSet) -> str:
     if not o.ok:
-        return "see the errors above"
+        return say(rules, "summary.see_errors")
     return "; ".join(inert(f) for f in o.findings) or "-"
 
 
@@ -90,7 +98,7 @@ def _cut_left(text: str, width: int) -> str:
     return ELLIPSIS + text
 
 
-def summary(outcomes: Sequence[Outcome], *, width: int = 80) -> str:
+def summary(outcomes: Sequence[Outcome], rules: RuleSet, *, width: int = 80) -> str:
     """One row per profile (file, patient, decision, course, findings), then counts."""
     width = max(width, 50)
     shown = most_urgent_first(outcomes)
@@ -100,16 +108,27 @@ def summary(outcomes: Sequence[Outcome], *, width: int = 80) -> str:
         (
             inert(_within(o.source, folder)),
             inert(o.patient or "-") if o.ok else "-",
-            _decision_text(o),
+            _decision_text(o, rules),
             o.sessions if o.ok else "-",
-            _findings(o),
+            _findings(o, rules),
         )
         for o in shown
     ]
-    where = f"{inert(folder)}/*.yaml" if folder else "file"
-    head = (where, "patient", "decision", "block/all", "findings")
-    if reviews:
-        head = (where, "patient", "verdict", "next", "why")
+
+    def head_word(name: str) -> str:
+        return say(rules, f"summary.head.{name}")
+
+    where = say(rules, "summary.head.folder", folder=inert(folder)) if folder else head_word("file")
+    decision, course, findings = (
+        ("verdict", "next", "why") if reviews else ("decision", "course", "findings")
+    )
+    head = (
+        where,
+        head_word("patient"),
+        head_word(decision),
+        head_word(course),
+        head_word(findings),
+    )
     # widths: decision and sessions whole; patient up to 12; the file name shares the rest
     w_dec = max(cell_len(r[2]) for r in [head, *rows])
     w_ses = max(cell_len(r[3]) for r in [head, *rows])
@@ -132,7 +151,7 @@ def summary(outcomes: Sequence[Outcome], *, width: int = 80) -> str:
         return [f"{start}  {body[0]}".rstrip(), *body[1:]]
 
     n = len(rows)
-    out = [f"Summary: {n} profile{'s' if n != 1 else ''}, most urgent first"]
+    out = [say(rules, one_or_many("summary.title", n), n=n)]
     out += line(head, findings=not below)
     for r in rows:
         if below:
@@ -145,6 +164,9 @@ def summary(outcomes: Sequence[Outcome], *, width: int = 80) -> str:
     order = list(dict.fromkeys(o.decision for o in shown if o.ok))
     if counts[INVALID]:
         order.append(INVALID)
-    tally = ", ".join(glue(f"{spoken(k)} {counts[k]}") for k in order)
-    out += ["", *wrap(f"By {'verdict' if reviews else 'decision'}: {tally}", width, indent=4)]
+    words = {o.decision: _word(o, rules) for o in shown if o.ok}
+    words[INVALID] = say(rules, "summary.invalid")
+    tally = ", ".join(glue(say(rules, "summary.tally", name=words[k], n=counts[k])) for k in order)
+    by = say(rules, "summary.by_verdict" if reviews else "summary.by_decision", tally=tally)
+    out += ["", *wrap(by, width, indent=4)]
     return "\n".join(out) + "\n"

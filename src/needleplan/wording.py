@@ -112,6 +112,12 @@ _SAID = {
         change.none change.meaningful change.not_meaningful change.worse chart.title
         chart.last chart.baseline chart.mcid chart.legend chart.event
     """,
+    "summary": """
+        title.one title.many head.file head.folder head.patient head.decision head.course
+        head.findings head.verdict head.next head.why invalid see_errors urgent tally
+        by_decision by_verdict checks.one checks.many avoid.one avoid.many change
+        change_meaningful details
+    """,
     "fhir": """
         subject_unknown dry_needling referral no_urgency source rules course cadence
         not_needling.refer not_needling.not_indicated

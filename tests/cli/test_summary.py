@@ -26,7 +26,7 @@ EXAMPLES = sorted(PLANS.glob("*.yaml"))
 
 
 def _outcomes(rules: RuleSet) -> list[Outcome]:
-    done = [outcome_of(plan(load_profile(p, rules), rules, source=str(p))) for p in EXAMPLES]
+    done = [outcome_of(plan(load_profile(p, rules), rules, source=str(p)), rules) for p in EXAMPLES]
     broken = Outcome("plans/broken.yaml", (Problem("plans/broken.yaml", "bad"),))
     return [broken, *done]
 
@@ -46,7 +46,7 @@ def test_most_urgent_first_then_what_stops_needling(rules: RuleSet) -> None:
 @pytest.mark.parametrize("width", [60, 80, 120])
 def test_the_summary_keeps_each_findings_words_whole(rules: RuleSet, width: int) -> None:
     outcomes = _outcomes(rules)
-    text = summary(outcomes, width=width)
+    text = summary(outcomes, rules, width=width)
     lines = text.splitlines()
     assert lines[0].startswith("Summary: ") and "most urgent first" in lines[0]
     assert max(cell_len(line) for line in lines) <= width

@@ -76,7 +76,9 @@ def test_a_doubled_brace_is_one_brace_with_or_without_values(key: str) -> None:
     """The rule set's own rule ("write {{ for a brace") holds for a text with
     placeholders and for one without."""
     data = _data()
-    data["texts"][key] = "Braces {{like these}} stay" + (" after {n}" if key == "page.check" else "")
+    data["texts"][key] = "Braces {{like these}} stay" + (
+        " after {n}" if key == "page.check" else ""
+    )
     rules = _rules(data)
     assert say(rules, key, "patient", n=3).startswith("Braces {like these} stay")
     assert say(rules, key).startswith("Braces {like these} stay")

@@ -9,6 +9,7 @@ protocol words. A sentence written in Python would show as words outside a mark.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -17,8 +18,14 @@ from typing import Any, get_args
 import pytest
 import yaml
 
+from needleplan.errors import Problem
+from needleplan.loading import load_profile
+from needleplan.planner import plan
 from needleplan.profile import screening_questions
-from needleplan.rulesload import load_rules
+from needleplan.reviewer import review
+from needleplan.rulesload import load_rules, parse_rules
+from needleplan.run import Outcome, outcome_of
+from needleplan.summary import summary
 from needleplan.vocab import DurationBand, SeverityBand
 from tests.conftest import PLANS, invoke
 
@@ -27,7 +34,7 @@ OPEN, CLOSE = "⟦", "⟧"
 NOT_READ = frozenset(("note_words", "note_context", "aliases", "retired_ids", "style", "name"))
 #: Keys whose every value is read (a single word too); elsewhere only values with a space
 #: are marked, so ids, which are single words, keep resolving.
-READ = frozenset(("texts", "label", "tag", "marker", "screen", "record", "statuses"))
+READ = frozenset(("texts", "label", "tag", "marker", "screen", "record", "summary", "statuses"))
 #: A marked text, or one the screen cut short ("…").
 _MARKS = re.compile(OPEN + "[^" + OPEN + CLOSE + "]*[" + CLOSE + "…]")
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -173,3 +180,22 @@ def test_a_review_says_only_the_rule_sets_words(
     read = _read(fmt, result.stdout)
     assert OPEN in read
     assert _words(_unmarked(read, fmt == "table")) - allowed == set()
+
+
+def test_a_batch_summary_says_only_the_rule_sets_words(marked: Path, allowed: set[str]) -> None:
+    """The summary of a batch (plans, then reviews, and an invalid file) on a screen."""
+    rules = parse_rules(marked.read_bytes(), str(marked))
+    plans = [
+        outcome_of(plan(load_profile(p, rules), rules, source=str(p)), rules)
+        for p in sorted(PLANS.glob("*.yaml"))
+    ]
+    today = dt.date(2027, 6, 1)
+    reviews = [
+        outcome_of(review(load_profile(p, rules, today=today), rules, today, source=str(p)), rules)
+        for p in LOGGED
+    ]
+    invalid = Outcome("broken.yaml", (Problem("broken.yaml", "not a profile"),))
+    for outcomes in ([*plans, invalid], [*reviews, invalid]):
+        text = summary(outcomes, rules, width=2000)
+        assert OPEN in text
+        assert _words(_unmarked(text)) - allowed - {"broken", "yaml"} == set()
