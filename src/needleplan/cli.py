@@ -37,6 +37,7 @@ from .errors import (
     did_you_mean,
     error_line,
     inert,
+    quote,
     to_stderr,
 )
 from .explain import explain
@@ -150,6 +151,12 @@ def _guard(fn: F) -> F:
         except OSError as exc:  # writing stdout failed: disk full, a closed device...
             shell.quiet_stdout()
             to_stderr(f"needleplan: error: cannot write the output: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        except (typer.Exit, typer.Abort, _ClickError):
+            raise  # the command's own exit, or Click's usage errors
+        except Exception as exc:  # a fault of needleplan's own: said, never a traceback
+            detail = quote(f"{type(exc).__name__}: {exc}")
+            to_stderr(error_line(f"needleplan failed ({detail}); please report it"))
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper  # type: ignore[return-value]

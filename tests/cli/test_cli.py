@@ -541,3 +541,21 @@ def test_validate_refuses_a_folder_without_profiles_as_suggest_does(runner, tmp_
     for command in ("validate", "suggest", "review"):
         result = invoke(runner, command, str(tmp_path))
         assert result.exit_code == 2 and "no profiles found" in result.stderr, command
+
+
+def test_a_fault_in_a_writer_is_said_not_a_traceback(
+    runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault of needleplan's own outside one profile's planning (here a writer's) is one
+    error line naming it, exit 2; the profile's text is never echoed whole."""
+    from needleplan.writers.jsonfmt import JsonWriter
+
+    def broken(self: object, plan: object, many: bool) -> str:
+        raise KeyError("x" * 500)
+
+    monkeypatch.setattr(JsonWriter, "item", broken)
+    result = invoke(runner, "suggest", "-f", "json", str(PLANS / "neck-chronic.yaml"))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "please report it" in result.stderr
+    assert "x" * 100 not in result.stderr
