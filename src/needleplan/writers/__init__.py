@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from needleplan.writers.base import Render, Writer, plan_key, renderer
+from needleplan.writers.base import Writer, plan_key
 
-__all__ = ["Render", "Writer", "get_writer", "plan_key", "renderer"]
+__all__ = ["Writer", "get_writer", "plan_key"]
 
 #: format name -> (module, class name); ``pdf`` needs the optional ``pdf`` extra
 _WRITERS: dict[str, tuple[str, str]] = {

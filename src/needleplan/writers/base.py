@@ -1,5 +1,4 @@
-"""What every writer is: a stream of plans as ``begin + item (+ separator + item)... + end``,
-and the renderer that makes one plan's text as it is planned."""
+"""What every writer is: a stream of plans as ``begin + item (+ separator + item)... + end``."""
 
 from __future__ import annotations
 
@@ -176,34 +175,3 @@ def _pieces(head: str, spool: IO[str] | None, end: str) -> Iterator[str]:
             while piece := spool.read(_PIECE):
                 yield piece
     yield end
-
-
-class Render:
-    """Renders one plan as a stream item or as a whole file, and hands on the writer's notes.
-
-    Made once, before any worker is forked (workers inherit it), so every note
-    a writer makes while rendering leaves with the outcome it belongs to,
-    wherever it was rendered.
-    """
-
-    def __init__(self, writer: Writer, *, as_file: bool, many: bool) -> None:
-        self.writer = writer
-        self.as_file = as_file
-        self.many = many
-
-    def __call__(self, plan: Plan) -> str:
-        if self.as_file:
-            return self.writer.file_text(plan)
-        return self.writer.item(plan, self.many)
-
-    def take_notes(self) -> tuple[str, ...]:
-        notes = tuple(self.writer.notes)
-        self.writer.notes.clear()
-        return notes
-
-
-def renderer(writer: Writer, *, as_file: bool, many: bool) -> Render | None:
-    """What renders each plan as it is made: whole files, stream items, or (None) nothing."""
-    if not as_file and not writer.streaming:
-        return None  # a whole document: the caller fills it (``Writer.whole``)
-    return Render(writer, as_file=as_file, many=many)
