@@ -966,13 +966,13 @@ def _decide(
 ) -> tuple[Found, list[Found], list[Found]]:
     """(the deciding finding, the findings that stop needling, the rationale's first
     lines): the most urgent safety finding, else the course's verdict (held for a stale
-    score when it would go on)."""
+    score when it would go on or discharge: an old score decides neither)."""
     table = rules.review.findings
     stopping = [f for f in safety if table[f.id].verdict in STOPS_NEEDLING]
     if safety:
         return safety[0], stopping, safety
     deciding = _course(course, rules)
-    if table[deciding.id].verdict in GOING_ON:
+    if table[deciding.id].verdict in (*GOING_ON, "discharge"):
         deciding = next(iter(_stale(course.log, rules, today)), deciding)
     return deciding, stopping, [deciding]
 
