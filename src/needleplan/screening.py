@@ -135,6 +135,9 @@ class FlagReferral:
     with_factors: tuple[_Id, ...] = ()
     with_factors_where: _Text | None = None
     with_factors_parent_where: _Text | None = None
+    #: its escalation is an emergency to say first ("what to do now"), before any open
+    #: question's line; "if it gets worse" then says the tier's own
+    escalate_first: bool = False
 
 
 @_entry
@@ -527,6 +530,7 @@ def referral_page(
     red = [f for f in flags if f.level == "red_flag"]
     held = {f.id for f in flags}
     where, escalate = tier_text("where"), tier_text("escalate")
+    urgent: list[str] = []  # a red flag's emergency escalation, said first
     parent = audience == "parent"
     # a red flag at the plan's own tier may send the patient somewhere else
     for f in red:
@@ -538,6 +542,8 @@ def referral_page(
             instead = (ref.with_factors_parent_where if parent else None) or ref.with_factors_where
             where = instead or where
         escalate = (ref.parent_escalate if parent else None) or ref.escalate or escalate
+        if ref.escalate_first:
+            urgent, escalate = [escalate], tier_text("escalate")
         break
     # a flag of a lower tier than the page's says what it is, not its own tier's timing
     why = [
@@ -550,7 +556,7 @@ def referral_page(
     why = advice_mod.told(rules, audience, why)
     do_now = tier_text("do_now")
     # an open emergency question below an emergency page: the patient may have it now
-    first = now_lines(rules, checks, flags, audience) if tier != "emergency" else []
+    first = [*urgent, *now_lines(rules, checks, flags, audience)] if tier != "emergency" else []
     lead = (first[0] if first else "") or do_now or say(rules, "page.lead.refer", audience)
     sections = section("do_now", _heading(rules, "do_now", audience), [*first, do_now])
     sections += section(
