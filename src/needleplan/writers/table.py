@@ -247,6 +247,11 @@ class TableWriter(Writer):
         items: list[tuple[str, str, str]] = []
         for f in sorted(d.flags, key=lambda f: FLAG_LEVELS.index(f.level)):
             look = self.rules.terms.levels[f.level]
+            hf = self.rules.health_factors.get(f.id)
+            if f.level == "precaution" and hf is not None and hf.place and hf.level != f.level:
+                # a contraindication at its place (a precaution for the plan as a whole):
+                # the sites there are avoided, and its tag says so
+                look = self.rules.terms.sites["avoid"]
             said = unaside(f.message) if f.level == "red_flag" else short(f.message)
             items.append((look.tag, look.style, _item(f.label, said)))
         for verdict in ("avoid", "caution"):
