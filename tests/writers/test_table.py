@@ -117,6 +117,24 @@ health_factors: [{av_fistula: left_arm}, {lymph_node_removal: right_arm}]
     assert nodes.startswith("PRECAUTION")
 
 
+def test_a_referral_shows_what_a_notes_check_would_mean(rules: RuleSet) -> None:
+    """A same-day referral (new pain after cancer) with heavy legs in the notes: the screen
+    says the check whole, with its yes an emergency, not only its name."""
+    text = """condition: low_back_pain
+sites: {lumbar_paraspinals: both}
+severity: 6
+duration: 3 weeks
+age: 64
+screening: {cancer_history_new_pain: yes, progressive_neurological_deficit: no}
+notes: "New thoracolumbar pain, legs feel heavy."
+"""
+    the_plan = plan(profile_from_text(text, "mscc.yaml", rules), rules)
+    assert (the_plan.decision, the_plan.urgency) == ("refer", "same_day")
+    screen = " ".join(" ".join(render(the_plan, width=100)).split())
+    assert "legs feel heavy'), but the screening answer" in screen
+    assert "If yes: an emergency" in screen
+
+
 def test_avoided_sites_come_before_cautions(rules: RuleSet) -> None:
     lines = render(plan_of(PLANS / "anticoagulants-psoas.yaml", rules))
     avoid = next(i for i, line in enumerate(lines) if line.startswith("AVOID"))
