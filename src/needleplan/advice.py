@@ -221,11 +221,13 @@ def with_safety_nets(
     whatever the decision. A net is left off a page that already gives the message of a
     red flag that says it (a referral for those very signs), and never said twice: on a
     "before we start" page with those signs' question open, the net takes the place of
-    the page's own "go now" line for them."""
+    the page's own "go now" line for them, unless the notes describe those signs: then
+    the page's line says them as present now, not as a "what if"."""
     near = {region for sid in sites if sid in rules.sites for region in rules.sites[sid].near}
     said = {item for section in page.sections for item in section.items}
     now_for = rules.screening.before_we_start.now_for if rules.screening else ()
     open_now = {c.id for c in checks if c.id in now_for}
+    noted_now = {c.id for c in checks if c.id in now_for and c.kind == "notes"}
     nets: list[str] = []
     instead: set[str] = set()  # the page's own lines a net says in their place
     for net in rules.advice.safety_nets:
@@ -233,6 +235,8 @@ def with_safety_nets(
             continue
         if any(f.id in net.said_by and f.patient_message in said for f in flags):
             continue
+        if noted_now.intersection(net.said_by):
+            continue  # the notes describe them: the page says them as present now
         line = net.parent if audience == "parent" else net.text
         if line not in said:
             nets.append(line)

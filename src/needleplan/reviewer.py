@@ -346,31 +346,35 @@ def _notes_found(
 
 
 def _notes_spinal(
-    log: tuple[LogEntry, ...], planned: tuple[str, ...], said: frozenset[str], rules: RuleSet
+    log: tuple[LogEntry, ...], planned: tuple[str, ...], triggers: frozenset[str], rules: RuleSet
 ) -> list[Found]:
     """Severe spinal pain with weakness or fever in the notes of ``log``'s last session
-    (``said``: their triggers), after spinal or paraspinal needling up to it: a possible
-    epidural bleed or infection."""
+    (``triggers``), after spinal or paraspinal needling up to it: a possible
+    epidural bleed or infection, the emergency that the same signs logged as events make
+    (``events_spinal``)."""
     r = rules.review
-    if not said & set(r.spinal_pain_notes):
+    if not triggers & set(r.spinal_pain_notes):
         return []
     with_ = [
         g.topic.split(" (")[0]
         for g in rules.note_words
-        if g.id in r.spinal_with_notes and g.id in said
+        if g.id in r.spinal_with_notes and g.id in triggers
     ]
     needled = {s for e in log for s in _event_site(e, planned)}
     sites = [s for s in r.spinal_sites if s in needled]
     if not with_ or not sites:
         return []
-    labels = ", ".join(_site_label(s, rules) for s in sites)
+    labels = said(
+        "review.spinal_notes",
+        session=len(log),
+        date=log[-1].date.isoformat(),
+        found=" and ".join(dict.fromkeys(with_)),
+    )
     values: dict[str, Wordable] = {
-        "with": " and ".join(dict.fromkeys(with_)),
-        "sites": labels,
-        "session": len(log),
-        "date": log[-1].date.isoformat(),
+        "labels": labels,
+        "sites": ", ".join(_site_label(s, rules) for s in sites),
     }
-    return [Found("notes_spinal", len(log), values=values, sources=r.spinal_sources)]
+    return [Found("events_spinal", len(log), "emergency", values, sources=r.spinal_sources)]
 
 
 def _events_spinal(
@@ -962,13 +966,13 @@ def _decide(
 ) -> tuple[Found, list[Found], list[Found]]:
     """(the deciding finding, the findings that stop needling, the rationale's first
     lines): the most urgent safety finding, else the course's verdict (held for a stale
-    score when it would go on)."""
+    score when it would go on or discharge: an old score decides neither)."""
     table = rules.review.findings
     stopping = [f for f in safety if table[f.id].verdict in STOPS_NEEDLING]
     if safety:
         return safety[0], stopping, safety
     deciding = _course(course, rules)
-    if table[deciding.id].verdict in GOING_ON:
+    if table[deciding.id].verdict in (*GOING_ON, "discharge"):
         deciding = next(iter(_stale(course.log, rules, today)), deciding)
     return deciding, stopping, [deciding]
 

@@ -282,7 +282,6 @@ class Finding:
 REVIEW_FINDINGS = (
     "emergency",
     "red_flag",
-    "notes_spinal",
     "events_spinal",
     "notes_red_flag",
     "notes",

@@ -135,6 +135,10 @@ class FlagReferral:
     with_factors: tuple[_Id, ...] = ()
     with_factors_where: _Text | None = None
     with_factors_parent_where: _Text | None = None
+    #: the question whose "what to do now" line (``screening.page.now.<id>``) this
+    #: referral says first, before any open question's (a clot: breathlessness); its
+    #: "if it gets worse" is then the tier's own
+    now_first: _Id | None = None
 
 
 @_entry
@@ -203,6 +207,12 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
             yield ("screening", "before_we_start", j), f"unknown screening question '{qid}'"
         elif f"screening.page.now.{qid}" not in rules.texts:
             yield ("screening", "before_we_start", j), f"no text 'screening.page.now.{qid}'"
+    for key, ref in sc.referrals.items():
+        if ref.now_first is not None and f"screening.page.now.{ref.now_first}" not in rules.texts:
+            yield (
+                ("screening", "referrals", key, "now_first"),
+                f"no text 'screening.page.now.{ref.now_first}'",
+            )
     for key, ids in sc.note_questions.items():
         for j, fid in enumerate(ids):
             if fid not in red:
@@ -527,6 +537,7 @@ def referral_page(
     red = [f for f in flags if f.level == "red_flag"]
     held = {f.id for f in flags}
     where, escalate = tier_text("where"), tier_text("escalate")
+    urgent: list[str] = []  # what to do now for a red flag's own emergency, said first
     parent = audience == "parent"
     # a red flag at the plan's own tier may send the patient somewhere else
     for f in red:
@@ -538,6 +549,9 @@ def referral_page(
             instead = (ref.with_factors_parent_where if parent else None) or ref.with_factors_where
             where = instead or where
         escalate = (ref.parent_escalate if parent else None) or ref.escalate or escalate
+        if ref.now_first:
+            urgent = [say_if(rules, f"screening.page.now.{ref.now_first}", audience)]
+            escalate = tier_text("escalate")
         break
     # a flag of a lower tier than the page's says what it is, not its own tier's timing
     why = [
@@ -550,7 +564,8 @@ def referral_page(
     why = advice_mod.told(rules, audience, why)
     do_now = tier_text("do_now")
     # an open emergency question below an emergency page: the patient may have it now
-    first = now_lines(rules, checks, flags, audience) if tier != "emergency" else []
+    now = [*urgent, *now_lines(rules, checks, flags, audience)] if tier != "emergency" else []
+    first = list(dict.fromkeys(line for line in now if line))
     lead = (first[0] if first else "") or do_now or say(rules, "page.lead.refer", audience)
     sections = section("do_now", _heading(rules, "do_now", audience), [*first, do_now])
     sections += section(

@@ -81,8 +81,14 @@ def test_every_referral_says_where_when_why_and_when_to_escalate() -> None:
         if result.urgency == "emergency":
             assert ids[0] == "do_now", fid
             assert result.advice.lead.startswith("Call emergency services"), fid
-        else:  # what to do now only for an emergency question still open, first
+        else:  # what to do now only for an emergency question still open, or the
+            # referral's own emergency (a clot's breathlessness), first
             first = now_lines(RULES, result.checks, result.flags, result.audience)
+            assert RULES.screening is not None
+            ref = RULES.screening.referrals.get(fid)
+            if ref is not None and ref.now_first is not None:
+                own = say(RULES, f"screening.page.now.{ref.now_first}", result.audience)
+                first = list(dict.fromkeys([own, *first]))
             assert ("do_now" in ids) == bool(first), fid
             if first:
                 assert ids[0] == "do_now" and result.advice.lead == first[0], fid

@@ -100,6 +100,41 @@ def test_unchecked_site_checks_are_named_near_the_banner(rules: RuleSet) -> None
     assert "NOT CHECKED" in banner and "lung fields" in banner and "pressure" in banner
 
 
+def test_a_contraindication_at_its_place_is_tagged_avoid_not_precaution(rules: RuleSet) -> None:
+    """A dialysis fistula in the left arm rules out needling there: its line says AVOID,
+    like the sites it rules out; a precaution at a place (lymph node removal) stays one."""
+    text = """condition: lateral_elbow_pain
+sites: {wrist_extensors: left}
+severity: 6
+duration: 4 months
+age: 58
+health_factors: [{av_fistula: left_arm}, {lymph_node_removal: right_arm}]
+"""
+    lines = render(plan(profile_from_text(text, "fistula.yaml", rules), rules))
+    fistula = next(line for line in lines if "Arteriovenous fistula" in line)
+    nodes = next(line for line in lines if "lymph node removal" in line)
+    assert fistula.startswith("AVOID") and not fistula.startswith("PRECAUTION")
+    assert nodes.startswith("PRECAUTION")
+
+
+def test_a_referral_shows_what_a_notes_check_would_mean(rules: RuleSet) -> None:
+    """A same-day referral (new pain after cancer) with heavy legs in the notes: the screen
+    says the check whole, with its yes an emergency, not only its name."""
+    text = """condition: low_back_pain
+sites: {lumbar_paraspinals: both}
+severity: 6
+duration: 3 weeks
+age: 64
+screening: {cancer_history_new_pain: yes, progressive_neurological_deficit: no}
+notes: "New thoracolumbar pain, legs feel heavy."
+"""
+    the_plan = plan(profile_from_text(text, "mscc.yaml", rules), rules)
+    assert (the_plan.decision, the_plan.urgency) == ("refer", "same_day")
+    screen = " ".join(" ".join(render(the_plan, width=100)).split())
+    assert "legs feel heavy'), but the screening answer" in screen
+    assert "If yes: an emergency" in screen
+
+
 def test_avoided_sites_come_before_cautions(rules: RuleSet) -> None:
     lines = render(plan_of(PLANS / "anticoagulants-psoas.yaml", rules))
     avoid = next(i for i, line in enumerate(lines) if line.startswith("AVOID"))

@@ -205,10 +205,18 @@ class TableWriter(Writer):
                 tag = self._say("table.tag.ask" if c.kind == "screening" else "table.tag.check")
                 lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
         elif d.checks and d.urgency != "emergency":  # an answer may change the urgency
-            ids = ", ".join(spoken(c.id) for c in d.checks)
-            text = self._say("table.open_questions", ids=inert(ids))
-            ask = self._say("table.tag.ask")
-            lines += _tagged(ask, text, w, tag_style="bold", lines=None)
+            # what the notes suggest, whole: each says what its yes would mean (an
+            # emergency beside a same-day referral); the questions not yet asked by name
+            for c in d.checks:
+                if c.kind == "notes":
+                    tag = self._say("table.tag.check")
+                    lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
+            asked = [c for c in d.checks if c.kind != "notes"]
+            if asked:
+                ids = ", ".join(spoken(c.id) for c in asked)
+                text = self._say("table.open_questions", ids=inert(ids))
+                ask = self._say("table.tag.ask")
+                lines += _tagged(ask, text, w, tag_style="bold", lines=None)
         if d.unchecked:
             unchecked = ", ".join(spoken(u.check) for u in d.unchecked)
             lines += _tagged(
@@ -247,6 +255,11 @@ class TableWriter(Writer):
         items: list[tuple[str, str, str]] = []
         for f in sorted(d.flags, key=lambda f: FLAG_LEVELS.index(f.level)):
             look = self.rules.terms.levels[f.level]
+            hf = self.rules.health_factors.get(f.id)
+            if f.level == "precaution" and hf is not None and hf.place and hf.level != f.level:
+                # a contraindication at its place (a precaution for the plan as a whole):
+                # the sites there are avoided, and its tag says so
+                look = self.rules.terms.sites["avoid"]
             said = unaside(f.message) if f.level == "red_flag" else short(f.message)
             items.append((look.tag, look.style, _item(f.label, said)))
         for verdict in ("avoid", "caution"):
