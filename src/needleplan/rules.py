@@ -640,6 +640,12 @@ class NoteContext:
     reach_after: Annotated[int, Field(ge=0, le=10)] = 2
     #: the categories whose ``*_before`` words do not reach past a comma
     comma_ends: tuple[Literal["negated", "historical", "hypothetical", "other_person"], ...] = ()
+    #: words of presence ("since Friday", "on exertion", "noticed"): a finding after a
+    #: comma whose clause holds one is a new finding, beyond the reach of a
+    #: ``presence_ends`` category's ``*_before`` word before the comma
+    presence: tuple[str, ...] = ()
+    #: the categories whose ``*_before`` words a clause of presence ends
+    presence_ends: tuple[Literal["negated", "historical", "hypothetical", "other_person"], ...] = ()
     sources: tuple[SourceId, ...] = ()
 
 
