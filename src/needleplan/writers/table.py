@@ -205,10 +205,17 @@ class TableWriter(Writer):
                 tag = self._say("table.tag.ask" if c.kind == "screening" else "table.tag.check")
                 lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
         elif d.checks and d.urgency != "emergency":  # an answer may change the urgency
-            ids = ", ".join(spoken(c.id) for c in d.checks)
-            text = self._say("table.open_questions", ids=inert(ids))
-            ask = self._say("table.tag.ask")
-            lines += _tagged(ask, text, w, tag_style="bold", lines=None)
+            # what the notes suggest, whole: each says what a yes would mean ("If yes: an
+            # emergency"); the questions not yet asked, by name
+            for c in d.checks:
+                if c.kind == "notes":
+                    tag = self._say("table.tag.check")
+                    lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
+            ids = ", ".join(spoken(c.id) for c in d.checks if c.kind != "notes")
+            if ids:
+                text = self._say("table.open_questions", ids=inert(ids))
+                ask = self._say("table.tag.ask")
+                lines += _tagged(ask, text, w, tag_style="bold", lines=None)
         if d.unchecked:
             unchecked = ", ".join(spoken(u.check) for u in d.unchecked)
             lines += _tagged(
