@@ -34,7 +34,7 @@ with it ("fever, chills or sweats: nil").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -66,25 +66,33 @@ class NoteHit:
     reading: Reading = "present"
 
 
-def read_notes(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
+def read_notes(
+    text: str | None, rules: RuleSet, coded: Set[str] = frozenset()
+) -> tuple[NoteHit, ...]:
     """The triggers in ``text`` read as present now (not negated, past, hypothetical or
     about someone else), in the order they appear; a trigger that is no hit by itself
-    (``alone: false``) counts only through a ``together`` group."""
+    (``alone: false``) counts only through a ``together`` group, whose lists a ``coded``
+    factor (or yes answer) fills as a hit would (coded giant cell arteritis with "saw
+    double")."""
     present = tuple(m for m in read_mentions(text, rules) if m.reading == "present")
     if not present:  # most notes, and every profile without notes
         return ()
     alone = rules.notes_reader.alone
-    return tuple(h for h in _together(present, rules) if h.trigger in alone)
+    return tuple(h for h in _together(present, rules, coded) if h.trigger in alone)
 
 
-def _together(hits: tuple[NoteHit, ...], rules: RuleSet) -> tuple[NoteHit, ...]:
-    """``hits`` with each trigger that other triggers found together raise (``together``):
-    its hit stands for theirs (the words of each), and the hits it ``replaces`` go."""
-    found = {h.trigger for h in hits}
+def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tuple[NoteHit, ...]:
+    """``hits`` with each trigger that other triggers (or coded factors) found together
+    raise (``together``): its hit stands for theirs (the words of each), and the hits it
+    ``replaces`` go. Each list is filled by words of their own: the same words found by
+    two triggers ("blurred vision") are one finding, not two together."""
+    found = {h.trigger for h in hits} | set(coded)
     added: list[NoteHit] = []
     gone: set[str] = set()
     for group in rules.note_words:
         if not group.together or not all(found.intersection(g) for g in group.together):
+            continue
+        if not _apart(group.together, hits, coded):
             continue
         parts = {t for g in group.together for t in g}
         for h in hits:
@@ -95,6 +103,24 @@ def _together(hits: tuple[NoteHit, ...], rules: RuleSet) -> tuple[NoteHit, ...]:
         return hits
     kept = [h for h in hits if h.trigger not in gone]
     return tuple(added) + tuple(kept)
+
+
+def _apart(lists: tuple[tuple[str, ...], ...], hits: tuple[NoteHit, ...], coded: Set[str]) -> bool:
+    """Whether each of ``lists`` has a hit of its own, at a place no other list's hit
+    takes (a coded factor fills its list without words)."""
+
+    def fill(i: int, taken: tuple[tuple[int, int], ...]) -> bool:
+        if i == len(lists):
+            return True
+        if any(t in coded for t in lists[i]):
+            return fill(i + 1, taken)
+        return any(
+            fill(i + 1, (*taken, (h.start, h.end)))
+            for h in hits
+            if h.trigger in lists[i] and not any(h.start < b and a < h.end for a, b in taken)
+        )
+
+    return fill(0, ())
 
 
 def read_mentions(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
@@ -108,9 +134,9 @@ def read_mentions(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
     return tuple(found)
 
 
-def triggered(text: str | None, rules: RuleSet) -> frozenset[str]:
-    """The ids of the triggers read as present in ``text``."""
-    return frozenset(h.trigger for h in read_notes(text, rules))
+def triggered(text: str | None, rules: RuleSet, coded: Set[str] = frozenset()) -> frozenset[str]:
+    """The ids of the triggers read as present in ``text`` (``coded``: see read_notes)."""
+    return frozenset(h.trigger for h in read_notes(text, rules, coded))
 
 
 # -- sentences and tokens -----------------------------------------------------------

@@ -794,7 +794,7 @@ def notes_said(notes: str | None, rules: RuleSet, have: frozenset[str]) -> Said 
     past, hypothetical or about someone else are not named, nor words whose factor is
     coded or settled by a coded factor (``screening.settled_by``: a recent seizure
     settles epilepsy)."""
-    hits = read_notes(notes, rules)
+    hits = read_notes(notes, rules, have)
     if not hits:
         return None
     settled_by = rules.screening.settled_by if rules.screening is not None else {}
@@ -1067,7 +1067,8 @@ def decide(
         )
         booking = _booking_warnings(profile, rules, schedule)
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    checks = screening.open_checks(profile, rules, read_notes(profile.notes, rules))
+    hits = read_notes(profile.notes, rules, screening.coded_ids(profile))
+    checks = screening.open_checks(profile, rules, hits)
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)
         checks = screening.most_urgent_first(checks, rules)

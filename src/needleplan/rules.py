@@ -599,7 +599,9 @@ class NoteWords:
     #: with a number (``#``) in the phrase: a hit only when the number is above this
     above: float | None = None
     #: also a hit when the notes hold, read as present, a hit of one trigger of each of
-    #: these lists ("fell" with "can't weight bear": a possible hip fracture)
+    #: these lists ("fell" with "can't weight bear": a possible hip fracture); a health
+    #: factor in a list counts when it is coded (coded giant cell arteritis with "saw
+    #: double")
     together: tuple[tuple[Id, ...], ...] = ()
     #: the triggers whose hits this one's stands for when it is a hit (their words
     #: then raise this trigger's question, not their own)
@@ -1183,8 +1185,9 @@ def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             listed = getattr(group, name)
             flat = [t for each in listed for t in each] if name == "together" else listed
             for j, tid in enumerate(flat):
-                if tid not in ids:
-                    yield ("note_words", i, name, j), f"unknown trigger '{tid}'"
+                if tid in ids or (name == "together" and tid in rs.health_factors):
+                    continue
+                yield ("note_words", i, name, j), f"unknown trigger '{tid}'"
         yield from ((at, s) for at, s in phrase_problems.items() if at[:2] == ("note_words", i))
     yield from ((at, s) for at, s in phrase_problems.items() if at[0] == "note_context")
 
