@@ -21,6 +21,11 @@ line that does not end with a joining word ("short of" / "breath" is one phrase)
 context word reaches no further than its sentence, never past ``ends`` words ("but",
 "however") or its category's ``ends_*`` words, nor past a comma for the categories
 in ``comma_ends``; a ``*_before`` word reaches at most ``reach_before`` words ahead.
+For the categories in ``presence_ends`` it reaches across a comma only to a finding
+listed bare: a finding whose clause (from the comma to the next, or to the sentence's
+end) holds a ``presence`` word ("since Friday", "on exertion", "noticed by") is a new
+finding, present, and the reach ends there ("No trauma, saddle numbness since
+Friday"; "Denies CP, SOB, dizziness" is all negated).
 A ``*_after`` word ("NAD", "-ve", "intact") reaches back to the finding just before
 it (at most ``reach_after`` words between, no comma) and to one-word findings listed
 with it ("fever, chills or sweats: nil").
@@ -29,7 +34,7 @@ with it ("fever, chills or sweats: nil").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -61,25 +66,33 @@ class NoteHit:
     reading: Reading = "present"
 
 
-def read_notes(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
+def read_notes(
+    text: str | None, rules: RuleSet, coded: Set[str] = frozenset()
+) -> tuple[NoteHit, ...]:
     """The triggers in ``text`` read as present now (not negated, past, hypothetical or
     about someone else), in the order they appear; a trigger that is no hit by itself
-    (``alone: false``) counts only through a ``together`` group."""
+    (``alone: false``) counts only through a ``together`` group, whose lists a ``coded``
+    factor (or yes answer) fills as a hit would (coded giant cell arteritis with "saw
+    double")."""
     present = tuple(m for m in read_mentions(text, rules) if m.reading == "present")
     if not present:  # most notes, and every profile without notes
         return ()
     alone = rules.notes_reader.alone
-    return tuple(h for h in _together(present, rules) if h.trigger in alone)
+    return tuple(h for h in _together(present, rules, coded) if h.trigger in alone)
 
 
-def _together(hits: tuple[NoteHit, ...], rules: RuleSet) -> tuple[NoteHit, ...]:
-    """``hits`` with each trigger that other triggers found together raise (``together``):
-    its hit stands for theirs (the words of each), and the hits it ``replaces`` go."""
-    found = {h.trigger for h in hits}
+def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tuple[NoteHit, ...]:
+    """``hits`` with each trigger that other triggers (or coded factors) found together
+    raise (``together``): its hit stands for theirs (the words of each), and the hits it
+    ``replaces`` go. Each list is filled by words of their own: the same words found by
+    two triggers ("blurred vision") are one finding, not two together."""
+    found = {h.trigger for h in hits} | set(coded)
     added: list[NoteHit] = []
     gone: set[str] = set()
     for group in rules.note_words:
         if not group.together or not all(found.intersection(g) for g in group.together):
+            continue
+        if not _apart(group.together, hits, coded):
             continue
         parts = {t for g in group.together for t in g}
         for h in hits:
@@ -90,6 +103,24 @@ def _together(hits: tuple[NoteHit, ...], rules: RuleSet) -> tuple[NoteHit, ...]:
         return hits
     kept = [h for h in hits if h.trigger not in gone]
     return tuple(added) + tuple(kept)
+
+
+def _apart(lists: tuple[tuple[str, ...], ...], hits: tuple[NoteHit, ...], coded: Set[str]) -> bool:
+    """Whether each of ``lists`` has a hit of its own, at a place no other list's hit
+    takes (a coded factor fills its list without words)."""
+
+    def fill(i: int, taken: tuple[tuple[int, int], ...]) -> bool:
+        if i == len(lists):
+            return True
+        if any(t in coded for t in lists[i]):
+            return fill(i + 1, taken)
+        return any(
+            fill(i + 1, (*taken, (h.start, h.end)))
+            for h in hits
+            if h.trigger in lists[i] and not any(h.start < b and a < h.end for a, b in taken)
+        )
+
+    return fill(0, ())
 
 
 def read_mentions(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
@@ -103,9 +134,9 @@ def read_mentions(text: str | None, rules: RuleSet) -> tuple[NoteHit, ...]:
     return tuple(found)
 
 
-def triggered(text: str | None, rules: RuleSet) -> frozenset[str]:
-    """The ids of the triggers read as present in ``text``."""
-    return frozenset(h.trigger for h in read_notes(text, rules))
+def triggered(text: str | None, rules: RuleSet, coded: Set[str] = frozenset()) -> frozenset[str]:
+    """The ids of the triggers read as present in ``text`` (``coded``: see read_notes)."""
+    return frozenset(h.trigger for h in read_notes(text, rules, coded))
 
 
 # -- sentences and tokens -----------------------------------------------------------
@@ -397,7 +428,11 @@ class NotesReader:
         ctx: NoteContext = rules.note_context
         for f in fields(ctx):
             value = getattr(ctx, f.name)
-            if not isinstance(value, tuple) or f.name in ("sources", "comma_ends"):
+            if not isinstance(value, tuple) or f.name in _NOT_WORDS:
+                continue
+            if f.name == "presence":
+                placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
+                self.presence = _Phrases(self._compiled(placed, known))
                 continue
             if f.name == "not_context":
                 placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
@@ -418,6 +453,7 @@ class NotesReader:
         self.reach_before = ctx.reach_before
         self.reach_after = ctx.reach_after
         self.comma_ends = frozenset(ctx.comma_ends)
+        self.presence_ends = frozenset(ctx.presence_ends)
 
     def _compiled(
         self,
@@ -443,6 +479,7 @@ class NotesReader:
         if not trig:
             return []
         mods = self._mods(words, trig)
+        presence = self._presence(words, tokens)
         sentence = " ".join(text[start:end].split())
         hits = []
         for m in trig:
@@ -451,7 +488,7 @@ class NotesReader:
             for category in CATEGORIES:
                 if category == "historical" and group.history_counts:
                     continue
-                if self._in_scope(m, category, mods, trig, tokens):
+                if self._in_scope(m, category, mods, trig, tokens, presence):
                     reading = category
                     break
             a, b = tokens[m.start].start, tokens[m.end - 1].end
@@ -500,6 +537,17 @@ class NotesReader:
             mods.append(_Mod(m.start, m.end, category, where))
         return mods
 
+    def _presence(self, words: list[str], tokens: list[_Token]) -> list[tuple[int, int]]:
+        """Where the words of presence are (token spans), when a comma could need them."""
+        if not self.presence_ends or not any(t.comma_before for t in tokens):
+            return []
+        pseudo = list(self.not_context.find(words))
+        return [
+            (p.start, p.end)
+            for p in self.presence.find(words)
+            if not any(q.start < p.end and p.start < q.end for q in pseudo)
+        ]
+
     def _in_scope(
         self,
         m: _Match,
@@ -507,6 +555,7 @@ class NotesReader:
         mods: list[_Mod],
         trig: list[_Match],
         tokens: list[_Token],
+        presence: list[tuple[int, int]],
     ) -> bool:
         def ended(a: int, b: int) -> bool:  # an end word lies within tokens a..b
             return any(
@@ -520,7 +569,7 @@ class NotesReader:
             if mod.category != category or mod.where == "ends":
                 continue
             if mod.where == "before":
-                reached = m in self._reached_list(mod, category, trig, tokens, ended)
+                reached = m in self._reached_list(mod, category, trig, tokens, ended, presence)
             elif mod.where == "next":
                 reached = mod.end <= m.start and m in _reached_on(mod, trig, tokens)
             else:  # "after"
@@ -538,10 +587,13 @@ class NotesReader:
         trig: list[_Match],
         tokens: list[_Token],
         ended: Callable[[int, int], bool],
+        presence: list[tuple[int, int]],
     ) -> list[_Match]:
         """The findings a before-word reaches: each at most ``reach_before`` words after
         it or after the last finding it reached, so that a list of findings is reached to
-        its end ("denies saddle anaesthesia, bladder or bowel dysfunction, ..., fever")."""
+        its end ("denies saddle anaesthesia, bladder or bowel dysfunction, ..., fever"),
+        and for a ``presence_ends`` category not past a comma to a finding whose clause
+        says it is there ("no trauma, saddle numbness since Friday")."""
         reached: list[_Match] = []
         at = mod.end
         for t in trig:
@@ -549,13 +601,27 @@ class NotesReader:
                 continue
             if t.start > at + self.reach_before or ended(at, t.start):
                 break
-            if category in self.comma_ends and any(
-                tokens[k].comma_before for k in range(mod.end, t.start + 1)
+            commas = [k for k in range(mod.end, t.start + 1) if tokens[k].comma_before]
+            if commas and category in self.comma_ends:
+                break
+            if (
+                commas
+                and category in self.presence_ends
+                and _clause_present(commas[-1], t, tokens, presence)
             ):
                 break
             reached.append(t)
             at = max(at, t.end)
         return reached
+
+
+def _clause_present(
+    start: int, t: _Match, tokens: list[_Token], presence: list[tuple[int, int]]
+) -> bool:
+    """Whether the clause of finding ``t`` (from the comma before token ``start`` to the
+    next comma after the finding, or the sentence's end) holds a word of presence."""
+    end = next((k for k in range(t.end, len(tokens)) if tokens[k].comma_before), len(tokens))
+    return any(start <= a and b <= end for a, b in presence)
 
 
 def _reached_back(
@@ -630,6 +696,9 @@ def _reached_on(mod: _Mod, trig: list[_Match], tokens: list[_Token]) -> list[_Ma
         reached += listed
     return reached
 
+
+#: the ``note_context`` fields that are no context words
+_NOT_WORDS = frozenset(("sources", "comma_ends", "presence_ends"))
 
 _LISTING = frozenset(("and", "or", "nor", "&", "/", "plus"))
 

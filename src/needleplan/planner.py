@@ -791,15 +791,20 @@ def notes_said(notes: str | None, rules: RuleSet, have: frozenset[str]) -> Said 
     """The warning for red-flag words in ``notes`` (None when none): words, topic, factor.
 
     The notes are read in context (:func:`notes.read_notes`): words negated, in the
-    past, hypothetical or about someone else are not named."""
-    hits = read_notes(notes, rules)
+    past, hypothetical or about someone else are not named, nor words whose factor is
+    coded or settled by a coded factor (``screening.settled_by``: a recent seizure
+    settles epilepsy)."""
+    hits = read_notes(notes, rules, have)
     if not hits:
         return None
+    settled_by = rules.screening.settled_by if rules.screening is not None else {}
     parts: list[Said] = []
     for group in rules.note_words:
         words = list(dict.fromkeys(h.words for h in hits if h.trigger == group.id))
-        if not words or have.intersection((group.question, group.factor or group.question)):
-            continue  # none, or the factor is already coded
+        if not words or have.intersection(
+            (group.question, group.factor or group.question, *settled_by.get(group.question, ()))
+        ):
+            continue  # none, or the factor (or one that settles it) is already coded
         words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
         key = "warning.notes_group_add" if add else "warning.notes_group"
@@ -1062,7 +1067,8 @@ def decide(
         )
         booking = _booking_warnings(profile, rules, schedule)
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    checks = screening.open_checks(profile, rules, read_notes(profile.notes, rules))
+    hits = read_notes(profile.notes, rules, screening.coded_ids(profile))
+    checks = screening.open_checks(profile, rules, hits)
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)
         checks = screening.most_urgent_first(checks, rules)

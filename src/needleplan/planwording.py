@@ -135,7 +135,8 @@ def validation_warnings(
     and as a record for the JSON report."""
     if profile is None:
         return []
-    checks = screening.open_checks(profile, rules, read_notes(profile.notes, rules))
+    hits = read_notes(profile.notes, rules, screening.coded_ids(profile))
+    checks = screening.open_checks(profile, rules, hits)
     worded_checks = [word_check(rules, c) for c in checks]
     return [
         (

@@ -286,7 +286,7 @@ def _notes(
         for e in log
     ]
     for i, entry in enumerate(log, 1):
-        said = triggered(entry.notes, rules)  # read in context: "denies SOB" holds nothing
+        said = triggered(entry.notes, rules, have)  # read in context: "denies SOB" holds nothing
         if i < len(log):
             gone = frozenset().union(*absent[i:])
             said = frozenset(t for t in said if t not in gone and not _settled(t, log, i, rules))

@@ -598,7 +598,9 @@ class NoteWords:
     #: with a number (``#``) in the phrase: a hit only when the number is above this
     above: float | None = None
     #: also a hit when the notes hold, read as present, a hit of one trigger of each of
-    #: these lists ("fell" with "can't weight bear": a possible hip fracture)
+    #: these lists ("fell" with "can't weight bear": a possible hip fracture); a health
+    #: factor in a list counts when it is coded (coded giant cell arteritis with "saw
+    #: double")
     together: tuple[tuple[Id, ...], ...] = ()
     #: the triggers whose hits this one's stands for when it is a hit (their words
     #: then raise this trigger's question, not their own)
@@ -639,6 +641,12 @@ class NoteContext:
     reach_after: Annotated[int, Field(ge=0, le=10)] = 2
     #: the categories whose ``*_before`` words do not reach past a comma
     comma_ends: tuple[Literal["negated", "historical", "hypothetical", "other_person"], ...] = ()
+    #: words of presence ("since Friday", "on exertion", "noticed"): a finding after a
+    #: comma whose clause holds one is a new finding, beyond the reach of a
+    #: ``presence_ends`` category's ``*_before`` word before the comma
+    presence: tuple[str, ...] = ()
+    #: the categories whose ``*_before`` words a clause of presence ends
+    presence_ends: tuple[Literal["negated", "historical", "hypothetical", "other_person"], ...] = ()
     sources: tuple[SourceId, ...] = ()
 
 
@@ -1182,8 +1190,9 @@ def _check_note_words(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             listed = getattr(group, name)
             flat = [t for each in listed for t in each] if name == "together" else listed
             for j, tid in enumerate(flat):
-                if tid not in ids:
-                    yield ("note_words", i, name, j), f"unknown trigger '{tid}'"
+                if tid in ids or (name == "together" and tid in rs.health_factors):
+                    continue
+                yield ("note_words", i, name, j), f"unknown trigger '{tid}'"
         yield from ((at, s) for at, s in phrase_problems.items() if at[:2] == ("note_words", i))
     yield from ((at, s) for at, s in phrase_problems.items() if at[0] == "note_context")
 

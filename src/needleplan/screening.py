@@ -253,6 +253,11 @@ def answers(profile: ConditionProfile) -> Mapping[str, bool]:
     return profile.screening
 
 
+def coded_ids(profile: ConditionProfile) -> frozenset[str]:
+    """The profile's factors and the questions it answers yes."""
+    return profile.factor_ids | {q for q, yes in answers(profile).items() if yes}
+
+
 def required(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
     """The questions the profile's regions need, in the rule set's order of questions."""
     sc = rules.screening

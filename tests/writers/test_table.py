@@ -267,3 +267,20 @@ def test_a_red_flag_prompt_is_shown_whole(rules: RuleSet) -> None:
     (prompt,) = [w.message for w in result.warnings if w.kind == "notes_red_flag_words"]
     shown = " ".join(" ".join(line.split()) for line in render(result, 80))
     assert " ".join(prompt.split()) in shown  # every group it names, to its last word
+
+
+def test_a_referral_shows_what_the_notes_suggest_whole(rules: RuleSet) -> None:
+    """A same-day referral whose notes suggest an emergency shows that check whole, with
+    what a yes would mean; the questions not yet asked are named."""
+    text = (
+        "condition: plantar_heel_pain\nsites: {gastrocnemius: right}\nseverity: 6\n"
+        "duration: 9 weeks\nage: 55\nscreening: {suspected_dvt: yes}\n"
+        "notes: Right calf swollen and hot. Now SOB and sharp chest pain on breathing in.\n"
+    )
+    result = plan(profile_from_text(text, "p.yaml", rules), rules)
+    assert result.decision == "refer" and result.urgency == "same_day"
+    (check,) = [c for c in result.checks if c.kind == "notes"]
+    assert "If yes: an emergency" in check.message
+    shown = " ".join(" ".join(line.split()) for line in render(result, 80))
+    assert " ".join(check.message.split()) in shown
+    assert "not yet answered: compartment syndrome signs" in shown
