@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .results import (
     Advice,
@@ -47,6 +47,19 @@ if TYPE_CHECKING:
     from .rules import RuleSet
 
 EMPTY = Advice(title="", lead="", sections=())
+
+
+class Referral(NamedTuple):
+    """What a referral tells the patient (the rule set's words for its tier, or a red
+    flag's own): the page's title, what to do first (an emergency's), where to go, how
+    soon, and when to escalate."""
+
+    tier: str
+    title: str
+    do_now: str
+    where: str
+    when: str
+    escalate: str
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:
@@ -261,9 +274,12 @@ def review_advice(
     *,
     title: str = "",
     given_lead: str = "",
+    referral: Referral | None = None,
 ) -> Advice:
-    """The patient's page after a review: where to go if it is urgent and ``why`` (the
-    new red flags' messages), what comes next, the extra ``care`` that precautions found
+    """The patient's page after a review: where to go if it is urgent (``referral``,
+    when given: what the plan's referral page says for this tier and these red flags,
+    what to do first and when to escalate) and ``why`` (the new red flags' messages),
+    what comes next, the extra ``care`` that precautions found
     during the course call for (while needling goes on), and when to get help.
 
     The warning signs are on every page but an emergency's (which sends the patient to
@@ -277,16 +293,19 @@ def review_advice(
         return say(rules, f"page.heading.{name}", audience)
 
     verdict = review.verdict
-    urgency = "emergency" if verdict == "emergency" else review.urgency
-    if verdict == "refer" and urgency == "none":
-        urgency = rules.plan_rules.default_urgency.urgency
+    urgency = review_tier(review, rules)
     sections: list[AdviceSection] = []
     if f"page.referral.{urgency}.where" in rules.texts:
         where = _referral(rules, urgency, audience)
+        if referral is not None:  # the plan's referral words: the tier's, or the flag's own
+            sections += section("do_now", heading("do_now"), [referral.do_now])
+            where = [referral.where, referral.when]
         if verdict == "emergency" or any(s.rule == REVIEW_NOTES for s in review.rationale):
             where.append(say(rules, "page.tell_staff", audience))  # a possible needling injury
         sections += section("where_to_go", heading("where_to_go"), where)
         sections += section("watch_for", heading("why"), told(rules, audience, list(why)))
+        if referral is not None:
+            sections += section("if_worse", heading("if_worse"), [referral.escalate])
     else:  # needling stops without a doctor first: why, in the page's words
         sections += section("why", heading("why"), told(rules, audience, list(why)))
     lead, items = _next_steps(review, rules)
@@ -303,10 +322,19 @@ def review_advice(
     if urgency != "emergency":
         sections += _list_section(rules, "warning_signs", audience)
     return Advice(
-        title=title or _review_title(review, rules),
+        title=title or (referral.title if referral else "") or _review_title(review, rules),
         lead=given_lead or lead,
         sections=tuple(sections),
     )
+
+
+def review_tier(review: Review, rules: RuleSet) -> Urgency:
+    """The urgency a review's page refers at ("none": it does not refer)."""
+    if review.verdict == "emergency":
+        return "emergency"
+    if review.verdict == "refer" and review.urgency == "none":
+        return rules.plan_rules.default_urgency.urgency
+    return review.urgency
 
 
 def _next_steps(review: Review, rules: RuleSet) -> tuple[str, list[str]]:

@@ -15,10 +15,11 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .advice import EMPTY, avoided_reasons, review_advice, with_safety_nets
+from .advice import EMPTY, avoided_reasons, review_advice, review_tier, with_safety_nets
 from .profile import ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
 from .rules import RuleSet, Sentence
+from .screening import referral_words
 from .vocab import Audience, ReviewVerdict, Urgency
 from .wording import Said, Wordable, fill_values, say, word, worded
 
@@ -239,6 +240,10 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         ]
     page = table[d.deciding.id].texts
     care = tuple(f.patient_message for f in d.cautions if f.patient_message)
+    tier = review_tier(result, rules)
+    referral = None
+    if tier != "none":  # the plan's own referral words: a flag's destination, if it has one
+        referral = referral_words(rules, tier, d.plan.flags, audience)
     advice = review_advice(
         result,
         rules,
@@ -247,6 +252,7 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         care,
         title=_said(rules, page.title, d.deciding, audience),
         given_lead=_said(rules, page.lead, d.deciding, audience),
+        referral=referral,
     )
     return with_safety_nets(
         advice,

@@ -81,11 +81,14 @@ def test_every_referral_says_where_when_why_and_when_to_escalate() -> None:
         if result.urgency == "emergency":
             assert ids[0] == "do_now", fid
             assert result.advice.lead.startswith("Call emergency services"), fid
-        else:  # what to do now only for an emergency question still open, first
+        else:  # the open emergency questions come after this patient's own referral
             first = now_lines(RULES, result.checks, result.flags, result.audience)
-            assert ("do_now" in ids) == bool(first), fid
+            assert "do_now" not in ids, fid  # no notes: only unanswered questions
+            assert ids[:2] == ["where_to_go", "watch_for"], fid
             if first:
-                assert ids[0] == "do_now" and result.advice.lead == first[0], fid
+                last = result.advice.sections[-1]
+                assert last.id == "warning_signs" and set(first) <= set(last.items), fid
+                assert result.advice.lead not in first, fid
 
 
 def test_a_hot_joint_is_not_sent_to_the_gp() -> None:
@@ -160,3 +163,15 @@ def test_every_emergency_question_says_what_to_do_now() -> None:
         if RULES.health_factors[qid].urgency == "emergency":
             assert qid in sc.before_we_start.now_for, qid
             assert "now" in say(RULES, f"screening.page.now.{qid}"), qid
+
+
+def test_unanswered_emergency_questions_come_after_the_patients_own_referral() -> None:
+    # thoughts of suicide with a knee's emergency questions unanswered: the crisis line
+    # comes first, the hot joint (never asked) under its own heading at the end
+    result = plan(_profile(["suicidal_thoughts"], condition="knee_osteoarthritis"), RULES)
+    ids = [s.id for s in result.advice.sections]
+    assert ids[0] == "where_to_go" and "116 123" in result.advice.sections[0].items[0]
+    assert "hot, red and swollen" not in result.advice.lead
+    last = result.advice.sections[-1]
+    assert last.id == "warning_signs" and last.heading == "When not to wait"
+    assert any("hot, red and swollen" in item for item in last.items)
