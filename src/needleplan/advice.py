@@ -203,7 +203,7 @@ def plan_advice(
         sections += _list_section(rules, "what_to_expect", audience)
         sections += other_therapies(rules, companions, audience, "alongside")
         sections += _list_section(rules, "aftercare", audience)
-        sections += _list_section(rules, "warning_signs", audience)
+        sections += warning_signs(rules, audience, spinal=near_the_spine(rules, sites))
     title = say(rules, f"page.title.{decision}", audience)
     return Advice(title=title, lead=lead, sections=tuple(sections))
 
@@ -212,6 +212,27 @@ def _list_section(rules: RuleSet, name: str, audience: Audience) -> list[AdviceS
     """The section of the page's list ``name`` (every text ``page.<name>.*``)."""
     heading = say(rules, f"page.heading.{name}", audience)
     return section(name, heading, say_all(rules, f"page.{name}", audience))
+
+
+def near_the_spine(rules: RuleSet, sites: Iterable[SiteVerdict]) -> bool:
+    """Whether a site to be needled is one the rule set marks as spinal or paraspinal
+    (the review's ``spinal_sites``)."""
+    spinal = set(rules.review.spinal_sites)
+    return any(s.id in spinal for s in sites if s.verdict != "avoid")
+
+
+def warning_signs(rules: RuleSet, audience: Audience, *, spinal: bool) -> list[AdviceSection]:
+    """The page's warning signs (``page.warning_signs.*``). After needling near the spine
+    (``spinal``), the emergency of new severe spinal pain then weakness, numbness or a
+    fever comes first (``page.spinal_signs.first``), and each line with a counterpart
+    ``page.spinal_signs.<name>`` says its signs without that pain, never a doctor's
+    same-day visit for them."""
+    lines = [say(rules, "page.spinal_signs.first", audience)] if spinal else []
+    start = "page.warning_signs."
+    for key in (k for k in rules.texts if k.startswith(start)):
+        instead = "page.spinal_signs." + key[len(start) :]
+        lines.append(say(rules, instead if spinal and instead in rules.texts else key, audience))
+    return section("warning_signs", say(rules, "page.heading.warning_signs", audience), lines)
 
 
 def _referral(rules: RuleSet, urgency: str, audience: Audience) -> list[str]:
@@ -275,6 +296,7 @@ def review_advice(
     title: str = "",
     given_lead: str = "",
     referral: Referral | None = None,
+    spinal: bool = False,
 ) -> Advice:
     """The patient's page after a review: where to go if it is urgent (``referral``,
     when given: what the plan's referral page says for this tier and these red flags,
@@ -285,7 +307,8 @@ def review_advice(
     The warning signs are on every page but an emergency's (which sends the patient to
     help now): the last session may have been a day ago. The pain scores themselves are
     the writers' to show (a list, a chart). ``title`` and ``given_lead``, when given,
-    are the deciding finding's own (from the rule set's review table).
+    are the deciding finding's own (from the rule set's review table). ``spinal``: a
+    site of the course is near the spine (its warning signs say that emergency first).
     """
     audience = review.audience
 
@@ -320,7 +343,7 @@ def review_advice(
         sections += section("site_care", say(rules, "page.site_care", audience), care_lines)
         sections += _list_section(rules, "aftercare", audience)
     if urgency != "emergency":
-        sections += _list_section(rules, "warning_signs", audience)
+        sections += warning_signs(rules, audience, spinal=spinal)
     return Advice(
         title=title or (referral.title if referral else "") or _review_title(review, rules),
         lead=given_lead or lead,

@@ -15,7 +15,14 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .advice import EMPTY, avoided_reasons, review_advice, review_tier, with_safety_nets
+from .advice import (
+    EMPTY,
+    avoided_reasons,
+    near_the_spine,
+    review_advice,
+    review_tier,
+    with_safety_nets,
+)
 from .profile import ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
 from .rules import RuleSet, Sentence
@@ -253,6 +260,7 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         title=_said(rules, page.title, d.deciding, audience),
         given_lead=_said(rules, page.lead, d.deciding, audience),
         referral=referral,
+        spinal=near_the_spine(rules, d.plan.sites),
     )
     return with_safety_nets(
         advice,

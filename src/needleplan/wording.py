@@ -60,7 +60,7 @@ _SAID = {
         other_therapies_lead parent_note referral.emergency.where referral.emergency.when
         referral.same_day.where referral.same_day.when referral.routine.where referral.routine.when
         referral.soon.where referral.soon.when
-        heading.do_now heading.if_worse heading.meanwhile heading.not_to_wait
+        heading.do_now heading.if_worse heading.meanwhile heading.not_to_wait spinal_signs.first
     """,
     "review": """
         lead.emergency lead.refer lead.refer_now lead.continue lead.extend lead.discharge
