@@ -340,6 +340,10 @@ class ReviewRules:
     #: a latest score older than this many days asks to re-measure before going on
     stale_after_days: Annotated[int, Field(ge=1, le=365)] = 28
     stale_sources: tuple[SourceId, ...] = ()
+    #: a site to avoid needled at an earlier session holds the course while that session
+    #: is this many days old or fewer and no medical clearance was logged after it
+    needled_avoided_days: Annotated[int, Field(ge=0, le=90)] = 14
+    needled_avoided_sources: tuple[SourceId, ...] = ()
     #: a first-trimester pregnancy: needling is reconsidered from this week
     reconsider_pregnancy_weeks: Annotated[int, Field(ge=1, le=42)] = 14
     reconsider_pregnancy_sources: tuple[SourceId, ...] = ()

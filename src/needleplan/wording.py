@@ -71,7 +71,7 @@ _SAID = {
         past_ceiling needled_avoided_site needled_unplanned_avoided needled_unplanned_caution
         needled_bruised_site needled_after_stop new_precaution progress_note measure measure_better
         measure_worse measure_same low_baseline nrs_error notes_session avoided_site screening_open
-        spinal_with spinal_worse groc_worse event_cleared
+        spinal_with spinal_worse groc_worse event_cleared needled_avoided_at
     """,
     "screening": """
         open_check notes_check notes_check_no_question notes_contradict rationale change
