@@ -249,9 +249,11 @@ def with_safety_nets(
     flags: tuple[Flag, ...],
     audience: Audience,
     checks: tuple[Check, ...] = (),
+    pregnancy_weeks: int | None = None,
 ) -> Advice:
     """``page`` with each of the rule set's safety nets that reach this patient (by the
-    condition, or a site near one of the net's regions), first among the warning signs,
+    condition, a site near one of the net's regions, or a health factor among the flags,
+    a pregnancy by its ``pregnancy_weeks``), first among the warning signs,
     whatever the decision. A net is left off a page that already gives the message of a
     red flag that says it (a referral for those very signs), and never said twice: on a
     "before we start" page with those signs' question open, the net takes the place of
@@ -262,12 +264,21 @@ def with_safety_nets(
     open_now = {c.id for c in checks if c.id in now_for}
     nets: list[str] = []
     instead: set[str] = set()  # the page's own lines a net says in their place
+    held = {f.id for f in flags}
     for net in rules.advice.safety_nets:
-        if condition not in net.conditions and not near.intersection(net.regions):
+        weeks = net.pregnancy_from_weeks
+        by_factor = bool(held.intersection(net.factors)) and (
+            weeks is None or (pregnancy_weeks is not None and pregnancy_weeks >= weeks)
+        )
+        reached = condition in net.conditions or near.intersection(net.regions) or by_factor
+        if not reached:
             continue
         if any(f.id in net.said_by and f.patient_message in said for f in flags):
             continue
-        line = net.parent if audience == "parent" else net.text
+        if net.says is not None:
+            line = say(rules, net.says, audience)
+        else:
+            line = (net.parent if audience == "parent" else net.text) or ""
         if line not in said:
             nets.append(line)
             for qid in open_now.intersection(net.said_by):

@@ -124,6 +124,7 @@ def _page(
         flags=flags,
         audience=audience,
         checks=checks if decision == "check_first" else (),
+        pregnancy_weeks=codes.pregnancy_weeks,
     )
 
 

@@ -23,7 +23,7 @@ from .advice import (
     review_tier,
     with_safety_nets,
 )
-from .profile import ConditionProfile
+from .profile import PREGNANCY, ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
 from .rules import RuleSet, Sentence
 from .screening import referral_words
@@ -269,4 +269,12 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         sites=(s.id for s in d.plan.sites),
         flags=d.plan.flags,
         audience=audience,
+        pregnancy_weeks=_pregnancy_weeks(d.profile),
     )
+
+
+def _pregnancy_weeks(profile: ConditionProfile) -> int | None:
+    """A pregnancy's weeks as last recorded (at intake, or added during the course)."""
+    added = (f for entry in profile.log for f in entry.new_health_factors)
+    weeks = [f.weeks for f in (*profile.health_factors, *added) if f.id == PREGNANCY]
+    return weeks[-1] if weeks else None
