@@ -427,6 +427,9 @@ class HealthFactor(_ToPatient):
     settled_by: tuple[Id, ...] = ()
     #: the open question in the patient's words, for the "before we start" page
     open_check_patient: str = ""
+    #: the lesser forms this factor takes the place of (a past cancer, beside a past
+    #: cancer with new unexplained pain): present with it, they are not flagged
+    in_place_of: tuple[Id, ...] = ()
 
 
 @_entry
@@ -1051,6 +1054,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         if hf.level != "red_flag" and hf.urgency != "none":
             yield ("health_factors", key, "urgency"), "only red flags carry an urgency"
     for key, hf in rs.health_factors.items():
+        for j, fid in enumerate(hf.in_place_of):
+            if fid not in rs.health_factors:
+                yield ("health_factors", key, "in_place_of", j), f"unknown health factor '{fid}'"
         for j, fid in enumerate(hf.settled_by):
             if fid not in rs.health_factors:
                 yield ("health_factors", key, "settled_by", j), f"unknown health factor '{fid}'"

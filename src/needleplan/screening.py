@@ -483,6 +483,17 @@ def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Com
     return [c for c in sc.combinations if all(present.intersection(g) for g in c.groups)]
 
 
+def raising(flags: tuple[FlagCode, ...], rules: RuleSet) -> list[Combination]:
+    """The combinations the flags complete that make the referral more urgent than any
+    of their red flags alone (a past cancer with a neurological sign: an emergency)."""
+    red: list[Urgency] = [f.urgency for f in flags if f.level == "red_flag"]
+    if not red:
+        return []
+    alone = URGENCIES.index(most_urgent(*red))
+    found = combinations({f.id for f in flags}, rules)
+    return [c for c in found if URGENCIES.index(c.urgency) > alone]
+
+
 # -- the patient's page -------------------------------------------------------------
 
 

@@ -175,3 +175,16 @@ def test_unanswered_emergency_questions_come_after_the_patients_own_referral() -
     last = result.advice.sections[-1]
     assert last.id == "warning_signs" and last.heading == "When not to wait"
     assert any("hot, red and swollen" in item for item in last.items)
+
+
+def test_a_combination_that_raised_the_referral_is_named_and_explained() -> None:
+    both = plan(_profile(["cancer_history_new_pain", "progressive_neurological_deficit"]), RULES)
+    assert both.urgency == "emergency"
+    steps = [s for s in both.rationale if s.rule.startswith("screening.combinations.")]
+    assert [s.rule for s in steps] == ["screening.combinations.cancer_with_neurological_sign"]
+    assert "spinal cord compression" in steps[0].reason and steps[0].source
+    assert [w.kind for w in both.warnings].count("combination") == 1
+    # one red flag alone (or a combination no more urgent than its flags): nothing to name
+    alone = plan(_profile(["cancer_history_new_pain"]), RULES)
+    assert "combination" not in {w.kind for w in alone.warnings}
+    assert not any(s.rule.startswith("screening.combinations.") for s in alone.rationale)

@@ -271,8 +271,11 @@ class TableWriter(Writer):
                 continue  # said on the NOT CHECKED line
             # whole: a prompt cut short may hide the very words it is about
             text = inert(x.message)
-            check = self._say("table.tag.check")
-            out += _tagged(check, text, self._width(), tag_style="bold", lines=None)
+            tag, style = self._say("table.tag.check"), "bold"
+            if x.kind == "combination":  # red flags together: said as one
+                look = self.rules.terms.levels["red_flag"]
+                tag, style = look.tag, look.style
+            out += _tagged(tag, text, self._width(), tag_style=style, lines=None)
         return out
 
     def _course(self, d: Plan) -> list[Line]:
