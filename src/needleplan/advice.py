@@ -344,11 +344,10 @@ def review_advice(
         sections += section("why", heading("why"), told(rules, audience, list(why)))
     lead, items = _next_steps(review, rules)
     sections += section("your_progress", heading("next"), items)
-    if urgency == "none":
+    if urgency == "none":  # a hold pauses needling: what helps meanwhile, not instead
         instead = verdict in ("stop_needling", "discharge")
-        sections += other_therapies(
-            rules, companions, audience, "instead" if instead else "alongside"
-        )
+        heading_id = "meanwhile" if review.hold else "instead" if instead else "alongside"
+        sections += other_therapies(rules, companions, audience, heading_id)
     if verdict in GOING_ON:
         care_lines = told(rules, audience, list(care))
         sections += section("site_care", say(rules, "page.site_care", audience), care_lines)

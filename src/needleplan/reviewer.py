@@ -62,9 +62,12 @@ def meaningful_fall(baseline: int, latest: int, rules: RuleSet) -> bool:
     return fall >= r.nrs_points or fall * 100 >= r.nrs_percent * baseline
 
 
-def mcid_line(baseline: int, rules: RuleSet) -> float:
-    """The NRS at or below which the fall from ``baseline`` is meaningful."""
+def mcid_line(baseline: int, rules: RuleSet) -> float | None:
+    """The NRS at or below which the fall from ``baseline`` is meaningful; None at a low
+    baseline (``low_baseline_nrs``), where no fall of the pain score is meaningful."""
     r = rules.review
+    if baseline <= r.low_baseline_nrs:
+        return None
     fall = max(r.nrs_error_points + 1, min(r.nrs_points, baseline * r.nrs_percent / 100))
     return round(baseline - fall, 2)
 

@@ -105,7 +105,7 @@ class Decided:
     actions: tuple[Acted | Said, ...]
     ceiling: int
     progress_note_due: bool
-    mcid_line: float
+    mcid_line: float | None
     #: the finding that decides the verdict and the page, and every one that stops needling
     deciding: Found
     stopping: tuple[Found, ...]

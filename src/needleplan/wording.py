@@ -99,8 +99,9 @@ _SAID = {
     "handout": """
         title title_of header name_line clinic_blank phone phone_blank no_phone for_parent
         scores.heading scores.start scores.latest scores.worse scores.improved
-        scores.not_yet scores.target scores.session chart.alt chart.label chart.start
-        chart.target chart.sessions chart.pain ref schedule.session schedule.date
+        scores.not_yet scores.target scores.no_target scores.session chart.alt chart.label
+        chart.start
+        chart.target chart.no_target chart.sessions chart.pain ref schedule.session schedule.date
         schedule.check_in schedule.row schedule.row_check_in
     """,
     "table": """
@@ -111,7 +112,7 @@ _SAID = {
         not_checked source file footer course expected span.range
         span.ceiling reassess done.one done.many points.one points.many change_line
         change.none change.meaningful change.not_meaningful change.worse chart.title
-        chart.last chart.baseline chart.mcid chart.legend chart.event
+        chart.last chart.baseline chart.mcid chart.legend chart.legend_no_line chart.event
     """,
     "fhir": """
         subject_unknown dry_needling referral no_urgency source rules course cadence

@@ -514,7 +514,7 @@ def chart(
         out.append(seg)
     axis = "".join(str(s)[-step:].center(step) if step > 1 else str(s)[-1] for s, _, _ in shown)
     out.append([("     " + axis.rstrip(), DIM)])
-    legend = say(rules, "table.chart.legend")
+    legend = say(rules, "table.chart.legend" if mcid is not None else "table.chart.legend_no_line")
     if any(e for _, _, e in shown):
         legend += "   " + say(rules, "table.chart.event")
     out.append([(fit(legend, width), DIM)])
