@@ -256,8 +256,8 @@ def with_safety_nets(
     a pregnancy by its ``pregnancy_weeks``), first among the warning signs,
     whatever the decision. A net is left off a page that already gives the message of a
     red flag that says it (a referral for those very signs), and never said twice: on a
-    "before we start" page with those signs' question open, the net takes the place of
-    the page's own "go now" line for them."""
+    "before we start" or referral page with those signs' question open, the net takes
+    the place of the page's own "go now" line for them among the warning signs."""
     near = {region for sid in sites if sid in rules.sites for region in rules.sites[sid].near}
     said = {item for section in page.sections for item in section.items}
     now_for = rules.screening.before_we_start.now_for if rules.screening else ()
