@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .results import (
     Advice,
@@ -47,6 +47,21 @@ if TYPE_CHECKING:
     from .rules import RuleSet
 
 EMPTY = Advice(title="", lead="", sections=())
+
+
+class Referral(NamedTuple):
+    """What a referral tells the patient (the rule set's words for its tier, or a red
+    flag's own): the page's title, what to do first (an emergency's), where to go, how
+    soon, and when to escalate."""
+
+    tier: str
+    title: str
+    do_now: str
+    where: str
+    when: str
+    escalate: str
+    #: a red flag's own first line under "what to do now" (a clot: if breathless)
+    now_first: str = ""
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:
@@ -190,7 +205,7 @@ def plan_advice(
         sections += _list_section(rules, "what_to_expect", audience)
         sections += other_therapies(rules, companions, audience, "alongside")
         sections += _list_section(rules, "aftercare", audience)
-        sections += _list_section(rules, "warning_signs", audience)
+        sections += warning_signs(rules, audience, spinal=near_the_spine(rules, sites))
     title = say(rules, f"page.title.{decision}", audience)
     return Advice(title=title, lead=lead, sections=tuple(sections))
 
@@ -199,6 +214,27 @@ def _list_section(rules: RuleSet, name: str, audience: Audience) -> list[AdviceS
     """The section of the page's list ``name`` (every text ``page.<name>.*``)."""
     heading = say(rules, f"page.heading.{name}", audience)
     return section(name, heading, say_all(rules, f"page.{name}", audience))
+
+
+def near_the_spine(rules: RuleSet, sites: Iterable[SiteVerdict]) -> bool:
+    """Whether a site to be needled is one the rule set marks as spinal or paraspinal
+    (the review's ``spinal_sites``)."""
+    spinal = set(rules.review.spinal_sites)
+    return any(s.id in spinal for s in sites if s.verdict != "avoid")
+
+
+def warning_signs(rules: RuleSet, audience: Audience, *, spinal: bool) -> list[AdviceSection]:
+    """The page's warning signs (``page.warning_signs.*``). After needling near the spine
+    (``spinal``), the emergency of new severe spinal pain then weakness, numbness or a
+    fever comes first (``page.spinal_signs.first``), and each line with a counterpart
+    ``page.spinal_signs.<name>`` says its signs without that pain, never a doctor's
+    same-day visit for them."""
+    lines = [say(rules, "page.spinal_signs.first", audience)] if spinal else []
+    start = "page.warning_signs."
+    for key in (k for k in rules.texts if k.startswith(start)):
+        instead = "page.spinal_signs." + key[len(start) :]
+        lines.append(say(rules, instead if spinal and instead in rules.texts else key, audience))
+    return section("warning_signs", say(rules, "page.heading.warning_signs", audience), lines)
 
 
 def _referral(rules: RuleSet, urgency: str, audience: Audience) -> list[str]:
@@ -215,14 +251,17 @@ def with_safety_nets(
     flags: tuple[Flag, ...],
     audience: Audience,
     checks: tuple[Check, ...] = (),
+    pregnancy_weeks: int | None = None,
 ) -> Advice:
     """``page`` with each of the rule set's safety nets that reach this patient (by the
-    condition, or a site near one of the net's regions), first among the warning signs,
+    condition, a site near one of the net's regions, or a health factor among the flags,
+    a pregnancy by its ``pregnancy_weeks``), first among the warning signs,
     whatever the decision. A net is left off a page that already gives the message of a
     red flag that says it (a referral for those very signs), and never said twice: on a
-    "before we start" page with those signs' question open, the net takes the place of
-    the page's own "go now" line for them, unless the notes describe those signs: then
-    the page's line says them as present now, not as a "what if"."""
+    "before we start" or referral page with those signs' question open, the net takes
+    the place of the page's own "go now" line for them among the warning signs, unless
+    the notes describe those signs: then the page's line says them as present now, not
+    as a "what if"."""
     near = {region for sid in sites if sid in rules.sites for region in rules.sites[sid].near}
     said = {item for section in page.sections for item in section.items}
     now_for = rules.screening.before_we_start.now_for if rules.screening else ()
@@ -230,14 +269,23 @@ def with_safety_nets(
     noted_now = {c.id for c in checks if c.id in now_for and c.kind == "notes"}
     nets: list[str] = []
     instead: set[str] = set()  # the page's own lines a net says in their place
+    held = {f.id for f in flags}
     for net in rules.advice.safety_nets:
-        if condition not in net.conditions and not near.intersection(net.regions):
+        weeks = net.pregnancy_from_weeks
+        by_factor = bool(held.intersection(net.factors)) and (
+            weeks is None or (pregnancy_weeks is not None and pregnancy_weeks >= weeks)
+        )
+        reached = condition in net.conditions or near.intersection(net.regions) or by_factor
+        if not reached:
             continue
         if any(f.id in net.said_by and f.patient_message in said for f in flags):
             continue
         if noted_now.intersection(net.said_by):
             continue  # the notes describe them: the page says them as present now
-        line = net.parent if audience == "parent" else net.text
+        if net.says is not None:
+            line = say(rules, net.says, audience)
+        else:
+            line = (net.parent if audience == "parent" else net.text) or ""
         if line not in said:
             nets.append(line)
             for qid in open_now.intersection(net.said_by):
@@ -265,15 +313,20 @@ def review_advice(
     *,
     title: str = "",
     given_lead: str = "",
+    referral: Referral | None = None,
+    spinal: bool = False,
 ) -> Advice:
-    """The patient's page after a review: where to go if it is urgent and ``why`` (the
-    new red flags' messages), what comes next, the extra ``care`` that precautions found
+    """The patient's page after a review: where to go if it is urgent (``referral``,
+    when given: what the plan's referral page says for this tier and these red flags,
+    what to do first and when to escalate) and ``why`` (the new red flags' messages),
+    what comes next, the extra ``care`` that precautions found
     during the course call for (while needling goes on), and when to get help.
 
     The warning signs are on every page but an emergency's (which sends the patient to
     help now): the last session may have been a day ago. The pain scores themselves are
     the writers' to show (a list, a chart). ``title`` and ``given_lead``, when given,
-    are the deciding finding's own (from the rule set's review table).
+    are the deciding finding's own (from the rule set's review table). ``spinal``: a
+    site of the course is near the spine (its warning signs say that emergency first).
     """
     audience = review.audience
 
@@ -281,36 +334,47 @@ def review_advice(
         return say(rules, f"page.heading.{name}", audience)
 
     verdict = review.verdict
-    urgency = "emergency" if verdict == "emergency" else review.urgency
-    if verdict == "refer" and urgency == "none":
-        urgency = rules.plan_rules.default_urgency.urgency
+    urgency = review_tier(review, rules)
     sections: list[AdviceSection] = []
     if f"page.referral.{urgency}.where" in rules.texts:
         where = _referral(rules, urgency, audience)
+        if referral is not None:  # the plan's referral words: the tier's, or the flag's own
+            sections += section("do_now", heading("do_now"), [referral.do_now])
+            where = [referral.where, referral.when]
         if verdict == "emergency" or any(s.rule == REVIEW_NOTES for s in review.rationale):
             where.append(say(rules, "page.tell_staff", audience))  # a possible needling injury
         sections += section("where_to_go", heading("where_to_go"), where)
         sections += section("watch_for", heading("why"), told(rules, audience, list(why)))
+        if referral is not None:
+            sections += section("if_worse", heading("if_worse"), [referral.escalate])
     else:  # needling stops without a doctor first: why, in the page's words
         sections += section("why", heading("why"), told(rules, audience, list(why)))
     lead, items = _next_steps(review, rules)
     sections += section("your_progress", heading("next"), items)
-    if urgency == "none":
+    if urgency == "none":  # a hold pauses needling: what helps meanwhile, not instead
         instead = verdict in ("stop_needling", "discharge")
-        sections += other_therapies(
-            rules, companions, audience, "instead" if instead else "alongside"
-        )
+        heading_id = "meanwhile" if review.hold else "instead" if instead else "alongside"
+        sections += other_therapies(rules, companions, audience, heading_id)
     if verdict in GOING_ON:
         care_lines = told(rules, audience, list(care))
         sections += section("site_care", say(rules, "page.site_care", audience), care_lines)
         sections += _list_section(rules, "aftercare", audience)
     if urgency != "emergency":
-        sections += _list_section(rules, "warning_signs", audience)
+        sections += warning_signs(rules, audience, spinal=spinal)
     return Advice(
-        title=title or _review_title(review, rules),
+        title=title or (referral.title if referral else "") or _review_title(review, rules),
         lead=given_lead or lead,
         sections=tuple(sections),
     )
+
+
+def review_tier(review: Review, rules: RuleSet) -> Urgency:
+    """The urgency a review's page refers at ("none": it does not refer)."""
+    if review.verdict == "emergency":
+        return "emergency"
+    if review.verdict == "refer" and review.urgency == "none":
+        return rules.plan_rules.default_urgency.urgency
+    return review.urgency
 
 
 def _next_steps(review: Review, rules: RuleSet) -> tuple[str, list[str]]:

@@ -106,3 +106,5 @@ class PlanCodes:
     calendar: ClinicCalendar | None
     checks: tuple[CheckCode, ...]
     profile_sha256: str
+    #: a pregnancy's weeks, as recorded (the safety nets from a week on reach the page)
+    pregnancy_weeks: int | None = None

@@ -98,6 +98,16 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[FlagCode]:
         rule = rules.duration.advice_first[first]
         flags.append(_not_indicated_flag(rules, "advice_first", rule, reader))
     flags += screening.yes_flags(profile, rules, reader)  # a red flag answered yes
+    # a lesser form beside the factor that takes its place (a past cancer beside a past
+    # cancer with new pain) is not flagged: one finding, said once
+    held = {f.id for f in flags}
+    instead = {
+        lesser
+        for fid in held
+        if (hf := rules.health_factors.get(fid)) is not None
+        for lesser in hf.in_place_of
+    }
+    flags = [f for f in flags if f.id not in instead]
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
 
@@ -949,6 +959,28 @@ def _consent_ages(rules: RuleSet, age: int) -> tuple[str, ...]:
     return tuple(r.label for r in rules.age_rules if r.level == "consent" and r.matches(age))
 
 
+def _combination_codes(
+    flags: tuple[FlagCode, ...], rules: RuleSet
+) -> list[tuple[WarningCode, StepCode]]:
+    """Each combination of the red flags that raised the referral's urgency: the
+    clinician's warning and the rationale's line, naming its flags and what it may be."""
+    out = []
+    for combo in screening.raising(flags, rules):
+        labels = Joined(", ", tuple(f.label for f in flags if any(f.id in g for g in combo.groups)))
+        tier = rules.terms.urgencies[combo.urgency].label
+        values: dict[str, Wordable] = {"labels": labels, "reason": combo.reason, "tier": tier}
+        warning = WarningCode("combination", said("warning.combination", **values))
+        step = StepCode(
+            f"screening.combinations.{combo.id}",
+            said("step.combination.change", tier=tier),
+            "applied",
+            said("step.combination.reason", **values),
+            rules.cite(combo.sources),
+        )
+        out.append((warning, step))
+    return out
+
+
 def _stop_steps(flags: tuple[FlagCode, ...], decision: str) -> list[StepCode]:
     stopping = {
         "refer": ("red_flag",),
@@ -1059,6 +1091,10 @@ def decide(
     expectations = _expectations(profile, rules, decision, flags)
     urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
     warnings = _warnings(profile, rules, unchecked, urgency, flags)
+    if decision == "refer":  # what red flags together made the referral more urgent
+        raised = _combination_codes(flags, rules)
+        warnings[:0] = [w for w, _ in raised]
+        rationale[:0] = [s for _, s in raised]
     schedule, booking = None, []
     if decision in NEEDLING:
         warnings += _needling_warnings(profile, rules, sites)
@@ -1102,6 +1138,7 @@ def decide(
         calendar=calendar,
         checks=checks,
         profile_sha256=profile_key(profile),
+        pregnancy_weeks=next((f.weeks for f in profile.health_factors if f.id == PREGNANCY), None),
     )
 
 

@@ -123,7 +123,8 @@ def _page(
         sites=codes.site_ids,
         flags=flags,
         audience=audience,
-        checks=checks if decision == "check_first" else (),
+        checks=checks if decision in ("check_first", "refer") else (),
+        pregnancy_weeks=codes.pregnancy_weeks,
     )
 
 

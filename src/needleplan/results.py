@@ -303,6 +303,8 @@ class Review:
     advice: Advice
     disclaimer: str
     rules: RulesRef
+    #: the NRS at or below which the fall is meaningful; None at a low baseline, where
+    #: the pain score cannot show a meaningful change
     mcid_line: float | None = field(default=None)
     warnings: tuple[Warning, ...] = ()
     #: SHA-256 of the profile's content (log left out), as in a Plan

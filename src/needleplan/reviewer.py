@@ -62,9 +62,12 @@ def meaningful_fall(baseline: int, latest: int, rules: RuleSet) -> bool:
     return fall >= r.nrs_points or fall * 100 >= r.nrs_percent * baseline
 
 
-def mcid_line(baseline: int, rules: RuleSet) -> float:
-    """The NRS at or below which the fall from ``baseline`` is meaningful."""
+def mcid_line(baseline: int, rules: RuleSet) -> float | None:
+    """The NRS at or below which the fall from ``baseline`` is meaningful; None at a low
+    baseline (``low_baseline_nrs``), where no fall of the pain score is meaningful."""
     r = rules.review
+    if baseline <= r.low_baseline_nrs:
+        return None
     fall = max(r.nrs_error_points + 1, min(r.nrs_points, baseline * r.nrs_percent / 100))
     return round(baseline - fall, 2)
 
@@ -748,6 +751,29 @@ def _needled_sites(
     return warnings
 
 
+def _needled_avoided(
+    log: tuple[LogEntry, ...],
+    needled: list[tuple[int, str, Warned]],
+    rules: RuleSet,
+    today: dt.date,
+) -> Joined | None:
+    """The sites to avoid that hold the course, each with its session: those needled at
+    the latest session, and at an earlier one at most ``needled_avoided_days`` old that
+    no medical clearance has followed (a deep bleed can show itself days later)."""
+    n = len(log)
+    window = rules.review.needled_avoided_days
+    held = [
+        said("review.needled_avoided_at", site=label, session=at, date=log[at - 1].date.isoformat())
+        for at, label, _ in needled
+        if label
+        and (
+            at == n
+            or ((today - log[at - 1].date).days <= window and not _cleared_after(log, at, rules))
+        )
+    ]
+    return Joined(", ", tuple(held)) if held else None
+
+
 def _needled_bruised(
     log: tuple[LogEntry, ...], rules: RuleSet, planned: tuple[str, ...]
 ) -> list[Warned]:
@@ -904,9 +930,13 @@ def decide(
     found += _notes(log, planned, rules, current.factor_ids)
     found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
-    avoided = [label for at, label, _ in needled if at == n and label]
-    if avoided:  # a site to avoid needled at the latest session: check for its harm first
-        found.append(Found("needled_avoided", n, values={"sites": ", ".join(avoided)}))
+    avoided = _needled_avoided(log, needled, rules, today)
+    if avoided:  # a site to avoid needled lately: check for its harm first
+        cited = (
+            *rules.review.findings["needled_avoided"].sources,
+            *rules.review.needled_avoided_sources,
+        )
+        found.append(Found("needled_avoided", n, values={"sites": avoided}, sources=cited))
     held = [c.message for c in the_plan.checks if c.kind != "screening"]
     if held:  # the notes or a factor raise a question: needling waits for its answer
         found.append(Found("open_checks", n, values={"checks": " ".join(held)}))

@@ -15,10 +15,18 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .advice import EMPTY, avoided_reasons, review_advice, with_safety_nets
-from .profile import ConditionProfile
+from .advice import (
+    EMPTY,
+    avoided_reasons,
+    near_the_spine,
+    review_advice,
+    review_tier,
+    with_safety_nets,
+)
+from .profile import PREGNANCY, ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
 from .rules import RuleSet, Sentence
+from .screening import referral_words
 from .vocab import Audience, ReviewVerdict, Urgency
 from .wording import Said, Wordable, fill_values, say, word, worded
 
@@ -97,7 +105,7 @@ class Decided:
     actions: tuple[Acted | Said, ...]
     ceiling: int
     progress_note_due: bool
-    mcid_line: float
+    mcid_line: float | None
     #: the finding that decides the verdict and the page, and every one that stops needling
     deciding: Found
     stopping: tuple[Found, ...]
@@ -239,6 +247,10 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         ]
     page = table[d.deciding.id].texts
     care = tuple(f.patient_message for f in d.cautions if f.patient_message)
+    tier = review_tier(result, rules)
+    referral = None
+    if tier != "none":  # the plan's own referral words: a flag's destination, if it has one
+        referral = referral_words(rules, tier, d.plan.flags, audience)
     advice = review_advice(
         result,
         rules,
@@ -247,6 +259,8 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         care,
         title=_said(rules, page.title, d.deciding, audience),
         given_lead=_said(rules, page.lead, d.deciding, audience),
+        referral=referral,
+        spinal=near_the_spine(rules, d.plan.sites),
     )
     return with_safety_nets(
         advice,
@@ -255,4 +269,12 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         sites=(s.id for s in d.plan.sites),
         flags=d.plan.flags,
         audience=audience,
+        pregnancy_weeks=_pregnancy_weeks(d.profile),
     )
+
+
+def _pregnancy_weeks(profile: ConditionProfile) -> int | None:
+    """A pregnancy's weeks as last recorded (at intake, or added during the course)."""
+    added = (f for entry in profile.log for f in entry.new_health_factors)
+    weeks = [f.weeks for f in (*profile.health_factors, *added) if f.id == PREGNANCY]
+    return weeks[-1] if weeks else None

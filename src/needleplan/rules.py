@@ -339,6 +339,10 @@ class ReviewRules:
     #: a latest score older than this many days asks to re-measure before going on
     stale_after_days: Annotated[int, Field(ge=1, le=365)] = 28
     stale_sources: tuple[SourceId, ...] = ()
+    #: a site to avoid needled at an earlier session holds the course while that session
+    #: is this many days old or fewer and no medical clearance was logged after it
+    needled_avoided_days: Annotated[int, Field(ge=0, le=90)] = 14
+    needled_avoided_sources: tuple[SourceId, ...] = ()
     #: a first-trimester pregnancy: needling is reconsidered from this week
     reconsider_pregnancy_weeks: Annotated[int, Field(ge=1, le=42)] = 14
     reconsider_pregnancy_sources: tuple[SourceId, ...] = ()
@@ -422,6 +426,9 @@ class HealthFactor(_ToPatient):
     settled_by: tuple[Id, ...] = ()
     #: the open question in the patient's words, for the "before we start" page
     open_check_patient: str = ""
+    #: the lesser forms this factor takes the place of (a past cancer, beside a past
+    #: cancer with new unexplained pain): present with it, they are not flagged
+    in_place_of: tuple[Id, ...] = ()
 
 
 @_entry
@@ -654,16 +661,22 @@ class NoteContext:
 @dataclass(frozen=True)
 class SafetyNet:
     """What to do if serious signs start between visits, on every patient page (whatever
-    the decision) of a patient whose condition is one of ``conditions`` or who has a site
-    near one of ``regions``; never on a page that already sends the patient to help for
-    these signs (a red flag in ``said_by`` whose message the page gives)."""
+    the decision) of a patient whose condition is one of ``conditions``, who has a site
+    near one of ``regions``, or who has one of the health factors ``factors`` (a pregnancy
+    of at least ``pregnancy_from_weeks`` weeks, where given); never on a page that
+    already sends the patient to help for these signs (a red flag in ``said_by`` whose
+    message the page gives). Its words are ``text`` and ``parent``, or the rule set's
+    text ``says`` (the same words a screening page gives for these signs)."""
 
     id: str
-    text: Text
-    parent: Text
     sources: Sources
+    text: Text | None = None
+    parent: Text | None = None
+    says: str | None = None
     conditions: tuple[str, ...] = ()
     regions: tuple[Region, ...] = ()
+    factors: tuple[str, ...] = ()
+    pregnancy_from_weeks: Annotated[int, Field(ge=0, le=42)] | None = None
     said_by: tuple[str, ...] = ()
 
 
@@ -1054,6 +1067,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         if hf.level != "red_flag" and hf.urgency != "none":
             yield ("health_factors", key, "urgency"), "only red flags carry an urgency"
     for key, hf in rs.health_factors.items():
+        for j, fid in enumerate(hf.in_place_of):
+            if fid not in rs.health_factors:
+                yield ("health_factors", key, "in_place_of", j), f"unknown health factor '{fid}'"
         for j, fid in enumerate(hf.settled_by):
             if fid not in rs.health_factors:
                 yield ("health_factors", key, "settled_by", j), f"unknown health factor '{fid}'"
@@ -1131,6 +1147,13 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, fid in enumerate(net.said_by):
             if fid not in rs.health_factors:
                 yield ("advice", "safety_nets", i, "said_by", j), f"unknown health factor '{fid}'"
+        for j, fid in enumerate(net.factors):
+            if fid not in rs.health_factors:
+                yield ("advice", "safety_nets", i, "factors", j), f"unknown health factor '{fid}'"
+        if net.says is not None and net.says not in rs.texts:
+            yield ("advice", "safety_nets", i, "says"), f"unknown text '{net.says}'"
+        if net.says is None and (net.text is None or net.parent is None):
+            yield ("advice", "safety_nets", i), "needs 'text' and 'parent', or 'says'"
     for key in sorted(TEXT_IDS - set(rs.texts)):
         yield ("texts",), f"text '{key}' is missing (needleplan says it)"
     for key, wording in rs.texts.items():

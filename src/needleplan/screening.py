@@ -498,6 +498,17 @@ def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Com
     return [c for c in sc.combinations if all(present.intersection(g) for g in c.groups)]
 
 
+def raising(flags: tuple[FlagCode, ...], rules: RuleSet) -> list[Combination]:
+    """The combinations the flags complete that make the referral more urgent than any
+    of their red flags alone (a past cancer with a neurological sign: an emergency)."""
+    red: list[Urgency] = [f.urgency for f in flags if f.level == "red_flag"]
+    if not red:
+        return []
+    alone = URGENCIES.index(most_urgent(*red))
+    found = combinations({f.id for f in flags}, rules)
+    return [c for c in found if URGENCIES.index(c.urgency) > alone]
+
+
 # -- the patient's page -------------------------------------------------------------
 
 
@@ -520,16 +531,13 @@ def now_lines(
     return out
 
 
-def referral_page(
-    rules: RuleSet,
-    urgency_: Urgency,
-    flags: tuple[Flag, ...],
-    audience: Audience,
-    checks: tuple[Check, ...] = (),
-) -> Advice | None:
-    """A referral's page: what to do now (an emergency, or an emergency question still
-    open: its line first), where to go and how soon, why, and when to escalate. None
-    when the rule set has no screening words."""
+def referral_words(
+    rules: RuleSet, urgency_: Urgency, flags: tuple[Flag, ...], audience: Audience
+) -> advice_mod.Referral | None:
+    """What a referral of ``urgency_`` tells the patient: its tier's words, or, for a red
+    flag at that tier with its own destination, the flag's where and when to escalate
+    (the plan's referral page and a review's alike). None when the rule set has no
+    screening words."""
     sc = rules.screening
     if sc is None:
         return None
@@ -539,15 +547,14 @@ def referral_page(
     def tier_text(part: str) -> str:
         return say_if(rules, f"screening.tier.{tier}.{part}", audience)
 
-    red = [f for f in flags if f.level == "red_flag"]
     held = {f.id for f in flags}
     where, escalate = tier_text("where"), tier_text("escalate")
-    urgent: list[str] = []  # what to do now for a red flag's own emergency, said first
+    now_first = ""  # what to do now for a red flag's own emergency, said first
     parent = audience == "parent"
-    # a red flag at the plan's own tier may send the patient somewhere else
-    for f in red:
+    # a red flag at the referral's own tier may send the patient somewhere else
+    for f in flags:
         ref = sc.referrals.get(f.id)
-        if ref is None or f.urgency != tier:
+        if f.level != "red_flag" or ref is None or f.urgency != tier:
             continue
         where = (ref.parent_where if parent else None) or ref.where or where
         if held.intersection(ref.with_factors):
@@ -555,9 +562,38 @@ def referral_page(
             where = instead or where
         escalate = (ref.parent_escalate if parent else None) or ref.escalate or escalate
         if ref.now_first:
-            urgent = [say_if(rules, f"screening.page.now.{ref.now_first}", audience)]
+            now_first = say_if(rules, f"screening.page.now.{ref.now_first}", audience)
             escalate = tier_text("escalate")
         break
+    return advice_mod.Referral(
+        tier=tier,
+        title=tier_text("title"),
+        do_now=tier_text("do_now"),
+        where=where,
+        when=tier_text("when"),
+        escalate=escalate,
+        now_first=now_first,
+    )
+
+
+def referral_page(
+    rules: RuleSet,
+    urgency_: Urgency,
+    flags: tuple[Flag, ...],
+    audience: Audience,
+    checks: tuple[Check, ...] = (),
+) -> Advice | None:
+    """A referral's page: what to do now (an emergency's first step, or what this
+    patient's notes suggest may be an emergency), where to go and how soon, why, when
+    to escalate; then the emergency questions still unanswered, under their own heading.
+    None when the rule set has no screening words."""
+    sc = rules.screening
+    words = referral_words(rules, urgency_, flags, audience)
+    if sc is None or words is None:
+        return None
+    tier = words.tier
+    red = [f for f in flags if f.level == "red_flag"]
+    held = {f.id for f in flags}
     # a flag of a lower tier than the page's says what it is, not its own tier's timing
     why = [
         f.patient_message
@@ -567,18 +603,23 @@ def referral_page(
     ]
     why += [c.patient_reason for c in combinations(held, rules) if c.urgency == tier]
     why = advice_mod.told(rules, audience, why)
-    do_now = tier_text("do_now")
-    # an open emergency question below an emergency page: the patient may have it now
-    now = [*urgent, *now_lines(rules, checks, flags, audience)] if tier != "emergency" else []
-    first = list(dict.fromkeys(line for line in now if line))
-    lead = (first[0] if first else "") or do_now or say(rules, "page.lead.refer", audience)
-    sections = section("do_now", _heading(rules, "do_now", audience), [*first, do_now])
+    # an open emergency question below an emergency page: the patient may have it now.
+    # A red flag's own first line (a clot's: if breathless) and what the notes suggest
+    # are this patient's own; an unanswered question comes last
+    now = now_lines(rules, checks, flags, audience) if tier != "emergency" else []
+    noted = tuple(c for c in checks if c.kind == "notes")
+    own = [words.now_first, *now_lines(rules, noted, flags, audience)]
+    first = list(dict.fromkeys(line for line in own if line)) if tier != "emergency" else []
+    unasked = [line for line in now if line not in first]
+    lead = (first[0] if first else "") or words.do_now or say(rules, "page.lead.refer", audience)
+    sections = section("do_now", _heading(rules, "do_now", audience), [*first, words.do_now])
     sections += section(
-        "where_to_go", _heading(rules, "where_to_go", audience), [where, tier_text("when")]
+        "where_to_go", _heading(rules, "where_to_go", audience), [words.where, words.when]
     )
     sections += section("watch_for", _heading(rules, "why", audience), why)
-    sections += section("if_worse", _heading(rules, "if_worse", audience), [escalate])
-    return Advice(title=tier_text("title"), lead=lead, sections=tuple(sections))
+    sections += section("if_worse", _heading(rules, "if_worse", audience), [words.escalate])
+    sections += section("warning_signs", _heading(rules, "not_to_wait", audience), unasked)
+    return Advice(title=words.title, lead=lead, sections=tuple(sections))
 
 
 def before_we_start_page(

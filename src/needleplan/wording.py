@@ -37,10 +37,11 @@ _SAID = {
     "warning": """
         notes_red_flag_words notes_group notes_group_add age_not_given low_pain start_back_scores
         start_back_low_risk consent sites_not_given pregnancy_under_18 pregnancy_weeks_not_given
-        no_schedule
+        no_schedule combination
     """,
     "step": """
         stop.refer stop.do_not_needle stop.not_indicated stop.reason stop.change
+        combination.change combination.reason
         initial_block.change initial_block.change_range initial_block.reason block.larger
         block.capped block.unchanged
         severity.reason severity.reason_word duration.reason good_response.reason
@@ -60,7 +61,7 @@ _SAID = {
         other_therapies_lead parent_note referral.emergency.where referral.emergency.when
         referral.same_day.where referral.same_day.when referral.routine.where referral.routine.when
         referral.soon.where referral.soon.when
-        heading.do_now heading.if_worse heading.meanwhile heading.not_to_wait
+        heading.do_now heading.if_worse heading.meanwhile heading.not_to_wait spinal_signs.first
     """,
     "review": """
         lead.emergency lead.refer lead.refer_now lead.continue lead.extend lead.discharge
@@ -71,7 +72,7 @@ _SAID = {
         past_ceiling needled_avoided_site needled_unplanned_avoided needled_unplanned_caution
         needled_bruised_site needled_after_stop new_precaution progress_note measure measure_better
         measure_worse measure_same low_baseline nrs_error notes_session avoided_site screening_open
-        spinal_with spinal_worse spinal_notes groc_worse event_cleared
+        spinal_with spinal_worse spinal_notes groc_worse event_cleared needled_avoided_at
     """,
     "screening": """
         open_check notes_check notes_check_no_question notes_contradict rationale change
@@ -98,8 +99,9 @@ _SAID = {
     "handout": """
         title title_of header name_line clinic_blank phone phone_blank no_phone for_parent
         scores.heading scores.start scores.latest scores.worse scores.improved
-        scores.not_yet scores.target scores.session chart.alt chart.label chart.start
-        chart.target chart.sessions chart.pain ref schedule.session schedule.date
+        scores.not_yet scores.target scores.no_target scores.session chart.alt chart.label
+        chart.start
+        chart.target chart.no_target chart.sessions chart.pain ref schedule.session schedule.date
         schedule.check_in schedule.row schedule.row_check_in
     """,
     "table": """
@@ -110,7 +112,7 @@ _SAID = {
         not_checked source file footer course expected span.range
         span.ceiling reassess done.one done.many points.one points.many change_line
         change.none change.meaningful change.not_meaningful change.worse chart.title
-        chart.last chart.baseline chart.mcid chart.legend chart.event
+        chart.last chart.baseline chart.mcid chart.legend chart.legend_no_line chart.event
     """,
     "summary": """
         title.one title.many head.file head.folder head.patient head.decision head.course

@@ -342,7 +342,9 @@ def test_an_emergency_is_titled_as_one_with_nothing_else_to_do() -> None:
     r = course(7, 6, events=["chest_pain"])
     assert (r.verdict, r.urgency) == ("emergency", "emergency")
     assert r.advice.title == "Get emergency help now"
-    assert _ids(r) == ["where_to_go", "watch_for"]
+    # as the plan's emergency page: what to do first, where, why, if it gets worse
+    assert _ids(r) == ["do_now", "where_to_go", "watch_for", "if_worse"]
+    assert "Do not drive yourself" in r.advice.sections[0].items[0]
 
 
 def test_a_new_red_flag_page_says_why() -> None:

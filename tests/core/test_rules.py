@@ -181,6 +181,21 @@ LOCATED_CASES = [
         "advice.safety_nets[0].said_by[0]: unknown health factor 'nobody'",
     ),
     (
+        "advice.safety_nets.0.factors",
+        ["nobody"],
+        "advice.safety_nets[0].factors[0]: unknown health factor 'nobody'",
+    ),
+    (
+        "advice.safety_nets.0.says",
+        "page.nothing",
+        "advice.safety_nets[0].says: unknown text 'page.nothing'",
+    ),
+    (
+        "advice.safety_nets.0.text",
+        _DELETE,
+        "advice.safety_nets[0]: needs 'text' and 'parent', or 'says'",
+    ),
+    (
         "plan_rules.new_pain_over_50.by_condition",
         {"nowhere": "new_headache_over_50"},
         "plan_rules.new_pain_over_50.by_condition.nowhere: unknown condition 'nowhere'",

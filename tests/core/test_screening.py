@@ -81,17 +81,28 @@ def test_every_referral_says_where_when_why_and_when_to_escalate() -> None:
         if result.urgency == "emergency":
             assert ids[0] == "do_now", fid
             assert result.advice.lead.startswith("Call emergency services"), fid
-        else:  # what to do now only for an emergency question still open, or the
-            # referral's own emergency (a clot's breathlessness), first
-            first = now_lines(RULES, result.checks, result.flags, result.audience)
+        else:  # this patient's own first: a referral's own emergency line (a clot's
+            # breathlessness); the open emergency questions after the referral, last
             assert RULES.screening is not None
             ref = RULES.screening.referrals.get(fid)
+            own: list[str] = []
             if ref is not None and ref.now_first is not None:
-                own = say(RULES, f"screening.page.now.{ref.now_first}", result.audience)
-                first = list(dict.fromkeys([own, *first]))
-            assert ("do_now" in ids) == bool(first), fid
+                own = [say(RULES, f"screening.page.now.{ref.now_first}", result.audience)]
+            assert ("do_now" in ids) == bool(own), fid
+            if own:
+                assert ids[0] == "do_now" and result.advice.lead == own[0], fid
+            else:
+                assert ids[:2] == ["where_to_go", "watch_for"], fid
+            now = now_lines(RULES, result.checks, result.flags, result.audience)
+            first = [line for line in now if line not in own]
             if first:
-                assert ids[0] == "do_now" and result.advice.lead == first[0], fid
+                last = result.advice.sections[-1]
+                assert last.id == "warning_signs", fid
+                # each there, or the safety net that says the same signs in its place
+                nets = {n.text for n in RULES.advice.safety_nets if n.text}
+                missing = set(first) - set(last.items)
+                assert not missing or nets & set(last.items), fid
+                assert result.advice.lead not in first, fid
 
 
 def test_a_hot_joint_is_not_sent_to_the_gp() -> None:
@@ -166,3 +177,28 @@ def test_every_emergency_question_says_what_to_do_now() -> None:
         if RULES.health_factors[qid].urgency == "emergency":
             assert qid in sc.before_we_start.now_for, qid
             assert "now" in say(RULES, f"screening.page.now.{qid}"), qid
+
+
+def test_unanswered_emergency_questions_come_after_the_patients_own_referral() -> None:
+    # thoughts of suicide with a knee's emergency questions unanswered: the crisis line
+    # comes first, the hot joint (never asked) under its own heading at the end
+    result = plan(_profile(["suicidal_thoughts"], condition="knee_osteoarthritis"), RULES)
+    ids = [s.id for s in result.advice.sections]
+    assert ids[0] == "where_to_go" and "116 123" in result.advice.sections[0].items[0]
+    assert "hot, red and swollen" not in result.advice.lead
+    last = result.advice.sections[-1]
+    assert last.id == "warning_signs" and last.heading == "When not to wait"
+    assert any("hot, red and swollen" in item for item in last.items)
+
+
+def test_a_combination_that_raised_the_referral_is_named_and_explained() -> None:
+    both = plan(_profile(["cancer_history_new_pain", "progressive_neurological_deficit"]), RULES)
+    assert both.urgency == "emergency"
+    steps = [s for s in both.rationale if s.rule.startswith("screening.combinations.")]
+    assert [s.rule for s in steps] == ["screening.combinations.cancer_with_neurological_sign"]
+    assert "spinal cord compression" in steps[0].reason and steps[0].source
+    assert [w.kind for w in both.warnings].count("combination") == 1
+    # one red flag alone (or a combination no more urgent than its flags): nothing to name
+    alone = plan(_profile(["cancer_history_new_pain"]), RULES)
+    assert "combination" not in {w.kind for w in alone.warnings}
+    assert not any(s.rule.startswith("screening.combinations.") for s in alone.rationale)

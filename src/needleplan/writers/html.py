@@ -23,7 +23,6 @@ set's ``handout.*`` texts. The writer reads the rule set from its ``rules`` opti
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,10 +65,10 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def chart_target(review: Review, baseline: float) -> int:
-    """The whole score at or below which the change is real: the text's number too
-    (pain scores are whole numbers, so 4.2 is said and drawn as 4)."""
-    return math.floor(meaningful_line(review, baseline))
+def chart_target(review: Review) -> int | None:
+    """The whole score at or below which the change is real, the text's number too;
+    None at a low baseline (no target line is drawn)."""
+    return meaningful_line(review)
 
 
 def _label_steps(sessions: Sequence[int]) -> list[int]:
@@ -92,7 +91,7 @@ def _n(value: float) -> str:
 
 
 def chart_view(
-    scores: Sequence[Point], baseline: float, target: int, words: Words, alt: str = ""
+    scores: Sequence[Point], baseline: float, target: int | None, words: Words, alt: str = ""
 ) -> dict[str, Any]:
     """The chart's geometry: pain 0-10 up, sessions along, the start and target lines;
     its labels said by ``words``."""
@@ -120,13 +119,18 @@ def chart_view(
         "yticks": [{"y": _n(y(v)), "ly": _n(y(v) + 4), "label": v} for v in range(0, 11, 2)],
         "xticks": [{"x": _n(x(s)), "label": s} for s in _label_steps(sessions)],
         "baseline_y": _n(y(baseline)),
-        "target_y": _n(y(target)),
+        "target_y": None if target is None else _n(y(target)),
         "points": " ".join(f"{_n(x(s))},{_n(y(v))}" for s, v in points),
         "dots": [{"x": _n(x(s)), "y": _n(y(v))} for s, v in points],
         "radius": radius,
         "legend": [
             {"x": left, "label": words("handout.chart.start", baseline=baseline)},
-            {"x": left + 150, "label": words("handout.chart.target", score=target)},
+            {
+                "x": left + 150,
+                "label": words("handout.chart.target", score=target)
+                if target is not None
+                else words("handout.chart.no_target"),
+            },
             {"x": left + 390, "label": words("handout.chart.label")},
         ],
         "sessions": words("handout.chart.sessions"),
@@ -135,7 +139,7 @@ def chart_view(
 
 
 def chart_svg(
-    scores: Sequence[Point], baseline: float, target: int, words: Words, alt: str = ""
+    scores: Sequence[Point], baseline: float, target: int | None, words: Words, alt: str = ""
 ) -> str:
     """The chart as inline SVG markup (every text escaped)."""
     view = chart_view(scores, baseline, target, words, alt)
@@ -149,7 +153,7 @@ def chart_markup(review: Review, view: Sheet) -> str:
         return ""
     base = float(scores[0].nrs if review.baseline_nrs is None else review.baseline_nrs)
     alt = view.words("handout.chart.alt", summary=view.scores_summary)
-    return chart_svg(scores, base, chart_target(review, base), view.words, alt)
+    return chart_svg(scores, base, chart_target(review), view.words, alt)
 
 
 def keep_whole(section: Part) -> bool:

@@ -129,11 +129,12 @@ def _number(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.1f}"
 
 
-def meaningful_line(review: Review, baseline: float) -> float:
-    """The score at or below which the fall from ``baseline`` is meaningful: the review's
-    ``mcid_line`` when it gives one, else a fall of 2 points or 30%, whichever comes first."""
+def meaningful_line(review: Review) -> int | None:
+    """The whole score at or below which the fall is meaningful (the review's
+    ``mcid_line``; pain scores are whole numbers, so 4.2 is said and drawn as 4), or
+    None at a low baseline, where the pain score cannot show a meaningful change."""
     given = review.mcid_line
-    return given if given is not None else round(baseline - min(2.0, 0.3 * baseline), 2)
+    return None if given is None else math.floor(given)
 
 
 def emergency(result: Plan | Review) -> bool:
@@ -154,14 +155,17 @@ def scores_summary(review: Review, words: Words) -> str:
     if emergency(review):
         return " ".join(said)  # no "real improvement" under "get emergency help now"
     change = review.change
+    line = meaningful_line(review)
     if change is not None and change.worse:
         said.append(words("handout.scores.worse"))
     elif change is not None and change.meaningful:
         said.append(words("handout.scores.improved"))
-    else:
+    elif line is not None:
         said.append(words("handout.scores.not_yet"))
-    line = math.floor(meaningful_line(review, base))  # pain scores are whole numbers
-    said.append(words("handout.scores.target", score=line))
+    if line is None:  # a low start: no score would show a real change
+        said.append(words("handout.scores.no_target"))
+    else:
+        said.append(words("handout.scores.target", score=line))
     return " ".join(said)
 
 

@@ -284,8 +284,11 @@ class TableWriter(Writer):
                 continue  # said on the NOT CHECKED line
             # whole: a prompt cut short may hide the very words it is about
             text = inert(x.message)
-            check = self._say("table.tag.check")
-            out += _tagged(check, text, self._width(), tag_style="bold", lines=None)
+            tag, style = self._say("table.tag.check"), "bold"
+            if x.kind == "combination":  # red flags together: said as one
+                look = self.rules.terms.levels["red_flag"]
+                tag, style = look.tag, look.style
+            out += _tagged(tag, text, self._width(), tag_style=style, lines=None)
         return out
 
     def _course(self, d: Plan) -> list[Line]:
@@ -524,7 +527,7 @@ def chart(
         out.append(seg)
     axis = "".join(str(s)[-step:].center(step) if step > 1 else str(s)[-1] for s, _, _ in shown)
     out.append([("     " + axis.rstrip(), DIM)])
-    legend = say(rules, "table.chart.legend")
+    legend = say(rules, "table.chart.legend" if mcid is not None else "table.chart.legend_no_line")
     if any(e for _, _, e in shown):
         legend += "   " + say(rules, "table.chart.event")
     out.append([(fit(legend, width), DIM)])
