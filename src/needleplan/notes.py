@@ -434,6 +434,10 @@ class NotesReader:
                 placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
                 self.presence = _Phrases(self._compiled(placed, known))
                 continue
+            if f.name == "presence_lists":
+                placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
+                self.presence_lists = _Phrases(self._compiled(placed, known))
+                continue
             if f.name == "not_context":
                 placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
                 self.not_context = _Phrases(self._compiled(placed, known))
@@ -542,10 +546,12 @@ class NotesReader:
         if not self.presence_ends or not any(t.comma_before for t in tokens):
             return []
         pseudo = list(self.not_context.find(words))
+        listed = [(q.start, q.end) for q in self.presence_lists.find(words)]
         return [
             (p.start, p.end)
             for p in self.presence.find(words)
             if not any(q.start < p.end and p.start < q.end for q in pseudo)
+            and not any(_same_clause(p.start, a, tokens) for a, _ in listed)
         ]
 
     def _in_scope(
@@ -613,6 +619,12 @@ class NotesReader:
             reached.append(t)
             at = max(at, t.end)
         return reached
+
+
+def _same_clause(a: int, b: int, tokens: list[_Token]) -> bool:
+    """Whether tokens ``a`` and ``b`` stand in one clause (no comma between them)."""
+    low, high = min(a, b), max(a, b)
+    return not any(tokens[k].comma_before for k in range(low + 1, high + 1))
 
 
 def _clause_present(

@@ -652,6 +652,9 @@ class NoteContext:
     #: comma whose clause holds one is a new finding, beyond the reach of a
     #: ``presence_ends`` category's ``*_before`` word before the comma
     presence: tuple[str, ...] = ()
+    #: words that make a clause the end of a list ("No SOB, chest pain or cough since"):
+    #: a clause holding one is never a clause of presence
+    presence_lists: tuple[str, ...] = ()
     #: the categories whose ``*_before`` words a clause of presence ends
     presence_ends: tuple[Literal["negated", "historical", "hypothetical", "other_person"], ...] = ()
     sources: tuple[SourceId, ...] = ()
