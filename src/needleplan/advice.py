@@ -339,7 +339,8 @@ def review_advice(
     if f"page.referral.{urgency}.where" in rules.texts:
         where = _referral(rules, urgency, audience)
         if referral is not None:  # the plan's referral words: the tier's, or the flag's own
-            sections += section("do_now", heading("do_now"), [referral.do_now])
+            first = [referral.now_first, referral.do_now]  # a clot's: if breathless, first
+            sections += section("do_now", heading("do_now"), first)
             where = [referral.where, referral.when]
         if verdict == "emergency" or any(s.rule == REVIEW_NOTES for s in review.rationale):
             where.append(say(rules, "page.tell_staff", audience))  # a possible needling injury
