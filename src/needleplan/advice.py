@@ -280,7 +280,9 @@ def with_safety_nets(
             continue
         if any(f.id in net.said_by and f.patient_message in said for f in flags):
             continue
-        if noted_now.intersection(net.said_by):
+        noted = noted_now.intersection(net.said_by)
+        present = (say_if(rules, f"screening.page.now.{q}", audience) for q in noted)
+        if any(line in said for line in present if line):
             continue  # the notes describe them: the page says them as present now
         if net.says is not None:
             line = say(rules, net.says, audience)
