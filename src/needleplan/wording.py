@@ -227,11 +227,26 @@ def say_all(rules: RuleSet, prefix: str, audience: Audience = "patient", /) -> l
     return [line for line in said if line]
 
 
+class _Unfilled:
+    """A placeholder without a value: it formats as written, its format spec included."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __format__(self, spec: str) -> str:
+        return "{" + self.key + (":" + spec if spec else "") + "}"
+
+    def __repr__(self) -> str:  # a conversion ("{n!r}") keeps it as written too
+        return "{" + self.key + "}"
+
+    __str__ = __repr__
+
+
 class _Kept(dict[str, object]):
     """Values to fill; a placeholder without one stays as written (never an error)."""
 
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+    def __missing__(self, key: str) -> _Unfilled:
+        return _Unfilled(key)
 
 
 def fill(text: str, /, **values: object) -> str:

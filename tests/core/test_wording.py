@@ -84,6 +84,15 @@ def test_a_doubled_brace_is_one_brace_with_or_without_values(key: str) -> None:
     assert say(rules, key).startswith("Braces {like these} stay")
 
 
+@pytest.mark.parametrize("text", ["file {n:d}", "{n:+d} points", "{share:.0%} of it", "{x}"])
+def test_a_placeholder_without_a_value_stays_as_written(text: str) -> None:
+    """A clinic's text may format a value it is not given (a spec included): it is
+    printed as written, never an error."""
+    data = _data()
+    data["texts"]["page.heading.why"] = text
+    assert say(_rules(data), "page.heading.why") == text
+
+
 def test_a_parent_reads_the_parent_version_and_a_patient_the_other(rules: Any) -> None:
     patient = say(rules, "page.check", "patient", n=3)
     parent = say(rules, "page.check", "parent", n=3)
