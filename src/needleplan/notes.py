@@ -610,10 +610,11 @@ class NotesReader:
             commas = [k for k in range(mod.end, t.start + 1) if tokens[k].comma_before]
             if commas and category in self.comma_ends:
                 break
+            first = _norms(tokens, mod.end, commas[0]) if commas else ""
             if (
                 commas
                 and category in self.presence_ends
-                and _clause_present(commas[-1], t, tokens, presence)
+                and _clause_present(commas[-1], t, tokens, presence, first)
             ):
                 break
             reached.append(t)
@@ -627,13 +628,27 @@ def _same_clause(a: int, b: int, tokens: list[_Token]) -> bool:
     return not any(tokens[k].comma_before for k in range(low + 1, high + 1))
 
 
+def _norms(tokens: list[_Token], start: int, end: int) -> str:
+    """The words of tokens ``start`` to ``end`` (not included), as one spaced string."""
+    return " ".join(t.norm for t in tokens[start:end])
+
+
 def _clause_present(
-    start: int, t: _Match, tokens: list[_Token], presence: list[tuple[int, int]]
+    start: int,
+    t: _Match,
+    tokens: list[_Token],
+    presence: list[tuple[int, int]],
+    first: str = "",
 ) -> bool:
     """Whether the clause of finding ``t`` (from the comma before token ``start`` to the
-    next comma after the finding, or the sentence's end) holds a word of presence."""
+    next comma after the finding, or the sentence's end) holds a word of presence that
+    the list's ``first`` clause does not also hold: "Denies new numbness, new weakness"
+    and "no SOB on exertion, chest pain on exertion" say it of every item."""
     end = next((k for k in range(t.end, len(tokens)) if tokens[k].comma_before), len(tokens))
-    return any(start <= a and b <= end for a, b in presence)
+    return any(
+        start <= a and b <= end and f" {_norms(tokens, a, b)} " not in f" {first} "
+        for a, b in presence
+    )
 
 
 def _reached_back(
