@@ -645,16 +645,21 @@ def before_we_start_page(
         for c in checks
         if c.kind == "factor" and c.id in rules.health_factors
     ]
-    sections = section("questions", page("asked_about"), about)
+    # signs the notes describe may be there now: what to do about them comes first
+    noted = tuple(c for c in checks if c.kind == "notes")
+    present = now_lines(rules, noted, flags, audience)
+    sections = section("do_now", _heading(rules, "do_now", audience), present)
+    sections += section("questions", page("asked_about"), about)
     sections += advice_mod.other_therapies(rules, companions, audience, "meanwhile")
     sections += section("next", _heading(rules, "next", audience), [page("next")])
     # "any of these" only below a list of them: with no list, the page says it alone
     not_to_wait = [page("meanwhile") if about else page("meanwhile_alone") or page("meanwhile")]
-    first = now_lines(rules, checks, flags, audience)
+    first = [line for line in now_lines(rules, checks, flags, audience) if line not in present]
     if first:
         not_to_wait = [*first, page("meanwhile_others") or page("meanwhile")]
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)
-    return Advice(title=page("title"), lead=page("lead"), sections=tuple(sections))
+    lead = present[0] if present else page("lead")
+    return Advice(title=page("title"), lead=lead, sections=tuple(sections))
 
 
 def _heading(rules: RuleSet, name: str, audience: Audience) -> str:
