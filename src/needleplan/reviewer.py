@@ -258,7 +258,10 @@ def _red_flags(the_plan: Plan, n: int) -> list[Found]:
             "red_flag",
             n,
             most_urgent(*(f.urgency for f in red)),
-            {"labels": ", ".join(f.label for f in red)},
+            {
+                "labels": ", ".join(f.label for f in red),
+                "messages": " ".join(f.message for f in red),
+            },
             told=tuple(f.patient_message for f in red),
             sources=tuple(dict.fromkeys(f.source for f in red)),
         )
