@@ -418,6 +418,10 @@ class HealthFactor(_ToPatient):
     companions: Links = field(default_factory=dict)
     reconsider: str = ""
     consent_prompt: bool = False
+    #: under 18, the page is written for a parent or guardian and names this factor (a
+    #: pregnancy, a recent birth): the clinician is warned to decide with the young
+    #: person who may be told (``warning.pregnancy_under_18``)
+    under_18_confidential: bool = False
     #: the first block is the smallest dose a trial tested (a lighter dose)
     smallest_dose: bool = False
     #: asked about when it is listed without another factor that settles it
