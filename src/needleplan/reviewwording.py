@@ -239,15 +239,14 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     table gives them, and why (the deciding finding's reasons first, then the others')."""
     audience = result.audience
     table = rules.review.findings
+    tier = review_tier(result, rules)
     why: list[str] = []
     for f in [d.deciding, *(s for s in d.stopping if s is not d.deciding)]:
-        why += [
-            *_told(f, rules, audience, d.plan),
-            _said(rules, table[f.id].texts.why, f, audience),
-        ]
+        why += _told(f, rules, audience, d.plan)
+        if not (tier == "emergency" and table[f.id].waits):  # an emergency waits for no one
+            why.append(_said(rules, table[f.id].texts.why, f, audience))
     page = table[d.deciding.id].texts
     care = tuple(f.patient_message for f in d.cautions if f.patient_message)
-    tier = review_tier(result, rules)
     referral = None
     if tier != "none":  # the plan's own referral words: a flag's destination, if it has one
         referral = referral_words(rules, tier, d.plan.flags, audience)

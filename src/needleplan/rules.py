@@ -276,6 +276,9 @@ class Finding:
     urgency: Urgency | None = None
     #: its ``stop_needling`` holds the course until a check is made (not an end)
     hold: bool = False
+    #: its page's ``why`` asks the patient to wait for the therapist's check: left off a
+    #: page that sends the patient for emergency care now, which says what to do now
+    waits: bool = False
 
 
 #: The findings the review decides with: the rule set's table must have each.
