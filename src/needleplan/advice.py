@@ -205,7 +205,8 @@ def plan_advice(
         sections += _list_section(rules, "what_to_expect", audience)
         sections += other_therapies(rules, companions, audience, "alongside")
         sections += _list_section(rules, "aftercare", audience)
-        sections += warning_signs(rules, audience, spinal=near_the_spine(rules, sites))
+        needled = (s.id for s in sites if s.verdict != "avoid")
+        sections += warning_signs(rules, audience, spinal=near_the_spine(rules, needled))
     title = say(rules, f"page.title.{decision}", audience)
     return Advice(title=title, lead=lead, sections=tuple(sections))
 
@@ -216,22 +217,28 @@ def _list_section(rules: RuleSet, name: str, audience: Audience) -> list[AdviceS
     return section(name, heading, say_all(rules, f"page.{name}", audience))
 
 
-def near_the_spine(rules: RuleSet, sites: Iterable[SiteVerdict]) -> bool:
-    """Whether a site to be needled is one the rule set marks as spinal or paraspinal
-    (the review's ``spinal_sites``)."""
+def near_the_spine(rules: RuleSet, sites: Iterable[str]) -> bool:
+    """Whether one of ``sites`` (to be needled, or needled) is one the rule set marks as
+    spinal or paraspinal (the review's ``spinal_sites``)."""
     spinal = set(rules.review.spinal_sites)
-    return any(s.id in spinal for s in sites if s.verdict != "avoid")
+    return any(sid in spinal for sid in sites)
 
 
-def warning_signs(rules: RuleSet, audience: Audience, *, spinal: bool) -> list[AdviceSection]:
-    """The page's warning signs (``page.warning_signs.*``). After needling near the spine
-    (``spinal``), the emergency of new severe spinal pain then weakness, numbness or a
-    fever comes first (``page.spinal_signs.first``), and each line with a counterpart
+def warning_signs(
+    rules: RuleSet, audience: Audience, *, spinal: bool, leave_off: frozenset[str] = frozenset()
+) -> list[AdviceSection]:
+    """The page's warning signs (``page.warning_signs.*``, but those named in
+    ``leave_off``: a referral's "if it gets worse" says their signs with a more urgent
+    action). After needling near the spine (``spinal``), the emergency of new severe
+    spinal pain then weakness, numbness or a fever comes first
+    (``page.spinal_signs.first``), and each line with a counterpart
     ``page.spinal_signs.<name>`` says its signs without that pain, never a doctor's
     same-day visit for them."""
     lines = [say(rules, "page.spinal_signs.first", audience)] if spinal else []
     start = "page.warning_signs."
     for key in (k for k in rules.texts if k.startswith(start)):
+        if key[len(start) :] in leave_off:
+            continue
         instead = "page.spinal_signs." + key[len(start) :]
         lines.append(say(rules, instead if spinal and instead in rules.texts else key, audience))
     return section("warning_signs", say(rules, "page.heading.warning_signs", audience), lines)
@@ -317,6 +324,7 @@ def review_advice(
     given_lead: str = "",
     referral: Referral | None = None,
     spinal: bool = False,
+    leave_off: frozenset[str] = frozenset(),
 ) -> Advice:
     """The patient's page after a review: where to go if it is urgent (``referral``,
     when given: what the plan's referral page says for this tier and these red flags,
@@ -328,7 +336,8 @@ def review_advice(
     help now): the last session may have been a day ago. The pain scores themselves are
     the writers' to show (a list, a chart). ``title`` and ``given_lead``, when given,
     are the deciding finding's own (from the rule set's review table). ``spinal``: a
-    site of the course is near the spine (its warning signs say that emergency first).
+    site of the course is near the spine (its warning signs say that emergency first);
+    ``leave_off``: the warning signs the referral's "if it gets worse" says instead.
     """
     audience = review.audience
 
@@ -363,7 +372,7 @@ def review_advice(
         sections += section("site_care", say(rules, "page.site_care", audience), care_lines)
         sections += _list_section(rules, "aftercare", audience)
     if urgency != "emergency":
-        sections += warning_signs(rules, audience, spinal=spinal)
+        sections += warning_signs(rules, audience, spinal=spinal, leave_off=leave_off)
     return Advice(
         title=title or (referral.title if referral else "") or _review_title(review, rules),
         lead=given_lead or lead,

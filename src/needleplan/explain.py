@@ -152,6 +152,8 @@ def _health_factor(page: _Page, rules: RuleSet, key: str) -> None:
     page.field("Reconsider", f.reconsider)
     if f.consent_prompt:
         page.field("Consent", "prompts a consent and capacity check")
+    if f.under_18_confidential:
+        page.field("Under 18", "asks who may be told: the parent's page names it")
     rules_for = _site_rules_for_factor(rules, key)
     if rules_for:
         page.heading("Site rules it takes part in")

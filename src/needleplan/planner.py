@@ -915,9 +915,15 @@ def _warnings(
     if unchecked:
         checks = ", ".join(spoken(u.check) for u in unchecked)
         found.append(WarningCode("sites_not_given", said("warning.sites_not_given", checks=checks)))
+    confidential = [
+        rules.health_factors[f.id].label
+        for f in profile.health_factors
+        if rules.health_factors[f.id].under_18_confidential
+    ]
+    if confidential and profile.age is not None and profile.age < ADULT_AGE:
+        warning = said("warning.pregnancy_under_18", labels=", ".join(confidential))
+        found.append(WarningCode("pregnancy_under_18", warning))
     pregnancy = profile.factor(PREGNANCY)
-    if pregnancy is not None and profile.age is not None and profile.age < ADULT_AGE:
-        found.append(WarningCode("pregnancy_under_18", said("warning.pregnancy_under_18")))
     if pregnancy is not None and pregnancy.weeks is None:
         warning = said("warning.pregnancy_weeks_not_given")
         found.append(WarningCode("pregnancy_weeks_not_given", warning))

@@ -489,19 +489,26 @@ def _pregnancy_since(profile: ConditionProfile) -> tuple[Factor, dt.date] | None
     return at_intake, profile.start_date or profile.log[0].date
 
 
+def pregnancy_weeks(profile: ConditionProfile, day: dt.date) -> int | None:
+    """The weeks of the latest pregnancy recorded, counted on to ``day`` from the day they
+    were recorded (None: no pregnancy, or its weeks not given)."""
+    since = _pregnancy_since(profile)
+    if since is None:
+        return None
+    factor, counted = since
+    return None if factor.weeks is None else factor.weeks + (day - counted).days // 7
+
+
 def _first_trimester(
     profile: ConditionProfile, rules: RuleSet, today: dt.date, n: int
 ) -> list[Found]:
     """A pregnancy still before ``reconsider_pregnancy_weeks`` today: not now."""
-    since = _pregnancy_since(profile)
-    if since is None or since[0].weeks is None:
+    since, weeks = _pregnancy_since(profile), pregnancy_weeks(profile, today)
+    until = rules.review.reconsider_pregnancy_weeks
+    if since is None or weeks is None or weeks >= until:
         return []
     factor, counted = since
     assert factor.weeks is not None
-    weeks = factor.weeks + (today - counted).days // 7
-    until = rules.review.reconsider_pregnancy_weeks
-    if weeks >= until:
-        return []
     from_date = counted + dt.timedelta(weeks=until - factor.weeks)
     values: dict[str, Wordable] = {
         "weeks": weeks,
@@ -979,7 +986,20 @@ def decide(
         ),
         warnings=tuple(warnings),
         cautions=tuple(new_cautions),
+        pregnancy_weeks=pregnancy_weeks(profile, today),
+        needling_sites=_needling_sites(log, planned, the_plan),
     )
+
+
+def _needling_sites(
+    log: tuple[LogEntry, ...], planned: tuple[str, ...], the_plan: Plan
+) -> tuple[str, ...]:
+    """The sites needled during the course (those logged, planned or not; else the
+    planned ones, as the spinal findings take them), then those the plan goes on to
+    needle: the page's warning signs are for each of them."""
+    needled = [s for e in log for s in _event_site(e, planned)]
+    needled += [s.id for s in the_plan.sites if s.verdict != "avoid"]
+    return tuple(dict.fromkeys(needled))
 
 
 def _change(baseline: int, latest: int, rules: RuleSet) -> Change:

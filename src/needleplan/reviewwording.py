@@ -23,10 +23,10 @@ from .advice import (
     review_tier,
     with_safety_nets,
 )
-from .profile import PREGNANCY, ConditionProfile
+from .profile import ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
 from .rules import RuleSet, Sentence
-from .screening import referral_words
+from .screening import referral_words, replaced_warnings
 from .vocab import Audience, ReviewVerdict, Urgency
 from .wording import Said, Wordable, fill_values, say, word, worded
 
@@ -115,6 +115,10 @@ class Decided:
     warnings: tuple[Warned, ...]
     #: the precautions added during the course: their care goes on the page
     cautions: tuple[Flag, ...]
+    #: the pregnancy's weeks on the day of the review (None: none, or no weeks given)
+    pregnancy_weeks: int | None = None
+    #: the sites needled during the course and those still to be needled
+    needling_sites: tuple[str, ...] = ()
 
 
 # -- the wording step -----------------------------------------------------------------
@@ -239,15 +243,14 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     table gives them, and why (the deciding finding's reasons first, then the others')."""
     audience = result.audience
     table = rules.review.findings
+    tier = review_tier(result, rules)
     why: list[str] = []
     for f in [d.deciding, *(s for s in d.stopping if s is not d.deciding)]:
-        why += [
-            *_told(f, rules, audience, d.plan),
-            _said(rules, table[f.id].texts.why, f, audience),
-        ]
+        why += _told(f, rules, audience, d.plan)
+        if not (tier == "emergency" and table[f.id].waits):  # an emergency waits for no one
+            why.append(_said(rules, table[f.id].texts.why, f, audience))
     page = table[d.deciding.id].texts
     care = tuple(f.patient_message for f in d.cautions if f.patient_message)
-    tier = review_tier(result, rules)
     referral = None
     if tier != "none":  # the plan's own referral words: a flag's destination, if it has one
         referral = referral_words(rules, tier, d.plan.flags, audience)
@@ -260,7 +263,8 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         title=_said(rules, page.title, d.deciding, audience),
         given_lead=_said(rules, page.lead, d.deciding, audience),
         referral=referral,
-        spinal=near_the_spine(rules, d.plan.sites),
+        spinal=near_the_spine(rules, d.needling_sites),
+        leave_off=replaced_warnings(rules, referral, d.plan.flags),
     )
     return with_safety_nets(
         advice,
@@ -269,12 +273,5 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         sites=(s.id for s in d.plan.sites),
         flags=d.plan.flags,
         audience=audience,
-        pregnancy_weeks=_pregnancy_weeks(d.profile),
+        pregnancy_weeks=d.pregnancy_weeks,
     )
-
-
-def _pregnancy_weeks(profile: ConditionProfile) -> int | None:
-    """A pregnancy's weeks as last recorded (at intake, or added during the course)."""
-    added = (f for entry in profile.log for f in entry.new_health_factors)
-    weeks = [f.weeks for f in (*profile.health_factors, *added) if f.id == PREGNANCY]
-    return weeks[-1] if weeks else None

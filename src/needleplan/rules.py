@@ -276,6 +276,9 @@ class Finding:
     urgency: Urgency | None = None
     #: its ``stop_needling`` holds the course until a check is made (not an end)
     hold: bool = False
+    #: its page's ``why`` asks the patient to wait for the therapist's check: left off a
+    #: page that sends the patient for emergency care now, which says what to do now
+    waits: bool = False
 
 
 #: The findings the review decides with: the rule set's table must have each.
@@ -418,6 +421,10 @@ class HealthFactor(_ToPatient):
     companions: Links = field(default_factory=dict)
     reconsider: str = ""
     consent_prompt: bool = False
+    #: under 18, the page is written for a parent or guardian and names this factor (a
+    #: pregnancy, a recent birth): the clinician is warned to decide with the young
+    #: person who may be told (``warning.pregnancy_under_18``)
+    under_18_confidential: bool = False
     #: the first block is the smallest dose a trial tested (a lighter dose)
     smallest_dose: bool = False
     #: asked about when it is listed without another factor that settles it

@@ -139,6 +139,10 @@ class FlagReferral:
     #: referral says first, before any open question's (a clot: breathlessness); its
     #: "if it gets worse" is then the tier's own
     now_first: _Id | None = None
+    #: the page's warning signs (``page.warning_signs.<name>``, or its spinal
+    #: counterpart) whose signs this referral's ``escalate`` says with a more urgent
+    #: action: left off the page that says it (one action for the same signs)
+    replaces_warnings: tuple[_Id, ...] = ()
 
 
 @_entry
@@ -212,6 +216,18 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
             yield (
                 ("screening", "referrals", key, "now_first"),
                 f"no text 'screening.page.now.{ref.now_first}'",
+            )
+    for key, ref in sc.referrals.items():
+        for j, name in enumerate(ref.replaces_warnings):
+            if f"page.warning_signs.{name}" not in rules.texts:
+                yield (
+                    ("screening", "referrals", key, "replaces_warnings", j),
+                    f"no text 'page.warning_signs.{name}'",
+                )
+        if ref.replaces_warnings and (ref.escalate is None or ref.now_first is not None):
+            yield (
+                ("screening", "referrals", key, "replaces_warnings"),
+                "only a referral's own 'escalate' replaces a warning sign",
             )
     for key, ids in sc.note_questions.items():
         for j, fid in enumerate(ids):
@@ -574,6 +590,23 @@ def referral_words(
         escalate=escalate,
         now_first=now_first,
     )
+
+
+def replaced_warnings(
+    rules: RuleSet, words: advice_mod.Referral | None, flags: tuple[Flag, ...]
+) -> frozenset[str]:
+    """The page's warning signs (``page.warning_signs.<name>``) that a referral's "if it
+    gets worse" line (``words.escalate``) says with a more urgent action: those the red
+    flag whose own line it is names (``replaces_warnings``)."""
+    sc = rules.screening
+    if sc is None or words is None:
+        return frozenset()
+    names: set[str] = set()
+    for f in flags:
+        ref = sc.referrals.get(f.id)
+        if ref is not None and words.escalate in (ref.escalate, ref.parent_escalate):
+            names.update(ref.replaces_warnings)
+    return frozenset(names)
 
 
 def referral_page(

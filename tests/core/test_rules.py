@@ -266,6 +266,18 @@ LOCATED_CASES = [
         "screening.referrals.smoker: 'smoker' is not a red flag",
     ),
     (
+        "screening.referrals.cancer_history_new_pain.replaces_warnings.0",
+        "nobody",
+        "screening.referrals.cancer_history_new_pain.replaces_warnings[0]:"
+        " no text 'page.warning_signs.nobody'",
+    ),
+    (
+        "screening.referrals.suspected_dvt.replaces_warnings",
+        ["nerve"],
+        "screening.referrals.suspected_dvt.replaces_warnings:"
+        " only a referral's own 'escalate' replaces a warning sign",
+    ),
+    (
         "screening.page_reasons",
         {**_SHIPPED["screening"]["page_reasons"], "smoker": "Smoking."},
         "screening.page_reasons.smoker: 'smoker' is not a red flag",
