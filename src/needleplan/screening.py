@@ -378,10 +378,15 @@ def open_checks(
             continue
         q = sc.questions[qid]
         checks.append(CheckCode("screening", qid, said("screening.open_check", ask=q.ask, id=qid)))
+    weeks = next((f.weeks for f in profile.health_factors if f.id == PREGNANCY), None)
     for qid, (topic, words) in noted.items():
         group = sc.note_questions.get(qid, (qid,))
         if coded.intersection(group) or coded.intersection(sc.settled_by.get(qid, ())):
             continue  # a coded factor or a yes answer settles it
+        asked_q = sc.questions.get(qid)
+        gate = asked_q.pregnancy_from_weeks if asked_q is not None else None
+        if gate is not None and weeks is not None and weeks < gate:
+            continue  # a question of later pregnancy (pre-eclampsia: from 20 weeks), not yet
         asked = [answered.get(g) for g in group]
         words_text = ", ".join(f"'{w}'" for w in words)
         key, ask = "screening.notes_check_no_question", ""
