@@ -384,9 +384,8 @@ def open_checks(
         if coded.intersection(group) or coded.intersection(sc.settled_by.get(qid, ())):
             continue  # a coded factor or a yes answer settles it
         asked_q = sc.questions.get(qid)
-        gate = asked_q.pregnancy_from_weeks if asked_q is not None else None
-        if gate is not None and weeks is not None and weeks < gate:
-            continue  # a question of later pregnancy (pre-eclampsia: from 20 weeks), not yet
+        if asked_q is not None and not _applies(asked_q, profile.age, weeks):
+            continue  # a question of another age or of later pregnancy: not this patient's
         asked = [answered.get(g) for g in group]
         words_text = ", ".join(f"'{w}'" for w in words)
         key, ask = "screening.notes_check_no_question", ""
@@ -398,6 +397,19 @@ def open_checks(
         message = said(key, topic=topic, words=words_text, ask=ask, id=named)
         checks.append(CheckCode("notes", qid, message, _if_yes(rules, group, coded)))
     return tuple(checks)
+
+
+def _applies(q: Question, age: int | None, weeks: int | None) -> bool:
+    """Whether notes may open question ``q`` for this patient: not below its ``min_age``
+    (giant cell arteritis from 50), above its ``max_age`` (a slipped epiphysis up to 17)
+    or before its ``pregnancy_from_weeks`` of a coded pregnancy (pre-eclampsia from 20),
+    where the age or the weeks are known."""
+    if age is not None and q.min_age is not None and age < q.min_age:
+        return False
+    if age is not None and q.max_age is not None and age > q.max_age:
+        return False
+    gate = q.pregnancy_from_weeks
+    return gate is None or weeks is None or weeks >= gate
 
 
 def _if_yes(
