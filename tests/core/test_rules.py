@@ -121,6 +121,11 @@ LOCATED_CASES = [
         "health_factors.warfarin.settled_by[0]: unknown health factor 'nobody'",
     ),
     (
+        "health_factors.cancer_history_new_pain.in_place_of",
+        ["nobody"],
+        "health_factors.cancer_history_new_pain.in_place_of[0]: unknown health factor 'nobody'",
+    ),
+    (
         "duration.advice_first",
         {"nowhere": _SHIPPED["duration"]["advice_first"]["low_back_pain"]},
         "duration.advice_first.nowhere: unknown condition 'nowhere'",
@@ -354,6 +359,14 @@ def test_broken_text_is_named_by_its_id(key: str, value: Any, message: str) -> N
     else:
         data["texts"][key] = value
     assert message in _problems(data)
+
+
+def test_a_terms_summary_word_is_its_label_unless_it_has_its_own() -> None:
+    data = _mutate("terms.decisions.needle.summary", _DELETE)
+    rules = rules_from_data(data)
+    assert rules.terms.decisions["needle"].summary_word == rules.terms.decisions["needle"].label
+    caution = rules.terms.decisions["needle_with_caution"]
+    assert caution.summary and caution.summary_word == caution.summary != caution.label
 
 
 def test_a_rule_set_without_a_screening_section_loads() -> None:
