@@ -426,21 +426,14 @@ class NotesReader:
         self.mod_kinds: list[tuple[str, str]] = []  # (category, where) by payload index
         mods: list[tuple[tuple[_Test, ...], int]] = []
         ctx: NoteContext = rules.note_context
+        lists: dict[str, _Phrases] = {}
         for f in fields(ctx):
             value = getattr(ctx, f.name)
             if not isinstance(value, tuple) or f.name in _NOT_WORDS:
                 continue
-            if f.name == "presence":
+            if f.name in ("presence", "presence_lists", "not_context"):  # read, not mods
                 placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
-                self.presence = _Phrases(self._compiled(placed, known))
-                continue
-            if f.name == "presence_lists":
-                placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
-                self.presence_lists = _Phrases(self._compiled(placed, known))
-                continue
-            if f.name == "not_context":
-                placed = [(("note_context", f.name, j), p, 0) for j, p in enumerate(value)]
-                self.not_context = _Phrases(self._compiled(placed, known))
+                lists[f.name] = _Phrases(self._compiled(placed, known))
                 continue
             if f.name == "ends":
                 kind = ("ends", "ends")
@@ -454,6 +447,8 @@ class NotesReader:
             placed = [(("note_context", f.name, j), p, key) for j, p in enumerate(value)]
             mods += self._compiled(placed, known)
         self.mods = _Phrases(mods)
+        self.presence, self.presence_lists = lists["presence"], lists["presence_lists"]
+        self.not_context = lists["not_context"]
         self.reach_before = ctx.reach_before
         self.reach_after = ctx.reach_after
         self.comma_ends = frozenset(ctx.comma_ends)
