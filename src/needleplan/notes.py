@@ -477,8 +477,9 @@ class NotesReader:
         trig = self._triggers(words)
         if not trig:
             return []
-        mods = self._mods(words, trig)
-        presence = self._presence(words, tokens)
+        pseudo = list(self.not_context.find(words))  # words that are never context
+        mods = self._mods(words, trig, pseudo)
+        presence = self._presence(words, tokens, pseudo)
         sentence = " ".join(text[start:end].split())
         hits = []
         for m in trig:
@@ -523,8 +524,7 @@ class NotesReader:
                     kept.append(m)
         return sorted(kept, key=lambda m: (m.start, m.end, m.key))
 
-    def _mods(self, words: list[str], trig: list[_Match]) -> list[_Mod]:
-        pseudo = list(self.not_context.find(words))
+    def _mods(self, words: list[str], trig: list[_Match], pseudo: list[_Match]) -> list[_Mod]:
         mods = []
         for m in self.mods.find(words):
             category, where = self.mod_kinds[m.key]
@@ -536,11 +536,13 @@ class NotesReader:
             mods.append(_Mod(m.start, m.end, category, where))
         return mods
 
-    def _presence(self, words: list[str], tokens: list[_Token]) -> list[tuple[int, int]]:
-        """Where the words of presence are (token spans), when a comma could need them."""
+    def _presence(
+        self, words: list[str], tokens: list[_Token], pseudo: list[_Match]
+    ) -> list[tuple[int, int]]:
+        """Where the words of presence are (token spans, none inside a ``pseudo`` phrase),
+        when a comma could need them."""
         if not self.presence_ends or not any(t.comma_before for t in tokens):
             return []
-        pseudo = list(self.not_context.find(words))
         listed = [(q.start, q.end) for q in self.presence_lists.find(words)]
         return [
             (p.start, p.end)
