@@ -62,6 +62,9 @@ class Referral(NamedTuple):
     escalate: str
     #: a red flag's own first line under "what to do now" (a clot: if breathless)
     now_first: str = ""
+    #: the page's warning signs (``page.warning_signs.<name>``) that ``escalate``, a red
+    #: flag's own, says with a more urgent action: left off the page
+    replaces: frozenset[str] = frozenset()
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:
@@ -324,7 +327,6 @@ def review_advice(
     given_lead: str = "",
     referral: Referral | None = None,
     spinal: bool = False,
-    leave_off: frozenset[str] = frozenset(),
 ) -> Advice:
     """The patient's page after a review: where to go if it is urgent (``referral``,
     when given: what the plan's referral page says for this tier and these red flags,
@@ -336,8 +338,8 @@ def review_advice(
     help now): the last session may have been a day ago. The pain scores themselves are
     the writers' to show (a list, a chart). ``title`` and ``given_lead``, when given,
     are the deciding finding's own (from the rule set's review table). ``spinal``: a
-    site of the course is near the spine (its warning signs say that emergency first);
-    ``leave_off``: the warning signs the referral's "if it gets worse" says instead.
+    site of the course is near the spine (its warning signs say that emergency first).
+    The warning signs the referral's "if it gets worse" says instead are left off.
     """
     audience = review.audience
 
@@ -372,6 +374,7 @@ def review_advice(
         sections += section("site_care", say(rules, "page.site_care", audience), care_lines)
         sections += _list_section(rules, "aftercare", audience)
     if urgency != "emergency":
+        leave_off = referral.replaces if referral is not None else frozenset()
         sections += warning_signs(rules, audience, spinal=spinal, leave_off=leave_off)
     return Advice(
         title=title or (referral.title if referral else "") or _review_title(review, rules),

@@ -26,7 +26,7 @@ from .advice import (
 from .profile import ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
 from .rules import RuleSet, Sentence
-from .screening import referral_words, replaced_warnings
+from .screening import referral_words
 from .vocab import Audience, ReviewVerdict, Urgency
 from .wording import Said, Wordable, fill_values, say, word, worded
 
@@ -264,7 +264,6 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         given_lead=_said(rules, page.lead, d.deciding, audience),
         referral=referral,
         spinal=near_the_spine(rules, d.needling_sites),
-        leave_off=replaced_warnings(rules, referral, d.plan.flags),
     )
     return with_safety_nets(
         advice,

@@ -217,7 +217,6 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
                 ("screening", "referrals", key, "now_first"),
                 f"no text 'screening.page.now.{ref.now_first}'",
             )
-    for key, ref in sc.referrals.items():
         for j, name in enumerate(ref.replaces_warnings):
             if f"page.warning_signs.{name}" not in rules.texts:
                 yield (
@@ -583,6 +582,7 @@ def referral_words(
     held = {f.id for f in flags}
     where, escalate = tier_text("where"), tier_text("escalate")
     now_first = ""  # what to do now for a red flag's own emergency, said first
+    replaces: frozenset[str] = frozenset()  # warning signs its own escalation says
     parent = audience == "parent"
     # a red flag at the referral's own tier may send the patient somewhere else
     for f in flags:
@@ -597,6 +597,7 @@ def referral_words(
         if ref.now_first:
             now_first = say_if(rules, f"screening.page.now.{ref.now_first}", audience)
             escalate = tier_text("escalate")
+        replaces = frozenset(ref.replaces_warnings)  # only with its own escalate (checked)
         break
     return advice_mod.Referral(
         tier=tier,
@@ -606,24 +607,8 @@ def referral_words(
         when=tier_text("when"),
         escalate=escalate,
         now_first=now_first,
+        replaces=replaces,
     )
-
-
-def replaced_warnings(
-    rules: RuleSet, words: advice_mod.Referral | None, flags: tuple[Flag, ...]
-) -> frozenset[str]:
-    """The page's warning signs (``page.warning_signs.<name>``) that a referral's "if it
-    gets worse" line (``words.escalate``) says with a more urgent action: those the red
-    flag whose own line it is names (``replaces_warnings``)."""
-    sc = rules.screening
-    if sc is None or words is None:
-        return frozenset()
-    names: set[str] = set()
-    for f in flags:
-        ref = sc.referrals.get(f.id)
-        if ref is not None and words.escalate in (ref.escalate, ref.parent_escalate):
-            names.update(ref.replaces_warnings)
-    return frozenset(names)
 
 
 def referral_page(
