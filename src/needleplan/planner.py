@@ -1144,7 +1144,7 @@ def decide(
         calendar=calendar,
         checks=checks,
         profile_sha256=profile_key(profile),
-        pregnancy_weeks=next((f.weeks for f in profile.health_factors if f.id == PREGNANCY), None),
+        pregnancy_weeks=profile.pregnancy_weeks,
     )
 
 

@@ -889,6 +889,12 @@ class ConditionProfile(_Strict):
     def factor_ids(self) -> frozenset[str]:
         return frozenset(f.id for f in self.health_factors)
 
+    @property
+    def pregnancy_weeks(self) -> int | None:
+        """The weeks of a pregnancy recorded at intake (None: none, or not given)."""
+        pregnancy = self.factor(PREGNANCY)
+        return None if pregnancy is None else pregnancy.weeks
+
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
 REQUIRED: tuple[str, ...] = tuple(

@@ -33,7 +33,6 @@ from pydantic import ConfigDict, Field, StringConstraints, with_config
 from . import advice as advice_mod
 from .advice import section
 from .plancodes import CheckCode, FlagCode, StepCode
-from .profile import PREGNANCY
 from .results import Advice, Check, CompanionItem, Flag
 from .vocab import (
     AGE_RANGE,
@@ -283,7 +282,7 @@ def required(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
     for region in sc.regions.values():
         if profile.condition in region.conditions or sites.intersection(region.sites):
             wanted.update(region.questions)
-    weeks = next((f.weeks for f in profile.health_factors if f.id == PREGNANCY), None)
+    weeks = profile.pregnancy_weeks
     for qid, q in sc.questions.items():
         if (
             q.pregnancy_from_weeks is not None
@@ -377,7 +376,7 @@ def open_checks(
             continue
         q = sc.questions[qid]
         checks.append(CheckCode("screening", qid, said("screening.open_check", ask=q.ask, id=qid)))
-    weeks = next((f.weeks for f in profile.health_factors if f.id == PREGNANCY), None)
+    weeks = profile.pregnancy_weeks
     for qid, (topic, words) in noted.items():
         group = sc.note_questions.get(qid, (qid,))
         if coded.intersection(group) or coded.intersection(sc.settled_by.get(qid, ())):
