@@ -433,6 +433,8 @@ class HealthFactor(_ToPatient):
     settled_by: tuple[Id, ...] = ()
     #: the open question in the patient's words, for the "before we start" page
     open_check_patient: str = ""
+    #: the same for a parent, about their child
+    open_check_parent: str = ""
     #: the lesser forms this factor takes the place of (a past cancer, beside a past
     #: cancer with new unexplained pain): present with it, they are not flagged
     in_place_of: tuple[Id, ...] = ()

@@ -50,7 +50,7 @@ from .wording import Said, said, say, say_if
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
-    from .rules import RuleSet
+    from .rules import HealthFactor, RuleSet
 
 _Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
 _SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
@@ -75,6 +75,8 @@ class Question:
     #: what the patient is asked about, in plain words (the "before we start" page)
     patient: _Text
     sources: _Sources
+    #: the same for a parent, about their child (where the patient's words say "you")
+    parent: _Text | None = None
     #: asked only from this age, when the age is known
     min_age: _Age | None = None
     #: asked only up to this age, and only when the age is known (a limping adolescent's
@@ -672,10 +674,10 @@ def before_we_start_page(
     def page(part: str) -> str:
         return say_if(rules, f"screening.page.{part}", audience)
 
-    about = [sc.questions[c.id].patient for c in checks if c.id in sc.questions]
-    about += _note_topics(rules, checks)
+    about = [_asked(sc.questions[c.id], audience) for c in checks if c.id in sc.questions]
+    about += _note_topics(rules, checks, audience)
     about += [  # a factor's own open question (warfarin without a known INR)
-        rules.health_factors[c.id].open_check_patient
+        _open_check(rules.health_factors[c.id], audience)
         for c in checks
         if c.kind == "factor" and c.id in rules.health_factors
     ]
@@ -700,7 +702,18 @@ def _heading(rules: RuleSet, name: str, audience: Audience) -> str:
     return say(rules, f"page.heading.{name}", audience)
 
 
-def _note_topics(rules: RuleSet, checks: tuple[Check, ...]) -> list[str]:
+def _asked(q: Question, audience: Audience) -> str:
+    """What the page says ``q`` asks about, as ``audience`` reads it."""
+    return q.parent if audience == "parent" and q.parent else q.patient
+
+
+def _open_check(f: HealthFactor, audience: Audience) -> str:
+    """What the page says a factor's open question asks about, as ``audience`` reads it."""
+    parent = audience == "parent" and f.open_check_parent
+    return f.open_check_parent if parent else f.open_check_patient
+
+
+def _note_topics(rules: RuleSet, checks: tuple[Check, ...], audience: Audience) -> list[str]:
     """For notes checks with no question of their own: the questions they stand for."""
     sc = rules.screening
     assert sc is not None
@@ -710,5 +723,5 @@ def _note_topics(rules: RuleSet, checks: tuple[Check, ...]) -> list[str]:
             continue
         for qid in sc.note_questions.get(c.id, ()):
             if qid in sc.questions:
-                out.append(sc.questions[qid].patient)
+                out.append(_asked(sc.questions[qid], audience))
     return out
