@@ -477,46 +477,63 @@ def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...]) -> Joined:
     return Joined(", ", tuple(by))
 
 
-def _pregnancy_since(profile: ConditionProfile) -> tuple[Factor, dt.date] | None:
-    """The latest pregnancy recorded, with the day its weeks were counted."""
+def _pregnancy_since(
+    profile: ConditionProfile, rules: RuleSet, day: dt.date
+) -> tuple[int, dt.date, int] | None:
+    """The latest pregnancy recorded with its weeks: the weeks then, the day they were
+    recorded, and the weeks counted on to ``day`` (None: no pregnancy, its weeks not
+    given, or a birth logged after it)."""
+    ended = set(rules.review.pregnancy_ended_by)
+    recorded: tuple[Factor, dt.date] | None = None
     for entry in reversed(profile.log):
-        for f in entry.new_health_factors:
-            if f.id == PREGNANCY:
-                return f, entry.date
-    at_intake = profile.factor(PREGNANCY)
-    if at_intake is None:
+        ids = {f.id for f in entry.new_health_factors}
+        if ids & ended:
+            return None
+        if PREGNANCY in ids:
+            factor = next(f for f in entry.new_health_factors if f.id == PREGNANCY)
+            recorded = factor, entry.date
+            break
+    if recorded is None:
+        at_intake = profile.factor(PREGNANCY)
+        if at_intake is None:
+            return None
+        recorded = at_intake, profile.start_date or profile.log[0].date
+    factor, counted = recorded
+    if factor.weeks is None:
         return None
-    return at_intake, profile.start_date or profile.log[0].date
+    return factor.weeks, counted, factor.weeks + (day - counted).days // 7
 
 
-def pregnancy_weeks(profile: ConditionProfile, day: dt.date) -> int | None:
+def pregnancy_weeks(profile: ConditionProfile, rules: RuleSet, day: dt.date) -> int | None:
     """The weeks of the latest pregnancy recorded, counted on to ``day`` from the day they
-    were recorded (None: no pregnancy, or its weeks not given)."""
-    since = _pregnancy_since(profile)
+    were recorded (None: no pregnancy, its weeks not given, a birth logged after it, or
+    counted past the weeks at which it is over by now)."""
+    since = _pregnancy_since(profile, rules, day)
+    over = rules.review.pregnancy_over_weeks
+    return None if since is None or since[2] >= over else since[2]
+
+
+def _pregnancy(profile: ConditionProfile, rules: RuleSet, today: dt.date, n: int) -> list[Found]:
+    """A pregnancy still before ``reconsider_pregnancy_weeks`` today: not now; one counted
+    on past ``pregnancy_over_weeks``: over by now, the profile to be updated first."""
+    since = _pregnancy_since(profile, rules, today)
     if since is None:
-        return None
-    factor, counted = since
-    return None if factor.weeks is None else factor.weeks + (day - counted).days // 7
-
-
-def _first_trimester(
-    profile: ConditionProfile, rules: RuleSet, today: dt.date, n: int
-) -> list[Found]:
-    """A pregnancy still before ``reconsider_pregnancy_weeks`` today: not now."""
-    since, weeks = _pregnancy_since(profile), pregnancy_weeks(profile, today)
-    until = rules.review.reconsider_pregnancy_weeks
-    if since is None or weeks is None or weeks >= until:
         return []
-    factor, counted = since
-    assert factor.weeks is not None
-    from_date = counted + dt.timedelta(weeks=until - factor.weeks)
-    values: dict[str, Wordable] = {
-        "weeks": weeks,
-        "from_weeks": until,
-        "from_date": from_date.isoformat(),
-    }
-    sources = rules.review.reconsider_pregnancy_sources
-    return [Found("first_trimester", n, values=values, sources=sources)]
+    then, counted, weeks = since
+    r = rules.review
+    if weeks >= r.pregnancy_over_weeks:
+        values: dict[str, Wordable] = {
+            "weeks_then": then,
+            "date": counted.isoformat(),
+            "weeks": weeks,
+        }
+        return [Found("pregnancy_over", n, values=values, sources=r.pregnancy_over_sources)]
+    until = r.reconsider_pregnancy_weeks
+    if weeks >= until:
+        return []
+    from_date = counted + dt.timedelta(weeks=until - then)
+    values = {"weeks": weeks, "from_weeks": until, "from_date": from_date.isoformat()}
+    return [Found("first_trimester", n, values=values, sources=r.reconsider_pregnancy_sources)]
 
 
 # -- the course -----------------------------------------------------------------------
@@ -950,7 +967,7 @@ def decide(
     held = [c.message for c in the_plan.checks if c.kind != "screening"]
     if held:  # the notes or a factor raise a question: needling waits for its answer
         found.append(Found("open_checks", n, values={"checks": " ".join(held)}))
-    found += _stops(the_plan, rules, n) + _first_trimester(current, rules, today, n)
+    found += _stops(the_plan, rules, n) + _pregnancy(current, rules, today, n)
     if planned and set(planned) <= set(avoid) and not planned_avoided:
         # events (a bruise, a bleed) leave no planned site: hold until others are chosen
         labels = ", ".join(_site_label(s, rules) for s in planned)
@@ -986,7 +1003,7 @@ def decide(
         ),
         warnings=tuple(warnings),
         cautions=tuple(new_cautions),
-        pregnancy_weeks=pregnancy_weeks(profile, today),
+        pregnancy_weeks=pregnancy_weeks(profile, rules, today),
         needling_sites=_needling_sites(log, planned, the_plan),
     )
 

@@ -297,6 +297,7 @@ REVIEW_FINDINGS = (
     "adverse_event_earlier",
     "do_not_needle",
     "first_trimester",
+    "pregnancy_over",
     "sites_avoided",
     "remeasure",
     "discharge",
@@ -349,6 +350,11 @@ class ReviewRules:
     #: a first-trimester pregnancy: needling is reconsidered from this week
     reconsider_pregnancy_weeks: Annotated[int, Field(ge=1, le=42)] = 14
     reconsider_pregnancy_sources: tuple[SourceId, ...] = ()
+    #: a pregnancy counted on to this week is over by now: the profile needs updating
+    pregnancy_over_weeks: Annotated[int, Field(ge=1, le=52)] = 42
+    pregnancy_over_sources: tuple[SourceId, ...] = ()
+    #: health factors that, logged after a pregnancy, end it (a birth)
+    pregnancy_ended_by: tuple[Id, ...] = ()
     #: a worsening counted from the best score so far: its sources
     worse_sources: tuple[SourceId, ...] = ()
     #: note_words ids that, in the latest notes, may describe an adverse event (its id)
@@ -1138,6 +1144,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, eid in enumerate(getattr(r, name)):
             if eid not in r.events and eid not in rs.health_factors:
                 yield ("review", name, j), f"'{eid}' is not an event or a health factor"
+    for j, fid in enumerate(r.pregnancy_ended_by):
+        if fid not in rs.health_factors:
+            yield ("review", "pregnancy_ended_by", j), f"unknown health factor '{fid}'"
     for j, sid in enumerate(r.spinal_sites):  # a misspelt id would turn the check off unseen
         if sid not in rs.sites:
             yield ("review", "spinal_sites", j), f"unknown site '{sid}'"

@@ -156,6 +156,11 @@ LOCATED_CASES = [
     ("review.notes_holds.0", "nobody", "review.notes_holds[0]: unknown note_words id 'nobody'"),
     ("review.spinal_sites.0", "nobody", "review.spinal_sites[0]: unknown site 'nobody'"),
     (
+        "review.pregnancy_ended_by.0",
+        "nobody",
+        "review.pregnancy_ended_by[0]: unknown health factor 'nobody'",
+    ),
+    (
         "review.spinal_with.0",
         "nothing",
         "review.spinal_with[0]: 'nothing' is not an event or a health factor",
