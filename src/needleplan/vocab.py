@@ -200,11 +200,6 @@ MAX_DURATION_NUMBER = 9999
 MAX_DIGITS = 12
 
 
-def plural(n: int, word: str) -> str:
-    """'1 session', '3 sessions': a count and its word."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def spoken(ident: str) -> str:
     """An id in plain words: 'upper_trapezius' -> 'upper trapezius'."""
     return ident.replace("_", " ")

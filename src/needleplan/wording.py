@@ -150,6 +150,10 @@ _SAID = {
         pregnancy level underlying screening age previous_response start_back sessions_per_week
         start_date notes log log_nrs log_groc log_events
     """,
+    "run": """
+        settings rules_from wrote wrote_files.one wrote_files.many then_stopped nothing_written
+        checked.one checked.many skipped.one skipped.many open_check
+    """,
     "fhir": """
         subject_unknown dry_needling referral no_urgency source rules course cadence
         not_needling.refer not_needling.not_indicated
@@ -162,7 +166,7 @@ _SAID = {
     """,
     "ics": """
         summary summary_due summary_reassess due timed reassess reference clinic
-        clinic_phone proposed category
+        clinic_phone proposed category note.no_start note.none note.closed
     """,
 }
 TEXT_IDS: frozenset[str] = frozenset(

@@ -82,7 +82,7 @@ def test_the_views_need_only_the_texts_a_rule_set_must_have() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["explain.title.site", "rules_view.heading.sites", "template.intro"]
+    "key", ["explain.title.site", "rules_view.heading.sites", "template.intro", "run.wrote"]
 )
 def test_a_views_missing_text_is_refused_where_its_texts_are(key: str) -> None:
     data = _data()

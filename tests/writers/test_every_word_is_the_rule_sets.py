@@ -4,7 +4,8 @@ Each text of the rule set is marked (⟦...⟧), the shipped examples are planne
 reviewed with that rule set in every format, and the words left outside the marks
 must be the profile's own, an id read aloud, a date, a number or a format's own
 protocol words. A sentence written in Python would show as words outside a mark. The same holds for
-``needleplan explain``, ``needleplan rules`` and ``needleplan new``.
+``needleplan explain``, ``needleplan rules``, ``needleplan new`` and a run's own lines
+on stderr.
 """
 
 from __future__ import annotations
@@ -261,3 +262,27 @@ def test_explain_rules_and_new_say_only_the_rule_sets_words(
     for view, text in said.items():
         assert OPEN in text, view
         assert _words(_unmarked(_CITED_AT.sub("", text))) - allowed - names == set(), view
+
+
+def test_the_runs_own_lines_are_the_rule_sets(
+    runner: Any, marked: Path, allowed: set[str], tmp_path: Path
+) -> None:
+    """What a run says on stderr that is not an error: the rule set it uses, the files it
+    wrote, the profiles it checked or skipped, a plan the calendar books nothing for
+    (after 'needleplan:' and 'note:')."""
+    rules = ["--config", "/dev/null", "--rules", str(marked)]
+    runs = [
+        ["validate", *rules, str(PLANS)],
+        ["suggest", *rules, "-f", "json", "--output-dir", str(tmp_path / "out"), str(PLANS)],
+        ["suggest", *rules, "-f", "jsonl", "-o", str(tmp_path / "all.jsonl"), str(PLANS)],
+        ["suggest", *rules, "-f", "ics", "-o", str(tmp_path / "all.ics"), str(PLANS)],
+        ["review", *rules, "-f", "json", "--today", "2027-06-01", str(PLANS)],
+        ["new", *rules, "-o", str(tmp_path / "new.yaml")],
+    ]
+    own = {"needleplan", "note", "warning"} | _words(str(tmp_path)) | _words(str(marked))
+    for args in runs:
+        result = invoke(runner, *args)
+        assert result.exit_code in (0, 3), result.output
+        lines = result.stderr.splitlines()
+        assert lines and all(OPEN in x for x in lines), args
+        assert _words(_unmarked("\n".join(lines))) - allowed - own == set(), args
