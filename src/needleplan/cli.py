@@ -358,12 +358,10 @@ def _provenance(settings: Config, rules: RuleSet, path: Path | None) -> list[str
     rules_path = path if path is not None else settings.defaults.rules
     lines = []
     if settings.path is not None:
-        lines.append(f"Settings: {inert(str(settings.path))}")
+        lines.append(say(rules, "run.settings", path=inert(str(settings.path))))
     if rules_path is not None:
-        lines.append(
-            f"Rule set: {inert(rules.name)} {inert(rules.version)} from "
-            f"{inert(str(rules_path))} (not the shipped rule set)"
-        )
+        name, version, where = (inert(str(x)) for x in (rules.name, rules.version, rules_path))
+        lines.append(say(rules, "run.rules_from", name=name, version=version, path=where))
     return lines
 
 
@@ -627,7 +625,8 @@ def new(
             "-o and --output-dir cannot be used together",
             hint="-o FILE names the file; --output-dir DIR names the folder",
         )
-    text = template(_rules_for(rules, _settings(config)), condition)
+    rule_set = _rules_for(rules, _settings(config))
+    text = template(rule_set, condition)
     if output_dir is not None:
         if output_dir.exists() and not output_dir.is_dir():
             raise UsageError(f"'{output_dir}' is not a folder", hint="--output-dir names a folder")
@@ -638,7 +637,7 @@ def new(
     else:
         target = file_named(output)
     write_atomic(target, text, force=force)
-    to_stderr(f"needleplan: wrote {inert(str(target))}")
+    to_stderr("needleplan: " + say(rule_set, "run.wrote", where=inert(str(target))))
 
 
 @app.command(

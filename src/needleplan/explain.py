@@ -4,50 +4,51 @@ An id (or an alias) of a condition, health factor, underlying factor, site,
 companion, site rule, site risk, adverse event or source: what it does, its
 numbers, and the full citations of its sources, as plain text fitted to the
 terminal's width. An id that names several things (a site rule and the site
-risk it acts on) shows each. An unknown id gets a "did you mean" hint.
+risk it acts on) shows each. An unknown id gets a "did you mean" hint. Every
+title, field name and sentence is a text of the rule set (``explain.*``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import reduce
 from typing import Any
 
 from .errors import UsageError, did_you_mean, inert
 from .rules import RuleSet
 from .textfit import wrap
-from .vocab import LEVEL_MEANING, spoken
-
-LEVEL_WORDS = {level: f"{name}: {effect}" for level, (name, effect) in LEVEL_MEANING.items()}
-VERDICT_WORDS = {"avoid": "avoid: do not needle the site", "caution": "caution at the site"}
-KIND_WORDS = {
-    "trial": "trial",
-    "review": "review",
-    "guideline": "guideline",
-    "observational": "observational study",
-    "opinion": "clinical opinion",
-    "design_choice": "needleplan design choice",
-}
+from .vocab import spoken
+from .wording import say
 
 
 class _Page:
-    """A page of text being built, every line fitted to ``width``."""
+    """A page of text being built, every line fitted to ``width``, in the words of
+    ``rules`` (its ``explain.*`` texts)."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, rules: RuleSet, width: int) -> None:
+        self.rules = rules
         self.width = max(width, 40)
         self.lines: list[str] = []
 
-    def title(self, text: str) -> None:
+    def say(self, key: str, **values: object) -> str:
+        return say(self.rules, f"explain.{key}", **values)
+
+    def either(self, items: Iterable[str]) -> str:
+        """``items`` as alternatives: "a or b or c"."""
+        return reduce(lambda first, then: self.say("or", first=first, then=then), items)
+
+    def title(self, kind: str, **values: object) -> None:
         if self.lines:
             self.lines.append("")
-        self.lines += wrap(inert(text), self.width, indent=2)
+        self.lines += wrap(inert(self.say(f"title.{kind}", **values)), self.width, indent=2)
         self.lines.append("=" * min(self.width, max(len(x) for x in self.lines[-1:])))
 
-    def field(self, name: str, value: object) -> None:
-        """``name: value`` with later lines under the value."""
+    def field(self, key: str, value: object) -> None:
+        """The field ``key``'s name, ``: value``, with later lines under the value."""
         text = inert(str(value))
         if not text:
             return
-        head = f"{name}: "
+        head = self.say(f"field.{key}") + ": "
         indent = min(len(head), 16)
         self.lines += [
             (head + line if i == 0 else line)
@@ -64,25 +65,24 @@ class _Page:
             )
         ]
 
-    def heading(self, text: str) -> None:
-        self.lines += ["", text]
-
-    def items(self, entries: list[str]) -> None:
+    def items(self, heading: str, entries: list[str], **values: object) -> None:
+        if entries:
+            self.lines += ["", self.say(f"heading.{heading}", **values)]
         for entry in entries:
             self.lines += wrap(f"- {inert(entry)}", self.width, indent=2)
 
-    def sources(self, rules: RuleSet, ids: tuple[str, ...]) -> None:
+    def sources(self, ids: tuple[str, ...]) -> None:
         if not ids:
             return
-        self.heading("Sources")
-        known = {s.id: s for s in rules.sources}
+        self.lines += ["", self.say("heading.sources")]
+        known = {s.id: s for s in self.rules.sources}
         for i, sid in enumerate(ids, 1):
             source = known.get(sid)
             if source is None:
                 self.para(f"{i}. {sid}", 0)
                 continue
-            kind = KIND_WORDS.get(source.kind, source.kind)
-            text = f"{i}. {source.citation} [{kind}; id {sid}]"
+            kind = self.say(f"kind.{source.kind}")
+            text = self.say("source", i=i, citation=source.citation, kind=kind, id=sid)
             self.lines += wrap(inert(text), self.width, indent=3)
             if source.note:
                 self.para(source.note, 3)
@@ -91,182 +91,174 @@ class _Page:
         return "\n".join(line.rstrip() for line in self.lines) + "\n"
 
 
-def _links(page: _Page, rules: RuleSet, links: Any, heading: str = "Companions") -> None:
-    if links:
-        page.heading(heading)
-        page.items([f"{rules.companions[c].label} ({c}): {why}" for c, why in links.items()])
+def _entry(page: _Page, kind: str, key: str, entry: Any) -> None:
+    """An entry's title and the names it is also accepted by."""
+    page.title(kind, label=entry.label, id=key)
+    if getattr(entry, "aliases", ()):
+        page.field("aliases", ", ".join(entry.aliases))
+
+
+def _links(page: _Page, links: Any) -> None:
+    companions = page.rules.companions
+    page.items(
+        "companions",
+        [page.say("companion", label=companions[c].label, id=c, why=w) for c, w in links.items()],
+    )
 
 
 def _condition(page: _Page, rules: RuleSet, key: str) -> None:
     c = rules.conditions[key]
-    page.title(f"Condition: {c.label} ({key})")
-    if c.aliases:
-        page.field("Also accepted", ", ".join(c.aliases))
+    _entry(page, "condition", key, c)
     b = c.initial_block
-    page.field("Initial block", f"{b.low}-{b.high} sessions (the dose the condition's trials used)")
-    page.field("Trial doses", ", ".join(str(d) for d in c.trial_doses) + " session(s)")
-    page.field("Per week", f"{c.per_week} (never more than {rules.cadence.max_per_week})")
-    ceiling = rules.ceiling(key)
-    page.field("Ceiling", f"{ceiling} sessions in all (practice ceiling, opinion)")
-    page.field("Evidence", c.note)
-    _links(page, rules, c.companions)
-    page.sources(rules, c.sources)
+    page.field("initial_block", page.say("initial_block", low=b.low, high=b.high))
+    page.field("trial_doses", page.say("trial_doses", doses=", ".join(map(str, c.trial_doses))))
+    page.field("per_week", page.say("per_week", n=c.per_week, most=rules.cadence.max_per_week))
+    page.field("ceiling", page.say("ceiling", n=rules.ceiling(key)))
+    page.field("evidence", c.note)
+    _links(page, c.companions)
+    page.sources(c.sources)
 
 
-def _site_rules_for_factor(rules: RuleSet, key: str) -> list[str]:
+def _site_rules_for_factor(page: _Page, key: str) -> list[str]:
     out = []
-    for r in rules.site_rules:
+    for r in page.rules.site_rules:
         if key in r.factors_any or r.in_place_of == key or key in r.stronger_with:
             where = (
-                f"sites with the risk '{r.risk}'"
+                page.say("at.risk", risk=r.risk)
                 if r.risk
-                else "sites in its place"
+                else page.say("at.place")
                 if r.in_place_of
-                else "every site"
+                else page.say("at.every_site")
             )
-            stronger = " (its stronger message)" if key in r.stronger_with else ""
-            out.append(f"{r.id}: {r.verdict} at {where}{stronger}")
+            said = "factor_rule_stronger" if key in r.stronger_with else "factor_rule"
+            verdict = page.rules.terms.sites[r.verdict].summary_word
+            out.append(page.say(said, id=r.id, verdict=verdict, where=where))
     return out
 
 
 def _health_factor(page: _Page, rules: RuleSet, key: str) -> None:
     f = rules.health_factors[key]
-    page.title(f"Health factor: {f.label} ({key})")
-    if f.aliases:
-        page.field("Also accepted", ", ".join(f.aliases))
-    page.field("Level", LEVEL_WORDS.get(f.level, f.level))
+    _entry(page, "health_factor", key, f)
+    level = {part: say(rules, f"level.{f.level}.{part}") for part in ("name", "effect")}
+    page.field("level", page.say("level", **level))
     if f.urgency != "none":
-        page.field("Urgency", spoken(f.urgency))
+        page.field("urgency", rules.terms.urgencies[f.urgency].summary_word)
     if f.place:
-        page.field(
-            "Place", "tied to a place (e.g. '- " + key + ": left_arm'); acts on sites there only"
-        )
-    page.field("Clinician", f.message)
+        page.field("place", page.say("place", id=key))
+    page.field("clinician", f.message)
     if f.prognostic_step:
-        page.field(
-            "Course",
-            f"{f.prognostic_step:+d} to the expected course (never past the ceiling); "
-            "the first block is unchanged",
-        )
-    page.field("Patient", f.patient_message)
-    page.field("Reconsider", f.reconsider)
+        page.field("course", page.say("course.factor", step=f.prognostic_step))
+    page.field("patient", f.patient_message)
+    page.field("reconsider", f.reconsider)
     if f.consent_prompt:
-        page.field("Consent", "prompts a consent and capacity check")
+        page.field("consent", page.say("consent"))
     if f.under_18_confidential:
-        page.field("Under 18", "asks who may be told: the parent's page names it")
-    rules_for = _site_rules_for_factor(rules, key)
-    if rules_for:
-        page.heading("Site rules it takes part in")
-        page.items(rules_for)
-    _links(page, rules, f.companions)
-    page.sources(rules, f.sources)
+        page.field("under_18", page.say("under_18"))
+    page.items("factor_rules", _site_rules_for_factor(page, key))
+    _links(page, f.companions)
+    page.sources(f.sources)
 
 
 def _underlying(page: _Page, rules: RuleSet, key: str) -> None:
     u = rules.underlying_factors[key]
-    page.title(f"Underlying factor: {u.label} ({key})")
-    if u.aliases:
-        page.field("Also accepted", ", ".join(u.aliases))
-    page.field("Why it matters", u.reason)
+    _entry(page, "underlying_factor", key, u)
+    page.field("why", u.reason)
     step = u.prognostic_step
     page.field(
-        "Course",
-        f"{step:+d} to the expected course (never past the ceiling)" if step else "no change",
+        "course", page.say("course.underlying", step=step) if step else page.say("no_change")
     )
-    _links(page, rules, u.companions)
-    page.sources(rules, u.sources)
+    _links(page, u.companions)
+    page.sources(u.sources)
 
 
 def _site(page: _Page, rules: RuleSet, key: str) -> None:
     s = rules.sites[key]
-    page.title(f"Site: {s.label} ({key})")
-    if s.aliases:
-        page.field("Also accepted", ", ".join(s.aliases))
+    _entry(page, "site", key, s)
     part = spoken(s.body_part)
     if s.also:
-        part += " (also counts as: " + ", ".join(spoken(a) for a in s.also) + ")"
-    page.field("Body part", part)
-    risks = [f"{rules.site_risks[r].label} ({r})" for r in s.risks if r in rules.site_risks]
-    page.field("Risks", "; ".join(risks) if risks else "none recorded in the anatomy table")
+        part = page.say("body_part_also", part=part, also=", ".join(map(spoken, s.also)))
+    page.field("body_part", part)
+    risks = [
+        page.say("named", label=rules.site_risks[r].label, id=r)
+        for r in s.risks
+        if r in rules.site_risks
+    ]
+    page.field("risks", "; ".join(risks) if risks else page.say("no_risks"))
     applying = []
     for r in rules.site_rules:
         if r.risk is not None and not r.reaches(s.risks):
             continue
-        when = []
-        if r.factors_any:
-            when.append("with " + " or ".join(r.factors_any))
+        when = [page.say("when.with", factors=page.either(r.factors_any))] if r.factors_any else []
         if r.in_place_of:
-            when.append(f"when {r.in_place_of} is at this site's place")
-        if not when:
-            when.append("always")
-        applying.append(f"{r.id}: {r.verdict}, {'; '.join(when)}")
-    if applying:
-        page.heading("Site rules that apply here")
-        page.items(applying)
+            when.append(page.say("when.at_place", factor=r.in_place_of))
+        verdict = rules.terms.sites[r.verdict].summary_word
+        said = "; ".join(when) or page.say("when.always")
+        applying.append(page.say("site_rule", id=r.id, verdict=verdict, when=said))
+    page.items("site_rules", applying)
     ids: list[str] = []
     for risk in s.risks:
         if risk in rules.site_risks:
             ids += [x for x in rules.site_risks[risk].sources if x not in ids]
-    page.sources(rules, tuple(ids))
+    page.sources(tuple(ids))
 
 
 def _site_risk(page: _Page, rules: RuleSet, key: str) -> None:
     r = rules.site_risks[key]
-    page.title(f"Site risk: {r.label} ({key})")
-    page.field("Note", r.note)
+    _entry(page, "site_risk", key, r)
+    page.field("note", r.note)
     sites = [s.label for s in rules.sites.values() if key in s.risks]
-    page.field("Sites", ", ".join(sites) if sites else "none")
-    page.sources(rules, r.sources)
+    page.field("sites", ", ".join(sites) if sites else page.say("none"))
+    page.sources(r.sources)
 
 
 def _site_rule(page: _Page, rules: RuleSet, index: int) -> None:
     r = rules.site_rules[index]
-    page.title(f"Site rule: {r.id}")
-    page.field("Verdict", VERDICT_WORDS.get(r.verdict, r.verdict))
+    page.title("site_rule", id=r.id)
+    page.field("verdict", page.say(f"verdict.{r.verdict}"))
     if r.risk:
-        also = "".join(f" or '{x}'" for x in r.risks_also)
-        page.field("Sites", f"those with the risk '{r.risk}'{also}")
+        risks = page.either(page.say("risk", risk=x) for x in (r.risk, *r.risks_also))
+        page.field("sites", page.say("rule_sites", risks=risks))
     if r.factors_any:
-        page.field("When", "the profile has " + " or ".join(r.factors_any))
+        page.field("when", page.say("rule_when", factors=page.either(r.factors_any)))
     if r.in_place_of:
-        page.field("Where", f"sites at the place of {r.in_place_of}")
-    page.field("Clinician", r.message)
+        page.field("where", page.say("rule_where", factor=r.in_place_of))
+    page.field("clinician", r.message)
     if r.stronger_with:
-        page.field("Stronger with", ", ".join(r.stronger_with))
-        page.field("Then", r.message_stronger)
-    page.field("Patient", r.patient_message)
-    page.sources(rules, r.sources)
+        page.field("stronger_with", ", ".join(r.stronger_with))
+        page.field("then", r.message_stronger)
+    page.field("patient", r.patient_message)
+    page.sources(r.sources)
 
 
 def _companion(page: _Page, rules: RuleSet, key: str) -> None:
     c = rules.companions[key]
-    page.title(f"Companion: {c.label} ({key})")
-    page.field("For the patient", c.patient_text)
+    _entry(page, "companion", key, c)
+    page.field("for_patient", c.patient_text)
     used = [cond.label for cond in rules.conditions.values() if key in cond.companions]
     used += [f.label for f in rules.health_factors.values() if key in f.companions]
     used += [u.label for u in rules.underlying_factors.values() if key in u.companions]
-    page.field("Suggested with", ", ".join(dict.fromkeys(used)) or "none")
-    page.sources(rules, c.sources)
+    page.field("suggested_with", ", ".join(dict.fromkeys(used)) or page.say("none"))
+    page.sources(c.sources)
 
 
 def _event(page: _Page, rules: RuleSet, key: str) -> None:
     e = rules.review.events[key]
-    page.title(f"Adverse event: {e.label} ({key})")
-    page.field("Next time", e.action)
+    _entry(page, "event", key, e)
+    page.field("next_time", e.action)
     if e.verdict:
-        page.field("Review verdict", spoken(e.verdict))
+        page.field("review_verdict", rules.terms.verdicts[e.verdict].summary_word)
     if e.urgency != "none":
-        page.field("Urgency", spoken(e.urgency))
+        page.field("urgency", rules.terms.urgencies[e.urgency].summary_word)
     if e.avoid_site:
-        page.field("Sites", "the sites needled that day are avoided next time")
-    page.sources(rules, e.sources)
+        page.field("sites", page.say("event_sites"))
+    page.sources(e.sources)
 
 
 def _cited_by(data: Any, sid: str, path: tuple[str, ...] = ()) -> Iterator[str]:
     if isinstance(data, dict):
         for k, v in data.items():
             if k.endswith("sources") and isinstance(v, list) and sid in v:
-                yield ".".join(path) or "(top level)"
+                yield ".".join(path)
             else:
                 yield from _cited_by(v, sid, (*path, str(k)))
     elif isinstance(data, list):
@@ -277,14 +269,12 @@ def _cited_by(data: Any, sid: str, path: tuple[str, ...] = ()) -> Iterator[str]:
 
 def _source(page: _Page, rules: RuleSet, key: str) -> None:
     s = next(x for x in rules.sources if x.id == key)
-    page.title(f"Source: {key}")
-    page.field("Citation", s.citation)
-    page.field("Kind", KIND_WORDS.get(s.kind, s.kind))
-    page.field("Note", s.note)
-    cited = list(dict.fromkeys(_cited_by(rules.to_data(), key)))
-    if cited:
-        page.heading(f"Cited by ({len(cited)})")
-        page.items(cited)
+    page.title("source", id=key)
+    page.field("citation", s.citation)
+    page.field("kind", page.say(f"kind.{s.kind}"))
+    page.field("note", s.note)
+    cited = [x or page.say("top_level") for x in dict.fromkeys(_cited_by(rules.to_data(), key))]
+    page.items("cited_by", cited, n=len(cited))
 
 
 def _all_ids(rules: RuleSet) -> list[str]:
@@ -298,7 +288,7 @@ def _all_ids(rules: RuleSet) -> list[str]:
 
 def explain(rules: RuleSet, ident: str, *, width: int = 80) -> str:
     """Plain text about ``ident`` (an id or alias), fitted to ``width``; UsageError if unknown."""
-    page = _Page(width)
+    page = _Page(rules, width)
     key = ident.strip()
     found = False
     for kind, show in (
@@ -328,7 +318,7 @@ def explain(rules: RuleSet, ident: str, *, width: int = 80) -> str:
         _source(page, rules, key)
         found = True
     if key in rules.retired_ids and not found:
-        page.title(f"Retired id: {key}")
+        page.title("retired", id=key)
         page.para(rules.retired_ids[key])
         found = True
     if not found:

@@ -19,7 +19,7 @@ from .notes import read_notes
 from .plancodes import CheckCode, FlagCode, PlanCodes, StepCode
 from .results import Advice, Check, Flag, Plan, RulesRef, Step, Warning
 from .schedule import date_warnings
-from .wording import Said, worded
+from .wording import Said, say, worded
 
 if TYPE_CHECKING:
     from .profile import ConditionProfile
@@ -141,7 +141,8 @@ def validation_warnings(
     worded_checks = [word_check(rules, c) for c in checks]
     return [
         (
-            f"{inert(source)}: warning: open check '{c.id}': {inert(c.message)}",
+            f"{inert(source)}: warning: "
+            + say(rules, "run.open_check", id=c.id, message=inert(c.message)),
             {"kind": c.kind, "id": c.id, "message": c.message},
         )
         for c in worded_checks

@@ -850,7 +850,8 @@ class Term:
     """How one value shows on every surface: ``label`` (a record's display name),
     ``tag``, ``marker`` and ``style`` (the screen, distinct without colour too; a Rich
     style), ``screen`` (the screen's one-line meaning), ``record`` (a clinical
-    record's line, e.g. FHIR) and ``summary`` (its word in a batch's summary)."""
+    record's line, e.g. FHIR) and ``summary`` (its word in running text: a batch's
+    summary, ``explain``, ``rules``)."""
 
     label: Text
     tag: TermWord = ""
@@ -862,7 +863,8 @@ class Term:
 
     @property
     def summary_word(self) -> str:
-        """Its word in a batch's summary: ``summary``, else the label."""
+        """Its word in running text (a batch's summary, ``explain``, ``rules``):
+        ``summary``, else the label."""
         return self.summary or self.label
 
 

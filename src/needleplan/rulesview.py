@@ -10,43 +10,25 @@ line. ``needleplan explain ID`` shows any one entry in full.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import reduce
+from typing import get_args
 
 import yaml
 
 from .errors import inert
 from .rules import RuleSet
 from .textfit import cell_len, fit, glue, wrap
-from .vocab import LEVEL_MEANING, spoken
+from .vocab import Level
+from .wording import say, say_if
 
 MIN_WIDTH = 60
-LEVEL_HEADINGS = {
-    level: f"{name.capitalize()}: {effect}"
-    + {"red_flag": " (urgency)", "prognostic": " (step)"}.get(level, "")
-    for level, (name, effect) in LEVEL_MEANING.items()
-}
-
-
-#: Short names for the anatomy table's risks (a rule set's own risks show their ids).
-RISK_SHORT = {
-    "lung_field": "lung",
-    "pressure_impossible": "no pressure",
-    "abdomen_lumbosacral": "abdomen",
-    "near_vessel_nerve": "vessel/nerve",
-}
-
-
-def _risk(key: str) -> str:
-    return RISK_SHORT.get(key, key)
 
 
 def rules_yaml(rules: RuleSet) -> str:
     """A YAML export that loads back unchanged with ``--rules``."""
-    header = (
-        f"# needleplan rule set '{rules.name}' version {rules.version}, exported by "
-        "'needleplan rules --format yaml'.\n# Edit and use with --rules FILE. Every number "
-        "needs sources.\n"
-    )
+    header = say(rules, "rules_view.export", name=rules.name, version=rules.version)
+    header = "".join(f"# {line}\n" for line in header.splitlines())
     return header + yaml.safe_dump(rules.to_data(), sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -118,95 +100,118 @@ class _Out:
 
 
 def rules_table(rules: RuleSet, color: bool = False, width: int | None = None) -> str:
-    """A summary of ``rules`` fitted to ``width`` (default: the terminal's, at least 60)."""
+    """A summary of ``rules`` fitted to ``width`` (default: the terminal's, at least 60), in
+    the words of its ``rules_view.*`` texts."""
     if width is None:
         width = shutil.get_terminal_size((80, 24)).columns
     out = _Out(max(width, MIN_WIDTH), color)
-    out.heading(inert(f"Rule set {rules.name} v{rules.version} (sha256 {rules.sha256[:12]})"))
-    out.para(
-        f"{len(rules.conditions)} conditions, {len(rules.health_factors)} health factors, "
-        f"{len(rules.sites)} sites. One entry in full, with its sources: needleplan explain ID."
-    )
 
-    out.heading("Conditions")
-    out.table(
-        ("id", "block", "/week", "ceiling", "label"),
+    def words(key: str, **values: object) -> str:  # the text ``rules_view.<key>``
+        return say(rules, f"rules_view.{key}", **values)
+
+    def table(
+        heading: str, columns: str, rows: Sequence[Sequence[str]], prose: bool = False
+    ) -> None:
+        """A heading, then a table whose columns are named by ``rules_view.column.<id>``
+        ("-": a column without a name)."""
+        out.heading(heading)
+        names = [words(f"column.{c}") if c != "-" else "" for c in columns.split()]
+        out.table(names, rows, prose=prose)
+
+    def risk(key: str) -> str:  # its short name, where the rule set gives one
+        return say_if(rules, f"rules_view.risk.{key}") or key
+
+    def step(n: int) -> str:
+        return f"{n:+d}" if n else "0"
+
+    def either(items: Iterable[str]) -> str:
+        return reduce(lambda first, then: words("or", first=first, then=then), items)
+
+    out.heading(
+        inert(words("title", name=rules.name, version=rules.version, sha=rules.sha256[:12]))
+    )
+    factors = rules.health_factors
+    counts = {"conditions": len(rules.conditions), "health_factors": len(factors)}
+    out.para(words("counts", **counts, sites=len(rules.sites)))
+    table(
+        words("heading.conditions"),
+        "id block per_week ceiling label",
         [
             (
-                key,
+                k,
                 f"{c.initial_block.low}-{c.initial_block.high}",
                 str(c.per_week),
-                str(rules.ceiling(key)),
+                str(rules.ceiling(k)),
                 inert(c.label),
             )
-            for key, c in rules.conditions.items()
+            for k, c in rules.conditions.items()
         ],
     )
-
-    for level, heading in LEVEL_HEADINGS.items():
-        rows = []
-        for key, f in rules.health_factors.items():
-            if f.level != level:
-                continue
-            if level == "red_flag":
-                extra = spoken(f.urgency)
-            elif level == "prognostic":
-                extra = f"{f.prognostic_step:+d}" if f.prognostic_step else "0"
-            else:
-                extra = "at its place" if f.place else ""
-            rows.append((key, extra, inert(f.label)))
+    extra = {  # a health factor's column, by its level
+        "red_flag": lambda f: rules.terms.urgencies[f.urgency].summary_word,
+        "prognostic": lambda f: step(f.prognostic_step),
+    }
+    at_place = words("at_place")
+    for level in get_args(Level):
+        rows = [
+            (k, extra[level](f) if level in extra else at_place if f.place else "", inert(f.label))
+            for k, f in factors.items()
+            if f.level == level
+        ]
         if rows:
-            out.heading(f"Health factors — {heading}")
-            column = {"red_flag": "urgency", "prognostic": "step"}.get(level, "")
-            out.table(("id", column, "label"), rows)
-
+            heading = words(f"heading.level.{level}", effect=say(rules, f"level.{level}.effect"))
+            table(heading, f"id {level if level in extra else '-'} label", rows)
     if rules.underlying_factors:
-        out.heading("Underlying factors (step to the expected course)")
-        out.table(
-            ("id", "step", "label"),
+        table(
+            words("heading.underlying"),
+            "id step label",
             [
-                (key, f"{u.prognostic_step:+d}" if u.prognostic_step else "0", inert(u.label))
-                for key, u in rules.underlying_factors.items()
+                (k, step(u.prognostic_step), inert(u.label))
+                for k, u in rules.underlying_factors.items()
             ],
         )
-
-    out.heading("Site risks")
-    out.table(
-        ("short", "id", "label"),
-        [(_risk(k), k, inert(r.label)) for k, r in rules.site_risks.items()],
+    table(
+        words("heading.site_risks"),
+        "short id label",
+        [(risk(k), k, inert(r.label)) for k, r in rules.site_risks.items()],
     )
-    out.heading("Sites")
-    out.table(
-        ("id", "part", "risks", "label"),
+    table(
+        words("heading.sites"),
+        "id part risks label",
         [
-            (
-                key,
-                s.body_part.replace("_", "/"),
-                ", ".join(map(_risk, s.risks)) or "-",
-                inert(s.label),
-            )
-            for key, s in rules.sites.items()
+            (k, s.body_part.replace("_", "/"), ", ".join(map(risk, s.risks)) or "-", inert(s.label))
+            for k, s in rules.sites.items()
         ],
     )
-    out.heading("Site rules")
-    rows = []
+    rules_rows = []
     for r in rules.site_rules:
-        when = [" or ".join(f"risk {x}" for x in (r.risk, *r.risks_also))] if r.risk else []
+        when = (
+            [either(words("when.risk", risk=x) for x in (r.risk, *r.risks_also))] if r.risk else []
+        )
         if r.factors_any:
-            when.append("with " + " or ".join(r.factors_any))
+            when.append(words("when.with", factors=either(r.factors_any)))
         if r.in_place_of:
-            when.append(f"at the place of {r.in_place_of}")
-        rows.append((r.id, r.verdict, "; ".join(when) or "always"))
-    out.table(("id", "verdict", "when"), rows, prose=True)
+            when.append(words("when.at_place", factor=r.in_place_of))
+        verdict = rules.terms.sites[r.verdict].summary_word
+        rules_rows.append((r.id, verdict, "; ".join(when) or words("when.always")))
+    table(words("heading.site_rules"), "id verdict when", rules_rows, prose=True)
 
-    sev, dur = rules.severity, rules.duration
-    out.heading("Bands and cadence")
+    sev, dur, rev = rules.severity, rules.duration, rules.review
+    out.heading(words("heading.bands"))
     out.para(
-        f"Severity (NRS): mild 0-{sev.mild_max}, moderate {sev.mild_max + 1}-{sev.moderate_max}, "
-        f"severe {sev.moderate_max + 1}-10. Duration: acute under {dur.acute_below_weeks:g} "
-        f"weeks, chronic over {dur.chronic_above_weeks:g} weeks. Cadence: at most "
-        f"{rules.cadence.max_per_week} a week, {rules.cadence.min_hours_between} h apart. "
-        f"Review: a fall of {rules.review.nrs_points} points or {rules.review.nrs_percent:g}% "
-        f"is meaningful; a progress note every {rules.course.progress_note_every} sessions."
+        words(
+            "bands",
+            mild_max=sev.mild_max,
+            moderate_min=sev.mild_max + 1,
+            moderate_max=sev.moderate_max,
+            severe_min=sev.moderate_max + 1,
+            acute_below=dur.acute_below_weeks,
+            chronic_above=dur.chronic_above_weeks,
+            per_week=rules.cadence.max_per_week,
+            hours=rules.cadence.min_hours_between,
+            points=rev.nrs_points,
+            percent=rev.nrs_percent,
+            every=rules.course.progress_note_every,
+        )
     )
     return out.text()

@@ -45,7 +45,7 @@ from .results import Plan, Review
 from .reviewer import review
 from .rules import RuleSet
 from .schedule import ClinicCalendar
-from .vocab import GOING_ON, REVIEW_FORMATS, plural
+from .vocab import GOING_ON, REVIEW_FORMATS
 from .wording import one_or_many, say
 from .writers import Writer, get_writer
 
@@ -287,17 +287,18 @@ class _Sink:
         else:
             self.out.flush()
 
-    def said(self, stopped: bool) -> str | None:
+    def said(self, rules: RuleSet, stopped: bool) -> str | None:
         """What the run wrote to files, for stderr (None when it wrote to stdout)."""
         where = inert(self.target.where)
         if self.target.folder is not None:
-            tail = ", then stopped" if stopped else ""
-            return f"needleplan: wrote {plural(self.written, 'file')} to {where}{tail}"
-        if self.target.file is not None:
-            if self.written:
-                return f"needleplan: wrote {where}"
-            return f"needleplan: nothing was written to {where}"
-        return None
+            n = self.written
+            said = say(rules, one_or_many("run.wrote_files", n), n=n, where=where)
+            said = say(rules, "run.then_stopped", said=said) if stopped else said
+        elif self.target.file is not None:
+            said = say(rules, "run.wrote" if self.written else "run.nothing_written", where=where)
+        else:
+            return None
+        return f"needleplan: {said}"
 
 
 def _writer(req: Request, many: bool) -> Writer:
@@ -371,30 +372,30 @@ def run(req: Request, out: TextIO | None = None) -> Done:
                 to_stderr(note_line(note))
         stopped = False
     except Failure as exc:  # what was written is said after the reason, as its last line
-        exc.after = sink.said(True)
+        exc.after = sink.said(req.rules, True)
         stopped = False
         raise
     finally:
         if bar is not None:
             bar.stop()
         if stopped:  # Ctrl-C, SIGTERM, an output that failed
-            said = sink.said(True)
+            said = sink.said(req.rules, True)
             if said is not None:
                 to_stderr(said)
-    said = sink.said(False)
+    said = sink.said(req.rules, False)
     if said is not None:
         to_stderr(said)
     done.written = sink.written
     if req.kind == "review":
-        _review_ends(done)
+        _review_ends(done, req.rules)
     done.code = EXIT_INVALID if done.invalid else EXIT_OK
     return done
 
 
-def _review_ends(done: Done) -> None:
+def _review_ends(done: Done, rules: RuleSet) -> None:
     skipped = sum(o.skipped for o in done.outcomes)
     if skipped:
-        to_stderr(f"needleplan: note: {plural(skipped, 'profile')} without a 'log:' skipped")
+        to_stderr(note_line(say(rules, one_or_many("run.skipped", skipped), n=skipped)))
     if not any(o.done for o in done.outcomes) and not done.invalid:
         raise UsageError("no profile with a session log was found", hint="add a 'log:' entry")
 
@@ -426,6 +427,9 @@ def _validate(inputs: Sequence[Input], req: Request, out: TextIO, many: bool) ->
         out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         out.flush()
     else:
-        to_stderr(f"needleplan: {plural(len(inputs), 'profile')} checked, {invalid} invalid")
+        n = len(inputs)
+        to_stderr(
+            "needleplan: " + say(req.rules, one_or_many("run.checked", n), n=n, invalid=invalid)
+        )
     done.code = EXIT_INVALID if invalid else EXIT_OK
     return done

@@ -27,14 +27,6 @@ def most_urgent(*urgencies: Urgency) -> Urgency:
 
 #: How a health factor is classified by the rule set.
 Level = Literal["red_flag", "contraindication", "not_indicated", "precaution", "prognostic"]
-#: What each level does to a plan, in the words every view uses (plural name, effect).
-LEVEL_MEANING: dict[Level, tuple[str, str]] = {
-    "red_flag": ("red flags", "refer for medical assessment; no needling plan"),
-    "contraindication": ("contraindications", "do not needle"),
-    "not_indicated": ("not indicated now", "no needling for the moment"),
-    "precaution": ("precautions", "needle with caution"),
-    "prognostic": ("prognostic factors", "change what to expect, not the decision"),
-}
 #: The levels a plan's flag can have (prognostic factors change the course, not the decision).
 FlagLevel = Literal["red_flag", "contraindication", "not_indicated", "precaution"]
 FLAG_LEVELS: tuple[FlagLevel, ...] = get_args(FlagLevel)
@@ -206,11 +198,6 @@ WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "month": 52.1775 / 12, "year": 52.1
 MAX_DURATION_NUMBER = 9999
 #: The most digits a number in a profile may have (bounded work, no huge integers).
 MAX_DIGITS = 12
-
-
-def plural(n: int, word: str) -> str:
-    """'1 session', '3 sessions': a count and its word."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def spoken(ident: str) -> str:

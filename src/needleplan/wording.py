@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
-from .vocab import Audience
+from .vocab import Audience, Level
 
 if TYPE_CHECKING:
     from .rules import RuleSet, Sentence
@@ -120,6 +120,40 @@ _SAID = {
         by_decision by_verdict checks.one checks.many avoid.one avoid.many change
         change_meaningful details
     """,
+    "level": " ".join(f"{level}.name {level}.effect" for level in get_args(Level)),
+    "explain": """
+        title.condition title.health_factor title.underlying_factor title.site title.site_risk
+        title.site_rule title.companion title.event title.source title.retired field.aliases
+        field.initial_block field.trial_doses field.per_week field.ceiling field.evidence
+        field.level field.urgency field.place field.clinician field.course field.patient
+        field.reconsider field.consent field.under_18 field.why field.body_part field.risks
+        field.note field.sites field.verdict field.when field.where field.stronger_with
+        field.then field.for_patient field.suggested_with field.next_time field.review_verdict
+        field.citation field.kind heading.companions heading.factor_rules heading.site_rules
+        heading.sources heading.cited_by initial_block trial_doses per_week ceiling level place
+        course.factor course.underlying no_change consent under_18 companion factor_rule
+        factor_rule_stronger at.risk at.place at.every_site body_part_also named no_risks
+        site_rule when.with when.at_place when.always or none verdict.avoid verdict.caution risk
+        rule_sites rule_when rule_where event_sites top_level kind.trial kind.review
+        kind.guideline kind.observational kind.opinion kind.design_choice source
+    """,
+    "rules_view": """
+        title counts heading.conditions heading.level.red_flag heading.level.contraindication
+        heading.level.not_indicated heading.level.precaution heading.level.prognostic
+        heading.underlying heading.site_risks heading.sites heading.site_rules heading.bands
+        column.id column.block column.per_week column.ceiling column.label column.red_flag
+        column.prognostic column.step column.short column.part column.risks column.verdict
+        column.when at_place when.risk when.with when.at_place when.always or bands export
+    """,
+    "template": """
+        intro patient condition sites sites_list region severity duration health_factors places
+        pregnancy level underlying screening age previous_response start_back sessions_per_week
+        start_date notes log log_nrs log_groc log_events
+    """,
+    "run": """
+        settings rules_from wrote wrote_files.one wrote_files.many then_stopped nothing_written
+        checked.one checked.many skipped.one skipped.many open_check
+    """,
     "fhir": """
         subject_unknown dry_needling referral no_urgency source rules course cadence
         not_needling.refer not_needling.not_indicated
@@ -132,7 +166,7 @@ _SAID = {
     """,
     "ics": """
         summary summary_due summary_reassess due timed reassess reference clinic
-        clinic_phone proposed category
+        clinic_phone proposed category note.no_start note.none note.closed
     """,
 }
 TEXT_IDS: frozenset[str] = frozenset(

@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 
 from needleplan.errors import RulesError
+from needleplan.explain import _all_ids, explain
 from needleplan.loading import profile_from_text
 from needleplan.planner import plan
 from needleplan.rulesload import parse_rules
+from needleplan.rulesview import rules_table
 from needleplan.schedule import ClinicCalendar
+from needleplan.template import template
 from needleplan.wording import TEXT_IDS, say
 from tests.conftest import shipped_data, yaml_bytes
 
@@ -59,6 +62,36 @@ def test_a_rule_set_without_a_text_is_refused_where_its_texts_are() -> None:
         _rules(data)
     messages = [p.message for p in info.value.problems]
     assert any("page.check" in m and "missing" in m for m in messages), messages
+    assert all(p.line for p in info.value.problems)
+
+
+def test_the_views_need_only_the_texts_a_rule_set_must_have() -> None:
+    """``explain`` of every id, ``rules`` and ``new`` read their words by a prefix and a
+    name (``explain.field.<name>``), which the literal check above cannot see: a rule set
+    with only the views' required texts (a risk's short name is optional) shows them all."""
+    data = _data()
+    views = ("explain.", "rules_view.", "template.", "run.", "level.")
+    texts = data["texts"].items()
+    data["texts"] = {k: v for k, v in texts if k in TEXT_IDS or not k.startswith(views)}
+    rules = _rules(data)
+    for ident in [*_all_ids(rules), *rules.retired_ids]:
+        assert explain(rules, ident)
+    assert "lung_field" in rules_table(rules, width=100)  # its id, without its short name
+    for condition in rules.conditions:
+        assert template(rules, condition)
+
+
+@pytest.mark.parametrize(
+    "key", ["explain.title.site", "rules_view.heading.sites", "template.intro", "run.wrote"]
+)
+def test_a_views_missing_text_is_refused_where_its_texts_are(key: str) -> None:
+    data = _data()
+    del data["texts"][key]
+    with pytest.raises(RulesError) as info:
+        _rules(data)
+    assert [p.message for p in info.value.problems] == [
+        f"texts: text '{key}' is missing (needleplan says it)"
+    ]
     assert all(p.line for p in info.value.problems)
 
 

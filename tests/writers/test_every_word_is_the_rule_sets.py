@@ -3,7 +3,9 @@
 Each text of the rule set is marked (⟦...⟧), the shipped examples are planned and
 reviewed with that rule set in every format, and the words left outside the marks
 must be the profile's own, an id read aloud, a date, a number or a format's own
-protocol words. A sentence written in Python would show as words outside a mark.
+protocol words. A sentence written in Python would show as words outside a mark. The same holds for
+``needleplan explain``, ``needleplan rules``, ``needleplan new`` and a run's own lines
+on stderr.
 """
 
 from __future__ import annotations
@@ -19,19 +21,22 @@ import pytest
 import yaml
 
 from needleplan.errors import Problem
+from needleplan.explain import explain
 from needleplan.loading import load_profile
 from needleplan.planner import plan
 from needleplan.profile import screening_questions
 from needleplan.reviewer import review
 from needleplan.rulesload import load_rules, parse_rules
+from needleplan.rulesview import rules_table, rules_yaml
 from needleplan.run import Outcome, outcome_of
 from needleplan.summary import summary
-from needleplan.vocab import DurationBand, SeverityBand
+from needleplan.template import template
+from needleplan.vocab import PLACES, DurationBand, SeverityBand
 from tests.conftest import PLANS, invoke
 
 OPEN, CLOSE = "⟦", "⟧"
 #: Rule-set keys whose values are matched or parsed, not read: left unmarked.
-NOT_READ = frozenset(("note_words", "note_context", "aliases", "retired_ids", "style", "name"))
+NOT_READ = frozenset(("note_words", "note_context", "aliases", "style", "name"))
 #: Keys whose every value is read (a single word too); elsewhere only values with a space
 #: are marked, so ids, which are single words, keep resolving.
 READ = frozenset(("texts", "label", "tag", "marker", "screen", "record", "summary", "statuses"))
@@ -199,3 +204,85 @@ def test_a_batch_summary_says_only_the_rule_sets_words(marked: Path, allowed: se
         text = summary(outcomes, rules, width=2000)
         assert OPEN in text
         assert _words(_unmarked(text)) - allowed - {"broken", "yaml"} == set()
+
+
+#: A source's "cited by" entry: where the rule set cites it, by its keys and ids.
+_CITED_AT = re.compile(r"^- [\w.-]+$", re.M)
+
+
+@pytest.fixture(scope="module")
+def views(marked: Path) -> tuple[Any, set[str]]:
+    """The marked rule set, and the ids its views may show as they are: aliases, site
+    rules, site risks, sources, body parts and places."""
+    rules = parse_rules(marked.read_bytes(), str(marked))
+    names = [*(r.id for r in rules.site_rules), *rules.site_risks, *PLACES]
+    names += [s.id for s in rules.sources] + [*rules.retired_ids]
+    for kind in ("condition", "health_factor", "underlying_factor", "site"):
+        names += rules.names(kind)
+    names += [p for s in rules.sites.values() for p in (s.body_part, *s.also)]
+    return rules, _words(" ".join(n.replace("_", " ") for n in names))
+
+
+def _one_of_each(rules: Any) -> list[str]:
+    """An id of each kind 'needleplan explain' shows, each with every field it can have."""
+    factors = rules.health_factors
+    return [
+        "neck_pain",
+        next(k for k, f in factors.items() if f.level == "red_flag" and f.urgency != "none"),
+        next(k for k, f in factors.items() if f.place),
+        next(k for k, f in factors.items() if f.prognostic_step and f.companions),
+        next(k for k, f in factors.items() if f.consent_prompt),
+        next(k for k, f in factors.items() if f.under_18_confidential),
+        next(k for k, u in rules.underlying_factors.items() if u.prognostic_step),
+        "upper_trapezius",
+        next(k for k, s in rules.sites.items() if s.also),
+        next(r.id for r in rules.site_rules if r.stronger_with),
+        next(r.id for r in rules.site_rules if r.in_place_of),
+        next(r.id for r in rules.site_rules if r.risks_also),
+        "lung_field",  # a site rule and a site risk
+        next(iter(rules.companions)),
+        next(k for k, e in rules.review.events.items() if e.avoid_site),
+        next(k for k, e in rules.review.events.items() if e.verdict and e.urgency != "none"),
+        *{s.kind: s.id for s in rules.sources}.values(),  # a source of each kind
+        next(iter(rules.retired_ids)),
+    ]
+
+
+def test_explain_rules_and_new_say_only_the_rule_sets_words(
+    views: tuple[Any, set[str]], allowed: set[str]
+) -> None:
+    """``needleplan explain`` for an id of each kind, ``needleplan rules`` and the
+    template of ``needleplan new`` (its comments; its keys and example values are the
+    profile's)."""
+    rules, names = views
+    said = {ident: explain(rules, ident, width=2000) for ident in _one_of_each(rules)}
+    said["rules"] = rules_table(rules, width=2000)
+    said["rules --format yaml"] = rules_yaml(rules).split("\nname:")[0]
+    said["new"] = "\n".join(line for line in template(rules).splitlines() if "#" in line)
+    for view, text in said.items():
+        assert OPEN in text, view
+        assert _words(_unmarked(_CITED_AT.sub("", text))) - allowed - names == set(), view
+
+
+def test_the_runs_own_lines_are_the_rule_sets(
+    runner: Any, marked: Path, allowed: set[str], tmp_path: Path
+) -> None:
+    """What a run says on stderr that is not an error: the rule set it uses, the files it
+    wrote, the profiles it checked or skipped, a plan the calendar books nothing for
+    (after 'needleplan:' and 'note:')."""
+    rules = ["--config", "/dev/null", "--rules", str(marked)]
+    runs = [
+        ["validate", *rules, str(PLANS)],
+        ["suggest", *rules, "-f", "json", "--output-dir", str(tmp_path / "out"), str(PLANS)],
+        ["suggest", *rules, "-f", "jsonl", "-o", str(tmp_path / "all.jsonl"), str(PLANS)],
+        ["suggest", *rules, "-f", "ics", "-o", str(tmp_path / "all.ics"), str(PLANS)],
+        ["review", *rules, "-f", "json", "--today", "2027-06-01", str(PLANS)],
+        ["new", *rules, "-o", str(tmp_path / "new.yaml")],
+    ]
+    own = {"needleplan", "note", "warning"} | _words(str(tmp_path)) | _words(str(marked))
+    for args in runs:
+        result = invoke(runner, *args)
+        assert result.exit_code in (0, 3), result.output
+        lines = result.stderr.splitlines()
+        assert lines and all(OPEN in x for x in lines), args
+        assert _words(_unmarked("\n".join(lines))) - allowed - own == set(), args

@@ -265,15 +265,9 @@ class _Document(Spooled):
         where = plan.source or "profile"
         schedule = plan.schedule
         if not schedule:
-            if plan.decision in NEEDLING and plan.sessions.suggested:
-                self.notes.append(
-                    f"{where}: no sessions in the calendar (no start date: pass "
-                    "--start-date YYYY-MM-DD or set start_date in the profile)"
-                )
-            else:
-                self.notes.append(
-                    f"{where}: no sessions in the calendar (decision: {plan.decision})"
-                )
+            why = "no_start" if plan.decision in NEEDLING and plan.sessions.suggested else "none"
+            note = say(self.writer.rules, f"ics.note.{why}", source=where, decision=plan.decision)
+            self.notes.append(note)
             return ""
         key = self.keys(plan)[:24]
         slots: list[_Slot] = []
@@ -288,9 +282,8 @@ class _Document(Spooled):
         days = [s.date for s in schedule]
         off = [d.isoformat() for d in days if not self.calendar.bookable(d)]
         if off:
-            self.notes.append(
-                f"{where}: {', '.join(off)} not a working day of the clinic's calendar"
-            )
+            note = say(self.writer.rules, "ics.note.closed", source=where, dates=", ".join(off))
+            self.notes.append(note)
         self.first = min(days[0], self.first or days[0])
         self.last = max(days[-1], self.last or days[-1])
         return "".join(event.to_ical().decode("utf-8") for event in events)
