@@ -262,6 +262,7 @@ def with_safety_nets(
     audience: Audience,
     checks: tuple[Check, ...] = (),
     pregnancy_weeks: int | None = None,
+    noted: frozenset[str] = frozenset(),
 ) -> Advice:
     """``page`` with each of the rule set's safety nets that reach this patient (by the
     condition, a site near one of the net's regions, or a health factor among the flags,
@@ -271,12 +272,13 @@ def with_safety_nets(
     "before we start" or referral page with those signs' question open, the net takes
     the place of the page's own "go now" line for them among the warning signs, unless
     the notes describe those signs: then the page's line says them as present now, not
-    as a "what if"."""
+    as a "what if". ``noted``: the questions whose signs a review's notes describe
+    (its page says them as present now, as a "before we start" page does)."""
     near = {region for sid in sites if sid in rules.sites for region in rules.sites[sid].near}
     said = {item for section in page.sections for item in section.items}
     now_for = rules.screening.before_we_start.now_for if rules.screening else ()
     open_now = {c.id for c in checks if c.id in now_for}
-    noted_now = {c.id for c in checks if c.id in now_for and c.kind == "notes"}
+    noted_now = {c.id for c in checks if c.id in now_for and c.kind == "notes"} | noted
     nets: list[str] = []
     instead: set[str] = set()  # the page's own lines a net says in their place
     held = {f.id for f in flags}
@@ -290,8 +292,8 @@ def with_safety_nets(
             continue
         if any(f.id in net.said_by and f.patient_message in said for f in flags):
             continue
-        noted = noted_now.intersection(net.said_by)
-        present = (say_if(rules, f"screening.page.now.{q}", audience) for q in noted)
+        described = noted_now.intersection(net.said_by)
+        present = (say_if(rules, f"screening.page.now.{q}", audience) for q in described)
         if any(line in said for line in present if line):
             continue  # the notes describe them: the page says them as present now
         if net.says is not None:
@@ -327,6 +329,7 @@ def review_advice(
     given_lead: str = "",
     referral: Referral | None = None,
     spinal: bool = False,
+    now: tuple[str, ...] = (),
 ) -> Advice:
     """The patient's page after a review: where to go if it is urgent (``referral``,
     when given: what the plan's referral page says for this tier and these red flags,
@@ -340,6 +343,9 @@ def review_advice(
     are the deciding finding's own (from the rule set's review table). ``spinal``: a
     site of the course is near the spine (its warning signs say that emergency first).
     The warning signs the referral's "if it gets worse" says instead are left off.
+    ``now``: what to do now if the signs the notes describe are present (a hold on
+    notes whose yes is an emergency): the page starts with it, as a "before we start"
+    page does, and its warning signs say it first.
     """
     audience = review.audience
 
@@ -375,7 +381,15 @@ def review_advice(
         sections += _list_section(rules, "aftercare", audience)
     if urgency != "emergency":
         leave_off = referral.replaces if referral is not None else frozenset()
-        sections += warning_signs(rules, audience, spinal=spinal, leave_off=leave_off)
+        signs = warning_signs(rules, audience, spinal=spinal, leave_off=leave_off)
+        if now:  # the go-now lines are warning signs too, said first
+            signs = [
+                AdviceSection(x.id, x.heading, (*now, *(i for i in x.items if i not in now)))
+                for x in signs
+            ]
+        sections += signs
+    if now:  # the page starts with what to do now
+        return Advice(title=heading("do_now"), lead=" ".join(now), sections=tuple(sections))
     return Advice(
         title=title or (referral.title if referral else "") or _review_title(review, rules),
         lead=given_lead or lead,

@@ -67,18 +67,24 @@ class NoteHit:
 
 
 def read_notes(
-    text: str | None, rules: RuleSet, coded: Set[str] = frozenset()
+    text: str | None, rules: RuleSet, coded: Set[str] = frozenset(), *, intake: bool = False
 ) -> tuple[NoteHit, ...]:
     """The triggers in ``text`` read as present now (not negated, past, hypothetical or
     about someone else), in the order they appear; a trigger that is no hit by itself
     (``alone: false``) counts only through a ``together`` group, whose lists a ``coded``
     factor (or yes answer) fills as a hit would (coded giant cell arteritis with "saw
-    double")."""
+    double"). In a profile's own notes (``intake``) a trigger of a session's notes only
+    (``sessions_only``) is no hit, though it still counts in a ``together`` group."""
     present = tuple(m for m in read_mentions(text, rules) if m.reading == "present")
     if not present:  # most notes, and every profile without notes
         return ()
-    alone = rules.notes_reader.alone
-    return tuple(h for h in _together(present, rules, coded) if h.trigger in alone)
+    reader = rules.notes_reader
+    left_out = reader.sessions_only if intake else frozenset()
+    return tuple(
+        h
+        for h in _together(present, rules, coded)
+        if h.trigger in reader.alone and h.trigger not in left_out
+    )
 
 
 def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tuple[NoteHit, ...]:
@@ -411,6 +417,8 @@ class NotesReader:
         self.groups = rules.note_words
         #: the triggers that are a hit by themselves (``alone``)
         self.alone = frozenset(g.id for g in self.groups if g.alone)
+        #: the triggers that are a finding only in a session's notes (``sessions_only``)
+        self.sessions_only = frozenset(g.id for g in self.groups if g.sessions_only)
         triggers = [
             (("note_words", g, "words", j), w, g)
             for g, group in enumerate(self.groups)
@@ -491,6 +499,9 @@ class NotesReader:
                 if self._in_scope(m, category, mods, trig, tokens, presence):
                     reading = category
                     break
+            window = group.window_weeks
+            if reading == "present" and window is not None and _weeks_ago(m, tokens) > window:
+                reading = "historical"  # "gave birth 8 months ago": not a recent birth
             a, b = tokens[m.start].start, tokens[m.end - 1].end
             hits.append(
                 NoteHit(
@@ -568,11 +579,24 @@ class NotesReader:
                 for e in mods
             )
 
+        def until(t: _Match) -> bool:  # "no leg numbness until yesterday": there now
+            return any(
+                e.where == "until"
+                and e.category == category
+                and t.end <= e.start <= t.end + self.reach_after
+                and _same_clause(t.end, e.start, tokens)
+                for e in mods
+            )
+
         for mod in mods:
-            if mod.category != category or mod.where == "ends":
+            if mod.category != category or mod.where in ("ends", "until"):
                 continue
             if mod.where == "before":
-                reached = m in self._reached_list(mod, category, trig, tokens, ended, presence)
+                reached = m in self._reached_list(
+                    mod, category, trig, tokens, ended, presence, until
+                )
+            elif mod.where == "clause":
+                reached = m in _reached_clause(mod, trig, tokens, ended, presence)
             elif mod.where == "next":
                 reached = mod.end <= m.start and m in _reached_on(mod, trig, tokens)
             else:  # "after"
@@ -591,18 +615,20 @@ class NotesReader:
         tokens: list[_Token],
         ended: Callable[[int, int], bool],
         presence: list[tuple[int, int]],
+        until: Callable[[_Match], bool],
     ) -> list[_Match]:
         """The findings a before-word reaches: each at most ``reach_before`` words after
         it or after the last finding it reached, so that a list of findings is reached to
         its end ("denies saddle anaesthesia, bladder or bowel dysfunction, ..., fever"),
         and for a ``presence_ends`` category not past a comma to a finding whose clause
-        says it is there ("no trauma, saddle numbness since Friday")."""
+        says it is there ("no trauma, saddle numbness since Friday"), nor a finding its
+        category's ``*_until`` word follows ("no leg numbness until yesterday")."""
         reached: list[_Match] = []
         at = mod.end
         for t in trig:
             if t.start < mod.end:
                 continue
-            if t.start > at + self.reach_before or ended(at, t.start):
+            if t.start > at + self.reach_before or ended(at, t.start) or until(t):
                 break
             commas = [k for k in range(mod.end, t.start + 1) if tokens[k].comma_before]
             if commas and category in self.comma_ends:
@@ -617,6 +643,30 @@ class NotesReader:
             reached.append(t)
             at = max(at, t.end)
         return reached
+
+
+#: weeks in a unit of a stated time ("8 months ago"): calendar facts
+_UNIT_WEEKS = {
+    **dict.fromkeys(("day", "days"), 1 / 7),
+    **dict.fromkeys(("week", "weeks", "wk", "wks"), 1.0),
+    **dict.fromkeys(("month", "months", "mo", "mos"), 365.25 / 12 / 7),
+    **dict.fromkeys(("year", "years", "yr", "yrs"), 365.25 / 7),
+}
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_COUNTS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+
+
+def _weeks_ago(m: _Match, tokens: list[_Token]) -> float:
+    """How many weeks back the finding's clause, from the finding on, says it was ("gave
+    birth 8 months ago", "baby 2 weeks ago"): 0 when it says no such time."""
+    end = next((k for k in range(m.end, len(tokens)) if tokens[k].comma_before), len(tokens))
+    for k in range(m.start, end - 2):
+        count, unit, ago = (t.norm for t in tokens[k : k + 3])
+        if ago != "ago" or unit not in _UNIT_WEEKS:
+            continue
+        n = _COUNTS.get(count) or (_value(count) if _NUMBER.fullmatch(count) else 0)
+        return n * _UNIT_WEEKS[unit]
+    return 0.0
 
 
 def _same_clause(a: int, b: int, tokens: list[_Token]) -> bool:
@@ -646,6 +696,30 @@ def _clause_present(
         start <= a and b <= end and f" {_norms(tokens, a, b)} " not in f" {first} "
         for a, b in presence
     )
+
+
+def _reached_clause(
+    mod: _Mod,
+    trig: list[_Match],
+    tokens: list[_Token],
+    ended: Callable[[int, int], bool],
+    presence: list[tuple[int, int]],
+) -> list[_Match]:
+    """The findings a clause-word reaches: when it starts a clause of its own after a
+    comma (the clause holds no finding), every finding of the clause just before, unless
+    that clause holds a word of presence ("fever last month with flu, fully recovered";
+    "saddle numbness since Friday, fine since" stays a finding)."""
+    if not tokens[mod.start].comma_before:
+        return []
+    after = next((k for k in range(mod.end, len(tokens)) if tokens[k].comma_before), len(tokens))
+    if any(mod.start <= t.start < after for t in trig):
+        return []
+    begin = next((k for k in range(mod.start - 1, 0, -1) if tokens[k].comma_before), 0)
+    if any(begin <= a and b <= mod.start for a, b in presence):
+        return []
+    return [
+        t for t in trig if begin <= t.start and t.end <= mod.start and not ended(t.end, mod.start)
+    ]
 
 
 def _reached_back(

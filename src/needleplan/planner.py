@@ -797,14 +797,22 @@ def _expectations(
     )
 
 
-def notes_said(notes: str | None, rules: RuleSet, have: frozenset[str]) -> Said | None:
+def notes_said(
+    notes: str | None,
+    rules: RuleSet,
+    have: frozenset[str],
+    profile: ConditionProfile,
+    *,
+    intake: bool = False,
+) -> Said | None:
     """The warning for red-flag words in ``notes`` (None when none): words, topic, factor.
 
-    The notes are read in context (:func:`notes.read_notes`): words negated, in the
-    past, hypothetical or about someone else are not named, nor words whose factor is
-    coded or settled by a coded factor (``screening.settled_by``: a recent seizure
-    settles epilepsy)."""
-    hits = read_notes(notes, rules, have)
+    The notes are read in context (:func:`notes.read_notes`; ``intake``: a profile's own
+    notes): words negated, in the past, hypothetical or about someone else are not named,
+    nor words whose factor is coded or settled by a coded factor
+    (``screening.settled_by``: a recent seizure settles epilepsy), nor words of a
+    question not asked of ``profile``'s patient (giant cell arteritis below 50)."""
+    hits = read_notes(notes, rules, have, intake=intake)
     if not hits:
         return None
     settled_by = rules.screening.settled_by if rules.screening is not None else {}
@@ -815,6 +823,8 @@ def notes_said(notes: str | None, rules: RuleSet, have: frozenset[str]) -> Said 
             (group.question, group.factor or group.question, *settled_by.get(group.question, ()))
         ):
             continue  # none, or the factor (or one that settles it) is already coded
+        if not screening.notes_may_ask(group.question, profile, rules):
+            continue  # a question of another age or of later pregnancy
         words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
         key = "warning.notes_group_add" if add else "warning.notes_group"
@@ -849,7 +859,7 @@ def _warnings(
     present = {f.id for f in flags if f.level == "red_flag"}
     found: list[WarningCode] = []
     yes = frozenset(q for q, answer in (profile.screening or {}).items() if answer)
-    notes = notes_said(profile.notes, rules, profile.factor_ids | yes)  # coded or yes
+    notes = notes_said(profile.notes, rules, profile.factor_ids | yes, profile, intake=True)
     if notes is not None:
         found.append(WarningCode("notes_red_flag_words", notes))
     new_pain = rules.plan_rules.new_pain_over_50
@@ -1109,7 +1119,7 @@ def decide(
         )
         booking = _booking_warnings(profile, rules, schedule)
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    hits = read_notes(profile.notes, rules, screening.coded_ids(profile))
+    hits = read_notes(profile.notes, rules, screening.coded_ids(profile), intake=True)
     checks = screening.open_checks(profile, rules, hits)
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)

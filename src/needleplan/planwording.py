@@ -136,7 +136,7 @@ def validation_warnings(
     and as a record for the JSON report."""
     if profile is None:
         return []
-    hits = read_notes(profile.notes, rules, screening.coded_ids(profile))
+    hits = read_notes(profile.notes, rules, screening.coded_ids(profile), intake=True)
     checks = screening.open_checks(profile, rules, hits)
     worded_checks = [word_check(rules, c) for c in checks]
     return [

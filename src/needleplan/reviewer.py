@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from . import screening
 from .notes import read_mentions, triggered
 from .planner import notes_said
 from .planner import plan as make_plan
@@ -273,6 +274,7 @@ def _notes(
     planned: tuple[str, ...],
     rules: RuleSet,
     have: frozenset[str],
+    current: ConditionProfile,
 ) -> list[Found]:
     """Words in the session notes that hold the course until the patient is checked: a
     hold, never an urgency by itself. The latest notes are read for every such word; an
@@ -298,6 +300,8 @@ def _notes(
             said = frozenset(t for t in said if t not in gone and not _settled(t, log, i, rules))
         spinal = _notes_spinal(log[:i], planned, said, rules) or spinal
         for group in rules.note_words:
+            if not screening.notes_may_ask(group.question, current, rules):
+                continue  # a question not asked of this patient (giant cell arteritis at 32)
             if group.id in said and (
                 i == len(log) or group.holds_course or group.id in rules.review.notes_events
             ):
@@ -898,7 +902,7 @@ def _warnings(
     ]
     have = current.factor_ids
     for i, entry in enumerate(log, 1):
-        words = notes_said(entry.notes, rules, have)
+        words = notes_said(entry.notes, rules, have, current)
         if words is not None:
             line = said("review.notes_session", session=i, date=entry.date.isoformat(), said=words)
             warnings.append(Warned("notes_red_flag_words", line))
@@ -954,7 +958,7 @@ def decide(
     planned_avoided = bool(planned) and set(planned) <= set(avoid)
     avoid += [s for s in events.avoid if s not in avoid]
     found = events.found + _red_flags(the_plan, n)
-    found += _notes(log, planned, rules, current.factor_ids)
+    found += _notes(log, planned, rules, current.factor_ids, current)
     found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
     avoided = _needled_avoided(log, needled, rules, today)

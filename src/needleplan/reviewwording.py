@@ -28,7 +28,7 @@ from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep
 from .rules import RuleSet, Sentence
 from .screening import referral_words
 from .vocab import Audience, ReviewVerdict, Urgency
-from .wording import Said, Wordable, fill_values, say, word, worded
+from .wording import Said, Wordable, fill_values, say, say_if, word, worded
 
 # -- what the review decides ----------------------------------------------------------
 
@@ -155,21 +155,37 @@ def worded_review(d: Decided, rules: RuleSet) -> Review:
     return dataclasses.replace(result, advice=_page(result, d, rules))
 
 
-def _told(f: Found, rules: RuleSet, audience: Audience, the_plan: Plan) -> list[str]:
+def _told(
+    f: Found, rules: RuleSet, audience: Audience, the_plan: Plan, *, said_now: bool = False
+) -> list[str]:
     """What ``f`` tells the patient or parent before its own why: the messages of the
-    event, health factor and notes trigger it is about, and the plan's."""
+    event, health factor and notes trigger it is about (its "now" line unless the page
+    starts with what to do now: ``said_now``), and the plan's."""
     told = []
     if f.event:
         told.append(rules.review.events[f.event].message_for(audience))
     if f.factor:
         told.append(rules.health_factors[f.factor].message_for(audience))
     now = rules.review.notes_now.get(f.notes)
-    if now:
+    if now and not said_now:
         told.append(word(now.why, audience))
     told += f.told
     if f.site_reasons:
         told += avoided_reasons(the_plan.sites, rules)
     return told
+
+
+def _now(f: Found, rules: RuleSet, audience: Audience) -> tuple[str, str]:
+    """The question of a notes finding ``f`` whose yes is an emergency, and what to do now
+    if the signs it describes are present: the "before we start" page's own line for
+    that question (``screening.page.now.<id>``); ("", "") for any other finding."""
+    group = next((g for g in rules.note_words if g.id == f.notes), None)
+    if group is None or rules.screening is None:
+        return "", ""
+    if group.question not in rules.screening.before_we_start.now_for:
+        return "", ""
+    line = say_if(rules, f"screening.page.now.{group.question}", audience)
+    return (group.question, line) if line else ("", "")
 
 
 def filling(f: Found, rules: RuleSet) -> dict[str, Wordable]:
@@ -244,9 +260,11 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     audience = result.audience
     table = rules.review.findings
     tier = review_tier(result, rules)
+    question, line = _now(d.deciding, rules, audience) if tier == "none" else ("", "")
+    now = (line,) if line else ()
     why: list[str] = []
     for f in [d.deciding, *(s for s in d.stopping if s is not d.deciding)]:
-        why += _told(f, rules, audience, d.plan)
+        why += _told(f, rules, audience, d.plan, said_now=bool(now) and f is d.deciding)
         if not (tier == "emergency" and table[f.id].waits):  # an emergency waits for no one
             why.append(_said(rules, table[f.id].texts.why, f, audience))
     page = table[d.deciding.id].texts
@@ -264,6 +282,7 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         given_lead=_said(rules, page.lead, d.deciding, audience),
         referral=referral,
         spinal=near_the_spine(rules, d.needling_sites),
+        now=now,
     )
     return with_safety_nets(
         advice,
@@ -273,4 +292,5 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         flags=d.plan.flags,
         audience=audience,
         pregnancy_weeks=d.pregnancy_weeks,
+        noted=frozenset((question,) if question else ()),
     )

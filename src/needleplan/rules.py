@@ -630,6 +630,13 @@ class NoteWords:
     #: a hit by itself opens nothing: its words count only with the other triggers of a
     #: ``together`` group ("flew back from Sydney" with "calf aching")
     alone: bool = True
+    #: how recent the finding must be, in weeks: a time stated in its clause further
+    #: back ("gave birth 8 months ago" for a birth in the last 6 weeks) reads it as past
+    window_weeks: Annotated[float, Field(gt=0)] | None = None
+    #: the words are a finding only in a session's notes, after needling: a profile's
+    #: own (intake) notes leave them out ("worst neck pain" before any needling is no
+    #: needling injury)
+    sessions_only: bool = False
 
 
 @_entry
@@ -646,8 +653,17 @@ class NoteContext:
     #: words that negate only the finding right after them ("normal bladder and bowel")
     negated_next: tuple[str, ...] = ()
     negated_after: tuple[str, ...] = ()
+    #: words that are a clause by themselves after a comma, saying the findings of the
+    #: clause before are not there now ("short of breath after a run, normal for her")
+    negated_clause: tuple[str, ...] = ()
+    #: words after a finding, in its clause, that say it was absent only until a time:
+    #: the negation before it does not reach it ("no leg numbness until yesterday")
+    negated_until: tuple[str, ...] = ()
     historical_before: tuple[str, ...] = ()
     historical_after: tuple[str, ...] = ()
+    #: words that are a clause by themselves after a comma, saying the findings of the
+    #: clause before are over ("fever last month with flu, fully recovered")
+    historical_clause: tuple[str, ...] = ()
     hypothetical_before: tuple[str, ...] = ()
     hypothetical_after: tuple[str, ...] = ()
     other_person_before: tuple[str, ...] = ()

@@ -399,6 +399,13 @@ def open_checks(
     return tuple(checks)
 
 
+def notes_may_ask(qid: str, profile: ConditionProfile, rules: RuleSet) -> bool:
+    """Whether notes may raise question ``qid`` for ``profile``'s patient (see
+    :func:`_applies`; a question the screen does not hold may always be raised)."""
+    q = rules.screening.questions.get(qid) if rules.screening is not None else None
+    return q is None or _applies(q, profile.age, profile.pregnancy_weeks)
+
+
 def _applies(q: Question, age: int | None, weeks: int | None) -> bool:
     """Whether notes may open question ``q`` for this patient: not below its ``min_age``
     (giant cell arteritis from 50), above its ``max_age`` (a slipped epiphysis up to 17)
