@@ -36,7 +36,6 @@ from .vocab import (
     AGE_RANGE,
     GROC_RANGE,
     ID_PATTERN,
-    MAX_DIGITS,
     MAX_DURATION_NUMBER,
     MAX_ID_LENGTH,
     MAX_IDS,
@@ -89,7 +88,6 @@ DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3
 _DATE = re.compile(DATE_PATTERN)
 _PREGNANCY_PATTERN = "^" + _any_whole(PREGNANCY_WEEKS_RANGE) + "( *(weeks?|wks?|w))?$"
 _PREGNANCY = re.compile(_PREGNANCY_PATTERN)
-_MAX_WHOLE = 10**MAX_DIGITS - 1
 
 
 def _error(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:

@@ -65,12 +65,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def chart_target(review: Review) -> int | None:
-    """The whole score at or below which the change is real, the text's number too;
-    None at a low baseline (no target line is drawn)."""
-    return meaningful_line(review)
-
-
 def _label_steps(sessions: Sequence[int]) -> list[int]:
     """The session numbers written under the axis: all of them up to CHART_MAX_LABELS,
     else the first, the last and the round numbers between (every 2, 5, 10, 20, 25 or
@@ -153,7 +147,7 @@ def chart_markup(review: Review, view: Sheet) -> str:
         return ""
     base = float(scores[0].nrs if review.baseline_nrs is None else review.baseline_nrs)
     alt = view.words("handout.chart.alt", summary=view.scores_summary)
-    return chart_svg(scores, base, chart_target(review), view.words, alt)
+    return chart_svg(scores, base, meaningful_line(review), view.words, alt)
 
 
 def keep_whole(section: Part) -> bool:
