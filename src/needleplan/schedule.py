@@ -79,18 +79,10 @@ def session_dates(
     holidays: frozenset[dt.date] = frozenset(),
     min_gap_days: int = 2,
 ) -> list[dt.date]:
-    """``count`` session dates from ``start``, booked on working days only.
+    """``count`` session dates from ``start``, kept to the rules in this module's docstring.
 
-    ``days`` are the working weekdays (0 = Monday ... 6 = Sunday); ``None``
-    means Monday to Friday (a design choice: no weekend bookings unless the
-    clinic's settings name those days). ``holidays`` are never booked.
-    Sessions are at least ``min_gap_days`` apart, never more than
-    ``per_week`` fall in any seven consecutive days (hence in any
-    Monday-Sunday week), and they are spread evenly: session *k* aims at
-    ``k * 7 / per_week`` days after the first and takes the nearest bookable
-    day (the earlier one on a tie); one pushed a day or more past its aim
-    restarts the count from itself. The first is on the first
-    bookable day on or after ``start``.
+    ``days`` are the working weekdays (0 = Monday ... 6 = Sunday; ``None``: Monday to
+    Friday); ``holidays`` are never booked.
 
     Raises ValueError, in plain words, when the request cannot be met: no
     working day, ``count`` below 0, ``per_week`` or ``min_gap_days`` below 1,
