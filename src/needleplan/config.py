@@ -310,21 +310,14 @@ def local_timezone_name(
     ``UTC``. (``datetime.now().astimezone()`` gives only an offset and an
     abbreviation, which a calendar cannot use.)
     """
-    env = os.environ if env is None else env
-    tz = env.get("TZ", "").strip().lstrip(":")
-    if tz:
-        name = tz.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in tz else tz
-        if _zone_exists(name):
-            return name
+    tz = (os.environ if env is None else env).get("TZ", "").strip().lstrip(":")
+    if _zone_exists(name := tz.partition("/zoneinfo/")[2] or tz):
+        return name
     try:
-        target = os.readlink(localtime)
+        name = os.readlink(localtime).partition("/zoneinfo/")[2]
     except OSError:
-        target = ""
-    if "/zoneinfo/" in target:
-        name = target.split("/zoneinfo/", 1)[1]
-        if _zone_exists(name):
-            return name
-    return "UTC"
+        name = ""
+    return name if _zone_exists(name) else "UTC"
 
 
 # --------------------------------------------------------------------------- finding
@@ -338,14 +331,11 @@ def user_config_file() -> Path:
 def find_config(
     explicit: Path | None, cwd: Path, env: Mapping[str, str], home: Path | None = None
 ) -> Path | None:
-    """The settings file to use, or None: ``explicit``, then ``$NEEDLEPLAN_CONFIG``,
-    then ``needleplan.toml`` in ``cwd`` or a parent, then in the user config folder.
-
-    The search of parents stops at the user's home folder or at a repository's root (a
-    folder holding ``.git``), whichever comes first, and never looks above it: a file in
-    a shared folder above (``/tmp``, a network drive) is never picked up. An explicit or
-    environment path is returned as named (joined to ``cwd`` when relative) even if it
-    does not exist, so that :func:`load_config` reports it.
+    """The settings file to use, or None, found as the module's docstring says (never
+    above the home folder or a repository's root: a file in a shared folder above,
+    ``/tmp`` or a network drive, is never picked up). An explicit or environment path
+    is returned as named even if it does not exist, so that :func:`load_config`
+    reports it.
     """
     if explicit is not None:
         return explicit if explicit.is_absolute() else cwd / explicit
