@@ -15,27 +15,10 @@ the file (``rules``) from the folder the file really is in (a symlink is followe
 file named by 1 or 2 must exist; a missing one is an error, never a silent fall-back to
 the defaults.
 
-The file (every key optional)::
-
-    [clinic]
-    name = "Harbour Street Physiotherapy"   # printed on handouts and calendar entries
-    phone = "01632 960 123"
-    address = "1 Harbour Street"
-
-    [schedule]
-    days = ["mon", "wed", "fri"]     # working days; sessions are only booked on these
-    hours = "09:00-17:00"            # sessions are put at the start of the hours
-    session_minutes = 45             # 5 to 480
-    timezone = "Europe/London"       # IANA name; default: the machine's (local_timezone_name)
-    holidays = [2027-01-06]          # dates (TOML dates or "YYYY-MM-DD"); never booked
-
-    [defaults]
-    rules = "clinic-rules.yaml"      # relative to the folder of this file
-    format = "table"                 # table, json, jsonl, csv, yaml, markdown, html, fhir, ics
-
-Read with the standard library's ``tomllib`` (``tomli`` on Python 3.10). A file over
-64 KiB is refused. Every problem names its setting by its dotted key
-(``schedule.holidays[0]``) and its line where a simple search finds it, through
+Every key is optional; :data:`INIT_TEXT` (what ``needleplan config init`` writes)
+shows and explains each one. Read with the standard library's ``tomllib`` (``tomli``
+on Python 3.10). A file over 64 KiB is refused. Every problem names its setting by its
+dotted key (``schedule.holidays[0]``) and its line where a simple search finds it, through
 :class:`ConfigError` (an :class:`~needleplan.errors.InputError`; the command line
 treats it as a usage error, exit 2).
 """

@@ -166,9 +166,8 @@ class ClinicCalendar:
     """When a clinic books sessions: the calendar side of its settings.
 
     ``days`` are weekday numbers (0 = Monday); ``start``/``end`` the clinic's
-    hours (sessions are put at ``start``); ``timezone`` an IANA zone name.
-    The defaults are Monday to Friday, 09:00-17:00, 45-minute sessions, UTC;
-    :func:`calendar_of` fills the zone from the settings or the machine.
+    hours (sessions are put at ``start``); ``timezone`` an IANA zone name, which
+    :func:`calendar_of` fills from the settings or the machine.
     """
 
     days: frozenset[int] = DEFAULT_DAYS
@@ -267,12 +266,8 @@ def date_checks(
     clinic_holidays: frozenset[dt.date] | None,
     public_holidays: Iterable[tuple[int, int]],
 ) -> DateChecks:
-    """Check a schedule's (session, date) pairs.
-
-    ``clinic_holidays`` are the clinic's own (None or empty: the settings list
-    none, so the common ``public_holidays``, given as (month, day) pairs, are
-    looked for instead). ``today`` None makes no check of the past.
-    """
+    """Check a schedule's (session, date) pairs (``public_holidays``: (month, day) pairs,
+    looked for only when there are no ``clinic_holidays``; ``today`` None: no past check)."""
     if not dates:
         return DateChecks()
     past = today is not None and dates[0][1] < today

@@ -14,10 +14,7 @@ page prints its own footer (``@page`` margin boxes): the browser's headers and
 footers are best turned off when printing.
 
 The page's own words (the header, the name line, the chart's labels) are the rule
-set's ``handout.*`` texts. The writer reads the rule set from its ``rules`` option
-(the run passes the one it planned with); a writer made without one
-(``get_writer("html")`` from a script) uses the shipped rules
-(:func:`needleplan.rulesload.load_rules`).
+set's ``handout.*`` texts (:func:`~needleplan.writers.markdown.given_rules`).
 """
 
 from __future__ import annotations

@@ -8,10 +8,7 @@ hold ``#``, ``1.``, ``===``, ``<script>`` or ``[x](javascript:...)`` prints thos
 characters and never builds headings, lists, links or tags.
 
 The page's own words (the name line, the parent's line, the pain-score sentences)
-are the rule set's ``handout.*`` texts, said through :func:`needleplan.wording.say`.
-The writer reads the rule set from its ``rules`` option (the run passes the one it
-planned with); a writer made without one (``get_writer("markdown")`` from a script)
-uses the shipped rules (:func:`needleplan.rulesload.load_rules`).
+are the rule set's ``handout.*`` texts (:func:`given_rules`).
 """
 
 from __future__ import annotations
@@ -36,8 +33,8 @@ Words = Callable[..., str]
 
 
 def given_rules(options: Mapping[str, Any]) -> RuleSet:
-    """The rule set a writer says its words from: its ``rules`` option, else the shipped
-    rules (a writer made without one, by a library user)."""
+    """The rule set a writer says its words from: its ``rules`` option (the run passes the
+    one it planned with), else the shipped rules (a writer made from a script)."""
     rules = options.get("rules")
     return rules if isinstance(rules, RuleSet) else load_rules()
 

@@ -19,10 +19,7 @@ read as markup.
 
 The screen's own words (the course and "Next" lines, the rule names of the
 rationale, the pointers to the handout and to ``--explain``) are the rule set's
-``screen.*`` texts, said through :func:`needleplan.wording.say`. The writer reads
-the rule set from its ``rules`` option (the run passes the one it planned with); a
-writer made without one (``get_writer("table")`` from a script) uses the shipped
-rules (:func:`needleplan.rulesload.load_rules`).
+``screen.*`` texts (:func:`~needleplan.writers.markdown.given_rules`).
 """
 
 from __future__ import annotations
