@@ -43,7 +43,6 @@ from needleplan.rules import RuleSet
 from needleplan.vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, Decision, Urgency, spoken
 from needleplan.wording import counted, say, worded
 from needleplan.writers.base import Keys, Spooled, Writer, plan_key
-from needleplan.writers.markdown import given_rules
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -623,10 +622,7 @@ class FhirWriter(Writer):
     name = "fhir"
     extension = ".fhir.json"
     streaming = False
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.rules = given_rules(options)
+    worded = True
 
     def item(self, plan: Plan | Review, many: bool) -> str:
         return self.document([plan], many=False).removesuffix("\n")

@@ -14,7 +14,7 @@ page prints its own footer (``@page`` margin boxes): the browser's headers and
 footers are best turned off when printing.
 
 The page's own words (the header, the name line, the chart's labels) are the rule
-set's ``handout.*`` texts (:func:`~needleplan.writers.markdown.given_rules`).
+set's ``handout.*`` texts (:func:`~needleplan.writers.base.given_rules`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from needleplan.writers.markdown import (
     Words,
     clinic_info,
     emergency,
-    given_rules,
     handout,
     long_date,
     meaningful_line,
@@ -157,15 +156,11 @@ def keep_whole(section: Part) -> bool:
 
 
 class HtmlWriter(Writer):
-    """The patient's page as HTML, worded from the ``rules`` option (else the shipped
-    rules: :func:`needleplan.writers.markdown.given_rules`)."""
+    """The patient's page as HTML."""
 
     name = "html"
     extension = ".html"
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.rules = given_rules(options)
+    worded = True
 
     def _clinic(self) -> dict[str, str] | None:
         return clinic_info(self.options.get("clinic"))

@@ -59,7 +59,6 @@ from needleplan.schedule import ClinicCalendar, parse_time, session_end, session
 from needleplan.vocab import NEEDLING
 from needleplan.wording import say
 from needleplan.writers.base import Keys, Spooled, Writer
-from needleplan.writers.markdown import given_rules
 
 #: Longest patient reference written into a description.
 _MAX_REFERENCE = 64
@@ -345,10 +344,10 @@ class IcsWriter(Writer):
     name = "ics"
     extension = ".ics"
     streaming = False
+    worded = True
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.rules = given_rules(options)
         #: every timed session this writer has put in a calendar (for double bookings)
         self.bookings = _Bookings()
         self.told = 0

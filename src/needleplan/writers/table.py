@@ -19,7 +19,7 @@ read as markup.
 
 The screen's own words (the course and "Next" lines, the rule names of the
 rationale, the pointers to the handout and to ``--explain``) are the rule set's
-``screen.*`` texts (:func:`~needleplan.writers.markdown.given_rules`).
+``screen.*`` texts (:func:`~needleplan.writers.base.given_rules`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -39,7 +38,6 @@ from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
 from needleplan.vocab import FLAG_LEVELS, NEEDLING, RED_FLAG_PROMPTS, spoken
 from needleplan.wording import counted, one_or_many, say, worded
 from needleplan.writers.base import Writer
-from needleplan.writers.markdown import given_rules
 
 #: One piece of a line and its Rich style ('' for none).
 Seg = tuple[str, str]
@@ -94,17 +92,13 @@ def _date(d: dt.date, year: int) -> str:
 
 
 class TableWriter(Writer):
-    """The therapist's screen, worded from the ``rules`` option (else the shipped rules:
-    :func:`needleplan.writers.markdown.given_rules`)."""
+    """The therapist's screen."""
 
     name = "table"
     extension = ".txt"
+    worded = True
     #: whether the last identity line held the file name (else the footer does)
     _source_shown = True
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.rules = given_rules(options)
 
     def _say(self, key: str, /, **values: object) -> str:
         return say(self.rules, key, "patient", **values)
