@@ -369,13 +369,6 @@ def resolve_id(rules: "RuleSet | None", kind: str, value: Any) -> str:
     )
 
 
-def _checked(kind: str) -> Any:
-    def check(value: Any, info: ValidationInfo) -> str:
-        return resolve_id(_rules(info), kind, value)
-
-    return check
-
-
 def _unique(values: tuple[str, ...], what: str) -> tuple[str, ...]:
     seen: set[str] = set()
     for i, v in enumerate(values):
@@ -753,11 +746,6 @@ Answer = Annotated[
 QuestionId = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
 
 
-def _none_is_empty(value: Any) -> Any:
-    """An empty key (``screening:`` with nothing under it) is an empty mapping."""
-    return {} if value is None else value
-
-
 def _screening(value: Mapping[str, bool], info: ValidationInfo) -> Mapping[str, bool]:
     rules = _rules(info)
     if rules is None:
@@ -830,7 +818,9 @@ class ConditionProfile(_Strict):
     """A patient's condition profile. Unknown keys are errors, never ignored."""
 
     patient: PatientRef | None = None
-    condition: Annotated[Id, BeforeValidator(_checked("condition"))]
+    condition: Annotated[
+        Id, BeforeValidator(lambda v, info: resolve_id(_rules(info), "condition", v))
+    ]
     sites: Annotated[
         Mapping[str, Side], BeforeValidator(_sites, json_schema_input_type=SitesInput | None)
     ] = Field(default_factory=dict)
@@ -857,7 +847,7 @@ class ConditionProfile(_Strict):
         Mapping[QuestionId, Answer],
         Field(max_length=MAX_IDS),
         BeforeValidator(
-            _none_is_empty,
+            lambda v: {} if v is None else v,  # `screening:` with nothing under it
             json_schema_input_type=Annotated[Mapping[QuestionId, Answer], Field(max_length=MAX_IDS)]
             | None,
         ),

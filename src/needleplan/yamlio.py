@@ -625,7 +625,8 @@ def parse(text: str, source: str, *, max_nodes: int = MAX_NODES) -> Document:
         message = f"the file holds the control character U+{code:04X}: is it a binary file?"
         raise InputError.one(source, message, line, col) from None
     except yaml.YAMLError as exc:
-        raise InputError.one(source, f"not valid YAML: {_first_line(str(exc))}") from None
+        first = (str(exc).strip().splitlines() or ["unknown error"])[0]
+        raise InputError.one(source, f"not valid YAML: {first}") from None
     except RecursionError:  # pragma: no cover - depth is bounded before any recursion
         raise InputError.one(source, _TOO_DEEP) from None
     return Document(source, data, node)
@@ -635,10 +636,6 @@ def _located(source: str, message: str, mark: Any) -> Problem:
     if mark is None:
         return Problem(source, message)
     return Problem(source, message, mark.line + 1, mark.column + 1)
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
 
 #: YAML syntax errors in plain words: (what the parser says, whether to point at where the

@@ -98,11 +98,6 @@ def _reference(patient: str | None) -> str | None:
     return text if len(text) <= _MAX_REFERENCE else text[: _MAX_REFERENCE - 3] + "..."
 
 
-def _who(plan: Plan) -> str:
-    """How a note names a patient: the reference, else the profile's file."""
-    return _reference(plan.patient) or inert(plan.source or "a profile")
-
-
 class _Slot:
     """One timed session, kept to find two patients booked at the same time."""
 
@@ -127,6 +122,7 @@ def _events(
     stamp = dt.datetime.combine(schedule[0].date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     total = len(schedule)
     reference = _reference(plan.patient)
+    who = reference or inert(plan.source or "a profile")  # how a double booking names it
     name, phone, address = (_clinic_field(clinic, k) for k in ("name", "phone", "address"))
     events = []
     for entry in schedule:
@@ -175,7 +171,7 @@ def _events(
                 ev.add("dtstart", start)
                 ev.add("dtend", end)
             ev.add("transp", "OPAQUE")
-            slots.append(_Slot(start, end, key, _who(plan)))
+            slots.append(_Slot(start, end, key, who))
         ev.add("summary", " ".join(summary))
         ev.add("description", "\n".join(lines))
         if address:
