@@ -119,9 +119,6 @@ class TableWriter(Writer):
     def _width(self) -> int:
         return max(MIN_WIDTH, int(self.options.get("width") or DEFAULT_WIDTH))
 
-    def _explain(self) -> bool:
-        return bool(self.options.get("explain", False))
-
     def paint(self, lines: list[Line]) -> str:
         """The lines as text; coloured with Rich styles when colour is on (same characters)."""
         if not self.options.get("color", False):
@@ -160,12 +157,20 @@ class TableWriter(Writer):
         return [(f" {head}{tail} ", style)]
 
     def _footer(self, d: Plan | Review) -> list[Line]:
+        """The handout's pointer, the reasons (with ``explain``, else a pointer to them), the
+        file name when it did not fit above, and the rule set."""
         w = self._width()
+        lines = _tagged(self._say("table.tag.handout"), self._say("screen.handout"), w)
+        if not self.options.get("explain"):
+            more = "screen.more.review" if isinstance(d, Review) else "screen.more.plan"
+            lines += _tagged(self._say("table.tag.more"), self._say(more), w)
+        else:
+            lines += self._safety_in_full(d) if isinstance(d, Plan) else []
+            lines += self._rationale(d.rationale)
         r = d.rules
         text = self._say(
             "table.footer", name=inert(r.name), version=inert(r.version), sha=r.sha256[:12]
         )
-        lines: list[Line] = []
         source = inert(d.source or "")
         if source and not self._source_shown:
             # the file name did not fit beside the patient: it stays whole, on its own line
@@ -229,12 +234,6 @@ class TableWriter(Writer):
                 text = f"{glue(inert(comp.label))} — {inert(comp.reason)}"
                 lines.append([("  " + fit(text, w - 2), "")])
         lines.append([])
-        lines += _tagged(self._say("table.tag.handout"), self._say("screen.handout"), w)
-        if self._explain():
-            lines += self._safety_in_full(d)
-            lines += self._rationale(d.rationale)
-        else:
-            lines += _tagged(self._say("table.tag.more"), self._say("screen.more.plan"), w)
         lines += self._footer(d)
         return lines
 
@@ -431,11 +430,6 @@ class TableWriter(Writer):
         lines.append([])
         lines += chart(self.rules, d.trajectory, b, d.mcid_line, w)
         lines.append([])
-        lines += _tagged(self._say("table.tag.handout"), self._say("screen.handout"), w)
-        if self._explain():
-            lines += self._rationale(d.rationale)
-        else:
-            lines += _tagged(self._say("table.tag.more"), self._say("screen.more.review"), w)
         lines += self._footer(d)
         return lines
 
