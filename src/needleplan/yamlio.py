@@ -354,7 +354,11 @@ def _compose(text: str, max_nodes: int) -> Node | None:
             events = _Loader(text).raw_parse()
             if events > max_nodes + 4:  # stream and document start and end, then the values
                 _scan_events(text, max_nodes)
-        return _composed(_Loader(text), text, max_nodes)
+        loader = _Loader(text)
+        try:
+            node: Node | None = loader.get_single_node()
+        finally:
+            loader.dispose()
     except (yaml.MarkedYAMLError, RecursionError) as exc:
         if isinstance(exc, yaml.MarkedYAMLError) and "nesting depth" not in str(exc.problem):
             raise
@@ -362,6 +366,13 @@ def _compose(text: str, max_nodes: int) -> Node | None:
         # pure-Python parser is lazy, and its events stop at the first value too deep
         _scan_events(text, max_nodes, _EventParser)
         raise
+    # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
+    # checked as the data is built. Aliases can multiply both: walk the tree for them first.
+    if node is not None and _may_alias(text):
+        problem = _check_shape(node, max_nodes)
+        if problem is not None:
+            raise problem
+    return node
 
 
 def _may_alias(text: str) -> bool:
@@ -376,21 +387,6 @@ def _may_alias(text: str) -> bool:
             return True
         at = text.find("*", at + 1)
     return False
-
-
-def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
-    """The loader's one document; with aliases, its expanded size and depth checked too."""
-    try:
-        node: Node | None = loader.get_single_node()
-    finally:
-        loader.dispose()
-    # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
-    # checked as the data is built. Aliases can multiply both: walk the tree for them first.
-    if node is not None and _may_alias(text):
-        problem = _check_shape(node, max_nodes)
-        if problem is not None:
-            raise problem
-    return node
 
 
 class _EventParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
