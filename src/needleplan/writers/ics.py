@@ -194,16 +194,13 @@ class _Bookings:
         self.extra = 0
 
     def add(self, slot: _Slot) -> None:
-        begins = slot.start.astimezone(dt.timezone.utc)
-        ends = slot.end.astimezone(dt.timezone.utc)
+        utc = dt.timezone.utc
+        begins, ends = slot.start.astimezone(utc), slot.end.astimezone(utc)
         day = begins.date()
         for near in (day - dt.timedelta(days=1), day) if day > dt.date.min else (day,):
             for other in self.by_day.get(near, ()):
-                if other.key == slot.key:
-                    continue
-                if other.start.astimezone(dt.timezone.utc) < ends and begins < other.end.astimezone(
-                    dt.timezone.utc
-                ):
+                overlap = other.start.astimezone(utc) < ends and begins < other.end.astimezone(utc)
+                if overlap and other.key != slot.key:
                     if len(self.clashes) < _MAX_CLASHES:
                         self.clashes.append((other, slot))
                     else:
@@ -260,15 +257,10 @@ class _Document(Spooled):
         where = plan.source or "profile"
         schedule = plan.schedule
         if not schedule:
+            why = f"decision: {plan.decision}"
             if plan.decision in NEEDLING and plan.sessions.suggested:
-                self.notes.append(
-                    f"{where}: no sessions in the calendar (no start date: pass "
-                    "--start-date YYYY-MM-DD or set start_date in the profile)"
-                )
-            else:
-                self.notes.append(
-                    f"{where}: no sessions in the calendar (decision: {plan.decision})"
-                )
+                why = "no start date: pass --start-date YYYY-MM-DD or set start_date in the profile"
+            self.notes.append(f"{where}: no sessions in the calendar ({why})")
             return ""
         key = self.keys(plan)[:24]
         slots: list[_Slot] = []
