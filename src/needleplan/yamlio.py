@@ -293,6 +293,28 @@ class _Resolver(yaml.resolver.BaseResolver):
 _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
 
 
+class _PyLoader(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
+):
+    """PyYAML's pure-Python parser and composer, with needleplan's resolver: the loader
+    where PyYAML is built without libyaml, and the parser that finds a value nested too
+    deep (it is lazy: its events stop at the first such value)."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+    def raw_parse(self) -> int:
+        count = 0
+        while self.check_event():
+            self.get_event()  # type: ignore[no-untyped-call]
+            count += 1
+        return count
+
+
 try:
     from yaml._yaml import CParser
 
@@ -303,30 +325,8 @@ try:
             CParser.__init__(self, stream)
             _Resolver.__init__(self)
 
-except ImportError:  # pragma: no cover - PyYAML built without libyaml: its pure-Python ones
-
-    class _Loader(  # type: ignore[no-redef]
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        yaml.composer.Composer,
-        _Resolver,
-    ):
-        """PyYAML's pure-Python parser and composer, with needleplan's resolver."""
-
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            _Resolver.__init__(self)
-
-        def raw_parse(self) -> int:
-            count = 0
-            while self.check_event():
-                self.get_event()  # type: ignore[no-untyped-call]
-                count += 1
-            return count
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = _PyLoader  # type: ignore[misc, assignment]
 
 
 def _too_many(max_nodes: int) -> str:
@@ -364,7 +364,7 @@ def _compose(text: str, max_nodes: int) -> Node | None:
             raise
         # deeper than the parser goes, which libyaml may see before any event: PyYAML's
         # pure-Python parser is lazy, and its events stop at the first value too deep
-        _scan_events(text, max_nodes, _EventParser)
+        _scan_events(text, max_nodes, _PyLoader)
         raise
     # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
     # checked as the data is built. Aliases can multiply both: walk the tree for them first.
@@ -387,19 +387,6 @@ def _may_alias(text: str) -> bool:
             return True
         at = text.find("*", at + 1)
     return False
-
-
-class _EventParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
-    """PyYAML's pure-Python parser (events only, no composer)."""
-
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        _Resolver.__init__(self)
-
-    def dispose(self) -> None:
-        pass
 
 
 def _scan_events(text: str, max_nodes: int, parser: Any = None) -> None:
