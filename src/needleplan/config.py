@@ -149,15 +149,13 @@ class ClinicSettings(_Section):
     phone: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=500)
 
-    @field_validator("name", "phone")
+    @field_validator("name", "phone", "address")
     @classmethod
-    def _one_line(cls, value: str | None) -> str | None:
-        return None if value is None else _text(value) or None
-
-    @field_validator("address")
-    @classmethod
-    def _lines(cls, value: str | None) -> str | None:
-        return None if value is None else _text(value, multiline=True) or None
+    def _plain(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Plain text, stripped (None when empty); the address alone may take several lines."""
+        return (
+            None if value is None else _text(value, multiline=info.field_name == "address") or None
+        )
 
 
 class ScheduleSettings(_Section):
