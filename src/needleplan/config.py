@@ -483,17 +483,14 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
             known = _known_keys(parent)
             if parent:
                 message = f"unknown key {quote(name)} in [{'.'.join(parent)}]"
+            elif isinstance(err["input"], dict):
+                message = f"unknown section [{quote(name)[1:-1]}]"
             else:
-                message = (
-                    f"unknown section [{quote(name)[1:-1]}]"
-                    if isinstance(err["input"], dict)
-                    else (f"unknown key {quote(name)} outside any section")
-                )
+                message = f"unknown key {quote(name)} outside any section"
             hint = did_you_mean(name, known) or "known here: " + ", ".join(known)
         elif err["type"] == "model_type":
-            message = f"{'.'.join(keys) or 'settings'}: this must be a section, written [" + (
-                ".".join(keys) + "]"
-            )
+            dotted = ".".join(keys)
+            message = f"{dotted or 'settings'}: this must be a section, written [{dotted}]"
         else:
             message, hint = reworded(err, tuple(loc), err.get("input"), top="settings")
         problems.append(Problem(source, message, line, None, hint))
