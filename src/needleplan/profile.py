@@ -885,7 +885,3 @@ class ConditionProfile(_Strict):
 
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
-REQUIRED: tuple[str, ...] = tuple(
-    name for name, f in ConditionProfile.model_fields.items() if f.is_required()
-)
-Kind = Literal["condition", "health_factor", "underlying_factor", "site"]
