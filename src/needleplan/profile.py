@@ -403,17 +403,15 @@ def _listed(value: Any, what: str, such: str = "") -> list[Any]:
 
 def _id_list(kind: str, what: str) -> Any:
     def parse(value: Any, info: ValidationInfo) -> tuple[str, ...]:
-        items = _listed(value, what, " such as [a, b]")
-        return _unique(tuple(_item(kind, v, info, i) for i, v in enumerate(items)), what)
+        ids = []
+        for i, item in enumerate(_listed(value, what, " such as [a, b]")):
+            try:
+                ids.append(resolve_id(_rules(info), kind, item))
+            except PydanticCustomError as exc:
+                raise _at(exc, i) from None
+        return _unique(tuple(ids), what)
 
     return parse
-
-
-def _item(kind: str, value: Any, info: ValidationInfo, index: int) -> str:
-    try:
-        return resolve_id(_rules(info), kind, value)
-    except PydanticCustomError as exc:
-        raise _at(exc, index) from None
 
 
 def _at(exc: PydanticCustomError, *loc: str | int, on_key: bool = False) -> PydanticCustomError:
