@@ -15,27 +15,10 @@ the file (``rules``) from the folder the file really is in (a symlink is followe
 file named by 1 or 2 must exist; a missing one is an error, never a silent fall-back to
 the defaults.
 
-The file (every key optional)::
-
-    [clinic]
-    name = "Harbour Street Physiotherapy"   # printed on handouts and calendar entries
-    phone = "01632 960 123"
-    address = "1 Harbour Street"
-
-    [schedule]
-    days = ["mon", "wed", "fri"]     # working days; sessions are only booked on these
-    hours = "09:00-17:00"            # sessions are put at the start of the hours
-    session_minutes = 45             # 5 to 480
-    timezone = "Europe/London"       # IANA name; default: the machine's (local_timezone_name)
-    holidays = [2027-01-06]          # dates (TOML dates or "YYYY-MM-DD"); never booked
-
-    [defaults]
-    rules = "clinic-rules.yaml"      # relative to the folder of this file
-    format = "table"                 # table, json, jsonl, csv, yaml, markdown, html, fhir, ics
-
-Read with the standard library's ``tomllib`` (``tomli`` on Python 3.10). A file over
-64 KiB is refused. Every problem names its setting by its dotted key
-(``schedule.holidays[0]``) and its line where a simple search finds it, through
+Every key is optional; :data:`INIT_TEXT` (what ``needleplan config init`` writes)
+shows and explains each one. Read with the standard library's ``tomllib`` (``tomli``
+on Python 3.10). A file over 64 KiB is refused. Every problem names its setting by its
+dotted key (``schedule.holidays[0]``) and its line where a simple search finds it, through
 :class:`ConfigError` (an :class:`~needleplan.errors.InputError`; the command line
 treats it as a usage error, exit 2).
 """
@@ -166,15 +149,13 @@ class ClinicSettings(_Section):
     phone: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=500)
 
-    @field_validator("name", "phone")
+    @field_validator("name", "phone", "address")
     @classmethod
-    def _one_line(cls, value: str | None) -> str | None:
-        return None if value is None else _text(value) or None
-
-    @field_validator("address")
-    @classmethod
-    def _lines(cls, value: str | None) -> str | None:
-        return None if value is None else _text(value, multiline=True) or None
+    def _plain(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Plain text, stripped (None when empty); the address alone may take several lines."""
+        return (
+            None if value is None else _text(value, multiline=info.field_name == "address") or None
+        )
 
 
 class ScheduleSettings(_Section):
@@ -310,21 +291,14 @@ def local_timezone_name(
     ``UTC``. (``datetime.now().astimezone()`` gives only an offset and an
     abbreviation, which a calendar cannot use.)
     """
-    env = os.environ if env is None else env
-    tz = env.get("TZ", "").strip().lstrip(":")
-    if tz:
-        name = tz.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in tz else tz
-        if _zone_exists(name):
-            return name
+    tz = (os.environ if env is None else env).get("TZ", "").strip().lstrip(":")
+    if _zone_exists(name := tz.partition("/zoneinfo/")[2] or tz):
+        return name
     try:
-        target = os.readlink(localtime)
+        name = os.readlink(localtime).partition("/zoneinfo/")[2]
     except OSError:
-        target = ""
-    if "/zoneinfo/" in target:
-        name = target.split("/zoneinfo/", 1)[1]
-        if _zone_exists(name):
-            return name
-    return "UTC"
+        name = ""
+    return name if _zone_exists(name) else "UTC"
 
 
 # --------------------------------------------------------------------------- finding
@@ -338,14 +312,11 @@ def user_config_file() -> Path:
 def find_config(
     explicit: Path | None, cwd: Path, env: Mapping[str, str], home: Path | None = None
 ) -> Path | None:
-    """The settings file to use, or None: ``explicit``, then ``$NEEDLEPLAN_CONFIG``,
-    then ``needleplan.toml`` in ``cwd`` or a parent, then in the user config folder.
-
-    The search of parents stops at the user's home folder or at a repository's root (a
-    folder holding ``.git``), whichever comes first, and never looks above it: a file in
-    a shared folder above (``/tmp``, a network drive) is never picked up. An explicit or
-    environment path is returned as named (joined to ``cwd`` when relative) even if it
-    does not exist, so that :func:`load_config` reports it.
+    """The settings file to use, or None, found as the module's docstring says (never
+    above the home folder or a repository's root: a file in a shared folder above,
+    ``/tmp`` or a network drive, is never picked up). An explicit or environment path
+    is returned as named even if it does not exist, so that :func:`load_config`
+    reports it.
     """
     if explicit is not None:
         return explicit if explicit.is_absolute() else cwd / explicit
@@ -512,17 +483,14 @@ def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
             known = _known_keys(parent)
             if parent:
                 message = f"unknown key {quote(name)} in [{'.'.join(parent)}]"
+            elif isinstance(err["input"], dict):
+                message = f"unknown section [{quote(name)[1:-1]}]"
             else:
-                message = (
-                    f"unknown section [{quote(name)[1:-1]}]"
-                    if isinstance(err["input"], dict)
-                    else (f"unknown key {quote(name)} outside any section")
-                )
+                message = f"unknown key {quote(name)} outside any section"
             hint = did_you_mean(name, known) or "known here: " + ", ".join(known)
         elif err["type"] == "model_type":
-            message = f"{'.'.join(keys) or 'settings'}: this must be a section, written [" + (
-                ".".join(keys) + "]"
-            )
+            dotted = ".".join(keys)
+            message = f"{dotted or 'settings'}: this must be a section, written [{dotted}]"
         else:
             message, hint = reworded(err, tuple(loc), err.get("input"), top="settings")
         problems.append(Problem(source, message, line, None, hint))

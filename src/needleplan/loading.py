@@ -44,11 +44,8 @@ def profile_from_text(
     rules: RuleSet | None = None,
     today: dt.date | None = None,
 ) -> ConditionProfile:
-    """Parse and validate profile text; ids are checked against ``rules`` (default rules).
-
-    ``today`` (default: the clock's date) bounds the session log: no session may be
-    dated after it.
-    """
+    """Parse and validate profile text as :func:`profile_from_data` does (``rules``
+    default to the shipped ones)."""
     if rules is None:
         rules = load_rules()
     return profile_from_data(yamlio.parse(text, source), rules, today)

@@ -36,7 +36,6 @@ from .vocab import (
     AGE_RANGE,
     GROC_RANGE,
     ID_PATTERN,
-    MAX_DIGITS,
     MAX_DURATION_NUMBER,
     MAX_ID_LENGTH,
     MAX_IDS,
@@ -89,7 +88,6 @@ DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3
 _DATE = re.compile(DATE_PATTERN)
 _PREGNANCY_PATTERN = "^" + _any_whole(PREGNANCY_WEEKS_RANGE) + "( *(weeks?|wks?|w))?$"
 _PREGNANCY = re.compile(_PREGNANCY_PATTERN)
-_MAX_WHOLE = 10**MAX_DIGITS - 1
 
 
 def _error(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
@@ -371,13 +369,6 @@ def resolve_id(rules: "RuleSet | None", kind: str, value: Any) -> str:
     )
 
 
-def _checked(kind: str) -> Any:
-    def check(value: Any, info: ValidationInfo) -> str:
-        return resolve_id(_rules(info), kind, value)
-
-    return check
-
-
 def _unique(values: tuple[str, ...], what: str) -> tuple[str, ...]:
     seen: set[str] = set()
     for i, v in enumerate(values):
@@ -412,17 +403,15 @@ def _listed(value: Any, what: str, such: str = "") -> list[Any]:
 
 def _id_list(kind: str, what: str) -> Any:
     def parse(value: Any, info: ValidationInfo) -> tuple[str, ...]:
-        items = _listed(value, what, " such as [a, b]")
-        return _unique(tuple(_item(kind, v, info, i) for i, v in enumerate(items)), what)
+        ids = []
+        for i, item in enumerate(_listed(value, what, " such as [a, b]")):
+            try:
+                ids.append(resolve_id(_rules(info), kind, item))
+            except PydanticCustomError as exc:
+                raise _at(exc, i) from None
+        return _unique(tuple(ids), what)
 
     return parse
-
-
-def _item(kind: str, value: Any, info: ValidationInfo, index: int) -> str:
-    try:
-        return resolve_id(_rules(info), kind, value)
-    except PydanticCustomError as exc:
-        raise _at(exc, index) from None
 
 
 def _at(exc: PydanticCustomError, *loc: str | int, on_key: bool = False) -> PydanticCustomError:
@@ -755,11 +744,6 @@ Answer = Annotated[
 QuestionId = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
 
 
-def _none_is_empty(value: Any) -> Any:
-    """An empty key (``screening:`` with nothing under it) is an empty mapping."""
-    return {} if value is None else value
-
-
 def _screening(value: Mapping[str, bool], info: ValidationInfo) -> Mapping[str, bool]:
     rules = _rules(info)
     if rules is None:
@@ -832,7 +816,9 @@ class ConditionProfile(_Strict):
     """A patient's condition profile. Unknown keys are errors, never ignored."""
 
     patient: PatientRef | None = None
-    condition: Annotated[Id, BeforeValidator(_checked("condition"))]
+    condition: Annotated[
+        Id, BeforeValidator(lambda v, info: resolve_id(_rules(info), "condition", v))
+    ]
     sites: Annotated[
         Mapping[str, Side], BeforeValidator(_sites, json_schema_input_type=SitesInput | None)
     ] = Field(default_factory=dict)
@@ -859,7 +845,7 @@ class ConditionProfile(_Strict):
         Mapping[QuestionId, Answer],
         Field(max_length=MAX_IDS),
         BeforeValidator(
-            _none_is_empty,
+            lambda v: {} if v is None else v,  # `screening:` with nothing under it
             json_schema_input_type=Annotated[Mapping[QuestionId, Answer], Field(max_length=MAX_IDS)]
             | None,
         ),
@@ -897,7 +883,3 @@ class ConditionProfile(_Strict):
 
 
 FIELDS: tuple[str, ...] = tuple(ConditionProfile.model_fields)
-REQUIRED: tuple[str, ...] = tuple(
-    name for name, f in ConditionProfile.model_fields.items() if f.is_required()
-)
-Kind = Literal["condition", "health_factor", "underlying_factor", "site"]

@@ -33,7 +33,9 @@ def default_text() -> bytes:
 def parse_rules(raw: bytes, source: str) -> RuleSet:
     """Validate rule set bytes; raise :class:`RulesError` with located problems."""
     if len(raw) > yamlio.MAX_RULES_BYTES:
-        raise _too_large(source)
+        kib = yamlio.MAX_RULES_BYTES // 1024
+        message = f"the rule set is larger than {kib} KiB (limit MAX_RULES_BYTES)"
+        raise RulesError([Problem(source, message)])
     try:
         doc = yamlio.parse(yamlio.decode(raw, source), source, max_nodes=yamlio.MAX_RULES_NODES)
     except InputError as exc:  # the loader's problems, reported as a rules error
@@ -65,12 +67,6 @@ def rules_from_data(data: Any) -> RuleSet:
     if problems:
         raise ValueError("; ".join(f"{dotted(loc)}: {msg}" for loc, msg in problems))
     return rules
-
-
-def _too_large(source: str) -> RulesError:
-    limit = yamlio.MAX_RULES_BYTES
-    message = f"the rule set is larger than {limit // 1024} KiB (limit MAX_RULES_BYTES)"
-    return RulesError([Problem(source, message)])
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:

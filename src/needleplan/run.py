@@ -301,7 +301,7 @@ class _Sink:
         return f"needleplan: {said}"
 
 
-def _writer(req: Request, many: bool) -> Writer:
+def _writer(req: Request) -> Writer:
     if req.kind == "review" and req.fmt not in REVIEW_FORMATS:
         raise UsageError(
             f"the {req.fmt} format cannot show a review",
@@ -332,7 +332,7 @@ def run(req: Request, out: TextIO | None = None) -> Done:
     stream = sys.stdout if out is None else out
     if req.kind == "validate":
         return _validate(inputs, req, stream, many)
-    writer = _writer(req, many)
+    writer = _writer(req)
     target = target_for(
         inputs,
         file=req.file,

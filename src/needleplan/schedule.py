@@ -79,18 +79,10 @@ def session_dates(
     holidays: frozenset[dt.date] = frozenset(),
     min_gap_days: int = 2,
 ) -> list[dt.date]:
-    """``count`` session dates from ``start``, booked on working days only.
+    """``count`` session dates from ``start``, kept to the rules in this module's docstring.
 
-    ``days`` are the working weekdays (0 = Monday ... 6 = Sunday); ``None``
-    means Monday to Friday (a design choice: no weekend bookings unless the
-    clinic's settings name those days). ``holidays`` are never booked.
-    Sessions are at least ``min_gap_days`` apart, never more than
-    ``per_week`` fall in any seven consecutive days (hence in any
-    Monday-Sunday week), and they are spread evenly: session *k* aims at
-    ``k * 7 / per_week`` days after the first and takes the nearest bookable
-    day (the earlier one on a tie); one pushed a day or more past its aim
-    restarts the count from itself. The first is on the first
-    bookable day on or after ``start``.
+    ``days`` are the working weekdays (0 = Monday ... 6 = Sunday; ``None``: Monday to
+    Friday); ``holidays`` are never booked.
 
     Raises ValueError, in plain words, when the request cannot be met: no
     working day, ``count`` below 0, ``per_week`` or ``min_gap_days`` below 1,
@@ -174,9 +166,8 @@ class ClinicCalendar:
     """When a clinic books sessions: the calendar side of its settings.
 
     ``days`` are weekday numbers (0 = Monday); ``start``/``end`` the clinic's
-    hours (sessions are put at ``start``); ``timezone`` an IANA zone name.
-    The defaults are Monday to Friday, 09:00-17:00, 45-minute sessions, UTC;
-    :func:`calendar_of` fills the zone from the settings or the machine.
+    hours (sessions are put at ``start``); ``timezone`` an IANA zone name, which
+    :func:`calendar_of` fills from the settings or the machine.
     """
 
     days: frozenset[int] = DEFAULT_DAYS
@@ -275,12 +266,8 @@ def date_checks(
     clinic_holidays: frozenset[dt.date] | None,
     public_holidays: Iterable[tuple[int, int]],
 ) -> DateChecks:
-    """Check a schedule's (session, date) pairs.
-
-    ``clinic_holidays`` are the clinic's own (None or empty: the settings list
-    none, so the common ``public_holidays``, given as (month, day) pairs, are
-    looked for instead). ``today`` None makes no check of the past.
-    """
+    """Check a schedule's (session, date) pairs (``public_holidays``: (month, day) pairs,
+    looked for only when there are no ``clinic_holidays``; ``today`` None: no past check)."""
     if not dates:
         return DateChecks()
     past = today is not None and dates[0][1] < today

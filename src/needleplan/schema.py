@@ -53,7 +53,7 @@ def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
     _first(props["condition"])["enum"] = rules.names("condition")
     _first(props["sites"])["propertyNames"] = {"enum": rules.names("site")}
     _first(props["underlying_factors"])["items"] = {"enum": rules.names("underlying_factor")}
-    _first(props["screening"])["propertyNames"] = {"enum": _questions(rules)}
+    _first(props["screening"])["propertyNames"] = {"enum": sorted(screening_questions(rules))}
     factor = _factor_item(rules)
     _first(props["health_factors"])["items"] = factor
     _first(entry["new_health_factors"])["items"] = factor
@@ -68,10 +68,6 @@ def profile_schema(rules: RuleSet | None) -> dict[str, Any]:
     }
     measure["additionalProperties"] = False
     return schema
-
-
-def _questions(rules: RuleSet) -> list[str]:
-    return sorted(screening_questions(rules))
 
 
 def _factor_item(rules: RuleSet) -> dict[str, Any]:

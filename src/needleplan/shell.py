@@ -134,10 +134,6 @@ def stdout_is_tty() -> bool:
     return is_tty(sys.stdout)
 
 
-def stderr_is_tty() -> bool:
-    return is_tty(sys.stderr)
-
-
 def colour_wanted(tty: bool, env: Mapping[str, str] | None = None) -> bool:
     """Colour on a terminal or with FORCE_COLOR; NO_COLOR (any non-empty value) always wins."""
     environ = os.environ if env is None else env
@@ -153,7 +149,7 @@ def width(tty: bool) -> int:
 
 def progress(total: int) -> Any:
     """A progress bar on a terminal's stderr (Rich), or None."""
-    if not stderr_is_tty():
+    if not is_tty(sys.stderr):
         return None
     # redirect_stdout=False: Rich would otherwise route the plans into the bar's terminal
     bar = Progress(

@@ -196,8 +196,6 @@ PREGNANCY_WEEKS_RANGE = (0, 42)
 WEEKS_PER_UNIT = {"day": 1 / 7, "week": 1.0, "month": 52.1775 / 12, "year": 52.1775}
 #: The largest number a duration may be written with (any unit).
 MAX_DURATION_NUMBER = 9999
-#: The most digits a number in a profile may have (bounded work, no huge integers).
-MAX_DIGITS = 12
 
 
 def spoken(ident: str) -> str:

@@ -293,6 +293,28 @@ class _Resolver(yaml.resolver.BaseResolver):
 _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
 
 
+class _PyLoader(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
+):
+    """PyYAML's pure-Python parser and composer, with needleplan's resolver: the loader
+    where PyYAML is built without libyaml, and the parser that finds a value nested too
+    deep (it is lazy: its events stop at the first such value)."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+    def raw_parse(self) -> int:
+        count = 0
+        while self.check_event():
+            self.get_event()  # type: ignore[no-untyped-call]
+            count += 1
+        return count
+
+
 try:
     from yaml._yaml import CParser
 
@@ -303,30 +325,8 @@ try:
             CParser.__init__(self, stream)
             _Resolver.__init__(self)
 
-except ImportError:  # pragma: no cover - PyYAML built without libyaml: its pure-Python ones
-
-    class _Loader(  # type: ignore[no-redef]
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        yaml.composer.Composer,
-        _Resolver,
-    ):
-        """PyYAML's pure-Python parser and composer, with needleplan's resolver."""
-
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            _Resolver.__init__(self)
-
-        def raw_parse(self) -> int:
-            count = 0
-            while self.check_event():
-                self.get_event()  # type: ignore[no-untyped-call]
-                count += 1
-            return count
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = _PyLoader  # type: ignore[misc, assignment]
 
 
 def _too_many(max_nodes: int) -> str:
@@ -354,14 +354,25 @@ def _compose(text: str, max_nodes: int) -> Node | None:
             events = _Loader(text).raw_parse()
             if events > max_nodes + 4:  # stream and document start and end, then the values
                 _scan_events(text, max_nodes)
-        return _composed(_Loader(text), text, max_nodes)
+        loader = _Loader(text)
+        try:
+            node: Node | None = loader.get_single_node()
+        finally:
+            loader.dispose()
     except (yaml.MarkedYAMLError, RecursionError) as exc:
         if isinstance(exc, yaml.MarkedYAMLError) and "nesting depth" not in str(exc.problem):
             raise
         # deeper than the parser goes, which libyaml may see before any event: PyYAML's
         # pure-Python parser is lazy, and its events stop at the first value too deep
-        _scan_events(text, max_nodes, _EventParser)
+        _scan_events(text, max_nodes, _PyLoader)
         raise
+    # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
+    # checked as the data is built. Aliases can multiply both: walk the tree for them first.
+    if node is not None and _may_alias(text):
+        problem = _check_shape(node, max_nodes)
+        if problem is not None:
+            raise problem
+    return node
 
 
 def _may_alias(text: str) -> bool:
@@ -376,34 +387,6 @@ def _may_alias(text: str) -> bool:
             return True
         at = text.find("*", at + 1)
     return False
-
-
-def _composed(loader: Any, text: str, max_nodes: int) -> Node | None:
-    """The loader's one document; with aliases, its expanded size and depth checked too."""
-    try:
-        node: Node | None = loader.get_single_node()
-    finally:
-        loader.dispose()
-    # At most max_nodes values now; without an alias ('*') none is met twice, and depth is
-    # checked as the data is built. Aliases can multiply both: walk the tree for them first.
-    if node is not None and _may_alias(text):
-        problem = _check_shape(node, max_nodes)
-        if problem is not None:
-            raise problem
-    return node
-
-
-class _EventParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
-    """PyYAML's pure-Python parser (events only, no composer)."""
-
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        _Resolver.__init__(self)
-
-    def dispose(self) -> None:
-        pass
 
 
 def _scan_events(text: str, max_nodes: int, parser: Any = None) -> None:
@@ -625,7 +608,8 @@ def parse(text: str, source: str, *, max_nodes: int = MAX_NODES) -> Document:
         message = f"the file holds the control character U+{code:04X}: is it a binary file?"
         raise InputError.one(source, message, line, col) from None
     except yaml.YAMLError as exc:
-        raise InputError.one(source, f"not valid YAML: {_first_line(str(exc))}") from None
+        first = (str(exc).strip().splitlines() or ["unknown error"])[0]
+        raise InputError.one(source, f"not valid YAML: {first}") from None
     except RecursionError:  # pragma: no cover - depth is bounded before any recursion
         raise InputError.one(source, _TOO_DEEP) from None
     return Document(source, data, node)
@@ -635,10 +619,6 @@ def _located(source: str, message: str, mark: Any) -> Problem:
     if mark is None:
         return Problem(source, message)
     return Problem(source, message, mark.line + 1, mark.column + 1)
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
 
 #: YAML syntax errors in plain words: (what the parser says, whether to point at where the

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from needleplan.results import Plan, Review
+from needleplan.rules import RuleSet
+from needleplan.rulesload import load_rules
 
 
 class Writer:
@@ -20,11 +22,16 @@ class Writer:
     streaming = True
     #: True when the output is bytes (PDF): never written to a terminal
     binary = False
+    #: True when it says the rule set's words: ``rules`` is then :func:`given_rules`
+    worded = False
+    rules: RuleSet
 
     def __init__(self, **options: Any) -> None:
         self.options = options
         #: messages for stderr gathered while rendering (e.g. an empty calendar)
         self.notes: list[str] = []
+        if self.worded:
+            self.rules = given_rules(options)
 
     def begin(self, many: bool) -> str:
         return ""
@@ -49,6 +56,13 @@ class Writer:
     def file_text(self, plan: Plan) -> str:
         """The content of one output file (``--output-dir``) for one plan."""
         return self.document([plan], many=False)
+
+
+def given_rules(options: Mapping[str, Any]) -> RuleSet:
+    """The rule set a writer says its words from: its ``rules`` option (the run passes the
+    one it planned with), else the shipped rules (a writer made from a script)."""
+    rules = options.get("rules")
+    return rules if isinstance(rules, RuleSet) else load_rules()
 
 
 def plan_key(result: Plan | Review, *extra: str) -> str:

@@ -87,13 +87,7 @@ def neutralise(cell: str) -> str:
 
 
 def cell(value: object) -> str:
-    """One CSV cell: inert, neutralised, and quoted when it holds anything a reader could
-    split on.
-
-    Numbers are written as they are (a negative number is no formula); text has its
-    control and format characters shown as escapes (a terminal that prints the file obeys
-    none) and is neutralised.
-    """
+    """One CSV cell, as the module's docstring says (a number as it is: no formula)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     text = neutralise(inert("" if value is None else str(value)))

@@ -43,7 +43,6 @@ from needleplan.rules import RuleSet
 from needleplan.vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, Decision, Urgency, spoken
 from needleplan.wording import counted, say, worded
 from needleplan.writers.base import Keys, Spooled, Writer, plan_key
-from needleplan.writers.markdown import given_rules
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -115,6 +114,21 @@ def _concept(system: str, code: str, display: str, text: str | None = None) -> d
         "coding": [{"system": system, "code": code, "display": display}],
         "text": text or display,
     }
+
+
+def _detail(
+    code: dict[str, Any], reasons: list[Any], description: str, status: str, stop: bool
+) -> dict[str, Any]:
+    """A CarePlan activity's ``detail``: a service request (no ``reasonCode`` without one)."""
+    detail: dict[str, Any] = {"kind": "ServiceRequest", "code": code}
+    if reasons:
+        detail["reasonCode"] = reasons
+    detail.update(status=status, doNotPerform=stop, description=description)
+    return detail
+
+
+def _needling_code(rules: RuleSet) -> dict[str, Any]:
+    return _concept(CS_ACTIVITY, "dry_needling", _say(rules, "dry_needling"))
 
 
 def _sentence(text: str) -> str:
@@ -228,14 +242,9 @@ def _needling_activity(rules: RuleSet, plan: Plan) -> dict[str, Any]:
     if avoided:
         description.append(_say(rules, "avoid", sites=_sites(rules, avoided)))
     description += [_flag_text(rules, f) for f in plan.flags]
-    detail: dict[str, Any] = {
-        "kind": "ServiceRequest",
-        "code": _concept(CS_ACTIVITY, "dry_needling", _say(rules, "dry_needling")),
-        "reasonCode": reasons,
-        "status": "not-started",
-        "doNotPerform": not needling,
-        "description": " ".join(description),
-    }
+    detail = _detail(
+        _needling_code(rules), reasons, " ".join(description), "not-started", not needling
+    )
     if needling and plan.course.initial_block:
         repeat: dict[str, Any] = {"count": plan.course.initial_block}
         if plan.cadence.per_week:
@@ -260,34 +269,21 @@ def _referral_activity(
 ) -> dict[str, Any]:
     """The referral as an activity: its code text says so, its description how soon."""
     referral = _say(rules, "referral")
-    detail: dict[str, Any] = {
-        "kind": "ServiceRequest",
-        "code": _concept(CS_ACTIVITY, "medical_referral", referral),
-    }
-    if red:
-        detail["reasonCode"] = [_concept(CS_FLAG, f.id, f.label) for f in red]
-    detail["status"] = "not-started"
-    detail["doNotPerform"] = False
-    detail["description"] = " ".join(
+    description = " ".join(
         [f"{referral}.", _urgency(rules, urgency)]
         + [_sentence(f"{f.label}: {f.message}") for f in red]
         + [_sentence(r) for r in reasons]
     )
-    return {"detail": detail}
+    code = _concept(CS_ACTIVITY, "medical_referral", referral)
+    flags = [_concept(CS_FLAG, f.id, f.label) for f in red]
+    return {"detail": _detail(code, flags, description, "not-started", False)}
 
 
 def _companion_activity(rules: RuleSet, companion: CompanionItem) -> dict[str, Any]:
     reason = companion.reason or _say(rules, "companion_reason")
-    return {
-        "detail": {
-            "kind": "ServiceRequest",
-            "code": _concept(CS_COMPANION, companion.id, companion.label),
-            "reasonCode": [{"text": reason}],
-            "status": "not-started",
-            "doNotPerform": False,
-            "description": _sentence(f"{companion.label}: {reason}"),
-        }
-    }
+    code = _concept(CS_COMPANION, companion.id, companion.label)
+    description = _sentence(f"{companion.label}: {reason}")
+    return {"detail": _detail(code, [{"text": reason}], description, "not-started", False)}
 
 
 def care_plan(rules: RuleSet, plan: Plan, key: str | None = None) -> dict[str, Any]:
@@ -482,34 +478,21 @@ def review_care_plan(
     rules: RuleSet, review: Review, key: str, outcomes: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The CarePlan of the course a review judges."""
-    verdict, term, nxt = (
-        review.verdict,
-        rules.terms.verdict(review.verdict, review.hold),
-        review.next,
-    )
+    verdict, nxt = review.verdict, review.next
+    term = rules.terms.verdict(verdict, review.hold)
     description = _review_description(rules, review)
     label = review.condition_label
 
-    needling: dict[str, Any] = {
-        "kind": "ServiceRequest",
-        "code": _concept(CS_ACTIVITY, "dry_needling", _say(rules, "dry_needling")),
-        "reasonCode": [{"text": label}]
-        + [
-            _concept(CS_SITE, s, _words(s), _say(rules, "avoid_next", site=_words(s)))
-            for s in nxt.avoid_sites
-        ],
-        "status": term.activity,
-        "doNotPerform": verdict in STOPS_NEEDLING,
-        "description": " ".join(
-            p
-            for p in (
-                _verdict_text(rules, review),
-                _change_text(rules, review),
-                _next_text(rules, review),
-            )
-            if p
-        ),
-    }
+    reasons: list[Any] = [{"text": label}]
+    reasons += [
+        _concept(CS_SITE, s, _words(s), _say(rules, "avoid_next", site=_words(s)))
+        for s in nxt.avoid_sites
+    ]
+    said = (_verdict_text(rules, review), _change_text(rules, review), _next_text(rules, review))
+    stop = verdict in STOPS_NEEDLING
+    needling = _detail(
+        _needling_code(rules), reasons, " ".join(p for p in said if p), term.activity, stop
+    )
     if verdict in GOING_ON and nxt.sessions:
         needling["scheduledTiming"] = {"repeat": {"count": nxt.sessions}}
     activity: dict[str, Any] = {}
@@ -639,10 +622,7 @@ class FhirWriter(Writer):
     name = "fhir"
     extension = ".fhir.json"
     streaming = False
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.rules = given_rules(options)
+    worded = True
 
     def item(self, plan: Plan | Review, many: bool) -> str:
         return self.document([plan], many=False).removesuffix("\n")

@@ -14,10 +14,7 @@ page prints its own footer (``@page`` margin boxes): the browser's headers and
 footers are best turned off when printing.
 
 The page's own words (the header, the name line, the chart's labels) are the rule
-set's ``handout.*`` texts. The writer reads the rule set from its ``rules`` option
-(the run passes the one it planned with); a writer made without one
-(``get_writer("html")`` from a script) uses the shipped rules
-(:func:`needleplan.rulesload.load_rules`).
+set's ``handout.*`` texts (:func:`~needleplan.writers.base.given_rules`).
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ from needleplan.writers.markdown import (
     Words,
     clinic_info,
     emergency,
-    given_rules,
     handout,
     long_date,
     meaningful_line,
@@ -63,12 +59,6 @@ def environment() -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     return env
-
-
-def chart_target(review: Review) -> int | None:
-    """The whole score at or below which the change is real, the text's number too;
-    None at a low baseline (no target line is drawn)."""
-    return meaningful_line(review)
 
 
 def _label_steps(sessions: Sequence[int]) -> list[int]:
@@ -153,7 +143,7 @@ def chart_markup(review: Review, view: Sheet) -> str:
         return ""
     base = float(scores[0].nrs if review.baseline_nrs is None else review.baseline_nrs)
     alt = view.words("handout.chart.alt", summary=view.scores_summary)
-    return chart_svg(scores, base, chart_target(review), view.words, alt)
+    return chart_svg(scores, base, meaningful_line(review), view.words, alt)
 
 
 def keep_whole(section: Part) -> bool:
@@ -166,15 +156,11 @@ def keep_whole(section: Part) -> bool:
 
 
 class HtmlWriter(Writer):
-    """The patient's page as HTML, worded from the ``rules`` option (else the shipped
-    rules: :func:`needleplan.writers.markdown.given_rules`)."""
+    """The patient's page as HTML."""
 
     name = "html"
     extension = ".html"
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.rules = given_rules(options)
+    worded = True
 
     def _clinic(self) -> dict[str, str] | None:
         return clinic_info(self.options.get("clinic"))

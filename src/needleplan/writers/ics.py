@@ -59,7 +59,6 @@ from needleplan.schedule import ClinicCalendar, parse_time, session_end, session
 from needleplan.vocab import NEEDLING
 from needleplan.wording import say
 from needleplan.writers.base import Keys, Spooled, Writer
-from needleplan.writers.markdown import given_rules
 
 #: Longest patient reference written into a description.
 _MAX_REFERENCE = 64
@@ -99,11 +98,6 @@ def _reference(patient: str | None) -> str | None:
     return text if len(text) <= _MAX_REFERENCE else text[: _MAX_REFERENCE - 3] + "..."
 
 
-def _who(plan: Plan) -> str:
-    """How a note names a patient: the reference, else the profile's file."""
-    return _reference(plan.patient) or inert(plan.source or "a profile")
-
-
 class _Slot:
     """One timed session, kept to find two patients booked at the same time."""
 
@@ -128,6 +122,7 @@ def _events(
     stamp = dt.datetime.combine(schedule[0].date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     total = len(schedule)
     reference = _reference(plan.patient)
+    who = reference or inert(plan.source or "a profile")  # how a double booking names it
     name, phone, address = (_clinic_field(clinic, k) for k in ("name", "phone", "address"))
     events = []
     for entry in schedule:
@@ -176,7 +171,7 @@ def _events(
                 ev.add("dtstart", start)
                 ev.add("dtend", end)
             ev.add("transp", "OPAQUE")
-            slots.append(_Slot(start, end, key, _who(plan)))
+            slots.append(_Slot(start, end, key, who))
         ev.add("summary", " ".join(summary))
         ev.add("description", "\n".join(lines))
         if address:
@@ -199,16 +194,13 @@ class _Bookings:
         self.extra = 0
 
     def add(self, slot: _Slot) -> None:
-        begins = slot.start.astimezone(dt.timezone.utc)
-        ends = slot.end.astimezone(dt.timezone.utc)
+        utc = dt.timezone.utc
+        begins, ends = slot.start.astimezone(utc), slot.end.astimezone(utc)
         day = begins.date()
         for near in (day - dt.timedelta(days=1), day) if day > dt.date.min else (day,):
             for other in self.by_day.get(near, ()):
-                if other.key == slot.key:
-                    continue
-                if other.start.astimezone(dt.timezone.utc) < ends and begins < other.end.astimezone(
-                    dt.timezone.utc
-                ):
+                overlap = other.start.astimezone(utc) < ends and begins < other.end.astimezone(utc)
+                if overlap and other.key != slot.key:
                     if len(self.clashes) < _MAX_CLASHES:
                         self.clashes.append((other, slot))
                     else:
@@ -338,10 +330,10 @@ class IcsWriter(Writer):
     name = "ics"
     extension = ".ics"
     streaming = False
+    worded = True
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.rules = given_rules(options)
         #: every timed session this writer has put in a calendar (for double bookings)
         self.bookings = _Bookings()
         self.told = 0

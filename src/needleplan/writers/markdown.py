@@ -8,10 +8,7 @@ hold ``#``, ``1.``, ``===``, ``<script>`` or ``[x](javascript:...)`` prints thos
 characters and never builds headings, lists, links or tags.
 
 The page's own words (the name line, the parent's line, the pain-score sentences)
-are the rule set's ``handout.*`` texts, said through :func:`needleplan.wording.say`.
-The writer reads the rule set from its ``rules`` option (the run passes the one it
-planned with); a writer made without one (``get_writer("markdown")`` from a script)
-uses the shipped rules (:func:`needleplan.rulesload.load_rules`).
+are the rule set's ``handout.*`` texts (:func:`~needleplan.writers.base.given_rules`).
 """
 
 from __future__ import annotations
@@ -26,20 +23,12 @@ from typing import Any
 from needleplan.errors import inert
 from needleplan.results import Plan, Review, ScheduledSession
 from needleplan.rules import RuleSet
-from needleplan.rulesload import load_rules
 from needleplan.vocab import Audience
 from needleplan.wording import say
 from needleplan.writers.base import Writer
 
 #: A text of the rule set as the page's reader reads it: ``words(id, **values)``.
 Words = Callable[..., str]
-
-
-def given_rules(options: Mapping[str, Any]) -> RuleSet:
-    """The rule set a writer says its words from: its ``rules`` option, else the shipped
-    rules (a writer made without one, by a library user)."""
-    rules = options.get("rules")
-    return rules if isinstance(rules, RuleSet) else load_rules()
 
 
 def words_for(rules: RuleSet, audience: Audience) -> Words:
@@ -311,15 +300,11 @@ def _section_md(section: Part, words: Words) -> list[str]:
 
 
 class MarkdownWriter(Writer):
-    """The patient's page as Markdown, worded from the ``rules`` option (else the shipped
-    rules: :func:`given_rules`)."""
+    """The patient's page as Markdown."""
 
     name = "markdown"
     extension = ".md"
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.rules = given_rules(options)
+    worded = True
 
     def separator(self, many: bool) -> str:
         return "\n---\n\n"

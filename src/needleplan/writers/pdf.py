@@ -25,20 +25,11 @@ from needleplan.writers.html import HtmlWriter
 if TYPE_CHECKING:
     from needleplan.results import Plan
 
-#: The optional dependency, and how to install it.
-EXTRA = "pdf"
-INSTALL = f"pip install 'needleplan[{EXTRA}]'"
-
-
-def available() -> bool:
-    """Whether the PDF extra is installed (WeasyPrint importable)."""
-    return importlib.util.find_spec("weasyprint") is not None
-
 
 def _missing() -> WriterError:
     return WriterError(
-        f"PDF output needs the optional '{EXTRA}' extra (WeasyPrint), which is not installed",
-        hint=f"{INSTALL}, or write html and print it from a browser",
+        "PDF output needs the optional 'pdf' extra (WeasyPrint), which is not installed",
+        hint="pip install 'needleplan[pdf]', or write html and print it from a browser",
     )
 
 
@@ -71,7 +62,7 @@ class PdfWriter(Writer):
     binary = True
 
     def __init__(self, **options: Any) -> None:
-        if not available():
+        if importlib.util.find_spec("weasyprint") is None:
             raise _missing()
         super().__init__(**options)
         self._html = HtmlWriter(**options)

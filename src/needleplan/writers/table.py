@@ -19,10 +19,7 @@ read as markup.
 
 The screen's own words (the course and "Next" lines, the rule names of the
 rationale, the pointers to the handout and to ``--explain``) are the rule set's
-``screen.*`` texts, said through :func:`needleplan.wording.say`. The writer reads
-the rule set from its ``rules`` option (the run passes the one it planned with); a
-writer made without one (``get_writer("table")`` from a script) uses the shipped
-rules (:func:`needleplan.rulesload.load_rules`).
+``screen.*`` texts (:func:`~needleplan.writers.base.given_rules`).
 """
 
 from __future__ import annotations
@@ -30,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -42,7 +38,6 @@ from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
 from needleplan.vocab import FLAG_LEVELS, NEEDLING, RED_FLAG_PROMPTS, spoken
 from needleplan.wording import counted, one_or_many, say, worded
 from needleplan.writers.base import Writer
-from needleplan.writers.markdown import given_rules
 
 #: One piece of a line and its Rich style ('' for none).
 Seg = tuple[str, str]
@@ -97,17 +92,13 @@ def _date(d: dt.date, year: int) -> str:
 
 
 class TableWriter(Writer):
-    """The therapist's screen, worded from the ``rules`` option (else the shipped rules:
-    :func:`needleplan.writers.markdown.given_rules`)."""
+    """The therapist's screen."""
 
     name = "table"
     extension = ".txt"
+    worded = True
     #: whether the last identity line held the file name (else the footer does)
     _source_shown = True
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.rules = given_rules(options)
 
     def _say(self, key: str, /, **values: object) -> str:
         return say(self.rules, key, "patient", **values)
@@ -127,9 +118,6 @@ class TableWriter(Writer):
     # -- options -----------------------------------------------------------
     def _width(self) -> int:
         return max(MIN_WIDTH, int(self.options.get("width") or DEFAULT_WIDTH))
-
-    def _explain(self) -> bool:
-        return bool(self.options.get("explain", False))
 
     def paint(self, lines: list[Line]) -> str:
         """The lines as text; coloured with Rich styles when colour is on (same characters)."""
@@ -169,12 +157,20 @@ class TableWriter(Writer):
         return [(f" {head}{tail} ", style)]
 
     def _footer(self, d: Plan | Review) -> list[Line]:
+        """The handout's pointer, the reasons (with ``explain``, else a pointer to them), the
+        file name when it did not fit above, and the rule set."""
         w = self._width()
+        lines = _tagged(self._say("table.tag.handout"), self._say("screen.handout"), w)
+        if not self.options.get("explain"):
+            more = "screen.more.review" if isinstance(d, Review) else "screen.more.plan"
+            lines += _tagged(self._say("table.tag.more"), self._say(more), w)
+        else:
+            lines += self._safety_in_full(d) if isinstance(d, Plan) else []
+            lines += self._rationale(d.rationale)
         r = d.rules
         text = self._say(
             "table.footer", name=inert(r.name), version=inert(r.version), sha=r.sha256[:12]
         )
-        lines: list[Line] = []
         source = inert(d.source or "")
         if source and not self._source_shown:
             # the file name did not fit beside the patient: it stays whole, on its own line
@@ -238,12 +234,6 @@ class TableWriter(Writer):
                 text = f"{glue(inert(comp.label))} — {inert(comp.reason)}"
                 lines.append([("  " + fit(text, w - 2), "")])
         lines.append([])
-        lines += _tagged(self._say("table.tag.handout"), self._say("screen.handout"), w)
-        if self._explain():
-            lines += self._safety_in_full(d)
-            lines += self._rationale(d.rationale)
-        else:
-            lines += _tagged(self._say("table.tag.more"), self._say("screen.more.plan"), w)
         lines += self._footer(d)
         return lines
 
@@ -440,11 +430,6 @@ class TableWriter(Writer):
         lines.append([])
         lines += chart(self.rules, d.trajectory, b, d.mcid_line, w)
         lines.append([])
-        lines += _tagged(self._say("table.tag.handout"), self._say("screen.handout"), w)
-        if self._explain():
-            lines += self._rationale(d.rationale)
-        else:
-            lines += _tagged(self._say("table.tag.more"), self._say("screen.more.review"), w)
         lines += self._footer(d)
         return lines
 

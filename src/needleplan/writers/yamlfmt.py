@@ -12,9 +12,6 @@ class YamlWriter(Writer):
     name = "yaml"
     extension = ".yaml"
 
-    def separator(self, many: bool) -> str:
-        return ""
-
     def item(self, plan: Plan, many: bool) -> str:
         body = yaml.safe_dump(plan.to_dict(), sort_keys=False, allow_unicode=True, width=100)
         return "---\n" + body
