@@ -84,6 +84,9 @@ class Question:
     max_age: _Age | None = None
     #: asked of every pregnancy from this week on, whatever the region (pre-eclampsia)
     pregnancy_from_weeks: Annotated[int, Field(ge=0, le=42)] | None = None
+    #: asked whenever one of these factors is coded or answered yes, whatever the region
+    #: (nerve symptoms beside a cancer flag)
+    asked_with: tuple[_Id, ...] = ()
 
 
 @_entry
@@ -193,6 +196,13 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
     for j, qid in enumerate(sc.always):
         if qid not in sc.questions:
             yield ("screening", "always", j), f"unknown screening question '{qid}'"
+    for qid, question in sc.questions.items():
+        for j, fid in enumerate(question.asked_with):
+            if fid not in rules.health_factors:
+                yield (
+                    ("screening", "questions", qid, "asked_with", j),
+                    f"unknown health factor '{fid}'",
+                )
     for key, region in sc.regions.items():
         for j, qid in enumerate(region.questions):
             if qid not in sc.questions:
@@ -285,7 +295,10 @@ def required(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
         if profile.condition in region.conditions or sites.intersection(region.sites):
             wanted.update(region.questions)
     weeks = profile.pregnancy_weeks
+    coded = coded_ids(profile)
     for qid, q in sc.questions.items():
+        if coded.intersection(q.asked_with):
+            wanted.add(qid)
         if (
             q.pregnancy_from_weeks is not None
             and weeks is not None
