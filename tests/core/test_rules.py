@@ -255,7 +255,8 @@ LOCATED_CASES = [
     (
         "screening.questions.neurological_symptoms.asked_with.0",
         "nobody",
-        "screening.questions.neurological_symptoms.asked_with[0]: unknown health factor 'nobody'",
+        "screening.questions.neurological_symptoms.asked_with[0]:"
+        " unknown health factor or notes trigger 'nobody'",
     ),
     (
         "screening.regions.low_back.questions.0",
