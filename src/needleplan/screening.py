@@ -84,6 +84,13 @@ class Question:
     max_age: _Age | None = None
     #: asked of every pregnancy from this week on, whatever the region (pre-eclampsia)
     pregnancy_from_weeks: Annotated[int, Field(ge=0, le=42)] | None = None
+    #: asked whenever one of these factors is coded or answered yes, or one of these
+    #: notes triggers is read as present, whatever the region (nerve symptoms beside a
+    #: cancer flag), or only in ``asked_in`` regions when it names any
+    asked_with: tuple[_Id, ...] = ()
+    #: the regions ``asked_with`` asks it in (upper-cervical instability: the neck and
+    #: head, with rheumatoid arthritis or Down syndrome); empty: whatever the region
+    asked_in: tuple[_Id, ...] = ()
 
 
 @_entry
@@ -193,6 +200,17 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
     for j, qid in enumerate(sc.always):
         if qid not in sc.questions:
             yield ("screening", "always", j), f"unknown screening question '{qid}'"
+    triggers = {g.id for g in rules.note_words}
+    for qid, question in sc.questions.items():
+        for j, fid in enumerate(question.asked_with):
+            if fid not in rules.health_factors and fid not in triggers:
+                yield (
+                    ("screening", "questions", qid, "asked_with", j),
+                    f"unknown health factor or notes trigger '{fid}'",
+                )
+        for j, key in enumerate(question.asked_in):
+            if key not in sc.regions:
+                yield (("screening", "questions", qid, "asked_in", j), f"unknown region '{key}'")
     for key, region in sc.regions.items():
         for j, qid in enumerate(region.questions):
             if qid not in sc.questions:
@@ -274,18 +292,25 @@ def coded_ids(profile: ConditionProfile) -> frozenset[str]:
     return profile.factor_ids | {q for q, yes in answers(profile).items() if yes}
 
 
-def required(profile: ConditionProfile, rules: RuleSet) -> tuple[str, ...]:
-    """The questions the profile's regions need, in the rule set's order of questions."""
+def required(
+    profile: ConditionProfile, rules: RuleSet, noted: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """The questions the profile's regions need, in the rule set's order of questions,
+    and those its coded factors or its notes' triggers (``noted``) ask (``asked_with``)."""
     sc = rules.screening
     if sc is None:
         return ()
     wanted = set(sc.always)
-    sites = set(profile.sites)
-    for region in sc.regions.values():
-        if profile.condition in region.conditions or sites.intersection(region.sites):
-            wanted.update(region.questions)
+    brought = set(regions(profile, rules))
+    for key in brought:
+        wanted.update(sc.regions[key].questions)
     weeks = profile.pregnancy_weeks
+    present = coded_ids(profile) | noted
     for qid, q in sc.questions.items():
+        if present.intersection(q.asked_with) and (
+            not q.asked_in or brought.intersection(q.asked_in)
+        ):
+            wanted.add(qid)
         if (
             q.pregnancy_from_weeks is not None
             and weeks is not None
@@ -373,7 +398,7 @@ def open_checks(
     coded = profile.factor_ids | {q for q, yes in answered.items() if yes}
     noted = _noted(hits, rules)
     checks: list[CheckCode] = []
-    for qid in required(profile, rules):
+    for qid in required(profile, rules, frozenset(h.trigger for h in hits)):
         if qid in coded or qid in answered or qid in noted:
             continue
         q = sc.questions[qid]

@@ -253,6 +253,12 @@ LOCATED_CASES = [
     ),
     ("screening.always.0", "nobody", "screening.always[0]: unknown screening question 'nobody'"),
     (
+        "screening.questions.neurological_symptoms.asked_with.0",
+        "nobody",
+        "screening.questions.neurological_symptoms.asked_with[0]:"
+        " unknown health factor or notes trigger 'nobody'",
+    ),
+    (
         "screening.regions.low_back.questions.0",
         "nobody",
         "screening.regions.low_back.questions[0]: unknown screening question 'nobody'",
