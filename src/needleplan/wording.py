@@ -80,7 +80,7 @@ _SAID = {
         tier.same_day.title tier.same_day.where tier.same_day.when tier.same_day.escalate
         tier.soon.title tier.soon.where tier.soon.when tier.soon.escalate tier.routine.title
         tier.routine.where tier.routine.when tier.routine.escalate page.title page.lead
-        page.asked_about page.next page.meanwhile
+        page.asked_about page.next page.meanwhile companions_wait.change companions_wait.reason
     """,
     "screen": """
         rule.cadence rule.reassess rule.course.ceiling rule.course.progress_note_every
