@@ -865,9 +865,8 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warne
 
 def _open_checks(the_plan: Plan) -> list[Warned]:
     """Red-flag questions the profile leaves unanswered, and questions its notes or a
-    factor raise: said, never hidden. A course under way is held for the second kind (a
-    finding, ``open_checks``), not for unrecorded screening: the sessions logged show it
-    was started; the answers belong in ``screening:`` before the next session."""
+    factor raise: said, never hidden. A course under way is held for both (the findings
+    ``screening_open`` and ``open_checks``) until they are answered."""
     asked = [c.id for c in the_plan.checks if c.kind == "screening"]
     open_ = []
     if asked:
@@ -967,6 +966,13 @@ def decide(
     held = [c.message for c in the_plan.checks if c.kind != "screening"]
     if held:  # the notes or a factor raise a question: needling waits for its answer
         found.append(Found("open_checks", n, values={"checks": " ".join(held)}))
+    asked = list(dict.fromkeys(c.id for c in the_plan.checks if c.kind == "screening"))
+    if asked:  # an unanswered red-flag question is an open check, never a pass
+        unanswered: dict[str, Wordable] = {
+            "count": counted("question", len(asked)),
+            "questions": ", ".join(asked),
+        }
+        found.append(Found("screening_open", n, values=unanswered))
     found += _stops(the_plan, rules, n) + _pregnancy(current, rules, today, n)
     if planned and set(planned) <= set(avoid) and not planned_avoided:
         # events (a bruise, a bleed) leave no planned site: hold until others are chosen

@@ -291,6 +291,7 @@ REVIEW_FINDINGS = (
     "notes_event",
     "notes_hold",
     "open_checks",
+    "screening_open",
     "needled_avoided",
     "emergency_earlier",
     "adverse_event",
