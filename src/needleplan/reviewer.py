@@ -170,6 +170,24 @@ def _event_site(entry: LogEntry, planned: tuple[str, ...]) -> tuple[str, ...]:
     return entry.needled if entry.needled is not None else planned
 
 
+def _away_from(
+    event: Event, log: tuple[LogEntry, ...], i: int, rules: RuleSet, planned: tuple[str, ...]
+) -> bool:
+    """Whether none of the sites needled at session ``i`` or the one before it carries a
+    risk the event's usual cause needs (breathlessness with only the calves needled):
+    then the event's ``otherwise`` cause is said."""
+    if event.otherwise is None:
+        return False
+    cause = event.otherwise
+    needled = {s for entry in log[max(0, i - 2) : i] for s in _event_site(entry, planned)}
+    for site in (rules.sites[s] for s in needled if s in rules.sites):
+        if set(cause.site_risks).intersection(site.risks):
+            return False
+        if {site.body_part, *site.also}.intersection(cause.body_parts):
+            return False
+    return True
+
+
 def _events(
     log: tuple[LogEntry, ...],
     rules: RuleSet,
@@ -209,10 +227,13 @@ def _events(
                     sites = said("review.which_site", sites=", ".join(needled))
                 else:
                     sites = said("review.record_site")
-            acted = Acted(eid, i, entry.date.isoformat(), counted("day", days), earlier, sites)
+            away = _away_from(event, log, i, rules, planned)
+            acted = Acted(
+                eid, i, entry.date.isoformat(), counted("day", days), earlier, sites, away=away
+            )
             out.acted.append(acted)
             out.steps.append(acted)
-            found = _event_finding(event, eid, i, entry, days, recent)
+            found = _event_finding(event, eid, i, entry, days, recent, away)
             if found is not None:
                 out.found.append(found)
     return out
@@ -225,6 +246,7 @@ def _event_finding(
     entry: LogEntry,
     days: int,
     recent: bool,
+    away: bool = False,
 ) -> Found | None:
     if event.verdict is None:
         return None
@@ -241,7 +263,8 @@ def _event_finding(
         "date": entry.date.isoformat(),
         "days": counted("day", days),
     }
-    return Found(fid, session, urgency, values, event=eid, sources=event.sources)
+    sources = event.otherwise.sources if away and event.otherwise else event.sources
+    return Found(fid, session, urgency, values, event=eid, away=away, sources=sources)
 
 
 def _in_order(flags: list[Flag]) -> list[Flag]:

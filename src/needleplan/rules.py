@@ -216,6 +216,26 @@ class Measure:
 
 @_entry
 @dataclass(frozen=True)
+class EventCause(_ToPatient):
+    """What an event most likely means when none of the sites needled at its session
+    carries the site risk its usual reading assumes (breathlessness after calf needling:
+    a clot in the lung, not a collapsed lung)."""
+
+    #: the site risks (``site_risks``), one of which the event's usual cause needs at a
+    #: site needled at its session
+    site_risks: tuple[Id, ...]
+    cause: Text
+    action: Text
+    sources: Sources
+    patient_message: str = ""
+    parent_message: str = ""
+    #: or a needled site on one of these body parts (the neck and trunk: a site with no
+    #: lung risk of its own there is still near enough to keep the usual cause)
+    body_parts: tuple[BodyPart, ...] = ()
+
+
+@_entry
+@dataclass(frozen=True)
 class Event(_ToPatient):
     """An adverse event a log may record, and what it changes."""
 
@@ -232,6 +252,11 @@ class Event(_ToPatient):
     #: a medical clearance: the events and notes logged at or before its session no
     #: longer stop or hold the course
     clears: bool = False
+    #: what the event most likely is (the emergency finding's ``{cause}``)
+    cause: str = ""
+    #: its cause, action and message when no site needled at its session carries
+    #: one of ``otherwise.site_risks`` (empty: the same whatever was needled)
+    otherwise: EventCause | None = None
 
 
 @_entry
@@ -1145,6 +1170,10 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, eid in enumerate(getattr(r, name)):
             if eid not in r.events and eid not in rs.health_factors:
                 yield ("review", name, j), f"'{eid}' is not an event or a health factor"
+    for eid, event in r.events.items():
+        for risk in event.otherwise.site_risks if event.otherwise is not None else ():
+            if risk not in rs.site_risks:
+                yield ("review", "events", eid, "otherwise"), f"unknown site risk '{risk}'"
     for j, fid in enumerate(r.pregnancy_ended_by):
         if fid not in rs.health_factors:
             yield ("review", "pregnancy_ended_by", j), f"unknown health factor '{fid}'"
