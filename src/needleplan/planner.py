@@ -27,6 +27,7 @@ the patient's page. :func:`plan` is the two together.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 
@@ -108,8 +109,22 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[FlagCode]:
         for lesser in hf.in_place_of
     }
     flags = [f for f in flags if f.id not in instead]
+    if any(f.level == "red_flag" for f in flags):  # a referral: advice first is moot
+        flags = [f for f in flags if f.id != "advice_first"]
+    flags = [_for_region(f, profile, rules) for f in flags]
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
+
+
+def _for_region(flag: FlagCode, profile: ConditionProfile, rules: RuleSet) -> FlagCode:
+    """A flag whose factor words its message for some regions only (new pain after cancer
+    and the spinal cord compression pathway: the spine) says its other message elsewhere."""
+    hf = rules.health_factors.get(flag.id)
+    if hf is None or not hf.message_elsewhere:
+        return flag
+    if set(screening.regions(profile, rules)).intersection(hf.message_regions):
+        return flag
+    return dataclasses.replace(flag, message=hf.message_elsewhere)
 
 
 def _low_pain(profile: ConditionProfile, rules: RuleSet) -> bool:

@@ -470,6 +470,11 @@ class HealthFactor(_ToPatient):
     #: the lesser forms this factor takes the place of (a past cancer, beside a past
     #: cancer with new unexplained pain): present with it, they are not flagged
     in_place_of: tuple[Id, ...] = ()
+    #: its clinician message for a profile that brings none of ``message_regions``
+    #: (screening regions): new pain after cancer away from the spine has no spinal cord
+    #: compression pathway (empty: ``message`` everywhere)
+    message_elsewhere: str = ""
+    message_regions: tuple[Id, ...] = ()
 
 
 @_entry
