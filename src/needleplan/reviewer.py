@@ -779,7 +779,14 @@ def _needled_sites(
                 or (site.verdict == "caution" and sid in current.sites)
             ):
                 continue
-            why = " ".join(x.message for x in site.reasons)
+            # a site to avoid: the reasons it is avoided, not every caution at it
+            rule_verdict = {rule.id: rule.verdict for rule in rules.site_rules}
+            reasons = [
+                x
+                for x in site.reasons
+                if site.verdict != "avoid" or rule_verdict.get(x.flag, "avoid") == "avoid"
+            ]
+            why = " ".join(x.message for x in reasons or site.reasons)
             checks = tuple(x.flag for x in site.reasons if x.flag in check_after)
             if site.verdict == "avoid":
                 kind = "needled_avoided_site"
@@ -806,22 +813,28 @@ def _needled_avoided(
     needled: list[tuple[int, str, Warned]],
     rules: RuleSet,
     today: dt.date,
-) -> Joined | None:
+) -> tuple[Joined | None, tuple[str, ...]]:
     """The sites to avoid that hold the course, each with its session: those needled at
     the latest session, and at an earlier one at most ``needled_avoided_days`` old that
-    no medical clearance has followed (a deep bleed can show itself days later)."""
+    no medical clearance has followed (a deep bleed can show itself days later); and the
+    site rules whose checks after needling apply to them."""
     n = len(log)
     window = rules.review.needled_avoided_days
-    held = [
-        said("review.needled_avoided_at", site=label, session=at, date=log[at - 1].date.isoformat())
-        for at, label, _ in needled
+    kept = [
+        (at, label, w)
+        for at, label, w in needled
         if label
         and (
             at == n
             or ((today - log[at - 1].date).days <= window and not _cleared_after(log, at, rules))
         )
     ]
-    return Joined(", ", tuple(held)) if held else None
+    held = [
+        said("review.needled_avoided_at", site=label, session=at, date=log[at - 1].date.isoformat())
+        for at, label, _ in kept
+    ]
+    checks = tuple(dict.fromkeys(c for _, _, w in kept for c in w.checks))
+    return (Joined(", ", tuple(held)) if held else None), checks
 
 
 def _needled_bruised(
@@ -979,13 +992,28 @@ def decide(
     found += _notes(log, planned, rules, current.factor_ids)
     found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
-    avoided = _needled_avoided(log, needled, rules, today)
+    avoided, after = _needled_avoided(log, needled, rules, today)
     if avoided:  # a site to avoid needled lately: check for its harm first
         cited = (
             *rules.review.findings["needled_avoided"].sources,
             *rules.review.needled_avoided_sources,
         )
-        found.append(Found("needled_avoided", n, values={"sites": avoided}, sources=cited))
+        parent = the_plan.audience == "parent"
+        own = tuple(
+            (rule.if_needled_parent if parent else "") or rule.if_needled_patient
+            for rule in rules.site_rules
+            if rule.id in after and rule.if_needled_patient
+        )
+        found.append(
+            Found(
+                "needled_avoided",
+                n,
+                values={"sites": avoided},
+                told=own,
+                own_why=bool(own),
+                sources=cited,
+            )
+        )
     held = [c.message for c in the_plan.checks if c.kind != "screening"]
     if held:  # the notes or a factor raise a question: needling waits for its answer
         found.append(Found("open_checks", n, values={"checks": " ".join(held)}))

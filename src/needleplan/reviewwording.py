@@ -49,6 +49,7 @@ class Found:
     factor: str = ""  # a health factor the notes may describe: its message goes on the page
     away: bool = False  # an event away from the sites its usual cause needs: ``otherwise``
     told: tuple[str, ...] = ()  # the plan's own messages (a red flag's, a contraindication's)
+    own_why: bool = False  # its told lines stand in place of the finding's usual why
     site_reasons: bool = False  # the page also says why each avoided site is avoided
     #: source ids (or, for a finding the plan made, the plan's citations)
     sources: tuple[str, ...] = ()
@@ -259,6 +260,8 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     why: list[str] = []
     for f in [d.deciding, *(s for s in d.stopping if s is not d.deciding)]:
         why += _told(f, rules, audience, d.plan)
+        if f.own_why:  # its own lines say what to do (a deep bleed: the emergency department)
+            continue
         if not (tier == "emergency" and table[f.id].waits):  # an emergency waits for no one
             why.append(_said(rules, table[f.id].texts.why, f, audience))
     page = table[d.deciding.id].texts

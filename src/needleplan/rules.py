@@ -602,6 +602,11 @@ class SiteRule(_ToPatient):
     message_stronger: str = ""
     #: what to check when a session log shows the site was needled all the same
     if_needled: str = ""
+    #: what the patient's page of a review held for it says in place of the usual "a
+    #: check first" why (a deep bleed under an anticoagulant: the emergency department),
+    #: and a parent's version
+    if_needled_patient: str = ""
+    if_needled_parent: str = ""
     #: applies only when the plan has sites with ``risk`` on both sides of the body
     both_sides: bool = False
     #: other risks whose sites the rule reaches too (the lung apex with the lung fields)
