@@ -28,6 +28,7 @@ the patient's page. :func:`plan` is the two together.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 
@@ -1062,6 +1063,35 @@ def _booking_warnings(
     return []
 
 
+def _cadence_warnings(
+    rules: RuleSet,
+    schedule: tuple[ScheduledSession, ...] | None,
+    per_week: int,
+    reassess_after: int,
+) -> list[WarningCode]:
+    """The clinic's days and holidays booking the sessions up to the reassessment further
+    apart than the planned cadence allows (``plan_rules.cadence_kept``)."""
+    rule = rules.plan_rules.cadence_kept
+    if rule is None or not schedule or per_week < 1:
+        return []
+    dates = [s.date for s in schedule]  # the initial block
+    gaps = [(b - a).days for a, b in itertools.pairwise(dates)]
+    planned = math.ceil(7 / per_week)
+    if not gaps or max(gaps) <= planned + rule.slack_days:
+        return []
+    before = gaps[: max(reassess_after - 1, 1)]  # up to the reassessment
+    line = said(
+        "plan_rules.cadence_kept.warning",
+        per_week=counted("session", per_week),
+        real=f"{len(gaps) * 7 / (dates[-1] - dates[0]).days:.1f}",
+        first=dates[0].isoformat(),
+        last=dates[-1].isoformat(),
+        gap=max(before),
+        reassess=reassess_after,
+    )
+    return [WarningCode("cadence_not_kept", line)]
+
+
 def _appointment(profile: ConditionProfile) -> str | None:
     """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
     at = parse_time(profile.appointment_time)
@@ -1123,6 +1153,7 @@ def decide(
             profile, course, cadence.per_week, rules.cadence.min_hours_between, calendar
         )
         booking = _booking_warnings(profile, rules, schedule)
+        booking += _cadence_warnings(rules, schedule, cadence.per_week, course.reassess_after)
     # the red-flag screen: a needling plan waits for its open checks (course kept)
     hits = read_notes(profile.notes, rules, screening.coded_ids(profile))
     checks = screening.open_checks(profile, rules, hits)

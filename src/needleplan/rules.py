@@ -839,6 +839,17 @@ class DefaultUrgencyRule:
 
 @_entry
 @dataclass(frozen=True)
+class CadenceKeptRule:
+    """The dates booked up to the reassessment keep the planned cadence unless a gap
+    between two of them is more than ``slack_days`` longer than the planned gap (7 days
+    over the sessions a week, rounded up)."""
+
+    slack_days: Annotated[int, Field(ge=0, le=28)]
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
 class PlanRules:
     """The planner's own clinical rules: each an id (its key), a trigger, sources; its
     words are the texts under ``plan_rules.<id>``."""
@@ -850,6 +861,7 @@ class PlanRules:
     every_site_avoided: SourcedRule
     late_start: LateStartRule
     default_urgency: DefaultUrgencyRule
+    cadence_kept: CadenceKeptRule | None = None
 
 
 @_entry
