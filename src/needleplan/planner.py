@@ -917,6 +917,11 @@ def _warnings(
         found.append(WarningCode("start_back_scores", said("warning.start_back_scores")))
     if _start_back_risk(profile, rules) == "low":
         found.append(WarningCode("start_back_low_risk", said("warning.start_back_low_risk")))
+    # given, and not used (a rule set that names no condition uses it everywhere)
+    applies = rules.start_back.applies_to if rules.start_back is not None else ()
+    if sb is not None and applies and profile.condition not in applies:
+        line = said("warning.start_back_not_validated", condition=profile.condition)
+        found.append(WarningCode("start_back_not_validated", line))
     if rules.screening is None:  # no checklist to hold the plan: say it at least
         found += [WarningCode("open_check", c.message) for c in _open_checks(profile, rules)]
     consent = [
@@ -973,6 +978,12 @@ def _needling_warnings(
         if asked:
             found.append(WarningCode("dvt_question", asked[0]))
             break
+    applied = {r.flag for site in sites if site.verdict != "avoid" for r in site.reasons}
+    found += [
+        WarningCode("site_instruction", rule.instruction)
+        for rule in rules.site_rules
+        if rule.instruction and rule.id in applied
+    ]
     return found
 
 

@@ -602,6 +602,9 @@ class SiteRule(_ToPatient):
     message_stronger: str = ""
     #: what to check when a session log shows the site was needled all the same
     if_needled: str = ""
+    #: what the clinician is told to do, among the plan's warnings, when the rule
+    #: applies at a planned site (both lung fields: alternate sides)
+    instruction: str = ""
     #: what the patient's page of a review held for it says in place of the usual "a
     #: check first" why (a deep bleed under an anticoagulant: the emergency department),
     #: and a parent's version

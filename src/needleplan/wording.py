@@ -36,6 +36,7 @@ _SAID = {
     """,
     "warning": """
         notes_red_flag_words notes_group notes_group_add age_not_given low_pain start_back_scores
+        start_back_not_validated
         start_back_low_risk consent sites_not_given pregnancy_under_18 pregnancy_weeks_not_given
         no_schedule combination
     """,
