@@ -147,11 +147,13 @@ def plan_advice(
     course: Course,
     cadence: Cadence,
     reconsider: tuple[str, ...] = (),
+    dated: bool = False,
 ) -> Advice:
     """The patient's page for a plan made of these parts.
 
     ``reconsider`` is what the page says about when to think again (the planner's
-    ``reconsider``); only a plan that does not needle shows it.
+    ``reconsider``); only a plan that does not needle shows it. ``dated``: the clinic's
+    dates do not keep the planned sessions a week, so the page promises no weekly rhythm.
     """
 
     def heading(name: str) -> str:
@@ -186,7 +188,7 @@ def plan_advice(
         sessions = [
             say(
                 rules,
-                "page.sessions_count",
+                "page.sessions_count_dated" if dated else "page.sessions_count",
                 audience,
                 sessions=worded(rules, counted("session", course.initial_block)),
                 per_week=worded(rules, counted("session", cadence.per_week)),

@@ -27,6 +27,8 @@ the patient's page. :func:`plan` is the two together.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 
@@ -108,8 +110,22 @@ def _flags(profile: ConditionProfile, rules: RuleSet) -> list[FlagCode]:
         for lesser in hf.in_place_of
     }
     flags = [f for f in flags if f.id not in instead]
+    if any(f.level == "red_flag" for f in flags):  # a referral: advice first is moot
+        flags = [f for f in flags if f.id != "advice_first"]
+    flags = [_for_region(f, profile, rules) for f in flags]
     flags.sort(key=lambda f: _LEVEL_ORDER[f.level])
     return flags
+
+
+def _for_region(flag: FlagCode, profile: ConditionProfile, rules: RuleSet) -> FlagCode:
+    """A flag whose factor words its message for some regions only (new pain after cancer
+    and the spinal cord compression pathway: the spine) says its other message elsewhere."""
+    hf = rules.health_factors.get(flag.id)
+    if hf is None or not hf.message_elsewhere:
+        return flag
+    if set(screening.regions(profile, rules)).intersection(hf.message_regions):
+        return flag
+    return dataclasses.replace(flag, message=hf.message_elsewhere)
 
 
 def _low_pain(profile: ConditionProfile, rules: RuleSet) -> bool:
@@ -911,6 +927,11 @@ def _warnings(
         found.append(WarningCode("start_back_scores", said("warning.start_back_scores")))
     if _start_back_risk(profile, rules) == "low":
         found.append(WarningCode("start_back_low_risk", said("warning.start_back_low_risk")))
+    # given, and not used (a rule set that names no condition uses it everywhere)
+    applies = rules.start_back.applies_to if rules.start_back is not None else ()
+    if sb is not None and applies and profile.condition not in applies:
+        line = said("warning.start_back_not_validated", condition=profile.condition)
+        found.append(WarningCode("start_back_not_validated", line))
     if rules.screening is None:  # no checklist to hold the plan: say it at least
         found += [WarningCode("open_check", c.message) for c in _open_checks(profile, rules)]
     consent = [
@@ -967,6 +988,12 @@ def _needling_warnings(
         if asked:
             found.append(WarningCode("dvt_question", asked[0]))
             break
+    applied = {r.flag for site in sites if site.verdict != "avoid" for r in site.reasons}
+    found += [
+        WarningCode("site_instruction", rule.instruction)
+        for rule in rules.site_rules
+        if rule.instruction and rule.id in applied
+    ]
     return found
 
 
@@ -1057,6 +1084,35 @@ def _booking_warnings(
     return []
 
 
+def _cadence_warnings(
+    rules: RuleSet,
+    schedule: tuple[ScheduledSession, ...] | None,
+    per_week: int,
+    reassess_after: int,
+) -> list[WarningCode]:
+    """The clinic's days and holidays booking the sessions up to the reassessment further
+    apart than the planned cadence allows (``plan_rules.cadence_kept``)."""
+    rule = rules.plan_rules.cadence_kept
+    if rule is None or not schedule or per_week < 1:
+        return []
+    dates = [s.date for s in schedule]  # the initial block
+    gaps = [(b - a).days for a, b in itertools.pairwise(dates)]
+    planned = math.ceil(7 / per_week)
+    if not gaps or max(gaps) <= planned + rule.slack_days:
+        return []
+    before = gaps[: max(reassess_after - 1, 1)]  # up to the reassessment
+    line = said(
+        "plan_rules.cadence_kept.warning",
+        per_week=counted("session", per_week),
+        real=f"{len(gaps) * 7 / (dates[-1] - dates[0]).days:.1f}",
+        first=dates[0].isoformat(),
+        last=dates[-1].isoformat(),
+        gap=max(before),
+        reassess=reassess_after,
+    )
+    return [WarningCode("cadence_not_kept", line)]
+
+
 def _appointment(profile: ConditionProfile) -> str | None:
     """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
     at = parse_time(profile.appointment_time)
@@ -1118,6 +1174,7 @@ def decide(
             profile, course, cadence.per_week, rules.cadence.min_hours_between, calendar
         )
         booking = _booking_warnings(profile, rules, schedule)
+        booking += _cadence_warnings(rules, schedule, cadence.per_week, course.reassess_after)
     # the red-flag screen: a needling plan waits for its open checks (course kept)
     hits = read_notes(profile.notes, rules, screening.coded_ids(profile), intake=True)
     checks = screening.open_checks(profile, rules, hits)
@@ -1128,6 +1185,10 @@ def decide(
     if decision == "check_first":  # nothing is booked yet
         schedule, booking = None, []
         rationale.insert(0, screening.held_step(rules, checks))
+        now = screening.emergency_noted(rules, checks, {f.id for f in flags})
+        if now:  # the notes may describe an emergency: that is the one thing to do now
+            companions = ()
+            rationale.insert(1, screening.companions_wait_step(rules, now))
     return PlanCodes(
         source=source,
         patient=profile.patient,

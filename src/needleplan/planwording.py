@@ -115,6 +115,7 @@ def _page(
             course=codes.course,
             cadence=codes.cadence,
             reconsider=tuple(worded(rules, r) for r in codes.reconsider),
+            dated=any(w.kind == "cadence_not_kept" for w in codes.warnings),
         )
     return advice.with_safety_nets(
         page,

@@ -171,6 +171,24 @@ def _event_site(entry: LogEntry, planned: tuple[str, ...]) -> tuple[str, ...]:
     return entry.needled if entry.needled is not None else planned
 
 
+def _away_from(
+    event: Event, log: tuple[LogEntry, ...], i: int, rules: RuleSet, planned: tuple[str, ...]
+) -> bool:
+    """Whether none of the sites needled at session ``i`` or the one before it carries a
+    risk the event's usual cause needs (breathlessness with only the calves needled):
+    then the event's ``otherwise`` cause is said."""
+    if event.otherwise is None:
+        return False
+    cause = event.otherwise
+    needled = {s for entry in log[max(0, i - 2) : i] for s in _event_site(entry, planned)}
+    for site in (rules.sites[s] for s in needled if s in rules.sites):
+        if set(cause.site_risks).intersection(site.risks):
+            return False
+        if {site.body_part, *site.also}.intersection(cause.body_parts):
+            return False
+    return True
+
+
 def _events(
     log: tuple[LogEntry, ...],
     rules: RuleSet,
@@ -210,10 +228,13 @@ def _events(
                     sites = said("review.which_site", sites=", ".join(needled))
                 else:
                     sites = said("review.record_site")
-            acted = Acted(eid, i, entry.date.isoformat(), counted("day", days), earlier, sites)
+            away = _away_from(event, log, i, rules, planned)
+            acted = Acted(
+                eid, i, entry.date.isoformat(), counted("day", days), earlier, sites, away=away
+            )
             out.acted.append(acted)
             out.steps.append(acted)
-            found = _event_finding(event, eid, i, entry, days, recent)
+            found = _event_finding(event, eid, i, entry, days, recent, away)
             if found is not None:
                 out.found.append(found)
     return out
@@ -226,6 +247,7 @@ def _event_finding(
     entry: LogEntry,
     days: int,
     recent: bool,
+    away: bool = False,
 ) -> Found | None:
     if event.verdict is None:
         return None
@@ -242,7 +264,8 @@ def _event_finding(
         "date": entry.date.isoformat(),
         "days": counted("day", days),
     }
-    return Found(fid, session, urgency, values, event=eid, sources=event.sources)
+    sources = event.otherwise.sources if away and event.otherwise else event.sources
+    return Found(fid, session, urgency, values, event=eid, away=away, sources=sources)
 
 
 def _in_order(flags: list[Flag]) -> list[Flag]:
@@ -760,7 +783,14 @@ def _needled_sites(
                 or (site.verdict == "caution" and sid in current.sites)
             ):
                 continue
-            why = " ".join(x.message for x in site.reasons)
+            # a site to avoid: the reasons it is avoided, not every caution at it
+            rule_verdict = {rule.id: rule.verdict for rule in rules.site_rules}
+            reasons = [
+                x
+                for x in site.reasons
+                if site.verdict != "avoid" or rule_verdict.get(x.flag, "avoid") == "avoid"
+            ]
+            why = " ".join(x.message for x in reasons or site.reasons)
             checks = tuple(x.flag for x in site.reasons if x.flag in check_after)
             if site.verdict == "avoid":
                 kind = "needled_avoided_site"
@@ -787,22 +817,28 @@ def _needled_avoided(
     needled: list[tuple[int, str, Warned]],
     rules: RuleSet,
     today: dt.date,
-) -> Joined | None:
+) -> tuple[Joined | None, tuple[str, ...]]:
     """The sites to avoid that hold the course, each with its session: those needled at
     the latest session, and at an earlier one at most ``needled_avoided_days`` old that
-    no medical clearance has followed (a deep bleed can show itself days later)."""
+    no medical clearance has followed (a deep bleed can show itself days later); and the
+    site rules whose checks after needling apply to them."""
     n = len(log)
     window = rules.review.needled_avoided_days
-    held = [
-        said("review.needled_avoided_at", site=label, session=at, date=log[at - 1].date.isoformat())
-        for at, label, _ in needled
+    kept = [
+        (at, label, w)
+        for at, label, w in needled
         if label
         and (
             at == n
             or ((today - log[at - 1].date).days <= window and not _cleared_after(log, at, rules))
         )
     ]
-    return Joined(", ", tuple(held)) if held else None
+    held = [
+        said("review.needled_avoided_at", site=label, session=at, date=log[at - 1].date.isoformat())
+        for at, label, _ in kept
+    ]
+    checks = tuple(dict.fromkeys(c for _, _, w in kept for c in w.checks))
+    return (Joined(", ", tuple(held)) if held else None), checks
 
 
 def _needled_bruised(
@@ -869,9 +905,8 @@ def _needled_after_stop(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Warne
 
 def _open_checks(the_plan: Plan) -> list[Warned]:
     """Red-flag questions the profile leaves unanswered, and questions its notes or a
-    factor raise: said, never hidden. A course under way is held for the second kind (a
-    finding, ``open_checks``), not for unrecorded screening: the sessions logged show it
-    was started; the answers belong in ``screening:`` before the next session."""
+    factor raise: said, never hidden. A course under way is held for both (the findings
+    ``screening_open`` and ``open_checks``) until they are answered."""
     asked = [c.id for c in the_plan.checks if c.kind == "screening"]
     open_ = []
     if asked:
@@ -961,16 +996,38 @@ def decide(
     found += _notes(log, planned, rules, current.factor_ids, current)
     found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
-    avoided = _needled_avoided(log, needled, rules, today)
+    avoided, after = _needled_avoided(log, needled, rules, today)
     if avoided:  # a site to avoid needled lately: check for its harm first
         cited = (
             *rules.review.findings["needled_avoided"].sources,
             *rules.review.needled_avoided_sources,
         )
-        found.append(Found("needled_avoided", n, values={"sites": avoided}, sources=cited))
+        parent = the_plan.audience == "parent"
+        own = tuple(
+            (rule.if_needled_parent if parent else "") or rule.if_needled_patient
+            for rule in rules.site_rules
+            if rule.id in after and rule.if_needled_patient
+        )
+        found.append(
+            Found(
+                "needled_avoided",
+                n,
+                values={"sites": avoided},
+                told=own,
+                own_why=bool(own),
+                sources=cited,
+            )
+        )
     held = [c.message for c in the_plan.checks if c.kind != "screening"]
     if held:  # the notes or a factor raise a question: needling waits for its answer
         found.append(Found("open_checks", n, values={"checks": " ".join(held)}))
+    asked = list(dict.fromkeys(c.id for c in the_plan.checks if c.kind == "screening"))
+    if asked:  # an unanswered red-flag question is an open check, never a pass
+        unanswered: dict[str, Wordable] = {
+            "count": counted("question", len(asked)),
+            "questions": ", ".join(asked),
+        }
+        found.append(Found("screening_open", n, values=unanswered))
     found += _stops(the_plan, rules, n) + _pregnancy(current, rules, today, n)
     if planned and set(planned) <= set(avoid) and not planned_avoided:
         # events (a bruise, a bleed) leave no planned site: hold until others are chosen

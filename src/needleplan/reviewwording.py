@@ -25,7 +25,7 @@ from .advice import (
 )
 from .profile import ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
-from .rules import RuleSet, Sentence
+from .rules import Event, EventCause, RuleSet, Sentence
 from .screening import referral_words
 from .vocab import Audience, ReviewVerdict, Urgency
 from .wording import Said, Wordable, fill_values, say, say_if, word, worded
@@ -47,7 +47,9 @@ class Found:
     event: str = ""  # its action fills {action}; its message goes on the page
     notes: str = ""  # a notes trigger: its "now" lines fill {now} and go on the page
     factor: str = ""  # a health factor the notes may describe: its message goes on the page
+    away: bool = False  # an event away from the sites its usual cause needs: ``otherwise``
     told: tuple[str, ...] = ()  # the plan's own messages (a red flag's, a contraindication's)
+    own_why: bool = False  # its told lines stand in place of the finding's usual why
     site_reasons: bool = False  # the page also says why each avoided site is avoided
     #: source ids (or, for a finding the plan made, the plan's citations)
     sources: tuple[str, ...] = ()
@@ -77,6 +79,9 @@ class Acted:
     earlier: str = ""
     sites: Said | None = None
     future: bool = False
+    #: no site needled then carries the risk the event's usual cause needs: its
+    #: ``otherwise`` words are said
+    away: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,7 @@ def _told(
     starts with what to do now: ``said_now``), and the plan's."""
     told = []
     if f.event:
-        told.append(rules.review.events[f.event].message_for(audience))
+        told.append(_cause(rules, f.event, f.away).message_for(audience))
     if f.factor:
         told.append(rules.health_factors[f.factor].message_for(audience))
     now = rules.review.notes_now.get(f.notes)
@@ -193,7 +198,8 @@ def filling(f: Found, rules: RuleSet) -> dict[str, Wordable]:
     sentences of the event, notes trigger and health factor it is about."""
     values = dict(f.values)
     if f.event:
-        values |= {"event": f.event, "action": rules.review.events[f.event].action}
+        cause = _cause(rules, f.event, f.away)
+        values |= {"event": f.event, "action": cause.action, "cause": cause.cause}
     if f.notes:
         now = rules.review.notes_now.get(f.notes)
         values["now"] = now.clinician if now else ""
@@ -213,12 +219,20 @@ def _line(f: Found, rules: RuleSet) -> ReviewStep:
     return ReviewStep(f"review.{f.id}", _said(rules, entry.texts.clinician, f), cited)
 
 
+def _cause(rules: RuleSet, eid: str, away: bool) -> Event | EventCause:
+    """An event's cause, action and message: its ``otherwise`` ones when ``away`` (no site
+    needled then carries the risk its usual cause needs)."""
+    event = rules.review.events[eid]
+    return event.otherwise if away and event.otherwise is not None else event
+
+
 def _acted(a: Acted, rules: RuleSet) -> tuple[str, str]:
     """An adverse event's action as the rationale says it, and the next session's line."""
     event = rules.review.events[a.event]
-    what = event.action
+    action = _cause(rules, a.event, a.away).action
+    what = action
     if a.earlier:
-        what = say(rules, a.earlier, days=worded(rules, a.days), action=event.action)
+        what = say(rules, a.earlier, days=worded(rules, a.days), action=action)
     line = say(
         rules, "review.event_line", label=event.label, session=a.session, date=a.date, action=what
     )
@@ -239,9 +253,8 @@ def _step(s: Step | Acted, rules: RuleSet) -> ReviewStep:
         return ReviewStep(s.rule, worded(rules, s.reason), rules.cite(s.sources))
     event = rules.review.events[s.event]
     what = _acted(s, rules)[0]
-    return ReviewStep(
-        f"review.events.{s.event}", f"{event.label}: {what}", rules.cite(event.sources)
-    )
+    cited = rules.cite(_cause(rules, s.event, s.away).sources)
+    return ReviewStep(f"review.events.{s.event}", f"{event.label}: {what}", cited)
 
 
 def _warning(w: Warned, rules: RuleSet) -> str:
@@ -265,6 +278,8 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     why: list[str] = []
     for f in [d.deciding, *(s for s in d.stopping if s is not d.deciding)]:
         why += _told(f, rules, audience, d.plan, said_now=bool(now) and f is d.deciding)
+        if f.own_why:  # its own lines say what to do (a deep bleed: the emergency department)
+            continue
         if not (tier == "emergency" and table[f.id].waits):  # an emergency waits for no one
             why.append(_said(rules, table[f.id].texts.why, f, audience))
     page = table[d.deciding.id].texts

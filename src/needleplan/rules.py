@@ -216,6 +216,26 @@ class Measure:
 
 @_entry
 @dataclass(frozen=True)
+class EventCause(_ToPatient):
+    """What an event most likely means when none of the sites needled at its session
+    carries the site risk its usual reading assumes (breathlessness after calf needling:
+    a clot in the lung, not a collapsed lung)."""
+
+    #: the site risks (``site_risks``), one of which the event's usual cause needs at a
+    #: site needled at its session
+    site_risks: tuple[Id, ...]
+    cause: Text
+    action: Text
+    sources: Sources
+    patient_message: str = ""
+    parent_message: str = ""
+    #: or a needled site on one of these body parts (the neck and trunk: a site with no
+    #: lung risk of its own there is still near enough to keep the usual cause)
+    body_parts: tuple[BodyPart, ...] = ()
+
+
+@_entry
+@dataclass(frozen=True)
 class Event(_ToPatient):
     """An adverse event a log may record, and what it changes."""
 
@@ -232,6 +252,11 @@ class Event(_ToPatient):
     #: a medical clearance: the events and notes logged at or before its session no
     #: longer stop or hold the course
     clears: bool = False
+    #: what the event most likely is (the emergency finding's ``{cause}``)
+    cause: str = ""
+    #: its cause, action and message when no site needled at its session carries
+    #: one of ``otherwise.site_risks`` (empty: the same whatever was needled)
+    otherwise: EventCause | None = None
 
 
 @_entry
@@ -291,6 +316,7 @@ REVIEW_FINDINGS = (
     "notes_event",
     "notes_hold",
     "open_checks",
+    "screening_open",
     "needled_avoided",
     "emergency_earlier",
     "adverse_event",
@@ -444,6 +470,11 @@ class HealthFactor(_ToPatient):
     #: the lesser forms this factor takes the place of (a past cancer, beside a past
     #: cancer with new unexplained pain): present with it, they are not flagged
     in_place_of: tuple[Id, ...] = ()
+    #: its clinician message for a profile that brings none of ``message_regions``
+    #: (screening regions): new pain after cancer away from the spine has no spinal cord
+    #: compression pathway (empty: ``message`` everywhere)
+    message_elsewhere: str = ""
+    message_regions: tuple[Id, ...] = ()
 
 
 @_entry
@@ -571,6 +602,14 @@ class SiteRule(_ToPatient):
     message_stronger: str = ""
     #: what to check when a session log shows the site was needled all the same
     if_needled: str = ""
+    #: what the clinician is told to do, among the plan's warnings, when the rule
+    #: applies at a planned site (both lung fields: alternate sides)
+    instruction: str = ""
+    #: what the patient's page of a review held for it says in place of the usual "a
+    #: check first" why (a deep bleed under an anticoagulant: the emergency department),
+    #: and a parent's version
+    if_needled_patient: str = ""
+    if_needled_parent: str = ""
     #: applies only when the plan has sites with ``risk`` on both sides of the body
     both_sides: bool = False
     #: other risks whose sites the rule reaches too (the lung apex with the lung fields)
@@ -819,6 +858,17 @@ class DefaultUrgencyRule:
 
 @_entry
 @dataclass(frozen=True)
+class CadenceKeptRule:
+    """The dates booked up to the reassessment keep the planned cadence unless a gap
+    between two of them is more than ``slack_days`` longer than the planned gap (7 days
+    over the sessions a week, rounded up)."""
+
+    slack_days: Annotated[int, Field(ge=0, le=28)]
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
 class PlanRules:
     """The planner's own clinical rules: each an id (its key), a trigger, sources; its
     words are the texts under ``plan_rules.<id>``."""
@@ -830,6 +880,7 @@ class PlanRules:
     every_site_avoided: SourcedRule
     late_start: LateStartRule
     default_urgency: DefaultUrgencyRule
+    cadence_kept: CadenceKeptRule | None = None
 
 
 @_entry
@@ -1162,6 +1213,10 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, eid in enumerate(getattr(r, name)):
             if eid not in r.events and eid not in rs.health_factors:
                 yield ("review", name, j), f"'{eid}' is not an event or a health factor"
+    for eid, event in r.events.items():
+        for risk in event.otherwise.site_risks if event.otherwise is not None else ():
+            if risk not in rs.site_risks:
+                yield ("review", "events", eid, "otherwise"), f"unknown site risk '{risk}'"
     for j, fid in enumerate(r.pregnancy_ended_by):
         if fid not in rs.health_factors:
             yield ("review", "pregnancy_ended_by", j), f"unknown health factor '{fid}'"

@@ -529,6 +529,20 @@ def held_step(rules: RuleSet, checks: tuple[CheckCode, ...]) -> StepCode:
     )
 
 
+def companions_wait_step(rules: RuleSet, ids: list[str]) -> StepCode:
+    """The step of a ``check_first`` plan whose notes may describe an emergency now: the
+    other therapies wait for the check (none is offered as something to do now)."""
+    sc = rules.screening
+    assert sc is not None  # checks come only from a screening section
+    return StepCode(
+        "screening.companions_wait",
+        said("screening.companions_wait.change"),
+        "applied",
+        said("screening.companions_wait.reason", ids=", ".join(ids)),
+        rules.cite(sc.sources),
+    )
+
+
 # -- how soon -----------------------------------------------------------------------
 
 
@@ -575,6 +589,24 @@ def raising(flags: tuple[FlagCode, ...], rules: RuleSet) -> list[Combination]:
 
 
 # -- the patient's page -------------------------------------------------------------
+
+
+def now_ids(rules: RuleSet, checks: tuple[CheckCode, ...], held: set[str]) -> list[str]:
+    """The open questions (in ``checks``' order) whose yes is an emergency (or, with one
+    of the ``held`` factors, needs a hospital today)."""
+    sc = rules.screening
+    if sc is None:
+        return []
+    bws = sc.before_we_start
+    return [
+        c.id for c in checks if c.id in bws.now_for or held.intersection(bws.now_with.get(c.id, ()))
+    ]
+
+
+def emergency_noted(rules: RuleSet, checks: tuple[CheckCode, ...], held: set[str]) -> list[str]:
+    """The questions the notes describe as present whose yes is an emergency: while one
+    is open the plan gives that one action (no other therapies meanwhile)."""
+    return list(dict.fromkeys(now_ids(rules, tuple(c for c in checks if c.kind == "notes"), held)))
 
 
 def now_lines(
@@ -698,7 +730,8 @@ def before_we_start_page(
     flags: tuple[Flag, ...] = (),
 ) -> Advice | None:
     """The ``check_first`` page: the questions still to be asked, in plain words, what
-    helps meanwhile, and when not to wait."""
+    helps meanwhile, and when not to wait. While the notes describe signs whose yes is
+    an emergency, what to do now is its one action: nothing to try meanwhile."""
     sc = rules.screening
     if sc is None:
         return None
@@ -718,16 +751,18 @@ def before_we_start_page(
     present = now_lines(rules, noted, flags, audience)
     sections = section("do_now", _heading(rules, "do_now", audience), present)
     sections += section("questions", page("asked_about"), about)
+    first = [line for line in now_lines(rules, checks, flags, audience) if line not in present]
+    if present:  # signs that may need emergency care now: that one action, nothing to try
+        sections += section("warning_signs", _heading(rules, "not_to_wait", audience), first)
+        return Advice(title=page("title"), lead=present[0], sections=tuple(sections))
     sections += advice_mod.other_therapies(rules, companions, audience, "meanwhile")
     sections += section("next", _heading(rules, "next", audience), [page("next")])
     # "any of these" only below a list of them: with no list, the page says it alone
     not_to_wait = [page("meanwhile") if about else page("meanwhile_alone") or page("meanwhile")]
-    first = [line for line in now_lines(rules, checks, flags, audience) if line not in present]
     if first:
         not_to_wait = [*first, page("meanwhile_others") or page("meanwhile")]
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)
-    lead = present[0] if present else page("lead")
-    return Advice(title=page("title"), lead=lead, sections=tuple(sections))
+    return Advice(title=page("title"), lead=page("lead"), sections=tuple(sections))
 
 
 def _heading(rules: RuleSet, name: str, audience: Audience) -> str:

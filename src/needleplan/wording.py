@@ -32,10 +32,11 @@ _SAID = {
         no_pain.label no_pain.message no_pain.told first_trimester.label first_trimester.message
         first_trimester.told first_trimester.reconsider every_site_avoided.label
         every_site_avoided.message every_site_avoided.told new_pain_over_50.warning
-        fresh_pain.warning late_start.warning
+        fresh_pain.warning late_start.warning cadence_kept.warning
     """,
     "warning": """
         notes_red_flag_words notes_group notes_group_add age_not_given low_pain start_back_scores
+        start_back_not_validated
         start_back_low_risk consent sites_not_given pregnancy_under_18 pregnancy_weeks_not_given
         no_schedule combination
     """,
@@ -52,7 +53,8 @@ _SAID = {
         cadence.can_attend
     """,
     "page": """
-        sessions_count site_name.one site_name.both site_line lead_after check kept_safe site_care
+        sessions_count sessions_count_dated site_name.one site_name.both site_line lead_after check
+        kept_safe site_care
         pain_back your_sessions as_you tell_staff if_agreed next_more next_check_first
         heading.where_to_go heading.why heading.instead heading.alongside heading.when_to_reconsider
         heading.what_to_expect heading.aftercare heading.warning_signs heading.next title.needle
@@ -80,7 +82,7 @@ _SAID = {
         tier.same_day.title tier.same_day.where tier.same_day.when tier.same_day.escalate
         tier.soon.title tier.soon.where tier.soon.when tier.soon.escalate tier.routine.title
         tier.routine.where tier.routine.when tier.routine.escalate page.title page.lead
-        page.asked_about page.next page.meanwhile
+        page.asked_about page.next page.meanwhile companions_wait.change companions_wait.reason
     """,
     "screen": """
         rule.cadence rule.reassess rule.course.ceiling rule.course.progress_note_every

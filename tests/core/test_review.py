@@ -27,11 +27,13 @@ def course(
     condition: str = "neck_pain",
     sites: Any = None,
     days_after: int = 0,
+    screened: bool = True,
     **last: Any,
 ) -> Any:
     """A profile whose log has one session per score, a week apart; ``last`` adds to the last.
 
-    Reviewed ``days_after`` the last session (the same day, by default)."""
+    Reviewed ``days_after`` the last session (the same day, by default); its region's
+    red-flag questions answered no unless ``screened`` is false."""
     log: list[dict[str, Any]] = [
         {"date": (dt.date(2026, 9, 1) + dt.timedelta(days=7 * i)).isoformat(), "nrs": s}
         for i, s in enumerate(scores)
@@ -44,6 +46,10 @@ def course(
         "sites": sites if sites is not None else {"splenius_capitis": "left"},
         "log": log,
     }
+    if screened:
+        data["screening"] = dict.fromkeys(
+            questions_for(RULES, condition, tuple(data["sites"])), "no"
+        )
     p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
     last_day = dt.date.fromisoformat(log[-1]["date"])
     return review(p, RULES, last_day + dt.timedelta(days=days_after))
@@ -391,6 +397,7 @@ def _logged(*entries: dict[str, Any]) -> Any:
         "severity": 7,
         "duration": "6 months",
         "sites": {"upper_trapezius": "left"},
+        "screening": dict.fromkeys(questions_for(RULES, "neck_pain", ("upper_trapezius",)), "no"),
         "log": list(entries),
     }
     p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
@@ -583,23 +590,14 @@ def test_needling_a_no_pressure_site_under_anticoagulation_asks_for_a_deep_bleed
     assert check and said.index(check) < said.index("Why:")  # the check first, then why
 
 
-def test_unanswered_screening_is_said_without_holding_a_course_under_way() -> None:
-    r = course(7, 6, 5)
-    assert r.verdict == "continue"
+def test_unanswered_screening_holds_a_course_under_way_until_answered() -> None:
+    # an unanswered question is an open check, never a pass
+    r = course(7, 6, 5, screened=False)
+    assert r.verdict == "stop_needling" and r.hold
+    assert r.rationale[0].rule == "review.screening_open"
     said = [w.message for w in r.warnings if w.kind == "screening_open"]
     assert len(said) == 1 and "screening:" in said[0]
-    asked = dict.fromkeys(questions_for(RULES, "neck_pain", ("splenius_capitis",)), "no")
-    log = [{"date": f"2026-09-{d:02d}", "nrs": s} for d, s in ((1, 7), (8, 6), (15, 5))]
-    data = {
-        "condition": "neck_pain",
-        "severity": 7,
-        "duration": "6 months",
-        "sites": {"splenius_capitis": "left"},
-        "screening": asked,
-        "log": log,
-    }
-    p = ConditionProfile.model_validate(data, context={"rules": RULES, "today": TODAY})
-    answered = review(p, RULES, dt.date(2026, 9, 15))
+    answered = course(7, 6, 5)
     assert answered.verdict == "continue"
     assert not any(w.kind == "screening_open" for w in answered.warnings)
 

@@ -69,3 +69,17 @@ def test_a_rule_set_without_the_calendar_section_warns_of_nothing() -> None:
     clinic = ClinicCalendar(today=dt.date(2030, 1, 1))
     result = plan(_profile("2026-12-25"), bare, calendar=clinic)
     assert not {"schedule_past", "schedule_holiday"} & set(_kinds(result))
+
+
+def test_clinic_days_that_cannot_keep_the_cadence_are_warned_and_the_page_promises_none() -> None:
+    profile = _profile("2026-12-14", sessions_per_week=2)
+    weekdays = plan(profile, RULES, calendar=ClinicCalendar())
+    assert "cadence_not_kept" not in _kinds(weekdays)
+    assert "2 sessions a week" in str(weekdays.to_dict()["advice"])
+    holidays = frozenset({dt.date(2026, 12, 22), dt.date(2026, 12, 29)})
+    tuesdays = plan(profile, RULES, calendar=ClinicCalendar(days=frozenset({1}), holidays=holidays))
+    said = [w["message"] for w in tuesdays.to_dict()["warnings"] if w["kind"] == "cadence_not_kept"]
+    assert len(said) == 1 and "2 sessions a week" in said[0] and "21 days" in said[0]
+    page = str(tuesdays.to_dict()["advice"])
+    assert "a week" not in page.split("to start")[1].split(".")[0]
+    assert "on the dates your clinic gives you" in page

@@ -94,6 +94,22 @@ def test_refer_banner_says_the_urgency(rules: RuleSet) -> None:
     assert "DO NOT NEEDLE" in dnn[0] and "REFER" not in dnn[0]
 
 
+def test_a_reviews_referral_banner_says_where_and_how_soon_as_the_plans_does(
+    rules: RuleSet,
+) -> None:
+    # a new cauda equina sign at the latest session: the emergency department now
+    text = (PLANS / "review-new-red-flag.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "new_health_factors: [unexplained_weight_loss]", "new_health_factors: [cauda_equina_signs]"
+    )
+    profile = profile_from_text(text, rules=rules, today=TODAY)
+    banner = render(review(profile, rules, TODAY))[0]
+    coded = text.replace("start_date:", "health_factors: [cauda_equina_signs]\nstart_date:")
+    plan_banner = render(plan(profile_from_text(coded, rules=rules, today=TODAY), rules))[0]
+    where = rules.terms.urgencies["emergency"].screen
+    assert "REFER" in banner and where in banner and where in plan_banner
+
+
 def test_unchecked_site_checks_are_named_near_the_banner(rules: RuleSet) -> None:
     lines = render(plan_of(PLANS / "low-back-anticoagulants.yaml", rules))
     banner = "\n".join(lines[:4])

@@ -368,7 +368,7 @@ class TableWriter(Writer):
         ):
             urgency = self.rules.terms.urgencies[d.urgency].tag
         detail = term.screen
-        if verdict == "stop_needling" and urgency:
+        if verdict in ("stop_needling", "refer") and urgency:  # as the plan's banner says it
             detail = self.rules.terms.urgencies[d.urgency].screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
         done = d.sessions_done
