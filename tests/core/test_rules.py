@@ -99,6 +99,11 @@ REFERENCE_CASES = [
     ),
     ("expectations.0.conditions", ["nowhere"], "unknown condition 'nowhere'"),
     ("start_back.applies_to", ["nowhere"], "unknown condition 'nowhere'"),
+    (
+        "review.events.breathlessness.otherwise.site_risks",
+        ["nowhere"],
+        "unknown site risk 'nowhere'",
+    ),
 ]
 
 
