@@ -839,7 +839,7 @@ def notes_said(
             (group.question, group.factor or group.question, *settled_by.get(group.question, ()))
         ):
             continue  # none, or the factor (or one that settles it) is already coded
-        if not screening.notes_may_ask(group.question, profile, rules):
+        if not screening.notes_may_ask(group.question, rules, profile.age, profile.pregnancy_weeks):
             continue  # a question of another age or of later pregnancy
         words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
@@ -930,7 +930,8 @@ def _warnings(
     # given, and not used (a rule set that names no condition uses it everywhere)
     applies = rules.start_back.applies_to if rules.start_back is not None else ()
     if sb is not None and applies and profile.condition not in applies:
-        line = said("warning.start_back_not_validated", condition=profile.condition)
+        label = rules.conditions[profile.condition].label
+        line = said("warning.start_back_not_validated", condition=label)
         found.append(WarningCode("start_back_not_validated", line))
     if rules.screening is None:  # no checklist to hold the plan: say it at least
         found += [WarningCode("open_check", c.message) for c in _open_checks(profile, rules)]
@@ -1100,14 +1101,13 @@ def _cadence_warnings(
     planned = math.ceil(7 / per_week)
     if not gaps or max(gaps) <= planned + rule.slack_days:
         return []
-    before = gaps[: max(reassess_after - 1, 1)]  # up to the reassessment
     line = said(
         "plan_rules.cadence_kept.warning",
         per_week=counted("session", per_week),
         real=f"{len(gaps) * 7 / (dates[-1] - dates[0]).days:.1f}",
         first=dates[0].isoformat(),
         last=dates[-1].isoformat(),
-        gap=max(before),
+        gap=max(gaps),
         reassess=reassess_after,
     )
     return [WarningCode("cadence_not_kept", line)]

@@ -322,8 +322,9 @@ def _notes(
             gone = frozenset().union(*absent[i:])
             said = frozenset(t for t in said if t not in gone and not _settled(t, log, i, rules))
         spinal = _notes_spinal(log[:i], planned, said, rules) or spinal
+        weeks = pregnancy_weeks(current, rules, entry.date)  # counted on to the session
         for group in rules.note_words:
-            if not screening.notes_may_ask(group.question, current, rules):
+            if not screening.notes_may_ask(group.question, rules, current.age, weeks):
                 continue  # a question not asked of this patient (giant cell arteritis at 32)
             if group.id in said and (
                 i == len(log) or group.holds_course or group.id in rules.review.notes_events
@@ -504,21 +505,32 @@ def _stopped_by(stops: list[Flag], sites: tuple[SiteVerdict, ...]) -> Joined:
     return Joined(", ", tuple(by))
 
 
+def _pregnancy_ended(profile: ConditionProfile, rules: RuleSet) -> bool:
+    """Whether a birth (``review.pregnancy_ended_by``) is recorded after the latest
+    pregnancy, in the log or beside it at intake."""
+    ended = set(rules.review.pregnancy_ended_by)
+    for entry in reversed(profile.log):
+        ids = {f.id for f in entry.new_health_factors}
+        if ids & ended:
+            return True
+        if PREGNANCY in ids:
+            return False
+    return any(f.id in ended for f in profile.health_factors)
+
+
 def _pregnancy_since(
     profile: ConditionProfile, rules: RuleSet, day: dt.date
 ) -> tuple[int, dt.date, int] | None:
     """The latest pregnancy recorded with its weeks: the weeks then, the day they were
     recorded, and the weeks counted on to ``day`` (None: no pregnancy, its weeks not
-    given, or a birth logged after it)."""
-    ended = set(rules.review.pregnancy_ended_by)
+    given, or a birth recorded after it)."""
+    if _pregnancy_ended(profile, rules):
+        return None
     recorded: tuple[Factor, dt.date] | None = None
     for entry in reversed(profile.log):
-        ids = {f.id for f in entry.new_health_factors}
-        if ids & ended:
-            return None
-        if PREGNANCY in ids:
-            factor = next(f for f in entry.new_health_factors if f.id == PREGNANCY)
-            recorded = factor, entry.date
+        logged = [f for f in entry.new_health_factors if f.id == PREGNANCY]
+        if logged:
+            recorded = logged[0], entry.date
             break
     if recorded is None:
         at_intake = profile.factor(PREGNANCY)
@@ -742,12 +754,19 @@ def _measures(log: tuple[LogEntry, ...], rules: RuleSet) -> list[Step]:
 # -- warnings -------------------------------------------------------------------------
 
 
-def _merged(profile: ConditionProfile) -> ConditionProfile:
-    """The profile with the health factors that appeared during the course."""
+def _merged(profile: ConditionProfile, rules: RuleSet, today: dt.date) -> ConditionProfile:
+    """The profile with the health factors that appeared during the course, a pregnancy's
+    weeks counted on to ``today`` (its questions and rules are those of the weeks now), and
+    no pregnancy once a birth is recorded after it."""
     factors: dict[str, Factor] = {f.id: f for f in profile.health_factors}
     for entry in profile.log:
         for f in sorted(entry.new_health_factors, key=lambda f: f.id):  # order never counts
             factors[f.id] = f
+    weeks = pregnancy_weeks(profile, rules, today)
+    if PREGNANCY in factors and _pregnancy_ended(profile, rules):
+        del factors[PREGNANCY]  # a birth ended it: the patient is no longer pregnant
+    elif PREGNANCY in factors and weeks is not None:
+        factors[PREGNANCY] = dataclasses.replace(factors[PREGNANCY], weeks=weeks)
     return profile.model_copy(update={"health_factors": tuple(factors.values())})
 
 
@@ -968,7 +987,7 @@ def decide(
         raise ValueError(
             f"the session of {log[late].date.isoformat()} is after today ({today.isoformat()})"
         )
-    current = _merged(profile)
+    current = _merged(profile, rules, today)
     the_plan = make_plan(current, rules, source=source)
     n = len(log)
     planned = tuple(profile.sites)

@@ -424,11 +424,12 @@ def open_checks(
     return tuple(checks)
 
 
-def notes_may_ask(qid: str, profile: ConditionProfile, rules: RuleSet) -> bool:
-    """Whether notes may raise question ``qid`` for ``profile``'s patient (see
-    :func:`_applies`; a question the screen does not hold may always be raised)."""
+def notes_may_ask(qid: str, rules: RuleSet, age: int | None, weeks: int | None) -> bool:
+    """Whether notes may raise question ``qid`` for a patient of ``age``, ``weeks``
+    pregnant when the notes were written (see :func:`_applies`; a question the screen does
+    not hold may always be raised)."""
     q = rules.screening.questions.get(qid) if rules.screening is not None else None
-    return q is None or _applies(q, profile.age, profile.pregnancy_weeks)
+    return q is None or _applies(q, age, weeks)
 
 
 def _applies(q: Question, age: int | None, weeks: int | None) -> bool:

@@ -83,3 +83,15 @@ def test_clinic_days_that_cannot_keep_the_cadence_are_warned_and_the_page_promis
     page = str(tuesdays.to_dict()["advice"])
     assert "a week" not in page.split("to start")[1].split(".")[0]
     assert "on the dates your clinic gives you" in page
+
+
+def test_two_a_week_at_a_clinic_open_one_day_a_week_is_warned() -> None:
+    profile = _profile("2026-12-14", sessions_per_week=2)
+    wednesdays = plan(profile, RULES, calendar=ClinicCalendar(days=frozenset({2})))
+    said = [
+        w["message"] for w in wednesdays.to_dict()["warnings"] if w["kind"] == "cadence_not_kept"
+    ]
+    assert len(said) == 1 and "7 days" in said[0]
+    # a clinic open on two days a week keeps two a week
+    two_days = plan(profile, RULES, calendar=ClinicCalendar(days=frozenset({0, 3})))
+    assert "cadence_not_kept" not in _kinds(two_days)
