@@ -606,8 +606,12 @@ def now_ids(rules: RuleSet, checks: tuple[CheckCode, ...], held: set[str]) -> li
 
 def emergency_noted(rules: RuleSet, checks: tuple[CheckCode, ...], held: set[str]) -> list[str]:
     """The questions the notes describe as present whose yes is an emergency: while one
-    is open the plan gives that one action (no other therapies meanwhile)."""
-    return list(dict.fromkeys(now_ids(rules, tuple(c for c in checks if c.kind == "notes"), held)))
+    is open the plan gives that one action (no other therapies meanwhile). A question
+    that needs a hospital only today with one of its factors (``now_with``) is not one."""
+    sc = rules.screening
+    assert sc is not None
+    noted = tuple(c for c in checks if c.kind == "notes" and c.id in sc.before_we_start.now_for)
+    return list(dict.fromkeys(now_ids(rules, noted, held)))
 
 
 def now_lines(
