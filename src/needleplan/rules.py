@@ -1160,6 +1160,10 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, fid in enumerate(hf.settled_by):
             if fid not in rs.health_factors:
                 yield ("health_factors", key, "settled_by", j), f"unknown health factor '{fid}'"
+        regions = rs.screening.regions if rs.screening is not None else {}
+        for j, rid in enumerate(hf.message_regions):
+            if rid not in regions:
+                yield ("health_factors", key, "message_regions", j), f"unknown region '{rid}'"
     for cid in rs.duration.advice_first:
         if cid not in rs.conditions:
             yield ("duration", "advice_first", cid), f"unknown condition '{cid}'"

@@ -225,6 +225,13 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
         hf = rules.health_factors.get(qid)
         if hf is not None and hf.urgency == "emergency" and qid not in now.now_for:
             yield ("screening", "before_we_start", "now_for"), f"'{qid}' is an emergency: list it"
+    for qid, factors in now.now_with.items():  # a misspelt factor would lose its line unseen
+        for j, fid in enumerate(factors):
+            if fid not in rules.health_factors:
+                yield (
+                    ("screening", "before_we_start", "now_with", qid, j),
+                    f"unknown health factor '{fid}'",
+                )
     for j, qid in enumerate((*now.now_for, *now.now_with)):
         if qid not in sc.questions and qid not in sc.note_questions:
             yield ("screening", "before_we_start", j), f"unknown screening question '{qid}'"

@@ -104,6 +104,16 @@ REFERENCE_CASES = [
         ["nowhere"],
         "unknown site risk 'nowhere'",
     ),
+    (
+        "health_factors.cancer_history_new_pain.message_regions",
+        ["low_bak"],
+        "unknown region 'low_bak'",
+    ),
+    (
+        "screening.before_we_start.now_with.suspected_dvt",
+        ["pregnancy", "nobody"],
+        "screening.before_we_start.now_with.suspected_dvt[1]: unknown health factor 'nobody'",
+    ),
 ]
 
 
