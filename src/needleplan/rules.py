@@ -1160,9 +1160,10 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, fid in enumerate(hf.settled_by):
             if fid not in rs.health_factors:
                 yield ("health_factors", key, "settled_by", j), f"unknown health factor '{fid}'"
-        regions = rs.screening.regions if rs.screening is not None else {}
+        if rs.screening is None:  # without a checklist no profile brings a region
+            continue
         for j, rid in enumerate(hf.message_regions):
-            if rid not in regions:
+            if rid not in rs.screening.regions:
                 yield ("health_factors", key, "message_regions", j), f"unknown region '{rid}'"
     for cid in rs.duration.advice_first:
         if cid not in rs.conditions:
