@@ -297,7 +297,7 @@ def _notes(
     planned: tuple[str, ...],
     rules: RuleSet,
     have: frozenset[str],
-    current: ConditionProfile,
+    profile: ConditionProfile,
 ) -> list[Found]:
     """Words in the session notes that hold the course until the patient is checked: a
     hold, never an urgency by itself. The latest notes are read for every such word; an
@@ -322,9 +322,9 @@ def _notes(
             gone = frozenset().union(*absent[i:])
             said = frozenset(t for t in said if t not in gone and not _settled(t, log, i, rules))
         spinal = _notes_spinal(log[:i], planned, said, rules) or spinal
-        weeks = pregnancy_weeks(current, rules, entry.date)  # counted on to the session
+        weeks = pregnancy_weeks(profile, rules, entry.date)  # counted on to the session
         for group in rules.note_words:
-            if not screening.notes_may_ask(group.question, rules, current.age, weeks):
+            if not screening.notes_may_ask(group.question, rules, profile.age, weeks):
                 continue  # a question not asked of this patient (giant cell arteritis at 32)
             if group.id in said and (
                 i == len(log) or group.holds_course or group.id in rules.review.notes_events
@@ -1012,7 +1012,7 @@ def decide(
     planned_avoided = bool(planned) and set(planned) <= set(avoid)
     avoid += [s for s in events.avoid if s not in avoid]
     found = events.found + _red_flags(the_plan, n)
-    found += _notes(log, planned, rules, current.factor_ids, current)
+    found += _notes(log, planned, rules, current.factor_ids, profile)
     found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
     avoided, after = _needled_avoided(log, needled, rules, today)
@@ -1047,7 +1047,7 @@ def decide(
             "questions": ", ".join(asked),
         }
         found.append(Found("screening_open", n, values=unanswered))
-    found += _stops(the_plan, rules, n) + _pregnancy(current, rules, today, n)
+    found += _stops(the_plan, rules, n) + _pregnancy(profile, rules, today, n)
     if planned and set(planned) <= set(avoid) and not planned_avoided:
         # events (a bruise, a bleed) leave no planned site: hold until others are chosen
         labels = ", ".join(_site_label(s, rules) for s in planned)
