@@ -1185,7 +1185,7 @@ def decide(
     if decision == "check_first":  # nothing is booked yet
         schedule, booking = None, []
         rationale.insert(0, screening.held_step(rules, checks))
-        now = screening.emergency_noted(rules, checks, {f.id for f in flags})
+        now = screening.emergency_noted(rules, checks)
         if now:  # the notes may describe an emergency: that is the one thing to do now
             companions = ()
             rationale.insert(1, screening.companions_wait_step(rules, now))

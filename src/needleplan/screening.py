@@ -599,26 +599,15 @@ def raising(flags: tuple[FlagCode, ...], rules: RuleSet) -> list[Combination]:
 # -- the patient's page -------------------------------------------------------------
 
 
-def now_ids(rules: RuleSet, checks: tuple[CheckCode, ...], held: set[str]) -> list[str]:
-    """The open questions (in ``checks``' order) whose yes is an emergency (or, with one
-    of the ``held`` factors, needs a hospital today)."""
-    sc = rules.screening
-    if sc is None:
-        return []
-    bws = sc.before_we_start
-    return [
-        c.id for c in checks if c.id in bws.now_for or held.intersection(bws.now_with.get(c.id, ()))
-    ]
-
-
-def emergency_noted(rules: RuleSet, checks: tuple[CheckCode, ...], held: set[str]) -> list[str]:
-    """The questions the notes describe as present whose yes is an emergency: while one
-    is open the plan gives that one action (no other therapies meanwhile). A question
-    that needs a hospital only today with one of its factors (``now_with``) is not one."""
+def emergency_noted(rules: RuleSet, checks: tuple[CheckCode, ...]) -> list[str]:
+    """The questions the notes describe as present whose yes is an emergency
+    (``now_for``): while one is open the plan gives that one action (no other therapies
+    meanwhile). A question that needs a hospital only today with one of its factors
+    (``now_with``) is not one."""
     sc = rules.screening
     assert sc is not None
-    noted = tuple(c for c in checks if c.kind == "notes" and c.id in sc.before_we_start.now_for)
-    return list(dict.fromkeys(now_ids(rules, noted, held)))
+    now_for = sc.before_we_start.now_for
+    return list(dict.fromkeys(c.id for c in checks if c.kind == "notes" and c.id in now_for))
 
 
 def now_lines(
