@@ -347,7 +347,8 @@ def review_advice(
     The warning signs the referral's "if it gets worse" says instead are left off.
     ``now``: what to do now if the signs the notes describe are present (a hold on
     notes whose yes is an emergency): the page starts with it, as a "before we start"
-    page does, and its warning signs say it first.
+    page does, its warning signs say it first, and it offers nothing to try meanwhile
+    and no "your therapist will check this" (an emergency waits for no one).
     """
     audience = review.audience
 
@@ -373,7 +374,7 @@ def review_advice(
         sections += section("why", heading("why"), told(rules, audience, list(why)))
     lead, items = _next_steps(review, rules)
     sections += section("your_progress", heading("next"), items)
-    if urgency == "none":  # a hold pauses needling: what helps meanwhile, not instead
+    if urgency == "none" and not now:  # a hold pauses needling: what helps meanwhile
         instead = verdict in ("stop_needling", "discharge")
         heading_id = "meanwhile" if review.hold else "instead" if instead else "alongside"
         sections += other_therapies(rules, companions, audience, heading_id)

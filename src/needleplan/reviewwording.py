@@ -280,7 +280,7 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         why += _told(f, rules, audience, d.plan, said_now=bool(now) and f is d.deciding)
         if f.own_why:  # its own lines say what to do (a deep bleed: the emergency department)
             continue
-        if not (tier == "emergency" and table[f.id].waits):  # an emergency waits for no one
+        if not ((tier == "emergency" or now) and table[f.id].waits):  # an emergency waits
             why.append(_said(rules, table[f.id].texts.why, f, audience))
     page = table[d.deciding.id].texts
     care = tuple(f.patient_message for f in d.cautions if f.patient_message)
