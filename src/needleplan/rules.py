@@ -1219,9 +1219,12 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             if eid not in r.events and eid not in rs.health_factors:
                 yield ("review", name, j), f"'{eid}' is not an event or a health factor"
     for eid, event in r.events.items():
-        for risk in event.otherwise.site_risks if event.otherwise is not None else ():
+        for j, risk in enumerate(event.otherwise.site_risks if event.otherwise else ()):
             if risk not in rs.site_risks:
-                yield ("review", "events", eid, "otherwise"), f"unknown site risk '{risk}'"
+                yield (
+                    ("review", "events", eid, "otherwise", "site_risks", j),
+                    f"unknown site risk '{risk}'",
+                )
     for j, fid in enumerate(r.pregnancy_ended_by):
         if fid not in rs.health_factors:
             yield ("review", "pregnancy_ended_by", j), f"unknown health factor '{fid}'"

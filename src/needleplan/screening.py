@@ -232,11 +232,15 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
                     ("screening", "before_we_start", "now_with", qid, j),
                     f"unknown health factor '{fid}'",
                 )
-    for j, qid in enumerate((*now.now_for, *now.now_with)):
+    listed: list[tuple[tuple[str | int, ...], str]] = [
+        *((("screening", "before_we_start", "now_for", j), q) for j, q in enumerate(now.now_for)),
+        *((("screening", "before_we_start", "now_with", q), q) for q in now.now_with),
+    ]
+    for where, qid in listed:
         if qid not in sc.questions and qid not in sc.note_questions:
-            yield ("screening", "before_we_start", j), f"unknown screening question '{qid}'"
+            yield where, f"unknown screening question '{qid}'"
         elif f"screening.page.now.{qid}" not in rules.texts:
-            yield ("screening", "before_we_start", j), f"no text 'screening.page.now.{qid}'"
+            yield where, f"no text 'screening.page.now.{qid}'"
     for key, ref in sc.referrals.items():
         if ref.now_first is not None and f"screening.page.now.{ref.now_first}" not in rules.texts:
             yield (

@@ -102,7 +102,17 @@ REFERENCE_CASES = [
     (
         "review.events.breathlessness.otherwise.site_risks",
         ["nowhere"],
-        "unknown site risk 'nowhere'",
+        "review.events.breathlessness.otherwise.site_risks[0]: unknown site risk 'nowhere'",
+    ),
+    (
+        "screening.before_we_start.now_for",
+        ["nobody"],
+        "screening.before_we_start.now_for[0]: unknown screening question 'nobody'",
+    ),
+    (
+        "screening.before_we_start.now_with",
+        {"nobody": ["pregnancy"]},
+        "screening.before_we_start.now_with.nobody: unknown screening question 'nobody'",
     ),
     (
         "health_factors.cancer_history_new_pain.message_regions",
