@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from . import screening
 from .notes import read_mentions, triggered
-from .planner import notes_said
+from .planner import combination_codes, notes_said
 from .planner import plan as make_plan
 from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
 from .results import Change, Flag, Next, Plan, Review, SiteVerdict
@@ -274,6 +274,10 @@ def _in_order(flags: list[Flag]) -> list[Flag]:
 
 
 def _red_flags(the_plan: Plan, n: int) -> list[Found]:
+    """The red flags of the whole course (coded at intake, answered yes, or added since),
+    weighed as the plan weighs them at intake: its urgency is the plan's, the most urgent
+    flag's raised by the rule set's combinations the flags complete (a past cancer with
+    new nerve symptoms: an emergency), and its page gives the plan's reasons."""
     red = _in_order([f for f in the_plan.flags if f.level == "red_flag"])
     if not red:
         return []
@@ -281,15 +285,26 @@ def _red_flags(the_plan: Plan, n: int) -> list[Found]:
         Found(
             "red_flag",
             n,
-            most_urgent(*(f.urgency for f in red)),
+            the_plan.urgency,
             {
                 "labels": ", ".join(f.label for f in red),
                 "messages": " ".join(f.message for f in red),
             },
-            told=tuple(f.patient_message for f in red),
+            referral=True,
             sources=tuple(dict.fromkeys(f.source for f in red)),
         )
     ]
+
+
+def _combinations(the_plan: Plan, rules: RuleSet) -> tuple[list[Warned], list[Step]]:
+    """The combinations of the course's red flags that raised the referral's urgency, each
+    said as the plan says it at intake: a warning, and a line of the rationale."""
+    if the_plan.decision != "refer":
+        return [], []
+    raised = combination_codes(the_plan.flags, rules)
+    warned = [Warned(w.kind, w.message) for _, w, _ in raised]
+    steps = [Step(s.rule, s.reason, combo.sources) for combo, _, s in raised]
+    return warned, steps
 
 
 def _notes(
@@ -1058,6 +1073,7 @@ def decide(
     urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
     note_due, note = _progress_note(n, ceiling, rules)
     warnings, new_cautions = _warnings(current, the_plan, rules, needled, planned)
+    together, raised = _combinations(the_plan, rules)  # red flags together, as at intake
     return Decided(
         profile=profile,
         plan=the_plan,
@@ -1076,12 +1092,13 @@ def decide(
         stopping=tuple(stopping),
         lines=tuple(lines),
         steps=(
+            *raised,
             *_course_notes(log, baseline, rules),
             *events.steps,
             *_measures(log, rules),
             *note,
         ),
-        warnings=tuple(warnings),
+        warnings=(*together, *warnings),
         cautions=tuple(new_cautions),
         pregnancy_weeks=pregnancy_weeks(profile, rules, today),
         needling_sites=_needling_sites(log, planned, the_plan),
