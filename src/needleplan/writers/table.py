@@ -377,8 +377,12 @@ class TableWriter(Writer):
             why = self._say("table.tag.why")
             lines += _tagged(why, inert(d.rationale[0].reason), w, lines=None)
         check = self._say("table.tag.check")
+        red = self.rules.terms.levels["red_flag"]
         for x in d.warnings:
-            lines += _tagged(check, inert(x.message), w, tag_style="bold", lines=None)
+            tag, tag_style = check, "bold"
+            if x.kind == "combination":  # red flags together: tagged as the plan tags them
+                tag, tag_style = red.tag, red.style
+            lines += _tagged(tag, inert(x.message), w, tag_style=tag_style, lines=None)
         lines.append([])
         change, b, latest = d.change, d.baseline_nrs, d.latest_nrs
         if change is not None and b is not None:
