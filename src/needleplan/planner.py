@@ -42,6 +42,7 @@ from .results import (
     Cadence,
     CompanionItem,
     Course,
+    Flag,
     Plan,
     Reason,
     ScheduledSession,
@@ -51,6 +52,7 @@ from .results import (
 )
 from .rules import AdviceFirst, Condition, LowPain, RuleSet, Site, SiteRule
 from .schedule import ClinicCalendar, parse_time, profile_key, session_dates
+from .screening import Combination
 from .vocab import (
     ADULT_AGE,
     EVERY_SITE_AVOIDED,
@@ -1003,11 +1005,12 @@ def _consent_ages(rules: RuleSet, age: int) -> tuple[str, ...]:
     return tuple(r.label for r in rules.age_rules if r.level == "consent" and r.matches(age))
 
 
-def _combination_codes(
-    flags: tuple[FlagCode, ...], rules: RuleSet
-) -> list[tuple[WarningCode, StepCode]]:
+def combination_codes(
+    flags: tuple[FlagCode, ...] | tuple[Flag, ...], rules: RuleSet
+) -> list[tuple[Combination, WarningCode, StepCode]]:
     """Each combination of the red flags that raised the referral's urgency: the
-    clinician's warning and the rationale's line, naming its flags and what it may be."""
+    clinician's warning and the rationale's line, naming its flags and what it may be
+    (a plan's at intake, and a review's for the flags of the whole course)."""
     out = []
     for combo in screening.raising(flags, rules):
         labels = Joined(", ", tuple(f.label for f in flags if any(f.id in g for g in combo.groups)))
@@ -1021,7 +1024,7 @@ def _combination_codes(
             said("step.combination.reason", **values),
             rules.cite(combo.sources),
         )
-        out.append((warning, step))
+        out.append((combo, warning, step))
     return out
 
 
@@ -1164,9 +1167,9 @@ def decide(
     urgency: Urgency = screening.urgency(flags, rules) if decision == "refer" else "none"
     warnings = _warnings(profile, rules, unchecked, urgency, flags)
     if decision == "refer":  # what red flags together made the referral more urgent
-        raised = _combination_codes(flags, rules)
-        warnings[:0] = [w for w, _ in raised]
-        rationale[:0] = [s for _, s in raised]
+        raised = combination_codes(flags, rules)
+        warnings[:0] = [w for _, w, _ in raised]
+        rationale[:0] = [s for _, _, s in raised]
     schedule, booking = None, []
     if decision in NEEDLING:
         warnings += _needling_warnings(profile, rules, sites)

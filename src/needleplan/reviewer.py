@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import screening
 from .notes import read_mentions, triggered
-from .planner import notes_said
+from .planner import combination_codes, notes_said
 from .planner import plan as make_plan
 from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
 from .results import Change, Flag, Next, Plan, Review, SiteVerdict
@@ -37,6 +38,7 @@ from .rules import Event, NoteWords, RuleSet
 from .vocab import (
     EVERY_SITE_AVOIDED,
     GOING_ON,
+    REVIEW_BASELINE_GAP,
     STOPS_NEEDLING,
     URGENCIES,
     ReviewVerdict,
@@ -274,6 +276,10 @@ def _in_order(flags: list[Flag]) -> list[Flag]:
 
 
 def _red_flags(the_plan: Plan, n: int) -> list[Found]:
+    """The red flags of the whole course (coded at intake, answered yes, or added since),
+    weighed as the plan weighs them at intake: its urgency is the plan's, the most urgent
+    flag's raised by the rule set's combinations the flags complete (a past cancer with
+    new nerve symptoms: an emergency), and its page gives the plan's reasons."""
     red = _in_order([f for f in the_plan.flags if f.level == "red_flag"])
     if not red:
         return []
@@ -281,15 +287,26 @@ def _red_flags(the_plan: Plan, n: int) -> list[Found]:
         Found(
             "red_flag",
             n,
-            most_urgent(*(f.urgency for f in red)),
+            the_plan.urgency,
             {
                 "labels": ", ".join(f.label for f in red),
                 "messages": " ".join(f.message for f in red),
             },
-            told=tuple(f.patient_message for f in red),
+            referral=True,
             sources=tuple(dict.fromkeys(f.source for f in red)),
         )
     ]
+
+
+def _combinations(the_plan: Plan, rules: RuleSet) -> tuple[list[Warned], list[Step]]:
+    """The combinations of the course's red flags that raised the referral's urgency, each
+    said as the plan says it at intake: a warning, and a line of the rationale."""
+    if the_plan.decision != "refer":
+        return [], []
+    raised = combination_codes(the_plan.flags, rules)
+    warned = [Warned(w.kind, w.message) for _, w, _ in raised]
+    steps = [Step(s.rule, s.reason, combo.sources) for combo, _, s in raised]
+    return warned, steps
 
 
 def _notes(
@@ -709,9 +726,15 @@ def _course(c: _Course, rules: RuleSet) -> Found:
     return Found("plateau", n, values=values)
 
 
-def _course_notes(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> list[Step]:
-    """How the change was judged, where the pain score alone cannot judge it."""
+def _course_notes(
+    log: tuple[LogEntry, ...], baseline: int, rules: RuleSet, gap: _Gap | None = None
+) -> list[Step]:
+    """How the change was judged, where the pain score alone cannot judge it (or, across
+    a break in the course, is not judged at all)."""
     r = rules.review
+    if gap is not None:
+        line = said(REVIEW_BASELINE_GAP, **_gap_values(gap, rules))
+        return [Step(REVIEW_BASELINE_GAP, line, r.findings["new_baseline"].sources)]
     fall = baseline - log[-1].nrs
     if baseline <= r.low_baseline_nrs:
         measures = ", ".join(m.label for m in r.measures.values())
@@ -721,6 +744,60 @@ def _course_notes(log: tuple[LogEntry, ...], baseline: int, rules: RuleSet) -> l
         error = said("review.nrs_error", points=counted("point", fall))
         return [Step("review.nrs_error", error, r.nrs_error_sources or r.sources)]
     return []
+
+
+@dataclass(frozen=True)
+class _Gap:
+    """The latest break in a course longer than a score stays current (the rule set's
+    ``stale_after_days``): between the score ``before`` (0: the intake score) of
+    ``before_date`` and session ``session`` of ``date``."""
+
+    before: int
+    before_date: dt.date
+    before_nrs: int
+    session: int
+    date: dt.date
+    nrs: int
+
+    @property
+    def days(self) -> int:
+        return (self.date - self.before_date).days
+
+
+def _gap(profile: ConditionProfile, baseline: int, rules: RuleSet) -> _Gap | None:
+    """The latest break between the scores of the course (the intake score, dated by the
+    start date when it comes before the first session, then each session's) longer than
+    ``stale_after_days``: a score that old does not describe the patient when the course
+    resumed, so no change is judged across it. None: no such break."""
+    log = profile.log
+    first = log[0].date
+    points = [(i, e.date, e.nrs) for i, e in enumerate(log, 1)]
+    if isinstance(profile.severity, int):  # the intake score, the baseline
+        start = profile.start_date
+        points.insert(0, (0, start if start is not None and start < first else first, baseline))
+    limit = rules.review.stale_after_days
+    for (i, then, nrs), (j, date, now) in reversed(list(itertools.pairwise(points))):
+        if (date - then).days > limit:
+            return _Gap(i, then, nrs, j, date, now)
+    return None
+
+
+def _gap_values(gap: _Gap, rules: RuleSet) -> dict[str, Wordable]:
+    """What the texts of a break in the course are filled with."""
+    if gap.before:
+        before = said("review.best_at_session", session=gap.before)
+    else:
+        before = said("review.best_at_intake")
+    return {
+        "days": counted("day", gap.days),
+        "limit": rules.review.stale_after_days,
+        "before": before,
+        "before_date": gap.before_date.isoformat(),
+        "before_nrs": gap.before_nrs,
+        "session": gap.session,
+        "date": gap.date.isoformat(),
+        "nrs": gap.nrs,
+    }
 
 
 def _stale(log: tuple[LogEntry, ...], rules: RuleSet, today: dt.date) -> list[Found]:
@@ -993,7 +1070,8 @@ def decide(
     planned = tuple(profile.sites)
     # the intake score is the baseline; each log entry is the score at that session
     baseline = profile.severity if isinstance(profile.severity, int) else log[0].nrs
-    change = _change(baseline, log[-1].nrs, rules)
+    gap = _gap(profile, baseline, rules)  # a break in the course: no change judged across it
+    change = _change(baseline, log[-1].nrs, rules, judged=gap is None)
     ceiling = rules.ceiling(profile.condition)
     course = _Course(
         log,
@@ -1052,12 +1130,13 @@ def decide(
         # events (a bruise, a bleed) leave no planned site: hold until others are chosen
         labels = ", ".join(_site_label(s, rules) for s in planned)
         found.append(Found("sites_avoided", n, values={"sites": labels}))
-    deciding, stopping, lines = _decide(_ranked(found, rules), course, rules, today)
+    deciding, stopping, lines = _decide(_ranked(found, rules), course, rules, today, gap)
     verdict: ReviewVerdict = rules.review.findings[deciding.id].verdict
     hold = verdict == "stop_needling" and rules.review.findings[deciding.id].hold
     urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
     note_due, note = _progress_note(n, ceiling, rules)
     warnings, new_cautions = _warnings(current, the_plan, rules, needled, planned)
+    together, raised = _combinations(the_plan, rules)  # red flags together, as at intake
     return Decided(
         profile=profile,
         plan=the_plan,
@@ -1071,17 +1150,18 @@ def decide(
         actions=tuple(_actions(verdict, events.acted, planned, avoid)),
         ceiling=ceiling,
         progress_note_due=note_due,
-        mcid_line=mcid_line(baseline, rules),
+        mcid_line=mcid_line(baseline, rules) if gap is None else None,
         deciding=deciding,
         stopping=tuple(stopping),
         lines=tuple(lines),
         steps=(
-            *_course_notes(log, baseline, rules),
+            *raised,
+            *_course_notes(log, baseline, rules, gap),
             *events.steps,
             *_measures(log, rules),
             *note,
         ),
-        warnings=tuple(warnings),
+        warnings=(*together, *warnings),
         cautions=tuple(new_cautions),
         pregnancy_weeks=pregnancy_weeks(profile, rules, today),
         needling_sites=_needling_sites(log, planned, the_plan),
@@ -1099,28 +1179,34 @@ def _needling_sites(
     return tuple(dict.fromkeys(needled))
 
 
-def _change(baseline: int, latest: int, rules: RuleSet) -> Change:
+def _change(baseline: int, latest: int, rules: RuleSet, *, judged: bool = True) -> Change:
     """The change in pain from the baseline; ``meaningful`` is the pain score's own (never
-    inside its error, never at a low baseline, where it has no room)."""
+    inside its error, never at a low baseline, where it has no room). Not ``judged`` (a
+    break in the course since the baseline): neither meaningful nor worse."""
     r = rules.review
     points = latest - baseline
     percent = round(points * 100 / baseline, 1) if baseline else None
     meaningful = baseline > r.low_baseline_nrs and meaningful_fall(baseline, latest, rules)
+    worse = points >= r.worse_points
     return Change(
-        points=points, percent=percent, meaningful=meaningful, worse=points >= r.worse_points
+        points=points, percent=percent, meaningful=judged and meaningful, worse=judged and worse
     )
 
 
 def _decide(
-    safety: list[Found], course: _Course, rules: RuleSet, today: dt.date
+    safety: list[Found], course: _Course, rules: RuleSet, today: dt.date, gap: _Gap | None
 ) -> tuple[Found, list[Found], list[Found]]:
     """(the deciding finding, the findings that stop needling, the rationale's first
     lines): the most urgent safety finding, else the course's verdict (held for a stale
-    score when it would go on or discharge: an old score decides neither)."""
+    score when it would go on or discharge: an old score decides neither), or, across a
+    break in the course, none of its verdicts: a hold for a new baseline."""
     table = rules.review.findings
     stopping = [f for f in safety if table[f.id].verdict in STOPS_NEEDLING]
     if safety:
         return safety[0], stopping, safety
+    if gap is not None:  # every course verdict is judged from the baseline, across the break
+        found = Found("new_baseline", len(course.log), values=_gap_values(gap, rules))
+        return found, stopping, [found]
     deciding = _course(course, rules)
     if table[deciding.id].verdict in (*GOING_ON, "discharge"):
         deciding = next(iter(_stale(course.log, rules, today)), deciding)

@@ -26,7 +26,7 @@ from .advice import (
 from .profile import ConditionProfile
 from .results import Advice, Change, Flag, Next, Plan, Point, Review, ReviewStep, Warning
 from .rules import Event, EventCause, RuleSet, Sentence
-from .screening import referral_words
+from .screening import referral_why, referral_words
 from .vocab import Audience, ReviewVerdict, Urgency
 from .wording import Said, Wordable, fill_values, say, say_if, word, worded
 
@@ -51,6 +51,9 @@ class Found:
     told: tuple[str, ...] = ()  # the plan's own messages (a red flag's, a contraindication's)
     own_why: bool = False  # its told lines stand in place of the finding's usual why
     site_reasons: bool = False  # the page also says why each avoided site is avoided
+    #: the page says why the plan's red flags refer, as the plan's referral page says it
+    #: for the page's tier (with the combinations of that tier)
+    referral: bool = False
     #: source ids (or, for a finding the plan made, the plan's citations)
     sources: tuple[str, ...] = ()
 
@@ -161,11 +164,18 @@ def worded_review(d: Decided, rules: RuleSet) -> Review:
 
 
 def _told(
-    f: Found, rules: RuleSet, audience: Audience, the_plan: Plan, *, said_now: bool = False
+    f: Found,
+    rules: RuleSet,
+    audience: Audience,
+    the_plan: Plan,
+    tier: Urgency,
+    *,
+    said_now: bool = False,
 ) -> list[str]:
     """What ``f`` tells the patient or parent before its own why: the messages of the
     event, health factor and notes trigger it is about (its "now" line unless the page
-    starts with what to do now: ``said_now``), and the plan's."""
+    starts with what to do now: ``said_now``), and the plan's (its red flags' reasons
+    for a page of ``tier``, as its own referral page gives them)."""
     told = []
     if f.event:
         told.append(_cause(rules, f.event, f.away).message_for(audience))
@@ -175,6 +185,8 @@ def _told(
     if now and not said_now:
         told.append(word(now.why, audience))
     told += f.told
+    if f.referral:
+        told += referral_why(rules, tier, the_plan.flags)
     if f.site_reasons:
         told += avoided_reasons(the_plan.sites, rules)
     return told
@@ -277,7 +289,7 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     now = (line,) if line else ()
     why: list[str] = []
     for f in [d.deciding, *(s for s in d.stopping if s is not d.deciding)]:
-        why += _told(f, rules, audience, d.plan, said_now=bool(now) and f is d.deciding)
+        why += _told(f, rules, audience, d.plan, tier, said_now=bool(now) and f is d.deciding)
         if f.own_why:  # its own lines say what to do (a deep bleed: the emergency department)
             continue
         if not ((tier == "emergency" or now) and table[f.id].waits):  # an emergency waits

@@ -326,6 +326,7 @@ REVIEW_FINDINGS = (
     "pregnancy_over",
     "sites_avoided",
     "remeasure",
+    "new_baseline",
     "discharge",
     "worse",
     "worse_since_best",

@@ -24,7 +24,7 @@ the logic that reads them. Pure: no files, no printing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Protocol
 
@@ -558,7 +558,20 @@ def companions_wait_step(rules: RuleSet, ids: list[str]) -> StepCode:
 # -- how soon -----------------------------------------------------------------------
 
 
-def urgency(flags: tuple[FlagCode, ...], rules: RuleSet) -> Urgency:
+class _Flagged(Protocol):
+    """A safety finding as the urgency reads it: a plan's flag, decided or worded."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def urgency(self) -> Urgency: ...
+
+
+def urgency(flags: Sequence[_Flagged], rules: RuleSet) -> Urgency:
     """A referral's urgency: the most urgent red flag's, raised by the combinations the
     flags complete. Never lower for one more red flag."""
     present = {f.id for f in flags if f.level == "red_flag"}
@@ -589,7 +602,7 @@ def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Com
     return [c for c in sc.combinations if all(present.intersection(g) for g in c.groups)]
 
 
-def raising(flags: tuple[FlagCode, ...], rules: RuleSet) -> list[Combination]:
+def raising(flags: Sequence[_Flagged], rules: RuleSet) -> list[Combination]:
     """The combinations the flags complete that make the referral more urgent than any
     of their red flags alone (a past cancer with a neurological sign: an emergency)."""
     red: list[Urgency] = [f.urgency for f in flags if f.level == "red_flag"]
@@ -697,17 +710,7 @@ def referral_page(
     if sc is None or words is None:
         return None
     tier = words.tier
-    red = [f for f in flags if f.level == "red_flag"]
-    held = {f.id for f in flags}
-    # a flag of a lower tier than the page's says what it is, not its own tier's timing
-    why = [
-        f.patient_message
-        if URGENCIES.index(f.urgency) >= URGENCIES.index(tier)
-        else sc.page_reasons.get(f.id, f.patient_message)
-        for f in red
-    ]
-    why += [c.patient_reason for c in combinations(held, rules) if c.urgency == tier]
-    why = advice_mod.told(rules, audience, why)
+    why = advice_mod.told(rules, audience, referral_why(rules, tier, flags))
     # an open emergency question below an emergency page: the patient may have it now.
     # A red flag's own first line (a clot's: if breathless) and what the notes suggest
     # are this patient's own; an unanswered question comes last
@@ -725,6 +728,25 @@ def referral_page(
     sections += section("if_worse", _heading(rules, "if_worse", audience), [words.escalate])
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), unasked)
     return Advice(title=words.title, lead=lead, sections=tuple(sections))
+
+
+def referral_why(rules: RuleSet, tier: str, flags: tuple[Flag, ...]) -> list[str]:
+    """Why a referral page of ``tier`` sends the patient: each red flag's own message (one
+    of a lower tier than the page's says what it is, not its own tier's timing:
+    ``page_reasons``), then the reason of each combination the flags complete at that
+    tier. The plan's referral page and a review's page for its red flags alike."""
+    sc = rules.screening
+    assert sc is not None
+    red = [f for f in flags if f.level == "red_flag"]
+    why = [
+        f.patient_message
+        if URGENCIES.index(f.urgency) >= URGENCIES.index(tier)
+        else sc.page_reasons.get(f.id, f.patient_message)
+        for f in red
+    ]
+    held = {f.id for f in flags}
+    why += [c.patient_reason for c in combinations(held, rules) if c.urgency == tier]
+    return why
 
 
 def before_we_start_page(

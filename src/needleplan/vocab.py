@@ -131,11 +131,14 @@ ReviewRule = Literal[
     "review.ceiling",
     "review.extend",
     "review.plateau",
+    "review.baseline_gap",
 ]
 REVIEW_EMERGENCY: ReviewRule = "review.emergency"
 REVIEW_NOTES: ReviewRule = "review.notes"
 REVIEW_NOTES_RED_FLAG: ReviewRule = "review.notes_red_flag"
 REVIEW_NO_CHANGE_YET: ReviewRule = "review.no_change_yet"
+#: how the change was judged across a break in the course longer than a score stays current
+REVIEW_BASELINE_GAP: ReviewRule = "review.baseline_gap"
 #: Review verdicts under which needling goes on, and those under which it stops.
 GOING_ON: frozenset[ReviewVerdict] = frozenset(("continue", "extend"))
 STOPS_NEEDLING: frozenset[ReviewVerdict] = frozenset(("stop_needling", "refer", "emergency"))

@@ -75,6 +75,7 @@ _SAID = {
         needled_bruised_site needled_after_stop new_precaution progress_note measure measure_better
         measure_worse measure_same low_baseline nrs_error notes_session avoided_site screening_open
         spinal_with spinal_worse spinal_notes groc_worse event_cleared needled_avoided_at
+        baseline_gap
     """,
     "screening": """
         open_check notes_check notes_check_no_question notes_contradict rationale change
@@ -90,6 +91,7 @@ _SAID = {
         rule.review.do_not_needle rule.review.discharge rule.review.worse
         rule.review.before_review_point rule.review.no_change_yet rule.review.no_change
         rule.review.improving rule.review.ceiling rule.review.extend rule.review.plateau
+        rule.review.new_baseline rule.review.baseline_gap
         initial_block_rule condition_rule event_rule rule_of.severity rule_of.duration
         rule_of.health_factors rule_of.underlying_factors rule_of.age_rules
         rule_of.start_back rule_of.safety rule_of.previous_response effect.applied
@@ -101,9 +103,9 @@ _SAID = {
     "handout": """
         title title_of header name_line clinic_blank phone phone_blank no_phone for_parent
         scores.heading scores.start scores.latest scores.worse scores.improved
-        scores.not_yet scores.target scores.no_target scores.session chart.alt chart.label
-        chart.start
-        chart.target chart.no_target chart.sessions chart.pain ref schedule.session schedule.date
+        scores.not_yet scores.target scores.no_target scores.gap scores.session chart.alt
+        chart.label chart.start chart.target chart.no_target chart.gap chart.sessions chart.pain
+        ref schedule.session schedule.date
         schedule.check_in schedule.row schedule.row_check_in
     """,
     "table": """
@@ -113,8 +115,9 @@ _SAID = {
         first_block.one first_block.many first_block_below open_questions unchecked
         not_checked source file footer course expected span.range
         span.ceiling reassess done.one done.many points.one points.many change_line
-        change.none change.meaningful change.not_meaningful change.worse chart.title
-        chart.last chart.baseline chart.mcid chart.legend chart.legend_no_line chart.event
+        change.none change.meaningful change.not_meaningful change.worse change.not_judged
+        chart.title chart.last chart.baseline chart.mcid chart.legend chart.legend_no_line
+        chart.legend_gap chart.event
     """,
     "summary": """
         title.one title.many head.file head.folder head.patient head.decision head.course
@@ -163,7 +166,8 @@ _SAID = {
         unchecked advice avoid_site avoid companion_reason title.plan title.review
         note.decision note.course note.plain_sites note.unchecked note.warning
         note.expectation note.verdict note.status note.events change.none change.measured
-        change.meaningful change.worse change.no_change next.sessions next.avoid avoid_next
+        change.meaningful change.worse change.no_change change.not_judged next.sessions
+        next.avoid avoid_next
         nrs.session nrs.groc nrs.events nrs.code verdict.display verdict.text
     """,
     "ics": """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from needleplan.loading import load_profile
+from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
 from needleplan.reviewer import NothingToReview, meaningful_fall, review
 from needleplan.rulesload import load_rules
@@ -177,6 +179,67 @@ def test_a_new_red_flag_refers() -> None:
     assert r.verdict == "refer" and r.urgency != "none"
     r = course(7, 5, new_health_factors=["cauda_equina_signs"])
     assert r.verdict == "refer" and r.urgency == "emergency"
+
+
+def _referral_page(advice: Any) -> dict[str, list[str]]:
+    """What a referral page says: its title, and where, how soon, why and when to escalate
+    (each section's lines in any order: the order the flags were recorded in)."""
+    said = {s.id: sorted(s.items) for s in advice.sections if s.id in _REFERRAL_SECTIONS}
+    return {"title": [advice.title], **said}
+
+
+_REFERRAL_SECTIONS = ("do_now", "where_to_go", "watch_for", "if_worse")
+_COMBINED = [
+    pytest.param(ids, at_intake, id=f"{combo.id}-{'-'.join(ids)}-{at_intake}-at-intake")
+    for combo in RULES.screening.combinations
+    for ids in itertools.product(*combo.groups)
+    if len(set(ids)) == len(ids)
+    for at_intake in (0, 1)
+]
+
+
+@pytest.mark.parametrize(("ids", "at_intake"), _COMBINED)
+def test_red_flags_together_mid_course_refer_as_the_same_facts_at_intake(
+    ids: tuple[str, ...], at_intake: int
+) -> None:
+    # every combination of the rule set, one member of each group: all logged at one
+    # session, or the first coded at intake and the others logged since. The review
+    # gives the tier, the combination's line and the referral page that a plan made at
+    # intake with the same facts gives.
+    answered = dict.fromkeys(RULES.screening.questions, "no")
+    data: dict[str, Any] = {
+        "condition": "low_back_pain",
+        "severity": 6,
+        "duration": "6 months",
+        "age": 66,
+        "sites": {"lumbar_multifidus": "both"},
+        "screening": answered,
+    }
+    log: list[dict[str, Any]] = [
+        {"date": "2026-11-17", "nrs": 6},
+        {"date": "2026-11-24", "nrs": 6, "new_health_factors": list(ids[at_intake:])},
+        {"date": "2026-12-01", "nrs": 6},
+    ]
+    ctx = {"rules": RULES, "today": TODAY}
+    mid = ConditionProfile.model_validate(
+        {**data, "health_factors": list(ids[:at_intake]), "log": log}, context=ctx
+    )
+    yes = {q: "yes" for q in ids if q in answered}  # at intake: answered yes, or coded
+    intake = ConditionProfile.model_validate(
+        {
+            **data,
+            "screening": {**answered, **yes},
+            "health_factors": [f for f in ids if f not in yes],
+        },
+        context=ctx,
+    )
+    r, p = review(mid, RULES, TODAY), plan(intake, RULES)
+    assert p.decision == r.verdict == "refer" and r.urgency == p.urgency
+    assert r.rationale[0].rule == "review.red_flag"
+    together = [s.rule for s in p.rationale if s.rule.startswith("screening.combinations.")]
+    assert [s.rule for s in r.rationale if s.rule in together] == together
+    assert [w.kind for w in r.warnings].count("combination") == len(together)
+    assert _referral_page(r.advice) == _referral_page(p.advice)
 
 
 def test_bruising_after_several_sites_asks_which_one() -> None:

@@ -162,6 +162,11 @@ LOCATED_CASES = [
         "review.findings: the review's finding 'emergency' is missing",
     ),
     (
+        "review.findings.new_baseline",
+        _DELETE,
+        "review.findings: the review's finding 'new_baseline' is missing",
+    ),
+    (
         "review.findings.emergency.texts.clinician",
         "{label} at }",
         "review.findings.emergency.texts.clinician: a placeholder is broken"

@@ -499,6 +499,42 @@ log:
     assert "What can help meanwhile" in md and "What can help instead" not in md
 
 
+def test_review_after_a_long_break_promises_no_real_change() -> None:
+    # a baseline of 8 in March, then sessions in December: no change is judged across the
+    # break, so no page, chart or record calls it real, not yet real, or promises a target
+    from needleplan.loading import profile_from_text
+    from needleplan.writers.table import rule_words
+
+    text = """
+condition: neck_pain
+sites: {upper_trapezius: right}
+severity: 8
+duration: 14 months
+age: 45
+start_date: 2026-03-02
+log:
+  - {date: 2026-03-02, nrs: 8}
+  - {date: 2026-12-03, nrs: 6}
+  - {date: 2026-12-07, nrs: 5}
+"""
+    today = dt.date(2026, 12, 8)
+    broke = review_of(profile_from_text(text, rules=RULES, today=today), RULES, today)
+    assert broke.mcid_line is None
+    assert broke.change is not None and not broke.change.meaningful
+    for fmt in ("html", "markdown"):
+        shown = visible(fmt, render(fmt, broke))
+        assert "long break" in shown and "cannot show a real change" in shown
+        assert "real improvement" not in shown and "not yet a real change" not in shown
+        assert "A real change means" not in shown and "the start was low" not in shown
+    assert 'stroke-dasharray="2 4"' not in render("html", broke)
+    screen = get_writer("table", rules=RULES, width=100).item(broke, False)
+    assert "not judged" in screen and "meaningful" not in screen.split("Change")[1].split("\n")[0]
+    assert "MCID <=" not in screen and "at this baseline" not in screen
+    record = render("fhir", broke)
+    assert "not judged" in record and "a meaningful improvement" not in record
+    assert rule_words("review.baseline_gap", RULES) != "Review baseline gap"
+
+
 # -- text from a profile stays text -------------------------------------------------------
 
 TEMPLATE_TAGS = {

@@ -110,6 +110,18 @@ def test_a_reviews_referral_banner_says_where_and_how_soon_as_the_plans_does(
     assert "REFER" in banner and where in banner and where in plan_banner
 
 
+def test_a_reviews_red_flags_together_are_tagged_as_the_plans_are(rules: RuleSet) -> None:
+    # a past cancer at intake, nerve symptoms logged since: the combination's line is a
+    # red flag on the screen, as at intake, not a check among the others
+    text = (PLANS / "review-new-red-flag.yaml").read_text(encoding="utf-8")
+    text = text.replace("[unexplained_weight_loss]", "[neurological_symptoms]")
+    text = text.replace("start_date:", "health_factors: [cancer_history]\nstart_date:")
+    lines = render(review(profile_from_text(text, rules=rules, today=TODAY), rules, TODAY))
+    tag = rules.terms.levels["red_flag"].tag
+    assert "EMERGENCY" in lines[0]
+    assert any(line.startswith(tag) and "Together" in line for line in lines)
+
+
 def test_unchecked_site_checks_are_named_near_the_banner(rules: RuleSet) -> None:
     lines = render(plan_of(PLANS / "low-back-anticoagulants.yaml", rules))
     banner = "\n".join(lines[:4])

@@ -11,6 +11,7 @@ from typing import IO, Any
 from needleplan.results import Plan, Review
 from needleplan.rules import RuleSet
 from needleplan.rulesload import load_rules
+from needleplan.vocab import REVIEW_BASELINE_GAP
 
 
 class Writer:
@@ -63,6 +64,13 @@ def given_rules(options: Mapping[str, Any]) -> RuleSet:
     one it planned with), else the shipped rules (a writer made from a script)."""
     rules = options.get("rules")
     return rules if isinstance(rules, RuleSet) else load_rules()
+
+
+def broke_off(review: Review) -> bool:
+    """Whether the review judged no change across a break in the course longer than a
+    score stays current (its rationale's ``review.baseline_gap`` line): its writers then
+    draw no real-change line and call the change neither meaningful nor not."""
+    return any(step.rule == REVIEW_BASELINE_GAP for step in review.rationale)
 
 
 def plan_key(result: Plan | Review, *extra: str) -> str:

@@ -42,7 +42,7 @@ from needleplan.results import CompanionItem, Flag, Plan, Point, Review, SiteVer
 from needleplan.rules import RuleSet
 from needleplan.vocab import GOING_ON, NEEDLING, STOPS_NEEDLING, Decision, Urgency, spoken
 from needleplan.wording import counted, say, worded
-from needleplan.writers.base import Keys, Spooled, Writer, plan_key
+from needleplan.writers.base import Keys, Spooled, Writer, broke_off, plan_key
 
 CS_ACTIVITY = "urn:needleplan:codesystem:activity"
 CS_COMPANION = "urn:needleplan:codesystem:companion"
@@ -344,7 +344,9 @@ def _change_text(rules: RuleSet, review: Review) -> str:
     if change is None or baseline is None or latest is None:
         return _say(rules, "change.none", done=done)
     pct = f", {change.percent:+.1f}%" if change.percent is not None else ""
-    if change.meaningful:
+    if broke_off(review):  # no change is judged across a long break
+        what = "not_judged"
+    elif change.meaningful:
         what = "meaningful"
     elif change.worse:
         what = "worse"
@@ -358,7 +360,7 @@ def _change_text(rules: RuleSet, review: Review) -> str:
         done=done,
         points=change.points,
         percent=pct,
-        what=_say(rules, f"change.{what}"),
+        what=_say(rules, f"change.{what}", limit=rules.review.stale_after_days),
     )
 
 

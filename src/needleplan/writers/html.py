@@ -27,7 +27,7 @@ import jinja2
 
 from needleplan.results import Plan, Point, Review
 from needleplan.wording import say
-from needleplan.writers.base import Writer
+from needleplan.writers.base import Writer, broke_off
 from needleplan.writers.markdown import (
     Part,
     Sheet,
@@ -81,10 +81,15 @@ def _n(value: float) -> str:
 
 
 def chart_view(
-    scores: Sequence[Point], baseline: float, target: int | None, words: Words, alt: str = ""
+    scores: Sequence[Point],
+    baseline: float,
+    target: int | None,
+    words: Words,
+    alt: str = "",
+    no_target: str = "handout.chart.no_target",
 ) -> dict[str, Any]:
     """The chart's geometry: pain 0-10 up, sessions along, the start and target lines;
-    its labels said by ``words``."""
+    its labels said by ``words`` (without a target, the text ``no_target`` says why)."""
     points = [(s.session, float(s.nrs)) for s in scores]
     sessions = sorted({p[0] for p in points}) or [1]
     left, right, top, bottom = 44.0, CHART_WIDTH - 14.0, 34.0, CHART_HEIGHT - 40.0
@@ -119,7 +124,7 @@ def chart_view(
                 "x": left + 150,
                 "label": words("handout.chart.target", score=target)
                 if target is not None
-                else words("handout.chart.no_target"),
+                else words(no_target),
             },
             {"x": left + 390, "label": words("handout.chart.label")},
         ],
@@ -129,10 +134,15 @@ def chart_view(
 
 
 def chart_svg(
-    scores: Sequence[Point], baseline: float, target: int | None, words: Words, alt: str = ""
+    scores: Sequence[Point],
+    baseline: float,
+    target: int | None,
+    words: Words,
+    alt: str = "",
+    no_target: str = "handout.chart.no_target",
 ) -> str:
     """The chart as inline SVG markup (every text escaped)."""
-    view = chart_view(scores, baseline, target, words, alt)
+    view = chart_view(scores, baseline, target, words, alt, no_target)
     return environment().get_template("chart.svg.j2").render(c=view)
 
 
@@ -143,7 +153,8 @@ def chart_markup(review: Review, view: Sheet) -> str:
         return ""
     base = float(scores[0].nrs if review.baseline_nrs is None else review.baseline_nrs)
     alt = view.words("handout.chart.alt", summary=view.scores_summary)
-    return chart_svg(scores, base, meaningful_line(review), view.words, alt)
+    why_none = "handout.chart.gap" if broke_off(review) else "handout.chart.no_target"
+    return chart_svg(scores, base, meaningful_line(review), view.words, alt, why_none)
 
 
 def keep_whole(section: Part) -> bool:

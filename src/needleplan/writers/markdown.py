@@ -25,7 +25,7 @@ from needleplan.results import Plan, Review, ScheduledSession
 from needleplan.rules import RuleSet
 from needleplan.vocab import Audience
 from needleplan.wording import say
-from needleplan.writers.base import Writer
+from needleplan.writers.base import Writer, broke_off
 
 #: A text of the rule set as the page's reader reads it: ``words(id, **values)``.
 Words = Callable[..., str]
@@ -143,6 +143,8 @@ def scores_summary(review: Review, words: Words) -> str:
         said.append(words("handout.scores.latest", session=last.session, nrs=_number(last.nrs)))
     if emergency(review):
         return " ".join(said)  # no "real improvement" under "get emergency help now"
+    if broke_off(review):  # no change is judged across a long break
+        return " ".join([*said, words("handout.scores.gap")])
     change = review.change
     line = meaningful_line(review)
     if change is not None and change.worse:

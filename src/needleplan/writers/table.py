@@ -37,7 +37,7 @@ from needleplan.rules import RuleSet
 from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
 from needleplan.vocab import FLAG_LEVELS, NEEDLING, RED_FLAG_PROMPTS, spoken
 from needleplan.wording import counted, one_or_many, say, worded
-from needleplan.writers.base import Writer
+from needleplan.writers.base import Writer, broke_off
 
 #: One piece of a line and its Rich style ('' for none).
 Seg = tuple[str, str]
@@ -377,8 +377,12 @@ class TableWriter(Writer):
             why = self._say("table.tag.why")
             lines += _tagged(why, inert(d.rationale[0].reason), w, lines=None)
         check = self._say("table.tag.check")
+        red = self.rules.terms.levels["red_flag"]
         for x in d.warnings:
-            lines += _tagged(check, inert(x.message), w, tag_style="bold", lines=None)
+            tag, tag_style = check, "bold"
+            if x.kind == "combination":  # red flags together: tagged as the plan tags them
+                tag, tag_style = red.tag, red.style
+            lines += _tagged(tag, inert(x.message), w, tag_style=tag_style, lines=None)
         lines.append([])
         change, b, latest = d.change, d.baseline_nrs, d.latest_nrs
         if change is not None and b is not None:
@@ -392,12 +396,15 @@ class TableWriter(Writer):
             mean = "meaningful" if change.meaningful else "not_meaningful"
             if change.worse:
                 mean = "worse"
+            if broke_off(d):  # no change is judged across a long break
+                mean = "not_judged"
+            limit = self.rules.review.stale_after_days
             text = self._say(
                 "table.change_line",
                 baseline=b,
                 latest=latest,
                 moved=moved,
-                meaning=self._say(f"table.change.{mean}"),
+                meaning=self._say(f"table.change.{mean}", limit=limit),
             )
             lines += _tagged(self._say("table.tag.change"), text, w)
         nxt = d.next
@@ -428,7 +435,7 @@ class TableWriter(Writer):
             note = self._say("screen.progress_note", done=done, every=every)
             lines += _tagged(self._say("table.tag.note_due"), note, w, tag_style="bold yellow")
         lines.append([])
-        lines += chart(self.rules, d.trajectory, b, d.mcid_line, w)
+        lines += chart(self.rules, d.trajectory, b, d.mcid_line, w, gap=broke_off(d))
         lines.append([])
         lines += self._footer(d)
         return lines
@@ -464,8 +471,11 @@ def chart(
     baseline: int | None,
     mcid: float | None,
     width: int,
+    *,
+    gap: bool = False,
 ) -> list[Line]:
-    """Pain (NRS) by session as a small text chart; the baseline and the MCID line drawn.
+    """Pain (NRS) by session as a small text chart; the baseline and the MCID line drawn
+    (none after a ``gap``, a break in the course no change is judged across).
 
     One column per session (the latest sessions when there are more than fit),
     rows for the NRS values in view (the range the scores, the baseline and the
@@ -513,6 +523,8 @@ def chart(
     axis = "".join(str(s)[-step:].center(step) if step > 1 else str(s)[-1] for s, _, _ in shown)
     out.append([("     " + axis.rstrip(), DIM)])
     legend = say(rules, "table.chart.legend" if mcid is not None else "table.chart.legend_no_line")
+    if gap:
+        legend = say(rules, "table.chart.legend_gap", limit=rules.review.stale_after_days)
     if any(e for _, _, e in shown):
         legend += "   " + say(rules, "table.chart.event")
     out.append([(fit(legend, width), DIM)])
