@@ -345,10 +345,11 @@ def review_advice(
     are the deciding finding's own (from the rule set's review table). ``spinal``: a
     site of the course is near the spine (its warning signs say that emergency first).
     The warning signs the referral's "if it gets worse" says instead are left off.
-    ``now``: what to do now if the signs the notes describe are present (a hold on
-    notes whose yes is an emergency): the page starts with it, as a "before we start"
-    page does, its warning signs say it first, and it offers nothing to try meanwhile
-    and no "your therapist will check this" (an emergency waits for no one).
+    ``now``: what to do now if the signs the notes describe are present (notes whose
+    yes is an emergency, or needs a hospital today beside the course's flags): the page
+    starts with it, as a "before we start" or referral page does, its warning signs say
+    it first, and it offers nothing to try meanwhile and no "your therapist will check
+    this" (an emergency waits for no one).
     """
     audience = review.audience
 
@@ -361,8 +362,10 @@ def review_advice(
     if f"page.referral.{urgency}.where" in rules.texts:
         where = _referral(rules, urgency, audience)
         if referral is not None:  # the plan's referral words: the tier's, or the flag's own
-            first = [referral.now_first, referral.do_now]  # a clot's: if breathless, first
-            sections += section("do_now", heading("do_now"), first)
+            # what the notes suggest may be there now, then a flag's own first line (a
+            # clot's: if breathless), as the plan's referral page says them
+            first = [*now, referral.now_first, referral.do_now]
+            sections += section("do_now", heading("do_now"), list(dict.fromkeys(first)))
             where = [referral.where, referral.when]
         if verdict == "emergency" or any(s.rule == REVIEW_NOTES for s in review.rationale):
             where.append(say(rules, "page.tell_staff", audience))  # a possible needling injury
@@ -391,6 +394,8 @@ def review_advice(
                 for x in signs
             ]
         sections += signs
+    if now and referral is not None:  # a referral page that starts with what to do now
+        return Advice(title=referral.title, lead=now[0], sections=tuple(sections))
     if now:  # the page starts with what to do now
         return Advice(title=heading("do_now"), lead=" ".join(now), sections=tuple(sections))
     return Advice(

@@ -12,7 +12,7 @@ by the ids the decision carries. Nothing here decides.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 
 from .advice import (
@@ -192,14 +192,17 @@ def _told(
     return told
 
 
-def _now(f: Found, rules: RuleSet, audience: Audience) -> tuple[str, str]:
+def _now(f: Found, rules: RuleSet, audience: Audience, held: Set[str]) -> tuple[str, str]:
     """The question of a notes finding ``f`` whose yes is an emergency, and what to do now
     if the signs it describes are present: the "before we start" page's own line for
     that question (``screening.page.now.<id>``); ("", "") for any other finding."""
     group = next((g for g in rules.note_words if g.id == f.notes), None)
     if group is None or rules.screening is None:
         return "", ""
-    if group.question not in rules.screening.before_we_start.now_for:
+    bws = rules.screening.before_we_start
+    if group.question not in bws.now_for and not held.intersection(
+        bws.now_with.get(group.question, ())
+    ):
         return "", ""
     line = say_if(rules, f"screening.page.now.{group.question}", audience)
     return (group.question, line) if line else ("", "")
@@ -285,14 +288,18 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     audience = result.audience
     table = rules.review.findings
     tier = review_tier(result, rules)
-    question, line = _now(d.deciding, rules, audience) if tier == "none" else ("", "")
-    now = (line,) if line else ()
+    # what to do now if the signs the notes describe are there (below an emergency page)
+    held = {f.id for f in d.plan.flags}
+    findings = [d.deciding, *(s for s in d.stopping if s is not d.deciding)]
+    found = {} if tier == "emergency" else {id(f): _now(f, rules, audience, held) for f in findings}
+    now = tuple(dict.fromkeys(line for _, line in found.values() if line))
     why: list[str] = []
-    for f in [d.deciding, *(s for s in d.stopping if s is not d.deciding)]:
-        why += _told(f, rules, audience, d.plan, tier, said_now=bool(now) and f is d.deciding)
+    for f in findings:
+        said_now = bool(found.get(id(f), ("", ""))[1])
+        why += _told(f, rules, audience, d.plan, tier, said_now=said_now)
         if f.own_why:  # its own lines say what to do (a deep bleed: the emergency department)
             continue
-        if not ((tier == "emergency" or now) and table[f.id].waits):  # an emergency waits
+        if not ((tier != "none" or now) and table[f.id].waits):  # a doctor first: no waiting
             why.append(_said(rules, table[f.id].texts.why, f, audience))
     page = table[d.deciding.id].texts
     care = tuple(f.patient_message for f in d.cautions if f.patient_message)
@@ -319,5 +326,5 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         flags=d.plan.flags,
         audience=audience,
         pregnancy_weeks=d.pregnancy_weeks,
-        noted=frozenset((question,) if question else ()),
+        noted=frozenset(q for q, line in found.values() if line),
     )
