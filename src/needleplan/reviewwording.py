@@ -193,16 +193,15 @@ def _told(
 
 
 def _now(f: Found, rules: RuleSet, audience: Audience, held: Set[str]) -> tuple[str, str]:
-    """The question of a notes finding ``f`` whose yes is an emergency, and what to do now
-    if the signs it describes are present: the "before we start" page's own line for
-    that question (``screening.page.now.<id>``); ("", "") for any other finding."""
+    """The question of a notes finding ``f`` whose yes is an emergency (or, beside one of
+    the ``held`` flags, needs a hospital today), and what to do now if the signs it
+    describes are present: the "before we start" page's own line for that question
+    (``screening.page.now.<id>``); ("", "") for any other finding."""
     group = next((g for g in rules.note_words if g.id == f.notes), None)
     if group is None or rules.screening is None:
         return "", ""
     bws = rules.screening.before_we_start
-    if group.question not in bws.now_for and not held.intersection(
-        bws.now_with.get(group.question, ())
-    ):
+    if group.question not in bws.now_for and held.isdisjoint(bws.now_with.get(group.question, ())):
         return "", ""
     line = say_if(rules, f"screening.page.now.{group.question}", audience)
     return (group.question, line) if line else ("", "")
