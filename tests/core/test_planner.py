@@ -569,6 +569,19 @@ def test_the_documented_dose_table_is_the_shipped_rule_set() -> None:
         assert int(per_week) == c.per_week and int(ceiling) == RULES.ceiling(cid), cid
 
 
+def test_the_documented_urgency_table_is_the_shipped_rule_set() -> None:
+    """Each red flag of the rule set is in the row of its urgency in docs/decisions.md, and
+    in no other row (a bracketed note may name other ids)."""
+    text = (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(emergency|same_day|soon|routine)` \| (.*`.*) \|$", text, re.M))
+    assert set(rows) == {"emergency", "same_day", "soon", "routine"}
+    for fid, f in RULES.health_factors.items():
+        if f.level != "red_flag":
+            continue
+        listed = {u for u, row in rows.items() if re.search(rf"(^|, )`{fid}`", row)}
+        assert listed == {f.urgency}, (fid, listed)
+
+
 def test_the_page_says_which_places_are_skipped_and_where_a_place_tied_factor_is() -> None:
     p = screened(
         condition="low_back_pain",
