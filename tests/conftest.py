@@ -12,9 +12,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from needleplan import load_rules
 from needleplan.rules import RuleSet
 from needleplan.rulesload import default_text
+from tests.shipped import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = ROOT / "plans"
@@ -51,7 +51,7 @@ def yaml_bytes(data: Any) -> bytes:
 
 @pytest.fixture(scope="session")
 def rules() -> RuleSet:
-    return load_rules()
+    return RULES
 
 
 @pytest.fixture

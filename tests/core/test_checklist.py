@@ -5,14 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from needleplan import load_rules
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
 from needleplan.screening import required
 from needleplan.vocab import NEEDLING
 from needleplan.wording import say
+from tests.shipped import RULES
 
-RULES = load_rules()
 assert RULES.screening is not None
 CONDITIONS = sorted(RULES.conditions)
 SITES = sorted(RULES.sites)

@@ -11,10 +11,9 @@ from hypothesis import strategies as st
 
 from needleplan.planner import plan, site_places
 from needleplan.profile import ConditionProfile
-from needleplan.rulesload import load_rules
 from needleplan.vocab import PLACES
+from tests.shipped import RULES
 
-RULES = load_rules()
 SITES = sorted(RULES.sites)
 PROGNOSTIC = sorted(
     k for k, v in RULES.health_factors.items() if v.level == "prognostic" and v.prognostic_step

@@ -15,11 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from needleplan import InputError, profile_from_text, yamlio
-from needleplan.rulesload import load_rules
 from tests.conftest import PLANS
 from tests.limits import run_limited
+from tests.shipped import RULES
 
-RULES = load_rules()
 VALID_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(PLANS.glob("*.yaml"))]
 
 

@@ -15,10 +15,10 @@ from needleplan import RulesError
 from needleplan.notes import read_mentions, read_notes, sentence_spans
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan.rulesload import load_rules, parse_rules
+from needleplan.rulesload import parse_rules
 from tests.conftest import shipped_data, yaml_bytes
+from tests.shipped import RULES
 
-RULES = load_rules()
 CORPUS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "notes_corpus.yaml").read_text(encoding="utf-8")
 )["cases"]

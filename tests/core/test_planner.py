@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from needleplan.loading import load_profile
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
-from needleplan.rulesload import load_rules, parse_rules
+from needleplan.rulesload import parse_rules
+from tests.shipped import RULES
 
-RULES = load_rules()
 CASES = Path(__file__).resolve().parents[1] / "cases"
 ROOT = Path(__file__).resolve().parents[2]
 

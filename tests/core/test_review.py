@@ -15,11 +15,10 @@ from needleplan.loading import load_profile
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
 from needleplan.reviewer import NothingToReview, meaningful_fall, review
-from needleplan.rulesload import load_rules
 from needleplan.screening import questions_for
 from needleplan.wording import say
+from tests.shipped import RULES
 
-RULES = load_rules()
 TODAY = dt.date(2026, 12, 31)
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 

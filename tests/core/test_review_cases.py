@@ -12,9 +12,8 @@ import pytest
 
 from needleplan.loading import load_profile
 from needleplan.reviewer import review
-from needleplan.rulesload import load_rules
+from tests.shipped import RULES
 
-RULES = load_rules()
 CASES = Path(__file__).resolve().parents[1] / "cases" / "review"
 _EXPECT = re.compile(r"([a-z_.-]+?)(~=|=)(.*?)(?= [a-z_.-]+(?:~=|=)|$)")
 

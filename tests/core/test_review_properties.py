@@ -12,10 +12,9 @@ from hypothesis import strategies as st
 from needleplan.profile import ConditionProfile
 from needleplan.results import Review
 from needleplan.reviewer import meaningful_fall, review
-from needleplan.rulesload import load_rules
 from needleplan.vocab import URGENCIES
+from tests.shipped import RULES
 
-RULES = load_rules()
 START = dt.date(2026, 9, 1)
 #: adverse events (a medical clearance settles them: it is no adverse event)
 EVENTS = sorted(k for k, e in RULES.review.events.items() if not e.clears)

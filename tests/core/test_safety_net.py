@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from needleplan import load_rules
 from needleplan.loading import profile_from_text
 from needleplan.planner import plan
 from needleplan.results import Advice
 from needleplan.reviewer import review
+from tests.shipped import RULES
 
-RULES = load_rules()
 NET = next(n for n in RULES.advice.safety_nets if n.id == "cauda_equina")
 assert RULES.screening is not None
 NO = dict.fromkeys(RULES.screening.questions, False)  # every red-flag question: no

@@ -8,11 +8,10 @@ import datetime as dt
 
 import pytest
 
-from needleplan import load_rules, plan
+from needleplan import plan
 from needleplan.profile import ConditionProfile
 from needleplan.schedule import ClinicCalendar
-
-RULES = load_rules()
+from tests.shipped import RULES
 
 
 def _profile(start: str, **extra: object) -> ConditionProfile:

@@ -29,12 +29,11 @@ from needleplan import yamlio
 from needleplan.errors import InputError
 from needleplan.loading import profile_from_data
 from needleplan.profile import ConditionProfile, screening_questions
-from needleplan.rulesload import load_rules
 from needleplan.schema import json_schema
 from needleplan.vocab import PLACES, SEVERITY_WORDS, SIDES, TEXT_LIMITS
 from tests.conftest import check_jsonschema
+from tests.shipped import RULES
 
-RULES = load_rules()
 SCHEMA = json_schema("profile", RULES)
 VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 SEARCH = settings(

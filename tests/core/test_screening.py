@@ -5,14 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from needleplan import load_rules
 from needleplan.planner import plan
 from needleplan.profile import ConditionProfile
 from needleplan.screening import now_lines, urgency
 from needleplan.vocab import URGENCIES
 from needleplan.wording import say
+from tests.shipped import RULES
 
-RULES = load_rules()
 RED_FLAGS = sorted(k for k, hf in RULES.health_factors.items() if hf.level == "red_flag")
 
 

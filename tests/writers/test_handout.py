@@ -23,17 +23,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from needleplan import load_profile, load_rules, plan
+from needleplan import load_profile, plan
 from needleplan import review as review_of
 from needleplan.errors import inert
 from needleplan.results import AdviceSection, Plan, Review
 from needleplan.vocab import FORMATS
 from needleplan.writers import get_writer
 from needleplan.writers.markdown import PHONE_PLACEHOLDER, long_date, md_text, words_for
+from tests.shipped import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANS = ROOT / "plans"
-RULES = load_rules()
+
 CLINIC = {
     "name": "Harbour Street Physiotherapy",
     "phone": "01632 960 123",

@@ -26,13 +26,12 @@ from needleplan.errors import WriterError
 from needleplan.loading import profile_from_text
 from needleplan.planner import plan as make_plan
 from needleplan.results import Plan, RulesRef, ScheduledSession
-from needleplan.rulesload import load_rules
 from needleplan.schedule import ClinicCalendar
 from needleplan.writers import get_writer
 from needleplan.writers.ics import CalendarError
 from tests.conftest import ROOT
+from tests.shipped import RULES
 
-RULES = load_rules()
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 HOLIDAY = dt.date(2027, 1, 6)  # a Wednesday
 MWF = ClinicCalendar(

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from needleplan import load_rules
 from tests.conftest import invoke
+from tests.shipped import RULES
 
-RULES = load_rules()
 NET = next(n for n in RULES.advice.safety_nets if n.id == "cauda_equina")
 assert RULES.screening is not None
 NO = dict.fromkeys(RULES.screening.questions, False)

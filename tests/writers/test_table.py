@@ -14,11 +14,11 @@ from needleplan.planner import plan
 from needleplan.results import Point
 from needleplan.reviewer import review
 from needleplan.rules import RuleSet
-from needleplan.rulesload import load_rules
 from needleplan.textfit import cell_len
 from needleplan.vocab import DECISIONS, FLAG_LEVELS, REVIEW_VERDICTS, URGENCIES
 from needleplan.writers import get_writer
 from needleplan.writers.table import chart, rule_words
+from tests.shipped import RULES
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 EXAMPLES = sorted(PLANS.glob("*.yaml"))
@@ -26,7 +26,6 @@ REVIEWS = [p for p in EXAMPLES if p.name.startswith("review-")]
 TODAY = dt.date(2027, 6, 1)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: the shipped rules, read once: the rule set the table's words come from (as the command gives it)
-RULES = load_rules()
 
 
 def render(obj: Any, width: int = 80, **options: Any) -> list[str]:

@@ -17,13 +17,13 @@ from needleplan.loading import load_profile, profile_from_text
 from needleplan.planner import plan
 from needleplan.results import Plan, Review
 from needleplan.reviewer import review
-from needleplan.rulesload import load_rules
 from needleplan.schedule import ClinicCalendar
 from needleplan.writers import get_writer
 from tests.conftest import PLANS, invoke
+from tests.shipped import RULES
 
 TODAY = dt.date(2026, 11, 27)
-RULES = load_rules()
+
 START = dt.date(2027, 1, 4)
 LONDON = ClinicCalendar(timezone="Europe/London")
 

@@ -30,13 +30,12 @@ from needleplan.loading import load_profile
 from needleplan.planner import plan
 from needleplan.results import Plan, Review
 from needleplan.reviewer import review
-from needleplan.rules import RuleSet
-from needleplan.rulesload import load_rules
 from needleplan.writers import get_writer
 from tests.conftest import PLANS, invoke
+from tests.shipped import RULES
 
 TODAY = dt.date(2026, 11, 27)
-RULES: RuleSet = load_rules()
+
 PLAN_FILES = sorted(p.name for p in PLANS.glob("*.yaml") if not p.name.startswith("review-"))
 REVIEW_FILES = sorted(p.name for p in PLANS.glob("review-*.yaml"))
 LOINC_NRS = ("http://loinc.org", "72514-3")
