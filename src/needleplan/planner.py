@@ -1185,8 +1185,8 @@ def decide(
     if decision == "check_first":  # nothing is booked yet
         schedule, booking = None, []
         rationale.insert(0, screening.held_step(rules, checks))
-        now = screening.emergency_noted(rules, checks)
-        if now:  # the notes may describe an emergency: that is the one thing to do now
+        now = screening.noted_now(rules, checks, screening.held_ids(flags, checks))
+        if now:  # the notes may describe signs that need care now or today: that first
             companions = ()
             rationale.insert(1, screening.companions_wait_step(rules, now))
     return PlanCodes(

@@ -25,6 +25,7 @@ the logic that reads them. Pure: no files, no printing.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Protocol
 
@@ -163,8 +164,25 @@ class BeforeWeStart:
     #: now), then ``meanwhile_others``; a referral page for another red flag leads with it
     now_for: tuple[_Id, ...] = ()
     #: questions that need a hospital today only with one of these factors (a calf clot
-    #: in pregnancy): their ``screening.page.now.<id>`` is said only then
+    #: in pregnancy), coded or raised by the notes: their ``screening.page.now.<id>`` is
+    #: said only then
     now_with: Mapping[_Id, _Ids] = field(default_factory=dict)
+    #: the questions the notes may raise whose picture needs care today (a same-day red
+    #: flag, or a fresh injury that may be a torn tendon): while the notes describe one,
+    #: the page says its text ``screening.page.today.<id>`` (what to do today if the signs
+    #: are there) as it says an emergency's, and nothing to try meanwhile. Only asked, not
+    #: described, it is left to the page's "call your doctor today"
+    today_for: tuple[_Id, ...] = ()
+
+    def line_id(self, qid: str, held: AbstractSet[str], *, noted: bool) -> str | None:
+        """The text of what to do for the open question ``qid``: its emergency's line
+        (``now_for``, or ``now_with`` beside a factor ``held``), else, when the notes
+        describe it (``noted``), its same-day line (``today_for``); None: no line."""
+        if qid in self.now_for or not held.isdisjoint(self.now_with.get(qid, ())):
+            return f"screening.page.now.{qid}"
+        if noted and qid in self.today_for:
+            return f"screening.page.today.{qid}"
+        return None
 
 
 @_entry
@@ -221,10 +239,20 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
         # a region's conditions and sites may name ids a clinic's rule set has dropped:
         # they then bring no questions (a rule set is trimmed without editing this section)
     now = sc.before_we_start
-    for qid in sc.questions:  # every emergency question says what to do now
+    raised = {g.question for g in rules.note_words}  # the questions the notes may raise
+    # every emergency question says what to do now; every same-day one the notes may
+    # raise, what to do today (or now) when they describe it
+    for qid in dict.fromkeys([*sc.questions, *(g.question for g in rules.note_words)]):
         hf = rules.health_factors.get(qid)
-        if hf is not None and hf.urgency == "emergency" and qid not in now.now_for:
+        if hf is None or qid in now.now_for:
+            continue
+        if hf.urgency == "emergency":
             yield ("screening", "before_we_start", "now_for"), f"'{qid}' is an emergency: list it"
+        elif hf.urgency == "same_day" and qid in raised and qid not in now.today_for:
+            yield (
+                ("screening", "before_we_start", "today_for"),
+                f"'{qid}' is a same-day red flag the notes may raise: list it",
+            )
     for qid, factors in now.now_with.items():  # a misspelt factor would lose its line unseen
         for j, fid in enumerate(factors):
             if fid not in rules.health_factors:
@@ -232,15 +260,24 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
                     ("screening", "before_we_start", "now_with", qid, j),
                     f"unknown health factor '{fid}'",
                 )
-    listed: list[tuple[tuple[str | int, ...], str]] = [
-        *((("screening", "before_we_start", "now_for", j), q) for j, q in enumerate(now.now_for)),
-        *((("screening", "before_we_start", "now_with", q), q) for q in now.now_with),
+    listed: list[tuple[tuple[str | int, ...], str, str]] = [
+        *(
+            (("screening", "before_we_start", "now_for", j), q, "now")
+            for j, q in enumerate(now.now_for)
+        ),
+        *((("screening", "before_we_start", "now_with", q), q, "now") for q in now.now_with),
+        *(
+            (("screening", "before_we_start", "today_for", j), q, "today")
+            for j, q in enumerate(now.today_for)
+        ),
     ]
-    for where, qid in listed:
-        if qid not in sc.questions and qid not in sc.note_questions:
+    for where, qid, kind in listed:
+        if qid not in sc.questions and qid not in sc.note_questions and qid not in raised:
             yield where, f"unknown screening question '{qid}'"
-        elif f"screening.page.now.{qid}" not in rules.texts:
-            yield where, f"no text 'screening.page.now.{qid}'"
+        elif kind == "today" and qid in now.now_for:
+            yield where, f"'{qid}' is in now_for: what to do now is said for it"
+        elif f"screening.page.{kind}.{qid}" not in rules.texts:
+            yield where, f"no text 'screening.page.{kind}.{qid}'"
     for key, ref in sc.referrals.items():
         if ref.now_first is not None and f"screening.page.now.{ref.now_first}" not in rules.texts:
             yield (
@@ -603,33 +640,60 @@ def raising(flags: tuple[FlagCode, ...], rules: RuleSet) -> list[Combination]:
 # -- the patient's page -------------------------------------------------------------
 
 
-def emergency_noted(rules: RuleSet, checks: tuple[CheckCode, ...]) -> list[str]:
-    """The questions the notes describe as present whose yes is an emergency
-    (``now_for``): while one is open the plan gives that one action (no other therapies
-    meanwhile). A question that needs a hospital only today with one of its factors
-    (``now_with``) is not one."""
+def held_ids(
+    flags: tuple[FlagCode, ...] | tuple[Flag, ...],
+    checks: tuple[CheckCode, ...] | tuple[Check, ...],
+) -> frozenset[str]:
+    """What ``now_with`` reads as held: the flags, and what the notes describe (a
+    pregnancy or a past cancer the notes name counts as one coded)."""
+    return frozenset({f.id for f in flags} | {c.id for c in checks if c.kind == "notes"})
+
+
+def noted_now(
+    rules: RuleSet,
+    checks: tuple[CheckCode, ...] | tuple[Check, ...],
+    held: AbstractSet[str],
+) -> list[str]:
+    """The questions the notes describe whose page says what to do now or today if the
+    signs are there (``before_we_start``: an emergency's, one beside a factor ``held``,
+    a same-day one's): while one is open the page gives that action and nothing to try
+    meanwhile, and the plan's other therapies wait for the check."""
     sc = rules.screening
     assert sc is not None
-    now_for = sc.before_we_start.now_for
-    return list(dict.fromkeys(c.id for c in checks if c.kind == "notes" and c.id in now_for))
+    bws = sc.before_we_start
+    return list(
+        dict.fromkeys(
+            c.id
+            for c in checks
+            if c.kind == "notes" and bws.line_id(c.id, held, noted=True) is not None
+        )
+    )
 
 
 def now_lines(
     rules: RuleSet, checks: tuple[Check, ...], flags: tuple[Flag, ...], audience: Audience
 ) -> list[str]:
-    """What to do now for each open question whose yes is an emergency (or, with one of
-    its factors, needs a hospital today), in the checks' order, each said once."""
+    """What to do for each open question whose yes is an emergency (or, with one of its
+    factors, needs a hospital today), and for each the notes describe whose yes needs
+    care today, in the checks' order (the notes' first), each said once."""
+    return [line for _, line in _now_pairs(rules, checks, flags, audience)]
+
+
+def _now_pairs(
+    rules: RuleSet, checks: tuple[Check, ...], flags: tuple[Flag, ...], audience: Audience
+) -> list[tuple[str, str]]:
+    """:func:`now_lines`, each with the question it is said for."""
     sc = rules.screening
     if sc is None:
         return []
-    held = {f.id for f in flags}
+    held = held_ids(flags, checks)
     bws = sc.before_we_start
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for c in sorted(checks, key=lambda c: c.kind != "notes"):  # what the notes suggest first
-        if c.id in bws.now_for or held.intersection(bws.now_with.get(c.id, ())):
-            line = say_if(rules, f"screening.page.now.{c.id}", audience)
-            if line and line not in out:
-                out.append(line)
+        key = bws.line_id(c.id, held, noted=c.kind == "notes")
+        line = say_if(rules, key, audience) if key else ""
+        if line and all(line != said_line for _, said_line in out):
+            out.append((c.id, line))
     return out
 
 

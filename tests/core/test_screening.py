@@ -184,6 +184,20 @@ def test_every_emergency_question_says_what_to_do_now() -> None:
             assert "now" in say(RULES, f"screening.page.now.{qid}"), qid
 
 
+def test_every_same_day_picture_the_notes_may_raise_says_what_to_do_today() -> None:
+    sc = RULES.screening
+    assert sc is not None
+    bws = sc.before_we_start
+    for qid in {g.question for g in RULES.note_words}:
+        hf = RULES.health_factors.get(qid)
+        if hf is None or hf.urgency != "same_day":
+            continue
+        key = bws.line_id(qid, frozenset(), noted=True)
+        assert key is not None, qid
+        for audience in ("patient", "parent"):
+            assert "today" in say(RULES, key, audience), (qid, audience)
+
+
 def test_unanswered_emergency_questions_come_after_the_patients_own_referral() -> None:
     # thoughts of suicide with a knee's emergency questions unanswered: the crisis line
     # comes first, the hot joint (never asked) under its own heading at the end
