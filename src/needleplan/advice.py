@@ -65,6 +65,8 @@ class Referral(NamedTuple):
     #: the page's warning signs (``page.warning_signs.<name>``) that ``escalate``, a red
     #: flag's own, says with a more urgent action: left off the page
     replaces: frozenset[str] = frozenset()
+    #: the red flag whose own words these are ("": the tier's)
+    by: str = ""
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:

@@ -17,9 +17,11 @@ only:
 - the patient's page for a referral and for ``check_first``, built by the plan's
   wording step (:mod:`.planwording`) from the worded flags and checks.
 
-Notes never answer a question and never raise or lower the urgency by
-themselves. The rule-set models of the section are defined here too, beside
-the logic that reads them. Pure: no files, no printing.
+Notes never answer a question and never raise or lower a plan's urgency by
+themselves; a page says what to do if the signs they describe are there, at
+the tier those signs give with the red flags (a referral's page included).
+The rule-set models of the section are defined here too, beside the logic
+that reads them. Pure: no files, no printing.
 """
 
 from __future__ import annotations
@@ -698,12 +700,16 @@ def _now_pairs(
 
 
 def referral_words(
-    rules: RuleSet, urgency_: Urgency, flags: tuple[Flag, ...], audience: Audience
+    rules: RuleSet,
+    urgency_: Urgency,
+    flags: tuple[Flag, ...],
+    audience: Audience,
+    noted: tuple[str, ...] = (),
 ) -> advice_mod.Referral | None:
     """What a referral of ``urgency_`` tells the patient: its tier's words, or, for a red
     flag at that tier with its own destination, the flag's where and when to escalate
-    (the plan's referral page and a review's alike). None when the rule set has no
-    screening words."""
+    (the plan's referral page and a review's alike); the red flags the notes describe
+    (``noted``) after the flags. None when the rule set has no screening words."""
     sc = rules.screening
     if sc is None:
         return None
@@ -713,15 +719,22 @@ def referral_words(
     def tier_text(part: str) -> str:
         return say_if(rules, f"screening.tier.{tier}.{part}", audience)
 
-    held = {f.id for f in flags}
+    held = {f.id for f in flags} | set(noted)
     where, escalate = tier_text("where"), tier_text("escalate")
     now_first = ""  # what to do now for a red flag's own emergency, said first
     replaces: frozenset[str] = frozenset()  # warning signs its own escalation says
     parent = audience == "parent"
+    by = ""  # the red flag whose own words these are
+    red = [(f.id, f.urgency) for f in flags if f.level == "red_flag"]
+    red += [
+        (q, hf.urgency)
+        for q in noted
+        if (hf := rules.health_factors.get(q)) is not None and hf.level == "red_flag"
+    ]
     # a red flag at the referral's own tier may send the patient somewhere else
-    for f in flags:
-        ref = sc.referrals.get(f.id)
-        if f.level != "red_flag" or ref is None or f.urgency != tier:
+    for fid, flag_urgency in red:
+        ref = sc.referrals.get(fid)
+        if ref is None or flag_urgency != tier:
             continue
         where = (ref.parent_where if parent else None) or ref.where or where
         if held.intersection(ref.with_factors):
@@ -732,6 +745,7 @@ def referral_words(
             now_first = say_if(rules, f"screening.page.now.{ref.now_first}", audience)
             escalate = tier_text("escalate")
         replaces = frozenset(ref.replaces_warnings)  # only with its own escalate (checked)
+        by = fid
         break
     return advice_mod.Referral(
         tier=tier,
@@ -742,6 +756,7 @@ def referral_words(
         escalate=escalate,
         now_first=now_first,
         replaces=replaces,
+        by=by,
     )
 
 
@@ -755,14 +770,23 @@ def referral_page(
     """A referral's page: what to do now (an emergency's first step, or what this
     patient's notes suggest may be an emergency), where to go and how soon, why, when
     to escalate; then the emergency questions still unanswered, under their own heading.
-    None when the rule set has no screening words."""
+    Its tier is the referral's, raised by the signs the notes describe and the page says
+    what to do about (alone, or completing a combination with the red flags): one
+    instruction for one tier (a past cancer's same-day page whose notes describe a
+    neurological sign is an emergency's). None when the rule set has no screening
+    words."""
     sc = rules.screening
-    words = referral_words(rules, urgency_, flags, audience)
-    if sc is None or words is None:
+    if sc is None:
+        return None
+    noted = tuple(c for c in checks if c.kind == "notes")
+    described = _red_flags(rules, noted_now(rules, noted, held_ids(flags, checks)))
+    held = {f.id for f in flags}
+    raised = urgency_with(held | set(described), rules)
+    words = referral_words(rules, most_urgent(urgency_, raised), flags, audience, described)
+    if words is None:
         return None
     tier = words.tier
     red = [f for f in flags if f.level == "red_flag"]
-    held = {f.id for f in flags}
     # a flag of a lower tier than the page's says what it is, not its own tier's timing
     why = [
         f.patient_message
@@ -770,16 +794,29 @@ def referral_page(
         else sc.page_reasons.get(f.id, f.patient_message)
         for f in red
     ]
-    why += [c.patient_reason for c in combinations(held, rules) if c.urgency == tier]
+    # a sign the notes describe that raised the page to its own tier says why, as a flag
+    # does, unless a combination of the tier says it with the rest (a described sign of
+    # the referral's own tier is said by its line: not asserted as a reason)
+    together = [c for c in combinations(held | set(described), rules) if c.urgency == tier]
+    why += [
+        hf.message_for(audience)
+        for q in described
+        if q not in held
+        and (hf := rules.health_factors[q]).urgency == tier
+        and URGENCIES.index(tier) > URGENCIES.index(urgency_)
+        and not any(q in g for c in together for g in c.groups)
+    ]
+    why += [c.patient_reason for c in together]
     why = advice_mod.told(rules, audience, why)
     # an open emergency question below an emergency page: the patient may have it now.
     # A red flag's own first line (a clot's: if breathless) and what the notes suggest
-    # are this patient's own; an unanswered question comes last
+    # are this patient's own (but the line of a sign whose referral words the page
+    # gives: said once); an unanswered question comes last
     now = now_lines(rules, checks, flags, audience) if tier != "emergency" else []
-    noted = tuple(c for c in checks if c.kind == "notes")
-    own = [words.now_first, *now_lines(rules, noted, flags, audience)]
+    lines = _now_pairs(rules, noted, flags, audience)
+    own = [words.now_first, *(line for q, line in lines if q != words.by or q in held)]
     first = list(dict.fromkeys(line for line in own if line)) if tier != "emergency" else []
-    unasked = [line for line in now if line not in first]
+    unasked = [line for line in now if line not in first and line not in dict(lines).values()]
     lead = (first[0] if first else "") or words.do_now or say(rules, "page.lead.refer", audience)
     sections = section("do_now", _heading(rules, "do_now", audience), [*first, words.do_now])
     sections += section(
@@ -789,6 +826,20 @@ def referral_page(
     sections += section("if_worse", _heading(rules, "if_worse", audience), [words.escalate])
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), unasked)
     return Advice(title=words.title, lead=lead, sections=tuple(sections))
+
+
+def _red_flags(rules: RuleSet, ids: list[str]) -> tuple[str, ...]:
+    """The red flags ``ids`` stand for (a notes question that stands for several, each)."""
+    sc = rules.screening
+    assert sc is not None
+    out = [fid for qid in ids for fid in sc.note_questions.get(qid, (qid,))]
+    return tuple(
+        dict.fromkeys(
+            fid
+            for fid in out
+            if (hf := rules.health_factors.get(fid)) is not None and hf.level == "red_flag"
+        )
+    )
 
 
 def before_we_start_page(
@@ -817,10 +868,16 @@ def before_we_start_page(
     ]
     # signs the notes describe may be there now: what to do about them comes first
     noted = tuple(c for c in checks if c.kind == "notes")
-    present = now_lines(rules, noted, flags, audience)
+    pairs = _now_pairs(rules, noted, flags, audience)
+    present = _present(rules, pairs, flags, audience)
     sections = section("do_now", _heading(rules, "do_now", audience), present)
     sections += section("questions", page("asked_about"), about)
-    first = [line for line in now_lines(rules, checks, flags, audience) if line not in present]
+    described = {line for _, line in pairs}  # said, or said by a combination instead
+    first = [
+        line
+        for line in now_lines(rules, checks, flags, audience)
+        if line not in present and line not in described
+    ]
     if present:  # signs that may need emergency care now: that one action, nothing to try
         sections += section("warning_signs", _heading(rules, "not_to_wait", audience), first)
         return Advice(title=page("title"), lead=present[0], sections=tuple(sections))
@@ -832,6 +889,31 @@ def before_we_start_page(
         not_to_wait = [*first, page("meanwhile_others") or page("meanwhile")]
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)
     return Advice(title=page("title"), lead=page("lead"), sections=tuple(sections))
+
+
+def _present(
+    rules: RuleSet, pairs: list[tuple[str, str]], flags: tuple[Flag, ...], audience: Audience
+) -> list[str]:
+    """What to do about the signs the notes describe (``pairs``: each question and its
+    line). Where they complete, with the flags, a combination that is an emergency when
+    one of them alone is not (a past cancer with a nerve sign, a hot joint with a
+    fever), the combination's reason and the emergency's first step come first, in
+    place of the lesser lines of its signs: one instruction, at the emergency's tier."""
+    held = {f.id for f in flags}
+    described = set(_red_flags(rules, [q for q, _ in pairs]))
+    below: set[str] = set()  # the signs an emergency combination says instead
+    reasons: list[str] = []
+    for c in combinations(held | described, rules):
+        covered = {q for q in described if any(q in g for g in c.groups)}
+        lesser = {q for q in covered if rules.health_factors[q].urgency != "emergency"}
+        if c.urgency == "emergency" and lesser:
+            below |= lesser
+            reasons.append(c.patient_reason)
+    if not reasons:
+        return [line for _, line in pairs]
+    emergency = referral_words(rules, "emergency", (), audience)
+    first = [*advice_mod.told(rules, audience, reasons), emergency.do_now if emergency else ""]
+    return [line for line in first if line] + [line for q, line in pairs if q not in below]
 
 
 def _heading(rules: RuleSet, name: str, audience: Audience) -> str:
