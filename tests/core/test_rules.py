@@ -479,6 +479,8 @@ def test_duplicate_source_id() -> None:
         ("conditions.neck_pain.initial_block", [2, 4], "initial_block"),
         ("sites.psoas.body_part", "tail", "sites.psoas.body_part"),
         ("cadence", 2, "cadence"),
+        ("plan_rules.past_term.term_weeks", 50, "plan_rules.past_term.term_weeks"),
+        ("plan_rules.past_term.sources", ["nobody-1"], "unknown source 'nobody-1'"),
         # rule-set text is printed as it is in every format (FHIR's XHTML too): no controls
         ("conditions.neck_pain.label", "Neck \x1b[31mpain", "control or format character"),
         ("conditions.neck_pain.label", "Neck \u202epain", "control or format character"),
