@@ -65,6 +65,8 @@ class Referral(NamedTuple):
     #: the page's warning signs (``page.warning_signs.<name>``) that ``escalate``, a red
     #: flag's own, says with a more urgent action: left off the page
     replaces: frozenset[str] = frozenset()
+    #: the red flag whose own words these are ("": the tier's)
+    by: str = ""
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:
@@ -278,12 +280,22 @@ def with_safety_nets(
     (its page says them as present now, as a "before we start" page does)."""
     near = {region for sid in sites if sid in rules.sites for region in rules.sites[sid].near}
     said = {item for section in page.sections for item in section.items}
-    now_for = rules.screening.before_we_start.now_for if rules.screening else ()
-    open_now = {c.id for c in checks if c.id in now_for}
-    noted_now = {c.id for c in checks if c.id in now_for and c.kind == "notes"} | noted
+    held = {f.id for f in flags}
+    bws = rules.screening.before_we_start if rules.screening else None
+    # a question's own line: what to do now (or, described by the notes, today)
+    lines: dict[str, str] = {}
+    if bws is not None:
+        holding = held | {c.id for c in checks if c.kind == "notes"}
+        for c in checks:
+            key = bws.line_id(c.id, holding, noted=c.kind == "notes")
+            if key is not None:
+                lines.setdefault(c.id, key)
+        for qid in noted:  # a review's notes describe these: said as present now
+            lines.setdefault(qid, f"screening.page.now.{qid}")
+    open_now = {c.id for c in checks if bws is not None and c.id in bws.now_for}
+    noted_now = {c.id for c in checks if c.kind == "notes" and c.id in lines} | noted
     nets: list[str] = []
     instead: set[str] = set()  # the page's own lines a net says in their place
-    held = {f.id for f in flags}
     for net in rules.advice.safety_nets:
         weeks = net.pregnancy_from_weeks
         by_factor = bool(held.intersection(net.factors)) and (
@@ -295,7 +307,7 @@ def with_safety_nets(
         if any(f.id in net.said_by and f.patient_message in said for f in flags):
             continue
         described = noted_now.intersection(net.said_by)
-        present = (say_if(rules, f"screening.page.now.{q}", audience) for q in described)
+        present = (say_if(rules, lines[q], audience) for q in described)
         if any(line in said for line in present if line):
             continue  # the notes describe them: the page says them as present now
         if net.says is not None:

@@ -194,7 +194,7 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
     """A health factor's flags: none for a prognostic one; a place-tied one at its places
     (or, without a place, a contraindication until it is named)."""
     hf = rules.health_factors[factor.id]
-    told = hf.message_for(reader)
+    told: Wordable = hf.message_for(reader)
     if hf.level == "prognostic":
         return ()
     source = rules.cite(hf.sources)
@@ -218,6 +218,8 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
                 said("flag.at_place.told", reader, told=told, where=where) if told else told,
             ),
         )
+    if factor.id == PREGNANCY and factor.weeks is None:  # the page asks for the weeks
+        told = said("flag.pregnancy_weeks_unknown", reader, told=told)
     flag = FlagCode(factor.id, hf.level, hf.label, hf.message, source, told, hf.urgency)
     if factor.id == PREGNANCY:
         return (flag, *_pregnancy_flags(rules, factor.weeks, reader))
@@ -1116,6 +1118,38 @@ def _cadence_warnings(
     return [WarningCode("cadence_not_kept", line)]
 
 
+def _past_term(
+    profile: ConditionProfile,
+    rules: RuleSet,
+    course: Course,
+    per_week: int,
+    schedule: tuple[ScheduledSession, ...] | None,
+) -> WarningCode | None:
+    """The plan rule ``past_term``: a pregnancy whose first block reaches term (its dated
+    sessions, or, undated, the sessions a week from the start), said to be reconsidered
+    after the birth. None when it ends before term or the weeks are not known."""
+    rule = rules.plan_rules.past_term
+    weeks = profile.pregnancy_weeks
+    if rule is None or weeks is None or course.initial_block < 1 or per_week < 1:
+        return None
+    if schedule and profile.start_date is not None:
+        days = [(s.date - profile.start_date).days for s in schedule]
+    else:  # undated: the sessions a week apart from the first
+        days = [i * 7 // per_week for i in range(course.initial_block)]
+    at = [weeks + d / 7 for d in days]
+    first = next((i for i, w in enumerate(at) if w >= rule.term_weeks), None)
+    if first is None:
+        return None
+    line = said(
+        "plan_rules.past_term.warning",
+        weeks=weeks,
+        first=first + 1,
+        term=rule.term_weeks,
+        last=math.floor(at[-1]),
+    )
+    return WarningCode("past_term", line)
+
+
 def _appointment(profile: ConditionProfile) -> str | None:
     """The profile's usual session time as "HH:MM", or None (sessions are only due)."""
     at = parse_time(profile.appointment_time)
@@ -1178,6 +1212,16 @@ def decide(
         )
         booking = _booking_warnings(profile, rules, schedule)
         booking += _cadence_warnings(rules, schedule, cadence.per_week, course.reassess_after)
+        past_term = _past_term(profile, rules, course, cadence.per_week, schedule)
+        if past_term is not None:  # the birth comes first: said, and on the page
+            warnings.append(past_term)
+            told = "plan_rules.past_term.told"
+            flags = tuple(
+                dataclasses.replace(f, told=said(told, audience, told=f.told))
+                if f.id == PREGNANCY
+                else f
+                for f in flags
+            )
     # the red-flag screen: a needling plan waits for its open checks (course kept)
     hits = read_notes(profile.notes, rules, screening.coded_ids(profile), intake=True)
     checks = screening.open_checks(profile, rules, hits)
@@ -1188,8 +1232,8 @@ def decide(
     if decision == "check_first":  # nothing is booked yet
         schedule, booking = None, []
         rationale.insert(0, screening.held_step(rules, checks))
-        now = screening.emergency_noted(rules, checks)
-        if now:  # the notes may describe an emergency: that is the one thing to do now
+        now = screening.noted_now(rules, checks, screening.held_ids(flags, checks))
+        if now:  # the notes may describe signs that need care now or today: that first
             companions = ()
             rationale.insert(1, screening.companions_wait_step(rules, now))
     return PlanCodes(

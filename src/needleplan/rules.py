@@ -824,6 +824,17 @@ class FirstTrimesterRule:
 
 @_entry
 @dataclass(frozen=True)
+class PastTermRule:
+    """A pregnancy whose first block would reach ``term_weeks`` (the expected birth): the
+    course is said to be reconsidered after the birth (a warning, and a line on the
+    patient's page), not silently booked on past it."""
+
+    term_weeks: Annotated[int, Field(ge=20, le=45)]
+    sources: Sources
+
+
+@_entry
+@dataclass(frozen=True)
 class NoPainRule:
     """Pain at or below ``severity_at_most`` (NRS): needling is not indicated."""
 
@@ -882,6 +893,7 @@ class PlanRules:
     late_start: LateStartRule
     default_urgency: DefaultUrgencyRule
     cadence_kept: CadenceKeptRule | None = None
+    past_term: PastTermRule | None = None
 
 
 @_entry

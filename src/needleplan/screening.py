@@ -17,14 +17,17 @@ only:
 - the patient's page for a referral and for ``check_first``, built by the plan's
   wording step (:mod:`.planwording`) from the worded flags and checks.
 
-Notes never answer a question and never raise or lower the urgency by
-themselves. The rule-set models of the section are defined here too, beside
-the logic that reads them. Pure: no files, no printing.
+Notes never answer a question and never raise or lower a plan's urgency by
+themselves; a page says what to do if the signs they describe are there, at
+the tier those signs give with the red flags (a referral's page included).
+The rule-set models of the section are defined here too, beside the logic
+that reads them. Pure: no files, no printing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Protocol
 
@@ -163,8 +166,25 @@ class BeforeWeStart:
     #: now), then ``meanwhile_others``; a referral page for another red flag leads with it
     now_for: tuple[_Id, ...] = ()
     #: questions that need a hospital today only with one of these factors (a calf clot
-    #: in pregnancy): their ``screening.page.now.<id>`` is said only then
+    #: in pregnancy), coded or raised by the notes: their ``screening.page.now.<id>`` is
+    #: said only then
     now_with: Mapping[_Id, _Ids] = field(default_factory=dict)
+    #: the questions the notes may raise whose picture needs care today (a same-day red
+    #: flag, or a fresh injury that may be a torn tendon): while the notes describe one,
+    #: the page says its text ``screening.page.today.<id>`` (what to do today if the signs
+    #: are there) as it says an emergency's, and nothing to try meanwhile. Only asked, not
+    #: described, it is left to the page's "call your doctor today"
+    today_for: tuple[_Id, ...] = ()
+
+    def line_id(self, qid: str, held: AbstractSet[str], *, noted: bool) -> str | None:
+        """The text of what to do for the open question ``qid``: its emergency's line
+        (``now_for``, or ``now_with`` beside a factor ``held``), else, when the notes
+        describe it (``noted``), its same-day line (``today_for``); None: no line."""
+        if qid in self.now_for or not held.isdisjoint(self.now_with.get(qid, ())):
+            return f"screening.page.now.{qid}"
+        if noted and qid in self.today_for:
+            return f"screening.page.today.{qid}"
+        return None
 
 
 @_entry
@@ -221,10 +241,20 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
         # a region's conditions and sites may name ids a clinic's rule set has dropped:
         # they then bring no questions (a rule set is trimmed without editing this section)
     now = sc.before_we_start
-    for qid in sc.questions:  # every emergency question says what to do now
+    raised = {g.question for g in rules.note_words}  # the questions the notes may raise
+    # every emergency question says what to do now; every same-day one the notes may
+    # raise, what to do today (or now) when they describe it
+    for qid in dict.fromkeys([*sc.questions, *(g.question for g in rules.note_words)]):
         hf = rules.health_factors.get(qid)
-        if hf is not None and hf.urgency == "emergency" and qid not in now.now_for:
+        if hf is None or qid in now.now_for:
+            continue
+        if hf.urgency == "emergency":
             yield ("screening", "before_we_start", "now_for"), f"'{qid}' is an emergency: list it"
+        elif hf.urgency == "same_day" and qid in raised and qid not in now.today_for:
+            yield (
+                ("screening", "before_we_start", "today_for"),
+                f"'{qid}' is a same-day red flag the notes may raise: list it",
+            )
     for qid, factors in now.now_with.items():  # a misspelt factor would lose its line unseen
         for j, fid in enumerate(factors):
             if fid not in rules.health_factors:
@@ -232,15 +262,24 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
                     ("screening", "before_we_start", "now_with", qid, j),
                     f"unknown health factor '{fid}'",
                 )
-    listed: list[tuple[tuple[str | int, ...], str]] = [
-        *((("screening", "before_we_start", "now_for", j), q) for j, q in enumerate(now.now_for)),
-        *((("screening", "before_we_start", "now_with", q), q) for q in now.now_with),
+    listed: list[tuple[tuple[str | int, ...], str, str]] = [
+        *(
+            (("screening", "before_we_start", "now_for", j), q, "now")
+            for j, q in enumerate(now.now_for)
+        ),
+        *((("screening", "before_we_start", "now_with", q), q, "now") for q in now.now_with),
+        *(
+            (("screening", "before_we_start", "today_for", j), q, "today")
+            for j, q in enumerate(now.today_for)
+        ),
     ]
-    for where, qid in listed:
-        if qid not in sc.questions and qid not in sc.note_questions:
+    for where, qid, kind in listed:
+        if qid not in sc.questions and qid not in sc.note_questions and qid not in raised:
             yield where, f"unknown screening question '{qid}'"
-        elif f"screening.page.now.{qid}" not in rules.texts:
-            yield where, f"no text 'screening.page.now.{qid}'"
+        elif kind == "today" and qid in now.now_for:
+            yield where, f"'{qid}' is in now_for: what to do now is said for it"
+        elif f"screening.page.{kind}.{qid}" not in rules.texts:
+            yield where, f"no text 'screening.page.{kind}.{qid}'"
     for key, ref in sc.referrals.items():
         if ref.now_first is not None and f"screening.page.now.{ref.now_first}" not in rules.texts:
             yield (
@@ -616,43 +655,74 @@ def raising(flags: Sequence[_Flagged], rules: RuleSet) -> list[Combination]:
 # -- the patient's page -------------------------------------------------------------
 
 
-def emergency_noted(rules: RuleSet, checks: tuple[CheckCode, ...]) -> list[str]:
-    """The questions the notes describe as present whose yes is an emergency
-    (``now_for``): while one is open the plan gives that one action (no other therapies
-    meanwhile). A question that needs a hospital only today with one of its factors
-    (``now_with``) is not one."""
+def held_ids(
+    flags: tuple[FlagCode, ...] | tuple[Flag, ...],
+    checks: tuple[CheckCode, ...] | tuple[Check, ...],
+) -> frozenset[str]:
+    """What ``now_with`` reads as held: the flags, and what the notes describe (a
+    pregnancy or a past cancer the notes name counts as one coded)."""
+    return frozenset({f.id for f in flags} | {c.id for c in checks if c.kind == "notes"})
+
+
+def noted_now(
+    rules: RuleSet,
+    checks: tuple[CheckCode, ...] | tuple[Check, ...],
+    held: AbstractSet[str],
+) -> list[str]:
+    """The questions the notes describe whose page says what to do now or today if the
+    signs are there (``before_we_start``: an emergency's, one beside a factor ``held``,
+    a same-day one's): while one is open the page gives that action and nothing to try
+    meanwhile, and the plan's other therapies wait for the check."""
     sc = rules.screening
     assert sc is not None
-    now_for = sc.before_we_start.now_for
-    return list(dict.fromkeys(c.id for c in checks if c.kind == "notes" and c.id in now_for))
+    bws = sc.before_we_start
+    return list(
+        dict.fromkeys(
+            c.id
+            for c in checks
+            if c.kind == "notes" and bws.line_id(c.id, held, noted=True) is not None
+        )
+    )
 
 
 def now_lines(
     rules: RuleSet, checks: tuple[Check, ...], flags: tuple[Flag, ...], audience: Audience
 ) -> list[str]:
-    """What to do now for each open question whose yes is an emergency (or, with one of
-    its factors, needs a hospital today), in the checks' order, each said once."""
+    """What to do for each open question whose yes is an emergency (or, with one of its
+    factors, needs a hospital today), and for each the notes describe whose yes needs
+    care today, in the checks' order (the notes' first), each said once."""
+    return [line for _, line in _now_pairs(rules, checks, flags, audience)]
+
+
+def _now_pairs(
+    rules: RuleSet, checks: tuple[Check, ...], flags: tuple[Flag, ...], audience: Audience
+) -> list[tuple[str, str]]:
+    """:func:`now_lines`, each with the question it is said for."""
     sc = rules.screening
     if sc is None:
         return []
-    held = {f.id for f in flags}
+    held = held_ids(flags, checks)
     bws = sc.before_we_start
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for c in sorted(checks, key=lambda c: c.kind != "notes"):  # what the notes suggest first
-        if c.id in bws.now_for or held.intersection(bws.now_with.get(c.id, ())):
-            line = say_if(rules, f"screening.page.now.{c.id}", audience)
-            if line and line not in out:
-                out.append(line)
+        key = bws.line_id(c.id, held, noted=c.kind == "notes")
+        line = say_if(rules, key, audience) if key else ""
+        if line and all(line != said_line for _, said_line in out):
+            out.append((c.id, line))
     return out
 
 
 def referral_words(
-    rules: RuleSet, urgency_: Urgency, flags: tuple[Flag, ...], audience: Audience
+    rules: RuleSet,
+    urgency_: Urgency,
+    flags: tuple[Flag, ...],
+    audience: Audience,
+    noted: tuple[str, ...] = (),
 ) -> advice_mod.Referral | None:
     """What a referral of ``urgency_`` tells the patient: its tier's words, or, for a red
     flag at that tier with its own destination, the flag's where and when to escalate
-    (the plan's referral page and a review's alike). None when the rule set has no
-    screening words."""
+    (the plan's referral page and a review's alike); the red flags the notes describe
+    (``noted``) after the flags. None when the rule set has no screening words."""
     sc = rules.screening
     if sc is None:
         return None
@@ -662,15 +732,22 @@ def referral_words(
     def tier_text(part: str) -> str:
         return say_if(rules, f"screening.tier.{tier}.{part}", audience)
 
-    held = {f.id for f in flags}
+    held = {f.id for f in flags} | set(noted)
     where, escalate = tier_text("where"), tier_text("escalate")
     now_first = ""  # what to do now for a red flag's own emergency, said first
     replaces: frozenset[str] = frozenset()  # warning signs its own escalation says
     parent = audience == "parent"
+    by = ""  # the red flag whose own words these are
+    red = [(f.id, f.urgency) for f in flags if f.level == "red_flag"]
+    red += [
+        (q, hf.urgency)
+        for q in noted
+        if (hf := rules.health_factors.get(q)) is not None and hf.level == "red_flag"
+    ]
     # a red flag at the referral's own tier may send the patient somewhere else
-    for f in flags:
-        ref = sc.referrals.get(f.id)
-        if f.level != "red_flag" or ref is None or f.urgency != tier:
+    for fid, flag_urgency in red:
+        ref = sc.referrals.get(fid)
+        if ref is None or flag_urgency != tier:
             continue
         where = (ref.parent_where if parent else None) or ref.where or where
         if held.intersection(ref.with_factors):
@@ -681,6 +758,7 @@ def referral_words(
             now_first = say_if(rules, f"screening.page.now.{ref.now_first}", audience)
             escalate = tier_text("escalate")
         replaces = frozenset(ref.replaces_warnings)  # only with its own escalate (checked)
+        by = fid
         break
     return advice_mod.Referral(
         tier=tier,
@@ -691,6 +769,7 @@ def referral_words(
         escalate=escalate,
         now_first=now_first,
         replaces=replaces,
+        by=by,
     )
 
 
@@ -704,21 +783,34 @@ def referral_page(
     """A referral's page: what to do now (an emergency's first step, or what this
     patient's notes suggest may be an emergency), where to go and how soon, why, when
     to escalate; then the emergency questions still unanswered, under their own heading.
-    None when the rule set has no screening words."""
+    Its tier is the referral's, raised by the signs the notes describe and the page says
+    what to do about (alone, or completing a combination with the red flags): one
+    instruction for one tier (a past cancer's same-day page whose notes describe a
+    neurological sign is an emergency's). None when the rule set has no screening
+    words."""
     sc = rules.screening
-    words = referral_words(rules, urgency_, flags, audience)
-    if sc is None or words is None:
+    if sc is None:
+        return None
+    noted = tuple(c for c in checks if c.kind == "notes")
+    described = _red_flags(rules, noted_now(rules, noted, held_ids(flags, checks)))
+    held = {f.id for f in flags}
+    raised = urgency_with(held | set(described), rules)
+    words = referral_words(rules, most_urgent(urgency_, raised), flags, audience, described)
+    if words is None:
         return None
     tier = words.tier
-    why = advice_mod.told(rules, audience, referral_why(rules, tier, flags))
+    why = advice_mod.told(
+        rules, audience, referral_why(rules, tier, flags, audience, described, urgency_)
+    )
     # an open emergency question below an emergency page: the patient may have it now.
     # A red flag's own first line (a clot's: if breathless) and what the notes suggest
-    # are this patient's own; an unanswered question comes last
+    # are this patient's own (but the line of a sign whose referral words the page
+    # gives: said once); an unanswered question comes last
     now = now_lines(rules, checks, flags, audience) if tier != "emergency" else []
-    noted = tuple(c for c in checks if c.kind == "notes")
-    own = [words.now_first, *now_lines(rules, noted, flags, audience)]
+    lines = _now_pairs(rules, noted, flags, audience)
+    own = [words.now_first, *(line for q, line in lines if q != words.by or q in held)]
     first = list(dict.fromkeys(line for line in own if line)) if tier != "emergency" else []
-    unasked = [line for line in now if line not in first]
+    unasked = [line for line in now if line not in first and line not in dict(lines).values()]
     lead = (first[0] if first else "") or words.do_now or say(rules, "page.lead.refer", audience)
     sections = section("do_now", _heading(rules, "do_now", audience), [*first, words.do_now])
     sections += section(
@@ -730,11 +822,22 @@ def referral_page(
     return Advice(title=words.title, lead=lead, sections=tuple(sections))
 
 
-def referral_why(rules: RuleSet, tier: str, flags: tuple[Flag, ...]) -> list[str]:
+def referral_why(
+    rules: RuleSet,
+    tier: str,
+    flags: tuple[Flag, ...],
+    audience: Audience = "patient",
+    described: tuple[str, ...] = (),
+    coded: str | None = None,
+) -> list[str]:
     """Why a referral page of ``tier`` sends the patient: each red flag's own message (one
     of a lower tier than the page's says what it is, not its own tier's timing:
     ``page_reasons``), then the reason of each combination the flags complete at that
-    tier. The plan's referral page and a review's page for its red flags alike."""
+    tier. The plan's referral page and a review's page for its red flags alike. A sign
+    the notes describe (``described``) that raised the page above the ``coded`` flags'
+    tier says why, as a flag does, unless a combination of the tier says it with the
+    rest (a described sign of the referral's own tier is said by its line: not asserted
+    as a reason)."""
     sc = rules.screening
     assert sc is not None
     red = [f for f in flags if f.level == "red_flag"]
@@ -745,8 +848,32 @@ def referral_why(rules: RuleSet, tier: str, flags: tuple[Flag, ...]) -> list[str
         for f in red
     ]
     held = {f.id for f in flags}
-    why += [c.patient_reason for c in combinations(held, rules) if c.urgency == tier]
+    together = [c for c in combinations(held | set(described), rules) if c.urgency == tier]
+    raised = coded is not None and URGENCIES.index(tier) > URGENCIES.index(coded)
+    why += [
+        hf.message_for(audience)
+        for q in described
+        if raised
+        and q not in held
+        and (hf := rules.health_factors[q]).urgency == tier
+        and not any(q in g for c in together for g in c.groups)
+    ]
+    why += [c.patient_reason for c in together]
     return why
+
+
+def _red_flags(rules: RuleSet, ids: list[str]) -> tuple[str, ...]:
+    """The red flags ``ids`` stand for (a notes question that stands for several, each)."""
+    sc = rules.screening
+    assert sc is not None
+    out = [fid for qid in ids for fid in sc.note_questions.get(qid, (qid,))]
+    return tuple(
+        dict.fromkeys(
+            fid
+            for fid in out
+            if (hf := rules.health_factors.get(fid)) is not None and hf.level == "red_flag"
+        )
+    )
 
 
 def before_we_start_page(
@@ -775,10 +902,16 @@ def before_we_start_page(
     ]
     # signs the notes describe may be there now: what to do about them comes first
     noted = tuple(c for c in checks if c.kind == "notes")
-    present = now_lines(rules, noted, flags, audience)
+    pairs = _now_pairs(rules, noted, flags, audience)
+    present = _present(rules, pairs, flags, audience)
     sections = section("do_now", _heading(rules, "do_now", audience), present)
     sections += section("questions", page("asked_about"), about)
-    first = [line for line in now_lines(rules, checks, flags, audience) if line not in present]
+    described = {line for _, line in pairs}  # said, or said by a combination instead
+    first = [
+        line
+        for line in now_lines(rules, checks, flags, audience)
+        if line not in present and line not in described
+    ]
     if present:  # signs that may need emergency care now: that one action, nothing to try
         sections += section("warning_signs", _heading(rules, "not_to_wait", audience), first)
         return Advice(title=page("title"), lead=present[0], sections=tuple(sections))
@@ -790,6 +923,31 @@ def before_we_start_page(
         not_to_wait = [*first, page("meanwhile_others") or page("meanwhile")]
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), not_to_wait)
     return Advice(title=page("title"), lead=page("lead"), sections=tuple(sections))
+
+
+def _present(
+    rules: RuleSet, pairs: list[tuple[str, str]], flags: tuple[Flag, ...], audience: Audience
+) -> list[str]:
+    """What to do about the signs the notes describe (``pairs``: each question and its
+    line). Where they complete, with the flags, a combination that is an emergency when
+    one of them alone is not (a past cancer with a nerve sign, a hot joint with a
+    fever), the combination's reason and the emergency's first step come first, in
+    place of the lesser lines of its signs: one instruction, at the emergency's tier."""
+    held = {f.id for f in flags}
+    described = set(_red_flags(rules, [q for q, _ in pairs]))
+    below: set[str] = set()  # the signs an emergency combination says instead
+    reasons: list[str] = []
+    for c in combinations(held | described, rules):
+        covered = {q for q in described if any(q in g for g in c.groups)}
+        lesser = {q for q in covered if rules.health_factors[q].urgency != "emergency"}
+        if c.urgency == "emergency" and lesser:
+            below |= lesser
+            reasons.append(c.patient_reason)
+    if not reasons:
+        return [line for _, line in pairs]
+    emergency = referral_words(rules, "emergency", (), audience)
+    first = [*advice_mod.told(rules, audience, reasons), emergency.do_now if emergency else ""]
+    return [line for line in first if line] + [line for q, line in pairs if q not in below]
 
 
 def _heading(rules: RuleSet, name: str, audience: Audience) -> str:

@@ -26,13 +26,14 @@ _SAID = {
     """,
     "flag": """
         place_missing at_place.label.contraindication at_place.label.precaution at_place.message
-        at_place.told
+        at_place.told pregnancy_weeks_unknown
     """,
     "plan_rules": """
         no_pain.label no_pain.message no_pain.told first_trimester.label first_trimester.message
         first_trimester.told first_trimester.reconsider every_site_avoided.label
         every_site_avoided.message every_site_avoided.told new_pain_over_50.warning
-        fresh_pain.warning late_start.warning cadence_kept.warning
+        fresh_pain.warning late_start.warning cadence_kept.warning past_term.warning
+        past_term.told
     """,
     "warning": """
         notes_red_flag_words notes_group notes_group_add age_not_given low_pain start_back_scores

@@ -324,6 +324,38 @@ LOCATED_CASES = [
         " only a referral's own 'escalate' replaces a warning sign",
     ),
     (
+        "screening.before_we_start.today_for",
+        ["nobody"],
+        "screening.before_we_start.today_for[0]: unknown screening question 'nobody'",
+    ),
+    (
+        "screening.before_we_start.today_for",
+        [*_SHIPPED["screening"]["before_we_start"]["today_for"], "unexplained_weight_loss"],
+        f"screening.before_we_start.today_for[{len(_SHIPPED['screening']['before_we_start']['today_for'])}]:"
+        " no text 'screening.page.today.unexplained_weight_loss'",
+    ),
+    (
+        "screening.before_we_start.today_for",
+        [
+            q
+            for q in _SHIPPED["screening"]["before_we_start"]["today_for"]
+            if q != "giant_cell_arteritis_signs"
+        ],
+        "screening.before_we_start.today_for: 'giant_cell_arteritis_signs' is a same-day"
+        " red flag the notes may raise: list it",
+    ),
+    (
+        "screening.before_we_start.today_for",
+        ["hot_swollen_joint", *_SHIPPED["screening"]["before_we_start"]["today_for"]],
+        "screening.before_we_start.today_for[0]: 'hot_swollen_joint' is in now_for:"
+        " what to do now is said for it",
+    ),
+    (
+        "screening.before_we_start.now_for",
+        [q for q in _SHIPPED["screening"]["before_we_start"]["now_for"] if q != "sepsis_signs"],
+        "screening.before_we_start.now_for: 'sepsis_signs' is an emergency: list it",
+    ),
+    (
         "screening.page_reasons",
         {**_SHIPPED["screening"]["page_reasons"], "smoker": "Smoking."},
         "screening.page_reasons.smoker: 'smoker' is not a red flag",
@@ -452,6 +484,8 @@ def test_duplicate_source_id() -> None:
         ("conditions.neck_pain.initial_block", [2, 4], "initial_block"),
         ("sites.psoas.body_part", "tail", "sites.psoas.body_part"),
         ("cadence", 2, "cadence"),
+        ("plan_rules.past_term.term_weeks", 50, "plan_rules.past_term.term_weeks"),
+        ("plan_rules.past_term.sources", ["nobody-1"], "unknown source 'nobody-1'"),
         # rule-set text is printed as it is in every format (FHIR's XHTML too): no controls
         ("conditions.neck_pain.label", "Neck \x1b[31mpain", "control or format character"),
         ("conditions.neck_pain.label", "Neck \u202epain", "control or format character"),

@@ -138,8 +138,9 @@ def test_every_red_flag_below_emergency_has_a_reason_without_timing() -> None:
             assert not any(w in said for w in ("today", "now", "few days", "soon")), key
 
 
-def test_a_referral_page_leads_with_an_open_emergency_question() -> None:
-    # a same-day clot while the notes still raise breathlessness and chest pain
+def test_a_referral_page_whose_notes_describe_an_emergency_is_the_emergencys() -> None:
+    # a same-day clot while the notes describe breathlessness and chest pain: one
+    # instruction, at the emergency's tier (the plan's own urgency stays the coded one)
     result = plan(
         _profile(
             ["suspected_dvt"],
@@ -150,11 +151,39 @@ def test_a_referral_page_leads_with_an_open_emergency_question() -> None:
         RULES,
     )
     assert result.decision == "refer" and result.urgency == "same_day"
-    first = now_lines(RULES, result.checks, result.flags, result.audience)
-    assert first and "call emergency services" in first[0]
-    assert result.advice.lead == first[0]
-    assert result.advice.sections[0].id == "do_now"
-    assert result.advice.sections[0].items[0] == first[0]
+    emergency = plan(_profile(["possible_pulmonary_embolism"]), RULES).advice
+    assert result.advice.title == emergency.title
+    ids = [s.id for s in result.advice.sections]
+    assert ids[:2] == ["do_now", "where_to_go"]
+    assert result.advice.sections[0].items == emergency.sections[0].items
+    said = " ".join(i for s in result.advice.sections for i in s.items)
+    assert "today" not in said.lower()
+
+
+def test_a_referral_page_says_a_described_same_day_sign_once_and_by_its_own_words() -> None:
+    # weight loss (within days) and giant cell arteritis in the notes (today): the page
+    # is the same-day one, where to go as giant cell arteritis's own page says it, and
+    # its notes line is not said again beside it
+    result = plan(
+        _profile(
+            ["unexplained_weight_loss"],
+            condition="tension_type_headache",
+            sites={"temporalis": "both"},
+            age=72,
+            notes="Jaw aches when chewing, scalp tender.",
+        ),
+        RULES,
+    )
+    assert result.decision == "refer" and result.urgency == "soon"
+    coded = plan(
+        _profile(["giant_cell_arteritis_signs"], condition="tension_type_headache", age=72),
+        RULES,
+    ).advice
+    assert result.advice.title == coded.title
+    where = next(s for s in result.advice.sections if s.id == "where_to_go")
+    assert where.items == next(s for s in coded.sections if s.id == "where_to_go").items
+    line = say(RULES, "screening.page.today.giant_cell_arteritis_signs")
+    assert all(line not in s.items for s in result.advice.sections)
 
 
 def test_a_possible_emergency_check_comes_before_lesser_ones() -> None:
@@ -181,6 +210,20 @@ def test_every_emergency_question_says_what_to_do_now() -> None:
         if RULES.health_factors[qid].urgency == "emergency":
             assert qid in sc.before_we_start.now_for, qid
             assert "now" in say(RULES, f"screening.page.now.{qid}"), qid
+
+
+def test_every_same_day_picture_the_notes_may_raise_says_what_to_do_today() -> None:
+    sc = RULES.screening
+    assert sc is not None
+    bws = sc.before_we_start
+    for qid in {g.question for g in RULES.note_words}:
+        hf = RULES.health_factors.get(qid)
+        if hf is None or hf.urgency != "same_day":
+            continue
+        key = bws.line_id(qid, frozenset(), noted=True)
+        assert key is not None, qid
+        for audience in ("patient", "parent"):
+            assert "today" in say(RULES, key, audience), (qid, audience)
 
 
 def test_unanswered_emergency_questions_come_after_the_patients_own_referral() -> None:

@@ -179,6 +179,33 @@ def test_the_late_start_threshold_is_the_rule_sets() -> None:
     assert not [w for w in _late_start_plan(30).warnings if w.kind == "schedule"]
 
 
+def _pregnant_plan(weeks: int, drop_past_term: bool = False) -> Any:
+    data = _data()
+    if drop_past_term:
+        del data["plan_rules"]["past_term"]
+    rules = _rules(data)
+    text = (
+        "condition: lateral_hip_pain\nsites: {gluteus_medius: right}\nseverity: 6\n"
+        f"duration: 10 weeks\nage: 30\nhealth_factors:\n  - pregnancy: {weeks} weeks\n"
+    )
+    asked = plan(profile_from_text(text, rules=rules), rules).checks
+    if asked:
+        text += "screening:\n" + "".join(f"  {c.id}: no\n" for c in asked)
+    return plan(profile_from_text(text, rules=rules), rules)
+
+
+def test_a_first_block_that_reaches_term_is_said_only_with_the_rule() -> None:
+    """36 weeks and a weekly block of 6: term (40 weeks) at the fifth session."""
+    said = [w for w in _pregnant_plan(36).warnings if w.kind == "past_term"]
+    assert len(said) == 1 and "from session 5" in said[0].message
+    assert not [w for w in _pregnant_plan(30).warnings if w.kind == "past_term"]
+    without = _pregnant_plan(36, drop_past_term=True)
+    assert not [w for w in without.warnings if w.kind == "past_term"]
+    lines = " ".join(i for s in without.advice.sections for i in s.items)
+    assert "You will be asked to sign a consent form." in lines
+    assert "born" not in lines
+
+
 def test_the_new_pain_age_is_the_rule_sets() -> None:
     text = "condition: neck_pain\nsites: {upper_trapezius: right}\nseverity: 6\n"
     text += "duration: 6 weeks\nage: 45\n"
