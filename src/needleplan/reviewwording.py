@@ -194,17 +194,21 @@ def _told(
 
 def _now(f: Found, rules: RuleSet, audience: Audience, held: Set[str]) -> tuple[str, str]:
     """The question of a notes finding ``f`` whose yes is an emergency (or, beside one of
-    the ``held`` flags, needs a hospital today), and what to do now if the signs it
-    describes are present: the "before we start" page's own line for that question
-    (``screening.page.now.<id>``); ("", "") for any other finding."""
+    the ``held`` flags, needs a hospital today), or a same-day red flag, and what to do
+    if the signs it describes are present: the "before we start" page's own line for
+    that question (``screening.page.now.<id>``, ``screening.page.today.<id>``); ("", "")
+    for any other finding."""
     group = next((g for g in rules.note_words if g.id == f.notes), None)
     if group is None or rules.screening is None:
         return "", ""
-    bws = rules.screening.before_we_start
-    if group.question not in bws.now_for and held.isdisjoint(bws.now_with.get(group.question, ())):
+    bws, q = rules.screening.before_we_start, group.question
+    if q in bws.now_for or not held.isdisjoint(bws.now_with.get(q, ())):
+        line = say_if(rules, f"screening.page.now.{q}", audience)
+    elif q in bws.today_for:  # a same-day picture: where to go today
+        line = say_if(rules, f"screening.page.today.{q}", audience)
+    else:
         return "", ""
-    line = say_if(rules, f"screening.page.now.{group.question}", audience)
-    return (group.question, line) if line else ("", "")
+    return (q, line) if line else ("", "")
 
 
 def filling(f: Found, rules: RuleSet) -> dict[str, Wordable]:
