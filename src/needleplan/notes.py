@@ -94,7 +94,8 @@ def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tup
     two triggers ("blurred vision") are one finding, not two together."""
     found = {h.trigger for h in hits} | set(coded)
     added: list[NoteHit] = []
-    gone: set[str] = set()
+    # a trigger found by its own words stands for those it replaces too
+    gone = {r for g in rules.note_words if not g.together and g.id in found for r in g.replaces}
     for group in rules.note_words:
         if not group.together or not all(found.intersection(g) for g in group.together):
             continue
@@ -105,7 +106,7 @@ def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tup
             if h.trigger in parts:
                 added.append(NoteHit(group.id, group.question, h.words, h.start, h.end, h.context))
         gone.update(group.replaces)
-    if not added:
+    if not added and not gone:
         return hits
     kept = [h for h in hits if h.trigger not in gone]
     return tuple(added) + tuple(kept)

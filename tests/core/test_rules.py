@@ -105,6 +105,11 @@ REFERENCE_CASES = [
         "review.events.breathlessness.otherwise.site_risks[0]: unknown site risk 'nowhere'",
     ),
     (
+        "review.notes_holds",
+        [g for g in _SHIPPED["review"]["notes_holds"] if g != "scfe"],
+        "'scfe' raises a red flag: list it in review.notes_holds",
+    ),
+    (
         "screening.before_we_start.now_for",
         ["nobody"],
         "screening.before_we_start.now_for[0]: unknown screening question 'nobody'",
