@@ -292,13 +292,25 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     table = rules.review.findings
     tier = review_tier(result, rules)
     # what to do now if the signs the notes describe are there (below an emergency page)
-    held = {f.id for f in d.plan.flags}
     findings = [d.deciding, *(s for s in d.stopping if s is not d.deciding)]
+    # the course's flags and what the notes name (a cancer beside a leg that gives way)
+    groups = {g.id: g.question for g in rules.note_words}
+    held = {f.id for f in d.plan.flags} | {groups[f.notes] for f in findings if f.notes}
     found = {} if tier == "emergency" else {id(f): _now(f, rules, audience, held) for f in findings}
-    now = tuple(dict.fromkeys(line for _, line in found.values() if line))
+    lines = [(q, line) for q, line in found.values() if line]
+    bws = rules.screening.before_we_start if rules.screening else None
+
+    def at_once(q: str) -> bool:  # an emergency's line, not a same-day one
+        return bws is not None and (
+            q in bws.now_for or not held.isdisjoint(bws.now_with.get(q, ()))
+        )
+
+    if any(at_once(q) for q, _ in lines):  # the emergency's line is the one action
+        lines = [(q, line) for q, line in lines if at_once(q)]
+    now = tuple(dict.fromkeys(line for _, line in lines))
     why: list[str] = []
     for f in findings:
-        said_now = bool(found.get(id(f), ("", ""))[1])
+        said_now = found.get(id(f), ("", ""))[1] in now
         why += _told(f, rules, audience, d.plan, tier, said_now=said_now)
         if f.own_why:  # its own lines say what to do (a deep bleed: the emergency department)
             continue
@@ -329,5 +341,5 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
         flags=d.plan.flags,
         audience=audience,
         pregnancy_weeks=d.pregnancy_weeks,
-        noted=frozenset(q for q, line in found.values() if line),
+        noted=frozenset(q for q, _ in lines),
     )

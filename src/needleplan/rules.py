@@ -1232,9 +1232,9 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             if eid not in r.events and eid not in rs.health_factors:
                 yield ("review", name, j), f"'{eid}' is not an event or a health factor"
     for j, g in enumerate(rs.note_words):  # a red flag in the latest notes never goes on
-        hf = rs.health_factors.get(g.factor or g.question)
+        raised = rs.health_factors.get(g.factor or g.question)
         held = g.holds_course or g.id in r.notes_events or g.id in r.notes_holds
-        if g.alone and hf is not None and hf.level == "red_flag" and not held:
+        if g.alone and raised is not None and raised.level == "red_flag" and not held:
             why = f"'{g.id}' raises a red flag: list it in review.notes_holds"
             yield ("note_words", j, "id"), why
     for eid, event in r.events.items():

@@ -278,6 +278,13 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
             yield where, f"unknown screening question '{qid}'"
         elif kind == "today" and qid in now.now_for:
             yield where, f"'{qid}' is in now_for: what to do now is said for it"
+        elif (
+            kind == "today"
+            and (hf := rules.health_factors.get(qid))
+            and hf.level == "red_flag"
+            and hf.urgency != "same_day"
+        ):
+            yield where, f"'{qid}' is not a same-day red flag: its page would not say 'today'"
         elif f"screening.page.{kind}.{qid}" not in rules.texts:
             yield where, f"no text 'screening.page.{kind}.{qid}'"
     for key, ref in sc.referrals.items():
@@ -839,7 +846,8 @@ def referral_why(
     rest (a described sign of the referral's own tier is said by its line: not asserted
     as a reason)."""
     sc = rules.screening
-    assert sc is not None
+    if sc is None:  # a rule set without a screen: its flags say why themselves
+        return []
     red = [f for f in flags if f.level == "red_flag"]
     why = [
         f.patient_message

@@ -105,6 +105,11 @@ REFERENCE_CASES = [
         "review.events.breathlessness.otherwise.site_risks[0]: unknown site risk 'nowhere'",
     ),
     (
+        "health_factors.suspected_fracture.urgency",
+        "soon",
+        "'suspected_fracture' is not a same-day red flag: its page would not say 'today'",
+    ),
+    (
         "review.notes_holds",
         [g for g in _SHIPPED["review"]["notes_holds"] if g != "scfe"],
         "'scfe' raises a red flag: list it in review.notes_holds",
@@ -335,9 +340,9 @@ LOCATED_CASES = [
     ),
     (
         "screening.before_we_start.today_for",
-        [*_SHIPPED["screening"]["before_we_start"]["today_for"], "unexplained_weight_loss"],
+        [*_SHIPPED["screening"]["before_we_start"]["today_for"], "anticoagulants"],
         f"screening.before_we_start.today_for[{len(_SHIPPED['screening']['before_we_start']['today_for'])}]:"
-        " no text 'screening.page.today.unexplained_weight_loss'",
+        " no text 'screening.page.today.anticoagulants'",
     ),
     (
         "screening.before_we_start.today_for",
@@ -449,6 +454,23 @@ def test_a_terms_summary_word_is_its_label_unless_it_has_its_own() -> None:
 
 def test_a_rule_set_without_a_screening_section_loads() -> None:
     assert rules_from_data(_mutate("screening", _DELETE)).screening is None
+
+
+def test_a_rule_set_without_a_screening_section_reviews_a_red_flag() -> None:
+    import datetime as dt
+
+    from needleplan.profile import ConditionProfile
+    from needleplan.reviewer import review
+
+    rules = rules_from_data(_mutate("screening", _DELETE))
+    today = dt.date(2026, 12, 8)
+    log = [{"date": "2026-11-24", "nrs": 6}, {"date": "2026-12-07", "nrs": 6}]
+    log[1]["new_health_factors"] = ["unexplained_weight_loss"]
+    data = {"condition": "low_back_pain", "sites": {"lumbar_multifidus": "both"}}
+    data |= {"severity": 6, "duration": "3 months", "log": log}
+    context = {"rules": rules, "today": today}
+    result = review(ConditionProfile.model_validate(data, context=context), rules, today)
+    assert result.verdict == "refer" and result.advice.sections
 
 
 def test_a_parents_page_takes_the_patients_words_it_does_not_replace() -> None:
