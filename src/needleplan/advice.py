@@ -14,7 +14,7 @@ step, :mod:`.planwording`, or by the review).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from typing import TYPE_CHECKING, NamedTuple
 
 from .results import (
@@ -291,7 +291,9 @@ def with_safety_nets(
             if key is not None:
                 lines.setdefault(c.id, key)
         for qid in noted:  # a review's notes describe these: said as present now
-            lines.setdefault(qid, f"screening.page.now.{qid}")
+            key = bws.line_id(qid, held | noted, noted=True)
+            if key is not None:
+                lines.setdefault(qid, key)
     open_now = {c.id for c in checks if bws is not None and c.id in bws.now_for}
     noted_now = {c.id for c in checks if c.kind == "notes" and c.id in lines} | noted
     nets: list[str] = []
@@ -307,6 +309,8 @@ def with_safety_nets(
         if any(f.id in net.said_by and f.patient_message in said for f in flags):
             continue
         described = noted_now.intersection(net.said_by)
+        if described and _raised(rules, held, described):
+            continue  # the signs described complete an emergency the page already says
         present = (say_if(rules, lines[q], audience) for q in described)
         if any(line in said for line in present if line):
             continue  # the notes describe them: the page says them as present now
@@ -318,6 +322,9 @@ def with_safety_nets(
             nets.append(line)
             for qid in open_now.intersection(net.said_by):
                 instead.add(say_if(rules, f"screening.page.now.{qid}", audience))
+            for name in net.replaces_warnings:  # its own signs, said more urgently
+                instead.add(say_if(rules, f"page.warning_signs.{name}", audience))
+                instead.add(say_if(rules, f"page.spinal_signs.{name}", audience))
     if not nets or page == EMPTY:
         return page
     sections = list(page.sections)
@@ -469,3 +476,16 @@ def _review_title(review: Review, rules: RuleSet) -> str:
     if any(step.rule == REVIEW_NO_CHANGE_YET for step in review.rationale):
         return say(rules, "review.title.decide", review.audience)
     return say(rules, f"review.title.{review.verdict}", review.audience)
+
+
+def _raised(rules: RuleSet, held: set[str], described: Set[str]) -> bool:
+    """Whether the signs ``described`` complete, with the ``held`` flags, an emergency
+    combination the flags alone do not (a cancer with a nerve sign in the notes)."""
+    sc = rules.screening
+    if sc is None:
+        return False
+
+    def emergency(ids: Set[str]) -> bool:
+        return any(c.urgency == "emergency" for c in sc.completed(ids))
+
+    return emergency(held | described) and not emergency(held)

@@ -752,6 +752,9 @@ class SafetyNet:
     factors: tuple[str, ...] = ()
     pregnancy_from_weeks: Annotated[int, Field(ge=0, le=42)] | None = None
     said_by: tuple[str, ...] = ()
+    #: the page's warning signs (``page.warning_signs.<name>``) the net says with a more
+    #: urgent action, left off where it is said (after a cancer: nerve signs go now)
+    replaces_warnings: tuple[str, ...] = ()
 
 
 @_entry
@@ -1271,6 +1274,10 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, fid in enumerate(net.factors):
             if fid not in rs.health_factors:
                 yield ("advice", "safety_nets", i, "factors", j), f"unknown health factor '{fid}'"
+        for j, name in enumerate(net.replaces_warnings):
+            if f"page.warning_signs.{name}" not in rs.texts:
+                where = ("advice", "safety_nets", i, "replaces_warnings", j)
+                yield where, f"no text 'page.warning_signs.{name}'"
         if net.says is not None and net.says not in rs.texts:
             yield ("advice", "safety_nets", i, "says"), f"unknown text '{net.says}'"
         if net.says is None and (net.text is None or net.parent is None):

@@ -207,6 +207,10 @@ class Screening:
     #: without its own tier's timing ("needs a doctor today" on an emergency page)
     page_reasons: Mapping[_Id, _Text] = field(default_factory=dict)
 
+    def completed(self, present: AbstractSet[str]) -> list[Combination]:
+        """The combinations that ``present`` red flags complete."""
+        return [c for c in self.combinations if all(not present.isdisjoint(g) for g in c.groups)]
+
 
 def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Cross-references of the screening section the field types cannot check."""
@@ -642,10 +646,7 @@ def urgency_with(present: set[str] | frozenset[str], rules: RuleSet) -> Urgency:
 
 def combinations(present: set[str] | frozenset[str], rules: RuleSet) -> list[Combination]:
     """The rule set's combinations that ``present`` red flags complete."""
-    sc = rules.screening
-    if sc is None:
-        return []
-    return [c for c in sc.combinations if all(present.intersection(g) for g in c.groups)]
+    return rules.screening.completed(present) if rules.screening else []
 
 
 def raising(flags: Sequence[_Flagged], rules: RuleSet) -> list[Combination]:

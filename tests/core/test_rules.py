@@ -110,6 +110,11 @@ REFERENCE_CASES = [
         "'suspected_fracture' is not a same-day red flag: its page would not say 'today'",
     ),
     (
+        "advice.safety_nets.3.replaces_warnings",
+        ["nowhere"],
+        "advice.safety_nets[3].replaces_warnings[0]: no text 'page.warning_signs.nowhere'",
+    ),
+    (
         "review.notes_holds",
         [g for g in _SHIPPED["review"]["notes_holds"] if g != "scfe"],
         "'scfe' raises a red flag: list it in review.notes_holds",
