@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -1136,6 +1137,9 @@ def decide(
     urgency = most_urgent(*(_urgency_of(f, rules) for f in stopping))
     note_due, note = _progress_note(n, ceiling, rules)
     warnings, new_cautions = _warnings(current, the_plan, rules, needled, planned)
+    next_ = _next(verdict, course, tuple(avoid))
+    weeks = pregnancy_weeks(profile, rules, today)
+    warnings += _past_term(weeks, next_.sessions, the_plan.cadence.per_week, rules)
     together, raised = _combinations(the_plan, rules)  # red flags together, as at intake
     return Decided(
         profile=profile,
@@ -1146,7 +1150,7 @@ def decide(
         hold=hold,
         baseline=baseline,
         change=change,
-        next=_next(verdict, course, tuple(avoid)),
+        next=next_,
         actions=tuple(_actions(verdict, events.acted, planned, avoid)),
         ceiling=ceiling,
         progress_note_due=note_due,
@@ -1163,9 +1167,23 @@ def decide(
         ),
         warnings=(*together, *warnings),
         cautions=tuple(new_cautions),
-        pregnancy_weeks=pregnancy_weeks(profile, rules, today),
+        pregnancy_weeks=weeks,
         needling_sites=_needling_sites(log, planned, the_plan),
     )
+
+
+def _past_term(weeks: int | None, sessions: int, per_week: int, rules: RuleSet) -> list[Warned]:
+    """The plan rule ``past_term`` in a review: the next sessions of a pregnancy ``weeks``
+    along today reach term, so the course is reconsidered after the birth (as the plan
+    says at intake)."""
+    rule = rules.plan_rules.past_term
+    if rule is None or weeks is None or sessions < 1 or per_week < 1:
+        return []
+    last = weeks + (sessions - 1) / per_week
+    if last < rule.term_weeks:
+        return []
+    line = said("review.past_term", weeks=weeks, term=rule.term_weeks, last=math.floor(last))
+    return [Warned("past_term", line)]
 
 
 def _needling_sites(

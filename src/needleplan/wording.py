@@ -76,7 +76,7 @@ _SAID = {
         needled_bruised_site needled_after_stop new_precaution progress_note measure measure_better
         measure_worse measure_same low_baseline nrs_error notes_session avoided_site screening_open
         spinal_with spinal_worse spinal_notes groc_worse event_cleared needled_avoided_at
-        baseline_gap
+        baseline_gap past_term
     """,
     "screening": """
         open_check notes_check notes_check_no_question notes_contradict rationale change
