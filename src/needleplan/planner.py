@@ -204,6 +204,7 @@ def _factor_flags(rules: RuleSet, factor: Factor, reader: Audience) -> tuple[Fla
             missing = said(
                 "flag.place_missing", label=hf.label, factor=factor.id, message=hf.message
             )
+            told = said("flag.place_missing.told", reader, label=hf.label, told=told)
             return (FlagCode(factor.id, "contraindication", hf.label, missing, source, told),)
         places = ", ".join(spoken(p) for p in factor.places)
         where = " and ".join(rules.terms.places[p] for p in factor.places)

@@ -25,8 +25,8 @@ _SAID = {
         point.one point.many question.one question.many
     """,
     "flag": """
-        place_missing at_place.label.contraindication at_place.label.precaution at_place.message
-        at_place.told pregnancy_weeks_unknown
+        place_missing place_missing.told at_place.label.contraindication
+        at_place.label.precaution at_place.message at_place.told pregnancy_weeks_unknown
     """,
     "plan_rules": """
         no_pain.label no_pain.message no_pain.told first_trimester.label first_trimester.message
