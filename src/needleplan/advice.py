@@ -306,6 +306,9 @@ def with_safety_nets(
         reached = condition in net.conditions or near.intersection(net.regions) or by_factor
         if not reached:
             continue
+        for name in net.replaces_warnings:  # its signs are said more urgently, here or above
+            instead.add(say_if(rules, f"page.warning_signs.{name}", audience))
+            instead.add(say_if(rules, f"page.spinal_signs.{name}", audience))
         if any(f.id in net.said_by and f.patient_message in said for f in flags):
             continue
         described = noted_now.intersection(net.said_by)
@@ -322,10 +325,7 @@ def with_safety_nets(
             nets.append(line)
             for qid in open_now.intersection(net.said_by):
                 instead.add(say_if(rules, f"screening.page.now.{qid}", audience))
-            for name in net.replaces_warnings:  # its own signs, said more urgently
-                instead.add(say_if(rules, f"page.warning_signs.{name}", audience))
-                instead.add(say_if(rules, f"page.spinal_signs.{name}", audience))
-    if not nets or page == EMPTY:
+    if not (nets or instead.intersection(said)) or page == EMPTY:
         return page
     sections = list(page.sections)
     for i, section in enumerate(sections):
@@ -334,8 +334,9 @@ def with_safety_nets(
             sections[i] = AdviceSection(section.id, section.heading, (*nets, *kept))
             break
     else:
-        heading = say(rules, "page.heading.warning_signs", audience)
-        sections.append(AdviceSection("warning_signs", heading, tuple(nets)))
+        if nets:
+            heading = say(rules, "page.heading.warning_signs", audience)
+            sections.append(AdviceSection("warning_signs", heading, tuple(nets)))
     return Advice(title=page.title, lead=page.lead, sections=tuple(sections))
 
 

@@ -94,8 +94,18 @@ def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tup
     two triggers ("blurred vision") are one finding, not two together."""
     found = {h.trigger for h in hits} | set(coded)
     added: list[NoteHit] = []
-    # a trigger found by its own words stands for those it replaces too
-    gone = {r for g in rules.note_words if not g.together and g.id in found for r in g.replaces}
+    gone: set[str] = set()
+    # a trigger's own words stand for the words of those it replaces that they hold
+    # ("dived into a shallow pool" is the neck injury's, not a second major injury)
+    replaces = {g.id: set(g.replaces) for g in rules.note_words if g.replaces}
+    held = [
+        k
+        for k in hits
+        if any(
+            k.trigger in replaces.get(h.trigger, ()) and h.start <= k.start and k.end <= h.end
+            for h in hits
+        )
+    ]
     for group in rules.note_words:
         if not group.together or not all(found.intersection(g) for g in group.together):
             continue
@@ -106,9 +116,9 @@ def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tup
             if h.trigger in parts:
                 added.append(NoteHit(group.id, group.question, h.words, h.start, h.end, h.context))
         gone.update(group.replaces)
-    if not added and not gone:
+    if not added and not gone and not held:
         return hits
-    kept = [h for h in hits if h.trigger not in gone]
+    kept = [h for h in hits if h.trigger not in gone and h not in held]
     return tuple(added) + tuple(kept)
 
 
