@@ -4,6 +4,7 @@ import atexit
 import copy
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ PLANS = ROOT / "plans"
 CASES = Path(__file__).resolve().parent / "profiles"
 
 os.environ.pop("FORCE_COLOR", None)
+# A run started in the background by a shell (`pytest &`, nohup) inherits Ctrl-C ignored,
+# and so would every needleplan the tests start: the interrupt tests need it delivered.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # A developer's own clinic settings must not change what the tests see.
 os.environ.pop("NEEDLEPLAN_CONFIG", None)
 # An empty user config folder, outside the repository: matplotlib and Chromium write
