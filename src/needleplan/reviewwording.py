@@ -201,14 +201,9 @@ def _now(f: Found, rules: RuleSet, audience: Audience, held: Set[str]) -> tuple[
     group = next((g for g in rules.note_words if g.id == f.notes), None)
     if group is None or rules.screening is None:
         return "", ""
-    bws, q = rules.screening.before_we_start, group.question
-    if q in bws.now_for or not held.isdisjoint(bws.now_with.get(q, ())):
-        line = say_if(rules, f"screening.page.now.{q}", audience)
-    elif q in bws.today_for:  # a same-day picture: where to go today
-        line = say_if(rules, f"screening.page.today.{q}", audience)
-    else:
-        return "", ""
-    return (q, line) if line else ("", "")
+    key = rules.screening.before_we_start.line_id(group.question, held, noted=True)
+    line = say_if(rules, key, audience) if key else ""
+    return (group.question, line) if line else ("", "")
 
 
 def filling(f: Found, rules: RuleSet) -> dict[str, Wordable]:
@@ -296,21 +291,15 @@ def _page(result: Review, d: Decided, rules: RuleSet) -> Advice:
     # the course's flags and what the notes name (a cancer beside a leg that gives way)
     groups = {g.id: g.question for g in rules.note_words}
     held = {f.id for f in d.plan.flags} | {groups[f.notes] for f in findings if f.notes}
-    found = {} if tier == "emergency" else {id(f): _now(f, rules, audience, held) for f in findings}
-    lines = [(q, line) for q, line in found.values() if line]
+    found = [] if tier == "emergency" else [_now(f, rules, audience, held) for f in findings]
+    lines = [(q, line) for q, line in found if line]
     bws = rules.screening.before_we_start if rules.screening else None
-
-    def at_once(q: str) -> bool:  # an emergency's line, not a same-day one
-        return bws is not None and (
-            q in bws.now_for or not held.isdisjoint(bws.now_with.get(q, ()))
-        )
-
-    if any(at_once(q) for q, _ in lines):  # the emergency's line is the one action
-        lines = [(q, line) for q, line in lines if at_once(q)]
+    if bws and any(bws.at_once(q, held) for q, _ in lines):  # the emergency's: one action
+        lines = [(q, line) for q, line in lines if bws.at_once(q, held)]
     now = tuple(dict.fromkeys(line for _, line in lines))
     why: list[str] = []
-    for f in findings:
-        said_now = found.get(id(f), ("", ""))[1] in now
+    for i, f in enumerate(findings):
+        said_now = bool(found) and found[i][1] in now
         why += _told(f, rules, audience, d.plan, tier, said_now=said_now)
         if f.own_why:  # its own lines say what to do (a deep bleed: the emergency department)
             continue

@@ -176,11 +176,16 @@ class BeforeWeStart:
     #: described, it is left to the page's "call your doctor today"
     today_for: tuple[_Id, ...] = ()
 
+    def at_once(self, qid: str, held: AbstractSet[str]) -> bool:
+        """Whether the open question ``qid`` says what to do now: its yes is an emergency
+        (``now_for``), or needs a hospital today beside a factor ``held`` (``now_with``)."""
+        return qid in self.now_for or not held.isdisjoint(self.now_with.get(qid, ()))
+
     def line_id(self, qid: str, held: AbstractSet[str], *, noted: bool) -> str | None:
         """The text of what to do for the open question ``qid``: its emergency's line
-        (``now_for``, or ``now_with`` beside a factor ``held``), else, when the notes
-        describe it (``noted``), its same-day line (``today_for``); None: no line."""
-        if qid in self.now_for or not held.isdisjoint(self.now_with.get(qid, ())):
+        (:meth:`at_once`), else, when the notes describe it (``noted``), its same-day
+        line (``today_for``); None: no line."""
+        if self.at_once(qid, held):
             return f"screening.page.now.{qid}"
         if noted and qid in self.today_for:
             return f"screening.page.today.{qid}"
