@@ -1135,20 +1135,30 @@ def _past_term(
         return None
     if schedule and profile.start_date is not None:
         days = [(s.date - profile.start_date).days for s in schedule]
-    else:  # undated: the sessions a week apart from the first
-        days = [i * 7 // per_week for i in range(course.initial_block)]
-    at = [weeks + d / 7 for d in days]
-    first = next((i for i, w in enumerate(at) if w >= rule.term_weeks), None)
-    if first is None:
+    else:  # undated: the sessions spread over each week from the first
+        days = session_days(course.initial_block, per_week)
+    reached = term_reached(weeks, days, rule.term_weeks)
+    if reached is None:
         return None
+    first, last = reached
     line = said(
-        "plan_rules.past_term.warning",
-        weeks=weeks,
-        first=first + 1,
-        term=rule.term_weeks,
-        last=math.floor(at[-1]),
+        "plan_rules.past_term.warning", weeks=weeks, first=first, term=rule.term_weeks, last=last
     )
     return WarningCode("past_term", line)
+
+
+def session_days(sessions: int, per_week: int) -> list[int]:
+    """The days from the first of ``sessions`` undated sessions, ``per_week`` a week."""
+    return [i * 7 // per_week for i in range(sessions)]
+
+
+def term_reached(weeks: int, days: list[int], term: int) -> tuple[int, int] | None:
+    """For a pregnancy ``weeks`` along at the first session and sessions ``days`` after
+    it: the first session (from 1) at or past ``term`` weeks and the weeks at the last
+    one; None when every session comes before term."""
+    at = [weeks + d / 7 for d in days]
+    first = next((i for i, w in enumerate(at) if w >= term), None)
+    return None if first is None else (first + 1, math.floor(at[-1]))
 
 
 def _appointment(profile: ConditionProfile) -> str | None:

@@ -24,13 +24,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import screening
 from .notes import read_mentions, triggered
-from .planner import combination_codes, notes_said
+from .planner import combination_codes, notes_said, session_days, term_reached
 from .planner import plan as make_plan
 from .profile import PREGNANCY, ConditionProfile, Factor, LogEntry, future_session
 from .results import Change, Flag, Next, Plan, Review, SiteVerdict
@@ -1179,10 +1178,10 @@ def _past_term(weeks: int | None, sessions: int, per_week: int, rules: RuleSet) 
     rule = rules.plan_rules.past_term
     if rule is None or weeks is None or sessions < 1 or per_week < 1:
         return []
-    last = weeks + (sessions - 1) / per_week
-    if last < rule.term_weeks:
+    reached = term_reached(weeks, session_days(sessions, per_week), rule.term_weeks)
+    if reached is None:
         return []
-    line = said("review.past_term", weeks=weeks, term=rule.term_weeks, last=math.floor(last))
+    line = said("review.past_term", weeks=weeks, term=rule.term_weeks, last=reached[1])
     return [Warned("past_term", line)]
 
 
