@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, with_config
 
 from .notes import NotesReader
-from .screening import Screening
+from .screening import Screening, unknown_warning_signs
 from .screening import reference_problems as _screening_problems
 from .vocab import (
     AGE_RANGE,
@@ -1274,10 +1274,8 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
         for j, fid in enumerate(net.factors):
             if fid not in rs.health_factors:
                 yield ("advice", "safety_nets", i, "factors", j), f"unknown health factor '{fid}'"
-        for j, name in enumerate(net.replaces_warnings):
-            if f"page.warning_signs.{name}" not in rs.texts:
-                where = ("advice", "safety_nets", i, "replaces_warnings", j)
-                yield where, f"no text 'page.warning_signs.{name}'"
+        where = ("advice", "safety_nets", i, "replaces_warnings")
+        yield from unknown_warning_signs(net.replaces_warnings, rs, where)
         if net.says is not None and net.says not in rs.texts:
             yield ("advice", "safety_nets", i, "says"), f"unknown text '{net.says}'"
         if net.says is None and (net.text is None or net.parent is None):

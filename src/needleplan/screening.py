@@ -217,6 +217,16 @@ class Screening:
         return [c for c in self.combinations if all(not present.isdisjoint(g) for g in c.groups)]
 
 
+def unknown_warning_signs(
+    names: tuple[str, ...], rules: RuleSet, where: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """The warning signs ``names`` (a referral's or a safety net's ``replaces_warnings``)
+    that have no text ``page.warning_signs.<name>``, each at its index under ``where``."""
+    for j, name in enumerate(names):
+        if f"page.warning_signs.{name}" not in rules.texts:
+            yield (*where, j), f"no text 'page.warning_signs.{name}'"
+
+
 def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Cross-references of the screening section the field types cannot check."""
     sc = rules.screening
@@ -302,12 +312,8 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
                 ("screening", "referrals", key, "now_first"),
                 f"no text 'screening.page.now.{ref.now_first}'",
             )
-        for j, name in enumerate(ref.replaces_warnings):
-            if f"page.warning_signs.{name}" not in rules.texts:
-                yield (
-                    ("screening", "referrals", key, "replaces_warnings", j),
-                    f"no text 'page.warning_signs.{name}'",
-                )
+        where = ("screening", "referrals", key, "replaces_warnings")
+        yield from unknown_warning_signs(ref.replaces_warnings, rules, where)
         if ref.replaces_warnings and (ref.escalate is None or ref.now_first is not None):
             yield (
                 ("screening", "referrals", key, "replaces_warnings"),
