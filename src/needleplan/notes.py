@@ -97,7 +97,7 @@ def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tup
     gone: set[str] = set()
     # a trigger's own words stand for the words of those it replaces that they hold
     # ("dived into a shallow pool" is the neck injury's, not a second major injury)
-    replaces = {g.id: set(g.replaces) for g in rules.note_words if g.replaces}
+    replaces = rules.notes_reader.replaces
     held = [
         k
         for k in hits
@@ -430,6 +430,8 @@ class NotesReader:
         self.alone = frozenset(g.id for g in self.groups if g.alone)
         #: the triggers that are a finding only in a session's notes (``sessions_only``)
         self.sessions_only = frozenset(g.id for g in self.groups if g.sessions_only)
+        #: the triggers each trigger replaces (its words stand for theirs)
+        self.replaces = {g.id: frozenset(g.replaces) for g in self.groups if g.replaces}
         triggers = [
             (("note_words", g, "words", j), w, g)
             for g, group in enumerate(self.groups)
