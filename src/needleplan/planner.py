@@ -1031,6 +1031,32 @@ def combination_codes(
     return out
 
 
+def _notes_raise(
+    rules: RuleSet, described: tuple[str, ...], tier: Urgency
+) -> tuple[WarningCode, StepCode]:
+    """The clinician's warning and the rationale's line of a referral the notes raise to
+    ``tier``: the signs they describe (``described``), alone or with the red flags, give
+    that tier, and the patient's page says it."""
+    labels = Joined(", ", tuple(rules.health_factors[q].label for q in described))
+    values: dict[str, Wordable] = {
+        "labels": labels,
+        "ids": ", ".join(described),
+        "tier": rules.terms.urgencies[tier].label,
+    }
+    sc = rules.screening
+    assert sc is not None  # described signs come only from a screening section
+    return (
+        WarningCode("notes_raise", said("warning.notes_raise", **values)),
+        StepCode(
+            "screening.notes_raise",
+            said("step.combination.change", **values),
+            "applied",
+            said("step.notes_raise.reason", **values),
+            rules.cite(sc.sources),
+        ),
+    )
+
+
 def _stop_steps(flags: tuple[FlagCode, ...], decision: str) -> list[StepCode]:
     stopping = {
         "refer": ("red_flag",),
@@ -1240,6 +1266,13 @@ def decide(
         checks += _open_checks(profile, rules)
         checks = screening.most_urgent_first(checks, rules)
     planned, decision = decision, screening.settle(decision, checks, rules)
+    if decision == "refer":  # the notes may describe signs the referral's page says first
+        tier, described = screening.referral_tier(rules, urgency, flags, checks)
+        if tier != urgency:
+            urgency = tier
+            warning, step = _notes_raise(rules, described, tier)
+            warnings.insert(0, warning)
+            rationale.insert(0, step)
     if decision == "check_first":  # nothing is booked yet
         schedule, booking = None, []
         rationale.insert(0, screening.held_step(rules, checks))

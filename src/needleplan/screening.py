@@ -17,9 +17,9 @@ only:
 - the patient's page for a referral and for ``check_first``, built by the plan's
   wording step (:mod:`.planwording`) from the worded flags and checks.
 
-Notes never answer a question and never raise or lower a plan's urgency by
-themselves; a page says what to do if the signs they describe are there, at
-the tier those signs give with the red flags (a referral's page included).
+Notes never answer a question; a page says what to do if the signs they
+describe are there, at the tier those signs give with the red flags, and a
+referral's urgency is its page's tier (:func:`referral_tier`).
 The rule-set models of the section are defined here too, beside the logic
 that reads them. Pure: no files, no printing.
 """
@@ -685,7 +685,7 @@ def held_ids(
 
 def noted_now(
     rules: RuleSet,
-    checks: tuple[CheckCode, ...] | tuple[Check, ...],
+    checks: Sequence[CheckCode | Check],
     held: AbstractSet[str],
 ) -> list[str]:
     """The questions the notes describe whose page says what to do now or today if the
@@ -811,15 +811,15 @@ def referral_page(
     if sc is None:
         return None
     noted = tuple(c for c in checks if c.kind == "notes")
-    described = _red_flags(rules, noted_now(rules, noted, held_ids(flags, checks)))
+    raised, described = referral_tier(rules, urgency_, flags, checks)
     held = {f.id for f in flags}
-    raised = urgency_with(held | set(described), rules)
-    words = referral_words(rules, most_urgent(urgency_, raised), flags, audience, described)
+    words = referral_words(rules, raised, flags, audience, described)
     if words is None:
         return None
     tier = words.tier
+    coded = urgency(flags, rules)  # the red flags' own tier, before the notes raise it
     why = advice_mod.told(
-        rules, audience, referral_why(rules, tier, flags, audience, described, urgency_)
+        rules, audience, referral_why(rules, tier, flags, audience, described, coded)
     )
     # an open emergency question below an emergency page: the patient may have it now.
     # A red flag's own first line (a clot's: if breathless) and what the notes suggest
@@ -839,6 +839,24 @@ def referral_page(
     sections += section("if_worse", _heading(rules, "if_worse", audience), [words.escalate])
     sections += section("warning_signs", _heading(rules, "not_to_wait", audience), unasked)
     return Advice(title=words.title, lead=lead, sections=tuple(sections))
+
+
+def referral_tier(
+    rules: RuleSet,
+    coded: Urgency,
+    flags: tuple[FlagCode, ...] | tuple[Flag, ...],
+    checks: tuple[CheckCode, ...] | tuple[Check, ...],
+) -> tuple[Urgency, tuple[str, ...]]:
+    """A referral's tier and the red flags the notes describe that its page says what
+    to do about: the ``coded`` tier, raised by those signs alone or completing a
+    combination with the flags (a past cancer whose notes describe a leg giving way: an
+    emergency). The plan's urgency and its page's tier are this one tier."""
+    if rules.screening is None:  # no screen: no notes question
+        return coded, ()
+    noted = tuple(c for c in checks if c.kind == "notes")
+    described = _red_flags(rules, noted_now(rules, noted, held_ids(flags, checks)))
+    raised = urgency_with({f.id for f in flags} | set(described), rules)
+    return most_urgent(coded, raised), described
 
 
 def referral_why(

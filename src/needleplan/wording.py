@@ -39,11 +39,11 @@ _SAID = {
         notes_red_flag_words notes_group notes_group_add age_not_given low_pain start_back_scores
         start_back_not_validated
         start_back_low_risk consent sites_not_given pregnancy_under_18 pregnancy_weeks_not_given
-        no_schedule combination
+        no_schedule combination notes_raise
     """,
     "step": """
         stop.refer stop.do_not_needle stop.not_indicated stop.reason stop.change
-        combination.change combination.reason
+        combination.change combination.reason notes_raise.reason
         initial_block.change initial_block.change_range initial_block.reason block.larger
         block.capped block.unchanged
         severity.reason severity.reason_word duration.reason good_response.reason

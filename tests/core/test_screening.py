@@ -140,7 +140,7 @@ def test_every_red_flag_below_emergency_has_a_reason_without_timing() -> None:
 
 def test_a_referral_page_whose_notes_describe_an_emergency_is_the_emergencys() -> None:
     # a same-day clot while the notes describe breathlessness and chest pain: one
-    # instruction, at the emergency's tier (the plan's own urgency stays the coded one)
+    # instruction, at the emergency's tier, and the plan's urgency is the page's
     result = plan(
         _profile(
             ["suspected_dvt"],
@@ -150,7 +150,8 @@ def test_a_referral_page_whose_notes_describe_an_emergency_is_the_emergencys() -
         ),
         RULES,
     )
-    assert result.decision == "refer" and result.urgency == "same_day"
+    assert result.decision == "refer" and result.urgency == "emergency"
+    assert "notes_raise" in {w.kind for w in result.warnings}
     emergency = plan(_profile(["possible_pulmonary_embolism"]), RULES).advice
     assert result.advice.title == emergency.title
     ids = [s.id for s in result.advice.sections]
@@ -162,8 +163,8 @@ def test_a_referral_page_whose_notes_describe_an_emergency_is_the_emergencys() -
 
 def test_a_referral_page_says_a_described_same_day_sign_once_and_by_its_own_words() -> None:
     # weight loss (within days) and giant cell arteritis in the notes (today): the page
-    # is the same-day one, where to go as giant cell arteritis's own page says it, and
-    # its notes line is not said again beside it
+    # is the same-day one (and so is the plan's urgency), where to go as giant cell
+    # arteritis's own page says it, and its notes line is not said again beside it
     result = plan(
         _profile(
             ["unexplained_weight_loss"],
@@ -174,7 +175,7 @@ def test_a_referral_page_says_a_described_same_day_sign_once_and_by_its_own_word
         ),
         RULES,
     )
-    assert result.decision == "refer" and result.urgency == "soon"
+    assert result.decision == "refer" and result.urgency == "same_day"
     coded = plan(
         _profile(["giant_cell_arteritis_signs"], condition="tension_type_headache", age=72),
         RULES,

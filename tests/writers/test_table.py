@@ -145,8 +145,9 @@ health_factors: [{av_fistula: left_arm}, {lymph_node_removal: right_arm}]
 
 
 def test_a_referral_shows_what_a_notes_check_would_mean(rules: RuleSet) -> None:
-    """A same-day referral (new pain after cancer) with heavy legs in the notes: the screen
-    says the check whole, with its yes an emergency, not only its name."""
+    """A same-day referral (new pain after cancer) with heavy legs in the notes: raised
+    to the emergency its page says, the screen still says the check whole, with its yes
+    an emergency, not only its name."""
     text = """condition: low_back_pain
 sites: {lumbar_paraspinals: both}
 severity: 6
@@ -156,7 +157,7 @@ screening: {cancer_history_new_pain: yes, progressive_neurological_deficit: no}
 notes: "New thoracolumbar pain, legs feel heavy."
 """
     the_plan = plan(profile_from_text(text, "mscc.yaml", rules), rules)
-    assert (the_plan.decision, the_plan.urgency) == ("refer", "same_day")
+    assert (the_plan.decision, the_plan.urgency) == ("refer", "emergency")
     screen = " ".join(" ".join(render(the_plan, width=100)).split())
     assert "legs feel heavy'), but the screening answer" in screen
     assert "If yes: an emergency" in screen
@@ -297,15 +298,16 @@ def test_a_red_flag_prompt_is_shown_whole(rules: RuleSet) -> None:
 
 
 def test_a_referral_shows_what_the_notes_suggest_whole(rules: RuleSet) -> None:
-    """A same-day referral whose notes suggest an emergency shows that check whole, with
-    what a yes would mean; the questions not yet asked are named."""
+    """A same-day referral whose notes suggest an emergency (raised to it, as its page
+    is) shows that check whole, with what a yes would mean; the questions not yet asked
+    are named."""
     text = (
         "condition: plantar_heel_pain\nsites: {gastrocnemius: right}\nseverity: 6\n"
         "duration: 9 weeks\nage: 55\nscreening: {suspected_dvt: yes}\n"
         "notes: Right calf swollen and hot. Now SOB and sharp chest pain on breathing in.\n"
     )
     result = plan(profile_from_text(text, "p.yaml", rules), rules)
-    assert result.decision == "refer" and result.urgency == "same_day"
+    assert result.decision == "refer" and result.urgency == "emergency"
     (check,) = [c for c in result.checks if c.kind == "notes"]
     assert "If yes: an emergency" in check.message
     shown = " ".join(" ".join(line.split()) for line in render(result, 80))

@@ -200,7 +200,9 @@ class TableWriter(Writer):
             for c in d.checks:
                 tag = self._say("table.tag.ask" if c.kind == "screening" else "table.tag.check")
                 lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
-        elif d.checks and d.urgency != "emergency":  # an answer may change the urgency
+        elif d.checks and (
+            d.urgency != "emergency" or any(x.kind == "notes_raise" for x in d.warnings)
+        ):  # an answer may change the urgency (or the notes alone made it an emergency)
             # what the notes suggest, whole: each says what its yes would mean (an
             # emergency beside a same-day referral); the questions not yet asked by name
             for c in d.checks:
@@ -275,7 +277,7 @@ class TableWriter(Writer):
             # whole: a prompt cut short may hide the very words it is about
             text = inert(x.message)
             tag, style = self._say("table.tag.check"), "bold"
-            if x.kind == "combination":  # red flags together: said as one
+            if x.kind in ("combination", "notes_raise"):  # red flags together: said as one
                 look = self.rules.terms.levels["red_flag"]
                 tag, style = look.tag, look.style
             out += _tagged(tag, text, self._width(), tag_style=style, lines=None)
