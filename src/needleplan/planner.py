@@ -844,8 +844,10 @@ def notes_said(
             (group.question, group.factor or group.question, *settled_by.get(group.question, ()))
         ):
             continue  # none, or the factor (or one that settles it) is already coded
-        if not screening.notes_may_ask(group.question, rules, profile.age, profile.pregnancy_weeks):
-            continue  # a question of another age or of later pregnancy
+        places = screening.regions(profile, rules)
+        weeks = profile.pregnancy_weeks
+        if not screening.notes_may_ask(group.question, rules, profile.age, weeks, places):
+            continue  # a question of another age, later pregnancy or region
         words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
         key = "warning.notes_group_add" if add else "warning.notes_group"

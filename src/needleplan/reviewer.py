@@ -333,6 +333,7 @@ def _notes(
         frozenset(m.trigger for m in read_mentions(e.notes, rules) if m.reading != "present")
         for e in log
     ]
+    places = screening.regions(profile, rules)
     for i, entry in enumerate(log, 1):
         said = triggered(entry.notes, rules, have)  # read in context: "denies SOB" holds nothing
         if i < len(log):
@@ -341,7 +342,7 @@ def _notes(
         spinal = _notes_spinal(log[:i], planned, said, rules) or spinal
         weeks = pregnancy_weeks(profile, rules, entry.date)  # counted on to the session
         for group in rules.note_words:
-            if not screening.notes_may_ask(group.question, rules, profile.age, weeks):
+            if not screening.notes_may_ask(group.question, rules, profile.age, weeks, places):
                 continue  # a question not asked of this patient (giant cell arteritis at 32)
             if group.id in said and (
                 i == len(log) or group.holds_course or group.id in rules.review.notes_events
