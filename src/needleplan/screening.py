@@ -254,8 +254,8 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
         for field_name in ("asked_in", "notes_in"):
             for j, key in enumerate(getattr(question, field_name)):
                 if key not in sc.regions:
-                    where = ("screening", "questions", qid, field_name, j)
-                    yield where, f"unknown region '{key}'"
+                    at: tuple[str | int, ...] = ("screening", "questions", qid, field_name, j)
+                    yield at, f"unknown region '{key}'"
     for key, region in sc.regions.items():
         for j, qid in enumerate(region.questions):
             if qid not in sc.questions:

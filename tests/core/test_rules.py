@@ -304,6 +304,11 @@ LOCATED_CASES = [
         " unknown health factor or notes trigger 'nobody'",
     ),
     (
+        "screening.questions.scfe_signs.notes_in.0",
+        "calf",
+        "screening.questions.scfe_signs.notes_in[0]: unknown region 'calf'",
+    ),
+    (
         "screening.regions.low_back.questions.0",
         "nobody",
         "screening.regions.low_back.questions[0]: unknown screening question 'nobody'",
