@@ -290,6 +290,9 @@ class Review:
     #: the verdict stops needling only until a check is made (a re-measure, an answer,
     #: a medical assessment): the course is on hold, not ended
     hold: bool
+    #: the finding that decided the verdict (an id of the rule set's review findings,
+    #: ``no_change_yet``): its rationale line comes first
+    deciding: str
     sessions_done: int
     baseline_nrs: int | None
     latest_nrs: int | None

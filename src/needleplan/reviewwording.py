@@ -143,6 +143,7 @@ def worded_review(d: Decided, rules: RuleSet) -> Review:
         verdict=d.verdict,
         urgency=d.urgency,
         hold=d.hold,
+        deciding=d.deciding.id,
         sessions_done=len(log),
         baseline_nrs=d.baseline,
         latest_nrs=log[-1].nrs,

@@ -977,9 +977,16 @@ class Terms:
     hold: VerdictTerm
     statuses: Mapping[CarePlanStatus, Text]
     places: Mapping[Place, Text]
+    #: a deciding review finding's own term, where its verdict's would mislead (no
+    #: meaningful change at the review point goes on only if both agree: "review the
+    #: plan", not "continue"); its status and activity are its verdict's (checked)
+    findings: Mapping[Id, VerdictTerm] = field(default_factory=dict)
 
-    def verdict(self, verdict: ReviewVerdict, hold: bool) -> VerdictTerm:
-        """How a review's verdict shows: a hold as a hold, else the verdict's own term."""
+    def verdict(self, verdict: ReviewVerdict, hold: bool, deciding: str = "") -> VerdictTerm:
+        """How a review's verdict shows: the deciding finding's own term, a hold as a
+        hold, else the verdict's own term."""
+        if deciding in self.findings:
+            return self.findings[deciding]
         return self.hold if hold and verdict == "stop_needling" else self.verdicts[verdict]
 
 
@@ -1304,6 +1311,18 @@ def _reference_problems(rs: RuleSet) -> Iterator[tuple[Loc, str]]:
             if cid not in rs.conditions:
                 yield ("start_back", "applies_to", j), f"unknown condition '{cid}'"
     yield from _terms_problems(rs.terms)
+    for fid, term in rs.terms.findings.items():
+        found = rs.review.findings.get(fid)
+        if found is None:
+            yield ("terms", "findings", fid), f"unknown review finding '{fid}'"
+            continue
+        own = rs.terms.verdict(found.verdict, found.hold)
+        if (term.status, term.activity) != (own.status, own.activity):
+            yield (
+                ("terms", "findings", fid, "status"),
+                f"'{fid}' shows as its verdict does: status '{own.status}', activity"
+                f" '{own.activity}'",
+            )
 
 
 def _terms_problems(terms: Terms) -> Iterator[tuple[Loc, str]]:

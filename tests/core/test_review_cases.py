@@ -46,6 +46,8 @@ def test_review_case(path: Path) -> None:
             assert r.urgency == value, where
         elif key == "hold":
             assert r.hold == (value == "true"), where
+        elif key == "deciding":
+            assert r.deciding == value, where
         elif key == "rule":
             assert r.rationale[0].rule == value, where
         elif key == "step":

@@ -156,6 +156,17 @@ def test_reference_problems_are_located(path: str, value: Any, message: str) -> 
 # the dotted place of the wrong entry and the id that is wrong there.
 LOCATED_CASES = [
     (
+        "terms.findings.nobody",
+        _SHIPPED["terms"]["findings"]["no_change_yet"],
+        "terms.findings.nobody: unknown review finding 'nobody'",
+    ),
+    (
+        "terms.findings.no_change_yet.status",
+        "on-hold",
+        "terms.findings.no_change_yet.status: 'no_change_yet' shows as its verdict does:"
+        " status 'active', activity 'in-progress'",
+    ),
+    (
         "health_factors.warfarin.settled_by",
         ["nobody"],
         "health_factors.warfarin.settled_by[0]: unknown health factor 'nobody'",

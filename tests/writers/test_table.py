@@ -109,6 +109,27 @@ def test_a_reviews_referral_banner_says_where_and_how_soon_as_the_plans_does(
     assert "REFER" in banner and where in banner and where in plan_banner
 
 
+def test_no_change_at_the_review_point_is_never_a_plain_continue_headline(
+    rules: RuleSet,
+) -> None:
+    # no meaningful change at session 3 of a block of 6: the verdict goes on only if
+    # both agree, and the banner says to review the plan (the finding's own term)
+    path = (
+        PLANS.parent
+        / "tests"
+        / "cases"
+        / "review"
+        / "no-change-at-review-point-reviews-the-plan.yaml"
+    )
+    today = dt.date(2026, 12, 8)
+    result = review(load_profile(path, rules, today=today), rules, today)
+    banner = render(result, width=100)[0]
+    continuing = rules.terms.verdicts["continue"]
+    assert result.verdict == "continue"
+    assert continuing.tag not in banner and continuing.screen not in banner
+    assert rules.terms.findings[result.deciding].tag in banner
+
+
 def test_a_reviews_red_flags_together_are_tagged_as_the_plans_are(rules: RuleSet) -> None:
     # a past cancer at intake, nerve symptoms logged since: the combination's line is a
     # red flag on the screen, as at intake, not a check among the others

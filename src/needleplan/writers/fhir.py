@@ -387,7 +387,7 @@ def _next_text(rules: RuleSet, review: Review) -> str:
 def _verdict_text(rules: RuleSet, review: Review) -> str:
     """The verdict as the review that made it says it: its label, and the deciding
     finding's own line (the first step of its rationale)."""
-    label = rules.terms.verdict(review.verdict, review.hold).label
+    label = rules.terms.verdict(review.verdict, review.hold, review.deciding).label
     steps = review.rationale
     return f"{label}: {_sentence(steps[0].reason)}" if steps else f"{label}."
 
@@ -472,7 +472,7 @@ def _verdict_observation(
 
 
 def _verdict_concept(rules: RuleSet, review: Review) -> dict[str, Any]:
-    label = rules.terms.verdict(review.verdict, review.hold).label
+    label = rules.terms.verdict(review.verdict, review.hold, review.deciding).label
     return _concept(CS_VERDICT, review.verdict, label, _verdict_text(rules, review))
 
 
@@ -481,7 +481,7 @@ def review_care_plan(
 ) -> dict[str, Any]:
     """The CarePlan of the course a review judges."""
     verdict, nxt = review.verdict, review.next
-    term = rules.terms.verdict(verdict, review.hold)
+    term = rules.terms.verdict(verdict, review.hold, review.deciding)
     description = _review_description(rules, review)
     label = review.condition_label
 

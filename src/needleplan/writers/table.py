@@ -362,7 +362,7 @@ class TableWriter(Writer):
     def review_lines(self, d: Review) -> list[Line]:
         w = self._width()
         verdict = d.verdict
-        term = self.rules.terms.verdict(verdict, d.hold)
+        term = self.rules.terms.verdict(verdict, d.hold, d.deciding)
         marker, name, style = term.marker, term.tag, term.style
         urgency = ""
         if verdict == "refer" or (
