@@ -34,7 +34,7 @@ from rich.text import Text
 from needleplan.errors import inert
 from needleplan.results import Plan, Point, Review, ReviewStep, Step
 from needleplan.rules import RuleSet
-from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
+from needleplan.textfit import cell_len, fit, glue, hang, short, unaside, wrap
 from needleplan.vocab import FLAG_LEVELS, NEEDLING, RED_FLAG_PROMPTS, spoken
 from needleplan.wording import counted, one_or_many, say, worded
 from needleplan.writers.base import Writer, broke_off
@@ -82,8 +82,7 @@ def _item(label: str, message: str) -> str:
 
 def _block(prefix: str, text: str, width: int, indent: int = 4, style: str = "") -> list[Line]:
     """``text`` wrapped after ``prefix`` (a number, or spaces), later lines at ``indent``."""
-    lines = wrap(text, width, indent=indent, first=width - cell_len(prefix))
-    return [[(prefix + lines[0], style)], *([(x, style)] for x in lines[1:])]
+    return [[(x, style)] for x in hang(prefix, text, width, indent)]
 
 
 def _date(d: dt.date, year: int) -> str:
