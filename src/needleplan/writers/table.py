@@ -485,13 +485,8 @@ def chart(
     out.append([(title, HEAD)])
     for row in range(top, bottom - 1, -1):
         fill = "-" if row == baseline else "." if row == mcid_row else " "
-        cells = []
-        for _, v, event in shown:
-            mark = ("!" if event else "*") if v == row else fill
-            cells.append(mark.center(step) if step > 1 else mark)
-            if step > 1 and fill != " ":
-                cells[-1] = cells[-1].replace(" ", fill)
-        body = "".join(cells)
+        cells = [("!" if event else "*") if v == row else fill for _, v, event in shown]
+        body = "".join(cell.center(step).replace(" ", fill) for cell in cells)
         label = ""
         if row == baseline:
             label = say(rules, "table.chart.baseline", baseline=baseline)
@@ -501,7 +496,7 @@ def chart(
         if label:
             seg.append((f"  {label}", DIM))
         out.append(seg)
-    axis = "".join(str(s)[-step:].center(step) if step > 1 else str(s)[-1] for s, _, _ in shown)
+    axis = "".join(str(s)[-step:].center(step) for s, _, _ in shown)
     out.append([("     " + axis.rstrip(), DIM)])
     legend = say(rules, "table.chart.legend" if mcid is not None else "table.chart.legend_no_line")
     if gap:
