@@ -259,7 +259,6 @@ def _needling_activity(rules: RuleSet, plan: Plan) -> dict[str, Any]:
 
 
 def _period(plan: Plan) -> dict[str, str]:
-    """The dates of the first and the last scheduled session."""
     schedule = plan.schedule or ()
     return {"start": schedule[0].date.isoformat(), "end": schedule[-1].date.isoformat()}
 
@@ -287,7 +286,6 @@ def _companion_activity(rules: RuleSet, companion: CompanionItem) -> dict[str, A
 
 
 def care_plan(rules: RuleSet, plan: Plan, key: str | None = None) -> dict[str, Any]:
-    """The CarePlan of a plan."""
     key = key or plan_key(plan)
     decision = plan.decision
     description = _plan_description(rules, plan)

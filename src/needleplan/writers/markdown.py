@@ -299,8 +299,6 @@ def _section_md(section: Part, words: Words) -> list[str]:
 
 
 class MarkdownWriter(Writer):
-    """The patient's page as Markdown."""
-
     name = "markdown"
     extension = ".md"
     worded = True

@@ -91,8 +91,6 @@ def _date(d: dt.date, year: int) -> str:
 
 
 class TableWriter(Writer):
-    """The therapist's screen."""
-
     name = "table"
     extension = ".txt"
     worded = True
