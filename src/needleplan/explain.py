@@ -11,14 +11,13 @@ title, field name and sentence is a text of the rule set (``explain.*``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import reduce
 from typing import Any
 
 from .errors import UsageError, did_you_mean, inert
-from .rules import RuleSet
-from .textfit import wrap
+from .rules import RuleSet, SiteRule
+from .textfit import hang, wrap
 from .vocab import spoken
-from .wording import say
+from .wording import either, say
 
 
 class _Page:
@@ -34,8 +33,7 @@ class _Page:
         return say(self.rules, f"explain.{key}", **values)
 
     def either(self, items: Iterable[str]) -> str:
-        """``items`` as alternatives: "a or b or c"."""
-        return reduce(lambda first, then: self.say("or", first=first, then=then), items)
+        return either(self.rules, "explain.or", items)
 
     def title(self, kind: str, **values: object) -> None:
         if self.lines:
@@ -49,21 +47,10 @@ class _Page:
         if not text:
             return
         head = self.say(f"field.{key}") + ": "
-        indent = min(len(head), 16)
-        self.lines += [
-            (head + line if i == 0 else line)
-            for i, line in enumerate(
-                wrap(text, self.width, indent=indent, first=self.width - len(head))
-            )
-        ]
+        self.lines += hang(head, text, self.width, min(len(head), 16))
 
     def para(self, text: str, indent: int = 0) -> None:
-        self.lines += [
-            " " * indent + x if i == 0 else x
-            for i, x in enumerate(
-                wrap(inert(text), self.width, indent=indent, first=self.width - indent)
-            )
-        ]
+        self.lines += hang(" " * indent, inert(text), self.width, indent)
 
     def items(self, heading: str, entries: list[str], **values: object) -> None:
         if entries:
@@ -211,8 +198,7 @@ def _site_risk(page: _Page, rules: RuleSet, key: str) -> None:
     page.sources(r.sources)
 
 
-def _site_rule(page: _Page, rules: RuleSet, index: int) -> None:
-    r = rules.site_rules[index]
+def _site_rule(page: _Page, rules: RuleSet, r: SiteRule) -> None:
     page.title("site_rule", id=r.id)
     page.field("verdict", page.say(f"verdict.{r.verdict}"))
     if r.risk:
@@ -290,7 +276,6 @@ def explain(rules: RuleSet, ident: str, *, width: int = 80) -> str:
     """Plain text about ``ident`` (an id or alias), fitted to ``width``; UsageError if unknown."""
     page = _Page(rules, width)
     key = ident.strip()
-    found = False
     for kind, show in (
         ("condition", _condition),
         ("health_factor", _health_factor),
@@ -300,28 +285,21 @@ def explain(rules: RuleSet, ident: str, *, width: int = 80) -> str:
         canonical = rules.resolve(kind, key)
         if canonical is not None:
             show(page, rules, canonical)
-            found = True
     if key in rules.companions:
         _companion(page, rules, key)
-        found = True
-    for i, rule in enumerate(rules.site_rules):
+    for rule in rules.site_rules:
         if rule.id == key:
-            _site_rule(page, rules, i)
-            found = True
+            _site_rule(page, rules, rule)
     if key in rules.site_risks:
         _site_risk(page, rules, key)
-        found = True
     if key in rules.review.events:
         _event(page, rules, key)
-        found = True
     if any(s.id == key for s in rules.sources):
         _source(page, rules, key)
-        found = True
-    if key in rules.retired_ids and not found:
+    if key in rules.retired_ids and not page.lines:
         page.title("retired", id=key)
         page.para(rules.retired_ids[key])
-        found = True
-    if not found:
+    if not page.lines:
         hint = did_you_mean(key, _all_ids(rules))
         raise UsageError(
             f"'{key[:40]}' is not an id in the rule set {rules.name}",

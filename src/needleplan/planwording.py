@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 
 def word_flag(rules: RuleSet, flag: FlagCode) -> Flag:
-    """``flag`` worded."""
     return Flag(
         flag.id,
         flag.level,
@@ -40,7 +39,6 @@ def word_flag(rules: RuleSet, flag: FlagCode) -> Flag:
 
 
 def word_step(rules: RuleSet, step: StepCode) -> Step:
-    """``step`` worded."""
     change, reason = worded(rules, step.change), worded(rules, step.reason)
     return Step(step.rule, change, step.effect, reason, step.source)
 

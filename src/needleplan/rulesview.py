@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable, Sequence
-from functools import reduce
 from typing import get_args
 
 import yaml
@@ -20,7 +19,7 @@ from .errors import inert
 from .rules import RuleSet
 from .textfit import cell_len, fit, glue, wrap
 from .vocab import Level
-from .wording import say, say_if
+from .wording import either, say, say_if
 
 MIN_WIDTH = 60
 
@@ -121,11 +120,11 @@ def rules_table(rules: RuleSet, color: bool = False, width: int | None = None) -
     def risk(key: str) -> str:  # its short name, where the rule set gives one
         return say_if(rules, f"rules_view.risk.{key}") or key
 
+    def any_of(items: Iterable[str]) -> str:
+        return either(rules, "rules_view.or", items)
+
     def step(n: int) -> str:
         return f"{n:+d}" if n else "0"
-
-    def either(items: Iterable[str]) -> str:
-        return reduce(lambda first, then: words("or", first=first, then=then), items)
 
     out.heading(
         inert(words("title", name=rules.name, version=rules.version, sha=rules.sha256[:12]))
@@ -186,10 +185,10 @@ def rules_table(rules: RuleSet, color: bool = False, width: int | None = None) -
     rules_rows = []
     for r in rules.site_rules:
         when = (
-            [either(words("when.risk", risk=x) for x in (r.risk, *r.risks_also))] if r.risk else []
+            [any_of(words("when.risk", risk=x) for x in (r.risk, *r.risks_also))] if r.risk else []
         )
         if r.factors_any:
-            when.append(words("when.with", factors=either(r.factors_any)))
+            when.append(words("when.with", factors=any_of(r.factors_any)))
         if r.in_place_of:
             when.append(words("when.at_place", factor=r.in_place_of))
         verdict = rules.terms.sites[r.verdict].summary_word

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from functools import partial
 from typing import get_args
 
 from pydantic_core import PydanticCustomError
@@ -48,30 +49,27 @@ def resolve_condition(rules: RuleSet, condition: str) -> str:
         raise UsageError(exc.message(), hint=str(hint) if hint else None) from None
 
 
+def _comment(rules: RuleSet, key: str, **values: object) -> str:
+    """The text ``template.<key>`` as comment lines."""
+    return "".join(f"# {line}\n" for line in say(rules, f"template.{key}", **values).splitlines())
+
+
 def _screening(rules: RuleSet, condition: str) -> list[str]:
     """The condition's red-flag questions, unanswered: each a commented key and its question."""
     asked = questions_for(rules, condition)
     if not asked or rules.screening is None:
         return []
-    parts = [
-        "".join(f"# {line}\n" for line in say(rules, "template.screening").splitlines()),
-        "screening:\n",
-    ]
+    parts = [_comment(rules, "screening"), "screening:\n"]
     for qid in asked:
-        parts.append(f"#   {qid}:\n")
-        ask = rules.screening.questions[qid].ask
-        parts.append(
-            textwrap.fill(
-                ask,
-                width=76,
-                initial_indent="#       ",
-                subsequent_indent="#       ",
-                break_on_hyphens=False,
-            )
+        ask = textwrap.fill(
+            rules.screening.questions[qid].ask,
+            width=76,
+            initial_indent="#       ",
+            subsequent_indent="#       ",
+            break_on_hyphens=False,
         )
-        parts.append("\n")
-    parts.append("\n")
-    return parts
+        parts.append(f"#   {qid}:\n{ask}\n")
+    return [*parts, "\n"]
 
 
 def template(rules: RuleSet, condition: str | None = None) -> str:
@@ -82,10 +80,7 @@ def template(rules: RuleSet, condition: str | None = None) -> str:
     else:
         condition = "neck_pain" if "neck_pain" in rules.conditions else next(iter(rules.conditions))
 
-    def comment(key: str, **values: object) -> str:  # a text, as comment lines
-        return "".join(
-            f"# {line}\n" for line in say(rules, f"template.{key}", **values).splitlines()
-        )
+    comment = partial(_comment, rules)
 
     def listed(key: str, items: list[str], **values: object) -> str:
         return _wrap(say(rules, f"template.{key}", **values), items)

@@ -99,6 +99,13 @@ def wrap(text: str, width: int, indent: int = 0, first: int | None = None) -> li
     return [unglue((" " * indent if i else "") + x) for i, x in enumerate(lines)]
 
 
+def hang(prefix: str, text: str, width: int, indent: int) -> list[str]:
+    """``text`` wrapped after ``prefix`` (a number, a field's name, spaces), later lines
+    at ``indent``."""
+    lines = wrap(text, width, indent=indent, first=width - cell_len(prefix))
+    return [prefix + lines[0], *lines[1:]]
+
+
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])[.;]\s+(?=[A-Z])")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
 from typing import TYPE_CHECKING, get_args
 
 from .vocab import Audience, Level
@@ -257,6 +258,11 @@ def say_if(rules: RuleSet, key: str, audience: Audience = "patient", /, **values
     """:func:`say` for a text a rule set may leave out (an emergency's "what to do now"):
     "" when it has no text ``key``."""
     return say(rules, key, audience, **values) if key in rules.texts else ""
+
+
+def either(rules: RuleSet, key: str, items: Iterable[str]) -> str:
+    """``items`` as alternatives ("a or b or c"), joined two at a time by the text ``key``."""
+    return reduce(lambda first, then: say(rules, key, first=first, then=then), items)
 
 
 def say_all(rules: RuleSet, prefix: str, audience: Audience = "patient", /) -> list[str]:

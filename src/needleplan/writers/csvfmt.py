@@ -21,58 +21,60 @@ Read from the typed ``Plan`` and ``Review``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from needleplan.errors import inert
 from needleplan.results import Plan, Review
 from needleplan.writers.base import Writer
 
-#: The column order is part of the contract (see README).
-COLUMNS = (
-    "source",
-    "patient",
-    "condition",
-    "decision",
-    "sessions_suggested",
-    "sessions_low",
-    "sessions_high",
-    "per_week",
-    "weeks",
-    "reassess_after",
-    "severity_band",
-    "duration_band",
-    "flags",
-    "companions",
-    "first_session",
-    "last_session",
-    "rules_name",
-    "rules_version",
-    "rules_sha256",
-    "urgency",
-    "initial_block",
-    "ceiling",
-    "avoid_sites",
-)
-#: A review's columns (``needleplan review --format csv``).
-REVIEW_COLUMNS = (
-    "source",
-    "patient",
-    "condition",
-    "verdict",
-    "urgency",
-    "sessions_done",
-    "baseline_nrs",
-    "latest_nrs",
-    "change_points",
-    "change_percent",
-    "meaningful",
-    "worse",
-    "next_sessions",
-    "avoid_sites",
-    "progress_note_due",
-    "rules_name",
-    "rules_version",
-    "rules_sha256",
-)
+#: Each column and how a plan's cell is read; the column order is part of the contract
+#: (see README).
+PLAN_CELLS: dict[str, Callable[[Plan], object]] = {
+    "source": lambda p: p.source,
+    "patient": lambda p: p.patient,
+    "condition": lambda p: p.condition,
+    "decision": lambda p: p.decision,
+    "sessions_suggested": lambda p: p.sessions.suggested,
+    "sessions_low": lambda p: p.sessions.low,
+    "sessions_high": lambda p: p.sessions.high,
+    "per_week": lambda p: p.cadence.per_week,
+    "weeks": lambda p: p.cadence.weeks,
+    "reassess_after": lambda p: p.reassess_after,
+    "severity_band": lambda p: p.bands.severity,
+    "duration_band": lambda p: p.bands.duration,
+    "flags": lambda p: " | ".join(f"{f.level}:{f.id}" for f in p.flags),
+    "companions": lambda p: " | ".join(c.id for c in p.companions),
+    "first_session": lambda p: p.schedule[0].date if p.schedule else "",
+    "last_session": lambda p: p.schedule[-1].date if p.schedule else "",
+    "rules_name": lambda p: p.rules.name,
+    "rules_version": lambda p: p.rules.version,
+    "rules_sha256": lambda p: p.rules.sha256,
+    "urgency": lambda p: p.urgency,
+    "initial_block": lambda p: p.course.initial_block,
+    "ceiling": lambda p: p.course.ceiling,
+    "avoid_sites": lambda p: " | ".join(s.id for s in p.sites if s.verdict == "avoid"),
+}
+#: A review's columns (``needleplan review --format csv``) and their cells.
+REVIEW_CELLS: dict[str, Callable[[Review], object]] = {
+    "source": lambda r: r.source,
+    "patient": lambda r: r.patient,
+    "condition": lambda r: r.condition,
+    "verdict": lambda r: r.verdict,
+    "urgency": lambda r: r.urgency,
+    "sessions_done": lambda r: r.sessions_done,
+    "baseline_nrs": lambda r: r.baseline_nrs,
+    "latest_nrs": lambda r: r.latest_nrs,
+    "change_points": lambda r: r.change.points if r.change else None,
+    "change_percent": lambda r: r.change.percent if r.change else None,
+    "meaningful": lambda r: r.change.meaningful if r.change else None,
+    "worse": lambda r: r.change.worse if r.change else None,
+    "next_sessions": lambda r: r.next.sessions,
+    "avoid_sites": lambda r: " | ".join(r.next.avoid_sites),
+    "progress_note_due": lambda r: r.progress_note_due,
+    "rules_name": lambda r: r.rules.name,
+    "rules_version": lambda r: r.rules.version,
+    "rules_sha256": lambda r: r.rules.sha256,
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _NEEDS_QUOTES = re.compile(r"[,;\"'\t\r\n\u0085\u2028\u2029]")
 
@@ -96,71 +98,14 @@ def cell(value: object) -> str:
     return text
 
 
-def row(plan: Plan) -> list[str]:
-    """The cells of one plan."""
-    schedule = plan.schedule or ()
-    values: list[object] = [
-        plan.source,
-        plan.patient,
-        plan.condition,
-        plan.decision,
-        plan.sessions.suggested,
-        plan.sessions.low,
-        plan.sessions.high,
-        plan.cadence.per_week,
-        plan.cadence.weeks,
-        plan.reassess_after,
-        plan.bands.severity,
-        plan.bands.duration,
-        " | ".join(f"{f.level}:{f.id}" for f in plan.flags),
-        " | ".join(c.id for c in plan.companions),
-        schedule[0].date if schedule else "",
-        schedule[-1].date if schedule else "",
-        *_rules(plan),
-        plan.urgency,
-        plan.course.initial_block,
-        plan.course.ceiling,
-        " | ".join(s.id for s in plan.sites if s.verdict == "avoid"),
-    ]
-    return [cell(v) for v in values]
-
-
-def review_row(review: Review) -> list[str]:
-    """The cells of one review."""
-    change = review.change
-    values: list[object] = [
-        review.source,
-        review.patient,
-        review.condition,
-        review.verdict,
-        review.urgency,
-        review.sessions_done,
-        review.baseline_nrs,
-        review.latest_nrs,
-        *(
-            (change.points, change.percent, change.meaningful, change.worse)
-            if change
-            else (None,) * 4
-        ),
-        review.next.sessions,
-        " | ".join(review.next.avoid_sites),
-        review.progress_note_due,
-        *_rules(review),
-    ]
-    return [cell(v) for v in values]
-
-
-def _rules(result: Plan | Review) -> tuple[str, str, str]:
-    """The rule set's name, version and hash."""
-    return result.rules.name, result.rules.version, result.rules.sha256
-
-
 class CsvWriter(Writer):
     name = "csv"
     extension = ".csv"
 
     def begin(self, many: bool) -> str:
-        return ",".join(REVIEW_COLUMNS if self.options.get("review") else COLUMNS) + "\r\n"
+        return ",".join(REVIEW_CELLS if self.options.get("review") else PLAN_CELLS) + "\r\n"
 
     def item(self, plan: Plan | Review, many: bool) -> str:
-        return ",".join(review_row(plan) if isinstance(plan, Review) else row(plan)) + "\r\n"
+        if isinstance(plan, Review):
+            return ",".join(cell(read(plan)) for read in REVIEW_CELLS.values()) + "\r\n"
+        return ",".join(cell(read(plan)) for read in PLAN_CELLS.values()) + "\r\n"

@@ -259,7 +259,6 @@ def _needling_activity(rules: RuleSet, plan: Plan) -> dict[str, Any]:
 
 
 def _period(plan: Plan) -> dict[str, str]:
-    """The dates of the first and the last scheduled session."""
     schedule = plan.schedule or ()
     return {"start": schedule[0].date.isoformat(), "end": schedule[-1].date.isoformat()}
 
@@ -287,7 +286,6 @@ def _companion_activity(rules: RuleSet, companion: CompanionItem) -> dict[str, A
 
 
 def care_plan(rules: RuleSet, plan: Plan, key: str | None = None) -> dict[str, Any]:
-    """The CarePlan of a plan."""
     key = key or plan_key(plan)
     decision = plan.decision
     description = _plan_description(rules, plan)
@@ -394,11 +392,8 @@ def _verdict_text(rules: RuleSet, review: Review) -> str:
 
 def _progress_note(review: Review) -> str:
     """The review's own progress-note line, when one is due."""
-    if review.progress_note_due:
-        for step in review.rationale:
-            if step.rule == "course.progress_note_every":
-                return _sentence(step.reason)
-    return ""
+    due = [s.reason for s in review.rationale if s.rule == "course.progress_note_every"]
+    return _sentence(due[0]) if review.progress_note_due and due else ""
 
 
 def _step_notes(rules: RuleSet, review: Review) -> list[str]:
@@ -434,12 +429,7 @@ def _nrs_observation(
         "id": _rid(key, "nrs", str(point.session)),
         "basedOn": [{"reference": plan_url}],
         "status": "final",
-        "category": [
-            {
-                "coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}],
-                "text": "Survey",
-            }
-        ],
+        "category": [_concept(OBSERVATION_CATEGORY, "survey", "Survey")],
         "code": _concept(LOINC, NRS_LOINC, NRS_DISPLAY, _say(rules, "nrs.code")),
         "subject": _subject(rules, review),
         "effectiveDateTime": point.date.isoformat(),
@@ -461,13 +451,12 @@ def _verdict_observation(
         ),
         "subject": _subject(rules, review),
     }
-    if review.trajectory:  # the review judges the log up to its last session
-        resource["effectiveDateTime"] = review.trajectory[-1].date.isoformat()
+    # the review judges the log (never empty) up to its last session
+    resource["effectiveDateTime"] = review.trajectory[-1].date.isoformat()
     resource["valueCodeableConcept"] = _verdict_concept(rules, review)
     said = [_change_text(rules, review), _next_text(rules, review), *_step_notes(rules, review)]
     resource["note"] = _notes(said)
-    if nrs_urls:
-        resource["derivedFrom"] = [{"reference": u} for u in nrs_urls]
+    resource["derivedFrom"] = [{"reference": u} for u in nrs_urls]
     return resource
 
 
@@ -477,7 +466,7 @@ def _verdict_concept(rules: RuleSet, review: Review) -> dict[str, Any]:
 
 
 def review_care_plan(
-    rules: RuleSet, review: Review, key: str, outcomes: Sequence[str] = ()
+    rules: RuleSet, review: Review, key: str, outcomes: Sequence[str]
 ) -> dict[str, Any]:
     """The CarePlan of the course a review judges."""
     verdict, nxt = review.verdict, review.next
@@ -497,11 +486,7 @@ def review_care_plan(
     )
     if verdict in GOING_ON and nxt.sessions:
         needling["scheduledTiming"] = {"repeat": {"count": nxt.sessions}}
-    activity: dict[str, Any] = {}
-    if outcomes:
-        activity["outcomeReference"] = [{"reference": u} for u in outcomes]
-    activity["detail"] = needling
-    activities = [activity]
+    activities = [{"outcomeReference": [{"reference": u} for u in outcomes], "detail": needling}]
     if verdict in ("refer", "emergency"):
         reasons = [r.reason for r in review.rationale]
         activities.append(_referral_activity(rules, review.urgency, [], reasons))
@@ -533,11 +518,9 @@ def review_care_plan(
         "description": description,
         "subject": _subject(rules, review),
     }
-    if review.trajectory:
-        period = {"start": review.trajectory[0].date.isoformat()}
-        if term.status in ("completed", "revoked"):
-            period["end"] = review.trajectory[-1].date.isoformat()
-        resource["period"] = period
+    resource["period"] = {"start": review.trajectory[0].date.isoformat()}
+    if term.status in ("completed", "revoked"):
+        resource["period"]["end"] = review.trajectory[-1].date.isoformat()
     resource["activity"] = activities
     resource["note"] = _notes(notes)
     return resource

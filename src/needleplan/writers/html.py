@@ -167,8 +167,6 @@ def keep_whole(section: Part) -> bool:
 
 
 class HtmlWriter(Writer):
-    """The patient's page as HTML."""
-
     name = "html"
     extension = ".html"
     worded = True

@@ -47,7 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from icalendar import Calendar, Event, Timezone
 
@@ -98,13 +98,13 @@ def _reference(patient: str | None) -> str | None:
     return text if len(text) <= _MAX_REFERENCE else text[: _MAX_REFERENCE - 3] + "..."
 
 
-class _Slot:
+class _Slot(NamedTuple):
     """One timed session, kept to find two patients booked at the same time."""
 
-    __slots__ = ("end", "key", "start", "who")
-
-    def __init__(self, start: dt.datetime, end: dt.datetime, key: str, who: str) -> None:
-        self.start, self.end, self.key, self.who = start, end, key, who
+    start: dt.datetime
+    end: dt.datetime
+    key: str
+    who: str
 
 
 def _events(
@@ -148,30 +148,24 @@ def _events(
         ev = Event()
         ev.add("uid", f"{key}-{number}@needleplan")
         ev.add("dtstamp", stamp)
-        if at is None:
-            try:
-                after = day + dt.timedelta(days=1)
-            except OverflowError:
-                raise CalendarError("a session would end after the year 9999") from None
-            ev.add("dtstart", day)
-            ev.add("dtend", after)
-            ev.add("transp", "TRANSPARENT")
-        else:
-            try:
+        try:
+            if at is None:
+                ev.add("dtstart", day)
+                ev.add("dtend", day + dt.timedelta(days=1))
+                ev.add("transp", "TRANSPARENT")
+            else:
                 start = session_start(day, at, tz)
                 end = session_end(start, calendar.session_minutes)
-            except OverflowError:
-                raise CalendarError("a session would end after the year 9999") from None
-            if end.fold or end.replace(fold=0).utcoffset() != end.utcoffset():
-                # an end in the second pass of a repeated hour: its wall-clock time would
-                # be read as the first pass, before the start, so the event is in UTC
-                ev.add("dtstart", start.astimezone(dt.timezone.utc))
-                ev.add("dtend", end.astimezone(dt.timezone.utc))
-            else:
+                if end.fold or end.replace(fold=0).utcoffset() != end.utcoffset():
+                    # an end in the second pass of a repeated hour: its wall-clock time would
+                    # be read as the first pass, before the start, so the event is in UTC
+                    start, end = start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
                 ev.add("dtstart", start)
                 ev.add("dtend", end)
-            ev.add("transp", "OPAQUE")
-            slots.append(_Slot(start, end, key, who))
+                ev.add("transp", "OPAQUE")
+                slots.append(_Slot(start, end, key, who))
+        except OverflowError:
+            raise CalendarError("a session would end after the year 9999") from None
         ev.add("summary", " ".join(summary))
         ev.add("description", "\n".join(lines))
         if address:

@@ -99,8 +99,6 @@ def long_date(d: dt.date) -> str:
 def clinic_info(option: Any) -> dict[str, str] | None:
     """The clinic header from the ``clinic`` writer option (a mapping or an object
     with ``name``/``phone``/``address``; "" for one missing), or None for a neutral header."""
-    if option is None:
-        return None
     info = {
         k: clean((option.get(k) if isinstance(option, Mapping) else getattr(option, k, None)) or "")
         for k in ("name", "phone", "address")
@@ -186,7 +184,6 @@ class Sheet:
     disclaimer: str
     #: a review's page adds the pain scores
     review: Review | None
-    scores_heading: str
     scores_summary: str
     words: Words
 
@@ -240,7 +237,6 @@ def handout(result: Plan | Review, clinic: Mapping[str, str] | None, rules: Rule
         sections=tuple(x for x in sections if x.id not in FIRST_SECTIONS),
         disclaimer=disclaimer,
         review=review,
-        scores_heading=words("handout.scores.heading"),
         scores_summary=scores_summary(review, words) if review else "",
         words=words,
     )
@@ -250,7 +246,8 @@ def handout(result: Plan | Review, clinic: Mapping[str, str] | None, rules: Rule
 
 
 def _scores_md(review: Review, view: Sheet) -> list[str]:
-    out = [f"## {md_text(view.scores_heading)}", "", md_text(view.scores_summary), ""]
+    heading = view.words("handout.scores.heading")
+    out = [f"## {md_text(heading)}", "", md_text(view.scores_summary), ""]
     for s in review.trajectory:
         when, nrs = long_date(s.date), _number(s.nrs)
         row = view.words("handout.scores.session", session=s.session, date=when, nrs=nrs)
@@ -263,7 +260,7 @@ def render_markdown(view: Sheet, clinic: Mapping[str, str] | None) -> str:
     out: list[str] = []
     if not clinic:  # a line to write the clinic's name and phone number on by hand
         out += [f"{words('handout.clinic_blank')}  {words('handout.phone_blank')}", ""]
-    if clinic:
+    else:
         if clinic.get("name"):
             out += [f"**{md_text(clinic['name'])}**", ""]
         contact = [md_text(clinic[k]) for k in ("address", "phone") if clinic.get(k)]
@@ -302,8 +299,6 @@ def _section_md(section: Part, words: Words) -> list[str]:
 
 
 class MarkdownWriter(Writer):
-    """The patient's page as Markdown."""
-
     name = "markdown"
     extension = ".md"
     worded = True

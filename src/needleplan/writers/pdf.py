@@ -72,6 +72,3 @@ class PdfWriter(Writer):
 
     def document(self, plans: list[Plan], many: bool) -> bytes:  # type: ignore[override]
         return print_pdf(self._html.document(plans, many))
-
-    def file_text(self, plan: Plan) -> bytes:  # type: ignore[override]
-        return self.document([plan], many=False)

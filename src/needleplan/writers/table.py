@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.text import Text
 
 from needleplan.errors import inert
-from needleplan.results import Plan, Point, Review, ReviewStep, Step
+from needleplan.results import Plan, Point, Review, ReviewStep, Step, Warning
 from needleplan.rules import RuleSet
-from needleplan.textfit import cell_len, fit, glue, short, unaside, wrap
+from needleplan.textfit import cell_len, fit, glue, hang, short, unaside, wrap
 from needleplan.vocab import FLAG_LEVELS, NEEDLING, RED_FLAG_PROMPTS, spoken
 from needleplan.wording import counted, one_or_many, say, worded
 from needleplan.writers.base import Writer, broke_off
@@ -82,8 +82,7 @@ def _item(label: str, message: str) -> str:
 
 def _block(prefix: str, text: str, width: int, indent: int = 4, style: str = "") -> list[Line]:
     """``text`` wrapped after ``prefix`` (a number, or spaces), later lines at ``indent``."""
-    lines = wrap(text, width, indent=indent, first=width - cell_len(prefix))
-    return [[(prefix + lines[0], style)], *([(x, style)] for x in lines[1:])]
+    return [[(x, style)] for x in hang(prefix, text, width, indent)]
 
 
 def _date(d: dt.date, year: int) -> str:
@@ -92,8 +91,6 @@ def _date(d: dt.date, year: int) -> str:
 
 
 class TableWriter(Writer):
-    """The therapist's screen."""
-
     name = "table"
     extension = ".txt"
     worded = True
@@ -183,23 +180,20 @@ class TableWriter(Writer):
         decision = d.decision
         term = self.rules.terms.decisions[decision]
         marker, name, style = term.marker, term.tag, term.style
+        urgency, detail, n = "", term.screen, d.course.initial_block
         if decision == "refer":
             how_soon = self.rules.terms.urgencies[d.urgency]
             urgency, detail = how_soon.tag, how_soon.screen
+        elif decision == "needle":
+            detail = self._count("table.first_block", n)
         elif decision in NEEDLING:
-            n = d.course.initial_block
-            urgency = ""
             detail = term.screen or self._say("table.first_block_below", n=n)
-            if decision == "needle":
-                detail = self._count("table.first_block", n)
-        else:
-            urgency, detail = "", term.screen
         lines: list[Line] = [self._banner(marker, name, urgency, detail, style)]
         lines.append(self._identity(d, f"{d.bands.severity}, {d.bands.duration}"))
         if decision == "check_first":  # each open red-flag question, whole, never cut
             for c in d.checks:
                 tag = self._say("table.tag.ask" if c.kind == "screening" else "table.tag.check")
-                lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
+                lines += _tagged(tag, inert(c.message), w, lines=None)
         elif d.checks and (
             d.urgency != "emergency" or any(x.kind == "notes_raise" for x in d.warnings)
         ):  # an answer may change the urgency (or the notes alone made it an emergency)
@@ -208,27 +202,26 @@ class TableWriter(Writer):
             for c in d.checks:
                 if c.kind == "notes":
                     tag = self._say("table.tag.check")
-                    lines += _tagged(tag, inert(c.message), w, tag_style="bold", lines=None)
+                    lines += _tagged(tag, inert(c.message), w, lines=None)
             asked = [c for c in d.checks if c.kind != "notes"]
             if asked:
                 ids = ", ".join(spoken(c.id) for c in asked)
                 text = self._say("table.open_questions", ids=inert(ids))
                 ask = self._say("table.tag.ask")
-                lines += _tagged(ask, text, w, tag_style="bold", lines=None)
+                lines += _tagged(ask, text, w, lines=None)
         if d.unchecked:
             unchecked = ", ".join(spoken(u.check) for u in d.unchecked)
-            lines += _tagged(
-                self._say("table.tag.not_checked"),
-                self._say("table.unchecked", checks=unchecked),
-                w,
-                tag_style="bold yellow",
-                lines=None,
-            )
-        lines += self._warnings(d, prompts=True)
+            text = self._say("table.unchecked", checks=unchecked)
+            tag = self._say("table.tag.not_checked")
+            lines += _tagged(tag, text, w, tag_style="bold yellow", lines=None)
+        # the warnings that may point to a red flag, then (after the safety lines) the others;
+        # sites not given are said on the NOT CHECKED line
+        said = [x for x in d.warnings if not (x.kind == "sites_not_given" and d.unchecked)]
+        lines += self._warned(x for x in said if x.kind in RED_FLAG_PROMPTS)
         safety = self._safety(d)
         if safety:
             lines += [[], *safety]
-        lines += self._warnings(d, prompts=False)
+        lines += self._warned(x for x in said if x.kind not in RED_FLAG_PROMPTS)
         lines += self._course(d)
         if d.companions:
             lines += [[], [(self._say("table.heading.companions"), HEAD)]]
@@ -266,21 +259,15 @@ class TableWriter(Writer):
             out += _tagged(tag, text, w, tag_style=style, lines=None)
         return out
 
-    def _warnings(self, d: Plan, *, prompts: bool) -> list[Line]:
-        """The warnings that may point to a red flag (``prompts``), or the others."""
+    def _warned(self, warnings: Iterable[Warning]) -> list[Line]:
+        """Each warning whole: a prompt cut short may hide the very words it is about."""
         out: list[Line] = []
-        for x in d.warnings:
-            if (x.kind in RED_FLAG_PROMPTS) != prompts:
-                continue
-            if x.kind == "sites_not_given" and d.unchecked:
-                continue  # said on the NOT CHECKED line
-            # whole: a prompt cut short may hide the very words it is about
-            text = inert(x.message)
-            tag, style = self._say("table.tag.check"), "bold"
+        for x in warnings:
+            tag, style = self._say("table.tag.check"), HEAD
             if x.kind in ("combination", "notes_raise"):  # red flags together: said as one
                 look = self.rules.terms.levels["red_flag"]
                 tag, style = look.tag, look.style
-            out += _tagged(tag, text, self._width(), tag_style=style, lines=None)
+            out += _tagged(tag, inert(x.message), self._width(), tag_style=style, lines=None)
         return out
 
     def _course(self, d: Plan) -> list[Line]:
@@ -378,21 +365,13 @@ class TableWriter(Writer):
         if d.rationale and d.rationale[0].reason:
             why = self._say("table.tag.why")
             lines += _tagged(why, inert(d.rationale[0].reason), w, lines=None)
-        check = self._say("table.tag.check")
-        red = self.rules.terms.levels["red_flag"]
-        for x in d.warnings:
-            tag, tag_style = check, "bold"
-            if x.kind == "combination":  # red flags together: tagged as the plan tags them
-                tag, tag_style = red.tag, red.style
-            lines += _tagged(tag, inert(x.message), w, tag_style=tag_style, lines=None)
+        lines += self._warned(d.warnings)
         lines.append([])
         change, b, latest = d.change, d.baseline_nrs, d.latest_nrs
         if change is not None and b is not None:
-            pct, points = change.percent, change.points
-            pct_text = f", {pct:+g}%" if pct else ""
-            if points:
-                moved = self._count("table.points", points)
-                moved += pct_text
+            if change.points:
+                moved = self._count("table.points", change.points)
+                moved += f", {change.percent:+g}%" if change.percent else ""
             else:
                 moved = self._say("table.change.none")
             mean = "meaningful" if change.meaningful else "not_meaningful"
@@ -506,13 +485,8 @@ def chart(
     out.append([(title, HEAD)])
     for row in range(top, bottom - 1, -1):
         fill = "-" if row == baseline else "." if row == mcid_row else " "
-        cells = []
-        for _, v, event in shown:
-            mark = ("!" if event else "*") if v == row else fill
-            cells.append(mark.center(step) if step > 1 else mark)
-            if step > 1 and fill != " ":
-                cells[-1] = cells[-1].replace(" ", fill)
-        body = "".join(cells)
+        cells = [("!" if event else "*") if v == row else fill for _, v, event in shown]
+        body = "".join(cell.center(step).replace(" ", fill) for cell in cells)
         label = ""
         if row == baseline:
             label = say(rules, "table.chart.baseline", baseline=baseline)
@@ -522,7 +496,7 @@ def chart(
         if label:
             seg.append((f"  {label}", DIM))
         out.append(seg)
-    axis = "".join(str(s)[-step:].center(step) if step > 1 else str(s)[-1] for s, _, _ in shown)
+    axis = "".join(str(s)[-step:].center(step) for s, _, _ in shown)
     out.append([("     " + axis.rstrip(), DIM)])
     legend = say(rules, "table.chart.legend" if mcid is not None else "table.chart.legend_no_line")
     if gap:
