@@ -952,7 +952,7 @@ def before_we_start_page(
     # signs the notes describe may be there now: what to do about them comes first
     noted = tuple(c for c in checks if c.kind == "notes")
     pairs = _now_pairs(rules, noted, flags, audience)
-    present = _present(rules, pairs, flags, audience)
+    present = _present(rules, pairs, flags, audience, held_ids(flags, checks))
     sections = section("do_now", _heading(rules, "do_now", audience), present)
     sections += section("questions", page("asked_about"), about)
     described = {line for _, line in pairs}  # said, or said by a combination instead
@@ -975,13 +975,20 @@ def before_we_start_page(
 
 
 def _present(
-    rules: RuleSet, pairs: list[tuple[str, str]], flags: tuple[Flag, ...], audience: Audience
+    rules: RuleSet,
+    pairs: list[tuple[str, str]],
+    flags: tuple[Flag, ...],
+    audience: Audience,
+    holding: AbstractSet[str] = frozenset(),
 ) -> list[str]:
     """What to do about the signs the notes describe (``pairs``: each question and its
     line). Where they complete, with the flags, a combination that is an emergency when
     one of them alone is not (a past cancer with a nerve sign, a hot joint with a
     fever), the combination's reason and the emergency's first step come first, in
-    place of the lesser lines of its signs: one instruction, at the emergency's tier."""
+    place of the lesser lines of its signs: one instruction, at the emergency's tier.
+    Beside an emergency's line, a same-day line is left off (one action: a fever's
+    "see a doctor today" never beside meningitis's "call emergency services now");
+    ``holding``: what ``now_with`` reads as held."""
     held = {f.id for f in flags}
     described = set(_red_flags(rules, [q for q, _ in pairs]))
     below: set[str] = set()  # the signs an emergency combination says instead
@@ -992,11 +999,16 @@ def _present(
         if c.urgency == "emergency" and lesser:
             below |= lesser
             reasons.append(c.patient_reason)
+    sc = rules.screening
+    assert sc is not None
+    rest = [(q, line) for q, line in pairs if q not in below]
+    if reasons or any(sc.before_we_start.at_once(q, holding) for q, _ in rest):
+        rest = [(q, line) for q, line in rest if sc.before_we_start.at_once(q, holding)]
     if not reasons:
-        return [line for _, line in pairs]
+        return [line for _, line in rest]
     emergency = referral_words(rules, "emergency", (), audience)
     first = [*advice_mod.told(rules, audience, reasons), emergency.do_now if emergency else ""]
-    return [line for line in first if line] + [line for q, line in pairs if q not in below]
+    return [line for line in first if line] + [line for _, line in rest]
 
 
 def _heading(rules: RuleSet, name: str, audience: Audience) -> str:
