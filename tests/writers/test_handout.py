@@ -536,6 +536,23 @@ log:
     assert rule_words("review.baseline_gap", RULES) != "Review baseline gap"
 
 
+def test_a_hold_for_a_possible_collapsed_lung_calls_no_change_real() -> None:
+    # notes after a session may describe a collapsed lung: the page says what to do now,
+    # and its pain scores judge nothing ("a real improvement" beside "call 999" misleads)
+    from needleplan.loading import load_profile
+
+    today = dt.date(2026, 12, 8)
+    path = (
+        Path(__file__).resolve().parents[1] / "profiles" / "review-hold-collapsed-lung-words.yaml"
+    )
+    held = review_of(load_profile(path, RULES, today=today), RULES, today)
+    assert held.hold and held.change is not None and held.change.meaningful
+    for fmt in ("html", "markdown"):
+        shown = visible(fmt, render(fmt, held))
+        assert "call emergency services" in shown
+        assert "real improvement" not in shown and "A real change means" not in shown
+
+
 # -- text from a profile stays text -------------------------------------------------------
 
 TEMPLATE_TAGS = {

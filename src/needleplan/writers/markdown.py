@@ -145,6 +145,10 @@ def scores_summary(review: Review, words: Words) -> str:
         return " ".join([*said, words("handout.scores.gap")])
     change = review.change
     line = meaningful_line(review)
+    if review.hold or review.urgency != "none":
+        # a referral or a hold for a check (a possible collapsed lung): no judgement of
+        # the change, no target; only that a low start cannot show a real change
+        return " ".join([*said, *([words("handout.scores.no_target")] if line is None else [])])
     if change is not None and change.worse:
         said.append(words("handout.scores.worse"))
     elif change is not None and change.meaningful:
