@@ -191,6 +191,20 @@ def test_avoided_sites_come_before_cautions(rules: RuleSet) -> None:
     assert avoid < caution < 10
 
 
+def test_a_one_session_course_says_one_session(rules: RuleSet) -> None:
+    # trigger-point pain under 6 weeks starts with the smallest dose a trial tested
+    text = (
+        "condition: myofascial_pain\nsites: {tibialis_anterior: right}\nseverity: 5\n"
+        "duration: 3 weeks\nage: 30\nscreening: {suspected_dvt: no, compartment_syndrome_signs:"
+        " no, cold_pulseless_limb: no, suspected_fracture: no, cancer_history_new_pain: no,"
+        " fever: no, unexplained_weight_loss: no}\n"
+    )
+    result = plan(profile_from_text(text, "p.yaml", rules), rules)
+    assert result.sessions.suggested == 1
+    shown = " ".join(render(result, 100))
+    assert "1 session in all" in shown and "1 sessions" not in shown
+
+
 def test_course_then_companions_one_line_each(rules: RuleSet) -> None:
     the_plan = plan_of(PLANS / "neck-chronic.yaml", rules)
     lines = render(the_plan)

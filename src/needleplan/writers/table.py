@@ -293,7 +293,8 @@ class TableWriter(Writer):
             span = self._say("table.span.range", low=low, ceiling=ceiling)
         else:
             span = self._say("table.span.ceiling")
-        text = self._say("table.expected", sessions=sessions.suggested, span=span)
+        in_all = worded(self.rules, counted("session", sessions.suggested))
+        text = self._say("table.expected", sessions=in_all, span=span)
         out += _tagged(self._say("table.tag.expected"), text, w, lines=2)
         if d.schedule:
             year = d.schedule[0].date.year
