@@ -180,7 +180,9 @@ def _told(
     told = []
     if f.event:
         told.append(_cause(rules, f.event, f.away).message_for(audience))
-    if f.factor:
+    if f.factor and (not f.notes or rules.health_factors[f.factor].level == "red_flag"):
+        # a precaution the notes may describe is not yet the patient's (a pregnancy
+        # test: no consent form before it is confirmed); a red flag's why is said
         told.append(rules.health_factors[f.factor].message_for(audience))
     now = rules.review.notes_now.get(f.notes)
     if now and not said_now:
