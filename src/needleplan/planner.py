@@ -55,6 +55,7 @@ from .schedule import ClinicCalendar, parse_time, profile_key, session_dates
 from .screening import Combination
 from .vocab import (
     ADULT_AGE,
+    AT_TERM,
     EVERY_SITE_AVOIDED,
     FIRST_TRIMESTER,
     FLAG_LEVELS,
@@ -183,6 +184,8 @@ def _think_again(
     if FIRST_TRIMESTER in ids:
         weeks = rules.plan_rules.first_trimester.weeks_below
         texts.append(said("plan_rules.first_trimester.reconsider", reader, weeks_below=weeks))
+    if AT_TERM in ids:
+        texts.append(said("plan_rules.at_term.reconsider", reader))
     if "advice_first" in ids:
         texts.append(rules.duration.advice_first[profile.condition].reconsider)
     if "low_pain" in ids and rules.severity.low_pain is not None:
@@ -256,8 +259,21 @@ def _no_pain_flag(rules: RuleSet, reader: Audience) -> FlagCode:
 
 
 def _pregnancy_flags(rules: RuleSet, weeks: int | None, reader: Audience) -> list[FlagCode]:
-    """The plan rule ``first_trimester``: not now, reconsider from ``weeks_below``."""
+    """The plan rule ``first_trimester``: not now, reconsider from ``weeks_below``; and at
+    or past term at the start (``past_term.term_weeks``): not now, after the birth."""
     rule = rules.plan_rules.first_trimester
+    term = rules.plan_rules.past_term
+    if weeks is not None and term is not None and weeks >= term.term_weeks:
+        return [
+            FlagCode(
+                AT_TERM,
+                "not_indicated",  # the birth comes first (a design choice)
+                said("plan_rules.at_term.label", weeks=weeks),
+                said("plan_rules.at_term.message", weeks=weeks, term=term.term_weeks),
+                rules.cite(term.sources),
+                said("plan_rules.at_term.told", reader),
+            )
+        ]
     if weeks is None or weeks >= rule.weeks_below:
         return []
     return [

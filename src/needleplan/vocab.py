@@ -148,6 +148,8 @@ Effect = Literal["applied", "capped", "none"]
 EVERY_SITE_AVOIDED = "every_site_avoided"
 #: The flag of a pregnancy in its first trimester (a precaution of its own).
 FIRST_TRIMESTER = "first_trimester"
+#: The flag of a pregnancy at or past term at the start (not now: after the birth).
+AT_TERM = "at_term"
 #: The flag of a profile without pain (needling not indicated).
 NO_PAIN = "no_pain"
 

@@ -31,7 +31,8 @@ _SAID = {
     """,
     "plan_rules": """
         no_pain.label no_pain.message no_pain.told first_trimester.label first_trimester.message
-        first_trimester.told first_trimester.reconsider every_site_avoided.label
+        first_trimester.told first_trimester.reconsider at_term.label at_term.message
+        at_term.told at_term.reconsider every_site_avoided.label
         every_site_avoided.message every_site_avoided.told new_pain_over_50.warning
         fresh_pain.warning late_start.warning cadence_kept.warning past_term.warning
         past_term.told
