@@ -185,22 +185,11 @@ def read_bounded(path: str | os.PathLike[str], source: str, limit: int) -> bytes
 
 
 def _read_fd(fd: int, source: str, limit: int, *, timed: bool) -> bytes:
-    """At most ``limit + 1`` bytes (one more than allowed shows the file is too big)."""
-    info = os.fstat(fd)
-    if stat.S_ISREG(info.st_mode):
-        parts: list[bytes] = []
-        total = 0
-        while total <= limit:
-            chunk = os.read(fd, max(1, min(info.st_size + 1, limit + 1 - total)))
-            if not chunk:
-                break
-            parts.append(chunk)
-            total += len(chunk)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-    return _read_stream(fd, source, limit, timed)
+    """At most ``limit + 1`` bytes (one more than allowed shows the file is too big).
 
-
-def _read_stream(fd: int, source: str, limit: int, timed: bool) -> bytes:
+    A regular file is never waited for; anything else is when ``timed``.
+    """
+    timed = timed and not stat.S_ISREG(os.fstat(fd).st_mode)
     deadline = time.monotonic() + READ_TIMEOUT_SECONDS
     parts: list[bytes] = []
     total = 0
@@ -293,19 +282,10 @@ class _Resolver(yaml.resolver.BaseResolver):
 _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
 
 
-class _PyLoader(
-    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
-):
+class _PyLoader(_Resolver, yaml.BaseLoader):
     """PyYAML's pure-Python parser and composer, with needleplan's resolver: the loader
     where PyYAML is built without libyaml, and the parser that finds a value nested too
     deep (it is lazy: its events stop at the first such value)."""
-
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        _Resolver.__init__(self)
 
     def raw_parse(self) -> int:
         count = 0
@@ -315,17 +295,12 @@ class _PyLoader(
         return count
 
 
-try:
-    from yaml._yaml import CParser
+if yaml.__with_libyaml__:
 
-    class _Loader(CParser, _Resolver):
+    class _Loader(_Resolver, yaml.CBaseLoader):
         """libyaml's parser and composer (C), with needleplan's resolver."""
 
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            _Resolver.__init__(self)
-
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
+else:  # pragma: no cover - PyYAML built without libyaml
     _Loader = _PyLoader  # type: ignore[misc, assignment]
 
 
@@ -697,7 +672,8 @@ def _excerpt(text: str, line: int, column: int) -> str:
 
 
 def _cells(text: str) -> int:
-    """Terminal cells ``text`` takes: two for a wide character, none for a combining one."""
+    """Terminal cells ``text`` takes: two for a wide character, none for a combining one
+    (as :func:`needleplan.textfit.cell_len`, which reading does not import)."""
     return sum(
         0
         if unicodedata.combining(ch)
