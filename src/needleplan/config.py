@@ -55,7 +55,7 @@ from needleplan.schedule import (
 )
 from needleplan.validation import MAX_PROBLEMS, capped, reworded
 from needleplan.vocab import FORMATS, FormatName, one_of
-from needleplan.yamlio import read_bounded
+from needleplan.yamlio import line_col, read_bounded
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -388,9 +388,8 @@ def _read(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ConfigError.one(source, "the config file is not UTF-8 text", line, col) from None
+        where = line_col(data, exc.start)
+        raise ConfigError.one(source, "the config file is not UTF-8 text", *where) from None
 
 
 def _toml_problem(source: str, text: str, exc: ValueError) -> Problem:

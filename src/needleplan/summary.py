@@ -34,15 +34,11 @@ def _rank(outcome: Outcome) -> tuple[int, int, int, int]:
     vocabulary's own order (a review's verdicts are listed mildest first)."""
     if not outcome.ok:
         return (1, 0, 0, 0)
-    urgency = URGENCIES.index(outcome.urgency) if outcome.urgency in URGENCIES else 0
+    urgency = -URGENCIES.index(outcome.urgency)
+    said = outcome.decision
     if outcome.review:
-        order = REVIEW_VERDICTS
-        going_on = outcome.decision in GOING_ON
-        position = -order.index(outcome.decision) if outcome.decision in order else 0
-    else:
-        going_on = outcome.decision in NEEDLING
-        position = DECISIONS.index(outcome.decision) if outcome.decision in DECISIONS else 0
-    return (0, -urgency, int(going_on), position)
+        return (0, urgency, int(said in GOING_ON), -REVIEW_VERDICTS.index(said))
+    return (0, urgency, int(said in NEEDLING), DECISIONS.index(said))
 
 
 def most_urgent_first(outcomes: Sequence[Outcome]) -> list[Outcome]:
@@ -52,9 +48,8 @@ def most_urgent_first(outcomes: Sequence[Outcome]) -> list[Outcome]:
 
 def _word(o: Outcome, rules: RuleSet) -> str:
     """A decision's or verdict's word in the summary (the term's summary word)."""
-    if o.review and o.decision in rules.terms.verdicts:
-        return rules.terms.verdicts[o.decision].summary_word  # type: ignore[index]
-    return rules.terms.decisions[o.decision].summary_word  # type: ignore[index]
+    terms = rules.terms.verdicts if o.review else rules.terms.decisions
+    return terms[o.decision].summary_word  # type: ignore[index]
 
 
 def _decision_text(o: Outcome, rules: RuleSet) -> str:

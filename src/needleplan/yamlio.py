@@ -217,31 +217,26 @@ def _read_fd(fd: int, source: str, limit: int, *, timed: bool) -> bytes:
 def decode(raw: bytes, source: str) -> str:
     """UTF-8 text without a leading byte-order mark; NUL bytes and bad bytes are located errors."""
     if b"\x00" in raw:
-        line, col = _line_col(raw, raw.index(b"\x00"))
         raise InputError.one(
             source,
             "the file holds NUL bytes: it looks like a binary file, not a YAML profile",
-            line,
-            col,
+            *line_col(raw, raw.index(b"\x00")),
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _line_col(raw, exc.start)
         raise InputError.one(
             source,
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8",
-            line,
-            col,
+            *line_col(raw, exc.start),
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+def line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of the byte at ``offset``."""
     before = raw[:offset]
-    line = before.count(b"\n") + 1
-    col = offset - (before.rfind(b"\n") + 1) + 1
-    return line, col
+    return before.count(b"\n") + 1, offset - before.rfind(b"\n")
 
 
 # -- composing ---------------------------------------------------------------
