@@ -239,12 +239,6 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
         base = (_UNSAFE.sub("_", raw).lstrip(".") or "profile")[:MAX_STEM_CHARS]
         wanted.append((base, base == raw == own))  # the profile's own name, unchanged
     reserved = {base.casefold() for base, _ in wanted}
-
-    def anothers(name: str, inp: Input) -> bool:
-        """Whether ``name`` is another profile's own name, as given (``counts``)."""
-        own = _own_name(inp).casefold()
-        return counts[name.casefold()] - (own == name.casefold()) > 0
-
     taken: set[str] = set()
     names: list[str | None] = [None] * len(wanted)
     for i, (base, as_given) in enumerate(wanted):
@@ -255,9 +249,10 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
         if names[i] is not None:
             continue
         name, n = base, 1
+        own = _own_name(inputs[i]).casefold()
         while (
             name.casefold() in taken
-            or anothers(name, inputs[i])
+            or counts[name.casefold()] - (own == name.casefold()) > 0  # another's own name
             or (name != base and name.casefold() in reserved)
         ):
             n += 1

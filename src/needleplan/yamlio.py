@@ -133,22 +133,16 @@ class Document:
 
 # -- reading bytes -----------------------------------------------------------
 
-_LIMIT_NAMES = {MAX_PROFILE_BYTES: "MAX_PROFILE_BYTES", MAX_RULES_BYTES: "MAX_RULES_BYTES"}
-
 
 def read_text(
-    path: str | os.PathLike[str] | None,
-    source: str,
-    limit: int = MAX_PROFILE_BYTES,
-    stdin: BinaryIO | None = None,
+    path: str | os.PathLike[str] | None, source: str, stdin: BinaryIO | None = None
 ) -> str:
-    """Read a UTF-8 text file of at most ``limit`` bytes; ``path=None`` reads stdin.
+    """A profile's UTF-8 text, of at most MAX_PROFILE_BYTES; ``path=None`` reads stdin.
 
-    Regular files are read at their size. Pipes, FIFOs and devices are read
-    as data comes, for at most :data:`READ_TIMEOUT_SECONDS` in all (a FIFO
-    whose writer never writes is an error, not a hang); a terminal is read
-    until end of input, as a person types.
+    A terminal is read until end of input, as a person types; anything else as
+    :func:`read_bounded` reads it.
     """
+    limit = MAX_PROFILE_BYTES
     if path is not None:
         raw = read_bounded(path, source, limit)
     elif stdin is not None:
@@ -161,19 +155,17 @@ def read_text(
         else:
             raw = _read_fd(fd, source, limit, timed=not os.isatty(fd))
     if len(raw) > limit:
-        name = _LIMIT_NAMES.get(limit, "the size limit")
-        raise InputError.one(
-            source,
-            f"the file is larger than {limit // 1024} KiB (limit {name}): is it really a profile?",
-        )
+        message = f"the file is larger than {limit // 1024} KiB (limit MAX_PROFILE_BYTES)"
+        raise InputError.one(source, message + ": is it really a profile?")
     return decode(raw, source)
 
 
 def read_bounded(path: str | os.PathLike[str], source: str, limit: int) -> bytes:
     """At most ``limit + 1`` bytes of any file (settings, rules, profiles), in bounded time.
 
-    A regular file is read at its size; a pipe, FIFO or device as data comes, for at most
-    :data:`READ_TIMEOUT_SECONDS` (an :class:`InputError` then). ``OSError`` is raised as is.
+    A pipe, FIFO or device is read as data comes, for at most :data:`READ_TIMEOUT_SECONDS`
+    (a FIFO whose writer never writes is an :class:`InputError`, not a hang). ``OSError``
+    is raised as is.
     """
     # O_NONBLOCK: opening a FIFO does not wait for a writer (the read below does, timed)
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -434,6 +426,11 @@ def _check_shape(node: Node, max_nodes: int) -> _NodeError | None:
 # -- building plain data -------------------------------------------------------
 
 
+def _refused(node: Node) -> _NodeError:
+    message = f"the tag {quote(node.tag)} is not allowed: only plain data (text, numbers, "
+    return _NodeError(message + "true/false, null, lists and mappings)", node.start_mark)
+
+
 def _scalar(node: ScalarNode) -> Any:
     """The value of a scalar node: text, or a number/bool/null written as YAML's core schema."""
     tag, value = node.tag, node.value
@@ -450,11 +447,7 @@ def _scalar(node: ScalarNode) -> Any:
     if match is None or (match.lastgroup != kind and (kind, match.lastgroup) != ("float", "int")):
         if kind in ("int", "float", "bool", "null"):
             raise _NodeError(f"{quote(value)} is not a valid {kind}", node.start_mark)
-        raise _NodeError(
-            f"the tag {quote(tag)} is not allowed: only plain data (text, numbers, "
-            "true/false, null, lists and mappings)",
-            node.start_mark,
-        )
+        raise _refused(node)
     if kind == "int":
         if len(value.lstrip("+-")) > MAX_INT_DIGITS:
             raise _NodeError(
@@ -515,11 +508,7 @@ def _build(node: Node, shared: dict[int, Any], depth: int = 1) -> Any:
                 )
             mapping[name] = _build(value_node, shared, depth + 1)
         return mapping
-    raise _NodeError(
-        f"the tag {quote(node.tag)} is not allowed: only plain data (text, numbers, "
-        "true/false, null, lists and mappings)",
-        node.start_mark,
-    )
+    raise _refused(node)
 
 
 def positions_of(node: Node | None) -> Positions:
