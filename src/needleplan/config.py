@@ -456,16 +456,11 @@ def settings_for(
     return load_config(find_config(explicit, cwd, env, home))
 
 
-def _known_keys(loc: Sequence[str | int]) -> list[str]:
-    model: type[BaseModel] = Config
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
-            break
-    return [k for k in model.model_fields if not (model is Config and k == "path")]
+def _known_keys(section: Sequence[str]) -> list[str]:
+    """The keys of ``[section]``, or the sections (no section: a key at the top)."""
+    if section:
+        return list(type(getattr(_DEFAULTS, section[0])).model_fields)
+    return [key for key in Config.model_fields if key != "path"]
 
 
 def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
@@ -563,8 +558,7 @@ def describe(config: Config) -> str:
     }
     for section_name in ("clinic", "schedule", "defaults"):
         section: BaseModel = getattr(config, section_name)
-        lines.append("")
-        lines.append(f"[{section_name}]")
+        lines += ["", f"[{section_name}]"]
         for key in type(section).model_fields:
             value = getattr(section, key)
             line = f"{key} = {_show(value)}"
