@@ -32,6 +32,7 @@ them, and PyYAML's own pure-Python ones otherwise.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import select
@@ -121,14 +122,31 @@ class Document:
 
     source: str
     data: Any
-    node: Node | None = None
-    _positions: Positions | None = None
+    node: Node
 
-    @property
+    @functools.cached_property
     def positions(self) -> Positions:
-        if self._positions is None:
-            self._positions = positions_of(self.node)
-        return self._positions
+        """The position tree of the composed document (iteratively; no recursion)."""
+        pos = Positions()
+        stack: list[tuple[Node, Loc]] = [(self.node, ())]
+        seen: set[int] = set()
+        while stack:
+            current, loc = stack.pop()
+            mark = current.start_mark
+            pos.values.setdefault(loc, (mark.line + 1, mark.column + 1))
+            if id(current) in seen:  # an alias: its contents were placed where it is anchored
+                continue
+            seen.add(id(current))
+            if isinstance(current, MappingNode):
+                for key_node, value_node in current.value:
+                    if isinstance(key_node, ScalarNode):
+                        child = (*loc, str(key_node.value))
+                        km = key_node.start_mark
+                        pos.keys.setdefault(child, (km.line + 1, km.column + 1))
+                        stack.append((value_node, child))
+            elif isinstance(current, SequenceNode):
+                stack += [(item, (*loc, i)) for i, item in enumerate(current.value)]
+        return pos
 
 
 # -- reading bytes -----------------------------------------------------------
@@ -509,32 +527,6 @@ def _build(node: Node, shared: dict[int, Any], depth: int = 1) -> Any:
             mapping[name] = _build(value_node, shared, depth + 1)
         return mapping
     raise _refused(node)
-
-
-def positions_of(node: Node | None) -> Positions:
-    """The position tree of a composed document (iteratively; no recursion)."""
-    pos = Positions()
-    if node is None:
-        return pos
-    stack: list[tuple[Node, Loc]] = [(node, ())]
-    seen: set[int] = set()
-    while stack:
-        current, loc = stack.pop()
-        mark = current.start_mark
-        pos.values.setdefault(loc, (mark.line + 1, mark.column + 1))
-        if id(current) in seen:  # an alias: its contents were placed where it is anchored
-            continue
-        seen.add(id(current))
-        if isinstance(current, MappingNode):
-            for key_node, value_node in current.value:
-                if isinstance(key_node, ScalarNode):
-                    child = (*loc, str(key_node.value))
-                    km = key_node.start_mark
-                    pos.keys.setdefault(child, (km.line + 1, km.column + 1))
-                    stack.append((value_node, child))
-        elif isinstance(current, SequenceNode):
-            stack += [(item, (*loc, i)) for i, item in enumerate(current.value)]
-    return pos
 
 
 # -- the entry point -----------------------------------------------------------
