@@ -504,11 +504,11 @@ def _line_of(text: str, keys: Sequence[str]) -> int | None:
     section = keys[0]
     header = re.compile(rf"^\s*\[\s*[\"']?{re.escape(section)}[\"']?\s*\]")
     start = next((n for n, raw in enumerate(lines) if header.match(raw)), None)
-    if len(keys) == 1 or start is None:
-        if start is not None:
-            return start + 1
+    if start is None:
         top = re.compile(rf"^\s*[\"']?{re.escape(section)}[\"']?\s*[.=]")
         return next((n + 1 for n, raw in enumerate(lines) if top.match(raw)), None)
+    if len(keys) == 1:
+        return start + 1
     key = re.compile(rf"^\s*[\"']?{re.escape(keys[1])}[\"']?\s*=")
     for n in range(start + 1, len(lines)):
         if lines[n].lstrip().startswith("["):
@@ -539,16 +539,14 @@ def describe(config: Config) -> str:
     Values left at their default are marked ``# default``; the output is TOML-like,
     so a line can be copied into a settings file. Plain text (no markup).
     """
-    lines: list[str] = []
     if config.path is not None:
-        lines.append(f"# settings from {_show(str(config.path))[1:-1]}")
+        lines = [f"# settings from {_show(str(config.path))[1:-1]}"]
     else:
-        lines.append(
+        lines = [
             f"# no settings file in use: none named by --config or {ENV_VAR}, no {FILENAME} "
             "in this folder or a parent up to your home folder or the repository's root, "
-            "none at "
-            f"{_show(str(user_config_file()))[1:-1]}; built-in defaults"
-        )
+            f"none at {_show(str(user_config_file()))[1:-1]}; built-in defaults"
+        ]
     notes = {
         ("schedule", "days"): "Monday to Friday",
         ("schedule", "hours"): "sessions start at the start of the hours",

@@ -148,7 +148,7 @@ def write_atomic(target: Path, text: str | bytes | Iterable[str | bytes], *, for
     if why is not None:
         hint = "pass --force to replace it" if why.endswith("not overwriting it") else None
         raise UsageError(why, hint=hint)
-    parent = target.parent if str(target.parent) else Path()
+    parent = target.parent
     with interrupts_deferred():
         try:
             parent.mkdir(parents=True, exist_ok=True)
