@@ -8,6 +8,7 @@ lines) and a hint; never a traceback, never Click's usage block.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -294,18 +295,16 @@ def _format(value: str | None, allowed: Sequence[str]) -> str | None:
 def _parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
-    try:
-        # the profile's own dates: YYYY-MM-DD only (fromisoformat alone also takes 20261201
-        # and 2026-W49-2), years 1900 to 2199
-        if re.fullmatch(DATE_PATTERN, value) is None:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(
-            f"{option} must be a date written YYYY-MM-DD (years 1900 to 2199), "
-            f"not '{inert(value[:20])}'",
-            hint=f"e.g. {option} 2026-12-01",
-        ) from None
+    # the profile's own dates: YYYY-MM-DD only (fromisoformat alone also takes 20261201
+    # and 2026-W49-2), years 1900 to 2199
+    if re.fullmatch(DATE_PATTERN, value) is not None:
+        with contextlib.suppress(ValueError):  # a day that is not in the calendar
+            return dt.date.fromisoformat(value)
+    raise UsageError(
+        f"{option} must be a date written YYYY-MM-DD (years 1900 to 2199), "
+        f"not '{inert(value[:20])}'",
+        hint=f"e.g. {option} 2026-12-01",
+    )
 
 
 def _fail_on(value: str | None, allowed: tuple[str, ...], what: str) -> frozenset[str]:
@@ -372,15 +371,12 @@ def _notes(said: list[str]) -> None:
 
 
 def _clinic(settings: Config) -> dict[str, str]:
-    c = settings.clinic
-    return {k: v for k, v in (("name", c.name), ("phone", c.phone), ("address", c.address)) if v}
+    return {key: value for key, value in settings.clinic.model_dump().items() if value}
 
 
 def _default_format(settings: Config, allowed: Sequence[str], tty: bool) -> str:
     chosen = settings.defaults.format
-    if chosen is not None and chosen in allowed:
-        return str(chosen)
-    return "table" if tty else "json"
+    return str(chosen) if chosen in allowed else "table" if tty else "json"
 
 
 #: suggest's and review's formats, what --fail-on names of theirs, and what such a name is.

@@ -55,7 +55,7 @@ from needleplan.schedule import (
 )
 from needleplan.validation import MAX_PROBLEMS, capped, reworded
 from needleplan.vocab import FORMATS, FormatName, one_of
-from needleplan.yamlio import read_bounded
+from needleplan.yamlio import line_col, read_bounded
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -388,9 +388,8 @@ def _read(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ConfigError.one(source, "the config file is not UTF-8 text", line, col) from None
+        where = line_col(data, exc.start)
+        raise ConfigError.one(source, "the config file is not UTF-8 text", *where) from None
 
 
 def _toml_problem(source: str, text: str, exc: ValueError) -> Problem:
@@ -457,16 +456,11 @@ def settings_for(
     return load_config(find_config(explicit, cwd, env, home))
 
 
-def _known_keys(loc: Sequence[str | int]) -> list[str]:
-    model: type[BaseModel] = Config
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
-            break
-    return [k for k in model.model_fields if not (model is Config and k == "path")]
+def _known_keys(section: Sequence[str]) -> list[str]:
+    """The keys of ``[section]``, or the sections (no section: a key at the top)."""
+    if section:
+        return list(type(getattr(_DEFAULTS, section[0])).model_fields)
+    return [key for key in Config.model_fields if key != "path"]
 
 
 def _problems(source: str, text: str, exc: ValidationError) -> list[Problem]:
@@ -510,11 +504,11 @@ def _line_of(text: str, keys: Sequence[str]) -> int | None:
     section = keys[0]
     header = re.compile(rf"^\s*\[\s*[\"']?{re.escape(section)}[\"']?\s*\]")
     start = next((n for n, raw in enumerate(lines) if header.match(raw)), None)
-    if len(keys) == 1 or start is None:
-        if start is not None:
-            return start + 1
+    if start is None:
         top = re.compile(rf"^\s*[\"']?{re.escape(section)}[\"']?\s*[.=]")
         return next((n + 1 for n, raw in enumerate(lines) if top.match(raw)), None)
+    if len(keys) == 1:
+        return start + 1
     key = re.compile(rf"^\s*[\"']?{re.escape(keys[1])}[\"']?\s*=")
     for n in range(start + 1, len(lines)):
         if lines[n].lstrip().startswith("["):
@@ -545,16 +539,14 @@ def describe(config: Config) -> str:
     Values left at their default are marked ``# default``; the output is TOML-like,
     so a line can be copied into a settings file. Plain text (no markup).
     """
-    lines: list[str] = []
     if config.path is not None:
-        lines.append(f"# settings from {_show(str(config.path))[1:-1]}")
+        lines = [f"# settings from {_show(str(config.path))[1:-1]}"]
     else:
-        lines.append(
+        lines = [
             f"# no settings file in use: none named by --config or {ENV_VAR}, no {FILENAME} "
             "in this folder or a parent up to your home folder or the repository's root, "
-            "none at "
-            f"{_show(str(user_config_file()))[1:-1]}; built-in defaults"
-        )
+            f"none at {_show(str(user_config_file()))[1:-1]}; built-in defaults"
+        ]
     notes = {
         ("schedule", "days"): "Monday to Friday",
         ("schedule", "hours"): "sessions start at the start of the hours",
@@ -564,8 +556,7 @@ def describe(config: Config) -> str:
     }
     for section_name in ("clinic", "schedule", "defaults"):
         section: BaseModel = getattr(config, section_name)
-        lines.append("")
-        lines.append(f"[{section_name}]")
+        lines += ["", f"[{section_name}]"]
         for key in type(section).model_fields:
             value = getattr(section, key)
             line = f"{key} = {_show(value)}"

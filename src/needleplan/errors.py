@@ -87,14 +87,9 @@ class Problem(NamedTuple):
         return _lines(first, self.hint)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "source": self.source,
-            "line": self.line,
-            "column": self.column,
-            "message": self.message,
-            "hint": self.hint,
-            "excerpt": self.excerpt,
-        }
+        """The problem in ``validate --format json`` (its keys in this order)."""
+        keys = ("source", "line", "column", "message", "hint", "excerpt")
+        return {key: getattr(self, key) for key in keys}
 
 
 def _lines(first: str, hint: str | None) -> str:

@@ -26,11 +26,11 @@ from typing import NamedTuple
 
 from .errors import OutputError, UsageError
 from .shell import interrupts_deferred
+from .yamlio import STDIN_NAME
 
 # -- paths in ---------------------------------------------------------------------------
 
 YAML_SUFFIXES = (".yaml", ".yml")
-STDIN_SOURCE = "<stdin>"
 
 
 class Input(NamedTuple):
@@ -52,25 +52,19 @@ def shown(path: str) -> str:
 
 
 def _walk(root: str) -> list[str]:
-    """Every *.yaml / *.yml file under ``root``, sorted by their path parts."""
-    found: list[tuple[tuple[str, ...], str]] = []
-    pending: list[tuple[str, tuple[str, ...]]] = [(root, ())]
-    while pending:
-        folder, parts = pending.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError as exc:
-            raise UsageError(f"cannot read the folder '{folder}': {exc.strerror or exc}") from None
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):  # a linked folder could loop
-                    pending.append((entry.path, (*parts, entry.name)))
-                elif entry.name.lower().endswith(YAML_SUFFIXES) and entry.is_file():
-                    found.append(((*parts, entry.name), entry.path))
-            except OSError:
-                continue  # gone, or unreadable: not a profile to plan
-    found.sort()
-    return [path for _, path in found]
+    """Every *.yaml / *.yml file under ``root``, sorted by their path parts (a linked
+    folder is not walked into: it could loop)."""
+
+    def unreadable(exc: OSError) -> None:
+        raise UsageError(f"cannot read the folder '{exc.filename}': {exc.strerror or exc}")
+
+    found = [
+        (Path(os.path.relpath(path, root)).parts, path)
+        for folder, _, names in os.walk(root, onerror=unreadable)
+        for path in (os.path.join(folder, name) for name in names)
+        if path.lower().endswith(YAML_SUFFIXES) and os.path.isfile(path)
+    ]
+    return [path for _, path in sorted(found)]
 
 
 def expand(paths: Sequence[str]) -> list[Input]:
@@ -82,7 +76,7 @@ def expand(paths: Sequence[str]) -> list[Input]:
             if stdin_seen:
                 raise UsageError("'-' (stdin) given more than once")
             stdin_seen = True
-            inputs.append(Input(STDIN_SOURCE, None))
+            inputs.append(Input(STDIN_NAME, None))
         elif os.path.isdir(raw):
             inputs += [Input(shown(p), p, raw) for p in _walk(raw)]
         elif os.path.exists(raw):  # a file, or a pipe such as <(...): read with the same bounds
@@ -154,7 +148,7 @@ def write_atomic(target: Path, text: str | bytes | Iterable[str | bytes], *, for
     if why is not None:
         hint = "pass --force to replace it" if why.endswith("not overwriting it") else None
         raise UsageError(why, hint=hint)
-    parent = target.parent if str(target.parent) else Path()
+    parent = target.parent
     with interrupts_deferred():
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -245,12 +239,6 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
         base = (_UNSAFE.sub("_", raw).lstrip(".") or "profile")[:MAX_STEM_CHARS]
         wanted.append((base, base == raw == own))  # the profile's own name, unchanged
     reserved = {base.casefold() for base, _ in wanted}
-
-    def anothers(name: str, inp: Input) -> bool:
-        """Whether ``name`` is another profile's own name, as given (``counts``)."""
-        own = _own_name(inp).casefold()
-        return counts[name.casefold()] - (own == name.casefold()) > 0
-
     taken: set[str] = set()
     names: list[str | None] = [None] * len(wanted)
     for i, (base, as_given) in enumerate(wanted):
@@ -261,9 +249,10 @@ def output_names(inputs: Sequence[Input], extension: str) -> list[str]:
         if names[i] is not None:
             continue
         name, n = base, 1
+        own = _own_name(inputs[i]).casefold()
         while (
             name.casefold() in taken
-            or anothers(name, inputs[i])
+            or counts[name.casefold()] - (own == name.casefold()) > 0  # another's own name
             or (name != base and name.casefold() in reserved)
         ):
             n += 1

@@ -46,9 +46,7 @@ def profile_from_text(
 ) -> ConditionProfile:
     """Parse and validate profile text as :func:`profile_from_data` does (``rules``
     default to the shipped ones)."""
-    if rules is None:
-        rules = load_rules()
-    return profile_from_data(yamlio.parse(text, source), rules, today)
+    return profile_from_data(yamlio.parse(text, source), rules or load_rules(), today)
 
 
 def load_profile(
@@ -60,9 +58,7 @@ def load_profile(
 ) -> ConditionProfile:
     """Load one profile file (``"-"`` reads stdin) and validate it against ``rules``."""
     name = os.fspath(path)
-    stdin_wanted = name == "-"
-    source = yamlio.STDIN_NAME if stdin_wanted else name
-    text = yamlio.read_text(
-        None if stdin_wanted else name, source, yamlio.MAX_PROFILE_BYTES, stdin=stdin
-    )
-    return profile_from_text(text, source, rules, today)
+    if name == "-":
+        text = yamlio.read_text(None, yamlio.STDIN_NAME, stdin=stdin)
+        return profile_from_text(text, yamlio.STDIN_NAME, rules, today)
+    return profile_from_text(yamlio.read_text(name, name), name, rules, today)

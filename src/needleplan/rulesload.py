@@ -46,10 +46,10 @@ def parse_rules(raw: bytes, source: str) -> RuleSet:
         rules: RuleSet = ADAPTER.validate_python(doc.data)
     except ValidationError as exc:
         raise RulesError(problems_from(exc, doc, messages=None)) from None
-    located = []
-    for loc, message in rules.reference_problems():
-        line, col = doc.positions.value(loc)
-        located.append(Problem(source, f"{dotted(loc)}: {message}", line, col))
+    located = [
+        Problem(source, f"{dotted(loc)}: {message}", *doc.positions.value(loc))
+        for loc, message in rules.reference_problems()
+    ]
     if located:
         raise RulesError(located)
     object.__setattr__(rules, "_sha256", hashlib.sha256(raw).hexdigest())

@@ -343,11 +343,11 @@ def run(req: Request, out: TextIO | None = None) -> Done:
     )
     sink = _Sink(writer, target, many, stream)
     done = Done([], many)
-    bar = None
     on_screen = req.screen or (target.stdout and shell.stdout_is_tty())
-    if len(inputs) > PROGRESS_MIN_FILES and not on_screen:
-        bar = shell.progress(len(inputs))
-    stopped = True
+    bar = (
+        shell.progress(len(inputs)) if len(inputs) > PROGRESS_MIN_FILES and not on_screen else None
+    )
+    said: str | None = None  # what was written to files, and where: said last
     try:
         for index, inp in enumerate(inputs):
             outcome, result = _one(inp, req)
@@ -370,21 +370,18 @@ def run(req: Request, out: TextIO | None = None) -> Done:
             sink.close()
             for note in writer.notes:
                 to_stderr(note_line(note))
-        stopped = False
+        said = sink.said(req.rules, False)
     except Failure as exc:  # what was written is said after the reason, as its last line
         exc.after = sink.said(req.rules, True)
-        stopped = False
+        raise
+    except BaseException:  # Ctrl-C, SIGTERM, an output that failed
+        said = sink.said(req.rules, True)
         raise
     finally:
         if bar is not None:
             bar.stop()
-        if stopped:  # Ctrl-C, SIGTERM, an output that failed
-            said = sink.said(req.rules, True)
-            if said is not None:
-                to_stderr(said)
-    said = sink.said(req.rules, False)
-    if said is not None:
-        to_stderr(said)
+        if said is not None:
+            to_stderr(said)
     done.written = sink.written
     if req.kind == "review":
         _review_ends(done, req.rules)

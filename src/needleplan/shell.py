@@ -198,11 +198,8 @@ def page(
     """
     stream = sys.stdout if out is None else out
     environ = os.environ if env is None else env
-    if not enabled or not is_tty(stream):
-        _write(stream, text)
-        return
     size = shutil.get_terminal_size()
-    argv = pager_command(environ)
+    argv = pager_command(environ) if enabled and is_tty(stream) else None
     if argv is None or screen_rows(text, size.columns) < size.lines:
         _write(stream, text)
         return

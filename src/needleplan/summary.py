@@ -22,6 +22,7 @@ from .run import Outcome
 from .textfit import ELLIPSIS, cell_len, fit, glue, wrap
 from .vocab import DECISIONS, GOING_ON, NEEDLING, REVIEW_VERDICTS, URGENCIES
 from .wording import one_or_many, say
+from .yamlio import STDIN_NAME
 
 INVALID = "invalid"  # the tally's key for an invalid file
 #: Below this many cells, a row's findings go on lines of their own under it.
@@ -33,15 +34,11 @@ def _rank(outcome: Outcome) -> tuple[int, int, int, int]:
     vocabulary's own order (a review's verdicts are listed mildest first)."""
     if not outcome.ok:
         return (1, 0, 0, 0)
-    urgency = URGENCIES.index(outcome.urgency) if outcome.urgency in URGENCIES else 0
+    urgency = -URGENCIES.index(outcome.urgency)
+    said = outcome.decision
     if outcome.review:
-        order = REVIEW_VERDICTS
-        going_on = outcome.decision in GOING_ON
-        position = -order.index(outcome.decision) if outcome.decision in order else 0
-    else:
-        going_on = outcome.decision in NEEDLING
-        position = DECISIONS.index(outcome.decision) if outcome.decision in DECISIONS else 0
-    return (0, -urgency, int(going_on), position)
+        return (0, urgency, int(said in GOING_ON), -REVIEW_VERDICTS.index(said))
+    return (0, urgency, int(said in NEEDLING), DECISIONS.index(said))
 
 
 def most_urgent_first(outcomes: Sequence[Outcome]) -> list[Outcome]:
@@ -51,9 +48,8 @@ def most_urgent_first(outcomes: Sequence[Outcome]) -> list[Outcome]:
 
 def _word(o: Outcome, rules: RuleSet) -> str:
     """A decision's or verdict's word in the summary (the term's summary word)."""
-    if o.review and o.decision in rules.terms.verdicts:
-        return rules.terms.verdicts[o.decision].summary_word  # type: ignore[index]
-    return rules.terms.decisions[o.decision].summary_word  # type: ignore[index]
+    terms = rules.terms.verdicts if o.review else rules.terms.decisions
+    return terms[o.decision].summary_word  # type: ignore[index]
 
 
 def _decision_text(o: Outcome, rules: RuleSet) -> str:
@@ -74,7 +70,7 @@ def _findings(o: Outcome, rules: RuleSet) -> str:
 
 def _common_folder(sources: Sequence[str]) -> str:
     """The folder every source is in ('' if none is shared, or if there is one source)."""
-    if len(sources) < 2 or any(src in ("-", "<stdin>") for src in sources):
+    if len(sources) < 2 or any(src in ("-", STDIN_NAME) for src in sources):
         return ""
     try:
         folder = os.path.commonpath([os.path.dirname(src) or "." for src in sources])
@@ -115,26 +111,22 @@ def summary(outcomes: Sequence[Outcome], rules: RuleSet, *, width: int = 80) -> 
         for o in shown
     ]
 
-    def head_word(name: str) -> str:
-        return say(rules, f"summary.head.{name}")
+    where = say(rules, "summary.head.folder", folder=inert(folder)) if folder else None
+    heads = ("verdict", "next", "why") if reviews else ("decision", "course", "findings")
+    file, patient, decision, course, findings = (
+        say(rules, f"summary.head.{name}") for name in ("file", "patient", *heads)
+    )
+    head = (where or file, patient, decision, course, findings)
 
-    where = say(rules, "summary.head.folder", folder=inert(folder)) if folder else head_word("file")
-    decision, course, findings = (
-        ("verdict", "next", "why") if reviews else ("decision", "course", "findings")
-    )
-    head = (
-        where,
-        head_word("patient"),
-        head_word(decision),
-        head_word(course),
-        head_word(findings),
-    )
+    def widest(column: int) -> int:
+        return max(cell_len(r[column]) for r in [head, *rows])
+
     # widths: decision and sessions whole; patient up to 12; the file name shares the rest
-    w_dec = max(cell_len(r[2]) for r in [head, *rows])
-    w_ses = max(cell_len(r[3]) for r in [head, *rows])
-    w_pat = min(12, max(cell_len(r[1]) for r in [head, *rows]))
+    w_dec = widest(2)
+    w_ses = widest(3)
+    w_pat = min(12, widest(1))
     rest = width - w_dec - w_ses - w_pat - 8
-    w_src = min(max(cell_len(r[0]) for r in [head, *rows]), max(rest // 2, 12))
+    w_src = min(widest(0), max(rest // 2, 12))
     w_find = rest - w_src
     below = w_find < MIN_FINDINGS_WIDTH  # too narrow: findings on lines of their own
     widths = (w_src, w_pat, w_dec, w_ses)
@@ -146,7 +138,8 @@ def summary(outcomes: Sequence[Outcome], rules: RuleSet, *, width: int = 80) -> 
         if not r[4] or not findings:
             return [start.rstrip()]
         if below:
-            return [start.rstrip(), *wrap(r[4], width, indent=4, first=width - 4)]
+            body = wrap(r[4], width, indent=4, first=width - 4)
+            return [start.rstrip(), *("    " + m.lstrip() for m in body)]
         body = wrap(r[4], width, indent=indent, first=width - indent - 2)
         return [f"{start}  {body[0]}".rstrip(), *body[1:]]
 
@@ -154,19 +147,14 @@ def summary(outcomes: Sequence[Outcome], rules: RuleSet, *, width: int = 80) -> 
     out = [say(rules, one_or_many("summary.title", n), n=n)]
     out += line(head, findings=not below)
     for r in rows:
-        if below:
-            first, *more = line(r)
-            out.append(first)
-            out += ["    " + m.lstrip() for m in more]
-        else:
-            out += line(r)
+        out += line(r)
+    # in the order first met: invalid files come last
     counts = Counter(o.decision if o.ok else INVALID for o in shown)
-    order = list(dict.fromkeys(o.decision for o in shown if o.ok))
-    if counts[INVALID]:
-        order.append(INVALID)
     words = {o.decision: _word(o, rules) for o in shown if o.ok}
     words[INVALID] = say(rules, "summary.invalid")
-    tally = ", ".join(glue(say(rules, "summary.tally", name=words[k], n=counts[k])) for k in order)
+    tally = ", ".join(
+        glue(say(rules, "summary.tally", name=words[k], n=c)) for k, c in counts.items()
+    )
     by = say(rules, "summary.by_verdict" if reviews else "summary.by_decision", tally=tally)
     out += ["", *wrap(by, width, indent=4)]
     return "\n".join(out) + "\n"

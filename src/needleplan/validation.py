@@ -81,10 +81,9 @@ def problems_from(
         ctx = err.get("ctx") or {}
         loc = _clean((*err["loc"], *ctx.get("at", ())), doc.data)
         etype = err["type"]
-        if etype == "missing" and messages is not None and len(loc) == 1:
-            near = did_you_mean(str(loc[0]), unknown_keys) if unknown_keys else None
-            if near is not None:
-                continue  # one typo, one error: the unknown key's message names this key
+        top_key = messages is not None and len(loc) == 1
+        if etype == "missing" and top_key and did_you_mean(str(loc[0]), unknown_keys):
+            continue  # one typo, one error: the unknown key's message names this key
         field = dotted(loc) or "profile"
         value = _value_at(doc.data, loc)
         hint: str | None = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None

@@ -32,6 +32,7 @@ them, and PyYAML's own pure-Python ones otherwise.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import select
@@ -121,34 +122,45 @@ class Document:
 
     source: str
     data: Any
-    node: Node | None = None
-    _positions: Positions | None = None
+    node: Node
 
-    @property
+    @functools.cached_property
     def positions(self) -> Positions:
-        if self._positions is None:
-            self._positions = positions_of(self.node)
-        return self._positions
+        """The position tree of the composed document (iteratively; no recursion)."""
+        pos = Positions()
+        stack: list[tuple[Node, Loc]] = [(self.node, ())]
+        seen: set[int] = set()
+        while stack:
+            current, loc = stack.pop()
+            mark = current.start_mark
+            pos.values.setdefault(loc, (mark.line + 1, mark.column + 1))
+            if id(current) in seen:  # an alias: its contents were placed where it is anchored
+                continue
+            seen.add(id(current))
+            if isinstance(current, MappingNode):
+                for key_node, value_node in current.value:
+                    if isinstance(key_node, ScalarNode):
+                        child = (*loc, str(key_node.value))
+                        km = key_node.start_mark
+                        pos.keys.setdefault(child, (km.line + 1, km.column + 1))
+                        stack.append((value_node, child))
+            elif isinstance(current, SequenceNode):
+                stack += [(item, (*loc, i)) for i, item in enumerate(current.value)]
+        return pos
 
 
 # -- reading bytes -----------------------------------------------------------
 
-_LIMIT_NAMES = {MAX_PROFILE_BYTES: "MAX_PROFILE_BYTES", MAX_RULES_BYTES: "MAX_RULES_BYTES"}
-
 
 def read_text(
-    path: str | os.PathLike[str] | None,
-    source: str,
-    limit: int = MAX_PROFILE_BYTES,
-    stdin: BinaryIO | None = None,
+    path: str | os.PathLike[str] | None, source: str, stdin: BinaryIO | None = None
 ) -> str:
-    """Read a UTF-8 text file of at most ``limit`` bytes; ``path=None`` reads stdin.
+    """A profile's UTF-8 text, of at most MAX_PROFILE_BYTES; ``path=None`` reads stdin.
 
-    Regular files are read at their size. Pipes, FIFOs and devices are read
-    as data comes, for at most :data:`READ_TIMEOUT_SECONDS` in all (a FIFO
-    whose writer never writes is an error, not a hang); a terminal is read
-    until end of input, as a person types.
+    A terminal is read until end of input, as a person types; anything else as
+    :func:`read_bounded` reads it.
     """
+    limit = MAX_PROFILE_BYTES
     if path is not None:
         raw = read_bounded(path, source, limit)
     elif stdin is not None:
@@ -161,19 +173,17 @@ def read_text(
         else:
             raw = _read_fd(fd, source, limit, timed=not os.isatty(fd))
     if len(raw) > limit:
-        name = _LIMIT_NAMES.get(limit, "the size limit")
-        raise InputError.one(
-            source,
-            f"the file is larger than {limit // 1024} KiB (limit {name}): is it really a profile?",
-        )
+        message = f"the file is larger than {limit // 1024} KiB (limit MAX_PROFILE_BYTES)"
+        raise InputError.one(source, message + ": is it really a profile?")
     return decode(raw, source)
 
 
 def read_bounded(path: str | os.PathLike[str], source: str, limit: int) -> bytes:
     """At most ``limit + 1`` bytes of any file (settings, rules, profiles), in bounded time.
 
-    A regular file is read at its size; a pipe, FIFO or device as data comes, for at most
-    :data:`READ_TIMEOUT_SECONDS` (an :class:`InputError` then). ``OSError`` is raised as is.
+    A pipe, FIFO or device is read as data comes, for at most :data:`READ_TIMEOUT_SECONDS`
+    (a FIFO whose writer never writes is an :class:`InputError`, not a hang). ``OSError``
+    is raised as is.
     """
     # O_NONBLOCK: opening a FIFO does not wait for a writer (the read below does, timed)
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -185,22 +195,11 @@ def read_bounded(path: str | os.PathLike[str], source: str, limit: int) -> bytes
 
 
 def _read_fd(fd: int, source: str, limit: int, *, timed: bool) -> bytes:
-    """At most ``limit + 1`` bytes (one more than allowed shows the file is too big)."""
-    info = os.fstat(fd)
-    if stat.S_ISREG(info.st_mode):
-        parts: list[bytes] = []
-        total = 0
-        while total <= limit:
-            chunk = os.read(fd, max(1, min(info.st_size + 1, limit + 1 - total)))
-            if not chunk:
-                break
-            parts.append(chunk)
-            total += len(chunk)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-    return _read_stream(fd, source, limit, timed)
+    """At most ``limit + 1`` bytes (one more than allowed shows the file is too big).
 
-
-def _read_stream(fd: int, source: str, limit: int, timed: bool) -> bytes:
+    A regular file is never waited for; anything else is when ``timed``.
+    """
+    timed = timed and not stat.S_ISREG(os.fstat(fd).st_mode)
     deadline = time.monotonic() + READ_TIMEOUT_SECONDS
     parts: list[bytes] = []
     total = 0
@@ -228,31 +227,26 @@ def _read_stream(fd: int, source: str, limit: int, timed: bool) -> bytes:
 def decode(raw: bytes, source: str) -> str:
     """UTF-8 text without a leading byte-order mark; NUL bytes and bad bytes are located errors."""
     if b"\x00" in raw:
-        line, col = _line_col(raw, raw.index(b"\x00"))
         raise InputError.one(
             source,
             "the file holds NUL bytes: it looks like a binary file, not a YAML profile",
-            line,
-            col,
+            *line_col(raw, raw.index(b"\x00")),
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _line_col(raw, exc.start)
         raise InputError.one(
             source,
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8",
-            line,
-            col,
+            *line_col(raw, exc.start),
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+def line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of the byte at ``offset``."""
     before = raw[:offset]
-    line = before.count(b"\n") + 1
-    col = offset - (before.rfind(b"\n") + 1) + 1
-    return line, col
+    return before.count(b"\n") + 1, offset - before.rfind(b"\n")
 
 
 # -- composing ---------------------------------------------------------------
@@ -293,19 +287,10 @@ class _Resolver(yaml.resolver.BaseResolver):
 _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)"
 
 
-class _PyLoader(
-    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
-):
+class _PyLoader(_Resolver, yaml.BaseLoader):
     """PyYAML's pure-Python parser and composer, with needleplan's resolver: the loader
     where PyYAML is built without libyaml, and the parser that finds a value nested too
     deep (it is lazy: its events stop at the first such value)."""
-
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        _Resolver.__init__(self)
 
     def raw_parse(self) -> int:
         count = 0
@@ -315,17 +300,12 @@ class _PyLoader(
         return count
 
 
-try:
-    from yaml._yaml import CParser
+if yaml.__with_libyaml__:
 
-    class _Loader(CParser, _Resolver):
+    class _Loader(_Resolver, yaml.CBaseLoader):
         """libyaml's parser and composer (C), with needleplan's resolver."""
 
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            _Resolver.__init__(self)
-
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
+else:  # pragma: no cover - PyYAML built without libyaml
     _Loader = _PyLoader  # type: ignore[misc, assignment]
 
 
@@ -464,6 +444,11 @@ def _check_shape(node: Node, max_nodes: int) -> _NodeError | None:
 # -- building plain data -------------------------------------------------------
 
 
+def _refused(node: Node) -> _NodeError:
+    message = f"the tag {quote(node.tag)} is not allowed: only plain data (text, numbers, "
+    return _NodeError(message + "true/false, null, lists and mappings)", node.start_mark)
+
+
 def _scalar(node: ScalarNode) -> Any:
     """The value of a scalar node: text, or a number/bool/null written as YAML's core schema."""
     tag, value = node.tag, node.value
@@ -480,11 +465,7 @@ def _scalar(node: ScalarNode) -> Any:
     if match is None or (match.lastgroup != kind and (kind, match.lastgroup) != ("float", "int")):
         if kind in ("int", "float", "bool", "null"):
             raise _NodeError(f"{quote(value)} is not a valid {kind}", node.start_mark)
-        raise _NodeError(
-            f"the tag {quote(tag)} is not allowed: only plain data (text, numbers, "
-            "true/false, null, lists and mappings)",
-            node.start_mark,
-        )
+        raise _refused(node)
     if kind == "int":
         if len(value.lstrip("+-")) > MAX_INT_DIGITS:
             raise _NodeError(
@@ -545,37 +526,7 @@ def _build(node: Node, shared: dict[int, Any], depth: int = 1) -> Any:
                 )
             mapping[name] = _build(value_node, shared, depth + 1)
         return mapping
-    raise _NodeError(
-        f"the tag {quote(node.tag)} is not allowed: only plain data (text, numbers, "
-        "true/false, null, lists and mappings)",
-        node.start_mark,
-    )
-
-
-def positions_of(node: Node | None) -> Positions:
-    """The position tree of a composed document (iteratively; no recursion)."""
-    pos = Positions()
-    if node is None:
-        return pos
-    stack: list[tuple[Node, Loc]] = [(node, ())]
-    seen: set[int] = set()
-    while stack:
-        current, loc = stack.pop()
-        mark = current.start_mark
-        pos.values.setdefault(loc, (mark.line + 1, mark.column + 1))
-        if id(current) in seen:  # an alias: its contents were placed where it is anchored
-            continue
-        seen.add(id(current))
-        if isinstance(current, MappingNode):
-            for key_node, value_node in current.value:
-                if isinstance(key_node, ScalarNode):
-                    child = (*loc, str(key_node.value))
-                    km = key_node.start_mark
-                    pos.keys.setdefault(child, (km.line + 1, km.column + 1))
-                    stack.append((value_node, child))
-        elif isinstance(current, SequenceNode):
-            stack += [(item, (*loc, i)) for i, item in enumerate(current.value)]
-    return pos
+    raise _refused(node)
 
 
 # -- the entry point -----------------------------------------------------------
@@ -697,7 +648,8 @@ def _excerpt(text: str, line: int, column: int) -> str:
 
 
 def _cells(text: str) -> int:
-    """Terminal cells ``text`` takes: two for a wide character, none for a combining one."""
+    """Terminal cells ``text`` takes: two for a wide character, none for a combining one
+    (as :func:`needleplan.textfit.cell_len`, which reading does not import)."""
     return sum(
         0
         if unicodedata.combining(ch)
