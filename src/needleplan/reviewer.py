@@ -655,7 +655,10 @@ def _course(c: _Course, rules: RuleSet) -> Found:
     r = rules.review
     log, n = c.log, len(c.log)
     last = log[-r.discharge_sessions :]
-    if len(last) == r.discharge_sessions and all(e.nrs <= r.discharge_nrs for e in last):
+    low = len(last) == r.discharge_sessions and all(e.nrs <= r.discharge_nrs for e in last)
+    # from a low start, low pain is where the patient began: it discharges only with a
+    # meaningful improvement by the global rating or a function measure
+    if low and (c.baseline > r.low_baseline_nrs or c.improved):
         return Found(
             "discharge", n, values={"nrs": r.discharge_nrs, "sessions": r.discharge_sessions}
         )
