@@ -367,9 +367,9 @@ def review_advice(
     The warning signs the referral's "if it gets worse" says instead are left off.
     ``now``: what to do now if the signs the notes describe are present (notes whose
     yes is an emergency, or needs a hospital today beside the course's flags): the page
-    starts with it, as a "before we start" or referral page does, its warning signs say
-    it first, and it offers nothing to try meanwhile and no "your therapist will check
-    this" (an emergency waits for no one).
+    starts with it, as a "before we start" or referral page does (a referral page's
+    warning signs say it first again, below where to go), and it offers nothing to try
+    meanwhile and no "your therapist will check this" (an emergency waits for no one).
     """
     audience = review.audience
 
@@ -408,12 +408,12 @@ def review_advice(
     if urgency != "emergency":
         leave_off = referral.replaces if referral is not None else frozenset()
         signs = warning_signs(rules, audience, spinal=spinal, leave_off=leave_off)
-        if now:  # the go-now lines are warning signs too, said first
+        if now and referral is not None:  # the go-now lines are warning signs too, said first
             signs = [
                 AdviceSection(x.id, x.heading, (*now, *(i for i in x.items if i not in now)))
                 for x in signs
             ]
-        sections += signs
+        sections += signs  # a page that starts with what to do now does not say it again
     if now and referral is not None:  # a referral page that starts with what to do now
         return Advice(title=referral.title, lead=now[0], sections=tuple(sections))
     if now:  # the page starts with what to do now

@@ -551,6 +551,9 @@ def test_a_hold_for_a_possible_collapsed_lung_calls_no_change_real() -> None:
         shown = visible(fmt, render(fmt, held))
         assert "call emergency services" in shown
         assert "real improvement" not in shown and "A real change means" not in shown
+    # what to do now leads the page, once: not again as the first warning sign
+    lines = [i for section in held.advice.sections for i in section.items]
+    assert held.advice.lead and held.advice.lead not in lines
 
 
 # -- text from a profile stays text -------------------------------------------------------
