@@ -432,6 +432,8 @@ class NotesReader:
         self.sessions_only = frozenset(g.id for g in self.groups if g.sessions_only)
         #: the triggers each trigger replaces (its words stand for theirs)
         self.replaces = {g.id: frozenset(g.replaces) for g in self.groups if g.replaces}
+        #: the regions each trigger counts in (``regions``; a trigger not listed: wherever)
+        self.regions = {g.id: frozenset(g.regions) for g in self.groups if g.regions}
         triggers = [
             (("note_words", g, "words", j), w, g)
             for g, group in enumerate(self.groups)

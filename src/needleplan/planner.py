@@ -853,6 +853,7 @@ def notes_said(
     if not hits:
         return None
     settled_by = rules.screening.settled_by if rules.screening is not None else {}
+    places, weeks = screening.regions(profile, rules), profile.pregnancy_weeks
     parts: list[Said] = []
     for group in rules.note_words:
         words = list(dict.fromkeys(h.words for h in hits if h.trigger == group.id))
@@ -860,10 +861,10 @@ def notes_said(
             (group.question, group.factor or group.question, *settled_by.get(group.question, ()))
         ):
             continue  # none, or the factor (or one that settles it) is already coded
-        places = screening.regions(profile, rules)
-        weeks = profile.pregnancy_weeks
-        if not screening.notes_may_ask(group.question, rules, profile.age, weeks, places):
-            continue  # a question of another age, later pregnancy or region
+        if not screening.notes_may_ask(group.question, rules, profile.age, weeks):
+            continue  # a question of another age or of later pregnancy
+        if not screening.in_regions(rules, group.id, places):
+            continue  # words that count only where other regions are treated
         words_said = ", ".join(repr(w) for w in words)
         add = group.factor is not None and group.factor not in have
         key = "warning.notes_group_add" if add else "warning.notes_group"
@@ -1278,7 +1279,12 @@ def decide(
                 for f in flags
             )
     # the red-flag screen: a needling plan waits for its open checks (course kept)
-    hits = read_notes(profile.notes, rules, screening.coded_ids(profile), intake=True)
+    places = screening.regions(profile, rules)
+    hits = tuple(
+        h
+        for h in read_notes(profile.notes, rules, screening.coded_ids(profile), intake=True)
+        if screening.in_regions(rules, h.trigger, places)
+    )
     checks = screening.open_checks(profile, rules, hits)
     if rules.screening is not None:  # a factor's own question (warfarin's INR)
         checks += _open_checks(profile, rules)

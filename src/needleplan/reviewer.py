@@ -342,8 +342,10 @@ def _notes(
         spinal = _notes_spinal(log[:i], planned, said, rules) or spinal
         weeks = pregnancy_weeks(profile, rules, entry.date)  # counted on to the session
         for group in rules.note_words:
-            if not screening.notes_may_ask(group.question, rules, profile.age, weeks, places):
+            if not screening.notes_may_ask(group.question, rules, profile.age, weeks):
                 continue  # a question not asked of this patient (giant cell arteritis at 32)
+            if not screening.in_regions(rules, group.id, places):
+                continue  # words that count only where other regions are treated
             if group.id in said and (
                 i == len(log) or group.holds_course or group.id in rules.review.notes_events
             ):

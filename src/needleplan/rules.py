@@ -677,6 +677,11 @@ class NoteWords:
     #: own (intake) notes leave them out ("worst neck pain" before any needling is no
     #: needling injury)
     sessions_only: bool = False
+    #: the body regions (``screening.regions``) of the profiles whose notes these words
+    #: count in, when the profile brings any region (a plain limp asks about a child's
+    #: hip where the hip, thigh or knee is treated, not beside a calf strain); empty:
+    #: wherever
+    regions: tuple[Id, ...] = ()
 
 
 @_entry

@@ -94,10 +94,6 @@ class Question:
     #: the regions ``asked_with`` asks it in (upper-cervical instability: the neck and
     #: head, with rheumatoid arthritis or Down syndrome); empty: whatever the region
     asked_in: tuple[_Id, ...] = ()
-    #: the regions whose notes may raise it, when the profile brings any region (a
-    #: child's limp asks about the hip with hip, thigh or knee pain, not a calf strain's);
-    #: empty: whatever the region
-    notes_in: tuple[_Id, ...] = ()
 
 
 @_entry
@@ -251,11 +247,13 @@ def reference_problems(rules: RuleSet) -> Iterator[tuple[tuple[str | int, ...], 
                     ("screening", "questions", qid, "asked_with", j),
                     f"unknown health factor or notes trigger '{fid}'",
                 )
-        for field_name in ("asked_in", "notes_in"):
-            for j, key in enumerate(getattr(question, field_name)):
-                if key not in sc.regions:
-                    at: tuple[str | int, ...] = ("screening", "questions", qid, field_name, j)
-                    yield at, f"unknown region '{key}'"
+        for j, key in enumerate(question.asked_in):
+            if key not in sc.regions:
+                yield (("screening", "questions", qid, "asked_in", j), f"unknown region '{key}'")
+    for i, trigger in enumerate(rules.note_words):
+        for j, key in enumerate(trigger.regions):
+            if key not in sc.regions:
+                yield ("note_words", i, "regions", j), f"unknown region '{key}'"
     for key, region in sc.regions.items():
         for j, qid in enumerate(region.questions):
             if qid not in sc.questions:
@@ -481,13 +479,13 @@ def open_checks(
             continue
         q = sc.questions[qid]
         checks.append(CheckCode("screening", qid, said("screening.open_check", ask=q.ask, id=qid)))
-    weeks, places = profile.pregnancy_weeks, regions(profile, rules)
+    weeks = profile.pregnancy_weeks
     for qid, (topic, words) in noted.items():
         group = sc.note_questions.get(qid, (qid,))
         if coded.intersection(group) or coded.intersection(sc.settled_by.get(qid, ())):
             continue  # a coded factor or a yes answer settles it
-        if not notes_may_ask(qid, rules, profile.age, weeks, places):
-            continue  # a question of another age, later pregnancy or region: not this patient's
+        if not notes_may_ask(qid, rules, profile.age, weeks):
+            continue  # a question of another age or of later pregnancy: not this patient's
         asked = [answered.get(g) for g in group]
         words_text = ", ".join(f"'{w}'" for w in words)
         key, ask = "screening.notes_check_no_question", ""
@@ -501,19 +499,19 @@ def open_checks(
     return tuple(checks)
 
 
-def notes_may_ask(
-    qid: str,
-    rules: RuleSet,
-    age: int | None,
-    weeks: int | None,
-    places: tuple[str, ...] = (),
-) -> bool:
+def in_regions(rules: RuleSet, trigger: str, places: tuple[str, ...]) -> bool:
+    """Whether the notes words of ``trigger`` count for a profile treated in the regions
+    ``places``: a trigger with ``regions`` only there, or where no region is known."""
+    wanted = rules.notes_reader.regions.get(trigger)
+    return not (wanted and places) or not wanted.isdisjoint(places)
+
+
+def notes_may_ask(qid: str, rules: RuleSet, age: int | None, weeks: int | None) -> bool:
     """Whether notes may open question ``qid`` for a patient of ``age``, ``weeks``
-    pregnant when the notes were written, treated in the regions ``places``: not below
-    its ``min_age`` (giant cell arteritis from 50), above its ``max_age`` (a slipped
-    epiphysis up to 17), before its ``pregnancy_from_weeks`` of a coded pregnancy
-    (pre-eclampsia from 20) or outside its ``notes_in`` regions, where the age, the
-    weeks or the regions are known. A question the screen does not hold may always be
+    pregnant when the notes were written: not below its ``min_age`` (giant cell
+    arteritis from 50), above its ``max_age`` (a slipped epiphysis up to 17) or before
+    its ``pregnancy_from_weeks`` of a coded pregnancy (pre-eclampsia from 20), where
+    the age or the weeks are known. A question the screen does not hold may always be
     raised."""
     q = rules.screening.questions.get(qid) if rules.screening is not None else None
     if q is None:
@@ -521,8 +519,6 @@ def notes_may_ask(
     if age is not None and q.min_age is not None and age < q.min_age:
         return False
     if age is not None and q.max_age is not None and age > q.max_age:
-        return False
-    if q.notes_in and places and not set(places).intersection(q.notes_in):
         return False
     gate = q.pregnancy_from_weeks
     return gate is None or weeks is None or weeks >= gate
