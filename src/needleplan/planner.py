@@ -1294,7 +1294,15 @@ def decide(
         tier, described = screening.referral_tier(rules, urgency, flags, checks)
         if tier != urgency:
             urgency = tier
-            warning, step = _notes_raise(rules, described, tier)
+            held = {f.id for f in flags} | set(described)
+            together = [c for c in screening.combinations(held, rules) if c.urgency == tier]
+            raising = tuple(  # the signs that give the tier, alone or in a combination
+                q
+                for q in described
+                if rules.health_factors[q].urgency == tier
+                or any(q in g for c in together for g in c.groups)
+            )
+            warning, step = _notes_raise(rules, raising or described, tier)
             warnings.insert(0, warning)
             rationale.insert(0, step)
     if decision == "check_first":  # nothing is booked yet

@@ -275,11 +275,12 @@ def _in_order(flags: list[Flag]) -> list[Flag]:
     return sorted(flags, key=lambda f: (-URGENCIES.index(f.urgency), f.id))
 
 
-def _red_flags(the_plan: Plan, n: int) -> list[Found]:
+def _red_flags(the_plan: Plan, n: int, rules: RuleSet) -> list[Found]:
     """The red flags of the whole course (coded at intake, answered yes, or added since),
-    weighed as the plan weighs them at intake: its urgency is the plan's, the most urgent
-    flag's raised by the rule set's combinations the flags complete (a past cancer with
-    new nerve symptoms: an emergency), and its page gives the plan's reasons."""
+    weighed as the plan weighs them at intake: the most urgent flag's urgency raised by
+    the rule set's combinations the flags complete (a past cancer with new nerve
+    symptoms: an emergency), and its page gives the plan's reasons. The coded flags'
+    tier, not one the intake notes raised: notes never raise a review's urgency."""
     red = _in_order([f for f in the_plan.flags if f.level == "red_flag"])
     if not red:
         return []
@@ -287,7 +288,7 @@ def _red_flags(the_plan: Plan, n: int) -> list[Found]:
         Found(
             "red_flag",
             n,
-            the_plan.urgency,
+            screening.urgency(the_plan.flags, rules),
             {
                 "labels": ", ".join(f.label for f in red),
                 "messages": " ".join(f.message for f in red),
@@ -1095,7 +1096,7 @@ def decide(
     avoid = [s.id for s in the_plan.sites if s.verdict == "avoid"]
     planned_avoided = bool(planned) and set(planned) <= set(avoid)
     avoid += [s for s in events.avoid if s not in avoid]
-    found = events.found + _red_flags(the_plan, n)
+    found = events.found + _red_flags(the_plan, n, rules)
     found += _notes(log, planned, rules, current.factor_ids, profile)
     found += _events_spinal(log, planned, course.worse or _worse_than_best(course, rules), rules)
     needled = _needled_sites(current, the_plan, rules, source)
