@@ -109,9 +109,23 @@ def _together(hits: tuple[NoteHit, ...], rules: RuleSet, coded: Set[str]) -> tup
     for group in rules.note_words:
         if not group.together or not all(found.intersection(g) for g in group.together):
             continue
+        parts = {t for g in group.together for t in g}
+        if group.same_sentence:  # only where one sentence holds a hit of each list
+            sentences = {h.context for h in hits}
+            shared = [
+                [h for h in hits if h.context == s]
+                for s in sentences
+                if all(any(h.context == s and h.trigger in g for h in hits) for g in group.together)
+            ]
+            ours = [h for sentence in shared for h in sentence if h.trigger in parts]
+            if not shared or not _apart(group.together, tuple(ours), coded):
+                continue
+            for h in ours:
+                added.append(NoteHit(group.id, group.question, h.words, h.start, h.end, h.context))
+            held += [h for h in ours if h.trigger in group.replaces]  # only those sentences'
+            continue
         if not _apart(group.together, hits, coded):
             continue
-        parts = {t for g in group.together for t in g}
         for h in hits:
             if h.trigger in parts:
                 added.append(NoteHit(group.id, group.question, h.words, h.start, h.end, h.context))

@@ -667,6 +667,10 @@ class NoteWords:
     #: the triggers whose hits this one's stands for when it is a hit (their words
     #: then raise this trigger's question, not their own)
     replaces: tuple[Id, ...] = ()
+    #: ``together`` counts only within one sentence, and replaces only that sentence's
+    #: hits (stroke words with "then back to normal" are a passed episode; "Knee pain
+    #: came and went. Face droop this morning." is a stroke now)
+    same_sentence: bool = False
     #: a hit by itself opens nothing: its words count only with the other triggers of a
     #: ``together`` group ("flew back from Sydney" with "calf aching")
     alone: bool = True
