@@ -97,6 +97,9 @@ class Outcome:
     patient: str | None = None
     decision: str = ""
     urgency: str = "none"
+    #: a review's hold and deciding finding: its summary word is the one its screen shows
+    hold: bool = False
+    deciding: str = ""
     #: the course in one cell: "block/all" for a plan, "+N" more sessions for a review
     sessions: str = ""
     findings: tuple[str, ...] = ()
@@ -187,6 +190,8 @@ def outcome_of(result: Plan | Review, rules: RuleSet) -> Outcome:
         patient=result.patient,
         decision=decision,
         urgency=result.urgency,
+        hold=isinstance(result, Review) and result.hold,
+        deciding=result.deciding if isinstance(result, Review) else "",
         sessions=sessions,
         findings=findings,
     )

@@ -47,9 +47,11 @@ def most_urgent_first(outcomes: Sequence[Outcome]) -> list[Outcome]:
 
 
 def _word(o: Outcome, rules: RuleSet) -> str:
-    """A decision's or verdict's word in the summary (the term's summary word)."""
-    terms = rules.terms.verdicts if o.review else rules.terms.decisions
-    return terms[o.decision].summary_word  # type: ignore[index]
+    """A decision's or verdict's word in the summary (the term's summary word, a
+    review's as its screen shows it: a hold, or its deciding finding's own term)."""
+    if o.review:
+        return rules.terms.verdict(o.decision, o.hold, o.deciding).summary_word  # type: ignore[arg-type]
+    return rules.terms.decisions[o.decision].summary_word  # type: ignore[index]
 
 
 def _decision_text(o: Outcome, rules: RuleSet) -> str:

@@ -127,3 +127,23 @@ def test_a_failing_pager_still_shows_the_text(tmp_path: Path, pager: str) -> Non
     shown, code = _on_a_terminal(["rules"], tmp_path, PAGER=pager, LINES="10")
     assert code == 0
     assert "neck_pain" in shown
+
+
+def test_a_review_is_summed_up_as_its_screen_shows_it(rules: RuleSet) -> None:
+    # no meaningful change at the review point: "review the plan", never "continue"
+    import datetime as dt
+
+    from needleplan.reviewer import review
+
+    today = dt.date(2026, 12, 8)
+    path = (
+        Path(__file__).resolve().parents[1]
+        / "cases"
+        / "review"
+        / "no-change-at-review-point-reviews-the-plan.yaml"
+    )
+    result = review(load_profile(path, rules, today=today), rules, today, source=str(path))
+    table = summary([outcome_of(result, rules)], rules, width=120)
+    shown = rules.terms.verdict(result.verdict, result.hold, result.deciding).summary_word
+    assert shown != rules.terms.verdicts["continue"].summary_word
+    assert shown in table and " continue " not in table

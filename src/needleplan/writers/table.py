@@ -294,7 +294,7 @@ class TableWriter(Writer):
         else:
             span = self._say("table.span.ceiling")
         in_all = worded(self.rules, counted("session", sessions.suggested))
-        text = self._say("table.expected", sessions=in_all, span=span)
+        text = self._say("table.expected", in_all=in_all, span=span)
         out += _tagged(self._say("table.tag.expected"), text, w, lines=2)
         if d.schedule:
             year = d.schedule[0].date.year
