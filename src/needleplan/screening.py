@@ -975,7 +975,7 @@ def _present(
     pairs: list[tuple[str, str]],
     flags: tuple[Flag, ...],
     audience: Audience,
-    holding: AbstractSet[str] = frozenset(),
+    holding: AbstractSet[str],
 ) -> list[str]:
     """What to do about the signs the notes describe (``pairs``: each question and its
     line). Where they complete, with the flags, a combination that is an emergency when
