@@ -639,3 +639,12 @@ def test_parent_versions_replace_the_patients_only_for_a_parent() -> None:
     from needleplan.wording import say
 
     assert say(rules, "page.title.needle", "parent") != say(rules, "page.title.needle")
+
+
+def test_a_deciding_finding_with_its_own_term_shows_by_it() -> None:
+    terms = load_rules().terms
+    own = next(iter(terms.findings))  # a finding the rule set gives its own term
+    verdict = load_rules().review.findings[own].verdict
+    assert terms.verdict(verdict, False, own) is terms.findings[own]
+    assert terms.verdict(verdict, False, "") is terms.verdicts[verdict]
+    assert terms.verdict("stop_needling", True, "") is terms.hold
