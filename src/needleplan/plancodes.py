@@ -108,3 +108,7 @@ class PlanCodes:
     profile_sha256: str
     #: a pregnancy's weeks, as recorded (the safety nets from a week on reach the page)
     pregnancy_weeks: int | None = None
+    #: a referral's red flags' own tier, before the signs the notes describe raised it
+    #: to ``urgency``, and those red flags (its page says what to do about them)
+    coded_urgency: Urgency = "none"
+    described: tuple[str, ...] = ()

@@ -1290,6 +1290,8 @@ def decide(
         checks += _open_checks(profile, rules)
         checks = screening.most_urgent_first(checks, rules)
     planned, decision = decision, screening.settle(decision, checks, rules)
+    coded: Urgency = urgency
+    described: tuple[str, ...] = ()
     if decision == "refer":  # the notes may describe signs the referral's page says first
         tier, described = screening.referral_tier(rules, urgency, flags, checks)
         if tier != urgency:
@@ -1339,6 +1341,8 @@ def decide(
         checks=checks,
         profile_sha256=profile_key(profile),
         pregnancy_weeks=profile.pregnancy_weeks,
+        coded_urgency=coded,
+        described=described,
     )
 
 

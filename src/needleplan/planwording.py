@@ -100,7 +100,9 @@ def _page(
     if decision == "check_first":
         page = screening.before_we_start_page(rules, checks, codes.companions, audience, flags)
     elif decision == "refer":
-        page = screening.referral_page(rules, codes.urgency, flags, audience, checks)
+        page = screening.referral_page(
+            rules, (codes.coded_urgency, codes.urgency), flags, audience, checks, codes.described
+        )
     if page is None:
         page = advice.plan_advice(
             rules,

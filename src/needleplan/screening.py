@@ -801,30 +801,30 @@ def referral_words(
 
 def referral_page(
     rules: RuleSet,
-    urgency_: Urgency,
+    tiers: tuple[Urgency, Urgency],
     flags: tuple[Flag, ...],
     audience: Audience,
     checks: tuple[Check, ...] = (),
+    described: tuple[str, ...] = (),
 ) -> Advice | None:
     """A referral's page: what to do now (an emergency's first step, or what this
     patient's notes suggest may be an emergency), where to go and how soon, why, when
     to escalate; then the emergency questions still unanswered, under their own heading.
-    Its tier is the referral's, raised by the signs the notes describe and the page says
-    what to do about (alone, or completing a combination with the red flags): one
-    instruction for one tier (a past cancer's same-day page whose notes describe a
-    neurological sign is an emergency's). None when the rule set has no screening
-    words."""
+    ``tiers``: the red flags' own tier and the referral's (:func:`referral_tier`: raised
+    by the red flags the notes describe, ``described``, alone or completing a
+    combination): one instruction for one tier (a past cancer's same-day page whose
+    notes describe a neurological sign is an emergency's). None when the rule set has
+    no screening words."""
     sc = rules.screening
     if sc is None:
         return None
+    coded, raised = tiers
     noted = tuple(c for c in checks if c.kind == "notes")
-    raised, described = referral_tier(rules, urgency_, flags, checks)
     held = {f.id for f in flags}
     words = referral_words(rules, raised, flags, audience, described)
     if words is None:
         return None
     tier = words.tier
-    coded = urgency(flags, rules)  # the red flags' own tier, before the notes raise it
     why = advice_mod.told(
         rules, audience, referral_why(rules, tier, flags, audience, described, coded)
     )
