@@ -13,7 +13,6 @@ symlink, never over a file without ``--force``, never over an input profile.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import stat
@@ -174,9 +173,8 @@ def write_atomic(target: Path, text: str | bytes | Iterable[str | bytes], *, for
                 os.unlink(tmp)
 
 
-@functools.cache
 def _new_file_mode() -> int:
-    """The permissions a new file gets here: 0666 less the umask (read once)."""
+    """The permissions a new file gets here: 0666 less the umask."""
     umask = os.umask(0o022)
     os.umask(umask)
     return 0o666 & ~umask

@@ -7,7 +7,6 @@ already checked, never changed afterwards.
 """
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,12 +184,6 @@ class Advice:
     sections: tuple[AdviceSection, ...]
 
 
-@functools.cache
-def _adapter(cls: type) -> Any:
-    """pydantic's serializer of a result class (built once, in a few milliseconds)."""
-    return TypeAdapter(cls)
-
-
 @dataclass(frozen=True)
 class Plan:
     """A suggested course for one profile. Only needling decisions suggest sessions."""
@@ -225,12 +218,12 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready contract: ``schedule`` is present only when a start date is known."""
-        data: dict[str, Any] = _adapter(Plan).dump_python(self, mode="json", exclude=self._absent())
+        data: dict[str, Any] = PLAN_ADAPTER.dump_python(self, mode="json", exclude=self._absent())
         return data
 
     def to_json(self) -> str:
         """``to_dict()`` as compact JSON text (what ``jsonl`` writes), made in one step."""
-        text: bytes = _adapter(Plan).dump_json(self, exclude=self._absent())
+        text: bytes = PLAN_ADAPTER.dump_json(self, exclude=self._absent())
         return text.decode()
 
     def _absent(self) -> set[str] | None:
@@ -314,9 +307,14 @@ class Review:
     profile_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = _adapter(Review).dump_python(self, mode="json")
+        data: dict[str, Any] = REVIEW_ADAPTER.dump_python(self, mode="json")
         return data
 
     def to_json(self) -> str:
-        text: bytes = _adapter(Review).dump_json(self)
+        text: bytes = REVIEW_ADAPTER.dump_json(self)
         return text.decode()
+
+
+#: pydantic's serializers of the results (their JSON and their JSON Schema)
+PLAN_ADAPTER: TypeAdapter[Plan] = TypeAdapter(Plan)
+REVIEW_ADAPTER: TypeAdapter[Review] = TypeAdapter(Review)

@@ -46,12 +46,15 @@ def parse_rules(raw: bytes, source: str) -> RuleSet:
         rules: RuleSet = ADAPTER.validate_python(doc.data)
     except ValidationError as exc:
         raise RulesError(problems_from(exc, doc, messages=None)) from None
-    located = [
-        Problem(source, f"{dotted(loc)}: {message}", *doc.positions.value(loc))
-        for loc, message in rules.reference_problems()
-    ]
-    if located:
-        raise RulesError(located)
+    problems = list(rules.reference_problems())
+    if problems:  # the position tree is built only to place a problem
+        positions = doc.positions()
+        raise RulesError(
+            [
+                Problem(source, f"{dotted(loc)}: {message}", *positions.value(loc))
+                for loc, message in problems
+            ]
+        )
     object.__setattr__(rules, "_sha256", hashlib.sha256(raw).hexdigest())
     return rules
 

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter
 
 from .profile import PREGNANCY, ConditionProfile, Places, PregnancyWeeks, screening_questions
-from .results import Plan, Review
-from .rules import RuleSet
+from .results import PLAN_ADAPTER, REVIEW_ADAPTER
+from .rules import ADAPTER, RuleSet
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -27,11 +27,11 @@ def json_schema(kind: str, rules: RuleSet | None = None) -> dict[str, Any]:
         schema = profile_schema(rules)
         title = "needleplan condition profile"
     elif kind == "rules":
-        schema = TypeAdapter(RuleSet).json_schema()
+        schema = ADAPTER.json_schema()
         title = "needleplan rule set"
     elif kind in ("plan", "review"):
-        model = Plan if kind == "plan" else Review
-        schema = TypeAdapter(model).json_schema(mode="serialization")
+        adapter = PLAN_ADAPTER if kind == "plan" else REVIEW_ADAPTER
+        schema = adapter.json_schema(mode="serialization")
         title = f"needleplan {kind}"
     else:
         raise ValueError(f"unknown schema kind {kind!r}")

@@ -71,6 +71,7 @@ def problems_from(
     when the document is a profile, ``None`` for a rule set.
     """
     problems: list[Problem] = []
+    positions = doc.positions()
     errors = exc.errors(include_url=False, include_input=False)
     unknown_keys = [
         str(e["loc"][-1])
@@ -87,14 +88,14 @@ def problems_from(
         field = dotted(loc) or "profile"
         value = _value_at(doc.data, loc)
         hint: str | None = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
-        at = doc.positions.key(loc) if ctx.get("on_key") else doc.positions.value(loc)
+        at = positions.key(loc) if ctx.get("on_key") else positions.value(loc)
         if etype in ("missing", "missing_argument"):
-            at = doc.positions.value(loc[:-1])
+            at = positions.value(loc[:-1])
             message = f"missing required key '{loc[-1]}'" if loc else "missing value"
             if messages is not None and str(loc[-1]) in EXAMPLES:
                 hint = f"add a line such as '{EXAMPLES[str(loc[-1])]}'"
         elif etype in ("extra_forbidden", "unexpected_keyword_argument"):
-            at = doc.positions.key(loc)
+            at = positions.key(loc)
             message = f"unknown key {quote(loc[-1])}" if loc else "unknown key"
             if messages is not None and len(loc) == 1:
                 hint = did_you_mean(str(loc[-1]), messages) or (
@@ -107,7 +108,7 @@ def problems_from(
             message, said = reworded(err, loc, value)
             hint = hint or said
             if etype == "profile_type" and ctx.get(HUMAN):
-                at = doc.positions.value(())
+                at = positions.value(())
         problems.append(Problem(doc.source, message, at[0], at[1], hint))
     return capped(problems, doc.source)
 

@@ -32,7 +32,6 @@ them, and PyYAML's own pure-Python ones otherwise.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import select
@@ -116,15 +115,14 @@ class Positions:
 class Document:
     """A loaded YAML document: plain data, and where each value came from.
 
-    Positions are built from the composed nodes on first use only: a valid
-    profile never needs them.
+    Positions are built from the composed nodes only when a problem is placed
+    (:meth:`positions`): a valid profile never needs them.
     """
 
     source: str
     data: Any
     node: Node
 
-    @functools.cached_property
     def positions(self) -> Positions:
         """The position tree of the composed document (iteratively; no recursion)."""
         pos = Positions()

@@ -19,7 +19,6 @@ set's ``handout.*`` texts (:func:`~needleplan.writers.base.given_rules`).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,8 +46,7 @@ CHART_MAX_LABELS = 20
 KEEP_WHOLE_ITEMS, KEEP_WHOLE_CHARS = 5, 600
 
 
-@functools.cache
-def environment() -> jinja2.Environment:
+def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("needleplan.writers", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
@@ -59,6 +57,10 @@ def environment() -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     return env
+
+
+#: the templates' environment (jinja2 compiles each template once, when first used)
+ENVIRONMENT = _environment()
 
 
 def _label_steps(sessions: Sequence[int]) -> list[int]:
@@ -143,7 +145,7 @@ def chart_svg(
 ) -> str:
     """The chart as inline SVG markup (every text escaped)."""
     view = chart_view(scores, baseline, target, words, alt, no_target)
-    return environment().get_template("chart.svg.j2").render(c=view)
+    return ENVIRONMENT.get_template("chart.svg.j2").render(c=view)
 
 
 def chart_markup(review: Review, view: Sheet) -> str:
@@ -180,22 +182,18 @@ class HtmlWriter(Writer):
             title = say(self.rules, "handout.title_of", clinic=clinic["name"])
         else:
             title = say(self.rules, "handout.title")
-        return environment().get_template("begin.html.j2").render(doc_title=title)
+        return ENVIRONMENT.get_template("begin.html.j2").render(doc_title=title)
 
     def item(self, plan: Plan | Review, many: bool) -> str:
         clinic = self._clinic()
         view = handout(plan, clinic, self.rules)
-        return (
-            environment()
-            .get_template("sheet.html.j2")
-            .render(
-                view=view,
-                clinic=clinic,
-                chart=chart_markup(view.review, view) if view.review else "",
-                emergency=emergency(plan),
-                keep=keep_whole,
-                words=view.words,
-            )
+        return ENVIRONMENT.get_template("sheet.html.j2").render(
+            view=view,
+            clinic=clinic,
+            chart=chart_markup(view.review, view) if view.review else "",
+            emergency=emergency(plan),
+            keep=keep_whole,
+            words=view.words,
         )
 
     def end(self, many: bool) -> str:
