@@ -121,7 +121,7 @@ def test_the_chart_escapes_its_texts() -> None:
     def hostile(key: str, /, **values: object) -> str:
         return '<b onload="x">'
 
-    svg = chart_svg(_long_log(3), 7, 4, hostile, alt='"><script>')
+    svg = chart_svg(chart_view(_long_log(3), 7, 4, hostile, alt='"><script>'))
     assert "<script>" not in svg and "<b " not in svg
     assert "&lt;b onload=" in svg
 

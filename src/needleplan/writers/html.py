@@ -135,16 +135,8 @@ def chart_view(
     }
 
 
-def chart_svg(
-    scores: Sequence[Point],
-    baseline: float,
-    target: int | None,
-    words: Words,
-    alt: str = "",
-    no_target: str = "handout.chart.no_target",
-) -> str:
-    """The chart as inline SVG markup (every text escaped)."""
-    view = chart_view(scores, baseline, target, words, alt, no_target)
+def chart_svg(view: dict[str, Any]) -> str:
+    """The chart (:func:`chart_view`) as inline SVG markup (every text escaped)."""
     return ENVIRONMENT.get_template("chart.svg.j2").render(c=view)
 
 
@@ -156,7 +148,7 @@ def chart_markup(review: Review, view: Sheet) -> str:
     base = float(scores[0].nrs if review.baseline_nrs is None else review.baseline_nrs)
     alt = view.words("handout.chart.alt", summary=view.scores_summary)
     why_none = "handout.chart.gap" if broke_off(review) else "handout.chart.no_target"
-    return chart_svg(scores, base, meaningful_line(review), view.words, alt, why_none)
+    return chart_svg(chart_view(scores, base, meaningful_line(review), view.words, alt, why_none))
 
 
 def keep_whole(section: Part) -> bool:
